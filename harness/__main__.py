@@ -1,0 +1,5 @@
+"""``python -m harness`` is ``webtrack``."""
+
+from .cli import main
+
+main()

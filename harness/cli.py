@@ -1,0 +1,82 @@
+"""The ``webtrack`` command: a thin click group over the library."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from . import config
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="webtrack-harness")
+def main() -> None:
+    """Browser-testing and compliance harness for website visitor tracking."""
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(0, 65535), help="Port for every host (default 8800).")
+@click.option("--db", type=click.Path(dir_okay=False), help="SQLite file of the collector.")
+@click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, exists=True),
+              help="Folder of fixture TOML files (default: fixtures/).")
+@click.option("--dev", is_flag=True, help="Use Flask's development server instead of waitress.")
+def serve(port, db, fixtures_dir, dev) -> None:
+    """Serve the collector and every sample site on one loopback port."""
+    from .server import Server
+
+    settings = config.resolve({"port": port, "db": db, "fixtures": fixtures_dir})
+    server = Server(port=settings["port"], db=settings["db"],
+                    fixtures_dir=settings["fixtures"], dev=dev)
+    try:
+        server.start()
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on port {settings['port']}: {exc}") from None
+    click.echo(f"webtrack serving on port {server.port} (database {server.db})")
+    click.echo(f"  collector  {server.origin()}/")
+    for site in server.sites:
+        click.echo(f"  {site.id:<10} {site.origin(server.port)}/")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+def not_built(name: str) -> None:
+    click.echo(f"webtrack {name}: not built yet in this version; see the issue tracker.",
+               err=True)
+    sys.exit(2)
+
+
+@main.command()
+@click.option("--browser", type=click.Choice(["chromium", "firefox", "webkit", "all"]))
+@click.option("-n", "workers", type=int, help="Parallel workers (default 2).")
+def run(browser, workers) -> None:
+    """Run the whole contract as browser scenarios; report in reports/run/."""
+    not_built("run")
+
+
+@main.command()
+@click.option("--script", type=click.Path(dir_okay=False, exists=True), required=True)
+def gate(script) -> None:
+    """Run the scenarios with SCRIPT in place of the reference tracker."""
+    not_built("gate")
+
+
+@main.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--format", "formats", default="html,json", help="Report formats: html,json,sarif.")
+def audit(targets, formats) -> None:
+    """Audit HTML files, folders or URLs for a correct tracker installation."""
+    not_built("audit")
+
+
+@main.command("consent-audit")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True))
+def consent_audit(config_file) -> None:
+    """Prove that opted-out visitors are not tracked on the sites in a TOML file."""
+    not_built("consent-audit")

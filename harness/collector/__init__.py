@@ -1,0 +1,73 @@
+"""The reference collector: a Flask app factory wiring one blueprint per concept."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+
+from flask import Flask, Response, request
+
+from ..tracker import SCRIPT, served
+from . import api, collect, errors, forms, links, people, registry, timeline
+from .signing import Signer
+from .store import Store
+
+__all__ = ["create_app"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the collector app: defaults, then ``WEBTRACK_SETTINGS`` file, then *config*."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DATABASE=os.path.join(tempfile.gettempdir(), "webtrack.sqlite3"),
+        SECRET_KEY=None,  # None: a random secret kept in the database
+        SYNCHRONOUS="NORMAL",
+        MAX_CONTENT_LENGTH=64 * 1024,
+        TRACKER_SCRIPT=str(SCRIPT),
+        SITES={},  # id -> origin, registered at start and after every reset
+        JSON_SORT_KEYS=False,
+    )
+    app.config.from_envvar("WEBTRACK_SETTINGS", silent=True)
+    if config:
+        app.config.from_mapping(config)
+    app.json.sort_keys = False
+
+    store = Store(app.config["DATABASE"], app.config["SYNCHRONOUS"])
+    app.extensions["webtrack.store"] = store
+    app.extensions["webtrack.signer"] = Signer(app.config["SECRET_KEY"] or store.secret())
+    app.extensions["webtrack.listeners"] = ()
+    app.extensions["webtrack.on_reset"] = [lambda: register_sites(app)]
+    register_sites(app)
+
+    errors.init_app(app)
+    for module in (people, registry, links, forms, collect, api, timeline):
+        app.register_blueprint(module.bp)
+    init_tracker(app)
+    return app
+
+
+def register_sites(app: Flask) -> None:
+    """Register the sites named in ``SITES`` (the sample estate)."""
+    store = app.extensions["webtrack.store"]
+    with store.write() as db:
+        for site_id, origin in app.config["SITES"].items():
+            registry.register(db, site_id, registry.normalise_origin(origin))
+
+
+def init_tracker(app: Flask) -> None:
+    """Serve the tracking script at ``/tracker.js``, gzipped when the client accepts it."""
+    source = served(app.config["TRACKER_SCRIPT"])
+    packed = gzip.compress(source, 9, mtime=0)
+
+    @app.get("/tracker.js")
+    def tracker_js():
+        gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+        response = Response(packed if gzipped else source,
+                            content_type="application/javascript; charset=utf-8")
+        if gzipped:
+            response.headers["Content-Encoding"] = "gzip"
+        response.headers["Vary"] = "Accept-Encoding"
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response

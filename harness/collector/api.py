@@ -1,0 +1,88 @@
+"""The test API: interactions (with long-poll), rejected deliveries, counts, reset."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from . import ingest
+from .errors import ApiError
+
+bp = Blueprint("api", __name__)
+
+MAX_WAIT = 60.0
+
+
+def _number(name: str, kind: type, low: float, high: float, default):
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ApiError(400, f"query parameter {name!r} must be a {kind.__name__}") from None
+    if not low <= value <= high:
+        raise ApiError(400, f"query parameter {name!r} must be between {low} and {high}")
+    return value
+
+
+def interactions(store, profile: str | None, kind: str | None, site: str | None) -> list[dict]:
+    """Return recorded interactions matching the filters, oldest first."""
+    sql, params = "SELECT * FROM interactions WHERE 1=1", []
+    for column, value in (("profile_id", profile), ("type", kind), ("site", site)):
+        if value:
+            sql += f" AND {column} = ?"
+            params.append(value)
+    return [ingest.interaction_from_row(row) for row in store.query(sql + " ORDER BY seq", params)]
+
+
+@bp.get("/api/interactions")
+def list_interactions():
+    store = current_app.extensions["webtrack.store"]
+    profile, kind, site = (request.args.get(k) for k in ("profile", "type", "site"))
+    least = _number("min", int, 0, 100_000, 0)
+    wait = _number("wait", float, 0, MAX_WAIT, 0.0)
+    def enough() -> list[dict] | None:
+        rows = interactions(store, profile, kind, site)
+        return rows if len(rows) >= least else None
+
+    found = (store.wait_until(enough, wait) if least and wait else None) or interactions(
+        store, profile, kind, site)
+    return jsonify(found)
+
+
+@bp.get("/api/rejected")
+def list_rejected():
+    rows = current_app.extensions["webtrack.store"].query("SELECT * FROM rejected ORDER BY seq")
+    return jsonify([{k: row[k] for k in ("event_id", "reason", "detail", "site", "type",
+                                         "received_at")} for row in rows])
+
+
+def stats(store) -> dict:
+    """Return the delivery counts; received = recorded + rejected + not recorded."""
+    counters = store.counters()
+    rejected = counters.get("rejected", {})
+    not_recorded = counters.get("not_recorded", {})
+    return {
+        "received": counters.get("received", {}).get("", 0),
+        "recorded": counters.get("recorded", {}).get("", 0),
+        "rejected": rejected,
+        "not_recorded": not_recorded,
+        "totals": {"rejected": sum(rejected.values()),
+                   "not_recorded": sum(not_recorded.values())},
+        "duplicates": counters.get("duplicates", {}).get("", 0),
+    }
+
+
+@bp.get("/api/stats")
+def show_stats():
+    return jsonify(stats(current_app.extensions["webtrack.store"]))
+
+
+@bp.post("/api/reset")
+def reset():
+    """Empty everything; the sites the server was started with are registered again."""
+    store = current_app.extensions["webtrack.store"]
+    store.reset()
+    for hook in current_app.extensions["webtrack.on_reset"]:
+        hook()
+    return jsonify(reset=True)

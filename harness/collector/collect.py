@@ -1,0 +1,79 @@
+"""``POST /collect``: interactions from the tracking script, with CORS for registered sites."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from . import ingest, registry, schema
+from .errors import ApiError, json_object
+from .signing import InvalidToken
+
+bp = Blueprint("collect", __name__)
+
+
+def _registered_origin(store) -> str | None:
+    """Return the request's Origin when a registered site has it; raise 403 otherwise."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None  # not a browser: server-side senders and test clients
+    normal = registry.origin_of(origin)
+    if normal is None or not store.one("SELECT 1 FROM sites WHERE origin = ?", (normal,)):
+        raise ApiError(403, f"origin {origin!r} is not a registered site")
+    return origin
+
+
+def _cors(response: Response, origin: str | None) -> Response:
+    response.headers["Vary"] = "Origin"
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "POST"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def attribute(signer, store, context: str | None, submission: str | None):
+    """Return (profile_id, None) for a delivery, or (None, (reason, detail)) to reject it."""
+    profile_id = None
+    try:
+        if submission is not None:
+            row = store.one("SELECT profile_id FROM form_submissions WHERE id = ?",
+                            (signer.verify("form", submission),))
+            if row is None:
+                raise InvalidToken("form submission id names no submission")
+            profile_id = row["profile_id"]
+    except InvalidToken as exc:
+        return None, ("invalid_form_submission", str(exc))
+    try:
+        if context is not None:
+            profile_id = signer.verify("context", context)
+    except InvalidToken as exc:
+        return None, ("invalid_context", str(exc))
+    if profile_id is None:
+        return None, ("anonymous", "neither a tracking context nor a form submission was sent")
+    return profile_id, None
+
+
+@bp.route("/collect", methods=["OPTIONS"])
+def preflight():
+    store = current_app.extensions["webtrack.store"]
+    return _cors(Response(status=204), _registered_origin(store))
+
+
+@bp.post("/collect")
+def collect():
+    store = current_app.extensions["webtrack.store"]
+    origin = _registered_origin(store)
+    body = schema.delivery(json_object(request))
+    site_origin = registry.site_origin(store, body["site"])
+    if site_origin is None:
+        raise ApiError(403, f"site {body['site']!r} is not registered")
+    if origin is not None and registry.origin_of(origin) != site_origin:
+        raise ApiError(403, f"origin {origin!r} does not belong to site {body['site']!r}")
+    profile_id, rejection = attribute(current_app.extensions["webtrack.signer"], store,
+                                      body["context"], body["form_submission"])
+    outcome = ingest.deliver(store, body["site"], body["events"], profile_id=profile_id,
+                             rejection=rejection,
+                             listeners=current_app.extensions["webtrack.listeners"])
+    answer = jsonify(accepted=outcome.accepted, rejected=outcome.rejected)
+    return _cors(answer, origin), 202

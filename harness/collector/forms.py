@@ -1,0 +1,88 @@
+"""Marketing forms: made through the API, embedded by sites, submitted to the collector.
+
+A submission creates or updates the profile with that email, records
+``form_submitted`` (subject to consent) and, when the form's web tracking is on,
+redirects back with a signed submission id in ``wt_fsid`` that the script turns
+into the ``msdynmkt_formsubmissionid`` cookie.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+
+from . import ingest, people, registry
+from .errors import ApiError, field, json_object, no_unknown_keys
+from .links import FORM_PARAM, with_param
+from .store import new_id
+
+bp = Blueprint("forms", __name__)
+
+FORM_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+MAX_FIELDS = 30
+
+
+def create(db, name: str, web_tracking: bool, form_id: str | None = None) -> str:
+    form_id = form_id or new_id("f")
+    db.execute("INSERT INTO forms (id, name, web_tracking) VALUES (?, ?, ?)",
+               (form_id, name, int(web_tracking)))
+    return form_id
+
+
+@bp.post("/api/forms")
+def create_form():
+    body = json_object(request)
+    no_unknown_keys(body, {"name", "web_tracking", "id"})
+    name = field(body, "name", str, max_len=200)
+    tracking = field(body, "web_tracking", bool, required=False, default=False)
+    form_id = field(body, "id", str, required=False, max_len=40)
+    if form_id is not None and not FORM_ID.match(form_id):
+        raise ApiError(400, "field 'id' must be 1-40 letters, digits, '_' or '-'")
+    store = current_app.extensions["webtrack.store"]
+    with store.write() as db:
+        if form_id and db.execute("SELECT 1 FROM forms WHERE id = ?", (form_id,)).fetchone():
+            raise ApiError(409, f"a form with id {form_id!r} already exists")
+        form_id = create(db, name, tracking, form_id)
+    return jsonify(id=form_id, name=name, web_tracking=tracking,
+                   action=f"{request.host_url}f/{form_id}"), 201
+
+
+@bp.get("/api/forms")
+def list_forms():
+    rows = current_app.extensions["webtrack.store"].query("SELECT * FROM forms ORDER BY name")
+    return jsonify([{"id": r["id"], "name": r["name"], "web_tracking": bool(r["web_tracking"])}
+                    for r in rows])
+
+
+@bp.post("/f/<form_id>")
+def submit(form_id: str):
+    store = current_app.extensions["webtrack.store"]
+    form = store.one("SELECT * FROM forms WHERE id = ?", (form_id,))
+    if form is None:
+        raise ApiError(404, f"no form {form_id!r}")
+    values = request.form
+    if len(values) > MAX_FIELDS:
+        raise ApiError(400, f"at most {MAX_FIELDS} form fields")
+    email = people.checked_email(values.get("email", ""))
+    back = values.get("return") or request.referrer or ""
+    site = registry.site_at(store, back) if back else None
+    extra = {f"form_{k}": v[:1000] for k, v in values.items()
+             if k not in ("email", "return") and re.match(r"^[a-z][a-z0-9_]{0,40}$", k)}
+    with store.write() as db:
+        row = db.execute("SELECT id FROM profiles WHERE email = ?", (email,)).fetchone()
+        profile_id = row["id"] if row else people.create(db, "contact", email)
+        submission_id = new_id("s")
+        db.execute("INSERT INTO form_submissions (id, form_id, profile_id) VALUES (?, ?, ?)",
+                   (submission_id, form_id, profile_id))
+    event = ingest.server_event("form_submitted", form_id=form_id, form_name=form["name"],
+                                msdynci_viewuri=back if site else "", **extra)
+    ingest.deliver(store, site, [event], profile_id=profile_id,
+                   listeners=current_app.extensions["webtrack.listeners"])
+    if site is None:
+        # Never redirect off the registered sites: thank the visitor here instead.
+        return render_template("thanks.html", form=form), 200
+    token = None
+    if form["web_tracking"]:
+        token = current_app.extensions["webtrack.signer"].sign("form", submission_id)
+    return redirect(with_param(back, FORM_PARAM, token), 303)

@@ -1,0 +1,92 @@
+"""Tracked links: made for one profile and one target, opened through the collector.
+
+Opening a link records ``email_link_clicked`` (subject to consent) and redirects to
+the target with a signed tracking context in ``wt_ctx``, which the script turns
+into the ``msdynci_trackingContext`` cookie. Targets must be registered sites, both
+when a link is made and when it is opened: no token or query can bend the redirect.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+
+from . import ingest, people, registry
+from .errors import ApiError, field, json_object, no_unknown_keys
+from .signing import InvalidToken
+from .store import new_id
+
+bp = Blueprint("links", __name__)
+
+CONTEXT_PARAM = "wt_ctx"
+FORM_PARAM = "wt_fsid"
+
+
+def with_param(url: str, name: str, value: str | None) -> str:
+    """Return *url* with query parameter *name* set to *value* (or removed when None)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k not in (CONTEXT_PARAM, FORM_PARAM)]
+    if value is not None:
+        query.append((name, value))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def checked_target(store, url: str) -> str:
+    """Return *url* if it is an absolute URL on a registered site, else raise."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
+        raise ApiError(400, f"field 'url' must be an absolute http(s) URL: {url!r}")
+    if registry.site_at(store, url) is None:
+        raise ApiError(400, f"field 'url' is not on a registered site: {url!r}")
+    return url
+
+
+@bp.post("/api/links")
+def create_link():
+    body = json_object(request)
+    no_unknown_keys(body, {"profile_id", "url", "link_tracking"})
+    profile_id = field(body, "profile_id", str, max_len=64)
+    url = field(body, "url", str, max_len=2000)
+    tracking = field(body, "link_tracking", bool, required=False, default=True)
+    store = current_app.extensions["webtrack.store"]
+    if people.profile(store, profile_id) is None:
+        raise ApiError(404, f"no profile {profile_id!r}")
+    checked_target(store, url)
+    link_id = new_id("l")
+    with store.write() as db:
+        db.execute("INSERT INTO links (id, profile_id, url, link_tracking) VALUES (?, ?, ?, ?)",
+                   (link_id, profile_id, url, int(tracking)))
+    token = current_app.extensions["webtrack.signer"].sign("link", link_id)
+    return jsonify(id=link_id, url=url_for("links.open_link", token=token, _external=True),
+                   target=url, link_tracking=tracking), 201
+
+
+@bp.get("/l/<token>")
+def open_link(token: str):
+    store = current_app.extensions["webtrack.store"]
+    signer = current_app.extensions["webtrack.signer"]
+    try:
+        link = store.one("SELECT * FROM links WHERE id = ?", (signer.verify("link", token),))
+        if link is None:
+            raise InvalidToken("link token names no link")
+    except InvalidToken as exc:
+        ingest.deliver(store, None, [ingest.server_event("email_link_clicked")],
+                       rejection=("invalid_link_token", str(exc)))
+        raise ApiError(404, f"not a valid tracked link: {exc}") from None
+    target = link["url"]
+    if registry.site_at(store, target) is None:
+        raise ApiError(404, "the link's target is no longer a registered site")
+    if not link["link_tracking"]:
+        return redirect(with_param(target, CONTEXT_PARAM, None), 302)
+    event = ingest.server_event("email_link_clicked", msdynci_linkuri=target, link_id=link["id"])
+    ingest.deliver(store, registry.site_at(store, target), [event],
+                   profile_id=link["profile_id"],
+                   listeners=current_app.extensions["webtrack.listeners"])
+    # Consent decides what is recorded, not whether the context is handed over.
+    context = signer.sign("context", link["profile_id"])
+    response = redirect(with_param(target, CONTEXT_PARAM, context), 302)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,135 @@
+"""Profiles (contacts and leads), their contact points' consent, and the tracking settings."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+from flask import Blueprint, current_app, jsonify, request
+
+from . import consent
+from .errors import ApiError, field, json_object, no_unknown_keys
+from .store import Store, new_id, utcnow
+
+bp = Blueprint("people", __name__)
+
+EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,185}\.[^@\s<>\"'.]{2,63}$")
+DEFAULT_SETTINGS = {"enforcement_model": "nonrestrictive", "check_contact_consent": True}
+
+
+def settings(store: Store) -> dict:
+    """Return the tracking settings in force."""
+    return {
+        key: json.loads(store.meta(key)) if store.meta(key) is not None else default
+        for key, default in DEFAULT_SETTINGS.items()
+    }
+
+
+def profile(store: Store, profile_id: str) -> dict | None:
+    """Return a profile as the API shows it, or None."""
+    row = store.one(
+        "SELECT p.*, c.consent FROM profiles p JOIN contact_points c ON c.email = p.email "
+        "WHERE p.id = ?", (profile_id,))
+    if row is None:
+        return None
+    out = {"id": row["id"], "kind": row["kind"], "email": row["email"], "consent": row["consent"],
+           "created_at": row["created_at"]}
+    if row["kind"] == "contact":
+        out["allow_tracking"] = bool(row["allow_tracking"])
+    return out
+
+
+def refusal_for(db: sqlite3.Connection, store: Store, profile_id: str) -> str | None:
+    """Return why *profile_id*'s interactions are not recorded now, or None if they are."""
+    row = db.execute(
+        "SELECT p.kind, p.allow_tracking, c.consent FROM profiles p "
+        "JOIN contact_points c ON c.email = p.email WHERE p.id = ?", (profile_id,)).fetchone()
+    if row is None:
+        return "unknown_profile"
+    rules = settings(store)
+    return consent.refusal(
+        model=rules["enforcement_model"], consent=row["consent"], kind=row["kind"],
+        allow_tracking=bool(row["allow_tracking"]),
+        check_contact_consent=rules["check_contact_consent"])
+
+
+def create(db: sqlite3.Connection, kind: str, email: str, allow_tracking: bool = True,
+           consent_state: str | None = None, profile_id: str | None = None) -> str:
+    """Insert a profile (and its contact point) and return its id."""
+    email = email.strip().lower()
+    if db.execute("SELECT 1 FROM profiles WHERE email = ?", (email,)).fetchone():
+        raise ApiError(409, f"a profile with email {email!r} already exists")
+    db.execute("INSERT OR IGNORE INTO contact_points (email) VALUES (?)", (email,))
+    if consent_state is not None:
+        db.execute("UPDATE contact_points SET consent = ? WHERE email = ?", (consent_state, email))
+    profile_id = profile_id or new_id("p")
+    # Leads have no allow_tracking: a value sent for one is ignored (contract §2).
+    db.execute(
+        "INSERT INTO profiles (id, kind, email, allow_tracking, created_at) VALUES (?, ?, ?, ?, ?)",
+        (profile_id, kind, email, int(allow_tracking) if kind == "contact" else None, utcnow()))
+    return profile_id
+
+
+def checked_email(value: str) -> str:
+    if not EMAIL.match(value.strip()):
+        raise ApiError(400, f"field 'email' is not an email address: {value!r}")
+    return value.strip().lower()
+
+
+@bp.post("/api/profiles")
+def create_profile():
+    body = json_object(request)
+    no_unknown_keys(body, {"kind", "email", "allow_tracking", "consent"})
+    kind = field(body, "kind", str, choices=consent.KINDS)
+    email = checked_email(field(body, "email", str, max_len=254))
+    allow = field(body, "allow_tracking", bool, required=False, default=True)
+    state = field(body, "consent", str, required=False, choices=consent.CONSENTS)
+    store = current_app.extensions["webtrack.store"]
+    with store.write() as db:
+        profile_id = create(db, kind, email, allow, state)
+    return jsonify(profile(store, profile_id)), 201
+
+
+@bp.get("/api/profiles/<profile_id>")
+def show_profile(profile_id: str):
+    found = profile(current_app.extensions["webtrack.store"], profile_id)
+    if found is None:
+        raise ApiError(404, f"no profile {profile_id!r}")
+    return jsonify(found)
+
+
+@bp.patch("/api/profiles/<profile_id>")
+def update_profile(profile_id: str):
+    body = json_object(request)
+    no_unknown_keys(body, {"allow_tracking", "consent"})
+    allow = field(body, "allow_tracking", bool, required=False)
+    state = field(body, "consent", str, required=False, choices=consent.CONSENTS)
+    store = current_app.extensions["webtrack.store"]
+    found = profile(store, profile_id)
+    if found is None:
+        raise ApiError(404, f"no profile {profile_id!r}")
+    with store.write() as db:
+        if allow is not None and found["kind"] == "contact":
+            db.execute("UPDATE profiles SET allow_tracking = ? WHERE id = ?",
+                       (int(allow), profile_id))
+        if state is not None:
+            db.execute("UPDATE contact_points SET consent = ? WHERE email = ?",
+                       (state, found["email"]))
+    return jsonify(profile(store, profile_id))
+
+
+@bp.route("/api/settings", methods=["GET", "PUT"])
+def tracking_settings():
+    store = current_app.extensions["webtrack.store"]
+    if request.method == "PUT":
+        body = json_object(request)
+        no_unknown_keys(body, set(DEFAULT_SETTINGS))
+        model = field(body, "enforcement_model", str, required=False, choices=consent.MODELS)
+        check = field(body, "check_contact_consent", bool, required=False)
+        with store.write() as db:
+            if model is not None:
+                store.set_meta(db, "enforcement_model", model)
+            if check is not None:
+                store.set_meta(db, "check_contact_consent", check)
+    return jsonify(settings(store))

@@ -1,0 +1,77 @@
+"""The sites the collector knows: only their origins may deliver or be linked to."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .errors import ApiError, field, json_object, no_unknown_keys
+from .store import Store
+
+bp = Blueprint("registry", __name__)
+
+SITE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def normalise_origin(value: str) -> str:
+    """Return ``scheme://host[:port]`` for an origin, or raise ApiError."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ApiError(400, f"origin {value!r} must be http(s)://host[:port]")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ApiError(400, f"origin {value!r} must not have a path, query or credentials")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ApiError(400, f"origin {value!r} has an invalid port") from None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname.lower()
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def origin_of(url: str) -> str | None:
+    """Return the origin of an absolute http(s) URL, or None if it has none."""
+    try:
+        return normalise_origin(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}")
+    except (ApiError, ValueError):
+        return None
+
+
+def register(db: sqlite3.Connection, site_id: str, origin: str) -> None:
+    """Register (or move) a site; an origin belongs to one site at a time."""
+    db.execute("DELETE FROM sites WHERE origin = ? AND id != ?", (origin, site_id))
+    db.execute(
+        "INSERT INTO sites (id, origin) VALUES (?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET origin = excluded.origin", (site_id, origin))
+
+
+def site_origin(store: Store, site_id: str) -> str | None:
+    row = store.one("SELECT origin FROM sites WHERE id = ?", (site_id,))
+    return row["origin"] if row else None
+
+
+def site_at(store: Store, url: str) -> str | None:
+    """Return the id of the registered site serving *url*, or None."""
+    origin = origin_of(url)
+    row = store.one("SELECT id FROM sites WHERE origin = ?", (origin,)) if origin else None
+    return row["id"] if row else None
+
+
+@bp.route("/api/sites", methods=["GET", "POST"])
+def sites():
+    store = current_app.extensions["webtrack.store"]
+    if request.method == "POST":
+        body = json_object(request)
+        no_unknown_keys(body, {"id", "origin"})
+        site_id = field(body, "id", str, max_len=40)
+        if not SITE_ID.match(site_id):
+            raise ApiError(400, "field 'id' must be lowercase letters, digits and dashes")
+        origin = normalise_origin(field(body, "origin", str, max_len=300))
+        with store.write() as db:
+            register(db, site_id, origin)
+        return jsonify(id=site_id, origin=origin), 201
+    rows = store.query("SELECT id, origin FROM sites ORDER BY id")
+    return jsonify([dict(row) for row in rows])

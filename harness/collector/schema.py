@@ -1,0 +1,98 @@
+"""The shape of a ``POST /collect`` body (contract §7) and of each event in it (§5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from .errors import ApiError, field, no_unknown_keys
+
+SITE_EVENT_TYPES = ("website_visited", "website_link_clicked")
+ACTION_TYPES = ("LClick", "RClick", "MClick", "KEnter", "KSpace")
+MAX_EVENTS = 100
+MAX_VALUE = 4096
+
+_EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_COORDS = re.compile(r"^-?\d{1,7},-?\d{1,7}$")
+
+# Fields each type must carry, with the JSON type of each.
+REQUIRED = {
+    "website_visited": {
+        "msdynci_viewuri": str, "msdynci_viewname": str, "msdynci_viewtitle": str,
+        "msdynci_viewtype": str, "msdynci_viewpreviousviews": str,
+    },
+    "website_link_clicked": {
+        "msdynci_actiontype": str, "msdynci_actionisoutbound": bool,
+        "msdynci_clickcoordinates": str, "msdynci_linkuri": str,
+        "msdynci_viewuri": str, "msdynci_viewtitle": str,
+    },
+}
+# Fields that may legitimately be empty strings.
+MAY_BE_EMPTY = {"msdynci_viewpreviousviews", "msdynci_linkuri", "msdynci_viewtitle"}
+
+
+def parse_time(value: object, what: str) -> str:
+    """Return *value* if it is an ISO 8601 timestamp with a time zone, else raise."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ApiError(400, f"{what} must be an ISO 8601 timestamp string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f"{what} {value!r} is not an ISO 8601 timestamp") from None
+    if parsed.tzinfo is None:
+        raise ApiError(400, f"{what} {value!r} has no time zone")
+    return value
+
+
+def event(raw: object, index: int) -> dict:
+    """Return a validated site event, or raise ApiError naming what is wrong."""
+    where = f"events[{index}]"
+    if not isinstance(raw, dict):
+        raise ApiError(400, f"{where} must be an object")
+    event_id = raw.get("event_id")
+    if not isinstance(event_id, str) or not _EVENT_ID.match(event_id):
+        raise ApiError(400, f"{where}.event_id must be 1-100 characters of A-Z a-z 0-9 . _ : -")
+    kind = raw.get("type")
+    if kind not in SITE_EVENT_TYPES:
+        raise ApiError(400, f"{where}.type must be one of {', '.join(SITE_EVENT_TYPES)}")
+    parse_time(raw.get("occurred_at"), f"{where}.occurred_at")
+    for name, value in raw.items():
+        if not isinstance(name, str) or not _FIELD_NAME.match(name):
+            raise ApiError(400, f"{where} has a malformed field name {name!r}")
+        if value is not None and not isinstance(value, (str, bool, int, float)):
+            raise ApiError(400, f"{where}.{name} must be a string, number, boolean or null")
+        if isinstance(value, str) and len(value) > MAX_VALUE:
+            raise ApiError(400, f"{where}.{name} is longer than {MAX_VALUE} characters")
+    for name, kind_type in REQUIRED[kind].items():
+        value = raw.get(name)
+        if not isinstance(value, kind_type) or (kind_type is str and isinstance(value, bool)):
+            raise ApiError(400, f"{where}.{name} is required for {kind} ({kind_type.__name__})")
+        if kind_type is str and not value and name not in MAY_BE_EMPTY:
+            raise ApiError(400, f"{where}.{name} must not be empty")
+    if kind == "website_link_clicked":
+        if raw["msdynci_actiontype"] not in ACTION_TYPES:
+            allowed = ", ".join(ACTION_TYPES)
+            raise ApiError(400, f"{where}.msdynci_actiontype must be one of {allowed}")
+        if not _COORDS.match(raw["msdynci_clickcoordinates"]):
+            raise ApiError(400, f"{where}.msdynci_clickcoordinates must be 'X,Y' in whole pixels")
+    elif raw["msdynci_viewtype"] != "page":
+        raise ApiError(400, f"{where}.msdynci_viewtype must be 'page'")
+    return raw
+
+
+def delivery(body: dict) -> dict:
+    """Return a validated ``/collect`` body (site, context, form_submission, events)."""
+    no_unknown_keys(body, {"site", "context", "form_submission", "events"})
+    site = field(body, "site", str, max_len=64)
+    context = field(body, "context", str, required=False, max_len=512)
+    submission = field(body, "form_submission", str, required=False, max_len=512)
+    events = body.get("events")
+    if not isinstance(events, list) or not events:
+        raise ApiError(400, "field 'events' must be a non-empty list")
+    if len(events) > MAX_EVENTS:
+        raise ApiError(400, f"at most {MAX_EVENTS} events per delivery")
+    return {
+        "site": site, "context": context, "form_submission": submission,
+        "events": [event(raw, i) for i, raw in enumerate(events)],
+    }

@@ -1,0 +1,46 @@
+"""Pages for people: the collector's index and each profile's timeline with insights."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import Blueprint, abort, current_app, render_template
+
+from . import api, people
+
+bp = Blueprint("timeline", __name__)
+
+
+def insights(rows: list[dict]) -> dict:
+    """Summarise a profile's interactions: counts by type, top pages, last visit."""
+    visits = [r for r in rows if r["type"] == "website_visited"]
+    pages = Counter(r.get("msdynci_viewuri", "") for r in visits)
+    return {
+        "by_type": dict(Counter(r["type"] for r in rows).most_common()),
+        "top_pages": pages.most_common(5),
+        "last_visit": max((r["occurred_at"] for r in visits), default=None),
+    }
+
+
+@bp.get("/")
+def index():
+    store = current_app.extensions["webtrack.store"]
+    profiles = [people.profile(store, r["id"])
+                for r in store.query("SELECT id FROM profiles ORDER BY created_at, id")]
+    return render_template(
+        "index.html", profiles=profiles, stats=api.stats(store),
+        sites=store.query("SELECT id, origin FROM sites ORDER BY id"),
+        forms=store.query("SELECT * FROM forms ORDER BY name"),
+        links=store.query("SELECT * FROM links ORDER BY profile_id"),
+        signer=current_app.extensions["webtrack.signer"])
+
+
+@bp.get("/profiles/<profile_id>")
+def profile_page(profile_id: str):
+    store = current_app.extensions["webtrack.store"]
+    found = people.profile(store, profile_id)
+    if found is None:
+        abort(404, f"no profile {profile_id!r}")
+    rows = api.interactions(store, profile_id, None, None)
+    return render_template("profile.html", profile=found, insights=insights(rows),
+                           timeline=list(reversed(rows)))

@@ -1,0 +1,137 @@
+"""``webtrack serve``: the collector and every sample site on one loopback port, by Host.
+
+:class:`Server` runs it in a daemon thread (port 0 picks a free port, read back after
+binding), for the pytest plugin and the CLI alike; waitress is the production WSGI server.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+
+from werkzeug.wrappers import Response
+
+from . import estate, fixtures
+from .collector import create_app
+
+COLLECTOR = "collector"
+DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+class HostDispatcher:
+    """Route each request to the collector or a site by its Host header."""
+
+    def __init__(self, collector, sites: dict) -> None:
+        self.collector, self.sites = collector, sites
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST", "").rsplit(":", 1)[0].lower()
+        name = host[: -len(".localhost")] if host.endswith(".localhost") else None
+        if name == COLLECTOR or host in ("localhost", "127.0.0.1"):
+            return self.collector(environ, start_response)
+        if name in self.sites:
+            return self.sites[name](environ, start_response)
+        known = ", ".join(f"{n}.localhost" for n in [COLLECTOR, *sorted(self.sites)])
+        return Response(f"unknown host {host!r}; this server answers for {known}\n", 404,
+                        content_type="text/plain")(environ, start_response)
+
+
+class Server:
+    """The whole estate on one port: ``start()``, ``url_for(host, path)``, ``stop()``."""
+
+    def __init__(self, port: int = 0, db: str | Path | None = None,
+                 fixtures_dir: str | Path | None = DEFAULT_FIXTURES,
+                 sites_dir: str | Path = estate.SITES_DIR, tracker: str | Path | None = None,
+                 host: str = "127.0.0.1", threads: int = 16, dev: bool = False) -> None:
+        self.requested_port, self.host, self.threads, self.dev = port, host, threads, dev
+        self._tmp = None
+        if db is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="webtrack-")
+            db = Path(self._tmp.name) / "webtrack.sqlite3"
+        self.db = str(db)
+        self.fixtures_dir = fixtures_dir
+        self.sites = estate.discover(Path(sites_dir))
+        self.tracker = tracker
+        self.app = None
+        self._server = None
+        self._thread = None
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def start(self) -> Server:
+        """Bind, build the apps for the bound port, and serve in a daemon thread."""
+        dispatcher = HostDispatcher(None, {})
+        if self.dev:
+            from werkzeug.serving import make_server
+
+            self._server = make_server(self.host, self.requested_port, dispatcher, threaded=True)
+            self.port = self._server.server_port
+            run = self._server.serve_forever
+        else:
+            import waitress
+
+            self._server = waitress.create_server(
+                dispatcher, host=self.host, port=self.requested_port, threads=self.threads,
+                asyncore_loop_timeout=0.2, connection_limit=1000, channel_timeout=60,
+                ident="webtrack")
+            self.port = self._server.effective_port
+            run = self._server.run
+        self.app = self.build_app()
+        dispatcher.collector = self.app
+        dispatcher.sites = {s.id: estate.SiteApp(s, self.port) for s in self.sites}
+        self._thread = threading.Thread(target=run, name="webtrack-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def build_app(self):
+        config = {
+            "DATABASE": self.db,
+            "SITES": {s.id: s.origin(self.port) for s in self.sites if s.register},
+            "ESTATE": [{"id": s.id, "origin": s.origin(self.port), "title": s.title,
+                        "demonstrates": s.demonstrates, "registered": s.register}
+                       for s in self.sites],
+        }
+        if self.tracker:
+            config["TRACKER_SCRIPT"] = str(self.tracker)
+        app = create_app(config)
+        if self.fixtures_dir:
+            data = fixtures.read(self.fixtures_dir)
+            fixtures.apply(app, data, self.port)
+            app.extensions["webtrack.on_reset"].append(
+                lambda: fixtures.apply(app, data, self.port, kinds=("form",)))
+        return app
+
+    def stop(self) -> None:
+        """Stop serving and wait for the server thread to end."""
+        if self._server is None:
+            return
+        if self.dev:
+            self._server.shutdown()
+        else:
+            import waitress.wasyncore
+
+            server = self._server
+            # Close the sockets from the server's own loop thread, never under its select().
+            server.trigger.pull_trigger(lambda: waitress.wasyncore.close_all(server._map))
+            server.task_dispatcher.shutdown(timeout=2)
+        self._thread.join(timeout=10)
+        self._server = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- addresses --------------------------------------------------------------------
+
+    def origin(self, host: str = COLLECTOR) -> str:
+        """Return ``http://HOST.localhost:PORT`` for the collector or a site id."""
+        return f"http://{host}.localhost:{self.port}"
+
+    def url_for(self, host: str, path: str = "/") -> str:
+        """Return the absolute URL of *path* on the collector or a site."""
+        return self.origin(host) + ("" if path.startswith("/") else "/") + path

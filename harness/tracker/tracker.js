@@ -1,0 +1,208 @@
+/* webtrack reference tracker: page visits and link clicks of known visitors.
+ *
+ * Install: <script src="http://collector.localhost:PORT/tracker.js" data-site="SITE" defer></script>
+ * Consent first: the page's disableCookiesUsage() and the browser's Global Privacy Control
+ * are asked before every cookie and every send; an opted-out visitor gets no cookie (any
+ * existing one is removed), no request and nothing written to storage.
+ */
+(function (w, d, nav) {
+  "use strict";
+  var CONTEXT = "msdynci_trackingContext", SUBMISSION = "msdynmkt_formsubmissionid";
+  var PARAMS = { wt_ctx: CONTEXT, wt_fsid: SUBMISSION };
+  var LINKS = "a[href],area[href],button,[role=link],[role=button]";
+  var KEYS = { Enter: "KEnter", " ": "KSpace" };
+  var BUTTONS = { 1: "MClick", 2: "RClick" };
+  var YEAR = 31536000;
+  var api = (w.webtrack = w.webtrack || { errors: 0 });
+  var script = d.currentScript || d.querySelector('script[src*="/tracker.js"][data-site]');
+  if (api.started || !script) return; // installed twice: the first copy does the work
+  api.started = true;
+  var site = script.getAttribute("data-site");
+  var endpoint = new URL("/collect", script.src).href;
+  var honourGpc = script.getAttribute("data-gpc") !== "ignore";
+  var queue = [], timer = 0, lastView = null, keyTarget = null, pending = null;
+  var replaceState = history.replaceState;
+
+  // Run fn, swallowing and counting any error: the host page never sees one.
+  function safe(fn) {
+    return function (e) {
+      try { return fn(e); } catch (err) { api.errors++; }
+    };
+  }
+
+  function optedOut() {
+    try {
+      if (typeof w.disableCookiesUsage === "function" && w.disableCookiesUsage()) return true;
+    } catch (err) {
+      return true; // a consent hook that fails is no consent
+    }
+    return honourGpc && nav.globalPrivacyControl === true;
+  }
+
+  function readCookie(name) {
+    var m = d.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return m ? decodeURIComponent(m[1]) : null;
+  }
+
+  function writeCookie(name, value, maxAge) {
+    d.cookie = name + "=" + encodeURIComponent(value) + "; path=/; max-age=" + maxAge +
+      "; samesite=lax" + (location.protocol === "https:" ? "; secure" : "");
+  }
+
+  // The visitor's identity, or null when anonymous or opted out (then any cookie goes).
+  function identity() {
+    if (optedOut()) {
+      for (var p in PARAMS) if (readCookie(PARAMS[p]) !== null) writeCookie(PARAMS[p], "", 0);
+      return null;
+    }
+    var context = readCookie(CONTEXT), submission = readCookie(SUBMISSION);
+    return context || submission ? { context: context, form_submission: submission } : null;
+  }
+
+  // Take the tracking parameters off the address: a cookie (if allowed) keeps them.
+  function arrive() {
+    var url = new URL(location.href), found = false, allowed = !optedOut();
+    for (var p in PARAMS) {
+      var value = url.searchParams.get(p);
+      if (value === null) continue;
+      found = true;
+      url.searchParams.delete(p);
+      if (allowed && value) writeCookie(PARAMS[p], value, YEAR);
+    }
+    if (found) replaceState.call(history, history.state, "", url.href);
+  }
+
+  function eventId() {
+    var bytes = new Uint8Array(16), out = "";
+    w.crypto.getRandomValues(bytes);
+    for (var i = 0; i < bytes.length; i++) out += (bytes[i] + 256).toString(16).slice(1);
+    return out;
+  }
+
+  function track(type, fields, now) {
+    if (!identity()) return;
+    fields.event_id = eventId();
+    fields.type = type;
+    fields.occurred_at = new Date().toISOString();
+    queue.push(fields);
+    if (now) flush();
+    else if (!timer) timer = setTimeout(safe(flush), 25); // batch what comes together
+  }
+
+  function flush() {
+    clearTimeout(timer);
+    timer = 0;
+    var who = identity(); // ask again: a banner may have flipped since the event
+    if (!who) queue = [];
+    while (queue.length) {
+      var body = JSON.stringify({
+        site: site, context: who.context, form_submission: who.form_submission,
+        events: queue.splice(0, 20)
+      });
+      // A beacon outlives the page; fetch with keepalive where beacons are refused.
+      if (!(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {
+        fetch(endpoint, {
+          method: "POST", body: body, keepalive: true, credentials: "omit",
+          headers: { "Content-Type": "text/plain" }
+        }).catch(function () { api.errors++; });
+      }
+    }
+  }
+
+  function view() {
+    var href = location.href;
+    if (href === lastView || !identity()) return;
+    var previous = lastView;
+    if (previous === null) {
+      try { previous = sessionStorage.getItem("webtrack.view"); } catch (err) { /* blocked */ }
+    }
+    lastView = href;
+    try { sessionStorage.setItem("webtrack.view", href); } catch (err) { /* blocked */ }
+    track("website_visited", {
+      msdynci_viewuri: href,
+      msdynci_viewname: location.pathname.split("/").filter(Boolean).pop() || "/",
+      msdynci_viewtitle: d.title,
+      msdynci_viewtype: "page",
+      msdynci_viewpreviousviews: previous || ""
+    });
+  }
+
+  function target(el) {
+    var href = typeof el.href === "string" ? el.href : el.getAttribute("href");
+    if (!href || el.tagName === "BUTTON") return "";
+    return new URL(href, location.href).href;
+  }
+
+  // Snapshot an activation now (the element may go away), decide once the page's own
+  // handlers ran: a "reject cookies" button must win over its own click.
+  function activated(el, action, x, y) {
+    commit();
+    var href = target(el), to = href && new URL(href);
+    pending = {
+      msdynci_actiontype: action,
+      msdynci_actionisoutbound: !!to && /^https?:$/.test(to.protocol) && to.host !== location.host,
+      msdynci_clickcoordinates: Math.round(x) + "," + Math.round(y),
+      msdynci_linkuri: href,
+      msdynci_viewuri: location.href,
+      msdynci_viewtitle: d.title
+    };
+    setTimeout(safe(commit), 0); // in case the page stopped the event's propagation
+  }
+
+  function commit() {
+    var fields = pending;
+    pending = null;
+    if (fields) track("website_link_clicked", fields, true);
+  }
+
+  function linkOf(e) {
+    var el = e.target;
+    return el && el.closest ? el.closest(LINKS) : null;
+  }
+
+  function on(type, capture, fn) {
+    w.addEventListener(type, safe(fn), capture);
+  }
+
+  on("mousedown", true, function () { keyTarget = null; });
+  on("click", true, function (e) {
+    var el = linkOf(e);
+    if (!el) return;
+    if (el === keyTarget) { keyTarget = null; return; } // the click a key press made
+    activated(el, "LClick", e.pageX, e.pageY);
+  });
+  on("auxclick", true, function (e) {
+    var el = linkOf(e);
+    if (el && BUTTONS[e.button]) activated(el, BUTTONS[e.button], e.pageX, e.pageY);
+  });
+  on("keydown", true, function (e) {
+    var el = linkOf(e), action = KEYS[e.key];
+    if (!el || !action || e.repeat) return;
+    keyTarget = el;
+    var box = el.getBoundingClientRect();
+    activated(el, action, box.left + box.width / 2 + w.scrollX, box.top + box.height / 2 + w.scrollY);
+  });
+  on("click", false, commit);
+  on("auxclick", false, commit);
+  on("keydown", false, commit);
+  on("popstate", false, view);
+  on("pageshow", false, function (e) {
+    if (e.persisted) { lastView = null; view(); } // restored from the back-forward cache
+  });
+  on("pagehide", false, function () { commit(); flush(); });
+  d.addEventListener("visibilitychange", safe(function () {
+    if (d.visibilityState === "hidden") { commit(); flush(); }
+  }));
+  ["pushState", "replaceState"].forEach(function (name) {
+    var original = history[name];
+    history[name] = function () {
+      var result = original.apply(this, arguments);
+      setTimeout(safe(view), 0); // after the app has set its new title
+      return result;
+    };
+  });
+
+  safe(arrive)();
+  if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", safe(view));
+  else safe(view)();
+})(window, document, navigator);

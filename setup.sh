@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up webtrack on this machine: browsers (Debian packages, when no usable
+# build is found), a virtual environment in .venv, the package and its test
+# extras. Safe to run again: each step checks before it acts.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+have_chromium() {
+    ls -d "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"/chromium*/INSTALLATION_COMPLETE >/dev/null 2>&1 ||
+        [ -x /usr/lib/chromium/chromium-headless-shell ] || [ -x /usr/lib/chromium/chromium ] ||
+        command -v chromium >/dev/null 2>&1
+}
+have_firefox() {
+    ls -d "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"/firefox-*/INSTALLATION_COMPLETE >/dev/null 2>&1 ||
+        command -v firefox-esr >/dev/null 2>&1
+}
+
+missing=()
+have_chromium || missing+=(chromium-headless-shell)
+have_firefox || missing+=(firefox-esr)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "setup: installing ${missing[*]} from Debian" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "setup: no usable browser for: ${missing[*]}" >&2
+        echo "setup: run as root once, or: sudo apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+# Reinstall only when the project description changed since the last setup.
+stamp=.venv/.webtrack-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e '.[test]'
+    touch "$stamp"
+fi
