@@ -1,0 +1,136 @@
+"""Plain classes behind the pytest plugin: an API client for the collector and the
+assertions scenarios make, which explain themselves by showing what did arrive."""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import json
+import time
+from urllib.parse import urlencode
+
+__all__ = ["ApiError", "Collector"]
+
+_emails = itertools.count(1)
+
+
+class ApiError(AssertionError):
+    """The collector refused a call the test expected to succeed."""
+
+
+def _matches(interaction: dict, fields: dict) -> bool:
+    return all(interaction.get(k) == v for k, v in fields.items())
+
+
+def describe(interactions: list[dict]) -> str:
+    """Return a short, readable listing of interactions for assertion messages."""
+    if not interactions:
+        return "  (none)"
+    lines = []
+    for i in interactions:
+        keys = ("msdynci_actiontype", "msdynci_viewuri", "msdynci_linkuri",
+                "msdynci_actionisoutbound", "msdynci_clickcoordinates")
+        detail = ", ".join(f"{k.removeprefix('msdynci_')}={i[k]!r}" for k in keys if k in i)
+        lines.append(f"  {i['type']} [{i['profile_id']}] {detail}")
+    return "\n".join(lines)
+
+
+class Collector:
+    """Talk to a running collector over HTTP, as a test or a CI job would."""
+
+    def __init__(self, host: str, port: int, timeout: float = 30.0) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.origin = f"http://{host}:{port}"
+
+    def call(self, method: str, path: str, body: object = None, *,
+             expect: int | tuple = (200, 201, 202)) -> object:
+        """Send a request to 127.0.0.1 with the collector's Host; return the JSON answer."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout + 65)
+        try:
+            payload = None if body is None else json.dumps(body).encode()
+            headers = {"Host": f"{self.host}:{self.port}"}
+            if payload is not None:
+                headers["Content-Type"] = "application/json"
+            conn.request(method, path, body=payload, headers=headers)
+            response = conn.getresponse()
+            raw = response.read()
+        finally:
+            conn.close()
+        answer = json.loads(raw) if raw else None
+        statuses = expect if isinstance(expect, tuple) else (expect,)
+        if response.status not in statuses:
+            raise ApiError(f"{method} {path} answered {response.status}: {answer}")
+        return answer
+
+    # -- making things ------------------------------------------------------------------
+
+    def profile(self, kind: str = "contact", *, email: str | None = None,
+                consent: str | None = None, allow_tracking: bool | None = None) -> dict:
+        body = {"kind": kind, "email": email or f"visitor{next(_emails)}-{id(self)}@example.com"}
+        if consent is not None:
+            body["consent"] = consent
+        if allow_tracking is not None:
+            body["allow_tracking"] = allow_tracking
+        return self.call("POST", "/api/profiles", body)
+
+    def update_profile(self, profile_id: str, **changes: object) -> dict:
+        return self.call("PATCH", f"/api/profiles/{profile_id}", changes)
+
+    def link(self, profile_id: str, url: str, link_tracking: bool = True) -> str:
+        """Make a tracked link and return its URL."""
+        return self.call("POST", "/api/links", {"profile_id": profile_id, "url": url,
+                                                "link_tracking": link_tracking})["url"]
+
+    def form(self, name: str, web_tracking: bool = False) -> dict:
+        return self.call("POST", "/api/forms", {"name": name, "web_tracking": web_tracking})
+
+    def settings(self, **settings: object) -> dict:
+        return self.call("PUT", "/api/settings", settings)
+
+    def reset(self) -> None:
+        self.call("POST", "/api/reset")
+
+    # -- reading ------------------------------------------------------------------------
+
+    def interactions(self, profile: str | None = None, type: str | None = None,
+                     min: int = 0, wait: float = 0) -> list[dict]:
+        """Return recorded interactions; with *min* and *wait*, once enough arrived."""
+        query = {k: v for k, v in (("profile", profile), ("type", type), ("min", min),
+                                   ("wait", wait)) if v}
+        return self.call("GET", "/api/interactions?" + urlencode(query))
+
+    def stats(self) -> dict:
+        return self.call("GET", "/api/stats")
+
+    def rejected(self) -> list[dict]:
+        return self.call("GET", "/api/rejected")
+
+    # -- assertions ---------------------------------------------------------------------
+
+    def expect(self, profile: str, type: str, count: int = 1, wait: float = 10.0,
+               **fields: object) -> list[dict]:
+        """Wait for *count* interactions of *type* with *fields*; fail showing what arrived."""
+        deadline = time.monotonic() + wait
+        need = count
+        while True:
+            found = self.interactions(profile, type, min=need,
+                                      wait=max(0.0, deadline - time.monotonic()))
+            matching = [i for i in found if _matches(i, fields)]
+            if len(matching) >= count or len(found) < need or time.monotonic() >= deadline:
+                break
+            need = len(found) + 1  # others of the type arrived: wait for one more
+        if len(matching) < count:
+            want = ", ".join(f"{k}={v!r}" for k, v in fields.items()) or "any fields"
+            everything = self.interactions(profile)
+            raise AssertionError(
+                f"expected {count} {type} ({want}) for {profile} within {wait}s, "
+                f"got {len(matching)}; what arrived:\n{describe(everything)}")
+        return matching
+
+    def expect_nothing(self, profile: str, type: str | None = None,
+                       within: float = 1.0) -> None:
+        """Fail if any interaction of *type* is recorded for *profile* within *within* s."""
+        found = self.interactions(profile, type, min=1, wait=within)
+        if found:
+            raise AssertionError(
+                f"expected no {type or 'interaction'} for {profile}, got:\n{describe(found)}")
