@@ -143,7 +143,7 @@ class Store:
         db.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, json.dumps(value) if not isinstance(value, str) else value),
+            (key, json.dumps(value)),
         )
 
     def secret(self) -> str:

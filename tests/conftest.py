@@ -1,0 +1,67 @@
+"""Shared fixtures: a collector app on a temporary database, and helpers to drive it."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.collector import create_app
+
+SHOP = "http://shop.localhost:8800"
+BLOG = "http://blog.localhost:8800"
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app({"DATABASE": str(tmp_path / "collector.sqlite3"),
+                       "SECRET_KEY": "test-secret", "SITES": {"shop": SHOP, "blog": BLOG}})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Api:
+    """Small conveniences over the Flask test client for collector tests."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def profile(self, kind="contact", **fields):
+        fields.setdefault("email", f"p{id(fields)}@example.com")
+        response = self.client.post("/api/profiles", json={"kind": kind, **fields})
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+    def context_for(self, profile_id, url=SHOP + "/"):
+        link = self.client.post("/api/links", json={"profile_id": profile_id, "url": url})
+        assert link.status_code == 201, link.json
+        location = self.client.get(link.json["url"]).headers["Location"]
+        return location.split("wt_ctx=", 1)[1]
+
+    def visit(self, event_id="e1", url=SHOP + "/cart.html", **extra):
+        return {"event_id": event_id, "type": "website_visited",
+                "occurred_at": "2026-01-01T00:00:00Z", "msdynci_viewuri": url,
+                "msdynci_viewname": url.rsplit("/", 1)[-1] or "/", "msdynci_viewtitle": "Cart",
+                "msdynci_viewtype": "page", "msdynci_viewpreviousviews": "", **extra}
+
+    def click(self, event_id="c1", action="LClick", **extra):
+        return {"event_id": event_id, "type": "website_link_clicked",
+                "occurred_at": "2026-01-01T00:00:01Z", "msdynci_actiontype": action,
+                "msdynci_actionisoutbound": False, "msdynci_clickcoordinates": "10,20",
+                "msdynci_linkuri": SHOP + "/pricing.html", "msdynci_viewuri": SHOP + "/",
+                "msdynci_viewtitle": "Home", **extra}
+
+    def collect(self, events, context=None, site="shop", headers=None, **body):
+        payload = {"site": site, "context": context, "events": events, **body}
+        return self.client.post("/collect", json=payload, headers=headers or {})
+
+    def state(self):
+        """Everything observable, to show that bad input changed nothing."""
+        return (self.client.get("/api/stats").json, self.client.get("/api/interactions").json,
+                self.client.get("/api/rejected").json, self.client.get("/api/sites").json)
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)

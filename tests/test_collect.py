@@ -1,0 +1,215 @@
+"""POST /collect: shape, origins, signed contexts, idempotency, consent and the counts."""
+
+import itertools
+import json
+
+import pytest
+from conftest import BLOG, SHOP
+
+from harness.collector.consent import CONSENTS, MODELS
+
+
+def test_recorded_visit_is_readable(api, client):
+    profile = api.profile(consent="opted_in")
+    response = api.collect([api.visit()], context=api.context_for(profile))
+    assert response.status_code == 202
+    assert response.json == {"accepted": 1, "rejected": []}
+    visits = client.get(f"/api/interactions?profile={profile}&type=website_visited").json
+    assert [v["msdynci_viewuri"] for v in visits] == [SHOP + "/cart.html"]
+    assert visits[0]["site"] == "shop" and visits[0]["event_id"] == "e1"
+
+
+def test_batch_and_retry_is_stored_once(api, client):
+    context = api.context_for(api.profile())
+    events = [api.visit("a"), api.click("b"), api.visit("c")]
+    assert api.collect(events, context=context).json["accepted"] == 3
+    assert api.collect(events, context=context).json["accepted"] == 3  # a retried delivery
+    site_events = [i for i in client.get("/api/interactions").json
+                   if i["type"] != "email_link_clicked"]
+    assert [i["event_id"] for i in site_events] == ["a", "b", "c"]
+    stats = client.get("/api/stats").json
+    assert stats["duplicates"] == 3 and stats["recorded"] == 4
+
+
+# ("context" would collide with pytest-playwright's fixture of that name.)
+@pytest.mark.parametrize("token", [
+    "forged", "InBfMTIzIg.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "", "a.b.c"])
+def test_forged_context_is_rejected_not_attributed(api, client, token):
+    response = api.collect([api.visit()], context=token or None)
+    assert response.status_code == 202
+    assert response.json["accepted"] == 0
+    reason = response.json["rejected"][0]["reason"]
+    assert reason in ("invalid_context", "anonymous")
+    assert client.get("/api/interactions").json == []
+    assert client.get("/api/rejected").json[0]["reason"] == reason
+
+
+def test_oversized_context_is_a_bad_body(api):
+    response = api.collect([api.visit()], context="x" * 600)
+    assert response.status_code == 400 and "'context'" in response.json["error"]
+
+
+def test_altered_context_is_rejected(api, client):
+    good = api.context_for(api.profile())
+    altered = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
+    assert api.collect([api.visit()], context=altered).json["rejected"][0]["reason"] == \
+        "invalid_context"
+
+
+def test_context_from_another_secret_is_rejected(tmp_path, api):
+    from harness.collector import create_app
+
+    other = create_app({"DATABASE": str(tmp_path / "other.sqlite3"), "SECRET_KEY": "other",
+                        "SITES": {"shop": SHOP}})
+    foreign = type(api)(other.test_client()).context_for(
+        type(api)(other.test_client()).profile(email="x@example.com"))
+    response = api.collect([api.visit()], context=foreign)
+    assert response.json["rejected"][0]["reason"] == "invalid_context"
+
+
+def test_a_link_token_is_not_a_context(api, client):
+    profile = api.profile()
+    link = client.post("/api/links", json={"profile_id": profile, "url": SHOP + "/"}).json
+    token = link["url"].rsplit("/", 1)[1]
+    assert api.collect([api.visit()], context=token).json["rejected"][0]["reason"] == \
+        "invalid_context"
+
+
+@pytest.mark.parametrize("body,message", [
+    ("not json", "not valid JSON"),
+    ("[]", "must be a JSON object"),
+    ('{"site": "shop"}', "events"),
+    ('{"site": "shop", "events": []}', "non-empty"),
+    ('{"site": 3, "events": [{}]}', "'site' must be str"),
+    ('{"site": "shop", "events": [1]}', "events[0] must be an object"),
+    ('{"site": "shop", "events": [{"event_id": "a", "type": "nope"}]}', "type must be one of"),
+    ('{"site": "shop", "extra": 1, "events": [{}]}', "unknown field"),
+])
+def test_bad_bodies_get_a_clear_400_and_change_nothing(api, client, body, message):
+    before = api.state()
+    response = client.post("/collect", data=body, content_type="text/plain")
+    assert response.status_code == 400
+    assert message in response.json["error"]
+    assert api.state() == before
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"msdynci_viewuri": None}, "msdynci_viewuri is required"),
+    ({"occurred_at": "yesterday"}, "not an ISO 8601"),
+    ({"occurred_at": "2026-01-01T00:00:00"}, "no time zone"),
+    ({"event_id": "has space"}, "event_id"),
+    ({"msdynci_viewtype": "screen"}, "viewtype"),
+    ({"nested": {"a": 1}}, "must be a string, number"),
+    ({"msdynci_viewtitle": "x" * 5000}, "longer than"),
+])
+def test_malformed_events_are_refused_whole(api, client, change, message):
+    context = api.context_for(api.profile())
+    before = api.state()
+    event = {**api.visit(), **change}
+    response = api.collect([api.visit("ok"), event], context=context)
+    assert response.status_code == 400 and message in response.json["error"]
+    assert api.state() == before
+
+
+def test_click_fields_are_checked(api):
+    context = api.context_for(api.profile())
+    assert api.collect([api.click(action="DoubleClick")], context=context).status_code == 400
+    bad_coords = api.click(msdynci_clickcoordinates="1.5,2")
+    assert api.collect([bad_coords], context=context).status_code == 400
+    outbound_as_string = api.click(msdynci_actionisoutbound="true")
+    assert api.collect([outbound_as_string], context=context).status_code == 400
+
+
+def test_body_over_64_kib_is_413(api, client):
+    before = api.state()
+    huge = json.dumps({"site": "shop", "events": [api.visit(msdynci_viewtitle="x" * 70000)]})
+    response = client.post("/collect", data=huge, content_type="text/plain")
+    assert response.status_code == 413 and "64 KiB" in response.json["error"]
+    assert api.state() == before
+
+
+def test_unknown_site_is_403(api):
+    response = api.collect([api.visit()], site="nowhere")
+    assert response.status_code == 403 and "not registered" in response.json["error"]
+
+
+def test_unregistered_origin_is_403_without_cors(api):
+    response = api.collect([api.visit()], headers={"Origin": "http://evil.localhost:8800"})
+    assert response.status_code == 403
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_origin_of_another_site_is_403(api):
+    context = api.context_for(api.profile())
+    response = api.collect([api.visit()], context=context, headers={"Origin": BLOG})
+    assert response.status_code == 403 and "does not belong" in response.json["error"]
+
+
+def test_registered_origin_gets_cors(api, client):
+    context = api.context_for(api.profile())
+    response = api.collect([api.visit()], context=context, headers={"Origin": SHOP})
+    assert response.status_code == 202
+    assert response.headers["Access-Control-Allow-Origin"] == SHOP
+    preflight = client.options("/collect", headers={"Origin": SHOP})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == SHOP
+    refused = client.options("/collect", headers={"Origin": "http://evil.localhost"})
+    assert refused.status_code == 403
+    assert "Access-Control-Allow-Origin" not in refused.headers
+
+
+@pytest.mark.parametrize("model,consent,kind,allow,check",
+                         list(itertools.product(MODELS, CONSENTS, ("contact", "lead"),
+                                                (True, False), (True, False))))
+def test_truth_table_through_http(api, client, model, consent, kind, allow, check):
+    client.put("/api/settings", json={"enforcement_model": model,
+                                      "check_contact_consent": check})
+    profile = api.profile(kind, consent=consent, allow_tracking=allow)
+    context = api.context_for(profile)
+    assert api.collect([api.visit()], context=context).json == {"accepted": 1, "rejected": []}
+    recorded = client.get(f"/api/interactions?profile={profile}").json
+    allowed = {"restrictive": {"opted_in"}, "nonrestrictive": {"opted_in", "not_set"},
+               "disabled": set(CONSENTS)}[model]
+    expect = consent in allowed and (kind == "lead" or not check or allow)
+    # Both the link click and the visit follow the same decision.
+    assert len(recorded) == (2 if expect else 0)
+    stats = client.get("/api/stats").json
+    assert stats["received"] == stats["recorded"] + stats["totals"]["rejected"] + \
+        stats["totals"]["not_recorded"]
+
+
+def test_consent_change_applies_to_next_interaction(api, client):
+    profile = api.profile(consent="opted_in")
+    context = api.context_for(profile)
+    api.collect([api.visit("before")], context=context)
+    client.patch(f"/api/profiles/{profile}", json={"consent": "opted_out"})
+    api.collect([api.visit("after")], context=context)
+    ids = [i["event_id"] for i in client.get(f"/api/interactions?profile={profile}").json]
+    assert "before" in ids and "after" not in ids
+    assert client.get("/api/stats").json["not_recorded"] == {"consent_opted_out": 1}
+
+
+def test_not_recorded_leaves_no_personal_data(api, app):
+    profile = api.profile(consent="opted_out")
+    context = api.context_for(profile)
+    api.collect([api.visit(msdynci_viewtitle="secret title")], context=context)
+    db = app.extensions["webtrack.store"]
+    dump = "\n".join(db.connection().iterdump())
+    assert "secret title" not in dump
+    assert "cart.html" not in dump.split("INSERT INTO \"links\"")[0]
+
+
+def test_form_submission_id_attributes(api, client):
+    client.post("/api/forms", json={"name": "News", "web_tracking": True, "id": "news"})
+    answer = client.post("/f/news", data={"email": "f@example.com",
+                                          "return": SHOP + "/thanks.html"})
+    submission = answer.headers["Location"].split("wt_fsid=", 1)[1]
+    response = api.collect([api.visit()], form_submission=submission)
+    assert response.json == {"accepted": 1, "rejected": []}
+    forged = api.collect([api.visit("z")], form_submission=submission + "x")
+    assert forged.json["rejected"][0]["reason"] == "invalid_form_submission"
+
+
+def test_anonymous_delivery_is_rejected(api):
+    response = api.collect([api.visit()])
+    assert response.json["rejected"] == [{"event_id": "e1", "reason": "anonymous"}]

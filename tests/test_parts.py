@@ -1,0 +1,107 @@
+"""Small parts: the minifier, browser discovery, settings resolution, fixtures, the CLI."""
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from harness import browsers, config, fixtures
+from harness.cli import main
+from harness.tracker import gzipped_size, minify
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("a = 1; // note\n", "a = 1;\n"),
+    ('s = "// not a comment";\n', 's = "// not a comment";\n'),
+    ("r = /a\\/\\/b/g; /* gone */ x\n", "r = /a\\/\\/b/g;  x\n"),
+    ("  indented();\n\n\n  next();\n", "indented();\nnext();\n"),
+    ("t = `a /* b */ c`;\n", "t = `a /* b */ c`;\n"),
+    ("x = a / b / c; // division\n", "x = a / b / c;\n"),
+    ("r = [/[/]/];\n", "r = [/[/]/];\n"),
+])
+def test_minify_keeps_code_drops_comments(source, expected):
+    assert minify(source) == expected
+
+
+def test_tracker_within_size_budget():
+    assert gzipped_size() <= 2560
+
+
+def test_served_tracker_parses(tmp_path):
+    node = subprocess.run(["node", "--version"], capture_output=True)
+    if node.returncode != 0:
+        pytest.skip("node is not installed")
+    from harness.tracker import served
+
+    script = tmp_path / "t.js"
+    script.write_bytes(served())
+    assert subprocess.run(["node", "--check", str(script)]).returncode == 0
+
+
+def test_missing_browser_names_the_package(monkeypatch):
+    monkeypatch.setattr(browsers, "_playwright_build", lambda name: None)
+    monkeypatch.setattr(browsers, "_first_executable", lambda paths: None)
+    monkeypatch.setattr(browsers.shutil, "which", lambda name: None)
+    with pytest.raises(browsers.BrowserNotFound, match="firefox-esr"):
+        browsers.launch_spec("firefox")
+    with pytest.raises(browsers.BrowserNotFound, match="chromium-headless-shell"):
+        browsers.launch_spec("chromium")
+
+
+def test_debian_firefox_goes_through_bidi(monkeypatch):
+    monkeypatch.setattr(browsers, "_playwright_build", lambda name: None)
+    monkeypatch.setattr(browsers, "_first_executable", lambda paths: paths[0])
+    spec = browsers.launch_spec("firefox")
+    assert spec.options == {"channel": "moz-firefox", "executable_path": "/usr/bin/firefox-esr"}
+    chromium = browsers.launch_spec("chromium")
+    assert "--disable-background-networking" in chromium.options["args"]
+
+
+def test_playwright_builds_win(monkeypatch, tmp_path):
+    (tmp_path / "chromium-1200").mkdir()
+    (tmp_path / "chromium-1200" / "INSTALLATION_COMPLETE").touch()
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
+    spec = browsers.launch_spec("chromium")
+    assert "executable_path" not in spec.options and "Playwright build" in spec.source
+
+
+def test_settings_resolution_order(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("[tool.webtrack]\nport = 9000\nworkers = 3\n")
+    monkeypatch.setenv("WEBTRACK_WORKERS", "4")
+    resolved = config.resolve({"port": None, "workers": None}, root=tmp_path)
+    assert resolved["port"] == 9000 and resolved["workers"] == 4
+    assert config.resolve({"port": 1}, root=tmp_path)["port"] == 1
+
+
+def test_fixture_errors_name_the_file(tmp_path):
+    (tmp_path / "bad.toml").write_text("[[robot]]\nid = 1\n")
+    with pytest.raises(fixtures.FixtureError, match="bad.toml: unknown table"):
+        fixtures.read(tmp_path)
+    with pytest.raises(fixtures.FixtureError, match="does not exist"):
+        fixtures.read(tmp_path / "nowhere")
+
+
+def test_default_fixtures_load():
+    data = fixtures.read("fixtures")
+    kinds = {(p["kind"], p.get("consent", "not_set")) for p in data["profile"]}
+    assert {("contact", "opted_in"), ("contact", "not_set"), ("contact", "opted_out"),
+            ("lead", "opted_in"), ("lead", "not_set"), ("lead", "opted_out")} <= kinds
+
+
+@pytest.mark.parametrize("command", ["serve", "run", "gate", "audit", "consent-audit"])
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and len(result.output.splitlines()) > 3
+
+
+def test_main_help_lists_the_contract_commands():
+    result = CliRunner().invoke(main, ["-h"])
+    for command in ("serve", "run", "gate", "audit", "consent-audit"):
+        assert command in result.output
+
+
+def test_python_dash_m_works():
+    result = subprocess.run([sys.executable, "-m", "harness", "--help"], capture_output=True,
+                            text=True)
+    assert result.returncode == 0 and "consent-audit" in result.stdout
