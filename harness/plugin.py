@@ -14,6 +14,7 @@ import pytest
 from . import evidence
 from .server import Server
 from .testing import Collector
+from .visitor import Visitor
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +51,12 @@ def webtrack(webtrack_server, request) -> Collector:
     client.reset()
     client.server = webtrack_server
     yield client
+
+
+@pytest.fixture
+def visitor(page, webtrack, webtrack_server) -> Visitor:
+    """The test's page as a visitor of the estate, with its requests to the collector."""
+    return Visitor(page, webtrack, webtrack_server)
 
 
 @pytest.fixture

@@ -99,11 +99,13 @@ class Collector:
                                    ("wait", wait)) if v}
         return self.call("GET", "/api/interactions?" + urlencode(query))
 
-    def stats(self) -> dict:
-        return self.call("GET", "/api/stats")
+    def stats(self, min: int = 0, wait: float = 0) -> dict:
+        """Return the counts; with *min* and *wait*, once ``received`` reaches *min*."""
+        return self.call("GET", "/api/stats?" + urlencode({"min": min, "wait": wait}))
 
-    def rejected(self) -> list[dict]:
-        return self.call("GET", "/api/rejected")
+    def rejected(self, min: int = 0, wait: float = 0) -> list[dict]:
+        """Return rejected deliveries; with *min* and *wait*, once enough arrived."""
+        return self.call("GET", "/api/rejected?" + urlencode({"min": min, "wait": wait}))
 
     # -- assertions ---------------------------------------------------------------------
 

@@ -35,26 +35,36 @@ def interactions(store, profile: str | None, kind: str | None, site: str | None)
     return [ingest.interaction_from_row(row) for row in store.query(sql + " ORDER BY seq", params)]
 
 
+def _waited(fetch, size) -> object:
+    """Answer ``fetch()`` at once, or, with ``min``/``wait``, once ``size`` reaches min."""
+    least = _number("min", int, 0, 100_000, 0)
+    wait = _number("wait", float, 0, MAX_WAIT, 0.0)
+    store = current_app.extensions["webtrack.store"]
+
+    def enough():
+        found = fetch()
+        return found if size(found) >= least else None
+
+    return (store.wait_until(enough, wait) if least and wait else None) or fetch()
+
+
 @bp.get("/api/interactions")
 def list_interactions():
     store = current_app.extensions["webtrack.store"]
     profile, kind, site = (request.args.get(k) for k in ("profile", "type", "site"))
-    least = _number("min", int, 0, 100_000, 0)
-    wait = _number("wait", float, 0, MAX_WAIT, 0.0)
-    def enough() -> list[dict] | None:
-        rows = interactions(store, profile, kind, site)
-        return rows if len(rows) >= least else None
+    return jsonify(_waited(lambda: interactions(store, profile, kind, site), len))
 
-    found = (store.wait_until(enough, wait) if least and wait else None) or interactions(
-        store, profile, kind, site)
-    return jsonify(found)
+
+def rejected(store) -> list[dict]:
+    rows = store.query("SELECT * FROM rejected ORDER BY seq")
+    return [{k: row[k] for k in ("event_id", "reason", "detail", "site", "type", "received_at")}
+            for row in rows]
 
 
 @bp.get("/api/rejected")
 def list_rejected():
-    rows = current_app.extensions["webtrack.store"].query("SELECT * FROM rejected ORDER BY seq")
-    return jsonify([{k: row[k] for k in ("event_id", "reason", "detail", "site", "type",
-                                         "received_at")} for row in rows])
+    store = current_app.extensions["webtrack.store"]
+    return jsonify(_waited(lambda: rejected(store), len))
 
 
 def stats(store) -> dict:
@@ -75,7 +85,9 @@ def stats(store) -> dict:
 
 @bp.get("/api/stats")
 def show_stats():
-    return jsonify(stats(current_app.extensions["webtrack.store"]))
+    """Counts; with ``min``/``wait``, answered once ``received`` reaches ``min``."""
+    store = current_app.extensions["webtrack.store"]
+    return jsonify(_waited(lambda: stats(store), lambda counts: counts["received"]))
 
 
 @bp.post("/api/reset")

@@ -1,0 +1,77 @@
+"""Contract §3: tracked links, the tracking cookie, and who is (not) tracked."""
+
+import time
+
+import pytest
+
+from harness.visitor import CONTEXT_COOKIE
+
+pytestmark = pytest.mark.browser
+YEAR = 365 * 24 * 3600
+
+
+def test_tracked_link_sets_cookie_and_strips_parameter(visitor, webtrack):
+    profile = webtrack.profile(consent="opted_in")["id"]
+    page = visitor.arrive(profile, "shop", "/cart.html")
+
+    assert page.url == visitor.url("shop", "/cart.html")
+    cookie = visitor.cookies().get(CONTEXT_COOKIE)
+    assert cookie, f"no {CONTEXT_COOKIE}; cookies: {list(visitor.cookies())}"
+    assert cookie["domain"].lstrip(".") == "shop.localhost"  # first party
+    assert cookie["path"] == "/" and cookie["sameSite"] == "Lax"
+    assert cookie["secure"] is False  # http: Secure only on https
+    assert abs(cookie["expires"] - time.time() - YEAR) < 2 * 24 * 3600
+    visit = webtrack.expect(profile, "website_visited")[0]
+    assert "wt_ctx" not in visit["msdynci_viewuri"]
+    webtrack.expect(profile, "email_link_clicked")
+
+
+def test_later_direct_visits_are_tracked(visitor, webtrack):
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "shop", "/")
+    webtrack.expect(profile, "website_visited")
+    visitor.goto("shop", "/pricing.html")
+    webtrack.expect(profile, "website_visited", msdynci_viewname="pricing.html")
+    # From any entry point on the site, in a later visit.
+    visitor.goto("shop", "/products/lamp.html")
+    webtrack.expect(profile, "website_visited", msdynci_viewname="lamp.html")
+
+
+def test_deleting_the_cookie_stops_tracking(visitor, webtrack):
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "shop", "/")
+    webtrack.expect(profile, "website_visited")
+    visitor.page.context.clear_cookies()
+    visitor.beacons.clear()
+    visitor.goto("shop", "/pricing.html")
+    visitor.expect_no_beacon()
+    assert len(webtrack.interactions(profile, "website_visited")) == 1
+
+
+def test_link_tracking_off_sets_no_cookie(visitor, webtrack):
+    profile = webtrack.profile()["id"]
+    page = visitor.page
+    page.goto(webtrack.link(profile, visitor.url("shop", "/"), link_tracking=False))
+    assert page.url == visitor.url("shop", "/")
+    assert visitor.tracking_cookies() == {}
+    visitor.expect_no_beacon()
+    assert webtrack.interactions(profile) == []
+
+
+def test_anonymous_visitor_sends_nothing(visitor, webtrack):
+    visitor.goto("shop", "/")
+    visitor.page.click("#add-lamp")
+    assert visitor.tracking_cookies() == {}
+    visitor.expect_no_beacon()
+    assert webtrack.stats()["received"] == 0
+
+
+def test_forged_cookie_is_rejected_not_attributed(visitor, webtrack):
+    victim = webtrack.profile(consent="opted_in")["id"]
+    visitor.page.context.add_cookies([{"name": CONTEXT_COOKIE, "value": "ImZvcmdlZCI.bogus",
+                                       "url": visitor.url("shop", "/")}])
+    with visitor.page.expect_request(visitor.is_beacon):
+        visitor.goto("shop", "/")
+    rejected = webtrack.rejected(min=1, wait=10)
+    assert rejected and rejected[0]["reason"] == "invalid_context", webtrack.stats()
+    assert webtrack.interactions() == [] and webtrack.interactions(victim) == []

@@ -1,0 +1,73 @@
+"""A browser tab driven as a website visitor, keeping every request it made to the collector."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+from .testing import Collector
+
+CONTEXT_COOKIE = "msdynci_trackingContext"
+FORM_COOKIE = "msdynmkt_formsubmissionid"
+TRACKING_COOKIES = (CONTEXT_COOKIE, FORM_COOKIE)
+# Requests to the collector that are not tracking: loading the script, following a
+# tracked link, posting a form.
+NOT_BEACONS = ("/tracker.js", "/l/", "/f/")
+
+
+class Visitor:
+    """Drive *page* on the estate served by *server*; record beacons as evidence."""
+
+    def __init__(self, page: Page, collector: Collector, server) -> None:
+        self.page, self.collector, self.server = page, collector, server
+        self.beacons: list[dict] = []
+        self._collector_host = urlsplit(server.origin()).netloc
+        page.context.on("request", self._saw)
+
+    def is_beacon(self, request) -> bool:
+        parts = urlsplit(request.url)
+        return parts.netloc == self._collector_host and not parts.path.startswith(NOT_BEACONS)
+
+    def _saw(self, request) -> None:
+        if self.is_beacon(request):
+            self.beacons.append({"at": time.time(), "method": request.method, "url": request.url,
+                                 "type": request.resource_type, "body": request.post_data})
+
+    # -- going places -------------------------------------------------------------------
+
+    def url(self, site: str, path: str = "/") -> str:
+        return self.server.url_for(site, path)
+
+    def goto(self, site: str, path: str = "/") -> Page:
+        self.page.goto(self.url(site, path))
+        return self.page
+
+    def arrive(self, profile_id: str, site: str = "shop", path: str = "/",
+               link_tracking: bool = True) -> Page:
+        """Open a tracked link for *profile_id* to *site*/*path*, as from an email."""
+        self.page.goto(self.collector.link(profile_id, self.url(site, path), link_tracking))
+        # The script takes the tracking parameter off the address bar once it ran.
+        self.page.wait_for_url(lambda url: "wt_ctx=" not in url)
+        return self.page
+
+    # -- evidence -----------------------------------------------------------------------
+
+    def cookies(self) -> dict[str, dict]:
+        return {c["name"]: c for c in self.page.context.cookies()}
+
+    def tracking_cookies(self) -> dict[str, dict]:
+        return {k: v for k, v in self.cookies().items() if k in TRACKING_COOKIES}
+
+    def expect_no_beacon(self, within: float = 1.0) -> None:
+        """Fail if the browser sent anything to the collector, now or within *within* s."""
+        if not self.beacons:
+            try:
+                self.page.context.wait_for_event("request", predicate=self.is_beacon,
+                                                 timeout=within * 1000)
+            except PlaywrightError:
+                pass  # timed out: nothing was sent
+        assert not self.beacons, "expected no request to the collector, saw:\n" + "\n".join(
+            f"  {b['method']} {b['url']} ({b['type']}) {b['body'] or ''}" for b in self.beacons)
