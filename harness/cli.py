@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -53,11 +54,26 @@ def not_built(name: str) -> None:
 
 
 @main.command()
-@click.option("--browser", type=click.Choice(["chromium", "firefox", "webkit", "all"]))
-@click.option("-n", "workers", type=int, help="Parallel workers (default 2).")
-def run(browser, workers) -> None:
+@click.option("--browser", "browser_names", multiple=True,
+              type=click.Choice(["chromium", "firefox", "webkit", "all"]),
+              help="Browser to run in (repeatable; default chromium and firefox).")
+@click.option("-n", "workers", type=click.IntRange(1, 16), help="Parallel workers (default 2).")
+@click.option("-k", "select", help="Only scenarios matching this pytest -k expression.")
+@click.option("--out", type=click.Path(file_okay=False), default="reports/run", show_default=True)
+def run(browser_names, workers, select, out) -> None:
     """Run the whole contract as browser scenarios; report in reports/run/."""
-    not_built("run")
+    from . import run as runner
+
+    settings = config.resolve({"browsers": list(browser_names) or None, "workers": workers})
+    options = runner.RunOptions(browsers=runner.expand_browsers(settings["browsers"]),
+                                workers=settings["workers"], out=Path(out), select=select)
+    click.echo(f"webtrack run: {', '.join(options.browsers)} with {options.workers} worker(s)")
+    results = runner.execute(options)
+    summary = results["summary"]
+    click.echo(f"{summary['passed']} passed, {summary['failed']} failed, "
+               f"{summary['skipped']} skipped in {summary['duration']} s; "
+               f"report: {Path(out) / 'report.html'}")
+    sys.exit(1 if runner.failed(results) else 0)
 
 
 @main.command()

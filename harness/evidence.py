@@ -13,7 +13,7 @@ def slug(nodeid: str) -> str:
 
 
 def capture(folder: Path, node, page, client) -> Path | None:
-    """Write ``<slug>.json`` (and ``.png``) for *node* into *folder*; never fail the test."""
+    """Write ``<slug>.json`` (and ``.jpg``) for *node* into *folder*; never fail the test."""
     folder.mkdir(parents=True, exist_ok=True)
     name = slug(node.nodeid)
     record: dict = {"nodeid": node.nodeid, "url": None, "cookies": [], "interactions": [],
@@ -21,8 +21,8 @@ def capture(folder: Path, node, page, client) -> Path | None:
     try:
         if not page.is_closed():
             record["url"] = page.url
-            page.screenshot(path=str(folder / f"{name}.png"))
-            record["screenshot"] = f"{name}.png"
+            page.screenshot(path=str(folder / f"{name}.jpg"), type="jpeg", quality=55)
+            record["screenshot"] = f"{name}.jpg"
         record["cookies"] = page.context.cookies()
     except Exception as exc:  # the page may have crashed: keep what we have
         record["errors"].append(f"browser: {exc}")

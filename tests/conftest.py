@@ -6,6 +6,8 @@ import pytest
 
 from harness.collector import create_app
 
+pytest_plugins = ["pytester"]
+
 SHOP = "http://shop.localhost:8800"
 BLOG = "http://blog.localhost:8800"
 

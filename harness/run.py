@@ -1,0 +1,163 @@
+"""``webtrack run``: the packaged scenarios under pytest(-xdist), then one report of them.
+
+The scenarios run in a child pytest (so the user's own configuration cannot change what
+the contract run means); results are joined from its JUnit XML and the evidence each
+scenario wrote, into ``results.json``, ``junit.xml`` and a self-contained ``report.html``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+from . import browsers as browser_discovery
+from . import reports, scenarios
+
+SCENARIOS = Path(scenarios.__file__).resolve().parent
+
+
+@dataclass
+class RunOptions:
+    """What to run and where to write it."""
+
+    browsers: list[str] = field(default_factory=lambda: ["chromium", "firefox"])
+    workers: int = 2
+    out: Path = Path("reports/run")
+    script: Path | None = None
+    select: str | None = None  # a pytest -k expression
+    title: str = "webtrack run"
+
+
+def expand_browsers(names: list[str]) -> list[str]:
+    """Return the browsers to run: ``all`` means every browser installed here."""
+    if "all" in names:
+        return browser_discovery.available()
+    return names
+
+
+def pytest_command(options: RunOptions) -> list[str]:
+    out = options.out.resolve()
+    command = [sys.executable, "-m", "pytest", str(SCENARIOS), "-c",
+               str(SCENARIOS / "scenarios.ini"), "--rootdir", str(SCENARIOS.parent.parent),
+               "-q", "-rfE", "--junitxml", str(out / "pytest-junit.xml"),
+               "--webtrack-evidence", str(out / "evidence"),
+               "--tracing", "retain-on-failure", "--output", str(out / "traces")]
+    for name in options.browsers:
+        command += ["--browser", name]
+    if options.workers > 1:
+        command += ["-n", str(options.workers)]
+    if options.script:
+        command += ["--webtrack-script", str(Path(options.script).resolve())]
+    if options.select:
+        command += ["-k", options.select]
+    return command
+
+
+def execute(options: RunOptions, stream=None) -> dict:
+    """Run the scenarios and write the reports; return the results as plain data."""
+    out = options.out
+    for stale in (out / "evidence", out / "traces"):
+        if stale.is_dir():
+            for item in sorted(stale.rglob("*"), reverse=True):
+                item.unlink() if item.is_file() else item.rmdir()
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    process = subprocess.run(pytest_command(options), stdout=stream, stderr=subprocess.STDOUT)
+    results = collect(options, time.time() - started, process.returncode)
+    write(out, results)
+    return results
+
+
+def _scenario_of(classname: str, name: str, browsers: list[str]) -> tuple[str, str, str]:
+    """Split a JUnit test case into (module, scenario id, browser)."""
+    match = re.match(r"^([^\[]+)\[(.*)\]$", name)
+    base, params = (match.group(1), match.group(2)) if match else (name, "")
+    parts = params.split("-") if params else []
+    browser = parts[0] if parts and parts[0] in browser_discovery.BROWSERS else "-"
+    rest = "-".join(parts[1:] if browser != "-" else parts)
+    return classname.rsplit(".", 1)[-1], base + (f"[{rest}]" if rest else ""), browser
+
+
+def _doc(module: str) -> str:
+    try:
+        doc = importlib.import_module(f"harness.scenarios.{module}").__doc__ or module
+    except ImportError:
+        return module
+    return doc.strip().splitlines()[0]
+
+
+def collect(options: RunOptions, duration: float, exit_code: int) -> dict:
+    """Join the child run's JUnit XML with the evidence its scenarios wrote."""
+    junit = options.out / "pytest-junit.xml"
+    evidence_dir = options.out / "evidence"
+    evidence = {}
+    for path in evidence_dir.glob("*.json"):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        evidence[record["nodeid"].split("::", 1)[-1]] = record
+    scenarios_by_id: dict[str, dict] = {}
+    cases = ElementTree.parse(junit).getroot().iter("testcase") if junit.exists() else []
+    for case in cases:
+        module, scenario, browser = _scenario_of(case.get("classname", ""), case.get("name"),
+                                                 options.browsers)
+        outcome, message = "passed", ""
+        for child in case:
+            if child.tag in ("failure", "error"):
+                outcome, message = "failed", (child.get("message") or "") + "\n" + (
+                    child.text or "")
+            elif child.tag == "skipped":
+                outcome, message = "skipped", child.get("message") or ""
+        entry = scenarios_by_id.setdefault(f"{module}::{scenario}", {
+            "id": f"{module}::{scenario}", "module": module, "section": _doc(module),
+            "behaviour": scenario.removeprefix("test_").replace("_", " "), "results": {}})
+        entry["results"][browser] = {
+            "outcome": outcome, "duration": float(case.get("time", 0)),
+            "message": message.strip()[:4000], "evidence": evidence.get(case.get("name"))}
+    entries = sorted(scenarios_by_id.values(), key=lambda e: (e["module"], e["id"]))
+    outcomes = [r["outcome"] for e in entries for r in e["results"].values()]
+    return {
+        "title": options.title,
+        "config": {**{k: str(v) if isinstance(v, Path) else v
+                      for k, v in asdict(options).items()},
+                   "launch": {b: _source(b) for b in options.browsers}},
+        "summary": {"passed": outcomes.count("passed"), "failed": outcomes.count("failed"),
+                    "skipped": outcomes.count("skipped"), "total": len(outcomes),
+                    "duration": round(duration, 1), "pytest_exit": exit_code},
+        "browsers": options.browsers,
+        "scenarios": entries,
+    }
+
+
+def _source(name: str) -> str:
+    try:
+        return browser_discovery.launch_spec(name).source
+    except browser_discovery.BrowserNotFound as exc:
+        return str(exc)
+
+
+def write(out: Path, results: dict) -> None:
+    """Write results.json, junit.xml and report.html into *out*."""
+    reports.write_json(out / "results.json", results)
+    cases = []
+    for entry in results["scenarios"]:
+        for browser, result in entry["results"].items():
+            cases.append({"name": f"{entry['id']} [{browser}]", "classname": entry["module"],
+                          "time": result["duration"],
+                          "failure": result["message"] if result["outcome"] == "failed" else None,
+                          "skipped": result["message"] if result["outcome"] == "skipped"
+                          else None})
+    reports.write_junit(out / "junit.xml", results["title"], cases)
+    html = reports.render("run.html.jinja", results=results, evidence_dir=out / "evidence")
+    (out / "report.html").write_text(html, encoding="utf-8")
+
+
+def failed(results: dict) -> bool:
+    """True when any scenario failed, or the run itself did (no results, pytest error)."""
+    summary = results["summary"]
+    return summary["failed"] > 0 or summary["total"] == 0 or summary["pytest_exit"] not in (0,)
