@@ -9,7 +9,7 @@ import tempfile
 from flask import Flask, Response, request
 
 from ..tracker import SCRIPT, served
-from . import api, collect, errors, forms, links, people, registry, timeline
+from . import api, collect, errors, forms, journeys, links, people, registry, timeline
 from .signing import Signer
 from .store import Store
 
@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     for module in (people, registry, links, forms, collect, api, timeline):
         app.register_blueprint(module.bp)
+    journeys.init_app(app)
     init_tracker(app)
     return app
 

@@ -47,11 +47,6 @@ CREATE TABLE IF NOT EXISTS counters (
     PRIMARY KEY (name, reason));
 """
 
-# Tables emptied by a reset; `meta` keeps the signing secret and the settings.
-DATA_TABLES = (
-    "sites", "contact_points", "profiles", "links", "forms", "form_submissions",
-    "interactions", "rejected", "seen", "counters",
-)
 
 
 def utcnow() -> str:
@@ -159,10 +154,13 @@ class Store:
         return value
 
     def reset(self) -> None:
-        """Empty every data table, keeping the signing secret."""
+        """Empty every table (journeys' too), keeping only the signing secret."""
         with self.write() as db:
-            for table in DATA_TABLES:
-                db.execute(f"DELETE FROM {table}")
+            tables = [r["name"] for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+            for table in tables:
+                if table != "meta":
+                    db.execute(f"DELETE FROM {table}")
             db.execute("DELETE FROM meta WHERE key != 'secret'")
 
     # -- counters --------------------------------------------------------------------

@@ -27,9 +27,12 @@ def index():
     store = current_app.extensions["webtrack.store"]
     profiles = [people.profile(store, r["id"])
                 for r in store.query("SELECT id FROM profiles ORDER BY created_at, id")]
+    sites = store.query("SELECT id, origin FROM sites ORDER BY id")
+    estate = current_app.config.get("ESTATE", [])
     return render_template(
-        "index.html", profiles=profiles, stats=api.stats(store),
-        sites=store.query("SELECT id, origin FROM sites ORDER BY id"),
+        "index.html", profiles=profiles, stats=api.stats(store), sites=sites, estate=estate,
+        registered={s["id"] for s in sites}, estate_ids={s["id"] for s in estate},
+        journeys=store.query("SELECT id, name FROM journeys ORDER BY created_at, id"),
         forms=store.query("SELECT * FROM forms ORDER BY name"),
         links=store.query("SELECT * FROM links ORDER BY profile_id"),
         signer=current_app.extensions["webtrack.signer"])

@@ -81,6 +81,13 @@ def test_button_click_has_no_target(visitor, webtrack, tracked):
     assert event["msdynci_linkuri"] == "" and event["msdynci_actionisoutbound"] is False
 
 
+def test_role_link_widget(visitor, webtrack, tracked):
+    visitor.page.click("#role-link")
+    event = click_of(webtrack, tracked, msdynci_actiontype="LClick")
+    assert event["msdynci_linkuri"] == "" and event["msdynci_actionisoutbound"] is False
+    webtrack.expect(tracked, "website_visited", msdynci_viewname="cart.html")
+
+
 def test_outbound_link(visitor, webtrack, tracked):
     visitor.page.click("#partner-link")
     visitor.page.wait_for_url("http://partner.localhost:*/")

@@ -1,0 +1,118 @@
+"""Journeys: triggers, if/then branches with time windows, personalised messages."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+
+from ..errors import ApiError, field, json_object
+from . import definition as definitions
+from .engine import Journeys
+
+bp = Blueprint("journeys", __name__)
+
+__all__ = ["Journeys", "init_app"]
+
+
+def init_app(app: Flask) -> None:
+    """Store journeys beside the collector, advance them on every recorded interaction."""
+    journeys = Journeys(app.extensions["webtrack.store"])
+    app.extensions["webtrack.journeys"] = journeys
+    app.extensions["webtrack.listeners"] = (*app.extensions["webtrack.listeners"],
+                                            journeys.on_interaction)
+    app.extensions.setdefault("webtrack.journey_loaders", []).append(
+        lambda raw: load_fixture(journeys, raw))
+    app.register_blueprint(bp)
+
+
+def load_fixture(journeys: Journeys, raw: dict) -> None:
+    raw = {k: v for k, v in raw.items() if not k.startswith("_")}
+    journey_id = raw.pop("id", None)
+    if journey_id and journeys.definition(journey_id) is not None:
+        return  # loaded on an earlier start
+    journeys.define(definitions.validate(raw), journey_id)
+
+
+def _journeys() -> Journeys:
+    return current_app.extensions["webtrack.journeys"]
+
+
+@bp.post("/api/journeys")
+def create():
+    raw = json_object(request)
+    journey_id = raw.pop("id", None)
+    if journey_id is not None and (not isinstance(journey_id, str) or
+                                   not journey_id.replace("-", "").replace("_", "").isalnum()):
+        raise ApiError(400, "field 'id' must be letters, digits, '-' or '_'")
+    try:
+        normal = definitions.validate(raw)
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+    try:
+        journey_id = _journeys().define(normal, journey_id)
+    except KeyError:
+        raise ApiError(409, f"a journey with id {journey_id!r} already exists") from None
+    return jsonify(id=journey_id, name=normal["name"]), 201
+
+
+@bp.get("/api/journeys")
+def list_all():
+    rows = current_app.extensions["webtrack.store"].query(
+        "SELECT id, name FROM journeys ORDER BY created_at, id")
+    return jsonify([dict(row) for row in rows])
+
+
+@bp.get("/api/journeys/<journey_id>")
+def show(journey_id: str):
+    found = _journeys().definition(journey_id)
+    if found is None:
+        raise ApiError(404, f"no journey {journey_id!r}")
+    return jsonify(id=journey_id, **found)
+
+
+@bp.get("/api/journeys/<journey_id>/runs")
+def runs(journey_id: str):
+    if _journeys().definition(journey_id) is None:
+        raise ApiError(404, f"no journey {journey_id!r}")
+    _journeys().settle()
+    return jsonify(_journeys().runs(journey_id))
+
+
+@bp.post("/api/clock/advance")
+def advance():
+    seconds = field(json_object(request), "seconds", (int, float))
+    if not 0 <= seconds <= 10 * 366 * 24 * 3600:
+        raise ApiError(400, "field 'seconds' must be between 0 and ten years")
+    now = _journeys().advance_clock(seconds)
+    from .engine import iso
+
+    return jsonify(now=iso(now))
+
+
+@bp.get("/api/outbox")
+def outbox():
+    _journeys().settle()
+    return jsonify(_journeys().outbox(request.args.get("profile")))
+
+
+def path_counts(definition: dict, runs: list[dict]) -> dict:
+    """Count, for each step, how many runs took each outcome there (and wait there now)."""
+    counts: dict[str, Counter] = {name: Counter() for name in definition["steps"]}
+    for run in runs:
+        for taken in run["path"]:
+            counts[taken["step"]][taken["outcome"]] += 1
+        if run["current_step"]:
+            counts[run["current_step"]]["waiting"] += 1
+    return counts
+
+
+@bp.get("/journeys/<journey_id>")
+def page(journey_id: str):
+    definition = _journeys().definition(journey_id)
+    if definition is None:
+        abort(404, f"no journey {journey_id!r}")
+    _journeys().settle()
+    found = _journeys().runs(journey_id)
+    return render_template("journey.html", id=journey_id, journey=definition, runs=found,
+                           counts=path_counts(definition, found))

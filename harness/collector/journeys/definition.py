@@ -1,0 +1,126 @@
+"""Validate a journey definition: clear errors for unknown, unreachable or cyclic steps."""
+
+from __future__ import annotations
+
+from jinja2 import TemplateSyntaxError
+
+from . import conditions
+from .render import ENV
+
+MAX_STEPS = 50
+MAX_WINDOW = 366 * 24 * 3600
+
+
+def _rule(raw: object, where: str) -> dict:
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str) or not raw["type"]:
+        raise ValueError(f"{where} must be an object with an interaction 'type'")
+    unknown = set(raw) - {"type", "conditions"}
+    if unknown:
+        raise ValueError(f"{where} has unknown key(s) {', '.join(sorted(unknown))}")
+    found = raw.get("conditions", [])
+    if not isinstance(found, list):
+        raise ValueError(f"{where}.conditions must be a list")
+    return {"type": raw["type"],
+            "conditions": [conditions.check(c, f"{where}.conditions[{i}]")
+                           for i, c in enumerate(found)]}
+
+
+def _step(name: str, raw: object) -> dict:
+    where = f"steps.{name}"
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} must be an object")
+    if ("if" in raw) == ("send" in raw):
+        raise ValueError(f"{where} must have exactly one of 'if' (a branch) or 'send'")
+    if "send" in raw:
+        unknown = set(raw) - {"send", "next"}
+        if unknown:
+            raise ValueError(f"{where} has unknown key(s) {', '.join(sorted(unknown))}")
+        if not isinstance(raw["send"], str) or not raw["send"].strip():
+            raise ValueError(f"{where}.send must be the message text")
+        try:
+            ENV.parse(raw["send"])
+        except TemplateSyntaxError as exc:
+            raise ValueError(f"{where}.send is not a valid template: {exc.message}") from None
+        if "next" in raw and not isinstance(raw["next"], str):
+            raise ValueError(f"{where}.next must be a step name")
+        return {"send": raw["send"], "next": raw.get("next")}
+    unknown = set(raw) - {"if", "within_seconds", "yes", "no"}
+    if unknown:
+        raise ValueError(f"{where} has unknown key(s) {', '.join(sorted(unknown))}")
+    window = raw.get("within_seconds")
+    if isinstance(window, bool) or not isinstance(window, (int, float)) or \
+            not 0 < window <= MAX_WINDOW:
+        raise ValueError(f"{where}.within_seconds must be a number of seconds, "
+                         f"more than 0 and at most {MAX_WINDOW}")
+    for path in ("yes", "no"):
+        if raw.get(path) is not None and not isinstance(raw[path], str):
+            raise ValueError(f"{where}.{path} must be a step name")
+    return {"if": _rule(raw["if"], f"{where}.if"), "within_seconds": window,
+            "yes": raw.get("yes"), "no": raw.get("no")}
+
+
+def successors(step: dict) -> list[str]:
+    return [s for s in ((step.get("yes"), step.get("no")) if "if" in step
+                        else (step.get("next"),)) if s]
+
+
+def validate(raw: object) -> dict:
+    """Return a normalised definition, or raise ValueError saying what is wrong."""
+    if not isinstance(raw, dict):
+        raise ValueError("a journey definition must be a JSON object")
+    unknown = set(raw) - {"name", "trigger", "start", "steps", "reentry", "id"}
+    if unknown:
+        raise ValueError(f"journey has unknown key(s) {', '.join(sorted(unknown))}")
+    title = raw.get("name")
+    if not isinstance(title, str) or not title.strip() or len(title) > 200:
+        raise ValueError("journey 'name' must be a non-empty string")
+    steps_raw = raw.get("steps")
+    if not isinstance(steps_raw, dict) or not steps_raw or len(steps_raw) > MAX_STEPS:
+        raise ValueError(f"journey 'steps' must be an object of 1 to {MAX_STEPS} steps")
+    steps = {name: _step(name, step) for name, step in steps_raw.items()}
+    start = raw.get("start")
+    if start not in steps:
+        raise ValueError(f"journey 'start' names unknown step {start!r}")
+    for name, step in steps.items():
+        for target in successors(step):
+            if target not in steps:
+                raise ValueError(f"steps.{name} leads to unknown step {target!r}")
+    _no_cycles(steps, start)
+    reachable = _reachable(steps, start)
+    unreachable = sorted(set(steps) - reachable)
+    if unreachable:
+        raise ValueError(f"unreachable step(s) {', '.join(unreachable)} (not led to from "
+                         f"{start!r})")
+    reentry = raw.get("reentry", False)
+    if not isinstance(reentry, bool):
+        raise ValueError("journey 'reentry' must be true or false")
+    return {"name": title, "trigger": _rule(raw.get("trigger"), "trigger"), "start": start,
+            "steps": steps, "reentry": reentry}
+
+
+def _reachable(steps: dict, start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(successors(steps[name]))
+    return seen
+
+
+def _no_cycles(steps: dict, start: str) -> None:
+    state: dict[str, str] = {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        if state.get(name) == "open":
+            cycle = " → ".join(trail[trail.index(name):] + [name])
+            raise ValueError(f"steps form a cycle: {cycle}")
+        if state.get(name) == "done":
+            return
+        state[name] = "open"
+        for target in successors(steps[name]):
+            visit(target, trail + [name])
+        state[name] = "done"
+
+    for name in steps:
+        visit(name, [])

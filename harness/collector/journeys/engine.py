@@ -1,0 +1,218 @@
+"""Journey runs: pure step functions over a run's state, and the collector's driver of them.
+
+A run is a plain dict: ``status`` (waiting, done, halted), ``step``, ``deadline`` (journey
+time, seconds), ``trigger`` and ``match`` (interactions) and ``path`` (what happened, with
+the interaction or the window that decided each branch). The pure functions below decide;
+:class:`Journeys` loads runs, calls them and stores the outcome inside the transaction that
+recorded the interaction, so a step is never half taken.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+from .. import people
+from ..store import Store, new_id
+from . import conditions, render
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS journeys (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, definition TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journey_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, journey_id TEXT NOT NULL, profile_id TEXT NOT NULL,
+    status TEXT NOT NULL, step TEXT, entered_at REAL NOT NULL, deadline REAL,
+    trigger TEXT NOT NULL, match TEXT, path TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS journey_runs_waiting ON journey_runs (status, profile_id);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, journey_id TEXT NOT NULL, run_id INTEGER NOT NULL,
+    profile_id TEXT NOT NULL, step TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL,
+    sent_at REAL NOT NULL);
+"""
+
+
+def iso(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + \
+        f".{int(seconds % 1 * 1000):03d}Z"
+
+
+# -- pure decisions ----------------------------------------------------------------------
+
+def start(definition: dict, trigger: dict, now: float) -> tuple[dict, list[dict]]:
+    """Return a new run entered through *trigger*, moved on until it waits or ends."""
+    run = {"status": "waiting", "step": definition["start"], "deadline": None,
+           "trigger": trigger, "match": None, "path": [], "entered_at": now}
+    return run, proceed(definition, run, now)
+
+
+def proceed(definition: dict, run: dict, now: float) -> list[dict]:
+    """Take send steps until a branch waits or the path ends; return the messages sent."""
+    sent = []
+    while run["step"] is not None:
+        step = definition["steps"][run["step"]]
+        if "if" in step:
+            run["status"], run["deadline"] = "waiting", now + step["within_seconds"]
+            return sent
+        text = render.message(step["send"], run["trigger"], run["match"])
+        sent.append({"step": run["step"], **text})
+        run["path"].append({"step": run["step"], "outcome": "sent", "at": iso(now)})
+        run["step"] = step["next"]
+    run["status"], run["deadline"] = "done", None
+    return sent
+
+
+def branch(step: dict, deadline: float, now: float, interaction: dict | None) -> str | None:
+    """Decide a waiting branch: ``yes`` on a match in time, ``no`` once the window ended."""
+    if interaction is not None and now <= deadline and conditions.matches(step["if"],
+                                                                          interaction):
+        return "yes"
+    if now >= deadline and interaction is None:
+        return "no"
+    return None
+
+
+def take(definition: dict, run: dict, now: float, interaction: dict | None) -> list[dict]:
+    """Apply an interaction (or the clock, when None) to a waiting run; return messages."""
+    if run["status"] != "waiting" or run["deadline"] is None:
+        return []
+    step = definition["steps"][run["step"]]
+    decision = branch(step, run["deadline"], now, interaction)
+    if decision is None:
+        return []
+    record = {"step": run["step"], "outcome": decision,
+              "at": iso(min(now, run["deadline"]) if decision == "no" else now)}
+    if decision == "yes":
+        run["match"] = interaction
+        record["decided_by"] = {k: interaction.get(k) for k in
+                                ("event_id", "type", "occurred_at", *(
+                                    c["field"] for c in step["if"]["conditions"]))}
+    else:
+        record["decided_by"] = {"window_ended": iso(run["deadline"]),
+                                "within_seconds": step["within_seconds"]}
+    run["path"].append(record)
+    run["step"], run["deadline"] = step[decision], None
+    return proceed(definition, run, now)
+
+
+# -- the collector's driver ------------------------------------------------------------------
+
+class Journeys:
+    """Journeys stored beside the collector's data, advanced by interactions and the clock."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.store.connection().executescript(SCHEMA)
+
+    def now(self) -> float:
+        return time.time() + float(self.store.meta("clock_offset") or 0)
+
+    def define(self, definition: dict, journey_id: str | None = None) -> str:
+        journey_id = journey_id or new_id("j")
+        with self.store.write() as db:
+            if db.execute("SELECT 1 FROM journeys WHERE id = ?", (journey_id,)).fetchone():
+                raise KeyError(journey_id)
+            db.execute("INSERT INTO journeys (id, name, definition, created_at) "
+                       "VALUES (?, ?, ?, ?)", (journey_id, definition["name"],
+                                              json.dumps(definition), iso(time.time())))
+        return journey_id
+
+    def definition(self, journey_id: str) -> dict | None:
+        row = self.store.one("SELECT definition FROM journeys WHERE id = ?", (journey_id,))
+        return json.loads(row["definition"]) if row else None
+
+    def advance_clock(self, seconds: float) -> float:
+        with self.store.write() as db:
+            offset = float(self.store.meta("clock_offset") or 0) + seconds
+            self.store.set_meta(db, "clock_offset", offset)
+            self._expire(db, time.time() + offset)
+        return self.now()
+
+    def settle(self) -> None:
+        """Close every window that has ended by now (reads call this, so runs are current)."""
+        with self.store.write() as db:
+            self._expire(db, self.now())
+
+    def on_interaction(self, db: sqlite3.Connection, interaction: dict) -> None:
+        """Listener for recorded interactions, inside the recording transaction."""
+        now = self.now()
+        self._expire(db, now)
+        journeys = {r["id"]: json.loads(r["definition"])
+                    for r in db.execute("SELECT id, definition FROM journeys")}
+        for row in db.execute("SELECT * FROM journey_runs WHERE status = 'waiting' AND "
+                              "profile_id = ?", (interaction["profile_id"],)).fetchall():
+            run = self._load(row)
+            self._save(db, row, run, take(journeys[row["journey_id"]], run, now, interaction))
+        for journey_id, definition in journeys.items():
+            if not conditions.matches(definition["trigger"], interaction):
+                continue
+            runs = db.execute("SELECT status FROM journey_runs WHERE journey_id = ? AND "
+                              "profile_id = ?", (journey_id, interaction["profile_id"])).fetchall()
+            active = any(r["status"] == "waiting" for r in runs)
+            if runs and (not definition["reentry"] or active):
+                continue  # enters once, unless re-entry is allowed (never twice at once)
+            run, sent = start(definition, interaction, now)
+            self._save(db, {"journey_id": journey_id, "id": None}, run, sent)
+
+    def _expire(self, db: sqlite3.Connection, now: float) -> None:
+        due = db.execute("SELECT * FROM journey_runs WHERE status = 'waiting' AND "
+                         "deadline <= ?", (now,)).fetchall()
+        for row in due:
+            run = self._load(row)
+            refusal = people.refusal_for(db, self.store, row["profile_id"])
+            if refusal:
+                # Not recorded means not advanced: the run stops where it is.
+                run["status"] = "halted"
+                run["path"].append({"step": run["step"], "outcome": "halted",
+                                    "at": iso(now), "decided_by": {"not_recorded": refusal}})
+                self._save(db, row, run, [])
+                continue
+            definition = json.loads(db.execute("SELECT definition FROM journeys WHERE id = ?",
+                                               (row["journey_id"],)).fetchone()["definition"])
+            self._save(db, row, run, take(definition, run, now, None))
+
+    @staticmethod
+    def _load(row: sqlite3.Row) -> dict:
+        return {"status": row["status"], "step": row["step"], "deadline": row["deadline"],
+                "trigger": json.loads(row["trigger"]),
+                "match": json.loads(row["match"]) if row["match"] else None,
+                "path": json.loads(row["path"]), "entered_at": row["entered_at"]}
+
+    def _save(self, db: sqlite3.Connection, row, run: dict, sent: list[dict]) -> None:
+        values = (run["status"], run["step"], run["deadline"], json.dumps(run["match"])
+                  if run["match"] else None, json.dumps(run["path"]))
+        if row["id"] is None:
+            cursor = db.execute(
+                "INSERT INTO journey_runs (journey_id, profile_id, status, step, deadline, "
+                "match, path, entered_at, trigger) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (row["journey_id"], run["trigger"]["profile_id"], *values, run["entered_at"],
+                 json.dumps(run["trigger"])))
+            run_id = cursor.lastrowid
+        else:
+            db.execute("UPDATE journey_runs SET status = ?, step = ?, deadline = ?, match = ?, "
+                       "path = ? WHERE id = ?", (*values, row["id"]))
+            run_id = row["id"]
+        for message in sent:
+            db.execute("INSERT INTO outbox (journey_id, run_id, profile_id, step, text, html, "
+                       "sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (row["journey_id"], run_id, run["trigger"]["profile_id"],
+                        message["step"], message["text"], message["html"], self.now()))
+
+    def runs(self, journey_id: str) -> list[dict]:
+        rows = self.store.query("SELECT * FROM journey_runs WHERE journey_id = ? ORDER BY id",
+                                (journey_id,))
+        return [{"run": row["id"], "profile_id": row["profile_id"], "status": row["status"],
+                 "current_step": row["step"] if row["status"] == "waiting" else None,
+                 "waiting_until": iso(row["deadline"]) if row["deadline"] else None,
+                 "entered_at": iso(row["entered_at"]),
+                 "trigger": json.loads(row["trigger"])["event_id"],
+                 "path": json.loads(row["path"])} for row in rows]
+
+    def outbox(self, profile_id: str | None) -> list[dict]:
+        sql, params = "SELECT * FROM outbox", ()
+        if profile_id:
+            sql, params = sql + " WHERE profile_id = ?", (profile_id,)
+        return [{"journey_id": r["journey_id"], "run": r["run_id"], "profile_id": r["profile_id"],
+                 "step": r["step"], "text": r["text"], "html": r["html"],
+                 "sent_at": iso(r["sent_at"])}
+                for r in self.store.query(sql + " ORDER BY seq", params)]

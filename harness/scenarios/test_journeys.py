@@ -1,0 +1,67 @@
+"""Contract §6: journeys started and branched by what a visitor does in the browser."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CART_FOLLOW_UP = {
+    "name": "cart follow-up",
+    "trigger": {"type": "website_visited",
+                "conditions": [{"field": "msdynci_viewuri", "op": "contains", "value": "/cart"}]},
+    "start": "asked-pricing",
+    "steps": {
+        "asked-pricing": {"if": {"type": "website_link_clicked", "conditions": [
+            {"field": "msdynci_linkuri", "op": "contains", "value": "/pricing"}]},
+            "within_seconds": 86400, "yes": "offer", "no": "reminder"},
+        "offer": {"send": "Still thinking about {{ trigger.msdynci_viewtitle }}? "
+                          "Here is 10% off."},
+        "reminder": {"send": "Your cart is waiting."}},
+}
+
+
+@pytest.fixture
+def journey(webtrack):
+    return webtrack.call("POST", "/api/journeys", CART_FOLLOW_UP)["id"]
+
+
+def runs(webtrack, journey):
+    return webtrack.call("GET", f"/api/journeys/{journey}/runs")
+
+
+def test_visiting_the_cart_starts_the_journey(visitor, webtrack, journey):
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "shop", "/cart.html")
+    webtrack.expect(profile, "website_visited")
+    (run,) = runs(webtrack, journey)
+    assert run["profile_id"] == profile and run["current_step"] == "asked-pricing"
+
+
+def test_clicking_pricing_in_time_takes_yes(visitor, webtrack, journey):
+    profile = webtrack.profile()["id"]
+    page = visitor.arrive(profile, "shop", "/cart.html")
+    page.click("#cart-pricing-banner")
+    webtrack.expect(profile, "website_link_clicked")
+    (run,) = runs(webtrack, journey)
+    assert [p["outcome"] for p in run["path"]] == ["yes", "sent"]
+    assert run["path"][0]["decided_by"]["msdynci_linkuri"].endswith("/pricing.html")
+    outbox = webtrack.call("GET", f"/api/outbox?profile={profile}")
+    assert [m["text"] for m in outbox] == [
+        "Still thinking about Your cart? Here is 10% off."]
+
+
+def test_doing_nothing_takes_no_when_the_clock_moves(visitor, webtrack, journey):
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "shop", "/cart.html")
+    webtrack.expect(profile, "website_visited")
+    webtrack.call("POST", "/api/clock/advance", {"seconds": 86401})
+    (run,) = runs(webtrack, journey)
+    assert [p["outcome"] for p in run["path"]] == ["no", "sent"]
+    outbox = webtrack.call("GET", f"/api/outbox?profile={profile}")
+    assert [m["text"] for m in outbox] == ["Your cart is waiting."]
+
+
+def test_opted_out_visitor_never_enters(visitor, webtrack, journey):
+    profile = webtrack.profile(consent="opted_out")["id"]
+    visitor.arrive(profile, "shop", "/cart.html")
+    webtrack.stats(min=2, wait=10)
+    assert runs(webtrack, journey) == []

@@ -1,0 +1,225 @@
+"""Journeys: conditions and branch decisions as tables, validation errors, the API and clock."""
+
+import pytest
+from conftest import SHOP
+
+from harness.collector.journeys import definition, engine
+from harness.collector.journeys.conditions import holds, matches
+
+VISIT = {"type": "website_visited", "msdynci_viewuri": SHOP + "/cart.html",
+         "msdynci_viewtitle": "Your cart", "msdynci_actionisoutbound": False, "n": 3}
+
+
+@pytest.mark.parametrize("op,value,field,expected", [
+    ("equals", "Your cart", "msdynci_viewtitle", True),
+    ("equals", "your cart", "msdynci_viewtitle", False),
+    ("contains", "/cart", "msdynci_viewuri", True),
+    ("contains", "/pricing", "msdynci_viewuri", False),
+    ("starts_with", "http://shop.", "msdynci_viewuri", True),
+    ("starts_with", "shop", "msdynci_viewuri", False),
+    ("regex", r"cart\.html$", "msdynci_viewuri", True),
+    ("regex", r"^cart", "msdynci_viewuri", False),  # a search, but anchored
+    ("regex", "art", "msdynci_viewuri", True),  # re.search, not re.match
+    ("in", ["Your cart", "Checkout"], "msdynci_viewtitle", True),
+    ("in", ["Checkout"], "msdynci_viewtitle", False),
+    ("equals", False, "msdynci_actionisoutbound", True),
+    ("contains", "false", "msdynci_actionisoutbound", True),
+    ("equals", 3, "n", True),
+    ("equals", "x", "missing_field", False),
+])
+def test_condition_table(op, value, field, expected):
+    assert holds({"field": field, "op": op, "value": value}, VISIT) is expected
+
+
+def test_all_conditions_must_hold():
+    rule = {"type": "website_visited", "conditions": [
+        {"field": "msdynci_viewuri", "op": "contains", "value": "/cart"},
+        {"field": "msdynci_viewtitle", "op": "equals", "value": "Other"}]}
+    assert not matches(rule, VISIT)
+    assert not matches({"type": "website_link_clicked", "conditions": []}, VISIT)
+    assert matches({"type": "website_visited", "conditions": rule["conditions"][:1]}, VISIT)
+
+
+STEP = {"if": {"type": "website_link_clicked", "conditions": [
+    {"field": "msdynci_linkuri", "op": "contains", "value": "/pricing"}]},
+    "within_seconds": 100, "yes": "offer", "no": "reminder"}
+CLICK = {"type": "website_link_clicked", "msdynci_linkuri": SHOP + "/pricing.html"}
+
+
+@pytest.mark.parametrize("now,interaction,expected", [
+    (50, CLICK, "yes"),                                    # in time, matching
+    (100, CLICK, "yes"),                                   # at the very end of the window
+    (50, {**CLICK, "msdynci_linkuri": SHOP + "/"}, None),  # not matching: keep waiting
+    (50, None, None),                                      # clock, window still open
+    (100, None, "no"),                                     # clock, window ended
+    (150, None, "no"),
+])
+def test_branch_table(now, interaction, expected):
+    assert engine.branch(STEP, deadline=100, now=now, interaction=interaction) == expected
+
+
+GOOD = {
+    "name": "cart follow-up",
+    "trigger": {"type": "website_visited",
+                "conditions": [{"field": "msdynci_viewuri", "op": "contains", "value": "/cart"}]},
+    "start": "asked",
+    "steps": {"asked": STEP, "offer": {"send": "About {{ trigger.msdynci_viewtitle }}"},
+              "reminder": {"send": "Waiting."}},
+}
+
+
+def variant(**changes):
+    import copy
+
+    out = copy.deepcopy(GOOD)
+    for path, value in changes.items():
+        target = out
+        keys = path.split("__")
+        for key in keys[:-1]:
+            target = target[key]
+        if value is None:
+            del target[keys[-1]]
+        else:
+            target[keys[-1]] = value
+    return out
+
+
+@pytest.mark.parametrize("raw,message", [
+    (variant(start="nowhere"), "'start' names unknown step 'nowhere'"),
+    (variant(steps__asked__yes="ghost"), "leads to unknown step 'ghost'"),
+    (variant(steps__orphan={"send": "x"}), "unreachable step(s) orphan"),
+    (variant(steps__asked__if__conditions=[{"field": "f", "op": "like", "value": "x"}]),
+     "op 'like' is not one of"),
+    (variant(trigger__conditions=[{"field": "f", "op": "regex", "value": "(["}]),
+     "not a valid regex"),
+    (variant(steps__reminder={"send": "x", "next": "asked"}), "cycle"),
+    (variant(steps__asked__within_seconds=0), "within_seconds"),
+    (variant(steps__offer={"send": "{{ unclosed"}), "not a valid template"),
+    (variant(steps__offer={"send": "x", "if": STEP["if"]}), "exactly one of"),
+    (variant(name=None), "'name'"),
+    (variant(trigger=None), "trigger must be an object"),
+    (variant(steps__asked__if__conditions=[{"field": "f", "op": "in", "value": "x"}]),
+     "non-empty list"),
+])
+def test_validation_errors(raw, message):
+    with pytest.raises(ValueError, match=None) as info:
+        definition.validate(raw)
+    assert message in str(info.value)
+
+
+def test_valid_definition_is_normalised():
+    normal = definition.validate(GOOD)
+    assert normal["reentry"] is False and normal["steps"]["offer"]["next"] is None
+
+
+# -- through the API ---------------------------------------------------------------------------
+
+@pytest.fixture
+def journey(client):
+    made = client.post("/api/journeys", json=GOOD)
+    assert made.status_code == 201, made.json
+    return made.json["id"]
+
+
+def enter(api, consent="opted_in"):
+    profile = api.profile(consent=consent)
+    context = api.context_for(profile)
+    api.collect([api.visit("v-" + profile)], context=context)
+    return profile, context
+
+
+def test_yes_path_sends_personalised_message(api, client, journey):
+    profile, context = enter(api)
+    api.collect([api.click("c-" + profile, msdynci_linkuri=SHOP + "/pricing.html")],
+                context=context)
+    (run,) = client.get(f"/api/journeys/{journey}/runs").json
+    assert [p["outcome"] for p in run["path"]] == ["yes", "sent"]
+    assert run["path"][0]["decided_by"]["event_id"] == "c-" + profile
+    assert client.get(f"/api/outbox?profile={profile}").json[0]["text"] == "About Cart"
+
+
+def test_no_path_when_the_clock_passes_the_window(api, client, journey):
+    profile, _ = enter(api)
+    assert client.get(f"/api/journeys/{journey}/runs").json[0]["current_step"] == "asked"
+    client.post("/api/clock/advance", json={"seconds": 99})
+    assert client.get(f"/api/journeys/{journey}/runs").json[0]["status"] == "waiting"
+    client.post("/api/clock/advance", json={"seconds": 2})
+    (run,) = client.get(f"/api/journeys/{journey}/runs").json
+    assert [p["outcome"] for p in run["path"]] == ["no", "sent"]
+    assert "window_ended" in run["path"][0]["decided_by"]
+    assert client.get(f"/api/outbox?profile={profile}").json[0]["text"] == "Waiting."
+
+
+def test_late_match_does_not_take_yes(api, client, journey):
+    profile, context = enter(api)
+    client.post("/api/clock/advance", json={"seconds": 101})
+    api.collect([api.click("late", msdynci_linkuri=SHOP + "/pricing.html")], context=context)
+    (run,) = client.get(f"/api/journeys/{journey}/runs").json
+    assert run["path"][0]["outcome"] == "no"
+
+
+def test_enters_once_unless_reentry(api, client, journey):
+    profile, context = enter(api)
+    api.collect([api.visit("again")], context=context)
+    assert len(client.get(f"/api/journeys/{journey}/runs").json) == 1
+    again = client.post("/api/journeys", json={**GOOD, "reentry": True}).json["id"]
+    api.collect([api.visit("third")], context=context)
+    client.post("/api/clock/advance", json={"seconds": 101})
+    api.collect([api.visit("fourth")], context=context)
+    assert len(client.get(f"/api/journeys/{again}/runs").json) == 2
+
+
+def test_unrecorded_profiles_neither_enter_nor_advance(api, client, journey):
+    enter(api, consent="opted_out")
+    assert client.get(f"/api/journeys/{journey}/runs").json == []
+    profile, context = enter(api)
+    client.patch(f"/api/profiles/{profile}", json={"consent": "opted_out"})
+    api.collect([api.click("c", msdynci_linkuri=SHOP + "/pricing.html")], context=context)
+    client.post("/api/clock/advance", json={"seconds": 101})
+    (run,) = client.get(f"/api/journeys/{journey}/runs").json
+    assert run["status"] == "halted" and client.get("/api/outbox").json == []
+
+
+def test_message_is_escaped_in_html_not_in_text(api, client):
+    made = client.post("/api/journeys", json={**GOOD, "start": "offer",
+                                              "steps": {"offer": GOOD["steps"]["offer"]}})
+    assert made.status_code == 201
+    profile = api.profile()
+    api.collect([api.visit("h", msdynci_viewtitle="<b>Cart</b>")], context=api.context_for(
+        profile))
+    (message,) = client.get(f"/api/outbox?profile={profile}").json
+    assert message["text"] == "About <b>Cart</b>"
+    assert message["html"] == "About &lt;b&gt;Cart&lt;/b&gt;"
+
+
+def test_sandbox_refuses_unsafe_templates(api, client):
+    bad = {**GOOD, "start": "offer",
+           "steps": {"offer": {"send": "{{ trigger.__class__.__mro__ }}"}}}
+    journey_id = client.post("/api/journeys", json=bad).json["id"]
+    profile = api.profile()
+    api.collect([api.visit("s")], context=api.context_for(profile))
+    assert "class" not in client.get("/api/outbox").json[0]["text"]
+    assert client.get(f"/api/journeys/{journey_id}/runs").json[0]["status"] == "done"
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"seconds": -1}, 400), ({"seconds": "10"}, 400), ({}, 400)])
+def test_clock_bad_input(client, body, status):
+    assert client.post("/api/clock/advance", json=body).status_code == status
+
+
+def test_bad_definition_is_400_and_stores_nothing(client):
+    response = client.post("/api/journeys", json=variant(start="nowhere"))
+    assert response.status_code == 400 and "unknown step" in response.json["error"]
+    assert client.get("/api/journeys").json == []
+
+
+def test_unknown_journey_is_404(client):
+    assert client.get("/api/journeys/j_none/runs").status_code == 404
+
+
+def test_journey_page_draws_paths(api, client, journey):
+    enter(api)
+    client.post("/api/clock/advance", json={"seconds": 101})
+    page = client.get(f"/journeys/{journey}").get_data(as_text=True)
+    assert "cart follow-up" in page and "no: <span class=\"count\">1</span>" in page
