@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -47,6 +48,11 @@ def serve(port, db, fixtures_dir, dev) -> None:
         server.stop()
 
 
+@contextlib.contextmanager
+def _nothing():
+    yield
+
+
 def not_built(name: str) -> None:
     click.echo(f"webtrack {name}: not built yet in this version; see the issue tracker.",
                err=True)
@@ -85,10 +91,35 @@ def gate(script) -> None:
 
 @main.command()
 @click.argument("targets", nargs=-1, required=True)
-@click.option("--format", "formats", default="html,json", help="Report formats: html,json,sarif.")
-def audit(targets, formats) -> None:
+@click.option("--format", "formats", default="html,json,sarif", show_default=True,
+              help="Report formats, comma-separated: html, json, sarif (JUnit always).")
+@click.option("--render", is_flag=True, help="Audit the live DOM after the page's scripts ran.")
+@click.option("--out", type=click.Path(file_okay=False), default="reports/audit",
+              show_default=True)
+def audit(targets, formats, render, out) -> None:
     """Audit HTML files, folders or URLs for a correct tracker installation."""
-    not_built("audit")
+    from . import audit as auditor
+
+    try:
+        config = auditor.config.load()
+        pages = auditor.expand(list(targets))
+    except (ValueError, auditor.TargetError) as exc:
+        raise click.UsageError(str(exc)) from None
+    bar = click.progressbar(length=len(pages), label="auditing", file=sys.stderr) \
+        if len(pages) >= 50 and sys.stderr.isatty() else None
+    try:
+        with bar or _nothing():
+            result = auditor.run(list(targets), config, render=render,
+                                 progress=(lambda: bar.update(1)) if bar else None)
+        auditor.write_reports(result, Path(out), [f.strip() for f in formats.split(",")])
+    except (ValueError, auditor.TargetError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for finding in result.findings:
+        click.echo(f"{finding.file_or_url}:{finding.line or 0}: {finding.rule} "
+                   f"{finding.severity}: {finding.message}")
+    click.echo(f"{len(result.pages)} pages, {result.errors} errors, "
+               f"{len(result.findings) - result.errors} warnings; report: {out}/")
+    sys.exit(1 if result.errors else 0)
 
 
 @main.command("consent-audit")

@@ -1,0 +1,117 @@
+"""A page as a browser parses it (html5lib), reduced to what the rules look at."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Comment
+
+_BANNER = re.compile(r"cookie|consent|gdpr|privacy-banner", re.I)
+_REJECT = re.compile(r"reject|decline|refuse|opt[ -]?out|necessary only|deny", re.I)
+
+
+@dataclass
+class Script:
+    """One ``<script>`` element in document order."""
+
+    src: str | None  # absolute, resolved against the page
+    raw_src: str | None
+    attrs: dict
+    inline: str
+    in_head: bool
+    in_noscript: bool
+    line: int | None
+    index: int
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.src).path if self.src else ""
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.src or "")
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+    @property
+    def timing(self) -> str:
+        """When it runs: ``sync`` at its place, ``defer`` after parsing, or ``async``."""
+        if "async" in self.attrs or (self.src is None and self.attrs.get("type") == "module"):
+            return "async" if self.src else "defer"
+        if "defer" in self.attrs and self.src:
+            return "defer"
+        return "sync"
+
+
+@dataclass
+class Page:
+    """What a page holds that matters to the tracker's installation."""
+
+    where: str  # file path or URL
+    base: str  # URL the page's relative references resolve against
+    source: str
+    scripts: list[Script] = field(default_factory=list)
+    forms: list[dict] = field(default_factory=list)
+    comments: list[tuple[str, int | None]] = field(default_factory=list)
+    banner: dict | None = None  # a cookie banner offering an opt-out, if any
+    defines_optout: bool | None = None  # known to define disableCookiesUsage (None: unknown)
+    rendered: bool = False
+    template: bool = False
+
+
+def line_of(source: str, needle: str, occurrence: int = 0) -> int | None:
+    """Return the 1-based line of the *occurrence*-th *needle* in *source*, or None."""
+    if not needle:
+        return None
+    start = -1
+    for _ in range(occurrence + 1):
+        start = source.find(needle, start + 1)
+        if start < 0:
+            return None
+    return source.count("\n", 0, start) + 1
+
+
+def _inside(tag, name: str) -> bool:
+    return any(parent.name == name for parent in tag.parents)
+
+
+def parse(source: str, where: str, base: str, rendered: bool = False) -> Page:
+    """Parse *source* as a browser would and collect scripts, forms, comments, banner."""
+    page = Page(where=where, base=base, source=source, rendered=rendered)
+    page.template = bool(re.search(r"{%\s*(extends|include|block)\b", source))
+    soup = BeautifulSoup(source, "html5lib")
+    seen: dict[str, int] = {}
+    for index, tag in enumerate(soup.find_all("script")):
+        raw = tag.get("src")
+        needle = raw if raw else (tag.string or "").strip()[:60]
+        occurrence = seen.get(needle, 0)
+        seen[needle] = occurrence + 1
+        page.scripts.append(Script(
+            src=urljoin(base, raw) if raw else None, raw_src=raw,
+            attrs={k: v for k, v in tag.attrs.items()}, inline=tag.string or "",
+            in_head=_inside(tag, "head"), in_noscript=_inside(tag, "noscript"),
+            line=line_of(source, needle, occurrence), index=index))
+    for noscript in soup.find_all("noscript"):
+        # html5lib keeps <noscript> content as text when scripting is on: look inside it.
+        inner = noscript.get_text()
+        if "<script" in inner:
+            for match in re.finditer(r"<script[^>]*\bsrc=[\"']([^\"']+)", inner):
+                page.scripts.append(Script(
+                    src=urljoin(base, match.group(1)), raw_src=match.group(1), attrs={},
+                    inline="", in_head=_inside(noscript, "head"), in_noscript=True,
+                    line=line_of(source, match.group(1)), index=len(page.scripts)))
+    for form in soup.find_all("form"):
+        action = form.get("action") or ""
+        page.forms.append({"action": urljoin(base, action), "line": line_of(source, action)})
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        page.comments.append((str(comment), line_of(source, str(comment)[:60])))
+    for element in soup.find_all(attrs={"id": _BANNER}) + soup.find_all(
+            attrs={"class": _BANNER}) + soup.find_all(attrs={"aria-label": _BANNER}):
+        choices = [b for b in element.find_all(["button", "a"]) if _REJECT.search(
+            b.get_text(" ") + " " + str(b.get("id", "")))]
+        if choices:
+            page.banner = {"line": line_of(source, str(element.get("id") or "cookie")),
+                           "choice": choices[0].get_text(" ").strip()}
+            break
+    return page

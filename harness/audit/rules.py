@@ -1,0 +1,146 @@
+"""Conformance rules: pure functions from a parsed page and the configuration to findings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
+
+from .config import AuditConfig
+from .page import Page, Script
+
+RULES = {
+    "WT001": ("error", "a page has no tracking script"),
+    "WT002": ("error", "the tracking script is not inside <head>"),
+    "WT003": ("error", "the tracking script is installed more than once"),
+    "WT004": ("error", "the script comes from an unknown origin or names an unknown site"),
+    "WT005": ("warning", "the page offers a cookie opt-out but defines no disableCookiesUsage"),
+    "WT006": ("error", "a form with web tracking on sits on a page without the script"),
+    "WT007": ("warning", "the tracking script blocks parsing (neither defer nor async)"),
+    "WT008": ("error", "the tracking script is inside <noscript> or an HTML comment"),
+    "WT009": ("warning", "disableCookiesUsage may be defined after the tracker first decides"),
+}
+_DEFINES = re.compile(r"disableCookiesUsage\s*=|function\s+disableCookiesUsage\b")
+
+
+@dataclass
+class Finding:
+    """One finding, as every report shows it."""
+
+    rule: str
+    severity: str
+    file_or_url: str
+    line: int | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _is_tracker(script: Script, config: AuditConfig) -> bool:
+    return bool(script.src) and any(script.path.endswith(p) for p in config.tracker_paths)
+
+
+def _is_container(script: Script, config: AuditConfig) -> bool:
+    text = script.path if script.src else script.inline
+    return any(path in text for path in config.tag_containers)
+
+
+def installs(page: Page, config: AuditConfig) -> tuple[list[Script], list[Script]]:
+    """Return the live tracker scripts and the tag-container snippets that load one.
+
+    In a rendered page the container already injected the tracker, so containers are not
+    counted again.
+    """
+    live = [s for s in page.scripts if not s.in_noscript]
+    trackers = [s for s in live if _is_tracker(s, config)]
+    containers = [] if page.rendered else [s for s in live if _is_container(s, config)]
+    return trackers, containers
+
+
+def defines_optout(script: Script) -> bool:
+    return bool(_DEFINES.search(script.inline)) or script.attrs.get("_defines_optout") is True
+
+
+def _runs_before(first: Script, second: Script) -> bool:
+    """Whether *first* certainly runs before *second* (document order and timing)."""
+    if first.timing == "sync":
+        return second.timing != "sync" or first.index < second.index
+    if first.timing == "defer":
+        return second.timing == "defer" and first.index < second.index
+    return False
+
+
+def check(page: Page, config: AuditConfig) -> list[Finding]:
+    """Return every finding for *page*, before severity overrides and suppressions."""
+    found: list[Finding] = []
+
+    def add(rule: str, line: int | None, message: str) -> None:
+        found.append(Finding(rule, RULES[rule][0], page.where, line, message))
+
+    trackers, containers = installs(page, config)
+    installed = trackers + containers
+    hidden = [s for s in page.scripts if s.in_noscript and _is_tracker(s, config)]
+    commented = [(text, line) for text, line in page.comments
+                 if any(p in text for p in config.tracker_paths)]
+    for script in hidden:
+        add("WT008", script.line, "the tracking script is inside <noscript>: it never runs "
+            "when scripts do")
+    for _, line in commented:
+        add("WT008", line, "the tracking script is commented out")
+    if not installed:
+        add("WT001", 1, "no tracking script: expected <script src=\".../tracker.js\" "
+            "data-site=\"...\" defer> in <head>")
+    for script in installed:
+        if not script.in_head:
+            add("WT002", script.line, "the tracking script is not inside <head> as an HTML5 "
+                "parser sees it: it lands in <body>")
+    if len(installed) > 1:
+        how = ", ".join(f"{'container' if s in containers else 'directly'} (line {s.line})"
+                        for s in installed)
+        add("WT003", installed[1].line, f"installed {len(installed)} times: {how}")
+    for script in trackers:
+        if not config.known_collector(script.origin):
+            source = script.origin or "a relative address"
+            known = ", ".join(config.collector_origins)
+            add("WT004", script.line, f"the tracking script comes from {source}, not a known "
+                f"collector ({known})")
+        site = script.attrs.get("data-site")
+        if not site:
+            add("WT004", script.line, "the tracking script names no site (data-site)")
+        elif site not in config.sites:
+            add("WT004", script.line, f"the tracking script names unknown site {site!r}")
+        if script.timing == "sync":
+            add("WT007", script.line, "the tracking script blocks parsing: add defer")
+    definers = [s for s in page.scripts if defines_optout(s)]
+    optout_known = page.defines_optout if page.rendered else bool(definers)
+    if page.banner and not optout_known:
+        add("WT005", page.banner["line"], f"a cookie banner offers \"{page.banner['choice']}\" "
+            "but the page defines no disableCookiesUsage(): the tracker never hears it")
+    if definers and trackers and not page.rendered and not any(
+            _runs_before(d, trackers[0]) for d in definers):
+        add("WT009", definers[0].line, "disableCookiesUsage is defined by a script that may "
+            "run after the tracker first decides: load it before the tracker, without async")
+    if not installed:
+        for form in page.forms:
+            parts = urlsplit(form["action"])
+            match = re.fullmatch(r"/f/([A-Za-z0-9_-]+)", parts.path)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if match and match.group(1) in config.tracked_forms and \
+                    config.known_collector(origin):
+                add("WT006", form["line"], f"form {match.group(1)!r} has web tracking on but "
+                    "this page has no tracking script: no cookie can follow the submission")
+    return found
+
+
+def apply_policy(findings: list[Finding], config: AuditConfig) -> tuple[list[Finding], list]:
+    """Apply severity overrides; split off suppressed findings, each with its reason."""
+    kept, suppressed = [], []
+    for finding in findings:
+        finding.severity = config.severity.get(finding.rule, finding.severity)
+        rule = config.suppression(finding.rule, finding.file_or_url)
+        if rule:
+            suppressed.append({**finding.as_dict(), "reason": rule.reason})
+        else:
+            kept.append(finding)
+    return kept, suppressed
