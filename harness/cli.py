@@ -123,7 +123,45 @@ def audit(targets, formats, render, out) -> None:
 
 
 @main.command("consent-audit")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True))
-def consent_audit(config_file) -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True),
+              help="TOML file of [[site]] tables (default: the sample estate).")
+@click.option("--serve/--no-serve", default=None,
+              help="Serve the sample estate for the audit (default: only without --config).")
+@click.option("--out", type=click.Path(file_okay=False), default="reports/consent",
+              show_default=True)
+def consent_audit(config_file, serve, out) -> None:
     """Prove that opted-out visitors are not tracked on the sites in a TOML file."""
-    not_built("consent-audit")
+    from . import consent
+    from .consent.report import write
+    from .estate import rewrite_port
+    from .server import Server
+
+    try:
+        settings = consent.load(config_file or consent.DEFAULT_CONFIG)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    server = Server().start() if (serve if serve is not None else not config_file) else None
+    try:
+        if server:
+            settings.collector = rewrite_port(settings.collector, server.port)
+            for site in settings.sites:
+                site.start = rewrite_port(site.start, server.port)
+        total = sum(len(consent.states(s)) for s in settings.sites)
+        bar = click.progressbar(length=total, label="consent audit", file=sys.stderr) \
+            if total >= 10 and sys.stderr.isatty() else None
+        with bar or _nothing():
+            results = consent.audit(settings, Path(out),
+                                    progress=(lambda _: bar.update(1)) if bar else None)
+    finally:
+        if server:
+            server.stop()
+    write(results, Path(out))
+    for r in results["results"]:
+        if r["verdict"] in ("fail", "error"):
+            reason = r["error"] or "; ".join(v["what"] for v in r["violations"][:3])
+            click.echo(f"{r['id']}: {r['verdict'].upper()}: {reason}")
+    summary = results["summary"]
+    click.echo(f"{summary['states']} site-states: {summary['passed']} pass, {summary['failed']} "
+               f"fail, {summary['errors']} errors, {summary['observed']} observed "
+               f"({summary['states_per_second']}/s); report: {out}/")
+    sys.exit(1 if summary["failed"] or summary["errors"] else 0)

@@ -3,12 +3,15 @@
 Every site folder has a ``site.toml`` (title, what it demonstrates, whether the collector
 registers it). Pages are written for the default port 8800; when served on another port the
 ``*.localhost:8800`` origins in them are rewritten, so the files stay plain, auditable HTML.
-Sites marked ``templated`` render their pages with Jinja (a shared header template, as portal
-products do); files and folders starting with ``_`` are partials and never served.
+A ``[[header]]`` table adds a response header to the paths matching its glob, as static
+hosts allow. Sites marked ``templated`` render their pages with Jinja (a shared header
+template, as portal products do); files and folders starting with ``_`` are partials, never
+served.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import mimetypes
 import re
 from dataclasses import dataclass
@@ -38,6 +41,11 @@ class Site:
     register: bool = True
     templated: bool = False
     spa: bool = False
+    headers: tuple = ()  # (path glob, header name, value), as static hosts allow
+
+    def headers_for(self, path: str) -> list[tuple[str, str]]:
+        return [(name, value) for pattern, name, value in self.headers
+                if fnmatch.fnmatchcase(path, pattern)]
 
     def origin(self, port: int) -> str:
         return f"http://{self.id}.localhost:{port}"
@@ -51,7 +59,8 @@ def discover(root: Path = SITES_DIR) -> list[Site]:
         sites.append(Site(
             id=manifest.parent.name, root=manifest.parent, title=data["title"],
             demonstrates=data["demonstrates"], register=data.get("register", True),
-            templated=data.get("templated", False), spa=data.get("spa", False)))
+            templated=data.get("templated", False), spa=data.get("spa", False),
+            headers=tuple((h["path"], h["name"], h["value"]) for h in data.get("header", []))))
     return sites
 
 
@@ -100,6 +109,8 @@ class SiteApp:
             text = file.read_text(encoding="utf-8")
         response = Response(rewrite_port(text, self.port), content_type=f"{kind}; charset=utf-8")
         response.headers["Cache-Control"] = "no-cache"
+        for name, value in self.site.headers_for(request.path):
+            response.headers.add(name, rewrite_port(value, self.port))
         return response
 
     def not_found(self) -> Response:

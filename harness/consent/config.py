@@ -1,0 +1,81 @@
+"""The consent audit's configuration: sites, how to opt out, what counts as tracking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import load_toml
+
+STEP_KINDS = ("click", "eval", "gpc", "cookie", "goto")
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "estate.toml"
+
+
+@dataclass
+class SiteConfig:
+    """One site to audit, as a ``[[site]]`` table."""
+
+    name: str
+    start: str
+    opt_out: list[dict] = field(default_factory=list)
+    accept: list[dict] = field(default_factory=list)
+    then: list[dict] = field(default_factory=list)
+    tracking_cookies: list[str] = field(
+        default_factory=lambda: ["msdynci_trackingContext", "msdynmkt_formsubmissionid"])
+    beacon_hosts: list[str] = field(default_factory=lambda: ["collector.localhost"])
+    tracked: bool = False  # open `start` through a tracked link made for a fresh profile
+    honours_gpc: bool = True
+    storage_allow: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AuditSettings:
+    sites: list[SiteConfig]
+    collector: str = "http://collector.localhost:8800"
+    settle_seconds: float = 1.5
+    concurrency: int = 6
+
+
+def _steps(raw: object, where: str) -> list[dict]:
+    if not isinstance(raw, list):
+        raise ValueError(f"{where} must be a list of steps")
+    for i, step in enumerate(raw):
+        if not isinstance(step, dict) or len(step) != 1 or next(iter(step)) not in STEP_KINDS:
+            raise ValueError(f"{where}[{i}] must be one of {{click, eval, gpc, cookie, goto}} "
+                             f"= value, got {step!r}")
+        kind, value = next(iter(step.items()))
+        if kind == "gpc" and value is not True:
+            raise ValueError(f"{where}[{i}]: gpc must be true")
+        if kind == "cookie" and (not isinstance(value, str) or "=" not in value):
+            raise ValueError(f"{where}[{i}]: cookie must be \"name=value\"")
+        if kind != "gpc" and not isinstance(value, str):
+            raise ValueError(f"{where}[{i}]: {kind} takes a string")
+    return raw
+
+
+def parse(data: dict, source: str = "configuration") -> AuditSettings:
+    """Return audit settings from a parsed TOML document, or raise ValueError."""
+    unknown = set(data) - {"site", "collector", "settle_seconds", "concurrency"}
+    if unknown:
+        raise ValueError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
+    sites = []
+    known = set(SiteConfig.__dataclass_fields__)
+    for i, raw in enumerate(data.get("site", [])):
+        where = f"{source}: site[{i}]"
+        extra = set(raw) - known
+        if extra:
+            raise ValueError(f"{where} has unknown key(s) {', '.join(sorted(extra))}")
+        if not isinstance(raw.get("name"), str) or not isinstance(raw.get("start"), str):
+            raise ValueError(f"{where} needs a name and a start URL")
+        for key in ("opt_out", "accept", "then"):
+            _steps(raw.get(key, []), f"{where}.{key}")
+        sites.append(SiteConfig(**raw))
+    if not sites:
+        raise ValueError(f"{source}: no [[site]] to audit")
+    return AuditSettings(sites=sites, collector=data.get("collector", AuditSettings.collector),
+                         settle_seconds=float(data.get("settle_seconds", 1.5)),
+                         concurrency=int(data.get("concurrency", 6)))
+
+
+def load(path: str | Path = DEFAULT_CONFIG) -> AuditSettings:
+    return parse(load_toml(path), str(path))
