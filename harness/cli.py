@@ -83,10 +83,71 @@ def run(browser_names, workers, select, out) -> None:
 
 
 @main.command()
-@click.option("--script", type=click.Path(dir_okay=False, exists=True), required=True)
-def gate(script) -> None:
-    """Run the scenarios with SCRIPT in place of the reference tracker."""
-    not_built("gate")
+@click.option("--script", type=click.Path(dir_okay=False, exists=True),
+              help="The candidate tracking script.")
+@click.option("--browser", "browser_names", multiple=True,
+              type=click.Choice(["chromium", "firefox", "webkit", "all"]),
+              help="Browser to run in (repeatable; default chromium and firefox).")
+@click.option("-n", "workers", type=click.IntRange(1, 16), help="Parallel workers (default 2).")
+@click.option("--budget-gzip-bytes", type=int, help="Fail above this gzipped size.")
+@click.option("--budget-main-thread-ms", type=float,
+              help="Fail above this main-thread time per tracked page view.")
+@click.option("--no-cost", is_flag=True, help="Skip measuring main-thread cost.")
+@click.option("--self-test", is_flag=True,
+              help="Gate every mutant of the reference tracker: each must fail.")
+@click.option("--update-golden", is_flag=True,
+              help="Record the reference run's payloads as the new golden reference.")
+@click.option("--out", type=click.Path(file_okay=False), default="reports/gate",
+              show_default=True)
+def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms, no_cost,
+         self_test, update_golden, out) -> None:
+    """Run the scenarios with SCRIPT in place of the reference tracker and compare."""
+    from . import gate as gating
+    from . import run as runner
+    from .gate.report import write
+
+    project = config.project_settings().get("gate", {})
+    settings = config.resolve({"browsers": list(browser_names) or None, "workers": workers})
+    browsers = runner.expand_browsers(settings["browsers"])
+    out = Path(out)
+    if update_golden:
+        results = runner.execute(runner.RunOptions(browsers=browsers, workers=settings["workers"],
+                                                   out=out / "reference"))
+        if runner.failed(results):
+            raise click.ClickException("the reference run failed; golden payloads unchanged")
+        gating.golden.save(gating.golden.from_results(results))
+        click.echo(f"golden payloads updated: {gating.golden.GOLDEN}")
+        return
+    if self_test:
+        def show(row: dict) -> None:
+            verdict = f"caught by {row['caught_by'][0]}" if row["caught"] else "SURVIVED"
+            click.echo(f"  {row['mutant']}: {verdict}")
+
+        report = gating.self_test(out, browsers=browsers if browser_names else None,
+                                  workers=settings["workers"], progress=show)
+        write(None, out, report)
+        click.echo(f"{len(report['mutants'])} mutants, {len(report['survivors'])} survived; "
+                   f"report: {out}/report.html")
+        sys.exit(0 if report["passed"] else 1)
+    if not script:
+        raise click.UsageError("give --script FILE (or --self-test, or --update-golden)")
+    result = gating.gate(gating.GateOptions(
+        script=Path(script), browsers=browsers, workers=settings["workers"], out=out,
+        budget_gzip_bytes=budget_gzip_bytes or project.get("budget_gzip_bytes"),
+        budget_main_thread_ms=budget_main_thread_ms or project.get("budget_main_thread_ms"),
+        measure_cost=not no_cost))
+    write(result, out)
+    for failure in result["failed"]:
+        click.echo(f"FAILED {failure['scenario']} [{failure['browser']}]")
+    for change in result["payload_changes"]:
+        click.echo(f"PAYLOAD {change['scenario']} [{change['browser']}]: "
+                   f"{change['differences'][0]}")
+    for budget in result["over_budget"]:
+        click.echo(f"BUDGET {budget}")
+    click.echo(f"gate {'passed' if result['passed'] else 'FAILED'}: "
+               f"{result['summary']['passed']} scenarios passed, {len(result['failed'])} failed, "
+               f"{len(result['payload_changes'])} payload changes; report: {out}/report.html")
+    sys.exit(0 if result["passed"] else 1)
 
 
 @main.command()

@@ -74,5 +74,8 @@ def _webtrack_evidence(request, pytestconfig):
         return
     page = request.getfixturevalue("page")
     client = request.getfixturevalue("webtrack") if "webtrack" in request.fixturenames else None
+    visitor = request.getfixturevalue("visitor") if "visitor" in request.fixturenames else None
     yield
+    if visitor is not None:
+        visitor.settle()  # every delivery the browser made is in the evidence
     evidence.capture(Path(folder), request.node, page, client)

@@ -33,6 +33,7 @@ class RunOptions:
     script: Path | None = None
     select: str | None = None  # a pytest -k expression
     title: str = "webtrack run"
+    extra_args: list[str] = field(default_factory=list)
 
 
 def expand_browsers(names: list[str]) -> list[str]:
@@ -57,7 +58,7 @@ def pytest_command(options: RunOptions) -> list[str]:
         command += ["--webtrack-script", str(Path(options.script).resolve())]
     if options.select:
         command += ["-k", options.select]
-    return command
+    return command + list(options.extra_args)
 
 
 def execute(options: RunOptions, stream=None) -> dict:

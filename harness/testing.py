@@ -99,9 +99,9 @@ class Collector:
                                    ("wait", wait)) if v}
         return self.call("GET", "/api/interactions?" + urlencode(query))
 
-    def stats(self, min: int = 0, wait: float = 0) -> dict:
-        """Return the counts; with *min* and *wait*, once ``received`` reaches *min*."""
-        return self.call("GET", "/api/stats?" + urlencode({"min": min, "wait": wait}))
+    def stats(self, min: int = 0, wait: float = 0, of: str = "received") -> dict:
+        """Return the counts; with *min* and *wait*, once count *of* reaches *min*."""
+        return self.call("GET", "/api/stats?" + urlencode({"min": min, "wait": wait, "of": of}))
 
     def rejected(self, min: int = 0, wait: float = 0) -> list[dict]:
         """Return rejected deliveries; with *min* and *wait*, once enough arrived."""

@@ -24,6 +24,7 @@ class Visitor:
     def __init__(self, page: Page, collector: Collector, server) -> None:
         self.page, self.collector, self.server = page, collector, server
         self.beacons: list[dict] = []
+        self.sent = 0  # deliveries to /collect seen leaving the browser, never cleared
         self._collector_host = urlsplit(server.origin()).netloc
         page.context.on("request", self._saw)
 
@@ -33,6 +34,7 @@ class Visitor:
 
     def _saw(self, request) -> None:
         if self.is_beacon(request):
+            self.sent += urlsplit(request.url).path == "/collect"
             self.beacons.append({"at": time.time(), "method": request.method, "url": request.url,
                                  "type": request.resource_type, "body": request.post_data})
 
@@ -60,6 +62,10 @@ class Visitor:
 
     def tracking_cookies(self) -> dict[str, dict]:
         return {k: v for k, v in self.cookies().items() if k in TRACKING_COOKIES}
+
+    def settle(self, wait: float = 5.0) -> dict:
+        """Wait until the collector has answered every delivery seen leaving the browser."""
+        return self.collector.stats(min=self.sent, wait=wait, of="deliveries")
 
     def expect_no_beacon(self, within: float = 1.0) -> None:
         """Fail if the browser sent anything to the collector, now or within *within* s."""

@@ -80,14 +80,19 @@ def stats(store) -> dict:
         "totals": {"rejected": sum(rejected.values()),
                    "not_recorded": sum(not_recorded.values())},
         "duplicates": counters.get("duplicates", {}).get("", 0),
+        "deliveries": counters.get("deliveries", {}).get("", 0),
     }
 
 
 @bp.get("/api/stats")
 def show_stats():
-    """Counts; with ``min``/``wait``, answered once ``received`` reaches ``min``."""
+    """Counts; with ``min``/``wait``, answered once ``received`` (or the count named by
+    ``of``: ``deliveries``, ``recorded``) reaches ``min``."""
     store = current_app.extensions["webtrack.store"]
-    return jsonify(_waited(lambda: stats(store), lambda counts: counts["received"]))
+    of = request.args.get("of", "received")
+    if of not in ("received", "recorded", "deliveries"):
+        raise ApiError(400, "query parameter 'of' must be received, recorded or deliveries")
+    return jsonify(_waited(lambda: stats(store), lambda counts: counts[of]))
 
 
 @bp.post("/api/reset")

@@ -74,6 +74,7 @@ def collect():
                                       body["context"], body["form_submission"])
     outcome = ingest.deliver(store, body["site"], body["events"], profile_id=profile_id,
                              rejection=rejection,
-                             listeners=current_app.extensions["webtrack.listeners"])
+                             listeners=current_app.extensions["webtrack.listeners"],
+                             from_site=True)
     answer = jsonify(accepted=outcome.accepted, rejected=outcome.rejected)
     return _cors(answer, origin), 202

@@ -39,8 +39,8 @@
     return honourGpc && nav.globalPrivacyControl === true;
   }
 
-  function readCookie(name) {
-    var m = d.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+  function readCookie(jar, name) {
+    var m = jar.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
     return m ? decodeURIComponent(m[1]) : null;
   }
 
@@ -50,13 +50,18 @@
   }
 
   // The visitor's identity, or null when anonymous or opted out (then any cookie goes).
+  // One read of document.cookie per decision: each read is a round trip in some browsers.
   function identity() {
+    var jar = d.cookie, found = {}, any = false;
+    for (var p in PARAMS) {
+      found[p] = readCookie(jar, PARAMS[p]);
+      any = any || found[p] !== null;
+    }
     if (optedOut()) {
-      for (var p in PARAMS) if (readCookie(PARAMS[p]) !== null) writeCookie(PARAMS[p], "", 0);
+      for (p in PARAMS) if (found[p] !== null) writeCookie(PARAMS[p], "", 0);
       return null;
     }
-    var context = readCookie(CONTEXT), submission = readCookie(SUBMISSION);
-    return context || submission ? { context: context, form_submission: submission } : null;
+    return any ? { context: found.wt_ctx, form_submission: found.wt_fsid } : null;
   }
 
   // Take the tracking parameters off the address: a cookie (if allowed) keeps them.
@@ -80,7 +85,6 @@
   }
 
   function track(type, fields, now) {
-    if (!identity()) return;
     fields.event_id = eventId();
     fields.type = type;
     fields.occurred_at = new Date().toISOString();
@@ -109,21 +113,28 @@
     }
   }
 
+  // The previous page of this visit in this tab: the last history-API view, or for a page
+  // load the same-site page that led here. No storage is ever written to remember it.
+  function previousView() {
+    if (lastView !== null) return lastView;
+    try {
+      return d.referrer && new URL(d.referrer).origin === location.origin ? d.referrer : "";
+    } catch (err) {
+      return "";
+    }
+  }
+
   function view() {
     var href = location.href;
     if (href === lastView || !identity()) return;
-    var previous = lastView;
-    if (previous === null) {
-      try { previous = sessionStorage.getItem("webtrack.view"); } catch (err) { /* blocked */ }
-    }
+    var previous = previousView();
     lastView = href;
-    try { sessionStorage.setItem("webtrack.view", href); } catch (err) { /* blocked */ }
     track("website_visited", {
       msdynci_viewuri: href,
       msdynci_viewname: location.pathname.split("/").filter(Boolean).pop() || "/",
       msdynci_viewtitle: d.title,
       msdynci_viewtype: "page",
-      msdynci_viewpreviousviews: previous || ""
+      msdynci_viewpreviousviews: previous
     });
   }
 
@@ -152,7 +163,7 @@
   function commit() {
     var fields = pending;
     pending = null;
-    if (fields) track("website_link_clicked", fields, true);
+    if (fields && identity()) track("website_link_clicked", fields, true);
   }
 
   function linkOf(e) {
@@ -187,7 +198,7 @@
   on("keydown", false, commit);
   on("popstate", false, view);
   on("pageshow", false, function (e) {
-    if (e.persisted) { lastView = null; view(); } // restored from the back-forward cache
+    if (e.persisted) { lastView = ""; view(); } // restored from the back-forward cache
   });
   on("pagehide", false, function () { commit(); flush(); });
   d.addEventListener("visibilitychange", safe(function () {

@@ -1,0 +1,96 @@
+"""``webtrack gate``: does a candidate tracking script still honour the whole contract?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import run as runner
+from ..tracker import SCRIPT
+from . import cost, golden
+from .mutants import MUTANTS
+
+
+@dataclass
+class GateOptions:
+    script: Path
+    browsers: list[str] = field(default_factory=lambda: ["chromium", "firefox"])
+    workers: int = 2
+    out: Path = Path("reports/gate")
+    budget_gzip_bytes: int | None = None
+    budget_main_thread_ms: float | None = None
+    measure_cost: bool = True
+    maxfail: int | None = None
+
+
+def payload_changes(results: dict, reference: dict) -> list[dict]:
+    """Compare each passing scenario's recorded payloads with the golden reference."""
+    changes = []
+    for entry in results["scenarios"]:
+        for browser, result in entry["results"].items():
+            expected = reference.get(entry["id"], {}).get(browser)
+            evidence = result.get("evidence")
+            if expected is None or not evidence or result["outcome"] != "passed":
+                continue
+            diff = golden.compare(expected, golden.mask(evidence["interactions"]))
+            if diff:
+                changes.append({"scenario": entry["id"], "browser": browser,
+                                "differences": diff})
+    return changes
+
+
+def gate(options: GateOptions) -> dict:
+    """Run the contract with the candidate; compare with the reference; return a verdict."""
+    run_options = runner.RunOptions(
+        browsers=options.browsers, workers=options.workers, out=options.out / "run",
+        script=options.script, title=f"webtrack gate: {options.script}",
+        extra_args=[f"--maxfail={options.maxfail}"] if options.maxfail else [])
+    results = runner.execute(run_options)
+    failed = [{"scenario": e["id"], "browser": b, "message": r["message"]}
+              for e in results["scenarios"] for b, r in e["results"].items()
+              if r["outcome"] == "failed"]
+    changes = payload_changes(results, golden.load())
+    sizes = {"reference": cost.size(SCRIPT), "candidate": cost.size(options.script)}
+    report = {"script": str(options.script), "browsers": options.browsers,
+              "summary": results["summary"], "failed": failed, "payload_changes": changes,
+              "size": sizes, "cost": None, "budget": {
+                  "gzip_bytes": options.budget_gzip_bytes,
+                  "main_thread_ms": options.budget_main_thread_ms}, "over_budget": []}
+    if options.measure_cost:
+        report["cost"] = {"reference": cost.main_thread_ms(SCRIPT),
+                          "candidate": cost.main_thread_ms(options.script)}
+    gzip = sizes["candidate"]["gzip_bytes"]
+    if options.budget_gzip_bytes is not None and gzip > options.budget_gzip_bytes:
+        report["over_budget"].append(f"gzipped size {gzip} B is over the budget of "
+                                     f"{options.budget_gzip_bytes} B")
+    added = report["cost"]["candidate"]["tracked_ms"] if report["cost"] else None
+    if options.budget_main_thread_ms is not None and added is not None and \
+            added > options.budget_main_thread_ms:
+        report["over_budget"].append(f"main-thread cost of a tracked page view {added} ms is "
+                                     f"over the budget of "
+                                     f"{options.budget_main_thread_ms} ms")
+    report["passed"] = not (failed or changes or report["over_budget"]) and not \
+        runner.failed(results)
+    return report
+
+
+def self_test(out: Path, browsers: list[str] | None = None, workers: int = 2,
+              only: list[str] | None = None, progress=None) -> dict:
+    """Gate every mutant of the reference tracker; each must fail, naming what caught it."""
+    rows = []
+    for mutant in MUTANTS:
+        if only and mutant.name not in only:
+            continue
+        script = mutant.write(SCRIPT, out / "mutants")
+        result = gate(GateOptions(script=script, browsers=browsers or ["chromium"],
+                                  workers=workers, out=out / "mutants" / mutant.name,
+                                  measure_cost=False, maxfail=1))
+        caught_by = [f"{f['scenario']} [{f['browser']}]" for f in result["failed"]] + [
+            f"payload of {c['scenario']} [{c['browser']}]" for c in result["payload_changes"]]
+        row = {"mutant": mutant.name, "what": mutant.what, "caught": not result["passed"],
+               "caught_by": caught_by, "message": (result["failed"] or [{}])[0].get("message")}
+        rows.append(row)
+        if progress:
+            progress(row)
+    return {"mutants": rows, "survivors": [r["mutant"] for r in rows if not r["caught"]],
+            "passed": all(r["caught"] for r in rows)}

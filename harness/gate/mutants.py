@@ -1,0 +1,66 @@
+"""Plausible regressions of the reference tracker: each must make the gate fail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    what: str
+    edits: tuple[tuple[str, str], ...]  # (exact text in the reference, replacement)
+
+    def apply(self, source: str) -> str:
+        for old, new in self.edits:
+            if source.count(old) != 1:
+                raise ValueError(f"mutant {self.name}: {old!r} is not in the tracker exactly "
+                                 f"once; update the mutant with the tracker")
+            source = source.replace(old, new)
+        return source
+
+    def write(self, reference: Path, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.name}.js"
+        path.write_text(self.apply(reference.read_text(encoding="utf-8")), encoding="utf-8")
+        return path
+
+
+MUTANTS = (
+    Mutant("swapped-buttons", "middle and right clicks reported as each other",
+           (('{ 1: "MClick", 2: "RClick" }', '{ 1: "RClick", 2: "MClick" }'),)),
+    Mutant("dropped-field", "website_visited loses msdynci_viewpreviousviews",
+           (('      msdynci_viewpreviousviews: previous\n', ""),
+            ('      msdynci_viewtype: "page",\n', '      msdynci_viewtype: "page"\n'))),
+    Mutant("cookie-before-consent", "the arrival cookie is set before the opt-out is asked",
+           (("allowed = !optedOut();", "allowed = true;"),)),
+    Mutant("lost-beacon-on-navigation", "clicks are batched and not flushed when leaving",
+           (('if (fields && identity()) track("website_link_clicked", fields, true);',
+             'if (fields && identity()) track("website_link_clicked", fields, false);'),
+            ('on("pagehide", false, function () { commit(); flush(); });', ""),
+            ('if (d.visibilityState === "hidden") { commit(); flush(); }', ""))),
+    Mutant("short-lived-cookie", "the tracking cookie lasts a day instead of a year",
+           (("var YEAR = 31536000;", "var YEAR = 86400;"),)),
+    Mutant("gpc-ignored", "Global Privacy Control is not taken as an opt-out",
+           (("return honourGpc && nav.globalPrivacyControl === true;", "return false;"),)),
+    Mutant("enter-counted-twice", "Enter on a link is a KEnter and also an LClick",
+           (("if (el === keyTarget) { keyTarget = null; return; }", ""),)),
+    Mutant("outbound-inverted", "the outbound flag is true for same-host links",
+           (("to.host !== location.host", "to.host === location.host"),)),
+    Mutant("parameter-kept", "the tracking parameter stays in the address bar",
+           (("if (found) replaceState.call", "if (false) replaceState.call"),)),
+    Mutant("cookie-kept-on-opt-out", "an existing cookie is not removed when opted out",
+           (('for (p in PARAMS) if (found[p] !== null) writeCookie(PARAMS[p], "", 0);', ""),)),
+    Mutant("click-before-page-handlers", "a click is decided before the page's own handlers "
+           "(the 'reject' click itself is sent)",
+           (("setTimeout(safe(commit), 0); // in case", "commit(); // in case"),)),
+    Mutant("viewport-coordinates", "click coordinates are viewport, not page, coordinates",
+           (('activated(el, BUTTONS[e.button], e.pageX, e.pageY)',
+             'activated(el, BUTTONS[e.button], e.clientX, e.clientY)'),
+            ('activated(el, "LClick", e.pageX, e.pageY)',
+             'activated(el, "LClick", e.clientX, e.clientY)'))),
+    Mutant("full-path-view-name", "msdynci_viewname carries the whole path",
+           (('location.pathname.split("/").filter(Boolean).pop() || "/"',
+             'location.pathname'),)),
+)
