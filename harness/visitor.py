@@ -67,6 +67,22 @@ class Visitor:
         """Wait until the collector has answered every delivery seen leaving the browser."""
         return self.collector.stats(min=self.sent, wait=wait, of="deliveries")
 
+    def record_cookie_writes(self) -> None:
+        """From now on, record every cookie the page's scripts write (before the next load)."""
+        from .consent.runner import HOOKS
+
+        self.cookie_writes: list[dict] = []
+        self.page.context.expose_binding("__webtrackEvidence", lambda _source, event: (
+            self.cookie_writes.append(event) if event["kind"] == "cookie" else None))
+        self.page.context.add_init_script(HOOKS)
+
+    def tracking_cookie_writes(self) -> list[dict]:
+        """Tracking cookies the page set (not removed), as recorded since the hook went in."""
+        from .consent.verdict import is_removal
+
+        return [w for w in self.cookie_writes
+                if w["name"] in TRACKING_COOKIES and not is_removal(w)]
+
     def expect_no_beacon(self, within: float = 1.0) -> None:
         """Fail if the browser sent anything to the collector, now or within *within* s."""
         if not self.beacons:

@@ -17,7 +17,8 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def _is_removal(write: dict) -> bool:
+def is_removal(write: dict) -> bool:
+    """Whether a cookie write deletes the cookie (empty value, max-age 0, expired)."""
     value = write.get("value", "")
     return bool(REMOVAL.search(value)) or value.split(";")[0].strip().endswith("=")
 
@@ -47,12 +48,12 @@ def decide(site, state: dict, evidence: dict) -> dict:
     for cookie in evidence["cookies"]:
         if cookie["name"] in site.tracking_cookies:
             setters = [w for w in evidence["cookie_writes"] + evidence["set_cookies"]
-                       if w["name"] == cookie["name"] and not _is_removal(w)]
+                       if w["name"] == cookie["name"] and not is_removal(w)]
             violations.append({"kind": "cookie", "what": f"tracking cookie {cookie['name']} "
                                f"exists after the opt-out", "cookie": cookie,
                                "set_by": setters[-1:] or [{"by": "unknown"}]})
     for write in evidence["cookie_writes"] + evidence["set_cookies"]:
-        if write["name"] in site.tracking_cookies and after(write) and not _is_removal(write):
+        if write["name"] in site.tracking_cookies and after(write) and not is_removal(write):
             violations.append({"kind": "cookie-write", "what": f"{write['name']} written "
                                f"after the opt-out by {write.get('script') or write.get('by')}",
                                "evidence": write})

@@ -21,6 +21,7 @@ class GateOptions:
     budget_main_thread_ms: float | None = None
     measure_cost: bool = True
     maxfail: int | None = None
+    select: str | None = None  # a pytest -k expression, to gate part of the contract
 
 
 def payload_changes(results: dict, reference: dict) -> list[dict]:
@@ -43,7 +44,7 @@ def gate(options: GateOptions) -> dict:
     """Run the contract with the candidate; compare with the reference; return a verdict."""
     run_options = runner.RunOptions(
         browsers=options.browsers, workers=options.workers, out=options.out / "run",
-        script=options.script, title=f"webtrack gate: {options.script}",
+        script=options.script, title=f"webtrack gate: {options.script}", select=options.select,
         extra_args=[f"--maxfail={options.maxfail}"] if options.maxfail else [])
     results = runner.execute(run_options)
     failed = [{"scenario": e["id"], "browser": b, "message": r["message"]}
@@ -75,7 +76,7 @@ def gate(options: GateOptions) -> dict:
 
 
 def self_test(out: Path, browsers: list[str] | None = None, workers: int = 2,
-              only: list[str] | None = None, progress=None) -> dict:
+              only: list[str] | None = None, progress=None, select: str | None = None) -> dict:
     """Gate every mutant of the reference tracker; each must fail, naming what caught it."""
     rows = []
     for mutant in MUTANTS:
@@ -84,7 +85,7 @@ def self_test(out: Path, browsers: list[str] | None = None, workers: int = 2,
         script = mutant.write(SCRIPT, out / "mutants")
         result = gate(GateOptions(script=script, browsers=browsers or ["chromium"],
                                   workers=workers, out=out / "mutants" / mutant.name,
-                                  measure_cost=False, maxfail=1))
+                                  measure_cost=False, maxfail=1, select=select))
         caught_by = [f"{f['scenario']} [{f['browser']}]" for f in result["failed"]] + [
             f"payload of {c['scenario']} [{c['browser']}]" for c in result["payload_changes"]]
         row = {"mutant": mutant.name, "what": mutant.what, "caught": not result["passed"],
