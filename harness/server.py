@@ -6,6 +6,7 @@ binding), for the pytest plugin and the CLI alike; waitress is the production WS
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -61,6 +62,9 @@ class Server:
 
     def start(self) -> Server:
         """Bind, build the apps for the bound port, and serve in a daemon thread."""
+        # Request threads hand the GIL back quickly, or a thread holding the database's
+        # write lock waits a whole switch interval after every statement (a convoy).
+        sys.setswitchinterval(0.0005)
         dispatcher = HostDispatcher(None, {})
         if self.dev:
             from werkzeug.serving import make_server

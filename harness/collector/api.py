@@ -95,6 +95,12 @@ def show_stats():
     return jsonify(_waited(lambda: stats(store), lambda counts: counts[of]))
 
 
+@bp.route("/healthz", methods=["GET", "POST"])
+def healthz():
+    """Answer at once, touching nothing: a health check, and the ingest benchmark's floor."""
+    return jsonify(ok=True)
+
+
 @bp.post("/api/reset")
 def reset():
     """Empty everything; the sites the server was started with are registered again."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,7 +18,7 @@ from . import people
 from .store import Store, utcnow
 
 BASE_FIELDS = ("event_id", "type", "profile_id", "site", "occurred_at")
-Listener = Callable[[sqlite3.Connection, dict], None]
+Listener = Callable[[sqlite3.Connection, list[dict]], None]
 
 
 @dataclass
@@ -37,45 +38,63 @@ def server_event(kind: str, **fields: object) -> dict:
 def deliver(store: Store, site: str | None, events: list[dict], *,
             profile_id: str | None = None, rejection: tuple[str, str] | None = None,
             listeners: tuple[Listener, ...] = (), from_site: bool = False) -> Outcome:
-    """Store *events* for *profile_id*, or as rejected for *rejection* = (reason, detail)."""
+    """Store *events* for *profile_id*, or as rejected for *rejection* = (reason, detail).
+
+    Set-based: one look-up of the ids already seen, one insert per table, one update per
+    counter, and listeners called once with everything recorded.
+    """
     outcome = Outcome()
     received_at = utcnow()
+    counts: Counter = Counter()
     with store.write() as db:
         refusal = None if rejection else people.refusal_for(db, store, profile_id)
         if refusal == "unknown_profile":
             rejection, refusal = ("unknown_profile", "the profile no longer exists"), None
-        if from_site:
-            Store.count(db, "deliveries")  # one per /collect answered, for test settling
+        ids = [event["event_id"] for event in events]
+        seen = dict(db.execute(
+            f"SELECT event_id, outcome FROM seen WHERE event_id IN ({','.join('?' * len(ids))})",
+            ids).fetchall()) if ids else {}
+        rejected_rows, recorded_rows, seen_rows = [], [], []
         for event in events:
             event_id = event["event_id"]
-            before = db.execute("SELECT outcome FROM seen WHERE event_id = ?",
-                                (event_id,)).fetchone()
-            if before is not None:
-                Store.count(db, "duplicates")
-                _answer(outcome, event_id, before["outcome"])
+            if event_id in seen:
+                counts["duplicates", ""] += 1
+                _answer(outcome, event_id, seen[event_id])
                 continue
-            Store.count(db, "received")
+            counts["received", ""] += 1
             if rejection:
                 reason, detail = rejection
-                db.execute(
-                    "INSERT INTO rejected (event_id, reason, detail, site, type, received_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (event_id, reason, detail, site, event.get("type"), received_at))
-                Store.count(db, "rejected", reason)
+                rejected_rows.append((event_id, reason, detail, site, event.get("type"),
+                                      received_at))
+                counts["rejected", reason] += 1
                 verdict = f"rejected:{reason}"
             elif refusal:
-                # Not recorded: only the count survives, no personal data.
-                Store.count(db, "not_recorded", refusal)
+                counts["not_recorded", refusal] += 1  # the count survives, no personal data
                 verdict = "not_recorded"
             else:
-                interaction = _record(db, event, profile_id, site, received_at)
-                Store.count(db, "recorded")
-                outcome.recorded.append(interaction)
-                for listener in listeners:
-                    listener(db, interaction)
+                interaction = _interaction(event, profile_id, site, received_at)
+                recorded_rows.append(interaction)
+                counts["recorded", ""] += 1
                 verdict = "recorded"
-            db.execute("INSERT INTO seen (event_id, outcome) VALUES (?, ?)", (event_id, verdict))
+            seen[event_id] = verdict
+            seen_rows.append((event_id, verdict))
             _answer(outcome, event_id, verdict)
+        if from_site:
+            counts["deliveries", ""] += 1  # one per /collect answered, for test settling
+        db.executemany("INSERT INTO rejected (event_id, reason, detail, site, type, "
+                       "received_at) VALUES (?, ?, ?, ?, ?, ?)", rejected_rows)
+        db.executemany(
+            "INSERT INTO interactions (event_id, type, profile_id, site, occurred_at, "
+            "received_at, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(i["event_id"], i["type"], profile_id, site, i["occurred_at"], received_at,
+              json.dumps({k: v for k, v in i.items() if k not in BASE_FIELDS + (
+                  "received_at",)})) for i in recorded_rows])
+        db.executemany("INSERT INTO seen (event_id, outcome) VALUES (?, ?)", seen_rows)
+        Store.count_many(db, [(name, reason, n) for (name, reason), n in counts.items()])
+        outcome.recorded = recorded_rows
+        if recorded_rows:
+            for listener in listeners:
+                listener(db, recorded_rows)
     return outcome
 
 
@@ -86,14 +105,8 @@ def _answer(outcome: Outcome, event_id: str, verdict: str) -> None:
         outcome.accepted += 1
 
 
-def _record(db: sqlite3.Connection, event: dict, profile_id: str, site: str | None,
-            received_at: str) -> dict:
+def _interaction(event: dict, profile_id: str, site: str | None, received_at: str) -> dict:
     fields = {k: v for k, v in event.items() if k not in BASE_FIELDS}
-    db.execute(
-        "INSERT INTO interactions (event_id, type, profile_id, site, occurred_at, received_at, "
-        "fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (event["event_id"], event["type"], profile_id, site, event["occurred_at"], received_at,
-         json.dumps(fields)))
     return {"event_id": event["event_id"], "type": event["type"], "profile_id": profile_id,
             "site": site, "occurred_at": event["occurred_at"], "received_at": received_at,
             **fields}

@@ -19,11 +19,11 @@ DEFAULT_SETTINGS = {"enforcement_model": "nonrestrictive", "check_contact_consen
 
 
 def settings(store: Store) -> dict:
-    """Return the tracking settings in force."""
-    return {
-        key: json.loads(store.meta(key)) if store.meta(key) is not None else default
-        for key, default in DEFAULT_SETTINGS.items()
-    }
+    """Return the tracking settings in force (one query: they are read per delivery)."""
+    keys = tuple(DEFAULT_SETTINGS)
+    stored = {row["key"]: json.loads(row["value"]) for row in store.query(
+        f"SELECT key, value FROM meta WHERE key IN ({','.join('?' * len(keys))})", keys)}
+    return {key: stored.get(key, default) for key, default in DEFAULT_SETTINGS.items()}
 
 
 def profile(store: Store, profile_id: str) -> dict | None:

@@ -173,6 +173,12 @@ class Store:
             (name, reason, n),
         )
 
+    @staticmethod
+    def count_many(db: sqlite3.Connection, rows: list[tuple[str, str, int]]) -> None:
+        db.executemany(
+            "INSERT INTO counters (name, reason, n) VALUES (?, ?, ?) "
+            "ON CONFLICT (name, reason) DO UPDATE SET n = n + excluded.n", rows)
+
     def counters(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for row in self.query("SELECT name, reason, n FROM counters"):

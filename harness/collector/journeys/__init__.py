@@ -20,7 +20,8 @@ def init_app(app: Flask) -> None:
     journeys = Journeys(app.extensions["webtrack.store"])
     app.extensions["webtrack.journeys"] = journeys
     app.extensions["webtrack.listeners"] = (*app.extensions["webtrack.listeners"],
-                                            journeys.on_interaction)
+                                            journeys.on_interactions)
+    app.extensions["webtrack.on_reset"].append(journeys.forget)
     app.extensions.setdefault("webtrack.journey_loaders", []).append(
         lambda raw: load_fixture(journeys, raw))
     app.register_blueprint(bp)

@@ -103,6 +103,17 @@ class Journeys:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.store.connection().executescript(SCHEMA)
+        self._any: bool | None = None  # whether any journey exists; None: not known yet
+
+    def _exists(self, db: sqlite3.Connection) -> bool:
+        """Whether any journey is defined (cached: every delivery asks, few define)."""
+        if self._any is None:
+            self._any = db.execute("SELECT 1 FROM journeys LIMIT 1").fetchone() is not None
+        return self._any
+
+    def forget(self) -> None:
+        """Drop cached knowledge of the journeys (after a reset)."""
+        self._any = None
 
     def now(self) -> float:
         return time.time() + float(self.store.meta("clock_offset") or 0)
@@ -115,6 +126,7 @@ class Journeys:
             db.execute("INSERT INTO journeys (id, name, definition, created_at) "
                        "VALUES (?, ?, ?, ?)", (journey_id, definition["name"],
                                               json.dumps(definition), iso(time.time())))
+        self._any = True
         return journey_id
 
     def definition(self, journey_id: str) -> dict | None:
@@ -133,12 +145,21 @@ class Journeys:
         with self.store.write() as db:
             self._expire(db, self.now())
 
-    def on_interaction(self, db: sqlite3.Connection, interaction: dict) -> None:
+    def on_interactions(self, db: sqlite3.Connection, interactions: list[dict]) -> None:
         """Listener for recorded interactions, inside the recording transaction."""
-        now = self.now()
-        self._expire(db, now)
+        if not self._exists(db):
+            return  # nothing can start or advance
         journeys = {r["id"]: json.loads(r["definition"])
                     for r in db.execute("SELECT id, definition FROM journeys")}
+        if not journeys:
+            return  # nothing can start or advance
+        now = self.now()
+        self._expire(db, now)
+        for interaction in interactions:
+            self._advance(db, journeys, interaction, now)
+
+    def _advance(self, db: sqlite3.Connection, journeys: dict, interaction: dict,
+                 now: float) -> None:
         for row in db.execute("SELECT * FROM journey_runs WHERE status = 'waiting' AND "
                               "profile_id = ?", (interaction["profile_id"],)).fetchall():
             run = self._load(row)

@@ -1,0 +1,99 @@
+"""Audit speed: static pages/s beside a parse-only floor, rendered pages/s beside bare loads,
+consent site-states/s beside bare page loads; and how static speed grows with pages."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+from harness import audit, consent
+from harness.server import Server
+
+SITES = Path(__file__).resolve().parent.parent / "sites"
+
+
+def _copies(root: Path, times: int) -> list[Path]:
+    pages = [p for p in SITES.rglob("*.html") if "_" not in p.parent.name and
+             p.parent.name != "portal"]
+    made = []
+    for i in range(times):
+        for page in pages:
+            target = root / f"copy{i}" / page.relative_to(SITES)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(page, target)
+            made.append(target)
+    shutil.copytree(SITES / "_shared", root / "_shared")
+    return made
+
+
+def static(times: int = 10) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        pages = _copies(Path(tmp), times)
+        started = time.perf_counter()
+        for page in pages:
+            BeautifulSoup(page.read_text(), "html5lib")
+        floor = time.perf_counter() - started
+        started = time.perf_counter()
+        result = audit.run([tmp])
+        seconds = time.perf_counter() - started
+    return {"pages": len(pages), "parse_only_pages_per_s": round(len(pages) / floor),
+            "audit_pages_per_s": round(len(result.pages) / seconds),
+            "ratio_to_floor": round(floor / seconds, 2)}
+
+
+def rendered() -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from harness import launch_spec
+
+    with Server() as server:
+        urls = [server.url_for(site, "/") for site in
+                ("shop", "blog", "tagged", "app", "forms", "portal", "broken", "legacy")]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(**launch_spec("chromium").options)
+            started = time.perf_counter()
+            for url in urls:
+                context = browser.new_context()
+                context.new_page().goto(url, wait_until="load")
+                context.close()
+            floor = time.perf_counter() - started
+            browser.close()
+        started = time.perf_counter()
+        result = audit.run(urls, render=True)
+        seconds = time.perf_counter() - started
+    return {"pages": len(urls), "bare_load_pages_per_s": round(len(urls) / floor, 1),
+            "audit_pages_per_s": round(len(result.pages) / seconds, 1),
+            "ratio_to_floor": round(floor / seconds, 2)}
+
+
+def consent_states(settle: float = 1.0) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from harness import launch_spec
+    from harness.estate import rewrite_port
+
+    settings = consent.load()
+    settings.settle_seconds = settle
+    with Server() as server, tempfile.TemporaryDirectory() as tmp:
+        settings.collector = rewrite_port(settings.collector, server.port)
+        for site in settings.sites:
+            site.start = rewrite_port(site.start, server.port)
+        states = sum(len(consent.states(s)) for s in settings.sites)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(**launch_spec("chromium").options)
+            started = time.perf_counter()
+            for site in settings.sites:
+                for _ in consent.states(site):
+                    context = browser.new_context()
+                    context.new_page().goto(site.start)
+                    context.close()
+            floor = time.perf_counter() - started
+            browser.close()
+        results = consent.audit(settings, Path(tmp))
+    return {"states": states, "settle_seconds": settle,
+            "bare_loads_per_s": round(states / floor, 1),
+            "states_per_s": results["summary"]["states_per_second"]}

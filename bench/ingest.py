@@ -1,0 +1,106 @@
+"""Collector ingest under waitress, loaded from a second process, beside a no-op floor."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from harness.testing import Collector
+
+HERE = Path(__file__).resolve().parent
+
+
+def _event(n: int) -> dict:
+    return {"event_id": uuid.uuid4().hex, "type": "website_visited",
+            "occurred_at": "2026-01-01T00:00:00Z",
+            "msdynci_viewuri": f"http://shop.localhost:8800/p{n}.html",
+            "msdynci_viewname": f"p{n}.html", "msdynci_viewtitle": "A page",
+            "msdynci_viewtype": "page", "msdynci_viewpreviousviews": ""}
+
+
+def _load(port: int, path: str, bodies: list[str], threads: int) -> dict:
+    spec = json.dumps({"port": port, "path": path, "bodies": bodies, "threads": threads})
+    out = subprocess.run([sys.executable, str(HERE / "load.py")], input=spec, text=True,
+                         capture_output=True, check=True)
+    return json.loads(out.stdout)
+
+
+def _serve(db: Path) -> tuple[subprocess.Popen, int]:
+    port = 8890
+    process = subprocess.Popen([sys.executable, "-m", "harness", "serve", "--port", str(port),
+                                "--db", str(db)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    process.stdout.readline()  # "webtrack serving on port ..."
+    return process, port
+
+
+def measure(deliveries: int = 2000, batch: int = 20, threads: int = 8,
+            preload: int = 0) -> dict:
+    """Single-event and batched deliveries per second, p50/p99, and the no-op floor."""
+    with tempfile.TemporaryDirectory() as tmp:
+        process, port = _serve(Path(tmp) / "bench.sqlite3")
+        try:
+            client = Collector("collector.localhost", port)
+            client.reset()
+            profile = client.profile(consent="opted_in")["id"]
+            link = client.link(profile, f"http://shop.localhost:{port}/")
+            context = _context(client, link)
+            if preload:
+                _preload(port, context, preload)
+            client.call("GET", "/api/stats")
+            before = client.stats()["received"]
+
+            def body(events: int) -> str:
+                return json.dumps({"site": "shop", "context": context,
+                                   "events": [_event(i) for i in range(events)]})
+
+            floor = _load(port, "/healthz", [body(1)] * deliveries, threads)
+            single = _load(port, "/collect", [body(1) for _ in range(deliveries)], threads)
+            batched = _load(port, "/collect", [body(batch) for _ in range(deliveries // 4)],
+                            threads)
+            sent = deliveries + deliveries // 4 * batch
+            received = client.stats()["received"] - before
+        finally:
+            process.terminate()
+            process.wait(10)
+    return {
+        "floor_requests_per_s": round(floor["per_second"]),
+        "single": {"deliveries_per_s": round(single["per_second"]),
+                   "p50_ms": round(single["p50_ms"], 2), "p99_ms": round(single["p99_ms"], 2),
+                   "ratio_to_floor": round(single["per_second"] / floor["per_second"], 2)},
+        "batched": {"deliveries_per_s": round(batched["per_second"]),
+                    "events_per_s": round(batched["per_second"] * batch),
+                    "p50_ms": round(batched["p50_ms"], 2), "p99_ms": round(batched["p99_ms"], 2),
+                    "ratio_to_floor": round(batched["per_second"] / floor["per_second"], 2)},
+        "sent_events": sent, "received_events": received, "lost": sent - received,
+        "errors": single["errors"] + batched["errors"], "preloaded_interactions": preload,
+    }
+
+
+def _context(client: Collector, link: str) -> str:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(link)
+    conn = http.client.HTTPConnection("127.0.0.1", parts.port)
+    conn.request("GET", parts.path, headers={"Host": parts.netloc})
+    location = conn.getresponse().getheader("Location")
+    conn.close()
+    return location.split("wt_ctx=", 1)[1]
+
+
+def _preload(port: int, context: str, count: int) -> None:
+    bodies = [json.dumps({"site": "shop", "context": context,
+                          "events": [_event(i) for i in range(100)]})
+              for _ in range(count // 100)]
+    _load(port, "/collect", bodies, 4)
+
+
+if __name__ == "__main__":
+    started = time.time()
+    print(json.dumps(measure(), indent=1))

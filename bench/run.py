@@ -1,0 +1,103 @@
+"""Run every benchmark beside its floor, in one process, and print the README's table.
+
+    .venv/bin/python bench/run.py            # all but the whole-suite timing
+    .venv/bin/python bench/run.py --suite    # also the whole suite, serial vs 2 workers
+
+Results go to bench/results.json. Each figure is a ratio against a floor measured in the
+same run, since absolute times on a shared 2-core machine mean little.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import audits  # noqa: E402
+import browsers  # noqa: E402
+import ingest  # noqa: E402
+
+from harness.gate import cost  # noqa: E402
+from harness.tracker import SCRIPT  # noqa: E402
+
+
+def suite(workers: int) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "harness", "run", "-n", str(workers), "--out",
+                    f"/tmp/webtrack-bench-suite-{workers}"], check=False,
+                   stdout=subprocess.DEVNULL, cwd=HERE.parent)
+    return round(time.perf_counter() - started, 1)
+
+
+def main() -> None:
+    results = {"when": time.strftime("%Y-%m-%d %H:%M"), "tracker": {
+        **cost.size(SCRIPT), **cost.main_thread_ms(SCRIPT)}}
+    print("tracker", results["tracker"], flush=True)
+    results["ingest"] = ingest.measure()
+    print("ingest", results["ingest"], flush=True)
+    results["ingest_grown"] = ingest.measure(preload=100_000)
+    print("ingest with 100k stored", results["ingest_grown"], flush=True)
+    results["scenario"] = browsers.measure()
+    print("scenario", results["scenario"], flush=True)
+    results["audit_static"] = audits.static(10)
+    results["audit_static_x10"] = audits.static(100)
+    print("audit static", results["audit_static"], results["audit_static_x10"], flush=True)
+    results["audit_rendered"] = audits.rendered()
+    print("audit rendered", results["audit_rendered"], flush=True)
+    results["consent"] = audits.consent_states()
+    print("consent", results["consent"], flush=True)
+    if "--suite" in sys.argv:
+        results["suite"] = {"serial_s": suite(1), "two_workers_s": suite(2)}
+        print("suite", results["suite"], flush=True)
+    (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    print(table(results))
+
+
+def table(r: dict) -> str:
+    t, i, g = r["tracker"], r["ingest"], r["ingest_grown"]
+    rows = [
+        ("Tracker size, gzipped as served", f"{t['gzip_bytes']} B", "≤ 2,560 B"),
+        ("Tracker main thread, anonymous view", f"{t['anonymous_ms']} ms", "≤ 1 ms"),
+        ("Tracker main thread, tracked view (incl. sending)", f"{t['tracked_ms']} ms", "≤ 1 ms"),
+        ("Ingest floor (`/healthz`, same server)", f"{i['floor_requests_per_s']} req/s", ""),
+        ("Ingest, single-event deliveries",
+         f"{i['single']['deliveries_per_s']}/s (p50 {i['single']['p50_ms']} ms, "
+         f"p99 {i['single']['p99_ms']} ms) = {i['single']['ratio_to_floor']}× floor", "≥ 0.5×"),
+        ("Ingest, batches of 20",
+         f"{i['batched']['events_per_s']} events/s (p50 {i['batched']['p50_ms']} ms, "
+         f"p99 {i['batched']['p99_ms']} ms) = {i['batched']['ratio_to_floor']}× floor",
+         "≥ 10,000 events/s"),
+        ("Ingest, events lost", f"{i['lost']} of {i['sent_events']}", "0"),
+        ("Ingest batched with 100k interactions stored",
+         f"{g['batched']['events_per_s']} events/s", "flat"),
+    ]
+    for name, s in r["scenario"].items():
+        rows.append((f"Scenario vs bare visit, {name}",
+                     f"{s['scenario_ms']} ms vs {s['bare_ms']} ms = {s['ratio']}×", "≤ 1.5×"))
+    a, a10 = r["audit_static"], r["audit_static_x10"]
+    rows += [
+        ("Static audit", f"{a['audit_pages_per_s']} pages/s ({a['pages']} pages; parse-only "
+         f"floor {a['parse_only_pages_per_s']}/s)", "≥ 200 pages/s"),
+        ("Static audit, 10× pages", f"{a10['audit_pages_per_s']} pages/s ({a10['pages']} pages)",
+         "linear"),
+        ("Rendered audit", f"{r['audit_rendered']['audit_pages_per_s']} pages/s (bare load "
+         f"floor {r['audit_rendered']['bare_load_pages_per_s']}/s)", "≥ 5 pages/s"),
+        ("Consent audit", f"{r['consent']['states_per_s']} site-states/s (bare load floor "
+         f"{r['consent']['bare_loads_per_s']}/s, {r['consent']['settle_seconds']} s observed "
+         "after each)", "≥ 5/s"),
+    ]
+    if "suite" in r:
+        rows.append(("Whole suite, both browsers", f"serial {r['suite']['serial_s']} s, "
+                     f"2 workers {r['suite']['two_workers_s']} s", ""))
+    lines = ["| figure | measured | target |", "|---|---|---|"]
+    return "\n".join(lines + [f"| {a} | {b} | {c} |" for a, b, c in rows])
+
+
+if __name__ == "__main__":
+    main()

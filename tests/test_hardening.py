@@ -1,0 +1,265 @@
+"""Hardening: bad input everywhere, fuzzing, tokens, crash safety and concurrency."""
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+from click.testing import CliRunner
+from conftest import SHOP
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.cli import main
+from harness.collector import create_app
+from harness.testing import Collector
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) |
+                    st.text(max_size=40), lambda inner: st.lists(inner, max_size=4) |
+                    st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory):
+    return create_app({"DATABASE": str(tmp_path_factory.mktemp("fuzz") / "c.sqlite3"),
+                       "SECRET_KEY": "s", "SITES": {"shop": SHOP}})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=JSON)
+def test_fuzz_collect_never_5xx(fuzz_app, body):
+    response = fuzz_app.test_client().post("/collect", data=json.dumps(body),
+                                           content_type="text/plain")
+    assert response.status_code < 500 and "error" in response.json
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=st.lists(st.dictionaries(
+    st.sampled_from(["event_id", "type", "occurred_at", "msdynci_viewuri", "msdynci_viewname",
+                     "msdynci_viewtitle", "msdynci_viewtype", "msdynci_viewpreviousviews",
+                     "msdynci_actiontype", "msdynci_clickcoordinates"]),
+    st.text(max_size=30) | st.integers() | st.booleans() | st.none()), max_size=3))
+def test_fuzz_collect_events_never_5xx(fuzz_app, events):
+    response = fuzz_app.test_client().post("/collect", json={"site": "shop", "context": "x",
+                                                            "events": events})
+    assert response.status_code in (202, 400)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(path=st.sampled_from(["/api/profiles", "/api/links", "/api/forms", "/api/sites",
+                             "/api/journeys", "/api/clock/advance"]), body=JSON)
+def test_fuzz_api_never_5xx(fuzz_app, path, body):
+    response = fuzz_app.test_client().post(path, data=json.dumps(body),
+                                           content_type="application/json")
+    assert response.status_code < 500, response.json
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query=st.dictionaries(st.sampled_from(["profile", "type", "min", "wait", "site", "of"]),
+                             st.text(max_size=10), max_size=4))
+def test_fuzz_queries_never_5xx(fuzz_app, query):
+    client = fuzz_app.test_client()
+    for path in ("/api/interactions", "/api/rejected", "/api/stats", "/api/outbox"):
+        if "wait" in query:
+            query = {**query, "wait": "0"}
+        assert client.get(path, query_string=query).status_code < 500
+
+
+UNICODE = ["\u0000", "\ud800", "e\u0301", "\u202e<b>", "😀" * 300, "a" * 100_000]
+
+
+@pytest.mark.parametrize("value", UNICODE, ids=["nul", "lone-surrogate", "combining", "rtl",
+                                                 "emoji", "huge"])
+def test_unicode_edge_cases_get_clear_answers(api, client, value):
+    before = api.state()
+    for path, body in (("/api/profiles", {"kind": "contact", "email": value}),
+                       ("/api/sites", {"id": value, "origin": "http://x.localhost"}),
+                       ("/api/forms", {"name": value[:5000] or "x", "id": value})):
+        response = client.post(path, data=json.dumps(body), content_type="application/json")
+        assert 400 <= response.status_code < 500 or response.status_code == 201, (path, value)
+        if response.status_code == 201:
+            client.post("/api/reset")
+            return
+    assert api.state() == before
+
+
+def test_replayed_event_ids_are_stored_once_whoever_sends_them(api, client):
+    first, second = api.profile(), api.profile()
+    api.collect([api.visit("same")], context=api.context_for(first))
+    api.collect([api.visit("same")], context=api.context_for(second))
+    owners = [i["profile_id"] for i in client.get("/api/interactions?type=website_visited").json]
+    assert owners == [first]
+
+
+def _segments(token):
+    payload, signature = token.split(".")
+    return payload, signature
+
+
+def test_context_cannot_be_replayed_for_another_profile(api, client):
+    a, b = api.profile(), api.profile()
+    context_a, context_b = api.context_for(a), api.context_for(b)
+    payload_b, _ = _segments(context_b)
+    _, signature_a = _segments(context_a)
+    spliced = f"{payload_b}.{signature_a}"
+    forged_payload = base64.urlsafe_b64encode(json.dumps(b).encode()).decode().rstrip("=")
+    for token in (spliced, f"{forged_payload}.{signature_a}", context_a[: len(context_a) // 2],
+                  context_a + "A"):
+        response = api.collect([api.visit(f"e{uuid.uuid4().hex[:8]}")], context=token)
+        assert response.json["rejected"][0]["reason"] == "invalid_context", token
+    assert client.get("/api/interactions?type=website_visited").json == []
+    stats = client.get("/api/stats").json
+    assert stats["rejected"]["invalid_context"] == 4
+
+
+def test_form_token_is_not_a_context(api, client):
+    client.post("/api/forms", json={"name": "N", "web_tracking": True, "id": "n"})
+    location = client.post("/f/n", data={"email": "q@example.com", "return": SHOP + "/"}
+                           ).headers["Location"]
+    submission = location.split("wt_fsid=", 1)[1]
+    assert api.collect([api.visit()], context=submission).json["rejected"][0]["reason"] == \
+        "invalid_context"
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["serve", "--port", "70000"], 2, "70000"),
+    (["serve", "--fixtures", "/no/such/dir"], 2, "does not exist"),
+    (["run", "--browser", "netscape"], 2, "netscape"),
+    (["run", "-n", "0"], 2, "0"),
+    (["gate"], 2, "--script"),
+    (["gate", "--script", "/no/such.js"], 2, "does not exist"),
+    (["audit"], 2, "TARGETS"),
+    (["audit", "/no/such/page.html"], 2, "no such file"),
+    (["consent-audit", "--config", "/no/such.toml"], 2, "does not exist"),
+])
+def test_cli_bad_input(args, code, message):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == code and message in result.output, result.output
+
+
+def test_consent_audit_bad_config_is_a_usage_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[site]]\nname = "x"\nstart = "http://x/"\nopt_out = [{ tap = "#r" }]\n')
+    result = CliRunner().invoke(main, ["consent-audit", "--config", str(bad)])
+    assert result.exit_code == 2 and "must be one of" in result.output
+    bad.write_text("not toml [")
+    result = CliRunner().invoke(main, ["consent-audit", "--config", str(bad)])
+    assert result.exit_code == 2 and "not valid TOML" in result.output
+
+
+# -- crash safety and concurrency, against a real server process ---------------------------
+
+def _serve(db, port):
+    process = subprocess.Popen([sys.executable, "-m", "harness", "serve", "--port", str(port),
+                                "--db", str(db)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    assert "serving on port" in process.stdout.readline()
+    return process
+
+
+def _visit(event_id):
+    return {"event_id": event_id, "type": "website_visited",
+            "occurred_at": "2026-01-01T00:00:00Z", "msdynci_viewuri": "http://x/",
+            "msdynci_viewname": "/", "msdynci_viewtitle": "t", "msdynci_viewtype": "page",
+            "msdynci_viewpreviousviews": ""}
+
+
+@pytest.mark.slow
+def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
+    db, port = tmp_path / "crash.sqlite3", 8871
+    process = _serve(db, port)
+    client = Collector("collector.localhost", port)
+    profile = client.profile(consent="opted_in")["id"]
+    link = client.link(profile, f"http://shop.localhost:{port}/")
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request("GET", link.split(f":{port}", 1)[1], headers={"Host": f"collector.localhost:{port}"})
+    context = conn.getresponse().getheader("Location").split("wt_ctx=", 1)[1]
+    acknowledged, stop = [], threading.Event()
+
+    def sender():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        while not stop.is_set():
+            batch = [uuid.uuid4().hex for _ in range(5)]
+            body = json.dumps({"site": "shop", "context": context,
+                               "events": [_visit(e) for e in batch]})
+            try:
+                conn.request("POST", "/collect", body=body,
+                             headers={"Host": f"collector.localhost:{port}"})
+                response = conn.getresponse()
+                response.read()
+            except OSError:
+                return  # the server died under us: this batch was never acknowledged
+            if response.status == 202:
+                acknowledged.extend(batch)
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while len(acknowledged) < 300 and time.monotonic() < deadline:
+        time.sleep(0.05)  # let load build before the kill (a fault, not a test wait)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert len(acknowledged) >= 300
+    process = _serve(db, port)
+    try:
+        stored = {i["event_id"] for i in client.interactions(profile, "website_visited")}
+        missing = set(acknowledged) - stored
+        assert not missing, f"{len(missing)} acknowledged events lost"
+        stats = client.stats()
+        assert stats["received"] == stats["recorded"] + stats["totals"]["rejected"] + \
+            stats["totals"]["not_recorded"]
+    finally:
+        process.terminate()
+        process.wait()
+
+
+@pytest.mark.slow
+def test_concurrent_senders_lose_and_duplicate_nothing(tmp_path):
+    db, port = tmp_path / "load.sqlite3", 8872
+    process = _serve(db, port)
+    try:
+        client = Collector("collector.localhost", port)
+        profile = client.profile(consent="opted_in")["id"]
+        import http.client
+
+        link = client.link(profile, f"http://shop.localhost:{port}/")
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        conn.request("GET", link.split(f":{port}", 1)[1],
+                     headers={"Host": f"collector.localhost:{port}"})
+        context = conn.getresponse().getheader("Location").split("wt_ctx=", 1)[1]
+        ids = [uuid.uuid4().hex for _ in range(800)]
+
+        def sender(chunk):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            for i in range(0, len(chunk), 10):
+                # Every batch is sent twice, as a retrying client would.
+                body = json.dumps({"site": "shop", "context": context,
+                                   "events": [_visit(e) for e in chunk[i:i + 10]]})
+                for _ in range(2):
+                    conn.request("POST", "/collect", body=body,
+                                 headers={"Host": f"collector.localhost:{port}"})
+                    assert conn.getresponse().read()
+
+        threads = [threading.Thread(target=sender, args=(ids[i::8],)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        stored = [i["event_id"] for i in client.interactions(profile, "website_visited")]
+        assert sorted(stored) == sorted(ids)
+        assert client.stats()["duplicates"] == len(ids)
+    finally:
+        process.terminate()
+        process.wait()
