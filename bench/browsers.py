@@ -27,14 +27,14 @@ def measure(browsers=("chromium", "firefox"), runs: int = 12) -> dict:
         for name in browsers:
             browser = getattr(playwright, name).launch(**launch_spec(name).options)
 
-            def bare():
+            def bare(browser=browser):
                 context = browser.new_context()
                 page = context.new_page()
                 page.goto(server.url_for("shop", "/"))
                 page.click("#add-lamp")
                 context.close()
 
-            def scenario():
+            def scenario(browser=browser):
                 # What an LClick scenario does: reset, a profile, its tracked link, the
                 # click, and the API wait for the recorded interaction.
                 client.reset()

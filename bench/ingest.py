@@ -68,6 +68,7 @@ def measure(deliveries: int = 2000, batch: int = 20, threads: int = 8,
         finally:
             process.terminate()
             process.wait(10)
+            process.stdout.close()
     return {
         "floor_requests_per_s": round(floor["per_second"]),
         "single": {"deliveries_per_s": round(single["per_second"]),

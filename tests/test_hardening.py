@@ -163,6 +163,12 @@ def _serve(db, port):
     return process
 
 
+def _end(process):
+    process.terminate()
+    process.wait()
+    process.stdout.close()
+
+
 def _visit(event_id):
     return {"event_id": event_id, "type": "website_visited",
             "occurred_at": "2026-01-01T00:00:00Z", "msdynci_viewuri": "http://x/",
@@ -180,8 +186,10 @@ def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port)
-    conn.request("GET", link.split(f":{port}", 1)[1], headers={"Host": f"collector.localhost:{port}"})
+    conn.request("GET", link.split(f":{port}", 1)[1],
+                 headers={"Host": f"collector.localhost:{port}"})
     context = conn.getresponse().getheader("Location").split("wt_ctx=", 1)[1]
+    conn.close()
     acknowledged, stop = [], threading.Event()
 
     def sender():
@@ -195,10 +203,11 @@ def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
                              headers={"Host": f"collector.localhost:{port}"})
                 response = conn.getresponse()
                 response.read()
-            except OSError:
-                return  # the server died under us: this batch was never acknowledged
+            except (OSError, http.client.HTTPException):
+                break  # the server died under us: this batch was never acknowledged
             if response.status == 202:
                 acknowledged.extend(batch)
+        conn.close()
 
     threads = [threading.Thread(target=sender) for _ in range(4)]
     for thread in threads:
@@ -208,6 +217,7 @@ def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
         time.sleep(0.05)  # let load build before the kill (a fault, not a test wait)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    process.stdout.close()
     stop.set()
     for thread in threads:
         thread.join()
@@ -221,8 +231,7 @@ def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
         assert stats["received"] == stats["recorded"] + stats["totals"]["rejected"] + \
             stats["totals"]["not_recorded"]
     finally:
-        process.terminate()
-        process.wait()
+        _end(process)
 
 
 @pytest.mark.slow
@@ -239,6 +248,7 @@ def test_concurrent_senders_lose_and_duplicate_nothing(tmp_path):
         conn.request("GET", link.split(f":{port}", 1)[1],
                      headers={"Host": f"collector.localhost:{port}"})
         context = conn.getresponse().getheader("Location").split("wt_ctx=", 1)[1]
+        conn.close()
         ids = [uuid.uuid4().hex for _ in range(800)]
 
         def sender(chunk):
@@ -251,6 +261,7 @@ def test_concurrent_senders_lose_and_duplicate_nothing(tmp_path):
                     conn.request("POST", "/collect", body=body,
                                  headers={"Host": f"collector.localhost:{port}"})
                     assert conn.getresponse().read()
+            conn.close()
 
         threads = [threading.Thread(target=sender, args=(ids[i::8],)) for i in range(8)]
         for thread in threads:
@@ -261,5 +272,4 @@ def test_concurrent_senders_lose_and_duplicate_nothing(tmp_path):
         assert sorted(stored) == sorted(ids)
         assert client.stats()["duplicates"] == len(ids)
     finally:
-        process.terminate()
-        process.wait()
+        _end(process)

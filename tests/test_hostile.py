@@ -30,7 +30,8 @@ def test_timeline_and_journey_pages(webtrack, visitor, page):
     page.evaluate("""(payload) => {
         document.title = payload;
         const a = document.createElement('a');
-        a.href = '/cart.html?q=' + encodeURIComponent(payload); a.id = 'evil'; a.textContent = payload;
+        a.href = '/cart.html?q=' + encodeURIComponent(payload);
+        a.id = 'evil'; a.textContent = payload;
         document.body.prepend(a);
         history.pushState({}, '', '/?x=' + encodeURIComponent(payload));
     }""", PAYLOAD)
