@@ -155,9 +155,11 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
 @click.option("--format", "formats", default="html,json,sarif", show_default=True,
               help="Report formats, comma-separated: html, json, sarif (JUnit always).")
 @click.option("--render", is_flag=True, help="Audit the live DOM after the page's scripts ran.")
+@click.option("--validate", is_flag=True,
+              help="Add HTML validity findings from the Nu Html Checker (needs Java).")
 @click.option("--out", type=click.Path(file_okay=False), default="reports/audit",
               show_default=True)
-def audit(targets, formats, render, out) -> None:
+def audit(targets, formats, render, validate, out) -> None:
     """Audit HTML files, folders or URLs for a correct tracker installation."""
     from . import audit as auditor
 
@@ -170,7 +172,7 @@ def audit(targets, formats, render, out) -> None:
         if len(pages) >= 50 and sys.stderr.isatty() else None
     try:
         with bar or _nothing():
-            result = auditor.run(list(targets), config, render=render,
+            result = auditor.run(list(targets), config, render=render, validate=validate,
                                  progress=(lambda: bar.update(1)) if bar else None)
         auditor.write_reports(result, Path(out), [f.strip() for f in formats.split(",")])
     except (ValueError, auditor.TargetError) as exc:

@@ -153,3 +153,22 @@ def test_rendered_audit_sees_injected_double_installs(webtrack_server, browser_n
     result = audit.run(urls, render=True)
     assert [(Path(f.file_or_url).name, f.rule) for f in result.findings] == [
         ("installed-twice.html", "WT003")]
+
+
+def _nu_available():
+    import shutil
+
+    from harness.audit import validity
+
+    return shutil.which("java") and validity.jar()
+
+
+@pytest.mark.skipif(not _nu_available(), reason="needs Java and the Nu Html Checker")
+def test_validate_family_finds_invalid_html_and_the_estate_is_valid(tmp_path):
+    invalid = tmp_path / "invalid.html"
+    invalid.write_text("<!doctype html><html><head><title>x</title>" + TRACKER +
+                       "</head><body><p><div>block in p</p></div><li>stray</li></body></html>")
+    result = audit.run([str(invalid), "sites"], validate=True)
+    nu = [f for f in result.findings if f.rule.startswith("NU")]
+    assert nu and all(f.file_or_url == str(invalid) for f in nu), nu
+    assert any(f.rule == "NU001" and f.line for f in nu)

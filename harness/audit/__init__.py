@@ -31,8 +31,9 @@ class AuditResult:
 
 
 def run(targets: list[str], config: AuditConfig | None = None, render: bool = False,
-        progress=None) -> AuditResult:
-    """Audit *targets*; *progress*, if given, is called once per page."""
+        progress=None, validate: bool = False) -> AuditResult:
+    """Audit *targets*; *progress*, if given, is called once per page; *validate* adds the
+    Nu Html Checker's findings."""
     config = config or audit_config.load()
     started = time.perf_counter()
     result = AuditResult(rendered=render)
@@ -50,6 +51,16 @@ def run(targets: list[str], config: AuditConfig | None = None, render: bool = Fa
                                  "findings": [f.as_dict() for f in kept]})
         if progress:
             progress()
+    if validate and result.pages:
+        from . import validity
+
+        found = validity.check([(p["file_or_url"], p["source"]) for p in result.pages])
+        kept, suppressed = apply_policy(found, config)
+        result.findings += kept
+        result.suppressed += suppressed
+        by_page = {p["file_or_url"]: p for p in result.pages}
+        for finding in kept:
+            by_page[finding.file_or_url]["findings"].append(finding.as_dict())
     result.seconds = time.perf_counter() - started
     return result
 

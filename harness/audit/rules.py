@@ -19,6 +19,8 @@ RULES = {
     "WT007": ("warning", "the tracking script blocks parsing (neither defer nor async)"),
     "WT008": ("error", "the tracking script is inside <noscript> or an HTML comment"),
     "WT009": ("warning", "disableCookiesUsage may be defined after the tracker first decides"),
+    "NU001": ("error", "invalid HTML (Nu Html Checker error), with --validate"),
+    "NU002": ("warning", "questionable HTML (Nu Html Checker warning), with --validate"),
 }
 _DEFINES = re.compile(r"disableCookiesUsage\s*=|function\s+disableCookiesUsage\b")
 
