@@ -48,8 +48,7 @@ def measure(deliveries: int = 2000, batch: int = 20, threads: int = 8,
             client = Collector("collector.localhost", port)
             client.reset()
             profile = client.profile(consent="opted_in")["id"]
-            link = client.link(profile, f"http://shop.localhost:{port}/")
-            context = _context(client, link)
+            context = client.context_for(profile, f"http://shop.localhost:{port}/")
             if preload:
                 _preload(port, context, preload)
             client.call("GET", "/api/stats")
@@ -81,18 +80,6 @@ def measure(deliveries: int = 2000, batch: int = 20, threads: int = 8,
         "sent_events": sent, "received_events": received, "lost": sent - received,
         "errors": single["errors"] + batched["errors"], "preloaded_interactions": preload,
     }
-
-
-def _context(client: Collector, link: str) -> str:
-    import http.client
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(link)
-    conn = http.client.HTTPConnection("127.0.0.1", parts.port)
-    conn.request("GET", parts.path, headers={"Host": parts.netloc})
-    location = conn.getresponse().getheader("Location")
-    conn.close()
-    return location.split("wt_ctx=", 1)[1]
 
 
 def _preload(port: int, context: str, count: int) -> None:

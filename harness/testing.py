@@ -7,7 +7,7 @@ import http.client
 import itertools
 import json
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 __all__ = ["ApiError", "Collector"]
 
@@ -80,6 +80,19 @@ class Collector:
         """Make a tracked link and return its URL."""
         return self.call("POST", "/api/links", {"profile_id": profile_id, "url": url,
                                                 "link_tracking": link_tracking})["url"]
+
+    def context_for(self, profile_id: str, url: str) -> str:
+        """Open a new tracked link to *url* without following it; return its context value."""
+        link = urlsplit(self.link(profile_id, url))
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        try:
+            conn.request("GET", link.path, headers={"Host": link.netloc})
+            location = conn.getresponse().getheader("Location") or ""
+        finally:
+            conn.close()
+        if "wt_ctx=" not in location:
+            raise ApiError(f"tracked link {link.geturl()} carried no context: {location!r}")
+        return location.split("wt_ctx=", 1)[1].split("&", 1)[0]
 
     def form(self, name: str, web_tracking: bool = False) -> dict:
         return self.call("POST", "/api/forms", {"name": name, "web_tracking": web_tracking})

@@ -1,6 +1,7 @@
 """Hardening: bad input everywhere, fuzzing, tokens, crash safety and concurrency."""
 
 import base64
+import http.client
 import json
 import os
 import signal
@@ -182,14 +183,7 @@ def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
     process = _serve(db, port)
     client = Collector("collector.localhost", port)
     profile = client.profile(consent="opted_in")["id"]
-    link = client.link(profile, f"http://shop.localhost:{port}/")
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    conn.request("GET", link.split(f":{port}", 1)[1],
-                 headers={"Host": f"collector.localhost:{port}"})
-    context = conn.getresponse().getheader("Location").split("wt_ctx=", 1)[1]
-    conn.close()
+    context = client.context_for(profile, f"http://shop.localhost:{port}/")
     acknowledged, stop = [], threading.Event()
 
     def sender():
@@ -241,14 +235,7 @@ def test_concurrent_senders_lose_and_duplicate_nothing(tmp_path):
     try:
         client = Collector("collector.localhost", port)
         profile = client.profile(consent="opted_in")["id"]
-        import http.client
-
-        link = client.link(profile, f"http://shop.localhost:{port}/")
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        conn.request("GET", link.split(f":{port}", 1)[1],
-                     headers={"Host": f"collector.localhost:{port}"})
-        context = conn.getresponse().getheader("Location").split("wt_ctx=", 1)[1]
-        conn.close()
+        context = client.context_for(profile, f"http://shop.localhost:{port}/")
         ids = [uuid.uuid4().hex for _ in range(800)]
 
         def sender(chunk):

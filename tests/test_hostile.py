@@ -101,3 +101,23 @@ def test_tracking_cookie_is_not_readable_by_other_sites(webtrack, visitor, page)
     assert "msdynci_trackingContext" not in page.evaluate("document.cookie")
     cookie = visitor.cookies()["msdynci_trackingContext"]
     assert not cookie["domain"].startswith(".")  # host-only: not shared with sibling hosts
+
+
+def test_gate_report_is_inert(tmp_path, page, browser_name):
+    if browser_name != "chromium":
+        pytest.skip("reports are static files: one browser suffices")
+    from harness.gate.report import write as write_gate
+
+    result = {"script": PAYLOAD, "passed": False, "browsers": ["chromium"],
+              "summary": {"passed": 0, "failed": 1, "total": 1},
+              "failed": [{"scenario": PAYLOAD, "browser": "chromium", "message": PAYLOAD}],
+              "payload_changes": [{"scenario": PAYLOAD, "browser": "chromium",
+                                   "differences": [PAYLOAD]}],
+              "size": {"reference": {"bytes": 1, "gzip_bytes": 1},
+                       "candidate": {"bytes": 1, "gzip_bytes": 1}},
+              "cost": None, "budget": {}, "over_budget": [PAYLOAD]}
+    self_test = {"mutants": [{"mutant": PAYLOAD, "what": PAYLOAD, "caught": False,
+                              "caught_by": [PAYLOAD], "message": PAYLOAD}],
+                 "survivors": [PAYLOAD], "passed": False}
+    write_gate(result, tmp_path, self_test)
+    assert_inert(page, (tmp_path / "report.html").as_uri())

@@ -103,30 +103,49 @@ def load_static(where: str, root: Path | None) -> Page:
     return page
 
 
-def load_rendered(targets: list[tuple[str, Path | None]], browser_name: str = "chromium"
-                  ) -> Iterator[Page]:
-    """Yield each page's live DOM once its scripts ran (tag-manager injections included)."""
-    from playwright.sync_api import Error, sync_playwright
+def load_rendered(targets: list[tuple[str, Path | None]], browser_name: str = "chromium",
+                  concurrency: int = 4) -> Iterator[Page]:
+    """Yield each page's live DOM once its scripts ran (tag-manager injections included).
+
+    Pages load a few at a time, each in a fresh context, so no cookie or consent choice
+    carries from one page to the next; results come back in the order given.
+    """
+    import asyncio
+
+    return iter(asyncio.run(_render_all(targets, browser_name, concurrency)))
+
+
+async def _render_all(targets, browser_name: str, concurrency: int) -> list[Page]:
+    import asyncio
+
+    from playwright.async_api import Error, async_playwright
 
     from ..browsers import launch_spec
 
-    with sync_playwright() as playwright:
-        browser = getattr(playwright, browser_name).launch(**launch_spec(browser_name).options)
-        try:
-            for where, root in targets:
-                url = where if root is None else Path(where).resolve().as_uri()
-                context = browser.new_context()
-                page = context.new_page()
+    limit = asyncio.Semaphore(concurrency)
+    async with async_playwright() as playwright:
+        browser = await getattr(playwright, browser_name).launch(
+            **launch_spec(browser_name).options)
+
+        async def render(where: str, root: Path | None) -> Page:
+            url = where if root is None else Path(where).resolve().as_uri()
+            async with limit:
+                context = await browser.new_context()
                 try:
-                    page.goto(url, wait_until="load", timeout=15000)
-                    dom = page.content()
-                    optout = page.evaluate("typeof window.disableCookiesUsage === 'function'")
+                    page = await context.new_page()
+                    await page.goto(url, wait_until="load", timeout=15000)
+                    dom = await page.content()
+                    optout = await page.evaluate(
+                        "typeof window.disableCookiesUsage === 'function'")
                 except Error as exc:
                     raise TargetError(f"{where}: cannot render: {exc.message}") from None
                 finally:
-                    context.close()
-                parsed = parse(dom, where, base=url, rendered=True)
-                parsed.defines_optout = optout
-                yield parsed
+                    await context.close()
+            parsed = parse(dom, where, base=url, rendered=True)
+            parsed.defines_optout = optout
+            return parsed
+
+        try:
+            return list(await asyncio.gather(*(render(w, r) for w, r in targets)))
         finally:
-            browser.close()
+            await browser.close()
