@@ -6,6 +6,7 @@ binding), for the pytest plugin and the CLI alike; waitress is the production WS
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
 import threading
@@ -75,6 +76,8 @@ class Server:
         else:
             import waitress
 
+            # Queue-depth warnings are normal under the long-polls tests make; not news.
+            logging.getLogger("waitress.queue").setLevel(logging.ERROR)
             self._server = waitress.create_server(
                 dispatcher, host=self.host, port=self.requested_port, threads=self.threads,
                 asyncore_loop_timeout=0.2, connection_limit=1000, channel_timeout=60,
