@@ -110,9 +110,9 @@ def load_rendered(targets: list[tuple[str, Path | None]], browser_name: str = "c
     Pages load a few at a time, each in a fresh context, so no cookie or consent choice
     carries from one page to the next; results come back in the order given.
     """
-    import asyncio
+    from ..concurrency import run_async
 
-    return iter(asyncio.run(_render_all(targets, browser_name, concurrency)))
+    return iter(run_async(_render_all(targets, browser_name, concurrency)))
 
 
 async def _render_all(targets, browser_name: str, concurrency: int) -> list[Page]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from ..browsers import launch_spec
+from ..concurrency import run_async
 from ..testing import Collector
 from .config import AuditSettings, SiteConfig
 from .verdict import decide
@@ -166,7 +167,7 @@ async def _audit(settings: AuditSettings, out: Path, progress=None) -> list[dict
 def audit(settings: AuditSettings, out: Path, progress=None) -> dict:
     """Run every site-state; return the results with a summary."""
     started = time.perf_counter()
-    results = asyncio.run(_audit(settings, out, progress))
+    results = run_async(_audit(settings, out, progress))
     seconds = time.perf_counter() - started
     verdicts = [r["verdict"] for r in results]
     return {"summary": {"sites": len(settings.sites), "states": len(results),
