@@ -54,7 +54,7 @@ MUTANTS = (
            (('for (p in PARAMS) if (found[p] !== null) writeCookie(PARAMS[p], "", 0);', ""),)),
     Mutant("click-before-page-handlers", "a click is decided before the page's own handlers "
            "(the 'reject' click itself is sent)",
-           (("setTimeout(safe(commit), 0); // in case", "commit(); // in case"),)),
+           (("setTimeout(safe(commit), 0);", "commit();"),)),
     Mutant("viewport-coordinates", "click coordinates are viewport, not page, coordinates",
            (('activated(el, BUTTONS[e.button], e.pageX, e.pageY)',
              'activated(el, BUTTONS[e.button], e.clientX, e.clientY)'),

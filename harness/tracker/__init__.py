@@ -1,20 +1,18 @@
-"""The reference tracking script and how it is served."""
+"""The reference tracking script, served byte for byte at ``/tracker.js``."""
 
 from __future__ import annotations
 
 import gzip
 from pathlib import Path
 
-from .minify import minify
-
 SCRIPT = Path(__file__).resolve().parent / "tracker.js"
 
-__all__ = ["SCRIPT", "minify", "served", "gzipped_size"]
+__all__ = ["SCRIPT", "served", "gzipped_size"]
 
 
 def served(path: str | Path = SCRIPT) -> bytes:
-    """Return the script at *path* as the collector serves it: comments and indentation gone."""
-    return minify(Path(path).read_text(encoding="utf-8")).encode("utf-8")
+    """Return the script at *path* exactly as the collector serves it."""
+    return Path(path).read_bytes()
 
 
 def gzipped_size(path: str | Path = SCRIPT) -> int:

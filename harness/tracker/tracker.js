@@ -1,10 +1,3 @@
-/* webtrack reference tracker: page visits and link clicks of known visitors.
- *
- * Install: <script src="http://collector.localhost:PORT/tracker.js" data-site="SITE" defer></script>
- * Consent first: the page's disableCookiesUsage() and the browser's Global Privacy Control
- * are asked before every cookie and every send; an opted-out visitor gets no cookie (any
- * existing one is removed), no request and nothing written to storage.
- */
 (function (w, d, nav) {
   "use strict";
   var CONTEXT = "msdynci_trackingContext", SUBMISSION = "msdynmkt_formsubmissionid";
@@ -15,15 +8,13 @@
   var YEAR = 31536000;
   var api = (w.webtrack = w.webtrack || { errors: 0 });
   var script = d.currentScript || d.querySelector('script[src*="/tracker.js"][data-site]');
-  if (api.started || !script) return; // installed twice: the first copy does the work
+  if (api.started || !script) return;
   api.started = true;
   var site = script.getAttribute("data-site");
   var endpoint = new URL("/collect", script.src).href;
   var honourGpc = script.getAttribute("data-gpc") !== "ignore";
   var queue = [], timer = 0, lastView = null, keyTarget = null, pending = null;
   var replaceState = history.replaceState;
-
-  // Run fn, swallowing and counting any error: the host page never sees one.
   function safe(fn) {
     return function (e) {
       try { return fn(e); } catch (err) { api.errors++; }
@@ -34,7 +25,7 @@
     try {
       if (typeof w.disableCookiesUsage === "function" && w.disableCookiesUsage()) return true;
     } catch (err) {
-      return true; // a consent hook that fails is no consent
+      return true;
     }
     return honourGpc && nav.globalPrivacyControl === true;
   }
@@ -48,9 +39,6 @@
     d.cookie = name + "=" + encodeURIComponent(value) + "; path=/; max-age=" + maxAge +
       "; samesite=lax" + (location.protocol === "https:" ? "; secure" : "");
   }
-
-  // The visitor's identity, or null when anonymous or opted out (then any cookie goes).
-  // One read of document.cookie per decision: each read is a round trip in some browsers.
   function identity() {
     var jar = d.cookie, found = {}, any = false;
     for (var p in PARAMS) {
@@ -63,8 +51,6 @@
     }
     return any ? { context: found.wt_ctx, form_submission: found.wt_fsid } : null;
   }
-
-  // Take the tracking parameters off the address: a cookie (if allowed) keeps them.
   function arrive() {
     var url = new URL(location.href), found = false, allowed = !optedOut();
     for (var p in PARAMS) {
@@ -90,20 +76,19 @@
     fields.occurred_at = new Date().toISOString();
     queue.push(fields);
     if (now) flush();
-    else if (!timer) timer = setTimeout(safe(flush), 25); // batch what comes together
+    else if (!timer) timer = setTimeout(safe(flush), 25);
   }
 
   function flush() {
     clearTimeout(timer);
     timer = 0;
-    var who = identity(); // ask again: a banner may have flipped since the event
+    var who = identity();
     if (!who) queue = [];
     while (queue.length) {
       var body = JSON.stringify({
         site: site, context: who.context, form_submission: who.form_submission,
         events: queue.splice(0, 20)
       });
-      // A beacon outlives the page; fetch with keepalive where beacons are refused.
       if (!(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {
         fetch(endpoint, {
           method: "POST", body: body, keepalive: true, credentials: "omit",
@@ -112,16 +97,9 @@
       }
     }
   }
-
-  // The previous page of this visit in this tab: the last history-API view, or for a page
-  // load the same-site page that led here. No storage is ever written to remember it.
   function previousView() {
     if (lastView !== null) return lastView;
-    try {
-      return d.referrer && new URL(d.referrer).origin === location.origin ? d.referrer : "";
-    } catch (err) {
-      return "";
-    }
+    return d.referrer.indexOf(location.origin + "/") === 0 ? d.referrer : "";
   }
 
   function view() {
@@ -143,9 +121,6 @@
     if (!href || el.tagName === "BUTTON") return "";
     return new URL(href, location.href).href;
   }
-
-  // Snapshot an activation now (the element may go away), decide once the page's own
-  // handlers ran: a "reject cookies" button must win over its own click.
   function activated(el, action, x, y) {
     commit();
     var href = target(el), to = href && new URL(href);
@@ -157,7 +132,7 @@
       msdynci_viewuri: location.href,
       msdynci_viewtitle: d.title
     };
-    setTimeout(safe(commit), 0); // in case the page stopped the event's propagation
+    setTimeout(safe(commit), 0);
   }
 
   function commit() {
@@ -179,7 +154,7 @@
   on("click", true, function (e) {
     var el = linkOf(e);
     if (!el) return;
-    if (el === keyTarget) { keyTarget = null; return; } // the click a key press made
+    if (el === keyTarget) { keyTarget = null; return; }
     activated(el, "LClick", e.pageX, e.pageY);
   });
   on("auxclick", true, function (e) {
@@ -198,7 +173,7 @@
   on("keydown", false, commit);
   on("popstate", false, view);
   on("pageshow", false, function (e) {
-    if (e.persisted) { lastView = ""; view(); } // restored from the back-forward cache
+    if (e.persisted) { lastView = ""; view(); }
   });
   on("pagehide", false, function () { commit(); flush(); });
   d.addEventListener("visibilitychange", safe(function () {
@@ -208,7 +183,7 @@
     var original = history[name];
     history[name] = function () {
       var result = original.apply(this, arguments);
-      setTimeout(safe(view), 0); // after the app has set its new title
+      setTimeout(safe(view), 0);
       return result;
     };
   });
