@@ -75,3 +75,22 @@ def test_forged_cookie_is_rejected_not_attributed(visitor, webtrack):
     rejected = webtrack.rejected(min=1, wait=10)
     assert rejected and rejected[0]["reason"] == "invalid_context", webtrack.stats()
     assert webtrack.interactions() == [] and webtrack.interactions(victim) == []
+
+
+def test_cookie_is_secure_on_https(visitor, webtrack):
+    page = visitor.page
+    script = visitor.server.app.test_client().get("/tracker.js").data
+    html = ('<!doctype html><html><head><title>Secure shop</title><script '
+            'src="https://collector.localhost/tracker.js" data-site="shop" defer></script>'
+            '</head><body><p>https</p></body></html>')
+    # No TLS server here: the browser is answered from routes, as from an https origin.
+    page.route("https://shop.localhost/**", lambda route: route.fulfill(
+        body=html, content_type="text/html"))
+    page.route("https://collector.localhost/tracker.js", lambda route: route.fulfill(
+        body=script, content_type="application/javascript"))
+    page.route("https://collector.localhost/collect", lambda route: route.fulfill(
+        status=202, body='{"accepted": 1, "rejected": []}', content_type="application/json"))
+    page.goto("https://shop.localhost/?wt_ctx=signed-context")
+    page.wait_for_url("https://shop.localhost/")
+    cookie = visitor.cookies()[CONTEXT_COOKIE]
+    assert cookie["secure"] is True and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
