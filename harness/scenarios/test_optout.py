@@ -15,8 +15,7 @@ def test_opted_out_before_load_sets_nothing_sends_nothing(visitor, webtrack):
     visitor.page.add_init_script(OPTED_OUT)
     visitor.record_cookie_writes()
     profile = webtrack.profile(consent="opted_in")["id"]
-    visitor.page.goto(webtrack.link(profile, visitor.url("shop", "/")))
-    visitor.page.wait_for_url(lambda url: "wt_ctx=" not in url)
+    visitor.arrive(profile, "shop", "/")
     assert visitor.tracking_cookie_writes() == []  # not even for a moment
     visitor.page.click("#pricing-banner")
     visitor.page.wait_for_load_state()
@@ -67,8 +66,7 @@ def test_global_privacy_control_counts_as_opted_out(visitor, webtrack):
     visitor.page.add_init_script(GPC_ON)
     visitor.record_cookie_writes()
     profile = webtrack.profile(consent="opted_in")["id"]
-    visitor.page.goto(webtrack.link(profile, visitor.url("shop", "/")))
-    visitor.page.wait_for_url(lambda url: "wt_ctx=" not in url)
+    visitor.arrive(profile, "shop", "/")
     assert visitor.tracking_cookies() == {}
     assert visitor.tracking_cookie_writes() == []
     visitor.expect_no_beacon()
