@@ -27,7 +27,6 @@ class Outcome:
 
     accepted: int = 0
     rejected: list[dict] = field(default_factory=list)
-    recorded: list[dict] = field(default_factory=list)
 
 
 def server_event(kind: str, **fields: object) -> dict:
@@ -91,7 +90,6 @@ def deliver(store: Store, site: str | None, events: list[dict], *,
                   "received_at",)})) for i in recorded_rows])
         db.executemany("INSERT INTO seen (event_id, outcome) VALUES (?, ?)", seen_rows)
         Store.count_many(db, [(name, reason, n) for (name, reason), n in counts.items()])
-        outcome.recorded = recorded_rows
         if recorded_rows:
             for listener in listeners:
                 listener(db, recorded_rows)

@@ -166,14 +166,6 @@ class Store:
     # -- counters --------------------------------------------------------------------
 
     @staticmethod
-    def count(db: sqlite3.Connection, name: str, reason: str = "", n: int = 1) -> None:
-        db.execute(
-            "INSERT INTO counters (name, reason, n) VALUES (?, ?, ?) "
-            "ON CONFLICT (name, reason) DO UPDATE SET n = n + excluded.n",
-            (name, reason, n),
-        )
-
-    @staticmethod
     def count_many(db: sqlite3.Connection, rows: list[tuple[str, str, int]]) -> None:
         db.executemany(
             "INSERT INTO counters (name, reason, n) VALUES (?, ?, ?) "

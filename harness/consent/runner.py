@@ -16,7 +16,6 @@ from .verdict import decide
 HOOKS = (Path(__file__).resolve().parent / "hooks.js").read_text(encoding="utf-8")
 GPC_ON = ("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
           "{get: () => true, configurable: true});")
-CHOICES = ("no-choice", "accepted", "rejected")
 
 
 def states(site: SiteConfig) -> list[dict]:
