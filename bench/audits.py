@@ -80,14 +80,11 @@ def consent_states(settle: float = 1.0) -> dict:
     from playwright.sync_api import sync_playwright
 
     from harness import launch_spec
-    from harness.estate import rewrite_port
 
     settings = consent.load()
     settings.settle_seconds = settle
     with Server() as server, tempfile.TemporaryDirectory() as tmp:
-        settings.collector = rewrite_port(settings.collector, server.port)
-        for site in settings.sites:
-            site.start = rewrite_port(site.start, server.port)
+        settings.served_on(server.port)
         states = sum(len(consent.states(s)) for s in settings.sites)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(**launch_spec("chromium").options)

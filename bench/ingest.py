@@ -10,17 +10,13 @@ import time
 import uuid
 from pathlib import Path
 
-from harness.testing import Collector
+from harness.testing import Collector, visit_event
 
 HERE = Path(__file__).resolve().parent
 
 
 def _event(n: int) -> dict:
-    return {"event_id": uuid.uuid4().hex, "type": "website_visited",
-            "occurred_at": "2026-01-01T00:00:00Z",
-            "msdynci_viewuri": f"http://shop.localhost:8800/p{n}.html",
-            "msdynci_viewname": f"p{n}.html", "msdynci_viewtitle": "A page",
-            "msdynci_viewtype": "page", "msdynci_viewpreviousviews": ""}
+    return visit_event(uuid.uuid4().hex, f"http://shop.localhost:8800/p{n}.html")
 
 
 def _load(port: int, path: str, bodies: list[str], threads: int) -> dict:

@@ -196,7 +196,6 @@ def consent_audit(config_file, serve, out) -> None:
     """Prove that opted-out visitors are not tracked on the sites in a TOML file."""
     from . import consent
     from .consent.report import write
-    from .estate import rewrite_port
     from .server import Server
 
     try:
@@ -206,9 +205,7 @@ def consent_audit(config_file, serve, out) -> None:
     server = Server().start() if (serve if serve is not None else not config_file) else None
     try:
         if server:
-            settings.collector = rewrite_port(settings.collector, server.port)
-            for site in settings.sites:
-                site.start = rewrite_port(site.start, server.port)
+            settings.served_on(server.port)
         total = sum(len(consent.states(s)) for s in settings.sites)
         bar = click.progressbar(length=total, label="consent audit", file=sys.stderr) \
             if total >= 10 and sys.stderr.isatty() else None

@@ -45,12 +45,11 @@ def webtrack_server(pytestconfig, tmp_path_factory):
 
 
 @pytest.fixture
-def webtrack(webtrack_server, request) -> Collector:
+def webtrack(webtrack_server) -> Collector:
     """A collector client on a freshly reset collector."""
     client = Collector("collector.localhost", webtrack_server.port)
     client.reset()
-    client.server = webtrack_server
-    yield client
+    return client
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -65,9 +66,7 @@ def execute(options: RunOptions, stream=None) -> dict:
     """Run the scenarios and write the reports; return the results as plain data."""
     out = options.out
     for stale in (out / "evidence", out / "traces"):
-        if stale.is_dir():
-            for item in sorted(stale.rglob("*"), reverse=True):
-                item.unlink() if item.is_file() else item.rmdir()
+        shutil.rmtree(stale, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     process = subprocess.run(pytest_command(options), stdout=stream, stderr=subprocess.STDOUT)

@@ -9,13 +9,23 @@ import json
 import time
 from urllib.parse import urlencode, urlsplit
 
-__all__ = ["ApiError", "Collector"]
+__all__ = ["ApiError", "Collector", "visit_event"]
 
 _emails = itertools.count(1)
 
 
 class ApiError(AssertionError):
     """The collector refused a call the test expected to succeed."""
+
+
+def visit_event(event_id: str, url: str = "http://shop.localhost:8800/", title: str = "A page",
+                **extra: object) -> dict:
+    """Return a well-formed ``website_visited`` event for a ``/collect`` delivery."""
+    return {"event_id": event_id, "type": "website_visited",
+            "occurred_at": "2026-01-01T00:00:00Z", "msdynci_viewuri": url,
+            "msdynci_viewname": ([p for p in urlsplit(url).path.split("/") if p] or ["/"])[-1],
+            "msdynci_viewtitle": title, "msdynci_viewtype": "page",
+            "msdynci_viewpreviousviews": "", **extra}
 
 
 def _matches(interaction: dict, fields: dict) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.collector import create_app
+from harness.testing import visit_event
 
 pytest_plugins = ["pytester"]
 
@@ -42,10 +43,7 @@ class Api:
         return location.split("wt_ctx=", 1)[1]
 
     def visit(self, event_id="e1", url=SHOP + "/cart.html", **extra):
-        return {"event_id": event_id, "type": "website_visited",
-                "occurred_at": "2026-01-01T00:00:00Z", "msdynci_viewuri": url,
-                "msdynci_viewname": url.rsplit("/", 1)[-1] or "/", "msdynci_viewtitle": "Cart",
-                "msdynci_viewtype": "page", "msdynci_viewpreviousviews": "", **extra}
+        return visit_event(event_id, url, "Cart", **extra)
 
     def click(self, event_id="c1", action="LClick", **extra):
         return {"event_id": event_id, "type": "website_link_clicked",

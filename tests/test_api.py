@@ -234,6 +234,20 @@ def test_interactions_bad_query(client, query):
     assert response.status_code == 400 and "error" in response.json
 
 
+def test_stats_wait_on_a_named_count(api, client):
+    assert client.get("/api/stats?of=everything").status_code == 400
+    api.collect([api.visit()], context=api.context_for(api.profile()))
+    counts = client.get("/api/stats?of=deliveries&min=1&wait=5").json
+    assert counts["deliveries"] == 1 and counts["received"] == 2  # the link click too
+
+
+def test_healthz_touches_nothing(api, client):
+    before = api.state()
+    assert client.get("/healthz").json == {"ok": True}
+    assert client.post("/healthz", data="anything").json == {"ok": True}
+    assert api.state() == before
+
+
 def test_reset_empties_everything_but_keeps_sites(api, client):
     context = api.context_for(api.profile())
     api.collect([api.visit()], context=context)

@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from harness.testing import visit_event
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -21,11 +23,8 @@ def test_browsers_and_load_together(webtrack, webtrack_server, browser, browser_
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         started.set()
         for i in range(0, len(chunk), 10):
-            body = json.dumps({"site": "shop", "context": context, "events": [
-                {"event_id": e, "type": "website_visited", "occurred_at": "2026-01-01T00:00:00Z",
-                 "msdynci_viewuri": "http://x/", "msdynci_viewname": "/",
-                 "msdynci_viewtitle": "t", "msdynci_viewtype": "page",
-                 "msdynci_viewpreviousviews": ""} for e in chunk[i:i + 10]]})
+            body = json.dumps({"site": "shop", "context": context,
+                               "events": [visit_event(e) for e in chunk[i:i + 10]]})
             conn.request("POST", "/collect", body=body,
                          headers={"Host": f"collector.localhost:{port}"})
             assert conn.getresponse().read()

@@ -155,3 +155,12 @@ def test_cli_default_audit_fails_on_legacy_only(tmp_path, browser_name):
     for name in ("report.html", "report.json", "junit.xml"):
         assert (tmp_path / name).is_file()
     assert list((tmp_path / "har").glob("*.har"))
+
+
+def test_script_paths_name_the_tracker_itself():
+    own = {**BEACON, "url": "http://collector.localhost/t.js", "method": "GET",
+           "resource_type": "script"}
+    rejected = {"choice": "rejected", "gpc": False}
+    assert consent.decide(SITE, rejected, evidence(requests=[own]))["verdict"] == "fail"
+    named = SiteConfig(name="s", start="http://s.localhost/", script_paths=["/t.js"])
+    assert consent.decide(named, rejected, evidence(requests=[own]))["verdict"] == "pass"

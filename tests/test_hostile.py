@@ -19,7 +19,7 @@ def assert_inert(page, url):
     assert page.locator("img[src=x]").count() == 0
 
 
-def test_timeline_and_journey_pages(webtrack, visitor, page):
+def test_timeline_and_journey_pages(webtrack, webtrack_server, visitor, page):
     webtrack.call("POST", "/api/journeys", {
         "name": PAYLOAD, "trigger": {"type": "website_visited", "conditions": [
             {"field": "msdynci_viewtitle", "op": "contains", "value": PAYLOAD}]},
@@ -38,7 +38,7 @@ def test_timeline_and_journey_pages(webtrack, visitor, page):
     webtrack.expect(profile, "website_visited", msdynci_viewtitle=PAYLOAD)
     page.click("#evil")
     webtrack.expect(profile, "website_link_clicked")
-    collector = webtrack.server.origin()
+    collector = webtrack_server.origin()
     journeys = webtrack.call("GET", "/api/journeys")
     outbox = webtrack.call("GET", f"/api/outbox?profile={profile}")
     assert outbox and PAYLOAD in outbox[0]["text"] and "&lt;img" in outbox[0]["html"]

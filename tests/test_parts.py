@@ -73,6 +73,21 @@ def test_fixture_errors_name_the_file(tmp_path):
         fixtures.read(tmp_path / "nowhere")
 
 
+def test_fixture_journey_is_loaded_once(tmp_path):
+    from harness import estate
+    from harness.collector import create_app
+
+    app = create_app({"DATABASE": str(tmp_path / "f.sqlite3"),
+                      "SITES": {s.id: s.origin(8800) for s in estate.discover() if s.register}})
+    data = fixtures.read("fixtures")
+    fixtures.apply(app, data, 8800)
+    fixtures.apply(app, data, 8800)  # a restart: nothing is overwritten or doubled
+    journeys = app.test_client().get("/api/journeys").json
+    assert journeys == [{"id": "cart-follow-up", "name": "Cart follow-up"}]
+    steps = app.test_client().get("/api/journeys/cart-follow-up").json["steps"]
+    assert steps["asked-pricing"]["yes"] == "offer"
+
+
 def test_default_fixtures_load():
     data = fixtures.read("fixtures")
     kinds = {(p["kind"], p.get("consent", "not_set")) for p in data["profile"]}

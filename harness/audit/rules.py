@@ -60,8 +60,13 @@ def installs(page: Page, config: AuditConfig) -> tuple[list[Script], list[Script
     return trackers, containers
 
 
+def defines_optout_in(source: str) -> bool:
+    """Whether JavaScript *source* defines ``disableCookiesUsage``."""
+    return bool(_DEFINES.search(source))
+
+
 def defines_optout(script: Script) -> bool:
-    return bool(_DEFINES.search(script.inline)) or script.attrs.get("_defines_optout") is True
+    return defines_optout_in(script.inline) or script.attrs.get("_defines_optout") is True
 
 
 def _runs_before(first: Script, second: Script) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .page import Page, Script, parse
-from .rules import defines_optout
+from .rules import defines_optout_in
 
 HTML_SUFFIXES = (".html", ".htm")
 
@@ -89,8 +89,7 @@ def load_static(where: str, root: Path | None) -> Page:
                     text = fetch(script.src)
                 except TargetError:
                     continue
-                script.attrs["_defines_optout"] = defines_optout(
-                    Script(None, None, {}, text, False, False, None, 0))
+                script.attrs["_defines_optout"] = defines_optout_in(text)
         return page
     path = Path(where)
     source = path.read_text(encoding="utf-8", errors="replace")
@@ -98,8 +97,7 @@ def load_static(where: str, root: Path | None) -> Page:
     for script in page.scripts:
         text = _local_script(script, path, root)
         if text is not None:
-            script.attrs["_defines_optout"] = defines_optout(
-                Script(None, None, {}, text, False, False, None, 0))
+            script.attrs["_defines_optout"] = defines_optout_in(text)
     return page
 
 

@@ -71,8 +71,7 @@ def deliver(store: Store, site: str | None, events: list[dict], *,
                 counts["not_recorded", refusal] += 1  # the count survives, no personal data
                 verdict = "not_recorded"
             else:
-                interaction = _interaction(event, profile_id, site, received_at)
-                recorded_rows.append(interaction)
+                recorded_rows.append(_interaction(event, profile_id, site, received_at))
                 counts["recorded", ""] += 1
                 verdict = "recorded"
             seen[event_id] = verdict
@@ -86,13 +85,13 @@ def deliver(store: Store, site: str | None, events: list[dict], *,
             "INSERT INTO interactions (event_id, type, profile_id, site, occurred_at, "
             "received_at, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(i["event_id"], i["type"], profile_id, site, i["occurred_at"], received_at,
-              json.dumps({k: v for k, v in i.items() if k not in BASE_FIELDS + (
-                  "received_at",)})) for i in recorded_rows])
+              json.dumps(fields)) for i, fields in recorded_rows])
         db.executemany("INSERT INTO seen (event_id, outcome) VALUES (?, ?)", seen_rows)
         Store.count_many(db, [(name, reason, n) for (name, reason), n in counts.items()])
         if recorded_rows:
+            recorded = [interaction for interaction, _ in recorded_rows]
             for listener in listeners:
-                listener(db, recorded_rows)
+                listener(db, recorded)
     return outcome
 
 
@@ -103,11 +102,13 @@ def _answer(outcome: Outcome, event_id: str, verdict: str) -> None:
         outcome.accepted += 1
 
 
-def _interaction(event: dict, profile_id: str, site: str | None, received_at: str) -> dict:
+def _interaction(event: dict, profile_id: str, site: str | None,
+                 received_at: str) -> tuple[dict, dict]:
+    """Return the interaction as the API shows it, and its own fields (what is stored)."""
     fields = {k: v for k, v in event.items() if k not in BASE_FIELDS}
     return {"event_id": event["event_id"], "type": event["type"], "profile_id": profile_id,
             "site": site, "occurred_at": event["occurred_at"], "received_at": received_at,
-            **fields}
+            **fields}, fields
 
 
 def interaction_from_row(row: sqlite3.Row) -> dict:

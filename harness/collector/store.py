@@ -49,10 +49,15 @@ CREATE TABLE IF NOT EXISTS counters (
 
 
 
+def iso(seconds: float) -> str:
+    """Return epoch *seconds* as an ISO 8601 UTC timestamp with milliseconds."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + \
+        f".{int(seconds % 1 * 1000):03d}Z"
+
+
 def utcnow() -> str:
     """Return the current time as an ISO 8601 UTC timestamp with milliseconds."""
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+    return iso(time.time())
 
 
 def new_id(prefix: str) -> str:

@@ -23,6 +23,8 @@ class SiteConfig:
     tracking_cookies: list[str] = field(
         default_factory=lambda: ["msdynci_trackingContext", "msdynmkt_formsubmissionid"])
     beacon_hosts: list[str] = field(default_factory=lambda: ["collector.localhost"])
+    # Loading the tracker itself from a beacon host is not tracking.
+    script_paths: list[str] = field(default_factory=lambda: ["/tracker.js"])
     tracked: bool = False  # open `start` through a tracked link made for a fresh profile
     honours_gpc: bool = True
     storage_allow: list[str] = field(default_factory=list)
@@ -34,6 +36,14 @@ class AuditSettings:
     collector: str = "http://collector.localhost:8800"
     settle_seconds: float = 1.5
     concurrency: int = 6
+
+    def served_on(self, port: int) -> None:
+        """Point the estate's ``*.localhost:8800`` addresses at the port it is served on."""
+        from ..estate import rewrite_port
+
+        self.collector = rewrite_port(self.collector, port)
+        for site in self.sites:
+            site.start = rewrite_port(site.start, port)
 
 
 def _steps(raw: object, where: str) -> list[dict]:

@@ -31,7 +31,6 @@ def decide(site, state: dict, evidence: dict) -> dict:
     """
     boundary = evidence["opted_out_at"]
     beacon_hosts = {h.lower() for h in site.beacon_hosts}
-    script_paths = ("/tracker.js",)
 
     def after(item: dict) -> bool:
         return boundary is not None and item["at"] >= boundary
@@ -40,7 +39,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
     beacons = [r for r in evidence["requests"] if _host(r["url"]) in beacon_hosts and
                r["url"] != evidence.get("entry") and
                not (r["resource_type"] == "script" and
-                    urlsplit(r["url"]).path.endswith(script_paths))]
+                    urlsplit(r["url"]).path.endswith(tuple(site.script_paths)))]
     tracked = bool(beacons)
     if not expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
         return {"verdict": "observed", "violations": [], "tracked": tracked}

@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
 
 from ..errors import ApiError, field, json_object
 from . import definition as definitions
-from .engine import Journeys
+from .engine import Journeys, iso
 
 bp = Blueprint("journeys", __name__)
 
@@ -85,10 +85,7 @@ def advance():
     seconds = field(json_object(request), "seconds", (int, float))
     if not 0 <= seconds <= 10 * 366 * 24 * 3600:
         raise ApiError(400, "field 'seconds' must be between 0 and ten years")
-    now = _journeys().advance_clock(seconds)
-    from .engine import iso
-
-    return jsonify(now=iso(now))
+    return jsonify(now=iso(_journeys().advance_clock(seconds)))
 
 
 @bp.get("/api/outbox")

@@ -14,7 +14,7 @@ import sqlite3
 import time
 
 from .. import people
-from ..store import Store, new_id
+from ..store import Store, iso, new_id
 from . import conditions, render
 
 SCHEMA = """
@@ -30,11 +30,6 @@ CREATE TABLE IF NOT EXISTS outbox (
     profile_id TEXT NOT NULL, step TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL,
     sent_at REAL NOT NULL);
 """
-
-
-def iso(seconds: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + \
-        f".{int(seconds % 1 * 1000):03d}Z"
 
 
 # -- pure decisions ----------------------------------------------------------------------
@@ -151,8 +146,6 @@ class Journeys:
             return  # nothing can start or advance
         journeys = {r["id"]: json.loads(r["definition"])
                     for r in db.execute("SELECT id, definition FROM journeys")}
-        if not journeys:
-            return  # nothing can start or advance
         now = self.now()
         self._expire(db, now)
         for interaction in interactions:
@@ -163,7 +156,8 @@ class Journeys:
         for row in db.execute("SELECT * FROM journey_runs WHERE status = 'waiting' AND "
                               "profile_id = ?", (interaction["profile_id"],)).fetchall():
             run = self._load(row)
-            self._save(db, row, run, take(journeys[row["journey_id"]], run, now, interaction))
+            self._save(db, row, run, take(journeys[row["journey_id"]], run, now, interaction),
+                       now)
         for journey_id, definition in journeys.items():
             if not conditions.matches(definition["trigger"], interaction):
                 continue
@@ -173,7 +167,7 @@ class Journeys:
             if runs and (not definition["reentry"] or active):
                 continue  # enters once, unless re-entry is allowed (never twice at once)
             run, sent = start(definition, interaction, now)
-            self._save(db, {"journey_id": journey_id, "id": None}, run, sent)
+            self._save(db, {"journey_id": journey_id, "id": None}, run, sent, now)
 
     def _expire(self, db: sqlite3.Connection, now: float) -> None:
         due = db.execute("SELECT * FROM journey_runs WHERE status = 'waiting' AND "
@@ -186,11 +180,11 @@ class Journeys:
                 run["status"] = "halted"
                 run["path"].append({"step": run["step"], "outcome": "halted",
                                     "at": iso(now), "decided_by": {"not_recorded": refusal}})
-                self._save(db, row, run, [])
+                self._save(db, row, run, [], now)
                 continue
             definition = json.loads(db.execute("SELECT definition FROM journeys WHERE id = ?",
                                                (row["journey_id"],)).fetchone()["definition"])
-            self._save(db, row, run, take(definition, run, now, None))
+            self._save(db, row, run, take(definition, run, now, None), now)
 
     @staticmethod
     def _load(row: sqlite3.Row) -> dict:
@@ -199,7 +193,8 @@ class Journeys:
                 "match": json.loads(row["match"]) if row["match"] else None,
                 "path": json.loads(row["path"]), "entered_at": row["entered_at"]}
 
-    def _save(self, db: sqlite3.Connection, row, run: dict, sent: list[dict]) -> None:
+    @staticmethod
+    def _save(db: sqlite3.Connection, row, run: dict, sent: list[dict], now: float) -> None:
         values = (run["status"], run["step"], run["deadline"], json.dumps(run["match"])
                   if run["match"] else None, json.dumps(run["path"]))
         if row["id"] is None:
@@ -217,7 +212,7 @@ class Journeys:
             db.execute("INSERT INTO outbox (journey_id, run_id, profile_id, step, text, html, "
                        "sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (row["journey_id"], run_id, run["trigger"]["profile_id"],
-                        message["step"], message["text"], message["html"], self.now()))
+                        message["step"], message["text"], message["html"], now))
 
     def runs(self, journey_id: str) -> list[dict]:
         rows = self.store.query("SELECT * FROM journey_runs WHERE journey_id = ? ORDER BY id",
