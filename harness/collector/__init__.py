@@ -53,7 +53,7 @@ def register_sites(app: Flask) -> None:
     store = app.extensions["webtrack.store"]
     with store.write() as db:
         for site_id, origin in app.config["SITES"].items():
-            registry.register(db, site_id, registry.normalise_origin(origin))
+            registry.register(store, db, site_id, registry.normalise_origin(origin))
 
 
 def init_tracker(app: Flask) -> None:

@@ -17,7 +17,7 @@ def _registered_origin(store) -> str | None:
     if origin is None:
         return None  # not a browser: server-side senders and test clients
     normal = registry.origin_of(origin)
-    if normal is None or not store.one("SELECT 1 FROM sites WHERE origin = ?", (normal,)):
+    if normal is None or normal not in registry.origins(store).values():
         raise ApiError(403, f"origin {origin!r} is not a registered site")
     return origin
 

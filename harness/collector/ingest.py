@@ -1,8 +1,9 @@
 """Store delivered interactions: each ends recorded, rejected or not recorded by consent.
 
-The whole delivery is one transaction, so the answer given to the sender (and the
-count identity received = recorded + rejected + not recorded) always matches what
-is stored. A retried event id is answered as before and stored once.
+A delivery is committed whole (with any that arrived at the same time) before it is
+answered, so the answer given to the sender (and the count identity received =
+recorded + rejected + not recorded) always matches what is stored. A retried event
+id is answered as before and stored once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from . import people
 from .store import Store, utcnow
@@ -34,27 +36,55 @@ def server_event(kind: str, **fields: object) -> dict:
     return {"event_id": f"srv-{uuid.uuid4().hex}", "type": kind, "occurred_at": utcnow(), **fields}
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """Events sent together, for one profile or rejected for one reason."""
+
+    site: str | None
+    events: list[dict]
+    profile_id: str | None = None
+    rejection: tuple[str, str] | None = None  # (reason, detail)
+    from_site: bool = False  # a /collect answered, counted for test settling
+
+
 def deliver(store: Store, site: str | None, events: list[dict], *,
             profile_id: str | None = None, rejection: tuple[str, str] | None = None,
             listeners: tuple[Listener, ...] = (), from_site: bool = False) -> Outcome:
     """Store *events* for *profile_id*, or as rejected for *rejection* = (reason, detail).
 
-    Set-based: one look-up of the ids already seen, one insert per table, one update per
-    counter, and listeners called once with everything recorded.
+    Deliveries arriving together are committed together (:meth:`Store.grouped`); this
+    returns once this one is committed.
     """
-    outcome = Outcome()
+    return store.grouped(("deliveries", listeners),
+                         Delivery(site, events, profile_id, rejection, from_site),
+                         partial(record, store=store, listeners=listeners))
+
+
+def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
+           listeners: tuple[Listener, ...] = ()) -> list[Outcome]:
+    """Store *deliveries* in the open transaction *db* and return each one's outcome.
+
+    Set-based: one look-up of consent for all their profiles, one of the event ids already
+    seen, one insert per table, one update of the counters, and listeners called once with
+    everything recorded.
+    """
     received_at = utcnow()
     counts: Counter = Counter()
-    with store.write() as db:
-        refusal = None if rejection else people.refusal_for(db, store, profile_id)
-        if refusal == "unknown_profile":
-            rejection, refusal = ("unknown_profile", "the profile no longer exists"), None
-        ids = [event["event_id"] for event in events]
-        seen = dict(db.execute(
-            f"SELECT event_id, outcome FROM seen WHERE event_id IN ({','.join('?' * len(ids))})",
-            ids).fetchall()) if ids else {}
-        rejected_rows, recorded_rows, seen_rows = [], [], []
-        for event in events:
+    refusals = people.refusals_for(db, store, [d.profile_id for d in deliveries
+                                               if d.rejection is None])
+    seen = _seen(db, [event["event_id"] for d in deliveries for event in d.events])
+    rejected_rows, recorded, seen_rows, outcomes = [], [], [], []
+    for delivery in deliveries:
+        outcome = Outcome()
+        outcomes.append(outcome)
+        rejection, refusal = delivery.rejection, None
+        if rejection is None:
+            refusal = refusals[delivery.profile_id]
+            if refusal == "unknown_profile":
+                rejection, refusal = ("unknown_profile", "the profile no longer exists"), None
+        if delivery.from_site:
+            counts["deliveries", ""] += 1
+        for event in delivery.events:
             event_id = event["event_id"]
             if event_id in seen:
                 counts["duplicates", ""] += 1
@@ -63,36 +93,52 @@ def deliver(store: Store, site: str | None, events: list[dict], *,
             counts["received", ""] += 1
             if rejection:
                 reason, detail = rejection
-                rejected_rows.append((event_id, reason, detail, site, event.get("type"),
-                                      received_at))
+                rejected_rows.append((event_id, reason, detail, delivery.site,
+                                      event.get("type"), received_at))
                 counts["rejected", reason] += 1
                 verdict = f"rejected:{reason}"
             elif refusal:
                 counts["not_recorded", refusal] += 1  # the count survives, no personal data
                 verdict = "not_recorded"
             else:
-                recorded_rows.append(_interaction(event, profile_id, site, received_at))
+                recorded.append(_interaction(event, delivery.profile_id, delivery.site,
+                                             received_at))
                 counts["recorded", ""] += 1
                 verdict = "recorded"
             seen[event_id] = verdict
             seen_rows.append((event_id, verdict))
             _answer(outcome, event_id, verdict)
-        if from_site:
-            counts["deliveries", ""] += 1  # one per /collect answered, for test settling
-        db.executemany("INSERT INTO rejected (event_id, reason, detail, site, type, "
-                       "received_at) VALUES (?, ?, ?, ?, ?, ?)", rejected_rows)
-        db.executemany(
-            "INSERT INTO interactions (event_id, type, profile_id, site, occurred_at, "
-            "received_at, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(i["event_id"], i["type"], profile_id, site, i["occurred_at"], received_at,
-              json.dumps(fields)) for i, fields in recorded_rows])
-        db.executemany("INSERT INTO seen (event_id, outcome) VALUES (?, ?)", seen_rows)
-        Store.count_many(db, [(name, reason, n) for (name, reason), n in counts.items()])
-        if recorded_rows:
-            recorded = [interaction for interaction, _ in recorded_rows]
-            for listener in listeners:
-                listener(db, recorded)
-    return outcome
+    _insert(db, "rejected (event_id, reason, detail, site, type, received_at)", rejected_rows)
+    _insert(db, "interactions (event_id, type, profile_id, site, occurred_at, received_at, "
+            "fields)", [(i["event_id"], i["type"], i["profile_id"], i["site"], i["occurred_at"],
+                         received_at, json.dumps(fields)) for i, fields in recorded])
+    _insert(db, "seen (event_id, outcome)", seen_rows)
+    Store.count_many(db, [(name, reason, n) for (name, reason), n in counts.items()])
+    if recorded:
+        interactions = [interaction for interaction, _ in recorded]
+        for listener in listeners:
+            listener(db, interactions)
+    return outcomes
+
+
+def _seen(db: sqlite3.Connection, event_ids: list[str]) -> dict[str, str]:
+    """Return the outcome already given to each of *event_ids* that was seen before."""
+    return dict(db.execute("SELECT event_id, outcome FROM seen WHERE event_id IN "
+                           "(SELECT value FROM json_each(?))", (json.dumps(event_ids),)))
+
+
+def _insert(db: sqlite3.Connection, table: str, rows: list[tuple]) -> None:
+    """Insert *rows* into ``table (columns)`` with one statement.
+
+    The rows go in as one JSON array rather than through ``executemany``: the sqlite3
+    module hands the GIL back around every row's step, and with the request threads
+    waiting for it each hand-back costs the transaction (and the write lock) a wait.
+    """
+    if rows:
+        width = len(rows[0])
+        columns = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(width))
+        db.execute(f"INSERT INTO {table} SELECT {columns} FROM json_each(?)",
+                   (json.dumps(rows),))
 
 
 def _answer(outcome: Outcome, event_id: str, verdict: str) -> None:

@@ -19,7 +19,11 @@ DEFAULT_SETTINGS = {"enforcement_model": "nonrestrictive", "check_contact_consen
 
 
 def settings(store: Store) -> dict:
-    """Return the tracking settings in force (one query: they are read per delivery)."""
+    """Return the tracking settings in force (kept in memory: read on every delivery)."""
+    return dict(store.memo("settings", lambda: _stored_settings(store)))
+
+
+def _stored_settings(store: Store) -> dict:
     keys = tuple(DEFAULT_SETTINGS)
     stored = {row["key"]: json.loads(row["value"]) for row in store.query(
         f"SELECT key, value FROM meta WHERE key IN ({','.join('?' * len(keys))})", keys)}
@@ -42,16 +46,23 @@ def profile(store: Store, profile_id: str) -> dict | None:
 
 def refusal_for(db: sqlite3.Connection, store: Store, profile_id: str) -> str | None:
     """Return why *profile_id*'s interactions are not recorded now, or None if they are."""
-    row = db.execute(
-        "SELECT p.kind, p.allow_tracking, c.consent FROM profiles p "
-        "JOIN contact_points c ON c.email = p.email WHERE p.id = ?", (profile_id,)).fetchone()
-    if row is None:
-        return "unknown_profile"
-    rules = settings(store)
-    return consent.refusal(
+    return refusals_for(db, store, [profile_id])[profile_id]
+
+
+def refusals_for(db: sqlite3.Connection, store: Store, profile_ids: list[str]) -> dict:
+    """Return, for each of *profile_ids*, why its interactions are not recorded now (or
+    None if they are; ``unknown_profile`` if there is no such profile), in one query."""
+    wanted = sorted(set(profile_ids))
+    rows = db.execute(
+        "SELECT p.id, p.kind, p.allow_tracking, c.consent FROM profiles p "
+        f"JOIN contact_points c ON c.email = p.email WHERE p.id IN ({','.join('?' * len(wanted))})",
+        wanted).fetchall() if wanted else []
+    rules = settings(store) if rows else DEFAULT_SETTINGS
+    found = {row["id"]: consent.refusal(
         model=rules["enforcement_model"], consent=row["consent"], kind=row["kind"],
         allow_tracking=bool(row["allow_tracking"]),
-        check_contact_consent=rules["check_contact_consent"])
+        check_contact_consent=rules["check_contact_consent"]) for row in rows}
+    return {profile_id: found.get(profile_id, "unknown_profile") for profile_id in wanted}
 
 
 def create(db: sqlite3.Connection, kind: str, email: str, allow_tracking: bool = True,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Mapping
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
@@ -40,24 +42,32 @@ def origin_of(url: str) -> str | None:
         return None
 
 
-def register(db: sqlite3.Connection, site_id: str, origin: str) -> None:
-    """Register (or move) a site; an origin belongs to one site at a time."""
+def register(store: Store, db: sqlite3.Connection, site_id: str, origin: str) -> None:
+    """Register (or move) a site in the open write *db*; an origin belongs to one site."""
     db.execute("DELETE FROM sites WHERE origin = ? AND id != ?", (origin, site_id))
     db.execute(
         "INSERT INTO sites (id, origin) VALUES (?, ?) "
         "ON CONFLICT (id) DO UPDATE SET origin = excluded.origin", (site_id, origin))
+    store.changed()
+
+
+def origins(store: Store) -> Mapping[str, str]:
+    """Return every registered site's origin by its id (kept in memory between changes)."""
+    def load() -> Mapping[str, str]:
+        rows = store.query("SELECT id, origin FROM sites ORDER BY id")
+        return MappingProxyType({row["id"]: row["origin"] for row in rows})
+
+    return store.memo("sites", load)
 
 
 def site_origin(store: Store, site_id: str) -> str | None:
-    row = store.one("SELECT origin FROM sites WHERE id = ?", (site_id,))
-    return row["origin"] if row else None
+    return origins(store).get(site_id)
 
 
 def site_at(store: Store, url: str) -> str | None:
     """Return the id of the registered site serving *url*, or None."""
     origin = origin_of(url)
-    row = store.one("SELECT id FROM sites WHERE origin = ?", (origin,)) if origin else None
-    return row["id"] if row else None
+    return next((site for site, known in origins(store).items() if known == origin), None)
 
 
 @bp.route("/api/sites", methods=["GET", "POST"])
@@ -71,7 +81,6 @@ def sites():
             raise ApiError(400, "field 'id' must be lowercase letters, digits and dashes")
         origin = normalise_origin(field(body, "origin", str, max_len=300))
         with store.write() as db:
-            register(db, site_id, origin)
+            register(store, db, site_id, origin)
         return jsonify(id=site_id, origin=origin), 201
-    rows = store.query("SELECT id, origin FROM sites ORDER BY id")
-    return jsonify([dict(row) for row in rows])
+    return jsonify([{"id": site, "origin": origin} for site, origin in origins(store).items()])

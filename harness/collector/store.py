@@ -1,8 +1,10 @@
 """The collector's storage: one SQLite file in WAL mode, one connection per thread.
 
-Writes go through :meth:`Store.write`, a serialised ``BEGIN IMMEDIATE`` transaction;
-waiters (the API's ``wait=``) are woken after each commit, so a reader that was
-told an event is stored can always read it back.
+Writes go through :meth:`Store.write`, a serialised ``BEGIN IMMEDIATE`` transaction,
+or :meth:`Store.grouped`, which commits work that arrives together in one transaction
+(group commit) and answers each caller only once it is committed. Waiters (the API's
+``wait=``) are woken after each commit, so a reader that was told an event is stored
+can always read it back.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,6 +49,8 @@ CREATE TABLE IF NOT EXISTS counters (
     PRIMARY KEY (name, reason));
 """
 
+# Commits between checkpoints: a few pages each, so about SQLite's default of 1000 pages.
+CHECKPOINT_EVERY = 200
 
 
 def iso(seconds: float) -> str:
@@ -75,6 +79,13 @@ class Store:
         self._write_lock = threading.Lock()
         self._changed = threading.Condition()
         self._version = 0
+        self._queued: dict[Hashable, list[_Queued]] = {}
+        self._queue_lock = threading.Lock()
+        self._checkpointing = threading.Lock()
+        self._memos: dict[str, tuple[int, object]] = {}
+        self._memo_generation = 0
+        self._memos_stale = False  # set inside a write, acted on at its commit
+        self._commits_since_checkpoint = 0
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # executescript commits on its own, so the schema is made outside write().
@@ -92,24 +103,120 @@ class Store:
             # NORMAL in WAL mode survives a killed process; FULL also survives power loss.
             db.execute(f"PRAGMA synchronous={self.synchronous}")
             db.execute("PRAGMA busy_timeout=10000")
+            # Checkpoints (which fsync) run outside the write lock: see _committed.
+            db.execute("PRAGMA wal_autocheckpoint=0")
             self._local.db = db
         return db
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """Run a write transaction; commit on success, roll back on any error."""
+        with self._write_lock, self._transaction() as db:
+            yield db
+        self._committed()
+        self._checkpoint_if_due()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         db = self.connection()
-        with self._write_lock:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            self._drop_memos_if_stale()  # a memo may have been read from the rolled-back write
+            raise
+        db.execute("COMMIT")
+        self._drop_memos_if_stale()
+
+    def _committed(self) -> None:
+        self._commits_since_checkpoint += 1
         with self._changed:
             self._version += 1
             self._changed.notify_all()
+
+    def _checkpoint_if_due(self, every: int = CHECKPOINT_EVERY) -> None:
+        """Copy the write-ahead log into the database every *every* commits.
+
+        SQLite would do this inside the committing transaction (its auto-checkpoint),
+        fsyncing while holding the write lock, which stalls every writer behind it. Here
+        the caller that made the due commit does it after releasing the lock, and only
+        one at a time: PASSIVE never blocks writers, which go on appending to the log.
+        """
+        if self._commits_since_checkpoint < every or not self._checkpointing.acquire(False):
+            return
+        try:
+            self._commits_since_checkpoint = 0
+            self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            self._checkpointing.release()
+
+    def grouped(self, key: Hashable, item: object,
+                apply: Callable[[sqlite3.Connection, list], list]) -> object:
+        """Return ``apply(db, items)``'s answer for *item*, committed with the others queued.
+
+        Group commit: every caller queues its item under *key*; whichever caller next holds
+        the write lock takes the whole queue and runs *apply* over it in one transaction,
+        so a burst of deliveries costs one commit and set-based statements, not one each.
+        Each caller returns only after its item is committed. If the group fails, each
+        item is retried alone, so an error reaches only the caller whose item caused it.
+        """
+        mine = _Queued(item)
+        with self._queue_lock:
+            self._queued.setdefault(key, []).append(mine)
+        with self._write_lock:
+            if not mine.done:
+                with self._queue_lock:
+                    group = self._queued.pop(key)
+                self._run_group(group, apply)
+        self._checkpoint_if_due()
+        if mine.error is not None:
+            raise mine.error
+        return mine.answer
+
+    def _run_group(self, group: list[_Queued], apply: Callable) -> None:
+        try:
+            with self._transaction() as db:
+                answers = apply(db, [queued.item for queued in group])
+        except BaseException as exc:
+            if len(group) == 1 or not isinstance(exc, Exception):
+                for queued in group:
+                    queued.finish(error=exc)
+                if not isinstance(exc, Exception):
+                    raise
+                return
+            for queued in group:
+                self._run_group([queued], apply)
+            return
+        self._committed()
+        for queued, answer in zip(group, answers, strict=True):
+            queued.finish(answer=answer)
+
+    # -- memos: configuration read on every delivery, kept in memory --------------------
+
+    def memo(self, name: str, load: Callable[[], object]) -> object:
+        """Return ``load()``, computed again only after a write that called :meth:`changed`.
+
+        For what every delivery reads and almost nothing writes (the registered sites,
+        the tracking settings): a read costs the request thread a hand-back of the GIL.
+        The collector owns its database; another process's writes are not seen here.
+        """
+        generation = self._memo_generation
+        cached = self._memos.get(name)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        value = load()
+        self._memos[name] = (generation, value)
+        return value
+
+    def _drop_memos_if_stale(self) -> None:
+        if self._memos_stale:
+            self._memos_stale = False
+            self._memo_generation += 1
+
+    def changed(self) -> None:
+        """Say the open write changes what memos hold: they are dropped when it commits."""
+        self._memos_stale = True
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         """Run a read query and return all rows."""
@@ -140,6 +247,7 @@ class Store:
         return row["value"] if row else default
 
     def set_meta(self, db: sqlite3.Connection, key: str, value: object) -> None:
+        self.changed()
         db.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -167,17 +275,33 @@ class Store:
                 if table != "meta":
                     db.execute(f"DELETE FROM {table}")
             db.execute("DELETE FROM meta WHERE key != 'secret'")
+            self.changed()
 
     # -- counters --------------------------------------------------------------------
 
     @staticmethod
     def count_many(db: sqlite3.Connection, rows: list[tuple[str, str, int]]) -> None:
-        db.executemany(
-            "INSERT INTO counters (name, reason, n) VALUES (?, ?, ?) "
-            "ON CONFLICT (name, reason) DO UPDATE SET n = n + excluded.n", rows)
+        """Add each (name, reason, n) to its counter, in one statement."""
+        db.execute(
+            "INSERT INTO counters (name, reason, n) SELECT json_extract(value, '$[0]'), "
+            "json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?) "
+            "WHERE true ON CONFLICT (name, reason) DO UPDATE SET n = n + excluded.n",
+            (json.dumps(rows),))
 
     def counters(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for row in self.query("SELECT name, reason, n FROM counters"):
             out.setdefault(row["name"], {})[row["reason"]] = row["n"]
         return out
+
+
+class _Queued:
+    """One caller's item waiting for a group commit, then its answer or error."""
+
+    __slots__ = ("item", "done", "answer", "error")
+
+    def __init__(self, item: object) -> None:
+        self.item, self.done, self.answer, self.error = item, False, None, None
+
+    def finish(self, answer: object = None, error: BaseException | None = None) -> None:
+        self.answer, self.error, self.done = answer, error, True
