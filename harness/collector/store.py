@@ -18,6 +18,8 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import heldsqlite
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sites (id TEXT PRIMARY KEY, origin TEXT NOT NULL UNIQUE);
@@ -34,16 +36,18 @@ CREATE TABLE IF NOT EXISTS forms (
 CREATE TABLE IF NOT EXISTS form_submissions (
     id TEXT PRIMARY KEY, form_id TEXT NOT NULL, profile_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS interactions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL,
     type TEXT NOT NULL, profile_id TEXT NOT NULL, site TEXT, occurred_at TEXT NOT NULL,
     received_at TEXT NOT NULL, fields TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS interactions_profile ON interactions (profile_id, type);
 CREATE TABLE IF NOT EXISTS rejected (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT, reason TEXT NOT NULL,
     detail TEXT NOT NULL, site TEXT, type TEXT, received_at TEXT NOT NULL);
--- Every event id ever answered, with its outcome, so a retried delivery is stored once.
+-- Every event id ever answered, with its outcome, so a retried delivery is stored once
+-- (the one index on event ids: interactions and rejected need none of their own).
 -- Holds no personal data: an id and one of recorded/rejected/not_recorded.
-CREATE TABLE IF NOT EXISTS seen (event_id TEXT PRIMARY KEY, outcome TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (
+    event_id TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (name, reason));
@@ -81,6 +85,8 @@ class Store:
         self._version = 0
         self._queued: dict[Hashable, list[_Queued]] = {}
         self._queue_lock = threading.Lock()
+        self._held: heldsqlite.Connection | bool | None = None  # None: not opened yet
+        self._leading: set[Hashable] = set()  # keys whose queue a caller is committing
         self._checkpointing = threading.Lock()
         self._memos: dict[str, tuple[int, object]] = {}
         self._memo_generation = 0
@@ -99,14 +105,23 @@ class Store:
         if db is None:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode survives a killed process; FULL also survives power loss.
-            db.execute(f"PRAGMA synchronous={self.synchronous}")
+            db.executescript(self._setup())
             db.execute("PRAGMA busy_timeout=10000")
-            # Checkpoints (which fsync) run outside the write lock: see _committed.
-            db.execute("PRAGMA wal_autocheckpoint=0")
             self._local.db = db
         return db
+
+    def _setup(self) -> str:
+        # NORMAL in WAL mode survives a killed process; FULL also survives power loss.
+        # Checkpoints (which fsync) run outside the write lock: see _checkpoint_if_due.
+        return (f"PRAGMA journal_mode=WAL; PRAGMA synchronous={self.synchronous}; "
+                "PRAGMA wal_autocheckpoint=0;")
+
+    def _group_connection(self):
+        """Return the connection group commits use: one keeping the GIL where possible."""
+        if self._held is None:
+            usable = heldsqlite.available() and self.path != ":memory:"
+            self._held = heldsqlite.Connection(self.path, self._setup()) if usable else False
+        return self._held or self.connection()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -117,8 +132,8 @@ class Store:
         self._checkpoint_if_due()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.connection()
+    def _transaction(self, db=None) -> Iterator[sqlite3.Connection]:
+        db = db or self.connection()
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
@@ -155,29 +170,51 @@ class Store:
                 apply: Callable[[sqlite3.Connection, list], list]) -> object:
         """Return ``apply(db, items)``'s answer for *item*, committed with the others queued.
 
-        Group commit: every caller queues its item under *key*; whichever caller next holds
-        the write lock takes the whole queue and runs *apply* over it in one transaction,
-        so a burst of deliveries costs one commit and set-based statements, not one each.
-        Each caller returns only after its item is committed. If the group fails, each
-        item is retried alone, so an error reaches only the caller whose item caused it.
+        Group commit: every caller queues its item under *key*. One caller at a time leads:
+        it takes the whole queue, runs *apply* over it in one transaction, wakes each caller
+        whose item it committed, then hands the lead to the longest waiting caller, if any.
+        A burst of deliveries costs one commit and set-based statements, not one each, and
+        no caller returns before its item is committed. If a group fails, its items are
+        retried one by one, so an error reaches only the caller whose item caused it.
         """
         mine = _Queued(item)
         with self._queue_lock:
             self._queued.setdefault(key, []).append(mine)
-        with self._write_lock:
-            if not mine.done:
+            leads = key not in self._leading
+            self._leading.add(key)
+        if not leads:
+            mine.wake.wait()  # until it is committed, or handed the lead
+        if not mine.done:
+            # Hand the GIL over once before taking the queue, so deliveries that other
+            # request threads are parsing now join this group (PostgreSQL's commit_delay).
+            time.sleep(0)
+            try:
+                with self._write_lock:
+                    with self._queue_lock:
+                        group = self._queued.pop(key)
+                    self._run_group(group, apply)
+            finally:
                 with self._queue_lock:
-                    group = self._queued.pop(key)
-                self._run_group(group, apply)
+                    waiting = self._queued.get(key)
+                    if waiting:
+                        waiting[0].wake.set()
+                    else:
+                        self._leading.discard(key)
         self._checkpoint_if_due()
         if mine.error is not None:
             raise mine.error
         return mine.answer
 
     def _run_group(self, group: list[_Queued], apply: Callable) -> None:
+        items = [queued.item for queued in group]
         try:
-            with self._transaction() as db:
-                answers = apply(db, [queued.item for queued in group])
+            try:
+                with self._transaction(self._group_connection()) as db:
+                    answers = apply(db, items)
+            except heldsqlite.Busy:
+                # Locked by another process: wait for it the sqlite3 way, without the GIL.
+                with self._transaction() as db:
+                    answers = apply(db, items)
         except BaseException as exc:
             if len(group) == 1 or not isinstance(exc, Exception):
                 for queued in group:
@@ -298,10 +335,12 @@ class Store:
 class _Queued:
     """One caller's item waiting for a group commit, then its answer or error."""
 
-    __slots__ = ("item", "done", "answer", "error")
+    __slots__ = ("item", "done", "answer", "error", "wake")
 
     def __init__(self, item: object) -> None:
         self.item, self.done, self.answer, self.error = item, False, None, None
+        self.wake = threading.Event()
 
     def finish(self, answer: object = None, error: BaseException | None = None) -> None:
         self.answer, self.error, self.done = answer, error, True
+        self.wake.set()
