@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,8 +37,12 @@ def _serve(db: Path) -> tuple[subprocess.Popen, int]:
 
 
 def measure(deliveries: int = 2000, batch: int = 20, threads: int = 8,
-            preload: int = 0) -> dict:
-    """Single-event and batched deliveries per second, p50/p99, and the no-op floor."""
+            preload: int = 0, rounds: int = 3) -> dict:
+    """Single-event and batched deliveries per second, p50/p99, and the no-op floor.
+
+    The floor and single deliveries alternate for *rounds* rounds and each figure is the
+    median of its rounds, so a noisy second of the machine does not decide the ratio.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         process, port = _serve(Path(tmp) / "bench.sqlite3")
         try:
@@ -54,28 +59,40 @@ def measure(deliveries: int = 2000, batch: int = 20, threads: int = 8,
                 return json.dumps({"site": "shop", "context": context,
                                    "events": [_event(i) for i in range(events)]})
 
-            floor = _load(port, "/healthz", [body(1)] * deliveries, threads)
-            single = _load(port, "/collect", [body(1) for _ in range(deliveries)], threads)
+            each = deliveries // rounds
+            floors, singles = [], []
+            for _ in range(rounds):
+                floors.append(_load(port, "/healthz", [body(1)] * each, threads))
+                singles.append(_load(port, "/collect", [body(1) for _ in range(each)], threads))
             batched = _load(port, "/collect", [body(batch) for _ in range(deliveries // 4)],
                             threads)
-            sent = deliveries + deliveries // 4 * batch
+            sent = each * rounds + deliveries // 4 * batch
             received = client.stats()["received"] - before
         finally:
             process.terminate()
             process.wait(10)
             process.stdout.close()
+    floor, single = _median(floors), _median(singles)
+    ratios = [s["per_second"] / f["per_second"] for f, s in zip(floors, singles, strict=True)]
     return {
         "floor_requests_per_s": round(floor["per_second"]),
         "single": {"deliveries_per_s": round(single["per_second"]),
                    "p50_ms": round(single["p50_ms"], 2), "p99_ms": round(single["p99_ms"], 2),
-                   "ratio_to_floor": round(single["per_second"] / floor["per_second"], 2)},
+                   "ratio_to_floor": round(statistics.median(ratios), 2),
+                   "ratios_by_round": [round(r, 2) for r in ratios]},
         "batched": {"deliveries_per_s": round(batched["per_second"]),
                     "events_per_s": round(batched["per_second"] * batch),
                     "p50_ms": round(batched["p50_ms"], 2), "p99_ms": round(batched["p99_ms"], 2),
                     "ratio_to_floor": round(batched["per_second"] / floor["per_second"], 2)},
         "sent_events": sent, "received_events": received, "lost": sent - received,
-        "errors": single["errors"] + batched["errors"], "preloaded_interactions": preload,
+        "errors": sum(s["errors"] for s in singles) + batched["errors"],
+        "preloaded_interactions": preload,
     }
+
+
+def _median(runs: list[dict]) -> dict:
+    """Return the run with the median throughput (its latencies go with it)."""
+    return sorted(runs, key=lambda run: run["per_second"])[len(runs) // 2]
 
 
 def _preload(port: int, context: str, count: int) -> None:

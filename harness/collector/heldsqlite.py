@@ -62,7 +62,6 @@ def _load() -> ctypes.PyDLL | None:
         ("sqlite3_prepare_v2", i, [p, s, i, ctypes.POINTER(p), p]),
         ("sqlite3_finalize", i, [p]),
         ("sqlite3_reset", i, [p]),
-        ("sqlite3_clear_bindings", i, [p]),
         ("sqlite3_step", i, [p]),
         ("sqlite3_bind_null", i, [p, i]),
         ("sqlite3_bind_int64", i, [p, i, i64]),
@@ -172,8 +171,7 @@ class Connection:
                 rows.append(row)
             self._check(rc)
         finally:
-            _lib.sqlite3_reset(statement)
-            _lib.sqlite3_clear_bindings(statement)
+            _lib.sqlite3_reset(statement)  # every parameter is bound afresh on each use
         return Cursor(rows, _lib.sqlite3_last_insert_rowid(self._db))
 
     @staticmethod

@@ -36,12 +36,12 @@ CREATE TABLE IF NOT EXISTS forms (
 CREATE TABLE IF NOT EXISTS form_submissions (
     id TEXT PRIMARY KEY, form_id TEXT NOT NULL, profile_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS interactions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL,
     type TEXT NOT NULL, profile_id TEXT NOT NULL, site TEXT, occurred_at TEXT NOT NULL,
     received_at TEXT NOT NULL, fields TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS interactions_profile ON interactions (profile_id, type);
 CREATE TABLE IF NOT EXISTS rejected (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT, reason TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY, event_id TEXT, reason TEXT NOT NULL,
     detail TEXT NOT NULL, site TEXT, type TEXT, received_at TEXT NOT NULL);
 -- Every event id ever answered, with its outcome, so a retried delivery is stored once
 -- (the one index on event ids: interactions and rejected need none of their own).
