@@ -78,9 +78,12 @@ class Server:
 
             # Queue-depth warnings are normal under the long-polls tests make; not news.
             logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+            # asyncore_loop_timeout is whole seconds (waitress reads it with int(): 0.2
+            # became 0, a select() that never waited and a core spent spinning). stop()
+            # wakes the loop through its trigger, so the timeout never delays shutdown.
             self._server = waitress.create_server(
                 dispatcher, host=self.host, port=self.requested_port, threads=self.threads,
-                asyncore_loop_timeout=0.2, connection_limit=1000, channel_timeout=60,
+                asyncore_loop_timeout=1, connection_limit=1000, channel_timeout=60,
                 ident="webtrack")
             self.port = self._server.effective_port
             run = self._server.run

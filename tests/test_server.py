@@ -1,0 +1,34 @@
+"""The server itself: it rests when nobody asks anything, and stops at once."""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.server import Server
+
+
+def _thread_cpu_seconds(native_id: int) -> float:
+    fields = Path(f"/proc/self/task/{native_id}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_idle_server_loop_does_not_spin():
+    with Server(fixtures_dir=None) as server:
+        loop = server._thread.native_id
+        time.sleep(0.2)
+        before = _thread_cpu_seconds(loop)
+        time.sleep(1.0)
+        spent = _thread_cpu_seconds(loop) - before
+    # A loop polling without waiting spends the whole second; a resting one, nothing.
+    assert spent < 0.2, f"the server loop used {spent:.2f} s of CPU in 1 s idle"
+
+
+def test_stop_returns_at_once():
+    server = Server(fixtures_dir=None).start()
+    started = time.perf_counter()
+    server.stop()
+    assert time.perf_counter() - started < 0.5
