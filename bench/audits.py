@@ -3,14 +3,17 @@ consent site-states/s beside bare page loads; and how static speed grows with pa
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from harness import audit, consent
+from harness import audit, consent, launch_spec
+from harness.concurrency import run_async
 from harness.server import Server
 
 SITES = Path(__file__).resolve().parent.parent / "sites"
@@ -76,27 +79,40 @@ def rendered() -> dict:
             "ratio_to_floor": round(floor / seconds, 2)}
 
 
-def consent_states(settle: float = 1.0) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    from harness import launch_spec
-
+def consent_states(settle: float = 1.0, copies: int = 1) -> dict:
+    """Site-states per second for the sample estate (*copies* times over, as more sites),
+    beside bare loads of as many pages, run with the same concurrency."""
     settings = consent.load()
     settings.settle_seconds = settle
+    settings.sites = [replace(site, name=f"{site.name}{n}" if copies > 1 else site.name)
+                      for n in range(copies) for site in settings.sites]
     with Server() as server, tempfile.TemporaryDirectory() as tmp:
         settings.served_on(server.port)
-        states = sum(len(consent.states(s)) for s in settings.sites)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(**launch_spec("chromium").options)
-            started = time.perf_counter()
-            for site in settings.sites:
-                for _ in consent.states(site):
-                    context = browser.new_context()
-                    context.new_page().goto(site.start)
-                    context.close()
-            floor = time.perf_counter() - started
-            browser.close()
+        starts = [site.start for site in settings.sites for _ in consent.states(site)]
+        floor = run_async(_bare_loads(starts, settings.concurrency))
         results = consent.audit(settings, Path(tmp))
-    return {"states": states, "settle_seconds": settle,
-            "bare_loads_per_s": round(states / floor, 1),
+    return {"states": len(starts), "settle_seconds": settle,
+            "concurrency": settings.concurrency,
+            "bare_loads_per_s": round(len(starts) / floor, 1),
             "states_per_s": results["summary"]["states_per_second"]}
+
+
+async def _bare_loads(urls: list[str], concurrency: int) -> float:
+    """Seconds to open each URL in a fresh context, *concurrency* at a time, launch included
+    (as the audit's own figure includes it)."""
+    from playwright.async_api import async_playwright
+
+    started = time.perf_counter()
+    limit = asyncio.Semaphore(concurrency)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**launch_spec("chromium").options)
+
+        async def load(url: str) -> None:
+            async with limit:
+                context = await browser.new_context()
+                await (await context.new_page()).goto(url)
+                await context.close()
+
+        await asyncio.gather(*(load(url) for url in urls))
+        await browser.close()
+    return time.perf_counter() - started
