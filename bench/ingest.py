@@ -36,7 +36,7 @@ def _serve(db: Path) -> tuple[subprocess.Popen, int]:
     return process, port
 
 
-def measure(deliveries: int = 2000, batch: int = 20, threads: int = 8,
+def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
             preload: int = 0, rounds: int = 3) -> dict:
     """Single-event and batched deliveries per second, p50/p99, and the no-op floor.
 
