@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS counters (
     PRIMARY KEY (name, reason));
 """
 
+# Lets any thread waiting for the GIL run; without sched_yield (not POSIX), a zero sleep.
+_hand_over_gil = getattr(os, "sched_yield", None) or (lambda: time.sleep(0))
+
 # Commits between checkpoints: a few pages each, so about SQLite's default of 1000 pages.
 CHECKPOINT_EVERY = 200
 
@@ -192,7 +195,7 @@ class Store:
             # costs the kernel's 50 us timer slack even when nobody else wants the GIL.
             queued = 0
             for _ in range(3):
-                os.sched_yield()
+                _hand_over_gil()
                 now = len(self._queued[key])
                 if now == queued:
                     break

@@ -21,7 +21,6 @@ def init_app(app: Flask) -> None:
     app.extensions["webtrack.journeys"] = journeys
     app.extensions["webtrack.listeners"] = (*app.extensions["webtrack.listeners"],
                                             journeys.on_interactions)
-    app.extensions["webtrack.on_reset"].append(journeys.forget)
     app.extensions.setdefault("webtrack.journey_loaders", []).append(
         lambda raw: load_fixture(journeys, raw))
     app.register_blueprint(bp)

@@ -98,20 +98,17 @@ class Journeys:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.store.connection().executescript(SCHEMA)
-        self._any: bool | None = None  # whether any journey exists; None: not known yet
 
-    def _exists(self, db: sqlite3.Connection) -> bool:
-        """Whether any journey is defined (cached: every delivery asks, few define)."""
-        if self._any is None:
-            self._any = db.execute("SELECT 1 FROM journeys LIMIT 1").fetchone() is not None
-        return self._any
-
-    def forget(self) -> None:
-        """Drop cached knowledge of the journeys (after a reset)."""
-        self._any = None
+    def definitions(self) -> dict[str, dict]:
+        """Every journey's definition by id (kept in memory: every delivery asks)."""
+        return self.store.memo("journeys", lambda: {
+            row["id"]: json.loads(row["definition"])
+            for row in self.store.query("SELECT id, definition FROM journeys")})
 
     def now(self) -> float:
-        return time.time() + float(self.store.meta("clock_offset") or 0)
+        """The journeys' clock: real time, moved on by :meth:`advance_clock`."""
+        return time.time() + self.store.memo(
+            "clock_offset", lambda: float(self.store.meta("clock_offset") or 0))
 
     def define(self, definition: dict, journey_id: str | None = None) -> str:
         journey_id = journey_id or new_id("j")
@@ -121,12 +118,11 @@ class Journeys:
             db.execute("INSERT INTO journeys (id, name, definition, created_at) "
                        "VALUES (?, ?, ?, ?)", (journey_id, definition["name"],
                                               json.dumps(definition), iso(time.time())))
-        self._any = True
+            self.store.changed()
         return journey_id
 
     def definition(self, journey_id: str) -> dict | None:
-        row = self.store.one("SELECT definition FROM journeys WHERE id = ?", (journey_id,))
-        return json.loads(row["definition"]) if row else None
+        return self.definitions().get(journey_id)
 
     def advance_clock(self, seconds: float) -> float:
         with self.store.write() as db:
@@ -142,10 +138,9 @@ class Journeys:
 
     def on_interactions(self, db: sqlite3.Connection, interactions: list[dict]) -> None:
         """Listener for recorded interactions, inside the recording transaction."""
-        if not self._exists(db):
+        journeys = self.definitions()
+        if not journeys:
             return  # nothing can start or advance
-        journeys = {r["id"]: json.loads(r["definition"])
-                    for r in db.execute("SELECT id, definition FROM journeys")}
         now = self.now()
         self._expire(db, now)
         for interaction in interactions:
@@ -182,8 +177,7 @@ class Journeys:
                                     "at": iso(now), "decided_by": {"not_recorded": refusal}})
                 self._save(db, row, run, [], now)
                 continue
-            definition = json.loads(db.execute("SELECT definition FROM journeys WHERE id = ?",
-                                               (row["journey_id"],)).fetchone()["definition"])
+            definition = self.definitions()[row["journey_id"]]
             self._save(db, row, run, take(definition, run, now, None), now)
 
     @staticmethod
