@@ -141,3 +141,10 @@ def test_group_falls_back_to_sqlite3_when_another_process_holds_the_lock(store):
     assert store.grouped("k", "late", _insert_all) == "stored late"  # waited, then stored
     timer.join()
     assert _keys(store) == {"late"}
+
+
+def test_group_commit_works_without_the_held_connection(store, monkeypatch):
+    # Where the sqlite3 module is linked statically there is no library to share: sqlite3.
+    monkeypatch.setattr(heldsqlite, "available", lambda: False)
+    assert store.grouped("k", "plain", _insert_all) == "stored plain"
+    assert store._held is False and _keys(store) == {"plain"}
