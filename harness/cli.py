@@ -28,6 +28,7 @@ def main() -> None:
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of waitress.")
 def serve(port, db, fixtures_dir, dev) -> None:
     """Serve the collector and every sample site on one loopback port."""
+    from .fixtures import FixtureError
     from .server import Server
 
     settings = config.resolve({"port": port, "db": db, "fixtures": fixtures_dir})
@@ -37,6 +38,8 @@ def serve(port, db, fixtures_dir, dev) -> None:
         server.start()
     except OSError as exc:
         raise click.ClickException(f"cannot listen on port {settings['port']}: {exc}") from None
+    except FixtureError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"webtrack serving on port {server.port} (database {server.db})")
     click.echo(f"  collector  {server.origin()}/")
     for site in server.sites:

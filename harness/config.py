@@ -12,11 +12,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+# The project's own folders, wherever the command is run from.
+PROJECT = Path(__file__).resolve().parent.parent
+
 DEFAULTS: dict[str, object] = {
     "port": 8800,
     "db": "reports/webtrack.sqlite3",
-    "fixtures": "fixtures",
-    "sites": "sites",
+    "fixtures": str(PROJECT / "fixtures"),
+    "sites": str(PROJECT / "sites"),
     "browsers": ["chromium", "firefox"],
     "workers": 2,
 }

@@ -85,9 +85,13 @@ class Server:
                 dispatcher, host=self.host, port=self.requested_port, threads=self.threads,
                 asyncore_loop_timeout=1, connection_limit=1000, channel_timeout=60,
                 ident="webtrack")
-            self.port = self._server.effective_port
+            self.port = int(self._server.effective_port)  # waitress gives it as a string
             run = self._server.run
-        self.app = self.build_app()
+        try:
+            self.app = self.build_app()
+        except BaseException:
+            self._close_unstarted()  # bad fixtures, say: free the port and the threads
+            raise
         dispatcher.collector = self.app
         dispatcher.sites = {s.id: estate.SiteApp(s, self.port) for s in self.sites}
         self._thread = threading.Thread(target=run, name="webtrack-server", daemon=True)
@@ -111,6 +115,18 @@ class Server:
             app.extensions["webtrack.on_reset"].append(
                 lambda: fixtures.apply(app, data, self.port, kinds=("form",)))
         return app
+
+    def _close_unstarted(self) -> None:
+        if self.dev:
+            self._server.server_close()
+        else:
+            import waitress.wasyncore
+
+            self._server.task_dispatcher.shutdown(timeout=2)
+            waitress.wasyncore.close_all(self._server._map)  # the socket and the trigger
+        self._server = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
     def stop(self) -> None:
         """Stop serving and wait for the server thread to end."""

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -111,3 +112,18 @@ def test_python_dash_m_works():
     result = subprocess.run([sys.executable, "-m", "harness", "--help"], capture_output=True,
                             text=True)
     assert result.returncode == 0 and "consent-audit" in result.stdout
+
+
+def test_default_folders_are_the_projects_wherever_it_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    resolved = config.resolve({"fixtures": None, "sites": None}, root=tmp_path)
+    assert Path(resolved["fixtures"]) == config.PROJECT / "fixtures"
+    assert Path(resolved["sites"]) == config.PROJECT / "sites"
+    assert (Path(resolved["fixtures"]) / "people.toml").is_file()
+
+
+def test_serve_names_a_bad_fixture_file_without_a_traceback(tmp_path):
+    (tmp_path / "bad.toml").write_text("[[robot]]\nid = 1\n")
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--fixtures", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "bad.toml: unknown table" in result.output and "Traceback" not in result.output

@@ -1,7 +1,9 @@
 """The server itself: it rests when nobody asks anything, and stops at once."""
 
 import os
+import socket
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,3 +34,14 @@ def test_stop_returns_at_once():
     started = time.perf_counter()
     server.stop()
     assert time.perf_counter() - started < 0.5
+
+
+def test_a_failed_start_frees_the_port_and_threads(tmp_path):
+    (tmp_path / "bad.toml").write_text("[[robot]]\nid = 1\n")
+    before = threading.active_count()
+    server = Server(fixtures_dir=tmp_path)
+    with pytest.raises(ValueError, match="unknown table"):
+        server.start()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", server.port))  # free again
+    assert threading.active_count() == before
