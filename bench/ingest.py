@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import subprocess
@@ -11,6 +12,9 @@ import time
 import uuid
 from pathlib import Path
 
+from harness.collector import people
+from harness.collector.signing import Signer
+from harness.collector.store import Store
 from harness.testing import Collector, visit_event
 
 HERE = Path(__file__).resolve().parent
@@ -37,26 +41,32 @@ def _serve(db: Path) -> tuple[subprocess.Popen, int]:
 
 
 def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
-            preload: int = 0, rounds: int = 3) -> dict:
+            preload: int = 0, rounds: int = 3, profiles: int = 0) -> dict:
     """Single-event and batched deliveries per second, p50/p99, and the no-op floor.
 
     The floor and single deliveries alternate for *rounds* rounds and each figure is the
     median of its rounds, so a noisy second of the machine does not decide the ratio.
+    With *profiles*, that many contacts are stored first and the deliveries take turns
+    among them; otherwise one profile sends everything.
     """
     with tempfile.TemporaryDirectory() as tmp:
-        process, port = _serve(Path(tmp) / "bench.sqlite3")
+        db = Path(tmp) / "bench.sqlite3"
+        contexts = _seed_profiles(db, profiles) if profiles else []
+        process, port = _serve(db)
         try:
             client = Collector("collector.localhost", port)
-            client.reset()
-            profile = client.profile(consent="opted_in")["id"]
-            context = client.context_for(profile, f"http://shop.localhost:{port}/")
+            if not contexts:
+                client.reset()
+                profile = client.profile(consent="opted_in")["id"]
+                contexts = [client.context_for(profile, f"http://shop.localhost:{port}/")]
             if preload:
-                _preload(port, context, preload)
+                _preload(port, contexts[0], preload)
             client.call("GET", "/api/stats")
             before = client.stats()["received"]
+            turn = itertools.cycle(contexts)
 
             def body(events: int) -> str:
-                return json.dumps({"site": "shop", "context": context,
+                return json.dumps({"site": "shop", "context": next(turn),
                                    "events": [_event(i) for i in range(events)]})
 
             each = deliveries // rounds
@@ -86,13 +96,23 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
                     "ratio_to_floor": round(batched["per_second"] / floor["per_second"], 2)},
         "sent_events": sent, "received_events": received, "lost": sent - received,
         "errors": sum(s["errors"] for s in singles) + batched["errors"],
-        "preloaded_interactions": preload,
+        "preloaded_interactions": preload, "profiles": max(profiles, 1),
     }
 
 
 def _median(runs: list[dict]) -> dict:
     """Return the run with the median throughput (its latencies go with it)."""
     return sorted(runs, key=lambda run: run["per_second"])[len(runs) // 2]
+
+
+def _seed_profiles(db: Path, count: int) -> list[str]:
+    """Store *count* opted-in contacts straight into a new database; return their contexts."""
+    store = Store(db)
+    signer = Signer(store.secret())  # the server signs with the secret kept in the database
+    with store.write() as write:
+        ids = [people.create(write, "contact", f"bench{n}@example.com", consent_state="opted_in")
+               for n in range(count)]
+    return [signer.sign("context", profile_id) for profile_id in ids]
 
 
 def _preload(port: int, context: str, count: int) -> None:

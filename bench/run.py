@@ -43,6 +43,8 @@ def main() -> None:
     print("ingest", results["ingest"], flush=True)
     results["ingest_grown"] = ingest.measure(preload=100_000)
     print("ingest with 100k stored", results["ingest_grown"], flush=True)
+    results["ingest_profiles"] = {n: ingest.measure(profiles=n) for n in (1_000, 10_000)}
+    print("ingest across 1k and 10k profiles", results["ingest_profiles"], flush=True)
     results["scenario"] = browsers.measure()
     print("scenario", results["scenario"], flush=True)
     results["audit_static"] = audits.static(10)
@@ -77,6 +79,10 @@ def table(r: dict) -> str:
         ("Ingest, events lost", f"{i['lost']} of {i['sent_events']}", "0"),
         ("Ingest batched with 100k interactions stored",
          f"{g['batched']['events_per_s']} events/s", "flat"),
+        *[(f"Ingest across {int(n):,} profiles",
+           f"single {p['single']['deliveries_per_s']}/s = {p['single']['ratio_to_floor']}× floor, "
+           f"batches {p['batched']['events_per_s']} events/s", "flat")
+          for n, p in r["ingest_profiles"].items()],
     ]
     for name, s in r["scenario"].items():
         rows.append((f"Scenario vs bare visit, {name}",
