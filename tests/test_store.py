@@ -148,3 +148,14 @@ def test_group_commit_works_without_the_held_connection(store, monkeypatch):
     monkeypatch.setattr(heldsqlite, "available", lambda: False)
     assert store.grouped("k", "plain", _insert_all) == "stored plain"
     assert store._held is False and _keys(store) == {"plain"}
+
+
+@needs_held
+def test_held_connection_keeps_a_bounded_statement_cache(tmp_path):
+    path = str(tmp_path / "held.sqlite3")
+    sqlite3.connect(path).close()
+    held = heldsqlite.Connection(path, "PRAGMA journal_mode=WAL;")
+    for n in range(heldsqlite.MAX_STATEMENTS * 2):
+        assert held.execute(f"SELECT {n} AS n").fetchone()["n"] == n
+    assert len(held._statements) <= heldsqlite.MAX_STATEMENTS
+    held.close()

@@ -25,6 +25,7 @@ OK, ROW, DONE, BUSY = 0, 100, 101, 5
 INTEGER, FLOAT, TEXT, BLOB, NULL = 1, 2, 3, 4, 5
 _OPEN_READWRITE, _OPEN_FULLMUTEX = 0x2, 0x10000
 _TRANSIENT = ctypes.c_void_p(-1)  # SQLite copies bound values before the call returns
+MAX_STATEMENTS = 128  # prepared statements kept, as the sqlite3 module's cache
 
 
 class Busy(Exception):
@@ -150,6 +151,10 @@ class Connection:
     def _statement(self, sql: str) -> ctypes.c_void_p:
         statement = self._statements.get(sql)
         if statement is None:
+            if len(self._statements) >= MAX_STATEMENTS:  # SQL made per call: start afresh
+                for old in self._statements.values():
+                    _lib.sqlite3_finalize(old)
+                self._statements.clear()
             statement = ctypes.c_void_p()
             self._check(_lib.sqlite3_prepare_v2(self._db, sql.encode(), -1,
                                                 ctypes.byref(statement), None))
