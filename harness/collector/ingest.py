@@ -108,11 +108,13 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
             seen[event_id] = verdict
             seen_rows.append((event_id, verdict))
             _answer(outcome, event_id, verdict)
-    _insert(db, "rejected (event_id, reason, detail, site, type, received_at)", rejected_rows)
-    _insert(db, "interactions (event_id, type, profile_id, site, occurred_at, received_at, "
-            "fields)", [(i["event_id"], i["type"], i["profile_id"], i["site"], i["occurred_at"],
-                         received_at, json.dumps(fields)) for i, fields in recorded])
-    _insert(db, "seen (event_id, outcome)", seen_rows)
+    Store.insert_rows(db, "rejected (event_id, reason, detail, site, type, received_at)",
+                      rejected_rows)
+    Store.insert_rows(db, "interactions (event_id, type, profile_id, site, occurred_at, "
+                      "received_at, fields)",
+                      [(i["event_id"], i["type"], i["profile_id"], i["site"], i["occurred_at"],
+                        received_at, json.dumps(fields)) for i, fields in recorded])
+    Store.insert_rows(db, "seen (event_id, outcome)", seen_rows)
     Store.count_many(db, [(name, reason, n) for (name, reason), n in counts.items()])
     if recorded:
         interactions = [interaction for interaction, _ in recorded]
@@ -125,20 +127,6 @@ def _seen(db: sqlite3.Connection, event_ids: list[str]) -> dict[str, str]:
     """Return the outcome already given to each of *event_ids* that was seen before."""
     return dict(db.execute("SELECT event_id, outcome FROM seen WHERE event_id IN "
                            "(SELECT value FROM json_each(?))", (json.dumps(event_ids),)))
-
-
-def _insert(db: sqlite3.Connection, table: str, rows: list[tuple]) -> None:
-    """Insert *rows* into ``table (columns)`` with one statement.
-
-    The rows go in as one JSON array rather than through ``executemany``: the sqlite3
-    module hands the GIL back around every row's step, and with the request threads
-    waiting for it each hand-back costs the transaction (and the write lock) a wait.
-    """
-    if rows:
-        width = len(rows[0])
-        columns = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(width))
-        db.execute(f"INSERT INTO {table} SELECT {columns} FROM json_each(?)",
-                   (json.dumps(rows),))
 
 
 def _answer(outcome: Outcome, event_id: str, verdict: str) -> None:
