@@ -15,7 +15,7 @@ from pathlib import Path
 from harness.collector import people
 from harness.collector.signing import Signer
 from harness.collector.store import Store
-from harness.testing import Collector, visit_event
+from harness.testing import Collector, ServerProcess, visit_event
 
 HERE = Path(__file__).resolve().parent
 
@@ -31,15 +31,6 @@ def _load(port: int, path: str, bodies: list[str], threads: int) -> dict:
     return json.loads(out.stdout)
 
 
-def _serve(db: Path) -> tuple[subprocess.Popen, int]:
-    port = 8890
-    process = subprocess.Popen([sys.executable, "-m", "harness", "serve", "--port", str(port),
-                                "--db", str(db)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    process.stdout.readline()  # "webtrack serving on port ..."
-    return process, port
-
-
 def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
             preload: int = 0, rounds: int = 3, profiles: int = 0) -> dict:
     """Single-event and batched deliveries per second, p50/p99, and the no-op floor.
@@ -52,8 +43,8 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite3"
         contexts = _seed_profiles(db, profiles) if profiles else []
-        process, port = _serve(db)
-        try:
+        port = 8890
+        with ServerProcess(db, port):
             client = Collector("collector.localhost", port)
             if not contexts:
                 client.reset()
@@ -61,7 +52,6 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
                 contexts = [client.context_for(profile, f"http://shop.localhost:{port}/")]
             if preload:
                 _preload(port, contexts[0], preload)
-            client.call("GET", "/api/stats")
             before = client.stats()["received"]
             turn = itertools.cycle(contexts)
 
@@ -78,10 +68,6 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
                             threads)
             sent = each * rounds + deliveries // 4 * batch
             received = client.stats()["received"] - before
-        finally:
-            process.terminate()
-            process.wait(10)
-            process.stdout.close()
     floor, single = _median(floors), _median(singles)
     ratios = [s["per_second"] / f["per_second"] for f, s in zip(floors, singles, strict=True)]
     return {

@@ -3,11 +3,12 @@ connections from several threads, for a fixed count, recording each latency."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import sys
 import threading
 import time
+
+from harness.testing import Sender
 
 
 def run(port: int, path: str, bodies: list[bytes], threads: int) -> dict:
@@ -17,19 +18,15 @@ def run(port: int, path: str, bodies: list[bytes], threads: int) -> dict:
     chunks = [bodies[i::threads] for i in range(threads)]
 
     def worker(chunk: list[bytes]) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         local = []
-        for body in chunk:
-            started = time.perf_counter()
-            conn.request("POST", path, body=body, headers={
-                "Host": f"collector.localhost:{port}", "Content-Type": "text/plain"})
-            response = conn.getresponse()
-            response.read()
-            local.append(time.perf_counter() - started)
-            if response.status >= 300:
-                with lock:
-                    errors[0] += 1
-        conn.close()
+        with Sender(port) as conn:
+            for body in chunk:
+                started = time.perf_counter()
+                status, _ = conn.post(body, path)
+                local.append(time.perf_counter() - started)
+                if status >= 300:
+                    with lock:
+                        errors[0] += 1
         with lock:
             latencies.extend(local)
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-__all__ = ["ApiError", "Collector", "visit_event"]
+__all__ = ["ApiError", "Collector", "Sender", "ServerProcess", "visit_event"]
 
 _emails = itertools.count(1)
 
@@ -159,3 +162,70 @@ class Collector:
         if found:
             raise AssertionError(
                 f"expected no {type or 'interaction'} for {profile}, got:\n{describe(found)}")
+
+
+class Sender:
+    """One keep-alive connection posting to the collector, as one busy sender would.
+
+    For load: each thread makes its own. ``post`` returns the status and the raw answer.
+    """
+
+    def __init__(self, port: int, host: str = "collector.localhost", timeout: float = 30.0):
+        self.headers = {"Host": f"{host}:{port}", "Content-Type": "text/plain"}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def post(self, body: dict | str | bytes, path: str = "/collect") -> tuple[int, bytes]:
+        payload = json.dumps(body) if isinstance(body, dict) else body
+        self.conn.request("POST", path, body=payload, headers=self.headers)
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class ServerProcess:
+    """``webtrack serve`` in a process of its own, for crash tests and load from outside.
+
+    ``start()`` returns once it serves, or raises with what it printed instead.
+    """
+
+    def __init__(self, db: str | Path, port: int) -> None:
+        self.db, self.port, self.process = str(db), port, None
+
+    def start(self) -> ServerProcess:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "harness", "serve", "--port", str(self.port), "--db", self.db],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        first = self.process.stdout.readline()
+        if "serving on port" not in first:
+            self.process.wait(10)
+            said = first + self.process.stdout.read()
+            self.process.stdout.close()
+            raise RuntimeError(f"webtrack serve did not start:\n{said}")
+        return self
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self, kill: bool = False) -> None:
+        """Terminate (or, with *kill*, SIGKILL) the server and wait for it to end."""
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        self.process.wait(10)
+        self.process.stdout.close()
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

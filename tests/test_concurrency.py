@@ -1,13 +1,11 @@
 """Many browsers and a load generator at once: nothing lost, nothing duplicated."""
 
-import http.client
-import json
 import threading
 import uuid
 
 import pytest
 
-from harness.testing import visit_event
+from harness.testing import Sender, visit_event
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,15 +18,11 @@ def test_browsers_and_load_together(webtrack, webtrack_server, browser, browser_
     started = threading.Event()
 
     def load(chunk):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        started.set()
-        for i in range(0, len(chunk), 10):
-            body = json.dumps({"site": "shop", "context": context,
-                               "events": [visit_event(e) for e in chunk[i:i + 10]]})
-            conn.request("POST", "/collect", body=body,
-                         headers={"Host": f"collector.localhost:{port}"})
-            assert conn.getresponse().read()
-        conn.close()
+        with Sender(port) as conn:
+            started.set()
+            for i in range(0, len(chunk), 10):
+                assert conn.post({"site": "shop", "context": context,
+                                  "events": [visit_event(e) for e in chunk[i:i + 10]]})[1]
 
     threads = [threading.Thread(target=load, args=(ids[i::4],)) for i in range(4)]
     for thread in threads:

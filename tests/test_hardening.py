@@ -3,10 +3,6 @@
 import base64
 import http.client
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -19,7 +15,7 @@ from hypothesis import strategies as st
 
 from harness.cli import main
 from harness.collector import create_app
-from harness.testing import Collector, visit_event
+from harness.testing import Collector, Sender, ServerProcess, visit_event
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) |
                     st.text(max_size=40), lambda inner: st.lists(inner, max_size=4) |
@@ -153,45 +149,26 @@ def test_consent_audit_bad_config_is_a_usage_error(tmp_path):
 
 # -- crash safety and concurrency, against a real server process ---------------------------
 
-def _serve(db, port):
-    process = subprocess.Popen([sys.executable, "-m", "harness", "serve", "--port", str(port),
-                                "--db", str(db)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    assert "serving on port" in process.stdout.readline()
-    return process
-
-
-def _end(process):
-    process.terminate()
-    process.wait()
-    process.stdout.close()
-
-
 @pytest.mark.slow
 def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
     db, port = tmp_path / "crash.sqlite3", 8871
-    process = _serve(db, port)
+    server = ServerProcess(db, port).start()
     client = Collector("collector.localhost", port)
     profile = client.profile(consent="opted_in")["id"]
     context = client.context_for(profile, f"http://shop.localhost:{port}/")
     acknowledged, stop = [], threading.Event()
 
     def sender():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        while not stop.is_set():
-            batch = [uuid.uuid4().hex for _ in range(5)]
-            body = json.dumps({"site": "shop", "context": context,
-                               "events": [visit_event(e) for e in batch]})
-            try:
-                conn.request("POST", "/collect", body=body,
-                             headers={"Host": f"collector.localhost:{port}"})
-                response = conn.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                break  # the server died under us: this batch was never acknowledged
-            if response.status == 202:
-                acknowledged.extend(batch)
-        conn.close()
+        with Sender(port, timeout=5) as conn:
+            while not stop.is_set():
+                batch = [uuid.uuid4().hex for _ in range(5)]
+                try:
+                    status, _ = conn.post({"site": "shop", "context": context,
+                                           "events": [visit_event(e) for e in batch]})
+                except (OSError, http.client.HTTPException):
+                    break  # the server died under us: this batch was never acknowledged
+                if status == 202:
+                    acknowledged.extend(batch)
 
     threads = [threading.Thread(target=sender) for _ in range(4)]
     for thread in threads:
@@ -199,46 +176,37 @@ def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
     deadline = time.monotonic() + 10
     while len(acknowledged) < 300 and time.monotonic() < deadline:
         time.sleep(0.05)  # let load build before the kill (a fault, not a test wait)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    process.stdout.close()
+    server.stop(kill=True)
     stop.set()
     for thread in threads:
         thread.join()
     assert len(acknowledged) >= 300
-    process = _serve(db, port)
-    try:
+    with ServerProcess(db, port):
         stored = {i["event_id"] for i in client.interactions(profile, "website_visited")}
         missing = set(acknowledged) - stored
         assert not missing, f"{len(missing)} acknowledged events lost"
         stats = client.stats()
         assert stats["received"] == stats["recorded"] + stats["totals"]["rejected"] + \
             stats["totals"]["not_recorded"]
-    finally:
-        _end(process)
 
 
 @pytest.mark.slow
 def test_concurrent_senders_lose_and_duplicate_nothing(tmp_path):
     db, port = tmp_path / "load.sqlite3", 8872
-    process = _serve(db, port)
-    try:
+    with ServerProcess(db, port):
         client = Collector("collector.localhost", port)
         profile = client.profile(consent="opted_in")["id"]
         context = client.context_for(profile, f"http://shop.localhost:{port}/")
         ids = [uuid.uuid4().hex for _ in range(800)]
 
         def sender(chunk):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            for i in range(0, len(chunk), 10):
-                # Every batch is sent twice, as a retrying client would.
-                body = json.dumps({"site": "shop", "context": context,
-                                   "events": [visit_event(e) for e in chunk[i:i + 10]]})
-                for _ in range(2):
-                    conn.request("POST", "/collect", body=body,
-                                 headers={"Host": f"collector.localhost:{port}"})
-                    assert conn.getresponse().read()
-            conn.close()
+            with Sender(port) as conn:
+                for i in range(0, len(chunk), 10):
+                    # Every batch is sent twice, as a retrying client would.
+                    body = {"site": "shop", "context": context,
+                            "events": [visit_event(e) for e in chunk[i:i + 10]]}
+                    for _ in range(2):
+                        assert conn.post(body)[1]
 
         threads = [threading.Thread(target=sender, args=(ids[i::8],)) for i in range(8)]
         for thread in threads:
@@ -248,5 +216,3 @@ def test_concurrent_senders_lose_and_duplicate_nothing(tmp_path):
         stored = [i["event_id"] for i in client.interactions(profile, "website_visited")]
         assert sorted(stored) == sorted(ids)
         assert client.stats()["duplicates"] == len(ids)
-    finally:
-        _end(process)

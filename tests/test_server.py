@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.server import Server
+from harness.testing import ServerProcess
 
 
 def _thread_cpu_seconds(native_id: int) -> float:
@@ -45,3 +46,12 @@ def test_a_failed_start_frees_the_port_and_threads(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", server.port))  # free again
     assert threading.active_count() == before
+
+
+def test_server_process_says_why_it_did_not_start(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RuntimeError, match="cannot listen on port"):
+            ServerProcess(tmp_path / "x.sqlite3", port).start()
