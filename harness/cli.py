@@ -51,17 +51,6 @@ def serve(port, db, fixtures_dir, dev) -> None:
         server.stop()
 
 
-@contextlib.contextmanager
-def _nothing():
-    yield
-
-
-def not_built(name: str) -> None:
-    click.echo(f"webtrack {name}: not built yet in this version; see the issue tracker.",
-               err=True)
-    sys.exit(2)
-
-
 @main.command()
 @click.option("--browser", "browser_names", multiple=True,
               type=click.Choice(["chromium", "firefox", "webkit", "all"]),
@@ -174,7 +163,7 @@ def audit(targets, formats, render, validate, out) -> None:
     bar = click.progressbar(length=len(pages), label="auditing", file=sys.stderr) \
         if len(pages) >= 50 and sys.stderr.isatty() else None
     try:
-        with bar or _nothing():
+        with bar or contextlib.nullcontext():
             result = auditor.run(list(targets), config, render=render, validate=validate,
                                  progress=(lambda: bar.update(1)) if bar else None)
         auditor.write_reports(result, Path(out), [f.strip() for f in formats.split(",")])
@@ -212,7 +201,7 @@ def consent_audit(config_file, serve, out) -> None:
         total = sum(len(consent.states(s)) for s in settings.sites)
         bar = click.progressbar(length=total, label="consent audit", file=sys.stderr) \
             if total >= 10 and sys.stderr.isatty() else None
-        with bar or _nothing():
+        with bar or contextlib.nullcontext():
             results = consent.audit(settings, Path(out),
                                     progress=(lambda _: bar.update(1)) if bar else None)
     finally:

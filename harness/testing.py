@@ -155,14 +155,6 @@ class Collector:
                 f"got {len(matching)}; what arrived:\n{describe(everything)}")
         return matching
 
-    def expect_nothing(self, profile: str, type: str | None = None,
-                       within: float = 1.0) -> None:
-        """Fail if any interaction of *type* is recorded for *profile* within *within* s."""
-        found = self.interactions(profile, type, min=1, wait=within)
-        if found:
-            raise AssertionError(
-                f"expected no {type or 'interaction'} for {profile}, got:\n{describe(found)}")
-
 
 class Sender:
     """One keep-alive connection posting to the collector, as one busy sender would.

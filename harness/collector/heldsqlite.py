@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 OK, ROW, DONE, BUSY = 0, 100, 101, 5
-INTEGER, FLOAT, TEXT, BLOB, NULL = 1, 2, 3, 4, 5
+INTEGER, FLOAT, TEXT, NULL = 1, 2, 3, 5  # anything else is a blob
 _OPEN_READWRITE, _OPEN_FULLMUTEX = 0x2, 0x10000
 _TRANSIENT = ctypes.c_void_p(-1)  # SQLite copies bound values before the call returns
 MAX_STATEMENTS = 128  # prepared statements kept, as the sqlite3 module's cache
