@@ -213,3 +213,24 @@ def test_form_submission_id_attributes(api, client):
 def test_anonymous_delivery_is_rejected(api):
     response = api.collect([api.visit()])
     assert response.json["rejected"] == [{"event_id": "e1", "reason": "anonymous"}]
+
+
+def test_settings_change_applies_to_the_next_delivery(api, client):
+    profile = api.profile()  # consent not set: recorded under the nonrestrictive model
+    context = api.context_for(profile)
+    api.collect([api.visit("before")], context=context)
+    client.put("/api/settings", json={"enforcement_model": "restrictive"})
+    api.collect([api.visit("after")], context=context)
+    visits = client.get(f"/api/interactions?profile={profile}&type=website_visited").json
+    assert [v["event_id"] for v in visits] == ["before"]
+
+
+def test_site_registered_while_serving_may_deliver_at_once(api, client):
+    api.collect([api.visit()], context=api.context_for(api.profile()))  # registry read
+    extra = "http://extra.localhost:9"
+    assert client.post("/api/sites", json={"id": "extra", "origin": extra}).status_code == 201
+    context = api.context_for(api.profile(consent="opted_in"), extra + "/")
+    response = api.collect([api.visit("x1", url=extra + "/")], context=context, site="extra",
+                           headers={"Origin": extra})
+    assert response.status_code == 202 and response.json["accepted"] == 1
+    assert response.headers["Access-Control-Allow-Origin"] == extra

@@ -223,3 +223,12 @@ def test_journey_page_draws_paths(api, client, journey):
     client.post("/api/clock/advance", json={"seconds": 101})
     page = client.get(f"/journeys/{journey}").get_data(as_text=True)
     assert "cart follow-up" in page and "no: <span class=\"count\">1</span>" in page
+
+
+def test_journey_defined_while_serving_starts_on_the_next_visit(api, client):
+    enter(api)  # a delivery before any journey exists
+    made = client.post("/api/journeys", json=GOOD)
+    assert made.status_code == 201, made.json
+    profile, _ = enter(api)
+    runs = client.get(f"/api/journeys/{made.json['id']}/runs").json
+    assert [run["profile_id"] for run in runs] == [profile]
