@@ -19,7 +19,6 @@ DEFAULTS: dict[str, object] = {
     "port": 8800,
     "db": "reports/webtrack.sqlite3",
     "fixtures": str(PROJECT / "fixtures"),
-    "sites": str(PROJECT / "sites"),
     "browsers": ["chromium", "firefox"],
     "workers": 2,
 }

@@ -21,10 +21,10 @@ import jinja2
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Request, Response
 
-from .config import load_toml
+from .config import PROJECT, load_toml
 
 DEFAULT_PORT = 8800
-SITES_DIR = Path(__file__).resolve().parent.parent / "sites"
+SITES_DIR = PROJECT / "sites"
 SHARED = "_shared"
 _ORIGIN = re.compile(r"(\.localhost):8800\b")
 _TEXT = (".html", ".js", ".css", ".svg", ".txt", ".json")

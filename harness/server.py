@@ -14,11 +14,11 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
-from . import estate, fixtures
+from . import config, estate, fixtures
 from .collector import create_app
 
 COLLECTOR = "collector"
-DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DEFAULT_FIXTURES = Path(config.DEFAULTS["fixtures"])
 
 
 class HostDispatcher:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness import browsers, config, fixtures
+from harness import browsers, config, estate, fixtures
 from harness.cli import main
 from harness.tracker import SCRIPT, gzipped_size
 
@@ -116,9 +116,9 @@ def test_python_dash_m_works():
 
 def test_default_folders_are_the_projects_wherever_it_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    resolved = config.resolve({"fixtures": None, "sites": None}, root=tmp_path)
+    resolved = config.resolve({"fixtures": None}, root=tmp_path)
     assert Path(resolved["fixtures"]) == config.PROJECT / "fixtures"
-    assert Path(resolved["sites"]) == config.PROJECT / "sites"
+    assert estate.SITES_DIR == config.PROJECT / "sites"
     assert (Path(resolved["fixtures"]) / "people.toml").is_file()
 
 
