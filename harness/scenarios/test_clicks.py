@@ -102,6 +102,9 @@ def test_image_map_area(visitor, webtrack, tracked):
     visitor.page.mouse.click(box["x"] + 60, box["y"] + 40)
     event = click_of(webtrack, tracked, msdynci_actiontype="LClick")
     assert event["msdynci_linkuri"] == visitor.url("shop", "/showroom.html")
+    # The area navigates: its page's visit belongs to the scenario (and to its golden
+    # payloads), so wait for it rather than race it.
+    webtrack.expect(tracked, "website_visited", msdynci_viewname="showroom.html")
 
 
 def test_click_opening_a_new_tab_is_delivered(visitor, webtrack, tracked):
