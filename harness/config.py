@@ -12,13 +12,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-# The project's own folders, wherever the command is run from.
-PROJECT = Path(__file__).resolve().parent.parent
+from .resources import FIXTURES
 
 DEFAULTS: dict[str, object] = {
     "port": 8800,
     "db": "reports/webtrack.sqlite3",
-    "fixtures": str(PROJECT / "fixtures"),
+    "fixtures": str(FIXTURES),
     "browsers": ["chromium", "firefox"],
     "workers": 2,
 }

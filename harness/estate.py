@@ -21,10 +21,11 @@ import jinja2
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Request, Response
 
-from .config import PROJECT, load_toml
+from .config import load_toml
+from .resources import SITES
 
 DEFAULT_PORT = 8800
-SITES_DIR = PROJECT / "sites"
+SITES_DIR = SITES
 SHARED = "_shared"
 _ORIGIN = re.compile(r"(\.localhost):8800\b")
 _TEXT = (".html", ".js", ".css", ".svg", ".txt", ".json")

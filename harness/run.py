@@ -19,9 +19,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from . import browsers as browser_discovery
-from . import reports, scenarios
-
-SCENARIOS = Path(scenarios.__file__).resolve().parent
+from . import reports
+from .resources import SCENARIOS
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness import browsers, config, estate, fixtures
+from harness import browsers, config, estate, fixtures, resources
 from harness.cli import main
 from harness.tracker import SCRIPT, gzipped_size
 
@@ -114,12 +114,19 @@ def test_python_dash_m_works():
     assert result.returncode == 0 and "consent-audit" in result.stdout
 
 
-def test_default_folders_are_the_projects_wherever_it_runs(tmp_path, monkeypatch):
+def test_default_folders_are_the_packages_wherever_it_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     resolved = config.resolve({"fixtures": None}, root=tmp_path)
-    assert Path(resolved["fixtures"]) == config.PROJECT / "fixtures"
-    assert estate.SITES_DIR == config.PROJECT / "sites"
+    assert Path(resolved["fixtures"]) == resources.FIXTURES
+    assert estate.SITES_DIR == resources.SITES
     assert (Path(resolved["fixtures"]) / "people.toml").is_file()
+
+
+def test_the_packaged_estate_is_the_repositorys_own_folders():
+    """One source of truth: harness/_estate/ links to sites/ and fixtures/, never copies."""
+    root = Path(__file__).resolve().parent.parent
+    for shipped, kept in ((resources.SITES, "sites"), (resources.FIXTURES, "fixtures")):
+        assert shipped.is_symlink() and shipped.resolve() == (root / kept).resolve()
 
 
 def test_serve_names_a_bad_fixture_file_without_a_traceback(tmp_path):

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import load_toml
+from ..resources import CONSENT_CONFIG
 
 STEP_KINDS = ("click", "eval", "gpc", "cookie", "goto")
-DEFAULT_CONFIG = Path(__file__).resolve().parent / "estate.toml"
+DEFAULT_CONFIG = CONSENT_CONFIG
 
 
 @dataclass

@@ -9,11 +9,12 @@ from urllib.parse import urljoin, urlsplit
 
 from ..browsers import launch_spec
 from ..concurrency import run_async
+from ..resources import shipped
 from ..testing import Collector
 from .config import AuditSettings, SiteConfig
 from .verdict import decide
 
-HOOKS = (Path(__file__).resolve().parent / "hooks.js").read_text(encoding="utf-8")
+HOOKS = shipped("consent", "hooks.js").read_text(encoding="utf-8")
 GPC_ON = ("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
           "{get: () => true, configurable: true});")
 

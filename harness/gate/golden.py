@@ -10,7 +10,9 @@ import json
 import re
 from pathlib import Path
 
-GOLDEN = Path(__file__).resolve().parent / "golden.json"
+from .. import resources
+
+GOLDEN = resources.GOLDEN
 VOLATILE = ("event_id", "occurred_at", "received_at", "link_id")
 _PORT = re.compile(r"\.localhost:\d+")
 _COORDS = re.compile(r"^\d+,\d+$")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent / "tracker.js"
+from ..resources import TRACKER
+
+SCRIPT = TRACKER
 
 __all__ = ["SCRIPT", "served", "gzipped_size"]
 
