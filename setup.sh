@@ -35,10 +35,18 @@ PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-# Reinstall only when the project description changed since the last setup.
+# Every dependency is fetched once, as a wheel, into .venv/wheels and installed from there:
+# tests/test_package.py installs the built package into a fresh environment from the same
+# folder, without the network. Reinstall only when the project description changed since the
+# last setup.
+wheels=.venv/wheels
 stamp=.venv/.webtrack-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ ! -d "$wheels" ]; then
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test]'
+    # setuptools: pyproject.toml's build-system requirement, for builds without the network.
+    .venv/bin/python -m pip wheel -q --wheel-dir "$wheels" --find-links "$wheels" \
+        '.[test]' 'setuptools>=77'
+    rm -f "$wheels"/webtrack_harness-*.whl
+    .venv/bin/python -m pip install -q --no-index --find-links "$wheels" -e '.[test]'
     touch "$stamp"
 fi
