@@ -1,5 +1,6 @@
 """Small parts: the minifier, browser discovery, settings resolution, fixtures, the CLI."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -134,3 +135,12 @@ def test_serve_names_a_bad_fixture_file_without_a_traceback(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--port", "0", "--fixtures", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert "bad.toml: unknown table" in result.output and "Traceback" not in result.output
+
+
+def test_no_module_finds_files_beside_itself():
+    """Shipped files are found through harness.resources, so they work from any install."""
+    package = Path(resources.__file__).parent
+    offenders = [str(path.relative_to(package)) for path in sorted(package.rglob("*.py"))
+                 if path.name != "resources.py"
+                 and re.search(r"(?<![.\w])__file__", path.read_text(encoding="utf-8"))]
+    assert offenders == [], "use harness.resources.shipped(...) instead of __file__"
