@@ -77,7 +77,8 @@ class Installed:
         run([sys.executable, "-m", "build", "--outdir", self.dist, ROOT], ROOT, env=offline)
         run([sys.executable, "-m", "venv", "--without-pip", self.venv], self.folder)
         run([sys.executable, "-m", "pip", "--python", self.bin("python"), "install", "-q",
-             "--no-index", "--find-links", WHEELS, self.wheel], self.folder, env=offline)
+             "--no-compile", "--no-index", "--find-links", WHEELS, self.wheel], self.folder,
+            env=offline)
 
 
 @pytest.fixture(scope="session")
