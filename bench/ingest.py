@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import statistics
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite3"
         contexts = _seed_profiles(db, profiles) if profiles else []
-        port = 8890
+        port = _free_port()
         with ServerProcess(db, port):
             client = Collector("collector.localhost", port)
             if not contexts:
@@ -86,6 +87,12 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
     }
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def _median(runs: list[dict]) -> dict:
     """Return the run with the median throughput (its latencies go with it)."""
     return sorted(runs, key=lambda run: run["per_second"])[len(runs) // 2]
@@ -95,9 +102,10 @@ def _seed_profiles(db: Path, count: int) -> list[str]:
     """Store *count* opted-in contacts straight into a new database; return their contexts."""
     store = Store(db)
     signer = Signer(store.secret())  # the server signs with the secret kept in the database
-    with store.write() as write:
-        ids = [people.create(write, "contact", f"bench{n}@example.com", consent_state="opted_in")
-               for n in range(count)]
+    ids = store.transact(lambda db: [
+        people.create(db, "contact", f"bench{n}@example.com", consent_state="opted_in")
+        for n in range(count)])
+    store.close()
     return [signer.sign("context", profile_id) for profile_id in ids]
 
 

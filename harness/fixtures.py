@@ -8,6 +8,7 @@ they are put back after a reset; profiles, links and journeys are not.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from flask import Flask
@@ -46,29 +47,35 @@ def apply(app: Flask, data: dict[str, list[dict]], port: int, kinds=KINDS) -> No
     """Create the fixture entries of *kinds* in the app's store."""
     store = app.extensions["webtrack.store"]
     for entry in data.get("form", []) if "form" in kinds else ():
-        with store.write() as db:
-            if not db.execute("SELECT 1 FROM forms WHERE id = ?", (entry["id"],)).fetchone():
-                forms.create(db, entry["name"], entry.get("web_tracking", False), entry["id"])
+        store.transact(partial(_form, entry=entry))
     for entry in data.get("profile", []) if "profile" in kinds else ():
         _check(entry, entry.get("kind") in consent.KINDS, "kind must be contact or lead")
         _check(entry, entry.get("consent", "not_set") in consent.CONSENTS, "unknown consent")
-        with store.write() as db:
-            if db.execute("SELECT 1 FROM profiles WHERE id = ?", (entry["id"],)).fetchone():
-                continue  # loaded on an earlier start: fixtures never overwrite data
-            people.create(db, entry["kind"], entry["email"], entry.get("allow_tracking", True),
-                          entry.get("consent"), entry["id"])
+        store.transact(partial(_profile, entry=entry))
     for entry in data.get("link", []) if "link" in kinds else ():
         url = rewrite_port(entry["url"], port)
         with app.test_request_context():
             checked_target(store, url)
-        with store.write() as db:
-            db.execute("INSERT OR IGNORE INTO links (id, profile_id, url, link_tracking) "
-                       "VALUES (?, ?, ?, ?)",
-                       (entry["id"], entry["profile"], url, int(entry.get("link_tracking", True))))
+        store.transact(lambda db, entry=entry, url=url: db.execute(
+            "INSERT OR IGNORE INTO links (id, profile_id, url, link_tracking) "
+            "VALUES (?, ?, ?, ?)",
+            (entry["id"], entry["profile"], url, int(entry.get("link_tracking", True)))))
     if "journey" in kinds:
         for hook in app.extensions.get("webtrack.journey_loaders", ()):
             for entry in data.get("journey", []):
                 hook(entry)
+
+
+def _form(db, entry: dict) -> None:
+    if not db.execute("SELECT 1 FROM forms WHERE id = ?", (entry["id"],)).fetchone():
+        forms.create(db, entry["name"], entry.get("web_tracking", False), entry["id"])
+
+
+def _profile(db, entry: dict) -> None:
+    if db.execute("SELECT 1 FROM profiles WHERE id = ?", (entry["id"],)).fetchone():
+        return  # loaded on an earlier start: fixtures never overwrite data
+    people.create(db, entry["kind"], entry["email"], entry.get("allow_tracking", True),
+                  entry.get("consent"), entry["id"])
 
 
 def _check(entry: dict, ok: bool, message: str) -> None:

@@ -7,7 +7,6 @@ binding), for the pytest plugin and the CLI alike; waitress is the production WS
 from __future__ import annotations
 
 import logging
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -63,9 +62,6 @@ class Server:
 
     def start(self) -> Server:
         """Bind, build the apps for the bound port, and serve in a daemon thread."""
-        # Request threads hand the GIL back quickly, or a thread holding the database's
-        # write lock waits a whole switch interval after every statement (a convoy).
-        sys.setswitchinterval(0.0005)
         dispatcher = HostDispatcher(None, {})
         if self.dev:
             from werkzeug.serving import make_server
@@ -109,11 +105,15 @@ class Server:
         if self.tracker:
             config["TRACKER_SCRIPT"] = str(self.tracker)
         app = create_app(config)
-        if self.fixtures_dir:
-            data = fixtures.read(self.fixtures_dir)
-            fixtures.apply(app, data, self.port)
-            app.extensions["webtrack.on_reset"].append(
-                lambda: fixtures.apply(app, data, self.port, kinds=("form",)))
+        try:
+            if self.fixtures_dir:
+                data = fixtures.read(self.fixtures_dir)
+                fixtures.apply(app, data, self.port)
+                app.extensions["webtrack.on_reset"].append(
+                    lambda: fixtures.apply(app, data, self.port, kinds=("form",)))
+        except BaseException:
+            app.extensions["webtrack.store"].close()
+            raise
         return app
 
     def _close_unstarted(self) -> None:
@@ -143,6 +143,8 @@ class Server:
             server.task_dispatcher.shutdown(timeout=2)
         self._thread.join(timeout=10)
         self._server = None
+        if self.app is not None:
+            self.app.extensions["webtrack.store"].close()
         if self._tmp is not None:
             self._tmp.cleanup()
 

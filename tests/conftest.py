@@ -15,8 +15,10 @@ BLOG = "http://blog.localhost:8800"
 
 @pytest.fixture
 def app(tmp_path):
-    return create_app({"DATABASE": str(tmp_path / "collector.sqlite3"),
-                       "SECRET_KEY": "test-secret", "SITES": {"shop": SHOP, "blog": BLOG}})
+    app = create_app({"DATABASE": str(tmp_path / "collector.sqlite3"),
+                      "SECRET_KEY": "test-secret", "SITES": {"shop": SHOP, "blog": BLOG}})
+    yield app
+    app.extensions["webtrack.store"].close()
 
 
 @pytest.fixture

@@ -83,12 +83,20 @@ def test_unicode_edge_cases_get_clear_answers(api, client, value):
     assert api.state() == before
 
 
-def test_replayed_event_ids_are_stored_once_whoever_sends_them(api, client):
+def test_event_ids_are_claimed_per_profile_and_only_by_recorded_events(api, client):
     first, second = api.profile(), api.profile()
-    api.collect([api.visit("same")], context=api.context_for(first))
-    api.collect([api.visit("same")], context=api.context_for(second))
+    refused = api.profile(consent="opted_out")
+    # An anonymous, a forged and a not-recorded delivery come first with the same id ...
+    api.collect([api.visit("same")])
+    api.collect([api.visit("same")], context="forged")
+    api.collect([api.visit("same")], context=api.context_for(refused))
+    # ... and claim nothing: both profiles' real events are stored, each once.
+    for profile in (first, second, first):
+        assert api.collect([api.visit("same")],
+                           context=api.context_for(profile)).json["accepted"] == 1
     owners = [i["profile_id"] for i in client.get("/api/interactions?type=website_visited").json]
-    assert owners == [first]
+    assert owners == [first, second]
+    assert client.get("/api/stats").json["duplicates"] == 1
 
 
 def _segments(token):

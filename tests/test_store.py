@@ -1,17 +1,20 @@
-"""The store under the collector: group commit, memos, and SQLite calls that keep the GIL."""
+"""The store under the collector: one writer thread, group commit, futures, memos."""
 
+import os
 import sqlite3
+import stat
 import threading
 
 import pytest
 
-from harness.collector import heldsqlite
-from harness.collector.store import Store, _Queued
+from harness.collector.store import Store
 
 
 @pytest.fixture
 def store(tmp_path):
-    return Store(tmp_path / "store.sqlite3")
+    store = Store(tmp_path / "store.sqlite3")
+    yield store
+    store.close()
 
 
 def _insert_all(db, items):
@@ -26,42 +29,95 @@ def _keys(store):
     return {row["key"] for row in store.query("SELECT key FROM meta WHERE key != 'secret'")}
 
 
-def test_concurrent_items_are_committed_together_and_each_answered(store, monkeypatch):
-    groups = []
-    run_group = Store._run_group
+def _blocked(store):
+    """Hold the writer busy until the returned event is set, so work queues behind it."""
+    release, busy = threading.Event(), threading.Event()
 
-    def counting(self, group, apply):
-        groups.append(len(group))
-        run_group(self, group, apply)
+    def hold(db):
+        busy.set()
+        release.wait(10)
 
-    monkeypatch.setattr(Store, "_run_group", counting)
-    gate = threading.Barrier(16)
-    answers = {}
+    threading.Thread(target=store.transact, args=(hold,)).start()
+    busy.wait(5)
+    return release
 
-    def put(n):
-        gate.wait()
-        answers[n] = store.grouped("k", f"item{n}", _insert_all)
 
-    threads = [threading.Thread(target=put, args=(n,)) for n in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert answers == {n: f"stored item{n}" for n in range(16)}
+def test_work_queued_together_is_committed_together_and_each_answered(store):
+    release = _blocked(store)
+    futures = [store.submit("k", f"item{n}", _insert_all) for n in range(16)]
+    before = store._version
+    release.set()
+    answers = [future.result(10) for future in futures]
+    assert answers == [f"stored item{n}" for n in range(16)]
     assert _keys(store) == {f"item{n}" for n in range(16)}
-    assert sum(groups) == 16
-    assert max(groups) > 1, "no two items shared a commit"
+    # One commit for the work that held the writer, one for all sixteen.
+    assert store._version - before == 2, "the sixteen queued items took more than one commit"
 
 
 def test_a_failing_item_fails_only_its_own_caller(store):
-    # A group holding a good and a bad item fails as a whole; each is then retried alone.
-    good, bad = _Queued("good"), _Queued("bad")
-    with store._write_lock:
-        store._run_group([good, bad], _insert_all)
-    assert (good.answer, good.error) == ("stored good", None)
-    assert isinstance(bad.error, ValueError) and bad.answer is None
-    assert good.wake.is_set() and bad.wake.is_set()
-    assert _keys(store) == {"good"}
+    # Queued together, the group fails as a whole; each item is then retried alone.
+    release = _blocked(store)
+    good, bad, other = (store.submit("k", item, _insert_all) for item in ("good", "bad", "other"))
+    release.set()
+    assert good.result(10) == "stored good" and other.result(10) == "stored other"
+    with pytest.raises(ValueError, match="bad item"):
+        bad.result(10)
+    assert _keys(store) == {"good", "other"}
+
+
+def test_a_failing_transaction_rolls_back_only_its_own_work(store):
+    release = _blocked(store)
+
+    def half_then_fail(db):
+        db.execute("INSERT INTO meta (key, value) VALUES ('half', 'v')")
+        raise RuntimeError("no")
+
+    failing = store.submit(None, half_then_fail, lambda db, works: [works[0](db)])
+    fine = store.submit("k", "fine", _insert_all)
+    release.set()
+    with pytest.raises(RuntimeError):
+        failing.result(10)
+    assert fine.result(10) == "stored fine"
+    assert _keys(store) == {"fine"}
+
+
+def test_committed_work_is_readable_from_other_threads_at_once(store):
+    store.transact(lambda db: db.execute("INSERT INTO meta (key, value) VALUES ('seen', 'v')"))
+    found = []
+    reader = threading.Thread(target=lambda: found.append(_keys(store)))
+    reader.start()
+    reader.join()
+    assert found == [{"seen"}]
+
+
+def test_later_work_runs_after_the_commit_and_its_failure_reaches_nobody(store):
+    order = []
+
+    def follow_up(db):
+        order.append(("follow-up", _keys(store)))
+        raise RuntimeError("a journey step failed")
+
+    def work(db):
+        db.execute("INSERT INTO meta (key, value) VALUES ('first', 'v')")
+        store.later(follow_up)
+        return "answered"
+
+    assert store.transact(work) == "answered"
+    store.transact(lambda db: order.append(("next", None)))  # queued after the follow-up
+    assert order == [("follow-up", {"first"}), ("next", None)]
+
+
+def test_later_work_of_a_rolled_back_unit_is_dropped(store):
+    ran = []
+
+    def work(db):
+        store.later(lambda db: ran.append(1))
+        raise ValueError("rolled back")
+
+    with pytest.raises(ValueError):
+        store.transact(work)
+    store.transact(lambda db: None)
+    assert ran == []
 
 
 def test_memo_is_kept_until_a_write_says_it_changed(store):
@@ -72,68 +128,30 @@ def test_memo_is_kept_until_a_write_says_it_changed(store):
         return sorted(_keys(store))
 
     assert store.memo("keys", load) == []
-    with store.write() as db:
-        db.execute("INSERT INTO meta (key, value) VALUES ('quiet', 'v')")
+    store.transact(lambda db: db.execute("INSERT INTO meta (key, value) VALUES ('quiet', 'v')"))
     assert store.memo("keys", load) == [] and len(loads) == 1  # nobody said it changed
-    with store.write() as db:
+
+    def loud(db):
         db.execute("INSERT INTO meta (key, value) VALUES ('loud', 'v')")
         store.changed()
+
+    store.transact(loud)
     assert store.memo("keys", load) == ["loud", "quiet"] and len(loads) == 2
 
 
 def test_memo_read_inside_a_rolled_back_write_is_dropped(store):
-    with pytest.raises(RuntimeError), store.write() as db:
+    def ghost(db):
         db.execute("INSERT INTO meta (key, value) VALUES ('ghost', 'v')")
         store.changed()
         assert store.memo("keys", lambda: sorted(_keys(store)))  # reads its own write
         raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError):
+        store.transact(ghost)
     assert store.memo("keys", lambda: sorted(_keys(store))) == []
 
 
-needs_held = pytest.mark.skipif(not heldsqlite.available(),
-                                reason="sqlite3 is not linked against a shared libsqlite3")
-
-
-@needs_held
-def test_held_connection_reads_and_writes_like_sqlite3(tmp_path):
-    path = str(tmp_path / "held.sqlite3")
-    plain = sqlite3.connect(path)
-    plain.execute("CREATE TABLE t (i INTEGER, f REAL, s TEXT, n TEXT, b BLOB)")
-    plain.execute("INSERT INTO t VALUES (1, 1.5, 'é', NULL, x'00ff')")
-    plain.commit()
-    held = heldsqlite.Connection(path, "PRAGMA journal_mode=WAL;")
-    cursor = held.execute("INSERT INTO t VALUES (?, ?, ?, ?, NULL)", (2**40, -0.25, "ü\n", None))
-    assert cursor.lastrowid == 2
-    rows = held.execute("SELECT * FROM t ORDER BY i").fetchall()
-    assert [tuple(row) for row in rows] == [(1, 1.5, "é", None, b"\x00\xff"),
-                                           (2**40, -0.25, "ü\n", None, None)]
-    assert rows[1]["s"] == "ü\n" and rows[1][0] == 2**40 and dict(rows[0])["f"] == 1.5
-    assert held.execute("SELECT count(*) AS c FROM t").fetchone()["c"] == 2
-    assert held.execute("SELECT 1 WHERE 0").fetchone() is None
-    with pytest.raises(sqlite3.OperationalError, match="no such table"):
-        held.execute("SELECT * FROM missing")
-    with pytest.raises(sqlite3.ProgrammingError, match="cannot bind"):
-        held.execute("SELECT ?", (object(),))
-    assert plain.execute("SELECT count(*) FROM t").fetchone() == (2,)  # seen by others
-    held.close()
-
-
-@needs_held
-def test_held_connection_never_waits_for_a_lock(tmp_path):
-    path = str(tmp_path / "held.sqlite3")
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("PRAGMA journal_mode=WAL")
-    other.execute("CREATE TABLE t (i INTEGER)")
-    other.execute("BEGIN IMMEDIATE")
-    held = heldsqlite.Connection(path, "PRAGMA journal_mode=WAL;")
-    with pytest.raises(heldsqlite.Busy):
-        held.execute("BEGIN IMMEDIATE")
-    other.execute("ROLLBACK")
-    held.close()
-
-
-@needs_held
-def test_group_falls_back_to_sqlite3_when_another_process_holds_the_lock(store):
+def test_waits_for_another_process_holding_the_lock(store):
     locker = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
     locker.execute("BEGIN IMMEDIATE")
     timer = threading.Timer(0.3, lambda: locker.execute("ROLLBACK"))
@@ -143,19 +161,25 @@ def test_group_falls_back_to_sqlite3_when_another_process_holds_the_lock(store):
     assert _keys(store) == {"late"}
 
 
-def test_group_commit_works_without_the_held_connection(store, monkeypatch):
-    # Where the sqlite3 module is linked statically there is no library to share: sqlite3.
-    monkeypatch.setattr(heldsqlite, "available", lambda: False)
-    assert store.grouped("k", "plain", _insert_all) == "stored plain"
-    assert store._held is False and _keys(store) == {"plain"}
+def test_database_file_is_private_to_its_owner(tmp_path):
+    path = tmp_path / "private.sqlite3"
+    Store(path).secret()
+    for name in (path, path.with_name(path.name + "-wal")):
+        if name.exists():
+            assert stat.S_IMODE(os.stat(name).st_mode) == 0o600, name
 
 
-@needs_held
-def test_held_connection_keeps_a_bounded_statement_cache(tmp_path):
-    path = str(tmp_path / "held.sqlite3")
+def test_an_existing_readable_database_is_made_private(tmp_path):
+    path = tmp_path / "old.sqlite3"
     sqlite3.connect(path).close()
-    held = heldsqlite.Connection(path, "PRAGMA journal_mode=WAL;")
-    for n in range(heldsqlite.MAX_STATEMENTS * 2):
-        assert held.execute(f"SELECT {n} AS n").fetchone()["n"] == n
-    assert len(held._statements) <= heldsqlite.MAX_STATEMENTS
-    held.close()
+    os.chmod(path, 0o644)
+    Store(path).close()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_writer_refuses_to_wait_on_itself(store):
+    def nested(db):
+        store.transact(lambda db: None)
+
+    with pytest.raises(RuntimeError, match="its own queue"):
+        store.transact(nested)

@@ -51,9 +51,14 @@ def create_app(config: dict | None = None) -> Flask:
 def register_sites(app: Flask) -> None:
     """Register the sites named in ``SITES`` (the sample estate)."""
     store = app.extensions["webtrack.store"]
-    with store.write() as db:
-        for site_id, origin in app.config["SITES"].items():
-            registry.register(store, db, site_id, registry.normalise_origin(origin))
+    sites = {site_id: registry.normalise_origin(origin)
+             for site_id, origin in app.config["SITES"].items()}
+
+    def register(db) -> None:
+        for site_id, origin in sites.items():
+            registry.register(store, db, site_id, origin)
+
+    store.transact(register)
 
 
 def init_tracker(app: Flask) -> None:

@@ -40,10 +40,13 @@ def create_form():
     if form_id is not None and not FORM_ID.match(form_id):
         raise ApiError(400, "field 'id' must be 1-40 letters, digits, '_' or '-'")
     store = current_app.extensions["webtrack.store"]
-    with store.write() as db:
+
+    def make(db) -> str:
         if form_id and db.execute("SELECT 1 FROM forms WHERE id = ?", (form_id,)).fetchone():
             raise ApiError(409, f"a form with id {form_id!r} already exists")
-        form_id = create(db, name, tracking, form_id)
+        return create(db, name, tracking, form_id)
+
+    form_id = store.transact(make)
     return jsonify(id=form_id, name=name, web_tracking=tracking,
                    action=f"{request.host_url}f/{form_id}"), 201
 
@@ -69,12 +72,16 @@ def submit(form_id: str):
     site = registry.site_at(store, back) if back else None
     extra = {f"form_{k}": v[:1000] for k, v in values.items()
              if k not in ("email", "return") and re.match(r"^[a-z][a-z0-9_]{0,40}$", k)}
-    with store.write() as db:
+    submission_id = new_id("s")
+
+    def submitted(db) -> str:
         row = db.execute("SELECT id FROM profiles WHERE email = ?", (email,)).fetchone()
         profile_id = row["id"] if row else people.create(db, "contact", email)
-        submission_id = new_id("s")
         db.execute("INSERT INTO form_submissions (id, form_id, profile_id) VALUES (?, ?, ?)",
                    (submission_id, form_id, profile_id))
+        return profile_id
+
+    profile_id = store.transact(submitted)
     event = ingest.server_event("form_submitted", form_id=form_id, form_name=form["name"],
                                 msdynci_viewuri=back if site else "", **extra)
     ingest.deliver(store, site, [event], profile_id=profile_id,

@@ -3,7 +3,7 @@
 A delivery is committed whole (with any that arrived at the same time) before it is
 answered, so the answer given to the sender (and the count identity received =
 recorded + rejected + not recorded) always matches what is stored. A retried event
-id is answered as before and stored once.
+id is answered as before and stored once, per profile.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from . import people
 from .store import Store, utcnow
 
 BASE_FIELDS = ("event_id", "type", "profile_id", "site", "occurred_at")
-Listener = Callable[[sqlite3.Connection, list[dict]], None]
+Listener = Callable[..., None]  # listener(db, interactions=[...])
 
 
 @dataclass
@@ -64,16 +64,20 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
            listeners: tuple[Listener, ...] = ()) -> list[Outcome]:
     """Store *deliveries* in the open transaction *db* and return each one's outcome.
 
-    Set-based: one look-up of consent for all their profiles, one of the event ids already
-    seen, one insert per table, one update of the counters, and listeners called once with
-    everything recorded.
+    Set-based: one look-up of consent for all their profiles, one of the event ids they
+    recorded before, one insert per table, one update of the counters. Only a recorded
+    event claims its id, and only for its profile. Listeners (journeys) run over what was
+    recorded after this commits, in a transaction of their own: they never fail or delay
+    a delivery.
     """
     received_at = utcnow()
     counts: Counter = Counter()
     refusals = people.refusals_for(db, store, [d.profile_id for d in deliveries
                                                if d.rejection is None])
-    seen = _seen(db, [event["event_id"] for d in deliveries for event in d.events])
-    rejected_rows, recorded, seen_rows, outcomes = [], [], [], []
+    claimed = _claimed(db, [(d.profile_id, event["event_id"]) for d in deliveries
+                            if d.rejection is None and refusals[d.profile_id] is None
+                            for event in d.events])
+    rejected_rows, recorded, outcomes = [], [], []
     for delivery in deliveries:
         outcome = Outcome()
         outcomes.append(outcome)
@@ -85,55 +89,50 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
         if delivery.from_site:
             counts["deliveries", ""] += 1
         for event in delivery.events:
-            event_id = event["event_id"]
-            if event_id in seen:
-                counts["duplicates", ""] += 1
-                _answer(outcome, event_id, seen[event_id])
-                continue
-            counts["received", ""] += 1
+            key = (delivery.profile_id, event["event_id"])
             if rejection:
                 reason, detail = rejection
-                rejected_rows.append((event_id, reason, detail, delivery.site,
+                rejected_rows.append((event["event_id"], reason, detail, delivery.site,
                                       event.get("type"), received_at))
+                counts["received", ""] += 1
                 counts["rejected", reason] += 1
-                verdict = f"rejected:{reason}"
-            elif refusal:
+                outcome.rejected.append({"event_id": event["event_id"], "reason": reason})
+                continue
+            outcome.accepted += 1
+            if key in claimed:
+                counts["duplicates", ""] += 1  # a retried delivery: stored once
+                continue
+            counts["received", ""] += 1
+            if refusal:
                 counts["not_recorded", refusal] += 1  # the count survives, no personal data
-                verdict = "not_recorded"
-            else:
-                recorded.append(_interaction(event, delivery.profile_id, delivery.site,
-                                             received_at))
-                counts["recorded", ""] += 1
-                verdict = "recorded"
-            seen[event_id] = verdict
-            seen_rows.append((event_id, verdict))
-            _answer(outcome, event_id, verdict)
+                continue
+            claimed.add(key)
+            recorded.append(_interaction(event, delivery.profile_id, delivery.site,
+                                         received_at))
+            counts["recorded", ""] += 1
     Store.insert_rows(db, "rejected (event_id, reason, detail, site, type, received_at)",
                       rejected_rows)
     Store.insert_rows(db, "interactions (event_id, type, profile_id, site, occurred_at, "
                       "received_at, fields)",
                       [(i["event_id"], i["type"], i["profile_id"], i["site"], i["occurred_at"],
-                        received_at, json.dumps(fields)) for i, fields in recorded])
-    Store.insert_rows(db, "seen (event_id, outcome)", seen_rows)
+                        received_at, json.dumps(fields, allow_nan=False))
+                       for i, fields in recorded])
     Store.count_many(db, [(name, reason, n) for (name, reason), n in counts.items()])
     if recorded:
         interactions = [interaction for interaction, _ in recorded]
         for listener in listeners:
-            listener(db, interactions)
+            store.later(partial(listener, interactions=interactions))
     return outcomes
 
 
-def _seen(db: sqlite3.Connection, event_ids: list[str]) -> dict[str, str]:
-    """Return the outcome already given to each of *event_ids* that was seen before."""
-    return dict(db.execute("SELECT event_id, outcome FROM seen WHERE event_id IN "
-                           "(SELECT value FROM json_each(?))", (json.dumps(event_ids),)))
-
-
-def _answer(outcome: Outcome, event_id: str, verdict: str) -> None:
-    if verdict.startswith("rejected:"):
-        outcome.rejected.append({"event_id": event_id, "reason": verdict.split(":", 1)[1]})
-    else:
-        outcome.accepted += 1
+def _claimed(db: sqlite3.Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Return those of *keys* (profile id, event id) already recorded."""
+    if not keys:
+        return set()
+    return {tuple(row) for row in db.execute(
+        "SELECT profile_id, event_id FROM interactions WHERE (profile_id, event_id) IN "
+        "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))",
+        (json.dumps(keys),))}
 
 
 def _interaction(event: dict, profile_id: str, site: str | None,

@@ -55,9 +55,9 @@ def create_link():
         raise ApiError(404, f"no profile {profile_id!r}")
     checked_target(store, url)
     link_id = new_id("l")
-    with store.write() as db:
-        db.execute("INSERT INTO links (id, profile_id, url, link_tracking) VALUES (?, ?, ?, ?)",
-                   (link_id, profile_id, url, int(tracking)))
+    store.transact(lambda db: db.execute(
+        "INSERT INTO links (id, profile_id, url, link_tracking) VALUES (?, ?, ?, ?)",
+        (link_id, profile_id, url, int(tracking))))
     token = current_app.extensions["webtrack.signer"].sign("link", link_id)
     return jsonify(id=link_id, url=url_for("links.open_link", token=token, _external=True),
                    target=url, link_tracking=tracking), 201

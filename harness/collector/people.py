@@ -97,8 +97,7 @@ def create_profile():
     allow = field(body, "allow_tracking", bool, required=False, default=True)
     state = field(body, "consent", str, required=False, choices=consent.CONSENTS)
     store = current_app.extensions["webtrack.store"]
-    with store.write() as db:
-        profile_id = create(db, kind, email, allow, state)
+    profile_id = store.transact(lambda db: create(db, kind, email, allow, state))
     return jsonify(profile(store, profile_id)), 201
 
 
@@ -120,13 +119,16 @@ def update_profile(profile_id: str):
     found = profile(store, profile_id)
     if found is None:
         raise ApiError(404, f"no profile {profile_id!r}")
-    with store.write() as db:
+
+    def update(db) -> None:
         if allow is not None and found["kind"] == "contact":
             db.execute("UPDATE profiles SET allow_tracking = ? WHERE id = ?",
                        (int(allow), profile_id))
         if state is not None:
             db.execute("UPDATE contact_points SET consent = ? WHERE email = ?",
                        (state, found["email"]))
+
+    store.transact(update)
     return jsonify(profile(store, profile_id))
 
 
@@ -138,9 +140,12 @@ def tracking_settings():
         no_unknown_keys(body, set(DEFAULT_SETTINGS))
         model = field(body, "enforcement_model", str, required=False, choices=consent.MODELS)
         check = field(body, "check_contact_consent", bool, required=False)
-        with store.write() as db:
+
+        def update(db) -> None:
             if model is not None:
                 store.set_meta(db, "enforcement_model", model)
             if check is not None:
                 store.set_meta(db, "check_contact_consent", check)
+
+        store.transact(update)
     return jsonify(settings(store))

@@ -70,17 +70,56 @@ def site_at(store: Store, url: str) -> str | None:
     return next((site for site, known in origins(store).items() if known == origin), None)
 
 
-@bp.route("/api/sites", methods=["GET", "POST"])
-def sites():
-    store = current_app.extensions["webtrack.store"]
-    if request.method == "POST":
-        body = json_object(request)
-        no_unknown_keys(body, {"id", "origin"})
+def _site_body(body: dict, site_id: str | None = None) -> tuple[str, str]:
+    no_unknown_keys(body, {"id", "origin"})
+    if site_id is None:
         site_id = field(body, "id", str, max_len=40)
-        if not SITE_ID.match(site_id):
-            raise ApiError(400, "field 'id' must be lowercase letters, digits and dashes")
-        origin = normalise_origin(field(body, "origin", str, max_len=300))
-        with store.write() as db:
-            register(store, db, site_id, origin)
-        return jsonify(id=site_id, origin=origin), 201
+    elif body.get("id", site_id) != site_id:
+        raise ApiError(400, f"field 'id' {body['id']!r} differs from the URL's {site_id!r}")
+    if not SITE_ID.match(site_id):
+        raise ApiError(400, "field 'id' must be lowercase letters, digits and dashes")
+    return site_id, normalise_origin(field(body, "origin", str, max_len=300))
+
+
+@bp.get("/api/sites")
+def list_sites():
+    store = current_app.extensions["webtrack.store"]
     return jsonify([{"id": site, "origin": origin} for site, origin in origins(store).items()])
+
+
+@bp.post("/api/sites")
+def create_site():
+    """Register a new site; an id already registered is a 409 (``PUT`` changes one)."""
+    store = current_app.extensions["webtrack.store"]
+    site_id, origin = _site_body(json_object(request))
+
+    def create(db: sqlite3.Connection) -> None:
+        if db.execute("SELECT 1 FROM sites WHERE id = ?", (site_id,)).fetchone():
+            raise ApiError(409, f"site {site_id!r} is already registered; "
+                           f"PUT /api/sites/{site_id} changes it")
+        _origin_free(db, site_id, origin)
+        register(store, db, site_id, origin)
+
+    store.transact(create)
+    return jsonify(id=site_id, origin=origin), 201
+
+
+@bp.put("/api/sites/<site_id>")
+def change_site(site_id: str):
+    """Register *site_id* at a new origin (or for the first time)."""
+    store = current_app.extensions["webtrack.store"]
+    site_id, origin = _site_body(json_object(request), site_id)
+
+    def change(db: sqlite3.Connection) -> None:
+        _origin_free(db, site_id, origin)
+        register(store, db, site_id, origin)
+
+    store.transact(change)
+    return jsonify(id=site_id, origin=origin)
+
+
+def _origin_free(db: sqlite3.Connection, site_id: str, origin: str) -> None:
+    other = db.execute("SELECT id FROM sites WHERE origin = ? AND id != ?",
+                       (origin, site_id)).fetchone()
+    if other:
+        raise ApiError(409, f"origin {origin!r} belongs to site {other['id']!r}")

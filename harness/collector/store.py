@@ -1,25 +1,30 @@
-"""The collector's storage: one SQLite file in WAL mode, one connection per thread.
+"""The collector's storage: one SQLite file in WAL mode, one writer thread, many readers.
 
-Writes go through :meth:`Store.write`, a serialised ``BEGIN IMMEDIATE`` transaction,
-or :meth:`Store.grouped`, which commits work that arrives together in one transaction
-(group commit) and answers each caller only once it is committed. Waiters (the API's
-``wait=``) are woken after each commit, so a reader that was told an event is stored
-can always read it back.
+Every write is a unit of work handed to the writer thread (:meth:`Store.transact`,
+:meth:`Store.grouped`). The writer owns one stdlib ``sqlite3`` connection; it takes
+whatever work is queued, runs it all in one transaction (group commit), each unit inside
+its own savepoint, and answers each caller through a :class:`concurrent.futures.Future`
+only once the transaction is committed. A unit that fails is rolled back to its
+savepoint (a group of items is then retried item by item), so only its caller sees the
+error. Readers use their own connection per thread. Waiters (the API's ``wait=``) are
+woken after each commit, so a reader that was told an event is stored can read it back.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import queue
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from pathlib import Path
 
-from . import heldsqlite
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,24 +46,19 @@ CREATE TABLE IF NOT EXISTS interactions (
     type TEXT NOT NULL, profile_id TEXT NOT NULL, site TEXT, occurred_at TEXT NOT NULL,
     received_at TEXT NOT NULL, fields TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS interactions_profile ON interactions (profile_id, type);
+-- An event id is claimed by the interaction recorded under it, per profile: a retried
+-- delivery is stored once, and nobody else's delivery can make a recorded one vanish.
+CREATE UNIQUE INDEX IF NOT EXISTS interactions_event ON interactions (profile_id, event_id);
 CREATE TABLE IF NOT EXISTS rejected (
     seq INTEGER PRIMARY KEY, event_id TEXT, reason TEXT NOT NULL,
     detail TEXT NOT NULL, site TEXT, type TEXT, received_at TEXT NOT NULL);
--- Every event id ever answered, with its outcome, so a retried delivery is stored once
--- (the one index on event ids: interactions and rejected need none of their own).
--- Holds no personal data: an id and one of recorded/rejected/not_recorded.
-CREATE TABLE IF NOT EXISTS seen (
-    event_id TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (name, reason));
 """
 
-# Lets any thread waiting for the GIL run; without sched_yield (not POSIX), a zero sleep.
-_hand_over_gil = getattr(os, "sched_yield", None) or (lambda: time.sleep(0))
-
-# Commits between checkpoints: a few pages each, so about SQLite's default of 1000 pages.
-CHECKPOINT_EVERY = 200
+# Work units committed together at most; more wait for the next transaction.
+MAX_BATCH = 500
 
 
 def iso(seconds: float) -> str:
@@ -77,6 +77,30 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(6)}"
 
 
+def private_file(path: str) -> None:
+    """Create *path* readable by its owner only (it holds the signing secret), or make it so."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(path, 0o600)
+    except PermissionError:
+        log.warning("cannot make %s private to its owner", path)
+
+
+class _Work:
+    """A unit handed to the writer: ``apply(db, items)`` answering each item, one future each.
+
+    With ``key`` None the unit is alone; units with the same key queued back to back are
+    applied together in one call (a burst of deliveries costs set-based statements).
+    ``raw`` units run outside any transaction (schema scripts, which commit on their own).
+    """
+
+    __slots__ = ("key", "item", "apply", "future", "raw")
+
+    def __init__(self, key, item, apply, raw=False) -> None:
+        self.key, self.item, self.apply, self.raw = key, item, apply, raw
+        self.future: Future = Future()
+
+
 class Store:
     """Thread-safe access to the SQLite database at *path*."""
 
@@ -84,162 +108,163 @@ class Store:
         self.path = str(path)
         self.synchronous = synchronous
         self._local = threading.local()
-        self._write_lock = threading.Lock()
         self._changed = threading.Condition()
         self._version = 0
-        self._queued: dict[Hashable, list[_Queued]] = {}
-        self._queue_lock = threading.Lock()
-        self._held: heldsqlite.Connection | bool | None = None  # None: not opened yet
-        self._leading: set[Hashable] = set()  # keys whose queue a caller is committing
-        self._checkpointing = threading.Lock()
         self._memos: dict[str, tuple[int, object]] = {}
         self._memo_generation = 0
-        self._memos_stale = False  # set inside a write, acted on at its commit
-        self._commits_since_checkpoint = 0
+        self._memos_stale = False  # set inside a write, acted on when it ends
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._later: list[Callable[[sqlite3.Connection], object]] = []
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # executescript commits on its own, so the schema is made outside write().
-        self.connection().executescript(SCHEMA)
+            private_file(self.path)
+        self._writer_db = self._open()
+        self._thread = threading.Thread(target=self._run, name="webtrack-writer", daemon=True)
+        self._thread.start()
+        self.script(SCHEMA)
 
-    # -- connections and transactions -------------------------------------------------
+    # -- connections ------------------------------------------------------------------
 
-    def connection(self) -> sqlite3.Connection:
-        """Return this thread's connection, opening it on first use."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.row_factory = sqlite3.Row
-            db.executescript(self._setup())
-            db.execute("PRAGMA busy_timeout=10000")
-            self._local.db = db
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        # NORMAL in WAL mode survives a killed process; FULL also survives power loss.
+        db.executescript(f"PRAGMA journal_mode=WAL; PRAGMA synchronous={self.synchronous};")
+        db.execute("PRAGMA busy_timeout=10000")
         return db
 
-    def _setup(self) -> str:
-        # NORMAL in WAL mode survives a killed process; FULL also survives power loss.
-        # Checkpoints (which fsync) run outside the write lock: see _checkpoint_if_due.
-        return (f"PRAGMA journal_mode=WAL; PRAGMA synchronous={self.synchronous}; "
-                "PRAGMA wal_autocheckpoint=0;")
+    def connection(self) -> sqlite3.Connection:
+        """Return this thread's connection (the writer's own, in the writer thread)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._open()
+        return db
 
-    def _group_connection(self):
-        """Return the connection group commits use: one keeping the GIL where possible."""
-        if self._held is None:
-            usable = heldsqlite.available() and self.path != ":memory:"
-            self._held = heldsqlite.Connection(self.path, self._setup()) if usable else False
-        return self._held or self.connection()
+    def close(self) -> None:
+        """Finish the queued work, stop the writer and close its connection."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(10)
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """Run a write transaction; commit on success, roll back on any error."""
-        with self._write_lock, self._transaction() as db:
-            yield db
-        self._committed()
-        self._checkpoint_if_due()
+    # -- writing: callers ---------------------------------------------------------------
 
-    @contextmanager
-    def _transaction(self, db=None) -> Iterator[sqlite3.Connection]:
-        db = db or self.connection()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            self._drop_memos_if_stale()  # a memo may have been read from the rolled-back write
-            raise
-        db.execute("COMMIT")
-        self._drop_memos_if_stale()
-
-    def _committed(self) -> None:
-        self._commits_since_checkpoint += 1
-        with self._changed:
-            self._version += 1
-            self._changed.notify_all()
-
-    def _checkpoint_if_due(self, every: int = CHECKPOINT_EVERY) -> None:
-        """Copy the write-ahead log into the database every *every* commits.
-
-        SQLite would do this inside the committing transaction (its auto-checkpoint),
-        fsyncing while holding the write lock, which stalls every writer behind it. Here
-        the caller that made the due commit does it after releasing the lock, and only
-        one at a time: PASSIVE never blocks writers, which go on appending to the log.
-        """
-        if self._commits_since_checkpoint < every or not self._checkpointing.acquire(False):
-            return
-        try:
-            self._commits_since_checkpoint = 0
-            self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            self._checkpointing.release()
+    def submit(self, key: Hashable | None, item: object,
+               apply: Callable[[sqlite3.Connection, list], list]) -> Future:
+        """Queue *item* for the writer; the future answers ``apply(db, [..item..])``'s
+        answer for it once committed, or raises the error it caused."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("the writer cannot wait for its own queue")
+        work = _Work(key, item, apply)
+        self._queue.put(work)
+        return work.future
 
     def grouped(self, key: Hashable, item: object,
                 apply: Callable[[sqlite3.Connection, list], list]) -> object:
-        """Return ``apply(db, items)``'s answer for *item*, committed with the others queued.
+        """Return ``apply(db, items)``'s answer for *item*, committed with the others queued."""
+        return self.submit(key, item, apply).result()
 
-        Group commit: every caller queues its item under *key*. One caller at a time leads:
-        it takes the whole queue, runs *apply* over it in one transaction, wakes each caller
-        whose item it committed, then hands the lead to the longest waiting caller, if any.
-        A burst of deliveries costs one commit and set-based statements, not one each, and
-        no caller returns before its item is committed. If a group fails, its items are
-        retried one by one, so an error reaches only the caller whose item caused it.
+    def transact(self, work: Callable[[sqlite3.Connection], object]) -> object:
+        """Run ``work(db)`` in a write transaction and return its result once committed."""
+        return self.submit(None, work, _call_one).result()
+
+    def later(self, work: Callable[[sqlite3.Connection], object]) -> None:
+        """From inside a write: run ``work(db)`` in a transaction of its own after this
+        one commits (dropped if it does not). Its failure is logged, never the caller's.
+
+        Queued before the committed callers are answered, so any write they make next
+        (reading journeys settles them first) comes after it.
         """
-        mine = _Queued(item)
-        with self._queue_lock:
-            self._queued.setdefault(key, []).append(mine)
-            leads = key not in self._leading
-            self._leading.add(key)
-        if not leads:
-            mine.wake.wait()  # until it is committed, or handed the lead
-        if not mine.done:
-            # Hand the GIL over before taking the queue, while the queue still grows (at
-            # most three times), so deliveries that other request threads are parsing now
-            # join this group (PostgreSQL's commit_delay). sched_yield, not sleep(0), which
-            # costs the kernel's 50 us timer slack even when nobody else wants the GIL.
-            queued = 0
-            for _ in range(3):
-                _hand_over_gil()
-                now = len(self._queued[key])
-                if now == queued:
-                    break
-                queued = now
-            try:
-                with self._write_lock:
-                    with self._queue_lock:
-                        group = self._queued.pop(key)
-                    self._run_group(group, apply)
-            finally:
-                with self._queue_lock:
-                    waiting = self._queued.get(key)
-                    if waiting:
-                        waiting[0].wake.set()
-                    else:
-                        self._leading.discard(key)
-        self._checkpoint_if_due()
-        if mine.error is not None:
-            raise mine.error
-        return mine.answer
+        if threading.current_thread() is not self._thread:
+            raise RuntimeError("later() is for work running in the writer")
+        self._later.append(work)
 
-    def _run_group(self, group: list[_Queued], apply: Callable) -> None:
-        items = [queued.item for queued in group]
+    def script(self, sql: str) -> None:
+        """Run a schema script (which commits by itself) in the writer."""
+        work = _Work(None, sql, None, raw=True)
+        self._queue.put(work)
+        work.future.result()
+
+    # -- writing: the writer thread -----------------------------------------------------
+
+    def _run(self) -> None:
+        self._local.db = self._writer_db
+        while True:
+            work = self._queue.get()
+            if work is None:
+                break
+            batch = [work]
+            while len(batch) < MAX_BATCH and not work.raw:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None or nxt.raw:
+                    self._queue.put(nxt)  # after this batch; order among those is kept
+                    break
+                batch.append(nxt)
+            if work.raw:
+                self._raw(work)
+            else:
+                self._commit(batch)
+        self._writer_db.close()
+
+    def _raw(self, work: _Work) -> None:
         try:
-            try:
-                with self._transaction(self._group_connection()) as db:
-                    answers = apply(db, items)
-            except heldsqlite.Busy:
-                # Locked by another process: wait for it the sqlite3 way, without the GIL.
-                with self._transaction() as db:
-                    answers = apply(db, items)
-        except BaseException as exc:
-            if len(group) == 1 or not isinstance(exc, Exception):
-                for queued in group:
-                    queued.finish(error=exc)
-                if not isinstance(exc, Exception):
-                    raise
-                return
-            for queued in group:
-                self._run_group([queued], apply)
+            self._writer_db.executescript(work.item)
+        except Exception as exc:
+            work.future.set_exception(exc)
+        else:
+            work.future.set_result(None)
+
+    def _commit(self, batch: list[_Work]) -> None:
+        db = self._writer_db
+        answers: list[tuple[_Work, object, BaseException | None]] = []
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            for unit in _units(batch):
+                answers.extend(self._apply(db, unit))
+            db.execute("COMMIT")
+        except Exception as exc:  # the transaction itself failed (disk full, locked ...)
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            self._later.clear()
+            self._drop_memos_if_stale()
+            for work in batch:
+                work.future.set_exception(exc)
             return
-        self._committed()
-        for queued, answer in zip(group, answers, strict=True):
-            queued.finish(answer=answer)
+        self._drop_memos_if_stale()
+        with self._changed:
+            self._version += 1
+            self._changed.notify_all()
+        for follow_up in self._later:
+            work = _Work(None, follow_up, _call_one)
+            work.future.add_done_callback(_log_failure)
+            self._queue.put(work)
+        self._later.clear()
+        for work, answer, error in answers:
+            if error is None:
+                work.future.set_result(answer)
+            else:
+                work.future.set_exception(error)
+
+    def _apply(self, db: sqlite3.Connection, unit: list[_Work]) -> list:
+        """Apply one unit inside a savepoint; if it fails, roll it back and retry each item."""
+        db.execute("SAVEPOINT unit")
+        later = len(self._later)
+        try:
+            results = unit[0].apply(db, [work.item for work in unit])
+            if len(results) != len(unit):
+                raise RuntimeError("apply answered a different number of items")
+        except Exception as exc:
+            db.execute("ROLLBACK TO unit")
+            db.execute("RELEASE unit")
+            del self._later[later:]
+            self._memos_stale = True  # a memo may have been read from the rolled-back part
+            if len(unit) == 1:
+                return [(unit[0], None, exc)]
+            return [answer for work in unit for answer in self._apply(db, [work])]
+        db.execute("RELEASE unit")
+        return [(work, answer, None) for work, answer in zip(unit, results, strict=True)]
 
     # -- memos: configuration read on every delivery, kept in memory --------------------
 
@@ -247,8 +272,8 @@ class Store:
         """Return ``load()``, computed again only after a write that called :meth:`changed`.
 
         For what every delivery reads and almost nothing writes (the registered sites,
-        the tracking settings): a read costs the request thread a hand-back of the GIL.
-        The collector owns its database; another process's writes are not seen here.
+        the tracking settings). The collector owns its database; another process's
+        writes are not seen here.
         """
         generation = self._memo_generation
         cached = self._memos.get(name)
@@ -264,8 +289,10 @@ class Store:
             self._memo_generation += 1
 
     def changed(self) -> None:
-        """Say the open write changes what memos hold: they are dropped when it commits."""
+        """Say the open write changes what memos hold: they are dropped when it ends."""
         self._memos_stale = True
+
+    # -- reading ----------------------------------------------------------------------
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         """Run a read query and return all rows."""
@@ -307,17 +334,15 @@ class Store:
         """Return the signing secret kept in the database, making one on first use."""
         value = self.meta("secret")
         if value is None:
-            with self.write() as db:
-                db.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?)",
-                    (secrets.token_urlsafe(32),),
-                )
+            self.transact(lambda db: db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?)",
+                (secrets.token_urlsafe(32),)))
             value = self.meta("secret")
         return value
 
     def reset(self) -> None:
         """Empty every table (journeys' too), keeping only the signing secret."""
-        with self.write() as db:
+        def empty(db: sqlite3.Connection) -> None:
             tables = [r["name"] for r in db.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
             for table in tables:
@@ -326,26 +351,21 @@ class Store:
             db.execute("DELETE FROM meta WHERE key != 'secret'")
             self.changed()
 
+        self.transact(empty)
+
     # -- counters --------------------------------------------------------------------
 
     @staticmethod
     def insert_rows(db: sqlite3.Connection, table: str, rows: list[tuple],
                     conflict: str = "") -> None:
-        """Insert *rows* into ``table (columns)`` with one statement, then *conflict*.
-
-        The rows go in as one JSON array rather than through ``executemany``: the sqlite3
-        module hands the GIL back around every row's step, and with the request threads
-        waiting for it each hand-back costs the transaction (and the write lock) a wait.
-        """
+        """Insert *rows* into ``table (columns)``, then *conflict*."""
         if rows:
-            columns = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(rows[0])))
-            # "WHERE true" lets an ON CONFLICT clause follow a SELECT (SQLite's parsing rule).
-            db.execute(f"INSERT INTO {table} SELECT {columns} FROM json_each(?) WHERE true "
-                       f"{conflict}", (json.dumps(rows),))
+            marks = ", ".join("?" * len(rows[0]))
+            db.executemany(f"INSERT INTO {table} VALUES ({marks}) {conflict}", rows)
 
     @staticmethod
     def count_many(db: sqlite3.Connection, rows: list[tuple[str, str, int]]) -> None:
-        """Add each (name, reason, n) to its counter, in one statement."""
+        """Add each (name, reason, n) to its counter."""
         Store.insert_rows(db, "counters (name, reason, n)", rows,
                           "ON CONFLICT (name, reason) DO UPDATE SET n = n + excluded.n")
 
@@ -356,15 +376,21 @@ class Store:
         return out
 
 
-class _Queued:
-    """One caller's item waiting for a group commit, then its answer or error."""
+def _units(batch: list[_Work]) -> list[list[_Work]]:
+    """Split *batch* into units, in order: runs of one key together, keyless work alone."""
+    units: list[list[_Work]] = []
+    for work in batch:
+        if units and work.key is not None and units[-1][0].key == work.key:
+            units[-1].append(work)
+        else:
+            units.append([work])
+    return units
 
-    __slots__ = ("item", "done", "answer", "error", "wake")
 
-    def __init__(self, item: object) -> None:
-        self.item, self.done, self.answer, self.error = item, False, None, None
-        self.wake = threading.Event()
+def _call_one(db: sqlite3.Connection, works: list) -> list:
+    return [works[0](db)]
 
-    def finish(self, answer: object = None, error: BaseException | None = None) -> None:
-        self.answer, self.error, self.done = answer, error, True
-        self.wake.set()
+
+def _log_failure(future: Future) -> None:
+    if future.exception() is not None:
+        log.error("follow-up work failed", exc_info=future.exception())

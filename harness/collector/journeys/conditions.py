@@ -1,10 +1,34 @@
-"""Conditions on interaction fields: pure functions, shared by triggers and branches."""
+"""Conditions on interaction fields: pure functions, shared by triggers and branches.
+
+``regex`` runs on RE2, in time linear in the (capped) text: no pattern can stall the
+collector by backtracking. RE2 has no backreferences or lookaround; such a pattern is
+refused when the journey is defined.
+"""
 
 from __future__ import annotations
 
-import re
+from functools import lru_cache
+
+import re2
 
 OPS = ("equals", "contains", "starts_with", "regex", "in")
+MAX_TEXT = 4096  # characters of a field a condition looks at
+MAX_PATTERN = 1000
+MAX_IN = 100
+
+
+@lru_cache(maxsize=256)
+def compiled(pattern: str):
+    """Return the RE2 program for *pattern*; raise ValueError if RE2 cannot run it."""
+    options = re2.Options()
+    options.max_mem = 8 << 20
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        said = exc.args[0] if exc.args else "unsupported pattern"
+        raise ValueError(said.decode(errors="replace") if isinstance(said, bytes) else str(said)
+                         ) from None
 
 
 def check(condition: object, where: str) -> dict:
@@ -21,15 +45,20 @@ def check(condition: object, where: str) -> dict:
         raise ValueError(f"{where}.op {op!r} is not one of {', '.join(OPS)}")
     value = condition.get("value")
     if op == "in":
-        if not isinstance(value, list) or not value:
-            raise ValueError(f"{where}.value must be a non-empty list for 'in'")
+        if not isinstance(value, list) or not 0 < len(value) <= MAX_IN or not all(
+                isinstance(v, (str, int, float, bool)) for v in value):
+            raise ValueError(f"{where}.value must be a non-empty list of at most {MAX_IN} strings, "
+                             "numbers or booleans for 'in'")
     elif not isinstance(value, (str, int, float, bool)):
         raise ValueError(f"{where}.value must be a string, number or boolean")
+    if isinstance(value, str) and len(value) > MAX_PATTERN:
+        raise ValueError(f"{where}.value is longer than {MAX_PATTERN} characters")
     if op == "regex":
         try:
-            re.compile(str(value))
-        except re.error as exc:
-            raise ValueError(f"{where}.value is not a valid regex: {exc}") from None
+            compiled(str(value))
+        except ValueError as exc:
+            raise ValueError(f"{where}.value is not a valid regex for RE2 (no backreferences "
+                             f"or lookaround): {exc}") from None
     return condition
 
 
@@ -48,11 +77,12 @@ def holds(condition: dict, interaction: dict) -> bool:
         text = str(actual).lower()  # as JSON writes it: true / false
     else:
         text = str(actual)
+    text = text[:MAX_TEXT]
     if op == "contains":
         return str(value) in text
     if op == "starts_with":
         return text.startswith(str(value))
-    return re.search(str(value), text) is not None
+    return compiled(str(value)).search(text) is not None
 
 
 def matches(rule: dict, interaction: dict) -> bool:

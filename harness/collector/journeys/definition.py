@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from jinja2 import TemplateSyntaxError
 
-from . import conditions
-from .render import ENV
+from . import conditions, render
 
 MAX_STEPS = 50
 MAX_WINDOW = 366 * 24 * 3600
@@ -38,9 +37,11 @@ def _step(name: str, raw: object) -> dict:
         if not isinstance(raw["send"], str) or not raw["send"].strip():
             raise ValueError(f"{where}.send must be the message text")
         try:
-            ENV.parse(raw["send"])
+            render.check(raw["send"])
         except TemplateSyntaxError as exc:
             raise ValueError(f"{where}.send is not a valid template: {exc.message}") from None
+        except ValueError as exc:
+            raise ValueError(f"{where}.send {exc}") from None
         if "next" in raw and not isinstance(raw["next"], str):
             raise ValueError(f"{where}.next must be a step name")
         return {"send": raw["send"], "next": raw.get("next")}

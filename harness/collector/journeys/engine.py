@@ -1,10 +1,12 @@
 """Journey runs: pure step functions over a run's state, and the collector's driver of them.
 
-A run is a plain dict: ``status`` (waiting, done, halted), ``step``, ``deadline`` (journey
+A run is a plain dict: ``status`` (waiting, done, halted, errored), ``step``, ``deadline`` (journey
 time, seconds), ``trigger`` and ``match`` (interactions) and ``path`` (what happened, with
 the interaction or the window that decided each branch). The pure functions below decide;
-:class:`Journeys` loads runs, calls them and stores the outcome inside the transaction that
-recorded the interaction, so a step is never half taken.
+:class:`Journeys` loads runs, calls them and stores each run's outcome in a savepoint of
+its own, after the interactions it reacts to are committed: a step is never half taken, and
+a step that fails (a message that cannot be rendered) marks its run ``errored`` with the
+reason, never touching the delivery or the other runs.
 """
 
 from __future__ import annotations
@@ -34,10 +36,15 @@ CREATE TABLE IF NOT EXISTS outbox (
 
 # -- pure decisions ----------------------------------------------------------------------
 
+def new_run(definition: dict, trigger: dict, now: float) -> dict:
+    """Return a run entered through *trigger*, at the journey's first step."""
+    return {"status": "waiting", "step": definition["start"], "deadline": None,
+            "trigger": trigger, "match": None, "path": [], "entered_at": now}
+
+
 def start(definition: dict, trigger: dict, now: float) -> tuple[dict, list[dict]]:
     """Return a new run entered through *trigger*, moved on until it waits or ends."""
-    run = {"status": "waiting", "step": definition["start"], "deadline": None,
-           "trigger": trigger, "match": None, "path": [], "entered_at": now}
+    run = new_run(definition, trigger, now)
     return run, proceed(definition, run, now)
 
 
@@ -97,7 +104,7 @@ class Journeys:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.store.connection().executescript(SCHEMA)
+        self.store.script(SCHEMA)
 
     def definitions(self) -> dict[str, dict]:
         """Every journey's definition by id (kept in memory: every delivery asks)."""
@@ -112,32 +119,37 @@ class Journeys:
 
     def define(self, definition: dict, journey_id: str | None = None) -> str:
         journey_id = journey_id or new_id("j")
-        with self.store.write() as db:
+
+        def insert(db: sqlite3.Connection) -> None:
             if db.execute("SELECT 1 FROM journeys WHERE id = ?", (journey_id,)).fetchone():
                 raise KeyError(journey_id)
             db.execute("INSERT INTO journeys (id, name, definition, created_at) "
                        "VALUES (?, ?, ?, ?)", (journey_id, definition["name"],
                                               json.dumps(definition), iso(time.time())))
             self.store.changed()
+
+        self.store.transact(insert)
         return journey_id
 
     def definition(self, journey_id: str) -> dict | None:
         return self.definitions().get(journey_id)
 
     def advance_clock(self, seconds: float) -> float:
-        with self.store.write() as db:
+        def advance(db: sqlite3.Connection) -> None:
             offset = float(self.store.meta("clock_offset") or 0) + seconds
             self.store.set_meta(db, "clock_offset", offset)
             self._expire(db, time.time() + offset)
+
+        self.store.transact(advance)
         return self.now()
 
     def settle(self) -> None:
-        """Close every window that has ended by now (reads call this, so runs are current)."""
-        with self.store.write() as db:
-            self._expire(db, self.now())
+        """Close every window that has ended by now, after the journey work queued before
+        (reads call this, so runs are current)."""
+        self.store.transact(lambda db: self._expire(db, self.now()))
 
     def on_interactions(self, db: sqlite3.Connection, interactions: list[dict]) -> None:
-        """Listener for recorded interactions, inside the recording transaction."""
+        """Listener for recorded interactions, run once they are committed."""
         journeys = self.definitions()
         if not journeys:
             return  # nothing can start or advance
@@ -151,8 +163,8 @@ class Journeys:
         for row in db.execute("SELECT * FROM journey_runs WHERE status = 'waiting' AND "
                               "profile_id = ?", (interaction["profile_id"],)).fetchall():
             run = self._load(row)
-            self._save(db, row, run, take(journeys[row["journey_id"]], run, now, interaction),
-                       now)
+            self._guarded(db, row, run, lambda run=run, row=row: take(
+                journeys[row["journey_id"]], run, now, interaction), now)
         for journey_id, definition in journeys.items():
             if not conditions.matches(definition["trigger"], interaction):
                 continue
@@ -161,8 +173,10 @@ class Journeys:
             active = any(r["status"] == "waiting" for r in runs)
             if runs and (not definition["reentry"] or active):
                 continue  # enters once, unless re-entry is allowed (never twice at once)
-            run, sent = start(definition, interaction, now)
-            self._save(db, {"journey_id": journey_id, "id": None}, run, sent, now)
+            run = new_run(definition, interaction, now)
+            self._guarded(db, {"journey_id": journey_id, "id": None}, run,
+                          lambda run=run, definition=definition: proceed(definition, run, now),
+                          now)
 
     def _expire(self, db: sqlite3.Connection, now: float) -> None:
         due = db.execute("SELECT * FROM journey_runs WHERE status = 'waiting' AND "
@@ -178,7 +192,23 @@ class Journeys:
                 self._save(db, row, run, [], now)
                 continue
             definition = self.definitions()[row["journey_id"]]
-            self._save(db, row, run, take(definition, run, now, None), now)
+            self._guarded(db, row, run, lambda run=run, definition=definition: take(
+                definition, run, now, None), now)
+
+    def _guarded(self, db: sqlite3.Connection, row, run: dict, step, now: float) -> None:
+        """Take ``step()`` on *run* and save it; if anything fails, the run is saved as it
+        was, marked errored with the reason (shown on the runs API and journey page)."""
+        before = json.loads(json.dumps(run))
+        db.execute("SAVEPOINT journey_step")
+        try:
+            self._save(db, row, run, step(), now)
+        except Exception as exc:  # a failing step is its run's problem, never the caller's
+            db.execute("ROLLBACK TO journey_step")
+            before["status"], before["deadline"] = "errored", None
+            before["path"].append({"step": before["step"], "outcome": "errored",
+                                   "at": iso(now), "error": str(exc)[:500] or type(exc).__name__})
+            self._save(db, row, before, [], now)
+        db.execute("RELEASE journey_step")
 
     @staticmethod
     def _load(row: sqlite3.Row) -> dict:
