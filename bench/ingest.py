@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import socket
 import statistics
 import subprocess
 import sys
@@ -16,13 +15,13 @@ from pathlib import Path
 from harness.collector import people
 from harness.collector.signing import Signer
 from harness.collector.store import Store
-from harness.testing import Collector, ServerProcess, visit_event
+from harness.testing import Collector, ServerProcess, free_port, visit_event
 
 HERE = Path(__file__).resolve().parent
 
 
-def _event(n: int) -> dict:
-    return visit_event(uuid.uuid4().hex, f"http://shop.localhost:8800/p{n}.html")
+def _event(n: int, port: int) -> dict:
+    return visit_event(uuid.uuid4().hex, f"http://shop.localhost:{port}/p{n}.html")
 
 
 def _load(port: int, path: str, bodies: list[str], threads: int) -> dict:
@@ -44,7 +43,7 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite3"
         contexts = _seed_profiles(db, profiles) if profiles else []
-        port = _free_port()
+        port = free_port()
         with ServerProcess(db, port):
             client = Collector("collector.localhost", port)
             if not contexts:
@@ -58,7 +57,7 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
 
             def body(events: int) -> str:
                 return json.dumps({"site": "shop", "context": next(turn),
-                                   "events": [_event(i) for i in range(events)]})
+                                   "events": [_event(i, port) for i in range(events)]})
 
             each = deliveries // rounds
             floors, singles = [], []
@@ -87,12 +86,6 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _median(runs: list[dict]) -> dict:
     """Return the run with the median throughput (its latencies go with it)."""
     return sorted(runs, key=lambda run: run["per_second"])[len(runs) // 2]
@@ -111,7 +104,7 @@ def _seed_profiles(db: Path, count: int) -> list[str]:
 
 def _preload(port: int, context: str, count: int) -> None:
     bodies = [json.dumps({"site": "shop", "context": context,
-                          "events": [_event(i) for i in range(100)]})
+                          "events": [_event(i, port) for i in range(100)]})
               for _ in range(count // 100)]
     _load(port, "/collect", bodies, 4)
 

@@ -26,14 +26,17 @@ def main() -> None:
 @click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, exists=True),
               help="Folder of fixture TOML files (default: fixtures/).")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of waitress.")
-def serve(port, db, fixtures_dir, dev) -> None:
+@click.option("--api-token", help="Require this bearer token on state-changing API calls "
+              "(default: $WEBTRACK_API_TOKEN).")
+def serve(port, db, fixtures_dir, dev, api_token) -> None:
     """Serve the collector and every sample site on one loopback port."""
     from .fixtures import FixtureError
     from .server import Server
 
-    settings = config.resolve({"port": port, "db": db, "fixtures": fixtures_dir})
+    settings = config.resolve({"port": port, "db": db, "fixtures": fixtures_dir,
+                               "api_token": api_token})
     server = Server(port=settings["port"], db=settings["db"],
-                    fixtures_dir=settings["fixtures"], dev=dev)
+                    fixtures_dir=settings["fixtures"], dev=dev, api_token=settings["api_token"])
     try:
         server.start()
     except OSError as exc:
@@ -41,7 +44,8 @@ def serve(port, db, fixtures_dir, dev) -> None:
     except FixtureError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"webtrack serving on port {server.port} (database {server.db})")
-    click.echo(f"  collector  {server.origin()}/")
+    click.echo(f"  collector  {server.origin()}/" +
+               ("  (API changes need the API token)" if server.api_token else ""))
     for site in server.sites:
         click.echo(f"  {site.id:<10} {site.origin(server.port)}/")
     try:

@@ -7,6 +7,7 @@ pytest-playwright's fixtures and options (``--browser``, ``--headed``, ``--traci
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ def webtrack_server(pytestconfig, tmp_path_factory):
     script = pytestconfig.getoption("--webtrack-script")
     server = Server(port=0, db=tmp_path_factory.mktemp("webtrack") / "collector.sqlite3",
                     tracker=Path(script).resolve() if script else None,
-                    dev=pytestconfig.getoption("--webtrack-dev-server"))
+                    dev=pytestconfig.getoption("--webtrack-dev-server"),
+                    api_token=os.environ.get("WEBTRACK_API_TOKEN"))
     server.start()
     yield server
     server.stop()
@@ -47,7 +49,8 @@ def webtrack_server(pytestconfig, tmp_path_factory):
 @pytest.fixture
 def webtrack(webtrack_server) -> Collector:
     """A collector client on a freshly reset collector."""
-    client = Collector("collector.localhost", webtrack_server.port)
+    client = Collector("collector.localhost", webtrack_server.port,
+                       token=webtrack_server.api_token)
     client.reset()
     return client
 

@@ -44,8 +44,10 @@ class Server:
     def __init__(self, port: int = 0, db: str | Path | None = None,
                  fixtures_dir: str | Path | None = DEFAULT_FIXTURES,
                  sites_dir: str | Path = estate.SITES_DIR, tracker: str | Path | None = None,
-                 host: str = "127.0.0.1", threads: int = 16, dev: bool = False) -> None:
+                 host: str = "127.0.0.1", threads: int = 16, dev: bool = False,
+                 api_token: str | None = None) -> None:
         self.requested_port, self.host, self.threads, self.dev = port, host, threads, dev
+        self.api_token = api_token or None
         self._tmp = None
         if db is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="webtrack-")
@@ -97,6 +99,9 @@ class Server:
     def build_app(self):
         config = {
             "DATABASE": self.db,
+            "ORIGIN": self.origin(),
+            "API_TOKEN": self.api_token,
+            "LONG_POLLS": max(1, self.threads // 2),
             "SITES": {s.id: s.origin(self.port) for s in self.sites if s.register},
             "ESTATE": [{"id": s.id, "origin": s.origin(self.port), "title": s.title,
                         "demonstrates": s.demonstrates, "registered": s.register}

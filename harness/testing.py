@@ -6,13 +6,15 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-__all__ = ["ApiError", "Collector", "Sender", "ServerProcess", "visit_event"]
+__all__ = ["ApiError", "Collector", "Sender", "ServerProcess", "free_port", "visit_event"]
 
 _emails = itertools.count(1)
 
@@ -29,6 +31,13 @@ def visit_event(event_id: str, url: str = "http://shop.localhost:8800/", title: 
             "msdynci_viewname": ([p for p in urlsplit(url).path.split("/") if p] or ["/"])[-1],
             "msdynci_viewtitle": title, "msdynci_viewtype": "page",
             "msdynci_viewpreviousviews": "", **extra}
+
+
+def free_port() -> int:
+    """Return a loopback port that was free a moment ago, for a server in another process."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _matches(interaction: dict, fields: dict) -> bool:
@@ -51,9 +60,12 @@ def describe(interactions: list[dict]) -> str:
 class Collector:
     """Talk to a running collector over HTTP, as a test or a CI job would."""
 
-    def __init__(self, host: str, port: int, timeout: float = 30.0) -> None:
+    def __init__(self, host: str, port: int, timeout: float = 30.0,
+                 token: str | None = None) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self.origin = f"http://{host}:{port}"
+        # The API token of a collector started with one (``webtrack serve --api-token``).
+        self.token = token if token is not None else os.environ.get("WEBTRACK_API_TOKEN")
 
     def call(self, method: str, path: str, body: object = None, *,
              expect: int | tuple = (200, 201, 202)) -> object:
@@ -64,6 +76,8 @@ class Collector:
             headers = {"Host": f"{self.host}:{self.port}"}
             if payload is not None:
                 headers["Content-Type"] = "application/json"
+            if self.token:
+                headers["Authorization"] = f"Bearer {self.token}"
             conn.request(method, path, body=payload, headers=headers)
             response = conn.getresponse()
             raw = response.read()
@@ -188,12 +202,14 @@ class ServerProcess:
     ``start()`` returns once it serves, or raises with what it printed instead.
     """
 
-    def __init__(self, db: str | Path, port: int) -> None:
+    def __init__(self, db: str | Path, port: int, *options: str) -> None:
         self.db, self.port, self.process = str(db), port, None
+        self.options = options  # more ``webtrack serve`` options, such as --api-token
 
     def start(self) -> ServerProcess:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "harness", "serve", "--port", str(self.port), "--db", self.db],
+            [sys.executable, "-m", "harness", "serve", "--port", str(self.port), "--db", self.db,
+             *self.options],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         first = self.process.stdout.readline()
         if "serving on port" not in first:

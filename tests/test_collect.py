@@ -99,7 +99,11 @@ def test_bad_bodies_get_a_clear_400_and_change_nothing(api, client, body, messag
     ({"occurred_at": "2026-01-01T00:00:00"}, "no time zone"),
     ({"event_id": "has space"}, "event_id"),
     ({"msdynci_viewtype": "screen"}, "viewtype"),
-    ({"nested": {"a": 1}}, "must be a string, number"),
+    ({"msdynci_viewtitle": {"a": 1}}, "must be a string, number"),
+    ({"nested": "x"}, "unknown field(s) nested"),
+    ({"msdynci_viewuri": "javascript:alert(1)"}, "absolute http(s) URL"),
+    ({"msdynci_viewuri": "http://elsewhere.localhost:8800/"}, "is not on site 'shop'"),
+    ({"msdynci_viewpreviousviews": "file:///etc/passwd"}, "absolute http(s) URL"),
     ({"msdynci_viewtitle": "x" * 5000}, "longer than"),
 ])
 def test_malformed_events_are_refused_whole(api, client, change, message):

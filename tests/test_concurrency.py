@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_browsers_and_load_together(webtrack, webtrack_server, browser, browser_name):
     port = webtrack_server.port
     loader = webtrack.profile(consent="opted_in")["id"]
-    context = webtrack.context_for(loader, webtrack_server.url_for("shop", "/"))
+    page = webtrack_server.url_for("shop", "/")
+    context = webtrack.context_for(loader, page)
     ids = [uuid.uuid4().hex for _ in range(400)]
     started = threading.Event()
 
@@ -22,7 +23,7 @@ def test_browsers_and_load_together(webtrack, webtrack_server, browser, browser_
             started.set()
             for i in range(0, len(chunk), 10):
                 assert conn.post({"site": "shop", "context": context,
-                                  "events": [visit_event(e) for e in chunk[i:i + 10]]})[1]
+                                  "events": [visit_event(e, page) for e in chunk[i:i + 10]]})[1]
 
     threads = [threading.Thread(target=load, args=(ids[i::4],)) for i in range(4)]
     for thread in threads:

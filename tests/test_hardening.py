@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from harness.cli import main
 from harness.collector import create_app
-from harness.testing import Collector, Sender, ServerProcess, visit_event
+from harness.testing import Collector, Sender, ServerProcess, free_port, visit_event
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) |
                     st.text(max_size=40), lambda inner: st.lists(inner, max_size=4) |
@@ -159,11 +159,12 @@ def test_consent_audit_bad_config_is_a_usage_error(tmp_path):
 
 @pytest.mark.slow
 def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
-    db, port = tmp_path / "crash.sqlite3", 8871
+    db, port = tmp_path / "crash.sqlite3", free_port()
     server = ServerProcess(db, port).start()
     client = Collector("collector.localhost", port)
     profile = client.profile(consent="opted_in")["id"]
-    context = client.context_for(profile, f"http://shop.localhost:{port}/")
+    page = f"http://shop.localhost:{port}/"
+    context = client.context_for(profile, page)
     acknowledged, stop = [], threading.Event()
 
     def sender():
@@ -172,7 +173,7 @@ def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
                 batch = [uuid.uuid4().hex for _ in range(5)]
                 try:
                     status, _ = conn.post({"site": "shop", "context": context,
-                                           "events": [visit_event(e) for e in batch]})
+                                           "events": [visit_event(e, page) for e in batch]})
                 except (OSError, http.client.HTTPException):
                     break  # the server died under us: this batch was never acknowledged
                 if status == 202:
@@ -200,11 +201,12 @@ def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
 
 @pytest.mark.slow
 def test_concurrent_senders_lose_and_duplicate_nothing(tmp_path):
-    db, port = tmp_path / "load.sqlite3", 8872
+    db, port = tmp_path / "load.sqlite3", free_port()
     with ServerProcess(db, port):
         client = Collector("collector.localhost", port)
         profile = client.profile(consent="opted_in")["id"]
-        context = client.context_for(profile, f"http://shop.localhost:{port}/")
+        page = f"http://shop.localhost:{port}/"
+        context = client.context_for(profile, page)
         ids = [uuid.uuid4().hex for _ in range(800)]
 
         def sender(chunk):
@@ -212,7 +214,7 @@ def test_concurrent_senders_lose_and_duplicate_nothing(tmp_path):
                 for i in range(0, len(chunk), 10):
                     # Every batch is sent twice, as a retrying client would.
                     body = {"site": "shop", "context": context,
-                            "events": [visit_event(e) for e in chunk[i:i + 10]]}
+                            "events": [visit_event(e, page) for e in chunk[i:i + 10]]}
                     for _ in range(2):
                         assert conn.post(body)[1]
 

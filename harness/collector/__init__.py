@@ -9,7 +9,8 @@ import tempfile
 from flask import Flask, Response, request
 
 from ..tracker import SCRIPT, served
-from . import api, collect, errors, forms, journeys, links, people, registry, timeline
+from . import api, collect, errors, forms, guard, journeys, links, people, registry, timeline
+from .errors import StrictJSON
 from .signing import Signer
 from .store import Store
 
@@ -27,10 +28,14 @@ def create_app(config: dict | None = None) -> Flask:
         TRACKER_SCRIPT=str(SCRIPT),
         SITES={},  # id -> origin, registered at start and after every reset
         JSON_SORT_KEYS=False,
+        ORIGIN="http://collector.localhost:8800",  # what links and forms point at
+        API_TOKEN=None,  # when set, state-changing API calls need it as a bearer token
+        LONG_POLLS=8,  # long-polls answered at once at most; more get a 429
     )
     app.config.from_envvar("WEBTRACK_SETTINGS", silent=True)
     if config:
         app.config.from_mapping(config)
+    app.json = StrictJSON(app)
     app.json.sort_keys = False
 
     store = Store(app.config["DATABASE"], app.config["SYNCHRONOUS"])
@@ -41,8 +46,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_sites(app)
 
     errors.init_app(app)
-    for module in (people, registry, links, forms, collect, api, timeline):
+    guard.init_app(app)
+    for module in (people, registry, links, forms, collect, timeline):
         app.register_blueprint(module.bp)
+    api.init_app(app)
     journeys.init_app(app)
     init_tracker(app)
     return app

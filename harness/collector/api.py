@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+import threading
+
+from flask import Blueprint, Flask, current_app, jsonify, request
 
 from . import ingest
 from .errors import ApiError
@@ -35,17 +37,38 @@ def interactions(store, profile: str | None, kind: str | None, site: str | None)
     return [ingest.interaction_from_row(row) for row in store.query(sql + " ORDER BY seq", params)]
 
 
+def init_app(app: Flask) -> None:
+    """Register the API, with room for ``LONG_POLLS`` long-polls at once."""
+    app.extensions["webtrack.long_polls"] = threading.BoundedSemaphore(app.config["LONG_POLLS"])
+    app.register_blueprint(bp)
+
+
 def _waited(fetch, size) -> object:
-    """Answer ``fetch()`` at once, or, with ``min``/``wait``, once ``size`` reaches min."""
+    """Answer ``fetch()`` at once, or, with ``min``/``wait``, once ``size`` reaches min.
+
+    Long-polls hold a server thread each, so only ``LONG_POLLS`` run at once; more are
+    answered 429 with ``Retry-After`` and the threads left keep ``/collect`` and
+    ``/healthz`` answering.
+    """
     least = _number("min", int, 0, 100_000, 0)
     wait = _number("wait", float, 0, MAX_WAIT, 0.0)
     store = current_app.extensions["webtrack.store"]
+    if not (least and wait):
+        return fetch()
 
     def enough():
         found = fetch()
         return found if size(found) >= least else None
 
-    return (store.wait_until(enough, wait) if least and wait else None) or fetch()
+    room = current_app.extensions["webtrack.long_polls"]
+    if not room.acquire(blocking=False):
+        raise ApiError(429, f"too many long-polls at once (at most "
+                       f"{current_app.config['LONG_POLLS']}); retry, or ask without wait",
+                       {"Retry-After": "1"})
+    try:
+        return store.wait_until(enough, wait) or fetch()
+    finally:
+        room.release()
 
 
 @bp.get("/api/interactions")

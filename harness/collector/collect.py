@@ -70,6 +70,7 @@ def collect():
         raise ApiError(403, f"site {body['site']!r} is not registered")
     if origin is not None and registry.origin_of(origin) != site_origin:
         raise ApiError(403, f"origin {origin!r} does not belong to site {body['site']!r}")
+    schema.check_origin(body["events"], body["site"], site_origin)
     profile_id, rejection = attribute(current_app.extensions["webtrack.signer"], store,
                                       body["context"], body["form_submission"])
     outcome = ingest.deliver(store, body["site"], body["events"], profile_id=profile_id,

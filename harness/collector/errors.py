@@ -3,18 +3,62 @@
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Flask, Request, jsonify
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 
 class ApiError(Exception):
     """A request the collector refuses; answered as ``{"error": message}``."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
+
+
+MAX_DEPTH = 20
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def depth(raw: bytes) -> int:
+    """Return how deeply arrays and objects nest in the JSON text *raw* (strings skipped)."""
+    deepest = level = 0
+    for byte in _STRINGS.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        if byte in b"[{":
+            level += 1
+            deepest = max(deepest, level)
+        elif byte in b"]}":
+            level -= 1
+    return deepest
+
+
+def strict_loads(raw: bytes | str) -> object:
+    """Parse JSON strictly: NaN and Infinity refused, nesting at most MAX_DEPTH deep."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if depth(raw) > MAX_DEPTH:
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+    return json.loads(raw, parse_constant=_no_constant)
+
+
+class StrictJSON(DefaultJSONProvider):
+    """Flask's JSON, refusing NaN and Infinity both ways."""
+
+    def dumps(self, obj, **kwargs):
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
+
+    def loads(self, s, **kwargs):
+        return strict_loads(s)
 
 
 def json_object(request: Request) -> dict:
@@ -23,8 +67,8 @@ def json_object(request: Request) -> dict:
     if not raw:
         raise ApiError(400, "request body is empty; expected a JSON object")
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = strict_loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ApiError(400, f"request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise ApiError(400, f"request body must be a JSON object, not {type(body).__name__}")
@@ -67,7 +111,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return jsonify(error=exc.message), exc.status
+        return jsonify(error=exc.message), exc.status, exc.headers
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -48,7 +48,7 @@ def create_form():
 
     form_id = store.transact(make)
     return jsonify(id=form_id, name=name, web_tracking=tracking,
-                   action=f"{request.host_url}f/{form_id}"), 201
+                   action=f"{current_app.config['ORIGIN']}/f/{form_id}"), 201
 
 
 @bp.get("/api/forms")

@@ -19,6 +19,7 @@ from functools import partial
 from . import people
 from .store import Store, utcnow
 
+_encode = json.JSONEncoder(allow_nan=False).encode  # one encoder: json.dumps(**kw) makes one a call
 BASE_FIELDS = ("event_id", "type", "profile_id", "site", "occurred_at")
 Listener = Callable[..., None]  # listener(db, interactions=[...])
 
@@ -115,7 +116,7 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
     Store.insert_rows(db, "interactions (event_id, type, profile_id, site, occurred_at, "
                       "received_at, fields)",
                       [(i["event_id"], i["type"], i["profile_id"], i["site"], i["occurred_at"],
-                        received_at, json.dumps(fields, allow_nan=False))
+                        received_at, _encode(fields))
                        for i, fields in recorded])
     Store.count_many(db, [(name, reason, n) for (name, reason), n in counts.items()])
     if recorded:
@@ -129,10 +130,11 @@ def _claimed(db: sqlite3.Connection, keys: list[tuple[str, str]]) -> set[tuple[s
     """Return those of *keys* (profile id, event id) already recorded."""
     if not keys:
         return set()
+    # A join from the keys, so each is one look-up in the unique index.
     return {tuple(row) for row in db.execute(
-        "SELECT profile_id, event_id FROM interactions WHERE (profile_id, event_id) IN "
-        "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))",
-        (json.dumps(keys),))}
+        "SELECT i.profile_id, i.event_id FROM json_each(?) AS k CROSS JOIN interactions AS i "
+        "ON i.profile_id = json_extract(k.value, '$[0]') "
+        "AND i.event_id = json_extract(k.value, '$[1]')", (json.dumps(keys),))}
 
 
 def _interaction(event: dict, profile_id: str, site: str | None,

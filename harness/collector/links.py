@@ -59,7 +59,9 @@ def create_link():
         "INSERT INTO links (id, profile_id, url, link_tracking) VALUES (?, ?, ?, ?)",
         (link_id, profile_id, url, int(tracking))))
     token = current_app.extensions["webtrack.signer"].sign("link", link_id)
-    return jsonify(id=link_id, url=url_for("links.open_link", token=token, _external=True),
+    # From the configured origin, never the request's Host header.
+    url_for_link = current_app.config["ORIGIN"] + url_for("links.open_link", token=token)
+    return jsonify(id=link_id, url=url_for_link,
                    target=url, link_tracking=tracking), 201
 
 

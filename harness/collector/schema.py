@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from .errors import ApiError, field, no_unknown_keys
+from .registry import origin_of
 
 SITE_EVENT_TYPES = ("website_visited", "website_link_clicked")
 ACTION_TYPES = ("LClick", "RClick", "MClick", "KEnter", "KSpace")
@@ -30,6 +32,10 @@ REQUIRED = {
 }
 # Fields that may legitimately be empty strings.
 MAY_BE_EMPTY = {"msdynci_viewpreviousviews", "msdynci_linkuri", "msdynci_viewtitle"}
+BASE = ("event_id", "type", "occurred_at")
+# URL fields: each must be an absolute http(s) URL (or empty, where it may be).
+URLS = ("msdynci_viewuri", "msdynci_linkuri", "msdynci_viewpreviousviews")
+ON_SITE = "msdynci_viewuri"  # must be on the delivering site's origin
 
 
 def parse_time(value: object, what: str) -> str:
@@ -57,6 +63,10 @@ def event(raw: object, index: int) -> dict:
     if kind not in SITE_EVENT_TYPES:
         raise ApiError(400, f"{where}.type must be one of {', '.join(SITE_EVENT_TYPES)}")
     parse_time(raw.get("occurred_at"), f"{where}.occurred_at")
+    unknown = sorted(str(name) for name in raw if name not in BASE and name not in REQUIRED[kind])
+    if unknown:
+        raise ApiError(400, f"{where} has unknown field(s) {', '.join(unknown)} for {kind}; "
+                       f"allowed: {', '.join((*BASE, *REQUIRED[kind]))}")
     for name, value in raw.items():
         if not isinstance(name, str) or not _FIELD_NAME.match(name):
             raise ApiError(400, f"{where} has a malformed field name {name!r}")
@@ -78,7 +88,24 @@ def event(raw: object, index: int) -> dict:
             raise ApiError(400, f"{where}.msdynci_clickcoordinates must be 'X,Y' in whole pixels")
     elif raw["msdynci_viewtype"] != "page":
         raise ApiError(400, f"{where}.msdynci_viewtype must be 'page'")
+    for name in URLS:
+        value = raw.get(name)
+        if value and not _web_url(value):
+            raise ApiError(400, f"{where}.{name} must be an absolute http(s) URL")
     return raw
+
+
+def _web_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not parts.username
+
+
+def check_origin(events: list[dict], site: str, origin: str) -> None:
+    """Raise ApiError unless every event's page is on *origin*, the site's own."""
+    for index, raw in enumerate(events):
+        if origin_of(raw[ON_SITE]) != origin:
+            raise ApiError(400, f"events[{index}].{ON_SITE} is not on site {site!r} "
+                           f"({origin})")
 
 
 def delivery(body: dict) -> dict:

@@ -1,0 +1,71 @@
+"""Who may change the collector's state, and the headers every answer carries.
+
+State-changing calls under ``/api/`` (POST, PUT, PATCH, DELETE) must come as JSON
+(``application/json``: a browser cannot send that cross-origin without a preflight,
+which is never granted), must not come from a page on another origin (``Origin``,
+``Sec-Fetch-Site``), and, when the server has an API token, must carry it as
+``Authorization: Bearer``. ``/collect``, ``/l/``, ``/f/`` and ``/tracker.js`` stay open:
+sites' pages, beacons and mail clients use them.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Flask, current_app, request
+
+from .errors import ApiError
+
+CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SAME = frozenset({"same-origin", "none"})  # Sec-Fetch-Site values of the collector's own
+
+# The collector's pages: nothing from elsewhere, no scripts, never framed.
+PAGE_POLICY = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+def refusal(method: str, path: str, headers, own_origin: str, token: str | None,
+            has_body: bool) -> tuple[int, str] | None:
+    """Return (status, why) if this request may not change state, else None. Pure."""
+    if method not in CHANGING or not path.startswith("/api/"):
+        return None
+    origin = headers.get("Origin")
+    if origin is not None and origin.rstrip("/").lower() != own_origin.lower():
+        return 403, f"cross-origin request from {origin!r} refused"
+    site = headers.get("Sec-Fetch-Site")
+    if site is not None and site.lower() not in SAME:
+        return 403, f"cross-site request refused (Sec-Fetch-Site: {site})"
+    kind = headers.get("Content-Type")
+    if (has_body or kind) and (kind or "").split(";")[0].strip().lower() != "application/json":
+        return 415, "send the body as application/json"
+    if token:
+        given = headers.get("Authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(),
+                                                                 token.encode()):
+            return 401, "this collector needs its API token: Authorization: Bearer <token>"
+    return None
+
+
+def init_app(app: Flask) -> None:
+    """Check every request against :func:`refusal`; add the security headers."""
+
+    @app.before_request
+    def _guard():
+        found = refusal(request.method, request.path, request.headers,
+                        current_app.config["ORIGIN"], current_app.config["API_TOKEN"],
+                        bool(request.content_length) or "chunked" in
+                        request.headers.get("Transfer-Encoding", "").lower())
+        if found:
+            raise ApiError(*found)
+
+    @app.after_request
+    def _headers(response):
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.status_code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="webtrack"'
+        return response
