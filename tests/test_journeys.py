@@ -232,3 +232,67 @@ def test_journey_defined_while_serving_starts_on_the_next_visit(api, client):
     profile, _ = enter(api)
     runs = client.get(f"/api/journeys/{made.json['id']}/runs").json
     assert [run["profile_id"] for run in runs] == [profile]
+
+
+# -- journey work never fails or stalls a delivery ---------------------------------------------
+
+def test_a_failing_step_marks_its_run_errored_and_the_delivery_is_stored(api, client):
+    # Three copies of a 4000-character title: past the cap on a rendered message.
+    huge = {**GOOD, "start": "offer", "steps": {"offer": {
+        "send": "{{ trigger.msdynci_viewtitle }}" * 3}}}
+    journey_id = client.post("/api/journeys", json=huge).json["id"]
+    fine = client.post("/api/journeys", json={**GOOD, "start": "offer", "steps": {
+        "offer": {"send": "Hello"}}}).json["id"]
+    profile = api.profile()
+    context = api.context_for(profile)
+    answer = api.collect([api.visit("long", msdynci_viewtitle="t" * 4000),
+                          api.visit("next", msdynci_viewtitle="Short")], context=context)
+    assert answer.status_code == 202 and answer.json["accepted"] == 2
+    stored = [i["event_id"] for i in client.get(f"/api/interactions?profile={profile}").json]
+    assert "long" in stored and "next" in stored
+    (run,) = client.get(f"/api/journeys/{journey_id}/runs").json
+    assert run["status"] == "errored"
+    assert run["path"][-1]["outcome"] == "errored"
+    assert "longer than 10000 characters" in run["path"][-1]["error"]
+    assert client.get(f"/api/journeys/{fine}/runs").json[0]["status"] == "done"
+    assert [m["text"] for m in client.get(f"/api/outbox?profile={profile}").json] == ["Hello"]
+    page = client.get(f"/journeys/{journey_id}").get_data(as_text=True)
+    assert "errored" in page and "longer than 10000 characters" in page
+
+
+def test_a_pathological_regex_runs_in_linear_time(api, client):
+    # (a+)+$ backtracks exponentially in Python's re; RE2 answers at once.
+    evil = variant(trigger__conditions=[
+        {"field": "msdynci_viewtitle", "op": "regex", "value": "(a+)+$"}])
+    journey_id = client.post("/api/journeys", json=evil).json["id"]
+    profile = api.profile()
+    answer = api.collect([api.visit("slow", msdynci_viewtitle="a" * 4000 + "!")],
+                         context=api.context_for(profile))
+    assert answer.status_code == 202
+    assert client.get(f"/api/journeys/{journey_id}/runs").json == []  # no match, no run
+
+
+@pytest.mark.parametrize("template,message", [
+    ("{% for i in range(9) %}x{% endfor %}", "uses For"),
+    ("{{ trigger.msdynci_viewtitle * 1000 }}", "uses Mul"),
+    ("{{ lipsum() }}", "uses Call"),
+    ("{{ config }}", "names 'config'"),
+    ("{{ trigger.msdynci_viewtitle | wordwrap }}", "filter 'wordwrap'"),
+    ("x" * 10_001, "longer than 10000 characters"),
+])
+def test_templates_only_show_values(client, template, message):
+    response = client.post("/api/journeys", json=variant(steps__offer={"send": template}))
+    assert response.status_code == 400 and message in response.json["error"]
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"(?=a)b", r"(?<!a)b"])
+def test_regexes_re2_cannot_run_are_refused_when_defined(client, pattern):
+    response = client.post("/api/journeys", json=variant(trigger__conditions=[
+        {"field": "msdynci_viewtitle", "op": "regex", "value": pattern}]))
+    assert response.status_code == 400 and "not a valid regex" in response.json["error"]
+
+
+def test_conditions_look_at_capped_text():
+    long = {"type": "website_visited", "f": "a" * 5000 + "END"}
+    assert not holds({"field": "f", "op": "regex", "value": "END"}, long)
+    assert holds({"field": "f", "op": "regex", "value": "^a+$"}, long)
