@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from harness.collector import people
 from harness.collector.signing import Signer
 from harness.collector.store import Store
-from harness.testing import Collector, ServerProcess, free_port, visit_event
+from harness.testing import ApiError, Collector, Sender, ServerProcess, free_port, visit_event
 
 HERE = Path(__file__).resolve().parent
 
@@ -109,6 +110,65 @@ def _preload(port: int, context: str, count: int) -> None:
     _load(port, "/collect", bodies, 4)
 
 
+PATHOLOGICAL = "(a+)+$"  # exponential backtracking in a backtracking engine
+
+
+def healthz_under_stress(probes: int = 1000, polls_over: int = 4, seconds: float = 20) -> dict:
+    """``/healthz`` latency idle, then while every long-poll place is taken (and more are
+    refused) and deliveries trigger a journey whose regex backtracks in Python's ``re``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        with ServerProcess(Path(tmp) / "stress.sqlite3", port):
+            client = Collector("collector.localhost", port)
+            client.reset()
+            profile = client.profile(consent="opted_in")["id"]
+            page = f"http://shop.localhost:{port}/"
+            context = client.context_for(profile, page)
+            client.call("POST", "/api/journeys", {
+                "name": "pathological", "start": "send",
+                "trigger": {"type": "website_visited", "conditions": [
+                    {"field": "msdynci_viewtitle", "op": "regex", "value": PATHOLOGICAL}]},
+                "steps": {"send": {"send": "never"}}})
+            idle = _load(port, "/healthz", ["{}"] * probes, 1)
+            cap = 8  # LONG_POLLS of a 16-thread server
+            statuses: list[int] = []
+            stop = threading.Event()
+            evil = visit_event("x", page, "a" * 4000 + "!")
+
+            def poll() -> None:
+                try:
+                    client.call("GET", f"/api/interactions?min=100000&wait={seconds}")
+                    statuses.append(200)
+                except ApiError as exc:
+                    statuses.append(429 if "answered 429" in str(exc) else 0)
+
+            def deliver() -> None:
+                with Sender(port) as sender:
+                    while not stop.is_set():
+                        body = {"site": "shop", "context": context,
+                                "events": [{**evil, "event_id": uuid.uuid4().hex}]}
+                        sender.post(body)
+
+            polls = [threading.Thread(target=poll) for _ in range(cap + polls_over)]
+            senders = [threading.Thread(target=deliver) for _ in range(2)]
+            for thread in polls + senders:
+                thread.start()
+            time.sleep(1)  # let every poll take its place before probing
+            busy = _load(port, "/healthz", ["{}"] * probes, 1)
+            stop.set()
+            for thread in senders:
+                thread.join()
+            delivered = client.stats()["recorded"]
+            runs = client.call("GET", "/api/journeys")
+            for thread in polls:
+                thread.join()
+    return {"idle": {"p50_ms": round(idle["p50_ms"], 2), "p99_ms": round(idle["p99_ms"], 2)},
+            "stressed": {"p50_ms": round(busy["p50_ms"], 2), "p99_ms": round(busy["p99_ms"], 2),
+                         "errors": busy["errors"]},
+            "long_polls": {"held": statuses.count(200), "refused_429": statuses.count(429)},
+            "pathological_deliveries_recorded": delivered, "journeys": len(runs)}
+
+
 if __name__ == "__main__":
     started = time.time()
-    print(json.dumps(measure(), indent=1))
+    print(json.dumps({"ingest": measure(), "healthz": healthz_under_stress()}, indent=1))
