@@ -9,6 +9,8 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, Comment
 
 _BANNER = re.compile(r"cookie|consent|gdpr|privacy-banner", re.I)
+# The rendered audit marks scripts that page code inserted with this attribute.
+INSERTED_MARK = "data-webtrack-inserted"
 _REJECT = re.compile(r"reject|decline|refuse|opt[ -]?out|necessary only|deny", re.I)
 
 
@@ -24,6 +26,8 @@ class Script:
     in_noscript: bool
     line: int | None
     index: int
+    code: str | None = None  # what it runs: its text, or the file it loads when readable
+    inserted: bool = False  # rendered: put in by a script, so it never blocks parsing
 
     @property
     def path(self) -> str:
@@ -37,6 +41,8 @@ class Script:
     @property
     def timing(self) -> str:
         """When it runs: ``sync`` at its place, ``defer`` after parsing, or ``async``."""
+        if self.inserted:
+            return "async"
         if "async" in self.attrs or (self.src is None and self.attrs.get("type") == "module"):
             return "async" if self.src else "defer"
         if "defer" in self.attrs and self.src:
@@ -76,22 +82,31 @@ def _inside(tag, name: str) -> bool:
     return any(parent.name == name for parent in tag.parents)
 
 
-def parse(source: str, where: str, base: str, rendered: bool = False) -> Page:
-    """Parse *source* as a browser would and collect scripts, forms, comments, banner."""
+def parse(source: str, where: str, base: str, rendered: bool = False,
+          xml: bool = False) -> Page:
+    """Parse *source* as a browser would and collect scripts, forms, comments, banner.
+
+    XHTML (*xml*) is read as markup as written: no HTML5 moving of elements, and
+    ``<script/>`` closes itself.
+    """
     page = Page(where=where, base=base, source=source, rendered=rendered)
     page.template = bool(re.search(r"{%\s*(extends|include|block)\b", source))
-    soup = BeautifulSoup(source, "html5lib")
+    soup = BeautifulSoup(source, "html.parser" if xml else "html5lib")
     seen: dict[str, int] = {}
     for index, tag in enumerate(soup.find_all("script")):
         raw = tag.get("src")
         needle = raw if raw else (tag.string or "").strip()[:60]
         occurrence = seen.get(needle, 0)
         seen[needle] = occurrence + 1
+        attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
+                 for k, v in tag.attrs.items()}
+        inserted = attrs.pop(INSERTED_MARK, None) is not None
         page.scripts.append(Script(
             src=urljoin(base, raw) if raw else None, raw_src=raw,
-            attrs={k: v for k, v in tag.attrs.items()}, inline=tag.string or "",
+            attrs=attrs, inline=tag.string or "",
             in_head=_inside(tag, "head"), in_noscript=_inside(tag, "noscript"),
-            line=line_of(source, needle, occurrence), index=index))
+            line=line_of(source, needle, occurrence), index=index,
+            code=None if raw else tag.string or "", inserted=inserted))
     for noscript in soup.find_all("noscript"):
         # html5lib keeps <noscript> content as text when scripting is on: look inside it.
         inner = noscript.get_text()

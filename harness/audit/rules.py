@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 from .config import AuditConfig
+from .installs import Install, classify, find
+from .jsvalues import HOLE
 from .page import Page, Script
 
 RULES = {
@@ -40,24 +42,12 @@ class Finding:
 
 
 def _is_tracker(script: Script, config: AuditConfig) -> bool:
-    return bool(script.src) and any(script.path.endswith(p) for p in config.tracker_paths)
+    return classify(script.src, config) == "tracker"
 
 
-def _is_container(script: Script, config: AuditConfig) -> bool:
-    text = script.path if script.src else script.inline
-    return any(path in text for path in config.tag_containers)
-
-
-def installs(page: Page, config: AuditConfig) -> tuple[list[Script], list[Script]]:
-    """Return the live tracker scripts and the tag-container snippets that load one.
-
-    In a rendered page the container already injected the tracker, so containers are not
-    counted again.
-    """
-    live = [s for s in page.scripts if not s.in_noscript]
-    trackers = [s for s in live if _is_tracker(s, config)]
-    containers = [] if page.rendered else [s for s in live if _is_container(s, config)]
-    return trackers, containers
+def installs(page: Page, config: AuditConfig) -> list[Install]:
+    """Return every install of the tracker or of a tag container that loads it."""
+    return find(page, config)
 
 
 def defines_optout_in(source: str) -> bool:
@@ -85,8 +75,8 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
     def add(rule: str, line: int | None, message: str) -> None:
         found.append(Finding(rule, RULES[rule][0], page.where, line, message))
 
-    trackers, containers = installs(page, config)
-    installed = trackers + containers
+    installed = installs(page, config)
+    trackers = [i for i in installed if not i.container and i.src]
     hidden = [s for s in page.scripts if s.in_noscript and _is_tracker(s, config)]
     commented = [(text, line) for text, line in page.comments
                  if any(p in text for p in config.tracker_paths)]
@@ -98,27 +88,28 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
     if not installed:
         add("WT001", 1, "no tracking script: expected <script src=\".../tracker.js\" "
             "data-site=\"...\" defer> in <head>")
-    for script in installed:
-        if not script.in_head:
-            add("WT002", script.line, "the tracking script is not inside <head> as an HTML5 "
-                "parser sees it: it lands in <body>")
+    for install in installed:
+        if not install.in_head:
+            where = "an HTML5 parser puts it" if install.how == "tag" else "its loader puts it"
+            add("WT002", install.line, f"the tracking script is not inside <head>: {where} "
+                "in <body>")
     if len(installed) > 1:
-        how = ", ".join(f"{'container' if s in containers else 'directly'} (line {s.line})"
-                        for s in installed)
+        how = ", ".join(i.describe() for i in installed)
         add("WT003", installed[1].line, f"installed {len(installed)} times: {how}")
-    for script in trackers:
-        if not config.known_collector(script.origin):
-            source = script.origin or "a relative address"
+    for install in trackers:
+        if not config.known_collector(install.origin):
+            source = install.origin.replace(HOLE, "…") or "a relative address"
             known = ", ".join(config.collector_origins)
-            add("WT004", script.line, f"the tracking script comes from {source}, not a known "
+            add("WT004", install.line, f"the tracking script comes from {source}, not a known "
                 f"collector ({known})")
-        site = script.attrs.get("data-site")
+        site = install.site
         if not site:
-            add("WT004", script.line, "the tracking script names no site (data-site)")
+            add("WT004", install.line, "the tracking script names no site (data-site)")
         elif site not in config.sites:
-            add("WT004", script.line, f"the tracking script names unknown site {site!r}")
-        if script.timing == "sync":
-            add("WT007", script.line, "the tracking script blocks parsing: add defer")
+            add("WT004", install.line, "the tracking script names unknown site "
+                f"{site.replace(HOLE, '…')!r}")
+        if install.timing == "sync":
+            add("WT007", install.line, "the tracking script blocks parsing: add defer")
     definers = [s for s in page.scripts if defines_optout(s)]
     optout_known = page.defines_optout if page.rendered else bool(definers)
     if page.banner and not optout_known:

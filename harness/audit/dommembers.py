@@ -1,0 +1,225 @@
+"""Property reads and writes on the modelled values: strings, arrays, functions, the
+document's places and the elements scripts create."""
+
+from __future__ import annotations
+
+from .dom import _BOOLEAN_ATTRS, _REFLECTED, Browser, Dataset, Element, Place
+from .jseval import Throw
+from .jsvalues import (
+    UNDEF,
+    UNKNOWN,
+    Function,
+    JSArray,
+    JSObject,
+    Native,
+    as_index,
+    known,
+    strict_equal,
+    to_number,
+    to_string,
+    truthy,
+)
+
+_INSERT_INTO = ("appendChild", "insertBefore", "append", "prepend", "replaceChildren")
+_INSERT_BESIDE = ("before", "after", "replaceWith")
+
+
+def get(host: Browser, subject, key):
+    if subject is None or subject is UNDEF:
+        raise Throw(UNKNOWN)  # TypeError: reading a property of null
+    if isinstance(subject, str):
+        return _string_member(subject, key)
+    if isinstance(subject, JSArray) and key in _ARRAY:
+        return Native(key, lambda this, args: _ARRAY[key](host, this, args), subject)
+    if isinstance(subject, (Function, Native)) and key in ("call", "apply", "bind"):
+        return Native(key, lambda this, args: _call_as(host, subject, key, args))
+    if isinstance(subject, Place):
+        return _place_member(host, subject, key)
+    if isinstance(subject, Element):
+        return _element_member(host, subject, key)
+    if isinstance(subject, (JSObject, Function, Native, Dataset)):
+        return subject.get(key)
+    return UNKNOWN
+
+
+def set_(host: Browser, subject, key, value) -> None:
+    if subject is None or subject is UNDEF:
+        raise Throw(UNKNOWN)
+    key = to_string(key)
+    if isinstance(subject, Element):
+        _set_element(subject, key, value)
+    elif isinstance(subject, (JSObject, Function, Dataset)):
+        subject.set(key, value)
+        if subject is host.document and key.lower() == "onreadystatechange":
+            host._on_handler("onload", value)
+
+
+def _call_as(host: Browser, fn, how: str, args: list):
+    this = args[0] if args else UNDEF
+    rest = list(args[1:])
+    if how == "apply":
+        rest = rest[0].items if rest and isinstance(rest[0], JSArray) else []
+    if how == "bind":
+        return Native("bound", lambda _t, more: host.evaluator.call(fn, this, rest + more))
+    return host.evaluator.call(fn, this, rest)
+
+
+# -- strings ---------------------------------------------------------------------------
+def _string_member(text: str, key):
+    if key == "length":
+        return float(len(text)) if known(text) else UNKNOWN
+    index = as_index(key)
+    if index is not None:
+        return text[index] if known(text) and index < len(text) else UNKNOWN
+    method = _STRING.get(key)
+    return Native(key, lambda this, args: method(text, args)) if method else UNKNOWN
+
+
+def _needs_known(fn):
+    def wrapped(text, args):
+        if not known(text) or not all(known(a) for a in args):
+            return UNKNOWN
+        return fn(text, args)
+    return wrapped
+
+
+def _arg(args, index, default=UNDEF):
+    return args[index] if index < len(args) else default
+
+
+_STRING = {
+    "concat": lambda t, a: t + "".join(to_string(x) for x in a),
+    "toString": lambda t, a: t,
+    "toLowerCase": _needs_known(lambda t, a: t.lower()),
+    "toUpperCase": _needs_known(lambda t, a: t.upper()),
+    "trim": _needs_known(lambda t, a: t.strip()),
+    "replace": _needs_known(lambda t, a: t.replace(to_string(a[0]), to_string(_arg(a, 1)), 1)
+                            if a and isinstance(a[0], str) else UNKNOWN),
+    "split": _needs_known(lambda t, a: JSArray(t.split(a[0]) if a and isinstance(a[0], str)
+                                               and a[0] else list(t))),
+    "indexOf": _needs_known(lambda t, a: float(t.find(to_string(_arg(a, 0))))),
+    "includes": _needs_known(lambda t, a: to_string(_arg(a, 0)) in t),
+    "startsWith": _needs_known(lambda t, a: t.startswith(to_string(_arg(a, 0)))),
+    "endsWith": _needs_known(lambda t, a: t.endswith(to_string(_arg(a, 0)))),
+    "slice": _needs_known(lambda t, a: t[int(to_number(_arg(a, 0, 0.0)) or 0):
+                                         int(to_number(a[1])) if len(a) > 1 else None]),
+    "substring": _needs_known(lambda t, a: t[int(to_number(_arg(a, 0, 0.0)) or 0):
+                                             int(to_number(a[1])) if len(a) > 1 else None]),
+    "charAt": _needs_known(lambda t, a: t[int(to_number(_arg(a, 0, 0.0)))]
+                           if int(to_number(_arg(a, 0, 0.0))) < len(t) else ""),
+}
+
+
+# -- arrays ----------------------------------------------------------------------------
+def _each(host, array, args, collect):
+    fn = _arg(args, 0)
+    results = []
+    for index, item in enumerate(list(array.items)):
+        results.append(host.evaluator.call(fn, UNDEF, [item, float(index), array]))
+    return collect(results)
+
+
+def _push(host, array, args):
+    array.items += args
+    return float(len(array.items))
+
+
+def _join(host, array, args):
+    separator = to_string(args[0]) if args and args[0] is not UNDEF else ","
+    return separator.join("" if v in (None, UNDEF) else to_string(v) for v in array.items)
+
+
+_ARRAY = {
+    "forEach": lambda h, a, args: _each(h, a, args, lambda r: UNDEF),
+    "map": lambda h, a, args: _each(h, a, args, JSArray),
+    "filter": lambda h, a, args: JSArray([v for v, keep in zip(
+        list(a.items), _each(h, a, args, list), strict=False) if truthy(keep) is not False]),
+    "push": _push,
+    "join": _join,
+    "concat": lambda h, a, args: JSArray(a.items + [
+        x for arg in args for x in (arg.items if isinstance(arg, JSArray) else [arg])]),
+    "slice": lambda h, a, args: JSArray(a.items[int(to_number(_arg(args, 0, 0.0)) or 0):]),
+    "indexOf": lambda h, a, args: float(next(
+        (i for i, v in enumerate(a.items) if strict_equal(v, _arg(args, 0)) is True), -1)),
+    "includes": lambda h, a, args: any(strict_equal(v, _arg(args, 0)) is True
+                                       for v in a.items),
+    "pop": lambda h, a, args: a.items.pop() if a.items else UNDEF,
+    "shift": lambda h, a, args: a.items.pop(0) if a.items else UNDEF,
+}
+
+
+# -- the document ----------------------------------------------------------------------
+def _place_member(host: Browser, place: Place, key):
+    if key in ("parentNode", "parentElement"):
+        return place.parent if place.parent is not None else UNKNOWN
+    if key in _INSERT_INTO or key == "replaceChild":
+        def into(this, args):
+            for node in (args[:1] if key in ("insertBefore", "appendChild", "replaceChild")
+                         else args):
+                host.insert(place, node)
+            return args[0] if args else UNDEF
+        return Native(key, into)
+    if key in _INSERT_BESIDE:
+        return Native(key, lambda this, args: [host.insert(place.parent, n) for n in args]
+                      and UNDEF)
+    if key == "insertAdjacentElement":
+        def adjacent(this, args):
+            where = to_string(_arg(args, 0, "")).lower()
+            target = place.parent if where in ("beforebegin", "afterend") else place
+            host.insert(target, _arg(args, 1))
+            return _arg(args, 1)
+        return Native(key, adjacent)
+    if key in ("firstChild", "firstElementChild", "lastChild", "lastElementChild"):
+        return Place("child", place.holds_head, place.holds_head, place)
+    if key in ("getElementsByTagName", "querySelector", "querySelectorAll"):
+        return host.document.get(key)
+    return UNKNOWN
+
+
+def _element_member(host: Browser, element: Element, key):
+    if key == "setAttribute":
+        return Native(key, lambda this, args: _set_attribute(element, args))
+    if key == "getAttribute":
+        return Native(key, lambda this, args: element.attrs.get(
+            to_string(_arg(args, 0, "")).lower(), None))
+    if key == "removeAttribute":
+        return Native(key, lambda this, args: element.attrs.pop(
+            to_string(_arg(args, 0, "")).lower(), None) and UNDEF)
+    if key == "dataset":
+        return Dataset(element)
+    if key in ("appendChild", "append", "insertBefore"):
+        return Native(key, lambda this, args: host.insert(element, _arg(args, 0)) or UNDEF)
+    if key in ("parentNode", "parentElement"):
+        return element.place if element.place is not None else None
+    lower = key.lower() if isinstance(key, str) else ""
+    if lower in _BOOLEAN_ATTRS:
+        return lower in element.attrs
+    if lower in _REFLECTED or lower == "classname":
+        return element.attrs.get("class" if lower == "classname" else lower, "")
+    if lower in ("text", "textcontent", "innertext", "innerhtml"):
+        return element.text
+    return element.props.get(key, UNDEF)
+
+
+def _set_attribute(element: Element, args) -> object:
+    name = to_string(_arg(args, 0, "")).lower()
+    element.attrs[name] = to_string(_arg(args, 1))
+    return UNDEF
+
+
+def _set_element(element: Element, key: str, value) -> None:
+    lower = key.lower()
+    if lower in _BOOLEAN_ATTRS:
+        if truthy(value) is False:
+            element.attrs.pop(lower, None)
+        else:
+            element.attrs[lower] = ""
+    elif lower in _REFLECTED or lower == "classname":
+        element.attrs["class" if lower == "classname" else lower] = to_string(value)
+    elif lower in ("text", "textcontent", "innertext", "innerhtml"):
+        element.text = to_string(value)
+    elif lower == "dataset" and isinstance(value, JSObject):
+        for name, item in value.props.items():
+            Dataset(element).set(name, item)
+    else:
+        element.props[key] = value

@@ -1,0 +1,516 @@
+"""An abstract JavaScript evaluator over esprima's ESTree AST.
+
+It runs a page's scripts the way a browser would as far as the code's own constants go:
+string concatenations fold, IIFE parameters take their arguments, local functions are called,
+constant branches are taken. What depends on the browser (the time, cookies, a global another
+script set) is UNKNOWN: a branch on it takes the path that does something, and an unknown
+part of a string is a HOLE. The DOM it runs against is modelled in ``dom.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+from .jsvalues import (
+    HOLE,
+    UNDEF,
+    UNKNOWN,
+    Function,
+    JSArray,
+    JSObject,
+    Native,
+    known,
+    loose_equal,
+    strict_equal,
+    to_number,
+    to_string,
+    truthy,
+    type_of,
+)
+
+MAX_STEPS = 50_000
+MAX_DEPTH = 40
+MAX_LOOP = 200
+
+
+class Budget(Exception):
+    """The code ran longer than an audit should follow it."""
+
+
+class Throw(Exception):
+    def __init__(self, value=UNKNOWN) -> None:
+        self.value = value
+
+
+class _Return(Exception):
+    def __init__(self, value) -> None:
+        self.value = value
+
+
+class _Break(Exception):
+    def __init__(self, label=None) -> None:
+        self.label = label
+
+
+class _Continue(_Break):
+    pass
+
+
+class Scope:
+    def __init__(self, parent: Scope | None, this=UNDEF, names: dict | None = None) -> None:
+        self.parent, self.this, self.vars = parent, this, dict(names or {})
+
+    def find(self, name: str) -> Scope | None:
+        scope = self
+        while scope is not None and name not in scope.vars:
+            scope = scope.parent
+        return scope
+
+
+_ARITH = {"-": operator.sub, "*": operator.mul, "/": operator.truediv, "%": math.fmod}
+_COMPARE = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
+_EXITS = ("ReturnStatement", "ThrowStatement", "BreakStatement", "ContinueStatement")
+
+
+def _exits_only(node) -> bool:
+    """Whether *node* does nothing but leave (``if (loaded) return;``)."""
+    if node.type == "BlockStatement":
+        return bool(node.body) and all(_exits_only(n) for n in node.body)
+    return node.type in _EXITS
+
+
+class Evaluator:
+    """Evaluate ESTree nodes in a global scope; *host* models the browser around the code."""
+
+    def __init__(self, host) -> None:
+        self.host = host
+        self.steps = 0
+        self.depth = 0
+        self.globals = Scope(None, this=host.window)
+
+    # -- scopes ------------------------------------------------------------------------
+    def lookup(self, name: str, scope: Scope):
+        found = scope.find(name)
+        if found is not None:
+            return found.vars[name]
+        return self.host.window.get(name)
+
+    def assign_name(self, name: str, value, scope: Scope) -> None:
+        found = scope.find(name)
+        if found is None:
+            self.host.window.set(name, value)
+        else:
+            found.vars[name] = value
+
+    def hoist(self, body: list, scope: Scope) -> None:
+        """Declare the ``var`` names and functions of *body*, as JavaScript does on entry."""
+        for node in body:
+            self._hoist(node, scope)
+
+    def _hoist(self, node, scope: Scope) -> None:
+        kind = node.type
+        if kind == "FunctionDeclaration":
+            if node.id is not None:
+                scope.vars[node.id.name] = Function(node, scope)
+            return
+        if kind in ("FunctionExpression", "ArrowFunctionExpression"):
+            return
+        if kind == "VariableDeclaration":
+            for declaration in node.declarations:
+                if declaration.id.type == "Identifier":
+                    scope.vars.setdefault(declaration.id.name, UNDEF)
+        for child in ("body", "consequent", "alternate", "block", "handler", "finalizer",
+                      "cases", "init", "left"):
+            value = getattr(node, child, None)
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None and hasattr(item, "type"):
+                    self._hoist(item, scope)
+
+    # -- running -----------------------------------------------------------------------
+    def run_program(self, program) -> None:
+        """Run one script: its globals live on ``window``, shared with the page's others."""
+        self.hoist(program.body, self.globals)
+        for name, value in self.globals.vars.items():
+            if isinstance(value, Function) or self.host.window.get(name) is UNKNOWN:
+                self.host.window.set(name, value)
+        self.globals.vars.clear()
+        self.block(program.body, self.globals)
+
+    def block(self, body: list, scope: Scope) -> None:
+        for node in body:
+            self.statement(node, scope)
+
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise Budget()
+
+    def statement(self, node, scope: Scope) -> None:
+        self.tick()
+        kind = node.type
+        if kind == "ExpressionStatement":
+            self.expr(node.expression, scope)
+        elif kind == "VariableDeclaration":
+            for declaration in node.declarations:
+                if declaration.init is not None:
+                    self.bind(declaration.id, self.expr(declaration.init, scope), scope)
+        elif kind == "BlockStatement":
+            self.block(node.body, scope)
+        elif kind == "IfStatement":
+            self.if_statement(node, scope)
+        elif kind == "ReturnStatement":
+            raise _Return(self.expr(node.argument, scope) if node.argument else UNDEF)
+        elif kind == "ThrowStatement":
+            raise Throw(self.expr(node.argument, scope))
+        elif kind == "BreakStatement":
+            raise _Break(node.label.name if node.label else None)
+        elif kind == "ContinueStatement":
+            raise _Continue(node.label.name if node.label else None)
+        elif kind == "TryStatement":
+            self.try_statement(node, scope)
+        elif kind in ("ForStatement", "WhileStatement", "DoWhileStatement", "ForInStatement",
+                      "ForOfStatement"):
+            self.loop(node, scope)
+        elif kind == "SwitchStatement":
+            self.switch(node, scope)
+        elif kind == "LabeledStatement":
+            try:
+                self.statement(node.body, scope)
+            except _Break as stop:
+                if stop.label != node.label.name:
+                    raise
+
+    def if_statement(self, node, scope: Scope) -> None:
+        test = truthy(self.expr(node.test, scope))
+        if test is True:
+            self.statement(node.consequent, scope)
+        elif test is False:
+            if node.alternate is not None:
+                self.statement(node.alternate, scope)
+        elif not (_exits_only(node.consequent) and node.alternate is None):
+            # Unknown: follow the branch that does something; an early-exit guard
+            # (``if (window.loaded) return;``) is taken as not yet true, as on a fresh page.
+            before = self.host.activity()
+            self.statement(node.consequent, scope)
+            if node.alternate is not None and self.host.activity() == before:
+                self.statement(node.alternate, scope)
+
+    def try_statement(self, node, scope: Scope) -> None:
+        try:
+            self.statement(node.block, scope)
+        except Throw as thrown:
+            if node.handler is not None:
+                inner = Scope(scope, scope.this)
+                if node.handler.param is not None and node.handler.param.type == "Identifier":
+                    inner.vars[node.handler.param.name] = thrown.value
+                self.statement(node.handler.body, inner)
+        finally:
+            if node.finalizer is not None:
+                self.statement(node.finalizer, scope)
+
+    def loop(self, node, scope: Scope) -> None:
+        kind = node.type
+        if kind in ("ForInStatement", "ForOfStatement"):
+            subject = self.expr(node.right, scope)
+            if isinstance(subject, JSArray):
+                keys = subject.items if kind == "ForOfStatement" else [
+                    str(i) for i in range(len(subject.items))]
+            elif isinstance(subject, JSObject) and kind == "ForInStatement":
+                keys = list(subject.props)
+            else:
+                return
+            target = node.left.declarations[0].id if node.left.type == \
+                "VariableDeclaration" else node.left
+            for key in keys[:MAX_LOOP]:
+                self.bind(target, key, scope)
+                if self._iteration(node.body, scope):
+                    break
+            return
+        if kind == "ForStatement" and node.init is not None:
+            if node.init.type == "VariableDeclaration":
+                self.statement(node.init, scope)
+            else:
+                self.expr(node.init, scope)
+        for count in range(MAX_LOOP):
+            if kind != "DoWhileStatement" or count:
+                if node.test is not None and truthy(self.expr(node.test, scope)) is not True:
+                    return
+            if self._iteration(node.body, scope):
+                return
+            if kind == "ForStatement" and node.update is not None:
+                self.expr(node.update, scope)
+
+    def _iteration(self, body, scope: Scope) -> bool:
+        """Run one iteration; True when the loop breaks."""
+        try:
+            self.statement(body, scope)
+        except _Continue as stop:
+            if stop.label:
+                raise
+        except _Break as stop:
+            if stop.label:
+                raise
+            return True
+        return False
+
+    def switch(self, node, scope: Scope) -> None:
+        subject = self.expr(node.discriminant, scope)
+        matched = False
+        try:
+            for case in node.cases:
+                if not matched:
+                    matched = case.test is None or strict_equal(
+                        subject, self.expr(case.test, scope)) is True
+                if matched:
+                    self.block(case.consequent, scope)
+        except _Break as stop:
+            if stop.label:
+                raise
+
+    def bind(self, target, value, scope: Scope) -> None:
+        if target.type == "Identifier":
+            self.assign_name(target.name, value, scope)
+        elif target.type == "MemberExpression":
+            self.host.set_member(self.expr(target.object, scope), self.key(target, scope), value)
+
+    # -- calls -------------------------------------------------------------------------
+    def call(self, fn, this, args: list):
+        if isinstance(fn, Native):
+            return fn.fn(fn.this if fn.this is not None else this, args)
+        if isinstance(fn, Function):
+            return self.invoke(fn, this, args)
+        if fn is UNKNOWN:
+            # An API we cannot see (a ready() helper, a promise): its callbacks may run.
+            self.host.unknown_call(args)
+        return UNKNOWN
+
+    def invoke(self, fn: Function, this, args: list):
+        if self.depth >= MAX_DEPTH:
+            return UNKNOWN
+        node = fn.node
+        scope = Scope(fn.scope, fn.scope.this if node.type == "ArrowFunctionExpression"
+                      else this)
+        if node.type != "ArrowFunctionExpression":
+            scope.vars["arguments"] = JSArray(args)
+        if node.type == "FunctionExpression" and node.id is not None:
+            scope.vars[node.id.name] = fn
+        for index, param in enumerate(node.params):
+            if param.type == "RestElement":
+                self.bind(param.argument, JSArray(args[index:]), scope)
+                break
+            value = args[index] if index < len(args) else UNDEF
+            if param.type == "AssignmentPattern":
+                if value is UNDEF:
+                    value = self.expr(param.right, scope)
+                param = param.left
+            scope.vars[param.name if param.type == "Identifier" else "_"] = UNDEF
+            self.bind(param, value, scope)
+        self.depth += 1
+        try:
+            if node.body.type != "BlockStatement":
+                return self.expr(node.body, scope)
+            self.hoist(node.body.body, scope)
+            self.block(node.body.body, scope)
+        except _Return as returned:
+            return returned.value
+        except _Break:
+            return UNDEF
+        finally:
+            self.depth -= 1
+        return UNDEF
+
+    # -- expressions -------------------------------------------------------------------
+    def key(self, node, scope: Scope):
+        if node.computed:
+            value = self.expr(node.property, scope)
+            return value if isinstance(value, float) else to_string(value)
+        return node.property.name
+
+    def expr(self, node, scope: Scope):
+        self.tick()
+        method = getattr(self, "_" + node.type, None)
+        return method(node, scope) if method else UNKNOWN
+
+    def _Literal(self, node, scope):
+        value = node.value
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)):
+            return float(value)
+        return UNKNOWN  # a regular expression
+
+    def _Identifier(self, node, scope):
+        if node.name == "undefined" and scope.find("undefined") is None:
+            return UNDEF
+        return self.lookup(node.name, scope)
+
+    def _ThisExpression(self, node, scope):
+        while scope.this is UNDEF and scope.parent is not None:
+            scope = scope.parent
+        return scope.this if scope.this is not UNDEF else self.host.window
+
+    def _TemplateLiteral(self, node, scope):
+        parts = []
+        for index, quasi in enumerate(node.quasis):
+            parts.append(quasi.value.cooked or "")
+            if index < len(node.expressions):
+                parts.append(to_string(self.expr(node.expressions[index], scope)))
+        return "".join(parts)
+
+    def _ArrayExpression(self, node, scope):
+        items = []
+        for element in node.elements:
+            if element is None:
+                items.append(UNDEF)
+            elif element.type == "SpreadElement":
+                spread = self.expr(element.argument, scope)
+                items += spread.items if isinstance(spread, JSArray) else [UNKNOWN]
+            else:
+                items.append(self.expr(element, scope))
+        return JSArray(items)
+
+    def _ObjectExpression(self, node, scope):
+        result = JSObject()
+        for prop in node.properties:
+            if prop.type != "Property":
+                continue
+            if prop.computed:
+                name = to_string(self.expr(prop.key, scope))
+            else:
+                name = prop.key.name if prop.key.type == "Identifier" else to_string(
+                    self._Literal(prop.key, scope))
+            result.set(name, self.expr(prop.value, scope))
+        return result
+
+    def _FunctionExpression(self, node, scope):
+        return Function(node, scope)
+
+    _ArrowFunctionExpression = _FunctionExpression
+
+    def _SequenceExpression(self, node, scope):
+        value = UNDEF
+        for item in node.expressions:
+            value = self.expr(item, scope)
+        return value
+
+    def _AwaitExpression(self, node, scope):
+        return self.expr(node.argument, scope)
+
+    def _UnaryExpression(self, node, scope):
+        if node.operator == "typeof" and node.argument.type == "Identifier" and \
+                scope.find(node.argument.name) is None:
+            return type_of(self.host.window.get(node.argument.name))
+        value = self.expr(node.argument, scope)
+        if node.operator == "!":
+            test = truthy(value)
+            return UNKNOWN if test is None else not test
+        if node.operator == "typeof":
+            return type_of(value)
+        if node.operator == "void":
+            return UNDEF
+        number = to_number(value)
+        if node.operator in ("-", "+") and number is not UNKNOWN:
+            return -number if node.operator == "-" else number
+        return UNKNOWN
+
+    def _UpdateExpression(self, node, scope):
+        old = to_number(self.expr(node.argument, scope))
+        new = old + (1 if node.operator == "++" else -1) if old is not UNKNOWN else UNKNOWN
+        self.bind(node.argument, new, scope)
+        return new if node.prefix else old
+
+    def _LogicalExpression(self, node, scope):
+        left = self.expr(node.left, scope)
+        if node.operator == "??":
+            return self.expr(node.right, scope) if left in (None, UNDEF, UNKNOWN) else left
+        test = truthy(left)
+        if node.operator == "||":
+            return left if test else self.expr(node.right, scope)
+        # '&&' with an unknown left side goes on, as the code's author expects it to.
+        return left if test is False else self.expr(node.right, scope)
+
+    def _ConditionalExpression(self, node, scope):
+        test = truthy(self.expr(node.test, scope))
+        return self.expr(node.alternate if test is False else node.consequent, scope)
+
+    def _BinaryExpression(self, node, scope):
+        left, right = self.expr(node.left, scope), self.expr(node.right, scope)
+        return self.binary(node.operator, left, right)
+
+    def binary(self, op: str, left, right):
+        if op == "+":
+            if isinstance(left, (str, JSArray)) or isinstance(right, (str, JSArray)):
+                return to_string(left) + to_string(right)
+            a, b = to_number(left), to_number(right)
+            return UNKNOWN if UNKNOWN in (a, b) else a + b
+        if op in ("===", "!=="):
+            equal = strict_equal(left, right)
+        elif op in ("==", "!="):
+            equal = loose_equal(left, right)
+        else:
+            a, b = to_number(left), to_number(right)
+            if UNKNOWN in (a, b) or op not in {**_ARITH, **_COMPARE}:
+                return UNKNOWN
+            if op in _COMPARE:
+                return _COMPARE[op](a, b)
+            try:
+                return float(_ARITH[op](a, b))
+            except (ZeroDivisionError, ValueError):
+                return math.nan
+        if equal is UNKNOWN:
+            return UNKNOWN
+        return equal if op in ("===", "==") else not equal
+
+    def _AssignmentExpression(self, node, scope):
+        if node.operator == "=":
+            value = self.expr(node.right, scope)
+        elif node.operator in ("||=", "&&=", "??="):
+            current = self.expr(node.left, scope)
+            keep = {"||=": truthy(current) is True, "&&=": truthy(current) is False,
+                    "??=": current not in (None, UNDEF, UNKNOWN)}[node.operator]
+            if keep:
+                return current
+            value = self.expr(node.right, scope)
+        else:
+            value = self.binary(node.operator[:-1], self.expr(node.left, scope),
+                                self.expr(node.right, scope))
+        self.bind(node.left, value, scope)
+        return value
+
+    def _MemberExpression(self, node, scope):
+        subject = self.expr(node.object, scope)
+        return self.host.get_member(subject, self.key(node, scope))
+
+    def _CallExpression(self, node, scope):
+        args = []
+        for arg in node.arguments:
+            if arg.type == "SpreadElement":
+                spread = self.expr(arg.argument, scope)
+                args += spread.items if isinstance(spread, JSArray) else [UNKNOWN]
+            else:
+                args.append(self.expr(arg, scope))
+        callee = node.callee
+        if callee.type == "MemberExpression":
+            this = self.expr(callee.object, scope)
+            fn = self.host.get_member(this, self.key(callee, scope))
+        else:
+            this, fn = UNDEF, self.expr(callee, scope)
+        self.host.at(node)
+        return self.call(fn, this, args)
+
+    def _NewExpression(self, node, scope):
+        for arg in node.arguments:
+            self.expr(arg, scope)
+        return UNKNOWN
+
+    def _TaggedTemplateExpression(self, node, scope):
+        return UNKNOWN
+
+
+def string_of(value) -> str:
+    """The string an attribute setter stores (unknown parts as holes)."""
+    return to_string(value) if value is not UNDEF else "undefined"
+
+
+__all__ = ["Budget", "Evaluator", "HOLE", "Throw", "known", "string_of"]

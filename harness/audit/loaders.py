@@ -1,0 +1,143 @@
+"""Run a page's scripts abstractly, in the order a browser does, and return every script
+element they put in the document (inserted or written), with where it landed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import esprima
+
+from .dom import Browser, Inserted
+from .jseval import Budget, Evaluator, Throw
+from .page import Page, Script
+
+JS_TYPES = {"", "text/javascript", "application/javascript", "application/ecmascript",
+            "text/ecmascript", "text/jscript", "application/x-javascript", "module"}
+MAX_CALLBACKS = 200
+
+
+@dataclass
+class Loaded:
+    """What one script put in the document."""
+
+    inserted: Inserted
+    index: int  # the script that did it
+
+
+class Unparsed(Exception):
+    """A script esprima cannot read."""
+
+
+@lru_cache(maxsize=512)
+def parse(code: str, module: bool):
+    options = {"loc": True}
+    try:
+        return (esprima.parseModule if module else esprima.parseScript)(code, options)
+    except esprima.Error as exc:
+        raise Unparsed(str(exc)) from None
+
+
+def runs(script: Script) -> bool:
+    """Whether the browser executes *script* as JavaScript."""
+    kind = str(script.attrs.get("type", "")).strip().lower().split(";")[0]
+    return not script.in_noscript and kind in JS_TYPES and bool(script.code)
+
+
+def _phase(script: Script) -> int:
+    """0 while parsing, 1 deferred, 2 async: when the browser runs it."""
+    module = str(script.attrs.get("type", "")).strip().lower() == "module"
+    if script.src is None:
+        return 1 if module else 0
+    if "async" in script.attrs:
+        return 2
+    return 1 if module or "defer" in script.attrs else 0
+
+
+def _line_of(script: Script):
+    raw = script.code or ""
+    lead = raw[:len(raw) - len(raw.lstrip())].count("\n")
+    base = script.line
+
+    def line_of(node) -> int | None:
+        if base is None or node is None or script.src or not getattr(node, "loc", None):
+            return base
+        return base + node.loc.start.line - 1 - lead
+    return line_of
+
+
+def run_page(page: Page, skip: set[int] = frozenset()) -> tuple[list[Loaded],
+                                                                list[tuple[Script, str]]]:
+    """Return what the page's scripts put in the document, and the scripts that could not
+    be read; scripts at the positions in *skip* are not followed."""
+    scripts = [s for s in page.scripts if not s.in_noscript]
+    host = Browser(page.base, [s.in_head for s in scripts])
+    evaluator = Evaluator(host)
+    host.evaluator = evaluator
+    unparsed: list[tuple[Script, str]] = []
+    loaded: list[Loaded] = []
+
+    def collect(index: int) -> None:
+        loaded.extend(Loaded(found, index) for found in host.found)
+        host.found.clear()
+        for markup, in_head, line in host.written:
+            loaded.extend(Loaded(found, index) for found in _from_markup(
+                host, markup, in_head, line))
+        host.written.clear()
+
+    order = sorted((i for i, s in enumerate(scripts) if runs(s) and i not in skip),
+                   key=lambda i: (_phase(scripts[i]), i))
+    for index in order:
+        script = scripts[index]
+        host.enter(index, script.in_head, _phase(script) > 0, _line_of(script))
+        module = str(script.attrs.get("type", "")).strip().lower() == "module"
+        try:
+            _run(evaluator, parse(script.code, module))
+        except Unparsed as exc:
+            unparsed.append((script, str(exc)))
+        collect(index)
+    for _ in range(MAX_CALLBACKS):
+        if not host.queue:
+            break
+        fn, args, index, in_head, line_of = host.queue.pop(0)
+        host.enter(index, in_head, True, line_of)
+        try:
+            evaluator.call(fn, evaluator.host.window, args)
+        except (Throw, Budget, RecursionError):
+            pass
+        collect(index)
+    return loaded, unparsed
+
+
+def _run(evaluator: Evaluator, program) -> None:
+    try:
+        evaluator.run_program(program)
+    except (Throw, Budget, RecursionError):
+        pass  # the script stops there, as it would in the browser
+    except Exception as stop:  # a stray break/return at top level ends the script too
+        if type(stop).__name__ not in ("_Return", "_Break", "_Continue"):
+            raise
+
+
+def run_code(host: Browser, code: str) -> None:
+    """Run code a script inserted or wrote (an inline ``<script>``), where it is."""
+    try:
+        _run(host.evaluator, parse(code, False))
+    except Unparsed:
+        pass
+
+
+def _from_markup(host: Browser, markup: str, in_head: bool, line) -> list[Inserted]:
+    """Script elements in what ``document.write`` wrote, running any inline ones."""
+    from bs4 import BeautifulSoup
+
+    found = []
+    for tag in BeautifulSoup(markup, "html.parser").find_all("script"):
+        attrs = {k: " ".join(v) if isinstance(v, list) else v for k, v in tag.attrs.items()}
+        if "src" in attrs:
+            found.append(Inserted("written", attrs, in_head, line))
+        elif tag.string:
+            run_code(host, tag.string)
+            found += host.found
+            host.found.clear()
+    return found
