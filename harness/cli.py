@@ -146,39 +146,69 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
     sys.exit(0 if result["passed"] else 1)
 
 
+def _audit_formats(ctx, param, value: str) -> list[str]:
+    from .audit.report import check_formats
+
+    try:
+        return check_formats([f.strip() for f in value.split(",") if f.strip()])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command()
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--format", "formats", default="html,json,sarif", show_default=True,
+              callback=_audit_formats,
               help="Report formats, comma-separated: html, json, sarif (JUnit always).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True),
+              help="TOML file with [tool.webtrack.audit] (or [audit]); default: the nearest "
+                   "webtrack.toml or pyproject.toml from this folder up.")
 @click.option("--render", is_flag=True, help="Audit the live DOM after the page's scripts ran.")
 @click.option("--validate", is_flag=True,
               help="Add HTML validity findings from the Nu Html Checker (needs Java).")
 @click.option("--out", type=click.Path(file_okay=False), default="reports/audit",
               show_default=True)
-def audit(targets, formats, render, validate, out) -> None:
-    """Audit HTML files, folders or URLs for a correct tracker installation."""
+def audit(targets, formats, config_file, render, validate, out) -> None:
+    """Audit HTML files, folders or URLs for a correct tracker installation.
+
+    Exit 0 when clean, 1 on any error finding, 2 when something could not be checked (bad
+    options or configuration, a missing or unreachable target, nothing to audit).
+    """
     from . import audit as auditor
 
     try:
-        config = auditor.config.load()
-        pages = auditor.expand(list(targets))
-    except (ValueError, auditor.TargetError) as exc:
+        raw, source = auditor.config.from_file(config_file) if config_file else \
+            auditor.config.locate()
+        config = auditor.config.load(raw, source)
+    except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    bar = click.progressbar(length=len(pages), label="auditing", file=sys.stderr) \
-        if len(pages) >= 50 and sys.stderr.isatty() else None
+    count = len(auditor.expand(list(targets)).pages)
+    bar = click.progressbar(length=count, label="auditing", file=sys.stderr) \
+        if count >= 50 and sys.stderr.isatty() else None
     try:
         with bar or contextlib.nullcontext():
             result = auditor.run(list(targets), config, render=render, validate=validate,
                                  progress=(lambda: bar.update(1)) if bar else None)
-        auditor.write_reports(result, Path(out), [f.strip() for f in formats.split(",")])
+        auditor.write_reports(result, Path(out), formats)
     except (ValueError, auditor.TargetError) as exc:
-        raise click.ClickException(str(exc)) from None
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(auditor.UNCHECKED)
     for finding in result.findings:
         click.echo(f"{finding.file_or_url}:{finding.line or 0}: {finding.rule} "
                    f"{finding.severity}: {finding.message}")
-    click.echo(f"{len(result.pages)} pages, {result.errors} errors, "
-               f"{len(result.findings) - result.errors} warnings; report: {out}/")
-    sys.exit(1 if result.errors else 0)
+    for target in result.skipped:
+        click.echo(f"{target['file_or_url']}: skipped: {target['reason']}", err=True)
+    for target in result.unchecked:
+        click.echo(f"{target['file_or_url']}: could not check: {target['error']}", err=True)
+    if not result.pages:
+        click.echo("nothing to audit: no HTML page among the targets "
+                   f"({len(result.skipped)} skipped, {len(result.unchecked)} not checkable)",
+                   err=True)
+    click.echo(f"{result.verdict.upper()}: {len(result.pages)} pages, {result.errors} errors, "
+               f"{len(result.findings) - result.errors} warnings, {len(result.unchecked)} "
+               f"could not be checked, {len(result.skipped)} skipped; config: {config.source}; "
+               f"report: {out}/")
+    sys.exit(result.exit_code)
 
 
 @main.command("consent-audit")

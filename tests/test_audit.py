@@ -67,7 +67,8 @@ def test_a_conformant_page_has_no_findings():
 
 
 def test_container_counts_once_statically_not_when_rendered():
-    container = '<script>var s=document.createElement("script");s.src="/container.js";</script>'
+    container = ('<script>var s=document.createElement("script");s.src="/container.js";'
+                 'document.head.appendChild(s);</script>')
     assert rules_of(page(container)) == []
     # Rendered, the container's injected tracker is itself in the DOM: count only that.
     assert rules_of(page(container + TRACKER.replace(" defer", " async")), rendered=True) == []
@@ -100,7 +101,11 @@ def test_estate_flags_exactly_the_broken_pages():
     flagged = {Path(f.file_or_url).name for f in result.findings}
     assert flagged == {"banner-without-optout.html", "installed-twice.html", "no-script.html",
                        "script-in-body.html", "tracked-form-no-script.html",
-                       "unknown-site.html", "wrong-origin.html"}
+                       "unknown-site.html", "wrong-origin.html",
+                       "snippet-and-container.html", "snippet-in-body.html",
+                       "snippet-twice.html", "snippet-unknown-site.html",
+                       "snippet-wrong-origin.html", "two-snippets.html",
+                       "written-blocking.html"}
     assert all("sites/broken/" in f.file_or_url for f in result.findings)
     assert {Path(s["file_or_url"]).parent.name for s in result.skipped} == {"portal"}
 
@@ -128,11 +133,57 @@ def test_cli_exit_codes(tmp_path):
     bad = runner.invoke(main, ["audit", "sites/broken/no-script.html", "--out",
                                str(tmp_path / "b"), "--format", "json"])
     assert bad.exit_code == 1 and "WT001 error" in bad.output
-    missing = runner.invoke(main, ["audit", "no/such/path"])
+    missing = runner.invoke(main, ["audit", "no/such/path", "--out", str(tmp_path / "m")])
     assert missing.exit_code == 2 and "no such file" in missing.output
-    wrong = runner.invoke(main, ["audit", "sites/shop", "--format", "pdf", "--out",
-                                 str(tmp_path / "c")])
-    assert wrong.exit_code == 1 and "unknown report format" in wrong.output
+    for formats in ("pdf", "xml", "html,xml", ""):
+        wrong = runner.invoke(main, ["audit", "sites/shop", "--format", formats, "--out",
+                                     str(tmp_path / "c")])
+        assert wrong.exit_code == 2 and "unknown report format" in wrong.output, formats
+        assert not (tmp_path / "c").exists()
+
+
+def test_empty_folder_is_nothing_to_audit(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("<html>not a page by its name</html>")
+    done = CliRunner().invoke(main, ["audit", str(tmp_path / "empty"), "--out",
+                                     str(tmp_path / "out")])
+    assert done.exit_code == 2
+    assert "nothing to audit" in done.output and "INCOMPLETE: 0 pages" in done.output
+
+
+def test_a_dead_url_is_reported_and_the_rest_still_audited(tmp_path):
+    dead = "http://127.0.0.1:9/gone.html"  # the discard port: nothing listens
+    done = CliRunner().invoke(main, ["audit", dead, "sites/broken/no-script.html",
+                                     "sites/shop/index.html", "--out", str(tmp_path)])
+    assert done.exit_code == 2, done.output
+    assert f"{dead}: could not check: cannot fetch" in done.output
+    assert "no-script.html:1: WT001 error" in done.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["summary"]["verdict"] == "fail" and report["summary"]["pages"] == 2
+    assert [u["file_or_url"] for u in report["unchecked"]] == [dead]
+    sarif = json.loads((tmp_path / "report.sarif").read_text())
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    assert "could not check" in (tmp_path / "junit.xml").read_text()
+
+
+def test_only_pages_are_audited(tmp_path):
+    (tmp_path / "notes.txt").write_text("<script src=/tracker.js></script>")
+    (tmp_path / "logo.html").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    # XHTML is read as XML: <script/> closes itself and the content after it is markup.
+    (tmp_path / "page.xhtml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+        '<head><title>x</title><script src="http://collector.localhost:8800/tracker.js" '
+        'data-site="shop" defer="defer"/></head><body><p>x</p>'
+        '<script src="http://collector.localhost:8800/tracker.js" data-site="shop" '
+        'defer="defer"/></body></html>')
+    result = audit.run([str(tmp_path)], CONFIG)
+    assert [Path(p["file_or_url"]).name for p in result.pages] == ["page.xhtml"]
+    assert [(f.rule, f.line) for f in result.findings] == [("WT002", 2), ("WT003", 2)]
+    assert [(Path(s["file_or_url"]).name, s["reason"]) for s in result.skipped] == [
+        ("logo.html", "a binary file, not an HTML page")]
+    explicit = audit.run([str(tmp_path / "notes.txt")], CONFIG)
+    assert explicit.pages == [] and "not an HTML page" in explicit.skipped[0]["reason"]
+    assert explicit.exit_code == 2
 
 
 def test_hostile_page_content_is_inert_in_the_report(tmp_path):
@@ -172,3 +223,94 @@ def test_validate_family_finds_invalid_html_and_the_estate_is_valid(tmp_path):
     nu = [f for f in result.findings if f.rule.startswith("NU")]
     assert nu and all(f.file_or_url == str(invalid) for f in nu), nu
     assert any(f.rule == "NU001" and f.line for f in nu)
+
+
+CUSTOM_PAGE = page('<script src="https://t.example.org/js/wt.js" data-site="docs" defer>'
+                   '</script>')
+CUSTOM = ('tracker_paths = ["/js/wt.js"]\ncollector_origins = ["https://t.example.org"]\n'
+          'sites = ["docs"]\n')
+
+
+@pytest.mark.parametrize("name,text,table", [
+    ("webtrack.toml", "[tool.webtrack.audit]\n" + CUSTOM, "[tool.webtrack.audit]"),
+    ("webtrack.toml", "port = 8801\n[audit]\n" + CUSTOM, "[audit]"),
+    ("pyproject.toml", "[project]\nname = 'x'\n[tool.webtrack.audit]\n" + CUSTOM,
+     "[tool.webtrack.audit]"),
+])
+def test_config_is_found_honoured_and_named(tmp_path, monkeypatch, name, text, table):
+    (tmp_path / name).write_text(text)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text(CUSTOM_PAGE)
+    monkeypatch.chdir(tmp_path / "site")  # found from a folder below it, too
+    done = CliRunner().invoke(main, ["audit", ".", "--out", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    assert f"config: {tmp_path / name} {table}" in done.output
+
+
+def test_config_option_names_the_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text(CUSTOM_PAGE)
+    (tmp_path / "audit.toml").write_text("[tool.webtrack.audit]\n" + CUSTOM)
+    plain = CliRunner().invoke(main, ["audit", "site", "--out", "a"])
+    assert plain.exit_code == 1 and "config: defaults" in plain.output  # WT004: unknown
+    chosen = CliRunner().invoke(main, ["audit", "site", "--config", "audit.toml", "--out", "b"])
+    assert chosen.exit_code == 0, chosen.output
+    assert "config: audit.toml [tool.webtrack.audit]" in chosen.output
+    missing = CliRunner().invoke(main, ["audit", "site", "--config", "nope.toml"])
+    assert missing.exit_code == 2 and "nope.toml" in missing.output
+
+
+@pytest.mark.parametrize("text,message", [
+    ("[tool.webtrack.audits]\nsites = ['x']", "unknown table [tool.webtrack.audits]"),
+    ("[tool.webtrack]\ntracker_paths = ['/t.js']",
+     "tracker_paths belong(s) in [tool.webtrack.audit]"),
+    ("[[tool.webtrack.suppress]]\nrule = 'WT001'\nreason = 'r'",
+     "suppress belong(s) in [tool.webtrack.audit]"),
+    ("[tool.webtrack.audit]\ntrackers = ['/t.js']", "unknown key(s) trackers"),
+    ("[tool.webtrack.audit]\nsites = 'shop'", "sites must be a list of strings"),
+    ("[tool.webtrack.audit.severity]\nWT999 = 'error'", "unknown rule WT999"),
+    ("[tool.webtrack.audit.severity]\nWT007 = 'fatal'", "must be one of error, warning, note"),
+    ("[[tool.webtrack.audit.suppress]]\nrule = 'WT001'\nreason = 'r'\nglob = '*'",
+     "unknown key(s) glob"),
+    ("[tool.webtrack.audit.suppress]\nrule = 'WT001'", "suppress must be an array of tables"),
+    ("[audit]\nsites = ['x']\n[tool.webtrack.audit]\nsites = ['y']", "not both"),
+    ("[tool.webtrack.audit\n", "not valid TOML"),
+])
+def test_bad_config_is_an_error_that_says_where(tmp_path, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "index.html").write_text(page(TRACKER))
+    (tmp_path / "webtrack.toml").write_text(text)
+    done = CliRunner().invoke(main, ["audit", ".", "--out", "out"])
+    assert done.exit_code == 2 and message in done.output, done.output
+    assert "webtrack.toml" in done.output and not (tmp_path / "out").exists()
+
+
+def test_report_has_a_verdict_and_one_excerpt_per_line(tmp_path):
+    twice = tmp_path / "twice.html"
+    twice.write_text(page(TRACKER.replace(" defer", "") + "\n" + TRACKER))
+    result = audit.run([str(twice), "sites/shop/index.html"], CONFIG)
+    audit.write_reports(result, tmp_path / "out", ["html", "sarif"])
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert 'class="verdict fail"' in html and "FAIL: 1 errors on 1 of 2 pages" in html
+    # WT003 and WT007 sit on nearby lines: one excerpt shows both, each line once.
+    assert html.count("<pre>") == 1 and html.count("▶") == 2
+    assert html.count("&lt;title&gt;t&lt;/title&gt;") == 1
+    sarif = json.loads((tmp_path / "out" / "report.sarif").read_text())
+    uri = sarif["runs"][0]["tool"]["driver"].get("informationUri")
+    assert uri is None or (uri.startswith("https://") and "example" not in uri)
+    clean = audit.run(["sites/shop/index.html"], CONFIG)
+    audit.write_reports(clean, tmp_path / "clean", ["html"])
+    assert 'class="verdict pass"' in (tmp_path / "clean" / "report.html").read_text()
+
+
+def test_excerpt_blocks_show_each_line_once():
+    from harness.audit.report import blocks
+
+    source = "\n".join(f"line {n}" for n in range(1, 31))
+    found = [{"line": 5}, {"line": 5}, {"line": 7}, {"line": 20}, {"line": None}]
+    shown = blocks(source, found)
+    assert [len(b["findings"]) for b in shown] == [1, 3, 1]
+    numbers = [n for b in shown for n, _, _ in b["lines"]]
+    assert numbers == sorted(set(numbers)) == [3, 4, 5, 6, 7, 8, 9, 18, 19, 20, 21, 22]
+    assert [n for b in shown for n, _, marked in b["lines"] if marked] == [5, 7, 20]

@@ -78,7 +78,8 @@ def find(page: Page, config: AuditConfig) -> list[Install]:
     for script in live:
         kind = classify(script.src, config)
         if kind == "tracker" or (kind == "container" and not page.rendered):
-            found.append(Install("tag", script.src, script.attrs, script.in_head, script.line,
+            how = "inserted" if script.inserted else "tag"
+            found.append(Install(how, script.src, script.attrs, script.in_head, script.line,
                                  script.timing, script.index, kind == "container"))
     if page.rendered:
         return found

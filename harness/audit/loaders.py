@@ -80,10 +80,12 @@ def run_page(page: Page, skip: set[int] = frozenset()) -> tuple[list[Loaded],
     def collect(index: int) -> None:
         loaded.extend(Loaded(found, index) for found in host.found)
         host.found.clear()
-        for markup, in_head, line in host.written:
+        # What one script writes is parsed as one stream, however many calls it took.
+        while host.written:
+            written, host.written = host.written, []
+            markup = "".join(m for m, _, _ in written)
             loaded.extend(Loaded(found, index) for found in _from_markup(
-                host, markup, in_head, line))
-        host.written.clear()
+                host, markup, written[0][1], written[0][2]))
 
     order = sorted((i for i, s in enumerate(scripts) if runs(s) and i not in skip),
                    key=lambda i: (_phase(scripts[i]), i))

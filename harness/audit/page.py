@@ -43,9 +43,10 @@ class Script:
         """When it runs: ``sync`` at its place, ``defer`` after parsing, or ``async``."""
         if self.inserted:
             return "async"
-        if "async" in self.attrs or (self.src is None and self.attrs.get("type") == "module"):
-            return "async" if self.src else "defer"
-        if "defer" in self.attrs and self.src:
+        module = str(self.attrs.get("type", "")).strip().lower() == "module"
+        if "async" in self.attrs and (self.src or module):
+            return "async"
+        if module or ("defer" in self.attrs and self.src):
             return "defer"
         return "sync"
 

@@ -4,62 +4,105 @@ from __future__ import annotations
 
 import http.client
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .page import Page, Script, parse
+from .page import INSERTED_MARK, Page, Script, parse
 from .rules import defines_optout_in
 
-HTML_SUFFIXES = (".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+# Files that are never pages, whatever they hold.
+NOT_PAGES = (".txt", ".md", ".json", ".js", ".mjs", ".css", ".csv", ".xml", ".svg", ".png",
+             ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".pdf", ".zip", ".gz", ".woff", ".woff2")
 
 
 class TargetError(ValueError):
-    """A target that is neither an existing file or folder nor an http(s) URL."""
+    """A target that cannot be checked: missing, unreachable, or holding no page."""
+
+    def __init__(self, where: str, why: str = "") -> None:
+        super().__init__(f"{where}: {why}" if why else where)
+        self.where, self.why = where, why or where
+
+
+class NotAPage(TargetError):
+    """A file that is not an HTML page (text, binary): listed as skipped."""
+
+
+@dataclass
+class Targets:
+    """What the targets expand to: pages to audit, files skipped, targets not checkable."""
+
+    pages: list[tuple[str, Path | None]] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    unchecked: list[dict] = field(default_factory=list)
 
 
 def is_url(target: str) -> bool:
     return urlsplit(target).scheme in ("http", "https")
 
 
-def expand(targets: list[str]) -> list[tuple[str, Path | None]]:
-    """Return ``(where, root)`` per page: files, HTML files under folders, URLs."""
-    pages = []
+def _hidden(found: Path, root: Path) -> bool:
+    return any(part.startswith(("_", ".")) for part in found.relative_to(root).parts)
+
+
+def expand(targets: list[str]) -> Targets:
+    """Return ``(where, root)`` per page: files, HTML files under folders, URLs; with the
+    files skipped and the targets that cannot be checked, each with its reason."""
+    found = Targets()
     for target in targets:
         if is_url(target):
-            pages.append((target, None))
+            found.pages.append((target, None))
             continue
         path = Path(target)
         if path.is_file():
-            pages.append((str(path), path.parent))
+            if path.suffix.lower() in NOT_PAGES:
+                found.skipped.append({"file_or_url": str(path), "reason":
+                                      f"not an HTML page ({path.suffix.lower()} file)"})
+            else:
+                found.pages.append((str(path), path.parent))
         elif path.is_dir():
-            for found in sorted(path.rglob("*")):
-                if found.suffix.lower() in HTML_SUFFIXES and not any(
-                        part.startswith(("_", ".")) for part in found.relative_to(path).parts):
-                    pages.append((str(found), path))
+            pages = [(str(f), path) for f in sorted(path.rglob("*")) if f.is_file() and
+                     f.suffix.lower() in HTML_SUFFIXES and not _hidden(f, path)]
+            if not pages:
+                found.unchecked.append({"file_or_url": str(path), "error": "no .html, .htm or "
+                                        ".xhtml pages in this folder: nothing to audit"})
+            found.pages += pages
         else:
-            raise TargetError(f"{target}: no such file or folder, and not an http(s) URL")
-    return pages
+            found.unchecked.append({"file_or_url": target, "error": "no such file or folder, "
+                                    "and not an http(s) URL"})
+    return found
 
 
-def fetch(url: str, timeout: float = 10.0) -> str:
-    """GET *url*; ``*.localhost`` hosts are reached on 127.0.0.1 with their Host header."""
+def fetch(url: str, timeout: float = 10.0) -> tuple[str, str]:
+    """GET *url*, returning its text and content type; ``*.localhost`` hosts are reached on
+    127.0.0.1 with their Host header."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     connect = "127.0.0.1" if host == "localhost" or host.endswith(".localhost") else host
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    conn = kind(connect, parts.port, timeout=timeout)
+    conn = None
     try:
+        conn = kind(connect, parts.port, timeout=timeout)
         conn.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
                      headers={"Host": parts.netloc, "User-Agent": "webtrack-audit"})
         response = conn.getresponse()
-        body = response.read().decode("utf-8", "replace")
-    except OSError as exc:
-        raise TargetError(f"{url}: cannot fetch: {exc}") from None
+        body = response.read()
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise TargetError(url, f"cannot fetch: {exc}") from None
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
     if response.status >= 400:
-        raise TargetError(f"{url}: answered {response.status}")
-    return body
+        raise TargetError(url, f"answered {response.status}")
+    return body.decode("utf-8", "replace"), response.getheader("Content-Type", "")
+
+
+def _text(data: bytes, where: str) -> str:
+    """Decode a page; a binary file is not one."""
+    if b"\0" in data[:8192]:
+        raise NotAPage(where, "a binary file, not an HTML page")
+    return data.decode("utf-8", errors="replace")
 
 
 def _local_script(script: Script, page_file: Path, root: Path) -> str | None:
@@ -78,32 +121,44 @@ def _local_script(script: Script, page_file: Path, root: Path) -> str | None:
 
 
 def load_static(where: str, root: Path | None) -> Page:
-    """Parse one page from disk or the network, looking into the scripts it loads."""
+    """Parse one page from disk or the network, reading the scripts it loads."""
     if root is None:
-        source = fetch(where)
-        page = parse(source, where, base=where)
+        source, kind = fetch(where)
+        if kind and not any(t in kind for t in ("html", "xml")):
+            raise NotAPage(where, f"served as {kind.split(';')[0]}, not an HTML page")
+        page = parse(source, where, base=where, xml="xhtml+xml" in kind)
         origin = urlsplit(where).netloc
         for script in page.scripts:
             if script.src and urlsplit(script.src).netloc == origin:
                 try:
-                    text = fetch(script.src)
+                    _read_script(script, fetch(script.src)[0])
                 except TargetError:
                     continue
-                script.attrs["_defines_optout"] = defines_optout_in(text)
         return page
     path = Path(where)
-    source = path.read_text(encoding="utf-8", errors="replace")
-    page = parse(source, where, base="http://page.invalid/" + path.name)
+    try:
+        source = _text(path.read_bytes(), where)
+    except OSError as exc:
+        raise TargetError(where, f"cannot read: {exc.strerror}") from None
+    page = parse(source, where, base="http://page.invalid/" + path.name,
+                 xml=path.suffix.lower() == ".xhtml")
     for script in page.scripts:
         text = _local_script(script, path, root)
         if text is not None:
-            script.attrs["_defines_optout"] = defines_optout_in(text)
+            _read_script(script, text)
     return page
 
 
+def _read_script(script: Script, text: str) -> None:
+    """Keep what a loaded script runs: whether it defines the opt-out, what it inserts."""
+    script.attrs["_defines_optout"] = defines_optout_in(text)
+    script.code = text
+
+
 def load_rendered(targets: list[tuple[str, Path | None]], browser_name: str = "chromium",
-                  concurrency: int = 4) -> Iterator[Page]:
-    """Yield each page's live DOM once its scripts ran (tag-manager injections included).
+                  concurrency: int = 4) -> Iterator[Page | TargetError]:
+    """Yield each page's live DOM once its scripts ran (tag-manager injections included), or
+    the error that kept it from rendering.
 
     Pages load a few at a time, each in a fresh context, so no cookie or consent choice
     carries from one page to the next; results come back in the order given.
@@ -113,7 +168,7 @@ def load_rendered(targets: list[tuple[str, Path | None]], browser_name: str = "c
     return iter(run_async(_render_all(targets, browser_name, concurrency)))
 
 
-async def _render_all(targets, browser_name: str, concurrency: int) -> list[Page]:
+async def _render_all(targets, browser_name: str, concurrency: int) -> list:
     import asyncio
 
     from playwright.async_api import Error, async_playwright
@@ -125,21 +180,27 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list[Page
         browser = await getattr(playwright, browser_name).launch(
             **launch_spec(browser_name).options)
 
-        async def render(where: str, root: Path | None) -> Page:
+        async def render(where: str, root: Path | None) -> Page | TargetError:
             url = where if root is None else Path(where).resolve().as_uri()
             async with limit:
                 context = await browser.new_context()
                 try:
+                    await context.add_init_script(MARK_INSERTED)
+                    await context.clock.install()
                     page = await context.new_page()
-                    await page.goto(url, wait_until="load", timeout=15000)
+                    response = await page.goto(url, wait_until="load", timeout=15000)
+                    if response is not None and response.status >= 400:
+                        return TargetError(where, f"answered {response.status}")
+                    await _settle(page)
                     dom = await page.content()
                     optout = await page.evaluate(
                         "typeof window.disableCookiesUsage === 'function'")
                 except Error as exc:
-                    raise TargetError(f"{where}: cannot render: {exc.message}") from None
+                    return TargetError(where, f"cannot render: {exc.message}")
                 finally:
                     await context.close()
-            parsed = parse(dom, where, base=url, rendered=True)
+            parsed = parse(dom, where, base=url, rendered=True,
+                           xml=urlsplit(url).path.lower().endswith(".xhtml"))
             parsed.defines_optout = optout
             return parsed
 
@@ -147,3 +208,45 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list[Page
             return list(await asyncio.gather(*(render(w, r) for w, r in targets)))
         finally:
             await browser.close()
+
+
+# Scripts that page code puts in the document never block parsing: mark them, so the
+# rendered DOM tells them from the tags the page was written with.
+MARK_INSERTED = """(() => {
+  const mark = (node) => {
+    if (!node || typeof node !== 'object' || !node.nodeType) return;
+    if (node.nodeType === 1 && node.localName === 'script') node.setAttribute('MARK', '');
+    if (node.querySelectorAll) node.querySelectorAll('script').forEach(mark);
+  };
+  const wrap = (proto, name, pick) => {
+    const original = proto[name];
+    if (typeof original !== 'function') return;
+    proto[name] = function (...args) {
+      pick(args).forEach(mark);
+      return original.apply(this, args);
+    };
+  };
+  for (const name of ['appendChild', 'insertBefore', 'replaceChild'])
+    wrap(Node.prototype, name, (args) => args.slice(0, 1));
+  for (const name of ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren'])
+    wrap(Element.prototype, name, (args) => args);
+  wrap(Element.prototype, 'insertAdjacentElement', (args) => args.slice(1, 2));
+})();""".replace("MARK", INSERTED_MARK)
+
+# Timers and idle callbacks up to this far ahead are brought forward, as the static audit
+# follows every callback a loader schedules.
+SETTLE_MS = 10 * 60 * 1000
+
+
+async def _settle(page) -> None:
+    """Run the page's timers ahead; let scripts they insert load (and insert theirs)."""
+    count = "document.scripts.length"
+    for _ in range(3):
+        before = await page.evaluate(count)
+        await page.clock.fast_forward(SETTLE_MS)
+        if await page.evaluate(count) == before:
+            return
+        try:
+            await page.wait_for_load_state("networkidle", timeout=3000)
+        except Exception:  # a page that keeps the network busy is rendered as it stands
+            return

@@ -1,0 +1,188 @@
+"""Installs the static audit must recognise in the HTML, and agreement with the browser."""
+
+from pathlib import Path
+
+import pytest
+
+from harness import audit, estate
+from harness.audit import config as audit_config
+from harness.audit.page import parse
+from harness.audit.rules import check
+
+CONFIG = audit_config.load({"sites": ["shop"], "tag_containers": [
+    "/container.js", "www.googletagmanager.com/gtm.js"]})
+URL = "http://collector.localhost:8800/tracker.js"
+
+
+def page(head="", body=""):
+    return f"<!doctype html><html><head><title>t</title>{head}</head><body><p>x</p>{body}" \
+           f"</body></html>"
+
+
+def js(code, attrs=""):
+    return f"<script{attrs}>{code}</script>"
+
+
+def rules_of(html):
+    found = check(parse(html, "page.html", "http://shop.localhost:8800/page.html"), CONFIG)
+    return sorted({f.rule for f in found})
+
+
+def make(src=f"'{URL}'", site="s.dataset.site = 'shop';", into="document.head.appendChild(s);"):
+    return f"var s = document.createElement('script'); s.src = {src}; {site} {into}"
+
+
+GA = ("(function(i,s,o,g,r,a,m){i['WtObject']=r;i[r]=i[r]||function(){(i[r].q=i[r].q||[])"
+      ".push(arguments)},i[r].l=1*new Date();a=s.createElement(o),m=s.getElementsByTagName(o)"
+      "[0];a.async=1;a.src=g;a.setAttribute('data-site',r);m.parentNode.insertBefore(a,m)})"
+      "(window,document,'script','//collector.localhost:8800/tracker.js','shop');")
+PIXEL = ("!function(f,b,e,v,n,t,s){if(f.wt)return;n=f.wt=function(){n.q.push(arguments)};"
+         "n.q=[];t=b.createElement(e);t.async=!0;t.src=v;t.dataset.site='shop';"
+         "s=b.getElementsByTagName(e)[0];s.parentNode.insertBefore(t,s)}(window,document,"
+         "'script','http://collector.localhost:8800/tracker.js');")
+GTM = ("(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':new Date().getTime(),"
+       "event:'gtm.js'});var f=d.getElementsByTagName(s)[0],j=d.createElement(s),"
+       "dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src='https://www.googletagmanager.com/"
+       "gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);})(window,document,'script',"
+       "'dataLayer','GTM-XXXX');")
+TAG = f'<script src="{URL}" data-site="shop" defer></script>'
+
+# (what, head, body, rules the static audit must report)
+SHAPES = [
+    ("analytics IIFE, parameters carry URL and site", js(GA), "", []),
+    ("analytics IIFE run from the body, first script there", "", js(GA), ["WT002"]),
+    ("pixel-style !function with a guard", js(PIXEL), "", []),
+    ("tag manager snippet loads a configured container", js(GTM), "", []),
+    ("container snippet and tag", js(GTM) + TAG, "", ["WT003"]),
+    ("folded concatenation and a cache-buster", js(make(
+        "'http://collector.' + 'localhost:8800' + '/trac' + 'ker.js?v=' + Date.now()")), "",
+     []),
+    ("template literal, arrow, Object.assign, head.append", js(
+        "(() => { const s = document.createElement('SCRIPT'); Object.assign(s, {src: "
+        "`${'http://collector.localhost:8800'}/tracker.js`, async: true}); "
+        "s.setAttribute('data-site', 'shop'); document.querySelector('head').append(s); })();"),
+     "", []),
+    ("array join and setAttribute('src')", js(
+        "var s = document.createElement('script'); s.setAttribute('src', ['http:', '', "
+        "'collector.localhost:8800', 'tracker.js'].join('/')); s.setAttribute('data-site', "
+        "'shop'); document.head.appendChild(s);"), "", []),
+    ("on the load event, from the body, into the head", "",
+     js("window.addEventListener('load', function () {" + make() + "});"), []),
+    ("on a timer", js("setTimeout(function () {" + make() + "}, 5000);"), "", []),
+    ("readyState check, else load listener", js(
+        "function go() {" + make() + "} if (document.readyState === 'complete') go(); "
+        "else window.addEventListener('load', go);"), "", []),
+    ("named loader called with arguments", js(
+        "function load(u, site) { var s = document.createElement('script'); s.src = u; "
+        "s.dataset.site = site; var x = document.scripts[0]; x.parentNode.insertBefore(s, x);"
+        f" }} load('{URL}', 'shop');"), "", []),
+    ("loop over a tag list", js(
+        f"var tags = [{{src: '{URL}', site: 'shop'}}]; tags.forEach(function (t) {{ var s = "
+        "document.createElement('script'); s.src = t.src; s.setAttribute('data-site', t.site);"
+        " document.head.appendChild(s); });"), "", []),
+    ("IIFE through .call(this)", js("(function () {" + make() + "}).call(this);"), "", []),
+    ("inside try/catch", js("try {" + make() + "} catch (e) {}"), "", []),
+    ("document.write, split closing tag, defer",
+     js(f"document.write('<scr' + 'ipt src=\"{URL}\" data-site=\"shop\" defer></scr' + "
+        "'ipt>');"), "", []),
+    ("document.write in pieces, blocking", js(
+        f"document.write('<script src=\"{URL}\" '); document.write('data-site=\"shop\">"
+        "<\\/script>');"), "", ["WT007"]),
+    ("snippet into the body", "", js(make(into="document.body.appendChild(s);")), ["WT002"]),
+    ("snippet into documentElement", js(make(into="document.documentElement.appendChild(s);")),
+     "", ["WT002"]),
+    ("body is null while the head runs: nothing installed",
+     js(make(into="document.body.appendChild(s);")), "", ["WT001"]),
+    ("tag and snippet", TAG + js(make()), "", ["WT003"]),
+    ("two snippets", js(GA) + js(PIXEL), "", ["WT003"]),
+    ("snippet and document.write", js(make()) + js(
+        f"document.write('<script async src=\"{URL}\" data-site=\"shop\"><\\/script>')"), "",
+     ["WT003"]),
+    ("snippet and container tag", js(make()) + '<script src="/container.js" async></script>',
+     "", ["WT003"]),
+    ("guarded snippet pasted twice counts once", js(
+        "if (!window.__wt) { window.__wt = true; " + make() + " }") * 2, "", []),
+    ("snippet naming an unknown site", js(make(site="s.dataset.site = 'sh' + 'oop';")), "",
+     ["WT004"]),
+    ("snippet naming no site", js(make(site="")), "", ["WT004"]),
+    ("snippet from an unknown origin", js(make("'https://cdn.example/tracker.js'")), "",
+     ["WT004"]),
+    ("snippet with its site from a parameter", js(
+        "(function (d, id) {" + make(site="s.dataset.site = id;").replace("document.", "d.") +
+        "})(document, 'nope');"), "", ["WT004"]),
+    # Shapes that install nothing: the page has no tracker.
+    ("a script created but never inserted", js(make(into="")), "", ["WT001"]),
+    ("a loader defined but never called", js("function load() {" + make() + "}"), "",
+     ["WT001"]),
+    ("a loader that runs only on a click", js(
+        "document.addEventListener('click', function () {" + make() + "});"), "", ["WT001"]),
+    ("blocked by its type until consent", js(make(), ' type="text/plain"'), "", ["WT001"]),
+    ("the path in a comment and a log line", js(f"// {URL}\nconsole.log('{URL}');"), "",
+     ["WT001"]),
+    ("the tracker's path with a different file", js(make(f"'{URL}.map'")), "", ["WT001"]),
+]
+
+
+@pytest.mark.parametrize("what,head,body,expected", SHAPES, ids=[s[0] for s in SHAPES])
+def test_static_audit_recognises_install_shapes(what, head, body, expected):
+    assert rules_of(page(head, body)) == expected
+
+
+def test_snippet_findings_point_at_the_line_that_inserts():
+    html = page("<script>\nvar s = document.createElement('script');\n"
+                f"s.src = '{URL}';\ns.dataset.site = 'x';\ndocument.head.appendChild(s);\n"
+                "</script>")
+    (finding,) = check(parse(html, "p.html", "http://shop.localhost:8800/"), CONFIG)
+    assert (finding.rule, finding.line) == ("WT004", 5)
+
+
+def test_unparsable_script_naming_the_tracker_still_counts():
+    # Syntax esprima cannot read: the install is counted rather than missed.
+    html = page(TAG + js(make(into="document.head?.appendChild(s);")))
+    assert rules_of(html) == ["WT003"]
+
+
+# Pages of sites/broken/installs and the rules both audits must report on each.
+INSTALL_PAGES = {
+    "async-snippet.html": [], "concatenated.html": [], "delayed.html": [],
+    "document-write.html": [], "ga-shape.html": [], "minified.html": [],
+    "module-tag.html": [], "on-load.html": [], "tag-attributes.html": [],
+    "snippet-and-container.html": ["WT003"], "snippet-in-body.html": ["WT002"],
+    "snippet-twice.html": ["WT003"], "snippet-unknown-site.html": ["WT004"],
+    "snippet-wrong-origin.html": ["WT004"], "two-snippets.html": ["WT003"],
+    "written-blocking.html": ["WT007"],
+}
+
+
+def test_install_pages_table_is_complete():
+    on_disk = {p.name for p in Path("sites/broken/installs").glob("*.html")}
+    assert on_disk == set(INSTALL_PAGES)
+
+
+def _estate_urls(server):
+    urls = []
+    for site in estate.discover():
+        for found in sorted(site.root.rglob("*.html")):
+            relative = found.relative_to(site.root)
+            if not any(part.startswith("_") for part in relative.parts):
+                urls.append(server.url_for(site.id, "/" + relative.as_posix()))
+    return urls
+
+
+def _rules_by_page(result):
+    return {p["file_or_url"]: sorted({f["rule"] for f in p["findings"]}) for p in result.pages}
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_static_audit_finds_what_the_browser_renders(webtrack_server):
+    """Every page of the estate, the install pages among them: the static audit (no
+    browser) reports per page exactly the rules the rendered audit (Chromium) does."""
+    urls = _estate_urls(webtrack_server)
+    static, rendered = audit.run(urls), audit.run(urls, render=True)
+    assert not static.unchecked and not rendered.unchecked, (static.unchecked,
+                                                             rendered.unchecked)
+    assert _rules_by_page(static) == _rules_by_page(rendered)
+    by_name = {url.rsplit("/installs/", 1)[1]: rules for url, rules in
+               _rules_by_page(rendered).items() if "/installs/" in url}
+    assert by_name == INSTALL_PAGES
