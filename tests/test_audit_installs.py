@@ -110,7 +110,47 @@ SHAPES = [
     ("snippet with its site from a parameter", js(
         "(function (d, id) {" + make(site="s.dataset.site = id;").replace("document.", "d.") +
         "})(document, 'nope');"), "", ["WT004"]),
+    ("analytics queue with || [] and a base URL", js(
+        "var _wtq = window._wtq = window._wtq || []; _wtq.push(['trackPageView']);"
+        "(function() { var u = '//collector.localhost:8800/'; _wtq.push(['setUrl', u]);"
+        "var d = document, g = d.createElement('script'), s = d.getElementsByTagName('script')"
+        "[0]; g.async = true; g.src = u + 'tracker.js'; g.setAttribute('data-site', 'shop');"
+        "s.parentNode.insertBefore(g, s); })();"), "", []),
+    ("stub object with methods and a load() call", js(
+        "!function(){var a=window.wt=window.wt||[];if(!a.initialize)if(a.invoked)"
+        "window.console&&console.error&&console.error('twice');else{a.invoked=!0;"
+        "a.methods=['page','track'];a.factory=function(m){return function(){var t="
+        "Array.prototype.slice.call(arguments);t.unshift(m);a.push(t);return a}};"
+        "for(var i=0;i<a.methods.length;i++){var k=a.methods[i];a[k]=a.factory(k)}"
+        "a.load=function(site){var t=document.createElement('script');t.async=!0;"
+        "t.src='http://collector.localhost:8800/tracker.js';t.dataset.site=site;"
+        "var n=document.getElementsByTagName('script')[0];n.parentNode.insertBefore(t,n)};"
+        "a.load('shop');a.page()}}();"), "", []),
+    ("settings object on window", js(
+        "(function(h,o,t,j,a,r){h._wt={site:'shop',v:6};a=o.getElementsByTagName('head')[0];"
+        "r=o.createElement('script');r.async=1;r.src=t+'?v='+h._wt.v;"
+        "r.setAttribute('data-site',h._wt.site);a.appendChild(r);})(window,document,"
+        "'http://collector.localhost:8800/tracker.js');"), "", []),
+    ("site read from the snippet's own attribute", js(
+        "var me = document.currentScript; " + make(
+            site="s.dataset.site = me.getAttribute('data-wt-site');"), ' data-wt-site="shop"'),
+     "", []),
+    ("site read from a config element by id",
+     '<meta id="wt-config" data-site="shop">' + js(make(
+         site="s.dataset.site = document.getElementById('wt-config').dataset.site;")), "", []),
+    ("id-guarded SDK snippet pasted twice counts once", js(
+        "(function(d,s,id){var js,f=d.getElementsByTagName(s)[0];if(d.getElementById(id))"
+        f"return;js=d.createElement(s);js.id=id;js.src='{URL}';js.dataset.site='shop';"
+        "f.parentNode.insertBefore(js,f)}(document,'script','wt-sdk'));") * 2, "", []),
+    ("a string timer", js("function go() {" + make() + "} setTimeout('go()', 10);"), "", []),
+    ("currentScript.after", js(make(into="document.currentScript.after(s);")), "", []),
+    ("head.item(0) and insertAdjacentElement", js(make(
+        into="document.getElementsByTagName('head').item(0)"
+             ".insertAdjacentElement('beforeend', s);")), "", []),
     # Shapes that install nothing: the page has no tracker.
+    ("a tag added as markup never runs", js(
+        f"document.head.insertAdjacentHTML('beforeend', '<script src=\"{URL}\" "
+        "data-site=\"shop\"><\\/script>');"), "", ["WT001"]),
     ("a script created but never inserted", js(make(into="")), "", ["WT001"]),
     ("a loader defined but never called", js("function load() {" + make() + "}"), "",
      ["WT001"]),
@@ -150,13 +190,15 @@ INSTALL_PAGES = {
     "snippet-and-container.html": ["WT003"], "snippet-in-body.html": ["WT002"],
     "snippet-twice.html": ["WT003"], "snippet-unknown-site.html": ["WT004"],
     "snippet-wrong-origin.html": ["WT004"], "two-snippets.html": ["WT003"],
-    "written-blocking.html": ["WT007"],
+    "written-blocking.html": ["WT007"], "external-loader.html": [],
+    "sdk-guard-twice.html": [], "inner-html.html": ["WT001"],
 }
 
 
-def test_install_pages_table_is_complete():
-    on_disk = {p.name for p in Path("sites/broken/installs").glob("*.html")}
-    assert on_disk == set(INSTALL_PAGES)
+def test_install_pages_on_disk():
+    result = audit.run(["sites/broken/installs"])
+    assert {Path(w): r for w, r in _rules_by_page(result).items()} == {
+        Path("sites/broken/installs", name): rules for name, rules in INSTALL_PAGES.items()}
 
 
 def _estate_urls(server):

@@ -38,6 +38,7 @@ class Place:
     inside_head: bool
     holds_head: bool
     parent: Place | None = None
+    attrs: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -75,17 +76,20 @@ class Dataset:
         self.element.attrs[name] = to_string(value)
 
 
-def _place_of_script(in_head: bool) -> Place:
+def _place_of_script(in_head: bool, attrs: dict | None = None) -> Place:
     parent = Place("parent", in_head, in_head)
-    return Place("script", in_head, in_head, parent)
+    return Place("script", in_head, in_head, parent, dict(attrs or {}))
 
 
 class Browser:
     """What a page's scripts see; ``evaluator`` is set by whoever runs them."""
 
-    def __init__(self, base: str, scripts_in_head: list[bool]) -> None:
+    def __init__(self, base: str, scripts: list[tuple[bool, dict]],
+                 ids: dict[str, tuple[bool, dict]] | None = None) -> None:
         self.base = base
-        self.scripts_in_head = scripts_in_head  # every script element, in document order
+        self.scripts = scripts  # (in <head>, attributes) of every script, in document order
+        self.ids = ids or {}  # the page's elements by id: (in <head>, attributes)
+        self.made_ids: dict[str, Element] = {}  # elements scripts inserted, by id
         self.evaluator = None
         self.found: list[Inserted] = []
         self.written: list[tuple[str, bool]] = []  # markup, whether written from <head>
@@ -124,6 +128,7 @@ class Browser:
             "requestAnimationFrame": native("requestAnimationFrame", self._later),
             "queueMicrotask": native("queueMicrotask", self._later),
             "addEventListener": native("addEventListener", self._listen),
+            "eval": native("eval", self._eval),
             "encodeURIComponent": native("encodeURIComponent", lambda t, a: _coded(
                 a, lambda s: quote(s, safe="-_.!~*'()"))),
             "encodeURI": native("encodeURI", lambda t, a: _coded(
@@ -147,7 +152,7 @@ class Browser:
             "getElementsByTagName": native("getElementsByTagName", self._by_tag),
             "querySelector": native("querySelector", lambda t, a: self._select(a, True)),
             "querySelectorAll": native("querySelectorAll", lambda t, a: self._select(a, False)),
-            "getElementById": native("getElementById", lambda t, a: UNKNOWN),
+            "getElementById": native("getElementById", self._by_id),
             "write": native("write", self._write), "writeln": native("writeln", self._write),
             "addEventListener": native("addEventListener", self._listen),
             "location": self.location, "defaultView": w, "cookie": UNKNOWN,
@@ -161,7 +166,8 @@ class Browser:
         d["head"] = self.head
         d["documentElement"] = self.html
         d["body"] = self.body if self.deferred or not self.in_head else None
-        d["currentScript"] = None if self.deferred else _place_of_script(self.in_head)
+        d["currentScript"] = None if self.deferred else _place_of_script(
+            *self.scripts[self.index])
         d["readyState"] = "complete" if self.deferred else "loading"
         d["scripts"] = self._scripts()
 
@@ -201,7 +207,25 @@ class Browser:
     def _later(self, this, args):
         if args and isinstance(args[0], Function):
             self.queue.append((args[0], list(args[2:]), self.index, self.in_head, self.line_of))
+        elif args and isinstance(args[0], str) and known(args[0]):
+            code = args[0]  # a string timer is code, as eval would run it
+            self.queue.append((Native("timer", lambda t, a: self._eval(t, [code])), [],
+                               self.index, self.in_head, self.line_of))
         return UNKNOWN
+
+    def _eval(self, this, args):
+        if args and isinstance(args[0], str) and known(args[0]):
+            self.run_nested(args[0])
+        return UNKNOWN
+
+    def _by_id(self, this, args):
+        name = to_string(args[0]) if args else ""
+        if name in self.made_ids:
+            return self.made_ids[name]
+        if name in self.ids:
+            in_head, attrs = self.ids[name]
+            return Place("element", in_head, in_head, Place("parent", in_head, in_head), attrs)
+        return None if known(name) else UNKNOWN
 
     def _listen(self, this, args):
         if len(args) >= 2 and isinstance(args[1], Function) and isinstance(args[0], str) and \
@@ -229,8 +253,8 @@ class Browser:
         return Element(tag)
 
     def _scripts(self) -> JSArray:
-        count = len(self.scripts_in_head) if self.deferred else self.index + 1
-        return JSArray([_place_of_script(h) for h in self.scripts_in_head[:count]])
+        count = len(self.scripts) if self.deferred else self.index + 1
+        return JSArray([_place_of_script(*s) for s in self.scripts[:count]])
 
     def _by_tag(self, this, args):
         name = to_string(args[0]).lower() if args else ""
@@ -265,6 +289,8 @@ class Browser:
         if not isinstance(node, Element) or node.place is not None:
             return
         node.place = target
+        if node.attrs.get("id"):
+            self.made_ids.setdefault(node.attrs["id"], node)
         if node.tag == "script":
             if "src" in node.attrs:
                 self.found.append(Inserted("inserted", dict(node.attrs), target.holds_head,

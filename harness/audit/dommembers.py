@@ -6,6 +6,7 @@ from __future__ import annotations
 from .dom import _BOOLEAN_ATTRS, _REFLECTED, Browser, Dataset, Element, Place
 from .jseval import Throw
 from .jsvalues import (
+    HOLE,
     UNDEF,
     UNKNOWN,
     Function,
@@ -83,12 +84,16 @@ def _needs_known(fn):
     return wrapped
 
 
+def _capped(text: str) -> str:
+    return text if len(text) <= 64 * 1024 else HOLE
+
+
 def _arg(args, index, default=UNDEF):
     return args[index] if index < len(args) else default
 
 
 _STRING = {
-    "concat": lambda t, a: t + "".join(to_string(x) for x in a),
+    "concat": lambda t, a: _capped(t + "".join(to_string(x) for x in a)),
     "toString": lambda t, a: t,
     "toLowerCase": _needs_known(lambda t, a: t.lower()),
     "toUpperCase": _needs_known(lambda t, a: t.upper()),
@@ -126,7 +131,8 @@ def _push(host, array, args):
 
 def _join(host, array, args):
     separator = to_string(args[0]) if args and args[0] is not UNDEF else ","
-    return separator.join("" if v in (None, UNDEF) else to_string(v) for v in array.items)
+    joined = separator.join("" if v in (None, UNDEF) else to_string(v) for v in array.items)
+    return joined if len(joined) <= 64 * 1024 else HOLE
 
 
 _ARRAY = {
@@ -144,6 +150,7 @@ _ARRAY = {
     "includes": lambda h, a, args: any(strict_equal(v, _arg(args, 0)) is True
                                        for v in a.items),
     "pop": lambda h, a, args: a.items.pop() if a.items else UNDEF,
+    "item": lambda h, a, args: a.get(to_number(_arg(args, 0, 0.0))),
     "shift": lambda h, a, args: a.items.pop(0) if a.items else UNDEF,
 }
 
@@ -173,6 +180,16 @@ def _place_member(host: Browser, place: Place, key):
         return Place("child", place.holds_head, place.holds_head, place)
     if key in ("getElementsByTagName", "querySelector", "querySelectorAll"):
         return host.document.get(key)
+    if key == "getAttribute":
+        return Native(key, lambda this, args: place.attrs.get(
+            to_string(_arg(args, 0, "")).lower(), None))
+    if key == "hasAttribute":
+        return Native(key, lambda this, args: to_string(_arg(args, 0, "")).lower()
+                      in place.attrs)
+    if key == "dataset":
+        return Dataset(Element("element", dict(place.attrs)))
+    if key in _REFLECTED and key in place.attrs:
+        return place.attrs[key]
     return UNKNOWN
 
 

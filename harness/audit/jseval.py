@@ -32,6 +32,7 @@ from .jsvalues import (
 MAX_STEPS = 50_000
 MAX_DEPTH = 40
 MAX_LOOP = 200
+MAX_STRING = 64 * 1024  # a longer string is not a script address: keep it as unknown
 
 
 class Budget(Exception):
@@ -356,7 +357,8 @@ class Evaluator:
             parts.append(quasi.value.cooked or "")
             if index < len(node.expressions):
                 parts.append(to_string(self.expr(node.expressions[index], scope)))
-        return "".join(parts)
+        joined = "".join(parts)
+        return joined if len(joined) <= MAX_STRING else HOLE
 
     def _ArrayExpression(self, node, scope):
         items = []
@@ -441,7 +443,8 @@ class Evaluator:
     def binary(self, op: str, left, right):
         if op == "+":
             if isinstance(left, (str, JSArray)) or isinstance(right, (str, JSArray)):
-                return to_string(left) + to_string(right)
+                joined = to_string(left) + to_string(right)
+                return joined if len(joined) <= MAX_STRING else HOLE
             a, b = to_number(left), to_number(right)
             return UNKNOWN if UNKNOWN in (a, b) else a + b
         if op in ("===", "!=="):

@@ -15,6 +15,7 @@ from .page import Page, Script
 JS_TYPES = {"", "text/javascript", "application/javascript", "application/ecmascript",
             "text/ecmascript", "text/jscript", "application/x-javascript", "module"}
 MAX_CALLBACKS = 200
+MAX_CODE = 256 * 1024  # a script larger than this is not followed (it is listed as unread)
 
 
 @dataclass
@@ -31,11 +32,15 @@ class Unparsed(Exception):
 
 @lru_cache(maxsize=512)
 def parse(code: str, module: bool):
+    if len(code) > MAX_CODE:
+        raise Unparsed(f"larger than {MAX_CODE // 1024} KiB")
     options = {"loc": True}
     try:
         return (esprima.parseModule if module else esprima.parseScript)(code, options)
     except esprima.Error as exc:
         raise Unparsed(str(exc)) from None
+    except RecursionError:
+        raise Unparsed("nested too deeply") from None
 
 
 def runs(script: Script) -> bool:
@@ -71,7 +76,7 @@ def run_page(page: Page, skip: set[int] = frozenset()) -> tuple[list[Loaded],
     """Return what the page's scripts put in the document, and the scripts that could not
     be read; scripts at the positions in *skip* are not followed."""
     scripts = [s for s in page.scripts if not s.in_noscript]
-    host = Browser(page.base, [s.in_head for s in scripts])
+    host = Browser(page.base, [(s.in_head, s.attrs) for s in scripts], page.ids)
     evaluator = Evaluator(host)
     host.evaluator = evaluator
     unparsed: list[tuple[Script, str]] = []
@@ -92,6 +97,7 @@ def run_page(page: Page, skip: set[int] = frozenset()) -> tuple[list[Loaded],
     for index in order:
         script = scripts[index]
         host.enter(index, script.in_head, _phase(script) > 0, _line_of(script))
+        evaluator.steps = 0  # each script has its own budget
         module = str(script.attrs.get("type", "")).strip().lower() == "module"
         try:
             _run(evaluator, parse(script.code, module))
@@ -103,6 +109,7 @@ def run_page(page: Page, skip: set[int] = frozenset()) -> tuple[list[Loaded],
             break
         fn, args, index, in_head, line_of = host.queue.pop(0)
         host.enter(index, in_head, True, line_of)
+        evaluator.steps = 0
         try:
             evaluator.call(fn, evaluator.host.window, args)
         except (Throw, Budget, RecursionError):

@@ -11,6 +11,8 @@ from bs4 import BeautifulSoup, Comment
 _BANNER = re.compile(r"cookie|consent|gdpr|privacy-banner", re.I)
 # The rendered audit marks scripts that page code inserted with this attribute.
 INSERTED_MARK = "data-webtrack-inserted"
+# ... and scripts that arrived as markup (innerHTML, insertAdjacentHTML): they never run.
+INERT_MARK = "data-webtrack-inert"
 _REJECT = re.compile(r"reject|decline|refuse|opt[ -]?out|necessary only|deny", re.I)
 
 
@@ -62,6 +64,7 @@ class Page:
     forms: list[dict] = field(default_factory=list)
     comments: list[tuple[str, int | None]] = field(default_factory=list)
     banner: dict | None = None  # a cookie banner offering an opt-out, if any
+    ids: dict = field(default_factory=dict)  # id -> (in <head>, attributes), for scripts
     defines_optout: bool | None = None  # known to define disableCookiesUsage (None: unknown)
     rendered: bool = False
     template: bool = False
@@ -101,6 +104,8 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
         seen[needle] = occurrence + 1
         attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
                  for k, v in tag.attrs.items()}
+        if INERT_MARK in attrs:
+            continue
         inserted = attrs.pop(INSERTED_MARK, None) is not None
         page.scripts.append(Script(
             src=urljoin(base, raw) if raw else None, raw_src=raw,
@@ -117,6 +122,10 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
                     src=urljoin(base, match.group(1)), raw_src=match.group(1), attrs={},
                     inline="", in_head=_inside(noscript, "head"), in_noscript=True,
                     line=line_of(source, match.group(1)), index=len(page.scripts)))
+    for element in soup.find_all(id=True):
+        attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
+                 for k, v in element.attrs.items()}
+        page.ids.setdefault(str(element["id"]), (_inside(element, "head"), attrs))
     for form in soup.find_all("form"):
         action = form.get("action") or ""
         page.forms.append({"action": urljoin(base, action), "line": line_of(source, action)})

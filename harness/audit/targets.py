@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .page import INSERTED_MARK, Page, Script, parse
+from .page import INERT_MARK, INSERTED_MARK, Page, Script, parse
 from .rules import defines_optout_in
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -211,7 +211,8 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
 
 
 # Scripts that page code puts in the document never block parsing: mark them, so the
-# rendered DOM tells them from the tags the page was written with.
+# rendered DOM tells them from the tags the page was written with; and scripts that arrive
+# as markup never run: mark those as inert.
 MARK_INSERTED = """(() => {
   const mark = (node) => {
     if (!node || typeof node !== 'object' || !node.nodeType) return;
@@ -231,7 +232,19 @@ MARK_INSERTED = """(() => {
   for (const name of ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren'])
     wrap(Element.prototype, name, (args) => args);
   wrap(Element.prototype, 'insertAdjacentElement', (args) => args.slice(1, 2));
-})();""".replace("MARK", INSERTED_MARK)
+  const inert = (fn) => function (...args) {
+    const before = new Set(document.getElementsByTagName('script'));
+    const result = fn.apply(this, args);
+    for (const s of document.getElementsByTagName('script'))
+      if (!before.has(s)) s.setAttribute('INERT', '');
+    return result;
+  };
+  Element.prototype.insertAdjacentHTML = inert(Element.prototype.insertAdjacentHTML);
+  for (const name of ['innerHTML', 'outerHTML']) {
+    const property = Object.getOwnPropertyDescriptor(Element.prototype, name);
+    Object.defineProperty(Element.prototype, name, {...property, set: inert(property.set)});
+  }
+})();""".replace("INERT", INERT_MARK).replace("MARK", INSERTED_MARK)
 
 # Timers and idle callbacks up to this far ahead are brought forward, as the static audit
 # follows every callback a loader schedules.
