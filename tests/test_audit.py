@@ -314,3 +314,17 @@ def test_excerpt_blocks_show_each_line_once():
     numbers = [n for b in shown for n, _, _ in b["lines"]]
     assert numbers == sorted(set(numbers)) == [3, 4, 5, 6, 7, 8, 9, 18, 19, 20, 21, 22]
     assert [n for b in shown for n, _, marked in b["lines"] if marked] == [5, 7, 20]
+
+
+def test_readme_audit_configuration_example_is_valid():
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    (example,) = [b for b in re.findall(r"```toml\n(.*?)```", readme, re.S)
+                  if "[tool.webtrack.audit]" in b]
+    raw, _ = audit_config._audit_table(
+        audit_config.settings.tomllib.loads(example)["tool"]["webtrack"], Path("README"),
+        "[tool.webtrack]")
+    loaded = audit_config.load(raw, "README")
+    assert set(raw) == set(audit_config.KEYS)  # every key is documented
+    assert loaded.severity == {"WT007": "error"} and loaded.suppress[0].reason
