@@ -93,10 +93,15 @@ def run(browser_names, workers, select, out) -> None:
               help="Gate every mutant of the reference tracker: each must fail.")
 @click.option("--update-golden", is_flag=True,
               help="Record the reference run's payloads as the new golden reference.")
+@click.option("--mutation", is_flag=True,
+              help="Mutation-test the scenarios: every mechanical mutant of the reference "
+                   "tracker against the scenarios that cover it (Chromium).")
+@click.option("--mutant", "only_mutants", multiple=True, metavar="ID|OPERATOR",
+              help="With --mutation: run only these mutants (repeatable).")
 @click.option("--out", type=click.Path(file_okay=False), default="reports/gate",
               show_default=True)
 def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms, no_cost,
-         self_test, update_golden, out) -> None:
+         self_test, update_golden, mutation, only_mutants, out) -> None:
     """Run the scenarios with SCRIPT in place of the reference tracker and compare."""
     from . import gate as gating
     from . import run as runner
@@ -106,6 +111,8 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
     settings = config.resolve({"browsers": list(browser_names) or None, "workers": workers})
     browsers = runner.expand_browsers(settings["browsers"])
     out = Path(out)
+    if mutation:
+        _mutation_run(out, settings["workers"], list(only_mutants))
     if update_golden:
         results = runner.execute(runner.RunOptions(browsers=browsers, workers=settings["workers"],
                                                    out=out / "reference"))
@@ -153,6 +160,32 @@ def _audit_formats(ctx, param, value: str) -> list[str]:
         return check_formats([f.strip() for f in value.split(",") if f.strip()])
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def _mutation_run(out: Path, workers: int, only: list[str]) -> None:
+    from .gate import mutation
+    from .gate.report import write_mutation
+
+    def show(row: dict) -> None:
+        if row["status"] != "killed":
+            click.echo(f"  {row['status'].upper()} {row['id']}: {row.get('message') or ''}"[:300])
+
+    options = mutation.MutationOptions(out=out, workers=workers, only=only or None)
+    try:
+        result = mutation.mutation(options, progress=show,
+                                   stage=lambda text: click.echo(f"mutation: {text}"))
+    except (RuntimeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    write_mutation(result, out)
+    for row in result["survivors"]:
+        click.echo(f"\nSURVIVOR {row['id']} ({row['status']}): {row['change']}\n{row['diff']}")
+    summary = result["summary"]
+    click.echo(f"mutation score {summary['score']} %: {summary['killed']} killed, "
+               f"{summary['survived']} survived, {summary['not_covered']} not covered, "
+               f"{summary['error']} errors, {summary['equivalent']} equivalent, of "
+               f"{summary['total']} mutants in {result['seconds']['total_s']} s; "
+               f"report: {out / 'mutation.html'}")
+    sys.exit(0 if result["passed"] else 1)
 
 
 @main.command()

@@ -60,6 +60,10 @@ def describe(interactions: list[dict]) -> str:
 class Collector:
     """Talk to a running collector over HTTP, as a test or a CI job would."""
 
+    # How long expect() waits by default; a mutation run shortens it (mutants that stop
+    # sending would otherwise each cost the whole wait).
+    expect_wait = 10.0
+
     def __init__(self, host: str, port: int, timeout: float = 30.0,
                  token: str | None = None) -> None:
         self.host, self.port, self.timeout = host, port, timeout
@@ -149,9 +153,10 @@ class Collector:
 
     # -- assertions ---------------------------------------------------------------------
 
-    def expect(self, profile: str, type: str, count: int = 1, wait: float = 10.0,
+    def expect(self, profile: str, type: str, count: int = 1, wait: float | None = None,
                **fields: object) -> list[dict]:
         """Wait for *count* interactions of *type* with *fields*; fail showing what arrived."""
+        wait = self.expect_wait if wait is None else wait
         deadline = time.monotonic() + wait
         need = count
         while True:

@@ -31,3 +31,19 @@ def write(result: dict, out: Path, self_test: dict | None = None) -> list[Path]:
                   for r in self_test["mutants"]]
     written.append(reports.write_junit(out / "junit.xml", "webtrack gate", cases))
     return written
+
+
+def write_mutation(result: dict, out: Path) -> list[Path]:
+    """``mutation.json``, ``mutation.html`` and ``mutation-junit.xml`` (one case a survivor)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = [reports.write_json(out / "mutation.json", result)]
+    (out / "mutation.html").write_text(reports.render("mutation.html.jinja", result=result),
+                                       encoding="utf-8")
+    written.append(out / "mutation.html")
+    cases = [{"name": f"mutant {r['id']}", "classname": f"gate.mutation.{r['operator']}",
+              "failure": None if r["status"] in ("killed", "equivalent")
+              else f"{r['status']}: {r['change']}", "detail": r.get("diff") or ""}
+             for r in result["mutants"]]
+    written.append(reports.write_junit(out / "mutation-junit.xml", "webtrack gate --mutation",
+                                       cases))
+    return written

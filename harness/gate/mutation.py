@@ -1,0 +1,215 @@
+"""``webtrack gate --mutation``: mechanical mutants of the tracker against the scenarios.
+
+1. The reference runs every Chromium scenario once, recording each one's precise coverage
+   of ``/tracker.js`` (and which scenarios pass and match their golden payloads); the
+   mutants are generated meanwhile.
+2. Each mutant not reviewed as equivalent (``equivalent.toml``) and touched by some
+   scenario runs, in one child pytest with long-lived workers, against the scenarios that
+   touch it, stopping at the first that catches it.
+3. The score is killed ÷ (all − equivalent); every survivor is listed with its diff.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .. import config
+from .. import run as runner
+from ..tracker import SCRIPT
+from . import operators, schedule
+
+EQUIVALENT = Path(__file__).resolve().parent / "equivalent.toml"
+
+
+@dataclass
+class MutationOptions:
+    out: Path = Path("reports/gate")
+    workers: int = 2
+    only: list[str] | None = None  # mutant ids (or operator names) to run, for a partial run
+    expect_wait: float = 5.0  # seconds an expected interaction is waited for
+    action_timeout: float = 10.0  # seconds a browser action may take
+    equivalent: Path = EQUIVALENT
+
+
+def load_equivalent(path: Path = EQUIVALENT) -> dict[str, str]:
+    """``{mutant id: reason}`` from the reviewed file; every entry must give a reason."""
+    if not path.exists():
+        return {}
+    entries = config.load_toml(path).get("mutant", [])
+    reasons = {}
+    for entry in entries:
+        if not entry.get("id") or not str(entry.get("reason", "")).strip():
+            raise ValueError(f"{path}: each [[mutant]] needs an id and a reason: {entry}")
+        reasons[entry["id"]] = entry["reason"]
+    return reasons
+
+
+def reference_run(options: MutationOptions) -> tuple[dict, dict[str, list | None]]:
+    """Run the reference over every Chromium scenario with coverage; return results, spans."""
+    folder = options.out / "mutation" / "coverage"
+    for stale in folder.glob("*.jsonl"):
+        stale.unlink()
+    results = runner.execute(runner.RunOptions(
+        browsers=["chromium"], workers=options.workers, out=options.out / "mutation" / "reference",
+        title="webtrack gate --mutation: the reference, with coverage",
+        extra_args=["-p", "harness.gate.plugin", "--webtrack-coverage", str(folder.resolve())]),
+        stream=subprocess.DEVNULL)
+    spans = {}
+    for path in folder.glob("coverage-*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            spans[record["nodeid"]] = record["spans"]
+    return results, spans
+
+
+def _passing(results: dict) -> tuple[set[str], set[str], dict[str, float]]:
+    """Scenario keys that passed, those whose payloads also match golden.json, durations."""
+    from . import golden, payload_changes
+
+    passed = {e["id"] for e in results["scenarios"]
+              if e["results"].get("chromium", {}).get("outcome") == "passed"}
+    changed = {c["scenario"] for c in payload_changes(results, golden.load())}
+    durations = {e["id"]: e["results"]["chromium"]["duration"] for e in results["scenarios"]
+                 if "chromium" in e["results"]}
+    return passed, passed - changed, durations
+
+
+def plan(mutants: list[operators.Mutant], spans: dict[str, list | None], passed: set[str],
+         equivalent: dict[str, str], only: list[str] | None = None) -> tuple[list, list]:
+    """Split mutants into rows settled without running (equivalent, not covered) and runs."""
+    usable = {n: s for n, s in spans.items() if schedule.scenario_key(n) in passed}
+    settled, runs = [], []
+    for mutant in mutants:
+        if only and mutant.id not in only and mutant.operator not in only:
+            continue
+        if mutant.id in equivalent:
+            settled.append({"id": mutant.id, "status": "equivalent",
+                            "message": equivalent[mutant.id]})
+            continue
+        scenarios = schedule.covering(mutant.start, mutant.end, usable)
+        if not scenarios:
+            settled.append({"id": mutant.id, "status": "not_covered",
+                            "message": "no passing scenario runs this code"})
+        else:
+            runs.append({"id": mutant.id, "mutant": asdict(mutant), "scenarios": scenarios})
+    return settled, runs
+
+
+def mutant_command(plan_file: Path, workers: int) -> list[str]:
+    command = [sys.executable, "-m", "pytest", str(runner.SCENARIOS), "-c",
+               str(runner.SCENARIOS / "scenarios.ini"), "--rootdir",
+               str(runner.SCENARIOS.parent.parent), "-q", "-p", "harness.gate.plugin",
+               "--browser", "chromium", "--webtrack-mutants", str(plan_file.resolve())]
+    return command + (["-n", str(workers)] if workers > 1 else [])
+
+
+def _follow(folder: Path, done: threading.Event, progress) -> None:
+    """Hand each result line the workers append to *progress* as it comes."""
+    offsets: dict[Path, int] = {}
+    while True:
+        finished = done.is_set()
+        for path in sorted(folder.glob("mutants-*.jsonl")):
+            with path.open("rb") as handle:
+                handle.seek(offsets.get(path, 0))
+                for line in handle.read().splitlines(keepends=True):
+                    if not line.endswith(b"\n"):
+                        break  # still being written
+                    offsets[path] = offsets.get(path, 0) + len(line)
+                    progress(json.loads(line))
+        if finished:
+            return
+        done.wait(1.0)
+
+
+def run_mutants(runs: list[dict], reference: str, stable: set[str],
+                durations: dict[str, float], options: MutationOptions, progress=None) -> list:
+    """Run the mutants in a child pytest; return one result row per mutant."""
+    folder = options.out / "mutation" / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("mutants-*.jsonl"):
+        stale.unlink()
+    by_nodeid = {n: durations.get(schedule.scenario_key(n), 60.0)
+                 for r in runs for n in r["scenarios"]}
+    plan_file = options.out / "mutation" / "plan.json"
+    plan_file.write_text(json.dumps({
+        "reference": reference, "mutants": runs, "stable": sorted(stable),
+        "durations": by_nodeid, "out": str(folder.resolve()),
+        "expect_wait": options.expect_wait,
+        "action_timeout_ms": options.action_timeout * 1000}), encoding="utf-8")
+    done = threading.Event()
+    follower = threading.Thread(target=_follow, args=(folder, done, progress or (lambda r: None)),
+                                daemon=True)
+    follower.start()
+    log = options.out / "mutation" / "pytest.log"
+    with log.open("w", encoding="utf-8") as stream:
+        process = subprocess.run(mutant_command(plan_file, options.workers), stdout=stream,
+                                 stderr=subprocess.STDOUT)
+    done.set()
+    follower.join()
+    rows = {}
+    for path in folder.glob("mutants-*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            rows[row["id"]] = row
+    for run in runs:  # a worker that died leaves its mutants unanswered: say so
+        rows.setdefault(run["id"], {"id": run["id"], "status": "error", "by": None,
+                                    "message": f"no result (pytest exit {process.returncode}; "
+                                               f"see {log})", "tried": 0})
+    return [rows[run["id"]] for run in runs]
+
+
+def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
+    """The whole mutation run: reference with coverage, mutants, score, survivors' diffs."""
+    stage = stage or (lambda text: None)
+    started = time.monotonic()
+    source = SCRIPT.read_text(encoding="utf-8")
+    equivalent = load_equivalent(options.equivalent)
+    with ThreadPoolExecutor(1) as pool:  # generating overlaps the reference run
+        generated = pool.submit(operators.generate, source)
+        stage("reference run with coverage (Chromium)")
+        results, spans = reference_run(options)
+        mutants = generated.result()
+    timings = {"reference_s": round(time.monotonic() - started, 1)}
+    if runner.failed(results):
+        raise RuntimeError("the reference run failed; fix the scenarios before mutating: "
+                           f"{options.out / 'mutation' / 'reference' / 'report.html'}")
+    passed, stable, durations = _passing(results)
+    settled, runs = plan(mutants, spans, passed, equivalent, options.only)
+    stage(f"{len(mutants)} mutants: {len(runs)} to run, "
+          f"{sum(r['status'] == 'equivalent' for r in settled)} reviewed as equivalent, "
+          f"{sum(r['status'] == 'not_covered' for r in settled)} not covered")
+    mutants_started = time.monotonic()
+    ran = run_mutants(runs, source, stable, durations, options, progress)
+    timings["mutants_s"] = round(time.monotonic() - mutants_started, 1)
+    timings["total_s"] = round(time.monotonic() - started, 1)
+    by_id = {m.id: m for m in mutants}
+    rows = []
+    for row in settled + ran:
+        mutant = by_id[row["id"]]
+        rows.append({"by": None, "how": None, "tried": 0, "message": None, **row,
+                     "operator": mutant.operator, "function": mutant.function,
+                     "line": mutant.line, "change": mutant.describe(),
+                     "diff": mutant.diff(source) if row["status"] != "killed" else None,
+                     "scenarios": next((len(r["scenarios"]) for r in runs
+                                        if r["id"] == row["id"]), 0)})
+    rows.sort(key=lambda r: (by_id[r["id"]].start, r["id"]))
+    counts = schedule.score(rows)
+    operator_counts: dict[str, dict] = {}
+    for row in rows:
+        entry = operator_counts.setdefault(row["operator"], {"total": 0, "killed": 0})
+        entry["total"] += 1
+        entry["killed"] += row["status"] == "killed"
+    stale = sorted(set(equivalent) - set(by_id))
+    return {"script": str(SCRIPT), "summary": counts, "seconds": timings,
+            "workers": options.workers, "scenarios": len(spans),
+            "operators": operator_counts, "stale_equivalent": stale,
+            "survivors": [r for r in rows if r["status"] in ("survived", "not_covered",
+                                                             "error")],
+            "mutants": rows, "passed": counts["score"] >= 95.0}

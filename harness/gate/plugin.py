@@ -1,0 +1,204 @@
+"""The pytest side of ``webtrack gate --mutation``: coverage per scenario, mutants per item.
+
+Loaded into the child pytest of a mutation run (``-p harness.gate.plugin``), never by
+default. Two modes:
+
+``--webtrack-coverage DIR``
+    each Chromium scenario's precise coverage of ``/tracker.js`` is written, as covered
+    spans, to ``DIR/coverage-<worker>.jsonl``.
+``--webtrack-mutants FILE``
+    the collected scenarios are kept aside and the session runs one item per mutant
+    instead (so ``-n 2`` shares the mutants between two long-lived workers, each with one
+    server and one browser). Running a mutant's item serves the mutant as ``/tracker.js``
+    and runs the scenarios that cover it, one after the other in this process, until one
+    fails or records payloads that differ from the golden ones: the mutant is killed.
+    Results go to ``<out>/mutants-<worker>.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from _pytest.reports import TestReport
+from _pytest.runner import runtestprotocol
+
+from . import coverage, golden, operators, schedule
+from .runstate import STATE, serve_mutants
+
+# A failure whose message says the browser or its connection broke may not be the
+# mutant's doing: it is checked against the reference before it counts as a kill.
+INFRASTRUCTURE = ("has been closed", "has disconnected", "Target crashed", "Connection closed",
+                  "ConnectionRefusedError", "RemoteDisconnected")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("webtrack-gate", "webtrack gate --mutation")
+    group.addoption("--webtrack-coverage", metavar="DIR",
+                    help="Write each Chromium scenario's coverage of /tracker.js into DIR.")
+    group.addoption("--webtrack-mutants", metavar="FILE",
+                    help="Run the mutants described in FILE (made by webtrack gate "
+                         "--mutation) instead of the scenarios.")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _append(path: Path, record: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(record) + "\n")
+
+
+# -- coverage ---------------------------------------------------------------------------
+
+def _start_coverage(page):
+    session = page.context.new_cdp_session(page)
+    session.send("Profiler.enable")
+    session.send("Profiler.startPreciseCoverage", {"callCount": True, "detailed": True})
+    return session
+
+
+@pytest.fixture(autouse=True)
+def _webtrack_gate(request, pytestconfig):
+    """Per browser scenario: record its coverage, or serve it the mutant under test."""
+    folder = pytestconfig.getoption("--webtrack-coverage")
+    mutating = pytestconfig.getoption("--webtrack-mutants")
+    if not (folder or mutating) or "page" not in request.fixturenames or \
+            request.getfixturevalue("browser_name") != "chromium":
+        yield
+        return
+    page = request.getfixturevalue("page")
+    if folder:
+        sessions = [_start_coverage(page)]
+        page.context.on("page", lambda opened: sessions.append(_start_coverage(opened)))
+        yield
+        spans: list | None = []
+        try:
+            for session in sessions:
+                result = session.send("Profiler.takePreciseCoverage")["result"]
+                spans = coverage.union(spans, coverage.of_script(result))
+        except Exception:  # a page closed by the scenario: assume it ran everything
+            spans = None
+        _append(Path(folder) / f"coverage-{_worker()}.jsonl",
+                {"nodeid": request.node.nodeid, "spans": spans})
+        return
+    serve_mutants(request.getfixturevalue("webtrack_server"))
+    page.context.set_default_timeout(STATE.action_timeout_ms)
+    client = request.getfixturevalue("webtrack") if "webtrack" in request.fixturenames \
+        else None
+    if client is not None:
+        client.expect_wait = STATE.expect_wait
+    STATE.interactions = None
+    yield
+    if client is not None:
+        try:
+            if "visitor" in request.fixturenames:
+                request.getfixturevalue("visitor").settle(wait=STATE.expect_wait)
+            STATE.interactions = client.interactions()
+        except Exception:
+            STATE.interactions = None
+
+
+# -- mutants ------------------------------------------------------------------------------
+
+class MutantItem(pytest.Item):
+    """One mutant: run by :func:`pytest_runtest_protocol` over the scenarios that cover it."""
+
+    def __init__(self, *, spec: dict, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+
+    def runtest(self) -> None:  # pragma: no cover - the protocol hook runs mutants
+        raise RuntimeError("mutants are run by the webtrack gate plugin")
+
+    def reportinfo(self):
+        return self.path, None, f"mutant {self.name}"
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    path = config.getoption("--webtrack-mutants")
+    if not path:
+        return
+    plan = json.loads(Path(path).read_text(encoding="utf-8"))
+    STATE.configure(plan, {item.nodeid: item for item in items})
+    items[:] = [MutantItem.from_parent(session, name=m["id"], spec=m) for m in plan["mutants"]]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem) -> bool | None:
+    if not isinstance(item, MutantItem):
+        return None
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    started = time.monotonic()
+    result = run_mutant(item.session, item.spec)
+    result["seconds"] = round(time.monotonic() - started, 2)
+    _append(Path(STATE.out) / f"mutants-{_worker()}.jsonl", result)
+    report = TestReport(item.nodeid, item.location, {}, "passed", None, "call",
+                        duration=result["seconds"])
+    item.ihook.pytest_runtest_logreport(report=report)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
+
+
+def _run_scenario(session: pytest.Session, scenario: pytest.Item) -> list[TestReport]:
+    """Run one scenario in this session, keeping session fixtures (server, browser) up."""
+    try:
+        session._setupstate.teardown_exact(scenario)  # leave modules it is not in
+    except Exception:
+        pass  # a module fixture's teardown failed: the scenario's own setup will tell
+    scenario._initrequest()  # a scenario runs many times: fresh fixture requests each
+    return runtestprotocol(scenario, log=False, nextitem=scenario.parent)
+
+
+def _verdict(session, nodeid: str, reports: list[TestReport]) -> tuple[str, str] | None:
+    """("failed"|"payload", message) when the scenario caught the mutant; else None."""
+    failed = [r for r in reports if r.failed]
+    if failed:
+        return "failed", f"{failed[0].when}: {failed[0].longreprtext[-1500:]}"
+    key = STATE.golden_key(nodeid)
+    expected = STATE.golden.get(key, {}).get("chromium")
+    if expected is None or key not in STATE.stable or STATE.interactions is None:
+        return None
+    differences = golden.compare(expected, golden.mask(STATE.interactions))
+    return ("payload", "; ".join(differences[:5])) if differences else None
+
+
+def run_mutant(session: pytest.Session, spec: dict) -> dict:
+    """Run the scenarios covering one mutant until one catches it."""
+    mutant = operators.Mutant(**spec["mutant"])
+    STATE.source = mutant.apply(STATE.reference).encode("utf-8")
+    order = schedule.order(spec["scenarios"], STATE.kills, STATE.durations)
+    result = {"id": mutant.id, "status": "survived", "by": None, "how": None,
+              "message": None, "tried": 0}
+    try:
+        for nodeid in order:
+            result["tried"] += 1
+            caught = _verdict(session, nodeid, _run_scenario(session, STATE.items[nodeid]))
+            if caught is None:
+                continue
+            if any(marker in caught[1] for marker in INFRASTRUCTURE) and \
+                    _reference_fails(session, nodeid, mutant):
+                result.update(status="error", by=nodeid, how=caught[0], message=caught[1])
+                break
+            STATE.kills[nodeid] = STATE.kills.get(nodeid, 0) + 1
+            result.update(status="killed", by=nodeid, how=caught[0], message=caught[1])
+            break
+    finally:
+        STATE.source = None
+    return result
+
+
+def _reference_fails(session, nodeid: str, mutant) -> bool:
+    """Run *nodeid* with the reference script: True when it fails too (not the mutant)."""
+    saved, STATE.source = STATE.source, None
+    try:
+        return _verdict(session, nodeid, _run_scenario(session, STATE.items[nodeid])) \
+            is not None
+    finally:
+        STATE.source = saved

@@ -1,0 +1,63 @@
+"""What a mutation worker holds between scenarios: the plan, the mutant being served, kills.
+
+The collector serves ``/tracker.js`` from the view :func:`serve_mutants` puts in place:
+the mutant under test when there is one, else the reference, so one server and one
+browser per worker serve every mutant in turn.
+"""
+
+from __future__ import annotations
+
+from flask import Response
+
+from . import golden, schedule
+
+
+class RunState:
+    def __init__(self) -> None:
+        self.source: bytes | None = None  # the mutant being served; None: the reference
+        self.reference = ""
+        self.items: dict = {}
+        self.kills: dict[str, int] = {}
+        self.durations: dict[str, float] = {}
+        self.golden: dict = {}
+        self.stable: set[str] = set()
+        self.interactions: list[dict] | None = None
+        self.out = "."
+        self.expect_wait = 5.0
+        self.action_timeout_ms = 10_000.0
+
+    def configure(self, plan: dict, items: dict) -> None:
+        self.reference = plan["reference"]
+        self.items = items
+        self.durations = plan["durations"]
+        self.golden = golden.load()
+        self.stable = set(plan["stable"])
+        self.out = plan["out"]
+        self.expect_wait = plan["expect_wait"]
+        self.action_timeout_ms = plan["action_timeout_ms"]
+
+    def golden_key(self, nodeid: str) -> str:
+        return schedule.scenario_key(nodeid)
+
+
+STATE = RunState()
+
+
+def serve_mutants(server) -> None:
+    """Make *server*'s ``/tracker.js`` serve ``STATE.source`` while one is set."""
+    views = server.app.view_functions
+    if getattr(views.get("tracker_js"), "serves_mutants", False):
+        return
+    if "tracker_js" not in views:
+        raise RuntimeError("the collector has no tracker_js view to serve mutants from")
+    reference = views["tracker_js"]
+
+    def tracker_js():
+        if STATE.source is None:
+            return reference()
+        return Response(STATE.source, content_type="application/javascript; charset=utf-8",
+                        headers={"Cache-Control": "no-cache",
+                                 "Access-Control-Allow-Origin": "*"})
+
+    tracker_js.serves_mutants = True
+    views["tracker_js"] = tracker_js
