@@ -88,7 +88,8 @@ def run(browser_names, workers, select, out) -> None:
 @click.option("--budget-gzip-bytes", type=int, help="Fail above this gzipped size.")
 @click.option("--budget-main-thread-ms", type=float,
               help="Fail above this main-thread time per tracked page view.")
-@click.option("--no-cost", is_flag=True, help="Skip measuring main-thread cost.")
+@click.option("--cost/--no-cost", "measure_cost", default=None,
+              help="Measure main-thread cost (default: only when a main-thread budget is set).")
 @click.option("--self-test", is_flag=True,
               help="Gate every mutant of the reference tracker: each must fail.")
 @click.option("--update-golden", is_flag=True,
@@ -100,7 +101,7 @@ def run(browser_names, workers, select, out) -> None:
               help="With --mutation: run only these mutants (repeatable).")
 @click.option("--out", type=click.Path(file_okay=False), default="reports/gate",
               show_default=True)
-def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms, no_cost,
+def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms, measure_cost,
          self_test, update_golden, mutation, only_mutants, out) -> None:
     """Run the scenarios with SCRIPT in place of the reference tracker and compare."""
     from . import gate as gating
@@ -138,8 +139,11 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
         script=Path(script), browsers=browsers, workers=settings["workers"], out=out,
         budget_gzip_bytes=budget_gzip_bytes or project.get("budget_gzip_bytes"),
         budget_main_thread_ms=budget_main_thread_ms or project.get("budget_main_thread_ms"),
-        measure_cost=not no_cost))
+        measure_cost=measure_cost))
     write(result, out)
+    if result["stopped_early"]:
+        click.echo(f"STOPPED EARLY after {result['stopped_early']['after_seconds']} s: "
+                   f"{result['stopped_early']['reason']}")
     for failure in result["failed"]:
         click.echo(f"FAILED {failure['scenario']} [{failure['browser']}]")
     for change in result["payload_changes"]:

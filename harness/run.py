@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -61,17 +64,44 @@ def pytest_command(options: RunOptions) -> list[str]:
     return command + list(options.extra_args)
 
 
-def execute(options: RunOptions, stream=None) -> dict:
-    """Run the scenarios and write the reports; return the results as plain data."""
+def execute(options: RunOptions, stream=None, abort: threading.Event | None = None) -> dict:
+    """Run the scenarios and write the reports; return the results as plain data.
+
+    Setting *abort* stops the run at once (the child pytest, its workers and their
+    browsers); the results then hold whatever had finished.
+    """
     out = options.out
     for stale in (out / "evidence", out / "traces"):
         shutil.rmtree(stale, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    process = subprocess.run(pytest_command(options), stdout=stream, stderr=subprocess.STDOUT)
-    results = collect(options, time.time() - started, process.returncode)
+    process = subprocess.Popen(pytest_command(options), stdout=stream,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        while process.poll() is None:
+            if abort is None:
+                process.wait()
+            elif abort.wait(0.1):
+                _stop(process)
+    except BaseException:  # Ctrl-C: its own session would keep the child running
+        _stop(process)
+        raise
+    results = collect(options, time.time() - started, process.wait())
     write(out, results)
     return results
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End the child run and everything it started (its session's process group)."""
+    for sig, grace in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(grace)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _scenario_of(classname: str, name: str) -> tuple[str, str, str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import run as runner
 from ..tracker import SCRIPT
-from . import cost, golden
+from . import canary, cost, golden
 from .mutants import MUTANTS
 
 
@@ -19,9 +21,12 @@ class GateOptions:
     out: Path = Path("reports/gate")
     budget_gzip_bytes: int | None = None
     budget_main_thread_ms: float | None = None
-    measure_cost: bool = True
+    # Main-thread cost takes a dozen traced page loads per script: measured when a budget
+    # needs it or when asked (True), skipped when False.
+    measure_cost: bool | None = None
     maxfail: int | None = None
     select: str | None = None  # a pytest -k expression, to gate part of the contract
+    canary: bool = True  # stop early when the candidate delivers nothing at all
 
 
 def payload_changes(results: dict, reference: dict) -> list[dict]:
@@ -40,13 +45,40 @@ def payload_changes(results: dict, reference: dict) -> list[dict]:
     return changes
 
 
+def _with_canary(options: GateOptions, run_options: runner.RunOptions) -> tuple[dict, dict]:
+    """Run the scenarios with the canary beside them; stop them if it finds no delivery."""
+    if not options.canary:
+        return runner.execute(run_options), None
+    abort, verdict = threading.Event(), {}
+    started = time.monotonic()
+
+    def watch() -> None:
+        try:
+            verdict.update(canary.probe(options.script))
+        except Exception as exc:  # the canary itself broke: let the scenarios decide
+            verdict.update(ok=True, error=str(exc))
+        if not verdict["ok"]:
+            verdict["after_seconds"] = round(time.monotonic() - started, 1)
+            abort.set()
+
+    watcher = threading.Thread(target=watch, name="gate-canary", daemon=True)
+    watcher.start()
+    results = runner.execute(run_options, abort=abort)
+    watcher.join()
+    return results, verdict
+
+
 def gate(options: GateOptions) -> dict:
     """Run the contract with the candidate; compare with the reference; return a verdict."""
     run_options = runner.RunOptions(
         browsers=options.browsers, workers=options.workers, out=options.out / "run",
         script=options.script, title=f"webtrack gate: {options.script}", select=options.select,
         extra_args=[f"--maxfail={options.maxfail}"] if options.maxfail else [])
-    results = runner.execute(run_options)
+    results, canary_verdict = _with_canary(options, run_options)
+    stopped = None
+    if canary_verdict and not canary_verdict["ok"]:
+        stopped = {"after_seconds": canary_verdict["after_seconds"],
+                   "reason": f"canary: {canary_verdict['reason']}"}
     failed = [{"scenario": e["id"], "browser": b, "message": r["message"]}
               for e in results["scenarios"] for b, r in e["results"].items()
               if r["outcome"] == "failed"]
@@ -54,10 +86,14 @@ def gate(options: GateOptions) -> dict:
     sizes = {"reference": cost.size(SCRIPT), "candidate": cost.size(options.script)}
     report = {"script": str(options.script), "browsers": options.browsers,
               "summary": results["summary"], "failed": failed, "payload_changes": changes,
+              "stopped_early": stopped, "canary": canary_verdict,
               "size": sizes, "cost": None, "budget": {
                   "gzip_bytes": options.budget_gzip_bytes,
                   "main_thread_ms": options.budget_main_thread_ms}, "over_budget": []}
-    if options.measure_cost:
+    measure = options.measure_cost
+    if measure is None:
+        measure = options.budget_main_thread_ms is not None
+    if measure and not stopped:
         report["cost"] = {"reference": cost.main_thread_ms(SCRIPT),
                           "candidate": cost.main_thread_ms(options.script)}
     gzip = sizes["candidate"]["gzip_bytes"]
@@ -70,8 +106,8 @@ def gate(options: GateOptions) -> dict:
         report["over_budget"].append(f"main-thread cost of a tracked page view {added} ms is "
                                      f"over the budget of "
                                      f"{options.budget_main_thread_ms} ms")
-    report["passed"] = not (failed or changes or report["over_budget"]) and not \
-        runner.failed(results)
+    report["passed"] = not (failed or changes or report["over_budget"] or stopped) and \
+        not runner.failed(results)
     return report
 
 

@@ -23,6 +23,9 @@ def write(result: dict, out: Path, self_test: dict | None = None) -> list[Path]:
                   for c in result["payload_changes"]]
         cases += [{"name": f"budget: {b}", "classname": "gate.budget", "failure": b}
                   for b in result["over_budget"]]
+        if result.get("stopped_early"):
+            cases.append({"name": "canary: delivery works at all", "classname": "gate.canary",
+                          "failure": result["stopped_early"]["reason"]})
         cases.append({"name": "scenarios run", "classname": "gate",
                       "failure": None if result["summary"]["total"] else "no scenario ran"})
     if self_test:
