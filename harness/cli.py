@@ -99,10 +99,12 @@ def run(browser_names, workers, select, out) -> None:
                    "tracker against the scenarios that cover it (Chromium).")
 @click.option("--mutant", "only_mutants", multiple=True, metavar="ID|OPERATOR",
               help="With --mutation: run only these mutants (repeatable).")
+@click.option("-k", "select", metavar="EXPR",
+              help="Only scenarios matching this pytest -k expression.")
 @click.option("--out", type=click.Path(file_okay=False), default="reports/gate",
               show_default=True)
 def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms, measure_cost,
-         self_test, update_golden, mutation, only_mutants, out) -> None:
+         self_test, update_golden, mutation, only_mutants, select, out) -> None:
     """Run the scenarios with SCRIPT in place of the reference tracker and compare."""
     from . import gate as gating
     from . import run as runner
@@ -113,7 +115,7 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
     browsers = runner.expand_browsers(settings["browsers"])
     out = Path(out)
     if mutation:
-        _mutation_run(out, settings["workers"], list(only_mutants))
+        _mutation_run(out, settings["workers"], list(only_mutants), select)
     if update_golden:
         results = runner.execute(runner.RunOptions(browsers=browsers, workers=settings["workers"],
                                                    out=out / "reference"))
@@ -139,7 +141,7 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
         script=Path(script), browsers=browsers, workers=settings["workers"], out=out,
         budget_gzip_bytes=budget_gzip_bytes or project.get("budget_gzip_bytes"),
         budget_main_thread_ms=budget_main_thread_ms or project.get("budget_main_thread_ms"),
-        measure_cost=measure_cost))
+        measure_cost=measure_cost, select=select))
     write(result, out)
     if result["stopped_early"]:
         click.echo(f"STOPPED EARLY after {result['stopped_early']['after_seconds']} s: "
@@ -166,7 +168,7 @@ def _audit_formats(ctx, param, value: str) -> list[str]:
         raise click.BadParameter(str(exc)) from None
 
 
-def _mutation_run(out: Path, workers: int, only: list[str]) -> None:
+def _mutation_run(out: Path, workers: int, only: list[str], select: str | None) -> None:
     from .gate import mutation
     from .gate.report import write_mutation
 
@@ -174,7 +176,8 @@ def _mutation_run(out: Path, workers: int, only: list[str]) -> None:
         if row["status"] != "killed":
             click.echo(f"  {row['status'].upper()} {row['id']}: {row.get('message') or ''}"[:300])
 
-    options = mutation.MutationOptions(out=out, workers=workers, only=only or None)
+    options = mutation.MutationOptions(out=out, workers=workers, only=only or None,
+                                       select=select)
     try:
         result = mutation.mutation(options, progress=show,
                                    stage=lambda text: click.echo(f"mutation: {text}"))

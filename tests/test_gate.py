@@ -1,9 +1,21 @@
 """The gate: golden payload masking and comparison, mutants, and gating real scripts."""
 
+import esprima
 import pytest
 
-from harness.gate import GateOptions, gate, golden, self_test
+from harness.gate import (
+    GateOptions,
+    canary,
+    coverage,
+    gate,
+    golden,
+    operators,
+    schedule,
+    self_test,
+)
 from harness.gate.mutants import MUTANTS
+from harness.gate.mutation import load_equivalent
+from harness.gate.report import write
 from harness.tracker import SCRIPT
 
 CLICK = {"event_id": "a1", "type": "website_link_clicked", "profile_id": "p_9",
@@ -80,3 +92,186 @@ def test_budgets_fail_only_when_configured(tmp_path, browser_name):
     assert free["passed"] and free["over_budget"] == []
     tight = gate(GateOptions(out=tmp_path / "b", budget_gzip_bytes=100, **options))
     assert not tight["passed"] and "over the budget of 100 B" in tight["over_budget"][0]
+
+
+# -- mechanical mutants -------------------------------------------------------------------
+
+SNIPPET = """(function () {
+  var limit = 3, name = "x", on = true;
+  function f(a, b) {
+    if (a < limit && !b) return a + 1;
+    b++;
+    return name;
+  }
+  f(1, on);
+})();
+"""
+
+
+@pytest.mark.parametrize("operator,original,replacement", [
+    ("statement-deletion", "b++;", ""),
+    ("statement-deletion", "return a + 1;", "{}"),
+    ("function-body-removal", "{\n    if (a < limit", "{}"),
+    ("condition-true", "a < limit && !b", "true"),
+    ("condition-false", "a < limit && !b", "false"),
+    ("condition-negation", "a < limit && !b", "!(a < limit && !b)"),
+    ("boundary", "a < limit", "a <= limit"),
+    ("relational-negation", "a < limit", "a >= limit"),
+    ("logical-operator", "a < limit && !b", "a < limit || !b"),
+    ("logical-left-only", "a < limit && !b", "(a < limit)"),
+    ("logical-right-only", "a < limit && !b", "(!b)"),
+    ("unary-removal", "!b", "b"),
+    ("arithmetic-operator", "a + 1", "a - 1"),
+    ("number-literal", "3", "0"),
+    ("number-literal", "3", "4"),
+    ("string-literal", '"x"', '""'),
+    ("boolean-literal", "true", "false"),
+    ("update-operator", "b++", "b--"),
+    ("return-value", "return name;", "return;"),
+    ("call-result", None, None),  # f(1, on) is a statement: deleted, never "undefined"
+])
+def test_each_operator_mutates_what_it_should(operator, original, replacement):
+    found = [m for m in operators.generate(SNIPPET, check=False) if m.operator == operator]
+    if original is None:
+        assert found == []
+        return
+    assert any(m.original.startswith(original) and m.replacement == replacement
+               for m in found), [(m.original, m.replacement) for m in found]
+
+
+def test_mutants_are_distinct_programs_that_parse():
+    checked = operators.generate(SNIPPET, check=True)
+    unchecked = operators.generate(SNIPPET, check=False)
+    assert [m.id for m in checked] == [m.id for m in unchecked]
+    programs = [m.apply(SNIPPET) for m in unchecked]
+    assert len(set(programs)) == len(programs) and SNIPPET not in programs
+
+
+def test_mutant_ids_survive_unrelated_edits():
+    before = {m.id: m.original for m in operators.generate(SNIPPET, check=False)}
+    edited = SNIPPET.replace("  f(1, on);", "  var extra = 7;\n  f(1, on);")
+    after = {m.id: m.original for m in operators.generate(edited, check=False)}
+    inside_f = {i for i in before if "@f:" in i}
+    assert inside_f and inside_f <= set(after)
+    assert all(before[i] == after[i] for i in inside_f)
+
+
+def test_every_statement_of_the_tracker_is_mutated():
+    source = SCRIPT.read_text()
+    mutants = operators.generate(source, check=False)
+    assert len(mutants) > 300 and len({m.id for m in mutants}) == len(mutants)
+    deleted = {m.start for m in mutants if m.operator == "statement-deletion"}
+    tree = esprima.parseScript(source, range=True)
+    statements = [n for n, parent, key, _ in operators._walk(tree)
+                  if n.type.endswith("Statement") and n.type not in operators.NOT_DELETED
+                  and not getattr(n, "directive", None) and parent.type != "Program"]
+    assert statements and all(s.range[0] in deleted for s in statements)
+    for mutant in mutants[::25]:  # a sample parses (generate checks them all by default)
+        esprima.parseScript(mutant.apply(source))
+
+
+def test_equivalent_mutants_are_reviewed_and_current():
+    reasons = load_equivalent()
+    current = {m.id for m in operators.generate(SCRIPT.read_text(), check=False)}
+    assert set(reasons) <= current, f"stale entries: {sorted(set(reasons) - current)}"
+    assert all(len(reason) > 20 for reason in reasons.values())
+
+
+@pytest.mark.parametrize("ranges,spans", [
+    ([[(0, 100, 1)]], [(0, 100)]),
+    ([[(0, 100, 1), (10, 20, 0)]], [(0, 10), (20, 100)]),
+    ([[(0, 100, 1)], [(30, 60, 0)], [(40, 50, 2)]], [(0, 30), (40, 50), (60, 100)]),
+    ([[(0, 100, 0)]], []),
+])
+def test_covered_spans_take_the_innermost_count(ranges, spans):
+    functions = [{"ranges": [{"startOffset": s, "endOffset": e, "count": c} for s, e, c in f]}
+                 for f in ranges]
+    assert coverage.covered_spans(functions) == spans
+
+
+@pytest.mark.parametrize("start,end,touched", [
+    (0, 5, True), (10, 20, False), (15, 25, True), (19, 20, False), (20, 20, True)])
+def test_a_mutant_is_touched_when_its_text_ran(start, end, touched):
+    assert coverage.touches([(0, 10), (20, 30)], start, end) is touched
+
+
+@pytest.mark.parametrize("nodeid,key", [
+    ("harness/scenarios/test_clicks.py::test_outbound_link[chromium]",
+     "test_clicks::test_outbound_link"),
+    ("harness/scenarios/test_clicks.py::test_keys[chromium-#add-lamp--Enter-KEnter]",
+     "test_clicks::test_keys[#add-lamp--Enter-KEnter]"),
+    ("test_visits.py::test_plain", "test_visits::test_plain"),
+])
+def test_scenario_keys_match_the_golden_file(nodeid, key):
+    assert schedule.scenario_key(nodeid) == key
+
+
+def test_scenarios_are_tried_by_kills_per_second():
+    durations = {"a": 1, "b": 0.5, "c": 1, "d": 1}
+    assert schedule.order(["a", "b", "c", "d"], {}, {}, durations) == ["b", "a", "c", "d"]
+    # c caught 2 mutants in 2 s; d caught 2 by waiting out 20 s of timeouts.
+    assert schedule.order(["a", "b", "c", "d"], {"c": 2, "d": 2}, {"c": 2, "d": 20},
+                          durations) == ["c", "b", "a", "d"]
+    assert schedule.covering(5, 6, {"a": [(0, 10)], "b": [(20, 30)], "c": None}) == ["a", "c"]
+
+
+def test_score_leaves_out_equivalent_mutants():
+    rows = [{"status": s} for s in ["killed"] * 18 + ["survived", "not_covered"] +
+            ["equivalent"] * 5]
+    counts = schedule.score(rows)
+    assert counts["score"] == 90.0 and counts["total"] == 25 and counts["equivalent"] == 5
+
+
+def test_canary_explains_what_the_page_did_instead():
+    text = canary.explain(10, ["TypeError: x is null"], [
+        {"method": "GET", "url": "http://shop.localhost:1/", "type": "document", "status": 200},
+        {"method": "POST", "url": "http://collector.localhost:1/track", "type": "ping",
+         "status": 404}], 0)
+    assert "within 10 s" in text and "TypeError" in text and "/track → 404" in text
+    assert "sent nothing" in canary.explain(10, [], [], 0)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_script_that_never_sends_is_stopped_early(tmp_path, browser_name):
+    if browser_name != "chromium":
+        pytest.skip("one browser is enough to gate the gate")
+    silent = tmp_path / "silent.js"
+    silent.write_text('(function () { "use strict"; })();\n')
+    result = gate(GateOptions(script=silent, browsers=["chromium"], workers=1,
+                              out=tmp_path / "gate"))
+    assert not result["passed"]
+    stopped = result["stopped_early"]
+    assert stopped and "no website_visited" in stopped["reason"], result["canary"]
+    assert "sent nothing" in stopped["reason"]
+    # Stopped, not run to the end: most scenarios never finished.
+    assert result["summary"]["total"] < 30, result["summary"]
+    write(result, tmp_path / "gate")
+    assert "Stopped early" in (tmp_path / "gate" / "report.html").read_text()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_mutation_run_kills_reports_survivors_and_uncovered(tmp_path, browser_name):
+    if browser_name != "chromium":
+        pytest.skip("mutation runs in Chromium")
+    from harness.gate.mutation import MutationOptions, mutation
+
+    mutants = {(m.operator, m.original, m.replacement): m
+               for m in operators.generate(SCRIPT.read_text(), check=False)}
+    swapped = mutants[("string-literal", '"MClick"', '""')]
+    # pageshow is dispatched at window itself: capture or not, the listener runs the same.
+    survivor = next(m for (op, original, new), m in mutants.items()
+                    if op == "boolean-literal" and "pageshow" in SCRIPT.read_text()[
+                        m.start - 20:m.start])
+    uncovered = mutants[("statement-deletion", "keyTarget = el;", "")]  # keys: not run here
+    result = mutation(MutationOptions(out=tmp_path, workers=1, select="mouse_buttons",
+                                      only=[swapped.id, survivor.id, uncovered.id],
+                                      equivalent=tmp_path / "none.toml"))
+    rows = {r["id"]: r for r in result["mutants"]}
+    assert rows[swapped.id]["status"] == "killed", rows[swapped.id]
+    assert "test_mouse_buttons_on_a_link" in rows[swapped.id]["by"]
+    assert rows[survivor.id]["status"] == "survived" and rows[survivor.id]["tried"] == 2
+    assert '+  on("pageshow", true' in rows[survivor.id]["diff"]
+    assert rows[uncovered.id]["status"] == "not_covered"
+    assert result["summary"]["total"] == 3

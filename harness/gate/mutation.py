@@ -33,9 +33,10 @@ class MutationOptions:
     out: Path = Path("reports/gate")
     workers: int = 2
     only: list[str] | None = None  # mutant ids (or operator names) to run, for a partial run
-    expect_wait: float = 5.0  # seconds an expected interaction is waited for
-    action_timeout: float = 10.0  # seconds a browser action may take
+    expect_wait: float = 4.0  # seconds an expected interaction is waited for
+    action_timeout: float = 8.0  # seconds a browser action may take
     equivalent: Path = EQUIVALENT
+    select: str | None = None  # a pytest -k expression: mutate against part of the contract
 
 
 def load_equivalent(path: Path = EQUIVALENT) -> dict[str, str]:
@@ -58,7 +59,7 @@ def reference_run(options: MutationOptions) -> tuple[dict, dict[str, list | None
         stale.unlink()
     results = runner.execute(runner.RunOptions(
         browsers=["chromium"], workers=options.workers, out=options.out / "mutation" / "reference",
-        title="webtrack gate --mutation: the reference, with coverage",
+        title="webtrack gate --mutation: the reference, with coverage", select=options.select,
         extra_args=["-p", "harness.gate.plugin", "--webtrack-coverage", str(folder.resolve())]),
         stream=subprocess.DEVNULL)
     spans = {}
@@ -102,11 +103,12 @@ def plan(mutants: list[operators.Mutant], spans: dict[str, list | None], passed:
     return settled, runs
 
 
-def mutant_command(plan_file: Path, workers: int) -> list[str]:
+def mutant_command(plan_file: Path, workers: int, select: str | None = None) -> list[str]:
     command = [sys.executable, "-m", "pytest", str(runner.SCENARIOS), "-c",
                str(runner.SCENARIOS / "scenarios.ini"), "--rootdir",
                str(runner.SCENARIOS.parent.parent), "-q", "-p", "harness.gate.plugin",
                "--browser", "chromium", "--webtrack-mutants", str(plan_file.resolve())]
+    command += ["-k", select] if select else []
     return command + (["-n", str(workers)] if workers > 1 else [])
 
 
@@ -149,8 +151,8 @@ def run_mutants(runs: list[dict], reference: str, stable: set[str],
     follower.start()
     log = options.out / "mutation" / "pytest.log"
     with log.open("w", encoding="utf-8") as stream:
-        process = subprocess.run(mutant_command(plan_file, options.workers), stdout=stream,
-                                 stderr=subprocess.STDOUT)
+        command = mutant_command(plan_file, options.workers, options.select)
+        process = subprocess.run(command, stdout=stream, stderr=subprocess.STDOUT)
     done.set()
     follower.join()
     rows = {}

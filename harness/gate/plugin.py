@@ -120,6 +120,7 @@ class MutantItem(pytest.Item):
         return self.path, None, f"mutant {self.name}"
 
 
+@pytest.hookimpl(trylast=True)  # after -k has deselected: the scenarios it kept
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     path = config.getoption("--webtrack-mutants")
@@ -173,13 +174,15 @@ def run_mutant(session: pytest.Session, spec: dict) -> dict:
     """Run the scenarios covering one mutant until one catches it."""
     mutant = operators.Mutant(**spec["mutant"])
     STATE.source = mutant.apply(STATE.reference).encode("utf-8")
-    order = schedule.order(spec["scenarios"], STATE.kills, STATE.durations)
+    order = schedule.order(spec["scenarios"], STATE.kills, STATE.spent, STATE.durations)
     result = {"id": mutant.id, "status": "survived", "by": None, "how": None,
               "message": None, "tried": 0}
     try:
         for nodeid in order:
             result["tried"] += 1
+            began = time.monotonic()
             caught = _verdict(session, nodeid, _run_scenario(session, STATE.items[nodeid]))
+            STATE.spent[nodeid] = STATE.spent.get(nodeid, 0.0) + time.monotonic() - began
             if caught is None:
                 continue
             if any(marker in caught[1] for marker in INFRASTRUCTURE) and \

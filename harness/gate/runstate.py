@@ -18,6 +18,7 @@ class RunState:
         self.reference = ""
         self.items: dict = {}
         self.kills: dict[str, int] = {}
+        self.spent: dict[str, float] = {}  # seconds each scenario has run, all mutants
         self.durations: dict[str, float] = {}
         self.golden: dict = {}
         self.stable: set[str] = set()

@@ -1,0 +1,112 @@
+"""Contract §4-5 when the page gets in the way: its own handlers, a second copy, odd hooks.
+
+Real sites stop event propagation, install the script twice, throw from their consent
+hook and refuse beacons. Each scenario here is one such page and what must still (or
+still not) be recorded; the gate's mutation run found that nothing else looked.
+"""
+
+import pytest
+
+from harness.visitor import CONTEXT_COOKIE
+
+pytestmark = pytest.mark.browser
+
+STOP_PROPAGATION = """([selector, types]) => {
+  const element = document.querySelector(selector);
+  for (const type of types) element.addEventListener(type, (e) => e.stopPropagation());
+}"""
+
+
+@pytest.fixture
+def tracked(visitor, webtrack):
+    """A known visitor on the shop's home page; returns their profile id."""
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "shop", "/")
+    webtrack.expect(profile, "website_visited")
+    return profile
+
+
+def actions(webtrack, profile):
+    return [i["msdynci_actiontype"] for i in webtrack.interactions(profile,
+                                                                  "website_link_clicked")]
+
+
+@pytest.mark.parametrize("how,action", [
+    ("left", "LClick"), ("right", "RClick"), ("middle", "MClick"), ("Enter", "KEnter")])
+def test_activation_is_seen_when_the_page_stops_propagation(visitor, webtrack, tracked, how,
+                                                            action):
+    page = visitor.page
+    page.evaluate(STOP_PROPAGATION, ["#add-lamp", ["mousedown", "click", "auxclick",
+                                                   "keydown", "keyup"]])
+    if how == "Enter":
+        page.focus("#add-lamp")
+        page.keyboard.press("Enter")
+    else:
+        page.click("#add-lamp", button=how)
+    event = webtrack.expect(tracked, "website_link_clicked", msdynci_actiontype=action)[0]
+    assert event["msdynci_linkuri"] == "" and event["msdynci_viewuri"] == visitor.url("shop")
+    assert actions(webtrack, tracked) == [action]  # one activation, one interaction
+
+
+@pytest.mark.parametrize("stopped", [False, True], ids=["plain", "page-stops-mousedown"])
+def test_mouse_click_after_a_key_on_the_same_link_counts(visitor, webtrack, tracked, stopped):
+    # Space on a link records KSpace and makes no click; a later real click is an LClick,
+    # not the key's own click to be skipped, even if the page stops the mousedown.
+    page = visitor.page
+    page.evaluate("document.querySelector('#product-lamp').addEventListener('click', "
+                  "(e) => e.preventDefault())")  # stay on the page
+    if stopped:
+        page.evaluate(STOP_PROPAGATION, ["#product-lamp", ["mousedown"]])
+    page.focus("#product-lamp")
+    page.keyboard.press(" ")
+    webtrack.expect(tracked, "website_link_clicked", msdynci_actiontype="KSpace")
+    page.click("#product-lamp")
+    webtrack.expect(tracked, "website_link_clicked", msdynci_actiontype="LClick")
+    assert actions(webtrack, tracked) == ["KSpace", "LClick"]
+
+
+@pytest.mark.parametrize("event,trigger", [
+    ("auxclick", "middle"), ("keydown", "Enter")])
+def test_page_handler_that_opts_out_wins_over_its_own_activation(visitor, webtrack, tracked,
+                                                                 event, trigger):
+    # A control whose own handler opts the visitor out (a banner's "reject", by middle
+    # click or by key): the script decides after the page's handlers, so it is not sent.
+    page = visitor.page
+    page.evaluate("""([type]) => document.querySelector('#add-lamp').addEventListener(type,
+        () => { window.disableCookiesUsage = () => true; })""", [event])
+    visitor.beacons.clear()
+    if trigger == "Enter":
+        page.focus("#add-lamp")
+        page.keyboard.press("Enter")
+    else:
+        page.click("#add-lamp", button=trigger)
+    visitor.expect_no_beacon()
+    assert actions(webtrack, tracked) == []
+    assert CONTEXT_COOKIE not in visitor.cookies()
+
+
+def test_a_second_copy_of_the_script_does_nothing(visitor, webtrack, tracked):
+    page = visitor.page
+    page.evaluate("""(src) => new Promise((loaded) => {
+        const copy = document.createElement('script');
+        copy.src = src;
+        copy.dataset.site = 'shop';
+        copy.onload = loaded;
+        document.head.appendChild(copy);
+    })""", visitor.server.url_for("collector", "/tracker.js"))
+    page.click("#add-lamp")
+    webtrack.expect(tracked, "website_link_clicked", msdynci_actiontype="LClick")
+    visitor.settle()
+    assert actions(webtrack, tracked) == ["LClick"]
+    assert len(webtrack.interactions(tracked, "website_visited")) == 1
+
+
+def test_a_consent_hook_that_throws_counts_as_opted_out(visitor, webtrack):
+    visitor.page.add_init_script(
+        "window.disableCookiesUsage = function () { throw new Error('banner not ready'); };")
+    profile = webtrack.profile(consent="opted_in")["id"]
+    visitor.arrive(profile, "shop", "/")
+    visitor.page.click("#add-lamp")
+    assert visitor.tracking_cookies() == {}
+    visitor.expect_no_beacon()
+    assert webtrack.interactions(profile, "website_visited") == []
