@@ -257,14 +257,17 @@ def test_mutation_run_kills_reports_survivors_and_uncovered(tmp_path, browser_na
         pytest.skip("mutation runs in Chromium")
     from harness.gate.mutation import MutationOptions, mutation
 
-    mutants = {(m.operator, m.original, m.replacement): m
-               for m in operators.generate(SCRIPT.read_text(), check=False)}
-    swapped = mutants[("string-literal", '"MClick"', '""')]
+    source = SCRIPT.read_text()
+    everything = operators.generate(source, check=False)
+
+    def find(operator, original, before=""):
+        return next(m for m in everything if m.operator == operator and
+                    m.original == original and before in source[m.start - 20:m.start])
+
+    swapped = find("string-literal", '"MClick"')
     # pageshow is dispatched at window itself: capture or not, the listener runs the same.
-    survivor = next(m for (op, original, new), m in mutants.items()
-                    if op == "boolean-literal" and "pageshow" in SCRIPT.read_text()[
-                        m.start - 20:m.start])
-    uncovered = mutants[("statement-deletion", "keyTarget = el;", "")]  # keys: not run here
+    survivor = find("boolean-literal", "false", 'on("pageshow", ')
+    uncovered = find("statement-deletion", "keyTarget = el;")  # keys: not run here
     result = mutation(MutationOptions(out=tmp_path, workers=1, select="mouse_buttons",
                                       only=[swapped.id, survivor.id, uncovered.id],
                                       equivalent=tmp_path / "none.toml"))
