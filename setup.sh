@@ -50,3 +50,26 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ ! -d "$wheels" ]; t
     .venv/bin/python -m pip install -q --no-index --find-links "$wheels" -e '.[test]'
     touch "$stamp"
 fi
+
+# The consent audit's `auto` choice and tracker classification use two npm packages,
+# installed into .venv/node (never into the repository). Node comes from Debian if missing.
+NODE_PACKAGES="@duckduckgo/autoconsent@16.23.0 third-party-web@0.30.0"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "setup: installing nodejs and npm from Debian" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    else
+        echo "setup: node and npm are needed for the consent audit's \`auto\` choice" >&2
+        echo "setup: run as root once, or: sudo apt-get install nodejs npm" >&2
+        exit 1
+    fi
+fi
+node_stamp=.venv/node/.webtrack-packages
+if [ "$(cat "$node_stamp" 2>/dev/null)" != "$NODE_PACKAGES" ]; then
+    mkdir -p .venv/node
+    # shellcheck disable=SC2086  # one word per package
+    npm install --prefix .venv/node --no-audit --no-fund --no-save --loglevel=error $NODE_PACKAGES
+    echo "$NODE_PACKAGES" > "$node_stamp"
+fi

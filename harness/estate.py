@@ -33,7 +33,7 @@ DEFAULT_PORT = 8800
 SITES_DIR = SITES
 SHARED = "_shared"
 _ORIGIN = re.compile(r"(\.localhost):8800\b")
-_TEXT = (".html", ".js", ".css", ".svg", ".txt", ".json")
+_TEXT = (".html", ".js", ".css", ".svg", ".txt", ".json", ".xml")
 MANIFEST = "site.toml"
 _INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>",
                             re.IGNORECASE | re.DOTALL)

@@ -19,7 +19,17 @@ def _data_uri(path: str | Path, kind: str = "image/jpeg") -> str:
     return f"data:{kind};base64," + base64.b64encode(Path(path).read_bytes()).decode()
 
 
+def _readable_time(at: float | None) -> str:
+    """Epoch seconds as a time people read (``05:42:06.175 UTC``); a dash for none."""
+    from datetime import datetime, timezone
+
+    if at is None:
+        return "—"
+    return datetime.fromtimestamp(at, timezone.utc).strftime("%H:%M:%S.%f")[:-3] + " UTC"
+
+
 _ENV.filters["data_uri"] = _data_uri
+_ENV.filters["readable_time"] = _readable_time
 _ENV.filters["tojson_pretty"] = lambda value: json.dumps(value, indent=1, default=str)
 
 

@@ -1,0 +1,77 @@
+"""``--pages N``: after the choice, visit more of the site as the visitor would.
+
+Links are taken from each page as it is shown (``a[href]``, ``area[href]``) and from the
+site's ``sitemap.xml``; only the start's own host is followed. The pages are opened in the
+same tab and browser context, so the choice (cookies, storage) persists as it would.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+__all__ = ["LINKS", "next_pages", "sitemap_urls", "visit"]
+
+LINKS = "Array.from(document.querySelectorAll('a[href], area[href]'), a => a.href)"
+_SKIP = re.compile(r"\.(pdf|zip|gz|png|jpe?g|gif|svg|webp|mp4|mp3|ico|xml|css|js)$", re.I)
+_LOC = re.compile(r"<loc>\s*([^<\s]+)\s*</loc>", re.I)
+SITEMAP_BYTES = 1_000_000
+
+
+def _normal(url: str, base: str) -> str | None:
+    url, _ = urldefrag(urljoin(base, url.strip()))
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or _SKIP.search(parts.path):
+        return None
+    return url
+
+
+def next_pages(start: str, seen: list[str], links: list[str], limit: int) -> list[str]:
+    """Return the new same-host URLs among *links*, in order, so that *seen* plus them
+    makes at most *limit* pages. Pure: the crawl's whole policy."""
+    host = urlsplit(start).netloc.lower()
+    chosen: list[str] = []
+    known = {urldefrag(u)[0] for u in seen}
+    for link in links:
+        url = _normal(link, start)
+        if url is None or urlsplit(url).netloc.lower() != host or url in known:
+            continue
+        known.add(url)
+        chosen.append(url)
+    return chosen[:max(0, limit - len(seen))]
+
+
+def sitemap_urls(text: str) -> list[str]:
+    """The ``<loc>`` URLs of a sitemap (or sitemap index), read without an XML parser so
+    hostile entities expand nothing."""
+    return [loc.replace("&amp;", "&") for loc in _LOC.findall(text[:SITEMAP_BYTES])]
+
+
+async def _sitemap(context, start: str) -> list[str]:
+    try:
+        response = await context.request.get(urljoin(start, "/sitemap.xml"), timeout=5000,
+                                             max_redirects=3)
+        if not response.ok:
+            return []
+        return sitemap_urls(await response.text())
+    except Exception:  # no sitemap is the common case
+        return []
+
+
+async def visit(page, context, start: str, pages: int, on_page=None) -> list[str]:
+    """Open up to *pages* − 1 more pages of *start*'s site in *page*; return every page
+    URL the state covered (the current one first). *on_page* runs after each load."""
+    seen = [page.url]
+    if pages <= 1:
+        return seen
+    queue = next_pages(start, seen, await page.evaluate(LINKS), pages)
+    queue += next_pages(start, seen + queue, await _sitemap(context, start), pages)
+    while queue and len(seen) < pages:
+        url = queue.pop(0)
+        await page.goto(url)
+        seen.append(url)
+        if on_page is not None:
+            await on_page(page)
+        more = next_pages(start, seen + queue, await page.evaluate(LINKS), pages)
+        queue += more
+    return seen
