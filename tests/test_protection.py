@@ -121,7 +121,8 @@ DEEP = "[" * 5000 + "]" * 5000
 @pytest.mark.parametrize("body,message", [
     (DEEP, "nested more than"), ('{"a":' * 30 + "1" + "}" * 30, "nested more than"),
     ('{"seconds": NaN}', "NaN is not JSON"), ('{"seconds": Infinity}', "Infinity is not JSON"),
-    ('{"seconds": -Infinity}', "-Infinity is not JSON")])
+    ('{"seconds": -Infinity}', "-Infinity is not JSON"),
+    ('{"name": "\\ud800", "kind": "lead"}', "lone surrogate")])
 def test_strict_json_everywhere(api, client, path, body, message):
     before = api.state()
     method = "PUT" if path == "/api/settings" else "POST"

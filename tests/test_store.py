@@ -183,3 +183,21 @@ def test_writer_refuses_to_wait_on_itself(store):
 
     with pytest.raises(RuntimeError, match="its own queue"):
         store.transact(nested)
+
+
+def test_work_failing_alone_leaves_nothing_behind(store):
+    def half_then_fail(db):
+        db.execute("INSERT INTO meta (key, value) VALUES ('half', 'v')")
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        store.transact(half_then_fail)
+    assert _keys(store) == set()
+    assert store.transact(lambda db: "still writing") == "still writing"
+
+
+def test_a_closed_store_refuses_work(tmp_path):
+    closed = Store(tmp_path / "closed.sqlite3")
+    closed.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        closed.transact(lambda db: None)

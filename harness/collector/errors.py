@@ -22,7 +22,7 @@ class ApiError(Exception):
 
 MAX_DEPTH = 20
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: no alternation per byte
 
 
 def _no_constant(name: str):
@@ -47,7 +47,15 @@ def strict_loads(raw: bytes | str) -> object:
         raw = raw.encode("utf-8", "surrogatepass")
     if depth(raw) > MAX_DEPTH:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
-    return json.loads(raw, parse_constant=_no_constant)
+    value = json.loads(raw, parse_constant=_no_constant)
+    try:  # a lone surrogate ("\ud800") is no text: nothing could store or send it on
+        _unicode_check(value).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a string holds a lone surrogate (\\ud800-\\udfff)") from None
+    return value
+
+
+_unicode_check = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 class StrictJSON(DefaultJSONProvider):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from .errors import ApiError, field, no_unknown_keys
 from .registry import origin_of
@@ -15,7 +14,6 @@ MAX_EVENTS = 100
 MAX_VALUE = 4096
 
 _EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
-_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _COORDS = re.compile(r"^-?\d{1,7},-?\d{1,7}$")
 
 # Fields each type must carry, with the JSON type of each.
@@ -36,6 +34,9 @@ BASE = ("event_id", "type", "occurred_at")
 # URL fields: each must be an absolute http(s) URL (or empty, where it may be).
 URLS = ("msdynci_viewuri", "msdynci_linkuri", "msdynci_viewpreviousviews")
 ON_SITE = "msdynci_viewuri"  # must be on the delivering site's origin
+ALLOWED = {kind: frozenset((*BASE, *fields)) for kind, fields in REQUIRED.items()}
+# scheme://authority with no user info, then the path, query or fragment (or nothing).
+_WEB_URL = re.compile(r"https?://[^\s/?#@\\]+(?:[/?#]|$)", re.IGNORECASE)
 
 
 def parse_time(value: object, what: str) -> str:
@@ -63,23 +64,21 @@ def event(raw: object, index: int) -> dict:
     if kind not in SITE_EVENT_TYPES:
         raise ApiError(400, f"{where}.type must be one of {', '.join(SITE_EVENT_TYPES)}")
     parse_time(raw.get("occurred_at"), f"{where}.occurred_at")
-    unknown = sorted(str(name) for name in raw if name not in BASE and name not in REQUIRED[kind])
-    if unknown:
+    if not raw.keys() <= ALLOWED[kind]:
+        unknown = sorted(str(name) for name in raw if name not in ALLOWED[kind])
         raise ApiError(400, f"{where} has unknown field(s) {', '.join(unknown)} for {kind}; "
                        f"allowed: {', '.join((*BASE, *REQUIRED[kind]))}")
-    for name, value in raw.items():
-        if not isinstance(name, str) or not _FIELD_NAME.match(name):
-            raise ApiError(400, f"{where} has a malformed field name {name!r}")
-        if value is not None and not isinstance(value, (str, bool, int, float)):
-            raise ApiError(400, f"{where}.{name} must be a string, number, boolean or null")
-        if isinstance(value, str) and len(value) > MAX_VALUE:
-            raise ApiError(400, f"{where}.{name} is longer than {MAX_VALUE} characters")
     for name, kind_type in REQUIRED[kind].items():
         value = raw.get(name)
-        if not isinstance(value, kind_type) or (kind_type is str and isinstance(value, bool)):
+        if type(value) is not kind_type:  # noqa: E721 (bool is an int; neither passes for str)
+            if value is not None and not isinstance(value, (str, bool, int, float)):
+                raise ApiError(400, f"{where}.{name} must be a string, number, boolean or null")
             raise ApiError(400, f"{where}.{name} is required for {kind} ({kind_type.__name__})")
-        if kind_type is str and not value and name not in MAY_BE_EMPTY:
-            raise ApiError(400, f"{where}.{name} must not be empty")
+        if kind_type is str:
+            if not value and name not in MAY_BE_EMPTY:
+                raise ApiError(400, f"{where}.{name} must not be empty")
+            if len(value) > MAX_VALUE:
+                raise ApiError(400, f"{where}.{name} is longer than {MAX_VALUE} characters")
     if kind == "website_link_clicked":
         if raw["msdynci_actiontype"] not in ACTION_TYPES:
             allowed = ", ".join(ACTION_TYPES)
@@ -90,20 +89,17 @@ def event(raw: object, index: int) -> dict:
         raise ApiError(400, f"{where}.msdynci_viewtype must be 'page'")
     for name in URLS:
         value = raw.get(name)
-        if value and not _web_url(value):
+        if value and not _WEB_URL.match(value):
             raise ApiError(400, f"{where}.{name} must be an absolute http(s) URL")
     return raw
 
 
-def _web_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not parts.username
-
-
 def check_origin(events: list[dict], site: str, origin: str) -> None:
     """Raise ApiError unless every event's page is on *origin*, the site's own."""
+    prefix = origin + "/"
     for index, raw in enumerate(events):
-        if origin_of(raw[ON_SITE]) != origin:
+        url = raw[ON_SITE]
+        if not url.startswith(prefix) and origin_of(url) != origin:
             raise ApiError(400, f"events[{index}].{ON_SITE} is not on site {site!r} "
                            f"({origin})")
 

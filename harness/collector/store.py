@@ -154,6 +154,8 @@ class Store:
         answer for it once committed, or raises the error it caused."""
         if threading.current_thread() is self._thread:
             raise RuntimeError("the writer cannot wait for its own queue")
+        if not self._thread.is_alive():
+            raise RuntimeError("the store is closed")
         work = _Work(key, item, apply)
         self._queue.put(work)
         return work.future
@@ -218,17 +220,28 @@ class Store:
 
     def _commit(self, batch: list[_Work]) -> None:
         db = self._writer_db
+        units = _units(batch)
         answers: list[tuple[_Work, object, BaseException | None]] = []
         try:
             db.execute("BEGIN IMMEDIATE")
-            for unit in _units(batch):
-                answers.extend(self._apply(db, unit))
+            if len(units) == 1:
+                # One unit needs no savepoint (each statement costs the writer a wait for
+                # the GIL): if it fails, the transaction is rolled back and retried below.
+                answers = self._apply_whole(db, units[0])
+            else:
+                for unit in units:
+                    answers.extend(self._apply(db, unit))
             db.execute("COMMIT")
-        except Exception as exc:  # the transaction itself failed (disk full, locked ...)
+        except Exception as exc:  # the unit, or the transaction itself (disk full ...)
             if db.in_transaction:
                 db.execute("ROLLBACK")
             self._later.clear()
+            self._memos_stale = True  # a memo may have been read from the rolled-back part
             self._drop_memos_if_stale()
+            if len(units) == 1 and len(batch) > 1:
+                for work in batch:
+                    self._commit([work])  # each alone: only the failing one sees its error
+                return
             for work in batch:
                 work.future.set_exception(exc)
             return
@@ -246,6 +259,13 @@ class Store:
                 work.future.set_result(answer)
             else:
                 work.future.set_exception(error)
+
+    @staticmethod
+    def _apply_whole(db: sqlite3.Connection, unit: list[_Work]) -> list:
+        results = unit[0].apply(db, [work.item for work in unit])
+        if len(results) != len(unit):
+            raise RuntimeError("apply answered a different number of items")
+        return [(work, answer, None) for work, answer in zip(unit, results, strict=True)]
 
     def _apply(self, db: sqlite3.Connection, unit: list[_Work]) -> list:
         """Apply one unit inside a savepoint; if it fails, roll it back and retry each item."""
