@@ -21,7 +21,9 @@ from .store import Store, utcnow
 
 _encode = json.JSONEncoder(allow_nan=False).encode  # one encoder: json.dumps(**kw) makes one a call
 BASE_FIELDS = ("event_id", "type", "profile_id", "site", "occurred_at")
-Listener = Callable[..., None]  # listener(db, interactions=[...])
+# listener(db, interactions=f): f() returns what was recorded, as the API shows it (built
+# only if asked). A listener with a wanted() method is skipped while it returns False.
+Listener = Callable[..., None]
 
 
 @dataclass
@@ -65,20 +67,19 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
            listeners: tuple[Listener, ...] = ()) -> list[Outcome]:
     """Store *deliveries* in the open transaction *db* and return each one's outcome.
 
-    Set-based: one look-up of consent for all their profiles, one of the event ids they
-    recorded before, one insert per table, one update of the counters. Only a recorded
-    event claims its id, and only for its profile. Listeners (journeys) run over what was
-    recorded after this commits, in a transaction of their own: they never fail or delay
-    a delivery.
+    Set-based, in as few statements as possible (each one hands the GIL to the request
+    threads and waits to get it back): one look-up of consent for all their profiles, one
+    insert per table, one update of the counters. Only a recorded event claims its id, and
+    only for its profile: the unique index on (profile, event id) keeps a retried one out,
+    and what the insert left out is counted as duplicates. Listeners (journeys) run over
+    what was recorded after this commits, in a transaction of their own: they never fail
+    or delay a delivery.
     """
     received_at = utcnow()
     counts: Counter = Counter()
     refusals = people.refusals_for(db, store, [d.profile_id for d in deliveries
                                                if d.rejection is None])
-    claimed = _claimed(db, [(d.profile_id, event["event_id"]) for d in deliveries
-                            if d.rejection is None and refusals[d.profile_id] is None
-                            for event in d.events])
-    rejected_rows, recorded, outcomes = [], [], []
+    rejected_rows, recordable, outcomes = [], [], []  # recordable: (profile_id, site, event)
     for delivery in deliveries:
         outcome = Outcome()
         outcomes.append(outcome)
@@ -89,61 +90,77 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
                 rejection, refusal = ("unknown_profile", "the profile no longer exists"), None
         if delivery.from_site:
             counts["deliveries", ""] += 1
-        for event in delivery.events:
-            key = (delivery.profile_id, event["event_id"])
-            if rejection:
-                reason, detail = rejection
+        if rejection:
+            reason, detail = rejection
+            for event in delivery.events:
                 rejected_rows.append((event["event_id"], reason, detail, delivery.site,
                                       event.get("type"), received_at))
-                counts["received", ""] += 1
-                counts["rejected", reason] += 1
                 outcome.rejected.append({"event_id": event["event_id"], "reason": reason})
-                continue
-            outcome.accepted += 1
-            if key in claimed:
-                counts["duplicates", ""] += 1  # a retried delivery: stored once
-                continue
-            counts["received", ""] += 1
-            if refusal:
-                counts["not_recorded", refusal] += 1  # the count survives, no personal data
-                continue
-            claimed.add(key)
-            recorded.append(_interaction(event, delivery.profile_id, delivery.site,
-                                         received_at))
-            counts["recorded", ""] += 1
+            counts["received", ""] += len(delivery.events)
+            counts["rejected", reason] += len(delivery.events)
+            continue
+        outcome.accepted += len(delivery.events)
+        if refusal:
+            # The count survives, no personal data; a not-recorded event claims no id.
+            counts["received", ""] += len(delivery.events)
+            counts["not_recorded", refusal] += len(delivery.events)
+            continue
+        recordable.extend((delivery.profile_id, delivery.site, event)
+                          for event in delivery.events)
     Store.insert_rows(db, "rejected (event_id, reason, detail, site, type, received_at)",
                       rejected_rows)
-    Store.insert_rows(db, "interactions (event_id, type, profile_id, site, occurred_at, "
-                      "received_at, fields)",
-                      [(i["event_id"], i["type"], i["profile_id"], i["site"], i["occurred_at"],
-                        received_at, _encode(fields))
-                       for i, fields in recorded])
-    Store.count_many(db, [(name, reason, n) for (name, reason), n in counts.items()])
-    if recorded:
-        interactions = [interaction for interaction, _ in recorded]
-        for listener in listeners:
+    wanted = [listener for listener in listeners if getattr(listener, "wanted", _always)()]
+    recorded, inserted = _insert(db, recordable, received_at, returning=bool(wanted))
+    counts["received", ""] += recorded
+    counts["recorded", ""] += recorded
+    counts["duplicates", ""] += len(recordable) - recorded  # a retried delivery: stored once
+    Store.count_many(db, [(name, reason, n) for (name, reason), n in counts.items() if n])
+    if wanted and recorded:
+        interactions = partial(_interactions, [r for r in recordable
+                                               if (r[0], r[2]["event_id"]) in inserted],
+                               received_at)
+        for listener in wanted:
             store.later(partial(listener, interactions=interactions))
     return outcomes
 
 
-def _claimed(db: sqlite3.Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Return those of *keys* (profile id, event id) already recorded."""
-    if not keys:
-        return set()
-    # A join from the keys, so each is one look-up in the unique index.
-    return {tuple(row) for row in db.execute(
-        "SELECT i.profile_id, i.event_id FROM json_each(?) AS k CROSS JOIN interactions AS i "
-        "ON i.profile_id = json_extract(k.value, '$[0]') "
-        "AND i.event_id = json_extract(k.value, '$[1]')", (json.dumps(keys),))}
+def _always() -> bool:
+    return True
 
 
-def _interaction(event: dict, profile_id: str, site: str | None,
-                 received_at: str) -> tuple[dict, dict]:
-    """Return the interaction as the API shows it, and its own fields (what is stored)."""
-    fields = {k: v for k, v in event.items() if k not in BASE_FIELDS}
-    return {"event_id": event["event_id"], "type": event["type"], "profile_id": profile_id,
-            "site": site, "occurred_at": event["occurred_at"], "received_at": received_at,
-            **fields}, fields
+def _insert(db: sqlite3.Connection, recordable: list[tuple], received_at: str,
+            returning: bool) -> tuple[int, set]:
+    """Insert the events not recorded before for their profile; return how many were
+    and, with *returning*, which (profile id, event id) they were.
+
+    SQLite takes each event apart itself: one encoding of everything, no per-event Python
+    in the writer.
+    """
+    if not recordable:
+        return 0, set()
+    before = db.total_changes
+    cursor = db.execute(
+        "INSERT INTO interactions (event_id, type, profile_id, site, occurred_at, "
+        "received_at, fields) SELECT json_extract(value, '$[2].event_id'), "
+        "json_extract(value, '$[2].type'), json_extract(value, '$[0]'), "
+        "json_extract(value, '$[1]'), json_extract(value, '$[2].occurred_at'), ?, "
+        "json_remove(json_extract(value, '$[2]'), '$.event_id', '$.type', '$.occurred_at') "
+        # "WHERE true" lets the ON CONFLICT clause follow a SELECT (SQLite's parsing rule).
+        "FROM json_each(?) WHERE true ON CONFLICT (profile_id, event_id) DO NOTHING" +
+        (" RETURNING profile_id, event_id" if returning else ""),
+        (received_at, _encode(recordable)))
+    if returning:
+        inserted = {tuple(row) for row in cursor.fetchall()}
+        return len(inserted), inserted
+    return db.total_changes - before, set()
+
+
+def _interactions(recorded: list[tuple], received_at: str) -> list[dict]:
+    """Return recorded (profile_id, site, event) as the API shows them."""
+    return [{"event_id": event["event_id"], "type": event["type"], "profile_id": profile_id,
+             "site": site, "occurred_at": event["occurred_at"], "received_at": received_at,
+             **{k: v for k, v in event.items() if k not in BASE_FIELDS}}
+            for profile_id, site, event in recorded]
 
 
 def interaction_from_row(row: sqlite3.Row) -> dict:

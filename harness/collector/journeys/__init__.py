@@ -19,8 +19,7 @@ def init_app(app: Flask) -> None:
     """Store journeys beside the collector, advance them on every recorded interaction."""
     journeys = Journeys(app.extensions["webtrack.store"])
     app.extensions["webtrack.journeys"] = journeys
-    app.extensions["webtrack.listeners"] = (*app.extensions["webtrack.listeners"],
-                                            journeys.on_interactions)
+    app.extensions["webtrack.listeners"] = (*app.extensions["webtrack.listeners"], journeys)
     app.extensions.setdefault("webtrack.journey_loaders", []).append(
         lambda raw: load_fixture(journeys, raw))
     app.register_blueprint(bp)

@@ -148,11 +148,21 @@ class Journeys:
         (reads call this, so runs are current)."""
         self.store.transact(lambda db: self._expire(db, self.now()))
 
-    def on_interactions(self, db: sqlite3.Connection, interactions: list[dict]) -> None:
-        """Listener for recorded interactions, run once they are committed."""
+    def wanted(self) -> bool:
+        """Whether recorded interactions matter: only once a journey is defined."""
+        return bool(self.definitions())
+
+    def __call__(self, db: sqlite3.Connection, interactions) -> None:
+        self.on_interactions(db, interactions)
+
+    def on_interactions(self, db: sqlite3.Connection, interactions) -> None:
+        """Listener for recorded interactions (a list, or a function making it), run once
+        they are committed."""
         journeys = self.definitions()
         if not journeys:
             return  # nothing can start or advance
+        if callable(interactions):
+            interactions = interactions()
         now = self.now()
         self._expire(db, now)
         for interaction in interactions:
