@@ -85,8 +85,9 @@ class Browser:
     """What a page's scripts see; ``evaluator`` is set by whoever runs them."""
 
     def __init__(self, base: str, scripts: list[tuple[bool, dict]],
-                 ids: dict[str, tuple[bool, dict]] | None = None) -> None:
+                 ids: dict[str, tuple[bool, dict]] | None = None, soup=None) -> None:
         self.base = base
+        self.soup = soup  # the parsed page, for selectors beyond head, body and scripts
         self.scripts = scripts  # (in <head>, attributes) of every script, in document order
         self.ids = ids or {}  # the page's elements by id: (in <head>, attributes)
         self.made_ids: dict[str, Element] = {}  # elements scripts inserted, by id
@@ -153,6 +154,9 @@ class Browser:
             "querySelector": native("querySelector", lambda t, a: self._select(a, True)),
             "querySelectorAll": native("querySelectorAll", lambda t, a: self._select(a, False)),
             "getElementById": native("getElementById", self._by_id),
+            "getElementsByClassName": native("getElementsByClassName", lambda t, a: (
+                self._from_soup(lambda soup: soup.find_all(class_=to_string(a[0])))
+                if a and known(a[0]) else UNKNOWN)),
             "write": native("write", self._write), "writeln": native("writeln", self._write),
             "addEventListener": native("addEventListener", self._listen),
             "location": self.location, "defaultView": w, "cookie": UNKNOWN,
@@ -261,15 +265,35 @@ class Browser:
         found = {"head": [self.head], "html": [self.html], "script": None,
                  "body": [self.document.props["body"]] if self.document.props["body"] else []}
         if name not in found:
-            return UNKNOWN
+            return self._from_soup(lambda soup: soup.find_all(name))
         return self._scripts() if name == "script" else JSArray(found[name])
 
     def _select(self, args, first: bool):
-        selector = to_string(args[0]).strip().lower() if args else ""
-        collection = self._by_tag(None, [selector])
+        selector = to_string(args[0]).strip() if args else ""
+        if selector.lower() in ("head", "html", "body", "script"):
+            collection = self._by_tag(None, [selector])
+        else:
+            collection = self._from_soup(lambda soup: soup.select(selector))
         if not isinstance(collection, JSArray):
             return UNKNOWN
         return (collection.items[0] if collection.items else None) if first else collection
+
+    def _from_soup(self, find):
+        """The page's elements a selector or tag name finds, as places."""
+        if self.soup is None:
+            return UNKNOWN
+        try:
+            tags = find(self.soup)
+        except Exception:  # a selector soupsieve cannot read: the browser might
+            return UNKNOWN
+        places = []
+        for tag in tags:
+            in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
+            attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
+                     for k, v in tag.attrs.items()}
+            places.append(Place("element", in_head, in_head, Place("parent", in_head, in_head),
+                                attrs))
+        return JSArray(places)
 
     def _write(self, this, args):
         self.written.append(("".join(to_string(a) for a in args), self.in_head, self.line()))
@@ -292,10 +316,9 @@ class Browser:
         if node.attrs.get("id"):
             self.made_ids.setdefault(node.attrs["id"], node)
         if node.tag == "script":
-            if "src" in node.attrs:
-                self.found.append(Inserted("inserted", dict(node.attrs), target.holds_head,
-                                           self.line()))
-            elif node.text and self.evaluator is not None:
+            # Its attributes stay live: a src or data-site set after insertion still counts.
+            self.found.append(Inserted("inserted", node.attrs, target.holds_head, self.line()))
+            if "src" not in node.attrs and node.text and self.evaluator is not None:
                 self.run_nested(node.text)
         for child in node.children:
             child.place = None

@@ -188,8 +188,8 @@ def _place_member(host: Browser, place: Place, key):
                       in place.attrs)
     if key == "dataset":
         return Dataset(Element("element", dict(place.attrs)))
-    if key in _REFLECTED and key in place.attrs:
-        return place.attrs[key]
+    if isinstance(key, str) and key.lower() in place.attrs:
+        return place.attrs[key.lower()]  # reflected attributes: content, href, name…
     return UNKNOWN
 
 

@@ -87,7 +87,9 @@ def find(page: Page, config: AuditConfig) -> list[Install]:
     loaded, unread = loaders.run_page(page, skip={
         i for i, s in enumerate(live) if classify(s.src, config)})
     for item in loaded:
-        src = urljoin(page.base, item.inserted.attrs.get("src", ""))
+        if "src" not in item.inserted.attrs:
+            continue
+        src = urljoin(page.base, item.inserted.attrs["src"])
         kind = classify(src, config)
         if kind:
             timing = "async" if item.inserted.how == "inserted" else _timing(

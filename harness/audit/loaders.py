@@ -76,7 +76,7 @@ def run_page(page: Page, skip: set[int] = frozenset()) -> tuple[list[Loaded],
     """Return what the page's scripts put in the document, and the scripts that could not
     be read; scripts at the positions in *skip* are not followed."""
     scripts = [s for s in page.scripts if not s.in_noscript]
-    host = Browser(page.base, [(s.in_head, s.attrs) for s in scripts], page.ids)
+    host = Browser(page.base, [(s.in_head, s.attrs) for s in scripts], page.ids, page.soup)
     evaluator = Evaluator(host)
     host.evaluator = evaluator
     unparsed: list[tuple[Script, str]] = []

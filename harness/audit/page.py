@@ -13,6 +13,9 @@ _BANNER = re.compile(r"cookie|consent|gdpr|privacy-banner", re.I)
 INSERTED_MARK = "data-webtrack-inserted"
 # ... and scripts that arrived as markup (innerHTML, insertAdjacentHTML): they never run.
 INERT_MARK = "data-webtrack-inert"
+# ... and where each script is in the live DOM, which a re-parse of it may not tell (a script
+# appended to <html> before <body> existed would be re-parsed into <head>).
+IN_HEAD_MARK = "data-webtrack-in-head"
 _REJECT = re.compile(r"reject|decline|refuse|opt[ -]?out|necessary only|deny", re.I)
 
 
@@ -65,6 +68,7 @@ class Page:
     comments: list[tuple[str, int | None]] = field(default_factory=list)
     banner: dict | None = None  # a cookie banner offering an opt-out, if any
     ids: dict = field(default_factory=dict)  # id -> (in <head>, attributes), for scripts
+    soup: object = field(default=None, repr=False)  # the parsed document, for selectors
     defines_optout: bool | None = None  # known to define disableCookiesUsage (None: unknown)
     rendered: bool = False
     template: bool = False
@@ -96,6 +100,7 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
     page = Page(where=where, base=base, source=source, rendered=rendered)
     page.template = bool(re.search(r"{%\s*(extends|include|block)\b", source))
     soup = BeautifulSoup(source, "html.parser" if xml else "html5lib")
+    page.soup = soup
     seen: dict[str, int] = {}
     for index, tag in enumerate(soup.find_all("script")):
         raw = tag.get("src")
@@ -104,13 +109,15 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
         seen[needle] = occurrence + 1
         attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
                  for k, v in tag.attrs.items()}
-        if INERT_MARK in attrs:
-            continue
+        if INERT_MARK in attrs or _inside(tag, "template"):
+            continue  # never runs: added as markup, or a template's inert content
         inserted = attrs.pop(INSERTED_MARK, None) is not None
+        in_head = attrs.pop(IN_HEAD_MARK, None)
         page.scripts.append(Script(
             src=urljoin(base, raw) if raw else None, raw_src=raw,
             attrs=attrs, inline=tag.string or "",
-            in_head=_inside(tag, "head"), in_noscript=_inside(tag, "noscript"),
+            in_head=_inside(tag, "head") if in_head is None else in_head == "1",
+            in_noscript=_inside(tag, "noscript"),
             line=line_of(source, needle, occurrence), index=index,
             code=None if raw else tag.string or "", inserted=inserted))
     for noscript in soup.find_all("noscript"):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .page import INERT_MARK, INSERTED_MARK, Page, Script, parse
+from .page import IN_HEAD_MARK, INERT_MARK, INSERTED_MARK, Page, Script, parse
 from .rules import defines_optout_in
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -192,6 +192,7 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
                     if response is not None and response.status >= 400:
                         return TargetError(where, f"answered {response.status}")
                     await _settle(page)
+                    await page.evaluate(WHERE_SCRIPTS_ARE)
                     dom = await page.content()
                     optout = await page.evaluate(
                         "typeof window.disableCookiesUsage === 'function'")
@@ -245,6 +246,9 @@ MARK_INSERTED = """(() => {
     Object.defineProperty(Element.prototype, name, {...property, set: inert(property.set)});
   }
 })();""".replace("INERT", INERT_MARK).replace("MARK", INSERTED_MARK)
+
+WHERE_SCRIPTS_ARE = f"""() => document.querySelectorAll('script').forEach(
+  (s) => s.setAttribute('{IN_HEAD_MARK}', s.closest('head') ? '1' : '0'))"""
 
 # Timers and idle callbacks up to this far ahead are brought forward, as the static audit
 # follows every callback a loader schedules.
