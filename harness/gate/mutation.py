@@ -22,10 +22,11 @@ from pathlib import Path
 
 from .. import config
 from .. import run as runner
+from ..resources import shipped
 from ..tracker import SCRIPT
 from . import operators, schedule
 
-EQUIVALENT = Path(__file__).resolve().parent / "equivalent.toml"
+EQUIVALENT = shipped("gate", "equivalent.toml")
 
 
 @dataclass
