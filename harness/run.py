@@ -75,23 +75,26 @@ def execute(options: RunOptions, stream=None, abort: threading.Event | None = No
         shutil.rmtree(stale, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    # Only a run that may be aborted gets a session of its own, to be ended as a whole;
+    # otherwise it stays in ours, so a Ctrl-C or a SIGTERM to the group reaches it too.
     process = subprocess.Popen(pytest_command(options), stdout=stream,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+                               stderr=subprocess.STDOUT, start_new_session=abort is not None)
     try:
         while process.poll() is None:
             if abort is None:
                 process.wait()
             elif abort.wait(0.1):
-                _stop(process)
-    except BaseException:  # Ctrl-C: its own session would keep the child running
-        _stop(process)
+                terminate(process)
+    except BaseException:  # Ctrl-C reaches a child in our group, not one in its own session
+        if abort is not None:
+            terminate(process)
         raise
     results = collect(options, time.time() - started, process.wait())
     write(out, results)
     return results
 
 
-def _stop(process: subprocess.Popen) -> None:
+def terminate(process: subprocess.Popen) -> None:
     """End the child run and everything it started (its session's process group)."""
     for sig, grace in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
         try:

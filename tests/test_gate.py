@@ -206,12 +206,17 @@ def test_scenario_keys_match_the_golden_file(nodeid, key):
     assert schedule.scenario_key(nodeid) == key
 
 
-def test_scenarios_are_tried_by_kills_per_second():
-    durations = {"a": 1, "b": 0.5, "c": 1, "d": 1}
-    assert schedule.order(["a", "b", "c", "d"], {}, {}, durations) == ["b", "a", "c", "d"]
+def test_scenarios_are_tried_by_kills_per_second_nearest_first():
+    learning = schedule.Learning({"a": 1, "b": 0.5, "c": 1, "d": 1})
+    assert learning.order(["a", "b", "c", "d"]) == ["b", "a", "c", "d"]  # quickest first
     # c caught 2 mutants in 2 s; d caught 2 by waiting out 20 s of timeouts.
-    assert schedule.order(["a", "b", "c", "d"], {"c": 2, "d": 2}, {"c": 2, "d": 20},
-                          durations) == ["c", "b", "a", "d"]
+    for nodeid, seconds in (("c", 1), ("c", 1), ("d", 10), ("d", 10)):
+        learning.record(nodeid, seconds, True, "flush", 90)
+    assert learning.order(["a", "b", "c", "d"], "view", 120) == ["c", "b", "a", "d"]
+    # a caught one mutant of line 12 slowly: the next mutant of line 12 tries it first.
+    learning.record("a", 8, True, "top", 12)
+    assert learning.order(["a", "b", "c", "d"], "top", 12)[0] == "a"
+    assert learning.order(["a", "b", "c", "d"], "view", 120)[0] == "c"
     assert schedule.covering(5, 6, {"a": [(0, 10)], "b": [(20, 30)], "c": None}) == ["a", "c"]
 
 

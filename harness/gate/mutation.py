@@ -153,8 +153,10 @@ def run_mutants(runs: list[dict], reference: str, stable: set[str],
     log = options.out / "mutation" / "pytest.log"
     with log.open("w", encoding="utf-8") as stream:
         command = mutant_command(plan_file, options.workers, options.select)
-        process = subprocess.run(command, stdout=stream, stderr=subprocess.STDOUT)
-    done.set()
+        try:
+            process = subprocess.run(command, stdout=stream, stderr=subprocess.STDOUT)
+        finally:
+            done.set()
     follower.join()
     rows = {}
     for path in folder.glob("mutants-*.jsonl"):

@@ -26,7 +26,7 @@ import pytest
 from _pytest.reports import TestReport
 from _pytest.runner import runtestprotocol
 
-from . import coverage, golden, operators, schedule
+from . import coverage, golden, operators
 from .runstate import STATE, serve_mutants
 
 # A failure whose message says the browser or its connection broke may not be the
@@ -161,7 +161,10 @@ def _verdict(session, nodeid: str, reports: list[TestReport]) -> tuple[str, str]
     """("failed"|"payload", message) when the scenario caught the mutant; else None."""
     failed = [r for r in reports if r.failed]
     if failed:
-        return "failed", f"{failed[0].when}: {failed[0].longreprtext[-1500:]}"
+        crash = getattr(failed[0].longrepr, "reprcrash", None)
+        if crash is None:
+            return "failed", f"{failed[0].when}: {failed[0].longreprtext[-1500:]}"
+        return "failed", f"{failed[0].when}: {crash.message[:1500]} ({crash.path}:{crash.lineno})"
     key = STATE.golden_key(nodeid)
     expected = STATE.golden.get(key, {}).get("chromium")
     if expected is None or key not in STATE.stable or STATE.interactions is None:
@@ -174,7 +177,7 @@ def run_mutant(session: pytest.Session, spec: dict) -> dict:
     """Run the scenarios covering one mutant until one catches it."""
     mutant = operators.Mutant(**spec["mutant"])
     STATE.source = mutant.apply(STATE.reference).encode("utf-8")
-    order = schedule.order(spec["scenarios"], STATE.kills, STATE.spent, STATE.durations)
+    order = STATE.learning.order(spec["scenarios"], mutant.function, mutant.line)
     result = {"id": mutant.id, "status": "survived", "by": None, "how": None,
               "message": None, "tried": 0}
     try:
@@ -182,14 +185,14 @@ def run_mutant(session: pytest.Session, spec: dict) -> dict:
             result["tried"] += 1
             began = time.monotonic()
             caught = _verdict(session, nodeid, _run_scenario(session, STATE.items[nodeid]))
-            STATE.spent[nodeid] = STATE.spent.get(nodeid, 0.0) + time.monotonic() - began
-            if caught is None:
-                continue
-            if any(marker in caught[1] for marker in INFRASTRUCTURE) and \
-                    _reference_fails(session, nodeid, mutant):
+            if caught is not None and any(marker in caught[1] for marker in INFRASTRUCTURE) \
+                    and _reference_fails(session, nodeid, mutant):
                 result.update(status="error", by=nodeid, how=caught[0], message=caught[1])
                 break
-            STATE.kills[nodeid] = STATE.kills.get(nodeid, 0) + 1
+            STATE.learning.record(nodeid, time.monotonic() - began, caught is not None,
+                                  mutant.function, mutant.line)
+            if caught is None:
+                continue
             result.update(status="killed", by=nodeid, how=caught[0], message=caught[1])
             break
     finally:

@@ -17,9 +17,7 @@ class RunState:
         self.source: bytes | None = None  # the mutant being served; None: the reference
         self.reference = ""
         self.items: dict = {}
-        self.kills: dict[str, int] = {}
-        self.spent: dict[str, float] = {}  # seconds each scenario has run, all mutants
-        self.durations: dict[str, float] = {}
+        self.learning = schedule.Learning({})
         self.golden: dict = {}
         self.stable: set[str] = set()
         self.interactions: list[dict] | None = None
@@ -30,7 +28,7 @@ class RunState:
     def configure(self, plan: dict, items: dict) -> None:
         self.reference = plan["reference"]
         self.items = items
-        self.durations = plan["durations"]
+        self.learning = schedule.Learning(plan["durations"])
         self.golden = golden.load()
         self.stable = set(plan["stable"])
         self.out = plan["out"]

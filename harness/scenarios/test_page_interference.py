@@ -110,3 +110,86 @@ def test_a_consent_hook_that_throws_counts_as_opted_out(visitor, webtrack):
     assert visitor.tracking_cookies() == {}
     visitor.expect_no_beacon()
     assert webtrack.interactions(profile, "website_visited") == []
+
+
+def test_a_module_install_is_tracked(visitor, webtrack):
+    # As a module the script has no document.currentScript: it finds its own tag instead.
+    page = visitor.page
+    tracker = visitor.server.url_for("collector", "/tracker.js")
+    page.route(tracker, lambda route: route.abort())  # the page's classic install: off
+    profile = webtrack.profile()["id"]
+    page.goto(webtrack.link(profile, visitor.url("shop", "/")))
+    page.evaluate("""(src) => {
+        const module = document.createElement('script');
+        module.type = 'module';
+        module.src = src;
+        module.dataset.site = 'shop';
+        document.head.appendChild(module);
+    }""", tracker + "?as=module")
+    page.wait_for_url(lambda url: "wt_ctx=" not in url)
+    visit = webtrack.expect(profile, "website_visited")[0]
+    assert visit["msdynci_viewuri"] == visitor.url("shop", "/")
+
+
+def test_a_cookie_whose_name_ends_like_the_tracking_cookie_is_not_read(visitor, webtrack):
+    # Another vendor's "x_msdynci_trackingContext", older and so first in document.cookie.
+    visitor.page.context.add_cookies([{"name": "x_" + CONTEXT_COOKIE, "value": "not-ours",
+                                       "url": visitor.url("shop", "/")}])
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "shop", "/")
+    webtrack.expect(profile, "website_visited")
+    visitor.goto("shop", "/pricing.html")
+    webtrack.expect(profile, "website_visited", msdynci_viewname="pricing.html")
+    assert webtrack.rejected() == []
+
+
+def test_the_tracking_cookie_declares_same_site_lax_itself(visitor, webtrack):
+    # Chromium treats a cookie without SameSite as Lax, and reports it so: ask what was set.
+    profile = webtrack.profile()["id"]
+    page = visitor.arrive(profile, "shop", "/")
+    if page.context.browser.browser_type.name == "chromium":
+        cookies = page.context.new_cdp_session(page).send("Network.getCookies")["cookies"]
+        declared = {c["name"]: c.get("sameSite") for c in cookies}
+    else:
+        declared = {name: c["sameSite"] for name, c in visitor.cookies().items()}
+    assert declared.get(CONTEXT_COOKIE) == "Lax", declared
+
+
+def test_opted_out_sends_nothing_even_with_a_cookie_it_cannot_remove(visitor, webtrack):
+    # A tracking cookie for the whole domain (set by a server, say): the script cannot
+    # delete it with its own host-only write, and must send nothing all the same.
+    profile = webtrack.profile(consent="opted_in")["id"]
+    context = webtrack.context_for(profile, visitor.url("shop", "/"))
+    visitor.page.context.add_cookies([{"name": CONTEXT_COOKIE, "value": context,
+                                       "domain": ".shop.localhost", "path": "/"}])
+    visitor.page.add_init_script("window.disableCookiesUsage = function () { return true; };")
+    visitor.goto("shop", "/")
+    visitor.page.click("#add-lamp")
+    visitor.expect_no_beacon()
+    assert [i["type"] for i in webtrack.interactions(profile)] == ["email_link_clicked"]
+
+
+@pytest.mark.parametrize("beacons", [
+    "Object.defineProperty(Navigator.prototype, 'sendBeacon', {value: undefined});",
+    "Navigator.prototype.sendBeacon = function () { return false; };",
+], ids=["no-sendBeacon", "beacon-refused"])
+def test_delivery_falls_back_when_beacons_are_not_there(visitor, webtrack, beacons):
+    visitor.page.add_init_script(beacons)
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "shop", "/")
+    webtrack.expect(profile, "website_visited")
+    visitor.page.click("#pricing-banner")  # the click leaves the page: still delivered
+    webtrack.expect(profile, "website_link_clicked", msdynci_actiontype="LClick")
+    webtrack.expect(profile, "website_visited", msdynci_viewname="pricing.html")
+    assert webtrack.rejected() == []
+
+
+def test_a_query_the_script_does_not_own_is_kept_as_written(visitor, webtrack):
+    # Re-serialising the query (dark+oak, %7E) would change the page's own address.
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "shop", "/")
+    webtrack.expect(profile, "website_visited")
+    url = visitor.url("shop", "/products/lamp.html?colour=dark%20oak&size=~m")
+    visitor.page.goto(url)
+    visit = webtrack.expect(profile, "website_visited", msdynci_viewname="lamp.html")[0]
+    assert visit["msdynci_viewuri"] == url and visitor.page.url == url

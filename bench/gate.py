@@ -1,0 +1,77 @@
+"""The gate's own timings: a full gate in Chromium, a broken candidate stopped early, and
+the mechanical mutation run (time and score).
+
+    .venv/bin/python bench/gate.py               # gate and fail-fast timings
+    .venv/bin/python bench/gate.py --mutation    # also the whole mutation run (minutes)
+
+Updates the ``gate`` (and ``mutation``) entries of bench/results.json, with the machine's
+load average beside each, since these 2-core machines are shared and the figures are wall
+times of whole runs. The floor for the gate is a bare ``webtrack run`` of the same scenarios
+in the same browser: what the gate adds is the difference.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SILENT = '(function () { "use strict"; })();\n'
+
+
+def _timed(*args: str) -> tuple[float, int, str]:
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    process = subprocess.run([sys.executable, "-m", "harness", *args], cwd=ROOT,
+                             capture_output=True, text=True)
+    return round(time.perf_counter() - started, 1), process.returncode, f"{load:.1f}"
+
+
+def gate() -> dict:
+    """Wall time of the gate in Chromium alone, beside a plain run; and of a fail-fast."""
+    out = Path(tempfile.mkdtemp(prefix="webtrack-bench-gate-"))
+    script = str(ROOT / "harness" / "tracker" / "tracker.js")
+    run_s, _, run_load = _timed("run", "--browser", "chromium", "--out", str(out / "run"))
+    gate_s, gate_exit, gate_load = _timed("gate", "--script", script, "--browser", "chromium",
+                                          "--out", str(out / "gate"))
+    silent = out / "silent.js"
+    silent.write_text(SILENT, encoding="utf-8")
+    fast_s, fast_exit, fast_load = _timed("gate", "--script", str(silent), "--browser",
+                                          "chromium", "--out", str(out / "silent"))
+    report = json.loads((out / "silent" / "report.json").read_text(encoding="utf-8"))
+    return {"run_chromium_s": run_s, "gate_chromium_s": gate_s, "gate_exit": gate_exit,
+            "gate_overhead_s": round(gate_s - run_s, 1),
+            "silent_candidate_s": fast_s, "silent_exit": fast_exit,
+            "silent_stopped_early": (report["gate"]["stopped_early"] or {}).get("reason"),
+            "load_average": {"run": run_load, "gate": gate_load, "silent": fast_load}}
+
+
+def mutation() -> dict:
+    """The whole mechanical mutation run in Chromium: wall time, score, survivors."""
+    out = Path(tempfile.mkdtemp(prefix="webtrack-bench-mutation-"))
+    seconds, code, load = _timed("gate", "--mutation", "--out", str(out))
+    result = json.loads((out / "mutation.json").read_text(encoding="utf-8"))
+    return {"wall_s": seconds, "exit": code, "load_average": load, **result["summary"],
+            "phases_s": result["seconds"], "workers": result["workers"],
+            "survivors": [r["id"] for r in result["survivors"]]}
+
+
+def main() -> None:
+    path = HERE / "results.json"
+    results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    results["gate"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **gate()}
+    print("gate", results["gate"], flush=True)
+    if "--mutation" in sys.argv:
+        results["mutation"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **mutation()}
+        print("mutation", results["mutation"], flush=True)
+    path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
