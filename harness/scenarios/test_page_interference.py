@@ -193,3 +193,31 @@ def test_a_query_the_script_does_not_own_is_kept_as_written(visitor, webtrack):
     visitor.page.goto(url)
     visit = webtrack.expect(profile, "website_visited", msdynci_viewname="lamp.html")[0]
     assert visit["msdynci_viewuri"] == url and visitor.page.url == url
+
+
+ADD_LINK = """([html]) => {
+  const holder = document.createElement('p');
+  holder.innerHTML = html;
+  document.body.prepend(holder);
+  holder.addEventListener('click', (e) => e.preventDefault());  // stay on the page
+}"""
+
+
+@pytest.mark.parametrize("html,base,target", [
+    ('<a id="probe" href="shade.html">a relative link</a>', "/products/",
+     "/products/shade.html"),
+    ('<svg width="120" height="30"><a id="probe" href="/cart.html"><text x="4" y="20">'
+     'svg link</text></a></svg>', None, "/cart.html"),
+    ('<button id="probe" type="button" href="/cart.html">button with an href</button>',
+     None, ""),
+], ids=["under-base-href", "svg-link", "button-with-href"])
+def test_link_target_is_what_the_browser_would_follow(visitor, webtrack, tracked, html, base,
+                                                       target):
+    page = visitor.page
+    if base:
+        page.evaluate("(href) => { const b = document.createElement('base'); b.href = href; "
+                      "document.head.prepend(b); }", base)
+    page.evaluate(ADD_LINK, [html])
+    page.click("#probe")
+    event = webtrack.expect(tracked, "website_link_clicked", msdynci_actiontype="LClick")[0]
+    assert event["msdynci_linkuri"] == (visitor.url("shop", target) if target else "")
