@@ -53,16 +53,25 @@ def refusals_for(db: sqlite3.Connection, store: Store, profile_ids: list[str]) -
     """Return, for each of *profile_ids*, why its interactions are not recorded now (or
     None if they are; ``unknown_profile`` if there is no such profile), in one query."""
     wanted = sorted(set(profile_ids))
-    rows = db.execute(
-        "SELECT p.id, p.kind, p.allow_tracking, c.consent FROM profiles p "
-        f"JOIN contact_points c ON c.email = p.email WHERE p.id IN ({','.join('?' * len(wanted))})",
-        wanted).fetchall() if wanted else []
-    rules = settings(store) if rows else DEFAULT_SETTINGS
-    found = {row["id"]: consent.refusal(
-        model=rules["enforcement_model"], consent=row["consent"], kind=row["kind"],
-        allow_tracking=bool(row["allow_tracking"]),
-        check_contact_consent=rules["check_contact_consent"]) for row in rows}
-    return {profile_id: found.get(profile_id, "unknown_profile") for profile_id in wanted}
+    # Each existing profile's (kind, allow_tracking, consent), kept in memory until a write
+    # to a profile's tracking or consent says it changed (update_profile, reset): every
+    # delivery asks, and a query costs the writer a wait for the GIL. Unknown ids are not
+    # kept, so a profile made later needs no notice. Only the writer thread uses it.
+    known = store.memo("tracking_states", dict)
+    missing = [profile_id for profile_id in wanted if profile_id not in known]
+    if missing:
+        rows = db.execute(
+            "SELECT p.id, p.kind, p.allow_tracking, c.consent FROM profiles p JOIN "
+            f"contact_points c ON c.email = p.email WHERE p.id IN ({','.join('?' * len(missing))})",
+            missing).fetchall()
+        found = {row["id"]: (row["kind"], bool(row["allow_tracking"]), row["consent"])
+                 for row in rows}
+        known.update(found)
+    rules = settings(store)
+    return {profile_id: "unknown_profile" if known.get(profile_id) is None else consent.refusal(
+        model=rules["enforcement_model"], consent=known[profile_id][2],
+        kind=known[profile_id][0], allow_tracking=known[profile_id][1],
+        check_contact_consent=rules["check_contact_consent"]) for profile_id in wanted}
 
 
 def create(db: sqlite3.Connection, kind: str, email: str, allow_tracking: bool = True,
@@ -121,6 +130,7 @@ def update_profile(profile_id: str):
         raise ApiError(404, f"no profile {profile_id!r}")
 
     def update(db) -> None:
+        store.changed()  # the tracking states kept for deliveries
         if allow is not None and found["kind"] == "contact":
             db.execute("UPDATE profiles SET allow_tracking = ? WHERE id = ?",
                        (int(allow), profile_id))
