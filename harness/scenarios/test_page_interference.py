@@ -221,3 +221,51 @@ def test_link_target_is_what_the_browser_would_follow(visitor, webtrack, tracked
     page.click("#probe")
     event = webtrack.expect(tracked, "website_link_clicked", msdynci_actiontype="LClick")[0]
     assert event["msdynci_linkuri"] == (visitor.url("shop", target) if target else "")
+
+
+def test_an_empty_tracking_parameter_sets_nothing(visitor, webtrack):
+    page = visitor.page
+    page.goto(visitor.url("shop", "/?wt_ctx=&wt_fsid="))
+    page.wait_for_url(visitor.url("shop", "/"))  # taken off the address bar all the same
+    assert visitor.tracking_cookies() == {}
+    visitor.expect_no_beacon()
+
+
+def test_a_key_on_a_scrolled_page_gives_page_coordinates(visitor, webtrack, tracked):
+    page = visitor.page
+    page.set_viewport_size({"width": 800, "height": 200})
+    page.evaluate("document.querySelector('#partner-link').addEventListener('click', "
+                  "(e) => e.preventDefault())")
+    link = page.locator("#partner-link")
+    link.scroll_into_view_if_needed()
+    scroll = page.evaluate("[window.scrollX, window.scrollY]")
+    box = link.bounding_box()
+    link.focus()
+    page.keyboard.press("Enter")
+    event = webtrack.expect(tracked, "website_link_clicked", msdynci_actiontype="KEnter")[0]
+    x, y = map(int, event["msdynci_clickcoordinates"].split(","))
+    centre = (box["x"] + scroll[0] + box["width"] / 2, box["y"] + scroll[1] + box["height"] / 2)
+    assert scroll[1] > 0 and abs(x - centre[0]) <= 1 and abs(y - centre[1]) <= 1, (
+        event["msdynci_clickcoordinates"], centre)
+
+
+def test_replace_state_navigation_is_a_visit(visitor, webtrack):
+    profile = webtrack.profile()["id"]
+    page = visitor.arrive(profile, "app", "/")
+    webtrack.expect(profile, "website_visited")
+    page.evaluate("history.replaceState({}, '', '/about')")
+    visit = webtrack.expect(profile, "website_visited", msdynci_viewname="about")[0]
+    assert visit["msdynci_viewuri"] == visitor.url("app", "/about")
+
+
+def test_a_page_left_at_once_still_reports_its_visit(visitor, webtrack):
+    # The page moves on as soon as it is parsed, inside the script's batching window.
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "shop", "/")
+    webtrack.expect(profile, "website_visited")
+    visitor.page.add_init_script("""if (location.pathname === '/cart.html') {
+        document.addEventListener('DOMContentLoaded', () => location.replace('/pricing.html'));
+    }""")
+    visitor.goto("shop", "/cart.html")
+    webtrack.expect(profile, "website_visited", msdynci_viewname="cart.html")
+    webtrack.expect(profile, "website_visited", msdynci_viewname="pricing.html")
