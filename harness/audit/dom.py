@@ -25,8 +25,8 @@ from .jsvalues import (
 _LOAD_EVENTS = {"load", "domcontentloaded", "readystatechange", "pageshow"}
 _USER_EVENTS = re.compile(r"^(click|dblclick|submit|scroll|mouse\w*|key\w*|touch\w*|pointer\w*|"
                           r"focus\w*|blur|change|input|wheel|contextmenu|drag\w*|drop)$", re.I)
-_BOOLEAN_ATTRS = {"async", "defer", "nomodule"}
-_REFLECTED = {"src", "type", "charset", "id", "integrity", "nonce", "crossorigin",
+BOOLEAN_ATTRS = {"async", "defer", "nomodule"}
+REFLECTED = {"src", "type", "charset", "id", "integrity", "nonce", "crossorigin",
               "referrerpolicy", "class"}
 
 
@@ -342,7 +342,3 @@ def _keys(args, pick):
     if isinstance(subject, JSObject) and not isinstance(subject, Global):
         return JSArray([pick(k, v) for k, v in subject.props.items()])
     return UNKNOWN
-
-
-__all__ = ["Browser", "Dataset", "Element", "Inserted", "Place", "known", "HOLE",
-           "_BOOLEAN_ATTRS", "_REFLECTED"]

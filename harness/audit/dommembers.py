@@ -3,7 +3,7 @@ document's places and the elements scripts create."""
 
 from __future__ import annotations
 
-from .dom import _BOOLEAN_ATTRS, _REFLECTED, Browser, Dataset, Element, Place
+from .dom import BOOLEAN_ATTRS, REFLECTED, Browser, Dataset, Element, Place
 from .jseval import Throw
 from .jsvalues import (
     HOLE,
@@ -209,9 +209,9 @@ def _element_member(host: Browser, element: Element, key):
     if key in ("parentNode", "parentElement"):
         return element.place if element.place is not None else None
     lower = key.lower() if isinstance(key, str) else ""
-    if lower in _BOOLEAN_ATTRS:
+    if lower in BOOLEAN_ATTRS:
         return lower in element.attrs
-    if lower in _REFLECTED or lower == "classname":
+    if lower in REFLECTED or lower == "classname":
         return element.attrs.get("class" if lower == "classname" else lower, "")
     if lower in ("text", "textcontent", "innertext", "innerhtml"):
         return element.text
@@ -226,12 +226,12 @@ def _set_attribute(element: Element, args) -> object:
 
 def _set_element(element: Element, key: str, value) -> None:
     lower = key.lower()
-    if lower in _BOOLEAN_ATTRS:
+    if lower in BOOLEAN_ATTRS:
         if truthy(value) is False:
             element.attrs.pop(lower, None)
         else:
             element.attrs[lower] = ""
-    elif lower in _REFLECTED or lower == "classname":
+    elif lower in REFLECTED or lower == "classname":
         element.attrs["class" if lower == "classname" else lower] = to_string(value)
     elif lower in ("text", "textcontent", "innertext", "innerhtml"):
         element.text = to_string(value)

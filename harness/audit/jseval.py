@@ -9,30 +9,21 @@ part of a string is a HOLE. The DOM it runs against is modelled in ``dom.py``.
 
 from __future__ import annotations
 
-import math
-import operator
-
+from .jsexpr import Expressions
 from .jsvalues import (
-    HOLE,
     UNDEF,
     UNKNOWN,
     Function,
     JSArray,
     JSObject,
     Native,
-    known,
-    loose_equal,
     strict_equal,
-    to_number,
-    to_string,
     truthy,
-    type_of,
 )
 
 MAX_STEPS = 50_000
 MAX_DEPTH = 40
 MAX_LOOP = 200
-MAX_STRING = 64 * 1024  # a longer string is not a script address: keep it as unknown
 
 
 class Budget(Exception):
@@ -69,8 +60,6 @@ class Scope:
         return scope
 
 
-_ARITH = {"-": operator.sub, "*": operator.mul, "/": operator.truediv, "%": math.fmod}
-_COMPARE = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 _EXITS = ("ReturnStatement", "ThrowStatement", "BreakStatement", "ContinueStatement")
 
 
@@ -81,7 +70,7 @@ def _exits_only(node) -> bool:
     return node.type in _EXITS
 
 
-class Evaluator:
+class Evaluator(Expressions):
     """Evaluate ESTree nodes in a global scope; *host* models the browser around the code."""
 
     def __init__(self, host) -> None:
@@ -321,199 +310,5 @@ class Evaluator:
             self.depth -= 1
         return UNDEF
 
-    # -- expressions -------------------------------------------------------------------
-    def key(self, node, scope: Scope):
-        if node.computed:
-            value = self.expr(node.property, scope)
-            return value if isinstance(value, float) else to_string(value)
-        return node.property.name
 
-    def expr(self, node, scope: Scope):
-        self.tick()
-        method = getattr(self, "_" + node.type, None)
-        return method(node, scope) if method else UNKNOWN
-
-    def _Literal(self, node, scope):
-        value = node.value
-        if isinstance(value, bool) or value is None or isinstance(value, str):
-            return value
-        if isinstance(value, (int, float)):
-            return float(value)
-        return UNKNOWN  # a regular expression
-
-    def _Identifier(self, node, scope):
-        if node.name == "undefined" and scope.find("undefined") is None:
-            return UNDEF
-        return self.lookup(node.name, scope)
-
-    def _ThisExpression(self, node, scope):
-        while scope.this is UNDEF and scope.parent is not None:
-            scope = scope.parent
-        return scope.this if scope.this is not UNDEF else self.host.window
-
-    def _TemplateLiteral(self, node, scope):
-        parts = []
-        for index, quasi in enumerate(node.quasis):
-            parts.append(quasi.value.cooked or "")
-            if index < len(node.expressions):
-                parts.append(to_string(self.expr(node.expressions[index], scope)))
-        joined = "".join(parts)
-        return joined if len(joined) <= MAX_STRING else HOLE
-
-    def _ArrayExpression(self, node, scope):
-        items = []
-        for element in node.elements:
-            if element is None:
-                items.append(UNDEF)
-            elif element.type == "SpreadElement":
-                spread = self.expr(element.argument, scope)
-                items += spread.items if isinstance(spread, JSArray) else [UNKNOWN]
-            else:
-                items.append(self.expr(element, scope))
-        return JSArray(items)
-
-    def _ObjectExpression(self, node, scope):
-        result = JSObject()
-        for prop in node.properties:
-            if prop.type != "Property":
-                continue
-            if prop.computed:
-                name = to_string(self.expr(prop.key, scope))
-            else:
-                name = prop.key.name if prop.key.type == "Identifier" else to_string(
-                    self._Literal(prop.key, scope))
-            result.set(name, self.expr(prop.value, scope))
-        return result
-
-    def _FunctionExpression(self, node, scope):
-        return Function(node, scope)
-
-    _ArrowFunctionExpression = _FunctionExpression
-
-    def _SequenceExpression(self, node, scope):
-        value = UNDEF
-        for item in node.expressions:
-            value = self.expr(item, scope)
-        return value
-
-    def _AwaitExpression(self, node, scope):
-        return self.expr(node.argument, scope)
-
-    def _UnaryExpression(self, node, scope):
-        if node.operator == "typeof" and node.argument.type == "Identifier" and \
-                scope.find(node.argument.name) is None:
-            return type_of(self.host.window.get(node.argument.name))
-        value = self.expr(node.argument, scope)
-        if node.operator == "!":
-            test = truthy(value)
-            return UNKNOWN if test is None else not test
-        if node.operator == "typeof":
-            return type_of(value)
-        if node.operator == "void":
-            return UNDEF
-        number = to_number(value)
-        if node.operator in ("-", "+") and number is not UNKNOWN:
-            return -number if node.operator == "-" else number
-        return UNKNOWN
-
-    def _UpdateExpression(self, node, scope):
-        old = to_number(self.expr(node.argument, scope))
-        new = old + (1 if node.operator == "++" else -1) if old is not UNKNOWN else UNKNOWN
-        self.bind(node.argument, new, scope)
-        return new if node.prefix else old
-
-    def _LogicalExpression(self, node, scope):
-        left = self.expr(node.left, scope)
-        if node.operator == "??":
-            return self.expr(node.right, scope) if left in (None, UNDEF, UNKNOWN) else left
-        test = truthy(left)
-        if node.operator == "||":
-            return left if test else self.expr(node.right, scope)
-        # '&&' with an unknown left side goes on, as the code's author expects it to.
-        return left if test is False else self.expr(node.right, scope)
-
-    def _ConditionalExpression(self, node, scope):
-        test = truthy(self.expr(node.test, scope))
-        return self.expr(node.alternate if test is False else node.consequent, scope)
-
-    def _BinaryExpression(self, node, scope):
-        left, right = self.expr(node.left, scope), self.expr(node.right, scope)
-        return self.binary(node.operator, left, right)
-
-    def binary(self, op: str, left, right):
-        if op == "+":
-            if isinstance(left, (str, JSArray)) or isinstance(right, (str, JSArray)):
-                joined = to_string(left) + to_string(right)
-                return joined if len(joined) <= MAX_STRING else HOLE
-            a, b = to_number(left), to_number(right)
-            return UNKNOWN if UNKNOWN in (a, b) else a + b
-        if op in ("===", "!=="):
-            equal = strict_equal(left, right)
-        elif op in ("==", "!="):
-            equal = loose_equal(left, right)
-        else:
-            a, b = to_number(left), to_number(right)
-            if UNKNOWN in (a, b) or op not in {**_ARITH, **_COMPARE}:
-                return UNKNOWN
-            if op in _COMPARE:
-                return _COMPARE[op](a, b)
-            try:
-                return float(_ARITH[op](a, b))
-            except (ZeroDivisionError, ValueError):
-                return math.nan
-        if equal is UNKNOWN:
-            return UNKNOWN
-        return equal if op in ("===", "==") else not equal
-
-    def _AssignmentExpression(self, node, scope):
-        if node.operator == "=":
-            value = self.expr(node.right, scope)
-        elif node.operator in ("||=", "&&=", "??="):
-            current = self.expr(node.left, scope)
-            keep = {"||=": truthy(current) is True, "&&=": truthy(current) is False,
-                    "??=": current not in (None, UNDEF, UNKNOWN)}[node.operator]
-            if keep:
-                return current
-            value = self.expr(node.right, scope)
-        else:
-            value = self.binary(node.operator[:-1], self.expr(node.left, scope),
-                                self.expr(node.right, scope))
-        self.bind(node.left, value, scope)
-        return value
-
-    def _MemberExpression(self, node, scope):
-        subject = self.expr(node.object, scope)
-        return self.host.get_member(subject, self.key(node, scope))
-
-    def _CallExpression(self, node, scope):
-        args = []
-        for arg in node.arguments:
-            if arg.type == "SpreadElement":
-                spread = self.expr(arg.argument, scope)
-                args += spread.items if isinstance(spread, JSArray) else [UNKNOWN]
-            else:
-                args.append(self.expr(arg, scope))
-        callee = node.callee
-        if callee.type == "MemberExpression":
-            this = self.expr(callee.object, scope)
-            fn = self.host.get_member(this, self.key(callee, scope))
-        else:
-            this, fn = UNDEF, self.expr(callee, scope)
-        self.host.at(node)
-        return self.call(fn, this, args)
-
-    def _NewExpression(self, node, scope):
-        for arg in node.arguments:
-            self.expr(arg, scope)
-        return UNKNOWN
-
-    def _TaggedTemplateExpression(self, node, scope):
-        return UNKNOWN
-
-
-def string_of(value) -> str:
-    """The string an attribute setter stores (unknown parts as holes)."""
-    return to_string(value) if value is not UNDEF else "undefined"
-
-
-__all__ = ["Budget", "Evaluator", "HOLE", "Throw", "known", "string_of"]
+__all__ = ["Budget", "Evaluator", "Scope", "Throw"]
