@@ -15,8 +15,10 @@ URL = "http://collector.localhost:8800/tracker.js"
 
 
 def page(head="", body=""):
-    return f"<!doctype html><html><head><title>t</title>{head}</head><body><p>x</p>{body}" \
-           f"</body></html>"
+    """A page; *body* may be ``(attributes of <body>, content)``."""
+    attrs, body = body if isinstance(body, tuple) else ("", body)
+    return f"<!doctype html><html><head><title>t</title>{head}</head><body{attrs}><p>x</p>" \
+           f"{body}</body></html>"
 
 
 def js(code, attrs=""):
@@ -156,6 +158,32 @@ SHAPES = [
     ("site from a meta tag by selector", '<meta name="wt-site" content="shop">' + js(make(
         site="s.dataset.site = document.querySelector('meta[name=\"wt-site\"]').content;")),
      "", []),
+    ("destructuring the document", js(
+        "const {head} = document; const [site] = ['shop']; const s = "
+        f"document.createElement('script'); s.src = '{URL}'; s.dataset.site = site; "
+        "head.appendChild(s);"), "", []),
+    ("inside a promise executor", js("new Promise(function (resolve) {" + make() + "});"),
+     "", []),
+    ("a constructor the page wrote", js(
+        "function Loader(site) { this.site = site; this.load = function () {" + make(
+            site="s.dataset.site = this.site;") + "}; } new Loader('shop').load();"), "", []),
+    ("a base64 address", js(make(
+        "atob('aHR0cDovL2NvbGxlY3Rvci5sb2NhbGhvc3Q6ODgwMC90cmFja2VyLmpz')")), "", []),
+    ("char codes and a reversed join", js(make(
+        "'http://collector.localhost:8800' + "
+        "String.fromCharCode(47,116,114,97,99,107,101,114,46,106,115)",
+        site="s.dataset.site = ['p', 'o', 'h', 's'].reverse().join('');")), "", []),
+    ("old analytics write with unescape", js(
+        "var host = (('https:' == document.location.protocol) ? 'https://' : 'http://');"
+        "document.write(unescape('%3Cscript src=%22' + host + 'collector.localhost:8800/"
+        "tracker.js%22 data-site=%22shop%22 async%3E%3C/script%3E'));"), "", []),
+    ("two window.onload loaders: the last one runs", js(
+        "window.onload = function () {" + make() + "};") + js(
+        "window.onload = function () {" + make() + "};"), "", []),
+    ("a body onload attribute", js("function go() {" + make() + "}"),
+     (' onload="go()"', ""), []),
+    ("an address in capitals with spaces", TAG.replace(
+        'src="http://collector.localhost', 'src=" HTTP://Collector.Localhost'), "", []),
     # Shapes that install nothing: the page has no tracker.
     ("a tag inside a template is inert", f"<template>{TAG}</template>", "", ["WT001"]),
     ("a tag added as markup never runs", js(
@@ -278,7 +306,7 @@ def test_install_shapes_agree_with_the_browser():
     """Each shape of the table, served: the rendered audit (Chromium) agrees with the
     static one. Containers the browser cannot reach offline (a tag manager's) are left out."""
     container = Path("sites/broken/container.js").read_text().replace('"broken"', '"shop"')
-    shapes = [s for s in SHAPES if "googletagmanager" not in s[1] + s[2]]
+    shapes = [s for s in SHAPES if "googletagmanager" not in s[1] + str(s[2])]
     pages = {f"/{i}.html": page(head, body) for i, (_, head, body, _) in enumerate(shapes)}
     server = _Pages({**pages, "/container.js": container})
     try:

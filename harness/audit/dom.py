@@ -4,6 +4,7 @@ timers and load events, and the few builtins loader snippets lean on."""
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
@@ -95,6 +96,7 @@ class Browser:
         self.found: list[Inserted] = []
         self.written: list[tuple[str, bool]] = []  # markup, whether written from <head>
         self.queue: list[tuple] = []
+        self.handlers: dict[tuple, tuple] = {}  # (target, onevent) -> its queued call
         self.index = 0  # the running script's position among the page's scripts
         self.in_head = True
         self.deferred = False
@@ -135,7 +137,15 @@ class Browser:
             "encodeURI": native("encodeURI", lambda t, a: _coded(
                 a, lambda s: quote(s, safe="-_.!~*'();/?:@&=+$,#"))),
             "decodeURIComponent": native("decodeURIComponent", lambda t, a: _coded(a, unquote)),
-            "String": native("String", lambda t, a: to_string(a[0]) if a else ""),
+            "unescape": native("unescape", lambda t, a: _coded(a, unquote)),
+            "escape": native("escape", lambda t, a: _coded(a, lambda v: quote(v, safe="@*_+-./"))),
+            "atob": native("atob", lambda t, a: _coded(a, _from_base64)),
+            "btoa": native("btoa", lambda t, a: _coded(a, lambda v: base64.b64encode(
+                v.encode("latin-1", "replace")).decode())),
+            "String": native("String", lambda t, a: to_string(a[0]) if a else "", props={
+                "fromCharCode": native("fromCharCode", lambda t, a: "".join(
+                    chr(int(n)) if isinstance(n, float) and 0 <= n < 0x110000 else HOLE
+                    for n in (to_number(x) for x in a)))}),
             "Number": native("Number", lambda t, a: to_number(a[0]) if a else 0.0),
             "Boolean": native("Boolean", lambda t, a: UNKNOWN),
             "Object": JSObject({
@@ -237,10 +247,18 @@ class Browser:
             self.queue.append((args[1], [UNKNOWN], self.index, self.in_head, self.line_of))
         return UNDEF
 
-    def _on_handler(self, key, value) -> None:
-        if isinstance(key, str) and key.lower().startswith("on") and \
-                key.lower()[2:] in _LOAD_EVENTS and isinstance(value, Function):
-            self.queue.append((value, [UNKNOWN], self.index, self.in_head, self.line_of))
+    def _on_handler(self, key, value, target: str = "window") -> None:
+        """``window.onload = fn``: only the last handler set runs."""
+        if not (isinstance(key, str) and key.lower().startswith("on") and
+                key.lower()[2:] in _LOAD_EVENTS):
+            return
+        slot = (target, key.lower())
+        earlier = self.handlers.pop(slot, None)
+        if earlier is not None and earlier in self.queue:
+            self.queue.remove(earlier)
+        if isinstance(value, Function):
+            self.handlers[slot] = (value, [UNKNOWN], self.index, self.in_head, self.line_of)
+            self.queue.append(self.handlers[slot])
 
     def _assign(self, this, args):
         if not args:
@@ -333,6 +351,13 @@ class Browser:
 def _coded(args, how):
     value = to_string(args[0]) if args else "undefined"
     return how(value) if known(value) else HOLE
+
+
+def _from_base64(text: str) -> str:
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4)).decode("latin-1")
+    except ValueError:
+        return HOLE
 
 
 def _keys(args, pick):

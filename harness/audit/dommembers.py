@@ -51,8 +51,8 @@ def set_(host: Browser, subject, key, value) -> None:
         _set_element(subject, key, value)
     elif isinstance(subject, (JSObject, Function, Dataset)):
         subject.set(key, value)
-        if subject is host.document and key.lower() == "onreadystatechange":
-            host._on_handler("onload", value)
+        if subject is host.document:
+            host._on_handler(key, value, "document")
 
 
 def _call_as(host: Browser, fn, how: str, args: list):
@@ -150,6 +150,7 @@ _ARRAY = {
     "includes": lambda h, a, args: any(strict_equal(v, _arg(args, 0)) is True
                                        for v in a.items),
     "pop": lambda h, a, args: a.items.pop() if a.items else UNDEF,
+    "reverse": lambda h, a, args: (a.items.reverse(), a)[1],
     "item": lambda h, a, args: a.get(to_number(_arg(args, 0, 0.0))),
     "shift": lambda h, a, args: a.items.pop(0) if a.items else UNDEF,
 }

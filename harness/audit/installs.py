@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 from . import loaders
 from .config import AuditConfig
 from .jsvalues import HOLE
-from .page import Page
+from .page import Page, origin_of
 
 HOW = {"tag": "directly", "inserted": "by a loader snippet", "written": "by document.write",
        "unread": "by a script the audit cannot parse"}
@@ -34,8 +34,7 @@ class Install:
 
     @property
     def origin(self) -> str:
-        parts = urlsplit(self.src or "")
-        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        return origin_of(self.src)
 
     @property
     def site(self) -> str | None:
@@ -89,7 +88,7 @@ def find(page: Page, config: AuditConfig) -> list[Install]:
     for item in loaded:
         if "src" not in item.inserted.attrs:
             continue
-        src = urljoin(page.base, item.inserted.attrs["src"])
+        src = urljoin(page.base, item.inserted.attrs["src"].strip())
         kind = classify(src, config)
         if kind:
             timing = "async" if item.inserted.how == "inserted" else _timing(

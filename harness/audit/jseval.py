@@ -63,6 +63,23 @@ class Scope:
 _EXITS = ("ReturnStatement", "ThrowStatement", "BreakStatement", "ContinueStatement")
 
 
+def _names(pattern) -> list[str]:
+    """The names a declaration's pattern binds (``var a``, ``const {b, c: [d]}``)."""
+    kind = getattr(pattern, "type", None)
+    if kind == "Identifier":
+        return [pattern.name]
+    if kind == "ObjectPattern":
+        return [n for p in pattern.properties for n in _names(
+            p.argument if p.type == "RestElement" else p.value)]
+    if kind == "ArrayPattern":
+        return [n for e in pattern.elements if e is not None for n in _names(e)]
+    if kind in ("AssignmentPattern",):
+        return _names(pattern.left)
+    if kind == "RestElement":
+        return _names(pattern.argument)
+    return []
+
+
 def _exits_only(node) -> bool:
     """Whether *node* does nothing but leave (``if (loaded) return;``)."""
     if node.type == "BlockStatement":
@@ -108,8 +125,8 @@ class Evaluator(Expressions):
             return
         if kind == "VariableDeclaration":
             for declaration in node.declarations:
-                if declaration.id.type == "Identifier":
-                    scope.vars.setdefault(declaration.id.name, UNDEF)
+                for name in _names(declaration.id):
+                    scope.vars.setdefault(name, UNDEF)
         for child in ("body", "consequent", "alternate", "block", "handler", "finalizer",
                       "cases", "init", "left"):
             value = getattr(node, child, None)
@@ -259,10 +276,32 @@ class Evaluator(Expressions):
                 raise
 
     def bind(self, target, value, scope: Scope) -> None:
-        if target.type == "Identifier":
+        kind = target.type
+        if kind == "Identifier":
             self.assign_name(target.name, value, scope)
-        elif target.type == "MemberExpression":
+        elif kind == "MemberExpression":
             self.host.set_member(self.expr(target.object, scope), self.key(target, scope), value)
+        elif kind == "AssignmentPattern":
+            self.bind(target.left, self.expr(target.right, scope) if value is UNDEF else value,
+                      scope)
+        elif kind == "ObjectPattern":  # const {head} = document
+            for prop in target.properties:
+                if prop.type == "RestElement":
+                    self.bind(prop.argument, UNKNOWN, scope)
+                    continue
+                name = self.expr(prop.key, scope) if prop.computed else (
+                    prop.key.name if prop.key.type == "Identifier" else prop.key.value)
+                self.bind(prop.value, self.host.get_member(value, name), scope)
+        elif kind == "ArrayPattern":
+            items = value.items if isinstance(value, JSArray) else []
+            for index, element in enumerate(target.elements):
+                if element is None:
+                    continue
+                if element.type == "RestElement":
+                    self.bind(element.argument, JSArray(items[index:]), scope)
+                else:
+                    self.bind(element, items[index] if index < len(items) else (
+                        UNDEF if isinstance(value, JSArray) else UNKNOWN), scope)
 
     # -- calls -------------------------------------------------------------------------
     def call(self, fn, this, args: list):
@@ -294,7 +333,8 @@ class Evaluator(Expressions):
                 if value is UNDEF:
                     value = self.expr(param.right, scope)
                 param = param.left
-            scope.vars[param.name if param.type == "Identifier" else "_"] = UNDEF
+            for name in _names(param):
+                scope.vars[name] = UNDEF
             self.bind(param, value, scope)
         self.depth += 1
         try:

@@ -215,8 +215,18 @@ class Expressions:
         return self.call(fn, this, args)
 
     def _NewExpression(self, node, scope):
-        for arg in node.arguments:
-            self.expr(arg, scope)
+        callee = self.expr(node.callee, scope)
+        args = [self.expr(arg, scope) for arg in node.arguments
+                if arg.type != "SpreadElement"]
+        if isinstance(callee, Function):  # a constructor the page wrote
+            this = JSObject()
+            made = self.invoke(callee, this, args)
+            return made if isinstance(made, (JSObject, Function)) else this
+        if callee is UNKNOWN and node.callee.type == "Identifier" and \
+                node.callee.name == "Promise" and args and isinstance(args[0], Function):
+            self.invoke(args[0], UNDEF, [UNKNOWN, UNKNOWN])  # an executor runs at once
+        elif callee is UNKNOWN:
+            self.host.unknown_call(args)
         return UNKNOWN
 
     def _TaggedTemplateExpression(self, node, scope):

@@ -90,11 +90,12 @@ class Function:
 class Native:
     """A browser function the evaluator models: ``fn(this, args)``."""
 
-    def __init__(self, name: str, fn, this=None) -> None:
+    def __init__(self, name: str, fn, this=None, props: dict | None = None) -> None:
         self.name, self.fn, self.this = name, fn, this
+        self.props = props or {}
 
     def get(self, key):
-        return UNKNOWN
+        return self.props.get(key, UNKNOWN)
 
     def set(self, key, value) -> None:
         pass

@@ -10,7 +10,8 @@ import esprima
 
 from .dom import Browser, Inserted
 from .jseval import Budget, Evaluator, Throw
-from .page import Page, Script
+from .jsvalues import Native
+from .page import Page, Script, line_of
 
 JS_TYPES = {"", "text/javascript", "application/javascript", "application/ecmascript",
             "text/ecmascript", "text/jscript", "application/x-javascript", "module"}
@@ -104,6 +105,7 @@ def run_page(page: Page, skip: set[int] = frozenset()) -> tuple[list[Loaded],
         except Unparsed as exc:
             unparsed.append((script, str(exc)))
         collect(index)
+    _queue_handler_attributes(page, host, len(scripts) - 1)
     for _ in range(MAX_CALLBACKS):
         if not host.queue:
             break
@@ -116,6 +118,18 @@ def run_page(page: Page, skip: set[int] = frozenset()) -> tuple[list[Loaded],
             pass
         collect(index)
     return loaded, unparsed
+
+
+def _queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
+    """``<body onload="…">`` and its kind run on the load event, as code."""
+    if page.soup is None:
+        return
+    for tag in page.soup.find_all(attrs={"onload": True}):
+        code = str(tag["onload"])
+        line = line_of(page.source, code[:60])
+        in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
+        host.queue.append((Native("onload", lambda t, a, code=code: run_code(host, code)), [],
+                           max(index, 0), in_head, lambda node, line=line: line))
 
 
 def _run(evaluator: Evaluator, program) -> None:

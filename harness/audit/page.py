@@ -40,8 +40,7 @@ class Script:
 
     @property
     def origin(self) -> str:
-        parts = urlsplit(self.src or "")
-        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        return origin_of(self.src)
 
     @property
     def timing(self) -> str:
@@ -74,6 +73,12 @@ class Page:
     template: bool = False
 
 
+def origin_of(url: str | None) -> str:
+    """``scheme://host:port`` of *url*, as the browser normalises it (lower case)."""
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.netloc else ""
+
+
 def line_of(source: str, needle: str, occurrence: int = 0) -> int | None:
     """Return the 1-based line of the *occurrence*-th *needle* in *source*, or None."""
     if not needle:
@@ -104,6 +109,7 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
     seen: dict[str, int] = {}
     for index, tag in enumerate(soup.find_all("script")):
         raw = tag.get("src")
+        raw = raw.strip() if isinstance(raw, str) else raw  # as browsers read URLs
         needle = raw if raw else (tag.string or "").strip()[:60]
         occurrence = seen.get(needle, 0)
         seen[needle] = occurrence + 1
