@@ -295,6 +295,8 @@ def test_report_has_a_verdict_and_one_excerpt_per_line(tmp_path):
     assert 'class="verdict fail"' in html and "FAIL: 1 errors on 1 of 2 pages" in html
     # WT003 and WT007 sit on nearby lines: one excerpt shows both, each line once.
     assert html.count("<pre>") == 1 and html.count("▶") == 2
+    excerpt = html.split("<pre>")[1].split("</pre>")[0]
+    assert len(excerpt.strip().splitlines()) == 2  # the page's two lines, one per line
     assert html.count("&lt;title&gt;t&lt;/title&gt;") == 1
     sarif = json.loads((tmp_path / "out" / "report.sarif").read_text())
     uri = sarif["runs"][0]["tool"]["driver"].get("informationUri")

@@ -182,6 +182,13 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
 
         async def render(where: str, root: Path | None) -> Page | TargetError:
             url = where if root is None else Path(where).resolve().as_uri()
+            if root is not None:
+                try:
+                    _text(Path(where).read_bytes(), where)
+                except TargetError as exc:  # a binary file is no page, rendered or not
+                    return exc
+                except OSError as exc:
+                    return TargetError(where, f"cannot read: {exc.strerror}")
             async with limit:
                 context = await browser.new_context()
                 try:
