@@ -122,7 +122,8 @@ DEEP = "[" * 5000 + "]" * 5000
     (DEEP, "nested more than"), ('{"a":' * 30 + "1" + "}" * 30, "nested more than"),
     ('{"seconds": NaN}', "NaN is not JSON"), ('{"seconds": Infinity}', "Infinity is not JSON"),
     ('{"seconds": -Infinity}', "-Infinity is not JSON"),
-    ('{"name": "\\ud800", "kind": "lead"}', "lone surrogate")])
+    ('{"name": "\\ud800", "kind": "lead"}', "lone surrogate"),
+    ('{"seconds": 1e400}', "out of range")])
 def test_strict_json_everywhere(api, client, path, body, message):
     before = api.state()
     method = "PUT" if path == "/api/settings" else "POST"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from flask import Flask, Request, jsonify
@@ -29,6 +30,13 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: a JSON number no double holds
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
 def depth(raw: bytes) -> int:
     """Return how deeply arrays and objects nest in the JSON text *raw* (strings skipped)."""
     deepest = level = 0
@@ -47,7 +55,7 @@ def strict_loads(raw: bytes | str) -> object:
         raw = raw.encode("utf-8", "surrogatepass")
     if depth(raw) > MAX_DEPTH:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
-    value = json.loads(raw, parse_constant=_no_constant)
+    value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
     try:  # a lone surrogate ("\ud800") is no text: nothing could store or send it on
         _unicode_check(value).encode("utf-8")
     except UnicodeEncodeError:
