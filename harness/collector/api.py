@@ -27,14 +27,24 @@ def _number(name: str, kind: type, low: float, high: float, default):
     return value
 
 
-def interactions(store, profile: str | None, kind: str | None, site: str | None) -> list[dict]:
-    """Return recorded interactions matching the filters, oldest first."""
-    sql, params = "SELECT * FROM interactions WHERE 1=1", []
+def _filtered(what: str, profile: str | None, kind: str | None, site: str | None):
+    sql, params = f"SELECT {what} FROM interactions WHERE 1=1", []
     for column, value in (("profile_id", profile), ("type", kind), ("site", site)):
         if value:
             sql += f" AND {column} = ?"
             params.append(value)
+    return sql, params
+
+
+def interactions(store, profile: str | None, kind: str | None, site: str | None) -> list[dict]:
+    """Return recorded interactions matching the filters, oldest first."""
+    sql, params = _filtered("*", profile, kind, site)
     return [ingest.interaction_from_row(row) for row in store.query(sql + " ORDER BY seq", params)]
+
+
+def count_interactions(store, profile: str | None, kind: str | None, site: str | None) -> int:
+    sql, params = _filtered("count(*) AS n", profile, kind, site)
+    return store.one(sql, params)["n"]
 
 
 def init_app(app: Flask) -> None:
@@ -43,7 +53,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _waited(fetch, size) -> object:
+def _waited(fetch, size, count=None) -> object:
     """Answer ``fetch()`` at once, or, with ``min``/``wait``, once ``size`` reaches min.
 
     Long-polls hold a server thread each, so only ``LONG_POLLS`` run at once; more are
@@ -57,6 +67,8 @@ def _waited(fetch, size) -> object:
         return fetch()
 
     def enough():
+        if count is not None:  # counting is cheap; the answer is built once, when ready
+            return count() >= least
         found = fetch()
         return found if size(found) >= least else None
 
@@ -66,7 +78,8 @@ def _waited(fetch, size) -> object:
                        f"{current_app.config['LONG_POLLS']}); retry, or ask without wait",
                        {"Retry-After": "1"})
     try:
-        return store.wait_until(enough, wait) or fetch()
+        found = store.wait_until(enough, wait)
+        return fetch() if count is not None or not found else found
     finally:
         room.release()
 
@@ -75,7 +88,8 @@ def _waited(fetch, size) -> object:
 def list_interactions():
     store = current_app.extensions["webtrack.store"]
     profile, kind, site = (request.args.get(k) for k in ("profile", "type", "site"))
-    return jsonify(_waited(lambda: interactions(store, profile, kind, site), len))
+    return jsonify(_waited(lambda: interactions(store, profile, kind, site), len,
+                           lambda: count_interactions(store, profile, kind, site)))
 
 
 def rejected(store) -> list[dict]:
@@ -87,7 +101,8 @@ def rejected(store) -> list[dict]:
 @bp.get("/api/rejected")
 def list_rejected():
     store = current_app.extensions["webtrack.store"]
-    return jsonify(_waited(lambda: rejected(store), len))
+    return jsonify(_waited(lambda: rejected(store), len,
+                           lambda: store.one("SELECT count(*) AS n FROM rejected")["n"]))
 
 
 def stats(store) -> dict:

@@ -322,12 +322,18 @@ class Store:
         """Run a read query and return its first row, or None."""
         return self.connection().execute(sql, params).fetchone()
 
-    def wait_until(self, ready: Callable[[], object], timeout: float) -> object:
-        """Return ``ready()`` once it is truthy or *timeout* seconds have passed."""
+    def wait_until(self, ready: Callable[[], object], timeout: float,
+                   every: float = 0.02) -> object:
+        """Return ``ready()`` once it is truthy or *timeout* seconds have passed.
+
+        ``ready()`` is asked again after each commit, but at most once per *every*
+        seconds: under a stream of commits, waiters do not query on every one of them.
+        """
         deadline = time.monotonic() + timeout
         while True:
             with self._changed:
                 seen = self._version
+            asked = time.monotonic()
             result = ready()
             remaining = deadline - time.monotonic()
             if result or remaining <= 0:
@@ -335,6 +341,9 @@ class Store:
             with self._changed:
                 if self._version == seen:
                     self._changed.wait(remaining)
+            pause = min(asked + every, deadline) - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
 
     # -- meta ------------------------------------------------------------------------
 
