@@ -60,20 +60,22 @@ def deliver(store: Store, site: str | None, events: list[dict], *,
     """
     return store.grouped(("deliveries", listeners),
                          Delivery(site, events, profile_id, rejection, from_site),
-                         partial(record, store=store, listeners=listeners))
+                         partial(record, store=store, listeners=listeners), atomic=True)
 
 
 def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
            listeners: tuple[Listener, ...] = ()) -> list[Outcome]:
-    """Store *deliveries* in the open transaction *db* and return each one's outcome.
+    """Store *deliveries* through *db* and return each one's outcome (atomic: the only
+    write is one statement, so it needs no transaction of its own).
 
     Set-based, in as few statements as possible (each one hands the GIL to the request
-    threads and waits to get it back): one look-up of consent for all their profiles, one
-    insert per table, one update of the counters. Only a recorded event claims its id, and
-    only for its profile: the unique index on (profile, event id) keeps a retried one out,
-    and what the insert left out is counted as duplicates. Listeners (journeys) run over
-    what was recorded after this commits, in a transaction of their own: they never fail
-    or delay a delivery.
+    threads and waits to get it back): consent from memory (or one look-up for all their
+    profiles), then one write, an insert into the ``ingest_batch`` view whose trigger
+    stores every table and counter. Only a recorded event claims its id, and only for its
+    profile: the unique index on (profile, event id) keeps a retried one out, and what the
+    insert left out is counted as duplicates. Listeners (journeys) run over what was
+    recorded after this commits, in a transaction of their own: they never fail or delay
+    a delivery.
     """
     received_at = utcnow()
     counts: Counter = Counter()
@@ -94,7 +96,7 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
             reason, detail = rejection
             for event in delivery.events:
                 rejected_rows.append((event["event_id"], reason, detail, delivery.site,
-                                      event.get("type"), received_at))
+                                      event.get("type")))
                 outcome.rejected.append({"event_id": event["event_id"], "reason": reason})
             counts["received", ""] += len(delivery.events)
             counts["rejected", reason] += len(delivery.events)
@@ -107,52 +109,29 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
             continue
         recordable.extend((delivery.profile_id, delivery.site, event)
                           for event in delivery.events)
-    Store.insert_rows(db, "rejected (event_id, reason, detail, site, type, received_at)",
-                      rejected_rows)
     wanted = [listener for listener in listeners if getattr(listener, "wanted", _always)()]
-    recorded, inserted = _insert(db, recordable, received_at, returning=bool(wanted))
-    counts["received", ""] += recorded
-    counts["recorded", ""] += recorded
-    counts["duplicates", ""] += len(recordable) - recorded  # a retried delivery: stored once
-    Store.count_many(db, [(name, reason, n) for (name, reason), n in counts.items() if n])
-    if wanted and recorded:
+    last = db.execute("SELECT coalesce(max(seq), 0) FROM interactions").fetchone()[0] \
+        if wanted and recordable else None
+    # The one write: SQLite takes the batch apart (see ingest_batch in the store's schema).
+    db.execute("INSERT INTO ingest_batch (interactions, rejected, counts, attempted, "
+               "received_at) VALUES (?, ?, ?, ?, ?)",
+               (_encode(recordable), _encode(rejected_rows),
+                _encode([(name, reason, n) for (name, reason), n in counts.items() if n]),
+                len(recordable), received_at))
+    if last is not None:
+        stored = {tuple(row) for row in db.execute(
+            "SELECT profile_id, event_id FROM interactions WHERE seq > ?", (last,))}
         interactions = partial(_interactions, [r for r in recordable
-                                               if (r[0], r[2]["event_id"]) in inserted],
+                                               if (r[0], r[2]["event_id"]) in stored],
                                received_at)
-        for listener in wanted:
-            store.later(partial(listener, interactions=interactions))
+        if stored:
+            for listener in wanted:
+                store.later(partial(listener, interactions=interactions))
     return outcomes
 
 
 def _always() -> bool:
     return True
-
-
-def _insert(db: sqlite3.Connection, recordable: list[tuple], received_at: str,
-            returning: bool) -> tuple[int, set]:
-    """Insert the events not recorded before for their profile; return how many were
-    and, with *returning*, which (profile id, event id) they were.
-
-    SQLite takes each event apart itself: one encoding of everything, no per-event Python
-    in the writer.
-    """
-    if not recordable:
-        return 0, set()
-    before = db.total_changes
-    cursor = db.execute(
-        "INSERT INTO interactions (event_id, type, profile_id, site, occurred_at, "
-        "received_at, fields) SELECT json_extract(value, '$[2].event_id'), "
-        "json_extract(value, '$[2].type'), json_extract(value, '$[0]'), "
-        "json_extract(value, '$[1]'), json_extract(value, '$[2].occurred_at'), ?, "
-        "json_remove(json_extract(value, '$[2]'), '$.event_id', '$.type', '$.occurred_at') "
-        # "WHERE true" lets the ON CONFLICT clause follow a SELECT (SQLite's parsing rule).
-        "FROM json_each(?) WHERE true ON CONFLICT (profile_id, event_id) DO NOTHING" +
-        (" RETURNING profile_id, event_id" if returning else ""),
-        (received_at, _encode(recordable)))
-    if returning:
-        inserted = {tuple(row) for row in cursor.fetchall()}
-        return len(inserted), inserted
-    return db.total_changes - before, set()
 
 
 def _interactions(recorded: list[tuple], received_at: str) -> list[dict]:

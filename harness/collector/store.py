@@ -55,6 +55,38 @@ CREATE TABLE IF NOT EXISTS rejected (
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (name, reason));
+-- A batch of deliveries stored by one INSERT into this view (JSON arrays in, SQLite takes
+-- them apart): one statement is its own transaction, and one call from Python.
+--   interactions: [[profile_id, site, event], ...]  rejected: [[event_id, reason, detail,
+--   site, type], ...]  counts: [[name, reason, n], ...]  attempted: len(interactions)
+CREATE VIEW IF NOT EXISTS ingest_batch AS SELECT NULL AS interactions, NULL AS rejected,
+    NULL AS counts, NULL AS attempted, NULL AS received_at;
+CREATE TRIGGER IF NOT EXISTS ingest_batch_insert INSTEAD OF INSERT ON ingest_batch BEGIN
+    INSERT INTO rejected (event_id, reason, detail, site, type, received_at)
+        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
+               json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+               json_extract(value, '$[4]'), NEW.received_at FROM json_each(NEW.rejected);
+    -- An event id is claimed per profile: a retry is left out, and counted as a duplicate.
+    INSERT INTO interactions (event_id, type, profile_id, site, occurred_at, received_at,
+                              fields)
+        SELECT json_extract(value, '$[2].event_id'), json_extract(value, '$[2].type'),
+               json_extract(value, '$[0]'), json_extract(value, '$[1]'),
+               json_extract(value, '$[2].occurred_at'), NEW.received_at,
+               json_remove(json_extract(value, '$[2]'), '$.event_id', '$.type',
+                           '$.occurred_at')
+        FROM json_each(NEW.interactions) WHERE true
+        ON CONFLICT (profile_id, event_id) DO NOTHING;
+    -- changes(): the rows the insert above stored.
+    INSERT INTO counters (name, reason, n)
+        SELECT name, '', n FROM (SELECT 'recorded' AS name, changes() AS n
+                                 UNION ALL SELECT 'received', changes()
+                                 UNION ALL SELECT 'duplicates', NEW.attempted - changes())
+        WHERE n > 0 ON CONFLICT (name, reason) DO UPDATE SET n = n + excluded.n;
+    INSERT INTO counters (name, reason, n)
+        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
+               json_extract(value, '$[2]') FROM json_each(NEW.counts) WHERE true
+        ON CONFLICT (name, reason) DO UPDATE SET n = n + excluded.n;
+END;
 """
 
 # Work units committed together at most; more wait for the next transaction.
@@ -92,12 +124,14 @@ class _Work:
     With ``key`` None the unit is alone; units with the same key queued back to back are
     applied together in one call (a burst of deliveries costs set-based statements).
     ``raw`` units run outside any transaction (schema scripts, which commit on their own).
+    ``atomic`` units make at most one write statement (after any reads), which is a
+    transaction by itself: alone in a batch, they run without BEGIN and COMMIT.
     """
 
-    __slots__ = ("key", "item", "apply", "future", "raw")
+    __slots__ = ("key", "item", "apply", "future", "raw", "atomic")
 
-    def __init__(self, key, item, apply, raw=False) -> None:
-        self.key, self.item, self.apply, self.raw = key, item, apply, raw
+    def __init__(self, key, item, apply, raw=False, atomic=False) -> None:
+        self.key, self.item, self.apply, self.raw, self.atomic = key, item, apply, raw, atomic
         self.future: Future = Future()
 
 
@@ -149,21 +183,22 @@ class Store:
     # -- writing: callers ---------------------------------------------------------------
 
     def submit(self, key: Hashable | None, item: object,
-               apply: Callable[[sqlite3.Connection, list], list]) -> Future:
+               apply: Callable[[sqlite3.Connection, list], list], atomic: bool = False) -> Future:
         """Queue *item* for the writer; the future answers ``apply(db, [..item..])``'s
-        answer for it once committed, or raises the error it caused."""
+        answer for it once committed, or raises the error it caused. With *atomic*,
+        ``apply`` promises at most one write statement, its last SQL but for reads."""
         if threading.current_thread() is self._thread:
             raise RuntimeError("the writer cannot wait for its own queue")
         if not self._thread.is_alive():
             raise RuntimeError("the store is closed")
-        work = _Work(key, item, apply)
+        work = _Work(key, item, apply, atomic=atomic)
         self._queue.put(work)
         return work.future
 
     def grouped(self, key: Hashable, item: object,
-                apply: Callable[[sqlite3.Connection, list], list]) -> object:
+                apply: Callable[[sqlite3.Connection, list], list], atomic: bool = False) -> object:
         """Return ``apply(db, items)``'s answer for *item*, committed with the others queued."""
-        return self.submit(key, item, apply).result()
+        return self.submit(key, item, apply, atomic).result()
 
     def transact(self, work: Callable[[sqlite3.Connection], object]) -> object:
         """Run ``work(db)`` in a write transaction and return its result once committed."""
@@ -222,8 +257,13 @@ class Store:
         db = self._writer_db
         units = _units(batch)
         answers: list[tuple[_Work, object, BaseException | None]] = []
+        # Every statement hands the GIL to the request threads and waits to get it back:
+        # a lone atomic unit's one write is its own transaction, with no BEGIN or COMMIT.
+        alone = len(units) == 1 and all(work.atomic for work in batch)
+        changes = db.total_changes
         try:
-            db.execute("BEGIN IMMEDIATE")
+            if not alone:
+                db.execute("BEGIN IMMEDIATE")
             if len(units) == 1:
                 # One unit needs no savepoint (each statement costs the writer a wait for
                 # the GIL): if it fails, the transaction is rolled back and retried below.
@@ -231,13 +271,19 @@ class Store:
             else:
                 for unit in units:
                     answers.extend(self._apply(db, unit))
-            db.execute("COMMIT")
+            if not alone:
+                db.execute("COMMIT")
         except Exception as exc:  # the unit, or the transaction itself (disk full ...)
             if db.in_transaction:
                 db.execute("ROLLBACK")
             self._later.clear()
             self._memos_stale = True  # a memo may have been read from the rolled-back part
             self._drop_memos_if_stale()
+            if alone and db.total_changes != changes:
+                # The write was made and then something failed: say so, never write twice.
+                for work in batch:
+                    work.future.set_exception(exc)
+                return
             if len(units) == 1 and len(batch) > 1:
                 for work in batch:
                     self._commit([work])  # each alone: only the failing one sees its error
