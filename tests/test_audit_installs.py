@@ -229,7 +229,7 @@ INSTALL_PAGES = {
     "snippet-twice.html": ["WT003"], "snippet-unknown-site.html": ["WT004"],
     "snippet-wrong-origin.html": ["WT004"], "two-snippets.html": ["WT003"],
     "written-blocking.html": ["WT007"], "external-loader.html": [],
-    "sdk-guard-twice.html": [], "inner-html.html": ["WT001"],
+    "sdk-guard-twice.html": [], "inner-html.html": ["WT001"], "chained-loader.html": [],
 }
 
 

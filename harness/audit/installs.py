@@ -84,7 +84,8 @@ def find(page: Page, config: AuditConfig) -> list[Install]:
         return found
     # The tracker and containers are what is being installed, not loaders to follow.
     loaded, unread = loaders.run_page(page, skip={
-        i for i, s in enumerate(live) if classify(s.src, config)})
+        i for i, s in enumerate(live) if classify(s.src, config)}, follow=lambda src: not
+        classify(urljoin(page.base, src), config))
     for item in loaded:
         if "src" not in item.inserted.attrs:
             continue

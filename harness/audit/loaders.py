@@ -72,10 +72,12 @@ def _line_of(script: Script):
     return line_of
 
 
-def run_page(page: Page, skip: set[int] = frozenset()) -> tuple[list[Loaded],
-                                                                list[tuple[Script, str]]]:
+def run_page(page: Page, skip: set[int] = frozenset(), follow=lambda src: False) -> tuple[
+        list[Loaded], list[tuple[Script, str]]]:
     """Return what the page's scripts put in the document, and the scripts that could not
-    be read; scripts at the positions in *skip* are not followed."""
+    be read; scripts at the positions in *skip* are not followed. A script the code inserts
+    or writes whose address passes *follow* runs too, when the page can read it (the
+    site's own loader files)."""
     scripts = [s for s in page.scripts if not s.in_noscript]
     host = Browser(page.base, [(s.in_head, s.attrs) for s in scripts], page.ids, page.soup)
     evaluator = Evaluator(host)
@@ -83,15 +85,31 @@ def run_page(page: Page, skip: set[int] = frozenset()) -> tuple[list[Loaded],
     unparsed: list[tuple[Script, str]] = []
     loaded: list[Loaded] = []
 
+    followed: set[str] = set()
+
+    def chain(found: Inserted, index: int) -> None:
+        """Queue the site's own script that *found* loads, as the browser would run it."""
+        src = str(found.attrs.get("src", "")).strip()
+        code = page.reader(src) if src and src not in followed and page.reader and \
+            follow(src) else None
+        if code:
+            followed.add(src)
+            line = found.line
+            host.queue.append((Native("loaded", lambda t, a: run_code(host, code)), [],
+                               index, found.in_head, lambda node: line))
+
     def collect(index: int) -> None:
-        loaded.extend(Loaded(found, index) for found in host.found)
+        for found in host.found:
+            loaded.append(Loaded(found, index))
+            chain(found, index)
         host.found.clear()
         # What one script writes is parsed as one stream, however many calls it took.
         while host.written:
             written, host.written = host.written, []
             markup = "".join(m for m, _, _ in written)
-            loaded.extend(Loaded(found, index) for found in _from_markup(
-                host, markup, written[0][1], written[0][2]))
+            for found in _from_markup(host, markup, written[0][1], written[0][2]):
+                loaded.append(Loaded(found, index))
+                chain(found, index)
 
     order = sorted((i for i, s in enumerate(scripts) if runs(s) and i not in skip),
                    key=lambda i: (_phase(scripts[i]), i))

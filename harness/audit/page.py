@@ -68,6 +68,7 @@ class Page:
     banner: dict | None = None  # a cookie banner offering an opt-out, if any
     ids: dict = field(default_factory=dict)  # id -> (in <head>, attributes), for scripts
     soup: object = field(default=None, repr=False)  # the parsed document, for selectors
+    reader: object = field(default=None, repr=False)  # src -> the site's own script text
     defines_optout: bool | None = None  # known to define disableCookiesUsage (None: unknown)
     rendered: bool = False
     template: bool = False

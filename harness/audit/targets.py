@@ -6,7 +6,7 @@ import http.client
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from .page import IN_HEAD_MARK, INERT_MARK, INSERTED_MARK, Page, Script, parse
 from .rules import defines_optout_in
@@ -105,45 +105,60 @@ def _text(data: bytes, where: str) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _local_script(script: Script, page_file: Path, root: Path) -> str | None:
+def _local_script(raw_src: str | None, page_file: Path, root: Path) -> str | None:
     """Find a site-relative script (``/x.js``) in the page's folder or one above it."""
-    if not script.raw_src or "://" in script.raw_src:
+    if not raw_src or "://" in raw_src or raw_src.startswith("//"):
         return None
-    relative = script.raw_src.split("?")[0].lstrip("/")
+    relative = raw_src.split("?")[0].split("#")[0].lstrip("/")
     folder = page_file.parent
-    while True:
+    while relative:
         candidate = folder / relative
         if candidate.is_file():
             return candidate.read_text(encoding="utf-8", errors="replace")
         if folder == root or folder.parent == folder or root not in folder.parents:
             return None
         folder = folder.parent
+    return None
+
+
+def _reader(where: str, root: Path | None):
+    """Return ``read(src)``: the text of a script the page loads, when it is the site's own
+    (beside the page on disk, or on the page's origin), else None; each read once."""
+    cache: dict[str, str | None] = {}
+
+    def read(src: str) -> str | None:
+        if src not in cache:
+            if root is not None:
+                cache[src] = _local_script(src, Path(where), root)
+            else:
+                url = urljoin(where, src)
+                same = urlsplit(url).netloc == urlsplit(where).netloc and is_url(url)
+                try:
+                    cache[src] = fetch(url)[0] if same else None
+                except TargetError:
+                    cache[src] = None
+        return cache[src]
+    return read
 
 
 def load_static(where: str, root: Path | None) -> Page:
-    """Parse one page from disk or the network, reading the scripts it loads."""
+    """Parse one page from disk or the network, reading the site's own scripts it loads."""
     if root is None:
         source, kind = fetch(where)
         if kind and not any(t in kind for t in ("html", "xml")):
             raise NotAPage(where, f"served as {kind.split(';')[0]}, not an HTML page")
         page = parse(source, where, base=where, xml="xhtml+xml" in kind)
-        origin = urlsplit(where).netloc
-        for script in page.scripts:
-            if script.src and urlsplit(script.src).netloc == origin:
-                try:
-                    _read_script(script, fetch(script.src)[0])
-                except TargetError:
-                    continue
-        return page
-    path = Path(where)
-    try:
-        source = _text(path.read_bytes(), where)
-    except OSError as exc:
-        raise TargetError(where, f"cannot read: {exc.strerror}") from None
-    page = parse(source, where, base="http://page.invalid/" + path.name,
-                 xml=path.suffix.lower() == ".xhtml")
+    else:
+        path = Path(where)
+        try:
+            source = _text(path.read_bytes(), where)
+        except OSError as exc:
+            raise TargetError(where, f"cannot read: {exc.strerror}") from None
+        page = parse(source, where, base="http://page.invalid/" + path.name,
+                     xml=path.suffix.lower() == ".xhtml")
+    page.reader = _reader(where, root)
     for script in page.scripts:
-        text = _local_script(script, path, root)
+        text = page.reader(script.raw_src) if script.raw_src else None
         if text is not None:
             _read_script(script, text)
     return page
