@@ -3,6 +3,7 @@ the mechanical mutation run (time and score).
 
     .venv/bin/python bench/gate.py               # gate and fail-fast timings
     .venv/bin/python bench/gate.py --mutation    # also the whole mutation run (minutes)
+    .venv/bin/python bench/gate.py --mutation-from reports/gate   # record a finished run
 
 Updates the ``gate`` (and ``mutation``) entries of bench/results.json, with the machine's
 load average beside each, since these 2-core machines are shared and the figures are wall
@@ -56,17 +57,26 @@ def mutation() -> dict:
     """The whole mechanical mutation run in Chromium: wall time, score, survivors."""
     out = Path(tempfile.mkdtemp(prefix="webtrack-bench-mutation-"))
     seconds, code, load = _timed("gate", "--mutation", "--out", str(out))
+    return {"wall_s": seconds, "exit": code, "load_average": load, **summary(out)}
+
+
+def summary(out: Path) -> dict:
+    """Score, counts, phase times and survivors of the mutation run reported in *out*."""
     result = json.loads((out / "mutation.json").read_text(encoding="utf-8"))
-    return {"wall_s": seconds, "exit": code, "load_average": load, **result["summary"],
-            "phases_s": result["seconds"], "workers": result["workers"],
+    return {**result["summary"], "phases_s": result["seconds"], "workers": result["workers"],
             "survivors": [r["id"] for r in result["survivors"]]}
 
 
 def main() -> None:
     path = HERE / "results.json"
     results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    results["gate"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **gate()}
-    print("gate", results["gate"], flush=True)
+    if "--mutation-from" in sys.argv:
+        folder = Path(sys.argv[sys.argv.index("--mutation-from") + 1])
+        results["mutation"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **summary(folder)}
+        print("mutation", results["mutation"], flush=True)
+    else:
+        results["gate"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **gate()}
+        print("gate", results["gate"], flush=True)
     if "--mutation" in sys.argv:
         results["mutation"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **mutation()}
         print("mutation", results["mutation"], flush=True)

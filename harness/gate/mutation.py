@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -174,6 +175,7 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
     """The whole mutation run: reference with coverage, mutants, score, survivors' diffs."""
     stage = stage or (lambda text: None)
     started = time.monotonic()
+    load = {"start": round(os.getloadavg()[0], 1)}  # a shared machine: say how busy it was
     source = SCRIPT.read_text(encoding="utf-8")
     equivalent = load_equivalent(options.equivalent)
     with ThreadPoolExecutor(1) as pool:  # generating overlaps the reference run
@@ -194,6 +196,7 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
     ran = run_mutants(runs, source, stable, durations, options, progress)
     timings["mutants_s"] = round(time.monotonic() - mutants_started, 1)
     timings["total_s"] = round(time.monotonic() - started, 1)
+    load["end"] = round(os.getloadavg()[0], 1)
     by_id = {m.id: m for m in mutants}
     rows = []
     for row in settled + ran:
@@ -213,7 +216,7 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
         entry["killed"] += row["status"] == "killed"
     stale = sorted(set(equivalent) - set(by_id))
     return {"script": str(SCRIPT), "summary": counts, "seconds": timings,
-            "workers": options.workers, "scenarios": len(spans),
+            "workers": options.workers, "scenarios": len(spans), "load_average": load,
             "operators": operator_counts, "stale_equivalent": stale,
             "survivors": [r for r in rows if r["status"] in ("survived", "not_covered",
                                                              "error")],
