@@ -269,3 +269,25 @@ def test_a_page_left_at_once_still_reports_its_visit(visitor, webtrack):
     visitor.goto("shop", "/cart.html")
     webtrack.expect(profile, "website_visited", msdynci_viewname="cart.html")
     webtrack.expect(profile, "website_visited", msdynci_viewname="pricing.html")
+
+
+def test_a_copy_that_cannot_find_its_own_tag_stays_silent(visitor, webtrack):
+    # A module copy (no currentScript) whose tag names no site, on a page without any other
+    # install: the script does nothing, and throws nothing into the page.
+    page = visitor.page
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "shop", "/")
+    webtrack.expect(profile, "website_visited")
+    page.evaluate("""(src) => new Promise((loaded) => {
+        for (const tag of document.querySelectorAll('script[src*="/tracker.js"]')) tag.remove();
+        delete window.webtrack;  // as on a page that never ran the script
+        const copy = document.createElement('script');
+        copy.type = 'module';
+        copy.src = src;
+        copy.onload = copy.onerror = loaded;
+        document.head.appendChild(copy);
+    })""", visitor.server.url_for("collector", "/tracker.js") + "?unnamed")
+    visitor.settle()
+    assert errors == [] and page.evaluate("window.webtrack.started") is None
