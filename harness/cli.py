@@ -90,6 +90,9 @@ def run(browser_names, workers, select, out) -> None:
               help="Fail above this main-thread time per tracked page view.")
 @click.option("--cost/--no-cost", "measure_cost", default=None,
               help="Measure main-thread cost (default: only when a main-thread budget is set).")
+@click.option("--budget-main-thread", "budget_main_thread", metavar="BUDGET",
+              help="Fail above this main-thread cost per tracked page view, in any browser: "
+                   "a ratio to the floor (1.25x) or milliseconds (3ms, 3).")
 @click.option("--self-test", is_flag=True,
               help="Gate every mutant of the reference tracker: each must fail.")
 @click.option("--update-golden", is_flag=True,
@@ -103,8 +106,9 @@ def run(browser_names, workers, select, out) -> None:
               help="Only scenarios matching this pytest -k expression.")
 @click.option("--out", type=click.Path(file_okay=False), default="reports/gate",
               show_default=True)
-def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms, measure_cost,
-         self_test, update_golden, mutation, only_mutants, select, out) -> None:
+def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms,
+         measure_cost, budget_main_thread, self_test, update_golden, mutation, only_mutants,
+         select, out) -> None:
     """Run the scenarios with SCRIPT in place of the reference tracker and compare."""
     from . import gate as gating
     from . import run as runner
@@ -137,11 +141,16 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
         sys.exit(0 if report["passed"] else 1)
     if not script:
         raise click.UsageError("give --script FILE (or --self-test, or --update-golden)")
+    budget = budget_main_thread or project.get("budget_main_thread")
+    try:
+        budget = gating.cost.parse_budget(budget) if budget is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--budget-main-thread") from None
     result = gating.gate(gating.GateOptions(
         script=Path(script), browsers=browsers, workers=settings["workers"], out=out,
         budget_gzip_bytes=budget_gzip_bytes or project.get("budget_gzip_bytes"),
         budget_main_thread_ms=budget_main_thread_ms or project.get("budget_main_thread_ms"),
-        measure_cost=measure_cost, select=select))
+        budget_main_thread=budget, measure_cost=measure_cost, select=select))
     write(result, out)
     if result["stopped_early"]:
         click.echo(f"STOPPED EARLY after {result['stopped_early']['after_seconds']} s: "
