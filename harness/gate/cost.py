@@ -52,7 +52,7 @@ def size_of(source: bytes) -> dict:
 
 def floor_script(endpoint: str, body: str) -> bytes:
     """The least a cookie-based tracker must do: read the cookie; if tracked, send *body*."""
-    return (f'(function (d, n) {{\n  if (/(?:^|; ){CONTEXT_COOKIE}=/.test(d.cookie)) '
+    return (f'(function (d, n) {{\n  if (("; " + d.cookie).indexOf("; {CONTEXT_COOKIE}=") >= 0) '
             f'n.sendBeacon({json.dumps(endpoint)}, {json.dumps(body)});\n}})'
             '(document, navigator);\n').encode()
 

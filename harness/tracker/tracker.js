@@ -13,7 +13,7 @@
   var site = script.getAttribute("data-site");
   var endpoint = new URL("/collect", script.src).href;
   var honourGpc = script.getAttribute("data-gpc") !== "ignore";
-  var queue = [], timer = 0, lastView = null, keyTarget = null, pending = null;
+  var lastView = null, keyTarget = null, pending = null;
   var replaceState = history.replaceState;
   function safe(fn) {
     return function (e) {
@@ -31,8 +31,10 @@
   }
 
   function readCookie(jar, name) {
-    var m = jar.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
-    return m ? decodeURIComponent(m[1]) : null;
+    var at = ("; " + jar).indexOf("; " + name + "=");
+    if (at < 0) return null;
+    var value = jar.slice(at + name.length + 1), end = value.indexOf(";");
+    return decodeURIComponent(end < 0 ? value : value.slice(0, end));
   }
 
   function writeCookie(name, value, maxAge) {
@@ -52,6 +54,8 @@
     return any ? { context: found.wt_ctx, form_submission: found.wt_fsid } : null;
   }
   function arrive() {
+    var search = location.search;
+    if (search.indexOf("wt_") < 0 && search.indexOf("%") < 0) return;
     var url = new URL(location.href), found = false, allowed = !optedOut();
     for (var p in PARAMS) {
       var value = url.searchParams.get(p);
@@ -70,31 +74,18 @@
     return out;
   }
 
-  function track(type, fields, now) {
+  function track(who, type, fields) {
     fields.event_id = eventId();
     fields.type = type;
     fields.occurred_at = new Date().toISOString();
-    queue.push(fields);
-    if (now) flush();
-    else if (!timer) timer = setTimeout(safe(flush), 25);
-  }
-
-  function flush() {
-    clearTimeout(timer);
-    timer = 0;
-    var who = identity();
-    if (!who) queue = [];
-    while (queue.length) {
-      var body = JSON.stringify({
-        site: site, context: who.context, form_submission: who.form_submission,
-        events: queue.splice(0, 20)
-      });
-      if (!(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {
-        fetch(endpoint, {
-          method: "POST", body: body, keepalive: true, credentials: "omit",
-          headers: { "Content-Type": "text/plain" }
-        }).catch(function () { api.errors++; });
-      }
+    var body = JSON.stringify({
+      site: site, context: who.context, form_submission: who.form_submission, events: [fields]
+    });
+    if (!(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {
+      fetch(endpoint, {
+        method: "POST", body: body, keepalive: true, credentials: "omit",
+        headers: { "Content-Type": "text/plain" }
+      }).catch(function () { api.errors++; });
     }
   }
   function previousView() {
@@ -103,11 +94,11 @@
   }
 
   function view() {
-    var href = location.href;
-    if (href === lastView || !identity()) return;
+    var href = location.href, who = href !== lastView && identity();
+    if (!who) return;
     var previous = previousView();
     lastView = href;
-    track("website_visited", {
+    track(who, "website_visited", {
       msdynci_viewuri: href,
       msdynci_viewname: location.pathname.split("/").filter(Boolean).pop() || "/",
       msdynci_viewtitle: d.title,
@@ -138,7 +129,8 @@
   function commit() {
     var fields = pending;
     pending = null;
-    if (fields && identity()) track("website_link_clicked", fields, true);
+    var who = fields && identity();
+    if (who) track(who, "website_link_clicked", fields);
   }
 
   function linkOf(e) {
@@ -175,9 +167,9 @@
   on("pageshow", false, function (e) {
     if (e.persisted) { lastView = ""; view(); }
   });
-  on("pagehide", false, function () { commit(); flush(); });
+  on("pagehide", false, commit);
   d.addEventListener("visibilitychange", safe(function () {
-    if (d.visibilityState === "hidden") { commit(); flush(); }
+    if (d.visibilityState === "hidden") commit();
   }));
   ["pushState", "replaceState"].forEach(function (name) {
     var original = history[name];
