@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from .. import config
+from ..resources import SITES
 
 SHIM = (Path(__file__).resolve().parent / "attribution.js").read_text(encoding="utf-8")
 TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css", ".svg": "image/svg+xml",
@@ -54,7 +54,7 @@ class CostServer:
     def __init__(self, scripts: dict[str, bytes], attributes: dict[str, dict[str, str]],
                  site: Path | None = None):
         self.scripts, self.attributes = scripts, attributes
-        self.site = site or config.PROJECT / "sites" / "shop"
+        self.site = site or SITES / "shop"
         self.bodies: list[bytes] = []
         self.arrived = threading.Condition()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
