@@ -124,6 +124,8 @@ def self_test(out: Path, browsers: list[str] | None = None, workers: int = 2,
                                   measure_cost=False, maxfail=1, select=select))
         caught_by = [f"{f['scenario']} [{f['browser']}]" for f in result["failed"]] + [
             f"payload of {c['scenario']} [{c['browser']}]" for c in result["payload_changes"]]
+        if result["stopped_early"]:  # the canary: nothing recorded from a tracked arrival
+            caught_by.append(f"canary: {result['stopped_early']['reason']}")
         row = {"mutant": mutant.name, "what": mutant.what, "caught": not result["passed"],
                "caught_by": caught_by, "message": (result["failed"] or [{}])[0].get("message")}
         rows.append(row)
