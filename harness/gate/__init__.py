@@ -125,7 +125,7 @@ def self_test(out: Path, browsers: list[str] | None = None, workers: int = 2,
         caught_by = [f"{f['scenario']} [{f['browser']}]" for f in result["failed"]] + [
             f"payload of {c['scenario']} [{c['browser']}]" for c in result["payload_changes"]]
         if result["stopped_early"]:  # the canary: nothing recorded from a tracked arrival
-            caught_by.append(f"canary: {result['stopped_early']['reason']}")
+            caught_by.append(result["stopped_early"]["reason"])
         row = {"mutant": mutant.name, "what": mutant.what, "caught": not result["passed"],
                "caught_by": caught_by, "message": (result["failed"] or [{}])[0].get("message")}
         rows.append(row)
