@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from . import config
+from .exitcodes import CLEAN, FINDINGS, UNCHECKED
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -63,19 +64,40 @@ def serve(port, db, fixtures_dir, dev, api_token) -> None:
 @click.option("-k", "select", help="Only scenarios matching this pytest -k expression.")
 @click.option("--out", type=click.Path(file_okay=False), default="reports/run", show_default=True)
 def run(browser_names, workers, select, out) -> None:
-    """Run the whole contract as browser scenarios; report in reports/run/."""
+    """Run the whole contract as browser scenarios; report in reports/run/.
+
+    Exit 0 when every scenario passes, 1 when one fails, 2 when the run could not check:
+    nothing selected, a browser not installed, a run that did not complete.
+    """
     from . import run as runner
+    from .browsers import BrowserNotFound, launch_spec
 
     settings = config.resolve({"browsers": list(browser_names) or None, "workers": workers})
-    options = runner.RunOptions(browsers=runner.expand_browsers(settings["browsers"]),
-                                workers=settings["workers"], out=Path(out), select=select)
-    click.echo(f"webtrack run: {', '.join(options.browsers)} with {options.workers} worker(s)")
+    wanted, missing = runner.expand_browsers(settings["browsers"]), []
+    for name in wanted:
+        try:
+            launch_spec(name)
+        except BrowserNotFound as exc:
+            missing.append(name)
+            click.echo(f"{name}: could not run: {exc}", err=True)
+    browsers = [b for b in wanted if b not in missing]
+    if not browsers:
+        click.echo("nothing to run: no browser available", err=True)
+        sys.exit(UNCHECKED)
+    options = runner.RunOptions(browsers=browsers, workers=settings["workers"], out=Path(out),
+                                select=select)
+    click.echo(f"webtrack run: {', '.join(options.browsers)} with {options.workers} worker(s)"
+               f"")
     results = runner.execute(options)
     summary = results["summary"]
-    click.echo(f"{summary['passed']} passed, {summary['failed']} failed, "
-               f"{summary['skipped']} skipped in {summary['duration']} s; "
-               f"report: {Path(out) / 'report.html'}")
-    sys.exit(1 if runner.failed(results) else 0)
+    code, why = runner.outcome(results)
+    if missing and code == CLEAN:
+        code, why = UNCHECKED, f"not run in {', '.join(missing)}"
+    verdict = {CLEAN: "PASS", FINDINGS: "FAIL", UNCHECKED: "INCOMPLETE"}[code]
+    click.echo(f"{verdict}: {summary['passed']} passed, {summary['failed']} failed, "
+               f"{summary['skipped']} skipped in {summary['duration']} s"
+               f"{' (' + why + ')' if why else ''}; report: {Path(out) / 'report.html'}")
+    sys.exit(code)
 
 
 @main.command()

@@ -26,6 +26,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Write each scenario's evidence (cookies, interactions, screenshot).")
     group.addoption("--webtrack-dev-server", action="store_true",
                     help="Serve with Flask's development server instead of waitress.")
+    group.addoption("--webtrack-port", metavar="N", type=_port, default=0,
+                    help="Serve the collector and sample sites on port N (default: a free "
+                         "port; 8800 matches the documented install line).")
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"{value} is not a port (0-65535)")
+    return port
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    port = config.getoption("--webtrack-port")
+    return f"webtrack: collector on {'port ' + str(port) if port else 'a free port'}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,20 +52,32 @@ def pytest_configure(config: pytest.Config) -> None:
 def webtrack_server(pytestconfig, tmp_path_factory):
     """The collector and sample sites, served once per session (per xdist worker)."""
     script = pytestconfig.getoption("--webtrack-script")
-    server = Server(port=0, db=tmp_path_factory.mktemp("webtrack") / "collector.sqlite3",
+    port = pytestconfig.getoption("--webtrack-port")
+    server = Server(port=port, db=tmp_path_factory.mktemp("webtrack") / "collector.sqlite3",
                     tracker=Path(script).resolve() if script else None,
                     dev=pytestconfig.getoption("--webtrack-dev-server"),
                     api_token=os.environ.get("WEBTRACK_API_TOKEN"))
-    server.start()
+    try:
+        server.start()
+    except OSError as exc:
+        pytest.fail(f"webtrack cannot serve on port {port}: {exc}. Stop whatever listens "
+                    "there, or pass another --webtrack-port (0: a free one; with xdist, each "
+                    "worker needs its own port, so use 0)", pytrace=False)
     yield server
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def webtrack_sites() -> dict[str, str]:
+    """Sites registered with ``webtrack.site(id, origin)``: kept through every reset."""
+    return {}
+
+
 @pytest.fixture
-def webtrack(webtrack_server) -> Collector:
-    """A collector client on a freshly reset collector."""
+def webtrack(webtrack_server, webtrack_sites) -> Collector:
+    """A collector client on a freshly reset collector (your registered sites kept)."""
     client = Collector("collector.localhost", webtrack_server.port,
-                       token=webtrack_server.api_token)
+                       token=webtrack_server.api_token, sites=webtrack_sites)
     client.reset()
     return client
 

@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 
 from . import browsers as browser_discovery
 from . import reports
+from .exitcodes import CLEAN, FINDINGS, UNCHECKED
 from .resources import SCENARIOS
 
 
@@ -192,3 +193,24 @@ def failed(results: dict) -> bool:
     """True when any scenario failed, or the run itself did (no results, pytest error)."""
     summary = results["summary"]
     return summary["failed"] > 0 or summary["total"] == 0 or summary["pytest_exit"] not in (0,)
+
+
+# What a child pytest's own exit status means when it is not about scenario outcomes.
+PYTEST_EXITS = {2: "interrupted", 3: "an internal error", 4: "a usage error",
+                5: "no tests collected"}
+
+
+def outcome(results: dict) -> tuple[int, str]:
+    """Return the command's exit code and, unless clean, why (see :mod:`harness.exitcodes`)."""
+    summary, select = results["summary"], results["config"].get("select")
+    if summary["total"] == 0:
+        if select:
+            return UNCHECKED, f"nothing selected: -k {select!r} matches no scenario"
+        why = PYTEST_EXITS.get(summary["pytest_exit"], f"exit {summary['pytest_exit']}")
+        return UNCHECKED, f"no scenario ran (pytest: {why})"
+    if summary["pytest_exit"] in (2, 3, 4):
+        return UNCHECKED, (f"the run did not complete (pytest: "
+                           f"{PYTEST_EXITS[summary['pytest_exit']]})")
+    if summary["failed"]:
+        return FINDINGS, f"{summary['failed']} scenario run(s) failed"
+    return CLEAN, ""

@@ -57,6 +57,23 @@ def describe(interactions: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def seen(stats: dict, rejected: list[dict]) -> list[str]:
+    """Return lines saying what the collector's counts and rejections show."""
+    if not stats["deliveries"]:
+        return ["  no delivery reached the collector (none counted at /collect)"]
+    lines = [f"  {stats['deliveries']} deliveries, {stats['received']} events: "
+             f"{stats['recorded']} recorded, {stats['totals']['rejected']} rejected, "
+             f"{stats['totals']['not_recorded']} not recorded"]
+    lines += [f"  not recorded ({reason}): {n}"
+              for reason, n in sorted(stats["not_recorded"].items())]
+    lines += [f"  rejected {r['type'] or 'event'} {r['event_id'] or ''} from site "
+              f"{r['site'] or '?'}: {r['reason']}" + (f" ({r['detail']})" if r["detail"] else "")
+              for r in rejected[:10]]
+    if len(rejected) > 10:
+        lines.append(f"  … and {len(rejected) - 10} more rejected")
+    return lines
+
+
 class Collector:
     """Talk to a running collector over HTTP, as a test or a CI job would."""
 
@@ -65,9 +82,15 @@ class Collector:
     expect_wait = 10.0
 
     def __init__(self, host: str, port: int, timeout: float = 30.0,
-                 token: str | None = None) -> None:
+                 token: str | None = None, sites: dict[str, str] | None = None) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self.origin = f"http://{host}:{port}"
+        # Sites registered with site(), put back after every reset(); the pytest plugin
+        # hands each test's client the session's dict, so they last the session.
+        self.sites: dict[str, str] = {} if sites is None else sites
+        # More to say when an expectation fails: callables returning lines (the visitor
+        # adds what the browser sent).
+        self.witnesses: list = []
         # The API token of a collector started with one (``webtrack serve --api-token``).
         self.token = token if token is not None else os.environ.get("WEBTRACK_API_TOKEN")
 
@@ -128,11 +151,21 @@ class Collector:
     def form(self, name: str, web_tracking: bool = False) -> dict:
         return self.call("POST", "/api/forms", {"name": name, "web_tracking": web_tracking})
 
+    def site(self, id: str, origin: str) -> dict:
+        """Register your own site *id* at *origin* (it may then deliver and be linked to);
+        kept through every ``reset()`` of this client."""
+        answer = self.call("PUT", f"/api/sites/{id}", {"id": id, "origin": origin})
+        self.sites[id] = answer["origin"]
+        return answer
+
     def settings(self, **settings: object) -> dict:
         return self.call("PUT", "/api/settings", settings)
 
     def reset(self) -> None:
+        """Empty the collector; the estate's sites and those registered with site() stay."""
         self.call("POST", "/api/reset")
+        for site_id, origin in self.sites.items():
+            self.call("PUT", f"/api/sites/{site_id}", {"id": site_id, "origin": origin})
 
     # -- reading ------------------------------------------------------------------------
 
@@ -155,7 +188,9 @@ class Collector:
 
     def expect(self, profile: str, type: str, count: int = 1, wait: float | None = None,
                **fields: object) -> list[dict]:
-        """Wait for *count* interactions of *type* with *fields*; fail showing what arrived."""
+        """Wait for *count* interactions of *type* with *fields*; fail showing what arrived
+        and what the collector saw instead (:meth:`what_was_seen`)."""
+        __tracebackhide__ = True
         wait = self.expect_wait if wait is None else wait
         deadline = time.monotonic() + wait
         need = count
@@ -171,8 +206,20 @@ class Collector:
             everything = self.interactions(profile)
             raise AssertionError(
                 f"expected {count} {type} ({want}) for {profile} within {wait}s, "
-                f"got {len(matching)}; what arrived:\n{describe(everything)}")
+                f"got {len(matching)}; what arrived:\n{describe(everything)}\n"
+                + self.what_was_seen())
         return matching
+
+    def what_was_seen(self) -> str:
+        """Say what reached the collector since the last reset, beyond what was recorded:
+        rejected deliveries with their reasons, events not recorded by reason, or that no
+        delivery came at all; then what any witness (the visitor) adds."""
+        stats, rejected = self.stats(), self.rejected()
+        lines = ["what the collector saw:"]
+        lines += seen(stats, rejected)
+        for witness in self.witnesses:
+            lines += witness()
+        return "\n".join(lines)
 
 
 class Sender:

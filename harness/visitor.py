@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from .testing import Collector
+from .witness import Witness
 
 CONTEXT_COOKIE = "msdynci_trackingContext"
 FORM_COOKIE = "msdynmkt_formsubmissionid"
@@ -27,6 +28,7 @@ class Visitor:
         self.sent = 0  # deliveries to /collect seen leaving the browser, never cleared
         self._collector_host = urlsplit(server.origin()).netloc
         page.context.on("request", self._saw)
+        collector.witnesses.append(Witness(page.context, server.origin()))
 
     def is_beacon(self, request) -> bool:
         parts = urlsplit(request.url)
@@ -41,6 +43,12 @@ class Visitor:
     # -- going places -------------------------------------------------------------------
 
     def url(self, site: str, path: str = "/") -> str:
+        """Return *path* on *site*: a sample site, one registered with
+        ``webtrack.site(id, origin)``, or an absolute URL (*path* then resolved against it)."""
+        if "://" in site:
+            return site if path == "/" else urljoin(site, path)
+        if site in self.collector.sites:
+            return self.collector.sites[site] + ("" if path.startswith("/") else "/") + path
         return self.server.url_for(site, path)
 
     def goto(self, site: str, path: str = "/") -> Page:
@@ -49,10 +57,17 @@ class Visitor:
 
     def arrive(self, profile_id: str, site: str = "shop", path: str = "/",
                link_tracking: bool = True) -> Page:
-        """Open a tracked link for *profile_id* to *site*/*path*, as from an email."""
+        """Open a tracked link for *profile_id* to *path* on *site* (a site id or a URL, as
+        in :meth:`url`), as from an email."""
+        __tracebackhide__ = True
         self.page.goto(self.collector.link(profile_id, self.url(site, path), link_tracking))
         # The script takes the tracking parameter off the address bar once it ran.
-        self.page.wait_for_url(lambda url: "wt_ctx=" not in url)
+        try:
+            self.page.wait_for_url(lambda url: "wt_ctx=" not in url)
+        except PlaywrightError:
+            raise AssertionError(
+                f"the tracking parameter stayed in the address bar of {self.page.url}: the "
+                f"tracking script did not run there\n{self.collector.what_was_seen()}") from None
         return self.page
 
     # -- evidence -----------------------------------------------------------------------
@@ -85,6 +100,7 @@ class Visitor:
 
     def expect_no_beacon(self, within: float = 1.0) -> None:
         """Fail if the browser sent anything to the collector, now or within *within* s."""
+        __tracebackhide__ = True
         if not self.beacons:
             try:
                 self.page.context.wait_for_event("request", predicate=self.is_beacon,
