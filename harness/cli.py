@@ -15,6 +15,12 @@ from .exitcodes import CLEAN, FINDINGS, UNCHECKED
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
+class CouldNotCheck(click.ClickException):
+    """A command could not do its check (exit 2, like a bad option)."""
+
+    exit_code = UNCHECKED
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(package_name="webtrack-harness")
 def main() -> None:
@@ -41,9 +47,9 @@ def serve(port, db, fixtures_dir, dev, api_token) -> None:
     try:
         server.start()
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on port {settings['port']}: {exc}") from None
+        raise CouldNotCheck(f"cannot listen on port {settings['port']}: {exc}") from None
     except FixtureError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CouldNotCheck(str(exc)) from None
     click.echo(f"webtrack serving on port {server.port} (database {server.db})")
     click.echo(f"  collector  {server.origin()}/" +
                ("  (API changes need the API token)" if server.api_token else ""))
@@ -131,7 +137,11 @@ def run(browser_names, workers, select, out) -> None:
 def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms,
          measure_cost, budget_main_thread, self_test, update_golden, mutation, only_mutants,
          select, out) -> None:
-    """Run the scenarios with SCRIPT in place of the reference tracker and compare."""
+    """Run the scenarios with SCRIPT in place of the reference tracker and compare.
+
+    Exit 0 when SCRIPT keeps the contract, 1 when it breaks it, 2 when it could not be
+    checked (bad options, a reference run that fails).
+    """
     from . import gate as gating
     from . import run as runner
     from .gate.report import write
@@ -146,7 +156,7 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
         results = runner.execute(runner.RunOptions(browsers=browsers, workers=settings["workers"],
                                                    out=out / "reference"))
         if runner.failed(results):
-            raise click.ClickException("the reference run failed; golden payloads unchanged")
+            raise CouldNotCheck("the reference run failed; golden payloads unchanged")
         gating.golden.save(gating.golden.from_results(results))
         click.echo(f"golden payloads updated: {gating.golden.GOLDEN}")
         return
@@ -300,7 +310,10 @@ def audit(targets, formats, config_file, render, validate, out) -> None:
 @click.option("--out", type=click.Path(file_okay=False), default="reports/consent",
               show_default=True)
 def consent_audit(config_file, serve, out) -> None:
-    """Prove that opted-out visitors are not tracked on the sites in a TOML file."""
+    """Prove that opted-out visitors are not tracked on the sites in a TOML file.
+
+    Exit status: 0 every state passes, 1 a violation, 2 a state could not be checked.
+    """
     from . import consent
     from .consent.report import write
     from .server import Server

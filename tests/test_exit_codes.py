@@ -1,0 +1,103 @@
+"""One exit-code convention for every command: 0 clean, 1 findings, 2 could not check."""
+
+import socket
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from harness import browsers, run
+from harness.cli import main
+from harness.exitcodes import CLEAN, FINDINGS, UNCHECKED
+from harness.witness import Exchange, explain
+
+COMMANDS = sorted(main.commands)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_bad_option_is_exit_2(command):
+    result = CliRunner().invoke(main, [command, "--no-such-option"])
+    assert result.exit_code == UNCHECKED, result.output
+    assert "No such option" in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_says_its_exit_codes(command):
+    result = CliRunner().invoke(main, [command, "-h"])
+    assert result.exit_code == CLEAN
+    if command != "serve":  # serve runs until stopped: it has no verdict
+        assert "Exit" in result.output, f"{command} -h does not say its exit codes"
+
+
+def _results(total=3, failed=0, pytest_exit=0, select=None):
+    return {"summary": {"total": total, "failed": failed, "passed": total - failed,
+                        "skipped": 0, "pytest_exit": pytest_exit},
+            "config": {"select": select}}
+
+
+@pytest.mark.parametrize("results, code, why", [
+    (_results(), CLEAN, ""),
+    (_results(failed=1, pytest_exit=1), FINDINGS, "1 scenario run(s) failed"),
+    (_results(total=0, pytest_exit=5, select="nothing"), UNCHECKED,
+     "nothing selected: -k 'nothing' matches no scenario"),
+    (_results(total=0, pytest_exit=4), UNCHECKED, "no scenario ran (pytest: a usage error)"),
+    (_results(failed=1, pytest_exit=2), UNCHECKED, "the run did not complete (pytest: "
+                                                   "interrupted)"),
+])
+def test_run_outcome(results, code, why):
+    assert run.outcome(results) == (code, why)
+
+
+@pytest.mark.browser
+def test_run_selecting_nothing_is_exit_2_and_says_why(tmp_path):
+    result = CliRunner().invoke(main, ["run", "--browser", "chromium", "-n", "1", "-k",
+                                       "nothing_matches_this", "--out", str(tmp_path)])
+    assert result.exit_code == UNCHECKED, result.output
+    assert "INCOMPLETE: 0 passed, 0 failed" in result.output
+    assert "nothing selected: -k 'nothing_matches_this' matches no scenario" in result.output
+
+
+def test_run_in_a_browser_not_installed_is_exit_2(tmp_path):
+    if "webkit" in browsers.available():
+        pytest.skip("WebKit is installed here")
+    result = CliRunner().invoke(main, ["run", "--browser", "webkit", "--out", str(tmp_path)])
+    assert result.exit_code == UNCHECKED
+    assert "webkit: could not run" in result.output
+    assert "nothing to run: no browser available" in result.output
+
+
+def test_serve_on_a_taken_port_is_exit_2(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "harness", "serve", "--port", str(taken.getsockname()[1]),
+             "--db", str(tmp_path / "db.sqlite3")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == UNCHECKED, result.stderr
+    assert "cannot listen on port" in result.stderr
+
+
+COLLECTOR = "http://collector.localhost:4000"
+SCRIPT = Exchange("GET", f"{COLLECTOR}/tracker.js", 200)
+
+
+@pytest.mark.parametrize("exchanges, says", [
+    ([], ["never requested the tracking script"]),
+    ([Exchange("GET", "http://collector.localhost:8800/tracker.js",
+               failure="net::ERR_CONNECTION_REFUSED")],
+     [f"loads http://collector.localhost:8800/tracker.js, but this collector is {COLLECTOR}: "
+      "run pytest with --webtrack-port 8800", "did not load", "ERR_CONNECTION_REFUSED",
+      "sent no delivery"]),
+    ([Exchange("GET", f"{COLLECTOR}/tracker.js", 404)], ["answered 404"]),
+    ([SCRIPT], ["the browser sent no delivery to /collect"]),
+    ([SCRIPT, Exchange("POST", f"{COLLECTOR}/collect", 403, answer='{"error": "origin"}')],
+     ["was refused (403): {\"error\": \"origin\"}"]),
+    ([SCRIPT, Exchange("POST", f"{COLLECTOR}/collect", 202)], []),
+])
+def test_what_the_browser_did(exchanges, says):
+    lines = "\n".join(explain(exchanges, COLLECTOR))
+    for text in says:
+        assert text in lines
+    if not says:
+        assert lines == ""
