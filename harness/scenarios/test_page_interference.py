@@ -291,3 +291,10 @@ def test_a_copy_that_cannot_find_its_own_tag_stays_silent(visitor, webtrack):
     })""", visitor.server.url_for("collector", "/tracker.js") + "?unnamed")
     visitor.settle()
     assert errors == [] and page.evaluate("window.webtrack.started") is None
+
+
+def test_a_page_reached_from_another_site_has_no_previous_view(visitor, webtrack, tracked):
+    url = visitor.url("shop", "/pricing.html")
+    visitor.page.goto(url, referer=visitor.url("partner", "/"))
+    visit = webtrack.expect(tracked, "website_visited", msdynci_viewname="pricing.html")[0]
+    assert visit["msdynci_viewpreviousviews"] == ""
