@@ -21,9 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from ..resources import SITES
+from ..resources import SITES, shipped
 
-SHIM = (Path(__file__).resolve().parent / "attribution.js").read_text(encoding="utf-8")
+SHIM = shipped("gate", "attribution.js").read_text(encoding="utf-8")
 TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css", ".svg": "image/svg+xml",
          ".js": "text/javascript"}
 ISOLATION = {"Cross-Origin-Opener-Policy": "same-origin",
