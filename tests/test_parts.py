@@ -133,7 +133,7 @@ def test_the_packaged_estate_is_the_repositorys_own_folders():
 def test_serve_names_a_bad_fixture_file_without_a_traceback(tmp_path):
     (tmp_path / "bad.toml").write_text("[[robot]]\nid = 1\n")
     result = CliRunner().invoke(main, ["serve", "--port", "0", "--fixtures", str(tmp_path)])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # could not serve: 2
     assert "bad.toml: unknown table" in result.output and "Traceback" not in result.output
 
 
