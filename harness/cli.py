@@ -96,7 +96,7 @@ def run(browser_names, workers, select, out) -> None:
                f"")
     results = runner.execute(options)
     summary = results["summary"]
-    code, why = runner.outcome(results)
+    code, why = runner.verdict(results)
     if missing and code == CLEAN:
         code, why = UNCHECKED, f"not run in {', '.join(missing)}"
     verdict = {CLEAN: "PASS", FINDINGS: "FAIL", UNCHECKED: "INCOMPLETE"}[code]

@@ -25,6 +25,9 @@ from . import browsers as browser_discovery
 from . import reports
 from .exitcodes import CLEAN, FINDINGS, UNCHECKED
 from .resources import SCENARIOS
+from .tracker import SCRIPT
+
+VERDICTS = {CLEAN: "pass", FINDINGS: "fail", UNCHECKED: "incomplete"}
 
 
 @dataclass
@@ -141,19 +144,21 @@ def collect(options: RunOptions, duration: float, exit_code: int) -> dict:
         outcome, message = "passed", ""
         for child in case:
             if child.tag in ("failure", "error"):
-                outcome, message = "failed", (child.get("message") or "") + "\n" + (
-                    child.text or "")
+                # The text is the whole report; the message attribute only its first lines.
+                outcome, message = "failed", child.text or child.get("message") or ""
             elif child.tag == "skipped":
                 outcome, message = "skipped", child.get("message") or ""
         entry = scenarios_by_id.setdefault(f"{module}::{scenario}", {
             "id": f"{module}::{scenario}", "module": module, "section": _doc(module),
             "behaviour": scenario.removeprefix("test_").replace("_", " "), "results": {}})
+        record = evidence.get(case.get("name"))
         entry["results"][browser] = {
             "outcome": outcome, "duration": float(case.get("time", 0)),
-            "message": message.strip()[:4000], "evidence": evidence.get(case.get("name"))}
+            "message": message.strip()[:4000], "evidence": record,
+            "trace": _trace(options.out, record["nodeid"]) if record else None}
     entries = sorted(scenarios_by_id.values(), key=lambda e: (e["module"], e["id"]))
     outcomes = [r["outcome"] for e in entries for r in e["results"].values()]
-    return {
+    results = {
         "title": options.title,
         "config": {**{k: str(v) if isinstance(v, Path) else v
                       for k, v in asdict(options).items()},
@@ -164,6 +169,22 @@ def collect(options: RunOptions, duration: float, exit_code: int) -> dict:
         "browsers": options.browsers,
         "scenarios": entries,
     }
+    code, why = verdict(results)
+    results["verdict"] = {"exit": code, "label": VERDICTS[code], "why": why}
+    return results
+
+
+def _trace(out: Path, nodeid: str) -> str | None:
+    """Return the Playwright trace pytest-playwright kept for *nodeid*, relative to *out*."""
+    from slugify import slugify  # pytest-playwright's own naming of its artifact folders
+
+    name = slugify(nodeid)
+    folders = [out / "traces" / name] if len(name) < 256 else \
+        sorted((out / "traces").glob(f"{name[:100]}-*"))
+    for folder in folders:
+        for trace in sorted(folder.glob("trace*.zip")):
+            return trace.relative_to(out).as_posix()
+    return None
 
 
 def _source(name: str) -> str:
@@ -185,8 +206,22 @@ def write(out: Path, results: dict) -> None:
                           "skipped": result["message"] if result["outcome"] == "skipped"
                           else None})
     reports.write_junit(out / "junit.xml", results["title"], cases)
-    html = reports.render("run.html.jinja", results=results, evidence_dir=out / "evidence")
+    html = reports.render("run.html.jinja", results=results, evidence_dir=out / "evidence",
+                          script=describe_script(results["config"]))
     (out / "report.html").write_text(html, encoding="utf-8")
+
+
+def describe_script(config: dict) -> str:
+    """Name the tracking script under test (``script``, or ``--webtrack-script`` among the
+    extra pytest arguments), as the report's header shows it."""
+    extra = list(config.get("extra_args") or [])
+    for i, arg in enumerate(extra):
+        if arg.startswith("--webtrack-script="):
+            return arg.split("=", 1)[1]
+        if arg == "--webtrack-script" and i + 1 < len(extra):
+            return extra[i + 1]
+    return config.get("script") or \
+        f"the reference tracker ({Path(SCRIPT).name}, served as /tracker.js)"
 
 
 def failed(results: dict) -> bool:
@@ -200,7 +235,7 @@ PYTEST_EXITS = {2: "interrupted", 3: "an internal error", 4: "a usage error",
                 5: "no tests collected"}
 
 
-def outcome(results: dict) -> tuple[int, str]:
+def verdict(results: dict) -> tuple[int, str]:
     """Return the command's exit code and, unless clean, why (see :mod:`harness.exitcodes`)."""
     summary, select = results["summary"], results["config"].get("select")
     if summary["total"] == 0:

@@ -45,8 +45,8 @@ def _results(total=3, failed=0, pytest_exit=0, select=None):
     (_results(failed=1, pytest_exit=2), UNCHECKED, "the run did not complete (pytest: "
                                                    "interrupted)"),
 ])
-def test_run_outcome(results, code, why):
-    assert run.outcome(results) == (code, why)
+def test_run_verdict(results, code, why):
+    assert run.verdict(results) == (code, why)
 
 
 @pytest.mark.browser

@@ -25,6 +25,11 @@ def test_broken_tracker_fails_with_what_arrived(tmp_path):
     for name in ("results.json", "junit.xml", "report.html"):
         assert (tmp_path / "out" / name).stat().st_size > 0
     assert json.loads((tmp_path / "out" / "results.json").read_text())["summary"]["failed"] == 1
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    trace = entry["results"]["chromium"]["trace"]
+    assert (tmp_path / "out" / trace).is_file() and f"playwright show-trace {trace}" in html
+    assert "FAIL: 1 of 1 scenario runs broke the contract." in html
+    assert "data:image" not in html and str(broken) in html
 
 
 def test_reference_tracker_passes_a_selection(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -30,7 +31,10 @@ def _readable_time(at: float | None) -> str:
 
 _ENV.filters["data_uri"] = _data_uri
 _ENV.filters["readable_time"] = _readable_time
-_ENV.filters["tojson_pretty"] = lambda value: json.dumps(value, indent=1, default=str)
+# Text as text: a title's em dash shows as —, not as \u2014.
+_ENV.filters["tojson_pretty"] = lambda value: json.dumps(value, indent=1, default=str,
+                                                        ensure_ascii=False)
+_ENV.filters["anchor"] = lambda text: re.sub(r"[^A-Za-z0-9_-]+", "-", str(text)).strip("-")
 
 
 def render(template: str, **data: object) -> str:
