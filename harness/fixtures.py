@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .collector import consent, forms, people
+from .collector import consent, forms, people, state
 from .collector.links import checked_target
 from .config import load_toml
 from .estate import rewrite_port
@@ -45,7 +45,7 @@ def read(directory: str | Path) -> dict[str, list[dict]]:
 
 def apply(app: Flask, data: dict[str, list[dict]], port: int, kinds=KINDS) -> None:
     """Create the fixture entries of *kinds* in the app's store."""
-    store = app.extensions["webtrack.store"]
+    store = state.store_of(app)
     for entry in data.get("form", []) if "form" in kinds else ():
         store.transact(partial(_form, entry=entry))
     for entry in data.get("profile", []) if "profile" in kinds else ():

@@ -14,7 +14,7 @@ from pathlib import Path
 from werkzeug.wrappers import Response
 
 from . import config, estate, fixtures
-from .collector import create_app
+from .collector import create_app, state
 
 COLLECTOR = "collector"
 DEFAULT_FIXTURES = Path(config.DEFAULTS["fixtures"])
@@ -114,10 +114,10 @@ class Server:
             if self.fixtures_dir:
                 data = fixtures.read(self.fixtures_dir)
                 fixtures.apply(app, data, self.port)
-                app.extensions["webtrack.on_reset"].append(
+                app.extensions[state.ON_RESET].append(
                     lambda: fixtures.apply(app, data, self.port, kinds=("form",)))
         except BaseException:
-            app.extensions["webtrack.store"].close()
+            state.store_of(app).close()
             raise
         return app
 
@@ -149,7 +149,7 @@ class Server:
         self._thread.join(timeout=10)
         self._server = None
         if self.app is not None:
-            self.app.extensions["webtrack.store"].close()
+            state.store_of(self.app).close()
         if self._tmp is not None:
             self._tmp.cleanup()
 

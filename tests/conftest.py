@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.collector import create_app
+from harness.collector import create_app, state
 from harness.testing import visit_event
 
 pytest_plugins = ["pytester"]
@@ -18,7 +18,7 @@ def app(tmp_path):
     app = create_app({"DATABASE": str(tmp_path / "collector.sqlite3"),
                       "SECRET_KEY": "test-secret", "SITES": {"shop": SHOP, "blog": BLOG}})
     yield app
-    app.extensions["webtrack.store"].close()
+    state.store_of(app).close()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 import pytest
 from conftest import BLOG, SHOP
 
+from harness.collector import state
 from harness.collector.consent import CONSENTS, MODELS
 
 
@@ -197,7 +198,7 @@ def test_not_recorded_leaves_no_personal_data(api, app):
     profile = api.profile(consent="opted_out")
     context = api.context_for(profile)
     api.collect([api.visit(msdynci_viewtitle="secret title")], context=context)
-    db = app.extensions["webtrack.store"]
+    db = state.store_of(app)
     dump = "\n".join(db.connection().iterdump())
     assert "secret title" not in dump
     assert "cart.html" not in dump.split("INSERT INTO \"links\"")[0]

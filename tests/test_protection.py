@@ -9,7 +9,7 @@ import time
 import pytest
 from conftest import SHOP
 
-from harness.collector import create_app, guard
+from harness.collector import create_app, guard, state
 from harness.server import Server
 from harness.testing import ApiError, Collector, Sender, ServerProcess, free_port, visit_event
 
@@ -67,7 +67,7 @@ def token_app(tmp_path):
     app = create_app({"DATABASE": str(tmp_path / "c.sqlite3"), "SECRET_KEY": "s",
                       "SITES": {"shop": SHOP}, "API_TOKEN": "s3cret"})
     yield app
-    app.extensions["webtrack.store"].close()
+    state.store_of(app).close()
 
 
 @pytest.mark.parametrize("method,path", CHANGING)

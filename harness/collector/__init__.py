@@ -9,7 +9,7 @@ import tempfile
 from flask import Flask, Response, request
 
 from ..tracker import SCRIPT, served
-from . import api, collect, errors, forms, guard, journeys, links, people, registry, timeline
+from . import api, collect, errors, forms, guard, journeys, links, people, registry, state, timeline
 from .errors import StrictJSON
 from .signing import Signer
 from .store import Store
@@ -39,10 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     store = Store(app.config["DATABASE"], app.config["SYNCHRONOUS"])
-    app.extensions["webtrack.store"] = store
-    app.extensions["webtrack.signer"] = Signer(app.config["SECRET_KEY"] or store.secret())
-    app.extensions["webtrack.listeners"] = ()
-    app.extensions["webtrack.on_reset"] = [lambda: register_sites(app)]
+    state.init_app(app, store, Signer(app.config["SECRET_KEY"] or store.secret()))
+    app.extensions[state.ON_RESET].append(lambda: register_sites(app))
     register_sites(app)
 
     errors.init_app(app)
@@ -57,7 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_sites(app: Flask) -> None:
     """Register the sites named in ``SITES`` (the sample estate)."""
-    store = app.extensions["webtrack.store"]
+    store = state.store_of(app)
     sites = {site_id: registry.normalise_origin(origin)
              for site_id, origin in app.config["SITES"].items()}
 

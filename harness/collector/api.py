@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 
 from . import ingest
 from .errors import ApiError
+from .state import get_on_reset, get_store
 
 bp = Blueprint("api", __name__)
 
@@ -62,7 +63,7 @@ def _waited(fetch, size, count=None) -> object:
     """
     least = _number("min", int, 0, 100_000, 0)
     wait = _number("wait", float, 0, MAX_WAIT, 0.0)
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     if not (least and wait):
         return fetch()
 
@@ -86,7 +87,7 @@ def _waited(fetch, size, count=None) -> object:
 
 @bp.get("/api/interactions")
 def list_interactions():
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     profile, kind, site = (request.args.get(k) for k in ("profile", "type", "site"))
     return jsonify(_waited(lambda: interactions(store, profile, kind, site), len,
                            lambda: count_interactions(store, profile, kind, site)))
@@ -100,7 +101,7 @@ def rejected(store) -> list[dict]:
 
 @bp.get("/api/rejected")
 def list_rejected():
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     return jsonify(_waited(lambda: rejected(store), len,
                            lambda: store.one("SELECT count(*) AS n FROM rejected")["n"]))
 
@@ -126,7 +127,7 @@ def stats(store) -> dict:
 def show_stats():
     """Counts; with ``min``/``wait``, answered once ``received`` (or the count named by
     ``of``: ``deliveries``, ``recorded``) reaches ``min``."""
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     of = request.args.get("of", "received")
     if of not in ("received", "recorded", "deliveries"):
         raise ApiError(400, "query parameter 'of' must be received, recorded or deliveries")
@@ -142,8 +143,8 @@ def healthz():
 @bp.post("/api/reset")
 def reset():
     """Empty everything; the sites the server was started with are registered again."""
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     store.reset()
-    for hook in current_app.extensions["webtrack.on_reset"]:
+    for hook in get_on_reset():
         hook()
     return jsonify(reset=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from . import ingest, registry, schema
 from .errors import ApiError, json_object
 from .signing import InvalidToken
+from .state import get_listeners, get_signer, get_store
 
 bp = Blueprint("collect", __name__)
 
@@ -56,13 +57,13 @@ def attribute(signer, store, context: str | None, submission: str | None):
 
 @bp.route("/collect", methods=["OPTIONS"])
 def preflight():
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     return _cors(Response(status=204), _registered_origin(store))
 
 
 @bp.post("/collect")
 def collect():
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     origin = _registered_origin(store)
     body = schema.delivery(json_object(request))
     site_origin = registry.site_origin(store, body["site"])
@@ -71,11 +72,11 @@ def collect():
     if origin is not None and registry.origin_of(origin) != site_origin:
         raise ApiError(403, f"origin {origin!r} does not belong to site {body['site']!r}")
     schema.check_origin(body["events"], body["site"], site_origin)
-    profile_id, rejection = attribute(current_app.extensions["webtrack.signer"], store,
+    profile_id, rejection = attribute(get_signer(), store,
                                       body["context"], body["form_submission"])
     outcome = ingest.deliver(store, body["site"], body["events"], profile_id=profile_id,
                              rejection=rejection,
-                             listeners=current_app.extensions["webtrack.listeners"],
+                             listeners=get_listeners(),
                              from_site=True)
     answer = jsonify(accepted=outcome.accepted, rejected=outcome.rejected)
     return _cors(answer, origin), 202

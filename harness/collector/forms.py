@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from . import ingest, people, registry
 from .errors import ApiError, field, json_object, no_unknown_keys
 from .links import FORM_PARAM, with_param
+from .state import get_listeners, get_signer, get_store
 from .store import new_id
 
 bp = Blueprint("forms", __name__)
@@ -39,7 +40,7 @@ def create_form():
     form_id = field(body, "id", str, required=False, max_len=40)
     if form_id is not None and not FORM_ID.match(form_id):
         raise ApiError(400, "field 'id' must be 1-40 letters, digits, '_' or '-'")
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
 
     def make(db) -> str:
         if form_id and db.execute("SELECT 1 FROM forms WHERE id = ?", (form_id,)).fetchone():
@@ -53,14 +54,14 @@ def create_form():
 
 @bp.get("/api/forms")
 def list_forms():
-    rows = current_app.extensions["webtrack.store"].query("SELECT * FROM forms ORDER BY name")
+    rows = get_store().query("SELECT * FROM forms ORDER BY name")
     return jsonify([{"id": r["id"], "name": r["name"], "web_tracking": bool(r["web_tracking"])}
                     for r in rows])
 
 
 @bp.post("/f/<form_id>")
 def submit(form_id: str):
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     form = store.one("SELECT * FROM forms WHERE id = ?", (form_id,))
     if form is None:
         raise ApiError(404, f"no form {form_id!r}")
@@ -85,11 +86,11 @@ def submit(form_id: str):
     event = ingest.server_event("form_submitted", form_id=form_id, form_name=form["name"],
                                 msdynci_viewuri=back if site else "", **extra)
     ingest.deliver(store, site, [event], profile_id=profile_id,
-                   listeners=current_app.extensions["webtrack.listeners"])
+                   listeners=get_listeners())
     if site is None:
         # Never redirect off the registered sites: thank the visitor here instead.
         return render_template("thanks.html", form=form), 200
     token = None
     if form["web_tracking"]:
-        token = current_app.extensions["webtrack.signer"].sign("form", submission_id)
+        token = get_signer().sign("form", submission_id)
     return redirect(with_param(back, FORM_PARAM, token), 303)

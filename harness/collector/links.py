@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from . import ingest, people, registry
 from .errors import ApiError, field, json_object, no_unknown_keys
 from .signing import InvalidToken
+from .state import get_listeners, get_signer, get_store
 from .store import new_id
 
 bp = Blueprint("links", __name__)
@@ -50,7 +51,7 @@ def create_link():
     profile_id = field(body, "profile_id", str, max_len=64)
     url = field(body, "url", str, max_len=2000)
     tracking = field(body, "link_tracking", bool, required=False, default=True)
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     if people.profile(store, profile_id) is None:
         raise ApiError(404, f"no profile {profile_id!r}")
     checked_target(store, url)
@@ -58,7 +59,7 @@ def create_link():
     store.transact(lambda db: db.execute(
         "INSERT INTO links (id, profile_id, url, link_tracking) VALUES (?, ?, ?, ?)",
         (link_id, profile_id, url, int(tracking))))
-    token = current_app.extensions["webtrack.signer"].sign("link", link_id)
+    token = get_signer().sign("link", link_id)
     # From the configured origin, never the request's Host header.
     url_for_link = current_app.config["ORIGIN"] + url_for("links.open_link", token=token)
     return jsonify(id=link_id, url=url_for_link,
@@ -67,8 +68,8 @@ def create_link():
 
 @bp.get("/l/<token>")
 def open_link(token: str):
-    store = current_app.extensions["webtrack.store"]
-    signer = current_app.extensions["webtrack.signer"]
+    store = get_store()
+    signer = get_signer()
     try:
         link = store.one("SELECT * FROM links WHERE id = ?", (signer.verify("link", token),))
         if link is None:
@@ -85,7 +86,7 @@ def open_link(token: str):
     event = ingest.server_event("email_link_clicked", msdynci_linkuri=target, link_id=link["id"])
     ingest.deliver(store, registry.site_at(store, target), [event],
                    profile_id=link["profile_id"],
-                   listeners=current_app.extensions["webtrack.listeners"])
+                   listeners=get_listeners())
     # Consent decides what is recorded, not whether the context is handed over.
     context = signer.sign("context", link["profile_id"])
     response = redirect(with_param(target, CONTEXT_PARAM, context), 302)

@@ -6,10 +6,11 @@ import json
 import re
 import sqlite3
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from . import consent
 from .errors import ApiError, field, json_object, no_unknown_keys
+from .state import get_store
 from .store import Store, new_id, utcnow
 
 bp = Blueprint("people", __name__)
@@ -105,14 +106,14 @@ def create_profile():
     email = checked_email(field(body, "email", str, max_len=254))
     allow = field(body, "allow_tracking", bool, required=False, default=True)
     state = field(body, "consent", str, required=False, choices=consent.CONSENTS)
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     profile_id = store.transact(lambda db: create(db, kind, email, allow, state))
     return jsonify(profile(store, profile_id)), 201
 
 
 @bp.get("/api/profiles/<profile_id>")
 def show_profile(profile_id: str):
-    found = profile(current_app.extensions["webtrack.store"], profile_id)
+    found = profile(get_store(), profile_id)
     if found is None:
         raise ApiError(404, f"no profile {profile_id!r}")
     return jsonify(found)
@@ -124,7 +125,7 @@ def update_profile(profile_id: str):
     no_unknown_keys(body, {"allow_tracking", "consent"})
     allow = field(body, "allow_tracking", bool, required=False)
     state = field(body, "consent", str, required=False, choices=consent.CONSENTS)
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     found = profile(store, profile_id)
     if found is None:
         raise ApiError(404, f"no profile {profile_id!r}")
@@ -144,7 +145,7 @@ def update_profile(profile_id: str):
 
 @bp.route("/api/settings", methods=["GET", "PUT"])
 def tracking_settings():
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     if request.method == "PUT":
         body = json_object(request)
         no_unknown_keys(body, set(DEFAULT_SETTINGS))

@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from .errors import ApiError, field, json_object, no_unknown_keys
+from .state import get_store
 from .store import Store
 
 bp = Blueprint("registry", __name__)
@@ -83,14 +84,14 @@ def _site_body(body: dict, site_id: str | None = None) -> tuple[str, str]:
 
 @bp.get("/api/sites")
 def list_sites():
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     return jsonify([{"id": site, "origin": origin} for site, origin in origins(store).items()])
 
 
 @bp.post("/api/sites")
 def create_site():
     """Register a new site; an id already registered is a 409 (``PUT`` changes one)."""
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     site_id, origin = _site_body(json_object(request))
 
     def create(db: sqlite3.Connection) -> None:
@@ -107,7 +108,7 @@ def create_site():
 @bp.put("/api/sites/<site_id>")
 def change_site(site_id: str):
     """Register *site_id* at a new origin (or for the first time)."""
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     site_id, origin = _site_body(json_object(request), site_id)
 
     def change(db: sqlite3.Connection) -> None:

@@ -7,6 +7,7 @@ from collections import Counter
 from flask import Blueprint, abort, current_app, render_template
 
 from . import api, people
+from .state import get_signer, get_store
 
 bp = Blueprint("timeline", __name__)
 
@@ -24,7 +25,7 @@ def insights(rows: list[dict]) -> dict:
 
 @bp.get("/")
 def index():
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     profiles = [people.profile(store, r["id"])
                 for r in store.query("SELECT id FROM profiles ORDER BY created_at, id")]
     sites = store.query("SELECT id, origin FROM sites ORDER BY id")
@@ -35,12 +36,12 @@ def index():
         journeys=store.query("SELECT id, name FROM journeys ORDER BY created_at, id"),
         forms=store.query("SELECT * FROM forms ORDER BY name"),
         links=store.query("SELECT * FROM links ORDER BY profile_id"),
-        signer=current_app.extensions["webtrack.signer"])
+        signer=get_signer())
 
 
 @bp.get("/profiles/<profile_id>")
 def profile_page(profile_id: str):
-    store = current_app.extensions["webtrack.store"]
+    store = get_store()
     found = people.profile(store, profile_id)
     if found is None:
         abort(404, f"no profile {profile_id!r}")

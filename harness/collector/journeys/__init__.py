@@ -7,6 +7,7 @@ from collections import Counter
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 
 from ..errors import ApiError, field, json_object
+from ..state import LISTENERS, get_store, store_of
 from . import definition as definitions
 from .engine import Journeys, iso
 
@@ -17,9 +18,9 @@ __all__ = ["Journeys", "init_app"]
 
 def init_app(app: Flask) -> None:
     """Store journeys beside the collector, advance them on every recorded interaction."""
-    journeys = Journeys(app.extensions["webtrack.store"])
+    journeys = Journeys(store_of(app))
     app.extensions["webtrack.journeys"] = journeys
-    app.extensions["webtrack.listeners"] = (*app.extensions["webtrack.listeners"], journeys)
+    app.extensions[LISTENERS] = (*app.extensions[LISTENERS], journeys)
     app.extensions.setdefault("webtrack.journey_loaders", []).append(
         lambda raw: load_fixture(journeys, raw))
     app.register_blueprint(bp)
@@ -57,7 +58,7 @@ def create():
 
 @bp.get("/api/journeys")
 def list_all():
-    rows = current_app.extensions["webtrack.store"].query(
+    rows = get_store().query(
         "SELECT id, name FROM journeys ORDER BY created_at, id")
     return jsonify([dict(row) for row in rows])
 
