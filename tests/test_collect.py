@@ -7,7 +7,7 @@ import pytest
 from conftest import BLOG, SHOP
 
 from harness.collector import state
-from harness.collector.consent import CONSENTS, MODELS
+from harness.collector.consent import CONSENTS, MODELS, refusal
 
 
 def test_recorded_visit_is_readable(api, client):
@@ -173,9 +173,8 @@ def test_truth_table_through_http(api, client, model, consent, kind, allow, chec
     context = api.context_for(profile)
     assert api.collect([api.visit()], context=context).json == {"accepted": 1, "rejected": []}
     recorded = client.get(f"/api/interactions?profile={profile}").json
-    allowed = {"restrictive": {"opted_in"}, "nonrestrictive": {"opted_in", "not_set"},
-               "disabled": set(CONSENTS)}[model]
-    expect = consent in allowed and (kind == "lead" or not check or allow)
+    expect = refusal(model=model, consent=consent, kind=kind, allow_tracking=allow,
+                     check_contact_consent=check) is None
     # Both the link click and the visit follow the same decision.
     assert len(recorded) == (2 if expect else 0)
     stats = client.get("/api/stats").json

@@ -4,20 +4,13 @@ import itertools
 
 import pytest
 
-from harness.collector.consent import CONSENTS, KINDS, MODELS, refusal
-
-# The table exactly as the contract writes it: model -> consent -> recorded?
-TABLE = {
-    "restrictive": {"opted_out": False, "not_set": False, "opted_in": True},
-    "nonrestrictive": {"opted_out": False, "not_set": True, "opted_in": True},
-    "disabled": {"opted_out": True, "not_set": True, "opted_in": True},
-}
+from harness.collector.consent import CONSENTS, KINDS, MODELS, RECORDED, refusal
 
 COMBINATIONS = list(itertools.product(MODELS, CONSENTS, KINDS, (True, False), (True, False)))
 
 
 def expected(model, consent, kind, allow_tracking, check):
-    by_model = TABLE[model][consent]
+    by_model = RECORDED[model][consent]
     by_contact = kind == "lead" or not check or allow_tracking
     return by_model and by_contact
 
@@ -29,8 +22,23 @@ def test_every_combination(model, consent, kind, allow_tracking, check):
     assert (reason is None) == expected(model, consent, kind, allow_tracking, check)
 
 
-def test_table_is_complete():
-    assert len(COMBINATIONS) == 72
+def test_table_has_every_model_and_consent_state():
+    assert {model: set(row) for model, row in RECORDED.items()} == \
+        {model: set(CONSENTS) for model in MODELS}
+
+
+@pytest.mark.parametrize("consent", CONSENTS)
+def test_models_grow_stricter_from_disabled_to_restrictive(consent):
+    """What a stricter model records, a looser one records too."""
+    column = [RECORDED[model][consent] for model in ("restrictive", "nonrestrictive", "disabled")]
+    assert column == sorted(column)
+
+
+def test_where_the_models_differ():
+    """The cells that tell the models apart, as the contract's table has them."""
+    assert RECORDED["restrictive"]["opted_in"] and RECORDED["disabled"]["opted_out"]
+    assert not RECORDED["nonrestrictive"]["opted_out"]
+    assert RECORDED["nonrestrictive"]["not_set"] and not RECORDED["restrictive"]["not_set"]
 
 
 @pytest.mark.parametrize("consent,reason", [("opted_out", "consent_opted_out"),

@@ -6,11 +6,11 @@ MODELS = ("restrictive", "nonrestrictive", "disabled")
 CONSENTS = ("opted_in", "opted_out", "not_set")
 KINDS = ("contact", "lead")
 
-# Which consent states each enforcement model lets through.
-_ALLOWED = {
-    "restrictive": {"opted_in"},
-    "nonrestrictive": {"opted_in", "not_set"},
-    "disabled": {"opted_in", "not_set", "opted_out"},
+# The table exactly as the contract writes it: model -> consent state -> recorded?
+RECORDED: dict[str, dict[str, bool]] = {
+    "restrictive": {"opted_out": False, "not_set": False, "opted_in": True},
+    "nonrestrictive": {"opted_out": False, "not_set": True, "opted_in": True},
+    "disabled": {"opted_out": True, "not_set": True, "opted_in": True},
 }
 
 
@@ -29,11 +29,11 @@ def refusal(
     (a contact's own switch, counted only while ``check_contact_consent`` is on;
     leads have no such switch).
     """
-    if model not in _ALLOWED:
+    if model not in RECORDED:
         raise ValueError(f"unknown enforcement model {model!r}")
     if consent not in CONSENTS:
         raise ValueError(f"unknown consent state {consent!r}")
-    if consent not in _ALLOWED[model]:
+    if not RECORDED[model][consent]:
         return f"consent_{consent}"
     if kind == "contact" and check_contact_consent and not allow_tracking:
         return "allow_tracking_off"
