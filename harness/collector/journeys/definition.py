@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import graphlib
+
 from jinja2 import TemplateSyntaxError
 
 from . import conditions, render
@@ -86,8 +88,7 @@ def validate(raw: object) -> dict:
         for target in successors(step):
             if target not in steps:
                 raise ValueError(f"steps.{name} leads to unknown step {target!r}")
-    _no_cycles(steps, start)
-    reachable = _reachable(steps, start)
+    reachable = _reachable(_in_order(steps), steps, start)
     unreachable = sorted(set(steps) - reachable)
     if unreachable:
         raise ValueError(f"unreachable step(s) {', '.join(unreachable)} (not led to from "
@@ -99,29 +100,23 @@ def validate(raw: object) -> dict:
             "steps": steps, "reentry": reentry}
 
 
-def _reachable(steps: dict, start: str) -> set[str]:
-    seen, todo = set(), [start]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo.extend(successors(steps[name]))
-    return seen
+def _in_order(steps: dict) -> list[str]:
+    """Return the step names so that each comes before every step it leads to, or raise
+    ValueError naming a cycle."""
+    leads_from: dict[str, set[str]] = {name: set() for name in steps}
+    for name, step in steps.items():
+        for target in successors(step):
+            leads_from[target].add(name)
+    try:
+        return list(graphlib.TopologicalSorter(leads_from).static_order())
+    except graphlib.CycleError as exc:
+        raise ValueError(f"steps form a cycle: {' → '.join(exc.args[1])}") from None
 
 
-def _no_cycles(steps: dict, start: str) -> None:
-    state: dict[str, str] = {}
-
-    def visit(name: str, trail: list[str]) -> None:
-        if state.get(name) == "open":
-            cycle = " → ".join(trail[trail.index(name):] + [name])
-            raise ValueError(f"steps form a cycle: {cycle}")
-        if state.get(name) == "done":
-            return
-        state[name] = "open"
-        for target in successors(steps[name]):
-            visit(target, trail + [name])
-        state[name] = "done"
-
-    for name in steps:
-        visit(name, [])
+def _reachable(order: list[str], steps: dict, start: str) -> set[str]:
+    """Return the steps led to from *start*, walking *order* (each step before its targets)."""
+    reached = {start}
+    for name in order:
+        if name in reached:
+            reached.update(successors(steps[name]))
+    return reached
