@@ -15,6 +15,12 @@ from .exitcodes import CLEAN, FINDINGS, UNCHECKED
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
+def out_option(default: str):
+    """The ``--out`` option: where a command writes its reports."""
+    return click.option("--out", type=click.Path(file_okay=False), default=default,
+                        show_default=True, help="Folder for the reports (HTML, JSON, JUnit).")
+
+
 class CouldNotCheck(click.ClickException):
     """A command could not do its check (exit 2, like a bad option)."""
 
@@ -68,7 +74,7 @@ def serve(port, db, fixtures_dir, dev, api_token) -> None:
               help="Browser to run in (repeatable; default chromium and firefox).")
 @click.option("-n", "workers", type=click.IntRange(1, 16), help="Parallel workers (default 2).")
 @click.option("-k", "select", help="Only scenarios matching this pytest -k expression.")
-@click.option("--out", type=click.Path(file_okay=False), default="reports/run", show_default=True)
+@out_option("reports/run")
 def run(browser_names, workers, select, out) -> None:
     """Run the whole contract as browser scenarios; report in reports/run/.
 
@@ -132,8 +138,7 @@ def run(browser_names, workers, select, out) -> None:
               help="With --mutation: run only these mutants (repeatable).")
 @click.option("-k", "select", metavar="EXPR",
               help="Only scenarios matching this pytest -k expression.")
-@click.option("--out", type=click.Path(file_okay=False), default="reports/gate",
-              show_default=True)
+@out_option("reports/gate")
 def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms,
          measure_cost, budget_main_thread, self_test, update_golden, mutation, only_mutants,
          select, out) -> None:
@@ -247,8 +252,7 @@ def _mutation_run(out: Path, workers: int, only: list[str], select: str | None) 
 @click.option("--render", is_flag=True, help="Audit the live DOM after the page's scripts ran.")
 @click.option("--validate", is_flag=True,
               help="Add HTML validity findings from the Nu Html Checker (needs Java).")
-@click.option("--out", type=click.Path(file_okay=False), default="reports/audit",
-              show_default=True)
+@out_option("reports/audit")
 def audit(targets, formats, config_file, render, validate, out) -> None:
     """Audit HTML files, folders or URLs for a correct tracker installation.
 
@@ -307,8 +311,7 @@ def audit(targets, formats, config_file, render, validate, out) -> None:
               help="TOML file of [[site]] tables (default: the sample estate).")
 @click.option("--serve/--no-serve", default=None,
               help="Serve the sample estate for the audit (default: only without --config).")
-@click.option("--out", type=click.Path(file_okay=False), default="reports/consent",
-              show_default=True)
+@out_option("reports/consent")
 def consent_audit(config_file, serve, out) -> None:
     """Prove that opted-out visitors are not tracked on the sites in a TOML file.
 
