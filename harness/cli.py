@@ -27,6 +27,22 @@ class CouldNotCheck(click.ClickException):
     exit_code = UNCHECKED
 
 
+def config_option(command):
+    """``--config FILE``: the settings file of commands that read [tool.webtrack]."""
+    return click.option(
+        "--config", "config_file", type=click.Path(dir_okay=False, exists=True),
+        help="TOML file with [tool.webtrack] (or a webtrack.toml); default: the nearest "
+             "webtrack.toml or pyproject.toml from this folder up.")(command)
+
+
+def settings_from(flags: dict, config_file) -> dict:
+    """Resolve the settings, a bad settings file being a usage error (exit 2)."""
+    try:
+        return config.resolve(flags, config_file=config_file)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(package_name="webtrack-harness")
 def main() -> None:
@@ -41,13 +57,14 @@ def main() -> None:
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of waitress.")
 @click.option("--api-token", help="Require this bearer token on state-changing API calls "
               "(default: $WEBTRACK_API_TOKEN).")
-def serve(port, db, fixtures_dir, dev, api_token) -> None:
+@config_option
+def serve(port, db, fixtures_dir, dev, api_token, config_file) -> None:
     """Serve the collector and every sample site on one loopback port."""
     from .fixtures import FixtureError
     from .server import Server
 
-    settings = config.resolve({"port": port, "db": db, "fixtures": fixtures_dir,
-                               "api_token": api_token})
+    settings = settings_from({"port": port, "db": db, "fixtures": fixtures_dir,
+                              "api_token": api_token}, config_file)
     server = Server(port=settings["port"], db=settings["db"],
                     fixtures_dir=settings["fixtures"], dev=dev, api_token=settings["api_token"])
     try:
@@ -56,7 +73,8 @@ def serve(port, db, fixtures_dir, dev, api_token) -> None:
         raise CouldNotCheck(f"cannot listen on port {settings['port']}: {exc}") from None
     except FixtureError as exc:
         raise CouldNotCheck(str(exc)) from None
-    click.echo(f"webtrack serving on port {server.port} (database {server.db})")
+    click.echo(f"webtrack serving on port {server.port} (database {server.db}; "
+               f"config: {settings['config']})")
     click.echo(f"  collector  {server.origin()}/" +
                ("  (API changes need the API token)" if server.api_token else ""))
     for site in server.sites:
@@ -75,7 +93,8 @@ def serve(port, db, fixtures_dir, dev, api_token) -> None:
 @click.option("-n", "workers", type=click.IntRange(1, 16), help="Parallel workers (default 2).")
 @click.option("-k", "select", help="Only scenarios matching this pytest -k expression.")
 @out_option("reports/run")
-def run(browser_names, workers, select, out) -> None:
+@config_option
+def run(browser_names, workers, select, out, config_file) -> None:
     """Run the whole contract as browser scenarios; report in reports/run/.
 
     Exit 0 when every scenario passes, 1 when one fails, 2 when the run could not check:
@@ -84,7 +103,8 @@ def run(browser_names, workers, select, out) -> None:
     from . import run as runner
     from .browsers import BrowserNotFound, launch_spec
 
-    settings = config.resolve({"browsers": list(browser_names) or None, "workers": workers})
+    settings = settings_from({"browsers": list(browser_names) or None, "workers": workers},
+                             config_file)
     wanted, missing = runner.expand_browsers(settings["browsers"]), []
     for name in wanted:
         try:
@@ -108,7 +128,8 @@ def run(browser_names, workers, select, out) -> None:
     verdict = {CLEAN: "PASS", FINDINGS: "FAIL", UNCHECKED: "INCOMPLETE"}[code]
     click.echo(f"{verdict}: {summary['passed']} passed, {summary['failed']} failed, "
                f"{summary['skipped']} skipped in {summary['duration']} s"
-               f"{' (' + why + ')' if why else ''}; report: {Path(out) / 'report.html'}")
+               f"{' (' + why + ')' if why else ''}; config: {settings['config']}; "
+               f"report: {Path(out) / 'report.html'}")
     sys.exit(code)
 
 
@@ -139,9 +160,10 @@ def run(browser_names, workers, select, out) -> None:
 @click.option("-k", "select", metavar="EXPR",
               help="Only scenarios matching this pytest -k expression.")
 @out_option("reports/gate")
+@config_option
 def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms,
          measure_cost, budget_main_thread, self_test, update_golden, mutation, only_mutants,
-         select, out) -> None:
+         select, out, config_file) -> None:
     """Run the scenarios with SCRIPT in place of the reference tracker and compare.
 
     Exit 0 when SCRIPT keeps the contract, 1 when it breaks it, 2 when it could not be
@@ -151,8 +173,9 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
     from . import run as runner
     from .gate.report import write
 
-    project = config.project_settings().get("gate", {})
-    settings = config.resolve({"browsers": list(browser_names) or None, "workers": workers})
+    settings = settings_from({"browsers": list(browser_names) or None, "workers": workers},
+                             config_file)
+    project = config.project_settings(config_file=config_file).get("gate", {})
     browsers = runner.expand_browsers(settings["browsers"])
     out = Path(out)
     if mutation:
@@ -201,7 +224,8 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
         click.echo(f"BUDGET {budget}")
     click.echo(f"gate {'passed' if result['passed'] else 'FAILED'}: "
                f"{result['summary']['passed']} scenarios passed, {len(result['failed'])} failed, "
-               f"{len(result['payload_changes'])} payload changes; report: {out}/report.html")
+               f"{len(result['payload_changes'])} payload changes; config: "
+               f"{settings['config']}; report: {out}/report.html")
     sys.exit(0 if result["passed"] else 1)
 
 

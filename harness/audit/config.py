@@ -18,7 +18,7 @@ from .. import estate
 SEVERITIES = ("error", "warning", "note")
 LISTS = ("tracker_paths", "collector_origins", "sites", "tag_containers", "tracked_forms")
 # Tables other parts of webtrack read beside [tool.webtrack.audit].
-OTHER_TABLES = ("gate", "consent", "run", "serve")
+OTHER_TABLES = tuple(t for t in settings.TABLES if t != "audit")
 TABLE = "[tool.webtrack.audit]"
 
 
@@ -154,6 +154,7 @@ def _audit_table(table, path: Path, prefix: str) -> tuple[dict, str]:
         if isinstance(value, dict) and key != "audit" and key not in OTHER_TABLES:
             where = f"{prefix[:-1]}.{key}]" if prefix else f"[{key}]"
             raise ConfigError(f"{path}: unknown table {where}; the audit reads {name}")
+    settings.check(table, str(path), prefix)  # and what the other commands read
     audit = table.get("audit", {})
     if "audit" in table and not isinstance(audit, dict):
         raise ConfigError(f"{path}: audit must be a table, {name}")
@@ -163,15 +164,5 @@ def _audit_table(table, path: Path, prefix: str) -> tuple[dict, str]:
 def locate(start: Path | None = None) -> tuple[dict, str]:
     """Find the settings the way the README says: the nearest webtrack.toml or pyproject.toml
     with webtrack settings, from *start* (the current folder) up to the project's root."""
-    folder = (start or Path.cwd()).resolve()
-    for candidate in (folder, *folder.parents):
-        if (candidate / "webtrack.toml").is_file():
-            return from_file(candidate / "webtrack.toml")
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            raw, source = from_file(pyproject)
-            if source != "defaults" or (candidate / ".git").exists():
-                return raw, source
-        if (candidate / ".git").exists():
-            break
-    return {}, "defaults"
+    path = settings.find(start)
+    return from_file(path) if path else ({}, "defaults")
