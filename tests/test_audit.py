@@ -196,9 +196,8 @@ def test_hostile_page_content_is_inert_in_the_report(tmp_path):
 
 
 @pytest.mark.browser
+@pytest.mark.only_browser("chromium")
 def test_rendered_audit_sees_injected_double_installs(webtrack_server, browser_name):
-    if browser_name != "chromium":
-        pytest.skip("the rendered audit drives Chromium")
     urls = [webtrack_server.url_for("tagged", "/"),
             webtrack_server.url_for("broken", "/installed-twice.html")]
     result = audit.run(urls, render=True)

@@ -111,9 +111,8 @@ def write_sites(root: Path) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.only_browser("chromium")
 def test_violating_sites_are_flagged_with_evidence(tmp_path, browser_name):
-    if browser_name != "chromium":
-        pytest.skip("the consent audit drives Chromium")
     write_sites(tmp_path / "sites")
     with Server(sites_dir=tmp_path / "sites", fixtures_dir=None) as server:
         settings = consent.parse({
@@ -145,9 +144,8 @@ def test_violating_sites_are_flagged_with_evidence(tmp_path, browser_name):
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.only_browser("chromium")
 def test_cli_default_audit_fails_on_legacy_only(tmp_path, browser_name):
-    if browser_name != "chromium":
-        pytest.skip("the consent audit drives Chromium")
     result = CliRunner().invoke(main, ["consent-audit", "--out", str(tmp_path)])
     assert result.exit_code == 1, result.output
     failing = [line for line in result.output.splitlines() if ": FAIL" in line]

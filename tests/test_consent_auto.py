@@ -95,9 +95,8 @@ async def _drive(browser_name, urls, action):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("action", ["optOut", "optIn"])
+@pytest.mark.skip_browser("webkit")
 def test_autoconsent_operates_every_cmp_site(webtrack_server, browser_name, action, package):
-    if browser_name not in ("chromium", "firefox"):
-        pytest.skip("autoconsent is audited in Chromium and Firefox")
     urls = [webtrack_server.url_for(site, "/") for site in CMP_SITES]
     results = run_async(_drive(browser_name, urls, action))
     for (site, (cmp, has_test)), (result, opted_out) in zip(CMP_SITES.items(), results,
@@ -110,9 +109,8 @@ def test_autoconsent_operates_every_cmp_site(webtrack_server, browser_name, acti
 
 
 @pytest.mark.browser
+@pytest.mark.only_browser("chromium")
 def test_a_page_without_a_cmp_says_so(webtrack_server, browser_name, package):
-    if browser_name != "chromium":
-        pytest.skip("one browser is enough for the negative")
     [(result, _)] = run_async(_drive(browser_name, [webtrack_server.url_for("shop", "/")],
                                      "optOut"))
     assert result["status"] == "no-cmp" and result["cmp"] is None

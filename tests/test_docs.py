@@ -16,9 +16,8 @@ def blocks(language: str) -> list[str]:
 
 
 @pytest.mark.browser
+@pytest.mark.only_browser("chromium")
 def test_python_example_runs_in_a_user_suite(pytester, browser_name):
-    if browser_name != "chromium":
-        pytest.skip("the example runs once")
     (example,) = blocks("python")
     pytester.makepyfile(test_readme=example)
     result = pytester.runpytest_subprocess("--browser", "chromium", "-p", "no:cacheprovider")

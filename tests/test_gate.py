@@ -68,9 +68,8 @@ def test_golden_covers_the_scenarios():
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.only_browser("chromium")
 def test_reference_passes_and_a_mutant_fails(tmp_path, browser_name):
-    if browser_name != "chromium":
-        pytest.skip("one browser is enough to gate the gate")
     passed = gate(GateOptions(script=SCRIPT, browsers=["chromium"], workers=2,
                               out=tmp_path / "ref", measure_cost=False, select="test_clicks"))
     assert passed["passed"], (passed["failed"], passed["payload_changes"])
@@ -83,9 +82,8 @@ def test_reference_passes_and_a_mutant_fails(tmp_path, browser_name):
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.only_browser("chromium")
 def test_budgets_fail_only_when_configured(tmp_path, browser_name):
-    if browser_name != "chromium":
-        pytest.skip("one browser is enough to gate the gate")
     options = dict(script=SCRIPT, browsers=["chromium"], workers=1, measure_cost=False,
                    select="every_visit_field")
     free = gate(GateOptions(out=tmp_path / "a", **options))
@@ -238,9 +236,8 @@ def test_canary_explains_what_the_page_did_instead():
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.only_browser("chromium")
 def test_a_script_that_never_sends_is_stopped_early(tmp_path, browser_name):
-    if browser_name != "chromium":
-        pytest.skip("one browser is enough to gate the gate")
     silent = tmp_path / "silent.js"
     silent.write_text('(function () { "use strict"; })();\n')
     result = gate(GateOptions(script=silent, browsers=["chromium"], workers=1,
@@ -257,9 +254,8 @@ def test_a_script_that_never_sends_is_stopped_early(tmp_path, browser_name):
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.only_browser("chromium")
 def test_mutation_run_kills_reports_survivors_and_uncovered(tmp_path, browser_name):
-    if browser_name != "chromium":
-        pytest.skip("mutation runs in Chromium")
     from harness.gate.mutation import MutationOptions, mutation
 
     source = SCRIPT.read_text()

@@ -51,9 +51,8 @@ def test_timeline_and_journey_pages(webtrack, webtrack_server, visitor, page):
     assert_inert(page, f"{collector}/")
 
 
+@pytest.mark.only_browser("chromium")
 def test_reports(tmp_path, page, browser_name):
-    if browser_name != "chromium":
-        pytest.skip("reports are static files: one browser suffices")
     # The run report, with a failure message and evidence that carry the payload.
     results = {"title": PAYLOAD, "config": {"workers": 1, "script": PAYLOAD, "select": PAYLOAD,
                                             "launch": {"chromium": PAYLOAD}},
@@ -106,9 +105,8 @@ def test_tracking_cookie_is_not_readable_by_other_sites(webtrack, visitor, page)
     assert not cookie["domain"].startswith(".")  # host-only: not shared with sibling hosts
 
 
+@pytest.mark.only_browser("chromium")
 def test_gate_report_is_inert(tmp_path, page, browser_name):
-    if browser_name != "chromium":
-        pytest.skip("reports are static files: one browser suffices")
     from harness.gate.report import write as write_gate
 
     result = {"script": PAYLOAD, "passed": False, "browsers": ["chromium"],
