@@ -17,13 +17,14 @@ def test_browsers_and_load_together(webtrack, webtrack_server, browser, browser_
     context = webtrack.context_for(loader, page)
     ids = [uuid.uuid4().hex for _ in range(400)]
     started = threading.Event()
+    statuses: list[int] = []  # asserted in the test's own thread: a worker's assert is lost
 
     def load(chunk):
         with Sender(port) as conn:
             started.set()
             for i in range(0, len(chunk), 10):
-                assert conn.post({"site": "shop", "context": context,
-                                  "events": [visit_event(e, page) for e in chunk[i:i + 10]]})[1]
+                statuses.append(conn.post({"site": "shop", "context": context, "events": [
+                    visit_event(e, page) for e in chunk[i:i + 10]]})[0])
 
     threads = [threading.Thread(target=load, args=(ids[i::4],)) for i in range(4)]
     for thread in threads:
@@ -40,6 +41,7 @@ def test_browsers_and_load_together(webtrack, webtrack_server, browser, browser_
         tab.click("#pricing-banner")
     for thread in threads:
         thread.join()
+    assert statuses == [202] * (len(ids) // 10)
     stored = [i["event_id"] for i in webtrack.interactions(loader, "website_visited")]
     assert sorted(stored) == sorted(ids)
     for profile, tab in visitors:
