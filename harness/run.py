@@ -206,8 +206,10 @@ def write(out: Path, results: dict) -> None:
                           "skipped": result["message"] if result["outcome"] == "skipped"
                           else None})
     reports.write_junit(out / "junit.xml", results["title"], cases)
+    code, why = verdict(results)
     html = reports.render("run.html.jinja", results=results, evidence_dir=out / "evidence",
-                          script=describe_script(results["config"]))
+                          script=describe_script(results["config"]),
+                          verdict={"exit": code, "label": VERDICTS[code], "why": why})
     (out / "report.html").write_text(html, encoding="utf-8")
 
 
