@@ -79,25 +79,30 @@ def rendered() -> dict:
             "ratio_to_floor": round(floor / seconds, 2)}
 
 
-def consent_states(settle: float = 1.0, copies: int = 1) -> dict:
+def consent_states(settle: float = 600.0, copies: int = 1,
+                   browsers: tuple[str, ...] = ("chromium",)) -> dict:
     """Site-states per second for the sample estate (*copies* times over, as more sites),
-    beside bare loads of as many pages, run with the same concurrency."""
+    simulating *settle* s of page time per settling, beside bare loads of as many pages,
+    run with the same concurrency."""
     settings = consent.load()
     settings.settle_seconds = settle
+    settings.browsers = list(browsers)
     settings.sites = [replace(site, name=f"{site.name}{n}" if copies > 1 else site.name)
                       for n in range(copies) for site in settings.sites]
     with Server() as server, tempfile.TemporaryDirectory() as tmp:
         settings.served_on(server.port)
         starts = [site.start for site in settings.sites for _ in consent.states(site)]
-        floor = run_async(_bare_loads(starts, settings.concurrency))
+        floor = sum(run_async(_bare_loads(starts, settings.concurrency, name))
+                    for name in browsers)
         results = consent.audit(settings, Path(tmp))
-    return {"states": len(starts), "settle_seconds": settle,
+    starts *= len(browsers)
+    return {"states": len(starts), "settle_seconds": settle, "browsers": list(browsers),
             "concurrency": settings.concurrency,
             "bare_loads_per_s": round(len(starts) / floor, 1),
             "states_per_s": results["summary"]["states_per_second"]}
 
 
-async def _bare_loads(urls: list[str], concurrency: int) -> float:
+async def _bare_loads(urls: list[str], concurrency: int, name: str = "chromium") -> float:
     """Seconds to open each URL in a fresh context, *concurrency* at a time, launch included
     (as the audit's own figure includes it)."""
     from playwright.async_api import async_playwright
@@ -105,7 +110,7 @@ async def _bare_loads(urls: list[str], concurrency: int) -> float:
     started = time.perf_counter()
     limit = asyncio.Semaphore(concurrency)
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch_spec("chromium").options)
+        browser = await getattr(playwright, name).launch(**launch_spec(name).options)
 
         async def load(url: str) -> None:
             async with limit:

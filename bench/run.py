@@ -94,7 +94,7 @@ def table(r: dict) -> str:
          f"floor {r['audit_rendered']['bare_load_pages_per_s']}/s)", "≥ 5 pages/s"),
         *[(f"Consent audit, {c['states']} site-states",
            f"{c['states_per_s']} site-states/s (bare load floor {c['bare_loads_per_s']}/s "
-           f"at the same concurrency, {c['concurrency']}; {c['settle_seconds']} s observed "
+           f"at the same concurrency, {c['concurrency']}; {c['settle_seconds']} s simulated "
            "after each)", "≥ 5/s") for c in (r["consent"], r["consent_x3"])],
     ]
     if "suite" in r:

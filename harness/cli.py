@@ -336,7 +336,9 @@ def audit(targets, formats, config_file, render, validate, out) -> None:
 @click.option("--serve/--no-serve", default=None,
               help="Serve the sample estate for the audit (default: only without --config).")
 @out_option("reports/consent")
-def consent_audit(config_file, serve, out) -> None:
+@click.option("--browser", "browsers", multiple=True, type=click.Choice(["chromium", "firefox"]),
+              help="Browser to audit in, repeatable (default: the configuration's, or both).")
+def consent_audit(config_file, serve, out, browsers) -> None:
     """Prove that opted-out visitors are not tracked on the sites in a TOML file.
 
     Exit status: 0 every state passes, 1 a violation, 2 a state could not be checked.
@@ -349,11 +351,13 @@ def consent_audit(config_file, serve, out) -> None:
         settings = consent.load(config_file or consent.DEFAULT_CONFIG)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    if browsers:
+        settings.browsers = list(browsers)
     server = Server().start() if (serve if serve is not None else not config_file) else None
     try:
         if server:
             settings.served_on(server.port)
-        total = sum(len(consent.states(s)) for s in settings.sites)
+        total = sum(len(consent.states(s)) for s in settings.sites) * len(settings.browsers)
         bar = click.progressbar(length=total, label="consent audit", file=sys.stderr) \
             if total >= 10 and sys.stderr.isatty() else None
         with bar or contextlib.nullcontext():

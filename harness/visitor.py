@@ -84,16 +84,16 @@ class Visitor:
 
     def record_cookie_writes(self) -> None:
         """From now on, record every cookie the page's scripts write (before the next load)."""
-        from .consent.runner import HOOKS
+        from .pagehooks import BINDING, SCRIPT
 
         self.cookie_writes: list[dict] = []
-        self.page.context.expose_binding("__webtrackEvidence", lambda _source, event: (
+        self.page.context.expose_binding(BINDING, lambda _source, event: (
             self.cookie_writes.append(event) if event["kind"] == "cookie" else None))
-        self.page.context.add_init_script(HOOKS)
+        self.page.context.add_init_script(SCRIPT)
 
     def tracking_cookie_writes(self) -> list[dict]:
         """Tracking cookies the page set (not removed), as recorded since the hook went in."""
-        from .consent.verdict import is_removal
+        from .pagehooks import is_removal
 
         return [w for w in self.cookie_writes
                 if w["name"] in TRACKING_COOKIES and not is_removal(w)]

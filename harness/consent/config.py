@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..browsers import BROWSERS
 from ..config import load_toml
 from ..resources import CONSENT_CONFIG
 
@@ -35,8 +36,11 @@ class SiteConfig:
 class AuditSettings:
     sites: list[SiteConfig]
     collector: str = "http://collector.localhost:8800"
-    settle_seconds: float = 1.5
+    # Simulated page time run through after the visit and after each moment the page lives
+    # on (hidden, back): every timer the page set within it fires. Costs no real time.
+    settle_seconds: float = 600.0
     concurrency: int = 6
+    browsers: list[str] = field(default_factory=lambda: ["chromium", "firefox"])
 
     def served_on(self, port: int) -> None:
         """Point the estate's ``*.localhost:8800`` addresses at the port it is served on."""
@@ -66,7 +70,7 @@ def _steps(raw: object, where: str) -> list[dict]:
 
 def parse(data: dict, source: str = "configuration") -> AuditSettings:
     """Return audit settings from a parsed TOML document, or raise ValueError."""
-    unknown = set(data) - {"site", "collector", "settle_seconds", "concurrency"}
+    unknown = set(data) - {"site", "collector", "settle_seconds", "concurrency", "browsers"}
     if unknown:
         raise ValueError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
     sites = []
@@ -83,9 +87,16 @@ def parse(data: dict, source: str = "configuration") -> AuditSettings:
         sites.append(SiteConfig(**raw))
     if not sites:
         raise ValueError(f"{source}: no [[site]] to audit")
+    browsers = data.get("browsers", ["chromium", "firefox"])
+    if not isinstance(browsers, list) or not browsers or any(
+            b not in BROWSERS for b in browsers):
+        raise ValueError(f"{source}: browsers must be a list of {', '.join(BROWSERS)}")
+    settle = data.get("settle_seconds", AuditSettings.settle_seconds)
+    if not isinstance(settle, (int, float)) or settle < 0:
+        raise ValueError(f"{source}: settle_seconds must be a number of seconds, not {settle!r}")
     return AuditSettings(sites=sites, collector=data.get("collector", AuditSettings.collector),
-                         settle_seconds=float(data.get("settle_seconds", 1.5)),
-                         concurrency=int(data.get("concurrency", 6)))
+                         settle_seconds=float(settle),
+                         concurrency=int(data.get("concurrency", 6)), browsers=browsers)
 
 
 def load(path: str | Path = DEFAULT_CONFIG) -> AuditSettings:

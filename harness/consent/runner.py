@@ -1,22 +1,74 @@
-"""Visit each site in each consent state in a real browser and gather the evidence."""
+"""Visit each site in each consent state in real browsers, leave the page every way a visitor
+does, and gather the evidence.
+
+Time is virtual: Playwright's clock is installed in every context, and ``settle_seconds``
+(default 600) of page time are run through after the visit and again after each moment the
+page lives on (hidden, back), so every timeout, interval and idle callback a script set for
+the next ten minutes fires, without waiting for it. Everything the browser sends also goes
+through a recording proxy of the audit's own (``proxy.py``), so what a page sends as it
+closes is seen too.
+
+Evidence of one state, ``record["evidence"]`` (read by the verdict, the report and the
+modules built on them). ``at`` is the harness's wall clock (``time.time()``) when an item was
+observed, ``phase`` what the audit was doing then, ``clock`` the page's virtual time (ms):
+
+    browser         "chromium" | "firefox"
+    entry           the URL first opened (a tracked link when ``tracked``)
+    opted_out_at    ``at`` when the opt-out took effect (None: never opted out)
+    phases          [{name, at}]: load, opt-out, then, settle, hidden, away, back, close,
+                    stock (see PHASES)
+    requests        [{at, phase, method, url, resource_type, frame}]: seen by the browser
+    wire            [{at, phase, method, url, headers, body}]: seen by the proxy; everything
+                    that went out, also after a page closed (``tunnel://host:port`` for CONNECT)
+    calls           [{at, phase, clock, api, url, script, page}]: request APIs scripts called
+    cookie_writes   [{at, phase, clock, name, value, script, api, page}]
+    set_cookies     [{at, phase, by: "Set-Cookie", url, name, value}]
+    storage_writes  [{at, phase, clock, storage, key, value, script, page}]: localStorage,
+                    sessionStorage, indexedDB, cacheStorage
+    websockets      [{at, phase, url}]
+    hints           [{at, phase, clock, rel, href, script, page}]
+    lifecycle       [{at, phase, clock, event, persisted, page}]: pageshow / pagehide
+    cookies         the context's cookies at the end; ``cookies_at_opt_out`` at the opt-out
+    stored          {"at_opt_out": [...], "end": [...]}: stock of every origin visited,
+                    [{origin, storage, key, value}]
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from playwright.async_api import Error
+
 from ..browsers import launch_spec
 from ..concurrency import run_async
-from ..resources import shipped
+from ..pagehooks import BINDING, SCRIPT
 from ..testing import Collector
+from . import inventory
 from .config import AuditSettings, SiteConfig
+from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .verdict import decide
 
-HOOKS = shipped("consent", "hooks.js").read_text(encoding="utf-8")
+PHASES = ("load", "opt-out", "then", "settle", "hidden", "away", "back", "close", "stock")
 GPC_ON = ("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
           "{get: () => true, configurable: true});")
+GONE = f"http://{HARNESS_HOST}/gone"
+FIREFOX_PAGES = 3
+STEP_TIMEOUT = 30000  # ms: a step that cannot be done in this long is reported as an error
+# Headless browsers keep every tab visible (another tab opened over it leaves it
+# 'visible'; Chromium's Page.setWebLifecycleState freezes the page without hiding it), so
+# "the tab is hidden" is *dispatched*: visibilityState reads 'hidden' and visibilitychange
+# fires, as it would when the visitor switches tabs. Navigating away and closing the tab are
+# real: the browser runs beforeunload, pagehide, visibilitychange and unload itself.
+VISIBILITY = """(hidden) => {
+  const state = hidden ? "hidden" : "visible";
+  Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
+  Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
 
 
 def states(site: SiteConfig) -> list[dict]:
@@ -26,26 +78,48 @@ def states(site: SiteConfig) -> list[dict]:
     return [{"choice": c, "gpc": gpc} for c in choices for gpc in (False, True)]
 
 
-def _slug(site: SiteConfig, state: dict) -> str:
-    return f"{site.name}-{state['choice']}-gpc-{'on' if state['gpc'] else 'off'}"
+def _slug(site: SiteConfig, state: dict, browser: str) -> str:
+    return f"{site.name}-{state['choice']}-gpc-{'on' if state['gpc'] else 'off'}-{browser}"
 
 
 class _Evidence:
-    def __init__(self) -> None:
-        self.data = {"requests": [], "cookie_writes": [], "set_cookies": [],
-                     "storage_writes": [], "websockets": [], "hints": [], "cookies": [],
-                     "opted_out_at": None, "entry": None}
+    def __init__(self, browser: str) -> None:
+        self.data = {"browser": browser, "entry": None, "opted_out_at": None, "phases": [],
+                     "requests": [], "wire": [], "calls": [], "cookie_writes": [],
+                     "set_cookies": [], "storage_writes": [], "websockets": [], "hints": [],
+                     "lifecycle": [], "cookies": [], "cookies_at_opt_out": [],
+                     "stored": {"at_opt_out": [], "end": []}}
+        self.phase = "load"
         self.pending: list[asyncio.Task] = []
+        self.shown = asyncio.Event()
+
+    def enter(self, phase: str) -> None:
+        self.phase = phase
+        self.data["phases"].append({"name": phase, "at": time.time()})
+
+    def add(self, key: str, item: dict) -> None:
+        item.setdefault("at", time.time())
+        item["phase"] = self.phase
+        self.data[key].append(item)
 
     def page_event(self, _source, event: dict) -> None:
-        event["at"] = event["at"] / 1000.0
-        key = {"cookie": "cookie_writes", "storage": "storage_writes", "hint": "hints"}
-        self.data[key[event.pop("kind")]].append(event)
+        key = {"cookie": "cookie_writes", "storage": "storage_writes", "hint": "hints",
+               "call": "calls", "lifecycle": "lifecycle"}.get(event.pop("kind"))
+        if key:
+            self.add(key, event)
+        if key == "lifecycle" and event["event"] == "pageshow" and \
+                urlsplit(event["page"]).hostname != HARNESS_HOST:
+            self.shown.set()
 
     def request(self, request) -> None:
-        self.data["requests"].append({"at": time.time(), "method": request.method,
-                                      "url": request.url,
-                                      "resource_type": request.resource_type})
+        try:
+            frame = request.frame.url
+        except Exception:  # a worker's request has no frame
+            frame = None
+        if urlsplit(request.url).hostname != HARNESS_HOST and \
+                not request.url.endswith(INVENTORY_PATH):
+            self.add("requests", {"method": request.method, "url": request.url,
+                                  "resource_type": request.resource_type, "frame": frame})
 
     def response(self, response) -> None:
         self.pending.append(asyncio.ensure_future(self._set_cookies(response, time.time())))
@@ -57,15 +131,15 @@ class _Evidence:
             return
         for value in values:
             for line in value.split("\n"):
-                self.data["set_cookies"].append({"at": at, "by": "Set-Cookie",
-                                                 "url": response.url, "value": line[:400],
-                                                 "name": line.split("=")[0].strip()})
+                self.add("set_cookies", {"at": at, "by": "Set-Cookie", "url": response.url,
+                                         "value": line[:400],
+                                         "name": line.split("=")[0].strip()})
 
 
 async def _step(page, context, step: dict) -> None:
     kind, value = next(iter(step.items()))
     if kind == "click":
-        await page.click(value, timeout=10000)
+        await page.click(value, timeout=STEP_TIMEOUT)
         await page.wait_for_load_state()
     elif kind == "eval":
         await page.evaluate(value)
@@ -80,58 +154,168 @@ async def _step(page, context, step: dict) -> None:
         await page.evaluate(GPC_ON)
 
 
-async def _visit(browser, settings: AuditSettings, site: SiteConfig, state: dict,
-                 out: Path) -> dict:
-    slug = _slug(site, state)
-    context = await browser.new_context(record_har_path=str(out / "har" / f"{slug}.har"))
-    evidence = _Evidence()
-    record = {"site": site.name, "state": state, "id": slug, "error": None}
+async def _dispatch(page, script: str, arg) -> None:
+    """Evaluate *script* in every frame that is still there."""
+    for frame in page.frames:
+        try:
+            await frame.evaluate(script, arg)
+        except Exception:  # a frame that went away, or navigated meanwhile
+            continue
+
+
+async def _leave(page, proxy: RecordingProxy, evidence: _Evidence, settle_ms: int) -> None:
+    """Hide the tab, navigate away and come back, settling after each moment the page lives
+    on; each time, what the page sends goes on record under that phase."""
+    evidence.enter("hidden")
+    await _dispatch(page, VISIBILITY, True)
+    await _settle(page, settle_ms)
+    await _dispatch(page, VISIBILITY, False)
+    evidence.enter("away")
+    here, gone = page.url, proxy.gone
     try:
-        await context.expose_binding("__webtrackEvidence", evidence.page_event)
-        await context.add_init_script(HOOKS)
+        await page.goto(f"http://{HARNESS_HOST}/away")
+    except Error:  # a navigation the page started itself came first: let it land, then go
+        await page.wait_for_load_state()
+        here = page.url
+        await page.goto(f"http://{HARNESS_HOST}/away")
+    await proxy.wait_gone(gone + 1)
+    evidence.enter("back")
+    # Back as the visitor does it; the page comes back from the back-forward cache where the
+    # browser keeps it (``pageshow`` persisted, in the lifecycle evidence) or is loaded again.
+    evidence.shown.clear()
+    try:
+        await page.evaluate("history.back()")
+    except Error:  # the navigation it starts may end the evaluation
+        pass
+    if not await _returned(page, evidence):
+        await page.goto(here)
+    await _settle(page, settle_ms)
+    if not evidence.shown.is_set():  # restored where the binding no longer delivers
+        try:
+            for event in await page.evaluate("window.__webtrackBacklog.splice(0)"):
+                evidence.page_event(None, event)
+        except Error:  # the page navigated on: its own binding works
+            pass
+
+
+async def _settle(page, settle_ms: int) -> None:
+    """Run *settle_ms* of page time; when a timer navigates the page meanwhile, the new page
+    gets its own settling (once: a page that keeps navigating is not followed further)."""
+    try:
+        await page.clock.run_for(settle_ms)
+    except Error:
+        await page.wait_for_load_state()
+        await page.clock.run_for(settle_ms)
+
+
+async def _returned(page, evidence: _Evidence, limit: float = 10.0) -> bool:
+    """Wait until the page is back from the neutral page; False if it never comes back.
+
+    Firefox restores a page from its back-forward cache without telling Playwright (whose
+    ``page.url`` stays on the neutral page) or the binding, so the page itself is asked.
+    """
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if evidence.shown.is_set():
+            return True
+        try:
+            if urlsplit(await page.evaluate("location.href")).hostname != HARNESS_HOST:
+                return True
+        except Exception:  # between documents
+            pass
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, state: dict,
+                 out: Path) -> dict:
+    slug = _slug(site, state, name)
+    evidence = _Evidence(name)
+    proxy = RecordingProxy(lambda item: evidence.add("wire", item))
+    address = await proxy.start()
+    context = await browser.new_context(proxy={"server": address},
+                                        record_har_path=str(out / "har" / f"{slug}.har"))
+    record = {"site": site.name, "state": {**state, "browser": name}, "browser": name,
+              "id": slug, "error": None}
+    settle_ms = int(settings.settle_seconds * 1000)
+    try:
+        await context.expose_binding(BINDING, evidence.page_event)
+        await context.add_init_script(f"window.__webtrackGone = {json.dumps(GONE)};")
+        await context.add_init_script(SCRIPT)
         if state["gpc"]:
             await context.add_init_script(GPC_ON)
+        await context.clock.install()
         context.on("request", evidence.request)
         context.on("response", evidence.response)
         page = await context.new_page()
-        page.on("websocket", lambda ws: evidence.data["websockets"].append(
-            {"at": time.time(), "url": ws.url}))
+        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        page.on("websocket", lambda ws: evidence.add("websockets", {"url": ws.url}))
         entry = site.start
         if site.tracked:
             entry = await asyncio.to_thread(_tracked_link, settings.collector, site.start)
         evidence.data["entry"] = entry
-        started = time.time()
+        evidence.enter("load")
         if state["gpc"] and site.honours_gpc:
-            evidence.data["opted_out_at"] = started
+            evidence.data["opted_out_at"] = time.time()
         await page.goto(entry)
         if state["choice"] == "accepted":
             for step in site.accept:
                 await _step(page, context, step)
         if state["choice"] == "rejected":
+            evidence.enter("opt-out")
             for step in site.opt_out:
                 await _step(page, context, step)
             # The choice holds once its steps are done: what the page sent while the click
             # was being dispatched concerns the visit before it.
-            evidence.data["opted_out_at"] = evidence.data["opted_out_at"] or time.time()
+            if evidence.data["opted_out_at"] is None:
+                evidence.data["opted_out_at"] = time.time()
+                evidence.data["cookies_at_opt_out"] = await context.cookies()
+                evidence.data["stored"]["at_opt_out"] = await inventory.take(page)
+        evidence.enter("then")
         for step in site.then:
             await _step(page, context, step)
-        # Observe a while longer: late timers and retries still count.
-        await page.wait_for_timeout(settings.settle_seconds * 1000)
-        evidence.data["cookies"] = await context.cookies()
+        evidence.enter("settle")
+        await _settle(page, settle_ms)
+        await _leave(page, proxy, evidence, settle_ms)
         shot = out / "screenshots" / f"{slug}.jpg"
         await page.screenshot(path=str(shot), type="jpeg", quality=55)
         record["screenshot"] = str(shot.relative_to(out))
+        live = await inventory.take(page)  # sessionStorage ends with its tab
+        evidence.enter("close")
+        gone = proxy.gone
+        await page.close(run_before_unload=True)
+        await proxy.wait_gone(gone + 1)
+        evidence.enter("stock")
+        origins = _origins(evidence.data["requests"])
+        evidence.data["stored"]["end"] = live + [
+            i for i in await inventory.take_origins(context, origins, INVENTORY_PATH)
+            if i["storage"] != "sessionStorage"]
+        evidence.data["cookies"] = await context.cookies()
     except Exception as exc:  # a broken step is reported, never hidden
-        record["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        record["error"] = (f"while {evidence.phase}: {type(exc).__name__}: "
+                           f"{exc}").splitlines()[0][:500]
     finally:
         await asyncio.gather(*evidence.pending, return_exceptions=True)
         await context.close()
+        await proxy.stop()
     record["har"] = f"har/{slug}.har"
     record["evidence"] = evidence.data
     record.update(decide(site, state, evidence.data))
     if record["error"]:
         record["verdict"] = "error"
     return record
+
+
+def _origins(requests: list[dict], limit: int = 6) -> list[str]:
+    """The origins of the documents the visit loaded (pages and frames), first seen first."""
+    found: list[str] = []
+    for r in requests:
+        parts = urlsplit(r["url"])
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if r["resource_type"] == "document" and parts.scheme in ("http", "https") and \
+                origin not in found:
+            found.append(origin)
+    return found[:limit]
 
 
 def _tracked_link(collector: str, url: str) -> str:
@@ -141,39 +325,60 @@ def _tracked_link(collector: str, url: str) -> str:
     return client.link(profile["id"], url)
 
 
+def _launch_options(name: str) -> dict:
+    """The browser's launch options, with loopback traffic sent through a proxy too."""
+    options = dict(launch_spec(name).options)
+    if name == "chromium":
+        # Chromium never proxies loopback unless told to (``*.localhost`` included).
+        options["args"] = [*options.get("args", []), "--proxy-bypass-list=<-loopback>"]
+    elif name == "firefox":
+        options["firefox_user_prefs"] = {"network.proxy.allow_hijacking_localhost": True}
+    return options
+
+
 async def _audit(settings: AuditSettings, out: Path, progress=None) -> list[dict]:
     from playwright.async_api import async_playwright
 
     (out / "screenshots").mkdir(parents=True, exist_ok=True)
     (out / "har").mkdir(parents=True, exist_ok=True)
-    limit = asyncio.Semaphore(settings.concurrency)
+    # Each browser its own share: Firefox over BiDi spends several round trips on every
+    # action, and past a few pages at a time on two cores its clicks start to time out.
+    limits = {name: asyncio.Semaphore(min(settings.concurrency, FIREFOX_PAGES)
+                                      if name == "firefox" else settings.concurrency)
+              for name in settings.browsers}
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch_spec("chromium").options)
+        browsers = {name: await getattr(playwright, name).launch(**_launch_options(name))
+                    for name in settings.browsers}
 
-        async def one(site, state):
-            async with limit:
-                result = await _visit(browser, settings, site, state, out)
+        async def one(name, site, state):
+            async with limits[name]:
+                result = await _visit(browsers[name], name, settings, site, state, out)
             if progress:
                 progress(result)
             return result
 
         try:
-            return list(await asyncio.gather(*(one(site, state) for site in settings.sites
+            return list(await asyncio.gather(*(one(name, site, state)
+                                               for name in settings.browsers
+                                               for site in settings.sites
                                                for state in states(site))))
         finally:
-            await browser.close()
+            for browser in browsers.values():
+                await browser.close()
 
 
 def audit(settings: AuditSettings, out: Path, progress=None) -> dict:
-    """Run every site-state; return the results with a summary."""
+    """Run every site-state in every browser; return the results with a summary."""
     started = time.perf_counter()
     results = run_async(_audit(settings, out, progress))
     seconds = time.perf_counter() - started
     verdicts = [r["verdict"] for r in results]
     return {"summary": {"sites": len(settings.sites), "states": len(results),
+                        "browsers": list(settings.browsers),
                         "passed": verdicts.count("pass"), "failed": verdicts.count("fail"),
                         "errors": verdicts.count("error"),
                         "observed": verdicts.count("observed"), "seconds": round(seconds, 2),
                         "states_per_second": round(len(results) / seconds, 2) if seconds else 0},
             "collector": settings.collector, "settle_seconds": settings.settle_seconds,
+            "browsers": list(settings.browsers),
             "results": sorted(results, key=lambda r: r["id"])}

@@ -1,0 +1,91 @@
+"""What a page's origin keeps: every cookie-less store a script (or a worker) can write.
+
+Hooks see writes made by the page's own scripts; workers, and anything that slips past a
+hook, are found by taking stock: at the opt-out and again after the page has closed, every
+entry of localStorage, sessionStorage, IndexedDB and Cache Storage of each origin visited.
+"""
+
+from __future__ import annotations
+
+# Evaluated in a frame; returns [{origin, storage, key, value}]. Read-only: IndexedDB opened
+# by name with its current version, no upgrade.
+INVENTORY = """async () => {
+  const items = [], origin = location.origin, cut = (v) => {
+    try { return (typeof v === "string" ? v : JSON.stringify(v) ?? String(v)).slice(0, 400); }
+    catch (e) { return String(v).slice(0, 400); }
+  };
+  for (const name of ["localStorage", "sessionStorage"]) {
+    try {
+      const s = window[name];
+      for (let i = 0; i < s.length; i++) {
+        const key = s.key(i);
+        items.push({ origin, storage: name, key, value: cut(s.getItem(key)) });
+      }
+    } catch (e) { /* storage denied */ }
+  }
+  try {
+    const dbs = indexedDB.databases ? await indexedDB.databases() : [];
+    for (const info of dbs) {
+      const db = await new Promise((ok, no) => {
+        const r = indexedDB.open(info.name);
+        r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error);
+        r.onupgradeneeded = () => { r.transaction.abort(); };
+      });
+      for (const store of Array.from(db.objectStoreNames)) {
+        const rows = await new Promise((ok) => {
+          const out = [], req = db.transaction(store).objectStore(store).openCursor();
+          req.onsuccess = () => {
+            const c = req.result;
+            if (!c || out.length >= 50) return ok(out);
+            out.push([cut(c.key), cut(c.value)]); c.continue();
+          };
+          req.onerror = () => ok(out);
+        });
+        for (const [key, value] of rows) {
+          items.push({ origin, storage: "indexedDB", key: `${info.name}/${store}/${key}`, value });
+        }
+      }
+      db.close();
+    }
+  } catch (e) { /* no IndexedDB here */ }
+  try {
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const request of (await cache.keys()).slice(0, 50)) {
+        items.push({ origin, storage: "cacheStorage", key: `${name}/${request.url}`, value: "" });
+      }
+    }
+  } catch (e) { /* no Cache Storage here (not a secure context) */ }
+  return items;
+}"""
+
+
+async def take(page) -> list[dict]:
+    """Every stored entry of every frame's origin in *page* (each origin once)."""
+    items, seen = [], set()
+    for frame in page.frames:
+        try:
+            origin = await frame.evaluate("location.origin")
+            if origin in seen or origin == "null":
+                continue
+            seen.add(origin)
+            items.extend(await frame.evaluate(INVENTORY))
+        except Exception:  # a frame that went away meanwhile
+            continue
+    return items
+
+
+async def take_origins(context, origins: list[str], path: str) -> list[dict]:
+    """Inventory each origin from a fresh page on *path* (a blank page the proxy serves)."""
+    page = await context.new_page()
+    items: list[dict] = []
+    try:
+        for origin in origins:
+            try:
+                await page.goto(origin + path, wait_until="domcontentloaded", timeout=10000)
+                items.extend(await page.evaluate(INVENTORY))
+            except Exception:
+                continue
+    finally:
+        await page.close()
+    return items

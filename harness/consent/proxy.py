@@ -1,0 +1,208 @@
+"""A recording HTTP proxy on loopback: every request a browser context sends goes through it.
+
+The browser's own request events stop when a page closes, but a page that is closing can
+still send (``sendBeacon`` or ``fetch(..., {keepalive: true})`` on ``pagehide``, ``unload``
+or ``visibilitychange``): the browser hands those requests to its network stack, which sends
+them after the page is gone. Seen here, on the wire, nothing a page sends is missed.
+
+Plain HTTP is forwarded request by request (``Connection: close`` upstream, so each request
+on a kept-alive browser connection is read and recorded); ``CONNECT`` (WebSocket, HTTPS) is
+recorded by host and tunnelled. Only loopback destinations are dialled: an audit must never
+reach out of the machine on a page's behalf.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+HEAD_LIMIT = 64 * 1024
+BODY_PREVIEW = 2048
+# The three spellings of "this machine" a site on the estate may use.
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+# Answered by the proxy itself, never forwarded nor recorded: the hooks' parting beacon, a
+# neutral page to navigate away to, and a blank page on any origin to take stock of storage.
+HARNESS_HOST = "webtrack-harness.localhost"
+INVENTORY_PATH = "/__webtrack_inventory__"
+PAGE = b'<!doctype html><title>webtrack</title><link rel="icon" href="data:,">blank'
+BLANK = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nCache-Control: no-store\r\n"
+         b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(PAGE), PAGE))
+
+
+def dial_host(host: str) -> str | None:
+    """The address to dial for *host*, or None when it is not on this machine."""
+    host = host.lower()
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return "127.0.0.1"
+    return None
+
+
+def parse_head(head: bytes) -> tuple[str, str, list[tuple[str, str]]]:
+    """Split a request head into method, target and header pairs; ValueError if malformed."""
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+        raise ValueError(f"not an HTTP request line: {lines[0][:100]!r}")
+    headers = []
+    for line in lines[1:]:
+        if not line:
+            continue
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise ValueError(f"malformed header line: {line[:100]!r}")
+        headers.append((name.strip(), value.strip()))
+    return parts[0], parts[1], headers
+
+
+class RecordingProxy:
+    """Forward a browser context's traffic to loopback and call *record* for each request.
+
+    *record* receives ``{at, method, url, headers, body}``: ``at`` is ``time.time()`` when the
+    request head arrived, ``url`` the absolute URL (``tunnel://host:port`` for CONNECT).
+    """
+
+    def __init__(self, record: Callable[[dict], None]) -> None:
+        self.record = record
+        self.server: asyncio.base_events.Server | None = None
+        self.last_activity = time.monotonic()
+        self.open = 0
+        self.gone = 0  # parting beacons received: pages whose unload handlers all ran
+        self._gone = asyncio.Condition()
+        self.tasks: set[asyncio.Task] = set()
+
+    async def start(self) -> str:
+        """Listen on a free loopback port; return the proxy's ``http://`` address."""
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0,
+                                                 limit=HEAD_LIMIT)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def quiet(self, idle: float = 0.15, limit: float = 2.0) -> None:
+        """Return once no request has been open for *idle* s (at most *limit* s).
+
+        Used only after a page has closed: whatever it handed to the network stack is on
+        its way; this lets it arrive, it is not a wait for the page to do anything more.
+        """
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if not self.open and time.monotonic() - self.last_activity >= idle:
+                return
+            await asyncio.sleep(idle / 3)
+
+    async def wait_gone(self, count: int, limit: float = 3.0) -> bool:
+        """Wait until *count* pages have sent their parting beacon; False after *limit* s."""
+        async with self._gone:
+            try:
+                await asyncio.wait_for(self._gone.wait_for(lambda: self.gone >= count), limit)
+            except asyncio.TimeoutError:
+                return False
+        # Requests the page sent before its last word travel on other connections.
+        await self.quiet(idle=0.03, limit=0.5)
+        return True
+
+    async def _harness(self, writer, url) -> None:
+        """Answer a request meant for the harness itself."""
+        if url.hostname == HARNESS_HOST and url.path == "/gone":
+            writer.write(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+            async with self._gone:
+                self.gone += 1
+                self._gone.notify_all()
+        else:
+            writer.write(BLANK)
+
+    async def stop(self) -> None:
+        """Stop listening and end every connection still open (tunnels, idle keep-alives)."""
+        if self.server:
+            self.server.close()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.server:
+            await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        self.open += 1
+        try:
+            while await self._one(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                ValueError):
+            pass
+        finally:
+            self.open -= 1
+            self.last_activity = time.monotonic()
+            writer.close()
+
+    async def _one(self, reader, writer) -> bool:
+        """Handle one request from the browser; return whether the connection may go on."""
+        head = await reader.readuntil(b"\r\n\r\n")
+        at = time.time()
+        self.last_activity = time.monotonic()
+        method, target, headers = parse_head(head[:-4])
+        if method == "CONNECT":
+            host, _, port = target.rpartition(":")
+            self.record({"at": at, "method": method, "url": f"tunnel://{target}",
+                         "headers": {}, "body": None})
+            return await self._tunnel(reader, writer, host, int(port or 443))
+        url = urlsplit(target)
+        length = next((int(v) for k, v in headers if k.lower() == "content-length"), 0)
+        if url.scheme != "http" or not url.hostname or length < 0 or any(
+                k.lower() == "transfer-encoding" for k, _ in headers):
+            writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            return False
+        body = await reader.readexactly(length)
+        if url.hostname == HARNESS_HOST or url.path == INVENTORY_PATH:
+            await self._harness(writer, url)
+            return False
+        self.record({"at": at, "method": method, "url": target,
+                     "headers": {k.lower(): v for k, v in headers},
+                     "body": body[:BODY_PREVIEW].decode("utf-8", "replace") if body else None})
+        address = dial_host(url.hostname)
+        if address is None:
+            writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+            return True
+        path = url.path or "/"
+        if url.query:
+            path += "?" + url.query
+        kept = [(k, v) for k, v in headers
+                if k.lower() not in ("connection", "proxy-connection", "keep-alive")]
+        upstream_head = f"{method} {path} HTTP/1.1\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in kept) + "Connection: close\r\n\r\n"
+        up_reader, up_writer = await asyncio.open_connection(address, url.port or 80)
+        try:
+            up_writer.write(upstream_head.encode("latin-1") + body)
+            await up_writer.drain()
+            # The upstream closes after its answer; pass it on and end this connection too,
+            # so the browser opens a fresh one (and its head is read) for its next request.
+            while chunk := await up_reader.read(65536):
+                writer.write(chunk)
+                await writer.drain()
+        finally:
+            up_writer.close()
+        return False
+
+    async def _tunnel(self, reader, writer, host: str, port: int) -> bool:
+        address = dial_host(host.strip("[]"))
+        if address is None:
+            writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+            return False
+        up_reader, up_writer = await asyncio.open_connection(address, port)
+        writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+        await writer.drain()
+
+        async def pipe(source, sink) -> None:
+            try:
+                while chunk := await source.read(65536):
+                    sink.write(chunk)
+                    await sink.drain()
+            except ConnectionError:
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        return False

@@ -1,0 +1,149 @@
+/* In-page evidence hooks (harness/pagehooks.py), installed before any page script runs.
+ * Each write a page makes to a place that can keep an identifier (document.cookie, the Cookie
+ * Store API, localStorage, sessionStorage, IndexedDB, Cache Storage), each call of an API that
+ * sends a request (sendBeacon, fetch, XHR, WebSocket, EventSource, workers, image src) and
+ * each connection hint is reported to the binding window.__webtrackEvidence with the page's
+ * clock (Date.now(): virtual once the harness installs Playwright's clock) and, where the
+ * stack shows it, the URL of the script that made it. These hooks only report: whether a
+ * request really went out is seen by the browser and the audit's proxy, not here.
+ * When the page goes away, a last beacon to the harness marks that every unload handler
+ * has run, so the harness knows the page's parting requests have been handed over. */
+(() => {
+  if (window.__webtrackHooked) return;
+  Object.defineProperty(window, "__webtrackHooked", { value: true });
+  // Set by the consent audit only: where the parting beacon goes (its proxy answers it).
+  const MARKER = window.__webtrackGone;
+  // A page restored from Firefox's back-forward cache keeps running but its binding no
+  // longer delivers; from then on events also wait in a backlog the harness reads.
+  let restored = false;
+  const backlog = [];
+  Object.defineProperty(window, "__webtrackBacklog", { value: backlog });
+  const report = (kind, data) => {
+    const event = { kind, clock: Date.now(), page: location.href, ...data };
+    if (restored) backlog.push(event);
+    try { window.__webtrackEvidence(event); } catch (e) { /* no binding, or the page is closing */ }
+  };
+  const caller = () => {
+    const urls = (new Error().stack || "").match(/(?:https?|file):\/\/[^\s)@]+?(?=:\d+:\d+)/g) || [];
+    return urls.length ? urls[0] : null;
+  };
+  const text = (value) => {
+    try { return (typeof value === "string" ? value : JSON.stringify(value) ?? String(value)).slice(0, 400); } catch (e) { return String(value).slice(0, 400); }
+  };
+  const wrap = (owner, name, make) => {
+    if (!owner) return;
+    const original = owner[name];
+    if (typeof original === "function") owner[name] = make(original);
+  };
+
+  // -- cookies -------------------------------------------------------------------------
+  const cookie = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
+  Object.defineProperty(Document.prototype, "cookie", {
+    configurable: true,
+    get() { return cookie.get.call(this); },
+    set(value) {
+      const t = String(value);
+      report("cookie", { name: t.split("=")[0].trim(), value: t.slice(0, 400), script: caller(), api: "document.cookie" });
+      return cookie.set.call(this, value);
+    },
+  });
+  if (window.CookieStore) {
+    wrap(CookieStore.prototype, "set", (set) => function (name, value) {
+      const n = name && typeof name === "object" ? name.name : name;
+      const v = name && typeof name === "object" ? name.value : value;
+      report("cookie", { name: String(n), value: `${n}=${v}`.slice(0, 400), script: caller(), api: "cookieStore" });
+      return set.apply(this, arguments);
+    });
+  }
+
+  // -- storage -------------------------------------------------------------------------
+  wrap(Storage.prototype, "setItem", (setItem) => function (key, value) {
+    let which = "storage";
+    try { which = this === window.localStorage ? "localStorage" : "sessionStorage"; } catch (e) { /* opaque */ }
+    report("storage", { storage: which, key: String(key), value: String(value).slice(0, 400), script: caller() });
+    return setItem.apply(this, arguments);
+  });
+  if (window.IDBObjectStore) {
+    for (const name of ["put", "add"]) {
+      wrap(IDBObjectStore.prototype, name, (original) => function (value, key) {
+        let where = this.name;
+        try { where = `${this.transaction.db.name}/${this.name}`; } catch (e) { /* detached */ }
+        report("storage", { storage: "indexedDB", key: key === undefined ? where : `${where}/${text(key)}`, value: text(value), script: caller() });
+        return original.apply(this, arguments);
+      });
+    }
+  }
+  if (window.Cache) {
+    for (const name of ["put", "add", "addAll"]) {
+      wrap(Cache.prototype, name, (original) => function (request) {
+        const urls = (Array.isArray(request) ? request : [request]).map((r) => (r && r.url) || String(r));
+        report("storage", { storage: "cacheStorage", key: urls.join(" ").slice(0, 400), value: name, script: caller() });
+        return original.apply(this, arguments);
+      });
+    }
+  }
+
+  // -- requests, by the API that makes them --------------------------------------------------
+  const call = (api, url) => {
+    let href = String(url && url.url ? url.url : url);
+    try { href = new URL(href, location.href).href; } catch (e) { /* left as given */ }
+    report("call", { api, url: href.slice(0, 400), script: caller() });
+  };
+  wrap(Navigator.prototype, "sendBeacon", (original) => function (url) {
+    if (!MARKER || String(url) !== MARKER) call("sendBeacon", url);
+    return original.apply(this, arguments);
+  });
+  wrap(window, "fetch", (original) => function (input, init) {
+    call(init && init.keepalive ? "fetch(keepalive)" : "fetch", input);
+    return original.apply(this, arguments);
+  });
+  wrap(XMLHttpRequest.prototype, "open", (original) => function (method, url) {
+    call("XMLHttpRequest", url);
+    return original.apply(this, arguments);
+  });
+  for (const name of ["WebSocket", "EventSource", "Worker", "SharedWorker"]) {
+    const Original = window[name];
+    if (typeof Original !== "function") continue;
+    const Hooked = function (url, ...rest) {
+      call(name, url);
+      return new Original(url, ...rest);
+    };
+    Hooked.prototype = Original.prototype;
+    Object.setPrototypeOf(Hooked, Original);
+    window[name] = Hooked;
+  }
+  if (window.ServiceWorkerContainer) {
+    wrap(ServiceWorkerContainer.prototype, "register", (original) => function (url) {
+      call("serviceWorker.register", url);
+      return original.apply(this, arguments);
+    });
+  }
+  const src = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, "src");
+  Object.defineProperty(HTMLImageElement.prototype, "src", {
+    configurable: true,
+    get() { return src.get.call(this); },
+    set(value) { call("image", value); return src.set.call(this, value); },
+  });
+  const hint = (link) => {
+    const rel = (link.rel || "").toLowerCase();
+    if (/preconnect|dns-prefetch|prefetch|preload|prerender|modulepreload/.test(rel) && link.href) report("hint", { rel, href: link.href, script: caller() });
+  };
+  new MutationObserver((records) => {
+    for (const r of records) for (const node of r.addedNodes) if (node.tagName === "LINK") hint(node);
+  }).observe(document, { childList: true, subtree: true });
+
+  // -- lifecycle -----------------------------------------------------------------------
+  if (window.top !== window) return;
+  addEventListener("pageshow", (e) => {
+    restored = restored || e.persisted;
+    report("lifecycle", { event: "pageshow", persisted: e.persisted });
+  });
+  addEventListener("pagehide", (e) => {
+    report("lifecycle", { event: "pagehide", persisted: e.persisted });
+    if (!MARKER) return;
+    const gone = () => { try { navigator.sendBeacon(MARKER, location.href); } catch (err) { /* best effort */ } };
+    // Added now, so it runs after every unload handler the page registered: the last word.
+    if (e.persisted) gone();
+    else addEventListener("unload", gone);
+  });
+})();
