@@ -60,15 +60,16 @@ INVENTORY = """async () => {
 }"""
 
 
-async def take(page) -> list[dict]:
-    """Every stored entry of every frame's origin in *page* (each origin once)."""
-    items, seen = [], set()
+async def take(page, seen: list[str] | None = None) -> list[dict]:
+    """Every stored entry of every frame's origin in *page* (each origin once); the origins
+    are added to *seen*."""
+    items, seen = [], seen if seen is not None else []
     for frame in page.frames:
         try:
             origin = await frame.evaluate("location.origin")
             if origin in seen or origin == "null":
                 continue
-            seen.add(origin)
+            seen.append(origin)
             items.extend(await frame.evaluate(INVENTORY))
         except Exception:  # a frame that went away meanwhile
             continue

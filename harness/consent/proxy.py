@@ -68,7 +68,7 @@ class RecordingProxy:
         self.server: asyncio.base_events.Server | None = None
         self.last_activity = time.monotonic()
         self.open = 0
-        self.gone = 0  # parting beacons received: pages whose unload handlers all ran
+        self.gone: list[str] = []  # each parting beacon's page URL: its unload handlers ran
         self._gone = asyncio.Condition()
         self.tasks: set[asyncio.Task] = set()
 
@@ -90,23 +90,25 @@ class RecordingProxy:
                 return
             await asyncio.sleep(idle / 3)
 
-    async def wait_gone(self, count: int, limit: float = 3.0) -> bool:
-        """Wait until *count* pages have sent their parting beacon; False after *limit* s."""
+    async def wait_gone(self, page: str, count: int, limit: float = 3.0) -> bool:
+        """Wait until *page* (a URL) has sent its *count*-th parting beacon; False after
+        *limit* s."""
         async with self._gone:
             try:
-                await asyncio.wait_for(self._gone.wait_for(lambda: self.gone >= count), limit)
+                await asyncio.wait_for(self._gone.wait_for(
+                    lambda: self.gone.count(page) >= count), limit)
             except asyncio.TimeoutError:
                 return False
         # Requests the page sent before its last word travel on other connections.
         await self.quiet(idle=0.03, limit=0.5)
         return True
 
-    async def _harness(self, writer, url) -> None:
+    async def _harness(self, writer, url, body: bytes) -> None:
         """Answer a request meant for the harness itself."""
         if url.hostname == HARNESS_HOST and url.path == "/gone":
             writer.write(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
             async with self._gone:
-                self.gone += 1
+                self.gone.append(body.decode("utf-8", "replace"))
                 self._gone.notify_all()
         else:
             writer.write(BLANK)
@@ -156,7 +158,7 @@ class RecordingProxy:
             return False
         body = await reader.readexactly(length)
         if url.hostname == HARNESS_HOST or url.path == INVENTORY_PATH:
-            await self._harness(writer, url)
+            await self._harness(writer, url, body)
             return False
         self.record({"at": at, "method": method, "url": target,
                      "headers": {k.lower(): v for k, v in headers},

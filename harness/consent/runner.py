@@ -171,14 +171,16 @@ async def _leave(page, proxy: RecordingProxy, evidence: _Evidence, settle_ms: in
     await _settle(page, settle_ms)
     await _dispatch(page, VISIBILITY, False)
     evidence.enter("away")
-    here, gone = page.url, proxy.gone
+    here = await page.evaluate("location.href")
+    gone = proxy.gone.count(here)
     try:
         await page.goto(f"http://{HARNESS_HOST}/away")
     except Error:  # a navigation the page started itself came first: let it land, then go
         await page.wait_for_load_state()
         here = page.url
+        gone = proxy.gone.count(here)
         await page.goto(f"http://{HARNESS_HOST}/away")
-    await proxy.wait_gone(gone + 1)
+    await proxy.wait_gone(here, gone + 1)
     evidence.enter("back")
     # Back as the visitor does it; the page comes back from the back-forward cache where the
     # browser keeps it (``pageshow`` persisted, in the lifecycle evidence) or is loaded again.
@@ -280,13 +282,15 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         shot = out / "screenshots" / f"{slug}.jpg"
         await page.screenshot(path=str(shot), type="jpeg", quality=55)
         record["screenshot"] = str(shot.relative_to(out))
-        live = await inventory.take(page)  # sessionStorage ends with its tab
+        origins: list[str] = []
+        live = await inventory.take(page, origins)  # sessionStorage ends with its tab
         evidence.enter("close")
-        gone = proxy.gone
+        # Firefox's page.url stays behind after a back-forward cache restore: ask the page.
+        here = await page.evaluate("location.href")
+        gone = proxy.gone.count(here)
         await page.close(run_before_unload=True)
-        await proxy.wait_gone(gone + 1)
+        await proxy.wait_gone(here, gone + 1)
         evidence.enter("stock")
-        origins = _origins(evidence.data["requests"])
         evidence.data["stored"]["end"] = live + [
             i for i in await inventory.take_origins(context, origins, INVENTORY_PATH)
             if i["storage"] != "sessionStorage"]
@@ -304,18 +308,6 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
     if record["error"]:
         record["verdict"] = "error"
     return record
-
-
-def _origins(requests: list[dict], limit: int = 6) -> list[str]:
-    """The origins of the documents the visit loaded (pages and frames), first seen first."""
-    found: list[str] = []
-    for r in requests:
-        parts = urlsplit(r["url"])
-        origin = f"{parts.scheme}://{parts.netloc}"
-        if r["resource_type"] == "document" and parts.scheme in ("http", "https") and \
-                origin not in found:
-            found.append(origin)
-    return found[:limit]
 
 
 def _tracked_link(collector: str, url: str) -> str:
