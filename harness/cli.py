@@ -375,4 +375,4 @@ def consent_audit(config_file, serve, out, browsers) -> None:
     click.echo(f"{summary['states']} site-states: {summary['passed']} pass, {summary['failed']} "
                f"fail, {summary['errors']} errors, {summary['observed']} observed "
                f"({summary['states_per_second']}/s); report: {out}/")
-    sys.exit(1 if summary["failed"] or summary["errors"] else 0)
+    sys.exit(2 if summary["errors"] else 1 if summary["failed"] else 0)  # 2 wins: incomplete

@@ -10,11 +10,12 @@ URL from the stack, where it shows). See ``pagehooks.js`` for each kind's fields
 from __future__ import annotations
 
 import re
-from pathlib import Path
+
+from .resources import shipped
 
 __all__ = ["BINDING", "MARKER_HOST", "SCRIPT", "is_removal"]
 
-SCRIPT = (Path(__file__).resolve().parent / "pagehooks.js").read_text(encoding="utf-8")
+SCRIPT = shipped("pagehooks.js").read_text(encoding="utf-8")
 BINDING = "__webtrackEvidence"
 # The host of the hooks' own parting beacon (and of the consent audit's neutral page):
 # never a site's, never evidence.
