@@ -178,6 +178,10 @@ def script(body: str) -> str:
     return f"<script>{C}{body}</script>"
 
 
+# Workers are served as files: the estate's pages forbid blob: workers (CSP).
+WORKER_FETCH = C.replace("location", "self.location") + 'fetch(C + "%s", {mode: "no-cors"});'
+
+
 def later(body: str) -> str:
     return script(f'document.addEventListener("DOMContentLoaded", function () {{{body}}});')
 
@@ -203,28 +207,29 @@ SITES = {
     "cachestorage": (script('caches.open("t").then(function (c) { return c.put('
                             '"/id", new Response("visitor-77")); });'), "", {}, {"storage"}),
     # Written by a worker, where no page hook reaches: found by taking stock.
-    "workerstore": (script('new Worker(URL.createObjectURL(new Blob(["var r = indexedDB.open('
-                           '\'w\', 1); r.onupgradeneeded = function () { r.result.'
-                           'createObjectStore(\'ids\'); }; r.onsuccess = function () {'
-                           ' r.result.transaction(\'ids\', \'readwrite\').objectStore(\'ids\')'
-                           '.put(\'w-\' + Math.random(), \'me\'); };"])));'),
-                    "", {}, {"storage"}),
+    "workerstore": (script('new Worker("/store.js");'), "", {"store.js": (
+        'var r = indexedDB.open("w", 1); r.onupgradeneeded = function () {'
+        ' r.result.createObjectStore("ids"); }; r.onsuccess = function () {'
+        ' r.result.transaction("ids", "readwrite").objectStore("ids")'
+        '.put("w-" + Math.random(), "me"); };')}, {"storage"}),
     "xhr": (later('var x = new XMLHttpRequest(); x.open("POST", C + "/collect"); '
                   'x.send("{}");'), "", {}, {"request"}),
     "keepalive": (later('fetch(C + "/collect", {method: "POST", body: "{}", keepalive: true,'
                         ' mode: "no-cors"});'), "", {}, {"request"}),
+    # The estate's pages allow no ws: connections by default (CSP); this site allows them.
     "websocket": (later('try { new WebSocket(C.replace("http", "ws") + "/ws"); }'
-                        ' catch (e) {}'), "", {}, {"request"}),
+                        ' catch (e) {}'),
+                  '[[header]]\npath = "*"\nname = "Content-Security-Policy"\n'
+                  'value = "default-src * ws: \'unsafe-inline\'"\n', {}, {"request"}),
     "eventsource": (later('new EventSource(C + "/events");'), "", {}, {"request"}),
     "iframe": (later('var f = document.createElement("iframe"); f.src = C + "/frame";'
                      ' document.body.appendChild(f);'), "", {}, {"request"}),
     "prefetch": (later('var l = document.createElement("link"); l.rel = "prefetch";'
                        ' l.href = C + "/next"; document.head.appendChild(l);'), "", {},
                  {"preconnect"}),
-    "worker": (script('new Worker(URL.createObjectURL(new Blob(["fetch(\'" + C + "/w\','
-                      ' {mode: \'no-cors\'});"])));'), "", {}, {"request"}),
-    "sharedworker": (script('new SharedWorker(URL.createObjectURL(new Blob(["fetch(\'" + C +'
-                            ' "/sw\', {mode: \'no-cors\'});"])));'), "", {}, {"request"}),
+    "worker": (script('new Worker("/w.js");'), "", {"w.js": WORKER_FETCH % "/w"}, {"request"}),
+    "sharedworker": (script('new SharedWorker("/s.js");'), "", {"s.js": WORKER_FETCH % "/s"},
+                     {"request"}),
     "serviceworker": (later('navigator.serviceWorker.register("/sw.js");'), "",
                       {"sw.js": C.replace("location", "self.location") +
                        'self.addEventListener("install", function () { self.skipWaiting(); });'

@@ -291,9 +291,10 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         await page.close(run_before_unload=True)
         await proxy.wait_gone(here, gone + 1)
         evidence.enter("stock")
-        evidence.data["stored"]["end"] = live + [
+        kept = {(i["origin"], i["storage"], i["key"]): i for i in live + [
             i for i in await inventory.take_origins(context, origins, INVENTORY_PATH)
-            if i["storage"] != "sessionStorage"]
+            if i["storage"] != "sessionStorage"]}  # the later stock wins
+        evidence.data["stored"]["end"] = list(kept.values())
         evidence.data["cookies"] = await context.cookies()
     except Exception as exc:  # a broken step is reported, never hidden
         record["error"] = (f"while {evidence.phase}: {type(exc).__name__}: "

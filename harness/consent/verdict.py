@@ -86,7 +86,8 @@ def _requests(site, evidence: dict) -> list[dict]:
         if twins:
             twins.pop(0)["seen_by"] = "browser+wire"
             continue
-        kind = "websocket" if w["method"] == "CONNECT" else "unknown (sent as the page left)"
+        kind = "websocket" if w["method"] == "CONNECT" else (
+            "not reported by the browser: a closing page's, or a shared or service worker's")
         seen.append({**w, "resource_type": kind, "seen_by": "wire"})
     calls = evidence.get("calls", [])
     out = []
