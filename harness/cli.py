@@ -241,18 +241,26 @@ def _audit_formats(ctx, param, value: str) -> list[str]:
 def _mutation_run(out: Path, workers: int, only: list[str], select: str | None) -> None:
     from .gate import mutation
     from .gate.report import write_mutation
+    from .progress import Progress
+
+    counts: dict[str, int] = {}
+    bar = Progress("mutation: mutants run")
 
     def show(row: dict) -> None:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
         if row["status"] != "killed":
+            bar.close()
             click.echo(f"  {row['status'].upper()} {row['id']}: {row.get('message') or ''}"[:300])
+        bar.step(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
 
     options = mutation.MutationOptions(out=out, workers=workers, only=only or None,
                                        select=select)
     try:
-        result = mutation.mutation(options, progress=show,
-                                   stage=lambda text: click.echo(f"mutation: {text}"))
+        with bar:
+            result = mutation.mutation(options, progress=show,
+                                       stage=lambda text: click.echo(f"mutation: {text}"))
     except (RuntimeError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CouldNotCheck(str(exc)) from None
     write_mutation(result, out)
     for row in result["survivors"]:
         click.echo(f"\nSURVIVOR {row['id']} ({row['status']}): {row['change']}\n{row['diff']}")
