@@ -101,3 +101,21 @@ def test_what_the_browser_did(exchanges, says):
         assert text in lines
     if not says:
         assert lines == ""
+
+
+@pytest.mark.parametrize("args, says", [
+    (["gate"], "give --script FILE"),
+    (["gate", "--script", "missing.js"], "does not exist"),
+    (["audit", "empty"], "nothing to audit"),
+    (["audit", "page.html", "--format", "xml"], "xml"),
+    (["consent-audit", "--config", "bad.toml"], "bad.toml"),
+    (["run", "--config", "bad.toml"], "bad.toml"),
+])
+def test_could_not_check_is_exit_2(tmp_path, monkeypatch, args, says):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "page.html").write_text("<!doctype html><title>x</title>")
+    (tmp_path / "bad.toml").write_text("this is = not [toml\n")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == UNCHECKED, result.output
+    assert says in result.output
