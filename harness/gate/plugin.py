@@ -76,6 +76,9 @@ def _webtrack_gate(request, pytestconfig):
     if folder:
         sessions = [_start_coverage(page)]
         page.context.on("page", lambda opened: sessions.append(_start_coverage(opened)))
+        documents = []
+        page.on("framenavigated", lambda frame: documents.append(frame.url)
+                if frame == page.main_frame else None)
         yield
         spans: list | None = []
         try:
@@ -83,6 +86,11 @@ def _webtrack_gate(request, pytestconfig):
                 result = session.send("Profiler.takePreciseCoverage")["result"]
                 spans = coverage.union(spans, coverage.of_script(result))
         except Exception:  # a page closed by the scenario: assume it ran everything
+            spans = None
+        if not spans or len(documents) > 1:
+            # Coverage lives in the renderer: what ran in a document the scenario navigated
+            # away from (a new process, often) is lost, so such a scenario is taken to cover
+            # everything rather than only what its last document ran.
             spans = None
         _append(Path(folder) / f"coverage-{_worker()}.jsonl",
                 {"nodeid": request.node.nodeid, "spans": spans})
