@@ -76,9 +76,8 @@ def _webtrack_gate(request, pytestconfig):
     if folder:
         sessions = [_start_coverage(page)]
         page.context.on("page", lambda opened: sessions.append(_start_coverage(opened)))
-        documents = []
-        page.on("framenavigated", lambda frame: documents.append(frame.url)
-                if frame == page.main_frame else None)
+        documents = []  # one "load" per document; history-API navigations make none
+        page.on("load", lambda loaded: documents.append(loaded.url))
         yield
         spans: list | None = []
         try:
