@@ -103,10 +103,11 @@ def check(table: dict, where: str, prefix: str = "") -> None:
             if key not in TABLES:
                 raise ConfigError(f"{where}: unknown table {name(key)}; known: "
                                   f"{', '.join(name(t) for t in TABLES)}")
-            unknown = sorted(set(value) - set(TABLES[key] or value))
+            known = TABLES[key]
+            unknown = sorted(set(value) - set(known)) if known is not None else []
             if unknown:
                 raise ConfigError(f"{where}: {name(key)} has unknown key(s) "
-                                  f"{', '.join(unknown)}; known: {', '.join(TABLES[key])}")
+                                  f"{', '.join(unknown)}; known: {', '.join(known or ())}")
         elif key in KEYS:
             continue
         elif key in AUDIT_KEYS:

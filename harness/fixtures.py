@@ -8,6 +8,7 @@ they are put back after a reset; profiles, links and journeys are not.
 
 from __future__ import annotations
 
+import sqlite3
 from functools import partial
 from pathlib import Path
 
@@ -56,14 +57,17 @@ def apply(app: Flask, data: dict[str, list[dict]], port: int, kinds=KINDS) -> No
         url = rewrite_port(entry["url"], port)
         with app.test_request_context():
             checked_target(store, url)
-        store.transact(lambda db, entry=entry, url=url: db.execute(
-            "INSERT OR IGNORE INTO links (id, profile_id, url, link_tracking) "
-            "VALUES (?, ?, ?, ?)",
-            (entry["id"], entry["profile"], url, int(entry.get("link_tracking", True)))))
+        store.transact(partial(_link, entry=entry, url=url))
     if "journey" in kinds:
         for hook in app.extensions.get("webtrack.journey_loaders", ()):
             for entry in data.get("journey", []):
                 hook(entry)
+
+
+def _link(db: sqlite3.Connection, entry: dict, url: str) -> None:
+    db.execute("INSERT OR IGNORE INTO links (id, profile_id, url, link_tracking) "
+               "VALUES (?, ?, ?, ?)",
+               (entry["id"], entry["profile"], url, int(entry.get("link_tracking", True))))
 
 
 def _form(db, entry: dict) -> None:

@@ -140,7 +140,7 @@ def collect(options: RunOptions, duration: float, exit_code: int) -> dict:
     scenarios_by_id: dict[str, dict] = {}
     cases = ElementTree.parse(junit).getroot().iter("testcase") if junit.exists() else []
     for case in cases:
-        module, scenario, browser = _scenario_of(case.get("classname", ""), case.get("name"))
+        module, scenario, browser = _scenario_of(case.get("classname", ""), case.get("name", ""))
         outcome, message = "passed", ""
         for child in case:
             if child.tag in ("failure", "error"):

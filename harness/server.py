@@ -10,6 +10,7 @@ import logging
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from werkzeug.wrappers import Response
 
@@ -17,7 +18,7 @@ from . import config, estate, fixtures
 from .collector import create_app, state
 
 COLLECTOR = "collector"
-DEFAULT_FIXTURES = Path(config.DEFAULTS["fixtures"])
+DEFAULT_FIXTURES = config.FIXTURES
 
 
 class HostDispatcher:
@@ -57,8 +58,8 @@ class Server:
         self.sites = estate.discover(Path(sites_dir))
         self.tracker = tracker
         self.app = None
-        self._server = None
-        self._thread = None
+        self._server: Any = None  # werkzeug's or waitress's, as start() chose
+        self._thread: threading.Thread | None = None
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -146,7 +147,8 @@ class Server:
             # Close the sockets from the server's own loop thread, never under its select().
             server.trigger.pull_trigger(lambda: waitress.wasyncore.close_all(server._map))
             server.task_dispatcher.shutdown(timeout=2)
-        self._thread.join(timeout=10)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
         self._server = None
         if self.app is not None:
             state.store_of(self.app).close()

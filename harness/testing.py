@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO, Any
 from urllib.parse import urlencode, urlsplit
 
 __all__ = ["ApiError", "Collector", "Sender", "ServerProcess", "free_port", "visit_event"]
@@ -95,7 +96,7 @@ class Collector:
         self.token = token if token is not None else os.environ.get("WEBTRACK_API_TOKEN")
 
     def call(self, method: str, path: str, body: object = None, *,
-             expect: int | tuple = (200, 201, 202)) -> object:
+             expect: int | tuple = (200, 201, 202)) -> Any:
         """Send a request to 127.0.0.1 with the collector's Host; return the JSON answer."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout + 65)
         try:
@@ -120,7 +121,8 @@ class Collector:
 
     def profile(self, kind: str = "contact", *, email: str | None = None,
                 consent: str | None = None, allow_tracking: bool | None = None) -> dict:
-        body = {"kind": kind, "email": email or f"visitor{next(_emails)}-{id(self)}@example.com"}
+        body: dict[str, object] = {
+            "kind": kind, "email": email or f"visitor{next(_emails)}-{id(self)}@example.com"}
         if consent is not None:
             body["consent"] = consent
         if allow_tracking is not None:
@@ -255,37 +257,51 @@ class ServerProcess:
     """
 
     def __init__(self, db: str | Path, port: int, *options: str) -> None:
-        self.db, self.port, self.process = str(db), port, None
+        self.db, self.port = str(db), port
+        self.process: subprocess.Popen[str] | None = None
         self.options = options  # more ``webtrack serve`` options, such as --api-token
 
     def start(self) -> ServerProcess:
-        self.process = subprocess.Popen(
+        self.process = process = subprocess.Popen(
             [sys.executable, "-m", "harness", "serve", "--port", str(self.port), "--db", self.db,
              *self.options],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        first = self.process.stdout.readline()
+        output = _output_of(process)
+        first = output.readline()
         if "serving on port" not in first:
-            self.process.wait(10)
-            said = first + self.process.stdout.read()
-            self.process.stdout.close()
+            process.wait(10)
+            said = first + output.read()
+            output.close()
             raise RuntimeError(f"webtrack serve did not start:\n{said}")
         return self
 
+    def _started(self) -> subprocess.Popen[str]:
+        if self.process is None:
+            raise RuntimeError("the server was not started")
+        return self.process
+
     @property
     def pid(self) -> int:
-        return self.process.pid
+        return self._started().pid
 
     def stop(self, kill: bool = False) -> None:
         """Terminate (or, with *kill*, SIGKILL) the server and wait for it to end."""
+        process = self._started()
         if kill:
-            self.process.kill()
+            process.kill()
         else:
-            self.process.terminate()
-        self.process.wait(10)
-        self.process.stdout.close()
+            process.terminate()
+        process.wait(10)
+        _output_of(process).close()
 
     def __enter__(self) -> ServerProcess:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _output_of(process: subprocess.Popen[str]) -> IO[str]:
+    if process.stdout is None:
+        raise RuntimeError("the server's output is not piped")
+    return process.stdout

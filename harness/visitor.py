@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from urllib.parse import urljoin, urlsplit
 
+from playwright.sync_api import Cookie, Page
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
 
 from .testing import Collector
 from .witness import Witness
@@ -72,10 +72,10 @@ class Visitor:
 
     # -- evidence -----------------------------------------------------------------------
 
-    def cookies(self) -> dict[str, dict]:
+    def cookies(self) -> dict[str, Cookie]:
         return {c["name"]: c for c in self.page.context.cookies()}
 
-    def tracking_cookies(self) -> dict[str, dict]:
+    def tracking_cookies(self) -> dict[str, Cookie]:
         return {k: v for k, v in self.cookies().items() if k in TRACKING_COOKIES}
 
     def settle(self, wait: float = 5.0) -> dict:

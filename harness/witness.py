@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from playwright.sync_api import BrowserContext, Request, Response
+
 SCRIPT = "/tracker.js"
 COLLECT = "/collect"
 
@@ -65,26 +67,26 @@ def explain(exchanges: list[Exchange], collector: str) -> list[str]:
 class Witness:
     """Keep every request a page's context makes to a collector; ``witness()`` explains."""
 
-    def __init__(self, context, collector: str) -> None:
+    def __init__(self, context: BrowserContext, collector: str) -> None:
         self.collector, self.context = collector, context
-        self.exchanges: dict[object, Exchange] = {}
-        self._responses: dict[object, object] = {}
+        self.exchanges: dict[Request, Exchange] = {}
+        self._responses: dict[Request, Response] = {}
         context.on("request", self._request)
         context.on("response", self._response)
         context.on("requestfailed", self._failed)
 
-    def _request(self, request) -> None:
+    def _request(self, request: Request) -> None:
         if _is_tracking(request.url):
             self.exchanges[request] = Exchange(request.method, request.url)
 
-    def _response(self, response) -> None:
+    def _response(self, response: Response) -> None:
         exchange = self.exchanges.get(response.request)
         if exchange is not None:
             exchange.status = response.status
             if response.status >= 400:
                 self._responses[response.request] = response
 
-    def _failed(self, request) -> None:
+    def _failed(self, request: Request) -> None:
         exchange = self.exchanges.get(request)
         if exchange is not None:
             exchange.failure = request.failure or "failed"

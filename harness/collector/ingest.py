@@ -49,6 +49,13 @@ class Delivery:
     rejection: tuple[str, str] | None = None  # (reason, detail)
     from_site: bool = False  # a /collect answered, counted for test settling
 
+    @property
+    def owner(self) -> str:
+        """The profile the events are for: every delivery not rejected has one."""
+        if self.profile_id is None:
+            raise ValueError("a delivery that is not rejected needs a profile")
+        return self.profile_id
+
 
 def deliver(store: Store, site: str | None, events: list[dict], *,
             profile_id: str | None = None, rejection: tuple[str, str] | None = None,
@@ -79,15 +86,17 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
     """
     received_at = utcnow()
     counts: Counter = Counter()
-    refusals = people.refusals_for(db, store, [d.profile_id for d in deliveries
+    refusals = people.refusals_for(db, store, [d.owner for d in deliveries
                                                if d.rejection is None])
-    rejected_rows, recordable, outcomes = [], [], []  # recordable: (profile_id, site, event)
+    rejected_rows: list[tuple] = []
+    recordable: list[tuple[str, str | None, dict]] = []  # (profile_id, site, event)
+    outcomes: list[Outcome] = []
     for delivery in deliveries:
         outcome = Outcome()
         outcomes.append(outcome)
         rejection, refusal = delivery.rejection, None
         if rejection is None:
-            refusal = refusals[delivery.profile_id]
+            refusal = refusals[delivery.owner]
             if refusal == "unknown_profile":
                 rejection, refusal = ("unknown_profile", "the profile no longer exists"), None
         if delivery.from_site:
@@ -107,7 +116,7 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
             counts["received", ""] += len(delivery.events)
             counts["not_recorded", refusal] += len(delivery.events)
             continue
-        recordable.extend((delivery.profile_id, delivery.site, event)
+        recordable.extend((delivery.owner, delivery.site, event)
                           for event in delivery.events)
     wanted = [listener for listener in listeners if getattr(listener, "wanted", _always)()]
     last = db.execute("SELECT coalesce(max(seq), 0) FROM interactions").fetchone()[0] \

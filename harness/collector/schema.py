@@ -17,7 +17,7 @@ _EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 _COORDS = re.compile(r"^-?\d{1,7},-?\d{1,7}$")
 
 # Fields each type must carry, with the JSON type of each.
-REQUIRED = {
+REQUIRED: dict[str, dict[str, type]] = {
     "website_visited": {
         "msdynci_viewuri": str, "msdynci_viewname": str, "msdynci_viewtitle": str,
         "msdynci_viewtype": str, "msdynci_viewpreviousviews": str,
@@ -74,7 +74,7 @@ def event(raw: object, index: int) -> dict:
             if value is not None and not isinstance(value, (str, bool, int, float)):
                 raise ApiError(400, f"{where}.{name} must be a string, number, boolean or null")
             raise ApiError(400, f"{where}.{name} is required for {kind} ({kind_type.__name__})")
-        if kind_type is str:
+        if isinstance(value, str):  # kind_type is str
             if not value and name not in MAY_BE_EMPTY:
                 raise ApiError(400, f"{where}.{name} must not be empty")
             if len(value) > MAX_VALUE:

@@ -6,7 +6,7 @@ the signer rather than for a key in ``current_app.extensions``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
@@ -47,7 +47,7 @@ def get_signer() -> Signer:
     return current_app.extensions[SIGNER]
 
 
-def get_listeners() -> Sequence[Callable]:
+def get_listeners() -> tuple[Callable[..., None], ...]:
     """Return what is told about recorded interactions (journeys), in order."""
     return current_app.extensions[LISTENERS]
 

@@ -23,8 +23,11 @@ import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -144,7 +147,7 @@ class Store:
         self._local = threading.local()
         self._changed = threading.Condition()
         self._version = 0
-        self._memos: dict[str, tuple[int, object]] = {}
+        self._memos: dict[str, tuple[int, Any]] = {}
         self._memo_generation = 0
         self._memos_stale = False  # set inside a write, acted on when it ends
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -196,11 +199,11 @@ class Store:
         return work.future
 
     def grouped(self, key: Hashable, item: object,
-                apply: Callable[[sqlite3.Connection, list], list], atomic: bool = False) -> object:
+                apply: Callable[[sqlite3.Connection, list], list], atomic: bool = False) -> Any:
         """Return ``apply(db, items)``'s answer for *item*, committed with the others queued."""
         return self.submit(key, item, apply, atomic).result()
 
-    def transact(self, work: Callable[[sqlite3.Connection], object]) -> object:
+    def transact(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work(db)`` in a write transaction and return its result once committed."""
         return self.submit(None, work, _call_one).result()
 
@@ -334,7 +337,7 @@ class Store:
 
     # -- memos: configuration read on every delivery, kept in memory --------------------
 
-    def memo(self, name: str, load: Callable[[], object]) -> object:
+    def memo(self, name: str, load: Callable[[], T]) -> T:
         """Return ``load()``, computed again only after a write that called :meth:`changed`.
 
         For what every delivery reads and almost nothing writes (the registered sites,
@@ -368,8 +371,7 @@ class Store:
         """Run a read query and return its first row, or None."""
         return self.connection().execute(sql, params).fetchone()
 
-    def wait_until(self, ready: Callable[[], object], timeout: float,
-                   every: float = 0.02) -> object:
+    def wait_until(self, ready: Callable[[], T], timeout: float, every: float = 0.02) -> T:
         """Return ``ready()`` once it is truthy or *timeout* seconds have passed.
 
         ``ready()`` is asked again after each commit, but at most once per *every*
@@ -413,6 +415,8 @@ class Store:
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?)",
                 (secrets.token_urlsafe(32),)))
             value = self.meta("secret")
+        if value is None:
+            raise RuntimeError("the signing secret could not be stored")
         return value
 
     def reset(self) -> None:

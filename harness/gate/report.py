@@ -7,7 +7,7 @@ from pathlib import Path
 from .. import reports
 
 
-def write(result: dict, out: Path, self_test: dict | None = None) -> list[Path]:
+def write(result: dict | None, out: Path, self_test: dict | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     data = {"gate": result, "self_test": self_test}
     written = [reports.write_json(out / "report.json", data)]

@@ -82,7 +82,7 @@ def validate(raw: object) -> dict:
         raise ValueError(f"journey 'steps' must be an object of 1 to {MAX_STEPS} steps")
     steps = {name: _step(name, step) for name, step in steps_raw.items()}
     start = raw.get("start")
-    if start not in steps:
+    if not isinstance(start, str) or start not in steps:
         raise ValueError(f"journey 'start' names unknown step {start!r}")
     for name, step in steps.items():
         for target in successors(step):

@@ -50,7 +50,7 @@ def start(definition: dict, trigger: dict, now: float) -> tuple[dict, list[dict]
 
 def proceed(definition: dict, run: dict, now: float) -> list[dict]:
     """Take send steps until a branch waits or the path ends; return the messages sent."""
-    sent = []
+    sent: list[dict] = []
     while run["step"] is not None:
         step = definition["steps"][run["step"]]
         if "if" in step:
@@ -85,6 +85,7 @@ def take(definition: dict, run: dict, now: float, interaction: dict | None) -> l
     record = {"step": run["step"], "outcome": decision,
               "at": iso(min(now, run["deadline"]) if decision == "no" else now)}
     if decision == "yes":
+        assert interaction is not None  # branch() says yes only to an interaction
         run["match"] = interaction
         record["decided_by"] = {k: interaction.get(k) for k in
                                 ("event_id", "type", "occurred_at", *(
@@ -259,6 +260,7 @@ class Journeys:
                  "path": json.loads(row["path"])} for row in rows]
 
     def outbox(self, profile_id: str | None) -> list[dict]:
+        params: tuple[str, ...]
         sql, params = "SELECT * FROM outbox", ()
         if profile_id:
             sql, params = sql + " WHERE profile_id = ?", (profile_id,)
