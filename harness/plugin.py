@@ -89,9 +89,15 @@ def visitor(page, webtrack, webtrack_server) -> Visitor:
 
 
 @pytest.fixture
-def site_url(webtrack_server):
-    """``site_url("shop", "/cart.html")`` → the page's absolute URL on this server."""
-    return webtrack_server.url_for
+def site_url(webtrack_server, webtrack_sites):
+    """``site_url("shop", "/cart.html")`` → the page's absolute URL: on this server, or on
+    the origin of a site registered with ``webtrack.site(id, origin)``."""
+    def url_for(site: str, path: str = "/") -> str:
+        if site in webtrack_sites:
+            return webtrack_sites[site] + ("" if path.startswith("/") else "/") + path
+        return webtrack_server.url_for(site, path)
+
+    return url_for
 
 
 @pytest.fixture(autouse=True)

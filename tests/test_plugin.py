@@ -80,6 +80,9 @@ def test_your_own_site(pytester):
             assert visit["site"] == "mysite"
             assert visit["msdynci_viewuri"] == mysite + "/index.html"
 
+        def test_site_url_knows_it(site_url, mysite):
+            assert site_url("mysite", "a.html") == mysite + "/a.html"
+
         def test_arrive_by_url(webtrack, visitor, mysite):
             profile = webtrack.profile(consent="opted_in")["id"]
             visitor.arrive(profile, mysite + "/index.html")
@@ -100,7 +103,7 @@ def test_your_own_site(pytester):
     """)
     result = pytester.runpytest_subprocess("--browser", "chromium", "-p", "no:cacheprovider",
                                            "--webtrack-port", str(port))
-    result.assert_outcomes(passed=3, failed=3)
+    result.assert_outcomes(passed=4, failed=3)
     result.stdout.fnmatch_lines([
         f"webtrack: collector on port {port}",
         "*_ test_not_recorded_says_why[[]chromium[]] _*",
