@@ -228,7 +228,9 @@ SITES = {
                        ' l.href = C + "/next"; document.head.appendChild(l);'), "", {},
                  {"preconnect"}),
     "worker": (script('new Worker("/w.js");'), "", {"w.js": WORKER_FETCH % "/w"}, {"request"}),
-    "sharedworker": (script('new SharedWorker("/s.js");'), "", {"s.js": WORKER_FETCH % "/s"},
+    # One shared worker serves every page of the origin: it reports each page that connects.
+    "sharedworker": (script('new SharedWorker("/s.js");'), "",
+                     {"s.js": "self.onconnect = function () {" + WORKER_FETCH % "/s" + "};"},
                      {"request"}),
     "serviceworker": (later('navigator.serviceWorker.register("/sw.js");'), "",
                       {"sw.js": C.replace("location", "self.location") +
