@@ -83,8 +83,8 @@ def run(targets: list[str], config: AuditConfig | None = None, render: bool = Fa
     if validate and result.pages:
         from . import validity
 
-        found = validity.check([(p["file_or_url"], p["source"]) for p in result.pages])
-        kept, suppressed = apply_policy(found, config)
+        invalid = validity.check([(p["file_or_url"], p["source"]) for p in result.pages])
+        kept, suppressed = apply_policy(invalid, config)
         result.findings += kept
         result.suppressed += suppressed
         by_page = {p["file_or_url"]: p for p in result.pages}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from .jsvalues import (
@@ -22,6 +23,9 @@ from .jsvalues import (
     to_number,
     to_string,
 )
+
+if TYPE_CHECKING:
+    from .jseval import Evaluator
 
 _LOAD_EVENTS = {"load", "domcontentloaded", "readystatechange", "pageshow"}
 _USER_EVENTS = re.compile(r"^(click|dblclick|submit|scroll|mouse\w*|key\w*|touch\w*|pointer\w*|"
@@ -92,9 +96,10 @@ class Browser:
         self.scripts = scripts  # (in <head>, attributes) of every script, in document order
         self.ids = ids or {}  # the page's elements by id: (in <head>, attributes)
         self.made_ids: dict[str, Element] = {}  # elements scripts inserted, by id
-        self.evaluator = None
+        self.evaluator: Evaluator | None = None
         self.found: list[Inserted] = []
-        self.written: list[tuple[str, bool]] = []  # markup, whether written from <head>
+        # markup, whether written from <head>, the line of the write
+        self.written: list[tuple[str, bool, int | None]] = []
         self.queue: list[tuple] = []
         self.handlers: dict[tuple, tuple] = {}  # (target, onevent) -> its queued call
         self.index = 0  # the running script's position among the page's scripts
@@ -194,6 +199,12 @@ class Browser:
 
     def at(self, node) -> None:
         self.node = node
+
+    def running(self) -> Evaluator:
+        """Return the evaluator running the page's scripts."""
+        if self.evaluator is None:
+            raise RuntimeError("no evaluator runs this page's scripts")
+        return self.evaluator
 
     def line(self) -> int | None:
         return self.line_of(self.node)

@@ -16,6 +16,7 @@ from .jsvalues import (
     as_index,
     known,
     strict_equal,
+    to_int,
     to_number,
     to_string,
     truthy,
@@ -55,14 +56,21 @@ def set_(host: Browser, subject, key, value) -> None:
             host._on_handler(key, value, "document")
 
 
+def _insert(host: Browser, target, nodes: list):
+    """Insert each of *nodes* into *target*; the DOM method answers undefined."""
+    for node in nodes:
+        host.insert(target, node)
+    return UNDEF
+
+
 def _call_as(host: Browser, fn, how: str, args: list):
     this = args[0] if args else UNDEF
     rest = list(args[1:])
     if how == "apply":
         rest = rest[0].items if rest and isinstance(rest[0], JSArray) else []
     if how == "bind":
-        return Native("bound", lambda _t, more: host.evaluator.call(fn, this, rest + more))
-    return host.evaluator.call(fn, this, rest)
+        return Native("bound", lambda _t, more: host.running().call(fn, this, rest + more))
+    return host.running().call(fn, this, rest)
 
 
 # -- strings ---------------------------------------------------------------------------
@@ -106,12 +114,12 @@ _STRING = {
     "includes": _needs_known(lambda t, a: to_string(_arg(a, 0)) in t),
     "startsWith": _needs_known(lambda t, a: t.startswith(to_string(_arg(a, 0)))),
     "endsWith": _needs_known(lambda t, a: t.endswith(to_string(_arg(a, 0)))),
-    "slice": _needs_known(lambda t, a: t[int(to_number(_arg(a, 0, 0.0)) or 0):
-                                         int(to_number(a[1])) if len(a) > 1 else None]),
-    "substring": _needs_known(lambda t, a: t[int(to_number(_arg(a, 0, 0.0)) or 0):
-                                             int(to_number(a[1])) if len(a) > 1 else None]),
-    "charAt": _needs_known(lambda t, a: t[int(to_number(_arg(a, 0, 0.0)))]
-                           if int(to_number(_arg(a, 0, 0.0))) < len(t) else ""),
+    "slice": _needs_known(lambda t, a: t[to_int(_arg(a, 0, 0.0)):
+                                         to_int(a[1]) if len(a) > 1 else None]),
+    "substring": _needs_known(lambda t, a: t[to_int(_arg(a, 0, 0.0)):
+                                             to_int(a[1]) if len(a) > 1 else None]),
+    "charAt": _needs_known(lambda t, a: t[to_int(_arg(a, 0, 0.0))]
+                           if to_int(_arg(a, 0, 0.0)) < len(t) else ""),
 }
 
 
@@ -144,7 +152,7 @@ _ARRAY = {
     "join": _join,
     "concat": lambda h, a, args: JSArray(a.items + [
         x for arg in args for x in (arg.items if isinstance(arg, JSArray) else [arg])]),
-    "slice": lambda h, a, args: JSArray(a.items[int(to_number(_arg(args, 0, 0.0)) or 0):]),
+    "slice": lambda h, a, args: JSArray(a.items[to_int(_arg(args, 0, 0.0)):]),
     "indexOf": lambda h, a, args: float(next(
         (i for i, v in enumerate(a.items) if strict_equal(v, _arg(args, 0)) is True), -1)),
     "includes": lambda h, a, args: any(strict_equal(v, _arg(args, 0)) is True
@@ -168,8 +176,7 @@ def _place_member(host: Browser, place: Place, key):
             return args[0] if args else UNDEF
         return Native(key, into)
     if key in _INSERT_BESIDE:
-        return Native(key, lambda this, args: [host.insert(place.parent, n) for n in args]
-                      and UNDEF)
+        return Native(key, lambda this, args: _insert(host, place.parent, args))
     if key == "insertAdjacentElement":
         def adjacent(this, args):
             where = to_string(_arg(args, 0, "")).lower()
@@ -206,7 +213,7 @@ def _element_member(host: Browser, element: Element, key):
     if key == "dataset":
         return Dataset(element)
     if key in ("appendChild", "append", "insertBefore"):
-        return Native(key, lambda this, args: host.insert(element, _arg(args, 0)) or UNDEF)
+        return Native(key, lambda this, args: _insert(host, element, args[:1]))
     if key in ("parentNode", "parentElement"):
         return element.place if element.place is not None else None
     lower = key.lower() if isinstance(key, str) else ""

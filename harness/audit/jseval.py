@@ -54,7 +54,7 @@ class Scope:
         self.parent, self.this, self.vars = parent, this, dict(names or {})
 
     def find(self, name: str) -> Scope | None:
-        scope = self
+        scope: Scope | None = self
         while scope is not None and name not in scope.vars:
             scope = scope.parent
         return scope

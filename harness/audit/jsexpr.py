@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .jsvalues import (
@@ -33,6 +34,8 @@ _COMPARE = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operato
 class Expressions:
     """Mixed into the evaluator: ``expr(node, scope)`` for every ESTree expression it knows
     (anything else is UNKNOWN)."""
+
+    tick: Callable[[], None]  # the evaluator's step budget
 
     def key(self, node, scope: Scope):
         if node.computed:
@@ -158,15 +161,16 @@ class Expressions:
                 joined = to_string(left) + to_string(right)
                 return joined if len(joined) <= MAX_STRING else HOLE
             a, b = to_number(left), to_number(right)
-            return UNKNOWN if UNKNOWN in (a, b) else a + b
+            return a + b if isinstance(a, float) and isinstance(b, float) else UNKNOWN
         if op in ("===", "!=="):
             equal = strict_equal(left, right)
         elif op in ("==", "!="):
             equal = loose_equal(left, right)
         else:
             a, b = to_number(left), to_number(right)
-            if UNKNOWN in (a, b) or op not in {**_ARITH, **_COMPARE}:
-                return UNKNOWN
+            if not (isinstance(a, float) and isinstance(b, float)) or \
+                    op not in {**_ARITH, **_COMPARE}:
+                return UNKNOWN  # a number only the browser knows
             if op in _COMPARE:
                 return _COMPARE[op](a, b)
             try:

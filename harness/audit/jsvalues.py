@@ -168,6 +168,14 @@ def to_number(value) -> float | object:
     return UNKNOWN
 
 
+def to_int(value) -> int:
+    """Return ``int()`` of *value*'s number; TypeError for a number only the browser knows."""
+    number = to_number(value)
+    if not isinstance(number, float):
+        raise TypeError("not a known number")
+    return int(number)
+
+
 def type_of(value) -> str | object:
     if value is UNKNOWN:
         return UNKNOWN

@@ -3,6 +3,7 @@ element they put in the document (inserted or written), with where it landed."""
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -72,7 +73,7 @@ def _line_of(script: Script):
     return line_of
 
 
-def run_page(page: Page, skip: set[int] = frozenset(), follow=lambda src: False) -> tuple[
+def run_page(page: Page, skip: Set[int] = frozenset(), follow=lambda src: False) -> tuple[
         list[Loaded], list[tuple[Script, str]]]:
     """Return what the page's scripts put in the document, and the scripts that could not
     be read; scripts at the positions in *skip* are not followed. A script the code inserts
@@ -90,7 +91,7 @@ def run_page(page: Page, skip: set[int] = frozenset(), follow=lambda src: False)
     def chain(found: Inserted, index: int) -> None:
         """Queue the site's own script that *found* loads, as the browser would run it."""
         src = str(found.attrs.get("src", "")).strip()
-        code = page.reader(src) if src and src not in followed and page.reader and \
+        code = page.reader(src) if page.reader and src and src not in followed and \
             follow(src) else None
         if code:
             followed.add(src)
@@ -142,7 +143,7 @@ def _queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
     """``<body onload="…">`` and its kind run on the load event, as code."""
     if page.soup is None:
         return
-    for tag in page.soup.find_all(attrs={"onload": True}):
+    for tag in page.soup.find_all(None, {"onload": True}):
         code = str(tag["onload"])
         line = line_of(page.source, code[:60])
         in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
@@ -163,7 +164,7 @@ def _run(evaluator: Evaluator, program) -> None:
 def run_code(host: Browser, code: str) -> None:
     """Run code a script inserted or wrote (an inline ``<script>``), where it is."""
     try:
-        _run(host.evaluator, parse(code, False))
+        _run(host.running(), parse(code, False))
     except Unparsed:
         pass
 

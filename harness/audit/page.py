@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Comment
+from bs4 import BeautifulSoup, Comment, Tag
 
 _BANNER = re.compile(r"cookie|consent|gdpr|privacy-banner", re.I)
 # The rendered audit marks scripts that page code inserted with this attribute.
@@ -67,8 +68,9 @@ class Page:
     comments: list[tuple[str, int | None]] = field(default_factory=list)
     banner: dict | None = None  # a cookie banner offering an opt-out, if any
     ids: dict = field(default_factory=dict)  # id -> (in <head>, attributes), for scripts
-    soup: object = field(default=None, repr=False)  # the parsed document, for selectors
-    reader: object = field(default=None, repr=False)  # src -> the site's own script text
+    soup: BeautifulSoup | None = field(default=None, repr=False)  # for selectors
+    # src -> the site's own script text (None: not the site's own, or unreadable)
+    reader: Callable[[str], str | None] | None = field(default=None, repr=False)
     defines_optout: bool | None = None  # known to define disableCookiesUsage (None: unknown)
     rendered: bool = False
     template: bool = False
@@ -92,6 +94,12 @@ def line_of(source: str, needle: str, occurrence: int = 0) -> int | None:
     return source.count("\n", 0, start) + 1
 
 
+def _text_attr(tag: Tag, name: str) -> str | None:
+    """Return attribute *name* of *tag* as one string (a multi-valued one joined), or None."""
+    value = tag.get(name)
+    return " ".join(value) if isinstance(value, list) else value
+
+
 def _inside(tag, name: str) -> bool:
     return any(parent.name == name for parent in tag.parents)
 
@@ -109,8 +117,8 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
     page.soup = soup
     seen: dict[str, int] = {}
     for index, tag in enumerate(soup.find_all("script")):
-        raw = tag.get("src")
-        raw = raw.strip() if isinstance(raw, str) else raw  # as browsers read URLs
+        raw = _text_attr(tag, "src")
+        raw = raw.strip() if raw is not None else None  # as browsers read URLs
         needle = raw if raw else (tag.string or "").strip()[:60]
         occurrence = seen.get(needle, 0)
         seen[needle] = occurrence + 1
@@ -141,12 +149,12 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
                  for k, v in element.attrs.items()}
         page.ids.setdefault(str(element["id"]), (_inside(element, "head"), attrs))
     for form in soup.find_all("form"):
-        action = form.get("action") or ""
+        action = _text_attr(form, "action") or ""
         page.forms.append({"action": urljoin(base, action), "line": line_of(source, action)})
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         page.comments.append((str(comment), line_of(source, str(comment)[:60])))
-    for element in soup.find_all(attrs={"id": _BANNER}) + soup.find_all(
-            attrs={"class": _BANNER}) + soup.find_all(attrs={"aria-label": _BANNER}):
+    for element in soup.find_all(id=_BANNER) + soup.find_all(class_=_BANNER) + soup.find_all(
+            None, {"aria-label": _BANNER}):
         choices = [b for b in element.find_all(["button", "a"]) if _REJECT.search(
             b.get_text(" ") + " " + str(b.get("id", "")))]
         if choices:

@@ -46,7 +46,7 @@ def project_url() -> str | None:
         return None
     urls = [entry.split(",", 1)[1].strip() for entry in meta.get_all("Project-URL") or []
             if "," in entry]
-    urls += [meta["Home-page"]] if meta.get("Home-page") else []
+    urls += meta.get_all("Home-page") or []
     return next((u for u in urls if u.startswith("https://")), None)
 
 

@@ -59,7 +59,7 @@ def defines_optout(script: Script) -> bool:
     return defines_optout_in(script.inline) or script.attrs.get("_defines_optout") is True
 
 
-def _runs_before(first: Script, second: Script) -> bool:
+def _runs_before(first: Script, second: Script | Install) -> bool:
     """Whether *first* certainly runs before *second* (document order and timing)."""
     if first.timing == "sync":
         return second.timing != "sync" or first.index < second.index

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import http.client
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -121,7 +121,7 @@ def _local_script(raw_src: str | None, page_file: Path, root: Path) -> str | Non
     return None
 
 
-def _reader(where: str, root: Path | None):
+def _reader(where: str, root: Path | None) -> Callable[[str], str | None]:
     """Return ``read(src)``: the text of a script the page loads, when it is the site's own
     (beside the page on disk, or on the page's origin), else None; each read once."""
     cache: dict[str, str | None] = {}
