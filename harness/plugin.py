@@ -83,9 +83,16 @@ def webtrack(webtrack_server, webtrack_sites) -> Collector:
 
 
 @pytest.fixture
-def visitor(page, webtrack, webtrack_server) -> Visitor:
-    """The test's page as a visitor of the estate, with its requests to the collector."""
-    return Visitor(page, webtrack, webtrack_server)
+def visitor(page, webtrack, webtrack_server):
+    """The test's page as a visitor of the estate, with its requests to the collector.
+
+    Afterwards, every site interaction the visit recorded must have exactly the shape the
+    contract gives it (:meth:`Visitor.check_interactions`), whatever the test looked at.
+    """
+    visitor = Visitor(page, webtrack, webtrack_server)
+    yield visitor
+    visitor.settle()
+    visitor.check_interactions()
 
 
 @pytest.fixture

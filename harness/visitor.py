@@ -1,22 +1,50 @@
-"""A browser tab driven as a website visitor, keeping every request it made to the collector."""
+"""A browser tab driven as a website visitor, keeping every request it made to the collector.
+
+The page runs on a virtual clock (Playwright's clock API, installed before the first page
+loads): whatever a script schedules, minutes ahead, is brought forward on demand, so the
+absence of a beacon is proven without waiting for it in real time.
+"""
 
 from __future__ import annotations
 
 import time
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from playwright.sync_api import Cookie, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from .testing import Collector
+from .testing import Collector, assert_unique_event_ids, shape_problems
+from .wiretap import NOT_BEACONS, Wiretap
 from .witness import Witness
 
 CONTEXT_COOKIE = "msdynci_trackingContext"
 FORM_COOKIE = "msdynmkt_formsubmissionid"
 TRACKING_COOKIES = (CONTEXT_COOKIE, FORM_COOKIE)
-# Requests to the collector that are not tracking: loading the script, following a
-# tracked link, posting a form.
-NOT_BEACONS = ("/tracker.js", "/l/", "/f/")
+# The address-bar parameter that carries each cookie's value to the site.
+PARAMETERS = {"wt_ctx": CONTEXT_COOKIE, "wt_fsid": FORM_COOKIE}
+YEAR = 365 * 24 * 3600
+# How far ahead a negative scenario looks: timers, intervals and idle callbacks up to this.
+HORIZON = 601.0
+
+# A tab hidden then shown again, and the Page Lifecycle's freeze/resume, as scripts see them.
+_HIDE_AND_SHOW = """() => {
+  const set = (state) => {
+    Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+    Object.defineProperty(document, "hidden", {value: state === "hidden", configurable: true});
+    document.dispatchEvent(new Event("visibilitychange", {bubbles: true}));
+  };
+  set("hidden");
+  document.dispatchEvent(new Event("freeze", {bubbles: true}));
+  document.dispatchEvent(new Event("resume", {bubbles: true}));
+  set("visible");
+  delete document.visibilityState;
+  delete document.hidden;
+}"""
+# A restore from the back-forward cache, which a browser under automation may not do itself.
+_RESTORED = """() => {
+  window.dispatchEvent(new PageTransitionEvent("pagehide", {persisted: true}));
+  window.dispatchEvent(new PageTransitionEvent("pageshow", {persisted: true}));
+}"""
 
 
 class Visitor:
@@ -26,9 +54,16 @@ class Visitor:
         self.page, self.collector, self.server = page, collector, server
         self.beacons: list[dict] = []
         self.sent = 0  # deliveries to /collect seen leaving the browser, never cleared
+        self.handed: dict[str, str] = {}  # tracking parameter → the last value a site got
+        self.advanced = 0.0  # virtual seconds the clock was moved ahead
+        self.started = time.time()
+        self.wiretap = Wiretap.install(server)
+        self._mark = self.wiretap.mark()
         self._collector_host = urlsplit(server.origin()).netloc
+        page.clock.install()
         page.context.on("request", self._saw)
         collector.witnesses.append(Witness(page.context, server.origin()))
+        page.context.on("response", self._handed)
 
     def is_beacon(self, request) -> bool:
         parts = urlsplit(request.url)
@@ -39,6 +74,11 @@ class Visitor:
             self.sent += urlsplit(request.url).path == "/collect"
             self.beacons.append({"at": time.time(), "method": request.method, "url": request.url,
                                  "type": request.resource_type, "body": request.post_data})
+
+    def _handed(self, response) -> None:
+        if response.request.resource_type == "document":
+            query = parse_qs(urlsplit(response.url).query)
+            self.handed.update({p: query[p][0] for p in PARAMETERS if p in query})
 
     # -- going places -------------------------------------------------------------------
 
@@ -70,6 +110,11 @@ class Visitor:
                 f"tracking script did not run there\n{self.collector.what_was_seen()}") from None
         return self.page
 
+    def advance(self, seconds: float = HORIZON) -> None:
+        """Run the page's clock *seconds* ahead, firing every timer due meanwhile."""
+        self.page.clock.run_for(int(seconds * 1000))
+        self.advanced += seconds
+
     # -- evidence -----------------------------------------------------------------------
 
     def cookies(self) -> dict[str, Cookie]:
@@ -77,6 +122,30 @@ class Visitor:
 
     def tracking_cookies(self) -> dict[str, Cookie]:
         return {k: v for k, v in self.cookies().items() if k in TRACKING_COOKIES}
+
+    def expect_tracking_cookie(self, name: str = CONTEXT_COOKIE, site: str = "shop") -> dict:
+        """Assert *name* is set exactly as the contract says, with the value the site was
+        handed (path ``/``, a year, SameSite=Lax, not Secure on http, host-only, readable
+        by script); return it."""
+        cookies = self.cookies()
+        cookie = cookies.get(name)
+        assert cookie, f"no {name} cookie; cookies: {sorted(cookies)}"
+        parameter = next(p for p, c in PARAMETERS.items() if c == name)
+        expires = cookie["expires"] - time.time()
+        problems = [what for what, bad in (
+            (f"value {cookie['value']!r} is not the {parameter} handed to the site "
+             f"{self.handed.get(parameter)!r}", cookie["value"] != self.handed.get(parameter)),
+            (f"domain {cookie['domain']!r} is not host-only {site}.localhost",
+             cookie["domain"] != f"{site}.localhost"),
+            (f"path {cookie['path']!r} is not /", cookie["path"] != "/"),
+            (f"SameSite {cookie['sameSite']!r} is not Lax", cookie["sameSite"] != "Lax"),
+            ("Secure on http", cookie["secure"] is not False),
+            ("HttpOnly: the script could not have set it", cookie["httpOnly"] is not False),
+            (f"expires in {expires / 86400:.1f} days, not a year",
+             abs(expires - YEAR) > 2 * 86400),
+        ) if bad]
+        assert not problems, f"{name}: " + "; ".join(problems) + f"\n  {cookie}"
+        return cookie
 
     def settle(self, wait: float = 5.0) -> dict:
         """Wait until the collector has answered every delivery seen leaving the browser."""
@@ -98,14 +167,86 @@ class Visitor:
         return [w for w in self.cookie_writes
                 if w["name"] in TRACKING_COOKIES and not is_removal(w)]
 
-    def expect_no_beacon(self, within: float = 1.0) -> None:
-        """Fail if the browser sent anything to the collector, now or within *within* s."""
-        __tracebackhide__ = True
-        if not self.beacons:
+    def check_interactions(self) -> None:
+        """Assert every site interaction recorded so far has exactly its contract shape,
+        happened during this visit, and has an event id of its own."""
+        everything = self.collector.interactions()
+        until = time.time() + self.advanced
+        wrong = [f"{i['type']} {i.get('msdynci_viewuri')}: " + "; ".join(problems)
+                 for i in everything if i["type"].startswith("website_")
+                 for problems in [shape_problems(i, since=self.started, until=until)]
+                 if problems]
+        assert not wrong, "interactions not as the contract says:\n  " + "\n  ".join(wrong)
+        assert_unique_event_ids(everything)
+
+    # -- absence ------------------------------------------------------------------------
+
+    def mark(self) -> None:
+        """Start looking for beacons from here: what was sent before is the scenario's."""
+        # A round trip to the browser brings in the request events it reported until now.
+        self.page.evaluate("0")
+        self.wiretap.wait_for(self._mark + len(self.beacons), timeout=5)
+        self.beacons.clear()
+        self._mark = self.wiretap.mark()
+
+    def leave(self) -> None:
+        """Leave the page every way a visitor does, running the clock on at each step:
+        the tab hidden and shown, frozen and resumed, away to another site and back (a
+        back-forward cache restore, real or not), then the tab closed."""
+        page = self.page
+        self.advance()
+        page.evaluate(_HIDE_AND_SHOW)
+        here = page.url
+        page.goto(self.url("partner", "/"))
+        self._back_to(here)
+        page.evaluate(_RESTORED)
+        self.advance()
+        with page.expect_event("close"):  # unload handlers ran: what they sent is out
+            page.close(run_before_unload=True)
+
+    def _back_to(self, url: str, timeout: float = 10.0) -> None:
+        """Go back in history to *url*, loaded again or restored from the back-forward cache.
+
+        Firefox restores from its cache without a load event, and Playwright is not told of
+        that navigation (``page.url`` stays behind): ask the page where it is instead.
+        """
+        try:
+            self.page.evaluate("history.back()")
+        except PlaywrightError:
+            pass  # the page went before it could answer: that is the navigation
+        deadline = time.monotonic() + timeout
+        while True:
             try:
-                self.page.context.wait_for_event("request", predicate=self.is_beacon,
-                                                 timeout=within * 1000)
+                if self.page.evaluate("location.href + ' ' + document.readyState") == \
+                        f"{url} complete":
+                    return
             except PlaywrightError:
-                pass  # timed out: nothing was sent
-        assert not self.beacons, "expected no request to the collector, saw:\n" + "\n".join(
-            f"  {b['method']} {b['url']} ({b['type']}) {b['body'] or ''}" for b in self.beacons)
+                pass  # the old page went away mid-question: ask the new one
+            assert time.monotonic() < deadline, f"going back did not return to {url}"
+            self.page.wait_for_timeout(20)
+
+    def expect_no_beacon(self, leave: bool = True) -> None:
+        """Fail if the browser sent anything to the collector since the mark: now, within
+        ten minutes of page time, or (with *leave*) as the visitor leaves the page."""
+        __tracebackhide__ = True
+        if leave:
+            self.leave()
+        elif not self.page.is_closed():
+            self.advance()
+        self._fence()
+        arrived = self.wiretap.since(self._mark)
+        assert not self.beacons and not arrived, (
+            "expected nothing sent to the collector, the browser sent:\n" + "\n".join(
+                f"  {b['method']} {b['url']} ({b['type']}) {b['body'] or ''}"
+                for b in self.beacons) + "\nand the collector received:\n" + "\n".join(
+                f"  {r['method']} {r['path']} from {r['origin']} {r['body'][:300]}"
+                for r in arrived))
+
+    def _fence(self) -> None:
+        """Make one last request from this browser: what it sent before has landed."""
+        fence = self.page.context.new_page()
+        try:
+            fence.evaluate("url => fetch(url, {mode: 'no-cors'}).then(() => true)",
+                           self.server.url_for("collector", "/healthz"))
+        finally:
+            fence.close()
