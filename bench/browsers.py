@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import statistics
+import subprocess
+import sys
 import time
 
 from playwright.sync_api import sync_playwright
@@ -17,6 +20,58 @@ def _timed(fn, runs: int) -> float:
         fn()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples) * 1000
+
+
+def bare_visit_ms(browsers=("chromium", "firefox"), runs: int = 8) -> dict:
+    """Median ms of a bare visit per browser: a new context, one page load, a click, close."""
+    out = {}
+    with Server() as server, sync_playwright() as playwright:
+        for name in browsers:
+            browser = getattr(playwright, name).launch(**launch_spec(name).options)
+
+            def bare(browser=browser):
+                context = browser.new_context()
+                page = context.new_page()
+                page.goto(server.url_for("shop", "/"))
+                page.click("#add-lamp")
+                context.close()
+
+            bare()
+            out[name] = round(_timed(bare, runs), 1)
+            browser.close()
+    return out
+
+
+def scenario_counts(browsers=("chromium", "firefox")) -> dict:
+    """How many scenario runs the contract makes in each browser."""
+    from harness.run import SCENARIOS
+
+    command = [sys.executable, "-m", "pytest", str(SCENARIOS), "-c",
+               str(SCENARIOS / "scenarios.ini"), "--collect-only", "-q"]
+    for name in browsers:
+        command += ["--browser", name]
+    listing = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return {name: len(re.findall(rf"\[{name}[\]-]", listing)) for name in browsers}
+
+
+def suite(browsers=("chromium", "firefox"), workers: int = 2, runs: int = 8) -> dict:
+    """The whole contract with *workers* workers beside its floor: one bare visit per
+    scenario run, shared among the workers. Bare visits are timed before and after."""
+    counts = scenario_counts(browsers)
+    before = bare_visit_ms(browsers, runs)
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "harness", "run", "-n", str(workers), "--out",
+               "/tmp/webtrack-bench-suite"]
+    for name in browsers:
+        command += ["--browser", name]
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+    elapsed = time.perf_counter() - started
+    after = bare_visit_ms(browsers, runs)
+    bare = {n: statistics.median([before[n], after[n]]) for n in browsers}
+    floor = sum(counts[n] * bare[n] for n in browsers) / 1000 / workers
+    return {"scenarios": counts, "bare_ms": bare, "workers": workers,
+            "suite_s": round(elapsed, 1), "floor_s": round(floor, 1),
+            "ratio": round(elapsed / floor, 2), "passed": done.returncode == 0}
 
 
 def measure(browsers=("chromium", "firefox"), runs: int = 12) -> dict:

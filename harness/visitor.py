@@ -7,6 +7,7 @@ absence of a beacon is proven without waiting for it in real time.
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -58,7 +59,7 @@ class Visitor:
         self.advanced = 0.0  # virtual seconds the clock was moved ahead
         self.started = time.time()
         self.wiretap = Wiretap.install(server)
-        self._mark = self.wiretap.mark()
+        self._mark = self._first = self.wiretap.mark()
         self._collector_host = urlsplit(server.origin()).netloc
         page.clock.install()
         page.context.on("request", self._saw)
@@ -146,6 +147,11 @@ class Visitor:
         ) if bad]
         assert not problems, f"{name}: " + "; ".join(problems) + f"\n  {cookie}"
         return cookie
+
+    def delivered(self) -> list[dict]:
+        """Every ``/collect`` body the collector received from browsers during this visit."""
+        return [json.loads(r["body"]) for r in self.wiretap.since(self._first)
+                if r["path"] == "/collect" and r["method"] == "POST"]
 
     def settle(self, wait: float = 5.0) -> dict:
         """Wait until the collector has answered every delivery seen leaving the browser."""

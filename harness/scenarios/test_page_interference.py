@@ -74,7 +74,7 @@ def test_page_handler_that_opts_out_wins_over_its_own_activation(visitor, webtra
     page = visitor.page
     page.evaluate("""([type]) => document.querySelector('#add-lamp').addEventListener(type,
         () => { window.disableCookiesUsage = () => true; })""", [event])
-    visitor.beacons.clear()
+    visitor.mark()
     if trigger == "Enter":
         page.focus("#add-lamp")
         page.keyboard.press("Enter")
