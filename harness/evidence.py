@@ -12,8 +12,9 @@ def slug(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")[:180]
 
 
-def capture(folder: Path, node, page, client) -> Path | None:
-    """Write ``<slug>.json`` (and ``.jpg``) for *node* into *folder*; never fail the test."""
+def capture(folder: Path, node, page, client, screenshot: bool = True) -> Path | None:
+    """Write ``<slug>.json`` (and, with *screenshot*, ``.jpg``) for *node* into *folder*;
+    never fail the test."""
     folder.mkdir(parents=True, exist_ok=True)
     name = slug(node.nodeid)
     record: dict = {"nodeid": node.nodeid, "url": None, "cookies": [], "interactions": [],
@@ -21,6 +22,7 @@ def capture(folder: Path, node, page, client) -> Path | None:
     try:
         if not page.is_closed():
             record["url"] = page.url
+        if screenshot and not page.is_closed():
             page.screenshot(path=str(folder / f"{name}.jpg"), type="jpeg", quality=55)
             record["screenshot"] = f"{name}.jpg"
         record["cookies"] = page.context.cookies()

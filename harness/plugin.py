@@ -120,4 +120,18 @@ def _webtrack_evidence(request, pytestconfig):
     yield
     if visitor is not None:
         visitor.settle()  # every delivery the browser made is in the evidence
-    evidence.capture(Path(folder), request.node, page, client)
+    # A screenshot costs a frame capture per scenario (~0.1 s in Firefox): failures only.
+    failed = any(r.failed for r in request.node.stash.get(_REPORTS, {}).values())
+    evidence.capture(Path(folder), request.node, page, client, screenshot=failed)
+
+
+_REPORTS = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, for fixtures that tear down differently
+    after a failure."""
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    return report
