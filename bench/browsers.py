@@ -7,6 +7,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
@@ -64,7 +65,8 @@ def suite(browsers=("chromium", "firefox"), workers: int = 2, runs: int = 8) -> 
                "/tmp/webtrack-bench-suite"]
     for name in browsers:
         command += ["--browser", name]
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, check=False,
+                          cwd=Path(__file__).resolve().parent.parent)
     elapsed = time.perf_counter() - started
     after = bare_visit_ms(browsers, runs)
     bare = {n: statistics.median([before[n], after[n]]) for n in browsers}
