@@ -102,6 +102,29 @@ def consent_states(settle: float = 600.0, copies: int = 1,
             "states_per_s": results["summary"]["states_per_second"]}
 
 
+CMP_SITES = ("onetrust", "cookiebot", "didomi", "usercentrics", "quantcast", "klaro")
+
+
+def consent_auto(copies: int = 2) -> dict:
+    """Site-states per second for the consent-platform sites, every choice made with
+    ``auto`` (autoconsent's rules), *copies* times over, beside bare loads of as many pages
+    at the same concurrency; the settings' own simulated settling."""
+    settings = consent.load()
+    settings.sites = [replace(site, name=f"{site.name}{n}") for n in range(copies)
+                      for site in settings.sites if site.name in CMP_SITES]
+    settings.browsers = ["chromium"]
+    with Server() as server, tempfile.TemporaryDirectory() as tmp:
+        settings.served_on(server.port)
+        starts = [site.start for site in settings.sites for _ in consent.states(site)]
+        floor = run_async(_bare_loads(starts, settings.concurrency))
+        results = consent.audit(settings, Path(tmp))
+    verdicts = [r["verdict"] for r in results["results"]]
+    return {"states": len(starts), "settle_seconds": settings.settle_seconds,
+            "concurrency": settings.concurrency, "errors": verdicts.count("error"),
+            "bare_loads_per_s": round(len(starts) / floor, 1),
+            "states_per_s": results["summary"]["states_per_second"]}
+
+
 async def _bare_loads(urls: list[str], concurrency: int, name: str = "chromium") -> float:
     """Seconds to open each URL in a fresh context, *concurrency* at a time, launch included
     (as the audit's own figure includes it)."""
@@ -121,3 +144,9 @@ async def _bare_loads(urls: list[str], concurrency: int, name: str = "chromium")
         await asyncio.gather(*(load(url) for url in urls))
         await browser.close()
     return time.perf_counter() - started
+
+
+if __name__ == "__main__":  # one figure alone: python bench/audits.py consent_auto
+    import sys
+
+    print(globals()[sys.argv[1]]())

@@ -343,15 +343,19 @@ def audit(targets, formats, config_file, render, validate, out) -> None:
               help="TOML file of [[site]] tables (default: the sample estate).")
 @click.option("--serve/--no-serve", default=None,
               help="Serve the sample estate for the audit (default: only without --config).")
+@click.option("--pages", type=click.IntRange(1, 200), default=None,
+              help="Pages per state: after the choice, follow same-site links and "
+                   "sitemap.xml up to N pages in all (default: the file's `pages`, or 1).")
 @out_option("reports/consent")
 @click.option("--browser", "browsers", multiple=True, type=click.Choice(["chromium", "firefox"]),
               help="Browser to audit in, repeatable (default: the configuration's, or both).")
-def consent_audit(config_file, serve, out, browsers) -> None:
+def consent_audit(config_file, serve, pages, out, browsers) -> None:
     """Prove that opted-out visitors are not tracked on the sites in a TOML file.
 
     Exit status: 0 every state passes, 1 a violation, 2 a state could not be checked.
     """
     from . import consent
+    from .consent.autoconsent import AutoconsentMissing, load
     from .consent.report import write
     from .server import Server
 
@@ -361,6 +365,14 @@ def consent_audit(config_file, serve, out, browsers) -> None:
         raise click.UsageError(str(exc)) from None
     if browsers:
         settings.browsers = list(browsers)
+    if pages is not None:
+        settings.pages = pages
+    if any("auto" in (s.opt_out, s.accept) for s in settings.sites):
+        try:
+            load()
+        except AutoconsentMissing as exc:
+            click.echo(f"error: opt_out/accept = \"auto\" needs autoconsent: {exc}", err=True)
+            sys.exit(UNCHECKED)
     server = Server().start() if (serve if serve is not None else not config_file) else None
     try:
         if server:
@@ -376,11 +388,15 @@ def consent_audit(config_file, serve, out, browsers) -> None:
             server.stop()
     write(results, Path(out))
     for r in results["results"]:
-        if r["verdict"] in ("fail", "error"):
-            reason = r["error"] or "; ".join(v["what"] for v in r["violations"][:3])
-            click.echo(f"{r['id']}: {r['verdict'].upper()}: {reason}")
+        if r["verdict"] == "error":
+            click.echo(f"{r['id']}: ERROR: {r['error']}")
+        elif r["verdict"] == "fail":
+            click.echo(f"{r['id']}: FAIL: {len(r['violations'])} violation(s)")
+            for v in r["violations"]:
+                click.echo(f"  - {v['what']}")
     summary = results["summary"]
     click.echo(f"{summary['states']} site-states: {summary['passed']} pass, {summary['failed']} "
-               f"fail, {summary['errors']} errors, {summary['observed']} observed "
+               f"fail, {summary['errors']} could not be checked, {summary['observed']} observed "
                f"({summary['states_per_second']}/s); report: {out}/")
-    sys.exit(2 if summary["errors"] else 1 if summary["failed"] else 0)  # 2 wins: incomplete
+    # A state that could not be checked leaves the verdict incomplete: 2 wins over 1.
+    sys.exit(UNCHECKED if summary["errors"] else FINDINGS if summary["failed"] else CLEAN)

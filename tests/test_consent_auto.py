@@ -1,9 +1,11 @@
 """opt_out = "auto": autoconsent's real rules find and operate each CMP site of the estate."""
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
+from harness import consent
 from harness.browsers import launch_spec
 from harness.concurrency import run_async
 from harness.consent import autoconsent
@@ -68,6 +70,16 @@ def test_missing_package_is_a_clear_error(monkeypatch, tmp_path):
         autoconsent.locate()
 
 
+def test_config_accepts_auto():
+    settings = consent.parse({"site": [{"name": "a", "start": "http://a.localhost/",
+                                        "opt_out": "auto", "accept": "auto"}]})
+    assert settings.sites[0].opt_out == "auto"
+    assert [s["choice"] for s in consent.states(settings.sites[0])][::2] == [
+        "no-choice", "accepted", "rejected"]
+    with pytest.raises(ValueError, match='or "auto"'):
+        consent.parse({"site": [{"name": "a", "start": "x", "opt_out": "automatic"}]})
+
+
 async def _drive(browser_name, urls, action):
     from playwright.async_api import async_playwright
 
@@ -115,3 +127,138 @@ def test_a_page_without_a_cmp_says_so(webtrack_server, browser_name, package):
                                      "optOut"))
     assert result["status"] == "no-cmp" and result["cmp"] is None
 
+
+def _cmp_settings(server, names, **extra):
+    return consent.parse({"collector": server.origin(), "settle_seconds": 0.5, **extra,
+                          "site": [{"name": name, "start": server.url_for(name, "/"),
+                                    "tracked": True, "opt_out": "auto", "accept": "auto",
+                                    "then": [{"goto": "/about.html"}]} for name in names]})
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_audit_with_auto_passes_every_cmp_site(webtrack_server, browser_name, tmp_path,
+                                               package):
+    if browser_name != "chromium":
+        pytest.skip("the audit's own browsers are set by its configuration")
+    results = consent.audit(_cmp_settings(webtrack_server, CMP_SITES), tmp_path)
+    by_id = {r["id"].removesuffix(f"-{browser_name}"): r for r in results["results"]}
+    for site, (cmp, has_test) in CMP_SITES.items():
+        rejected = by_id[f"{site}-rejected-gpc-off"]
+        assert rejected["verdict"] == "pass", (site, rejected["error"], rejected["violations"])
+        tool = rejected["consent_tool"]
+        assert (tool["cmp"], tool["status"]) == (cmp, "done")
+        assert tool["self_test"] is (True if has_test else None)
+        accepted = by_id[f"{site}-accepted-gpc-off"]
+        assert accepted["verdict"] == "observed" and accepted["consent_tool"]["status"] == "done"
+        assert rejected["screenshot_before"] and rejected["timeline"]["marks"]
+
+
+PAGE = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{name}</title>'
+        '<script src="/banner.js"></script>'
+        '<script src="http://collector.localhost:8800/tracker.js" data-site="{name}" defer>'
+        '</script>{extra}</head><body><p><a href="/two.html">two</a></p></body></html>')
+# A OneTrust-style banner every unseen site shares; what differs is what each does after it.
+BANNER = Path("sites/onetrust/otSDKStub.js").read_text()
+UNSEEN = {
+    "clean": "",
+    # Google Analytics' cookie and collect call, neither named in the configuration.
+    "ga": ("<script>addEventListener('load', function () {"
+           "document.cookie = '_ga=GA1.1.' + Math.floor(Math.random() * 1e9) + '.1700000000; "
+           "path=/; max-age=63072000';"
+           "navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2', 'x');"
+           "});</script>"),
+    # A tracker the dataset does not know, sending to its own host.
+    "pixel": ("<script>addEventListener('load', function () {"
+              "fetch('http://metrics.localhost:8800/hit', {method: 'POST', body: 'x',"
+              " mode: 'no-cors'});});</script>"),
+}
+
+
+def _unseen_sites(root):
+    import shutil
+
+    shutil.copytree("sites/_shared", root / "_shared")
+    for name, extra in UNSEEN.items():
+        folder = root / name
+        folder.mkdir()
+        (folder / "site.toml").write_text(f'title = "{name}"\ndemonstrates = "test"\n')
+        (folder / "banner.js").write_text(BANNER)
+        for page in ("index.html", "two.html"):
+            inline = extra.replace("<script>", "").replace("</script>", "")
+            # The estate's pages carry a CSP that admits inline scripts by hash only:
+            # keep the behaviour in a file.
+            (folder / "extra.js").write_text(inline)
+            (folder / page).write_text(PAGE.format(
+                name=name, extra='<script src="/extra.js"></script>' if extra else ""))
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_unseen_trackers_fail_and_a_clean_site_passes(browser_name, tmp_path, package):
+    if browser_name != "chromium":
+        pytest.skip("one browser is enough here")
+    from harness.server import Server
+
+    _unseen_sites(tmp_path / "sites")
+    with Server(sites_dir=tmp_path / "sites", fixtures_dir=None) as server:
+        settings = consent.parse({
+            "collector": server.origin(), "settle_seconds": 0.5,
+            "site": [{"name": name, "start": server.url_for(name, "/"), "opt_out": "auto",
+                      "then": [{"click": "a[href='/two.html']"}]} for name in UNSEEN]})
+        results = consent.audit(settings, tmp_path / "out")
+    rejected = {r["site"]: r for r in results["results"]
+                if r["state"]["choice"] == "rejected" and not r["state"]["gpc"]}
+    assert rejected["clean"]["verdict"] == "pass", rejected["clean"]["violations"]
+    assert rejected["ga"]["verdict"] == "fail"
+    ga = " ".join(v["what"] for v in rejected["ga"]["violations"])
+    assert "Google Analytics" in ga and "_ga" in ga, ga
+    assert rejected["pixel"]["verdict"] == "fail"
+    pixel = [v for v in rejected["pixel"]["violations"] if "metrics.localhost" in v["what"]]
+    assert pixel and "sends data" in pixel[0]["what"], rejected["pixel"]["violations"]
+    # Nothing is dropped: the clean site's own consent cookie is listed, as allowed.
+    assert any(i["name"] == "OptanonConsent" and i["judgement"] == "allowed"
+               for i in rejected["clean"]["inventory"])
+
+
+def test_errors_are_results_and_the_report_completes(tmp_path, package):
+    import socket
+
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    (tmp_path / "c.toml").write_text(
+        'settle_seconds = 0.2\nconcurrency = 4\n'
+        '[[site]]\nname = "blog"\nstart = "http://blog.localhost:8800/"\n'
+        'opt_out = [{ click = "#no-such-button" }]\n'
+        f'[[site]]\nname = "dead"\nstart = "http://127.0.0.1:{dead}/"\n')
+    result = CliRunner().invoke(main, ["consent-audit", "--config", str(tmp_path / "c.toml"),
+                                       "--serve", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "opt_out step 1 (click '#no-such-button') failed on http://blog.localhost" in \
+        result.output
+    assert f"start: http://127.0.0.1:{dead}/ did not load" in result.output
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "#no-such-button" in html and "could not be checked" in html
+    assert list((tmp_path / "out" / "screenshots").glob("blog-rejected-*.jpg"))
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_pages_follow_links_and_the_sitemap_with_the_choice_kept(webtrack_server,
+                                                                 browser_name, tmp_path,
+                                                                 package):
+    if browser_name != "chromium":
+        pytest.skip("the audit's own browsers are set by its configuration")
+    settings = _cmp_settings(webtrack_server, ["didomi"], pages=3)
+    results = consent.audit(settings, tmp_path)
+    rejected = [r for r in results["results"] if r["id"].startswith("didomi-rejected-gpc-off")]
+    pages = rejected[0]["pages"]
+    assert [p.rsplit("/", 1)[-1] for p in pages] == ["about.html", "", "journal.html"], pages
+    assert rejected[0]["verdict"] == "pass", rejected[0]["violations"]
+    # The choice persisted: no banner on the pages after it, so autoconsent ran once.
+    assert rejected[0]["consent_tool"]["status"] == "done"

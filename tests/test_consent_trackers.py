@@ -67,11 +67,15 @@ def item(**fields):
      "observed"),
     ({"sends": True, "type": "ping", "method": "POST"}, True, "violation"),
     ({"sends": False, "type": "stylesheet"}, True, "unknown"),
+    ({"sends": True, "type": "fetch", "entity": "Cookiebot", "category": "consent-provider"},
+     True, "observed"),
     ({"kind": "storage", "storage": "localStorage", "name": "k"}, True, "violation"),
     ({"kind": "storage", "storage": "localStorage", "name": "k", "category": "consent"}, True,
      "allowed"),
     ({"kind": "cookie", "name": "vid", "identifier": True}, True, "violation"),
     ({"kind": "cookie", "name": "theme", "identifier": False}, True, "unknown"),
+    ({"kind": "cookie", "name": "sid", "identifier": True, "persistent": False}, True,
+     "unknown"),
     ({"kind": "cookie", "name": "_ga", "removal": True, "tracker": True}, True, "allowed"),
     ({"kind": "cookie", "name": "_ga", "phase": "end", "tracker": True, "entity": "GA",
       "category": "analytics"}, True, "violation"),
@@ -113,3 +117,20 @@ def test_dataset_is_installed_and_names_google_analytics():
     if not dataset.domains:
         pytest.skip(dataset.version)
     assert classify_host("www.google-analytics.com", dataset)["entity"] == "Google Analytics"
+
+
+def test_timeline_places_marks_relative_to_the_choice():
+    from harness.consent.timeline import layout, readable
+
+    evidence = {"opted_out_at": 100.0, "requests": [
+        {"at": 98.0, "url": "http://s.localhost/", "resource_type": "document"}]}
+    items = [item(at=99.0, judgement="observed"), item(at=102.0, judgement="violation")]
+    drawn = layout(evidence, items, [])
+    marks = {m["t"]: m for m in drawn["marks"]}
+    assert sorted(marks) == [-2.0, -1.0, 0.0, 2.0]
+    assert marks[-2.0]["lane"] == "page" and marks[0.0]["lane"] == "choice"
+    assert marks[2.0]["bad"] and not marks[-1.0]["bad"]
+    assert marks[-2.0]["x"] < marks[0.0]["x"] == drawn["zero_x"] < marks[2.0]["x"]
+    assert any(t["t"] == 0 for t in drawn["ticks"])
+    assert drawn["zero_label"] == readable(100.0) == "00:01:40.000 UTC"
+    assert layout({}, [], [])["marks"] == []

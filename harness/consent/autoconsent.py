@@ -254,6 +254,9 @@ class Driver:
                       "enablePrehide": False, "enableCosmeticRules": True,
                       "enableGeneratedRules": True, "detectRetries": 10,
                       "isMainWorld": True, "enableHeuristicDetection": False,
+                      # A banner no rule knows: its own 'reject' heuristic finds a popup
+                      # with a reject button (opt-out only; it cannot opt in).
+                      "heuristicMode": "reject" if self.action == "optOut" else "off",
                       "visualTest": False}
             rules = _rules_json(self.package, self.action, url, main) if enabled else "{}"
             reply = f'{{"type": "initResp", "config": {json.dumps(config)}, "rules": {rules}}}'

@@ -19,8 +19,8 @@ class SiteConfig:
 
     name: str
     start: str
-    opt_out: list[dict] = field(default_factory=list)
-    accept: list[dict] = field(default_factory=list)
+    opt_out: list[dict] | str = field(default_factory=list)  # steps, or "auto"
+    accept: list[dict] | str = field(default_factory=list)
     then: list[dict] = field(default_factory=list)
     tracking_cookies: list[str] = field(
         default_factory=lambda: ["msdynci_trackingContext", "msdynmkt_formsubmissionid"])
@@ -41,6 +41,7 @@ class AuditSettings:
     settle_seconds: float = 600.0
     concurrency: int = 6
     browsers: list[str] = field(default_factory=lambda: ["chromium", "firefox"])
+    pages: int = 1  # pages per state: the start, then same-site links and sitemap.xml
 
     def served_on(self, port: int) -> None:
         """Point the estate's ``*.localhost:8800`` addresses at the port it is served on."""
@@ -53,7 +54,8 @@ class AuditSettings:
 
 def _steps(raw: object, where: str) -> list[dict]:
     if not isinstance(raw, list):
-        raise ValueError(f"{where} must be a list of steps")
+        raise ValueError(f"{where} must be a list of steps"
+                         + ("" if where.endswith(".then") else ' or "auto"'))
     for i, step in enumerate(raw):
         if not isinstance(step, dict) or len(step) != 1 or next(iter(step)) not in STEP_KINDS:
             raise ValueError(f"{where}[{i}] must be one of {{click, eval, gpc, cookie, goto}} "
@@ -70,7 +72,8 @@ def _steps(raw: object, where: str) -> list[dict]:
 
 def parse(data: dict, source: str = "configuration") -> AuditSettings:
     """Return audit settings from a parsed TOML document, or raise ValueError."""
-    unknown = set(data) - {"site", "collector", "settle_seconds", "concurrency", "browsers"}
+    unknown = set(data) - {"site", "collector", "settle_seconds", "concurrency", "browsers",
+                           "pages"}
     if unknown:
         raise ValueError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
     sites = []
@@ -83,6 +86,8 @@ def parse(data: dict, source: str = "configuration") -> AuditSettings:
         if not isinstance(raw.get("name"), str) or not isinstance(raw.get("start"), str):
             raise ValueError(f"{where} needs a name and a start URL")
         for key in ("opt_out", "accept", "then"):
+            if key != "then" and raw.get(key) == "auto":
+                continue  # the page's consent platform, operated by autoconsent's rules
             _steps(raw.get(key, []), f"{where}.{key}")
         sites.append(SiteConfig(**raw))
     if not sites:
@@ -96,7 +101,15 @@ def parse(data: dict, source: str = "configuration") -> AuditSettings:
         raise ValueError(f"{source}: settle_seconds must be a number of seconds, not {settle!r}")
     return AuditSettings(sites=sites, collector=data.get("collector", AuditSettings.collector),
                          settle_seconds=float(settle),
-                         concurrency=int(data.get("concurrency", 6)), browsers=browsers)
+                         concurrency=int(data.get("concurrency", 6)), browsers=browsers,
+                         pages=_pages(data.get("pages", 1), source))
+
+
+def _pages(value: object, source: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 200:
+        raise ValueError(f"{source}: pages must be a whole number from 1 to 200, "
+                         f"not {value!r}")
+    return value
 
 
 def load(path: str | Path = DEFAULT_CONFIG) -> AuditSettings:

@@ -47,9 +47,10 @@ from ..browsers import launch_spec
 from ..concurrency import run_async
 from ..pagehooks import BINDING, SCRIPT
 from ..testing import Collector
-from . import inventory
+from . import choice, crawl, findings, inventory
 from .config import AuditSettings, SiteConfig
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
+from .trackers import load_dataset
 from .verdict import decide
 
 PHASES = ("load", "opt-out", "then", "settle", "hidden", "away", "back", "close", "stock")
@@ -240,6 +241,7 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
     record = {"site": site.name, "state": {**state, "browser": name}, "browser": name,
               "id": slug, "error": None}
     settle_ms = int(settings.settle_seconds * 1000)
+    page = None
     try:
         await context.expose_binding(BINDING, evidence.page_event)
         await context.add_init_script(f"window.__webtrackGone = {json.dumps(GONE)};")
@@ -249,6 +251,7 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         await context.clock.install()
         context.on("request", evidence.request)
         context.on("response", evidence.response)
+        driver = await choice.prepare(context, site, state)
         page = await context.new_page()
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         page.on("websocket", lambda ws: evidence.add("websockets", {"url": ws.url}))
@@ -259,14 +262,21 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         evidence.enter("load")
         if state["gpc"] and site.honours_gpc:
             evidence.data["opted_out_at"] = time.time()
-        await page.goto(entry)
+        try:
+            await page.goto(entry)
+        except Exception as exc:
+            raise choice.StepFailed(f"start: {entry} did not load: "
+                                    f"{str(exc).splitlines()[0][:300]}") from None
+        if state["choice"] != "no-choice":
+            before = out / "screenshots" / f"{slug}-before.jpg"
+            await page.screenshot(path=str(before), type="jpeg", quality=55)
+            record["screenshot_before"] = str(before.relative_to(out))
         if state["choice"] == "accepted":
-            for step in site.accept:
-                await _step(page, context, step)
+            await choice.make(page, context, site, state, _step, driver, record)
+            evidence.data["chosen_at"] = time.time()
         if state["choice"] == "rejected":
             evidence.enter("opt-out")
-            for step in site.opt_out:
-                await _step(page, context, step)
+            await choice.make(page, context, site, state, _step, driver, record)
             # The choice holds once its steps are done: what the page sent while the click
             # was being dispatched concerns the visit before it.
             if evidence.data["opted_out_at"] is None:
@@ -274,8 +284,13 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
                 evidence.data["cookies_at_opt_out"] = await context.cookies()
                 evidence.data["stored"]["at_opt_out"] = await inventory.take(page)
         evidence.enter("then")
-        for step in site.then:
-            await _step(page, context, step)
+        for index, step in enumerate(site.then):
+            try:
+                await _step(page, context, step)
+            except Exception as exc:
+                raise choice.StepFailed(f"{choice.describe('then', index, step)} failed on "
+                                        f"{page.url}: {str(exc).splitlines()[0][:300]}") from None
+        record["pages"] = await crawl.visit(page, context, page.url, settings.pages)
         evidence.enter("settle")
         await _settle(page, settle_ms)
         await _leave(page, proxy, evidence, settle_ms)
@@ -297,8 +312,16 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         evidence.data["stored"]["end"] = list(kept.values())
         evidence.data["cookies"] = await context.cookies()
     except Exception as exc:  # a broken step is reported, never hidden
-        record["error"] = (f"while {evidence.phase}: {type(exc).__name__}: "
-                           f"{exc}").splitlines()[0][:500]
+        record["error"] = (str(exc) if isinstance(exc, choice.StepFailed) else
+                           f"while {evidence.phase}: {type(exc).__name__}: {exc}"
+                           ).splitlines()[0][:500]
+        if page is not None and not page.is_closed():  # where it stopped, for the report
+            shot = out / "screenshots" / f"{slug}.jpg"
+            try:
+                await page.screenshot(path=str(shot), type="jpeg", quality=55, timeout=5000)
+                record["screenshot"] = str(shot.relative_to(out))
+            except Exception:  # the page is gone too
+                pass
     finally:
         await asyncio.gather(*evidence.pending, return_exceptions=True)
         await context.close()
@@ -306,6 +329,7 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
     record["har"] = f"har/{slug}.har"
     record["evidence"] = evidence.data
     record.update(decide(site, state, evidence.data))
+    findings.enrich(record, site)
     if record["error"]:
         record["verdict"] = "error"
     return record
@@ -373,5 +397,6 @@ def audit(settings: AuditSettings, out: Path, progress=None) -> dict:
                         "observed": verdicts.count("observed"), "seconds": round(seconds, 2),
                         "states_per_second": round(len(results) / seconds, 2) if seconds else 0},
             "collector": settings.collector, "settle_seconds": settings.settle_seconds,
+            "pages": settings.pages, "dataset": load_dataset().version,
             "browsers": list(settings.browsers),
             "results": sorted(results, key=lambda r: r["id"])}

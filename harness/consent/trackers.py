@@ -165,6 +165,7 @@ def inventory(evidence: dict, page_host: str, dataset: Dataset, tracking_cookies
                       "by": write.get("script") or write.get("url") or write.get("by"),
                       "removal": _is_removal(value),
                       "identifier": looks_like_identifier(value.split(";")[0].partition("=")[2]),
+                      "persistent": bool(re.search(r";\s*(max-age|expires)\s*=", value, re.I)),
                       **classify_name(write["name"], names)})
     for write in evidence.get("storage_writes", []):
         items.append({"kind": "storage", "name": write["key"], "storage": write["storage"],
@@ -224,10 +225,12 @@ def judge(item: dict, opted_out: bool) -> tuple[str, str]:
     if item["tracker"]:
         return "violation", f"known tracker {label} after the opt-out"
     if item["kind"] == "request" and item.get("sends"):
+        if item.get("entity"):  # a known third party that is not a tracker (a CDN, a CMP)
+            return "observed", f"{label}: not a tracker"
         return "violation", (f"{item['method']} {item['type']} to third party {item['host']} "
                              "after the opt-out (sends data)")
     if item["kind"] == "storage":
         return "violation", f"{item['storage']} written after the opt-out"
-    if item["kind"] == "cookie" and item.get("identifier"):
+    if item["kind"] == "cookie" and item.get("identifier") and item.get("persistent", True):
         return "violation", "unknown cookie holding an identifier, written after the opt-out"
     return "unknown", label or "not in the tracker dataset; sends nothing that identifies"
