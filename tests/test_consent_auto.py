@@ -129,7 +129,8 @@ def test_a_page_without_a_cmp_says_so(webtrack_server, browser_name, package):
 
 
 def _cmp_settings(server, names, **extra):
-    return consent.parse({"collector": server.origin(), "settle_seconds": 0.5, **extra,
+    return consent.parse({"collector": server.origin(), "settle_seconds": 0.5,
+                          "browsers": ["chromium"], **extra,
                           "site": [{"name": name, "start": server.url_for(name, "/"),
                                     "tracked": True, "opt_out": "auto", "accept": "auto",
                                     "then": [{"goto": "/about.html"}]} for name in names]})
@@ -203,7 +204,7 @@ def test_unseen_trackers_fail_and_a_clean_site_passes(browser_name, tmp_path, pa
     _unseen_sites(tmp_path / "sites")
     with Server(sites_dir=tmp_path / "sites", fixtures_dir=None) as server:
         settings = consent.parse({
-            "collector": server.origin(), "settle_seconds": 0.5,
+            "collector": server.origin(), "settle_seconds": 0.5, "browsers": ["chromium"],
             "site": [{"name": name, "start": server.url_for(name, "/"), "opt_out": "auto",
                       "then": [{"click": "a[href='/two.html']"}]} for name in UNSEEN]})
         results = consent.audit(settings, tmp_path / "out")
@@ -232,7 +233,7 @@ def test_errors_are_results_and_the_report_completes(tmp_path, package):
         s.bind(("127.0.0.1", 0))
         dead = s.getsockname()[1]
     (tmp_path / "c.toml").write_text(
-        'settle_seconds = 0.2\nconcurrency = 4\n'
+        'settle_seconds = 0.2\nconcurrency = 4\nbrowsers = ["chromium"]\n'
         '[[site]]\nname = "blog"\nstart = "http://blog.localhost:8800/"\n'
         'opt_out = [{ click = "#no-such-button" }]\n'
         f'[[site]]\nname = "dead"\nstart = "http://127.0.0.1:{dead}/"\n')
