@@ -109,10 +109,10 @@ def consent_auto(copies: int = 2) -> dict:
     """Site-states per second for the consent-platform sites, every choice made with
     ``auto`` (autoconsent's rules), *copies* times over, beside bare loads of as many pages
     at the same concurrency; the settings' own simulated settling."""
-    settings = consent.load()
-    settings.sites = [replace(site, name=f"{site.name}{n}") for n in range(copies)
-                      for site in settings.sites if site.name in CMP_SITES]
-    settings.browsers = ["chromium"]
+    settings = consent.parse({"concurrency": 24, "browsers": ["chromium"], "site": [
+        {"name": f"{name}{n}", "start": f"http://{name}.localhost:8800/", "tracked": True,
+         "opt_out": "auto", "accept": "auto", "then": [{"goto": "/about.html"}]}
+        for n in range(copies) for name in CMP_SITES]})
     with Server() as server, tempfile.TemporaryDirectory() as tmp:
         settings.served_on(server.port)
         starts = [site.start for site in settings.sites for _ in consent.states(site)]
