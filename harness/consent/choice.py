@@ -21,7 +21,8 @@ def describe(which: str, index: int, step: dict) -> str:
     return f"{which} step {index + 1} ({kind} {value!r})"
 
 
-def _action(site, state: dict) -> tuple[str, object] | None:
+def _action(site, state: dict) -> tuple[str, list[dict] | str] | None:
+    """Return which choice this state makes ("opt_out", "accept") and its steps or "auto"."""
     which = {"rejected": "opt_out", "accepted": "accept"}.get(state["choice"])
     return (which, getattr(site, which)) if which else None
 
@@ -54,6 +55,8 @@ async def make(page, context, site, state: dict, step, driver: Driver | None,
         if result["status"] != "done":
             raise StepFailed(f"{which} = \"auto\" on {page.url}: {explain(result)}")
         return
+    if isinstance(steps, str):
+        raise RuntimeError(f'{which} = "{steps}" needs prepare() before the page opens')
     for index, one in enumerate(steps):
         try:
             await step(page, context, one)

@@ -125,8 +125,9 @@ class RecordingProxy:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        if task is not None:  # always, in a connection callback
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
         self.open += 1
         try:
             while await self._one(reader, writer):

@@ -60,9 +60,10 @@ def is_consent_record(value: str) -> bool:
             return all(leaves(v) for v in node.values())
         if isinstance(node, list):
             return all(leaves(v) for v in node)
-        return node is None or isinstance(node, bool) or CONSENT_WORDS.fullmatch(str(node))
+        return node is None or isinstance(node, bool) or \
+            CONSENT_WORDS.fullmatch(str(node)) is not None
 
-    return bool(leaves(data))
+    return leaves(data)
 
 
 def _cookie_value(write: dict) -> str:
@@ -78,7 +79,7 @@ def _requests(site, evidence: dict) -> list[dict]:
     wire; each with its initiator (resource type, frame, the script that called the API)."""
     beacon_hosts = {h.lower() for h in site.beacon_hosts}
     seen = [dict(r, seen_by="browser") for r in evidence["requests"]]
-    unmatched = {}
+    unmatched: dict[tuple[str, str], list[dict]] = {}
     for r in seen:
         unmatched.setdefault((r["method"], r["url"].split("#")[0]), []).append(r)
     for w in evidence.get("wire", []):

@@ -46,7 +46,8 @@ def payload_changes(results: dict, reference: dict) -> list[dict]:
     return changes
 
 
-def _with_canary(options: GateOptions, run_options: runner.RunOptions) -> tuple[dict, dict]:
+def _with_canary(options: GateOptions, run_options: runner.RunOptions) -> tuple[
+        dict, dict | None]:
     """Run the scenarios with the canary beside them; stop them if it finds no delivery."""
     if not options.canary:
         return runner.execute(run_options), None

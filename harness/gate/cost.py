@@ -80,7 +80,7 @@ def summarise(samples: list[dict]) -> dict:
 
 def with_ratios(figures: dict, floor: str = FLOOR) -> dict:
     """Add each subject's ratio to the floor, per variant, to {subject: {variant: summary}}."""
-    out = {}
+    out: dict[str, dict] = {}
     for name, variants in figures.items():
         out[name] = {}
         for variant, summary in variants.items():
@@ -133,7 +133,8 @@ def measure(subjects: list[Subject], browsers: Iterable[str] = ("chromium", "fir
             browser = getattr(playwright, name).launch(**launch_spec(name).options)
             try:
                 _fill_floor(browser, server, subjects, scripts)
-                samples = {(s.name, v): [] for s in subjects for v in VARIANTS}
+                samples: dict[tuple[str, str], list] = {
+                    (s.name, v): [] for s in subjects for v in VARIANTS}
                 isolated = True
                 for run in range(runs + 1):
                     order = subjects[run % len(subjects):] + subjects[:run % len(subjects)]

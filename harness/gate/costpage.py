@@ -91,9 +91,9 @@ class CostServer:
                 pass
 
             def _send(self, status: int, body: bytes = b"", kind: str | None = None,
-                      **headers: str) -> None:
+                      headers: dict[str, str] | None = None) -> None:
                 self.send_response(status)
-                for name, value in {**ISOLATION, **headers}.items():
+                for name, value in {**ISOLATION, **(headers or {})}.items():
                     self.send_header(name, value)
                 if kind:
                     self.send_header("Content-Type", kind)
@@ -108,14 +108,14 @@ class CostServer:
                         "Access-Control-Allow-Methods": "GET, POST"}
 
             def do_OPTIONS(self) -> None:
-                self._send(204, **self._cors())
+                self._send(204, headers=self._cors())
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with server.arrived:
                     server.bodies.append(body)
                     server.arrived.notify_all()
-                self._send(204, **self._cors())
+                self._send(204, headers=self._cors())
 
             def do_GET(self) -> None:
                 host = (self.headers.get("Host") or "").split(":")[0]
@@ -139,6 +139,7 @@ class CostServer:
                     return self._send(404)
                 page = sample_page(server.site, server.script_url(name),
                                    server.attributes.get(name, {}))
-                self._send(200, page.encode(), TYPES[".html"], **{"Cache-Control": "no-store"})
+                self._send(200, page.encode(), TYPES[".html"],
+                           headers={"Cache-Control": "no-store"})
 
         return Handler

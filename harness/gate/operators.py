@@ -134,7 +134,7 @@ def proposals(source: str, node: Node, parent: Node | None,
             not getattr(node, "directive", None):
         yield "statement-deletion", "{}" if parent.type not in STATEMENT_LISTS else ""
     if kind == "BlockStatement" and key == "body" and len(node.body) > 1 and \
-            parent.type in ("FunctionDeclaration", "FunctionExpression"):
+            parent is not None and parent.type in ("FunctionDeclaration", "FunctionExpression"):
         yield "function-body-removal", "{}"
     if parent is not None and key == "test":
         if parent.type in ("IfStatement", "ConditionalExpression"):

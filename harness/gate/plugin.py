@@ -21,6 +21,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _pytest.reports import TestReport
@@ -154,14 +155,16 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem) -> bool | None:
     return True
 
 
-def _run_scenario(session: pytest.Session, scenario: pytest.Item) -> list[TestReport]:
+def _run_scenario(session: pytest.Session, scenario: pytest.Function) -> list[TestReport]:
     """Run one scenario in this session, keeping session fixtures (server, browser) up."""
     try:
         session._setupstate.teardown_exact(scenario)  # leave modules it is not in
     except Exception:
         pass  # a module fixture's teardown failed: the scenario's own setup will tell
     scenario._initrequest()  # a scenario runs many times: fresh fixture requests each
-    return runtestprotocol(scenario, log=False, nextitem=scenario.parent)
+    # nextitem is the scenario's module, not an item: its fixtures stay up for the next run.
+    return runtestprotocol(scenario, log=False,
+                           nextitem=scenario.parent)  # type: ignore[arg-type]
 
 
 def _verdict(session, nodeid: str, reports: list[TestReport]) -> tuple[str, str] | None:
@@ -185,8 +188,8 @@ def run_mutant(session: pytest.Session, spec: dict) -> dict:
     mutant = operators.Mutant(**spec["mutant"])
     STATE.source = mutant.apply(STATE.reference).encode("utf-8")
     order = STATE.learning.order(spec["scenarios"], mutant.function, mutant.line)
-    result = {"id": mutant.id, "status": "survived", "by": None, "how": None,
-              "message": None, "tried": 0}
+    result: dict[str, Any] = {"id": mutant.id, "status": "survived", "by": None, "how": None,
+                              "message": None, "tried": 0}
     try:
         for nodeid in order:
             result["tried"] += 1

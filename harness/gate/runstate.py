@@ -40,12 +40,13 @@ class RunState:
 
 
 STATE = RunState()
+SERVES_MUTANTS = "webtrack.gate.serves_mutants"  # set on an app once its tracker is swapped
 
 
 def serve_mutants(server) -> None:
     """Make *server*'s ``/tracker.js`` serve ``STATE.source`` while one is set."""
     views = server.app.view_functions
-    if getattr(views.get("tracker_js"), "serves_mutants", False):
+    if server.app.extensions.get(SERVES_MUTANTS):
         return
     if "tracker_js" not in views:
         raise RuntimeError("the collector has no tracker_js view to serve mutants from")
@@ -58,5 +59,5 @@ def serve_mutants(server) -> None:
                         headers={"Cache-Control": "no-cache",
                                  "Access-Control-Allow-Origin": "*"})
 
-    tracker_js.serves_mutants = True
     views["tracker_js"] = tracker_js
+    server.app.extensions[SERVES_MUTANTS] = True

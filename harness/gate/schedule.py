@@ -70,7 +70,7 @@ class Learning:
 
 def score(rows: list[dict]) -> dict:
     """Counts by status and the score: killed ÷ (all − equivalent), as a percentage."""
-    counts = {status: sum(1 for r in rows if r["status"] == status)
+    counts: dict[str, float] = {status: sum(1 for r in rows if r["status"] == status)
               for status in ("killed", "survived", "not_covered", "equivalent", "error")}
     scored = len(rows) - counts["equivalent"]
     counts["total"] = len(rows)
