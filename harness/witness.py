@@ -15,6 +15,9 @@ from playwright.sync_api import BrowserContext, Request, Response
 
 SCRIPT = "/tracker.js"
 COLLECT = "/collect"
+# How a browser reports a request it stopped following, not one that failed: Firefox shows
+# every sendBeacon so, whatever the server answered.
+ABORTED = ("NS_BINDING_ABORTED", "net::ERR_ABORTED")
 
 
 @dataclass
@@ -56,7 +59,10 @@ def explain(exchanges: list[Exchange], collector: str) -> list[str]:
     if scripts and not deliveries:
         lines.append("  the browser sent no delivery to /collect")
     for e in deliveries:
-        if e.failure:
+        if e.failure in ABORTED:
+            lines.append(f"  the browser sent a delivery to {e.url} (a beacon: the browser "
+                         "does not show its answer)")
+        elif e.failure:
             lines.append(f"  a delivery to {e.url} failed: {e.failure}")
         elif e.status is not None and e.status >= 400:
             lines.append(f"  a delivery to {e.url} was refused ({e.status}): "

@@ -94,6 +94,8 @@ SCRIPT = Exchange("GET", f"{COLLECTOR}/tracker.js", 200)
     ([SCRIPT, Exchange("POST", f"{COLLECTOR}/collect", 403, answer='{"error": "origin"}')],
      ["was refused (403): {\"error\": \"origin\"}"]),
     ([SCRIPT, Exchange("POST", f"{COLLECTOR}/collect", 202)], []),
+    ([SCRIPT, Exchange("POST", f"{COLLECTOR}/collect", failure="NS_BINDING_ABORTED")],
+     ["the browser sent a delivery to http://collector.localhost:4000/collect (a beacon"]),
 ])
 def test_what_the_browser_did(exchanges, says):
     lines = "\n".join(explain(exchanges, COLLECTOR))
