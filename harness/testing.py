@@ -46,7 +46,7 @@ def free_port() -> int:
 
 # What the API shows of every interaction, then each site type's own fields (contract §5).
 BASE_FIELDS = {"type", "profile_id", "site", "occurred_at", "event_id", "received_at"}
-SITE_FIELDS = {
+SITE_FIELDS: dict[str, dict[str, type]] = {
     "website_visited": {"msdynci_viewuri": str, "msdynci_viewname": str,
                         "msdynci_viewtitle": str, "msdynci_viewtype": str,
                         "msdynci_viewpreviousviews": str},

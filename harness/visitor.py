@@ -124,7 +124,7 @@ class Visitor:
     def tracking_cookies(self) -> dict[str, Cookie]:
         return {k: v for k, v in self.cookies().items() if k in TRACKING_COOKIES}
 
-    def expect_tracking_cookie(self, name: str = CONTEXT_COOKIE, site: str = "shop") -> dict:
+    def expect_tracking_cookie(self, name: str = CONTEXT_COOKIE, site: str = "shop") -> Cookie:
         """Assert *name* is set exactly as the contract says, with the value the site was
         handed (path ``/``, a year, SameSite=Lax, not Secure on http, host-only, readable
         by script); return it."""

@@ -250,14 +250,15 @@ class Driver:
             # would run them alongside the page that replaces them.
             enabled = (url.startswith(("http:", "https:")) and not self._finished.is_set()
                        and not self._engaged)
-            config = {"enabled": enabled, "autoAction": self.action, "disabledCmps": [],
-                      "enablePrehide": False, "enableCosmeticRules": True,
-                      "enableGeneratedRules": True, "detectRetries": 10,
-                      "isMainWorld": True, "enableHeuristicDetection": False,
-                      # A banner no rule knows: its own 'reject' heuristic finds a popup
-                      # with a reject button (opt-out only; it cannot opt in).
-                      "heuristicMode": "reject" if self.action == "optOut" else "off",
-                      "visualTest": False}
+            config: dict[str, object] = {
+                "enabled": enabled, "autoAction": self.action, "disabledCmps": [],
+                "enablePrehide": False, "enableCosmeticRules": True,
+                "enableGeneratedRules": True, "detectRetries": 10,
+                "isMainWorld": True, "enableHeuristicDetection": False,
+                # A banner no rule knows: its own 'reject' heuristic finds a popup
+                # with a reject button (opt-out only; it cannot opt in).
+                "heuristicMode": "reject" if self.action == "optOut" else "off",
+                "visualTest": False}
             rules = _rules_json(self.package, self.action, url, main) if enabled else "{}"
             reply = f'{{"type": "initResp", "config": {json.dumps(config)}, "rules": {rules}}}'
             await self._reply_raw(frame, reply)

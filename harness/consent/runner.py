@@ -39,6 +39,7 @@ import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import Error
@@ -85,11 +86,11 @@ def _slug(site: SiteConfig, state: dict, browser: str) -> str:
 
 class _Evidence:
     def __init__(self, browser: str) -> None:
-        self.data = {"browser": browser, "entry": None, "opted_out_at": None, "phases": [],
-                     "requests": [], "wire": [], "calls": [], "cookie_writes": [],
-                     "set_cookies": [], "storage_writes": [], "websockets": [], "hints": [],
-                     "lifecycle": [], "cookies": [], "cookies_at_opt_out": [],
-                     "stored": {"at_opt_out": [], "end": []}}
+        self.data: dict[str, Any] = {
+            "browser": browser, "entry": None, "opted_out_at": None, "phases": [],
+            "requests": [], "wire": [], "calls": [], "cookie_writes": [], "set_cookies": [],
+            "storage_writes": [], "websockets": [], "hints": [], "lifecycle": [],
+            "cookies": [], "cookies_at_opt_out": [], "stored": {"at_opt_out": [], "end": []}}
         self.phase = "load"
         self.pending: list[asyncio.Task] = []
         self.shown = asyncio.Event()
@@ -238,8 +239,8 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
     address = await proxy.start()
     context = await browser.new_context(proxy={"server": address},
                                         record_har_path=str(out / "har" / f"{slug}.har"))
-    record = {"site": site.name, "state": {**state, "browser": name}, "browser": name,
-              "id": slug, "error": None}
+    record: dict[str, Any] = {"site": site.name, "state": {**state, "browser": name},
+                              "browser": name, "id": slug, "error": None}
     settle_ms = int(settings.settle_seconds * 1000)
     page = None
     try:
@@ -337,6 +338,8 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
 
 def _tracked_link(collector: str, url: str) -> str:
     parts = urlsplit(collector)
+    if parts.hostname is None:
+        raise ValueError(f"collector address {collector!r} names no host")
     client = Collector(parts.hostname, parts.port or 80)
     profile = client.profile("contact", consent="opted_in")
     return client.link(profile["id"], url)
