@@ -43,6 +43,24 @@ def settings_from(flags: dict, config_file) -> dict:
         raise click.UsageError(str(exc)) from None
 
 
+def usable_browsers(wanted: list[str]) -> tuple[list[str], list[str]]:
+    """Split *wanted* into the browsers installed here and those not, saying why for each;
+    exit 2 when none is."""
+    from .browsers import BrowserNotFound, launch_spec
+
+    missing = []
+    for name in wanted:
+        try:
+            launch_spec(name)
+        except BrowserNotFound as exc:
+            missing.append(name)
+            click.echo(f"{name}: could not run: {exc}", err=True)
+    if len(missing) == len(wanted):
+        click.echo("nothing to run: no browser available", err=True)
+        sys.exit(UNCHECKED)
+    return [b for b in wanted if b not in missing], missing
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(package_name="webtrack-harness")
 def main() -> None:
@@ -101,21 +119,10 @@ def run(browser_names, workers, select, out, config_file) -> None:
     nothing selected, a browser not installed, a run that did not complete.
     """
     from . import run as runner
-    from .browsers import BrowserNotFound, launch_spec
 
     settings = settings_from({"browsers": list(browser_names) or None, "workers": workers},
                              config_file)
-    wanted, missing = runner.expand_browsers(settings["browsers"]), []
-    for name in wanted:
-        try:
-            launch_spec(name)
-        except BrowserNotFound as exc:
-            missing.append(name)
-            click.echo(f"{name}: could not run: {exc}", err=True)
-    browsers = [b for b in wanted if b not in missing]
-    if not browsers:
-        click.echo("nothing to run: no browser available", err=True)
-        sys.exit(UNCHECKED)
+    browsers, missing = usable_browsers(runner.expand_browsers(settings["browsers"]))
     options = runner.RunOptions(browsers=browsers, workers=settings["workers"], out=Path(out),
                                 select=select)
     click.echo(f"webtrack run: {', '.join(options.browsers)} with {options.workers} worker(s)"
@@ -176,7 +183,7 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
     settings = settings_from({"browsers": list(browser_names) or None, "workers": workers},
                              config_file)
     project = config.project_settings(config_file=config_file).get("gate", {})
-    browsers = runner.expand_browsers(settings["browsers"])
+    browsers, missing = usable_browsers(runner.expand_browsers(settings["browsers"]))
     out = Path(out)
     if mutation:
         _mutation_run(out, settings["workers"], list(only_mutants), select)
@@ -226,7 +233,10 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
                f"{result['summary']['passed']} scenarios passed, {len(result['failed'])} failed, "
                f"{len(result['payload_changes'])} payload changes; config: "
                f"{settings['config']}; report: {out}/report.html")
-    sys.exit(0 if result["passed"] else 1)
+    if missing:
+        click.echo(f"INCOMPLETE: not run in {', '.join(missing)}", err=True)
+        sys.exit(UNCHECKED)
+    sys.exit(CLEAN if result["passed"] else FINDINGS)
 
 
 def _audit_formats(ctx, param, value: str) -> list[str]:

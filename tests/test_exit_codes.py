@@ -58,10 +58,11 @@ def test_run_selecting_nothing_is_exit_2_and_says_why(tmp_path):
     assert "nothing selected: -k 'nothing_matches_this' matches no scenario" in result.output
 
 
-def test_run_in_a_browser_not_installed_is_exit_2(tmp_path):
+@pytest.mark.parametrize("command", [["run"], ["gate", "--script", __file__]])
+def test_a_browser_not_installed_is_exit_2(tmp_path, command):
     if "webkit" in browsers.available():
         pytest.skip("WebKit is installed here")
-    result = CliRunner().invoke(main, ["run", "--browser", "webkit", "--out", str(tmp_path)])
+    result = CliRunner().invoke(main, [*command, "--browser", "webkit", "--out", str(tmp_path)])
     assert result.exit_code == UNCHECKED
     assert "webkit: could not run" in result.output
     assert "nothing to run: no browser available" in result.output
