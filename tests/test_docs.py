@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from harness import consent
+from harness.cli import main
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def blocks(language: str) -> list[str]:
@@ -34,7 +36,15 @@ def test_consent_configuration_example_is_valid():
     assert settings.sites[0].opt_out == [{"click": "#reject-cookies"}]
 
 
-def test_readme_names_every_command():
-    for command in ("webtrack serve", "webtrack run", "webtrack gate", "webtrack audit",
-                    "webtrack consent-audit"):
-        assert command in README
+@pytest.mark.parametrize("name", sorted(main.commands))
+def test_readme_names_every_command(name):
+    assert f"webtrack {name}" in README
+
+
+def test_ci_runs_the_readmes_test_command():
+    (command,) = [line.strip() for line in README.splitlines()
+                  if line.startswith("    ./setup.sh") and "pytest" in line]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert command in ci
+    workflow = (ROOT / ".github" / "workflows" / "tests.yml").read_text(encoding="utf-8")
+    assert "pull_request" in workflow and ".ci/run" in workflow
