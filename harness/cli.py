@@ -46,10 +46,13 @@ def settings_from(flags: dict, config_file) -> dict:
 def usable_browsers(wanted: list[str]) -> tuple[list[str], list[str]]:
     """Split *wanted* into the browsers installed here and those not, saying why for each;
     exit 2 when none is."""
+    from . import remote
     from .browsers import BrowserNotFound, launch_spec
 
     missing = []
     for name in wanted:
+        if any(e.serves(name) for e in remote.from_env()):
+            continue  # a browser server (--connect) launches it
         try:
             launch_spec(name)
         except BrowserNotFound as exc:
@@ -59,6 +62,33 @@ def usable_browsers(wanted: list[str]) -> tuple[list[str], list[str]]:
         click.echo("nothing to run: no browser available", err=True)
         sys.exit(UNCHECKED)
     return [b for b in wanted if b not in missing], missing
+
+
+def _connect(ctx, param, values: tuple[str, ...]) -> None:
+    """Check the endpoints once, then hand them to every child run through the environment."""
+    import os
+
+    from . import remote
+
+    if not values:
+        values = tuple(v for v in os.environ.get(remote.ENV, "").replace(",", " ").split() if v)
+    if not values:
+        return
+    try:
+        remote.check(remote.parse(list(values)))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    except remote.RemoteError as exc:
+        raise CouldNotCheck(str(exc)) from None
+    os.environ[remote.ENV] = " ".join(values)
+
+
+def connect_option(command):
+    """``--connect WS_URL``: drive browsers on Playwright browser servers, not local ones."""
+    return click.option(
+        "--connect", multiple=True, metavar="WS_URL", callback=_connect, expose_value=False,
+        help="Use the browser server at WS_URL (repeatable; [BROWSER=]ws://HOST:PORT/PATH; "
+             "default: $WEBTRACK_CONNECT); work is spread over the servers.")(command)
 
 
 @click.group(context_settings=CONTEXT)
@@ -105,6 +135,7 @@ def serve(port, db, fixtures_dir, dev, api_token, config_file) -> None:
 
 
 @main.command()
+@connect_option
 @click.option("--browser", "browser_names", multiple=True,
               type=click.Choice(["chromium", "firefox", "webkit", "all"]),
               help="Browser to run in (repeatable; default chromium and firefox).")
@@ -112,7 +143,13 @@ def serve(port, db, fixtures_dir, dev, api_token, config_file) -> None:
 @click.option("-k", "select", help="Only scenarios matching this pytest -k expression.")
 @out_option("reports/run")
 @config_option
-def run(browser_names, workers, select, out, config_file) -> None:
+@click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: _shard(value),
+              help="Run only shard K of N, balanced by a previous run's durations "
+                   "(merge the shards with `webtrack report merge`).")
+@click.option("--durations", type=click.Path(dir_okay=False),
+              help="Scenario durations to balance shards by (default: OUT/durations.json, "
+                   "which every run writes).")
+def run(browser_names, workers, select, out, config_file, shard, durations) -> None:
     """Run the whole contract as browser scenarios; report in reports/run/.
 
     Exit 0 when every scenario passes, 1 when one fails, 2 when the run could not check:
@@ -124,7 +161,8 @@ def run(browser_names, workers, select, out, config_file) -> None:
                              config_file)
     browsers, missing = usable_browsers(runner.expand_browsers(settings["browsers"]))
     options = runner.RunOptions(browsers=browsers, workers=settings["workers"], out=Path(out),
-                                select=select)
+                                select=select, shard=shard,
+                                durations=Path(durations or Path(out) / "durations.json"))
     click.echo(f"webtrack run: {', '.join(options.browsers)} with {options.workers} worker(s)"
                f"")
     results = runner.execute(options)
@@ -141,6 +179,7 @@ def run(browser_names, workers, select, out, config_file) -> None:
 
 
 @main.command()
+@connect_option
 @click.option("--script", type=click.Path(dir_okay=False, exists=True),
               help="The candidate tracking script.")
 @click.option("--browser", "browser_names", multiple=True,
@@ -239,6 +278,15 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
     sys.exit(CLEAN if result["passed"] else FINDINGS)
 
 
+def _shard(value: str | None) -> tuple[int, int] | None:
+    from .shards import parse_shard
+
+    try:
+        return parse_shard(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
+
+
 def _audit_formats(ctx, param, value: str) -> list[str]:
     from .audit.report import check_formats
 
@@ -284,6 +332,7 @@ def _mutation_run(out: Path, workers: int, only: list[str], select: str | None) 
 
 
 @main.command()
+@connect_option
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--format", "formats", default="html,json,sarif", show_default=True,
               callback=_audit_formats,
@@ -349,6 +398,7 @@ def audit(targets, formats, config_file, render, validate, out) -> None:
 
 
 @main.command("consent-audit")
+@connect_option
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True),
               help="TOML file of [[site]] tables (default: the sample estate).")
 @click.option("--serve/--no-serve", default=None,
@@ -410,3 +460,57 @@ def consent_audit(config_file, serve, pages, out, browsers) -> None:
                f"({summary['states_per_second']}/s); report: {out}/")
     # A state that could not be checked leaves the verdict incomplete: 2 wins over 1.
     sys.exit(UNCHECKED if summary["errors"] else FINDINGS if summary["failed"] else CLEAN)
+
+
+@main.command("browser-server")
+@click.option("--browser", "browser_name", required=True, type=click.Choice(["chromium", "firefox",
+              "webkit"]), help="The browser to serve (as found on this machine).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port to listen on (0: a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for other machines).")
+def browser_server(browser_name, port, host) -> None:
+    """Serve this machine's BROWSER to remote webtrack runs; print its ws:// endpoint."""
+    from .browsers import BrowserNotFound
+    from .remote.server import BrowserServer
+
+    try:
+        server = BrowserServer(browser_name, port=port, host=host).start()
+    except (BrowserNotFound, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"webtrack browser-server: {browser_name} "
+               f"({server.options['launch'].get('executablePath', 'Playwright build')}), "
+               f"Playwright {server.version}", err=True)
+    click.echo(server.ws_endpoint)
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@main.group()
+def report() -> None:
+    """Work with the reports of earlier runs."""
+
+
+@report.command("merge")
+@click.argument("folders", nargs=-1, required=True,
+                type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default="reports/merged", show_default=True)
+def report_merge(folders, out) -> None:
+    """Merge the shards' runs in FOLDERS (each with results.json) into one report."""
+    from . import run as runner
+    from .shards import merge_dirs
+
+    try:
+        results = merge_dirs(list(folders), out)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    summary, (code, why) = results["summary"], runner.verdict(results)
+    click.echo(f"{len(folders)} shards: {summary['passed']} passed, {summary['failed']} failed, "
+               f"{summary['skipped']} skipped{'; ' + why if why else ''}; "
+               f"report: {out / 'report.html'}")
+    sys.exit(code)

@@ -24,6 +24,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Serve FILE as /tracker.js instead of the reference tracker.")
     group.addoption("--webtrack-evidence", metavar="DIR",
                     help="Write each scenario's evidence (cookies, interactions, screenshot).")
+    group.addoption("--webtrack-connect", action="append", default=[], metavar="WS_URL",
+                    help="Connect to the Playwright browser server at WS_URL instead of "
+                         "launching (repeatable; default: $WEBTRACK_CONNECT).")
     group.addoption("--webtrack-dev-server", action="store_true",
                     help="Serve with Flask's development server instead of waitress.")
     group.addoption("--webtrack-port", metavar="N", type=_port, default=0,

@@ -22,7 +22,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from . import browsers as browser_discovery
-from . import reports
+from . import remote, reports, shards
 from .exitcodes import CLEAN, FINDINGS, UNCHECKED
 from .resources import SCENARIOS
 from .tracker import SCRIPT
@@ -41,6 +41,8 @@ class RunOptions:
     select: str | None = None  # a pytest -k expression
     title: str = "webtrack run"
     extra_args: list[str] = field(default_factory=list)
+    shard: tuple[int, int] | None = None  # (K, N): shard K of N, split by pytest-split
+    durations: Path | None = None  # a previous run's durations.json, to balance the shards
 
 
 def expand_browsers(names: list[str]) -> list[str]:
@@ -65,6 +67,7 @@ def pytest_command(options: RunOptions) -> list[str]:
         command += ["--webtrack-script", str(Path(options.script).resolve())]
     if options.select:
         command += ["-k", options.select]
+    command += shards.split_args(options.shard, options.durations)
     return command + list(options.extra_args)
 
 
@@ -95,6 +98,9 @@ def execute(options: RunOptions, stream=None, abort: threading.Event | None = No
         raise
     results = collect(options, time.time() - started, process.wait())
     write(out, results)
+    # What the next sharded run balances its shards by.
+    reports.write_json(out / "durations.json",
+                       shards.durations_from_junit(out / "pytest-junit.xml"))
     return results
 
 
@@ -188,6 +194,9 @@ def _trace(out: Path, nodeid: str) -> str | None:
 
 
 def _source(name: str) -> str:
+    serving = [e.url for e in remote.from_env() if e.serves(name)]
+    if serving:
+        return "browser server " + ", ".join(serving)
     try:
         return browser_discovery.launch_spec(name).source
     except browser_discovery.BrowserNotFound as exc:

@@ -188,12 +188,10 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
 
     from playwright.async_api import Error, async_playwright
 
-    from ..browsers import launch_spec
+    from ..remote import BrowserPool
 
-    limit = asyncio.Semaphore(concurrency)
-    async with async_playwright() as playwright:
-        browser = await getattr(playwright, browser_name).launch(
-            **launch_spec(browser_name).options)
+    async with async_playwright() as playwright, \
+            BrowserPool(playwright, browser_name, concurrency) as pool:
 
         async def render(where: str, root: Path | None) -> Page | TargetError:
             url = where if root is None else Path(where).resolve().as_uri()
@@ -204,7 +202,7 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
                     return exc
                 except OSError as exc:
                     return TargetError(where, f"cannot read: {exc.strerror}")
-            async with limit:
+            async with pool.slot() as browser:
                 context = await browser.new_context()
                 try:
                     await context.add_init_script(MARK_INSERTED)
@@ -227,10 +225,7 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
             parsed.defines_optout = optout
             return parsed
 
-        try:
-            return list(await asyncio.gather(*(render(w, r) for w, r in targets)))
-        finally:
-            await browser.close()
+        return list(await asyncio.gather(*(render(w, r) for w, r in targets)))
 
 
 # Scripts that page code puts in the document never block parsing: mark them, so the

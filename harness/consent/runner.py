@@ -36,6 +36,7 @@ observed, ``phase`` what the audit was doing then, ``clock`` the page's virtual 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -47,6 +48,7 @@ from playwright.async_api import Error
 from ..browsers import launch_spec
 from ..concurrency import run_async
 from ..pagehooks import BINDING, SCRIPT
+from ..remote import BrowserPool
 from ..testing import Collector
 from . import choice, crawl, findings, inventory
 from .config import AuditSettings, SiteConfig
@@ -363,28 +365,25 @@ async def _audit(settings: AuditSettings, out: Path, progress=None) -> list[dict
     (out / "har").mkdir(parents=True, exist_ok=True)
     # Each browser its own share: Firefox over BiDi spends several round trips on every
     # action, and past a few pages at a time on two cores its clicks start to time out.
-    limits = {name: asyncio.Semaphore(min(settings.concurrency, FIREFOX_PAGES)
-                                      if name == "firefox" else settings.concurrency)
-              for name in settings.browsers}
-    async with async_playwright() as playwright:
-        browsers = {name: await getattr(playwright, name).launch(**_launch_options(name))
-                    for name in settings.browsers}
+    # Locally one browser per type serves its slots; with browser servers (--connect) each
+    # slot is bound to one of them.
+    async with async_playwright() as playwright, contextlib.AsyncExitStack() as stack:
+        pools = {name: await stack.enter_async_context(BrowserPool(
+                     playwright, name, min(settings.concurrency, FIREFOX_PAGES)
+                     if name == "firefox" else settings.concurrency, _launch_options(name)))
+                 for name in settings.browsers}
 
         async def one(name, site, state):
-            async with limits[name]:
-                result = await _visit(browsers[name], name, settings, site, state, out)
+            async with pools[name].slot() as browser:
+                result = await _visit(browser, name, settings, site, state, out)
             if progress:
                 progress(result)
             return result
 
-        try:
-            return list(await asyncio.gather(*(one(name, site, state)
-                                               for name in settings.browsers
-                                               for site in settings.sites
-                                               for state in states(site))))
-        finally:
-            for browser in browsers.values():
-                await browser.close()
+        return list(await asyncio.gather(*(one(name, site, state)
+                                           for name in settings.browsers
+                                           for site in settings.sites
+                                           for state in states(site))))
 
 
 def audit(settings: AuditSettings, out: Path, progress=None) -> dict:

@@ -44,7 +44,7 @@ def probe(script: Path, deadline: float = DEADLINE, site: str = "shop") -> dict:
     """Run the canary with *script* as ``/tracker.js``: ``{ok, seconds, reason}``."""
     from playwright.sync_api import sync_playwright
 
-    from ..browsers import launch_spec
+    from ..remote import launch_sync
     from ..server import Server
     from ..testing import Collector
 
@@ -52,7 +52,7 @@ def probe(script: Path, deadline: float = DEADLINE, site: str = "shop") -> dict:
     errors: list[str] = []
     requests: list[dict] = []
     with Server(tracker=script, fixtures_dir=None) as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**launch_spec("chromium").options)
+        browser = launch_sync(playwright, "chromium")
         try:
             client = Collector("collector.localhost", server.port)
             profile = client.profile(consent="opted_in")["id"]

@@ -122,7 +122,7 @@ def measure(subjects: list[Subject], browsers: Iterable[str] = ("chromium", "fir
     """
     from playwright.sync_api import sync_playwright
 
-    from ..browsers import launch_spec
+    from ..remote import launch_sync
     from .costpage import CostServer
 
     results = {}
@@ -130,7 +130,7 @@ def measure(subjects: list[Subject], browsers: Iterable[str] = ("chromium", "fir
     with CostServer(scripts, {s.name: s.attributes for s in subjects}) as server, \
             sync_playwright() as playwright:
         for name in browsers:
-            browser = getattr(playwright, name).launch(**launch_spec(name).options)
+            browser = launch_sync(playwright, name)
             try:
                 _fill_floor(browser, server, subjects, scripts)
                 samples: dict[tuple[str, str], list] = {
