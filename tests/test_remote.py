@@ -188,6 +188,24 @@ def test_consent_audit_through_a_browser_server_matches_a_local_one(servers, tmp
 
 
 @pytest.mark.browser
+def test_rendered_audit_through_a_browser_server_matches_a_local_one(servers, monkeypatch):
+    from harness import audit
+    from harness.server import Server
+
+    with Server() as server:
+        urls = [server.url_for("tagged", "/"), server.url_for("broken", "/installed-twice.html")]
+
+        def findings():
+            return sorted((f.file_or_url.replace(f":{server.port}", ":PORT"), f.rule, f.line)
+                          for f in audit.run(urls, render=True).findings)
+
+        local = findings()
+        monkeypatch.setenv(remote.ENV, servers)
+        assert findings() == local
+    assert [rule for _, rule, _ in local] == ["WT003"]
+
+
+@pytest.mark.browser
 def test_a_server_of_another_playwright_version_is_named(tmp_path):
     with BrowserServer("chromium", env={"PW_VERSION_OVERRIDE": "1.63.0"}) as server:
         with pytest.raises(remote.RemoteError) as caught:
