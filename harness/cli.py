@@ -508,7 +508,7 @@ def report_merge(folders, out) -> None:
     try:
         results = merge_dirs(list(folders), out)
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CouldNotCheck(str(exc)) from None
     summary, (code, why) = results["summary"], runner.verdict(results)
     click.echo(f"{len(folders)} shards: {summary['passed']} passed, {summary['failed']} failed, "
                f"{summary['skipped']} skipped{'; ' + why if why else ''}; "
