@@ -42,6 +42,12 @@ def server_options(browser: str, port: int = 0, host: str = "127.0.0.1") -> dict
                          ("channel", "channel")):
         if ours in spec:
             launch[theirs] = spec[ours]
+    # A context's own proxy must see loopback traffic too (the consent audit records
+    # through one), as in a local launch.
+    if browser == "chromium":
+        launch["args"] = [*launch.get("args", []), "--proxy-bypass-list=<-loopback>"]
+    elif browser == "firefox":
+        launch["firefoxUserPrefs"] = {"network.proxy.allow_hijacking_localhost": True}
     return {"browser": browser, "launch": launch}
 
 
