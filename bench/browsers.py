@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from harness import Collector, Server, launch_spec
+from harness import CollectorClient, Server, launch_spec
 
 
 def _timed(fn, runs: int) -> float:
@@ -80,7 +80,7 @@ def measure(browsers=("chromium", "firefox"), runs: int = 12) -> dict:
     """Median ms of a bare visit and of a scenario doing the same in the harness."""
     out = {}
     with Server() as server, sync_playwright() as playwright:
-        client = Collector("collector.localhost", server.port)
+        client = CollectorClient("collector.localhost", server.port)
         for name in browsers:
             browser = getattr(playwright, name).launch(**launch_spec(name).options)
 

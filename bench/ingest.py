@@ -13,10 +13,11 @@ import time
 import uuid
 from pathlib import Path
 
+from harness.client import CollectorClient, CollectorRefused
 from harness.collector import people
 from harness.collector.signing import Signer
 from harness.collector.store import Store
-from harness.testing import ApiError, Collector, Sender, ServerProcess, free_port, visit_event
+from harness.testing import Sender, ServerProcess, free_port, visit_event
 
 HERE = Path(__file__).resolve().parent
 
@@ -46,7 +47,7 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
         contexts = _seed_profiles(db, profiles) if profiles else []
         port = free_port()
         with ServerProcess(db, port):
-            client = Collector("collector.localhost", port)
+            client = CollectorClient("collector.localhost", port)
             if not contexts:
                 client.reset()
                 profile = client.profile(consent="opted_in")["id"]
@@ -119,7 +120,7 @@ def healthz_under_stress(probes: int = 1000, polls_over: int = 4, seconds: float
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         with ServerProcess(Path(tmp) / "stress.sqlite3", port):
-            client = Collector("collector.localhost", port)
+            client = CollectorClient("collector.localhost", port)
             client.reset()
             profile = client.profile(consent="opted_in")["id"]
             page = f"http://shop.localhost:{port}/"
@@ -139,7 +140,7 @@ def healthz_under_stress(probes: int = 1000, polls_over: int = 4, seconds: float
                 try:
                     client.call("GET", f"/api/interactions?min=100000&wait={seconds}")
                     statuses.append(200)
-                except ApiError as exc:
+                except CollectorRefused as exc:
                     statuses.append(429 if "answered 429" in str(exc) else 0)
 
             def deliver() -> None:

@@ -28,12 +28,12 @@ sys.path.insert(0, str(HERE.parent))
 
 from playwright.async_api import async_playwright  # noqa: E402
 
-from harness import Collector, Server, launch_spec  # noqa: E402
+from harness import CollectorClient, Server, launch_spec  # noqa: E402
 from harness.remote import EXPOSE_NETWORK  # noqa: E402
 from harness.remote.server import BrowserServer  # noqa: E402
 
 
-async def scenario(browser, client: Collector, server: Server) -> float:
+async def scenario(browser, client: CollectorClient, server: Server) -> float:
     started = time.perf_counter()
     profile = (await asyncio.to_thread(client.profile, "contact", consent="opted_in"))["id"]
     link = await asyncio.to_thread(client.link, profile, server.url_for("shop", "/"))
@@ -49,7 +49,7 @@ async def scenario(browser, client: Collector, server: Server) -> float:
 
 async def per_scenario(name: str, runs: int, endpoint: str) -> dict:
     with Server() as server:
-        client = Collector("collector.localhost", server.port)
+        client = CollectorClient("collector.localhost", server.port)
         async with async_playwright() as playwright:
             kind = getattr(playwright, name)
             started = time.perf_counter()
@@ -75,7 +75,7 @@ async def per_scenario(name: str, runs: int, endpoint: str) -> dict:
 async def throughput(name: str, endpoints: list[str], streams: int, per_stream: int) -> float:
     """Scenarios per second with *streams* at once, stream i on endpoint i mod n."""
     with Server() as server:
-        client = Collector("collector.localhost", server.port)
+        client = CollectorClient("collector.localhost", server.port)
         async with async_playwright() as playwright:
             kind = getattr(playwright, name)
             browsers = [await kind.connect(e, expose_network=EXPOSE_NETWORK) for e in endpoints]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from . import evidence
+from .client import CollectorClient
 from .server import Server
-from .testing import Collector
 from .visitor import Visitor
 
 
@@ -77,9 +77,9 @@ def webtrack_sites() -> dict[str, str]:
 
 
 @pytest.fixture
-def webtrack(webtrack_server, webtrack_sites) -> Collector:
+def webtrack(webtrack_server, webtrack_sites) -> CollectorClient:
     """A collector client on a freshly reset collector (your registered sites kept)."""
-    client = Collector("collector.localhost", webtrack_server.port,
+    client = CollectorClient("collector.localhost", webtrack_server.port,
                        token=webtrack_server.api_token, sites=webtrack_sites)
     client.reset()
     return client

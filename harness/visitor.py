@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from playwright.sync_api import Cookie, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from .testing import Collector, assert_unique_event_ids, shape_problems
+from .client import CollectorClient
+from .testing import assert_unique_event_ids, shape_problems
 from .wiretap import NOT_BEACONS, Wiretap
 from .witness import Witness
 
@@ -51,7 +52,7 @@ _RESTORED = """() => {
 class Visitor:
     """Drive *page* on the estate served by *server*; record beacons as evidence."""
 
-    def __init__(self, page: Page, collector: Collector, server) -> None:
+    def __init__(self, page: Page, collector: CollectorClient, server) -> None:
         self.page, self.collector, self.server = page, collector, server
         self.beacons: list[dict] = []
         self.sent = 0  # deliveries to /collect seen leaving the browser, never cleared

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.cli import main
+from harness.client import CollectorClient
 from harness.collector import create_app
-from harness.testing import Collector, Sender, ServerProcess, free_port, visit_event
+from harness.testing import Sender, ServerProcess, free_port, visit_event
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) |
                     st.text(max_size=40), lambda inner: st.lists(inner, max_size=4) |
@@ -161,7 +162,7 @@ def test_consent_audit_bad_config_is_a_usage_error(tmp_path):
 def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
     db, port = tmp_path / "crash.sqlite3", free_port()
     server = ServerProcess(db, port).start()
-    client = Collector("collector.localhost", port)
+    client = CollectorClient("collector.localhost", port)
     profile = client.profile(consent="opted_in")["id"]
     page = f"http://shop.localhost:{port}/"
     context = client.context_for(profile, page)
@@ -203,7 +204,7 @@ def test_sigkill_during_load_loses_no_acknowledged_event(tmp_path):
 def test_concurrent_senders_lose_and_duplicate_nothing(tmp_path):
     db, port = tmp_path / "load.sqlite3", free_port()
     with ServerProcess(db, port):
-        client = Collector("collector.localhost", port)
+        client = CollectorClient("collector.localhost", port)
         profile = client.profile(consent="opted_in")["id"]
         page = f"http://shop.localhost:{port}/"
         context = client.context_for(profile, page)

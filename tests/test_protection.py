@@ -9,9 +9,10 @@ import time
 import pytest
 from conftest import SHOP
 
+from harness.client import CollectorClient, CollectorRefused
 from harness.collector import create_app, guard, state
 from harness.server import Server
-from harness.testing import ApiError, Collector, Sender, ServerProcess, free_port, visit_event
+from harness.testing import Sender, ServerProcess, free_port, visit_event
 
 OWN = "http://collector.localhost:8800"
 CHANGING = [("POST", "/api/reset"), ("POST", "/api/profiles"), ("POST", "/api/sites"),
@@ -169,7 +170,7 @@ def server(tmp_path_factory):
 
 
 def test_long_polls_are_capped_and_healthz_and_collect_still_answer(server):
-    client = Collector("collector.localhost", server.port)
+    client = CollectorClient("collector.localhost", server.port)
     client.reset()
     profile = client.profile(consent="opted_in")["id"]
     page = server.url_for("shop", "/")
@@ -180,7 +181,7 @@ def test_long_polls_are_capped_and_healthz_and_collect_still_answer(server):
     query = f"/api/interactions?profile={profile}&type=website_visited&min=2&wait=30"
 
     def poll():
-        answers.append(Collector("collector.localhost", server.port).call("GET", query))
+        answers.append(CollectorClient("collector.localhost", server.port).call("GET", query))
 
     polls = [threading.Thread(target=poll) for _ in range(cap)]
     for thread in polls:
@@ -188,7 +189,7 @@ def test_long_polls_are_capped_and_healthz_and_collect_still_answer(server):
     deadline = time.monotonic() + 10
     while server.app.extensions["webtrack.long_polls"]._value and time.monotonic() < deadline:
         time.sleep(0.01)  # until every poll holds its place (a precondition, not a result)
-    with pytest.raises(ApiError, match="answered 429"):
+    with pytest.raises(CollectorRefused, match="answered 429"):
         client.interactions(profile, min=2, wait=30)
     with Sender(server.port) as sender:
         assert sender.post("", "/healthz")[0] == 200
@@ -227,11 +228,11 @@ def test_retry_after_on_too_many_polls(server):
 def test_serve_with_api_token_needs_it_and_the_client_passes_it(tmp_path):
     port = free_port()
     with ServerProcess(tmp_path / "t.sqlite3", port, "--api-token", "tok-123"):
-        without = Collector("collector.localhost", port, token="")
-        with pytest.raises(ApiError, match="answered 401"):
+        without = CollectorClient("collector.localhost", port, token="")
+        with pytest.raises(CollectorRefused, match="answered 401"):
             without.profile()
-        with pytest.raises(ApiError, match="answered 401"):
+        with pytest.raises(CollectorRefused, match="answered 401"):
             without.reset()
-        client = Collector("collector.localhost", port, token="tok-123")
+        client = CollectorClient("collector.localhost", port, token="tok-123")
         assert client.profile()["id"]
         assert client.stats()["received"] == 0  # reads stay open

@@ -46,10 +46,10 @@ from urllib.parse import urljoin, urlsplit
 from playwright.async_api import Error
 
 from ..browsers import launch_spec
+from ..client import CollectorClient
 from ..concurrency import run_async
 from ..pagehooks import BINDING, SCRIPT
 from ..remote import BrowserPool
-from ..testing import Collector
 from . import choice, crawl, findings, inventory
 from .config import AuditSettings, SiteConfig
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
@@ -342,7 +342,7 @@ def _tracked_link(collector: str, url: str) -> str:
     parts = urlsplit(collector)
     if parts.hostname is None:
         raise ValueError(f"collector address {collector!r} names no host")
-    client = Collector(parts.hostname, parts.port or 80)
+    client = CollectorClient(parts.hostname, parts.port or 80)
     profile = client.profile("contact", consent="opted_in")
     return client.link(profile["id"], url)
 

@@ -44,9 +44,9 @@ def probe(script: Path, deadline: float = DEADLINE, site: str = "shop") -> dict:
     """Run the canary with *script* as ``/tracker.js``: ``{ok, seconds, reason}``."""
     from playwright.sync_api import sync_playwright
 
+    from ..client import CollectorClient
     from ..remote import launch_sync
     from ..server import Server
-    from ..testing import Collector
 
     started = time.monotonic()
     errors: list[str] = []
@@ -54,7 +54,7 @@ def probe(script: Path, deadline: float = DEADLINE, site: str = "shop") -> dict:
     with Server(tracker=script, fixtures_dir=None) as server, sync_playwright() as playwright:
         browser = launch_sync(playwright, "chromium")
         try:
-            client = Collector("collector.localhost", server.port)
+            client = CollectorClient("collector.localhost", server.port)
             profile = client.profile(consent="opted_in")["id"]
             page = browser.new_context().new_page()
             page.on("pageerror", lambda error: errors.append(str(error)[:200]))
