@@ -483,7 +483,8 @@ def browser_server(browser_name, port, host) -> None:
                f"Playwright {server.version}", err=True)
     click.echo(server.ws_endpoint)
     try:
-        server.process.wait()
+        if server.process is not None:
+            server.process.wait()
     except KeyboardInterrupt:
         pass
     finally:

@@ -43,6 +43,7 @@ def parse(values: list[str]) -> list[Endpoint]:
     endpoints = []
     for value in values:
         value = value.strip()
+        name: str | None
         name, sep, url = value.partition("=")
         if not sep or "://" in name:
             name, url = None, value

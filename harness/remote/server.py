@@ -12,6 +12,7 @@ import os
 import secrets
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from ..browsers import launch_spec
 from ..resources import shipped
@@ -36,7 +37,7 @@ def server_options(browser: str, port: int = 0, host: str = "127.0.0.1") -> dict
     serves; the token keeps others from guessing it.
     """
     spec = launch_spec(browser).options
-    launch = {"port": port, "host": host, "headless": True,
+    launch: dict[str, Any] = {"port": port, "host": host, "headless": True,
               "wsPath": f"/{browser}/{secrets.token_hex(12)}"}
     for ours, theirs in (("executable_path", "executablePath"), ("args", "args"),
                          ("channel", "channel")):
@@ -65,14 +66,15 @@ class BrowserServer:
 
     def start(self) -> BrowserServer:
         node, package = driver()
-        self.process = subprocess.Popen(
+        self.process = process = subprocess.Popen(
             [str(node), str(SCRIPT), str(package), json.dumps(self.options)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, **(self.env or {})})
-        line = self.process.stdout.readline()
+        assert process.stdout is not None and process.stderr is not None  # both piped
+        line = process.stdout.readline()
         if not line:
-            error = self.process.stderr.read().strip()
-            self.process.wait()
+            error = process.stderr.read().strip()
+            process.wait()
             raise RuntimeError(f"browser server for {self.browser} did not start: "
                                f"{error or 'no output'}")
         record = json.loads(line)
@@ -89,7 +91,8 @@ class BrowserServer:
                 self.process.wait()
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr) \
                 if self.process else ():
-            stream.close()
+            if stream is not None:
+                stream.close()
 
     def __enter__(self) -> BrowserServer:
         return self.start()
