@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from harness import audit, consent, launch_spec
+from harness import audit, consent_audit, launch_spec
 from harness.concurrency import run_async
 from harness.server import Server
 
@@ -84,17 +84,17 @@ def consent_states(settle: float = 600.0, copies: int = 1,
     """Site-states per second for the sample estate (*copies* times over, as more sites),
     simulating *settle* s of page time per settling, beside bare loads of as many pages,
     run with the same concurrency."""
-    settings = consent.load()
+    settings = consent_audit.load()
     settings.settle_seconds = settle
     settings.browsers = list(browsers)
     settings.sites = [replace(site, name=f"{site.name}{n}" if copies > 1 else site.name)
                       for n in range(copies) for site in settings.sites]
     with Server() as server, tempfile.TemporaryDirectory() as tmp:
         settings.served_on(server.port)
-        starts = [site.start for site in settings.sites for _ in consent.states(site)]
+        starts = [site.start for site in settings.sites for _ in consent_audit.states(site)]
         floor = sum(run_async(_bare_loads(starts, settings.concurrency, name))
                     for name in browsers)
-        results = consent.audit(settings, Path(tmp))
+        results = consent_audit.audit(settings, Path(tmp))
     starts *= len(browsers)
     return {"states": len(starts), "settle_seconds": settle, "browsers": list(browsers),
             "concurrency": settings.concurrency,
@@ -109,15 +109,15 @@ def consent_auto(copies: int = 2) -> dict:
     """Site-states per second for the consent-platform sites, every choice made with
     ``auto`` (autoconsent's rules), *copies* times over, beside bare loads of as many pages
     at the same concurrency; the settings' own simulated settling."""
-    settings = consent.parse({"concurrency": 24, "browsers": ["chromium"], "site": [
+    settings = consent_audit.parse({"concurrency": 24, "browsers": ["chromium"], "site": [
         {"name": f"{name}{n}", "start": f"http://{name}.localhost:8800/", "tracked": True,
          "opt_out": "auto", "accept": "auto", "then": [{"goto": "/about.html"}]}
         for n in range(copies) for name in CMP_SITES]})
     with Server() as server, tempfile.TemporaryDirectory() as tmp:
         settings.served_on(server.port)
-        starts = [site.start for site in settings.sites for _ in consent.states(site)]
+        starts = [site.start for site in settings.sites for _ in consent_audit.states(site)]
         floor = run_async(_bare_loads(starts, settings.concurrency))
-        results = consent.audit(settings, Path(tmp))
+        results = consent_audit.audit(settings, Path(tmp))
     verdicts = [r["verdict"] for r in results["results"]]
     return {"states": len(starts), "settle_seconds": settings.settle_seconds,
             "concurrency": settings.concurrency, "errors": verdicts.count("error"),

@@ -414,13 +414,13 @@ def consent_audit(config_file, serve, pages, out, browsers) -> None:
 
     Exit status: 0 every state passes, 1 a violation, 2 a state could not be checked.
     """
-    from . import consent
-    from .consent.autoconsent import AutoconsentMissing, load
-    from .consent.report import write
+    from . import consent_audit
+    from .consent_audit.autoconsent import AutoconsentMissing, load
+    from .consent_audit.report import write
     from .server import Server
 
     try:
-        settings = consent.load(config_file or consent.DEFAULT_CONFIG)
+        settings = consent_audit.load(config_file or consent_audit.DEFAULT_CONFIG)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if browsers:
@@ -437,12 +437,12 @@ def consent_audit(config_file, serve, pages, out, browsers) -> None:
     try:
         if server:
             settings.served_on(server.port)
-        total = sum(len(consent.states(s)) for s in settings.sites) * len(settings.browsers)
+        total = sum(len(consent_audit.states(s)) for s in settings.sites) * len(settings.browsers)
         bar = click.progressbar(length=total, label="consent audit", file=sys.stderr) \
             if total >= 10 and sys.stderr.isatty() else None
         with bar or contextlib.nullcontext():
-            results = consent.audit(settings, Path(out),
-                                    progress=(lambda _: bar.update(1)) if bar else None)
+            results = consent_audit.audit(settings, Path(out),
+                                          progress=(lambda _: bar.update(1)) if bar else None)
     finally:
         if server:
             server.stop()

@@ -29,6 +29,6 @@ def shipped(*parts: str) -> Path:
 SITES = shipped("_estate", "sites")
 FIXTURES = shipped("_estate", "fixtures")
 TRACKER = shipped("tracker", "tracker.js")
-CONSENT_CONFIG = shipped("consent", "estate.toml")
+CONSENT_CONFIG = shipped("consent_audit", "estate.toml")
 GOLDEN = shipped("gate", "golden.json")
 SCENARIOS = shipped("scenarios")

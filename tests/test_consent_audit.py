@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness import consent
+from harness import consent_audit
 from harness.cli import main
-from harness.consent import runner
-from harness.consent.config import SiteConfig
-from harness.consent.proxy import parse_head
-from harness.consent.verdict import is_consent_record
+from harness.consent_audit import runner
+from harness.consent_audit.config import SiteConfig
+from harness.consent_audit.proxy import parse_head
+from harness.consent_audit.verdict import is_consent_record
 from harness.server import Server
 
 SITE = SiteConfig(name="s", start="http://s.localhost/")
@@ -97,15 +97,15 @@ ID_ITEM = {"origin": "http://s.localhost", "storage": "indexedDB", "key": "db/vi
     ({"choice": "accepted", "gpc": True}, {"requests": [BEACON]}, "fail"),
 ])
 def test_verdict_table(state, items, verdict):
-    assert consent.decide(SITE, state, evidence(**items))["verdict"] == verdict
+    assert consent_audit.decide(SITE, state, evidence(**items))["verdict"] == verdict
 
 
 def test_storage_allow_names_the_sites_own_entries():
     write = {"at": 101.0, "storage": "indexedDB", "key": "cart/items/3", "value": "lamp"}
     allowed = SiteConfig(name="s", start="http://s.localhost/", storage_allow=["cart"])
-    assert consent.decide(SITE, REJECTED, evidence(storage_writes=[write]))["verdict"] == "fail"
-    assert consent.decide(allowed, REJECTED,
-                          evidence(storage_writes=[write]))["verdict"] == "pass"
+    written = evidence(storage_writes=[write])
+    assert consent_audit.decide(SITE, REJECTED, written)["verdict"] == "fail"
+    assert consent_audit.decide(allowed, REJECTED, written)["verdict"] == "pass"
 
 
 @pytest.mark.parametrize("value,record", [
@@ -120,14 +120,14 @@ def test_consent_records(value, record):
 def test_initiator_named_from_the_api_call():
     call = {"at": 100.5, "api": "fetch(keepalive)", "url": BEACON["url"],
             "script": "http://s.localhost/t.js"}
-    found = consent.decide(SITE, REJECTED, evidence(requests=[BEACON], calls=[call]))
+    found = consent_audit.decide(SITE, REJECTED, evidence(requests=[BEACON], calls=[call]))
     assert "fetch(keepalive) by http://s.localhost/t.js" in found["violations"][0]["what"]
 
 
 def test_states_matrix():
     site = SiteConfig(name="b", start="x", accept=[{"click": "#a"}], opt_out=[{"click": "#r"}])
-    assert len(consent.states(site)) == 6
-    assert len(consent.states(SITE)) == 2
+    assert len(consent_audit.states(site)) == 6
+    assert len(consent_audit.states(SITE)) == 2
 
 
 @pytest.mark.parametrize("data,message", [
@@ -141,12 +141,12 @@ def test_states_matrix():
 ])
 def test_config_errors(data, message):
     with pytest.raises(ValueError) as info:
-        consent.parse(data)
+        consent_audit.parse(data)
     assert message in str(info.value)
 
 
 def test_settle_defaults_to_ten_simulated_minutes_in_both_browsers():
-    settings = consent.parse({"site": [{"name": "a", "start": "x"}]})
+    settings = consent_audit.parse({"site": [{"name": "a", "start": "x"}]})
     assert settings.settle_seconds == 600 and settings.browsers == ["chromium", "firefox"]
 
 
@@ -294,12 +294,12 @@ def test_violating_sites_are_flagged_with_evidence(tmp_path, browser_name, monke
     monkeypatch.setattr(runner, "states", lambda site: states(site) if site.name == "clean"
                         else [REJECTED])
     with Server(sites_dir=tmp_path / "sites", fixtures_dir=None) as server:
-        settings = consent.parse({
+        settings = consent_audit.parse({
             "collector": server.origin(), "browsers": [browser_name], "concurrency": 3,
             "site": [{"name": name, "start": server.url_for(name, "/"), "tracked": True,
                       "opt_out": [{"click": "#reject-cookies"}],
                       "then": [{"click": "#next"}]} for name in SITES]})
-        results = consent.audit(settings, tmp_path / "out")
+        results = consent_audit.audit(settings, tmp_path / "out")
     verdicts = {r["site"]: r for r in results["results"]
                 if r["state"]["choice"] == "rejected" and not r["state"]["gpc"]}
     kinds = {name: {v["kind"] for v in r["violations"]} for name, r in verdicts.items()}
@@ -347,6 +347,6 @@ def test_cli_default_audit_fails_on_legacy_only(tmp_path, browser_name):
 def test_script_paths_name_the_tracker_itself():
     own = {**BEACON, "url": "http://collector.localhost/t.js", "method": "GET",
            "resource_type": "script"}
-    assert consent.decide(SITE, REJECTED, evidence(requests=[own]))["verdict"] == "fail"
+    assert consent_audit.decide(SITE, REJECTED, evidence(requests=[own]))["verdict"] == "fail"
     named = SiteConfig(name="s", start="http://s.localhost/", script_paths=["/t.js"])
-    assert consent.decide(named, REJECTED, evidence(requests=[own]))["verdict"] == "pass"
+    assert consent_audit.decide(named, REJECTED, evidence(requests=[own]))["verdict"] == "pass"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import consent
+from harness import consent_audit
 from harness.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ def test_consent_configuration_example_is_valid():
     else:
         import tomli as tomllib
     (example,) = [b for b in blocks("toml") if "[[site]]" in b]
-    settings = consent.parse(tomllib.loads(example))
+    settings = consent_audit.parse(tomllib.loads(example))
     assert settings.sites[0].opt_out == [{"click": "#reject-cookies"}]
 
 

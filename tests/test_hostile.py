@@ -5,7 +5,7 @@ import json
 import pytest
 
 from harness import audit, run
-from harness.consent.report import write as write_consent
+from harness.consent_audit.report import write as write_consent
 
 pytestmark = pytest.mark.browser
 

@@ -152,8 +152,8 @@ def test_metadata_is_fit_for_an_index(installed):
 
 def test_installed_package_reads_only_its_own_files(installed, elsewhere):
     probe = ("import json, harness, harness.resources as r;"
-             "from harness import consent, fixtures; from harness.gate import golden;"
-             "golden.load(); consent.load(); fixtures.read(r.FIXTURES);"
+             "from harness import consent_audit, fixtures; from harness.gate import golden;"
+             "golden.load(); consent_audit.load(); fixtures.read(r.FIXTURES);"
              "print(json.dumps({'package': harness.__file__, **{k: str(getattr(r, k)) for k in"
              " ('SITES', 'FIXTURES', 'TRACKER', 'CONSENT_CONFIG', 'GOLDEN', 'SCENARIOS')}}))")
     found = json.loads(run([installed.bin("python"), "-c", probe], elsewhere).stdout)

@@ -18,7 +18,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from harness import consent, remote, run, shards
+from harness import consent_audit, remote, run, shards
 from harness.cli import main
 from harness.gate import golden
 from harness.remote.endpoints import Endpoint, choose, explain, parse, slot_of_worker
@@ -174,11 +174,11 @@ def test_consent_audit_through_a_browser_server_matches_a_local_one(servers, tmp
     from harness.server import Server
 
     def audit(folder):
-        settings = consent.load(consent.DEFAULT_CONFIG)
+        settings = consent_audit.load(consent_audit.DEFAULT_CONFIG)
         settings.sites = [s for s in settings.sites if s.name in ("shop", "legacy")]
         with Server() as server:
             settings.served_on(server.port)
-            results = consent.audit(settings, tmp_path / folder)
+            results = consent_audit.audit(settings, tmp_path / folder)
         def what(violation):  # the run's port and the tracking context's token differ
             text = violation["what"].split(" (")[0].replace(f":{server.port}", ":PORT")
             return re.sub(r"\?\S*", "?…", text)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness.consent import trackers
-from harness.consent.trackers import Dataset, classify_host, classify_name, inventory, judge
+from harness.consent_audit import trackers
+from harness.consent_audit.trackers import Dataset, classify_host, classify_name, inventory, judge
 
 DATA = Dataset("test", {"google-analytics.com": ("Google Analytics", "analytics"),
                         "doubleclick.net": ("Google/Doubleclick Ads", "ad"),
@@ -120,7 +120,7 @@ def test_dataset_is_installed_and_names_google_analytics():
 
 
 def test_timeline_places_marks_relative_to_the_choice():
-    from harness.consent.timeline import layout, readable
+    from harness.consent_audit.timeline import layout, readable
 
     evidence = {"opted_out_at": 100.0, "requests": [
         {"at": 98.0, "url": "http://s.localhost/", "resource_type": "document"}]}

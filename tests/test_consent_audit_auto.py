@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import consent
+from harness import consent_audit
 from harness.browsers import launch_spec
 from harness.concurrency import run_async
-from harness.consent import autoconsent
-from harness.consent.autoconsent import Driver, outcome, rules_for
+from harness.consent_audit import autoconsent
+from harness.consent_audit.autoconsent import Driver, outcome, rules_for
 
 # Each CMP site of the estate and the rule autoconsent names for it; whether that rule
 # has a self-test (Quantcast's has none).
@@ -71,13 +71,13 @@ def test_missing_package_is_a_clear_error(monkeypatch, tmp_path):
 
 
 def test_config_accepts_auto():
-    settings = consent.parse({"site": [{"name": "a", "start": "http://a.localhost/",
+    settings = consent_audit.parse({"site": [{"name": "a", "start": "http://a.localhost/",
                                         "opt_out": "auto", "accept": "auto"}]})
     assert settings.sites[0].opt_out == "auto"
-    assert [s["choice"] for s in consent.states(settings.sites[0])][::2] == [
+    assert [s["choice"] for s in consent_audit.states(settings.sites[0])][::2] == [
         "no-choice", "accepted", "rejected"]
     with pytest.raises(ValueError, match='or "auto"'):
-        consent.parse({"site": [{"name": "a", "start": "x", "opt_out": "automatic"}]})
+        consent_audit.parse({"site": [{"name": "a", "start": "x", "opt_out": "automatic"}]})
 
 
 async def _drive(browser_name, urls, action):
@@ -129,7 +129,7 @@ def test_a_page_without_a_cmp_says_so(webtrack_server, browser_name, package):
 
 
 def _cmp_settings(server, names, **extra):
-    return consent.parse({"collector": server.origin(), "settle_seconds": 0.5,
+    return consent_audit.parse({"collector": server.origin(), "settle_seconds": 0.5,
                           "browsers": ["chromium"], **extra,
                           "site": [{"name": name, "start": server.url_for(name, "/"),
                                     "tracked": True, "opt_out": "auto", "accept": "auto",
@@ -142,7 +142,7 @@ def test_audit_with_auto_passes_every_cmp_site(webtrack_server, browser_name, tm
                                                package):
     if browser_name != "chromium":
         pytest.skip("the audit's own browsers are set by its configuration")
-    results = consent.audit(_cmp_settings(webtrack_server, CMP_SITES), tmp_path)
+    results = consent_audit.audit(_cmp_settings(webtrack_server, CMP_SITES), tmp_path)
     by_id = {r["id"].removesuffix(f"-{browser_name}"): r for r in results["results"]}
     for site, (cmp, has_test) in CMP_SITES.items():
         rejected = by_id[f"{site}-rejected-gpc-off"]
@@ -203,11 +203,11 @@ def test_unseen_trackers_fail_and_a_clean_site_passes(browser_name, tmp_path, pa
 
     _unseen_sites(tmp_path / "sites")
     with Server(sites_dir=tmp_path / "sites", fixtures_dir=None) as server:
-        settings = consent.parse({
+        settings = consent_audit.parse({
             "collector": server.origin(), "settle_seconds": 0.5, "browsers": ["chromium"],
             "site": [{"name": name, "start": server.url_for(name, "/"), "opt_out": "auto",
                       "then": [{"click": "a[href='/two.html']"}]} for name in UNSEEN]})
-        results = consent.audit(settings, tmp_path / "out")
+        results = consent_audit.audit(settings, tmp_path / "out")
     rejected = {r["site"]: r for r in results["results"]
                 if r["state"]["choice"] == "rejected" and not r["state"]["gpc"]}
     assert rejected["clean"]["verdict"] == "pass", rejected["clean"]["violations"]
@@ -256,7 +256,7 @@ def test_pages_follow_links_and_the_sitemap_with_the_choice_kept(webtrack_server
     if browser_name != "chromium":
         pytest.skip("the audit's own browsers are set by its configuration")
     settings = _cmp_settings(webtrack_server, ["didomi"], pages=3)
-    results = consent.audit(settings, tmp_path)
+    results = consent_audit.audit(settings, tmp_path)
     rejected = [r for r in results["results"] if r["id"].startswith("didomi-rejected-gpc-off")]
     pages = rejected[0]["pages"]
     assert [p.rsplit("/", 1)[-1] for p in pages] == ["about.html", "", "journal.html"], pages

@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.consent.crawl import next_pages, sitemap_urls
+from harness.consent_audit.crawl import next_pages, sitemap_urls
 
 START = "http://shop.localhost:8800/"
 
