@@ -99,7 +99,7 @@ def test_later_work_runs_after_the_commit_and_its_failure_reaches_nobody(store):
 
     def work(db):
         db.execute("INSERT INTO meta (key, value) VALUES ('first', 'v')")
-        store.later(follow_up)
+        store.after_commit(follow_up)
         return "answered"
 
     assert store.transact(work) == "answered"
@@ -111,7 +111,7 @@ def test_later_work_of_a_rolled_back_unit_is_dropped(store):
     ran = []
 
     def work(db):
-        store.later(lambda db: ran.append(1))
+        store.after_commit(lambda db: ran.append(1))
         raise ValueError("rolled back")
 
     with pytest.raises(ValueError):
@@ -127,28 +127,28 @@ def test_memo_is_kept_until_a_write_says_it_changed(store):
         loads.append(1)
         return sorted(_keys(store))
 
-    assert store.memo("keys", load) == []
+    assert store.cached("keys", load) == []
     store.transact(lambda db: db.execute("INSERT INTO meta (key, value) VALUES ('quiet', 'v')"))
-    assert store.memo("keys", load) == [] and len(loads) == 1  # nobody said it changed
+    assert store.cached("keys", load) == [] and len(loads) == 1  # nobody said it changed
 
     def loud(db):
         db.execute("INSERT INTO meta (key, value) VALUES ('loud', 'v')")
         store.changed()
 
     store.transact(loud)
-    assert store.memo("keys", load) == ["loud", "quiet"] and len(loads) == 2
+    assert store.cached("keys", load) == ["loud", "quiet"] and len(loads) == 2
 
 
 def test_memo_read_inside_a_rolled_back_write_is_dropped(store):
     def ghost(db):
         db.execute("INSERT INTO meta (key, value) VALUES ('ghost', 'v')")
         store.changed()
-        assert store.memo("keys", lambda: sorted(_keys(store)))  # reads its own write
+        assert store.cached("keys", lambda: sorted(_keys(store)))  # reads its own write
         raise RuntimeError("roll back")
 
     with pytest.raises(RuntimeError):
         store.transact(ghost)
-    assert store.memo("keys", lambda: sorted(_keys(store))) == []
+    assert store.cached("keys", lambda: sorted(_keys(store))) == []
 
 
 def test_waits_for_another_process_holding_the_lock(store):
@@ -156,7 +156,7 @@ def test_waits_for_another_process_holding_the_lock(store):
     locker.execute("BEGIN IMMEDIATE")
     timer = threading.Timer(0.3, lambda: locker.execute("ROLLBACK"))
     timer.start()
-    assert store.grouped("k", "late", _insert_all) == "stored late"  # waited, then stored
+    assert store.write_in_batch("k", "late", _insert_all) == "stored late"  # waited, then stored
     timer.join()
     assert _keys(store) == {"late"}
 

@@ -62,10 +62,10 @@ def deliver(store: Store, site: str | None, events: list[dict], *,
             listeners: tuple[Listener, ...] = (), from_site: bool = False) -> Outcome:
     """Store *events* for *profile_id*, or as rejected for *rejection* = (reason, detail).
 
-    Deliveries arriving together are committed together (:meth:`Store.grouped`); this
+    Deliveries arriving together are committed together (:meth:`Store.write_in_batch`); this
     returns once this one is committed.
     """
-    return store.grouped(("deliveries", listeners),
+    return store.write_in_batch(("deliveries", listeners),
                          Delivery(site, events, profile_id, rejection, from_site),
                          partial(record, store=store, listeners=listeners), atomic=True)
 
@@ -135,7 +135,7 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
                                received_at)
         if stored:
             for listener in wanted:
-                store.later(partial(listener, interactions=interactions))
+                store.after_commit(partial(listener, interactions=interactions))
     return outcomes
 
 

@@ -21,7 +21,7 @@ DEFAULT_SETTINGS = {"enforcement_model": "nonrestrictive", "check_contact_consen
 
 def settings(store: Store) -> dict:
     """Return the tracking settings in force (kept in memory: read on every delivery)."""
-    return dict(store.memo("settings", lambda: _stored_settings(store)))
+    return dict(store.cached("settings", lambda: _stored_settings(store)))
 
 
 def _stored_settings(store: Store) -> dict:
@@ -58,7 +58,7 @@ def refusals_for(db: sqlite3.Connection, store: Store, profile_ids: list[str]) -
     # to a profile's tracking or consent says it changed (update_profile, reset): every
     # delivery asks, and a query costs the writer a wait for the GIL. Unknown ids are not
     # kept, so a profile made later needs no notice. Only the writer thread uses it.
-    known = store.memo("tracking_states", dict)
+    known = store.cached("tracking_states", dict)
     missing = [profile_id for profile_id in wanted if profile_id not in known]
     if missing:
         rows = db.execute(

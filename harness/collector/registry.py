@@ -58,7 +58,7 @@ def origins(store: Store) -> Mapping[str, str]:
         rows = store.query("SELECT id, origin FROM sites ORDER BY id")
         return MappingProxyType({row["id"]: row["origin"] for row in rows})
 
-    return store.memo("sites", load)
+    return store.cached("sites", load)
 
 
 def site_origin(store: Store, site_id: str) -> str | None:

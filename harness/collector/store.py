@@ -1,10 +1,10 @@
 """The collector's storage: one SQLite file in WAL mode, one writer thread, many readers.
 
 Every write is a unit of work handed to the writer thread (:meth:`Store.transact`,
-:meth:`Store.grouped`; see :mod:`.writer` for how it commits). Readers use their own
+:meth:`Store.write_in_batch`; see :mod:`.writer` for how it commits). Readers use their own
 connection per thread. Waiters (the API's ``wait=``) are woken after each commit, so a
 reader that was told an event is stored can read it back. What every delivery reads and
-almost nothing writes is kept in memory (:meth:`Store.memo`).
+almost nothing writes is kept in memory (:meth:`Store.cached`).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class Store:
         ``apply`` promises at most one write statement, its last SQL but for reads."""
         return self._writer.submit(key, item, apply, atomic)
 
-    def grouped(self, key: Hashable, item: object,
+    def write_in_batch(self, key: Hashable, item: object,
                 apply: Callable[[sqlite3.Connection, list], list], atomic: bool = False) -> Any:
         """Return ``apply(db, items)``'s answer for *item*, committed with the others queued."""
         return self._writer.submit(key, item, apply, atomic).result()
@@ -113,14 +113,14 @@ class Store:
         """Run ``work(db)`` in a write transaction and return its result once committed."""
         return self._writer.submit(None, work, call_one).result()
 
-    def later(self, work: Callable[[sqlite3.Connection], object]) -> None:
+    def after_commit(self, work: Callable[[sqlite3.Connection], object]) -> None:
         """From inside a write: run ``work(db)`` in a transaction of its own after this
         one commits (dropped if it does not). Its failure is logged, never the caller's.
 
         Queued before the committed callers are answered, so any write they make next
         (reading journeys settles them first) comes after it.
         """
-        self._writer.later(work)
+        self._writer.after_commit(work)
 
     def script(self, sql: str) -> None:
         """Run a schema script (which commits by itself) in the writer."""
@@ -138,7 +138,7 @@ class Store:
 
     # -- memos: configuration read on every delivery, kept in memory --------------------
 
-    def memo(self, name: str, load: Callable[[], T]) -> T:
+    def cached(self, name: str, load: Callable[[], T]) -> T:
         """Return ``load()``, computed again only after a write that called :meth:`changed`.
 
         For what every delivery reads and almost nothing writes (the registered sites,

@@ -52,7 +52,7 @@ class Writer:
         self.db = db
         self._undone, self._ended = undone, ended
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._later: list[Callable[[sqlite3.Connection], object]] = []
+        self._after_commit: list[Callable[[sqlite3.Connection], object]] = []
         self.thread = threading.Thread(target=self._run, name="webtrack-writer", daemon=True)
         self.thread.start()
 
@@ -75,7 +75,7 @@ class Writer:
         self._queue.put(work)
         return work.future
 
-    def later(self, work: Callable[[sqlite3.Connection], object]) -> None:
+    def after_commit(self, work: Callable[[sqlite3.Connection], object]) -> None:
         """From inside a write: run ``work(db)`` in a transaction of its own after this
         one commits (dropped if it does not). Its failure is logged, never the caller's.
 
@@ -83,8 +83,8 @@ class Writer:
         (reading journeys settles them first) comes after it.
         """
         if threading.current_thread() is not self.thread:
-            raise RuntimeError("later() is for work running in the writer")
-        self._later.append(work)
+            raise RuntimeError("after_commit() is for work running in the writer")
+        self._after_commit.append(work)
 
     def script(self, sql: str) -> None:
         """Run a schema script (which commits by itself) in the writer."""
@@ -146,7 +146,7 @@ class Writer:
         except Exception as exc:  # the unit, or the transaction itself (disk full ...)
             if db.in_transaction:
                 db.execute("ROLLBACK")
-            self._later.clear()
+            self._after_commit.clear()
             self._undone()  # a memo may have been read from the rolled-back part
             self._ended(False)
             if alone and db.total_changes != changes:
@@ -162,11 +162,11 @@ class Writer:
                 work.future.set_exception(exc)
             return
         self._ended(True)
-        for follow_up in self._later:
+        for follow_up in self._after_commit:
             work = _Work(None, follow_up, call_one)
             work.future.add_done_callback(_log_failure)
             self._queue.put(work)
-        self._later.clear()
+        self._after_commit.clear()
         for work, answer, error in answers:
             if error is None:
                 work.future.set_result(answer)
@@ -183,7 +183,7 @@ class Writer:
     def _apply(self, db: sqlite3.Connection, unit: list[_Work]) -> list:
         """Apply one unit inside a savepoint; if it fails, roll it back and retry each item."""
         db.execute("SAVEPOINT unit")
-        later = len(self._later)
+        queued = len(self._after_commit)
         try:
             results = unit[0].apply(db, [work.item for work in unit])
             if len(results) != len(unit):
@@ -191,7 +191,7 @@ class Writer:
         except Exception as exc:
             db.execute("ROLLBACK TO unit")
             db.execute("RELEASE unit")
-            del self._later[later:]
+            del self._after_commit[queued:]
             self._undone()  # a memo may have been read from the rolled-back part
             if len(unit) == 1:
                 return [(unit[0], None, exc)]

@@ -109,13 +109,13 @@ class Journeys:
 
     def definitions(self) -> dict[str, dict]:
         """Every journey's definition by id (kept in memory: every delivery asks)."""
-        return self.store.memo("journeys", lambda: {
+        return self.store.cached("journeys", lambda: {
             row["id"]: json.loads(row["definition"])
             for row in self.store.query("SELECT id, definition FROM journeys")})
 
     def now(self) -> float:
         """The journeys' clock: real time, moved on by :meth:`advance_clock`."""
-        return time.time() + self.store.memo(
+        return time.time() + self.store.cached(
             "clock_offset", lambda: float(self.store.meta("clock_offset") or 0))
 
     def define(self, definition: dict, journey_id: str | None = None) -> str:
