@@ -116,6 +116,7 @@ def test_gate_report_is_inert(tmp_path, page, browser_name):
                                    "differences": [PAYLOAD]}],
               "size": {"reference": {"bytes": 1, "gzip_bytes": 1},
                        "candidate": {"bytes": 1, "gzip_bytes": 1}},
+              "stopped_early": {"after_seconds": 1, "reason": PAYLOAD}, "canary": None,
               "cost": None, "budget": {}, "over_budget": [PAYLOAD]}
     self_test = {"mutants": [{"mutant": PAYLOAD, "what": PAYLOAD, "caught": False,
                               "caught_by": [PAYLOAD], "message": PAYLOAD}],
