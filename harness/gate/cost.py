@@ -112,6 +112,15 @@ def _view(browser, server, subject: Subject, tracked: bool) -> dict:
 
 def measure(subjects: list[Subject], browsers: Iterable[str] = ("chromium", "firefox"),
             runs: int = 15, progress: Callable[[str], None] | None = None) -> dict:
+    """Main-thread ms per anonymous and tracked view of each subject, in each browser (see
+    :func:`_measure`), from any thread: Playwright's sync API cannot start where it runs."""
+    from ..concurrency import off_loop
+
+    return off_loop(_measure, subjects, list(browsers), runs, progress)
+
+
+def _measure(subjects: list[Subject], browsers: Iterable[str], runs: int,
+             progress: Callable[[str], None] | None) -> dict:
     """Main-thread ms per anonymous and tracked view of each subject, in each browser.
 
     Every view is a fresh browser context (a first visit, in a fresh renderer where the
