@@ -91,6 +91,35 @@ def connect_option(command):
              "default: $WEBTRACK_CONNECT); work is spread over the servers.")(command)
 
 
+def scenario_options(command):
+    """The options ``run`` and ``gate`` share: where the browsers are, which ones, how many
+    workers, which scenarios, which settings file."""
+    for option in reversed((
+            connect_option,
+            click.option("--browser", "browser_names", multiple=True,
+                         type=click.Choice(["chromium", "firefox", "webkit", "all"]),
+                         help="Browser to run in (repeatable; default chromium and firefox)."),
+            click.option("-n", "workers", type=click.IntRange(1, 16),
+                         help="Parallel workers (default 2)."),
+            click.option("-k", "select", metavar="EXPR",
+                         help="Only scenarios matching this pytest -k expression."),
+            config_option)):
+        command = option(command)
+    return command
+
+
+def scenario_settings(browser_names: tuple[str, ...], workers: int | None,
+                      config_file) -> tuple[dict, list[str], list[str]]:
+    """Resolve ``run``'s and ``gate``'s shared settings: (settings, browsers to run in,
+    browsers asked for but not installed)."""
+    from . import run as runner
+
+    settings = settings_from({"browsers": list(browser_names) or None, "workers": workers},
+                             config_file)
+    browsers, missing = usable_browsers(runner.expand_browsers(settings["browsers"]))
+    return settings, browsers, missing
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(package_name="webtrack-harness")
 def main() -> None:
@@ -135,14 +164,8 @@ def serve(port, db, fixtures_dir, dev, api_token, config_file) -> None:
 
 
 @main.command()
-@connect_option
-@click.option("--browser", "browser_names", multiple=True,
-              type=click.Choice(["chromium", "firefox", "webkit", "all"]),
-              help="Browser to run in (repeatable; default chromium and firefox).")
-@click.option("-n", "workers", type=click.IntRange(1, 16), help="Parallel workers (default 2).")
-@click.option("-k", "select", help="Only scenarios matching this pytest -k expression.")
+@scenario_options
 @out_option("reports/run")
-@config_option
 @click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: _shard(value),
               help="Run only shard K of N, balanced by a previous run's durations "
                    "(merge the shards with `webtrack report merge`).")
@@ -157,9 +180,7 @@ def run(browser_names, workers, select, out, config_file, shard, durations) -> N
     """
     from . import run as runner
 
-    settings = settings_from({"browsers": list(browser_names) or None, "workers": workers},
-                             config_file)
-    browsers, missing = usable_browsers(runner.expand_browsers(settings["browsers"]))
+    settings, browsers, missing = scenario_settings(browser_names, workers, config_file)
     options = runner.RunOptions(browsers=browsers, workers=settings["workers"], out=Path(out),
                                 select=select, shard=shard,
                                 durations=Path(durations or Path(out) / "durations.json"))
@@ -179,13 +200,9 @@ def run(browser_names, workers, select, out, config_file, shard, durations) -> N
 
 
 @main.command()
-@connect_option
+@scenario_options
 @click.option("--script", type=click.Path(dir_okay=False, exists=True),
               help="The candidate tracking script.")
-@click.option("--browser", "browser_names", multiple=True,
-              type=click.Choice(["chromium", "firefox", "webkit", "all"]),
-              help="Browser to run in (repeatable; default chromium and firefox).")
-@click.option("-n", "workers", type=click.IntRange(1, 16), help="Parallel workers (default 2).")
 @click.option("--budget-gzip-bytes", type=int, help="Fail above this gzipped size.")
 @click.option("--budget-main-thread-ms", type=float,
               help="Fail above this main-thread time per tracked page view.")
@@ -203,10 +220,7 @@ def run(browser_names, workers, select, out, config_file, shard, durations) -> N
                    "tracker against the scenarios that cover it (Chromium).")
 @click.option("--mutant", "only_mutants", multiple=True, metavar="ID|OPERATOR",
               help="With --mutation: run only these mutants (repeatable).")
-@click.option("-k", "select", metavar="EXPR",
-              help="Only scenarios matching this pytest -k expression.")
 @out_option("reports/gate")
-@config_option
 def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms,
          measure_cost, budget_main_thread, self_test, update_golden, mutation, only_mutants,
          select, out, config_file) -> None:
@@ -219,10 +233,8 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
     from . import run as runner
     from .gate.report import write
 
-    settings = settings_from({"browsers": list(browser_names) or None, "workers": workers},
-                             config_file)
+    settings, browsers, missing = scenario_settings(browser_names, workers, config_file)
     project = config.project_settings(config_file=config_file).get("gate", {})
-    browsers, missing = usable_browsers(runner.expand_browsers(settings["browsers"]))
     out = Path(out)
     if mutation:
         _mutation_run(out, settings["workers"], list(only_mutants), select)

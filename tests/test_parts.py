@@ -157,3 +157,12 @@ def test_no_module_finds_files_beside_itself():
                  if path.name != "resources.py"
                  and re.search(r"(?<![.\w])__file__", path.read_text(encoding="utf-8"))]
     assert offenders == [], "use harness.resources.shipped(...) instead of __file__"
+
+
+def test_run_and_gate_share_their_scenario_options():
+    def options(name):
+        return {p.name: (p.opts, p.help, p.multiple) for p in main.commands[name].params}
+
+    run, gate = options("run"), options("gate")
+    shared = ("connect", "browser_names", "workers", "select", "config_file")
+    assert [run[name] for name in shared] == [gate[name] for name in shared]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .. import run as runner
@@ -14,10 +14,9 @@ from .mutants import MUTANTS
 
 
 @dataclass
-class GateOptions:
-    script: Path
-    browsers: list[str] = field(default_factory=lambda: ["chromium", "firefox"])
-    workers: int = 2
+class GateOptions(runner.RunOptions):
+    """A run's options (``script`` is the candidate, required), plus what the gate judges."""
+
     out: Path = Path("reports/gate")
     budget_gzip_bytes: int | None = None
     budget_main_thread_ms: float | None = None
@@ -28,6 +27,24 @@ class GateOptions:
     maxfail: int | None = None
     select: str | None = None  # a pytest -k expression, to gate part of the contract
     canary: bool = True  # stop early when the candidate delivers nothing at all
+
+    def __post_init__(self) -> None:
+        if self.script is None:
+            raise ValueError("the gate needs a candidate script")
+
+    @property
+    def candidate(self) -> Path:
+        """The script being gated."""
+        assert self.script is not None  # checked when made
+        return self.script
+
+    def run_options(self) -> runner.RunOptions:
+        """The scenario run inside the gate: the same browsers, workers and selection."""
+        shared = {f.name: getattr(self, f.name) for f in fields(runner.RunOptions)}
+        return runner.RunOptions(**{
+            **shared, "out": self.out / "run", "title": f"webtrack gate: {self.script}",
+            "extra_args": [*self.extra_args, *(
+                [f"--maxfail={self.maxfail}"] if self.maxfail else [])]})
 
 
 def payload_changes(results: dict, reference: dict) -> list[dict]:
@@ -56,7 +73,7 @@ def _with_canary(options: GateOptions, run_options: runner.RunOptions) -> tuple[
 
     def watch() -> None:
         try:
-            verdict.update(canary.probe(options.script))
+            verdict.update(canary.probe(options.candidate))
         except Exception as exc:  # the canary itself broke: let the scenarios decide
             verdict.update(ok=True, error=str(exc))
         if not verdict["ok"]:
@@ -72,10 +89,7 @@ def _with_canary(options: GateOptions, run_options: runner.RunOptions) -> tuple[
 
 def gate(options: GateOptions) -> dict:
     """Run the contract with the candidate; compare with the reference; return a verdict."""
-    run_options = runner.RunOptions(
-        browsers=options.browsers, workers=options.workers, out=options.out / "run",
-        script=options.script, title=f"webtrack gate: {options.script}", select=options.select,
-        extra_args=[f"--maxfail={options.maxfail}"] if options.maxfail else [])
+    run_options = options.run_options()
     results, canary_verdict = _with_canary(options, run_options)
     stopped = None
     if canary_verdict and not canary_verdict["ok"]:
@@ -85,7 +99,7 @@ def gate(options: GateOptions) -> dict:
               for e in results["scenarios"] for b, r in e["results"].items()
               if r["outcome"] == "failed"]
     changes = payload_changes(results, golden.load())
-    sizes = {"reference": cost.size(SCRIPT), "candidate": cost.size(options.script)}
+    sizes = {"reference": cost.size(SCRIPT), "candidate": cost.size(options.candidate)}
     main_thread = options.budget_main_thread or (
         None if options.budget_main_thread_ms is None
         else cost.Budget(options.budget_main_thread_ms, "ms"))
@@ -100,7 +114,7 @@ def gate(options: GateOptions) -> dict:
     if measure is None:
         measure = main_thread is not None
     if measure and not stopped:
-        report["cost"] = cost.main_thread(options.script, options.browsers)
+        report["cost"] = cost.main_thread(options.candidate, options.browsers)
     gzip = sizes["candidate"]["gzip_bytes"]
     if options.budget_gzip_bytes is not None and gzip > options.budget_gzip_bytes:
         report["over_budget"].append(f"gzipped size {gzip} B is over the budget of "
