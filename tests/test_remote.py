@@ -14,6 +14,7 @@ import re
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -209,6 +210,40 @@ def test_rendered_audit_through_a_browser_server_matches_a_local_one(servers, mo
         monkeypatch.setenv(remote.ENV, servers)
         assert findings() == local
     assert [rule for _, rule, _ in local] == ["WT003"]
+
+
+@pytest.mark.browser
+def test_rendered_audit_of_local_files_through_a_browser_server(servers, tmp_path, monkeypatch):
+    from harness import audit
+
+    tracker = ('<script src="http://collector.localhost:8800/tracker.js" data-site="shop" '
+               'defer></script>')
+    (tmp_path / "twice.html").write_text(
+        "<!doctype html><html><head><title>t</title>" + tracker +
+        "<script src=\"insert.js\"></script></head><body></body></html>")
+    # The second copy only exists once the page's own script, a sibling file, has run.
+    (tmp_path / "insert.js").write_text(
+        "const s = document.createElement('script'); s.src = "
+        "'http://collector.localhost:8800/tracker.js'; s.dataset.site = 'shop'; "
+        "document.head.appendChild(s);")
+
+    def findings():
+        return sorted((Path(f.file_or_url).name, f.rule)
+                      for f in audit.run([str(tmp_path)], render=True).findings)
+
+    from harness.remote import files
+
+    routed, original = [], files.route_files
+
+    async def route_files(context, root, page):  # what the remote browser was handed
+        routed.append(await original(context, root, page))
+        return routed[-1]
+
+    local = findings()
+    monkeypatch.setattr(files, "route_files", route_files)
+    monkeypatch.setenv(remote.ENV, servers)
+    assert findings() == local == [("twice.html", "WT003")]
+    assert routed == [files.FILES_ORIGIN + str((tmp_path / "twice.html").resolve())]
 
 
 @pytest.mark.browser

@@ -188,7 +188,7 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
 
     from playwright.async_api import Error, async_playwright
 
-    from ..remote import BrowserPool
+    from ..remote import BrowserPool, files
 
     async with async_playwright() as playwright, \
             BrowserPool(playwright, browser_name, concurrency) as pool:
@@ -208,7 +208,10 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
                     await context.add_init_script(MARK_INSERTED)
                     await context.clock.install()
                     page = await context.new_page()
-                    response = await page.goto(url, wait_until="load", timeout=15000)
+                    goto = url
+                    if root is not None and pool.remote:  # it cannot open our file:// URLs
+                        goto = await files.route_files(context, root, where)
+                    response = await page.goto(goto, wait_until="load", timeout=15000)
                     if response is not None and response.status >= 400:
                         return TargetError(where, f"answered {response.status}")
                     await _settle(page)

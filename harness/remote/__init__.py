@@ -83,11 +83,13 @@ class BrowserPool:
         # Options of a local launch (default: the discovered build); a server has its own.
         self.launch_options = launch_options
         self.browsers: list = []
+        self.remote = False
         self._free: asyncio.Queue | None = None
 
     async def __aenter__(self) -> BrowserPool:
         kind = getattr(self.playwright, self.name)
         serving = [e for e in from_env() if e.serves(self.name)]
+        self.remote = bool(serving)  # the browsers are on browser servers
         if from_env() and not serving:
             choose(from_env(), self.name, 0)  # raises, naming the endpoints
         if serving:
