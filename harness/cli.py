@@ -482,14 +482,18 @@ def consent_audit(config_file, serve, pages, out, browsers) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for other machines).")
 def browser_server(browser_name, port, host) -> None:
-    """Serve this machine's BROWSER to remote webtrack runs; print its ws:// endpoint."""
+    """Serve this machine's BROWSER to remote webtrack runs; print its ws:// endpoint.
+
+    Exit 0 once interrupted, 2 when the browser is not installed or the server cannot
+    start.
+    """
     from .browsers import BrowserNotFound
     from .remote.server import BrowserServer
 
     try:
         server = BrowserServer(browser_name, port=port, host=host).start()
     except (BrowserNotFound, RuntimeError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CouldNotCheck(str(exc)) from None
     click.echo(f"webtrack browser-server: {browser_name} "
                f"({server.options['launch'].get('executablePath', 'Playwright build')}), "
                f"Playwright {server.version}", err=True)
@@ -505,16 +509,24 @@ def browser_server(browser_name, port, host) -> None:
 
 @main.group()
 def report() -> None:
-    """Work with the reports of earlier runs."""
+    """Work with the reports of earlier runs.
+
+    Exit status: the subcommand's (merge: 0 every scenario passed, 1 one failed, 2 the
+    shards could not be read or did not complete).
+    """
 
 
 @report.command("merge")
 @click.argument("folders", nargs=-1, required=True,
                 type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default="reports/merged", show_default=True)
+              default="reports/merged", show_default=True, help="Folder for the merged report.")
 def report_merge(folders, out) -> None:
-    """Merge the shards' runs in FOLDERS (each with results.json) into one report."""
+    """Merge the shards' runs in FOLDERS (each with results.json) into one report.
+
+    Exit 0 when every scenario passed, 1 when one failed, 2 when the shards could not be
+    read or did not complete.
+    """
     from . import run as runner
     from .shards import merge_dirs
 
