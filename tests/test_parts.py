@@ -98,14 +98,24 @@ def test_default_fixtures_load():
             ("lead", "opted_in"), ("lead", "not_set"), ("lead", "opted_out")} <= kinds
 
 
-@pytest.mark.parametrize("name", sorted(main.commands))
-def test_every_command_and_option_has_help(name):
-    command = main.commands[name]
+def _commands(group: click.Group, path: tuple[str, ...] = ()):
+    for name, command in sorted(group.commands.items()):
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+
+
+COMMANDS = dict(_commands(main))
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_and_option_has_help(path):
+    command, name = COMMANDS[path], " ".join(path)
     assert command.help, f"webtrack {name} has no help"
     undocumented = [param.opts[0] for param in command.params
                     if isinstance(param, click.Option) and not param.hidden and not param.help]
     assert not undocumented, f"webtrack {name}: options without help: {undocumented}"
-    result = CliRunner().invoke(main, [name, "--help"])
+    result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0, result.output
     first_line = " ".join(command.help.split("\n")[0].split())
     assert first_line in " ".join(result.output.split())  # as click wraps it
