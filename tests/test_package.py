@@ -143,8 +143,9 @@ def test_metadata_is_fit_for_an_index(installed):
     classifiers = meta.get_all("Classifier")
     assert "Framework :: Pytest" in classifiers
     assert sorted(set(classifiers) - known) == [], "not a trove classifier"
-    urls = dict(url.split(", ", 1) for url in meta.get_all("Project-URL"))
-    assert {"Source", "Issues", "Changelog"} <= set(urls)
+    # Only real addresses: the project declares none until it has a public home.
+    assert all(url.split(", ", 1)[1].startswith("https://")
+               for url in meta.get_all("Project-URL") or [])
     assert "webtrack = harness.plugin" in entry_points
     assert "webtrack = harness.cli:main" in entry_points
     assert f"## [{VERSION}]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
