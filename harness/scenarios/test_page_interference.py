@@ -17,15 +17,6 @@ STOP_PROPAGATION = """([selector, types]) => {
 }"""
 
 
-@pytest.fixture
-def tracked(visitor, webtrack):
-    """A known visitor on the shop's home page; returns their profile id."""
-    profile = webtrack.profile()["id"]
-    visitor.arrive(profile, "shop", "/")
-    webtrack.expect(profile, "website_visited")
-    return profile
-
-
 def actions(webtrack, profile):
     return [i["msdynci_actiontype"] for i in webtrack.interactions(profile,
                                                                   "website_link_clicked")]
