@@ -23,6 +23,15 @@ def _timed(fn, runs: int) -> float:
     return statistics.median(samples) * 1000
 
 
+def _bare_visit(browser, server) -> None:
+    """What every scenario does at least: a new context, one page load, a click, close."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server.url_for("shop", "/"))
+    page.click("#add-lamp")
+    context.close()
+
+
 def bare_visit_ms(browsers=("chromium", "firefox"), runs: int = 8) -> dict:
     """Median ms of a bare visit per browser: a new context, one page load, a click, close."""
     out = {}
@@ -31,11 +40,7 @@ def bare_visit_ms(browsers=("chromium", "firefox"), runs: int = 8) -> dict:
             browser = getattr(playwright, name).launch(**launch_spec(name).options)
 
             def bare(browser=browser):
-                context = browser.new_context()
-                page = context.new_page()
-                page.goto(server.url_for("shop", "/"))
-                page.click("#add-lamp")
-                context.close()
+                _bare_visit(browser, server)
 
             bare()
             out[name] = round(_timed(bare, runs), 1)
@@ -85,11 +90,7 @@ def measure(browsers=("chromium", "firefox"), runs: int = 12) -> dict:
             browser = getattr(playwright, name).launch(**launch_spec(name).options)
 
             def bare(browser=browser):
-                context = browser.new_context()
-                page = context.new_page()
-                page.goto(server.url_for("shop", "/"))
-                page.click("#add-lamp")
-                context.close()
+                _bare_visit(browser, server)
 
             def scenario(browser=browser):
                 # What an LClick scenario does: reset, a profile, its tracked link, the
