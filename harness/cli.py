@@ -429,6 +429,7 @@ def consent_audit(config_file, serve, pages, out, browsers) -> None:
     from . import consent_audit
     from .consent_audit.autoconsent import AutoconsentMissing, load
     from .consent_audit.report import write
+    from .progress import Progress
     from .server import Server
 
     try:
@@ -450,11 +451,9 @@ def consent_audit(config_file, serve, pages, out, browsers) -> None:
         if server:
             settings.served_on(server.port)
         total = sum(len(consent_audit.states(s)) for s in settings.sites) * len(settings.browsers)
-        bar = click.progressbar(length=total, label="consent audit", file=sys.stderr) \
-            if total >= 10 and sys.stderr.isatty() else None
-        with bar or contextlib.nullcontext():
-            results = consent_audit.audit(settings, Path(out),
-                                          progress=(lambda _: bar.update(1)) if bar else None)
+        with Progress("consent audit", total) as line:
+            results = consent_audit.audit(
+                settings, Path(out), progress=lambda r: line.step(f"{r['id']} {r['verdict']}"))
     finally:
         if server:
             server.stop()
@@ -469,7 +468,8 @@ def consent_audit(config_file, serve, pages, out, browsers) -> None:
     summary = results["summary"]
     click.echo(f"{summary['states']} site-states: {summary['passed']} pass, {summary['failed']} "
                f"fail, {summary['errors']} could not be checked, {summary['observed']} observed "
-               f"({summary['states_per_second']}/s); report: {out}/")
+               f"({summary['states_per_second']}/s); config: "
+               f"{config_file or 'the sample estate (built in)'}; report: {out}/")
     # A state that could not be checked leaves the verdict incomplete: 2 wins over 1.
     sys.exit(UNCHECKED if summary["errors"] else FINDINGS if summary["failed"] else CLEAN)
 

@@ -339,6 +339,7 @@ def test_cli_default_audit_fails_on_legacy_only(tmp_path, browser_name):
     failing = [line for line in result.output.splitlines() if ": FAIL" in line]
     assert failing and all(line.startswith("legacy-") for line in failing), result.output
     assert {line.split(":")[0].rsplit("-", 1)[1] for line in failing} == {"chromium", "firefox"}
+    assert "config: the sample estate (built in)" in result.output
     for name in ("report.html", "report.json", "junit.xml"):
         assert (tmp_path / name).is_file()
     assert list((tmp_path / "har").glob("*.har"))

@@ -243,6 +243,7 @@ def test_errors_are_results_and_the_report_completes(tmp_path, package):
     assert "opt_out step 1 (click '#no-such-button') failed on http://blog.localhost" in \
         result.output
     assert f"start: http://127.0.0.1:{dead}/ did not load" in result.output
+    assert f"config: {tmp_path / 'c.toml'}; report:" in result.output  # which file was read
     html = (tmp_path / "out" / "report.html").read_text()
     assert "#no-such-button" in html and "could not be checked" in html
     assert list((tmp_path / "out" / "screenshots").glob("blog-rejected-*.jpg"))
