@@ -66,6 +66,7 @@ class Store:
         self._memos: dict[str, tuple[int, Any]] = {}
         self._memo_generation = 0
         self._memos_stale = False  # set inside a write, acted on when it ends
+        self._on_close: list[Callable[[], None]] = []
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             private_file(self.path)
@@ -92,8 +93,16 @@ class Store:
         return db
 
     def close(self) -> None:
-        """Finish the queued work, stop the writer and close its connection."""
+        """Stop what works on the store (:meth:`on_close`), finish the queued work, stop
+        the writer and close its connection."""
+        for stop in self._on_close:
+            stop()
         self._writer.close()
+
+    def on_close(self, stop: Callable[[], None]) -> None:
+        """Call ``stop()`` when the store closes, before the writer finishes (a thread
+        that submits work stops first)."""
+        self._on_close.append(stop)
 
     # -- writing: each goes through the writer thread -----------------------------------
 
@@ -117,10 +126,16 @@ class Store:
         """From inside a write: run ``work(db)`` in a transaction of its own after this
         one commits (dropped if it does not). Its failure is logged, never the caller's.
 
-        Queued before the committed callers are answered, so any write they make next
-        (reading journeys settles them first) comes after it.
+        Queued before the committed callers are answered, so a caller that then waits
+        with :meth:`caught_up` sees its effects.
         """
         self._writer.after_commit(work)
+
+    def caught_up(self, timeout: float = 10.0) -> bool:
+        """Wait until the follow-ups of every write answered so far have committed (or
+        failed); False if *timeout* seconds passed first. Writes nothing: a reader calls
+        it to see what journeys made of the deliveries it was told are stored."""
+        return self._writer.caught_up(timeout)
 
     def script(self, sql: str) -> None:
         """Run a schema script (which commits by itself) in the writer."""

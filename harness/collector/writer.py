@@ -53,6 +53,9 @@ class Writer:
         self._undone, self._ended = undone, ended
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._after_commit: list[Callable[[sqlite3.Connection], object]] = []
+        # Follow-ups queued and finished so far: a reader waits for those queued before it.
+        self._follow_ups = threading.Condition()
+        self._follow_ups_queued = self._follow_ups_finished = 0
         self.thread = threading.Thread(target=self._run, name="webtrack-writer", daemon=True)
         self.thread.start()
 
@@ -61,6 +64,8 @@ class Writer:
         if self.thread.is_alive():
             self._queue.put(None)
             self.thread.join(10)
+        with self._follow_ups:
+            self._follow_ups.notify_all()  # nobody waits for follow-ups that will not run
 
     def submit(self, key: Hashable | None, item: object,
                apply: Callable[[sqlite3.Connection, list], list], atomic: bool = False) -> Future:
@@ -79,12 +84,29 @@ class Writer:
         """From inside a write: run ``work(db)`` in a transaction of its own after this
         one commits (dropped if it does not). Its failure is logged, never the caller's.
 
-        Queued before the committed callers are answered, so any write they make next
-        (reading journeys settles them first) comes after it.
+        Queued before the committed callers are answered, so a caller that then waits
+        with :meth:`caught_up` sees its effects.
         """
         if threading.current_thread() is not self.thread:
             raise RuntimeError("after_commit() is for work running in the writer")
         self._after_commit.append(work)
+
+    def caught_up(self, timeout: float) -> bool:
+        """Wait until every follow-up queued so far (:meth:`after_commit`) has ended;
+        return False if *timeout* seconds passed first. Writes nothing."""
+        if threading.current_thread() is self.thread:
+            raise RuntimeError("the writer cannot wait for its own follow-ups")
+        with self._follow_ups:
+            target = self._follow_ups_queued
+            return self._follow_ups.wait_for(
+                lambda: self._follow_ups_finished >= target or not self.thread.is_alive(),
+                timeout)
+
+    def _follow_up_ended(self, future: Future) -> None:
+        _log_failure(future)
+        with self._follow_ups:
+            self._follow_ups_finished += 1
+            self._follow_ups.notify_all()
 
     def script(self, sql: str) -> None:
         """Run a schema script (which commits by itself) in the writer."""
@@ -164,7 +186,9 @@ class Writer:
         self._ended(True)
         for follow_up in self._after_commit:
             work = _Work(None, follow_up, call_one)
-            work.future.add_done_callback(_log_failure)
+            work.future.add_done_callback(self._follow_up_ended)
+            with self._follow_ups:
+                self._follow_ups_queued += 1
             self._queue.put(work)
         self._after_commit.clear()
         for work, answer, error in answers:

@@ -75,7 +75,7 @@ def show(journey_id: str):
 def runs(journey_id: str):
     if _journeys().definition(journey_id) is None:
         raise ApiError(404, f"no journey {journey_id!r}")
-    _journeys().settle()
+    _journeys().current()
     return jsonify(_journeys().runs(journey_id))
 
 
@@ -89,7 +89,7 @@ def advance():
 
 @bp.get("/api/outbox")
 def outbox():
-    _journeys().settle()
+    _journeys().current()
     return jsonify(_journeys().outbox(request.args.get("profile")))
 
 
@@ -109,7 +109,7 @@ def page(journey_id: str):
     definition = _journeys().definition(journey_id)
     if definition is None:
         abort(404, f"no journey {journey_id!r}")
-    _journeys().settle()
+    _journeys().current()
     found = _journeys().runs(journey_id)
     return render_template("journey.html", id=journey_id, journey=definition, runs=found,
                            counts=path_counts(definition, found))

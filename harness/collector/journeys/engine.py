@@ -18,6 +18,7 @@ import time
 from .. import people
 from ..store import Store, iso, new_id
 from . import conditions, render
+from .windows import WindowCloser
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journeys (
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS journey_runs (
     status TEXT NOT NULL, step TEXT, entered_at REAL NOT NULL, deadline REAL,
     trigger TEXT NOT NULL, match TEXT, path TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS journey_runs_waiting ON journey_runs (status, profile_id);
+CREATE INDEX IF NOT EXISTS journey_runs_deadline ON journey_runs (status, deadline);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, journey_id TEXT NOT NULL, run_id INTEGER NOT NULL,
     profile_id TEXT NOT NULL, step TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL,
@@ -101,11 +103,19 @@ def take(definition: dict, run: dict, now: float, interaction: dict | None) -> l
 # -- the collector's driver ------------------------------------------------------------------
 
 class Journeys:
-    """Journeys stored beside the collector's data, advanced by interactions and the clock."""
+    """Journeys stored beside the collector's data, advanced by interactions and the clock.
+
+    Windows are closed where time moves: by the delivery that comes after them, by the
+    clock API, and by a timer when they end in real time (:class:`.WindowCloser`). Reads
+    write nothing: :meth:`current` waits until what they show is up to date.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.store.script(SCHEMA)
+        self.windows = WindowCloser(self.now, self.next_deadline, self.close_windows,
+                                    store.caught_up)
+        store.on_close(self.windows.stop)
 
     def definitions(self) -> dict[str, dict]:
         """Every journey's definition by id (kept in memory: every delivery asks)."""
@@ -142,12 +152,25 @@ class Journeys:
             self._expire(db, time.time() + offset)
 
         self.store.transact(advance)
+        self.windows.poke()  # every open window now ends sooner in real time
         return self.now()
 
-    def settle(self) -> None:
-        """Close every window that has ended by now, after the journey work queued before
-        (reads call this, so runs are current)."""
-        self.store.transact(lambda db: self._expire(db, self.now()))
+    def close_windows(self, now: float) -> None:
+        """Close, in one write, every window that ended by journey time *now*."""
+        self.store.transact(lambda db: self._expire(db, now))
+
+    def next_deadline(self) -> float | None:
+        """When the earliest open window ends (journey time), or None; a read."""
+        row = self.store.one("SELECT min(deadline) AS deadline FROM journey_runs "
+                             "WHERE status = 'waiting'")
+        return None if row is None else row["deadline"]
+
+    def current(self, timeout: float = 5.0) -> None:
+        """Return once a read shows runs and outbox as of now, writing nothing: the
+        journey work of every delivery answered so far is committed, and no window that
+        ended before now is open (at most *timeout* seconds each)."""
+        self.store.caught_up(timeout)
+        self.windows.wait_closed(self.now(), timeout)
 
     def wanted(self) -> bool:
         """Whether recorded interactions matter: only once a journey is defined."""
@@ -191,7 +214,7 @@ class Journeys:
 
     def _expire(self, db: sqlite3.Connection, now: float) -> None:
         due = db.execute("SELECT * FROM journey_runs WHERE status = 'waiting' AND "
-                         "deadline <= ?", (now,)).fetchall()
+                         "deadline <= ? ORDER BY deadline, id", (now,)).fetchall()
         for row in due:
             run = self._load(row)
             refusal = people.refusal_for(db, self.store, row["profile_id"])
@@ -228,8 +251,10 @@ class Journeys:
                 "match": json.loads(row["match"]) if row["match"] else None,
                 "path": json.loads(row["path"]), "entered_at": row["entered_at"]}
 
-    @staticmethod
-    def _save(db: sqlite3.Connection, row, run: dict, sent: list[dict], now: float) -> None:
+    def _save(self, db: sqlite3.Connection, row, run: dict, sent: list[dict],
+              now: float) -> None:
+        if run["status"] == "waiting":
+            self.windows.poke()  # its window may end before any other
         values = (run["status"], run["step"], run["deadline"], json.dumps(run["match"])
                   if run["match"] else None, json.dumps(run["path"]))
         if row["id"] is None:
