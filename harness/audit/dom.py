@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
+from .jsbuiltins import CookieJar, json_parse, make_function, make_url, storage, url_object
 from .jsvalues import (
     HOLE,
     UNDEF,
@@ -31,6 +32,8 @@ _LOAD_EVENTS = {"load", "domcontentloaded", "readystatechange", "pageshow"}
 _USER_EVENTS = re.compile(r"^(click|dblclick|submit|scroll|mouse\w*|key\w*|touch\w*|pointer\w*|"
                           r"focus\w*|blur|change|input|wheel|contextmenu|drag\w*|drop)$", re.I)
 BOOLEAN_ATTRS = {"async", "defer", "nomodule"}
+CALLABLE = (Function, Native)
+MAX_TEXT = 64 * 1024
 REFLECTED = {"src", "type", "charset", "id", "integrity", "nonce", "crossorigin",
               "referrerpolicy", "class"}
 
@@ -44,6 +47,7 @@ class Place:
     holds_head: bool
     parent: Place | None = None
     attrs: dict = field(default_factory=dict)
+    text: str = ""  # its text content (an inline JSON configuration, say)
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Element:
     children: list = field(default_factory=list)
     text: str = ""
     place: Place | None = None  # where it was inserted, once it is
+    listeners: list = field(default_factory=list)  # its load listeners
 
 
 @dataclass
@@ -90,8 +95,10 @@ class Browser:
     """What a page's scripts see; ``evaluator`` is set by whoever runs them."""
 
     def __init__(self, base: str, scripts: list[tuple[bool, dict]],
-                 ids: dict[str, tuple[bool, dict]] | None = None, soup=None) -> None:
-        self.base = base
+                 ids: dict[str, tuple[bool, dict]] | None = None, soup=None,
+                 base_uri: str | None = None) -> None:
+        self.base = base  # the document's address (location)
+        self.base_uri = base_uri or base  # what relative URLs resolve on (<base href>)
         self.soup = soup  # the parsed page, for selectors beyond head, body and scripts
         self.scripts = scripts  # (in <head>, attributes) of every script, in document order
         self.ids = ids or {}  # the page's elements by id: (in <head>, attributes)
@@ -107,10 +114,14 @@ class Browser:
         self.deferred = False
         self.line_of = lambda node: None
         self.node = None
-        self.head = Place("head", True, True)
-        self.html = Place("html", False, False)
+        self.head = Place("head", True, True, attrs=_attrs_of(soup, "head"))
+        self.html = Place("html", False, False, attrs=_attrs_of(soup, "html"))
         self.head.parent = self.html
-        self.body = Place("body", False, False, self.html)
+        self.body = Place("body", False, False, self.html, _attrs_of(soup, "body"))
+        self.inserted: list[Element] = []  # scripts the code put in, in order
+        self.in_soup: dict[int, Element] = {}  # id() of their tags in the soup -> element
+        self.soup_tags: list = []
+        self.cookies = CookieJar()
         self.window = Global(on_set=self._on_handler)
         self.document = JSObject()
         self._build_globals()
@@ -118,11 +129,7 @@ class Browser:
     # -- the world -------------------------------------------------------------------
     def _build_globals(self) -> None:
         parts = urlsplit(self.base)
-        self.location = JSObject({
-            "href": self.base, "protocol": parts.scheme + ":", "host": parts.netloc,
-            "hostname": parts.hostname or "", "port": str(parts.port or ""),
-            "origin": f"{parts.scheme}://{parts.netloc}", "pathname": parts.path or "/",
-            "search": "?" + parts.query if parts.query else "", "hash": ""})
+        self.location = url_object(self.base)
         native = Native
         w = self.window
         for name in ("window", "self", "globalThis", "top", "parent", "frames"):
@@ -130,6 +137,9 @@ class Browser:
         w.props.update({
             "document": self.document, "location": self.location,
             "navigator": Global(), "undefined": UNDEF, "NaN": float("nan"),
+            "JSON": JSObject({"parse": native("parse", json_parse)}),
+            "URL": make_url(self.base_uri), "Function": make_function(self),
+            "localStorage": storage(), "sessionStorage": storage(),
             "setTimeout": native("setTimeout", self._later),
             "setInterval": native("setInterval", self._later),
             "requestIdleCallback": native("requestIdleCallback", self._later),
@@ -172,10 +182,17 @@ class Browser:
             "getElementsByClassName": native("getElementsByClassName", lambda t, a: (
                 self._from_soup(lambda soup: soup.find_all(class_=to_string(a[0])))
                 if a and known(a[0]) else UNKNOWN)),
-            "write": native("write", self._write), "writeln": native("writeln", self._write),
+            "write": native("write", self._write),
+            "writeln": native("writeln", lambda t, a: self._write(t, [*a, "\n"])),
+            "createRange": native("createRange", lambda t, a: JSObject({
+                "createContextualFragment": native("createContextualFragment",
+                                                   self._fragment)})),
+            "createDocumentFragment": native("createDocumentFragment",
+                                             lambda t, a: Element("#fragment")),
             "addEventListener": native("addEventListener", self._listen),
-            "location": self.location, "defaultView": w, "cookie": UNKNOWN,
+            "location": self.location, "defaultView": w, "cookie": "",
             "referrer": UNKNOWN, "URL": self.base, "documentURI": self.base,
+            "baseURI": self.base_uri,
             "domain": parts.hostname or "",
         })
 
@@ -225,12 +242,16 @@ class Browser:
         if any(isinstance(a, str) and _USER_EVENTS.match(a) for a in args):
             return
         for arg in args:
-            if isinstance(arg, Function):
+            if isinstance(arg, CALLABLE):
                 self.queue.append((arg, [UNKNOWN], self.index, self.in_head, self.line_of))
+
+    def set_cookie(self, value) -> None:
+        self.cookies.set(value)
+        self.document.props["cookie"] = self.cookies.text()
 
     # -- builtins --------------------------------------------------------------------
     def _later(self, this, args):
-        if args and isinstance(args[0], Function):
+        if args and isinstance(args[0], CALLABLE):
             self.queue.append((args[0], list(args[2:]), self.index, self.in_head, self.line_of))
         elif args and isinstance(args[0], str) and known(args[0]):
             code = args[0]  # a string timer is code, as eval would run it
@@ -249,11 +270,14 @@ class Browser:
             return self.made_ids[name]
         if name in self.ids:
             in_head, attrs = self.ids[name]
+            found = self._from_soup(lambda soup: soup.find_all(id=name, limit=1))
+            if isinstance(found, JSArray) and found.items:
+                return found.items[0]
             return Place("element", in_head, in_head, Place("parent", in_head, in_head), attrs)
         return None if known(name) else UNKNOWN
 
     def _listen(self, this, args):
-        if len(args) >= 2 and isinstance(args[1], Function) and isinstance(args[0], str) and \
+        if len(args) >= 2 and isinstance(args[1], CALLABLE) and isinstance(args[0], str) and \
                 args[0].lower() in _LOAD_EVENTS:
             self.queue.append((args[1], [UNKNOWN], self.index, self.in_head, self.line_of))
         return UNDEF
@@ -267,7 +291,7 @@ class Browser:
         earlier = self.handlers.pop(slot, None)
         if earlier is not None and earlier in self.queue:
             self.queue.remove(earlier)
-        if isinstance(value, Function):
+        if isinstance(value, CALLABLE):
             self.handlers[slot] = (value, [UNKNOWN], self.index, self.in_head, self.line_of)
             self.queue.append(self.handlers[slot])
 
@@ -287,7 +311,7 @@ class Browser:
 
     def _scripts(self) -> JSArray:
         count = len(self.scripts) if self.deferred else self.index + 1
-        return JSArray([_place_of_script(*s) for s in self.scripts[:count]])
+        return JSArray([_place_of_script(*s) for s in self.scripts[:count]] + self.inserted)
 
     def _by_tag(self, this, args):
         name = to_string(args[0]).lower() if args else ""
@@ -315,14 +339,39 @@ class Browser:
             tags = find(self.soup)
         except Exception:  # a selector soupsieve cannot read: the browser might
             return UNKNOWN
-        places = []
+        places: list = []
         for tag in tags:
+            if id(tag) in self.in_soup:  # an element a script inserted
+                places.append(self.in_soup[id(tag)])
+                continue
             in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
             attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
                      for k, v in tag.attrs.items()}
             places.append(Place("element", in_head, in_head, Place("parent", in_head, in_head),
-                                attrs))
+                                attrs, _text_of(tag)))
         return JSArray(places)
+
+    def _fragment(self, this, args):
+        """``createContextualFragment``: unlike innerHTML, its scripts run once inserted."""
+        from bs4 import BeautifulSoup
+
+        fragment = Element("#fragment")
+        markup = to_string(args[0]) if args else ""
+        for tag in BeautifulSoup(markup[:MAX_TEXT], "html.parser").find_all("script"):
+            attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
+                     for k, v in tag.attrs.items()}
+            fragment.children.append(Element("script", attrs, text=tag.string or ""))
+        return fragment
+
+    @property
+    def dynamic_import(self) -> Native:
+        def load(this, args):
+            src = to_string(args[0]) if args else "undefined"
+            # No element: nowhere in the document, never blocking parsing.
+            self.found.append(Inserted("imported", {"src": src, "type": "module"}, True,
+                                       self.line()))
+            return UNKNOWN  # a promise: its then() callbacks run
+        return Native("import", load)
 
     def _write(self, this, args):
         self.written.append(("".join(to_string(a) for a in args), self.in_head, self.line()))
@@ -347,16 +396,60 @@ class Browser:
         if node.tag == "script":
             # Its attributes stay live: a src or data-site set after insertion still counts.
             self.found.append(Inserted("inserted", node.attrs, target.holds_head, self.line()))
+            self._into_soup(node, target.holds_head)
             if "src" not in node.attrs and node.text and self.evaluator is not None:
                 self.run_nested(node.text)
+            elif "src" in node.attrs:
+                # It loads: its load handlers run then, whenever they were set.
+                self.queue.append((Native("onload", lambda t, a: self._loaded(node)), [],
+                                   self.index, self.in_head, self.line_of))
         for child in node.children:
             child.place = None
             self.insert(node, child)
+
+    def _loaded(self, node: Element) -> object:
+        evaluator = self.running()
+        for handler in [node.props.get("onload"), *node.listeners]:
+            if isinstance(handler, CALLABLE):
+                evaluator.call(handler, node, [UNKNOWN])
+        return UNDEF
+
+    def _into_soup(self, node: Element, in_head: bool) -> None:
+        """Let selectors and ``document.scripts`` find a script once it is in (a second
+        snippet's ``querySelector('script[src*=…]')`` guard sees the first one's)."""
+        self.inserted.append(node)
+        parent = None if self.soup is None else self.soup.head if in_head else self.soup.body
+        if parent is None or len(self.inserted) > 256:
+            return
+        tag = self.soup.new_tag("script")
+        tag.attrs = node.attrs  # the same dict: attributes set later are seen
+        parent.append(tag)
+        self.in_soup[id(tag)] = node
+        self.soup_tags.append(tag)
+
+    def forget(self) -> None:
+        """Take the inserted scripts out of the page's soup again, for the next reader."""
+        for tag in self.soup_tags:
+            tag.extract()
+        self.soup_tags.clear()
+        self.in_soup.clear()
 
     def run_nested(self, code: str) -> None:
         from .loaders import run_code
 
         run_code(self, code)
+
+
+def _text_of(tag) -> str:
+    """textContent: every string inside, a script's or a template's too."""
+    text = "".join(str(s) for s in tag.descendants if isinstance(s, str))
+    return text[:MAX_TEXT]
+
+
+def _attrs_of(soup, name: str) -> dict:
+    tag = soup.find(name) if soup is not None else None
+    return {k.lower(): " ".join(v) if isinstance(v, list) else v
+            for k, v in tag.attrs.items()} if tag is not None else {}
 
 
 def _coded(args, how):

@@ -50,6 +50,8 @@ def set_(host: Browser, subject, key, value) -> None:
     key = to_string(key)
     if isinstance(subject, Element):
         _set_element(subject, key, value)
+    elif subject is host.document and key == "cookie":
+        host.set_cookie(value)
     elif isinstance(subject, (JSObject, Function, Dataset)):
         subject.set(key, value)
         if subject is host.document:
@@ -110,6 +112,13 @@ _STRING = {
                             if a and isinstance(a[0], str) else UNKNOWN),
     "split": _needs_known(lambda t, a: JSArray(t.split(a[0]) if a and isinstance(a[0], str)
                                                and a[0] else list(t))),
+    "replaceAll": _needs_known(lambda t, a: _capped(t.replace(to_string(a[0]), to_string(
+        _arg(a, 1)))) if a and isinstance(a[0], str) and a[0] else UNKNOWN),
+    "trimStart": _needs_known(lambda t, a: t.lstrip()),
+    "trimEnd": _needs_known(lambda t, a: t.rstrip()),
+    "at": _needs_known(lambda t, a: t[to_int(_arg(a, 0, 0.0))] if -len(t) <= to_int(
+        _arg(a, 0, 0.0)) < len(t) else UNDEF),
+    "lastIndexOf": _needs_known(lambda t, a: float(t.rfind(to_string(_arg(a, 0))))),
     "indexOf": _needs_known(lambda t, a: float(t.find(to_string(_arg(a, 0))))),
     "includes": _needs_known(lambda t, a: to_string(_arg(a, 0)) in t),
     "startsWith": _needs_known(lambda t, a: t.startswith(to_string(_arg(a, 0)))),
@@ -196,6 +205,8 @@ def _place_member(host: Browser, place: Place, key):
                       in place.attrs)
     if key == "dataset":
         return Dataset(Element("element", dict(place.attrs)))
+    if key in ("textContent", "innerText", "text", "innerHTML"):
+        return place.text
     if isinstance(key, str) and key.lower() in place.attrs:
         return place.attrs[key.lower()]  # reflected attributes: content, href, name…
     return UNKNOWN
@@ -216,6 +227,8 @@ def _element_member(host: Browser, element: Element, key):
         return Native(key, lambda this, args: _insert(host, element, args[:1]))
     if key in ("parentNode", "parentElement"):
         return element.place if element.place is not None else None
+    if key == "addEventListener":
+        return Native(key, lambda this, args: _listen_on(element, args))
     lower = key.lower() if isinstance(key, str) else ""
     if lower in BOOLEAN_ATTRS:
         return lower in element.attrs
@@ -224,6 +237,12 @@ def _element_member(host: Browser, element: Element, key):
     if lower in ("text", "textcontent", "innertext", "innerhtml"):
         return element.text
     return element.props.get(key, UNDEF)
+
+
+def _listen_on(element: Element, args) -> object:
+    if len(args) >= 2 and to_string(args[0]).lower() == "load" and len(element.listeners) < 16:
+        element.listeners.append(args[1])
+    return UNDEF
 
 
 def _set_attribute(element: Element, args) -> object:

@@ -9,17 +9,18 @@ from urllib.parse import urljoin, urlsplit
 from . import loaders
 from .config import AuditConfig
 from .jsvalues import HOLE
-from .page import Page, origin_of
+from .page import Addressed, Page, runs_as_script
 
 HOW = {"tag": "directly", "inserted": "by a loader snippet", "written": "by document.write",
-       "unread": "by a script the audit cannot parse"}
+       "imported": "by import()", "unread": "by a script the audit cannot parse",
+       "unresolved": "from an address only the browser knows"}
 
 
 @dataclass
-class Install:
+class Install(Addressed):
     """One way the page puts the tracker (or a tag container that loads it) in place."""
 
-    how: str  # tag, inserted, written, unread
+    how: str  # tag, inserted, written, imported, unread (unresolved: maybe not the tracker)
     src: str | None  # absolute; a HOLE stands for what the page computes at run time
     attrs: dict = field(default_factory=dict)
     in_head: bool = True
@@ -27,14 +28,6 @@ class Install:
     timing: str = "async"  # sync, defer, async
     index: int = 0  # the script it comes from, in document order
     container: bool = False
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.src).path if self.src else ""
-
-    @property
-    def origin(self) -> str:
-        return origin_of(self.src)
 
     @property
     def site(self) -> str | None:
@@ -50,7 +43,10 @@ def classify(src: str | None, config: AuditConfig) -> str | None:
     if not src:
         return None
     parts = urlsplit(src)
-    if HOLE not in parts.path and any(parts.path.endswith(p) for p in config.tracker_paths):
+    # What only the browser knows may come before the file ('/v/' + Date.now() +
+    # '/tracker.js'), not in it.
+    tail = parts.path.rsplit(HOLE, 1)[-1]
+    if any(tail.endswith(p) for p in config.tracker_paths):
         return "tracker"
     if any(c in parts.netloc + parts.path for c in config.tag_containers):
         return "container"
@@ -65,41 +61,77 @@ def _timing(attrs: dict) -> str:
     return "sync"
 
 
+def could_be_tracker(src: str | None, config: AuditConfig) -> bool:
+    """Whether an address whose file part only the browser knows may be the tracker's
+    (``cfg.url``, ``base + name + '.js'``): the part after its last hole ends a tracker path."""
+    if not src or HOLE not in src:
+        return False
+    path = urlsplit(src).path
+    if HOLE not in path:
+        return False  # the file is known: classify() decided
+    tail = path.rsplit(HOLE, 1)[-1]
+    return any(p.endswith(tail) for p in config.tracker_paths)
+
+
+def _is_module(attrs: dict) -> bool:
+    return str(attrs.get("type", "")).strip().lower() == "module"
+
+
 def find(page: Page, config: AuditConfig) -> list[Install]:
-    """Return the page's installs in document order.
+    """Return the page's installs in document order (see ``find_all``)."""
+    return find_all(page, config)[0]
+
+
+def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Install]]:
+    """Return the page's installs in document order, and the scripts it loads from an
+    address only the browser knows that may be the tracker (``how`` is ``unresolved``).
 
     Statically, the page's scripts are run abstractly (``loaders``) to find what they
-    insert or write. Rendered, the browser already did that: every script is in the DOM,
-    and a container's injected tracker is counted in place of the container.
+    insert, write or import. Rendered, the browser already did that: every script is in the
+    DOM, and a container's injected tracker is counted in place of the container.
     """
     live = [s for s in page.scripts if not s.in_noscript]
     found: list[Install] = []
+    modules: set[str] = set()  # a module runs once per address, however often it is loaded
     for script in live:
-        kind = classify(script.src, config)
+        kind = classify(script.src, config) if script.runs else None
         if kind == "tracker" or (kind == "container" and not page.rendered):
             how = "inserted" if script.inserted else "tag"
             found.append(Install(how, script.src, script.attrs, script.in_head, script.line,
                                  script.timing, script.index, kind == "container"))
-    if page.rendered:
-        return found
+        if script.src and _is_module(script.attrs):
+            modules.add(script.src)
     # The tracker and containers are what is being installed, not loaders to follow.
     loaded, unread = loaders.run_page(page, skip={
         i for i, s in enumerate(live) if classify(s.src, config)}, follow=lambda src: not
         classify(urljoin(page.base, src), config))
+    if page.rendered:
+        # The browser ran everything; only import() leaves nothing in the DOM to see.
+        loaded, unread = [i for i in loaded if i.inserted.how == "imported"], []
+    unresolved: list[Install] = []
     for item in loaded:
-        if "src" not in item.inserted.attrs:
+        attrs = item.inserted.attrs
+        if "src" not in attrs or not runs_as_script(attrs):
             continue
-        src = urljoin(page.base, item.inserted.attrs["src"].strip())
+        raw = str(attrs["src"]).strip()
+        # An address that starts with what only the browser knows has an unknown origin.
+        src = raw if raw.startswith(HOLE) else urljoin(page.base, raw)
+        if _is_module(attrs):
+            if src in modules:
+                continue
+            modules.add(src)
         kind = classify(src, config)
+        how, index = item.inserted.how, live[item.index].index
         if kind:
-            timing = "async" if item.inserted.how == "inserted" else _timing(
-                item.inserted.attrs)
-            found.append(Install(item.inserted.how, src, item.inserted.attrs,
-                                 item.inserted.in_head, item.inserted.line, timing,
-                                 live[item.index].index, kind == "container"))
+            timing = "async" if how in ("inserted", "imported") else _timing(attrs)
+            found.append(Install(how, src, attrs, item.inserted.in_head, item.inserted.line,
+                                 timing, index, kind == "container"))
+        elif could_be_tracker(src, config) and not page.rendered:
+            unresolved.append(Install("unresolved", src, attrs, item.inserted.in_head,
+                                      item.inserted.line, "async", index))
     for script, _error in unread:
         text = script.code or ""
         if any(p in text for p in config.tracker_paths + config.tag_containers):
             found.append(Install("unread", None, {}, script.in_head, script.line, "async",
                                  script.index))
-    return sorted(found, key=lambda i: (i.index, i.line or 0))
+    return sorted(found, key=lambda i: (i.index, i.line or 0)), unresolved

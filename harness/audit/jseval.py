@@ -123,6 +123,9 @@ class Evaluator(Expressions):
             return
         if kind in ("FunctionExpression", "ArrowFunctionExpression"):
             return
+        if kind == "ClassDeclaration":
+            scope.vars.setdefault(node.id.name, UNDEF)
+            return
         if kind == "VariableDeclaration":
             for declaration in node.declarations:
                 for name in _names(declaration.id):
@@ -181,6 +184,8 @@ class Evaluator(Expressions):
             self.loop(node, scope)
         elif kind == "SwitchStatement":
             self.switch(node, scope)
+        elif kind == "ClassDeclaration":
+            self.assign_name(node.id.name, self._ClassExpression(node, scope), scope)
         elif kind == "LabeledStatement":
             try:
                 self.statement(node.body, scope)
@@ -318,6 +323,8 @@ class Evaluator(Expressions):
         if self.depth >= MAX_DEPTH:
             return UNKNOWN
         node = fn.node
+        if node is None:  # a class without a constructor, called without new
+            raise Throw(UNKNOWN)
         scope = Scope(fn.scope, fn.scope.this if node.type == "ArrowFunctionExpression"
                       else this)
         if node.type != "ArrowFunctionExpression":

@@ -15,6 +15,7 @@ from .jsvalues import (
     Function,
     JSArray,
     JSObject,
+    Native,
     loose_equal,
     strict_equal,
     to_number,
@@ -222,10 +223,12 @@ class Expressions:
         callee = self.expr(node.callee, scope)
         args = [self.expr(arg, scope) for arg in node.arguments
                 if arg.type != "SpreadElement"]
-        if isinstance(callee, Function):  # a constructor the page wrote
-            this = JSObject()
-            made = self.invoke(callee, this, args)
+        if isinstance(callee, Function):  # a constructor (or class) the page wrote
+            this = JSObject(proto=callee.get("prototype"))
+            made = self.invoke(callee, this, args) if callee.node is not None else UNDEF
             return made if isinstance(made, (JSObject, Function)) else this
+        if isinstance(callee, Native):  # URL, Function: the builtins construct as called
+            return self.call(callee, UNDEF, args)
         if callee is UNKNOWN and node.callee.type == "Identifier" and \
                 node.callee.name == "Promise" and args and isinstance(args[0], Function):
             self.invoke(args[0], UNDEF, [UNKNOWN, UNKNOWN])  # an executor runs at once
@@ -233,5 +236,26 @@ class Expressions:
             self.host.unknown_call(args)
         return UNKNOWN
 
+    def _Import(self, node, scope):
+        """``import(specifier)``: the browser loads and runs it as a module."""
+        return self.host.dynamic_import
+
     def _TaggedTemplateExpression(self, node, scope):
         return UNKNOWN
+
+    def _ClassExpression(self, node, scope):
+        """A class: its constructor is the function, its methods go on the prototype and
+        its static methods on the class (a superclass is not followed)."""
+        body = node.body.body
+        ctor = next((m.value for m in body if m.type == "MethodDefinition" and
+                     m.kind == "constructor"), None)
+        made = Function(ctor, scope)
+        prototype = made.get("prototype")
+        for member in body:
+            if member.type != "MethodDefinition" or member.kind != "method":
+                continue
+            name = to_string(self.expr(member.key, scope)) if member.computed else (
+                member.key.name if member.key.type == "Identifier" else
+                to_string(member.key.value))
+            (made if member.static else prototype).set(name, Function(member.value, scope))
+        return made

@@ -25,12 +25,16 @@ class JSObject:
     """A plain object: object literals, ``location``, the global object."""
 
     missing = UNDEF
+    as_string: str | None = None  # what String(it) gives, when not "[object Object]"
 
-    def __init__(self, props: dict | None = None) -> None:
+    def __init__(self, props: dict | None = None, proto: JSObject | None = None) -> None:
         self.props = dict(props or {})
+        self.proto = proto  # a constructor's prototype: the methods instances share
 
     def get(self, key):
-        return self.props.get(key, self.missing)
+        if key in self.props or self.proto is None:
+            return self.props.get(key, self.missing)
+        return self.proto.get(key)
 
     def set(self, key, value) -> None:
         self.props[key] = value
@@ -74,13 +78,16 @@ class JSArray(JSObject):
 
 
 class Function:
-    """A function the page wrote: its AST node and the scope it closes over."""
+    """A function the page wrote: its AST node and the scope it closes over; a class is one
+    whose node is its constructor (None: it has none) and whose prototype holds methods."""
 
     def __init__(self, node, scope) -> None:
         self.node, self.scope = node, scope
         self.props = JSObject()
 
     def get(self, key):
+        if key == "prototype" and "prototype" not in self.props.props:
+            self.props.set("prototype", JSObject())  # made on first use, as ES5 classes do
         return self.props.get(key)
 
     def set(self, key, value) -> None:
@@ -148,6 +155,8 @@ def to_string(value) -> str:
         return "NaN" if math.isnan(value) else repr(value)
     if isinstance(value, JSArray):
         return ",".join("" if v in (UNDEF, None) else to_string(v) for v in value.items)
+    if isinstance(value, JSObject) and value.as_string is not None:
+        return value.as_string
     return HOLE
 
 

@@ -14,8 +14,6 @@ from .jseval import Budget, Evaluator, Throw
 from .jsvalues import Native
 from .page import Page, Script, line_of
 
-JS_TYPES = {"", "text/javascript", "application/javascript", "application/ecmascript",
-            "text/ecmascript", "text/jscript", "application/x-javascript", "module"}
 MAX_CALLBACKS = 200
 MAX_CODE = 256 * 1024  # a script larger than this is not followed (it is listed as unread)
 
@@ -37,18 +35,53 @@ def parse(code: str, module: bool):
     if len(code) > MAX_CODE:
         raise Unparsed(f"larger than {MAX_CODE // 1024} KiB")
     options = {"loc": True}
+    reader = esprima.parseModule if module else esprima.parseScript
     try:
-        return (esprima.parseModule if module else esprima.parseScript)(code, options)
+        return reader(code, options)
     except esprima.Error as exc:
-        raise Unparsed(str(exc)) from None
+        older = downlevel(code)
+        if older == code:
+            raise Unparsed(str(exc)) from None
+        try:
+            return reader(older, options)
+        except esprima.Error:
+            raise Unparsed(str(exc)) from None
+        except RecursionError:
+            raise Unparsed("nested too deeply") from None
     except RecursionError:
         raise Unparsed("nested too deeply") from None
 
 
+def downlevel(code: str) -> str:
+    """Rewrite the newer syntax loader snippets use into what esprima reads (ES2017), line
+    for line: ``a?.b`` as ``a.b``, ``a?.[k]``/``f?.()`` as ``a[k]``/``f()``, ``a ?? b`` as
+    ``a || b``, ``catch {`` as ``catch (_) {``. Code it cannot tokenize is left as it is."""
+    try:
+        tokens = esprima.tokenize(code, {"range": True})
+    except (esprima.Error, RecursionError):
+        return code
+    edits: list[tuple[int, int, str]] = []
+    for index, token in enumerate(tokens[:-1]):
+        after = tokens[index + 1]
+        if token.type == "Punctuator" and token.value == "?" and after.type == \
+                "Punctuator" and after.range[0] == token.range[1]:
+            if after.value == ".":
+                third = tokens[index + 2] if index + 2 < len(tokens) else None
+                call = third is not None and third.value in ("(", "[")
+                edits.append((token.range[0], after.range[1] if call else token.range[1],
+                              "  " if call else " "))
+            elif after.value == "?":
+                edits.append((token.range[0], after.range[1], "||"))
+        elif token.type == "Keyword" and token.value == "catch" and after.value == "{":
+            edits.append((token.range[1], token.range[1], " (_)"))
+    for start, end, text in reversed(edits):
+        code = code[:start] + text + code[end:]
+    return code
+
+
 def runs(script: Script) -> bool:
     """Whether the browser executes *script* as JavaScript."""
-    kind = str(script.attrs.get("type", "")).strip().lower().split(";")[0]
-    return not script.in_noscript and kind in JS_TYPES and bool(script.code)
+    return script.runs and bool(script.code)
 
 
 def _phase(script: Script) -> int:
@@ -80,7 +113,16 @@ def run_page(page: Page, skip: Set[int] = frozenset(), follow=lambda src: False)
     or writes whose address passes *follow* runs too, when the page can read it (the
     site's own loader files)."""
     scripts = [s for s in page.scripts if not s.in_noscript]
-    host = Browser(page.base, [(s.in_head, s.attrs) for s in scripts], page.ids, page.soup)
+    host = Browser(page.url or page.base, [(s.in_head, s.attrs) for s in scripts], page.ids,
+                   page.soup, base_uri=page.base)
+    try:
+        return _run_all(page, host, scripts, skip, follow)
+    finally:
+        host.forget()
+
+
+def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
+             follow) -> tuple[list[Loaded], list[tuple[Script, str]]]:
     evaluator = Evaluator(host)
     host.evaluator = evaluator
     unparsed: list[tuple[Script, str]] = []

@@ -20,8 +20,34 @@ IN_HEAD_MARK = "data-webtrack-in-head"
 _REJECT = re.compile(r"reject|decline|refuse|opt[ -]?out|necessary only|deny", re.I)
 
 
+JS_TYPES = {"", "text/javascript", "application/javascript", "application/ecmascript",
+            "text/ecmascript", "text/jscript", "application/x-javascript", "module"}
+
+
+def runs_as_script(attrs: dict) -> bool:
+    """Whether a browser runs a script element with these attributes: a JavaScript type
+    (``text/plain``, a consent tool's parked tag, and templates do not), and not
+    ``nomodule``, which browsers that run modules skip."""
+    kind = str(attrs.get("type", "")).strip().lower().split(";")[0].strip()
+    return kind in JS_TYPES and "nomodule" not in attrs
+
+
+class Addressed:
+    """Something with a script address (``src``, absolute): its path and origin."""
+
+    src: str | None
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.src).path if self.src else ""
+
+    @property
+    def origin(self) -> str:
+        return origin_of(self.src)
+
+
 @dataclass
-class Script:
+class Script(Addressed):
     """One ``<script>`` element in document order."""
 
     src: str | None  # absolute, resolved against the page
@@ -36,12 +62,9 @@ class Script:
     inserted: bool = False  # rendered: put in by a script, so it never blocks parsing
 
     @property
-    def path(self) -> str:
-        return urlsplit(self.src).path if self.src else ""
-
-    @property
-    def origin(self) -> str:
-        return origin_of(self.src)
+    def runs(self) -> bool:
+        """Whether the browser runs it at all (see ``runs_as_script``)."""
+        return not self.in_noscript and runs_as_script(self.attrs)
 
     @property
     def timing(self) -> str:
@@ -61,7 +84,7 @@ class Page:
     """What a page holds that matters to the tracker's installation."""
 
     where: str  # file path or URL
-    base: str  # URL the page's relative references resolve against
+    base: str  # URL the page's relative references resolve against (its <base href>)
     source: str
     scripts: list[Script] = field(default_factory=list)
     forms: list[dict] = field(default_factory=list)
@@ -74,6 +97,7 @@ class Page:
     defines_optout: bool | None = None  # known to define disableCookiesUsage (None: unknown)
     rendered: bool = False
     template: bool = False
+    url: str = ""  # the document's own address (location), when <base href> moves base
 
 
 def origin_of(url: str | None) -> str:
@@ -111,10 +135,13 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
     XHTML (*xml*) is read as markup as written: no HTML5 moving of elements, and
     ``<script/>`` closes itself.
     """
-    page = Page(where=where, base=base, source=source, rendered=rendered)
+    page = Page(where=where, base=base, source=source, rendered=rendered, url=base)
     page.template = bool(re.search(r"{%\s*(extends|include|block)\b", source))
     soup = BeautifulSoup(source, "html.parser" if xml else "html5lib")
     page.soup = soup
+    element = soup.find("base", href=True)
+    if element is not None:  # the first <base href> is what every relative URL resolves on
+        base = page.base = urljoin(base, str(_text_attr(element, "href")).strip())
     seen: dict[str, int] = {}
     for index, tag in enumerate(soup.find_all("script")):
         raw = _text_attr(tag, "src")

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 from .config import AuditConfig
-from .installs import Install, classify, find
+from .installs import Install, classify, find, find_all
 from .jsvalues import HOLE
 from .page import Page, Script
 
@@ -21,6 +21,8 @@ RULES = {
     "WT007": ("warning", "the tracking script blocks parsing (neither defer nor async)"),
     "WT008": ("error", "the tracking script is inside <noscript> or an HTML comment"),
     "WT009": ("warning", "disableCookiesUsage may be defined after the tracker first decides"),
+    "WT010": ("note", "an install depends on what only the browser knows: check it with "
+              "--render"),
     "NU001": ("error", "invalid HTML (Nu Html Checker error), with --validate"),
     "NU002": ("warning", "questionable HTML (Nu Html Checker warning), with --validate"),
 }
@@ -75,7 +77,7 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
     def add(rule: str, line: int | None, message: str) -> None:
         found.append(Finding(rule, RULES[rule][0], page.where, line, message))
 
-    installed = installs(page, config)
+    installed, unresolved = find_all(page, config)
     trackers = [i for i in installed if not i.container and i.src]
     hidden = [s for s in page.scripts if s.in_noscript and _is_tracker(s, config)]
     commented = [(text, line) for text, line in page.comments
@@ -96,8 +98,15 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
     if len(installed) > 1:
         how = ", ".join(i.describe() for i in installed)
         add("WT003", installed[1].line, f"installed {len(installed)} times: {how}")
+    for install in unresolved:
+        add("WT010", install.line, "a script loads a script from an address the audit cannot "
+            f"compute ({_shown(install.src)}): if it is the tracker, only --render can count "
+            "and check it")
     for install in trackers:
-        if not config.known_collector(install.origin):
+        if HOLE in install.origin or not install.origin and install.src.startswith(HOLE):
+            add("WT010", install.line, "the tracking script comes from an origin only the "
+                f"browser knows ({_shown(install.src)}): check it with --render")
+        elif not config.known_collector(install.origin):
             source = install.origin.replace(HOLE, "…") or "a relative address"
             known = ", ".join(config.collector_origins)
             add("WT004", install.line, f"the tracking script comes from {source}, not a known "
@@ -105,6 +114,9 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
         site = install.site
         if not site:
             add("WT004", install.line, "the tracking script names no site (data-site)")
+        elif HOLE in site:
+            add("WT010", install.line, f"the tracking script names a site only the browser "
+                f"knows ({_shown(site)}): check it with --render")
         elif site not in config.sites:
             add("WT004", install.line, "the tracking script names unknown site "
                 f"{site.replace(HOLE, '…')!r}")
@@ -129,6 +141,10 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
                 add("WT006", form["line"], f"form {match.group(1)!r} has web tracking on but "
                     "this page has no tracking script: no cookie can follow the submission")
     return found
+
+
+def _shown(text: str | None) -> str:
+    return repr((text or "").replace(HOLE, "…")[:120])
 
 
 def apply_policy(findings: list[Finding], config: AuditConfig) -> tuple[list[Finding], list]:

@@ -1,0 +1,120 @@
+"""Builtins loader snippets lean on beyond the DOM: ``JSON.parse``, ``URL``, the cookie jar
+and web storage of a first visit, and the ``Function`` constructor. Each is bounded: a
+value too large or too deep is UNKNOWN, never an error."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urljoin, urlsplit
+
+from .jsvalues import HOLE, UNDEF, UNKNOWN, JSArray, JSObject, Native, known, to_string
+
+MAX_JSON = 64 * 1024
+
+
+def from_json(value, depth: int = 0):
+    """A parsed JSON value as the evaluator's values (numbers are floats)."""
+    if depth > 32:
+        raise ValueError("nested deeper than an audit follows")
+    if isinstance(value, dict):
+        return JSObject({str(k): from_json(v, depth + 1) for k, v in value.items()})
+    if isinstance(value, list):
+        return JSArray([from_json(v, depth + 1) for v in value])
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    return float(value)
+
+
+def json_parse(this, args):
+    text = args[0] if args else UNDEF
+    if not isinstance(text, str) or not known(text) or len(text) > MAX_JSON:
+        return UNKNOWN
+    try:
+        return from_json(json.loads(text))
+    except (ValueError, RecursionError):
+        return UNKNOWN  # the browser would throw; the snippet stops either way
+
+
+def url_object(href: str) -> JSObject:
+    """What ``new URL(...)`` and ``location`` answer: the parts of *href*."""
+    parts = urlsplit(href.replace(HOLE, "\ue001"))  # a hole must not split the URL
+    back = lambda text: text.replace("\ue001", HOLE)  # noqa: E731
+    value = JSObject({
+        "href": href, "protocol": back(parts.scheme) + ":", "host": back(parts.netloc),
+        "hostname": back(parts.hostname or ""), "port": str(parts.port or "") if HOLE not in
+        parts.netloc else HOLE, "origin": back(f"{parts.scheme}://{parts.netloc}"),
+        "pathname": back(parts.path or "/"), "search": back("?" + parts.query if parts.query
+                                                             else ""),
+        "hash": back("#" + parts.fragment if parts.fragment else "")})
+    value.as_string = href
+    value.props["toString"] = value.props["toJSON"] = Native("toString", lambda t, a: href)
+    return value
+
+
+def make_url(base: str):
+    """The ``URL`` constructor: ``new URL(relative, base)``, base defaulting to none."""
+
+    def construct(this, args):
+        relative = to_string(args[0]) if args else "undefined"
+        against = to_string(args[1]) if len(args) > 1 and args[1] is not UNDEF else ""
+        if not known(relative) and not relative.startswith(("http:", "https:", "//")):
+            return UNKNOWN
+        href = urljoin(against, relative) if against else relative
+        if not urlsplit(href.replace(HOLE, "")).scheme:
+            return UNKNOWN  # the browser throws: not an absolute URL
+        return url_object(href)
+    return Native("URL", construct)
+
+
+class CookieJar:
+    """``document.cookie`` on a first visit: empty, then what the page's scripts set."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def text(self) -> str:
+        return "; ".join(f"{k}={v}" if k else v for k, v in self.values.items())
+
+    def set(self, value) -> None:
+        pair = to_string(value).split(";", 1)[0]
+        name, _, rest = pair.partition("=") if "=" in pair else ("", "", pair)
+        if len(self.values) < 64:
+            self.values[name.strip()] = rest.strip()
+
+
+def storage() -> JSObject:
+    """``localStorage``/``sessionStorage`` of a first visit: empty, then what is set."""
+    items: dict[str, str] = {}
+
+    def get_item(this, args):
+        key = to_string(args[0]) if args else "undefined"
+        return items.get(key) if known(key) else UNKNOWN
+
+    def set_item(this, args):
+        key = to_string(args[0]) if args else "undefined"
+        if known(key) and len(items) < 64:
+            items[key] = to_string(args[1]) if len(args) > 1 else "undefined"
+        return UNDEF
+
+    return JSObject({
+        "getItem": Native("getItem", get_item), "setItem": Native("setItem", set_item),
+        "removeItem": Native("removeItem", lambda t, a: items.pop(
+            to_string(a[0]) if a else "", None) and UNDEF),
+        "clear": Native("clear", lambda t, a: items.clear())})
+
+
+def make_function(host):
+    """``Function(p1, …, body)`` / ``new Function(…)``: code in strings, as eval runs it."""
+    from .loaders import Unparsed, parse
+
+    def construct(this, args):
+        if not all(isinstance(a, str) and known(a) for a in args):
+            return UNKNOWN
+        params, body = ",".join(args[:-1]), args[-1] if args else ""
+        try:
+            program = parse(f"(function anonymous({params}\n) {{\n{body}\n}})", False)
+        except Unparsed:
+            return UNKNOWN
+        evaluator = host.running()
+        return evaluator.expr(program.body[0].expression, evaluator.globals)
+    return Native("Function", construct)

@@ -1,0 +1,434 @@
+"""Install shapes as real tag snippets write them (analytics, pixels, tag managers, consent
+tools, module loaders), each audited statically and rendered in a browser: both must agree
+with what the browser does."""
+
+
+import pytest
+
+from harness.audit import config as audit_config
+from harness.audit.page import parse
+from harness.audit.rules import check
+
+CONFIG = audit_config.load({"sites": ["shop"], "tag_containers": [
+    "/container.js", "www.googletagmanager.com/gtm.js", "/utag.js", "/launch-"]})
+ORIGIN = "http://collector.localhost:8800"
+URL = f"{ORIGIN}/tracker.js"
+TAG = f'<script src="{URL}" data-site="shop" defer></script>'
+
+
+def page(head="", body="", html=""):
+    return f"<!doctype html><html{html}><head><title>t</title>{head}</head><body><p>x</p>" \
+           f"{body}</body></html>"
+
+
+def js(code, attrs=""):
+    return f"<script{attrs}>{code}</script>"
+
+
+def rules_of(html, base="http://shop.localhost:8800/page.html"):
+    return sorted({f.rule for f in check(parse(html, "page.html", base), CONFIG)
+                   if f.severity != "note"})
+
+
+def insert(src=f"'{URL}'", into="document.head.appendChild(s);", var="s"):
+    return (f"var {var} = document.createElement('script'); {var}.src = {src}; "
+            f"{var}.setAttribute('data-site', 'shop'); {into.replace('(s', '(' + var)}")
+
+
+# Vendor snippets, adapted to load the webtrack tracker the way each vendor loads its own.
+SEGMENT = (
+    "!function(){var i='analytics',analytics=window[i]=window[i]||[];if(!analytics.initialize)"
+    "if(analytics.invoked)window.console&&console.error&&console.error('Snippet included twice.');"
+    "else{analytics.invoked=!0;analytics.methods=['trackSubmit','trackClick','page','track'];"
+    "analytics.factory=function(e){return function(){if(window[i].initialized)return window[i]"
+    "[e].apply(window[i],arguments);var n=Array.prototype.slice.call(arguments);n.unshift(e);"
+    "analytics.push(n);return analytics}};for(var n=0;n<analytics.methods.length;n++){var key="
+    "analytics.methods[n];analytics[key]=analytics.factory(key)}analytics.load=function(key,n){"
+    "var t=document.createElement('script');t.type='text/javascript';t.async=!0;"
+    "t.setAttribute('data-global-segment-analytics-key',i);t.setAttribute('data-site',key);"
+    f"t.src='{ORIGIN}/'+'tracker.js';var r=document.getElementsByTagName('script')[0];"
+    "r.parentNode.insertBefore(t,r);analytics._loadOptions=n};analytics._writeKey='shop';"
+    "analytics.SNIPPET_VERSION='5.2.0';analytics.load('shop');analytics.page()}}();")
+HOTJAR = (
+    "(function(h,o,t,j,a,r){h.hj=h.hj||function(){(h.hj.q=h.hj.q||[]).push(arguments)};"
+    "h._hjSettings={hjid:'shop',hjsv:6};a=o.getElementsByTagName('head')[0];"
+    "r=o.createElement('script');r.async=1;r.src=t+j+'?sv='+h._hjSettings.hjsv;"
+    "r.dataset.site=h._hjSettings.hjid;a.appendChild(r);})"
+    f"(window,document,'{ORIGIN}/','tracker.js');")
+MATOMO = (
+    "var _paq = window._paq = window._paq || [];_paq.push(['trackPageView']);"
+    "_paq.push(['enableLinkTracking']);(function() {var u='//collector.localhost:8800/';"
+    "_paq.push(['setTrackerUrl', u+'collect']);_paq.push(['setSiteId', 'shop']);"
+    "var d=document, g=d.createElement('script'), s=d.getElementsByTagName('script')[0];"
+    "g.async=true; g.src=u+'tracker.js'; g.dataset.site = _paq[3][1];"
+    "s.parentNode.insertBefore(g,s);})();")
+PIXEL = (
+    "!function(f,b,e,v,n,t,s){if(f.wtq)return;n=f.wtq=function(){n.callMethod?"
+    "n.callMethod.apply(n,arguments):n.queue.push(arguments)};if(!f._wtq)f._wtq=n;n.push=n;"
+    "n.loaded=!0;n.version='2.0';n.queue=[];t=b.createElement(e);t.async=!0;t.src=v;"
+    "t.setAttribute('data-site','shop');s=b.getElementsByTagName(e)[0];"
+    f"s.parentNode.insertBefore(t,s)}}(window,document,'script','{URL}');"
+    "wtq('init','shop');wtq('track','PageView');")
+GTAG = ("window.dataLayer = window.dataLayer || [];function gtag(){dataLayer.push(arguments);}"
+        "gtag('js', new Date());gtag('config', 'shop');")
+HUBSPOT_STYLE = (
+    "(function(d,s,i,r){if(d.getElementById(i)){return;}var n=d.createElement(s),"
+    "e=d.getElementsByTagName(s)[0];n.id=i;n.src='//collector.localhost:8800/v/'+"
+    "(Math.ceil(new Date()/r)*r)+'/tracker.js';n.setAttribute('data-site','shop');"
+    "e.parentNode.insertBefore(n,e);})(document,'script','wt-analytics',300000);")
+TEALIUM = (
+    "(function(a,b,c,d){a='/utag/shop/prod/utag.js';b=document;c='script';d=b.createElement(c);"
+    "d.src=a;d.type='text/java'+c;d.async=true;a=b.getElementsByTagName(c)[0];"
+    "a.parentNode.insertBefore(d,a);})();")
+MATOMO_TAG_MANAGER = (
+    "var _mtm = window._mtm = window._mtm || [];_mtm.push({'mtm.startTime': "
+    "(new Date().getTime()), 'event': 'mtm.Start'});(function() {var d=document, "
+    "g=d.createElement('script'), s=d.getElementsByTagName('script')[0];g.async=true; "
+    "g.src='/container.js'; s.parentNode.insertBefore(g,s);})();")
+MINIFIED = (
+    "!function(e,t,n){var r=t.createElement(n),a=t.getElementsByTagName(n)[0];"
+    f"r.async=1,r.src=e.wtUrl||'{URL}',r.setAttribute('data-site',e.wtSite||'shop'),"
+    "a.parentNode.insertBefore(r,a)}(window,document,'script');")
+CONFIG_JSON = ('<script type="application/json" id="wt-config">{"site": "shop", "src": '
+               f'"{URL}"}}</script>')
+ONLOAD_DEP = (
+    "var dep = document.createElement('script'); dep.src = '/dep.js'; dep.onload = function () {"
+    + insert() + "}; document.head.appendChild(dep);")
+
+# (what, head, body, rules the browser's page gets; <html> attributes)
+SHAPES = [
+    ("Segment-style stub with load()", js(SEGMENT), "", []),
+    ("Segment-style stub pasted twice counts once", js(SEGMENT) * 2, "", []),
+    ("Hotjar-style IIFE with a settings object", js(HOTJAR), "", []),
+    ("Matomo-style queue and base URL", js(MATOMO), "", []),
+    ("Facebook-pixel-style guard and queue", js(PIXEL), "", []),
+    ("Facebook-pixel-style pasted twice counts once", js(PIXEL) * 2, "", []),
+    ("gtag-style tag and config", TAG.replace(" defer", " async") + js(GTAG), "", []),
+    ("HubSpot-style tag, async and defer, with an id",
+     f'<script type="text/javascript" id="wt-loader" async defer src="{URL}" '
+     'data-site="shop"></script>', "", []),
+    ("HubSpot-style cache-busted path", js(HUBSPOT_STYLE), "", []),
+    ("Tealium-style container", js(TEALIUM), "", []),
+    ("Tealium-style container and a tag", js(TEALIUM) + TAG, "", ["WT003"]),
+    ("Adobe-Launch-style container tag", '<script src="/launch-EN12.min.js" async></script>',
+     "", []),
+    ("Matomo-Tag-Manager-style container", js(MATOMO_TAG_MANAGER), "", []),
+    ("minified IIFE, renamed parameters, comma sequence", js(MINIFIED), "", []),
+    ("base from location.protocol", js(insert(
+        "location.protocol + '//collector.localhost:8800' + '/tracker.js'")), "", []),
+    ("concatenation across variables", js(
+        "var a = 'http://collector', b = '.localhost:8800', c = '/trac', e = 'ker.js';"
+        + insert("a + b + c + e")), "", []),
+    ("template literal with expressions", js(
+        "const proto = 'http:', host = 'collector.localhost:8800', file = 'tracker';"
+        + insert("`${proto}//${host}/${file}.js`")), "", []),
+    ("array join without a separator", js(insert(
+        f"['{ORIGIN}', '/', 'tracker', '.js'].join('')")), "", []),
+    ("Object.assign with shorthand src and a dataset", js(
+        f"const src = '{URL}'; const el = Object.assign(document.createElement('script'), "
+        "{src, defer: true}); Object.assign(el.dataset, {site: 'shop'}); "
+        "document.head.append(el);"), "", []),
+    ("head || getElementsByTagName('head')[0]", js(insert(
+        into="(document.head || document.getElementsByTagName('head')[0]).appendChild(s);")),
+     "", []),
+    ("prepend to the head", js(insert(into="document.head.prepend(s);")), "", []),
+    ("before the first script", js(insert(into="document.scripts[0].before(s);")), "", []),
+    ("insertBefore the head's first child", js(insert(
+        into="document.head.insertBefore(s, document.head.firstChild);")), "", []),
+    ("writeln with split strings", js(
+        "var u = 'http://collector.localhost:8800/' + 'tracker.js';"
+        "document.writeln('<scr' + 'ipt src=\"' + u + '\" data-site=\"shop\" ' + 'async>' + "
+        "'</scr' + 'ipt>');"), "", []),
+    ("write of a module script", js(
+        f"document.write('<script type=\"module\" src=\"{URL}\" data-site=\"shop\"><\\/script>')"),
+     "", []),
+    ("inserted module script", js(insert(into="s.type = 'module'; document.head.append(s);")),
+     "", []),
+    ("preload link and a loader", f'<link rel="preload" as="script" href="{URL}">' + js(
+        insert("document.querySelector('link[rel=preload][as=script]').href")), "", []),
+    ("a preload link alone installs nothing", f'<link rel="preload" as="script" href="{URL}">',
+     "", ["WT001"]),
+    ("DOMContentLoaded handler from the body", "", js(
+        "document.addEventListener('DOMContentLoaded', () => {" + insert() + "});"), []),
+    ("setTimeout with a bound function", js(
+        "function go() {" + insert() + "} setTimeout(go.bind(null), 100);"), "", []),
+    ("load listener with a bound method", js(
+        "var wt = {load: function () {" + insert() + "}};"
+        "window.addEventListener('load', wt.load.bind(wt));"), "", []),
+    ("readyState !== 'loading' else DOMContentLoaded", js(
+        "function init() {" + insert() + "} if (document.readyState !== 'loading') init(); "
+        "else document.addEventListener('DOMContentLoaded', init);"), "", []),
+    ("getScript helper of the site's own", js(
+        "function getScript(url, attrs) { var s = document.createElement('script'); "
+        "s.src = url; for (var k in attrs) s.setAttribute(k, attrs[k]); "
+        f"document.head.appendChild(s); }} getScript('{URL}', {{'data-site': 'shop'}});"), "",
+     []),
+    ("relative tracker address on the page's origin", js(insert("'/tracker.js'")), "",
+     ["WT004"]),
+    ("protocol-relative tag", TAG.replace("http:", ""), "", []),
+    ("base href to the collector, relative tag",
+     '<base href="http://collector.localhost:8800/">' + TAG.replace(URL, "tracker.js"), "", []),
+    ("base href to the collector, relative loader",
+     '<base href="http://collector.localhost:8800/x/">' + js(insert("'../tracker.js'")), "",
+     []),
+    ("base href elsewhere makes a relative tag foreign",
+     '<base href="http://cdn.example/">' + TAG.replace(URL, "/tracker.js"), "", ["WT004"]),
+    ("site from an inline JSON config", CONFIG_JSON + js(
+        "var c = JSON.parse(document.getElementById('wt-config').textContent); var s = "
+        "document.createElement('script'); s.src = c.src; s.dataset.site = c.site; "
+        "document.head.appendChild(s);"), "", []),
+    ("site from the html element", js(insert(into="s.dataset.site = "
+                                             "document.documentElement.dataset.site; "
+                                             "document.head.appendChild(s);")), "", [],
+     ' data-site="shop"'),
+    ("new URL against a base", js(insert(f"new URL('/tracker.js', '{ORIGIN}').href")), "",
+     []),
+    ("new URL toString", js(insert(f"String(new URL('tracker.js', '{ORIGIN}/'))")), "", []),
+    ("a class with a load method", js(
+        "class Loader { constructor(site) { this.site = site; } load() { const s = "
+        f"document.createElement('script'); s.src = '{URL}'; s.dataset.site = this.site; "
+        "document.head.appendChild(s); } } new Loader('shop').load();"), "", []),
+    ("replaceAll in the address", js(insert(f"'{ORIGIN}/{{f}}.js'.replaceAll('{{f}}', "
+                                            "'tracker')")), "", []),
+    ("new Function body", js(
+        "new Function('d', \"var s = d.createElement('script'); s.src = '" + URL +
+        "'; s.dataset.site = 'shop'; d.head.appendChild(s);\")(document);"), "", []),
+    ("onload of a dependency the site serves", js(ONLOAD_DEP), "", []),
+    ("createContextualFragment runs its script", js(
+        "document.head.appendChild(document.createRange().createContextualFragment("
+        f"'<script src=\"{URL}\" data-site=\"shop\" async><\\/script>'));"), "", []),
+    ("two loaders, the second guarded by a selector", js(insert()) + js(
+        "if (!document.querySelector('script[src*=\"tracker.js\"]')) {" + insert() + "}"), "",
+     []),
+    ("a loader guarded by document.scripts", TAG + js(
+        "var found = false; for (var i = 0; i < document.scripts.length; i++) "
+        "if ((document.scripts[i].src || '').indexOf('/tracker.js') > -1) found = true;"
+        "if (!found) {" + insert() + "}"), "", []),
+    ("module and nomodule: one runs", f'<script type="module" src="{URL}" data-site="shop">'
+     f'</script><script nomodule src="{URL}" data-site="shop" defer></script>', "", []),
+    ("gated on a consent cookie a first visit has not", js(
+        "if (document.cookie.indexOf('wt_consent=yes') > -1) {" + insert() + "}"), "",
+     ["WT001"]),
+    ("gated on stored consent a first visit has not", js(
+        "if (localStorage.getItem('wt_consent') === 'yes') {" + insert() + "}"), "",
+     ["WT001"]),
+    ("opted out by a cookie a first visit has not", js(
+        "if (!/(^|; )wt_optout=1/.test(document.cookie)) {" + insert() + "}"), "", []),
+    ("optional chaining and nullish defaults", js(
+        "const cfg = window.wtConfig ?? {}; const s = document.createElement('script'); "
+        f"s.src = cfg?.src ?? '{URL}'; s.dataset.site = cfg.site ?? 'shop'; "
+        "(document.head ?? document.documentElement)?.appendChild(s);"), "", []),
+    ("optional catch binding", js("try {" + insert() + "} catch { }"), "", []),
+    ("import() of the tracker names no site", js(f"import('{URL}');"), "", ["WT004"]),
+    ("import() beside the tag runs it twice", TAG + js(
+        f"import('{URL}').then(() => window.wtReady = true);"), "", ["WT003", "WT004"]),
+    ("import() of a module tag's address runs it once", TAG.replace(
+        " defer", ' type="module"') + js(f"import('{URL}');"), "", []),
+    ("an address from the network: said, not counted", js(
+        "fetch('/wt.json').then(r => r.json()).then(c => {" + insert("c.src") + "});"), "",
+     ["WT001"]),
+    # Pages that install nothing.
+    ("a consent-gated tag of type text/plain", TAG.replace(
+        "<script ", '<script type="text/plain" data-category="analytics" '), "", ["WT001"]),
+    ("a consent-gated tag beside the real tag", TAG + TAG.replace(
+        "<script ", '<script type="text/plain" data-category="analytics" '), "", []),
+    ("a disabled template", f'<script type="text/template">{TAG}</script>', "", ["WT001"]),
+    ("a tag in <noscript> in the body", "", f"<noscript>{TAG}</noscript>",
+     ["WT001", "WT008"]),
+    ("the URL in a string and a comment", js(
+        f"/* {URL} */ var docs = '<script src=\"{URL}\" data-site=\"shop\"><\\/script>';"
+        " console.info('see', docs);"), "", ["WT001"]),
+    ("the URL in JSON data", CONFIG_JSON, "", ["WT001"]),
+]
+
+
+def _html(shape):
+    return page(shape[1], shape[2], shape[4] if len(shape) > 4 else "")
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=[s[0] for s in SHAPES])
+def test_static_audit_reads_the_shape(shape):
+    assert rules_of(_html(shape)) == shape[3]
+
+
+CONTAINER = ("(function (d) { var s = d.createElement('script'); s.async = true; "
+             f"s.src = '{URL}'; s.setAttribute('data-site', 'shop'); d.head.appendChild(s); "
+             "})(document);")
+# What the pages load from their own origin.
+FILES = {"/container.js": CONTAINER, "/utag/shop/prod/utag.js": CONTAINER,
+         "/launch-EN12.min.js": CONTAINER, "/dep.js": "window.dep = true;"}
+
+
+class Pages:
+    """Serve a dict of path -> text on a free port of shop.localhost, for the browser."""
+
+    def __init__(self, pages: dict) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the stdlib's name)
+                body = pages.get(self.path.split("?")[0])
+                self.send_response(200 if body is not None else 404)
+                kind = "text/javascript" if self.path.split("?")[0].endswith(".js") else \
+                    "text/html"
+                self.send_header("Content-Type", f"{kind}; charset=utf-8")
+                self.end_headers()
+                self.wfile.write((body or "").encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://shop.localhost:{self.server.server_address[1]}{path}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join()
+        self.server.server_close()
+
+
+def _rules_by_url(pages, browser_name=None):
+    from harness.audit.rules import apply_policy
+    from harness.audit.targets import load_rendered, load_static
+
+    out = {}
+    loaded = load_rendered([(u, None) for u in pages], browser_name) if browser_name else (
+        load_static(u, None) for u in pages)
+    for url, parsed in zip(pages, loaded, strict=True):
+        assert not isinstance(parsed, Exception), parsed
+        kept, _ = apply_policy(check(parsed, CONFIG), CONFIG)
+        out[url] = sorted({f.rule for f in kept if f.severity != "note"})
+    return out
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_static_and_rendered_agree_on_every_shape(browser_name):
+    """Each shape, served: the browser's DOM (rendered audit) and the static audit report
+    the same rules, and those are the table's."""
+    server = Pages({**FILES, **{f"/{i}.html": _html(s) for i, s in enumerate(SHAPES)}})
+    try:
+        urls = [server.url(f"/{i}.html") for i in range(len(SHAPES))]
+        static, rendered = _rules_by_url(urls), _rules_by_url(urls, browser_name)
+    finally:
+        server.stop()
+    table = {s[0]: s[3] for s in SHAPES}
+    got = {s[0]: (static[u], rendered[u]) for s, u in zip(SHAPES, urls, strict=True)}
+    wrong = {what: pair for what, pair in got.items() if pair != (table[what], table[what])}
+    assert not wrong, "shape: (static, rendered) where both should be the table's:\n" + \
+        "\n".join(f"{what}: {pair}" for what, pair in wrong.items())
+
+
+@pytest.mark.parametrize("code,note", [
+    ("fetch('/wt.json').then(r => r.json()).then(c => {" + insert("c.src") + "});",
+     "from an address the audit cannot compute ('…')"),
+    (insert("window.WT_BASE + '/tracker.js'"), "from an origin only the browser knows "
+     "('…/tracker.js')"),
+    (insert(f"'{ORIGIN}/' + name + '.js'").replace("var s", "var name = window.n; var s"),
+     "from an address the audit cannot compute ('http://collector.localhost:8800/….js')"),
+    (insert(into="s.dataset.site = window.SITE; document.head.appendChild(s);"),
+     "names a site only the browser knows ('…')"),
+])
+def test_what_only_the_browser_knows_is_said(code, note):
+    """A loader whose address or site comes from the network or an unseen global is named
+    in a note (WT010) that points at --render, rather than silently counted as nothing."""
+    found = check(parse(page(js(code)), "p.html", "http://shop.localhost/p.html"), CONFIG)
+    notes = [f.message for f in found if f.rule == "WT010"]
+    assert len(notes) == 1 and note in notes[0], notes
+    assert all(f.rule != "WT004" for f in found)
+
+
+# The pure pieces the shapes rest on, each a table.
+@pytest.mark.parametrize("src,kind", [
+    (URL, "tracker"),
+    (f"{URL}?v=3", "tracker"),
+    (f"{ORIGIN}/v/\ue000/tracker.js", "tracker"),  # a cache-buster before the file
+    (f"{ORIGIN}/\ue000", None),  # the file itself unknown
+    (f"{ORIGIN}/tracker.js.map", None),
+    (f"{ORIGIN}/tracker.jsx", None),
+    ("http://shop.localhost/container.js?id=1", "container"),
+    ("https://tags.example/utag/a/b/utag.js", "container"),
+    ("http://shop.localhost/app.js", None),
+    (None, None),
+])
+def test_classify(src, kind):
+    from harness.audit.installs import classify
+
+    assert classify(src, CONFIG) == kind
+
+
+@pytest.mark.parametrize("attrs,runs", [
+    ({}, True), ({"type": "text/javascript"}, True), ({"type": " Module "}, True),
+    ({"type": "application/javascript; charset=utf-8"}, True),
+    ({"type": "text/plain"}, False), ({"type": "text/template"}, False),
+    ({"type": "application/json"}, False), ({"type": "module", "nomodule": ""}, False),
+    ({"nomodule": ""}, False), ({"type": "text/babel"}, False),
+])
+def test_runs_as_script(attrs, runs):
+    from harness.audit.page import runs_as_script
+
+    assert runs_as_script(attrs) is runs
+
+
+@pytest.mark.parametrize("html,base", [
+    ("<p>", "http://shop.localhost/a/page.html"),
+    ('<base href="http://collector.localhost:8800/x/">', "http://collector.localhost:8800/x/"),
+    ('<base href="../b/">', "http://shop.localhost/b/"),
+    ('<base target="_top"><base href="/c/"><base href="/d/">', "http://shop.localhost/c/"),
+])
+def test_base_href(html, base):
+    parsed = parse(f"<html><head>{html}</head></html>", "p", "http://shop.localhost/a/page.html")
+    assert (parsed.base, parsed.url) == (base, "http://shop.localhost/a/page.html")
+
+
+@pytest.mark.parametrize("text,value", [
+    ('{"site": "shop", "n": 2, "l": [true, null]}', {"site": "shop", "n": 2.0,
+                                                     "l": [True, None]}),
+    ("[1", None), ("\ue000", None), ('"' + "x" * 70_000 + '"', None),
+    ("[" * 100 + "]" * 100, None),  # deeper than followed
+])
+def test_json_parse(text, value):
+    from harness.audit.jsbuiltins import json_parse
+    from harness.audit.jsvalues import UNKNOWN, JSArray, JSObject
+
+    def plain(v):
+        if isinstance(v, JSArray):
+            return [plain(i) for i in v.items]
+        if isinstance(v, JSObject):
+            return {k: plain(i) for k, i in v.props.items()}
+        return None if v is UNKNOWN else v
+
+    assert plain(json_parse(None, [text])) == value
+
+
+@pytest.mark.parametrize("args,href", [
+    (["/tracker.js", ORIGIN], URL),
+    (["tracker.js", f"{ORIGIN}/x/"], f"{ORIGIN}/x/tracker.js"),
+    ([URL], URL),
+    (["/tracker.js"], None),  # no base: the browser throws
+    (["\ue000/tracker.js"], None),
+])
+def test_url_constructor(args, href):
+    from harness.audit.jsbuiltins import make_url
+    from harness.audit.jsvalues import UNKNOWN, to_string
+
+    made = make_url("").fn(None, args)
+    assert (None if made is UNKNOWN else to_string(made)) == href
+
+
+@pytest.mark.parametrize("writes,text", [
+    ([], ""), (["a=1"], "a=1"), (["a=1; path=/; max-age=9", "b=2"], "a=1; b=2"),
+    (["a=1", "a=2"], "a=2"), (["solo"], "solo"),
+])
+def test_cookie_jar(writes, text):
+    from harness.audit.jsbuiltins import CookieJar
+
+    jar = CookieJar()
+    for value in writes:
+        jar.set(value)
+    assert jar.text() == text
