@@ -16,6 +16,16 @@ URL = f"{ORIGIN}/tracker.js"
 TAG = f'<script src="{URL}" data-site="shop" defer></script>'
 
 
+CONTAINER = ("(function (d) { var s = d.createElement('script'); s.async = true; "
+             f"s.src = '{URL}'; s.setAttribute('data-site', 'shop'); d.head.appendChild(s); "
+             "})(document);")
+# What the pages load from their own origin.
+FILES = {"/container.js": CONTAINER, "/utag/shop/prod/utag.js": CONTAINER,
+         "/launch-EN12.min.js": CONTAINER, "/dep.js": "window.dep = true;"}
+WRITER = (f"document.write('<script src=\"{URL}\" data-site=\"shop\" async><\\/script>');")
+FILES["/writer.js"] = WRITER
+
+
 def page(head="", body="", html=""):
     return f"<!doctype html><html{html}><head><title>t</title>{head}</head><body><p>x</p>" \
            f"{body}</body></html>"
@@ -26,8 +36,16 @@ def js(code, attrs=""):
 
 
 def rules_of(html, base="http://shop.localhost:8800/page.html"):
-    return sorted({f.rule for f in check(parse(html, "page.html", base), CONFIG)
-                   if f.severity != "note"})
+    """The rules a page gets, its own script files read from FILES as load_static does."""
+    from harness.audit.page import data_url_text
+    from harness.audit.targets import _read_script
+
+    parsed = parse(html, "page.html", base)
+    parsed.reader = lambda src: FILES.get(src) or data_url_text(src)
+    for script in parsed.scripts:
+        if script.raw_src and parsed.reader(script.raw_src) is not None:
+            _read_script(script, parsed.reader(script.raw_src))
+    return sorted({f.rule for f in check(parsed, CONFIG) if f.severity != "note"})
 
 
 def insert(src=f"'{URL}'", into="document.head.appendChild(s);", var="s"):
@@ -227,7 +245,27 @@ SHAPES = [
     ("an address from the network: said, not counted", js(
         "fetch('/wt.json').then(r => r.json()).then(c => {" + insert("c.src") + "});"), "",
      ["WT001"]),
+    ("a data: URL loader", '<script src="data:text/javascript,' + insert().replace(
+        '"', "%22").replace("'", "%27") + '"></script>', "", []),
+    ("a base64 data: URL loader", '<script src="data:text/javascript;base64,' + __import__(
+        "base64").b64encode(insert().encode()).decode() + '"></script>', "", []),
+    ("a blocking external file that writes the tag", '<script src="/writer.js"></script>',
+     "", []),
+    ("createElementNS in the XHTML namespace", js(insert().replace(
+        "document.createElement('script')",
+        "document.createElementNS('http://www.w3.org/1999/xhtml', 'script')")), "", []),
+    ("Array.prototype.slice.call(arguments) in a stub", js(
+        "window.wtq = window.wtq || function () { (wtq.q = wtq.q || []).push("
+        "Array.prototype.slice.call(arguments)); }; wtq('init', 'shop');" + insert()), "", []),
+    ("[].forEach.call over the page's scripts", TAG + js(
+        "var seen = false; [].forEach.call(document.querySelectorAll('script'), function (s) {"
+        " if (s.src && s.src.indexOf('/tracker.js') > -1) seen = true; });"
+        "if (!seen) {" + insert() + "}"), "", []),
     # Pages that install nothing.
+    ("an async external file's write is ignored", '<script src="/writer.js" async></script>',
+     "", ["WT001"]),
+    ("a library call the page does not define", js(f"$.getScript('{URL}');"), "",
+     ["WT001"]),
     ("a consent-gated tag of type text/plain", TAG.replace(
         "<script ", '<script type="text/plain" data-category="analytics" '), "", ["WT001"]),
     ("a consent-gated tag beside the real tag", TAG + TAG.replace(
@@ -249,14 +287,6 @@ def _html(shape):
 @pytest.mark.parametrize("shape", SHAPES, ids=[s[0] for s in SHAPES])
 def test_static_audit_reads_the_shape(shape):
     assert rules_of(_html(shape)) == shape[3]
-
-
-CONTAINER = ("(function (d) { var s = d.createElement('script'); s.async = true; "
-             f"s.src = '{URL}'; s.setAttribute('data-site', 'shop'); d.head.appendChild(s); "
-             "})(document);")
-# What the pages load from their own origin.
-FILES = {"/container.js": CONTAINER, "/utag/shop/prod/utag.js": CONTAINER,
-         "/launch-EN12.min.js": CONTAINER, "/dep.js": "window.dep = true;"}
 
 
 class Pages:

@@ -34,6 +34,7 @@ _USER_EVENTS = re.compile(r"^(click|dblclick|submit|scroll|mouse\w*|key\w*|touch
 BOOLEAN_ATTRS = {"async", "defer", "nomodule"}
 CALLABLE = (Function, Native)
 MAX_TEXT = 64 * 1024
+MAX_INSERTED = 256  # scripts a page's code inserts that later queries see
 REFLECTED = {"src", "type", "charset", "id", "integrity", "nonce", "crossorigin",
               "referrerpolicy", "class"}
 
@@ -112,6 +113,7 @@ class Browser:
         self.index = 0  # the running script's position among the page's scripts
         self.in_head = True
         self.deferred = False
+        self.external_async = False  # the running script is external and async or deferred
         self.line_of = lambda node: None
         self.node = None
         self.head = Place("head", True, True, attrs=_attrs_of(soup, "head"))
@@ -169,12 +171,20 @@ class Browser:
                 "entries": native("entries", lambda t, a: _keys(
                     a, lambda k, v: JSArray([k, v]))),
                 "assign": native("assign", self._assign)}),
-            "Array": JSObject({"isArray": native("isArray", lambda t, a: bool(
-                a and isinstance(a[0], JSArray)))}),
+            "Array": JSObject({
+                "isArray": native("isArray", lambda t, a: bool(
+                    a and isinstance(a[0], JSArray))),
+                "from": native("from", lambda t, a: JSArray(a[0].items) if a and isinstance(
+                    a[0], JSArray) else UNKNOWN),
+                "of": native("of", lambda t, a: JSArray(a)),
+                "prototype": array_prototype(self)}),
         })
         d = self.document.props
         d.update({
             "createElement": native("createElement", self._create),
+            "createElementNS": native("createElementNS", lambda t, a: self._create(t, a[1:]) if
+                                      a and a[0] == "http://www.w3.org/1999/xhtml" else
+                                      Element("foreign")),
             "getElementsByTagName": native("getElementsByTagName", self._by_tag),
             "querySelector": native("querySelector", lambda t, a: self._select(a, True)),
             "querySelectorAll": native("querySelectorAll", lambda t, a: self._select(a, False)),
@@ -374,6 +384,8 @@ class Browser:
         return Native("import", load)
 
     def _write(self, this, args):
+        if self.external_async:
+            return UNDEF  # browsers ignore writes from async and deferred external scripts
         self.written.append(("".join(to_string(a) for a in args), self.in_head, self.line()))
         return UNDEF
 
@@ -417,9 +429,11 @@ class Browser:
     def _into_soup(self, node: Element, in_head: bool) -> None:
         """Let selectors and ``document.scripts`` find a script once it is in (a second
         snippet's ``querySelector('script[src*=…]')`` guard sees the first one's)."""
+        if len(self.inserted) >= MAX_INSERTED:
+            return
         self.inserted.append(node)
         parent = None if self.soup is None else self.soup.head if in_head else self.soup.body
-        if parent is None or len(self.inserted) > 256:
+        if parent is None:
             return
         tag = self.soup.new_tag("script")
         tag.attrs = node.attrs  # the same dict: attributes set later are seen
@@ -438,6 +452,16 @@ class Browser:
         from .loaders import run_code
 
         run_code(self, code)
+
+
+def array_prototype(host: Browser) -> JSObject:
+    """``Array.prototype``: its methods called on any array (``[].slice.call(arguments)``)."""
+    from .dommembers import ARRAY_METHODS
+
+    def method(name):
+        return Native(name, lambda this, args: ARRAY_METHODS[name](host, this, args) if
+                      isinstance(this, JSArray) else UNKNOWN)
+    return JSObject({name: method(name) for name in ARRAY_METHODS})
 
 
 def _text_of(tag) -> str:

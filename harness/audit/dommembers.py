@@ -31,8 +31,12 @@ def get(host: Browser, subject, key):
         raise Throw(UNKNOWN)  # TypeError: reading a property of null
     if isinstance(subject, str):
         return _string_member(subject, key)
-    if isinstance(subject, JSArray) and key in _ARRAY:
-        return Native(key, lambda this, args: _ARRAY[key](host, this, args), subject)
+    if isinstance(subject, JSArray) and key in ARRAY_METHODS:
+        return Native(key, lambda this, args: ARRAY_METHODS[key](host, this, args), subject)
+    if isinstance(subject, Native) and subject.this is not None and key in ("call", "apply"):
+        # An array's method called on another array: [].slice.call(arguments)
+        return Native(key, lambda this, args: _call_as(host, Native(
+            subject.name, subject.fn), key, args))
     if isinstance(subject, (Function, Native)) and key in ("call", "apply", "bind"):
         return Native(key, lambda this, args: _call_as(host, subject, key, args))
     if isinstance(subject, Place):
@@ -98,12 +102,19 @@ def _capped(text: str) -> str:
     return text if len(text) <= 64 * 1024 else HOLE
 
 
+def _replace_all(text: str, old: str, new: str) -> str:
+    if len(text) + text.count(old) * len(new) > 64 * 1024:
+        return HOLE  # measured before it is built: a hostile page cannot blow it up
+    return text.replace(old, new)
+
+
 def _arg(args, index, default=UNDEF):
     return args[index] if index < len(args) else default
 
 
 _STRING = {
-    "concat": lambda t, a: _capped(t + "".join(to_string(x) for x in a)),
+    "concat": lambda t, a: HOLE if len(a) > 64 else _capped(
+        t + "".join(to_string(x) for x in a)),
     "toString": lambda t, a: t,
     "toLowerCase": _needs_known(lambda t, a: t.lower()),
     "toUpperCase": _needs_known(lambda t, a: t.upper()),
@@ -112,8 +123,8 @@ _STRING = {
                             if a and isinstance(a[0], str) else UNKNOWN),
     "split": _needs_known(lambda t, a: JSArray(t.split(a[0]) if a and isinstance(a[0], str)
                                                and a[0] else list(t))),
-    "replaceAll": _needs_known(lambda t, a: _capped(t.replace(to_string(a[0]), to_string(
-        _arg(a, 1)))) if a and isinstance(a[0], str) and a[0] else UNKNOWN),
+    "replaceAll": _needs_known(lambda t, a: _replace_all(t, to_string(a[0]), to_string(
+        _arg(a, 1))) if a and isinstance(a[0], str) and a[0] else UNKNOWN),
     "trimStart": _needs_known(lambda t, a: t.lstrip()),
     "trimEnd": _needs_known(lambda t, a: t.rstrip()),
     "at": _needs_known(lambda t, a: t[to_int(_arg(a, 0, 0.0))] if -len(t) <= to_int(
@@ -152,7 +163,7 @@ def _join(host, array, args):
     return joined if len(joined) <= 64 * 1024 else HOLE
 
 
-_ARRAY = {
+ARRAY_METHODS = {
     "forEach": lambda h, a, args: _each(h, a, args, lambda r: UNDEF),
     "map": lambda h, a, args: _each(h, a, args, JSArray),
     "filter": lambda h, a, args: JSArray([v for v, keep in zip(

@@ -138,8 +138,14 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         if code:
             followed.add(src)
             line = found.line
-            host.queue.append((Native("loaded", lambda t, a: run_code(host, code)), [],
-                               index, found.in_head, lambda node: line))
+            # An inserted script is async: the browser ignores what it writes.
+            quiet = found.how != "written" or "async" in found.attrs or "defer" in found.attrs
+
+            def load(this, args):
+                host.external_async = quiet
+                run_code(host, code)
+            host.queue.append((Native("loaded", load), [], index, found.in_head,
+                               lambda node: line))
 
     def collect(index: int) -> None:
         for found in host.found:
@@ -159,6 +165,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
     for index in order:
         script = scripts[index]
         host.enter(index, script.in_head, _phase(script) > 0, _line_of(script))
+        host.external_async = script.src is not None and _phase(script) > 0
         evaluator.steps = 0  # each script has its own budget
         module = str(script.attrs.get("type", "")).strip().lower() == "module"
         try:
@@ -172,6 +179,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
             break
         fn, args, index, in_head, line_of = host.queue.pop(0)
         host.enter(index, in_head, True, line_of)
+        host.external_async = False
         evaluator.steps = 0
         try:
             evaluator.call(fn, evaluator.host.window, args)

@@ -93,7 +93,8 @@ class Page:
     ids: dict = field(default_factory=dict)  # id -> (in <head>, attributes), for scripts
     soup: BeautifulSoup | None = field(default=None, repr=False)  # for selectors
     # src -> the site's own script text (None: not the site's own, or unreadable)
-    reader: Callable[[str], str | None] | None = field(default=None, repr=False)
+    reader: Callable[[str], str | None] | None = field(
+        default=lambda src: data_url_text(src.strip()), repr=False)
     defines_optout: bool | None = None  # known to define disableCookiesUsage (None: unknown)
     rendered: bool = False
     template: bool = False
@@ -104,6 +105,23 @@ def origin_of(url: str | None) -> str:
     """``scheme://host:port`` of *url*, as the browser normalises it (lower case)."""
     parts = urlsplit(url or "")
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.netloc else ""
+
+
+def data_url_text(src: str, limit: int = 256 * 1024) -> str | None:
+    """The text a ``data:`` script address carries (percent- or base64-encoded), or None."""
+    import base64
+    from urllib.parse import unquote
+
+    head, comma, body = src.partition(",")
+    if not head.lower().startswith("data:") or not comma or len(body) > limit * 2:
+        return None
+    if head.lower().endswith(";base64"):
+        try:
+            return base64.b64decode(unquote(body) + "=" * (-len(body) % 4)).decode(
+                "utf-8", "replace")
+        except ValueError:
+            return None
+    return unquote(body)
 
 
 def line_of(source: str, needle: str, occurrence: int = 0) -> int | None:
@@ -161,7 +179,7 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
             in_head=_inside(tag, "head") if in_head is None else in_head == "1",
             in_noscript=_inside(tag, "noscript"),
             line=line_of(source, needle, occurrence), index=index,
-            code=None if raw else tag.string or "", inserted=inserted))
+            code=data_url_text(raw) if raw else tag.string or "", inserted=inserted))
     for noscript in soup.find_all("noscript"):
         # html5lib keeps <noscript> content as text when scripting is on: look inside it.
         inner = noscript.get_text()

@@ -103,7 +103,7 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
             f"compute ({_shown(install.src)}): if it is the tracker, only --render can count "
             "and check it")
     for install in trackers:
-        if HOLE in install.origin or not install.origin and install.src.startswith(HOLE):
+        if HOLE in install.origin or (install.src or "").startswith(HOLE):
             add("WT010", install.line, "the tracking script comes from an origin only the "
                 f"browser knows ({_shown(install.src)}): check it with --render")
         elif not config.known_collector(install.origin):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from .page import IN_HEAD_MARK, INERT_MARK, INSERTED_MARK, Page, Script, parse
+from .page import IN_HEAD_MARK, INERT_MARK, INSERTED_MARK, Page, Script, data_url_text, parse
 from .rules import defines_optout_in
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -128,7 +128,9 @@ def _reader(where: str, root: Path | None) -> Callable[[str], str | None]:
 
     def read(src: str) -> str | None:
         if src not in cache:
-            if root is not None:
+            if src.strip().lower().startswith("data:"):
+                cache[src] = data_url_text(src.strip())
+            elif root is not None:
                 cache[src] = _local_script(src, Path(where), root)
             else:
                 url = urljoin(where, src)
