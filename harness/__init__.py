@@ -5,12 +5,12 @@ from __future__ import annotations
 import warnings
 
 from .browsers import BrowserNotFound, available, launch_spec
-from .client import CollectorClient, CollectorRefused
+from .client import CollectorClient, CollectorError, CollectorRefused, CollectorUnreachable
 from .collector import create_app
 from .server import Server
 
-__all__ = ["BrowserNotFound", "CollectorClient", "CollectorRefused", "Server", "available",
-           "create_app", "launch_spec"]
+__all__ = ["BrowserNotFound", "CollectorClient", "CollectorError", "CollectorRefused",
+           "CollectorUnreachable", "Server", "available", "create_app", "launch_spec"]
 
 
 def __getattr__(name: str) -> object:

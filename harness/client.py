@@ -1,27 +1,80 @@
-"""An HTTP client of the collector's API, and the messages that say what it saw.
+"""The one HTTP client of the collector (httpx), and the messages that say what it saw.
 
-Tests, the pytest plugin, the gate's canary and the consent audit all talk to a running
-collector through :class:`CollectorClient`; when an expectation fails, it lists what did
-arrive (:func:`describe`) and what the collector counted or rejected (:func:`seen`).
+Tests, the pytest plugin, the gate's canary, the consent audit and the benchmarks all talk
+to a collector through this module: :class:`CollectorClient` for its API, :class:`Sender`
+for load (one keep-alive connection posting deliveries). Both reach ``*.localhost`` hosts on
+127.0.0.1 with the host's name in the ``Host`` header (contract §1), or, given a WSGI *app*,
+call it in process. A call the collector refuses raises :class:`CollectorRefused` with its
+status and error; a collector that cannot be reached raises :class:`CollectorUnreachable`.
+When an expectation fails, it lists what did arrive (:func:`describe`) and what the
+collector counted or rejected (:func:`seen`).
 """
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import json
 import os
 import time
+import weakref
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-__all__ = ["CollectorClient", "CollectorRefused", "describe", "matches", "seen"]
+import httpx
+
+__all__ = ["CollectorClient", "CollectorError", "CollectorRefused", "CollectorUnreachable",
+           "Sender", "describe", "http_client", "matches", "seen"]
 
 _emails = itertools.count(1)
 
+# The longest long-poll the API grants (``wait=``, seconds): a call may take that long.
+LONGEST_WAIT = 60.0
 
-class CollectorRefused(AssertionError):
-    """The collector refused a call the test expected to succeed."""
+
+class CollectorError(Exception):
+    """A call to the collector did not do what its caller expected."""
+
+
+class CollectorRefused(CollectorError, AssertionError):
+    """The collector answered with a status the caller did not expect (the message says
+    the call, the status and the collector's error)."""
+
+    def __init__(self, message: str, status: int | None = None, answer: object = None) -> None:
+        super().__init__(message)
+        self.status, self.answer = status, answer
+
+
+class CollectorUnreachable(CollectorError, ConnectionError):
+    """No answer came: nothing listens there, the connection broke, or the answer took
+    longer than the timeout."""
+
+
+def http_client(port: int, host: str = "collector.localhost", *, timeout: float = 30.0,
+                read_timeout: float | None = None, app: Any = None,
+                headers: dict[str, str] | None = None,
+                max_connections: int | None = None) -> httpx.Client:
+    """Return an httpx client for *host* (``name.localhost``) served on 127.0.0.1:*port*,
+    or, with *app*, for that WSGI app called in process (no server, no socket).
+
+    No environment proxy applies (the target is loopback) and redirects are not followed:
+    a tracked link's redirect is the answer under test.
+    """
+    sent = {"Host": f"{host}:{port}", **(headers or {})}
+    limits = httpx.Limits(max_connections=max_connections,
+                          max_keepalive_connections=max_connections or 20)
+    transport: httpx.BaseTransport = (
+        httpx.WSGITransport(app=app) if app is not None
+        # verify=False: plain HTTP on loopback; loading CA certificates would cost 0.3 s.
+        else httpx.HTTPTransport(verify=False, limits=limits))
+    return httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=sent, transport=transport,
+                        timeout=httpx.Timeout(timeout, read=read_timeout or timeout),
+                        trust_env=False, follow_redirects=False)
+
+
+def _unreachable(what: str, where: str, exc: httpx.TransportError) -> CollectorUnreachable:
+    return CollectorUnreachable(f"{what}: no answer from the collector at {where} "
+                                f"({type(exc).__name__}: {exc or 'no detail'}); is "
+                                f"`webtrack serve` running on that port?")
 
 
 def matches(interaction: dict, fields: dict) -> bool:
@@ -59,14 +112,19 @@ def seen(stats: dict, rejected: list[dict]) -> list[str]:
 
 
 class CollectorClient:
-    """Talk to a running collector over HTTP, as a test or a CI job would."""
+    """Talk to a collector over HTTP, as a test or a CI job would.
+
+    Keeps its connections open between calls (close it, or use it in a ``with``; one
+    dropped unclosed is closed when collected). Safe to share between threads.
+    """
 
     # How long expect() waits by default; a mutation run shortens it (mutants that stop
     # sending would otherwise each cost the whole wait).
     expect_wait = 10.0
 
     def __init__(self, host: str, port: int, timeout: float = 30.0,
-                 token: str | None = None, sites: dict[str, str] | None = None) -> None:
+                 token: str | None = None, sites: dict[str, str] | None = None, *,
+                 app: Any = None) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self.origin = f"http://{host}:{port}"
         # Sites registered with site(), put back after every reset(); the pytest plugin
@@ -77,27 +135,49 @@ class CollectorClient:
         self.witnesses: list = []
         # The API token of a collector started with one (``webtrack serve --api-token``).
         self.token = token if token is not None else os.environ.get("WEBTRACK_API_TOKEN")
+        # A long-poll may hold the answer for LONGEST_WAIT seconds: reads may take that long.
+        self.http = http_client(port, host, timeout=timeout,
+                                read_timeout=timeout + LONGEST_WAIT + 5, app=app)
+        weakref.finalize(self, self.http.close)
+
+    def close(self) -> None:
+        """Close the connections kept open."""
+        self.http.close()
+
+    def __enter__(self) -> CollectorClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(self, method: str, path: str, body: object = None,
+                headers: dict[str, str] | None = None) -> httpx.Response:
+        """Send *body* (as JSON, with the API token if any) and return the response,
+        whatever its status; raise :class:`CollectorUnreachable` if none came."""
+        sent, content = dict(headers or {}), None
+        if body is not None:
+            content = json.dumps(body).encode()
+            sent.setdefault("Content-Type", "application/json")
+        if self.token:
+            sent.setdefault("Authorization", f"Bearer {self.token}")
+        try:
+            return self.http.request(method, path, headers=sent, content=content)
+        except httpx.TransportError as exc:
+            raise _unreachable(f"{method} {path}", self.origin, exc) from None
 
     def call(self, method: str, path: str, body: object = None, *,
              expect: int | tuple = (200, 201, 202)) -> Any:
-        """Send a request to 127.0.0.1 with the collector's Host; return the JSON answer."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout + 65)
+        """Send a request and return its JSON answer; raise :class:`CollectorRefused` if
+        its status is not one of *expect*."""
+        response = self.request(method, path, body)
         try:
-            payload = None if body is None else json.dumps(body).encode()
-            headers = {"Host": f"{self.host}:{self.port}"}
-            if payload is not None:
-                headers["Content-Type"] = "application/json"
-            if self.token:
-                headers["Authorization"] = f"Bearer {self.token}"
-            conn.request(method, path, body=payload, headers=headers)
-            response = conn.getresponse()
-            raw = response.read()
-        finally:
-            conn.close()
-        answer = json.loads(raw) if raw else None
+            answer = response.json() if response.content else None
+        except ValueError:
+            answer = response.text  # not JSON: a page, or another server on the port
         statuses = expect if isinstance(expect, tuple) else (expect,)
-        if response.status not in statuses:
-            raise CollectorRefused(f"{method} {path} answered {response.status}: {answer}")
+        if response.status_code not in statuses:
+            raise CollectorRefused(f"{method} {path} answered {response.status_code}: {answer}",
+                                   response.status_code, answer)
         return answer
 
     # -- making things ------------------------------------------------------------------
@@ -123,14 +203,12 @@ class CollectorClient:
     def context_for(self, profile_id: str, url: str) -> str:
         """Open a new tracked link to *url* without following it; return its context value."""
         link = urlsplit(self.link(profile_id, url))
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-        try:
-            conn.request("GET", link.path, headers={"Host": link.netloc})
-            location = conn.getresponse().getheader("Location") or ""
-        finally:
-            conn.close()
+        response = self.request("GET", link.path)
+        location = response.headers.get("Location", "")
         if "wt_ctx=" not in location:
-            raise CollectorRefused(f"tracked link {link.geturl()} carried no context: {location!r}")
+            raise CollectorRefused(f"tracked link {link.geturl()} carried no context "
+                                   f"(answered {response.status_code}): {location!r}",
+                                   response.status_code, location)
         return location.split("wt_ctx=", 1)[1].split("&", 1)[0]
 
     def form(self, name: str, web_tracking: bool = False) -> dict:
@@ -205,3 +283,34 @@ class CollectorClient:
         for witness in self.witnesses:
             lines += witness()
         return "\n".join(lines)
+
+
+class Sender:
+    """One keep-alive connection posting to the collector, as one busy sender would.
+
+    For load: each thread makes its own. ``post`` returns the status and the raw answer,
+    whatever the status; it raises :class:`CollectorUnreachable` when no answer came.
+    """
+
+    def __init__(self, port: int, host: str = "collector.localhost", timeout: float = 30.0,
+                 *, app: Any = None) -> None:
+        self.where = f"http://{host}:{port}"
+        self.http = http_client(port, host, timeout=timeout, app=app, max_connections=1,
+                                headers={"Content-Type": "text/plain"})
+
+    def post(self, body: dict | str | bytes, path: str = "/collect") -> tuple[int, bytes]:
+        payload = json.dumps(body) if isinstance(body, dict) else body
+        try:
+            response = self.http.post(path, content=payload)
+        except httpx.TransportError as exc:
+            raise _unreachable(f"POST {path}", self.where, exc) from None
+        return response.status_code, response.content
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

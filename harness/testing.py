@@ -1,10 +1,10 @@
-"""Plain classes behind the pytest plugin: an API client for the collector and the
-assertions scenarios make, which explain themselves by showing what did arrive."""
+"""Plain helpers behind the pytest plugin and the tests: well-formed events, the
+assertions scenarios make (which explain themselves by showing what did arrive) and the
+collector in a process of its own. The HTTP clients are :mod:`harness.client`'s; ``Sender``
+is re-exported here for the tests and benchmarks that import it from this module."""
 
 from __future__ import annotations
 
-import http.client
-import json
 import re
 import socket
 import subprocess
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import parse_qs, urlsplit
 
-from .client import describe
+from .client import Sender, describe
 
 __all__ = ["Sender", "ServerProcess", "assert_interaction_shape", "assert_unique_event_ids",
            "free_port", "visit_event"]
@@ -145,32 +145,6 @@ def assert_unique_event_ids(interactions: list[dict]) -> None:
     ids = [i["event_id"] for i in interactions]
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     assert not repeated, f"event ids repeated: {repeated}\n{describe(interactions)}"
-
-
-class Sender:
-    """One keep-alive connection posting to the collector, as one busy sender would.
-
-    For load: each thread makes its own. ``post`` returns the status and the raw answer.
-    """
-
-    def __init__(self, port: int, host: str = "collector.localhost", timeout: float = 30.0):
-        self.headers = {"Host": f"{host}:{port}", "Content-Type": "text/plain"}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-
-    def post(self, body: dict | str | bytes, path: str = "/collect") -> tuple[int, bytes]:
-        payload = json.dumps(body) if isinstance(body, dict) else body
-        self.conn.request("POST", path, body=payload, headers=self.headers)
-        response = self.conn.getresponse()
-        return response.status, response.read()
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> Sender:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 class ServerProcess:

@@ -17,13 +17,13 @@ import subprocess
 import sys
 import tarfile
 import time
-import urllib.request
 import zipfile
 from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
 
+from harness.client import http_client
 from harness.config import load_toml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,11 +167,10 @@ def test_installed_package_reads_only_its_own_files(installed, elsewhere):
 
 
 def get(port: int, host: str, path: str) -> tuple[int, str]:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
-                                     headers={"Host": f"{host}.localhost:{port}"})
-    with opener.open(request, timeout=10) as response:
-        return response.status, response.read().decode()
+    with http_client(port, f"{host}.localhost", timeout=10) as client:
+        response = client.get(path)
+    response.raise_for_status()
+    return response.status_code, response.text
 
 
 def test_serve_answers_from_another_folder(installed, elsewhere):

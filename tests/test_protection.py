@@ -1,7 +1,6 @@
 """Who may change the collector: JSON only, same origin only, the API token when set;
 sites registered once; strict JSON; long-polls capped while /healthz and /collect answer."""
 
-import http.client
 import json
 import threading
 import time
@@ -212,13 +211,10 @@ def test_retry_after_on_too_many_polls(server):
     for _ in range(cap):
         room.acquire()
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
-        conn.request("GET", "/api/stats?min=5&wait=2",
-                     headers={"Host": f"collector.localhost:{server.port}"})
-        response = conn.getresponse()
-        assert response.status == 429 and response.getheader("Retry-After") == "1"
-        assert "too many long-polls" in json.loads(response.read())["error"]
-        conn.close()
+        with CollectorClient("collector.localhost", server.port, timeout=5) as client:
+            response = client.request("GET", "/api/stats?min=5&wait=2")
+        assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+        assert "too many long-polls" in response.json()["error"]
     finally:
         for _ in range(cap):
             room.release()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import http.client
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
+
+import httpx
 
 from .page import IN_HEAD_MARK, INERT_MARK, INSERTED_MARK, Page, Script, data_url_text, parse
 from .rules import defines_optout_in
@@ -79,23 +81,28 @@ def fetch(url: str, timeout: float = 10.0) -> tuple[str, str]:
     127.0.0.1 with their Host header."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    connect = "127.0.0.1" if host == "localhost" or host.endswith(".localhost") else host
-    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    conn = None
+    if host == "localhost" or host.endswith(".localhost"):
+        url_sent = parts._replace(netloc="127.0.0.1" + (f":{parts.port}" if parts.port
+                                                          else "")).geturl()
+    else:
+        url_sent = url
     try:
-        conn = kind(connect, parts.port, timeout=timeout)
-        conn.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
-                     headers={"Host": parts.netloc, "User-Agent": "webtrack-audit"})
-        response = conn.getresponse()
-        body = response.read()
-    except (OSError, http.client.HTTPException, ValueError) as exc:
+        response = _http(parts.scheme == "https").get(
+            url_sent, headers={"Host": parts.netloc, "User-Agent": "webtrack-audit"},
+            timeout=timeout)
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         raise TargetError(url, f"cannot fetch: {exc}") from None
-    finally:
-        if conn is not None:
-            conn.close()
-    if response.status >= 400:
-        raise TargetError(url, f"answered {response.status}")
-    return body.decode("utf-8", "replace"), response.getheader("Content-Type", "")
+    if response.status_code >= 400:
+        raise TargetError(url, f"answered {response.status_code}")
+    return response.content.decode("utf-8", "replace"), response.headers.get("Content-Type", "")
+
+
+@functools.cache
+def _http(https: bool) -> httpx.Client:
+    """One client per process and scheme (certificates are loaded once, for https only);
+    no environment proxy, no redirect followed, as the audit reports what a URL answers."""
+    return httpx.Client(transport=httpx.HTTPTransport(verify=https), trust_env=False,
+                        follow_redirects=False)
 
 
 def _text(data: bytes, where: str) -> str:
