@@ -6,7 +6,7 @@ import time
 import pytest
 from conftest import SHOP
 
-from harness.collector import create_app
+from harness.collector import create_app, forms
 
 # -- profiles and settings ------------------------------------------------------------
 
@@ -165,6 +165,18 @@ def test_link_for_unknown_profile_is_404(client):
 
 
 # -- forms ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("values,fields", [
+    ({"email": "a@example.com", "return": SHOP + "/"}, {}),
+    ({"email": "a@example.com", "company": "ACME"}, {"form_company": "ACME"}),
+    ({"first_name": "Ann", "plan2": "pro"}, {"form_first_name": "Ann", "form_plan2": "pro"}),
+    ({"Company": "x", "2fa": "x", "with-dash": "x", "": "x"}, {}),
+    ({"a" + "b" * 40: "x", "a" + "b" * 41: "x"}, {"form_a" + "b" * 40: "x"}),
+    ({"note": "n" * 1500}, {"form_note": "n" * 1000}),
+])
+def test_submitted_fields_table(values, fields):
+    assert forms.submitted_fields(values) == fields
+
 
 def test_form_with_web_tracking_returns_submission_id(client):
     form = client.post("/api/forms", json={"name": "News", "web_tracking": True}).json

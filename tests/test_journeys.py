@@ -58,6 +58,39 @@ def test_branch_table(now, interaction, expected):
     assert engine.branch(STEP, deadline=100, now=now, interaction=interaction) == expected
 
 
+def stepped(journey, run_at, now, interaction=None, refusal=None, ended=False):
+    """Run one decision on a run waiting at 'asked' since 0 (window 100): the outcomes of
+    its path, its status and the texts it sent."""
+    normal = definition.validate(journey)
+    run, sent = engine.start(normal, {"msdynci_viewtitle": "Cart", "profile_id": "p"}, run_at)
+    if ended:
+        sent += engine.window_ended(normal, run, now, refusal)
+    else:
+        sent += engine.take(normal, run, now, interaction)
+    return [p["outcome"] for p in run["path"]], run["status"], [m["text"] for m in sent]
+
+
+@pytest.mark.parametrize("now,interaction,refusal,ended,expected", [
+    (50, CLICK, None, False, (["yes", "sent"], "done", ["About Cart"])),
+    (50, {**CLICK, "msdynci_linkuri": SHOP + "/"}, None, False, ([], "waiting", [])),
+    (150, CLICK, None, False, ([], "waiting", [])),  # late: only the window's end decides
+    (100, None, None, True, (["no", "sent"], "done", ["Waiting."])),
+    (100, None, "opted_out", True, (["halted"], "halted", [])),
+    (100, None, "allow_tracking_false", True, (["halted"], "halted", [])),
+])
+def test_run_table(now, interaction, refusal, ended, expected):
+    assert stepped(GOOD, 0, now, interaction, refusal, ended) == expected
+
+
+def test_no_is_dated_when_the_window_ended_not_when_it_was_closed():
+    normal = definition.validate(GOOD)
+    run, _ = engine.start(normal, {"profile_id": "p"}, 0)
+    engine.window_ended(normal, run, 250, None)
+    assert run["path"][0]["at"] == engine.iso(100)
+    assert run["path"][0]["decided_by"] == {"window_ended": engine.iso(100),
+                                            "within_seconds": 100}
+
+
 GOOD = {
     "name": "cart follow-up",
     "trigger": {"type": "website_visited",

@@ -9,6 +9,7 @@ into the ``msdynmkt_formsubmissionid`` cookie.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 
@@ -21,7 +22,17 @@ from .store import new_id
 bp = Blueprint("forms", __name__)
 
 FORM_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 MAX_FIELDS = 30
+NOT_FIELDS = ("email", "return")  # the contact point and where to go back: not recorded
+
+
+def submitted_fields(values: Mapping[str, str]) -> dict[str, str]:
+    """Return a submission's own fields as the interaction's ``form_<name>`` fields: names
+    of lower-case letters, digits and ``_`` only (others are dropped), values cut at 1,000
+    characters."""
+    return {f"form_{name}": value[:1000] for name, value in values.items()
+            if name not in NOT_FIELDS and FIELD_NAME.match(name)}
 
 
 def create(db, name: str, web_tracking: bool, form_id: str | None = None) -> str:
@@ -71,8 +82,7 @@ def submit(form_id: str):
     email = people.checked_email(values.get("email", ""))
     back = values.get("return") or request.referrer or ""
     site = registry.site_at(store, back) if back else None
-    extra = {f"form_{k}": v[:1000] for k, v in values.items()
-             if k not in ("email", "return") and re.match(r"^[a-z][a-z0-9_]{0,40}$", k)}
+    extra = submitted_fields(values)
     submission_id = new_id("s")
 
     def submitted(db) -> str:

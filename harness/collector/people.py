@@ -143,20 +143,24 @@ def update_profile(profile_id: str):
     return jsonify(profile(store, profile_id))
 
 
-@bp.route("/api/settings", methods=["GET", "PUT"])
-def tracking_settings():
+@bp.get("/api/settings")
+def show_settings():
+    return jsonify(settings(get_store()))
+
+
+@bp.put("/api/settings")
+def change_settings():
+    body = json_object(request)
+    no_unknown_keys(body, set(DEFAULT_SETTINGS))
+    model = field(body, "enforcement_model", str, required=False, choices=consent.MODELS)
+    check = field(body, "check_contact_consent", bool, required=False)
     store = get_store()
-    if request.method == "PUT":
-        body = json_object(request)
-        no_unknown_keys(body, set(DEFAULT_SETTINGS))
-        model = field(body, "enforcement_model", str, required=False, choices=consent.MODELS)
-        check = field(body, "check_contact_consent", bool, required=False)
 
-        def update(db) -> None:
-            if model is not None:
-                store.set_meta(db, "enforcement_model", model)
-            if check is not None:
-                store.set_meta(db, "check_contact_consent", check)
+    def update(db) -> None:
+        if model is not None:
+            store.set_meta(db, "enforcement_model", model)
+        if check is not None:
+            store.set_meta(db, "check_contact_consent", check)
 
-        store.transact(update)
+    store.transact(update)
     return jsonify(settings(store))

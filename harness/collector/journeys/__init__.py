@@ -34,7 +34,8 @@ def load_fixture(journeys: Journeys, raw: dict) -> None:
     journeys.define(definitions.validate(raw), journey_id)
 
 
-def _journeys() -> Journeys:
+def get_journeys() -> Journeys:
+    """Return the current app's journeys (as ``get_store()`` returns its store)."""
     return current_app.extensions["webtrack.journeys"]
 
 
@@ -50,7 +51,7 @@ def create():
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
     try:
-        journey_id = _journeys().define(normal, journey_id)
+        journey_id = get_journeys().define(normal, journey_id)
     except KeyError:
         raise ApiError(409, f"a journey with id {journey_id!r} already exists") from None
     return jsonify(id=journey_id, name=normal["name"]), 201
@@ -65,7 +66,7 @@ def list_all():
 
 @bp.get("/api/journeys/<journey_id>")
 def show(journey_id: str):
-    found = _journeys().definition(journey_id)
+    found = get_journeys().definition(journey_id)
     if found is None:
         raise ApiError(404, f"no journey {journey_id!r}")
     return jsonify(id=journey_id, **found)
@@ -73,10 +74,10 @@ def show(journey_id: str):
 
 @bp.get("/api/journeys/<journey_id>/runs")
 def runs(journey_id: str):
-    if _journeys().definition(journey_id) is None:
+    if get_journeys().definition(journey_id) is None:
         raise ApiError(404, f"no journey {journey_id!r}")
-    _journeys().current()
-    return jsonify(_journeys().runs(journey_id))
+    get_journeys().current()
+    return jsonify(get_journeys().runs(journey_id))
 
 
 @bp.post("/api/clock/advance")
@@ -84,13 +85,13 @@ def advance():
     seconds = field(json_object(request), "seconds", (int, float))
     if not 0 <= seconds <= 10 * 366 * 24 * 3600:
         raise ApiError(400, "field 'seconds' must be between 0 and ten years")
-    return jsonify(now=iso(_journeys().advance_clock(seconds)))
+    return jsonify(now=iso(get_journeys().advance_clock(seconds)))
 
 
 @bp.get("/api/outbox")
 def outbox():
-    _journeys().current()
-    return jsonify(_journeys().outbox(request.args.get("profile")))
+    get_journeys().current()
+    return jsonify(get_journeys().outbox(request.args.get("profile")))
 
 
 def path_counts(definition: dict, runs: list[dict]) -> dict:
@@ -106,10 +107,10 @@ def path_counts(definition: dict, runs: list[dict]) -> dict:
 
 @bp.get("/journeys/<journey_id>")
 def page(journey_id: str):
-    definition = _journeys().definition(journey_id)
+    definition = get_journeys().definition(journey_id)
     if definition is None:
         abort(404, f"no journey {journey_id!r}")
-    _journeys().current()
-    found = _journeys().runs(journey_id)
+    get_journeys().current()
+    found = get_journeys().runs(journey_id)
     return render_template("journey.html", id=journey_id, journey=definition, runs=found,
                            counts=path_counts(definition, found))

@@ -100,6 +100,18 @@ def take(definition: dict, run: dict, now: float, interaction: dict | None) -> l
     return proceed(definition, run, now)
 
 
+def window_ended(definition: dict, run: dict, now: float, refusal: str | None) -> list[dict]:
+    """Close *run*'s window, ended by *now*: take ``no`` (and what follows it), unless the
+    profile's interactions are not recorded now (*refusal*): then the run halts where it
+    is, since not recorded means not advanced. Return the messages sent."""
+    if refusal:
+        run["status"] = "halted"
+        run["path"].append({"step": run["step"], "outcome": "halted", "at": iso(now),
+                            "decided_by": {"not_recorded": refusal}})
+        return []
+    return take(definition, run, now, None)
+
+
 # -- the collector's driver ------------------------------------------------------------------
 
 class Journeys:
@@ -218,16 +230,9 @@ class Journeys:
         for row in due:
             run = self._load(row)
             refusal = people.refusal_for(db, self.store, row["profile_id"])
-            if refusal:
-                # Not recorded means not advanced: the run stops where it is.
-                run["status"] = "halted"
-                run["path"].append({"step": run["step"], "outcome": "halted",
-                                    "at": iso(now), "decided_by": {"not_recorded": refusal}})
-                self._save(db, row, run, [], now)
-                continue
             definition = self.definitions()[row["journey_id"]]
-            self._guarded(db, row, run, lambda run=run, definition=definition: take(
-                definition, run, now, None), now)
+            self._guarded(db, row, run, lambda run=run, definition=definition,
+                          refusal=refusal: window_ended(definition, run, now, refusal), now)
 
     def _guarded(self, db: sqlite3.Connection, row, run: dict, step, now: float) -> None:
         """Take ``step()`` on *run* and save it; if anything fails, the run is saved as it
