@@ -26,6 +26,7 @@ WRITER = (f"document.write('<script src=\"{URL}\" data-site=\"shop\" async><\\/s
 FILES["/writer.js"] = WRITER
 
 
+
 def page(head="", body="", html=""):
     return f"<!doctype html><html{html}><head><title>t</title>{head}</head><body><p>x</p>" \
            f"{body}</body></html>"
@@ -52,6 +53,13 @@ def insert(src=f"'{URL}'", into="document.head.appendChild(s);", var="s"):
     return (f"var {var} = document.createElement('script'); {var}.src = {src}; "
             f"{var}.setAttribute('data-site', 'shop'); {into.replace('(s', '(' + var)}")
 
+
+FILES["/own-loader.js"] = insert(into="s.dataset.site = document.currentScript.dataset.wtSite; "
+                                      "document.head.appendChild(s);")
+# Its origin is the page's (shop), not the collector's: the browser and the audit say WT004.
+FILES["/js/base-loader.js"] = (
+    "var me = document.currentScript.src; var base = me.substring(0, me.lastIndexOf('/js/'));"
+    + insert("base + '/tracker.js'"))
 
 # Vendor snippets, adapted to load the webtrack tracker the way each vendor loads its own.
 SEGMENT = (
@@ -261,7 +269,23 @@ SHAPES = [
         "var seen = false; [].forEach.call(document.querySelectorAll('script'), function (s) {"
         " if (s.src && s.src.indexOf('/tracker.js') > -1) seen = true; });"
         "if (!seen) {" + insert() + "}"), "", []),
+    ("the site's own async loader reads its own tag", '<script src="/own-loader.js" '
+     'data-wt-site="shop" async></script>', "", []),
+    ("a loader's base from its own address", '<script src="/js/base-loader.js"></script>', "",
+     ["WT004"]),
+    ("a referrer check a direct visit fails", js(
+        "if (document.referrer.indexOf('google.') > -1) {" + insert() + "}"), "", ["WT001"]),
+    ("array slice with an end", js(insert(
+        f"'{URL}'.split('/').slice(0, 3).join('/') + '/tracker.js'")), "", []),
     # Pages that install nothing.
+    ("a TCF consent callback a first visit does not get", js(
+        "__tcfapi('addEventListener', 2, function (tcData, success) { if (success && "
+        "tcData.purpose.consents[1]) {" + insert() + "} });"), "", ["WT001"]),
+    ("a consent platform's change callback", js(
+        "OneTrust.OnConsentChanged(function () {" + insert() + "});"), "", ["WT001"]),
+    ("a queue the consent platform would drain", js(
+        "window.didomiOnReady = window.didomiOnReady || []; window.didomiOnReady.push("
+        "function (Didomi) {" + insert() + "});"), "", ["WT001"]),
     ("an async external file's write is ignored", '<script src="/writer.js" async></script>',
      "", ["WT001"]),
     ("a library call the page does not define", js(f"$.getScript('{URL}');"), "",
@@ -384,12 +408,25 @@ def test_what_only_the_browser_knows_is_said(code, note):
     ("http://shop.localhost/container.js?id=1", "container"),
     ("https://tags.example/utag/a/b/utag.js", "container"),
     ("http://shop.localhost/app.js", None),
+    ("http://shop.localhost/app.js?then=/container.js", None),  # a query is not a path
     (None, None),
 ])
 def test_classify(src, kind):
     from harness.audit.installs import classify
 
     assert classify(src, CONFIG) == kind
+
+
+@pytest.mark.parametrize("src,kind", [
+    ("https://www.googletagmanager.com/gtm.js?id=GTM-A", "container"),
+    ("https://www.googletagmanager.com/gtm.js?id=GTM-A&l=dl", "container"),
+    ("https://www.googletagmanager.com/gtm.js?id=GTM-B", None),  # another site's container
+])
+def test_a_container_configured_with_its_query(src, kind):
+    from harness.audit.installs import classify
+
+    config = audit_config.load({"tag_containers": ["googletagmanager.com/gtm.js?id=GTM-A"]})
+    assert classify(src, config) == kind
 
 
 @pytest.mark.parametrize("attrs,runs", [

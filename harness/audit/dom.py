@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 _LOAD_EVENTS = {"load", "domcontentloaded", "readystatechange", "pageshow"}
 _USER_EVENTS = re.compile(r"^(click|dblclick|submit|scroll|mouse\w*|key\w*|touch\w*|pointer\w*|"
                           r"focus\w*|blur|change|input|wheel|contextmenu|drag\w*|drop)$", re.I)
+# Consent tools' APIs (TCF, GPP, CCPA, and the common platforms' own).
+_CONSENT_API = re.compile(r"consent|__tcfapi|__cmp|__gpp|__uspapi|optanon|onetrust|cookiebot|"
+                          r"didomi|usercentrics|uc_ui|klaro|cookieyes|termly|iubenda", re.I)
 BOOLEAN_ATTRS = {"async", "defer", "nomodule"}
 CALLABLE = (Function, Native)
 MAX_TEXT = 64 * 1024
@@ -114,6 +117,7 @@ class Browser:
         self.in_head = True
         self.deferred = False
         self.external_async = False  # the running script is external and async or deferred
+        self.current = False  # a classic script runs its top level (currentScript is set)
         self.line_of = lambda node: None
         self.node = None
         self.head = Place("head", True, True, attrs=_attrs_of(soup, "head"))
@@ -201,7 +205,7 @@ class Browser:
                                              lambda t, a: Element("#fragment")),
             "addEventListener": native("addEventListener", self._listen),
             "location": self.location, "defaultView": w, "cookie": "",
-            "referrer": UNKNOWN, "URL": self.base, "documentURI": self.base,
+            "referrer": "", "URL": self.base, "documentURI": self.base,
             "baseURI": self.base_uri,
             "domain": parts.hostname or "",
         })
@@ -212,13 +216,16 @@ class Browser:
         d["head"] = self.head
         d["documentElement"] = self.html
         d["body"] = self.body if self.deferred or not self.in_head else None
-        d["currentScript"] = None if self.deferred else _place_of_script(
-            *self.scripts[self.index])
+        # The running classic script, whenever it runs; none in modules and callbacks.
+        d["currentScript"] = _place_of_script(*self.scripts[self.index]) if self.current \
+            else None
         d["readyState"] = "complete" if self.deferred else "loading"
         d["scripts"] = self._scripts()
 
-    def enter(self, index: int, in_head: bool, deferred: bool, line_of) -> None:
+    def enter(self, index: int, in_head: bool, deferred: bool, line_of,
+              current: bool = False) -> None:
         self.index, self.in_head, self.deferred, self.line_of = index, in_head, deferred, line_of
+        self.current = current
         self._document_now()
 
     def activity(self) -> int:
@@ -248,8 +255,11 @@ class Browser:
         dommembers.set_(self, subject, key, value)
 
     def unknown_call(self, args: list) -> None:
-        """An API we cannot see may call the functions it is given, except on user events."""
+        """An API we cannot see may call the functions it is given, except on user events
+        and a consent tool's: on a first visit there is no consent to call back with."""
         if any(isinstance(a, str) and _USER_EVENTS.match(a) for a in args):
+            return
+        if any(_CONSENT_API.search(name) for name in _callee_names(self.node)):
             return
         for arg in args:
             if isinstance(arg, CALLABLE):
@@ -462,6 +472,27 @@ def array_prototype(host: Browser) -> JSObject:
         return Native(name, lambda this, args: ARRAY_METHODS[name](host, this, args) if
                       isinstance(this, JSArray) else UNKNOWN)
     return JSObject({name: method(name) for name in ARRAY_METHODS})
+
+
+def _callee_names(node) -> list[str]:
+    """The names along a call's callee (``OneTrust.OnConsentChanged`` → both)."""
+    names: list[str] = []
+    callee = getattr(node, "callee", None)
+    for _ in range(16):
+        if callee is None:
+            break
+        if callee.type == "Identifier":
+            names.append(callee.name)
+            break
+        if callee.type != "MemberExpression":
+            break
+        prop = callee.property
+        if prop.type == "Identifier" and not callee.computed:
+            names.append(prop.name)
+        elif prop.type == "Literal" and isinstance(prop.value, str):
+            names.append(prop.value)
+        callee = callee.object
+    return names
 
 
 def _text_of(tag) -> str:

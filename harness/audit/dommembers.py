@@ -3,6 +3,8 @@ document's places and the elements scripts create."""
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 from .dom import BOOLEAN_ATTRS, REFLECTED, Browser, Dataset, Element, Place
 from .jseval import Throw
 from .jsvalues import (
@@ -172,7 +174,8 @@ ARRAY_METHODS = {
     "join": _join,
     "concat": lambda h, a, args: JSArray(a.items + [
         x for arg in args for x in (arg.items if isinstance(arg, JSArray) else [arg])]),
-    "slice": lambda h, a, args: JSArray(a.items[to_int(_arg(args, 0, 0.0)):]),
+    "slice": lambda h, a, args: JSArray(a.items[to_int(_arg(args, 0, 0.0)):to_int(
+        args[1]) if len(args) > 1 and args[1] is not UNDEF else None]),
     "indexOf": lambda h, a, args: float(next(
         (i for i, v in enumerate(a.items) if strict_equal(v, _arg(args, 0)) is True), -1)),
     "includes": lambda h, a, args: any(strict_equal(v, _arg(args, 0)) is True
@@ -218,6 +221,8 @@ def _place_member(host: Browser, place: Place, key):
         return Dataset(Element("element", dict(place.attrs)))
     if key in ("textContent", "innerText", "text", "innerHTML"):
         return place.text
+    if key in ("src", "href") and key in place.attrs:  # as the browser resolves them
+        return urljoin(host.base_uri, str(place.attrs[key]).strip())
     if isinstance(key, str) and key.lower() in place.attrs:
         return place.attrs[key.lower()]  # reflected attributes: content, href, name…
     return UNKNOWN

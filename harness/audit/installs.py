@@ -48,7 +48,10 @@ def classify(src: str | None, config: AuditConfig) -> str | None:
     tail = parts.path.rsplit(HOLE, 1)[-1]
     if any(tail.endswith(p) for p in config.tracker_paths):
         return "tracker"
-    if any(c in parts.netloc + parts.path for c in config.tag_containers):
+    where = parts.netloc + parts.path
+    # A container configured with its query (gtm.js?id=GTM-A) is matched with the query.
+    if any(c in (where + "?" + parts.query if "?" in c else where)
+           for c in config.tag_containers):
         return "container"
     return None
 

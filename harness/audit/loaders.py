@@ -164,10 +164,10 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
                    key=lambda i: (_phase(scripts[i]), i))
     for index in order:
         script = scripts[index]
-        host.enter(index, script.in_head, _phase(script) > 0, _line_of(script))
+        module = str(script.attrs.get("type", "")).strip().lower() == "module"
+        host.enter(index, script.in_head, _phase(script) > 0, _line_of(script), not module)
         host.external_async = script.src is not None and _phase(script) > 0
         evaluator.steps = 0  # each script has its own budget
-        module = str(script.attrs.get("type", "")).strip().lower() == "module"
         try:
             _run(evaluator, parse(script.code, module))
         except Unparsed as exc:
