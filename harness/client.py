@@ -72,9 +72,12 @@ def http_client(port: int, host: str = "collector.localhost", *, timeout: float 
 
 
 def _unreachable(what: str, where: str, exc: httpx.TransportError) -> CollectorUnreachable:
-    return CollectorUnreachable(f"{what}: no answer from the collector at {where} "
-                                f"({type(exc).__name__}: {exc or 'no detail'}); is "
-                                f"`webtrack serve` running on that port?")
+    if isinstance(exc, httpx.TimeoutException):
+        why = f"it did not answer in time ({type(exc).__name__})"
+    else:
+        why = (f"{type(exc).__name__}: {exc or 'no detail'}; is `webtrack serve` running on "
+               f"that port?")
+    return CollectorUnreachable(f"{what}: no answer from the collector at {where}: {why}")
 
 
 def matches(interaction: dict, fields: dict) -> bool:

@@ -81,6 +81,17 @@ def test_nothing_listening_is_unreachable_not_a_refusal():
         sender.post({"site": "shop"})
 
 
+def test_a_collector_that_never_answers_is_a_timeout():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # connections are queued, never answered
+        port = silent.getsockname()[1]
+        with CollectorClient("collector.localhost", port, timeout=0.3) as client:
+            client.http.timeout = 0.3  # reads too, not only connecting
+            with pytest.raises(CollectorUnreachable, match="did not answer in time"):
+                client.stats()
+
+
 def test_requests_reach_loopback_with_the_hosts_name(app):
     seen = []
 
