@@ -61,6 +61,15 @@ FILES["/js/base-loader.js"] = (
     "var me = document.currentScript.src; var base = me.substring(0, me.lastIndexOf('/js/'));"
     + insert("base + '/tracker.js'"))
 
+FILES["/js/wt-module.js"] = (
+    "export function load(site) { const s = document.createElement('script'); "
+    f"s.src = '{URL}'; s.dataset.site = site; document.head.append(s); }}\n"
+    "export default class Loader { constructor(site) { this.site = site; } "
+    "run() { load(this.site); } }")
+FILES["/js/app.js"] = "import './wt-side.js';\nimport { load } from './wt-module.js';"
+FILES["/js/wt-side.js"] = insert()
+MODULE = '<script type="module">{}</script>'
+
 # Vendor snippets, adapted to load the webtrack tracker the way each vendor loads its own.
 SEGMENT = (
     "!function(){var i='analytics',analytics=window[i]=window[i]||[];if(!analytics.initialize)"
@@ -277,7 +286,21 @@ SHAPES = [
         "if (document.referrer.indexOf('google.') > -1) {" + insert() + "}"), "", ["WT001"]),
     ("array slice with an end", js(insert(
         f"'{URL}'.split('/').slice(0, 3).join('/') + '/tracker.js'")), "", []),
+    ("a module importing the site's loader module", MODULE.format(
+        "import { load } from '/js/wt-module.js'; load('shop');"), "", []),
+    ("a module's default export class", MODULE.format(
+        "import Loader from './js/wt-module.js'; new Loader('shop').run();"), "", []),
+    ("a module tag whose import installs", '<script type="module" src="/js/app.js"></script>',
+     "", []),
+    ("two modules importing one loader: it runs once", MODULE.format(
+        "import '/js/wt-side.js';") * 2, "", []),
+    ("a static import of the tracker names no site", MODULE.format(f"import '{URL}';"), "",
+     ["WT004"]),
+    ("a namespace import", MODULE.format(
+        "import * as wt from '/js/wt-module.js'; wt.load('shop');"), "", []),
     # Pages that install nothing.
+    ("a module whose import the browser cannot resolve", MODULE.format(
+        "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),
     ("a TCF consent callback a first visit does not get", js(
         "__tcfapi('addEventListener', 2, function (tcData, success) { if (success && "
         "tcData.purpose.consents[1]) {" + insert() + "} });"), "", ["WT001"]),

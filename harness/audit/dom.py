@@ -24,6 +24,7 @@ from .jsvalues import (
     to_number,
     to_string,
 )
+from .modules import Modules
 
 if TYPE_CHECKING:
     from .jseval import Evaluator
@@ -128,6 +129,7 @@ class Browser:
         self.in_soup: dict[int, Element] = {}  # id() of their tags in the soup -> element
         self.soup_tags: list = []
         self.cookies = CookieJar()
+        self.modules = Modules(self, self.base_uri, lambda src: None)
         self.window = Global(on_set=self._on_handler)
         self.document = JSObject()
         self._build_globals()
@@ -383,13 +385,19 @@ class Browser:
             fragment.children.append(Element("script", attrs, text=tag.string or ""))
         return fragment
 
+    def imported(self, src: str) -> None:
+        """A module load: no element, nowhere in the document, never blocking parsing."""
+        self.found.append(Inserted("imported", {"src": src, "type": "module"}, True,
+                                   self.line()))
+
     @property
     def dynamic_import(self) -> Native:
         def load(this, args):
             src = to_string(args[0]) if args else "undefined"
-            # No element: nowhere in the document, never blocking parsing.
-            self.found.append(Inserted("imported", {"src": src, "type": "module"}, True,
-                                       self.line()))
+            self.imported(src)
+            # It runs later, once fetched, as a module (once per address).
+            self.queue.append((Native("import", lambda t, a: self.modules.load(
+                src, None, record=False)), [], self.index, self.in_head, self.line_of))
             return UNKNOWN  # a promise: its then() callbacks run
         return Native("import", load)
 

@@ -11,7 +11,8 @@ import esprima
 
 from .dom import Browser, Inserted
 from .jseval import Budget, Evaluator, Throw
-from .jsvalues import Native
+from .jsvalues import JSObject, Native
+from .modules import Modules, run_module
 from .page import Page, Script, line_of
 
 MAX_CALLBACKS = 200
@@ -125,6 +126,8 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
              follow) -> tuple[list[Loaded], list[tuple[Script, str]]]:
     evaluator = Evaluator(host)
     host.evaluator = evaluator
+    host.modules = Modules(host, page.base, lambda src: page.reader(src) if page.reader and
+                           follow(src) else None)
     unparsed: list[tuple[Script, str]] = []
     loaded: list[Loaded] = []
 
@@ -133,6 +136,12 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
     def chain(found: Inserted, index: int) -> None:
         """Queue the site's own script that *found* loads, as the browser would run it."""
         src = str(found.attrs.get("src", "")).strip()
+        if found.how == "imported":
+            return  # the module map ran it
+        if str(found.attrs.get("type", "")).strip().lower() == "module":
+            host.queue.append((Native("module", lambda t, a: host.modules.load(
+                src, None, record=False)), [], index, found.in_head, lambda node: found.line))
+            return
         code = page.reader(src) if page.reader and src and src not in followed and \
             follow(src) else None
         if code:
@@ -169,7 +178,11 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         host.external_async = script.src is not None and _phase(script) > 0
         evaluator.steps = 0  # each script has its own budget
         try:
-            _run(evaluator, parse(script.code, module))
+            program = parse(script.code, module)
+            if module:
+                _run(evaluator, program, script.src or page.base)
+            else:
+                _run(evaluator, program)
         except Unparsed as exc:
             unparsed.append((script, str(exc)))
         collect(index)
@@ -201,9 +214,14 @@ def _queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
                            max(index, 0), in_head, lambda node, line=line: line))
 
 
-def _run(evaluator: Evaluator, program) -> None:
+def _run(evaluator: Evaluator, program, module: str | None = None) -> None:
+    """Run a script, or a module at address *module*, to its end or its first error."""
     try:
-        evaluator.run_program(program)
+        if module is not None:
+            exports = evaluator.host.modules.exports.setdefault(module, JSObject())
+            run_module(evaluator, program, module, exports)
+        else:
+            evaluator.run_program(program)
     except (Throw, Budget, RecursionError):
         pass  # the script stops there, as it would in the browser
     except Exception as stop:  # a stray break/return at top level ends the script too
