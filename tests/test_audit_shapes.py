@@ -420,6 +420,34 @@ def test_what_only_the_browser_knows_is_said(code, note):
     assert all(f.rule != "WT004" for f in found)
 
 
+HOSTILE = {  # what a page does to the evaluator -> (the page's head, its files)
+    "cyclic module imports": ('<script type="module">import "/js/a.js";</script>', {
+        "/js/a.js": "import './b.js';", "/js/b.js": "import './a.js';" + insert()}),
+    "an endless loop before the loader": (js("while (true) { var x = 1; }" + insert()), {}),
+    "a string doubled by replaceAll": (js(
+        "var s = 'aaaaaaaaaaaaaaaa'; for (var i = 0; i < 20; i++) s = s.replaceAll('a', s);"
+        + insert()), {}),
+    "JSON nested beyond reason": (js("try { JSON.parse('" + "[" * 5000 + "]" * 5000 +
+                                     "'); } catch (e) {}" + insert()), {}),
+    "timers that set timers": (js("function t() { setTimeout(t, 0); setTimeout(t, 0); } t();"
+                                  + insert()), {}),
+    "a cookie flood": (js("for (var i = 0; i < 100000; i++) document.cookie = 'c' + i + '=x';"
+                          + insert()), {}),
+    "Function() in a loop": (js("var f = 'x'; for (var i = 0; i < 1000; i++) "
+                                "f = Function('return ' + JSON.stringify(f))();" + insert()), {}),
+}
+
+
+@pytest.mark.parametrize("what", HOSTILE)
+def test_hostile_pages_are_followed_within_bounds(what, monkeypatch):
+    """Each page ends (steps, loops, callbacks, sizes and modules are all bounded) with its
+    loader after the hostile part still found: the bounds stop the part, not the audit."""
+    head, files = HOSTILE[what]
+    for path, text in files.items():
+        monkeypatch.setitem(FILES, path, text)
+    assert rules_of(page(head)) == []
+
+
 # The pure pieces the shapes rest on, each a table.
 @pytest.mark.parametrize("src,kind", [
     (URL, "tracker"),

@@ -17,6 +17,7 @@ from .page import Page, Script, line_of
 
 MAX_CALLBACKS = 200
 MAX_CODE = 256 * 1024  # a script larger than this is not followed (it is listed as unread)
+MAX_DOWNLEVEL = 64 * 1024  # snippets, not bundles: rewriting costs two more passes
 
 
 @dataclass
@@ -40,7 +41,7 @@ def parse(code: str, module: bool):
     try:
         return reader(code, options)
     except esprima.Error as exc:
-        older = downlevel(code)
+        older = downlevel(code) if len(code) <= MAX_DOWNLEVEL else code
         if older == code:
             raise Unparsed(str(exc)) from None
         try:
