@@ -258,8 +258,9 @@ class Journeys:
 
     def _save(self, db: sqlite3.Connection, row, run: dict, sent: list[dict],
               now: float) -> None:
-        if run["status"] == "waiting":
-            self.windows.poke()  # its window may end before any other
+        if run["status"] == "waiting" and (row["id"] is None or
+                                           row["deadline"] != run["deadline"]):
+            self.windows.poke()  # a new window: it may end before any other
         values = (run["status"], run["step"], run["deadline"], json.dumps(run["match"])
                   if run["match"] else None, json.dumps(run["path"]))
         if row["id"] is None:
