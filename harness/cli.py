@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from . import config
 from .exitcodes import CLEAN, FINDINGS, UNCHECKED
 
-CONTEXT = {"help_option_names": ["-h", "--help"]}
+# Every option can also be set by WEBTRACK_<COMMAND>_<OPTION> (WEBTRACK_GATE_SCRIPT); the
+# documented settings by their short names too (WEBTRACK_PORT, WEBTRACK_WORKERS...).
+CONTEXT = {"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "WEBTRACK"}
+
+
+class Command(click.Command):
+    """A command whose ``--help`` reads no variable (``WEBTRACK_RUN_HELP`` shows no help)."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.allow_from_autoenv = False
+        return option
+
+
+class Group(Command, click.Group):
+    """A group whose commands and subgroups are of these classes too."""
+
+    command_class = Command
+    group_class = type
 
 
 def out_option(default: str):
@@ -27,20 +48,47 @@ class CouldNotCheck(click.ClickException):
     exit_code = UNCHECKED
 
 
+def _read_settings(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """Load the settings file (``--config``, else the nearest one) as the command's
+    ``default_map``, below flags and environment variables; return how to name the file.
+
+    A file webtrack cannot use is a usage error (exit 2) naming the file, and so is a value
+    the option it sets would refuse.
+    """
+    try:
+        table, source = config.locate(value)
+    except ValueError as exc:
+        raise click.UsageError(str(exc), ctx) from None
+    defaults = config.default_map(table, ctx.info_name or "")
+    for option in ctx.command.params:
+        if option.name in defaults:
+            given = defaults[option.name]
+            if option.multiple and isinstance(given, str):
+                defaults[option.name] = given = [given]
+            try:
+                option.type_cast_value(ctx, given)
+            except click.BadParameter as exc:
+                raise click.UsageError(f"{source}: {option.name} = {given!r}: "
+                                       f"{exc.message}", ctx) from None
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    return source
+
+
 def config_option(command):
-    """``--config FILE``: the settings file of commands that read [tool.webtrack]."""
+    """``--config FILE``: the settings file, whose values the command's options default to;
+    the command gets the name of the file it read (or ``defaults``) as ``config_source``."""
     return click.option(
-        "--config", "config_file", type=click.Path(dir_okay=False, exists=True),
+        "--config", "config_source", type=click.Path(dir_okay=False, exists=True), is_eager=True,
+        callback=_read_settings,
         help="TOML file with [tool.webtrack] (or a webtrack.toml); default: the nearest "
              "webtrack.toml or pyproject.toml from this folder up.")(command)
 
 
-def settings_from(flags: dict, config_file) -> dict:
-    """Resolve the settings, a bad settings file being a usage error (exit 2)."""
-    try:
-        return config.resolve(flags, config_file=config_file)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+class BrowserChoice(click.Choice):
+    """A browser name; ``WEBTRACK_BROWSERS`` lists them separated by commas or spaces."""
+
+    def split_envvar_value(self, rv: str) -> list[str]:
+        return [name for name in re.split(r"[\s,]+", rv) if name]
 
 
 def usable_browsers(wanted: list[str]) -> tuple[list[str], list[str]]:
@@ -91,67 +139,84 @@ def connect_option(command):
              "default: $WEBTRACK_CONNECT); work is spread over the servers.")(command)
 
 
-def scenario_options(command):
-    """The options ``run`` and ``gate`` share: where the browsers are, which ones, how many
-    workers, which scenarios, which settings file."""
-    for option in reversed((
-            connect_option,
-            click.option("--browser", "browser_names", multiple=True,
-                         type=click.Choice(["chromium", "firefox", "webkit", "all"]),
-                         help="Browser to run in (repeatable; default chromium and firefox)."),
-            click.option("-n", "workers", type=click.IntRange(1, 16),
-                         help="Parallel workers (default 2)."),
-            click.option("-k", "select", metavar="EXPR",
-                         help="Only scenarios matching this pytest -k expression."),
-            config_option)):
-        command = option(command)
-    return command
+browsers_option = click.option(
+    "--browser", "browsers", multiple=True,
+    type=BrowserChoice(["chromium", "firefox", "webkit", "all"]),
+    default=config.DEFAULTS["browsers"], show_default=True, envvar="WEBTRACK_BROWSERS",
+    show_envvar=True, help="Browser to run in (repeatable).")
+workers_option = click.option(
+    "-n", "workers", type=click.IntRange(1, 16), default=config.DEFAULTS["workers"],
+    show_default=True, envvar="WEBTRACK_WORKERS", show_envvar=True, help="Parallel workers.")
+select_option = click.option("-k", "select", metavar="EXPR",
+                             help="Only scenarios matching this pytest -k expression.")
 
 
-def scenario_settings(browser_names: tuple[str, ...], workers: int | None,
-                      config_file) -> tuple[dict, list[str], list[str]]:
-    """Resolve ``run``'s and ``gate``'s shared settings: (settings, browsers to run in,
-    browsers asked for but not installed)."""
+def options(*decorators):
+    """One decorator applying *decorators* in the order they are listed (as --help shows)."""
+    def apply(command):
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+    return apply
+
+
+# What ``run`` and ``gate`` share: where the browsers are, which ones, how many workers,
+# which scenarios, which settings file.
+scenario_options = options(connect_option, browsers_option, workers_option, select_option,
+                           config_option)
+
+
+def scenario_browsers(browsers: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The browsers ``run`` and ``gate`` run in: (those installed here, those asked for but
+    not installed)."""
     from . import run as runner
 
-    settings = settings_from({"browsers": list(browser_names) or None, "workers": workers},
-                             config_file)
-    browsers, missing = usable_browsers(runner.expand_browsers(settings["browsers"]))
-    return settings, browsers, missing
+    return usable_browsers(runner.expand_browsers(list(browsers)))
 
 
-@click.group(context_settings=CONTEXT)
-@click.version_option(package_name="webtrack-harness")
+def every_command(group: click.Group | None = None, path: tuple[str, ...] = ()):
+    """Yield ``(path, command)`` for every command under *group* (default: ``webtrack``),
+    groups and their subcommands included, by name."""
+    for name, command in sorted((group or main).commands.items()):
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from every_command(command, (*path, name))
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(package_name="webtrack-harness", allow_from_autoenv=False)
 def main() -> None:
     """Browser-testing and compliance harness for website visitor tracking."""
 
 
 @main.command()
-@click.option("--port", type=click.IntRange(0, 65535), help="Port for every host (default 8800).")
-@click.option("--db", type=click.Path(dir_okay=False), help="SQLite file of the collector.")
-@click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, exists=True),
-              help="Folder of fixture TOML files (default: fixtures/).")
+@click.option("--port", type=click.IntRange(0, 65535), default=config.DEFAULTS["port"],
+              show_default=True, envvar="WEBTRACK_PORT", show_envvar=True,
+              help="Port for every host.")
+@click.option("--db", type=click.Path(dir_okay=False), default=config.DEFAULTS["db"],
+              show_default=True, envvar="WEBTRACK_DB", show_envvar=True,
+              help="SQLite file of the collector.")
+@click.option("--fixtures", type=click.Path(file_okay=False, exists=True),
+              default=config.DEFAULTS["fixtures"], envvar="WEBTRACK_FIXTURES", show_envvar=True,
+              help="Folder of fixture TOML files (default: the packaged ones).")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of waitress.")
-@click.option("--api-token", help="Require this bearer token on state-changing API calls "
-              "(default: $WEBTRACK_API_TOKEN).")
+@click.option("--api-token", envvar="WEBTRACK_API_TOKEN", show_envvar=True,
+              help="Require this bearer token on state-changing API calls.")
 @config_option
-def serve(port, db, fixtures_dir, dev, api_token, config_file) -> None:
+def serve(port, db, fixtures, dev, api_token, config_source) -> None:
     """Serve the collector and every sample site on one loopback port."""
     from .fixtures import FixtureError
     from .server import Server
 
-    settings = settings_from({"port": port, "db": db, "fixtures": fixtures_dir,
-                              "api_token": api_token}, config_file)
-    server = Server(port=settings["port"], db=settings["db"],
-                    fixtures_dir=settings["fixtures"], dev=dev, api_token=settings["api_token"])
+    server = Server(port=port, db=db, fixtures_dir=fixtures, dev=dev, api_token=api_token)
     try:
         server.start()
     except OSError as exc:
-        raise CouldNotCheck(f"cannot listen on port {settings['port']}: {exc}") from None
+        raise CouldNotCheck(f"cannot listen on port {port}: {exc}") from None
     except FixtureError as exc:
         raise CouldNotCheck(str(exc)) from None
     click.echo(f"webtrack serving on port {server.port} (database {server.db}; "
-               f"config: {settings['config']})")
+               f"config: {config_source})")
     click.echo(f"  collector  {server.origin()}/" +
                ("  (API changes need the API token)" if server.api_token else ""))
     for site in server.sites:
@@ -172,7 +237,7 @@ def serve(port, db, fixtures_dir, dev, api_token, config_file) -> None:
 @click.option("--durations", type=click.Path(dir_okay=False),
               help="Scenario durations to balance shards by (default: OUT/durations.json, "
                    "which every run writes).")
-def run(browser_names, workers, select, out, config_file, shard, durations) -> None:
+def run(browsers, workers, select, out, config_source, shard, durations) -> None:
     """Run the whole contract as browser scenarios; report in reports/run/.
 
     Exit 0 when every scenario passes, 1 when one fails, 2 when the run could not check:
@@ -180,12 +245,11 @@ def run(browser_names, workers, select, out, config_file, shard, durations) -> N
     """
     from . import run as runner
 
-    settings, browsers, missing = scenario_settings(browser_names, workers, config_file)
-    options = runner.RunOptions(browsers=browsers, workers=settings["workers"], out=Path(out),
-                                select=select, shard=shard,
+    usable, missing = scenario_browsers(browsers)
+    options = runner.RunOptions(browsers=usable, workers=workers, out=Path(out),
+                                select=select, shard=shard, settings_file=config_source,
                                 durations=Path(durations or Path(out) / "durations.json"))
-    click.echo(f"webtrack run: {', '.join(options.browsers)} with {options.workers} worker(s)"
-               f"")
+    click.echo(f"webtrack run: {', '.join(options.browsers)} with {options.workers} worker(s)")
     results = runner.execute(options)
     summary = results["summary"]
     code, why = runner.verdict(results)
@@ -194,12 +258,22 @@ def run(browser_names, workers, select, out, config_file, shard, durations) -> N
     verdict = {CLEAN: "PASS", FINDINGS: "FAIL", UNCHECKED: "INCOMPLETE"}[code]
     click.echo(f"{verdict}: {summary['passed']} passed, {summary['failed']} failed, "
                f"{summary['skipped']} skipped in {summary['duration']} s"
-               f"{' (' + why + ')' if why else ''}; config: {settings['config']}; "
+               f"{' (' + why + ')' if why else ''}; config: {config_source}; "
                f"report: {Path(out) / 'report.html'}")
     sys.exit(code)
 
 
-@main.command()
+# The gate's modes: `gate --script FILE` gates a candidate; its subcommands check the gate
+# itself. The old mode flags still work, as deprecated aliases of the subcommands.
+MODE_FLAGS = {"self_test": "self-test", "update_golden": "update-golden", "mutation": "mutation"}
+
+
+def _deprecated_flag(name: str):
+    return click.option(f"--{MODE_FLAGS[name]}", name, is_flag=True, allow_from_autoenv=False,
+                        help=f"Deprecated: use `webtrack gate {MODE_FLAGS[name]}`.")
+
+
+@main.group(invoke_without_command=True)
 @scenario_options
 @click.option("--script", type=click.Path(dir_okay=False, exists=True),
               help="The candidate tracking script.")
@@ -211,63 +285,68 @@ def run(browser_names, workers, select, out, config_file, shard, durations) -> N
 @click.option("--budget-main-thread", "budget_main_thread", metavar="BUDGET",
               help="Fail above this main-thread cost per tracked page view, in any browser: "
                    "a ratio to the floor (1.25x) or milliseconds (3ms, 3).")
-@click.option("--self-test", is_flag=True,
-              help="Gate every mutant of the reference tracker: each must fail.")
-@click.option("--update-golden", is_flag=True,
-              help="Record the reference run's payloads as the new golden reference.")
-@click.option("--mutation", is_flag=True,
-              help="Mutation-test the scenarios: every mechanical mutant of the reference "
-                   "tracker against the scenarios that cover it (Chromium).")
+@_deprecated_flag("self_test")
+@_deprecated_flag("update_golden")
+@_deprecated_flag("mutation")
 @click.option("--mutant", "only_mutants", multiple=True, metavar="ID|OPERATOR",
-              help="With --mutation: run only these mutants (repeatable).")
+              help="Deprecated, with --mutation: use `webtrack gate mutation --mutant`.")
 @out_option("reports/gate")
-def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_ms,
+@click.pass_context
+def gate(ctx, script, browsers, workers, budget_gzip_bytes, budget_main_thread_ms,
          measure_cost, budget_main_thread, self_test, update_golden, mutation, only_mutants,
-         select, out, config_file) -> None:
+         select, out, config_source) -> None:
     """Run the scenarios with SCRIPT in place of the reference tracker and compare.
 
+    `webtrack gate --script FILE` gates FILE; the subcommands check the gate itself.
     Exit 0 when SCRIPT keeps the contract, 1 when it breaks it, 2 when it could not be
-    checked (bad options, a reference run that fails).
+    checked (bad options, nothing selected, a reference run that fails).
     """
+    if ctx.invoked_subcommand:
+        given = [p.opts[0] for p in ctx.command.params
+                 if ctx.get_parameter_source(p.name) is ParameterSource.COMMANDLINE]
+        if given:
+            raise click.UsageError(
+                f"{', '.join(given)} before `{ctx.invoked_subcommand}` would be ignored: give "
+                f"options after it (webtrack gate {ctx.invoked_subcommand} {given[0]} …)", ctx)
+        return
+    flags = {"self_test": self_test, "update_golden": update_golden, "mutation": mutation}
+    modes = [f"--{MODE_FLAGS[name]}" for name, on in flags.items() if on]
+    if len(modes) + bool(script) > 1:
+        raise click.UsageError(f"choose one of {', '.join(['--script', *modes])}", ctx)
+    if not modes and not script:
+        raise click.UsageError("give --script FILE, or a subcommand: "
+                               f"{', '.join(sorted(MODE_FLAGS.values()))}", ctx)
+    if modes:
+        click.echo(f"warning: `webtrack gate {modes[0]}` is deprecated; use "
+                   f"`webtrack gate {modes[0][2:]}`", err=True)
+        if mutation:
+            _mutation_run(Path(out), workers, list(only_mutants), select)
+        elif update_golden:
+            _update_golden(browsers, workers, Path(out))
+        else:
+            _self_test(ctx, browsers, workers, select, Path(out))
+        return
+    _gate_script(Path(script), browsers, workers, select, Path(out), config_source,
+                 measure_cost, budget_gzip_bytes, budget_main_thread_ms, budget_main_thread)
+
+
+def _gate_script(script: Path, browsers: tuple[str, ...], workers: int, select: str | None,
+                 out: Path, config_source: str, measure_cost: bool | None,
+                 budget_gzip_bytes: int | None, budget_main_thread_ms: float | None,
+                 budget_main_thread: str | None) -> None:
     from . import gate as gating
     from . import run as runner
     from .gate.report import write
 
-    settings, browsers, missing = scenario_settings(browser_names, workers, config_file)
-    project = config.project_settings(config_file=config_file).get("gate", {})
-    out = Path(out)
-    if mutation:
-        _mutation_run(out, settings["workers"], list(only_mutants), select)
-    if update_golden:
-        results = runner.execute(runner.RunOptions(browsers=browsers, workers=settings["workers"],
-                                                   out=out / "reference"))
-        if runner.failed(results):
-            raise CouldNotCheck("the reference run failed; golden payloads unchanged")
-        gating.golden.save(gating.golden.from_results(results))
-        click.echo(f"golden payloads updated: {gating.golden.GOLDEN}")
-        return
-    if self_test:
-        def show(row: dict) -> None:
-            verdict = f"caught by {row['caught_by'][0]}" if row["caught"] else "SURVIVED"
-            click.echo(f"  {row['mutant']}: {verdict}")
-
-        report = gating.self_test(out, browsers=browsers if browser_names else None,
-                                  workers=settings["workers"], progress=show)
-        write(None, out, report)
-        click.echo(f"{len(report['mutants'])} mutants, {len(report['survivors'])} survived; "
-                   f"report: {out}/report.html")
-        sys.exit(0 if report["passed"] else 1)
-    if not script:
-        raise click.UsageError("give --script FILE (or --self-test, or --update-golden)")
-    budget = budget_main_thread or project.get("budget_main_thread")
+    usable, missing = scenario_browsers(browsers)
     try:
-        budget = gating.cost.parse_budget(budget) if budget is not None else None
+        budget = gating.cost.parse_budget(budget_main_thread) \
+            if budget_main_thread is not None else None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--budget-main-thread") from None
     result = gating.gate(gating.GateOptions(
-        script=Path(script), browsers=browsers, workers=settings["workers"], out=out,
-        budget_gzip_bytes=budget_gzip_bytes or project.get("budget_gzip_bytes"),
-        budget_main_thread_ms=budget_main_thread_ms or project.get("budget_main_thread_ms"),
+        script=script, browsers=usable, workers=workers, out=out, settings_file=config_source,
+        budget_gzip_bytes=budget_gzip_bytes, budget_main_thread_ms=budget_main_thread_ms,
         budget_main_thread=budget, measure_cost=measure_cost, select=select))
     write(result, out)
     if result["stopped_early"]:
@@ -278,16 +357,92 @@ def gate(script, browser_names, workers, budget_gzip_bytes, budget_main_thread_m
     for change in result["payload_changes"]:
         click.echo(f"PAYLOAD {change['scenario']} [{change['browser']}]: "
                    f"{change['differences'][0]}")
-    for budget in result["over_budget"]:
-        click.echo(f"BUDGET {budget}")
-    click.echo(f"gate {'passed' if result['passed'] else 'FAILED'}: "
-               f"{result['summary']['passed']} scenarios passed, {len(result['failed'])} failed, "
-               f"{len(result['payload_changes'])} payload changes; config: "
-               f"{settings['config']}; report: {out}/report.html")
-    if missing:
-        click.echo(f"INCOMPLETE: not run in {', '.join(missing)}", err=True)
-        sys.exit(UNCHECKED)
-    sys.exit(CLEAN if result["passed"] else FINDINGS)
+    for over in result["over_budget"]:
+        click.echo(f"BUDGET {over}")
+    # A run that selected nothing or did not complete checked nothing: 2, unless the canary
+    # already showed the candidate broken.
+    code, why = runner.verdict({"summary": result["summary"], "config": {"select": select}})
+    if result["stopped_early"] or code != UNCHECKED:
+        code, why = (CLEAN, "") if result["passed"] else (FINDINGS, "")
+    if missing and code == CLEAN:
+        code, why = UNCHECKED, f"not run in {', '.join(missing)}"
+    label = {CLEAN: "passed", FINDINGS: "FAILED", UNCHECKED: "INCOMPLETE"}[code]
+    click.echo(f"gate {label}: {result['summary']['passed']} scenarios passed, "
+               f"{len(result['failed'])} failed, {len(result['payload_changes'])} payload "
+               f"changes{' (' + why + ')' if why else ''}; config: {config_source}; "
+               f"report: {out}/report.html")
+    sys.exit(code)
+
+
+@gate.command("self-test")
+@scenario_options
+@out_option("reports/gate")
+@click.pass_context
+def gate_self_test(ctx, browsers, workers, select, config_source, out) -> None:
+    """Gate every hand-written mutant of the reference tracker: each must fail.
+
+    Runs in Chromium unless browsers are given. Exit 0 when every mutant is caught, 1 when
+    one survives, 2 when it could not check.
+    """
+    _self_test(ctx, browsers, workers, select, Path(out))
+
+
+def _self_test(ctx: click.Context, browsers: tuple[str, ...], workers: int,
+               select: str | None, out: Path) -> None:
+    from . import gate as gating
+    from .gate.report import write
+
+    chosen = ctx.get_parameter_source("browsers") is not ParameterSource.DEFAULT
+    usable, _ = scenario_browsers(browsers if chosen else ("chromium",))
+
+    def show(row: dict) -> None:
+        verdict = f"caught by {row['caught_by'][0]}" if row["caught"] else "SURVIVED"
+        click.echo(f"  {row['mutant']}: {verdict}")
+
+    report = gating.self_test(out, browsers=usable, workers=workers, progress=show,
+                              select=select)
+    write(None, out, report)
+    click.echo(f"{len(report['mutants'])} mutants, {len(report['survivors'])} survived; "
+               f"report: {out}/report.html")
+    sys.exit(CLEAN if report["passed"] else FINDINGS)
+
+
+@gate.command("update-golden")
+@options(connect_option, browsers_option, workers_option, config_option)
+@out_option("reports/gate")
+def gate_update_golden(browsers, workers, config_source, out) -> None:
+    """Record the reference run's payloads as the new golden reference (golden.json).
+
+    Exit 0 once recorded, 2 when the reference run fails (golden.json is then unchanged).
+    """
+    _update_golden(browsers, workers, Path(out))
+
+
+def _update_golden(browsers: tuple[str, ...], workers: int, out: Path) -> None:
+    from . import gate as gating
+    from . import run as runner
+
+    usable, _ = scenario_browsers(browsers)
+    results = runner.execute(runner.RunOptions(browsers=usable, workers=workers,
+                                               out=out / "reference"))
+    if runner.failed(results):
+        raise CouldNotCheck("the reference run failed; golden payloads unchanged")
+    gating.golden.save(gating.golden.from_results(results))
+    click.echo(f"golden payloads updated: {gating.golden.GOLDEN}")
+
+
+@gate.command("mutation")
+@options(connect_option, workers_option, select_option, config_option)
+@click.option("--mutant", "only_mutants", multiple=True, metavar="ID|OPERATOR",
+              help="Run only these mutants (repeatable).")
+@out_option("reports/gate")
+def gate_mutation(workers, select, config_source, only_mutants, out) -> None:
+    """Mutation-test the scenarios: every mechanical mutant of the reference tracker against
+    the Chromium scenarios that cover it.
+
+    Exit 0 when the score reaches 95 %, 1 under it, 2 when the reference run fails.
+    """
+    _mutation_run(Path(out), workers, list(only_mutants), select)
 
 
 def _shard(value: str | None) -> tuple[int, int] | None:

@@ -1,9 +1,11 @@
-"""One place to resolve settings: CLI flag, then WEBTRACK_* variable, then the project's
-``[tool.webtrack]`` (pyproject.toml) or ``webtrack.toml``, then defaults."""
+"""The settings file: where it is, what it may hold, and the defaults it overrides.
+
+Resolving is click's (see :mod:`harness.cli`): a flag, then a ``WEBTRACK_*`` variable, then
+the file's values (loaded as the command's ``default_map``), then :data:`DEFAULTS`.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -130,36 +132,9 @@ def locate(config_file: str | Path | None = None, root: Path | None = None) -> t
     return webtrack_table(path)
 
 
-def project_settings(root: Path | None = None, config_file: str | Path | None = None) -> dict:
-    """Return the webtrack settings found as :func:`locate` says."""
-    return locate(config_file, root)[0]
-
-
-def resolve(flags: dict, root: Path | None = None,
-            config_file: str | Path | None = None) -> dict:
-    """Return every setting with its value from the first source that has one; ``config``
-    says which file was read."""
-    project, source = locate(config_file, root)
-    resolved = {}
-    for key, default in {**{k: None for k in flags}, **DEFAULTS}.items():
-        env = os.environ.get(f"WEBTRACK_{key.upper()}")
-        if flags.get(key) is not None:
-            resolved[key] = flags[key]
-        elif env is not None:
-            resolved[key] = _coerce(env, default)
-        elif key in project:
-            resolved[key] = project[key]
-        else:
-            resolved[key] = default
-    resolved["config"] = source
-    return resolved
-
-
-def _coerce(raw: str, like: object) -> object:
-    if isinstance(like, bool):
-        return raw.lower() in ("1", "true", "yes", "on")
-    if isinstance(like, int):
-        return int(raw)
-    if isinstance(like, list):
-        return [part.strip() for part in raw.split(",") if part.strip()]
-    return raw
+def default_map(table: dict, command: str) -> dict:
+    """Return the click ``default_map`` of *command* from a settings *table*: the keys at
+    its top level, and those of the command's own table (``[tool.webtrack.gate]``)."""
+    own = table.get(command, {}) if TABLES.get(command) else {}  # the audit reads its own
+    return {**{key: value for key, value in table.items() if not isinstance(value, dict)},
+            **own}

@@ -43,6 +43,7 @@ class RunOptions:
     extra_args: list[str] = field(default_factory=list)
     shard: tuple[int, int] | None = None  # (K, N): shard K of N, split by pytest-split
     durations: Path | None = None  # a previous run's durations.json, to balance the shards
+    settings_file: str = "defaults"  # where the settings came from, named in the report
 
 
 def expand_browsers(names: list[str]) -> list[str]:

@@ -8,26 +8,27 @@ import pytest
 from click.testing import CliRunner
 
 from harness import browsers, run
-from harness.cli import main
+from harness.cli import every_command, main
 from harness.exitcodes import CLEAN, FINDINGS, UNCHECKED
+from harness.tracker import SCRIPT as TRACKER
 from harness.witness import Exchange, explain
 
-COMMANDS = sorted(main.commands)
+COMMANDS = [path for path, _ in every_command()]
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_a_bad_option_is_exit_2(command):
-    result = CliRunner().invoke(main, [command, "--no-such-option"])
+    result = CliRunner().invoke(main, [*command, "--no-such-option"])
     assert result.exit_code == UNCHECKED, result.output
     assert "No such option" in result.output
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_every_command_says_its_exit_codes(command):
-    result = CliRunner().invoke(main, [command, "-h"])
+    result = CliRunner().invoke(main, [*command, "-h"])
     assert result.exit_code == CLEAN
-    if command != "serve":  # serve runs until stopped: it has no verdict
-        assert "Exit" in result.output, f"{command} -h does not say its exit codes"
+    if command != ("serve",):  # serve runs until stopped: it has no verdict
+        assert "Exit" in result.output, f"{' '.join(command)} -h does not say its exit codes"
 
 
 def _results(total=3, failed=0, pytest_exit=0, select=None):
@@ -56,6 +57,17 @@ def test_run_selecting_nothing_is_exit_2_and_says_why(tmp_path):
     assert result.exit_code == UNCHECKED, result.output
     assert "INCOMPLETE: 0 passed, 0 failed" in result.output
     assert "nothing selected: -k 'nothing_matches_this' matches no scenario" in result.output
+
+
+@pytest.mark.browser
+@pytest.mark.only_browser("chromium")
+def test_gate_selecting_nothing_is_exit_2_and_says_why(tmp_path, browser_name):
+    result = CliRunner().invoke(main, ["gate", "--script", str(TRACKER), "--browser", "chromium",
+                                       "-n", "1", "-k", "nothing_matches_this", "--no-cost",
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == UNCHECKED, result.output
+    assert "gate INCOMPLETE: 0 scenarios passed" in result.output
+    assert "(nothing selected: -k 'nothing_matches_this' matches no scenario)" in result.output
 
 
 @pytest.mark.parametrize("command", [["run"], ["gate", "--script", __file__]])

@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from harness import browsers, config, estate, fixtures, resources
+from harness import browsers, estate, fixtures, resources
 from harness.cli import main
 from harness.tracker import SCRIPT, gzipped_size
 
@@ -58,14 +58,6 @@ def test_playwright_builds_win(monkeypatch, tmp_path):
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
     spec = browsers.launch_spec("chromium")
     assert "executable_path" not in spec.options and "Playwright build" in spec.source
-
-
-def test_settings_resolution_order(tmp_path, monkeypatch):
-    (tmp_path / "pyproject.toml").write_text("[tool.webtrack]\nport = 9000\nworkers = 3\n")
-    monkeypatch.setenv("WEBTRACK_WORKERS", "4")
-    resolved = config.resolve({"port": None, "workers": None}, root=tmp_path)
-    assert resolved["port"] == 9000 and resolved["workers"] == 4
-    assert config.resolve({"port": 1}, root=tmp_path)["port"] == 1
 
 
 def test_fixture_errors_name_the_file(tmp_path):
@@ -140,10 +132,11 @@ def test_python_dash_m_works():
 
 def test_default_folders_are_the_packages_wherever_it_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    resolved = config.resolve({"fixtures": None}, root=tmp_path)
-    assert Path(resolved["fixtures"]) == resources.FIXTURES
+    (tmp_path / ".git").mkdir()  # no settings file above
+    fixtures = main.commands["serve"].make_context("serve", []).params["fixtures"]
+    assert Path(fixtures) == resources.FIXTURES
     assert estate.SITES_DIR == resources.SITES
-    assert (Path(resolved["fixtures"]) / "people.toml").is_file()
+    assert (Path(fixtures) / "people.toml").is_file()
 
 
 def test_the_packaged_estate_is_the_repositorys_own_folders():
@@ -174,5 +167,5 @@ def test_run_and_gate_share_their_scenario_options():
         return {p.name: (p.opts, p.help, p.multiple) for p in main.commands[name].params}
 
     run, gate = options("run"), options("gate")
-    shared = ("connect", "browser_names", "workers", "select", "config_file")
+    shared = ("connect", "browsers", "workers", "select", "config_source")
     assert [run[name] for name in shared] == [gate[name] for name in shared]

@@ -9,7 +9,7 @@ STATS = {"deliveries": 2, "received": 3, "recorded": 1, "rejected": {"invalid_co
          "totals": {"rejected": 1, "not_recorded": 1}, "duplicates": 0}
 
 
-def _results(tmp_path, script=None, failed=True):
+def _results(tmp_path, script=None, failed=True, settings_file="pyproject.toml [tool.webtrack]"):
     (tmp_path / "evidence").mkdir(parents=True)
     (tmp_path / "evidence" / "shot.jpg").write_bytes(b"\xff\xd8" + b"x" * 200_000)
     evidence = {"nodeid": "harness/scenarios/test_visits.py::test_title[chromium]",
@@ -23,7 +23,8 @@ def _results(tmp_path, script=None, failed=True):
     results = {"title": "webtrack run",
                "config": {"browsers": ["chromium"], "workers": 1, "out": str(tmp_path),
                           "script": script, "select": None, "title": "webtrack run",
-                          "extra_args": [], "launch": {"chromium": "here"}},
+                          "extra_args": [], "launch": {"chromium": "here"},
+                          "settings_file": settings_file},
                "summary": {"passed": 1 - failed, "failed": int(failed), "skipped": 0,
                            "total": 1, "duration": 1.0, "pytest_exit": int(failed)},
                "browsers": ["chromium"],
@@ -68,3 +69,10 @@ def test_the_script_under_test_is_named(tmp_path):
     assert "/tmp/candidate.js" in _results(tmp_path, script="/tmp/candidate.js")
     assert "reference tracker" not in _results(tmp_path / "b", script="/tmp/candidate.js")
     assert run.describe_script({"extra_args": ["--webtrack-script", "x.js"]}) == "x.js"
+
+
+def test_the_header_names_the_settings_file_read(tmp_path):
+    html = _results(tmp_path)
+    assert "config: <code>pyproject.toml [tool.webtrack]</code> · exit 1" in html
+    assert "<th>Settings file</th><td><code>pyproject.toml [tool.webtrack]</code>" in html
+    assert "config: <code>defaults</code>" in _results(tmp_path / "b", settings_file="defaults")
