@@ -1,16 +1,15 @@
 """``webtrack run``: the packaged scenarios under pytest(-xdist), then one report of them.
 
 The scenarios run in a child pytest (so the user's own configuration cannot change what
-the contract run means); results are joined from its JUnit XML and the evidence each
-scenario wrote, into ``results.json``, ``junit.xml`` and a self-contained ``report.html``.
+the contract run means), which reports each scenario's outcome through a hook
+(:mod:`harness.outcomes`, one JSON line each); those lines and the evidence each scenario
+wrote become ``results.json``, ``junit.xml`` and a self-contained ``report.html``.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -19,15 +18,15 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree
 
 from . import browsers as browser_discovery
-from . import remote, reports, shards
+from . import outcomes, remote, reports, shards
 from .exitcodes import CLEAN, FINDINGS, UNCHECKED
 from .resources import SCENARIOS
 from .tracker import SCRIPT
 
 VERDICTS = {CLEAN: "pass", FINDINGS: "fail", UNCHECKED: "incomplete"}
+OUTCOMES = "outcomes.jsonl"  # what the child run reports, one scenario run a line
 
 
 @dataclass
@@ -57,7 +56,7 @@ def pytest_command(options: RunOptions) -> list[str]:
     out = options.out.resolve()
     command = [sys.executable, "-m", "pytest", str(SCENARIOS), "-c",
                str(SCENARIOS / "scenarios.ini"), "--rootdir", str(SCENARIOS.parent.parent),
-               "-q", "-rfE", "--junitxml", str(out / "pytest-junit.xml"),
+               "-q", "-rfE", "-p", "harness.outcomes", "--webtrack-outcomes", str(out / OUTCOMES),
                "--webtrack-evidence", str(out / "evidence"),
                "--tracing", "retain-on-failure", "--output", str(out / "traces")]
     for name in options.browsers:
@@ -81,6 +80,7 @@ def execute(options: RunOptions, stream=None, abort: threading.Event | None = No
     out = options.out
     for stale in (out / "evidence", out / "traces"):
         shutil.rmtree(stale, ignore_errors=True)
+    (out / OUTCOMES).unlink(missing_ok=True)  # a child that never starts writes none
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     # Only a run that may be aborted gets a session of its own, to be ended as a whole;
@@ -97,11 +97,11 @@ def execute(options: RunOptions, stream=None, abort: threading.Event | None = No
         if abort is not None:
             terminate(process)
         raise
-    results = collect(options, time.time() - started, process.wait())
+    lines = outcomes.read(out / OUTCOMES)
+    results = collect(options, lines, time.time() - started, process.wait())
     write(out, results)
     # What the next sharded run balances its shards by.
-    reports.write_json(out / "durations.json",
-                       shards.durations_from_junit(out / "pytest-junit.xml"))
+    reports.write_json(out / "durations.json", shards.durations_of(lines))
     return results
 
 
@@ -118,51 +118,20 @@ def terminate(process: subprocess.Popen) -> None:
             continue
 
 
-def _scenario_of(classname: str, name: str) -> tuple[str, str, str]:
-    """Split a JUnit test case into (module, scenario id, browser)."""
-    match = re.match(r"^([^\[]+)\[(.*)\]$", name)
-    base, params = (match.group(1), match.group(2)) if match else (name, "")
-    parts = params.split("-") if params else []
-    browser = parts[0] if parts and parts[0] in browser_discovery.BROWSERS else "-"
-    rest = "-".join(parts[1:] if browser != "-" else parts)
-    return classname.rsplit(".", 1)[-1], base + (f"[{rest}]" if rest else ""), browser
-
-
-def _doc(module: str) -> str:
-    try:
-        doc = importlib.import_module(f"harness.scenarios.{module}").__doc__ or module
-    except ImportError:
-        return module
-    return doc.strip().splitlines()[0]
-
-
-def collect(options: RunOptions, duration: float, exit_code: int) -> dict:
-    """Join the child run's JUnit XML with the evidence its scenarios wrote."""
-    junit = options.out / "pytest-junit.xml"
-    evidence_dir = options.out / "evidence"
-    evidence = {}
-    for path in evidence_dir.glob("*.json"):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        evidence[record["nodeid"].split("::", 1)[-1]] = record
+def collect(options: RunOptions, lines: list[dict], duration: float, exit_code: int) -> dict:
+    """Group the child run's outcome *lines* by scenario, each with the evidence it wrote."""
     scenarios_by_id: dict[str, dict] = {}
-    cases = ElementTree.parse(junit).getroot().iter("testcase") if junit.exists() else []
-    for case in cases:
-        module, scenario, browser = _scenario_of(case.get("classname", ""), case.get("name", ""))
-        outcome, message = "passed", ""
-        for child in case:
-            if child.tag in ("failure", "error"):
-                # The text is the whole report; the message attribute only its first lines.
-                outcome, message = "failed", child.text or child.get("message") or ""
-            elif child.tag == "skipped":
-                outcome, message = "skipped", child.get("message") or ""
-        entry = scenarios_by_id.setdefault(f"{module}::{scenario}", {
-            "id": f"{module}::{scenario}", "module": module, "section": _doc(module),
-            "behaviour": scenario.removeprefix("test_").replace("_", " "), "results": {}})
-        record = evidence.get(case.get("name"))
-        entry["results"][browser] = {
-            "outcome": outcome, "duration": float(case.get("time", 0)),
-            "message": message.strip()[:4000], "evidence": record,
-            "trace": _trace(options.out, record["nodeid"]) if record else None}
+    for line in lines:
+        entry = scenarios_by_id.setdefault(line["scenario"], {
+            "id": line["scenario"], "module": line["module"], "section": line["section"],
+            "behaviour": line["scenario"].split("::", 1)[-1].removeprefix("test_")
+            .replace("_", " "), "results": {}})
+        entry["results"][line["browser"]] = {
+            "outcome": line["outcome"], "duration": line["duration"],
+            "message": line["message"].strip()[:4000],
+            "evidence": _evidence(line["evidence"]),
+            "trace": Path(os.path.relpath(line["trace"], options.out.resolve())).as_posix()
+            if line["trace"] else None}
     entries = sorted(scenarios_by_id.values(), key=lambda e: (e["module"], e["id"]))
     outcomes = [r["outcome"] for e in entries for r in e["results"].values()]
     results = {
@@ -181,17 +150,14 @@ def collect(options: RunOptions, duration: float, exit_code: int) -> dict:
     return results
 
 
-def _trace(out: Path, nodeid: str) -> str | None:
-    """Return the Playwright trace pytest-playwright kept for *nodeid*, relative to *out*."""
-    from slugify import slugify  # pytest-playwright's own naming of its artifact folders
-
-    name = slugify(nodeid)
-    folders = [out / "traces" / name] if len(name) < 256 else \
-        sorted((out / "traces").glob(f"{name[:100]}-*"))
-    for folder in folders:
-        for trace in sorted(folder.glob("trace*.zip")):
-            return trace.relative_to(out).as_posix()
-    return None
+def _evidence(path: str | None) -> dict | None:
+    """The evidence record a scenario wrote (cookies, interactions, stats, screenshot)."""
+    if not path:
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _source(name: str) -> str:

@@ -11,9 +11,8 @@ import json
 import re
 import shutil
 from pathlib import Path
-from xml.etree import ElementTree
 
-__all__ = ["durations_from_junit", "merge", "merge_dirs", "parse_shard", "split_args"]
+__all__ = ["durations_of", "merge", "merge_dirs", "parse_shard", "split_args"]
 
 
 def parse_shard(value: str) -> tuple[int, int]:
@@ -40,15 +39,10 @@ def split_args(shard: tuple[int, int] | None, durations: Path | None) -> list[st
     return args
 
 
-def durations_from_junit(junit: Path) -> dict[str, float]:
-    """``{nodeid: seconds}`` of a scenario run, in pytest-split's ``.test_durations`` form."""
-    if not junit.exists():
-        return {}
-    durations = {}
-    for case in ElementTree.parse(junit).getroot().iter("testcase"):
-        module = case.get("classname", "").replace(".", "/")
-        durations[f"{module}.py::{case.get('name')}"] = float(case.get("time", 0))
-    return durations
+def durations_of(outcomes: list[dict]) -> dict[str, float]:
+    """``{nodeid: seconds}`` of a run's outcome lines, in pytest-split's ``.test_durations``
+    form."""
+    return {line["nodeid"]: line["duration"] for line in outcomes if "::" in line["nodeid"]}
 
 
 def merge(shards: list[dict]) -> dict:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from harness import run
+from harness import outcomes, run
 from harness.tracker import SCRIPT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -30,6 +30,12 @@ def test_broken_tracker_fails_with_what_arrived(tmp_path):
     assert (tmp_path / "out" / trace).is_file() and f"playwright show-trace {trace}" in html
     assert "FAIL: 1 of 1 scenario runs broke the contract." in html
     assert "data:image" not in html and str(broken) in html
+    assert "config: <code>defaults</code>" in html
+    (line,) = outcomes.read(tmp_path / "out" / run.OUTCOMES)  # what the hook reported
+    assert (line["browser"], line["outcome"]) == ("chromium", "failed")
+    assert line["scenario"] == entry["id"] and "KEnter" in line["message"]
+    junit = (tmp_path / "out" / "junit.xml").read_text()
+    assert 'failures="1"' in junit and entry["id"] in junit
 
 
 def test_reference_tracker_passes_a_selection(tmp_path):
