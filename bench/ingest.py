@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -26,12 +27,25 @@ def _event(n: int, port: int) -> dict:
     return visit_event(uuid.uuid4().hex, f"http://shop.localhost:{port}/p{n}.html")
 
 
-def _load(port: int, path: str, bodies: list[str], threads: int, client: str = "lean") -> dict:
+def _load(port: int, path: str, bodies: list[str], threads: int, client: str = "lean",
+          server: int | None = None) -> dict:
+    """Send *bodies* from a load process; with the *server*'s pid, also its CPU time per
+    request (a figure the machine's load moves far less than requests per second)."""
     spec = json.dumps({"port": port, "path": path, "bodies": bodies, "threads": threads,
                        "client": client})
+    used = _cpu_seconds(server) if server else 0.0
     out = subprocess.run([sys.executable, str(HERE / "load.py")], input=spec, text=True,
                          capture_output=True, check=True)
-    return json.loads(out.stdout)
+    found = json.loads(out.stdout)
+    if server:
+        found["server_cpu_us_per_request"] = (_cpu_seconds(server) - used) / len(bodies) * 1e6
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds process *pid* has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
@@ -47,7 +61,7 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
         db = Path(tmp) / "bench.sqlite3"
         contexts = _seed_profiles(db, profiles) if profiles else []
         port = free_port()
-        with ServerProcess(db, port):
+        with ServerProcess(db, port) as server:
             client = CollectorClient("collector.localhost", port)
             if not contexts:
                 client.reset()
@@ -65,17 +79,24 @@ def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
             each = deliveries // rounds
             floors, singles = [], []
             for _ in range(rounds):
-                floors.append(_load(port, "/healthz", [body(1)] * each, threads))
-                singles.append(_load(port, "/collect", [body(1) for _ in range(each)], threads))
+                floors.append(_load(port, "/healthz", [body(1)] * each, threads,
+                                    server=server.pid))
+                singles.append(_load(port, "/collect", [body(1) for _ in range(each)], threads,
+                                     server=server.pid))
             batched = _load(port, "/collect", [body(batch) for _ in range(deliveries // 4)],
-                            threads)
+                            threads, server=server.pid)
             sent = each * rounds + deliveries // 4 * batch
             received = client.stats()["received"] - before
     floor, single = _median(floors), _median(singles)
     ratios = [s["per_second"] / f["per_second"] for f, s in zip(floors, singles, strict=True)]
+    cpu = {name: round(statistics.median(r["server_cpu_us_per_request"] for r in found))
+           for name, found in (("floor", floors), ("single", singles), ("batched", [batched]))}
     return {
         "floor_requests_per_s": round(floor["per_second"]),
         "load_generator_cpu_us_per_request": round(floor["client_cpu_us_per_request"]),
+        # Server CPU per request: what a delivery costs, beside the floor, whatever the load.
+        "server_cpu_us_per_request": {**cpu, "single_to_floor": round(cpu["single"] /
+                                                                      cpu["floor"], 2)},
         "single": {"deliveries_per_s": round(single["per_second"]),
                    "p50_ms": round(single["p50_ms"], 2), "p99_ms": round(single["p99_ms"], 2),
                    "ratio_to_floor": round(statistics.median(ratios), 2),
