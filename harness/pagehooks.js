@@ -1,8 +1,10 @@
 /* In-page evidence hooks (harness/pagehooks.py), installed before any page script runs.
  * Each write a page makes to a place that can keep an identifier (document.cookie, the Cookie
- * Store API, localStorage, sessionStorage, IndexedDB, Cache Storage), each call of an API that
- * sends a request (sendBeacon, fetch, XHR, WebSocket, EventSource, workers, image src) and
- * each connection hint is reported to the binding window.__webtrackEvidence with the page's
+ * Store API, localStorage and sessionStorage by method or by property, IndexedDB, Cache
+ * Storage), each call of an API that sends a request (sendBeacon, fetch, XHR, WebSocket,
+ * EventSource, workers, image src, form submission, <a ping>), every other resource the
+ * document fetches (resource timing: CSS, fonts, preloads, media, frames, with the browser's
+ * initiator type) and each connection hint is reported to the binding window.__webtrackEvidence with the page's
  * clock (Date.now(): virtual once the harness installs Playwright's clock) and, where the
  * stack shows it, the URL of the script that made it. These hooks only report: whether a
  * request really went out is seen by the browser and the audit's proxy, not here.
@@ -57,12 +59,52 @@
   }
 
   // -- storage -------------------------------------------------------------------------
+  // Which Storage object is which, learnt as each is first handed out (the getters below).
+  const storages = new WeakMap();
+  const stored = (which, key, value) => report("storage", { storage: which, key: String(key), value: String(value).slice(0, 400), script: caller() });
   wrap(Storage.prototype, "setItem", (setItem) => function (key, value) {
-    let which = "storage";
-    try { which = this === window.localStorage ? "localStorage" : "sessionStorage"; } catch (e) { /* opaque */ }
-    report("storage", { storage: which, key: String(key), value: String(value).slice(0, 400), script: caller() });
+    let which = storages.get(this);
+    if (!which) {
+      try { which = this === window.localStorage ? "localStorage" : "sessionStorage"; } catch (e) { which = "storage"; }
+    }
+    stored(which, key, value);
     return setItem.apply(this, arguments);
   });
+  // A write by property (localStorage.id = v, Object.assign(sessionStorage, {...})) calls no
+  // method: each Storage is handed out behind a proxy that reports such writes.
+  for (const name of ["localStorage", "sessionStorage"]) {
+    const own = Object.getOwnPropertyDescriptor(window, name) || Object.getOwnPropertyDescriptor(Window.prototype, name);
+    if (!own || !own.get || !own.configurable || typeof Proxy !== "function") continue;
+    let real = null, proxy = null;
+    try {
+      Object.defineProperty(window, name, {
+        configurable: true, enumerable: own.enumerable,
+        get() {
+          const storage = own.get.call(window);  // a denied storage throws, as it would
+          if (storage !== real) {
+            real = storage;
+            storages.set(storage, name);
+            proxy = new Proxy(storage, {
+              get: (target, key) => {
+                const value = Reflect.get(target, key, target);
+                return typeof value === "function" ? value.bind(target) : value;
+              },
+              set: (target, key, value) => {
+                if (typeof key === "string") stored(name, key, value);
+                target[key] = value;
+                return true;
+              },
+              defineProperty: (target, key, descriptor) => {
+                if (typeof key === "string" && "value" in descriptor) stored(name, key, descriptor.value);
+                return Reflect.defineProperty(target, key, descriptor);
+              },
+            });
+          }
+          return proxy;
+        },
+      });
+    } catch (e) { /* left as it was */ }
+  }
   if (window.IDBObjectStore) {
     for (const name of ["put", "add"]) {
       wrap(IDBObjectStore.prototype, name, (original) => function (value, key) {
@@ -72,6 +114,14 @@
         return original.apply(this, arguments);
       });
     }
+  }
+  if (window.IDBCursor) {
+    wrap(IDBCursor.prototype, "update", (original) => function (value) {
+      let where = "";
+      try { const store = this.source.objectStore || this.source; where = `${store.transaction.db.name}/${store.name}/${text(this.primaryKey)}`; } catch (e) { /* detached */ }
+      report("storage", { storage: "indexedDB", key: where, value: text(value), script: caller() });
+      return original.apply(this, arguments);
+    });
   }
   if (window.Cache) {
     for (const name of ["put", "add", "addAll"]) {
@@ -116,6 +166,37 @@
     wrap(ServiceWorkerContainer.prototype, "register", (original) => function (url) {
       call("serviceWorker.register", url);
       return original.apply(this, arguments);
+    });
+  }
+  // Forms and <a ping> send without any script API: each submission and each ping clicked.
+  wrap(HTMLFormElement.prototype, "submit", (original) => function () {
+    call("form", this.action);
+    return original.apply(this, arguments);
+  });
+  addEventListener("submit", (e) => { if (e.target && e.target.action) call("form", e.target.action); }, true);
+  addEventListener("click", (e) => {
+    const a = e.target && e.target.closest ? e.target.closest("a[ping], area[ping]") : null;
+    if (a) for (const url of String(a.ping).split(/\s+/)) if (url) call("ping", url);
+  }, true);
+  // Everything else a document fetches (CSS backgrounds and fonts, preloads, media, frames):
+  // named by the browser's own initiator type, as it is fetched.
+  if (typeof PerformanceObserver === "function") {
+    try {
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          if (!MARKER || entry.name !== MARKER) call(`resource:${entry.initiatorType}`, entry.name);
+        }
+      }).observe({ type: "resource" });
+    } catch (e) { /* no resource timing here */ }
+  }
+  // The page clock (Playwright's) governs timers but not the Scheduler API: a delayed task
+  // waits on a timer instead, so that it is brought forward with the others.
+  if (window.Scheduler && Scheduler.prototype.postTask) {
+    wrap(Scheduler.prototype, "postTask", (original) => function (callback, options) {
+      const delay = options && options.delay;
+      if (!(delay > 0)) return original.apply(this, arguments);
+      const rest = Object.assign({}, options, { delay: 0 });
+      return new Promise((resolve) => { setTimeout(resolve, delay); }).then(() => original.call(this, callback, rest));
     });
   }
   const src = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, "src");

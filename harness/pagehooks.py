@@ -13,7 +13,7 @@ import re
 
 from .resources import shipped
 
-__all__ = ["BINDING", "MARKER_HOST", "SCRIPT", "is_removal"]
+__all__ = ["BINDING", "MARKER_HOST", "SCRIPT", "is_removal", "parse_cookie"]
 
 SCRIPT = shipped("pagehooks.js").read_text(encoding="utf-8")
 BINDING = "__webtrackEvidence"
@@ -21,10 +21,31 @@ BINDING = "__webtrackEvidence"
 # never a site's, never evidence.
 MARKER_HOST = "webtrack-harness.localhost"
 
-REMOVAL = re.compile(r"max-age=0|max-age=-|expires=[^;]*1970", re.I)
+def parse_cookie(text: str) -> tuple[str, str, dict[str, str]]:
+    """Split a cookie string (``document.cookie`` or ``Set-Cookie``) as browsers do:
+    ``(name, value, {attribute: value})``; with no ``=`` before the first ``;`` the whole
+    pair is the value of a cookie with an empty name (RFC 6265bis 5.6)."""
+    pair, *attributes = (text or "").split(";")
+    name, sep, value = pair.partition("=")
+    if not sep:
+        name, value = "", pair
+    attrs = {}
+    for attribute in attributes:
+        key, _, val = attribute.partition("=")
+        attrs[key.strip().lower()] = val.strip()
+    return name.strip(), value.strip(), attrs
+
+
+_PAST = re.compile(r"\b(19[0-9]{2}|200[0-9])\b")
 
 
 def is_removal(write: dict) -> bool:
-    """Whether a cookie write deletes the cookie (empty value, max-age 0, expired)."""
-    value = write.get("value", "")
-    return bool(REMOVAL.search(value)) or value.split(";")[0].strip().endswith("=")
+    """Whether a cookie write deletes the cookie: an empty value, a ``Max-Age`` of zero or
+    less, or an ``Expires`` date in the past (the attributes, never the value, decide)."""
+    _, value, attrs = parse_cookie(write.get("value", ""))
+    try:
+        if "max-age" in attrs and int(attrs["max-age"]) <= 0:
+            return True
+    except ValueError:
+        pass
+    return not value or bool(_PAST.search(attrs.get("expires", "")))

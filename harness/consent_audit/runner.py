@@ -72,6 +72,9 @@ VISIBILITY = """(hidden) => {
   Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
   Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
   document.dispatchEvent(new Event("visibilitychange"));
+  // Chromium freezes a hidden tab after a while (Page Lifecycle): its freeze and resume
+  // events come with hiding and showing it, where the browser has them.
+  if ("onfreeze" in document) document.dispatchEvent(new Event(hidden ? "freeze" : "resume"));
 }"""
 
 
