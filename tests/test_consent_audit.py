@@ -30,6 +30,7 @@ BEACON = {"at": 101.0, "method": "POST", "url": "http://collector.localhost/coll
 WIRE = {"at": 101.0, "method": "POST", "url": "http://collector.localhost/collect",
         "phase": "close", "body": "{}"}
 REJECTED = {"choice": "rejected", "gpc": False}
+
 ID_ITEM = {"origin": "http://s.localhost", "storage": "indexedDB", "key": "db/visits/1",
            "value": "v-8f3a"}
 
@@ -93,6 +94,41 @@ ID_ITEM = {"origin": "http://s.localhost", "storage": "indexedDB", "key": "db/vi
     ]}}, "pass"),
     (REJECTED, {"hints": [
         {"at": 101.0, "rel": "preconnect", "href": "http://collector.localhost/"}]}, "fail"),
+    # A host under a beacon host, or spelt with the root's trailing dot, is that host.
+    (REJECTED, {"requests": [{**BEACON, "url": "http://x.collector.localhost/p.gif"}]}, "fail"),
+    (REJECTED, {"requests": [{**BEACON, "url": "http://collector.localhost./p.gif"}]}, "fail"),
+    (REJECTED, {"requests": [{**BEACON, "url": "http://notcollector.localhost/p"}]}, "pass"),
+    # The tracker's own script is no beacon, unless its address carries an identifier.
+    (REJECTED, {"requests": [
+        {**BEACON, "url": "http://collector.localhost/tracker.js?uid=8f3a9c2e77",
+         "method": "GET", "resource_type": "script"}]}, "fail"),
+    (REJECTED, {"requests": [
+        {**BEACON, "url": "http://collector.localhost/tracker.js?v=3", "method": "GET",
+         "resource_type": "script"}]}, "pass"),
+    # A cookie with no name: the whole pair is its value.
+    (REJECTED, {"cookie_writes": [{"at": 101.0, "name": "vid8f3a9c2e77",
+                                   "value": "vid8f3a9c2e77"}]}, "fail"),
+    # Removal is read from the attributes, never from the value.
+    (REJECTED, {"cookie_writes": [{"at": 101.0, "name": "vid",
+                                   "value": "vid=max-age=0_8f3a9c2e77; path=/"}]}, "fail"),
+    (REJECTED, {"cookie_writes": [{"at": 101.0, "name": "vid",
+                                   "value": "vid=8f3a9c2e77; expires=Thu, 01 Jan 1970 00:00:00 GMT"}
+                                  ]}, "pass"),
+    # A consent-sounding name is no licence: only known platforms' records are.
+    (REJECTED, {"cookie_writes": [{"at": 101.0, "name": "my_consent_id",
+                                   "value": "my_consent_id=8f3a9c2e77"}]}, "fail"),
+    (REJECTED, {"cookie_writes": [{"at": 101.0, "name": "OptanonConsent",
+                                   "value": "OptanonConsent=consentId=8f3a-9c2e77&groups=C1:1"}
+                                  ]}, "pass"),
+    # Kept: an identifier stored before the opt-out and still there after it.
+    (REJECTED, {"stored": {"at_opt_out": [ID_ITEM], "end": [
+        {**ID_ITEM, "storage": "localStorage", "key": "uid", "value": "8f3a9c2e77"}]}}, "fail"),
+    (REJECTED, {"cookies": [{"name": "uid", "value": "8f3a9c2e77", "domain": "s.localhost",
+                             "path": "/"}],
+                "cookies_at_opt_out": [{"name": "uid", "value": "8f3a9c2e77",
+                                        "domain": "s.localhost", "path": "/"}]}, "fail"),
+    # First-party requests that carry no identifier are the site working.
+    (REJECTED, {"wire": [{**WIRE, "url": "http://s.localhost/log?page=two&v=3"}]}, "pass"),
     ({"choice": "no-choice", "gpc": False}, {"requests": [BEACON]}, "observed"),
     ({"choice": "accepted", "gpc": True}, {"requests": [BEACON]}, "fail"),
 ])
@@ -121,7 +157,11 @@ def test_initiator_named_from_the_api_call():
     call = {"at": 100.5, "api": "fetch(keepalive)", "url": BEACON["url"],
             "script": "http://s.localhost/t.js"}
     found = consent_audit.decide(SITE, REJECTED, evidence(requests=[BEACON], calls=[call]))
-    assert "fetch(keepalive) by http://s.localhost/t.js" in found["violations"][0]["what"]
+    (violation,) = found["violations"]
+    assert (violation["channel"], violation["via"], violation["initiator"], violation["t"]) == (
+        "request", "fetch(keepalive)", "by http://s.localhost/t.js", 1.0)
+    assert "fetch(keepalive), by http://s.localhost/t.js, +1.0 s after the opt-out" in \
+        violation["what"]
 
 
 def test_states_matrix():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from . import timeline, trackers
-from .verdict import expects_nothing
+from .verdict import expects_nothing, violation
 
 __all__ = ["enrich"]
 
@@ -26,28 +26,33 @@ def enrich(record: dict, site, dataset: trackers.Dataset | None = None) -> dict:
     opted_out = expects_nothing(state["choice"], state["gpc"], site.honours_gpc)
     items = trackers.inventory(evidence, host, dataset, site.tracking_cookies,
                                site.beacon_hosts)
-    # A consent platform's own record of the choice (by name) is what honouring it needs.
-    record["violations"] = [
-        v for v in record["violations"]
-        if not (v.get("kind") in ("storage", "cookie-write") and trackers.classify_name(
-            (v.get("evidence") or {}).get("key") or (v.get("evidence") or {}).get("name")
-            or "")["category"] == "consent")]
     covered = {_key(v.get("evidence") or {}) for v in record["violations"]}
     covered |= {(None, (v.get("cookie") or {}).get("name")) for v in record["violations"]
                 if v.get("kind") == "cookie"}
+    judged = {(v.get("evidence") or {}).get("at") for v in record["violations"]}
     for item in items:
         item["judgement"], item["why"] = trackers.judge(item, opted_out)
         if item["judgement"] != "violation" or (item["at"], item["name"]) in covered:
             continue
-        record["violations"].append({"kind": f"tracker-{item['kind']}",
-                                     "what": f"{item['name'][:120]}: {item['why']}",
-                                     "evidence": item})
+        if item["kind"] in ("cookie", "storage") and item["at"] is not None and \
+                not item.get("tracker"):
+            # What a write of no known tracker holds is the verdict's to judge (a consent
+            # record, a declared entry): flagged there already, or found clean.
+            if item["at"] not in judged:
+                item["judgement"] = "allowed"
+                item["why"] = "holds only a consent record, or is declared in storage_allow"
+            continue
+        record["violations"].append(violation(
+            evidence, f"tracker-{item['kind']}", item["kind"], item.get("type") or item.get(
+                "storage") or item["kind"], f"{item['name'][:120]}: {item['why']}", item,
+            f"by {item['by']}" if item.get("by") else None))
     tool = record.get("consent_tool")
     if opted_out and tool and tool.get("self_test") is False:
-        record["violations"].append({
-            "kind": "consent-tool", "evidence": tool,
-            "what": f"{tool['cmp']} does not confirm the opt-out: autoconsent's self-test "
-                    "read the platform's own state and found consent still given"})
+        record["violations"].append(violation(
+            evidence, "consent-tool", "consent platform", f"{tool['cmp']} self-test",
+            f"{tool['cmp']} does not confirm the opt-out: autoconsent's self-test read the "
+            "platform's own state and found consent still given", tool,
+            f"the page's consent platform, {tool['cmp']}"))
     if record["verdict"] in ("pass", "fail"):
         record["verdict"] = "fail" if record["violations"] else "pass"
     record["inventory"] = items

@@ -4,20 +4,32 @@ A state in which the visitor is opted out passes when, after the opt-out (contra
 
 - no tracking cookie (a name in ``tracking_cookies``) exists at the end, whoever set it, and
   none was written (``document.cookie``, ``Set-Cookie``, the Cookie Store API);
-- no request reached a beacon host by any means, seen by the browser or only on the wire
-  (the audit's proxy: what a closing page sends), the visitor's own entry link and the
-  tracker's own script excepted; no WebSocket and no connection hint to one either;
+- no request reached a beacon host (or a host under it) by any means, seen by the browser
+  or only on the wire (the audit's proxy: what a closing page sends), the visitor's own entry
+  link and the tracker's own script excepted (unless its address carries an identifier); no
+  WebSocket and no connection hint to one either;
 - nothing that can identify the visitor was written to any browser storage: any other
   cookie, localStorage, sessionStorage, IndexedDB, Cache Storage. A write counts when a hook
   saw it after the opt-out, or when the stock taken at the end holds an entry that was not
-  there, or not with that value, at the opt-out (so workers and hook-proof writes count too).
+  there, or not with that value, at the opt-out (so workers and hook-proof writes count too);
+- no identifier is kept: a cookie or stored entry from before the opt-out whose value holds
+  an identifier (``identifiers.tokens``) and is still there at the end;
+- no request, to anyone (the site itself included), carries an identifier the page stored or
+  sent before: as is, URL-encoded, base64, hex or hashed, split over parameters, in a header,
+  the body or the path (``identifiers``).
 
-Judgement, documented: what was stored *before* the opt-out and is still there is not itself
-a violation (the choice cannot reach back), unless it is a tracking cookie or was written
-again after. A value that only records a consent choice (``rejected``, ``false``,
-``{"analytics": false}``) is what honouring the opt-out needs, so it is not an identifier;
-names in ``storage_allow`` (cookies, storage keys, ``db/store`` prefixes, cache names) are
-the site's own strictly necessary entries. Removals are never violations.
+Judgement, documented: what was stored *before* the opt-out is not itself a violation unless
+it can identify the visitor and is kept. A consent record (:func:`is_consent_record_entry`:
+a known consent platform's record by name, or a value that only records a choice, with its
+date and version) is what honouring the opt-out needs, so it is not an identifier; names in
+``storage_allow`` (cookies, storage keys, ``db/store`` prefixes, cache names) are the site's
+own strictly necessary entries. Removals are never violations.
+
+Every violation is ``{kind, channel, via, initiator, t, time_basis, phase, what, evidence}``:
+``channel`` is ``cookie``, ``storage`` or ``request``; ``via`` the means (``Set-Cookie``,
+``localStorage``, ``sendBeacon``, ``image``…); ``t`` seconds after the opt-out, on the page's
+clock (``time_basis`` ``page``: virtual time, as timers saw it) where the page reported the
+moment, else on the wall clock (``real``).
 """
 
 from __future__ import annotations
@@ -26,14 +38,32 @@ import json
 import re
 from urllib.parse import unquote, urlsplit
 
-from ..pagehooks import MARKER_HOST, is_removal
+from ..pagehooks import MARKER_HOST, is_removal, parse_cookie
+from . import identifiers
 
-__all__ = ["decide", "expects_nothing", "is_consent_record", "is_removal"]
+__all__ = ["decide", "expects_nothing", "is_consent_record", "is_consent_record_entry",
+           "is_removal", "known_consent_record", "violation"]
 
 CONSENT_WORDS = re.compile(
     r"(true|false|yes|no|on|off|0|1|-1|null|none|all|accept(ed)?|reject(ed)?|den(y|ied)|"
     r"grant(ed)?|allow(ed)?|declined?|dismissed|closed|necessary|essential|opt[-_]?out|"
     r"opted[-_]?out|opt[-_]?in|opted[-_]?in)", re.I)
+# Consent platforms' own records of the visitor's choice, by name: kept to honour it. Their
+# values may carry a receipt id (OneTrust's consentId, a TCF string), which is theirs to
+# keep. Only these names are taken on trust; any other name must hold a plain record.
+KNOWN_RECORDS = re.compile(
+    r"OptanonConsent|OptanonAlertBoxClosed|OTAdditionalConsentString|eupubconsent(-v2)?|"
+    r"CookieConsent(Bulk(Setting|Ticket)?.*)?|didomi_token|euconsent(-v2)?|addtl_consent|"
+    r"usprivacy|uc_settings|uc_user_interaction|ucData|klaro|cookieyes-consent|cmplz_.+|"
+    r"_iub_cs-.+|borlabs-cookie|cookielawinfo-.+|viewed_cookie_policy|CookieScriptConsent|"
+    r"osano_consentmanager(_uuid)?|axeptio_.+|tarteaucitron|notice_(preferences|gdpr_prefs)|"
+    r"cmapi_.+|consentUUID|cc_cookie|site_consent")
+_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?")
+_VERSION = re.compile(r"v?\d{1,4}(\.\d{1,4}){0,3}")
+_WORDS = re.compile(r"[A-Za-z][A-Za-z _\-]{0,39}")
+_STOCK_END = ("stock", "close")
+# Keys under which a number is a version or a moment, not a count or an id.
+_DATED_KEY = re.compile(r"version|rev|time|date|updated|created|expir|stamp|^ts$|when", re.I)
 
 
 def expects_nothing(choice: str, gpc: bool, honours_gpc: bool) -> bool:
@@ -42,11 +72,28 @@ def expects_nothing(choice: str, gpc: bool, honours_gpc: bool) -> bool:
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    return (urlsplit(url).hostname or "").lower().rstrip(".")
+
+
+def _under(host: str, hosts: set[str]) -> bool:
+    """Whether *host* is one of *hosts* or a host under one (``x.collector.localhost``)."""
+    return any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def _plain_leaf(node, key: str = "") -> bool:
+    if node is None or isinstance(node, bool):
+        return True
+    if isinstance(node, (int, float)):  # a version or a moment, under a key that says so
+        return node in (0, 1, -1) or (_DATED_KEY.search(key) is not None and (
+            0 <= node < 1e4 or 1e9 <= node < 2.2e9 or 1e12 <= node < 2.2e12))
+    text = str(node)
+    return bool(CONSENT_WORDS.fullmatch(text) or _ISO_DATE.fullmatch(text)
+                or _VERSION.fullmatch(text) or _WORDS.fullmatch(text))
 
 
 def is_consent_record(value: str) -> bool:
-    """Whether a stored value records only a consent choice (flags and choice words)."""
+    """Whether a stored value records only a consent choice: choice words and flags, or a
+    structure of them with dates, versions and category names, and nothing else."""
     text = unquote(value or "").strip()
     if not text or CONSENT_WORDS.fullmatch(text):
         return True
@@ -55,29 +102,55 @@ def is_consent_record(value: str) -> bool:
     except ValueError:
         return False
 
-    def leaves(node) -> bool:
+    def leaves(node, key: str = "") -> bool:
         if isinstance(node, dict):
-            return all(leaves(v) for v in node.values())
+            return all(_WORDS.fullmatch(str(k)) and leaves(v, str(k)) for k, v in node.items())
         if isinstance(node, list):
-            return all(leaves(v) for v in node)
-        return node is None or isinstance(node, bool) or \
-            CONSENT_WORDS.fullmatch(str(node)) is not None
+            return all(leaves(v, key) for v in node)
+        return _plain_leaf(node, key)
 
     return leaves(data)
 
 
-def _cookie_value(write: dict) -> str:
-    return write.get("value", "").split(";")[0].partition("=")[2]
+def known_consent_record(name: str) -> bool:
+    """Whether *name* is a known consent platform's record of the choice."""
+    return bool(name) and KNOWN_RECORDS.fullmatch(name) is not None
+
+
+def is_consent_record_entry(name: str, value: str) -> bool:
+    """Whether a cookie or stored entry is a consent record: a known platform's record by
+    its name (whatever it holds), or any name holding a plain record (:func:`is_consent_record`)."""
+    return known_consent_record(name) or is_consent_record(value)
 
 
 def _allowed(site, key: str) -> bool:
     return any(key == a or key.startswith(a.rstrip("/") + "/") for a in site.storage_allow)
 
 
-def _requests(site, evidence: dict) -> list[dict]:
-    """Every request that reached a beacon host: the browser's, plus those seen only on the
-    wire; each with its initiator (resource type, frame, the script that called the API)."""
-    beacon_hosts = {h.lower() for h in site.beacon_hosts}
+def _is_code(site, request: dict) -> bool:
+    """The tracker's own script, loaded with no identifier in its address."""
+    parts = urlsplit(request["url"])
+    return request.get("resource_type") == "script" and parts.path.endswith(
+        tuple(site.script_paths)) and not identifiers.tokens(parts.query)
+
+
+def _call_for(request: dict, calls: list[dict]) -> dict | None:
+    """The script call that made *request*: an API call first, else the browser's own
+    initiator type (resource timing) as the page saw it."""
+    url = request["url"].split("#")[0]
+    by = [c for c in calls if c["url"].split("#")[0] == url and c["at"] <= request["at"] + 1.0]
+    direct = [c for c in by if not c["api"].startswith("resource:")]
+    if direct:
+        return direct[-1]
+    later = [c for c in calls if c["url"].split("#")[0] == url and c["api"].startswith(
+        "resource:") and c["at"] <= request["at"] + 30.0]
+    found = by or later
+    return found[-1] if found else None
+
+
+def _seen(evidence: dict) -> list[dict]:
+    """Every request, the browser's and those seen only on the wire, matched where both
+    saw it (the wire adds headers and body), each with the call that made it."""
     seen = [dict(r, seen_by="browser") for r in evidence["requests"]]
     unmatched: dict[tuple[str, str], list[dict]] = {}
     for r in seen:
@@ -85,43 +158,132 @@ def _requests(site, evidence: dict) -> list[dict]:
     for w in evidence.get("wire", []):
         twins = unmatched.get((w["method"], w["url"].split("#")[0]))
         if twins:
-            twins.pop(0)["seen_by"] = "browser+wire"
+            twin = twins.pop(0)
+            twin.update(seen_by="browser+wire", headers=w.get("headers"), body=w.get("body"))
             continue
-        kind = "websocket" if w["method"] == "CONNECT" else (
-            "not reported by the browser: a closing page's, or a shared or service worker's")
+        kind = "websocket" if w["method"] == "CONNECT" else "unreported"
         seen.append({**w, "resource_type": kind, "seen_by": "wire"})
     calls = evidence.get("calls", [])
     out = []
     for r in seen:
-        if _host(r["url"]) not in beacon_hosts or _host(r["url"]) == MARKER_HOST:
+        if _host(r["url"]) == MARKER_HOST:
             continue
-        if r["url"] == evidence.get("entry"):
-            continue  # the visitor's own click on the tracked link
-        if r.get("resource_type") == "script" and urlsplit(r["url"]).path.endswith(
-                tuple(site.script_paths)):
-            continue  # loading the tracker is not tracking
-        by = [c for c in calls if c["url"] == r["url"] and c["at"] <= r["at"] + 1.0]
-        if by:
-            r = {**r, "api": by[-1]["api"], "script": by[-1].get("script")}
+        call = _call_for(r, calls)
+        if call:
+            r = {**r, "api": call["api"].removeprefix("resource:"), "clock": call.get("clock"),
+                 "script": call.get("script") or r.get("script"),
+                 "page": call.get("page")}
         out.append(r)
     return out
 
 
+def _requests(site, evidence: dict, seen: list[dict]) -> list[dict]:
+    """Every request that reached a beacon host (or a host under one), with its initiator."""
+    beacon_hosts = {h.lower().rstrip(".") for h in site.beacon_hosts}
+    return [r for r in seen if _under(_host(r["url"]), beacon_hosts)
+            and r["url"] != evidence.get("entry") and not _is_code(site, r)]
+
+
 def _initiator(item: dict) -> str:
-    parts = [item.get("api") or item.get("resource_type") or item.get("storage") or ""]
+    """Who made it: the script (from the stack), else the frame or page, else the server."""
     if item.get("script"):
-        parts.append(f"by {item['script']}")
-    elif item.get("frame"):
-        parts.append(f"from {item['frame']}")
-    if item.get("phase"):
-        parts.append(f"during {item['phase']}")
-    return " ".join(p for p in parts if p)
+        return f"by {item['script']}"
+    if item.get("by") == "Set-Cookie" and item.get("url"):
+        return f"by the response of {item['url']}"
+    if item.get("frame"):
+        return f"from {item['frame']}"
+    if item.get("page"):
+        return f"on {item['page']}"
+    if item.get("origin"):
+        return f"on {item['origin']} (no hook saw the write: a worker, or a write no API call made)"
+    if item.get("seen_by") == "wire":
+        return ("seen only on the wire: the browser did not report it (a closing page's, "
+                "or a worker's)")
+    return "unknown"
 
 
-def _since(before: list[dict], after: list[dict], key) -> list[dict]:
-    """Entries of *after* that were not in *before*, or not with that value."""
-    old = {key(i): i.get("value") for i in before}
-    return [i for i in after if key(i) not in old or old[key(i)] != i.get("value")]
+def _clock_at_opt_out(evidence: dict, boundary: float | None) -> float | None:
+    """The page clock (ms) at the opt-out: from an event that has both clocks, taken before
+    any simulated time was run (until then the page clock runs with the wall clock)."""
+    if boundary is None:
+        return None
+    for key in ("lifecycle", "calls", "cookie_writes", "storage_writes", "hints"):
+        for item in evidence.get(key, []):
+            if item.get("clock") is not None and item.get("phase") in ("load", "opt-out",
+                                                                      "then"):
+                return item["clock"] - (item["at"] - boundary) * 1000
+    return None
+
+
+def _end(evidence: dict) -> float | None:
+    """When the visit ended (the stock was taken): the moment of what was found only then."""
+    moments = [p["at"] for p in evidence.get("phases", []) if p["name"] in _STOCK_END]
+    return max(moments) if moments else None
+
+
+def _cookies_named(evidence: dict) -> list[dict]:
+    """Every cookie write (script, Cookie Store, Set-Cookie), name and value parsed."""
+    out = []
+    for write in evidence["cookie_writes"] + evidence["set_cookies"]:
+        name, value, _ = parse_cookie(write.get("value", ""))
+        out.append({**write, "name": name, "cookie_value": value})
+    return out
+
+
+def _kept_key(item: dict) -> str:
+    if item["storage"] == "cacheStorage":  # a cached URL: its query and bare path segments
+        url = urlsplit(item["key"].partition("/")[2])
+        return url.query + " " + " ".join(s for s in url.path.split("/") if "." not in s)
+    return item.get("value") or ""
+
+
+def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str, str]]:
+    """Identifiers the page keeps or sent to a beacon host: token → the forms it may take."""
+    values = []
+    for c in cookies:
+        values.append((c["name"], c["cookie_value"]))
+    for c in evidence["cookies"] + evidence.get("cookies_at_opt_out", []):
+        values.append((c["name"], c.get("value", "")))
+    for w in evidence["storage_writes"]:
+        values.append((w["key"], w.get("value", "")))
+    stock = evidence.get("stored") or {}
+    for i in stock.get("at_opt_out", []) + stock.get("end", []):
+        values.append((i["key"], i.get("value", "")))
+    found: set[str] = set()
+    for name, value in values:
+        if name in site.tracking_cookies or not (
+                _allowed(site, name) or is_consent_record_entry(name, value)):
+            found |= identifiers.tokens(value)
+    return {t: identifiers.forms(t) for t in found}
+
+
+_UNSET = object()
+
+
+def violation(evidence: dict, kind: str, channel: str, via: str, what: str, item: dict,
+              initiator: str | None = None, clock0=_UNSET, end=_UNSET) -> dict:
+    """One violation, with its channel, means, initiator and time after the opt-out (page
+    time where *item* carries the page's clock, else wall time; the end of the visit for
+    what was only found then), all also said in ``what``."""
+    boundary = evidence.get("opted_out_at")
+    if clock0 is _UNSET:
+        clock0 = _clock_at_opt_out(evidence, boundary)
+    if end is _UNSET:
+        end = _end(evidence)
+    at = item.get("at") if item.get("at") is not None else end
+    if item.get("clock") is not None and clock0 is not None:
+        t, basis = round((item["clock"] - clock0) / 1000, 1), "page"
+    elif at is not None and boundary is not None:
+        t, basis = round(at - boundary, 1), "real"
+    else:
+        t, basis = None, "unknown"
+    who = initiator or _initiator(item)
+    when = f"{t:+.1f} s after the opt-out ({basis} time)" if t is not None else "time unknown"
+    phase = f", during {item['phase']}" if item.get("phase") not in (
+        None, "before", "after", "end") else ""
+    return {"kind": kind, "channel": channel, "via": via, "initiator": who, "t": t,
+            "time_basis": basis, "phase": item.get("phase"),
+            "what": f"{what} [{channel} via {via}, {who}, {when}{phase}]", "evidence": item}
 
 
 def decide(site, state: dict, evidence: dict) -> dict:
@@ -129,76 +291,116 @@ def decide(site, state: dict, evidence: dict) -> dict:
 
     ``verdict`` is ``pass`` or ``fail`` when the visitor is opted out, ``observed`` when
     tracking is allowed (the evidence then shows that the audit saw tracking at all).
-    Each violation is ``{kind, what, evidence}``.
     """
     boundary = evidence["opted_out_at"]
+    seen = _seen(evidence)
+    beacons = _requests(site, evidence, seen)
+    tracked = bool(beacons)
+    if not expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
+        return {"verdict": "observed", "violations": [], "tracked": tracked}
+    clock0, end = _clock_at_opt_out(evidence, boundary), _end(evidence)
+    violations: list[dict] = []
 
     def after(item: dict) -> bool:
         return boundary is not None and item["at"] >= boundary
 
-    beacons = _requests(site, evidence)
-    tracked = bool(beacons)
-    if not expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
-        return {"verdict": "observed", "violations": [], "tracked": tracked}
-    violations = []
+    def flag(kind: str, channel: str, via: str, what: str, item: dict,
+             initiator: str | None = None) -> None:
+        violations.append(violation(evidence, kind, channel, via, what, item, initiator,
+                                    clock0=clock0, end=end))
 
-    def flag(kind: str, what: str, item: dict) -> None:
-        violations.append({"kind": kind, "what": what, "evidence": item})
-
-    cookie_writes = evidence["cookie_writes"] + evidence["set_cookies"]
+    cookies = _cookies_named(evidence)
     for cookie in evidence["cookies"]:
         if cookie["name"] in site.tracking_cookies:
-            setters = [w for w in cookie_writes if w["name"] == cookie["name"]
-                       and not is_removal(w)]
-            violations.append({"kind": "cookie", "what": f"tracking cookie {cookie['name']} "
-                               f"exists after the opt-out", "cookie": cookie,
-                               "evidence": setters[-1] if setters else {"by": "unknown"},
-                               "set_by": setters[-1:] or [{"by": "unknown"}]})
+            setters = [w for w in cookies if w["name"] == cookie["name"] and not is_removal(w)]
+            setter = setters[-1] if setters else {**cookie, "at": None, "phase": "stock"}
+            flag("cookie", "cookie", setter.get("api") or setter.get("by") or "unknown",
+                 f"tracking cookie {cookie['name']} exists after the opt-out", setter,
+                 None if setters else "unknown: found in the cookie jar at the end")
+            violations[-1]["cookie"] = cookie
     written = set()
-    for write in cookie_writes:
+    for write in cookies:
         if not after(write) or is_removal(write):
             continue
         name = write["name"]
         if name in site.tracking_cookies or not (
-                _allowed(site, name) or is_consent_record(_cookie_value(write))):
+                _allowed(site, name) or is_consent_record_entry(name, write["cookie_value"])):
             written.add(name)
-            flag("cookie-write", f"cookie {name} written after the opt-out by "
-                 f"{write.get('script') or write.get('by') or write.get('api')}"
-                 f"{' during ' + write['phase'] if write.get('phase') else ''}", write)
+            flag("cookie-write", "cookie", write.get("api") or write.get("by") or "unknown",
+                 f"cookie {name or '(nameless)'} written after the opt-out", write)
+    at_opt_out = {(c["name"], c.get("domain"), c.get("path")): c.get("value")
+                  for c in evidence.get("cookies_at_opt_out", [])}
     if boundary is not None:
-        for cookie in _since(evidence.get("cookies_at_opt_out", []), evidence["cookies"],
-                             lambda c: (c["name"], c.get("domain"), c.get("path"))):
-            if cookie["name"] in written or cookie["name"] in site.tracking_cookies:
+        for cookie in evidence["cookies"]:
+            key = (cookie["name"], cookie.get("domain"), cookie.get("path"))
+            if cookie["name"] in written or cookie["name"] in site.tracking_cookies or \
+                    _allowed(site, cookie["name"]):
                 continue
-            if not (_allowed(site, cookie["name"]) or is_consent_record(cookie["value"])):
-                flag("cookie-write", f"cookie {cookie['name']} appeared or changed after the "
-                     f"opt-out (found in the cookie jar at the end)", cookie)
+            item = {**cookie, "at": None, "phase": "stock"}
+            if at_opt_out.get(key, object()) != cookie.get("value"):
+                if not is_consent_record_entry(cookie["name"], cookie["value"]):
+                    flag("cookie-write", "cookie", "unknown (found in the cookie jar)",
+                         f"cookie {cookie['name'] or '(nameless)'} on {cookie.get('domain')} "
+                         "appeared or changed after the opt-out", item,
+                         "unknown: no hook or response showed the write")
+            elif not known_consent_record(cookie["name"]) and identifiers.tokens(
+                    cookie.get("value")):
+                flag("kept", "cookie", "cookie jar",
+                     f"cookie {cookie['name'] or '(nameless)'} holding an identifier, set "
+                     "before the opt-out, is kept after it", item,
+                     f"set before the opt-out on {cookie.get('domain')}")
     for request in beacons:
         if after(request):
-            flag("request", f"{request['method']} {request['url']} after the opt-out "
-                 f"({_initiator(request)}; seen by {request['seen_by']})", request)
-    beacon_hosts = {h.lower() for h in site.beacon_hosts}
+            flag("request", "request", request.get("api") or request.get("resource_type")
+                 or "unknown", f"{request['method']} {request['url']} after the opt-out "
+                 f"(seen by {request['seen_by']})", request)
+    beacon_hosts = {h.lower().rstrip(".") for h in site.beacon_hosts}
     for socket in evidence["websockets"]:
-        if _host(socket["url"]) in beacon_hosts and after(socket):
-            flag("websocket", f"WebSocket to {socket['url']}", socket)
+        if _under(_host(socket["url"]), beacon_hosts) and after(socket):
+            flag("websocket", "request", "WebSocket", f"WebSocket to {socket['url']}", socket)
     for hint in evidence["hints"]:
-        if _host(hint["href"]) in beacon_hosts and after(hint):
-            flag("preconnect", f"{hint['rel']} to {hint['href']}", hint)
+        if _under(_host(hint["href"]), beacon_hosts) and after(hint):
+            flag("preconnect", "request", hint["rel"], f"{hint['rel']} to {hint['href']}",
+                 hint)
     stored = set()
     for write in evidence["storage_writes"]:
-        if after(write) and not _allowed(site, write["key"]) and not is_consent_record(
-                write["value"]):
+        if after(write) and not _allowed(site, write["key"]) and not is_consent_record_entry(
+                write["key"], write["value"]):
             stored.add((write["storage"], write["key"]))
-            flag("storage", f"{write['storage']} {write['key']!r} written after the opt-out "
-                 f"({_initiator(write)})", write)
+            flag("storage", "storage", write["storage"],
+                 f"{write['storage']} {write['key']!r} written after the opt-out", write)
     stock = evidence.get("stored") or {}
     if boundary is not None and stock:
-        for item in _since(stock.get("at_opt_out", []), stock.get("end", []),
-                           lambda i: (i["origin"], i["storage"], i["key"])):
-            if any(s == item["storage"] and item["key"].startswith(k) for s, k in stored):
+        before = {(i["origin"], i["storage"], i["key"]): i.get("value")
+                  for i in stock.get("at_opt_out", [])}
+        for item in stock.get("end", []):
+            if any(s == item["storage"] and item["key"].startswith(k) for s, k in stored) or \
+                    _allowed(site, item["key"]):
                 continue
-            if not (_allowed(site, item["key"]) or is_consent_record(item["value"])):
-                flag("storage", f"{item['storage']} {item['key']!r} on {item['origin']} is "
-                     f"new or changed since the opt-out (found when taking stock)", item)
+            key = (item["origin"], item["storage"], item["key"])
+            found = {**item, "at": None, "phase": "stock"}
+            if before.get(key, object()) != item.get("value"):
+                if not is_consent_record_entry(item["key"], item["value"]):
+                    flag("storage", "storage", item["storage"],
+                         f"{item['storage']} {item['key']!r} on {item['origin']} is new or "
+                         "changed since the opt-out (found when taking stock)", found)
+            elif not known_consent_record(item["key"]) and identifiers.tokens(_kept_key(item)):
+                flag("kept", "storage", item["storage"],
+                     f"{item['storage']} {item['key']!r} on {item['origin']}, holding an "
+                     "identifier written before the opt-out, is kept after it", found,
+                     f"written before the opt-out on {item['origin']}")
+    known = _known_ids(site, evidence, cookies)
+    flagged = {id(r) for r in beacons}
+    for request in seen:
+        if id(request) in flagged or not after(request) or request["url"] == evidence.get(
+                "entry") or request["url"].startswith("tunnel://"):
+            continue
+        found_ids = identifiers.carried(identifiers.request_text(
+            request["url"], request.get("headers"), request.get("body")), known)
+        if found_ids:
+            how = ", ".join(f"{token} ({encoding})" for token, encoding in found_ids[:3])
+            flag("identifier-sent", "request", request.get("api") or request.get(
+                "resource_type") or "unknown", f"{request['method']} {request['url'][:200]} "
+                f"carries an identifier the page keeps: {how}", request)
     return {"verdict": "fail" if violations else "pass", "violations": violations,
             "tracked": tracked}

@@ -1,0 +1,127 @@
+"""What counts as an identifier, a consent record or a removal, and how an identifier is
+found in a request however it is dressed: each decision a table."""
+
+import base64
+import hashlib
+
+import pytest
+
+from harness import consent_audit
+from harness.consent_audit import identifiers
+from harness.consent_audit.config import SiteConfig
+from harness.consent_audit.verdict import (
+    is_consent_record_entry,
+    known_consent_record,
+)
+from harness.pagehooks import is_removal, parse_cookie
+
+UID = "8f3a9c2e77"
+
+
+@pytest.mark.parametrize("value,found", [
+    (UID, {UID}), ("GA1.1.123456789.1700000000", {"123456789"}),
+    ("k3j9x8s0a1", {"k3j9x8s0a1"}), ("550e8400-e29b-41d4-a716-446655440000",
+                                     {"550e8400-e29b-41d4-a716-446655440000"}),
+    ("rejected", set()), ("2026-11-29T08:00:00Z", set()), ("1764403200000", set()),
+    ("analytics2", set()), ('{"ads":false,"v":3}', set()), ("", set()), (None, set()),
+])
+def test_tokens(value, found):
+    assert identifiers.tokens(value) == found
+
+
+def _dressed(how: str) -> tuple[str, dict, str | None]:
+    """A request carrying UID dressed as *how*: (url, headers, body)."""
+    raw = UID.encode()
+    return {
+        "path": (f"http://s.localhost/px/{UID}.gif", {}, None),
+        "base64": (f"http://s.localhost/px/{base64.b64encode(raw).decode()}.gif", {}, None),
+        "hex": (f"http://s.localhost/px?x={raw.hex()}", {}, None),
+        "md5": (f"http://s.localhost/px?h={hashlib.md5(raw).hexdigest().upper()}", {}, None),
+        "sha256": (f"http://s.localhost/px?h={hashlib.sha256(raw).hexdigest()}", {}, None),
+        "split": (f"http://s.localhost/px?a={UID[:4]}&b={UID[4:]}", {}, None),
+        "header": ("http://s.localhost/api", {"x-visitor": UID}, None),
+        "body": ("http://s.localhost/api", {}, '{"v":"' + UID + '"}'),
+        "form body": ("http://s.localhost/api", {}, f"a={UID[:3]}&b={UID[3:]}"),
+        "urlencoded": (f"http://s.localhost/px?x=%22{UID}%22", {}, None),
+        # What the browser writes itself is not the page's doing.
+        "cookie header": ("http://s.localhost/", {"cookie": f"uid={UID}"}, None),
+        "referer": ("http://s.localhost/", {"referer": f"http://s.localhost/?u={UID}"}, None),
+        "nothing": ("http://s.localhost/px?page=two&v=3", {}, None),
+    }[how]
+
+
+@pytest.mark.parametrize("how,carried", [
+    ("path", True), ("base64", True), ("hex", True), ("md5", True), ("sha256", True),
+    ("split", True), ("header", True), ("body", True), ("form body", True),
+    ("urlencoded", True), ("cookie header", False), ("referer", False), ("nothing", False),
+])
+def test_identifier_found_however_dressed(how, carried):
+    text = identifiers.request_text(*_dressed(how))
+    assert bool(identifiers.carried(text, {UID: identifiers.forms(UID)})) is carried
+
+
+@pytest.mark.parametrize("how", ["path", "sha256", "split", "header", "body"])
+def test_verdict_flags_a_kept_identifier_sent_anywhere(how):
+    url, headers, body = _dressed(how)
+    kept = {"origin": "http://s.localhost", "storage": "localStorage", "key": "ui",
+            "value": UID}
+    evidence = {"requests": [], "calls": [], "cookie_writes": [], "set_cookies": [],
+                "storage_writes": [], "websockets": [], "hints": [], "lifecycle": [],
+                "cookies": [], "cookies_at_opt_out": [], "opted_out_at": 100.0, "entry": None,
+                "stored": {"at_opt_out": [kept], "end": [kept]},
+                "wire": [{"at": 101.0, "phase": "then", "method": "POST" if body else "GET",
+                          "url": url, "headers": headers, "body": body}]}
+    site = SiteConfig(name="s", start="http://s.localhost/")
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
+    sent = [v for v in found["violations"] if v["kind"] == "identifier-sent"]
+    assert sent and sent[0]["channel"] == "request" and sent[0]["t"] == 1.0, found
+
+
+@pytest.mark.parametrize("name,value,record", [
+    # Known platforms' records, whatever they hold (a receipt id is theirs to keep).
+    ("OptanonConsent", "isGpcEnabled=0&consentId=8f3a9c2e-77aa&groups=C0001:1", True),
+    ("euconsent-v2", "CQH4sAAQH4sAAAHABBENBPFsAP_gAAAAAAAAKYtV", True),
+    ("didomi_token", "eyJ1c2VyX2lkIjoiOGYzYTljMmUifQ==", True),
+    ("cc_cookie", '{"consentId":"8f3a9c2e-77aa","categories":["necessary"]}', True),
+    ("site_consent", "rejected", True),
+    # Any other name must hold only a choice (dates, versions and category names are fine).
+    ("cookie_prefs", '{"necessary":true,"analytics":false,"updated":'
+                     '"2026-11-29T08:00:00.000Z","version":3}', True),
+    ("prefs", '{"ads":false,"ts":1764403200000}', True),
+    ("prefs", '{"categories":["necessary","functional"]}', True),
+    ("my_consent_id", UID, False),
+    ("consent", '{"id":"8f3a9c2e77","ads":false}', False),
+    ("prefs", '{"n":7}', False),
+    ("prefs", '{"visitor":12345678901}', False),
+    ("uid", UID, False),
+])
+def test_consent_record_entries(name, value, record):
+    assert is_consent_record_entry(name, value) is record
+
+
+@pytest.mark.parametrize("name,known", [
+    ("OptanonConsent", True), ("CookieConsent", True), ("uc_settings", True),
+    ("klaro", True), ("cmplz_marketing", True), ("my_consent_id", False),
+    ("consent", False), ("", False),
+])
+def test_known_consent_records(name, known):
+    assert known_consent_record(name) is known
+
+
+@pytest.mark.parametrize("text,parsed", [
+    ("uid=8f; path=/; Max-Age=60", ("uid", "8f", {"path": "/", "max-age": "60"})),
+    ("8f3a9c2e77", ("", "8f3a9c2e77", {})),
+    ("a=b=c; secure", ("a", "b=c", {"secure": ""})),
+])
+def test_parse_cookie(text, parsed):
+    assert parse_cookie(text) == parsed
+
+
+@pytest.mark.parametrize("value,removal", [
+    ("uid=; path=/", True), ("uid=x; max-age=0", True), ("uid=x; Max-Age=-1", True),
+    ("uid=x; expires=Thu, 01 Jan 1970 00:00:00 GMT", True),
+    ("uid=x; max-age=31536000", False), ("uid=max-age=0_8f3a; path=/", False),
+    ("uid=expires=1970; path=/", False), ("8f3a9c2e77", False),
+])
+def test_is_removal(value, removal):
+    assert is_removal({"value": value}) is removal
