@@ -1,0 +1,399 @@
+"""Sites that breach consent in ways the audit must catch, and clean sites it must pass.
+
+Each breach site keeps or sends an identifier after the visitor opts out by several means at
+once, each leaving its own marker (a cookie name, a storage key, a URL path), so one visit
+per site and browser proves many breaches and every verdict stays readable: each case below
+names one marker and the channel it must be reported under, with its initiator and its time
+relative to the opt-out. The sites are served as the estate serves its own (``Server`` over a
+folder of sites); what a static host cannot do (a redirect, a cookie set by a sub-resource on
+another port, a third party's iframe) comes from a small side server.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from harness import consent_audit
+from harness.consent_audit import runner
+from harness.server import Server
+
+ID = "8f3a9c2e77"  # every identifier below starts so: easy to grep in a report
+BANNER = ('<script src="/_shared/consent-banner.js"></script>'
+          '<script src="http://collector.localhost:8800/tracker.js" data-site="{id}" defer>'
+          '</script>')
+BODY = ('<p><a id="next" href="/two.html">next</a></p>'
+        '<div class="cookie-banner" id="cookie-banner" hidden>'
+        '<button type="button" id="accept-cookies">Accept</button>'
+        '<button type="button" id="reject-cookies">Reject</button></div>')
+# The collector beside the page's own host, and the side server (its port in the page).
+C = 'var C = location.origin.replace(/\\/\\/[^.]+\\./, "//collector.");'
+SIDE = ('var SIDE = "http://side.localhost:SIDEPORT",'
+        ' OWN = "http://" + location.hostname + ":SIDEPORT";')
+PREFIX = C + SIDE
+GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00" \
+      b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+
+
+def script(body: str) -> str:
+    return f"<script>{PREFIX}{body}</script>"
+
+
+def ready(body: str) -> str:
+    return script(f'document.addEventListener("DOMContentLoaded", function () {{{body}}});')
+
+
+WS_CSP = ('[[header]]\npath = "*"\nname = "Content-Security-Policy"\n'
+          'value = "default-src * ws: data: blob: \'unsafe-inline\'"\n')
+
+# name: {head, manifest, files, states (default: rejected only), config (site keys)}
+SITES: dict[str, dict] = {
+    "cookies": {"head": ready(
+        f'document.cookie = "ck_plain={ID}a1; path=/";'
+        f'document.cookie = "ck0nameless{ID}a2";'
+        f'document.cookie = "ck_path={ID}a3; path=/nowhere/; samesite=strict";'
+        f'document.cookie = "ck_dom={ID}a4; domain=" + location.hostname + '
+        '"; samesite=none; secure";'
+        f'document.cookie = "ck_part={ID}a5; secure; samesite=none; partitioned; path=/";'
+        f'document.cookie = "ck_trick=max-age=0_{ID}a6; path=/";'
+        'document.cookie = "msdynci_trackingContext=forged; path=/elsewhere/";'
+        f'if (window.cookieStore) cookieStore.set({{name: "ck_store", value: "{ID}a7",'
+        ' path: "/"});'
+        f'setTimeout(function () {{ document.cookie = "ck_late={ID}a8; path=/"; }},'
+        ' 5 * 60 * 1000);'
+        f'document.cookie = "my_consent_id={ID}a9; path=/";')},
+    # A "CMP" deletes the tracker's cookie on reject; the tracker puts it back every minute.
+    "reset": {"head": script(
+        'document.addEventListener("click", function (e) { if (e.target.id === '
+        '"reject-cookies") document.cookie = "rs_uid=; path=/; max-age=0"; }, true);'
+        'setInterval(function () { if (!/rs_uid=/.test(document.cookie))'
+        f' document.cookie = "rs_uid={ID}b1; path=/; max-age=31536000"; }}, 60000);'
+        f'if (!/rs_uid=/.test(document.cookie)) document.cookie = "rs_uid={ID}b1; path=/";')},
+    "setcookie": {
+        "head": '<link rel="stylesheet" href="/s.css">' + ready(
+            f'new Image().src = OWN + "/px?c=sc_img%3D{ID}c2%3B%20Path%3D%2F";'
+            f'new Image().src = OWN + "/r?c=sc_redir%3D{ID}c3%3B%20Path%3D%2F&to=" +'
+            ' encodeURIComponent(SIDE + "/px");'
+            f'fetch(OWN + "/px?c=sc_fetch%3D{ID}c4%3B%20Path%3D%2F%3B%20SameSite%3DNone'
+            '%3B%20Secure%3B%20Partitioned", {mode: "no-cors", credentials: "include"});'),
+        "manifest": '[[header]]\npath = "/s.css"\nname = "Set-Cookie"\n'
+                    f'value = "sc_css={ID}c1; Path=/; SameSite=Lax"\n',
+        "files": {"s.css": "p { color: #222; }"}},
+    "storage": {"head": ready(
+        f'localStorage.st_prop = "{ID}d1"; localStorage["st_index"] = "{ID}d2";'
+        f'Object.assign(sessionStorage, {{st_assign: "{ID}d3"}});'
+        'var o = indexedDB.open("st_db", 1); o.onupgradeneeded = function () {'
+        ' o.result.createObjectStore("ids"); };'
+        'o.onsuccess = function () { var s = o.result.transaction("ids", "readwrite")'
+        '.objectStore("ids"), c = s.openCursor(); c.onsuccess = function () {'
+        f' if (c.result) c.result.update("{ID}d4-" + location.pathname);'
+        ' else s.add("first", "me"); }; };'
+        'var f = document.createElement("iframe"); f.src = "/frame.html";'
+        ' document.body.appendChild(f);'
+        'var g = document.createElement("iframe"); g.src = SIDE + "/frame.html";'
+        ' document.body.appendChild(g);'
+        'new Worker("/cw.js");'
+        'navigator.serviceWorker.register("/sw.js");'
+        f'setTimeout(function () {{ localStorage.setItem("st_late", "{ID}d8"); }},'
+        ' 570 * 1000);'),
+        "files": {
+            "frame.html": "<!doctype html><title>f</title>" + script(
+                f'localStorage.setItem("st_frame", "{ID}d5");'),
+            "cw.js": 'caches.open("st_cache").then(function (c) {'
+                     f' return c.put("/id/{ID}d6", new Response("x")); }});',
+            "sw.js": 'self.addEventListener("install", function () { self.skipWaiting(); });'
+                     'self.addEventListener("activate", function () {'
+                     ' var o = indexedDB.open("st_swdb", 1);'
+                     ' o.onupgradeneeded = function () { o.result.createObjectStore("ids"); };'
+                     ' o.onsuccess = function () { o.result.transaction("ids", "readwrite")'
+                     f'.objectStore("ids").put("{ID}d7-" + Math.random(), "me"); }}; }});'}},
+    # Requests to the beacon host by every means a page has, each to its own path.
+    "requests": {"head": ready(
+        'var sink = document.createElement("iframe"); sink.name = "sink"; sink.hidden = true;'
+        ' document.body.appendChild(sink);'
+        'var form = document.createElement("form"); form.method = "POST"; form.target = "sink";'
+        f' form.action = C + "/rq_form"; form.innerHTML = \'<input name="u" value="{ID}e1">\';'
+        ' document.body.appendChild(form); form.submit();'
+        'document.getElementById("next").ping = C + "/rq_ping";'
+        'var st = document.createElement("style"); st.textContent = "@font-face {'
+        ' font-family: rq; src: url(" + C + "/rq_font.woff); } body { font-family: rq;'
+        ' background: url(" + C + "/rq_bg.gif?p=" + location.pathname + "); }";'
+        ' document.head.appendChild(st);'
+        'var l = document.createElement("link"); l.rel = "preload"; l.as = "image";'
+        ' l.href = C + "/rq_preload.gif"; document.head.appendChild(l);'
+        'var d = document.createElement("link"); d.rel = "dns-prefetch";'
+        ' d.href = C.replace("//collector.", "//rqdns.collector."); document.head.appendChild(d);'
+        'import(C + "/rq_import.js").catch(function () {});'
+        'var s = document.createElement("script");'
+        f' s.src = C + "/tracker.js?rq_scriptq={ID}e2"; document.head.appendChild(s);'
+        'new Image().src = C.replace("collector.localhost", "collector.localhost.") +'
+        ' "/rq_dot.gif";'
+        'new Image().src = C.replace("//collector.", "//rqsub.collector.") + "/rq_sub.gif";'
+        f'var fd = new FormData(); fd.append("u", "{ID}e3");'
+        ' navigator.sendBeacon(C + "/rq_beaconfd", fd);'
+        'fetch(new Request(C + "/rq_request", {method: "POST", body: "x", mode: "no-cors"}));'
+        'new Worker("/iw.js");'
+        'var v = document.createElement("video"); v.poster = C + "/rq_poster.gif";'
+        ' document.body.appendChild(v);'
+        'document.body.insertAdjacentHTML("beforeend", \'<svg width="1" height="1"><image'
+        ' href="\' + C + \'/rq_svg.gif" width="1" height="1"/></svg>\');'
+        'try { new WebSocket(C.replace("http", "ws") + "/rq_ws"); } catch (e) {}'
+        'new EventSource(C + "/rq_es");'),
+        "manifest": WS_CSP,
+        "files": {"iw.js": 'var C = self.location.origin.replace(/\\/\\/[^.]+\\./,'
+                           ' "//collector."); try { importScripts(C + "/rq_importscripts.js");'
+                           ' } catch (e) {}'}},
+    # Late, idle and chained: brought forward by the virtual clock.
+    "timers": {"head": ready(
+        'var B = function (p) { navigator.sendBeacon(C + p, "{}"); };'
+        'B("/tm_now");'
+        'setTimeout(function () { fetch(C + "/tm_30s", {mode: "no-cors"}); }, 30000);'
+        'setTimeout(function () { new Image().src = C + "/tm_5m.gif"; }, 300000);'
+        'setTimeout(function () { B("/tm_9m30"); }, 570000);'
+        'requestIdleCallback(function () { B("/tm_idle"); });'
+        'var frames = 0; (function f() { if (++frames === 120) B("/tm_raf");'
+        ' else requestAnimationFrame(f); })();'
+        'var n = 0, i = setInterval(function () { if (++n === 5) { clearInterval(i);'
+        ' B("/tm_interval"); } }, 60000);'
+        'var ch = new MessageChannel(); ch.port1.onmessage = function () {'
+        ' B("/tm_msgchan"); }; ch.port2.postMessage(1);'
+        'Promise.resolve().then(function () { return 1; }).then(function () {'
+        ' B("/tm_promise"); });'
+        'queueMicrotask(function () { B("/tm_microtask"); });'
+        'var k = 0; (function step() { if (++k === 9) B("/tm_chain");'
+        ' else setTimeout(step, 60000); })();'
+        'if (window.scheduler && scheduler.postTask) scheduler.postTask(function () {'
+        ' B("/tm_posttask"); }, {delay: 200000});')},
+    # As the visitor leaves, and as they come back.
+    "leaving": {"head": script(
+        'var B = function (p) { navigator.sendBeacon(C + p, "{}"); };'
+        'document.addEventListener("visibilitychange", function () {'
+        ' if (document.visibilityState !== "hidden") return; B("/lv_hidden");'
+        ' setTimeout(function () { B("/lv_hiddenlater"); }, 120000); });'
+        'addEventListener("pagehide", function () { B("/lv_pagehide"); });'
+        'addEventListener("beforeunload", function () { B("/lv_beforeunload"); });'
+        'addEventListener("unload", function () { fetch(C + "/lv_unload", {method: "POST",'
+        ' body: "{}", keepalive: true, mode: "no-cors"}); });'
+        'document.addEventListener("freeze", function () { B("/lv_freeze"); });'
+        'document.addEventListener("resume", function () { B("/lv_resume"); });')},
+    # Restored from the back-forward cache (a page with an unload handler never is).
+    "bfcache": {"head": script(
+        'addEventListener("pageshow", function (e) { if (e.persisted)'
+        ' navigator.sendBeacon(C + "/lv_bfcache", "{}"); });')},
+    # The identifier was kept from before the choice; after it, it goes out encoded to the
+    # site itself and to an unknown third party.
+    "encoded": {"head": ready(
+        f'if (!localStorage.getItem("enc_uid")) localStorage.setItem("enc_uid", "{ID}f1");'
+        'if (location.pathname !== "/two.html") return;'
+        'var u = localStorage.getItem("enc_uid");'
+        'new Image().src = "/enc_b64/" + btoa(u) + ".gif";'
+        'new Image().src = "/enc_split.gif?a=" + u.slice(0, 5) + "&b=" + u.slice(5);'
+        'fetch("/enc_header", {headers: {"X-Visitor": u}});'
+        'fetch("/enc_body", {method: "POST", body: JSON.stringify({v: u})});'
+        'new Image().src = SIDE + "/enc_path/" + u + ".gif";'
+        'crypto.subtle.digest("SHA-256", new TextEncoder().encode(u)).then(function (h) {'
+        ' var x = Array.from(new Uint8Array(h)).map(function (b) {'
+        ' return b.toString(16).padStart(2, "0"); }).join("");'
+        ' new Image().src = "/enc_hash.gif?h=" + x; });')},
+    # Tracking from the first load while Global Privacy Control is on (honoured by default).
+    "beforechoice": {"head": script(
+        f'document.cookie = "bc_uid={ID}g1; path=/";'
+        'navigator.sendBeacon(C + "/bc_beacon", "{}");'),
+        "states": [{"choice": "no-choice", "gpc": True}]},
+    # Clean: only the consent record (with its date and version), no identifier.
+    "cleanrecord": {"head": script(
+        'document.addEventListener("click", function (e) { if (e.target.id ==='
+        ' "reject-cookies") localStorage.setItem("cookie_prefs", JSON.stringify({necessary:'
+        ' true, analytics: false, ads: false, updated: new Date().toISOString(),'
+        ' version: 3})); }, true);'), "states": "all"},
+    # Clean: a strictly necessary session cookie (declared), set on every response.
+    "cleansession": {
+        "manifest": '[[header]]\npath = "*"\nname = "Set-Cookie"\n'
+                    f'value = "sessionid={ID}z1; Path=/; HttpOnly; SameSite=Lax"\n',
+        "config": {"storage_allow": ["sessionid"]}, "states": "all"},
+    # Clean: first-party requests that carry no identifier.
+    "cleanrequests": {"head": ready(
+        'fetch("/stock.json?item=lamp&v=3");'
+        'new Image().src = "/logo.gif?v=20261129";'
+        'navigator.sendBeacon("/log", JSON.stringify({event: "view", page: location.pathname}));'
+        'addEventListener("pagehide", function () { navigator.sendBeacon("/log", "bye"); });'),
+        "files": {"stock.json": '{"lamp": 3}'}, "states": "all"},
+}
+
+# (site, marker, channel, browsers or None, why only there)
+CASES = [
+    ("cookies", "ck_plain", "cookie", None, ""),
+    ("cookies", "ck0nameless", "cookie", None, ""),
+    ("cookies", "ck_path", "cookie", None, ""),
+    ("cookies", "ck_dom", "cookie", None, ""),
+    ("cookies", "ck_part", "cookie", None, ""),
+    ("cookies", "ck_trick", "cookie", None, ""),
+    ("cookies", "msdynci_trackingContext", "cookie", None, ""),
+    ("cookies", "ck_store", "cookie", None, ""),
+    ("cookies", "ck_late", "cookie", None, ""),
+    ("cookies", "my_consent_id", "cookie", None, ""),
+    ("reset", "rs_uid", "cookie", None, ""),
+    ("setcookie", "sc_css", "cookie", None, ""),
+    ("setcookie", "sc_img", "cookie", None, ""),
+    ("setcookie", "sc_redir", "cookie", None, ""),
+    ("setcookie", "sc_fetch", "cookie", None, ""),
+    ("storage", "st_prop", "storage", None, ""),
+    ("storage", "st_index", "storage", None, ""),
+    ("storage", "st_assign", "storage", None, ""),
+    ("storage", "st_db", "storage", None, ""),
+    ("storage", "st_frame", "storage", None, ""),
+    ("storage", "st_cache", "storage", None, ""),
+    ("storage", "st_swdb", "storage", None, ""),
+    ("storage", "st_late", "storage", None, ""),
+    ("requests", "rq_form", "request", None, ""),
+    ("requests", "rq_ping", "request", {"chromium"}, "Firefox sends no <a ping> by default"),
+    ("requests", "rq_font", "request", None, ""),
+    ("requests", "rq_bg", "request", None, ""),
+    ("requests", "rq_preload", "request", None, ""),
+    ("requests", "rqdns", "request", None, ""),
+    ("requests", "rq_import", "request", None, ""),
+    ("requests", "rq_scriptq", "request", None, ""),
+    ("requests", "rq_dot", "request", None, ""),
+    ("requests", "rq_sub", "request", None, ""),
+    ("requests", "rq_beaconfd", "request", None, ""),
+    ("requests", "rq_request", "request", None, ""),
+    ("requests", "rq_importscripts", "request", None, ""),
+    ("requests", "rq_poster", "request", None, ""),
+    ("requests", "rq_svg", "request", None, ""),
+    ("requests", "rq_ws", "request", None, ""),
+    ("requests", "rq_es", "request", None, ""),
+    ("timers", "tm_now", "request", None, ""),
+    ("timers", "tm_30s", "request", None, ""),
+    ("timers", "tm_5m", "request", None, ""),
+    ("timers", "tm_9m30", "request", None, ""),
+    ("timers", "tm_idle", "request", None, ""),
+    ("timers", "tm_raf", "request", None, ""),
+    ("timers", "tm_interval", "request", None, ""),
+    ("timers", "tm_msgchan", "request", None, ""),
+    ("timers", "tm_promise", "request", None, ""),
+    ("timers", "tm_microtask", "request", None, ""),
+    ("timers", "tm_chain", "request", None, ""),
+    ("timers", "tm_posttask", "request", None, ""),
+    ("leaving", "lv_hidden", "request", None, ""),
+    ("leaving", "lv_hiddenlater", "request", None, ""),
+    ("leaving", "lv_pagehide", "request", None, ""),
+    ("leaving", "lv_beforeunload", "request", None, ""),
+    ("leaving", "lv_unload", "request", None, ""),
+    ("leaving", "lv_freeze", "request", {"chromium"}, "only Chromium has the freeze event"),
+    ("leaving", "lv_resume", "request", {"chromium"}, "only Chromium has the resume event"),
+    ("bfcache", "lv_bfcache", "request", {"firefox"},
+     "Chromium as Playwright drives it keeps no back-forward cache"),
+    ("encoded", "enc_uid", "storage", None, ""),
+    ("encoded", "enc_b64", "request", None, ""),
+    ("encoded", "enc_split", "request", None, ""),
+    ("encoded", "enc_header", "request", None, ""),
+    ("encoded", "enc_body", "request", None, ""),
+    ("encoded", "enc_path", "request", None, ""),
+    ("encoded", "enc_hash", "request", None, ""),
+    ("beforechoice", "bc_uid", "cookie", None, ""),
+    ("beforechoice", "bc_beacon", "request", None, ""),
+]
+CLEAN = [name for name in SITES if name.startswith("clean")]
+
+
+def side_app(environ, start_response):
+    """What a static host cannot do: Set-Cookie on a pixel or a redirect, a third party's
+    frame that writes storage, an answer to any POST."""
+    request = Request(environ)
+    if request.method == "POST":
+        response = Response(status=204)
+    elif request.path == "/frame.html":
+        response = Response(
+            "<!doctype html><title>3p</title><script>"
+            f'localStorage.setItem("st_3p", "{ID}d9");</script>', content_type="text/html")
+    elif request.path == "/r":
+        response = Response(status=302, headers={"Location": request.args.get("to", "/")})
+    else:
+        response = Response(GIF, content_type="image/gif")
+    if request.args.get("c"):
+        response.headers.add("Set-Cookie", request.args["c"])
+    return response(environ, start_response)
+
+
+def write_sites(root: Path, side_port: int) -> None:
+    shutil.copytree(Path("sites/_shared"), root / "_shared")
+    for name, spec in SITES.items():
+        folder = root / name
+        folder.mkdir()
+        (folder / "site.toml").write_text(f'title = "{name}"\ndemonstrates = "a breach"\n'
+                                          + spec.get("manifest", ""))
+        head = spec.get("head", "").replace("SIDEPORT", str(side_port))
+        for page in ("index.html", "two.html"):
+            (folder / page).write_text(
+                f"<!doctype html><html><head><title>{name}</title>{head}"
+                f"{BANNER.format(id=name)}</head><body>{BODY}</body></html>")
+        for file, text in spec.get("files", {}).items():
+            (folder / file).write_text(text.replace("SIDEPORT", str(side_port)))
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory, browser_name):
+    """One audit of every site in *browser_name*: {site: [records]}."""
+    root = tmp_path_factory.mktemp(f"breaches-{browser_name}")
+    side = make_server("127.0.0.1", 0, side_app, threaded=True)
+    threading.Thread(target=side.serve_forever, daemon=True).start()
+    write_sites(root / "sites", side.server_port)
+    chosen = {name: spec.get("states", [{"choice": "rejected", "gpc": False}])
+              for name, spec in SITES.items()}
+    every = runner.states
+    try:
+        with pytest.MonkeyPatch.context() as patch, \
+                Server(sites_dir=root / "sites", fixtures_dir=None) as server:
+            patch.setattr(runner, "states", lambda site: every(site)
+                          if chosen[site.name] == "all" else chosen[site.name])
+            settings = consent_audit.parse({
+                "collector": server.origin(), "browsers": [browser_name], "concurrency": 3,
+                "site": [{"name": name, "start": server.url_for(name, "/"), "tracked": True,
+                          "opt_out": [{"click": "#reject-cookies"}],
+                          "accept": [{"click": "#accept-cookies"}],
+                          "then": [{"click": "#next"}], **spec.get("config", {})}
+                         for name, spec in SITES.items()]})
+            results = consent_audit.audit(settings, root / "out")
+    finally:
+        side.shutdown()
+    by_site: dict[str, list] = {}
+    for record in results["results"]:
+        by_site.setdefault(record["site"], []).append(record)
+    return by_site
+
+
+def _opted_out(records: list[dict]) -> list[dict]:
+    return [r for r in records if r["verdict"] in ("pass", "fail", "error")]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("site,marker,channel,only,why", CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_breach_is_caught(audited, browser_name, site, marker, channel, only, why):
+    if only and browser_name not in only:
+        pytest.skip(why)
+    (record,) = _opted_out(audited[site])
+    assert not record["error"], record["error"]
+    found = [v for v in record["violations"] if marker in json.dumps(v)]
+    assert found, (f"{marker} ({channel}) not reported; violations: "
+                   + "; ".join(v["what"] for v in record["violations"]))
+    assert any(v.get("channel") == channel for v in found), [
+        (v.get("channel"), v["what"]) for v in found]
+    for v in found:
+        assert v.get("initiator") and v.get("t") is not None, v
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("site", CLEAN)
+def test_clean_site_passes(audited, site):
+    records = audited[site]
+    assert {r["verdict"] for r in records} == {"pass", "observed"}, [
+        (r["id"], r["error"], [v["what"] for v in r["violations"]]) for r in records]
