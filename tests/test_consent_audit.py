@@ -98,6 +98,9 @@ ID_ITEM = {"origin": "http://s.localhost", "storage": "indexedDB", "key": "db/vi
     (REJECTED, {"requests": [{**BEACON, "url": "http://x.collector.localhost/p.gif"}]}, "fail"),
     (REJECTED, {"requests": [{**BEACON, "url": "http://collector.localhost./p.gif"}]}, "fail"),
     (REJECTED, {"requests": [{**BEACON, "url": "http://notcollector.localhost/p"}]}, "pass"),
+    # On the loopback estate, the bare loopback names reach the collector's server too.
+    (REJECTED, {"requests": [{**BEACON, "url": "http://127.0.0.1:8800/collect"}]}, "fail"),
+    (REJECTED, {"requests": [{**BEACON, "url": "http://localhost:8800/collect"}]}, "fail"),
     # The tracker's own script is no beacon, unless its address carries an identifier.
     (REJECTED, {"requests": [
         {**BEACON, "url": "http://collector.localhost/tracker.js?uid=8f3a9c2e77",

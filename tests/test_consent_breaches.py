@@ -144,7 +144,9 @@ SITES: dict[str, dict] = {
         'document.body.insertAdjacentHTML("beforeend", \'<svg width="1" height="1"><image'
         ' href="\' + C + \'/rq_svg.gif" width="1" height="1"/></svg>\');'
         'try { new WebSocket(C.replace("http", "ws") + "/rq_ws"); } catch (e) {}'
-        'new EventSource(C + "/rq_es");'),
+        'new EventSource(C + "/rq_es");'
+        # The collector's server answers on the bare loopback names too.
+        'new Image().src = "http://127.0.0.1:" + location.port + "/rq_loopback.gif";'),
         "manifest": WS_CSP,
         "files": {"iw.js": 'var C = self.location.origin.replace(/\\/\\/[^.]+\\./,'
                            ' "//collector."); try { importScripts(C + "/rq_importscripts.js");'
@@ -181,7 +183,10 @@ SITES: dict[str, dict] = {
         'addEventListener("unload", function () { fetch(C + "/lv_unload", {method: "POST",'
         ' body: "{}", keepalive: true, mode: "no-cors"}); });'
         'document.addEventListener("freeze", function () { B("/lv_freeze"); });'
-        'document.addEventListener("resume", function () { B("/lv_resume"); });')},
+        'document.addEventListener("resume", function () { B("/lv_resume"); });'
+        # A known tracker (third-party-web), reached as the page goes: seen on the wire only.
+        'addEventListener("pagehide", function () { navigator.sendBeacon('
+        '"http://www.google-analytics.com/g/collect?v=2&lv_ga=1", "{}"); });')},
     # Restored from the back-forward cache (a page with an unload handler never is).
     "bfcache": {"head": script(
         'addEventListener("pageshow", function (e) { if (e.persisted)'
@@ -268,6 +273,7 @@ CASES = [
     ("requests", "rq_svg", "request", None, ""),
     ("requests", "rq_ws", "request", None, ""),
     ("requests", "rq_es", "request", None, ""),
+    ("requests", "rq_loopback", "request", None, ""),
     ("timers", "tm_now", "request", None, ""),
     ("timers", "tm_30s", "request", None, ""),
     ("timers", "tm_5m", "request", None, ""),
@@ -287,6 +293,7 @@ CASES = [
     ("leaving", "lv_unload", "request", None, ""),
     ("leaving", "lv_freeze", "request", {"chromium"}, "only Chromium has the freeze event"),
     ("leaving", "lv_resume", "request", {"chromium"}, "only Chromium has the resume event"),
+    ("leaving", "lv_ga", "request", None, ""),
     ("bfcache", "lv_bfcache", "request", {"firefox"},
      "Chromium as Playwright drives it keeps no back-forward cache"),
     ("encoded", "enc_uid", "storage", None, ""),

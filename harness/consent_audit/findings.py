@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from . import timeline, trackers
-from .verdict import expects_nothing, violation
+from .verdict import expects_nothing, seen_requests, violation
 
 __all__ = ["enrich"]
 
@@ -24,12 +24,20 @@ def enrich(record: dict, site, dataset: trackers.Dataset | None = None) -> dict:
     host = urlsplit(site.start).hostname or ""
     state = record["state"]
     opted_out = expects_nothing(state["choice"], state["gpc"], site.honours_gpc)
-    items = trackers.inventory(evidence, host, dataset, site.tracking_cookies,
-                               site.beacon_hosts)
+    # Requests only the proxy saw (sent as a page closed, or by a worker) are inventoried
+    # too: a known tracker reached that way is a known tracker reached.
+    seen = seen_requests(evidence)
+    hosts = {urlsplit(r["url"]).hostname for r in seen if not r["url"].startswith("tunnel://")}
+    hosts |= {urlsplit(w["url"]).hostname for w in evidence.get("websockets", [])}
+    requests = [r for r in seen if not r["url"].startswith("tunnel://")
+                or urlsplit(r["url"]).hostname not in hosts]
+    items = trackers.inventory({**evidence, "requests": requests}, host, dataset,
+                               site.tracking_cookies, site.beacon_hosts)
     covered = {_key(v.get("evidence") or {}) for v in record["violations"]}
     covered |= {(None, (v.get("cookie") or {}).get("name")) for v in record["violations"]
                 if v.get("kind") == "cookie"}
     judged = {(v.get("evidence") or {}).get("at") for v in record["violations"]}
+    sent = {(r["url"][:300], r["at"]): r for r in requests}
     for item in items:
         item["judgement"], item["why"] = trackers.judge(item, opted_out)
         if item["judgement"] != "violation" or (item["at"], item["name"]) in covered:
@@ -42,10 +50,14 @@ def enrich(record: dict, site, dataset: trackers.Dataset | None = None) -> dict:
                 item["judgement"] = "allowed"
                 item["why"] = "holds only a consent record, or is declared in storage_allow"
             continue
+        # The request as seen (its API, script, page clock and moment of the visit).
+        source = sent.get((item["name"], item["at"]), {}) if item["kind"] == "request" else {}
+        found = {**source, **item, "phase": source.get("phase", item.get("phase"))}
         record["violations"].append(violation(
-            evidence, f"tracker-{item['kind']}", item["kind"], item.get("type") or item.get(
-                "storage") or item["kind"], f"{item['name'][:120]}: {item['why']}", item,
-            f"by {item['by']}" if item.get("by") else None))
+            evidence, f"tracker-{item['kind']}", item["kind"], source.get("api") or item.get(
+                "type") or item.get("storage") or item["kind"],
+            f"{item['name'][:120]}: {item['why']}", found,
+            f"by {item['by']}" if item.get("by") and not source else None))
     tool = record.get("consent_tool")
     if opted_out and tool and tool.get("self_test") is False:
         record["violations"].append(violation(

@@ -42,7 +42,7 @@ from ..pagehooks import MARKER_HOST, is_removal, parse_cookie
 from . import identifiers
 
 __all__ = ["decide", "expects_nothing", "is_consent_record", "is_consent_record_entry",
-           "is_removal", "known_consent_record", "violation"]
+           "is_removal", "known_consent_record", "seen_requests", "violation"]
 
 CONSENT_WORDS = re.compile(
     r"(true|false|yes|no|on|off|0|1|-1|null|none|all|accept(ed)?|reject(ed)?|den(y|ied)|"
@@ -75,8 +75,15 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
+_LOOPBACK = re.compile(r"localhost|127(\.\d{1,3}){3}|\[?::1\]?")
+
+
 def _under(host: str, hosts: set[str]) -> bool:
-    """Whether *host* is one of *hosts* or a host under one (``x.collector.localhost``)."""
+    """Whether *host* is one of *hosts* or a host under one (``x.collector.localhost``).
+    On a loopback estate (beacon hosts under ``.localhost``) the bare loopback names reach
+    the same server, so they are the beacon host too."""
+    if _LOOPBACK.fullmatch(host) and any(h.endswith(".localhost") for h in hosts):
+        return True
     return any(host == h or host.endswith("." + h) for h in hosts)
 
 
@@ -148,7 +155,7 @@ def _call_for(request: dict, calls: list[dict]) -> dict | None:
     return found[-1] if found else None
 
 
-def _seen(evidence: dict) -> list[dict]:
+def seen_requests(evidence: dict) -> list[dict]:
     """Every request, the browser's and those seen only on the wire, matched where both
     saw it (the wire adds headers and body), each with the call that made it."""
     seen = [dict(r, seen_by="browser") for r in evidence["requests"]]
@@ -293,7 +300,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
     tracking is allowed (the evidence then shows that the audit saw tracking at all).
     """
     boundary = evidence["opted_out_at"]
-    seen = _seen(evidence)
+    seen = seen_requests(evidence)
     beacons = _requests(site, evidence, seen)
     tracked = bool(beacons)
     if not expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
