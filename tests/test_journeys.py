@@ -140,6 +140,19 @@ def test_validation_errors(raw, message):
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize("value,ok", [
+    (None, True), ("cart-follow-up", True), ("j_1", True), ("a" * 64, True),
+    ("", False), ("a" * 65, False), ("with space", False), ("caf\u00e9", False),
+    ("\u0661\u0662", False), ("a/b", False), (7, False), (["x"], False),
+])
+def test_journey_id_table(value, ok):
+    if ok:
+        assert definition.checked_id(value) == value
+    else:
+        with pytest.raises(ValueError, match="field 'id'"):
+            definition.checked_id(value)
+
+
 def test_valid_definition_is_normalised():
     normal = definition.validate(GOOD)
     assert normal["reentry"] is False and normal["steps"]["offer"]["next"] is None
@@ -245,6 +258,14 @@ def test_bad_definition_is_400_and_stores_nothing(client):
     response = client.post("/api/journeys", json=variant(start="nowhere"))
     assert response.status_code == 400 and "unknown step" in response.json["error"]
     assert client.get("/api/journeys").json == []
+
+
+def test_a_journey_id_is_checked_and_kept(client):
+    bad = client.post("/api/journeys", json={**GOOD, "id": "caf\u00e9"})
+    assert bad.status_code == 400 and "field 'id'" in bad.json["error"]
+    assert client.post("/api/journeys", json={**GOOD, "id": "mine"}).json["id"] == "mine"
+    assert client.post("/api/journeys", json={**GOOD, "id": "mine"}).status_code == 409
+    assert [j["id"] for j in client.get("/api/journeys").json] == ["mine"]
 
 
 def test_unknown_journey_is_404(client):

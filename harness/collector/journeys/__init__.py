@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
 
 def load_fixture(journeys: Journeys, raw: dict) -> None:
     raw = {k: v for k, v in raw.items() if not k.startswith("_")}
-    journey_id = raw.pop("id", None)
+    journey_id = definitions.checked_id(raw.pop("id", None))
     if journey_id and journeys.definition(journey_id) is not None:
         return  # loaded on an earlier start
     journeys.define(definitions.validate(raw), journey_id)
@@ -42,11 +42,8 @@ def get_journeys() -> Journeys:
 @bp.post("/api/journeys")
 def create():
     raw = json_object(request)
-    journey_id = raw.pop("id", None)
-    if journey_id is not None and (not isinstance(journey_id, str) or
-                                   not journey_id.replace("-", "").replace("_", "").isalnum()):
-        raise ApiError(400, "field 'id' must be letters, digits, '-' or '_'")
     try:
+        journey_id = definitions.checked_id(raw.pop("id", None))
         normal = definitions.validate(raw)
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import graphlib
+import re
 
 from jinja2 import TemplateSyntaxError
 
@@ -10,6 +11,17 @@ from . import conditions, render
 
 MAX_STEPS = 50
 MAX_WINDOW = 366 * 24 * 3600
+JOURNEY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def checked_id(value: object) -> str | None:
+    """Return a journey id given with a definition (None: the collector makes one), or
+    raise ValueError: 1-64 ASCII letters, digits, '-' or '_', as it appears in URLs."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not JOURNEY_ID.fullmatch(value):
+        raise ValueError("field 'id' must be 1-64 letters, digits, '-' or '_'")
+    return value
 
 
 def _rule(raw: object, where: str) -> dict:
