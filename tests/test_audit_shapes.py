@@ -130,6 +130,40 @@ ONLOAD_DEP = (
     "var dep = document.createElement('script'); dep.src = '/dep.js'; dep.onload = function () {"
     + insert() + "}; document.head.appendChild(dep);")
 
+INTERCOM = (
+    "(function(){var w=window;var ic=w.WtChat;if(typeof ic==='function'){ic('update',"
+    "w.wtSettings);}else{var d=document;var i=function(){i.c(arguments);};i.q=[];"
+    "i.c=function(args){i.q.push(args);};w.WtChat=i;var l=function(){var s=d.createElement("
+    f"'script');s.type='text/javascript';s.async=true;s.src='{URL}';"
+    "s.setAttribute('data-site','shop');var x=d.getElementsByTagName('script')[0];"
+    "x.parentNode.insertBefore(s,x);};if(document.readyState==='complete'){l();}else if("
+    "w.attachEvent){w.attachEvent('onload',l);}else{w.addEventListener('load',l,false);}}})();")
+TWITTER = (
+    "!function(e,t,n,s,u,a){e.wtq||(s=e.wtq=function(){s.exe?s.exe.apply(s,arguments):"
+    "s.queue.push(arguments);},s.version='1.1',s.queue=[],u=t.createElement(n),u.async=!0,"
+    f"u.src='{URL}',u.dataset.site='shop',a=t.getElementsByTagName(n)[0],"
+    "a.parentNode.insertBefore(u,a))}(window,document,'script');")
+YANDEX = (
+    "(function(m,e,t,r,i,k,a){m[i]=m[i]||function(){(m[i].a=m[i].a||[]).push(arguments)};"
+    "m[i].l=1*new Date();for (var j = 0; j < document.scripts.length; j++) {if "
+    "(document.scripts[j].src === r) { return; }}k=e.createElement(t),a=e.getElementsByTagName"
+    "(t)[0],k.async=1,k.src=r,k.setAttribute('data-site','shop'),a.parentNode.insertBefore(k,a)"
+    f"}})(window, document, 'script', '{URL}', 'wt');")
+MIXPANEL = (
+    "var g=document.createElement('script');g.type='text/javascript';g.async=!0;"
+    "g.src='undefined'!==typeof WT_CUSTOM_LIB_URL?WT_CUSTOM_LIB_URL:'file:'===document.location"
+    f".protocol?'http:{URL[5:]}':'{URL[5:]}';g.setAttribute('data-site','shop');"
+    "var h=document.getElementsByTagName('script')[0];h.parentNode.insertBefore(g,h);")
+CRISP = (
+    "window.$wt=[];window.WT_SITE='shop';(function(){d=document;s=d.createElement('script');"
+    f"s.src='{URL}';s.async=1;s.dataset.site=window.WT_SITE;"
+    "d.getElementsByTagName('head')[0].appendChild(s);})();")
+CLARITY = (
+    "(function(c,l,a,r,i,t,y){c[a]=c[a]||function(){(c[a].q=c[a].q||[]).push(arguments)};"
+    "t=l.createElement(r);t.async=1;t.src='http://collector.localhost:8800/'+i;"
+    "t.dataset.site='shop';y=l.getElementsByTagName(r)[0];y.parentNode.insertBefore(t,y);})"
+    "(window, document, 'wt', 'script', 'tracker.js');")
+
 # (what, head, body, rules the browser's page gets; <html> attributes)
 SHAPES = [
     ("Segment-style stub with load()", js(SEGMENT), "", []),
@@ -298,6 +332,15 @@ SHAPES = [
      ["WT004"]),
     ("a namespace import", MODULE.format(
         "import * as wt from '/js/wt-module.js'; wt.load('shop');"), "", []),
+    ("Intercom-style booting on load", js(INTERCOM), "", []),
+    ("Intercom-style pasted twice counts once", js(INTERCOM) * 2, "", []),
+    ("Twitter-pixel-style e.x||(…) guard pasted twice", js(TWITTER) * 2, "", []),
+    ("Yandex-style guard over document.scripts, twice", js(YANDEX) * 2, "", []),
+    ("Yandex-style guard sees the tag", TAG + js(YANDEX), "", []),
+    ("Mixpanel-style typeof override", js(MIXPANEL), "", []),
+    ("Crisp-style implicit globals", js(CRISP), "", []),
+    ("Clarity-style file name as a parameter", js(CLARITY), "", []),
+    ("Clarity-style and a tag", js(CLARITY) + TAG, "", ["WT003"]),
     # Pages that install nothing.
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),

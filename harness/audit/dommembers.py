@@ -248,6 +248,8 @@ def _element_member(host: Browser, element: Element, key):
     lower = key.lower() if isinstance(key, str) else ""
     if lower in BOOLEAN_ATTRS:
         return lower in element.attrs
+    if lower in ("src", "href") and lower in element.attrs:  # read back absolute
+        return urljoin(host.base_uri, str(element.attrs[lower]).strip())
     if lower in REFLECTED or lower == "classname":
         return element.attrs.get("class" if lower == "classname" else lower, "")
     if lower in ("text", "textcontent", "innertext", "innerhtml"):

@@ -16,6 +16,7 @@ from .jsvalues import (
     JSArray,
     JSObject,
     Native,
+    known,
     loose_equal,
     strict_equal,
     to_number,
@@ -150,7 +151,15 @@ class Expressions:
 
     def _ConditionalExpression(self, node, scope):
         test = truthy(self.expr(node.test, scope))
-        return self.expr(node.alternate if test is False else node.consequent, scope)
+        if test is not None:
+            return self.expr(node.consequent if test else node.alternate, scope)
+        # Unknown: ``typeof CUSTOM_URL !== 'undefined' ? CUSTOM_URL : '…'`` is an override
+        # a page rarely sets: take the side the audit can read.
+        chosen = self.expr(node.consequent, scope)
+        if known(chosen):
+            return chosen
+        other = self.expr(node.alternate, scope)
+        return other if known(other) else chosen
 
     def _BinaryExpression(self, node, scope):
         left, right = self.expr(node.left, scope), self.expr(node.right, scope)
