@@ -57,3 +57,14 @@ def test_modes_do_not_mix(self_tests, args, says):
     assert result.exit_code == UNCHECKED, result.output
     assert says in result.output
     assert self_tests == []
+
+
+def test_self_test_reads_the_settings_file_and_names_it(self_tests, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "webtrack.toml").write_text("workers = 1\n")
+    result = CliRunner().invoke(main, ["gate", "self-test", "--out", "out"])
+    assert result.exit_code == FINDINGS, result.output
+    assert self_tests[0]["workers"] == 1
+    assert "1 mutants, 1 survived; config: webtrack.toml; report: out/report.html" in \
+        result.output
