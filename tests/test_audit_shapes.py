@@ -453,6 +453,10 @@ def test_static_and_rendered_agree_on_every_shape(browser_name):
      "from an address the audit cannot compute ('http://collector.localhost:8800/….js')"),
     (insert(into="s.dataset.site = window.SITE; document.head.appendChild(s);"),
      "names a site only the browser knows ('…')"),
+    ("fetch('/consent.json').then(r => r.json()).then(c => { if (c.analytics) {" + insert()
+     + "} });", "installed in a callback of an API the audit cannot see"),
+    ("$(function () { setTimeout(function () {" + insert() + "}, 10); });",
+     "installed in a callback of an API the audit cannot see"),
 ])
 def test_what_only_the_browser_knows_is_said(code, note):
     """A loader whose address or site comes from the network or an unseen global is named
@@ -461,6 +465,13 @@ def test_what_only_the_browser_knows_is_said(code, note):
     notes = [f.message for f in found if f.rule == "WT010"]
     assert len(notes) == 1 and note in notes[0], notes
     assert all(f.rule != "WT004" for f in found)
+
+
+def test_callbacks_the_page_schedules_itself_are_not_in_doubt():
+    code = ("window.addEventListener('load', function () { setTimeout(function () {" +
+            insert() + "}, 10); });")
+    found = check(parse(page(js(code)), "p.html", "http://shop.localhost/p.html"), CONFIG)
+    assert found == []
 
 
 HOSTILE = {  # what a page does to the evaluator -> (the page's head, its files)

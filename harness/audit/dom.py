@@ -72,10 +72,13 @@ class Element:
 class Inserted:
     """A script element that reached the document: by insertion or ``document.write``."""
 
-    how: str  # "inserted" or "written"
+    how: str  # "inserted", "written" or "imported"
     attrs: dict
     in_head: bool
     line: int | None
+    # Put in by a callback only an API the audit cannot see calls (a fetch's then()):
+    # whether it happens at all only the browser knows.
+    speculative: bool = False
 
 
 class Dataset:
@@ -112,7 +115,8 @@ class Browser:
         self.found: list[Inserted] = []
         # markup, whether written from <head>, the line of the write
         self.written: list[tuple[str, bool, int | None]] = []
-        self.queue: list[tuple] = []
+        self.speculative = False  # running a callback an unseen API may (or not) call
+        self.queue: _Queue = _Queue(self)
         self.handlers: dict[tuple, tuple] = {}  # (target, onevent) -> its queued call
         self.index = 0  # the running script's position among the page's scripts
         self.in_head = True
@@ -265,7 +269,8 @@ class Browser:
             return
         for arg in args:
             if isinstance(arg, CALLABLE):
-                self.queue.append((arg, [UNKNOWN], self.index, self.in_head, self.line_of))
+                self.queue.append((arg, [UNKNOWN], self.index, self.in_head, self.line_of),
+                                  speculative=True)
 
     def set_cookie(self, value) -> None:
         self.cookies.set(value)
@@ -314,8 +319,8 @@ class Browser:
         if earlier is not None and earlier in self.queue:
             self.queue.remove(earlier)
         if isinstance(value, CALLABLE):
-            self.handlers[slot] = (value, [UNKNOWN], self.index, self.in_head, self.line_of)
-            self.queue.append(self.handlers[slot])
+            self.queue.append((value, [UNKNOWN], self.index, self.in_head, self.line_of))
+            self.handlers[slot] = self.queue[-1]
 
     def _assign(self, this, args):
         if not args:
@@ -480,6 +485,18 @@ def array_prototype(host: Browser) -> JSObject:
         return Native(name, lambda this, args: ARRAY_METHODS[name](host, this, args) if
                       isinstance(this, JSArray) else UNKNOWN)
     return JSObject({name: method(name) for name in ARRAY_METHODS})
+
+
+class _Queue(list):
+    """Callbacks to run, each remembering whether it is speculative (see ``Inserted``):
+    one queued while a speculative callback runs is too."""
+
+    def __init__(self, host: Browser) -> None:
+        super().__init__()
+        self.host = host
+
+    def append(self, entry, speculative: bool = False) -> None:
+        super().append((*entry[:5], speculative or self.host.speculative))
 
 
 def _callee_names(node) -> list[str]:

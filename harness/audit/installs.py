@@ -28,6 +28,7 @@ class Install(Addressed):
     timing: str = "async"  # sync, defer, async
     index: int = 0  # the script it comes from, in document order
     container: bool = False
+    speculative: bool = False  # only if an API the audit cannot see calls back
 
     @property
     def site(self) -> str | None:
@@ -128,7 +129,8 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         if kind:
             timing = "async" if how in ("inserted", "imported") else _timing(attrs)
             found.append(Install(how, src, attrs, item.inserted.in_head, item.inserted.line,
-                                 timing, index, kind == "container"))
+                                 timing, index, kind == "container",
+                                 item.inserted.speculative))
         elif could_be_tracker(src, config) and not page.rendered:
             unresolved.append(Install("unresolved", src, attrs, item.inserted.in_head,
                                       item.inserted.line, "async", index))

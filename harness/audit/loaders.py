@@ -159,6 +159,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
 
     def collect(index: int) -> None:
         for found in host.found:
+            found.speculative = found.speculative or host.speculative
             loaded.append(Loaded(found, index))
             chain(found, index)
         host.found.clear()
@@ -167,6 +168,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
             written, host.written = host.written, []
             markup = "".join(m for m, _, _ in written)
             for found in _from_markup(host, markup, written[0][1], written[0][2]):
+                found.speculative = host.speculative
                 loaded.append(Loaded(found, index))
                 chain(found, index)
 
@@ -191,7 +193,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
     for _ in range(MAX_CALLBACKS):
         if not host.queue:
             break
-        fn, args, index, in_head, line_of = host.queue.pop(0)
+        fn, args, index, in_head, line_of, host.speculative = host.queue.pop(0)
         host.enter(index, in_head, True, line_of)
         host.external_async = False
         evaluator.steps = 0
@@ -200,6 +202,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         except (Throw, Budget, RecursionError):
             pass
         collect(index)
+        host.speculative = False
     return loaded, unparsed
 
 

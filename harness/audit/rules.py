@@ -98,6 +98,11 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
     if len(installed) > 1:
         how = ", ".join(i.describe() for i in installed)
         add("WT003", installed[1].line, f"installed {len(installed)} times: {how}")
+    for install in installed:
+        if install.speculative:
+            add("WT010", install.line, "the tracking script is installed in a callback of an "
+                "API the audit cannot see (a fetch's then(), a library's ready()): whether it "
+                "runs, and how often, only the browser knows; check it with --render")
     for install in unresolved:
         add("WT010", install.line, "a script loads a script from an address the audit cannot "
             f"compute ({_shown(install.src)}): if it is the tracker, only --render can count "
