@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from . import timeline, trackers
-from .verdict import expects_nothing, seen_requests, violation
+from .verdict import expects_nothing, opt_out_moment, seen_requests, violation
 
 __all__ = ["enrich"]
 
@@ -31,7 +31,8 @@ def enrich(record: dict, site, dataset: trackers.Dataset | None = None) -> dict:
     hosts |= {urlsplit(w["url"]).hostname for w in evidence.get("websockets", [])}
     requests = [r for r in seen if not r["url"].startswith("tunnel://")
                 or urlsplit(r["url"]).hostname not in hosts]
-    items = trackers.inventory({**evidence, "requests": requests}, host, dataset,
+    items = trackers.inventory({**evidence, "requests": requests,
+                                "opted_out_at": opt_out_moment(evidence)}, host, dataset,
                                site.tracking_cookies, site.beacon_hosts)
     covered = {_key(v.get("evidence") or {}) for v in record["violations"]}
     covered |= {(None, (v.get("cookie") or {}).get("name")) for v in record["violations"]

@@ -15,6 +15,8 @@ observed, ``phase`` what the audit was doing then, ``clock`` the page's virtual 
     browser         "chromium" | "firefox"
     entry           the URL first opened (a tracked link when ``tracked``)
     opted_out_at    ``at`` when the opt-out took effect (None: never opted out)
+    opt_out_from    ``at`` when the last listed opt-out step began (its click may already
+                    set off tracking)
     phases          [{name, at}]: load, opt-out, then, settle, hidden, away, back, close,
                     stock (see PHASES)
     requests        [{at, phase, method, url, resource_type, frame}]: seen by the browser
@@ -282,7 +284,14 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
             evidence.data["chosen_at"] = time.time()
         if state["choice"] == "rejected":
             evidence.enter("opt-out")
-            await choice.make(page, context, site, state, _step, driver, record)
+
+            async def opt_out_step(page, context, one):
+                # The visitor has opted out from the moment the last step's action starts:
+                # what the page does as that click lands already concerns them (verdict.py).
+                evidence.data["opt_out_from"] = time.time()
+                await _step(page, context, one)
+
+            await choice.make(page, context, site, state, opt_out_step, driver, record)
             # The choice holds once its steps are done: what the page sent while the click
             # was being dispatched concerns the visit before it.
             if evidence.data["opted_out_at"] is None:

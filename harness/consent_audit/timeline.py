@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from .verdict import opt_out_moment
+
 __all__ = ["LANES", "layout", "readable"]
 
 LANES = ("page", "choice", "cookie", "storage", "request")
@@ -42,12 +44,11 @@ def layout(evidence: dict, items: list[dict], violations: list[dict]) -> dict:
     requests = evidence.get("requests", [])
     pages = [{"lane": "page", "at": r["at"], "label": f"load {r['url']}", "bad": False}
              for r in requests if r.get("resource_type") == "document"]
-    zero = evidence.get("opted_out_at") or evidence.get("chosen_at") or (
-        pages[0]["at"] if pages else None)
+    opted_out = opt_out_moment(evidence)
+    zero = opted_out or evidence.get("chosen_at") or (pages[0]["at"] if pages else None)
     marks = list(pages)
-    if evidence.get("opted_out_at"):
-        marks.append({"lane": "choice", "at": evidence["opted_out_at"], "label": "opt-out",
-                      "bad": False})
+    if opted_out:
+        marks.append({"lane": "choice", "at": opted_out, "label": "opt-out", "bad": False})
     elif evidence.get("chosen_at"):
         marks.append({"lane": "choice", "at": evidence["chosen_at"], "label": "choice",
                       "bad": False})

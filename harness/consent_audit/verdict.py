@@ -42,7 +42,8 @@ from ..pagehooks import MARKER_HOST, is_removal, parse_cookie
 from . import identifiers
 
 __all__ = ["decide", "expects_nothing", "is_consent_record", "is_consent_record_entry",
-           "is_removal", "known_consent_record", "seen_requests", "violation"]
+           "is_removal", "known_consent_record", "opt_out_moment", "seen_requests",
+           "violation"]
 
 CONSENT_WORDS = re.compile(
     r"(true|false|yes|no|on|off|0|1|-1|null|none|all|accept(ed)?|reject(ed)?|den(y|ied)|"
@@ -210,16 +211,18 @@ def _initiator(item: dict) -> str:
 
 
 def _clock_at_opt_out(evidence: dict, boundary: float | None) -> float | None:
-    """The page clock (ms) at the opt-out: from an event that has both clocks, taken before
-    any simulated time was run (until then the page clock runs with the wall clock)."""
+    """The page clock (ms) at the opt-out, from events that carry both clocks and came
+    before any simulated time was run (until then the page clock runs with the wall clock).
+    An event reaches the harness a little after it happened, never before: the one that
+    arrived soonest tells the offset best."""
     if boundary is None:
         return None
-    for key in ("lifecycle", "calls", "cookie_writes", "storage_writes", "hints"):
-        for item in evidence.get(key, []):
-            if item.get("clock") is not None and item.get("phase") in ("load", "opt-out",
-                                                                      "then"):
-                return item["clock"] - (item["at"] - boundary) * 1000
-    return None
+    offsets = [item["clock"] / 1000 - item["at"]
+               for key in ("lifecycle", "calls", "cookie_writes", "storage_writes", "hints")
+               for item in evidence.get(key, [])
+               if item.get("clock") is not None and item.get("phase") in ("load", "opt-out",
+                                                                         "then")]
+    return (boundary + max(offsets)) * 1000 if offsets else None
 
 
 def _end(evidence: dict) -> float | None:
@@ -267,12 +270,20 @@ def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str,
 _UNSET = object()
 
 
+def opt_out_moment(evidence: dict) -> float | None:
+    """When the visitor opted out: as the last listed opt-out step began (what its click sets
+    off already concerns them), else when the choice was made (autoconsent, GPC)."""
+    moments = [m for m in (evidence.get("opted_out_at"), evidence.get("opt_out_from"))
+               if m is not None]
+    return min(moments) if moments else None
+
+
 def violation(evidence: dict, kind: str, channel: str, via: str, what: str, item: dict,
               initiator: str | None = None, clock0=_UNSET, end=_UNSET) -> dict:
     """One violation, with its channel, means, initiator and time after the opt-out (page
     time where *item* carries the page's clock, else wall time; the end of the visit for
     what was only found then), all also said in ``what``."""
-    boundary = evidence.get("opted_out_at")
+    boundary = opt_out_moment(evidence)
     if clock0 is _UNSET:
         clock0 = _clock_at_opt_out(evidence, boundary)
     if end is _UNSET:
@@ -299,7 +310,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
     ``verdict`` is ``pass`` or ``fail`` when the visitor is opted out, ``observed`` when
     tracking is allowed (the evidence then shows that the audit saw tracking at all).
     """
-    boundary = evidence["opted_out_at"]
+    boundary = opt_out_moment(evidence)
     seen = seen_requests(evidence)
     beacons = _requests(site, evidence, seen)
     tracked = bool(beacons)
