@@ -115,6 +115,15 @@
       });
     }
   }
+  // window.name outlives the page in its tab: a place to keep an identifier too.
+  const windowName = Object.getOwnPropertyDescriptor(window, "name");
+  if (windowName && windowName.set && windowName.configurable) {
+    Object.defineProperty(window, "name", {
+      configurable: true, enumerable: windowName.enumerable,
+      get() { return windowName.get.call(window); },
+      set(value) { stored("window.name", "window.name", value); windowName.set.call(window, value); },
+    });
+  }
   if (window.IDBCursor) {
     wrap(IDBCursor.prototype, "update", (original) => function (value) {
       let where = "";

@@ -105,6 +105,7 @@ SITES: dict[str, dict] = {
         ' document.body.appendChild(g);'
         'new Worker("/cw.js");'
         'navigator.serviceWorker.register("/sw.js");'
+        f'window.name = "wn_{ID}da";'
         f'setTimeout(function () {{ localStorage.setItem("st_late", "{ID}d8"); }},'
         ' 570 * 1000);'),
         "files": {
@@ -156,6 +157,13 @@ SITES: dict[str, dict] = {
         "files": {"iw.js": 'var C = self.location.origin.replace(/\\/\\/[^.]+\\./,'
                            ' "//collector."); try { importScripts(C + "/rq_importscripts.js");'
                            ' } catch (e) {}'}},
+    # As the reject click lands, before the banner has even recorded it.
+    "immediate": {"head": ready(
+        'document.getElementById("reject-cookies").addEventListener("click", function () {'
+        ' var B = function (p) { navigator.sendBeacon(C + p, "{}"); }; B("/im_sync");'
+        ' setTimeout(function () { B("/im_timeout0"); }, 0);'
+        ' Promise.resolve().then(function () { B("/im_microtask"); });'
+        ' requestAnimationFrame(function () { B("/im_raf"); }); });')},
     # Late, idle and chained: brought forward by the virtual clock.
     "timers": {"head": ready(
         'var B = function (p) { navigator.sendBeacon(C + p, "{}"); };'
@@ -261,6 +269,7 @@ CASES = [
     ("storage", "st_cache", "storage", None, ""),
     ("storage", "st_swdb", "storage", None, ""),
     ("storage", "st_late", "storage", None, ""),
+    ("storage", "wn_", "storage", None, ""),
     ("requests", "rq_form", "request", None, ""),
     ("requests", "rq_ping", "request", {"chromium"}, "Firefox sends no <a ping> by default"),
     ("requests", "rq_font", "request", None, ""),
@@ -279,6 +288,10 @@ CASES = [
     ("requests", "rq_ws", "request", None, ""),
     ("requests", "rq_es", "request", None, ""),
     ("requests", "rq_loopback", "request", None, ""),
+    ("immediate", "im_sync", "request", None, ""),
+    ("immediate", "im_timeout0", "request", None, ""),
+    ("immediate", "im_microtask", "request", None, ""),
+    ("immediate", "im_raf", "request", None, ""),
     ("timers", "tm_now", "request", None, ""),
     ("timers", "tm_30s", "request", None, ""),
     ("timers", "tm_5m", "request", None, ""),
