@@ -341,6 +341,18 @@ SHAPES = [
     ("Crisp-style implicit globals", js(CRISP), "", []),
     ("Clarity-style file name as a parameter", js(CLARITY), "", []),
     ("Clarity-style and a tag", js(CLARITY) + TAG, "", ["WT003"]),
+    ("readystatechange waiting for interactive", js(
+        "document.addEventListener('readystatechange', function () { if (document.readyState "
+        "=== 'interactive') {" + insert() + "} });"), "", []),
+    ("document.onreadystatechange waiting for complete", js(
+        "document.onreadystatechange = function () { if (document.readyState === 'complete') {"
+        + insert() + "} };"), "", []),
+    ("a deferred loader checks for interactive", "", '<script defer src="data:text/javascript,'
+     "if (document.readyState === 'interactive') {" + insert().replace("'", "%27") + "}"
+     '"></script>', []),
+    ("a getter in the configuration", js(
+        f"var cfg = {{ base: '{ORIGIN}', get src() {{ return this.base + '/tracker.js'; }} }};"
+        + insert("cfg.src")), "", []),
     # Pages that install nothing.
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),

@@ -123,6 +123,7 @@ class Browser:
         self.deferred = False
         self.external_async = False  # the running script is external and async or deferred
         self.current = False  # a classic script runs its top level (currentScript is set)
+        self.state = "loading"
         self.line_of = lambda node: None
         self.node = None
         self.head = Place("head", True, True, attrs=_attrs_of(soup, "head"))
@@ -225,13 +226,16 @@ class Browser:
         # The running classic script, whenever it runs; none in modules and callbacks.
         d["currentScript"] = _place_of_script(*self.scripts[self.index]) if self.current \
             else None
-        d["readyState"] = "complete" if self.deferred else "loading"
+        d["readyState"] = self.state
         d["scripts"] = self._scripts()
 
     def enter(self, index: int, in_head: bool, deferred: bool, line_of,
-              current: bool = False) -> None:
+              current: bool = False, state: str | None = None) -> None:
+        """Run as script *index*; *state* is the document's readyState then (default:
+        loading while parsing, complete in callbacks)."""
         self.index, self.in_head, self.deferred, self.line_of = index, in_head, deferred, line_of
         self.current = current
+        self.state = state or ("complete" if deferred else "loading")
         self._document_now()
 
     def activity(self) -> int:
@@ -306,8 +310,22 @@ class Browser:
     def _listen(self, this, args):
         if len(args) >= 2 and isinstance(args[1], CALLABLE) and isinstance(args[0], str) and \
                 args[0].lower() in _LOAD_EVENTS:
-            self.queue.append((args[1], [UNKNOWN], self.index, self.in_head, self.line_of))
+            self.queue.append((self._staged(args[1], args[0].lower()), [UNKNOWN], self.index,
+                               self.in_head, self.line_of))
         return UNDEF
+
+    def _staged(self, fn, event: str) -> Native:
+        """*fn* as the browser calls it for *event*: on DOMContentLoaded the document is
+        interactive; readystatechange comes twice, interactive then complete."""
+        states = {"domcontentloaded": ["interactive"],
+                  "readystatechange": ["interactive", "complete"]}.get(event, ["complete"])
+
+        def run(this, args):
+            for state in states:
+                self.document.props["readyState"] = state
+                self.running().call(fn, this, args)
+            return UNDEF
+        return Native(event, run)
 
     def _on_handler(self, key, value, target: str = "window") -> None:
         """``window.onload = fn``: only the last handler set runs."""
@@ -319,7 +337,8 @@ class Browser:
         if earlier is not None and earlier in self.queue:
             self.queue.remove(earlier)
         if isinstance(value, CALLABLE):
-            self.queue.append((value, [UNKNOWN], self.index, self.in_head, self.line_of))
+            self.queue.append((self._staged(value, key.lower()[2:]), [UNKNOWN], self.index,
+                               self.in_head, self.line_of))
             self.handlers[slot] = self.queue[-1]
 
     def _assign(self, this, args):

@@ -12,6 +12,7 @@ from .jsvalues import (
     UNDEF,
     UNKNOWN,
     Function,
+    Getter,
     JSArray,
     JSObject,
     Native,
@@ -46,7 +47,10 @@ def get(host: Browser, subject, key):
     if isinstance(subject, Element):
         return _element_member(host, subject, key)
     if isinstance(subject, (JSObject, Function, Native, Dataset)):
-        return subject.get(key)
+        value = subject.get(key)
+        if isinstance(value, Getter):
+            return host.running().call(value.fn, subject, [])
+        return value
     return UNKNOWN
 
 

@@ -13,6 +13,7 @@ from .jsvalues import (
     UNDEF,
     UNKNOWN,
     Function,
+    Getter,
     JSArray,
     JSObject,
     Native,
@@ -99,7 +100,10 @@ class Expressions:
             else:
                 name = prop.key.name if prop.key.type == "Identifier" else to_string(
                     self._Literal(prop.key, scope))
-            result.set(name, self.expr(prop.value, scope))
+            if prop.kind == "get":  # read through: { get src() { return base + '…' } }
+                result.set(name, Getter(self.expr(prop.value, scope)))
+            elif prop.kind != "set":
+                result.set(name, self.expr(prop.value, scope))
         return result
 
     def _FunctionExpression(self, node, scope):

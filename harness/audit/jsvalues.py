@@ -94,6 +94,13 @@ class Function:
         self.props.set(key, value)
 
 
+class Getter:
+    """An accessor property's getter: reading the property calls it."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+
 class Native:
     """A browser function the evaluator models: ``fn(this, args)``."""
 

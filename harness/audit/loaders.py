@@ -177,7 +177,8 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
     for index in order:
         script = scripts[index]
         module = str(script.attrs.get("type", "")).strip().lower() == "module"
-        host.enter(index, script.in_head, _phase(script) > 0, _line_of(script), not module)
+        host.enter(index, script.in_head, _phase(script) > 0, _line_of(script), not module,
+                   "interactive" if _phase(script) > 0 else "loading")
         host.external_async = script.src is not None and _phase(script) > 0
         evaluator.steps = 0  # each script has its own budget
         try:
