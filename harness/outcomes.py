@@ -93,7 +93,9 @@ class Writer:
         self.file: IO[str] = path.open("w", encoding="utf-8")
         evidence = config.getoption("--webtrack-evidence", None)
         self.evidence = Path(evidence).resolve() if evidence else None
-        self.traces = Path(config.getoption("--output", "test-results")).resolve()
+        # The webtrack plugin's own traces when it keeps them; else pytest-playwright's.
+        self.traces = Path(config.getoption("--webtrack-traces", None) or
+                           config.getoption("--output", "test-results")).resolve()
         self.pending: dict[str, list[pytest.TestReport]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -138,7 +140,8 @@ class Writer:
         return str(path) if path.is_file() else None
 
     def trace_file(self, nodeid: str) -> str | None:
-        """The Playwright trace pytest-playwright kept for *nodeid*, if it did."""
+        """The Playwright trace kept for *nodeid* (by ``--webtrack-traces`` or
+        pytest-playwright's ``--tracing``), if one was."""
         from slugify import slugify  # pytest-playwright's own naming of its artifact folders
 
         name = slugify(nodeid)

@@ -15,6 +15,7 @@ import pytest
 from . import evidence
 from .client import CollectorClient
 from .server import Server
+from .traces import Trace
 from .visitor import Visitor
 
 
@@ -24,6 +25,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Serve FILE as /tracker.js instead of the reference tracker.")
     group.addoption("--webtrack-evidence", metavar="DIR",
                     help="Write each scenario's evidence (cookies, interactions, screenshot).")
+    group.addoption("--webtrack-traces", metavar="DIR",
+                    help="Keep a Playwright trace (actions, DOM snapshots, network; no "
+                         "screencast) of each failed browser test in DIR/<test>/trace.zip. "
+                         "Cheaper than --tracing retain-on-failure, which wins when given.")
     group.addoption("--webtrack-connect", action="append", default=[], metavar="WS_URL",
                     help="Connect to the Playwright browser server at WS_URL instead of "
                          "launching (repeatable; default: $WEBTRACK_CONNECT).")
@@ -111,6 +116,24 @@ def site_url(webtrack_server, webtrack_sites):
 
 
 @pytest.fixture(autouse=True)
+def _webtrack_trace(request, pytestconfig):
+    """Trace a browser test's context, when asked to; kept only if the test fails.
+
+    Set up before the other autouse fixtures and the test's own, so it is stopped after
+    their teardown: a failure there (the visitor's shape check) has its trace too.
+    """
+    folder = pytestconfig.getoption("--webtrack-traces")
+    if not folder or "page" not in request.fixturenames or \
+            pytestconfig.getoption("--tracing", "off") != "off":
+        yield
+        return
+    trace = Trace(request.getfixturevalue("context"), request.node.nodeid)
+    yield
+    trace.stop(request.getfixturevalue("tmp_path_factory").getbasetemp() / "traces")
+    request.node.stash[_TRACE] = trace
+
+
+@pytest.fixture(autouse=True)
 def _webtrack_evidence(request, pytestconfig):
     """Record a browser scenario's evidence before its page closes, when asked to."""
     folder = pytestconfig.getoption("--webtrack-evidence")
@@ -129,12 +152,20 @@ def _webtrack_evidence(request, pytestconfig):
 
 
 _REPORTS = pytest.StashKey[dict]()
+_TRACE = pytest.StashKey[Trace]()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test, for fixtures that tear down differently
-    after a failure."""
+    after a failure; once torn down, keep its trace if any phase failed."""
     report = yield
-    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    reports = item.stash.setdefault(_REPORTS, {})
+    reports[report.when] = report
+    trace = item.stash.get(_TRACE, None)
+    if report.when == "teardown" and trace is not None:
+        if any(r.failed for r in reports.values()):
+            trace.keep(Path(item.config.getoption("--webtrack-traces")), item.nodeid)
+        else:
+            trace.discard()
     return report

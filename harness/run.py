@@ -58,7 +58,7 @@ def pytest_command(options: RunOptions) -> list[str]:
                str(SCENARIOS / "scenarios.ini"), "--rootdir", str(SCENARIOS.parent.parent),
                "-q", "-rfE", "-p", "harness.outcomes", "--webtrack-outcomes", str(out / OUTCOMES),
                "--webtrack-evidence", str(out / "evidence"),
-               "--tracing", "retain-on-failure", "--output", str(out / "traces")]
+               "--webtrack-traces", str(out / "traces")]
     for name in options.browsers:
         command += ["--browser", name]
     if options.workers > 1:

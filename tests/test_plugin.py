@@ -163,3 +163,30 @@ def test_port_taken_is_explained(pytester):
             "-p", "no:cacheprovider", "--webtrack-port", str(taken.getsockname()[1]))
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*webtrack cannot serve on port*pass another --webtrack-port*"])
+
+
+def test_traces_are_kept_for_failed_tests_only(pytester, browser_name):
+    pytester.makepyfile(test_traced="""
+        import pytest
+
+        @pytest.fixture
+        def breaks_on_teardown():
+            yield
+            raise AssertionError("broken in teardown")
+
+        def test_passes(visitor):
+            visitor.goto("shop", "/")
+
+        def test_fails(visitor):
+            visitor.goto("shop", "/")
+            assert False
+
+        def test_fails_in_teardown(visitor, breaks_on_teardown):
+            visitor.goto("shop", "/")
+    """)
+    result = pytester.runpytest_subprocess("--browser", browser_name, "-p", "no:cacheprovider",
+                                           "--webtrack-traces", "traces")
+    result.assert_outcomes(passed=2, failed=1, errors=1)
+    kept = sorted(p.parent.name for p in (pytester.path / "traces").glob("*/trace.zip"))
+    assert kept == [f"test-traced-py-test-fails-{browser_name}",
+                    f"test-traced-py-test-fails-in-teardown-{browser_name}"]
