@@ -232,6 +232,8 @@ def test_canary_explains_what_the_page_did_instead():
          "status": 404}], 0)
     assert "within 10 s" in text and "TypeError" in text and "/track → 404" in text
     assert "sent nothing" in canary.explain(10, [], [], 0)
+    quick = canary.explain(1, [], [], 0, page_minutes=10)
+    assert "nothing was sent within 10 minutes of page time" in quick and "sent nothing" in quick
 
 
 @pytest.mark.browser
@@ -244,7 +246,9 @@ def test_a_script_that_never_sends_is_stopped_early(tmp_path, browser_name):
                               out=tmp_path / "gate"))
     assert not result["passed"]
     stopped = result["stopped_early"]
-    assert stopped and "no website_visited" in stopped["reason"], result["canary"]
+    # Answered on the page's clock: nothing went out in ten minutes of page time.
+    assert stopped and "nothing was sent within 10 minutes" in stopped["reason"], \
+        result["canary"]
     assert "sent nothing" in stopped["reason"]
     # Stopped, not run to the end: most scenarios never finished.
     assert result["summary"]["total"] < 30, result["summary"]

@@ -73,7 +73,7 @@ def _with_canary(options: GateOptions, run_options: runner.RunOptions) -> tuple[
 
     def watch() -> None:
         try:
-            verdict.update(canary.probe(options.candidate))
+            verdict.update(canary.run(options.candidate))
         except Exception as exc:  # the canary itself broke: let the scenarios decide
             verdict.update(ok=True, error=str(exc))
         if not verdict["ok"]:
