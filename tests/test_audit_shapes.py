@@ -3,6 +3,8 @@ tools, module loaders), each audited statically and rendered in a browser: both 
 with what the browser does."""
 
 
+import re
+
 import pytest
 
 from harness.audit import config as audit_config
@@ -391,6 +393,11 @@ def test_static_audit_reads_the_shape(shape):
     assert rules_of(_html(shape)) == shape[3]
 
 
+FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.write|writeln|"
+                     r"readyState|readystatechange|data:|createContextualFragment|currentScript"
+                     r"|cookie|localStorage|async", re.I)
+
+
 class Pages:
     """Serve a dict of path -> text on a free port of shop.localhost, for the browser."""
 
@@ -442,15 +449,19 @@ def _rules_by_url(pages, browser_name=None):
 @pytest.mark.slow
 def test_static_and_rendered_agree_on_every_shape(browser_name):
     """Each shape, served: the browser's DOM (rendered audit) and the static audit report
-    the same rules, and those are the table's."""
-    server = Pages({**FILES, **{f"/{i}.html": _html(s) for i, s in enumerate(SHAPES)}})
+    the same rules, and those are the table's. Chromium renders every shape; Firefox the
+    ones where engines could differ (module loading, script types, document.write,
+    readyState, base URLs, data: URLs, fragments)."""
+    shapes = SHAPES if browser_name != "firefox" else [
+        s for s in SHAPES if FIREFOX.search(s[0] + s[1] + s[2])]
+    server = Pages({**FILES, **{f"/{i}.html": _html(s) for i, s in enumerate(shapes)}})
     try:
-        urls = [server.url(f"/{i}.html") for i in range(len(SHAPES))]
+        urls = [server.url(f"/{i}.html") for i in range(len(shapes))]
         static, rendered = _rules_by_url(urls), _rules_by_url(urls, browser_name)
     finally:
         server.stop()
-    table = {s[0]: s[3] for s in SHAPES}
-    got = {s[0]: (static[u], rendered[u]) for s, u in zip(SHAPES, urls, strict=True)}
+    table = {s[0]: s[3] for s in shapes}
+    got = {s[0]: (static[u], rendered[u]) for s, u in zip(shapes, urls, strict=True)}
     wrong = {what: pair for what, pair in got.items() if pair != (table[what], table[what])}
     assert not wrong, "shape: (static, rendered) where both should be the table's:\n" + \
         "\n".join(f"{what}: {pair}" for what, pair in wrong.items())
