@@ -1,6 +1,7 @@
 """Decide one site-state from its evidence: pure, so every verdict can be tested by a table.
 
-A state in which the visitor is opted out passes when, after the opt-out (contract §8):
+A state in which the visitor is opted out passes when, after the opt-out (contract §8; the
+opt-out counts from the moment its last listed step begins, :func:`opt_out_moment`):
 
 - no tracking cookie (a name in ``tracking_cookies``) exists at the end, whoever set it, and
   none was written (``document.cookie``, ``Set-Cookie``, the Cookie Store API);
