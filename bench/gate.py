@@ -4,6 +4,7 @@ the mechanical mutation run (time and score).
     .venv/bin/python bench/gate.py               # gate and fail-fast timings
     .venv/bin/python bench/gate.py --mutation    # also the whole mutation run (minutes)
     .venv/bin/python bench/gate.py --mutation-from reports/gate   # record a finished run
+    .venv/bin/python bench/gate.py --mutation-from part1 part2 …  # a run made in parts
 
 Updates the ``gate`` (and ``mutation``) entries of bench/results.json, with the machine's
 load average beside each, since these 2-core machines are shared and the figures are wall
@@ -64,15 +65,48 @@ def summary(out: Path) -> dict:
     """Score, counts, phase times and survivors of the mutation run reported in *out*."""
     result = json.loads((out / "mutation.json").read_text(encoding="utf-8"))
     return {**result["summary"], "phases_s": result["seconds"], "workers": result["workers"],
+            "load_average": result.get("load_average"),
             "survivors": [r["id"] for r in result["survivors"]]}
+
+
+def merged(parts: list[Path]) -> dict:
+    """One score over a run made in parts (by ``--mutant`` ids, on a busy machine): each
+    mutant of the current tracker takes its row from the last part that ran it, reviewed
+    equivalents from equivalent.toml; a mutant no part ran counts against the score."""
+    sys.path.insert(0, str(ROOT))
+    from harness.gate import mutation, operators, schedule
+    from harness.tracker import SCRIPT
+
+    rows = {row["id"]: row for row in mutation.earlier_rows(parts)}
+    equivalent = mutation.load_equivalent()
+    final = []
+    for mutant in operators.generate(SCRIPT.read_text(encoding="utf-8")):
+        if mutant.id in equivalent:
+            final.append({"id": mutant.id, "status": "equivalent"})
+        else:
+            final.append(rows.get(mutant.id, {"id": mutant.id, "status": "not_run"}))
+    counts = schedule.score(final)
+    counts["not_run"] = sum(r["status"] == "not_run" for r in final)
+    phases, loads = {}, {}
+    for part in parts:
+        report = part / "mutation.json"
+        if report.is_file():
+            result = json.loads(report.read_text(encoding="utf-8"))
+            phases[part.name] = result["seconds"]
+            loads[part.name] = result.get("load_average")
+    return {**counts, "parts": [str(p) for p in parts], "phases_s": phases,
+            "load_average": loads, "survivors": [r["id"] for r in final if r["status"] in (
+                "survived", "not_covered", "error", "not_run")]}
 
 
 def main() -> None:
     path = HERE / "results.json"
     results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     if "--mutation-from" in sys.argv:
-        folder = Path(sys.argv[sys.argv.index("--mutation-from") + 1])
-        results["mutation"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **summary(folder)}
+        parts = [Path(a) for a in sys.argv[sys.argv.index("--mutation-from") + 1:]
+                 if not a.startswith("--")]
+        figures = summary(parts[0]) if len(parts) == 1 else merged(parts)
+        results["mutation"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **figures}
         print("mutation", results["mutation"], flush=True)
     else:
         results["gate"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **gate()}

@@ -218,6 +218,37 @@ def test_scenarios_are_tried_by_kills_per_second_nearest_first():
     assert schedule.covering(5, 6, {"a": [(0, 10)], "b": [(20, 30)], "c": None}) == ["a", "c"]
 
 
+def test_an_earlier_killer_goes_first_and_earlier_kills_seed_the_order(tmp_path):
+    learning = schedule.Learning({"a": 1, "b": 0.5, "c": 1})
+    assert learning.order(["a", "b", "c"], first="c") == ["c", "b", "a"]
+    assert learning.order(["a", "b"], first="gone") == ["b", "a"]  # not in this run
+    rows = [{"id": "m1", "status": "killed", "by": "a"},
+            {"id": "m2", "status": "survived", "by": None},
+            {"id": "m3", "status": "killed", "by": "renamed"},
+            {"id": "m1", "status": "killed", "by": "c"}]  # a later run: it wins
+    assert {i: r["by"] for i, r in schedule.hints(rows, {"a", "b", "c"}).items()} == {
+        "m1": "c"}
+
+    from harness.gate.runstate import RunState
+
+    state = RunState()
+    state.configure({"reference": "", "durations": {"a": 1, "b": 0.5, "c": 1},
+                     "stable": [], "out": str(tmp_path), "expect_wait": 1,
+                     "action_timeout_ms": 1000, "first": {"m1": "c"},
+                     "seed": [{"status": "killed", "by": "a", "killer_s": 1.0,
+                               "function": "view", "line": 7}]},
+                    {"a": None, "b": None, "c": None})
+    assert state.learning.order(["a", "b", "c"], "view", 7)[0] == "a"
+    # What another worker finds is learnt too, once its line is complete.
+    (tmp_path / "mutants-gw1.jsonl").write_text(
+        '{"status": "killed", "by": "c", "killer_s": 0.1, "function": "track", '
+        '"line": 40}\n{"status": "killed", "by": "b"')
+    state.absorb("gw0")
+    assert state.learning.order(["a", "b", "c"], "track", 40)[0] == "c"
+    state.absorb("gw0")  # read once
+    assert state.learning.kills[("*", "c")] == 1
+
+
 def test_score_leaves_out_equivalent_mutants():
     rows = [{"status": s} for s in ["killed"] * 18 + ["survived", "not_covered"] +
             ["equivalent"] * 5]

@@ -196,18 +196,23 @@ def _update_golden(browsers: tuple[str, ...], workers: int, out: Path, config_so
 @options(connect_option, workers_option, select_option, config_option)
 @click.option("--mutant", "only_mutants", multiple=True, metavar="ID|OPERATOR",
               help="Run only these mutants (repeatable).")
+@click.option("--hints", "hints", multiple=True, type=click.Path(exists=True),
+              metavar="DIR|JSON",
+              help="An earlier run (its --out folder or mutation.json): each mutant tries "
+                   "the scenario that caught it there first (repeatable).")
 @out_option("reports/gate")
-def gate_mutation(workers, select, config_source, only_mutants, out) -> None:
+def gate_mutation(workers, select, config_source, only_mutants, hints, out) -> None:
     """Mutation-test the scenarios: every mechanical mutant of the reference tracker against
     the Chromium scenarios that cover it.
 
     Exit 0 when the score reaches 95 %, 1 under it, 2 when the reference run fails.
     """
-    _mutation_run(Path(out), workers, list(only_mutants), select, config_source)
+    _mutation_run(Path(out), workers, list(only_mutants), select, config_source,
+                  [Path(h) for h in hints])
 
 
 def _mutation_run(out: Path, workers: int, only: list[str], select: str | None,
-                  config_source: str) -> None:
+                  config_source: str, hints: list[Path] | None = None) -> None:
     from ..gate import mutation
     from ..gate.report import write_mutation
     from ..progress import Progress
@@ -223,7 +228,7 @@ def _mutation_run(out: Path, workers: int, only: list[str], select: str | None,
         bar.step(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
 
     options = mutation.MutationOptions(out=out, workers=workers, only=only or None,
-                                       select=select)
+                                       select=select, hints=hints or [])
     try:
         with bar:
             result = mutation.mutation(options, progress=show,

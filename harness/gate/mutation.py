@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import config
@@ -39,6 +39,24 @@ class MutationOptions:
     action_timeout: float = 8.0  # seconds a browser action may take
     equivalent: Path = EQUIVALENT
     select: str | None = None  # a pytest -k expression: mutate against part of the contract
+    # Earlier runs (their --out folders or mutation.json): each mutant tries first the
+    # scenario that caught it there, and their kills seed the order of every other.
+    hints: list[Path] = field(default_factory=list)
+
+
+def earlier_rows(paths: list[Path]) -> list[dict]:
+    """Result rows of earlier runs, oldest first: a mutation.json, or an --out folder
+    (its mutation.json, then the rows its workers wrote, finished or not)."""
+    rows: list[dict] = []
+    for path in paths:
+        report = path / "mutation.json" if path.is_dir() else path
+        if report.is_file():
+            rows += json.loads(report.read_text(encoding="utf-8")).get("mutants", [])
+        if path.is_dir():
+            for part in sorted((path / "mutation" / "results").glob("mutants-*.jsonl")):
+                rows += [json.loads(line) for line in
+                         part.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows
 
 
 def load_equivalent(path: Path = EQUIVALENT) -> dict[str, str]:
@@ -132,8 +150,18 @@ def _follow(folder: Path, done: threading.Event, progress) -> None:
         done.wait(1.0)
 
 
+def _hinted(rows: list[dict], mutants: dict[str, operators.Mutant],
+            nodeids: set[str]) -> tuple[dict[str, str], list[dict]]:
+    """``{mutant id: earlier killer}`` and the earlier kills, placed in the current script."""
+    kills = schedule.hints(rows, nodeids)
+    seed = [{**row, "function": mutants[i].function, "line": mutants[i].line}
+            for i, row in kills.items() if i in mutants]
+    return {i: row["by"] for i, row in kills.items()}, seed
+
+
 def run_mutants(runs: list[dict], reference: str, stable: set[str],
-                durations: dict[str, float], options: MutationOptions, progress=None) -> list:
+                durations: dict[str, float], options: MutationOptions, progress=None,
+                mutants: dict[str, operators.Mutant] | None = None) -> list:
     """Run the mutants in a child pytest; return one result row per mutant."""
     folder = options.out / "mutation" / "results"
     folder.mkdir(parents=True, exist_ok=True)
@@ -141,8 +169,11 @@ def run_mutants(runs: list[dict], reference: str, stable: set[str],
         stale.unlink()
     by_nodeid = {n: durations.get(schedule.scenario_key(n), 60.0)
                  for r in runs for n in r["scenarios"]}
+    first, seed = _hinted(earlier_rows(options.hints), mutants or {},
+                          {n for r in runs for n in r["scenarios"]})
     plan_file = options.out / "mutation" / "plan.json"
     plan_file.write_text(json.dumps({
+        "first": first, "seed": seed,
         "reference": reference, "mutants": runs, "stable": sorted(stable),
         "durations": by_nodeid, "out": str(folder.resolve()),
         "expect_wait": options.expect_wait,
@@ -193,7 +224,8 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
           f"{sum(r['status'] == 'equivalent' for r in settled)} reviewed as equivalent, "
           f"{sum(r['status'] == 'not_covered' for r in settled)} not covered")
     mutants_started = time.monotonic()
-    ran = run_mutants(runs, source, stable, durations, options, progress)
+    ran = run_mutants(runs, source, stable, durations, options, progress,
+                      {m.id: m for m in mutants})
     timings["mutants_s"] = round(time.monotonic() - mutants_started, 1)
     timings["total_s"] = round(time.monotonic() - started, 1)
     load["end"] = round(os.getloadavg()[0], 1)

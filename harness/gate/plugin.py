@@ -187,9 +187,12 @@ def run_mutant(session: pytest.Session, spec: dict) -> dict:
     """Run the scenarios covering one mutant until one catches it."""
     mutant = operators.Mutant(**spec["mutant"])
     STATE.source = mutant.apply(STATE.reference).encode("utf-8")
-    order = STATE.learning.order(spec["scenarios"], mutant.function, mutant.line)
+    STATE.absorb(_worker())
+    order = STATE.learning.order(spec["scenarios"], mutant.function, mutant.line,
+                                 STATE.first.get(mutant.id))
     result: dict[str, Any] = {"id": mutant.id, "status": "survived", "by": None, "how": None,
-                              "message": None, "tried": 0}
+                              "message": None, "tried": 0, "function": mutant.function,
+                              "line": mutant.line, "killer_s": None}
     try:
         for nodeid in order:
             result["tried"] += 1
@@ -199,11 +202,13 @@ def run_mutant(session: pytest.Session, spec: dict) -> dict:
                     and _reference_fails(session, nodeid, mutant):
                 result.update(status="error", by=nodeid, how=caught[0], message=caught[1])
                 break
-            STATE.learning.record(nodeid, time.monotonic() - began, caught is not None,
-                                  mutant.function, mutant.line)
+            spent = time.monotonic() - began
+            STATE.learning.record(nodeid, spent, caught is not None, mutant.function,
+                                  mutant.line)
             if caught is None:
                 continue
-            result.update(status="killed", by=nodeid, how=caught[0], message=caught[1])
+            result.update(status="killed", by=nodeid, how=caught[0], message=caught[1],
+                          killer_s=round(spent, 2))
             break
     finally:
         STATE.source = None

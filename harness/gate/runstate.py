@@ -7,6 +7,9 @@ browser per worker serve every mutant in turn.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from flask import Response
 
 from . import golden, schedule
@@ -24,6 +27,8 @@ class RunState:
         self.out = "."
         self.expect_wait = 5.0
         self.action_timeout_ms = 10_000.0
+        self.first: dict[str, str] = {}  # mutant id → the scenario that caught it before
+        self.offsets: dict[str, int] = {}  # how far each other worker's results were read
 
     def configure(self, plan: dict, items: dict) -> None:
         self.reference = plan["reference"]
@@ -34,6 +39,29 @@ class RunState:
         self.out = plan["out"]
         self.expect_wait = plan["expect_wait"]
         self.action_timeout_ms = plan["action_timeout_ms"]
+        self.first = plan.get("first", {})
+        for row in plan.get("seed", []):  # kills of earlier runs: where to look first
+            self.learn(row)
+
+    def learn(self, row: dict) -> None:
+        """Count a kill reported by an earlier run or by another worker."""
+        if row.get("status") == "killed" and row.get("by") in self.items:
+            self.learning.record(row["by"], row.get("killer_s", 0.0), True,
+                                 row.get("function", ""), row.get("line", 0))
+
+    def absorb(self, worker: str) -> None:
+        """Learn the kills the other workers reported since last asked (their result
+        files), so each worker orders scenarios by what both have found."""
+        for path in Path(self.out).glob("mutants-*.jsonl"):
+            if path.name == f"mutants-{worker}.jsonl":
+                continue
+            with path.open("rb") as handle:
+                handle.seek(self.offsets.get(path.name, 0))
+                for line in handle.read().splitlines(keepends=True):
+                    if not line.endswith(b"\n"):
+                        break  # still being written
+                    self.offsets[path.name] = self.offsets.get(path.name, 0) + len(line)
+                    self.learn(json.loads(line))
 
     def golden_key(self, nodeid: str) -> str:
         return schedule.scenario_key(nodeid)

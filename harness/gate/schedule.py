@@ -58,14 +58,34 @@ class Learning:
                  + self.LINE * self.kills.get((("l", line), nodeid), 0))
         return (kills + 0.1) / (self.spent.get(nodeid, 0.0) + self.durations.get(nodeid, 60.0))
 
-    def order(self, nodeids: list[str], function: str = "", line: int = 0) -> list[str]:
+    def order(self, nodeids: list[str], function: str = "", line: int = 0,
+              first: str | None = None) -> list[str]:
         """Scenarios likeliest to catch this mutant soonest first.
 
         Before anything is known that is the quickest first (the reference run's
         durations); then a scenario that catches mutants quickly rises, and one that
-        catches them only by waiting out a timeout sinks below quicker ones.
+        catches them only by waiting out a timeout sinks below quicker ones. *first*
+        (the scenario that caught this very mutant in an earlier run) goes before all.
         """
-        return sorted(nodeids, key=lambda n: (-self.rate(n, function, line), n))
+        ranked = sorted(nodeids, key=lambda n: (-self.rate(n, function, line), n))
+        if first in ranked:
+            ranked.remove(first)
+            ranked.insert(0, first)
+        return ranked
+
+
+def hints(rows: list[dict], nodeids: set[str]) -> dict[str, dict]:
+    """``{mutant id: row}`` of earlier kills by scenarios still in the run.
+
+    *rows* are result rows of earlier runs (``id``, ``status``, ``by``, ``function``,
+    ``line``), later runs last: the latest kill of each mutant wins. A kill by a scenario
+    that is gone (renamed, deselected) says nothing about this run.
+    """
+    found: dict[str, dict] = {}
+    for row in rows:
+        if row.get("status") == "killed" and row.get("by") in nodeids:
+            found[row["id"]] = row
+    return found
 
 
 def score(rows: list[dict]) -> dict:
