@@ -1,0 +1,69 @@
+"""Contract §5, ``msdynci_linkuri`` and ``msdynci_actionisoutbound`` for every shape of
+``href``: the absolute target the browser would follow, and outbound exactly when that is
+a web address on another host (the port counts; mail, phone, script and data links lead to
+no host). Checked on the wire, as the script sends each click, and, for web addresses, as
+recorded (the collector refuses link targets that are not web addresses).
+"""
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ADD_LINKS = """(links) => {
+  const holder = document.createElement("p");
+  holder.id = "probes";
+  links.forEach(([id, href], i) => {
+    const a = document.createElement("a");
+    a.id = id;
+    a.setAttribute("href", href);
+    a.textContent = "link " + i + " ";
+    holder.append(a, document.createElement("br"));
+  });
+  holder.addEventListener("click", (e) => e.preventDefault());  // stay on the page
+  document.body.prepend(holder);
+}"""
+
+
+def probes(visitor) -> list[tuple[str, str, str, bool]]:
+    """(id, href as written, expected linkuri, expected outbound) of each probe link."""
+    shop = visitor.url("shop", "/")
+    port = shop.rsplit(":", 1)[1].strip("/")
+    partner = visitor.url("partner", "/")
+    return [
+        ("mail", "mailto:someone@example.com", "mailto:someone@example.com", False),
+        ("phone", "tel:+44-20-7946-0000", "tel:+44-20-7946-0000", False),
+        ("script", "javascript:void(0)", "javascript:void(0)", False),
+        ("data", "data:text/plain,hello", "data:text/plain,hello", False),
+        ("scheme-relative", f"//partner.localhost:{port}/freight", partner + "freight", True),
+        ("upper-case", f"HTTP://PARTNER.LOCALHOST:{port}/", partner, True),
+        ("other-port", f"http://shop.localhost:{int(port) + 1}/",
+         f"http://shop.localhost:{int(port) + 1}/", True),
+        ("https-same-host", f"https://shop.localhost:{port}/cart.html",
+         f"https://shop.localhost:{port}/cart.html", False),
+        ("query-only", "?colour=oak", shop + "?colour=oak", False),
+        ("fragment-only", "#reviews", shop + "#reviews", False),
+        ("spaced", "  /cart.html  ", shop + "cart.html", False),
+        ("dot-segments", "products/../pricing.html", shop + "pricing.html", False),
+    ]
+
+
+def test_link_target_and_outbound_for_every_shape_of_href(visitor, webtrack, tracked):
+    page = visitor.page
+    links = probes(visitor)
+    page.evaluate(ADD_LINKS, [[id, href] for id, href, _, _ in links])
+    start = visitor.wiretap.mark()  # requests the collector got from here on
+    for id, *_ in links:
+        page.click(f"#{id}")
+    expected = sorted((uri, outbound, "LClick") for _, _, uri, outbound in links)
+    visitor.wiretap.wait_for(start + len(links), timeout=10)
+    sent = [e for r in visitor.wiretap.since(start) if r["path"] == "/collect"
+            for e in json.loads(r["body"])["events"] if e["type"] == "website_link_clicked"]
+    assert sorted((e["msdynci_linkuri"], e["msdynci_actionisoutbound"],
+                   e["msdynci_actiontype"]) for e in sent) == expected
+    web = [c for c in expected if c[0].startswith(("http:", "https:"))]
+    webtrack.expect(tracked, "website_link_clicked", count=len(web))
+    clicks = webtrack.interactions(tracked, "website_link_clicked")
+    assert sorted((c["msdynci_linkuri"], c["msdynci_actionisoutbound"], c["msdynci_actiontype"])
+                  for c in clicks) == web
