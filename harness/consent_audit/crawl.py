@@ -64,9 +64,14 @@ async def _sitemap(page, start: str) -> list[str]:
         return []
 
 
-async def visit(page, context, start: str, pages: int, on_page=None) -> list[str]:
+async def _goto(page, url: str) -> None:
+    await page.goto(url)
+
+
+async def visit(page, context, start: str, pages: int, go=_goto) -> list[str]:
     """Open up to *pages* − 1 more pages of *start*'s site in *page*; return every page
-    URL the state covered (the current one first). *on_page* runs after each load."""
+    URL the state covered (the current one first). ``await go(page, url)`` leaves the
+    page for the next one (the audit settles and hides each page first)."""
     seen = [page.url]
     if pages <= 1:
         return seen
@@ -74,10 +79,8 @@ async def visit(page, context, start: str, pages: int, on_page=None) -> list[str
     queue += next_pages(start, seen + queue, await _sitemap(page, start), pages)
     while queue and len(seen) < pages:
         url = queue.pop(0)
-        await page.goto(url)
+        await go(page, url)
         seen.append(url)
-        if on_page is not None:
-            await on_page(page)
         more = next_pages(start, seen + queue, await page.evaluate(LINKS), pages)
         queue += more
     return seen

@@ -6,9 +6,11 @@ or ``visibilitychange``): the browser hands those requests to its network stack,
 them after the page is gone. Seen here, on the wire, nothing a page sends is missed.
 
 Plain HTTP is forwarded request by request (``Connection: close`` upstream, so each request
-on a kept-alive browser connection is read and recorded); ``CONNECT`` (WebSocket, HTTPS) is
-recorded by host and tunnelled. Only loopback destinations are dialled: an audit must never
-reach out of the machine on a page's behalf.
+on a kept-alive browser connection is read and recorded), and the head of each answer is read
+on its way back, so every ``Set-Cookie`` is on record too, also on answers to requests a
+closing page sent; ``CONNECT`` (WebSocket, HTTPS) is recorded by host and tunnelled. Only
+loopback destinations are dialled: an audit must never reach out of the machine on a page's
+behalf.
 """
 
 from __future__ import annotations
@@ -45,15 +47,41 @@ def parse_head(head: bytes) -> tuple[str, str, list[tuple[str, str]]]:
     parts = lines[0].split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/"):
         raise ValueError(f"not an HTTP request line: {lines[0][:100]!r}")
+    return parts[0], parts[1], _headers(lines[1:])
+
+
+def parse_response_head(head: bytes) -> tuple[int, list[tuple[str, str]]]:
+    """Split a response head into its status and header pairs; ValueError if malformed."""
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        raise ValueError(f"not an HTTP status line: {lines[0][:100]!r}")
+    return int(parts[1]), _headers(lines[1:])
+
+
+def final_head(data: bytes) -> bytes | None:
+    """The final response head at the start of *data* (without its blank line), past any
+    interim (1xx) ones; None while more bytes are needed. A head that is not HTTP is
+    returned as it is, for :func:`parse_response_head` to refuse."""
+    start = 0
+    while (end := data.find(b"\r\n\r\n", start)) >= 0:
+        head = data[start:end]
+        if not (head.startswith(b"HTTP/") and head[8:10] == b" 1"):
+            return head
+        start = end + 4  # 100 Continue, 103 Early Hints: the answer follows
+    return None
+
+
+def _headers(lines: list[str]) -> list[tuple[str, str]]:
     headers = []
-    for line in lines[1:]:
+    for line in lines:
         if not line:
             continue
         name, sep, value = line.partition(":")
         if not sep:
             raise ValueError(f"malformed header line: {line[:100]!r}")
         headers.append((name.strip(), value.strip()))
-    return parts[0], parts[1], headers
+    return headers
 
 
 class RecordingProxy:
@@ -61,10 +89,15 @@ class RecordingProxy:
 
     *record* receives ``{at, method, url, headers, body}``: ``at`` is ``time.time()`` when the
     request head arrived, ``url`` the absolute URL (``tunnel://host:port`` for CONNECT).
+    *answered*, when given, receives ``{at, url, status, headers, request}`` for each
+    plain-HTTP answer as its head comes back (``headers`` a list of pairs, as
+    ``Set-Cookie`` repeats; ``request`` the item *record* received).
     """
 
-    def __init__(self, record: Callable[[dict], None]) -> None:
+    def __init__(self, record: Callable[[dict], None],
+                 answered: Callable[[dict], None] | None = None) -> None:
         self.record = record
+        self.answered = answered
         self.server: asyncio.base_events.Server | None = None
         self.last_activity = time.monotonic()
         self.open = 0
@@ -135,6 +168,10 @@ class RecordingProxy:
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
                 ValueError):
             pass
+        except asyncio.CancelledError:
+            # stop() ends connections still open; finishing (not re-raising) keeps
+            # asyncio's connection callback on Python 3.11 from logging the cancellation.
+            pass
         finally:
             self.open -= 1
             self.last_activity = time.monotonic()
@@ -161,9 +198,10 @@ class RecordingProxy:
         if url.hostname == HARNESS_HOST or url.path == INVENTORY_PATH:
             await self._harness(writer, url, body)
             return False
-        self.record({"at": at, "method": method, "url": target,
-                     "headers": {k.lower(): v for k, v in headers},
-                     "body": body[:BODY_PREVIEW].decode("utf-8", "replace") if body else None})
+        item = {"at": at, "method": method, "url": target,
+                "headers": {k.lower(): v for k, v in headers},
+                "body": body[:BODY_PREVIEW].decode("utf-8", "replace") if body else None}
+        self.record(item)
         address = dial_host(url.hostname)
         if address is None:
             writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
@@ -181,12 +219,31 @@ class RecordingProxy:
             await up_writer.drain()
             # The upstream closes after its answer; pass it on and end this connection too,
             # so the browser opens a fresh one (and its head is read) for its next request.
+            answer: bytearray | None = bytearray() if self.answered else None
             while chunk := await up_reader.read(65536):
+                if answer is not None:
+                    answer += chunk
+                    if self._answer(item, answer):
+                        answer = None
                 writer.write(chunk)
                 await writer.drain()
         finally:
             up_writer.close()
         return False
+
+    def _answer(self, request: dict, data: bytearray) -> bool:
+        """Record the answer's head once it is all in *data*; return whether it is done."""
+        found = final_head(bytes(data[:HEAD_LIMIT]))
+        if found is None and len(data) < HEAD_LIMIT:
+            return False
+        try:
+            status, headers = parse_response_head(found or bytes(data[:HEAD_LIMIT]))
+        except ValueError:  # not HTTP: nothing to record, the bytes still go through
+            return True
+        if self.answered is not None:
+            self.answered({"at": time.time(), "url": request["url"], "status": status,
+                           "headers": headers, "request": request})
+        return True
 
     async def _tunnel(self, reader, writer, host: str, port: int) -> bool:
         address = dial_host(host.strip("[]"))

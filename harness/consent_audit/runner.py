@@ -4,9 +4,12 @@ does, and gather the evidence.
 Time is virtual: Playwright's clock is installed in every context, and ``settle_seconds``
 (default 600) of page time are run through after the visit and again after each moment the
 page lives on (hidden, back), so every timeout, interval and idle callback a script set for
-the next ten minutes fires, without waiting for it. Everything the browser sends also goes
-through a recording proxy of the audit's own (``proxy.py``), so what a page sends as it
-closes is seen too.
+the next ten minutes fires, without waiting for it. Every page a state covers is lived on
+and left: settled, hidden, left by navigation (each page ``--pages`` crawls, for the next
+one; the last for a blank page the proxy answers on its own origin), and the last is come
+back to and closed. Everything the browser sends also goes through a recording proxy of the
+audit's own (``proxy.py``), so what a page sends as it closes is seen too, with the head of
+each answer (``Set-Cookie``); the state's HAR is written from that record (``har.py``).
 
 Evidence of one state, ``record["evidence"]`` (read by the verdict, the report and the
 modules built on them). ``at`` is the harness's wall clock (``time.time()``) when an item was
@@ -45,14 +48,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from playwright.async_api import Error
-
 from ..browsers import launch_spec
 from ..client import CollectorClient
 from ..concurrency import run_async
 from ..pagehooks import BINDING, SCRIPT
 from ..remote import BrowserPool
-from . import choice, crawl, findings, inventory
+from . import choice, crawl, findings, har, inventory, leave
 from .config import AuditSettings, SiteConfig
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .trackers import load_dataset
@@ -64,20 +65,6 @@ GPC_ON = ("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
 GONE = f"http://{HARNESS_HOST}/gone"
 FIREFOX_PAGES = 3
 STEP_TIMEOUT = 30000  # ms: a step that cannot be done in this long is reported as an error
-# Headless browsers keep every tab visible (another tab opened over it leaves it
-# 'visible'; Chromium's Page.setWebLifecycleState freezes the page without hiding it), so
-# "the tab is hidden" is *dispatched*: visibilityState reads 'hidden' and visibilitychange
-# fires, as it would when the visitor switches tabs. Navigating away and closing the tab are
-# real: the browser runs beforeunload, pagehide, visibilitychange and unload itself.
-VISIBILITY = """(hidden) => {
-  const state = hidden ? "hidden" : "visible";
-  Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
-  Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
-  document.dispatchEvent(new Event("visibilitychange"));
-  // Chromium freezes a hidden tab after a while (Page Lifecycle): its freeze and resume
-  // events come with hiding and showing it, where the browser has them.
-  if ("onfreeze" in document) document.dispatchEvent(new Event(hidden ? "freeze" : "resume"));
-}"""
 
 
 def states(site: SiteConfig) -> list[dict]:
@@ -99,6 +86,7 @@ class _Evidence:
             "storage_writes": [], "websockets": [], "hints": [], "lifecycle": [],
             "cookies": [], "cookies_at_opt_out": [], "stored": {"at_opt_out": [], "end": []}}
         self.phase = "load"
+        self.answers: list[dict] = []  # the proxy's answer heads, for the HAR
         self.pending: list[asyncio.Task] = []
         self.shown = asyncio.Event()
 
@@ -117,7 +105,7 @@ class _Evidence:
         if key:
             self.add(key, event)
         if key == "lifecycle" and event["event"] == "pageshow" and \
-                urlsplit(event["page"]).hostname != HARNESS_HOST:
+                not leave.is_neutral(event["page"]):
             self.shown.set()
 
     def request(self, request) -> None:
@@ -130,17 +118,29 @@ class _Evidence:
             self.add("requests", {"method": request.method, "url": request.url,
                                   "resource_type": request.resource_type, "frame": frame})
 
-    def response(self, response) -> None:
-        self.pending.append(asyncio.ensure_future(self._set_cookies(response, time.time())))
+    def answered(self, answer: dict) -> None:
+        """An answer's head as the proxy passed it back: its cookies go on record."""
+        self.answers.append(answer)
+        self._set_cookies(answer["url"], answer["at"],
+                          [v for k, v in answer["headers"] if k.lower() == "set-cookie"])
 
-    async def _set_cookies(self, response, at: float) -> None:
+    def response(self, response) -> None:
+        # Plain HTTP answers are read on the wire (answered); only a tunnelled (HTTPS)
+        # answer's head has to be asked of the browser, one round trip each.
+        if response.url.startswith("https:"):
+            self.pending.append(asyncio.ensure_future(self._ask(response, time.time())))
+
+    async def _ask(self, response, at: float) -> None:
         try:
             values = await response.header_values("set-cookie")
         except Exception:  # the page went away
             return
+        self._set_cookies(response.url, at, values)
+
+    def _set_cookies(self, url: str, at: float, values: list[str]) -> None:
         for value in values:
             for line in value.split("\n"):
-                self.add("set_cookies", {"at": at, "by": "Set-Cookie", "url": response.url,
+                self.add("set_cookies", {"at": at, "by": "Set-Cookie", "url": url,
                                          "value": line[:400],
                                          "name": line.split("=")[0].strip()})
 
@@ -163,99 +163,26 @@ async def _step(page, context, step: dict) -> None:
         await page.evaluate(GPC_ON)
 
 
-async def _dispatch(page, script: str, arg) -> None:
-    """Evaluate *script* in every frame that is still there."""
-    for frame in page.frames:
-        try:
-            await frame.evaluate(script, arg)
-        except Exception:  # a frame that went away, or navigated meanwhile
-            continue
-
-
-async def _leave(page, proxy: RecordingProxy, evidence: _Evidence, settle_ms: int) -> None:
-    """Hide the tab, navigate away and come back, settling after each moment the page lives
-    on; each time, what the page sends goes on record under that phase."""
-    evidence.enter("hidden")
-    await _dispatch(page, VISIBILITY, True)
-    await _settle(page, settle_ms)
-    await _dispatch(page, VISIBILITY, False)
-    evidence.enter("away")
-    here = await page.evaluate("location.href")
-    gone = proxy.gone.count(here)
-    try:
-        await page.goto(f"http://{HARNESS_HOST}/away")
-    except Error:  # a navigation the page started itself came first: let it land, then go
-        await page.wait_for_load_state()
-        here = page.url
-        gone = proxy.gone.count(here)
-        await page.goto(f"http://{HARNESS_HOST}/away")
-    await proxy.wait_gone(here, gone + 1)
-    evidence.enter("back")
-    # Back as the visitor does it; the page comes back from the back-forward cache where the
-    # browser keeps it (``pageshow`` persisted, in the lifecycle evidence) or is loaded again.
-    evidence.shown.clear()
-    try:
-        await page.evaluate("history.back()")
-    except Error:  # the navigation it starts may end the evaluation
-        pass
-    if not await _returned(page, evidence):
-        await page.goto(here)
-    await _settle(page, settle_ms)
-    if not evidence.shown.is_set():  # restored where the binding no longer delivers
-        try:
-            for event in await page.evaluate("window.__webtrackBacklog.splice(0)"):
-                evidence.page_event(None, event)
-        except Error:  # the page navigated on: its own binding works
-            pass
-
-
-async def _settle(page, settle_ms: int) -> None:
-    """Run *settle_ms* of page time; when a timer navigates the page meanwhile, the new page
-    gets its own settling (once: a page that keeps navigating is not followed further)."""
-    try:
-        await page.clock.run_for(settle_ms)
-    except Error:
-        await page.wait_for_load_state()
-        await page.clock.run_for(settle_ms)
-
-
-async def _returned(page, evidence: _Evidence, limit: float = 10.0) -> bool:
-    """Wait until the page is back from the neutral page; False if it never comes back.
-
-    Firefox restores a page from its back-forward cache without telling Playwright (whose
-    ``page.url`` stays on the neutral page) or the binding, so the page itself is asked.
-    """
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if evidence.shown.is_set():
-            return True
-        try:
-            if urlsplit(await page.evaluate("location.href")).hostname != HARNESS_HOST:
-                return True
-        except Exception:  # between documents
-            pass
-        await asyncio.sleep(0.05)
-    return False
-
-
 async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, state: dict,
                  out: Path) -> dict:
     slug = _slug(site, state, name)
     evidence = _Evidence(name)
-    proxy = RecordingProxy(lambda item: evidence.add("wire", item))
+    proxy = RecordingProxy(lambda item: evidence.add("wire", item), evidence.answered)
     address = await proxy.start()
-    context = await browser.new_context(proxy={"server": address},
-                                        record_har_path=str(out / "har" / f"{slug}.har"))
+    context = await browser.new_context(proxy={"server": address})
     record: dict[str, Any] = {"site": site.name, "state": {**state, "browser": name},
                               "browser": name, "id": slug, "error": None}
     settle_ms = int(settings.settle_seconds * 1000)
     page = None
+    entry: Any = site.start
+    if site.tracked:  # made by the collector while the browser sets the context up
+        entry = asyncio.ensure_future(asyncio.to_thread(_tracked_link, settings.collector,
+                                                        site.start))
     try:
         await context.expose_binding(BINDING, evidence.page_event)
-        await context.add_init_script(f"window.__webtrackGone = {json.dumps(GONE)};")
-        await context.add_init_script(SCRIPT)
-        if state["gpc"]:
-            await context.add_init_script(GPC_ON)
+        # One script, one round trip: the parting beacon's address, GPC, the hooks.
+        await context.add_init_script(f"window.__webtrackGone = {json.dumps(GONE)};\n"
+                                      + (GPC_ON + "\n" if state["gpc"] else "") + SCRIPT)
         await context.clock.install()
         context.on("request", evidence.request)
         context.on("response", evidence.response)
@@ -263,9 +190,8 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         page = await context.new_page()
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         page.on("websocket", lambda ws: evidence.add("websockets", {"url": ws.url}))
-        entry = site.start
-        if site.tracked:
-            entry = await asyncio.to_thread(_tracked_link, settings.collector, site.start)
+        if not isinstance(entry, str):
+            entry = await entry
         evidence.data["entry"] = entry
         evidence.enter("load")
         if state["gpc"] and site.honours_gpc:
@@ -305,25 +231,33 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
             except Exception as exc:
                 raise choice.StepFailed(f"{choice.describe('then', index, step)} failed on "
                                         f"{page.url}: {str(exc).splitlines()[0][:300]}") from None
-        record["pages"] = await crawl.visit(page, context, page.url, settings.pages)
-        evidence.enter("settle")
-        await _settle(page, settle_ms)
-        await _leave(page, proxy, evidence, settle_ms)
+
+        async def go(page, url: str) -> None:  # each page crawled is lived on and left
+            await leave.linger(page, evidence, settle_ms)
+            await leave.navigate_away(page, proxy, evidence, url)
+            evidence.enter("then")
+
+        record["pages"] = await crawl.visit(page, context, page.url, settings.pages, go)
+        await leave.linger(page, evidence, settle_ms)
+        await leave.leave(page, proxy, evidence, settle_ms)
         shot = out / "screenshots" / f"{slug}.jpg"
-        await page.screenshot(path=str(shot), type="jpeg", quality=55)
-        record["screenshot"] = str(shot.relative_to(out))
         origins: list[str] = []
-        live = await inventory.take(page, origins)  # sessionStorage ends with its tab
+        _, live = await asyncio.gather(  # sessionStorage ends with its tab: taken now
+            page.screenshot(path=str(shot), type="jpeg", quality=55),
+            inventory.take(page, origins))
+        record["screenshot"] = str(shot.relative_to(out))
         evidence.enter("close")
         # Firefox's page.url stays behind after a back-forward cache restore: ask the page.
         here = await page.evaluate("location.href")
         gone = proxy.gone.count(here)
+        stock_page = asyncio.ensure_future(context.new_page())  # made while the tab closes
         await page.close(run_before_unload=True)
         await proxy.wait_gone(here, gone + 1)
         evidence.enter("stock")
+        stock = await inventory.take_origins(context, origins, INVENTORY_PATH,
+                                             await stock_page)
         kept = {(i["origin"], i["storage"], i["key"]): i for i in live + [
-            i for i in await inventory.take_origins(context, origins, INVENTORY_PATH)
-            if i["storage"] != "sessionStorage"]}  # the later stock wins
+            i for i in stock if i["storage"] != "sessionStorage"]}  # the later stock wins
         evidence.data["stored"]["end"] = list(kept.values())
         evidence.data["cookies"] = await context.cookies()
     except Exception as exc:  # a broken step is reported, never hidden
@@ -341,6 +275,7 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         await asyncio.gather(*evidence.pending, return_exceptions=True)
         await context.close()
         await proxy.stop()
+    har.write(out / "har" / f"{slug}.har", evidence.data["wire"], evidence.answers, name)
     record["har"] = f"har/{slug}.har"
     record["evidence"] = evidence.data
     record.update(decide(site, state, evidence.data))

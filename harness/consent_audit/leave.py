@@ -1,0 +1,146 @@
+"""Live on a page and leave it every way a visitor does, on the page's virtual clock.
+
+Each moment goes on the state's record (``evidence.enter(phase)``) before it happens, so what
+the page sends then is put down to it: ``settle`` (simulated page time run through),
+``hidden`` (the tab hidden, settled again), ``away`` (navigated away from, once its unload
+handlers ran), ``back`` (come back to, from the back-forward cache or loaded again, settled).
+Closing the tab is the runner's, which takes stock after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import urlsplit
+
+from playwright.async_api import Error
+
+from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
+
+__all__ = ["VISIBILITY", "away_url", "dispatch", "is_neutral", "leave", "linger",
+           "navigate_away", "returned", "settle"]
+
+# Headless browsers keep every tab visible (another tab opened over it leaves it
+# 'visible'; Chromium's Page.setWebLifecycleState freezes the page without hiding it), so
+# "the tab is hidden" is *dispatched*: visibilityState reads 'hidden' and visibilitychange
+# fires, as it would when the visitor switches tabs. Navigating away and closing the tab are
+# real: the browser runs beforeunload, pagehide, visibilitychange and unload itself.
+VISIBILITY = """(hidden) => {
+  const state = hidden ? "hidden" : "visible";
+  Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
+  Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+  document.dispatchEvent(new Event("visibilitychange"));
+  // Chromium freezes a hidden tab after a while (Page Lifecycle): its freeze and resume
+  // events come with hiding and showing it, where the browser has them.
+  if ("onfreeze" in document) document.dispatchEvent(new Event(hidden ? "freeze" : "resume"));
+}"""
+
+
+def away_url(here: str) -> str:
+    """Where the visitor goes on leaving *here*: a blank page the proxy answers on the page's
+    own origin (same site, so no new renderer process), or on the harness's own host where
+    the proxy cannot answer for the origin (HTTPS goes through it tunnelled)."""
+    parts = urlsplit(here)
+    if parts.scheme == "http" and parts.netloc:
+        return f"http://{parts.netloc}{INVENTORY_PATH}"
+    return f"http://{HARNESS_HOST}/away"
+
+
+def is_neutral(url: str) -> bool:
+    """Whether *url* is one of the harness's own blank pages, never the site's."""
+    parts = urlsplit(url)
+    return parts.hostname == HARNESS_HOST or parts.path == INVENTORY_PATH
+
+
+async def dispatch(page, script: str, arg) -> None:
+    """Evaluate *script* in every frame that is still there."""
+    for frame in page.frames:
+        try:
+            await frame.evaluate(script, arg)
+        except Exception:  # a frame that went away, or navigated meanwhile
+            continue
+
+
+async def linger(page, evidence, settle_ms: int) -> None:
+    """The visitor stays on the page, then switches tabs: settle, hide the tab and settle
+    again, show it; what the page sends meanwhile goes on record under each moment."""
+    evidence.enter("settle")
+    await settle(page, settle_ms)
+    evidence.enter("hidden")
+    await dispatch(page, VISIBILITY, True)
+    await settle(page, settle_ms)
+    await dispatch(page, VISIBILITY, False)
+
+
+async def navigate_away(page, proxy: RecordingProxy, evidence,
+                         url: str | None) -> str:
+    """Leave the page for *url* (None: the neutral page, :func:`away_url`); return the
+    address left, once its unload handlers have run (its parting beacon arrived), so what
+    it sent as it went is on record as ``away``."""
+    evidence.enter("away")
+    here = await page.evaluate("location.href")
+    gone = proxy.gone.count(here)
+    try:
+        await page.goto(url or away_url(here))
+    except Error:  # a navigation the page started itself came first: let it land, then go
+        await page.wait_for_load_state()
+        here = page.url
+        gone = proxy.gone.count(here)
+        await page.goto(url or away_url(here))
+    await proxy.wait_gone(here, gone + 1)
+    return here
+
+
+async def leave(page, proxy: RecordingProxy, evidence, settle_ms: int) -> None:
+    """Navigate away and come back (the page then lives on, and settles again); each time,
+    what the page sends goes on record under that phase. The tab is closed by the caller."""
+    here = await navigate_away(page, proxy, evidence, None)
+    evidence.enter("back")
+    # Back as the visitor does it; the page comes back from the back-forward cache where the
+    # browser keeps it (``pageshow`` persisted, in the lifecycle evidence) or is loaded again.
+    evidence.shown.clear()
+    try:
+        await page.evaluate("history.back()")
+    except Error:  # the navigation it starts may end the evaluation
+        pass
+    if not await returned(page, evidence):
+        await page.goto(here)
+    await settle(page, settle_ms)
+    if not evidence.shown.is_set():  # restored where the binding no longer delivers
+        try:
+            for event in await page.evaluate("window.__webtrackBacklog.splice(0)"):
+                evidence.page_event(None, event)
+        except Error:  # the page navigated on: its own binding works
+            pass
+
+
+async def settle(page, settle_ms: int) -> None:
+    """Run *settle_ms* of page time; when a timer navigates the page meanwhile, the new page
+    gets its own settling (once: a page that keeps navigating is not followed further)."""
+    try:
+        await page.clock.run_for(settle_ms)
+    except Error:
+        await page.wait_for_load_state()
+        await page.clock.run_for(settle_ms)
+
+
+async def returned(page, evidence, limit: float = 10.0) -> bool:
+    """Wait until the page is back from the neutral page; False if it never comes back.
+
+    The page's own ``pageshow`` says so at once. Firefox restores a page from its
+    back-forward cache without telling Playwright (whose ``page.url`` stays on the neutral
+    page) or the binding, so between waits for that event the page itself is asked.
+    """
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            await asyncio.wait_for(evidence.shown.wait(), 0.1)
+            return True
+        except asyncio.TimeoutError:
+            pass
+        try:
+            if not is_neutral(await page.evaluate("location.href")):
+                return True
+        except Exception:  # between documents
+            pass
+    return False
