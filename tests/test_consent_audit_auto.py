@@ -128,9 +128,9 @@ def test_a_page_without_a_cmp_says_so(webtrack_server, browser_name, package):
     assert result["status"] == "no-cmp" and result["cmp"] is None
 
 
-def _cmp_settings(server, names, **extra):
+def _cmp_settings(server, names, browser="chromium", **extra):
     return consent_audit.parse({"collector": server.origin(), "settle_seconds": 0.5,
-                          "browsers": ["chromium"], **extra,
+                          "browsers": [browser], **extra,
                           "site": [{"name": name, "start": server.url_for(name, "/"),
                                     "tracked": True, "opt_out": "auto", "accept": "auto",
                                     "then": [{"goto": "/about.html"}]} for name in names]})
@@ -138,11 +138,11 @@ def _cmp_settings(server, names, **extra):
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.skip_browser("webkit")  # the audit drives Chromium and Firefox
 def test_audit_with_auto_passes_every_cmp_site(webtrack_server, browser_name, tmp_path,
                                                package):
-    if browser_name != "chromium":
-        pytest.skip("the audit's own browsers are set by its configuration")
-    results = consent_audit.audit(_cmp_settings(webtrack_server, CMP_SITES), tmp_path)
+    results = consent_audit.audit(_cmp_settings(webtrack_server, CMP_SITES, browser_name),
+                                  tmp_path)
     by_id = {r["id"].removesuffix(f"-{browser_name}"): r for r in results["results"]}
     for site, (cmp, has_test) in CMP_SITES.items():
         rejected = by_id[f"{site}-rejected-gpc-off"]
@@ -251,12 +251,11 @@ def test_errors_are_results_and_the_report_completes(tmp_path, package):
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.skip_browser("webkit")  # the audit drives Chromium and Firefox
 def test_pages_follow_links_and_the_sitemap_with_the_choice_kept(webtrack_server,
                                                                  browser_name, tmp_path,
                                                                  package):
-    if browser_name != "chromium":
-        pytest.skip("the audit's own browsers are set by its configuration")
-    settings = _cmp_settings(webtrack_server, ["didomi"], pages=3)
+    settings = _cmp_settings(webtrack_server, ["didomi"], browser_name, pages=3)
     results = consent_audit.audit(settings, tmp_path)
     rejected = [r for r in results["results"] if r["id"].startswith("didomi-rejected-gpc-off")]
     pages = rejected[0]["pages"]
