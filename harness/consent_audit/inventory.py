@@ -76,10 +76,9 @@ async def take(page, seen: list[str] | None = None) -> list[dict]:
     return items
 
 
-async def take_origins(context, origins: list[str], path: str, page=None) -> list[dict]:
-    """Inventory each origin from a fresh page on *path* (a blank page the proxy serves);
-    *page*, when given, is that fresh page (made beforehand), closed here too."""
-    page = page or await context.new_page()
+async def take_origins(context, origins: list[str], path: str) -> list[dict]:
+    """Inventory each origin from a fresh page on *path* (a blank page the proxy serves)."""
+    page = await context.new_page()
     items: list[dict] = []
     try:
         for origin in origins:

@@ -250,12 +250,10 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         # Firefox's page.url stays behind after a back-forward cache restore: ask the page.
         here = await page.evaluate("location.href")
         gone = proxy.gone.count(here)
-        stock_page = asyncio.ensure_future(context.new_page())  # made while the tab closes
         await page.close(run_before_unload=True)
         await proxy.wait_gone(here, gone + 1)
         evidence.enter("stock")
-        stock = await inventory.take_origins(context, origins, INVENTORY_PATH,
-                                             await stock_page)
+        stock = await inventory.take_origins(context, origins, INVENTORY_PATH)
         kept = {(i["origin"], i["storage"], i["key"]): i for i in live + [
             i for i in stock if i["storage"] != "sessionStorage"]}  # the later stock wins
         evidence.data["stored"]["end"] = list(kept.values())
