@@ -3,8 +3,13 @@ consent site-states/s beside bare page loads; and how static speed grows with pa
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -146,7 +151,47 @@ async def _bare_loads(urls: list[str], concurrency: int, name: str = "chromium")
     return time.perf_counter() - started
 
 
-if __name__ == "__main__":  # one figure alone: python bench/audits.py consent_auto
-    import sys
+ROOT = Path(__file__).resolve().parent.parent
 
-    print(globals()[sys.argv[1]]())
+
+def _figure_of(tree: Path, figure: str) -> dict:
+    """Run ``bench/audits.py FIGURE`` of the code in *tree* in a process of its own."""
+    done = subprocess.run([sys.executable, "bench/audits.py", figure], cwd=tree,
+                          env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True,
+                          text=True, check=True)
+    return ast.literal_eval(done.stdout.strip().splitlines()[-1])
+
+
+def consent_before_after(before: str = "c4af682", figure: str = "consent_states",
+                         rounds: int = 2) -> dict:
+    """*figure* of revision *before* and of this checkout, alternated *rounds* times in one
+    run (each beside its own bare loads), with the load average around each; the best
+    round of each is kept, as the machine's noise only ever slows a round down."""
+    runs: dict[str, list[dict]] = {"before": [], "after": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "archive", before], cwd=ROOT, capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        for _ in range(rounds):
+            for label, tree in (("before", Path(tmp)), ("after", ROOT)):
+                load = os.getloadavg()[0]
+                result = _figure_of(tree, figure)
+                runs[label].append({**result, "load_average": [
+                    round(load, 1), round(os.getloadavg()[0], 1)]})
+    best = {label: max(r, key=lambda x: x["states_per_s"]) for label, r in runs.items()}
+    return {"before_revision": before, "figure": figure, "rounds": runs, "best": best,
+            "speedup": round(best["after"]["states_per_s"] / best["before"]["states_per_s"],
+                             2)}
+
+
+if __name__ == "__main__":  # one figure alone: python bench/audits.py consent_auto
+    # python bench/audits.py consent_before_after [REV [FIGURE]]: recorded in results.json
+    args = sys.argv[2:]
+    found = globals()[sys.argv[1]](*args)
+    print(found)
+    if sys.argv[1] == "consent_before_after":
+        path = ROOT / "bench" / "results.json"
+        results = json.loads(path.read_text(encoding="utf-8"))
+        results[f"consent_before_after_{found['figure']}"] = {
+            "when": time.strftime("%Y-%m-%d %H:%M"), **found}
+        path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
