@@ -17,7 +17,7 @@ from playwright.async_api import Error
 
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 
-__all__ = ["VISIBILITY", "away_url", "dispatch", "is_neutral", "leave", "linger",
+__all__ = ["VISIBILITY", "away_url", "dispatch", "is_neutral", "leave", "linger", "location",
            "navigate_away", "returned", "settle"]
 
 # Headless browsers keep every tab visible (another tab opened over it leaves it
@@ -52,6 +52,16 @@ def is_neutral(url: str) -> bool:
     return parts.hostname == HARNESS_HOST or parts.path == INVENTORY_PATH
 
 
+async def location(page) -> str:
+    """The page's own address (Firefox's ``page.url`` stays behind after a back-forward
+    cache restore); a page its own script is navigating meanwhile is asked once it landed."""
+    try:
+        return await page.evaluate("location.href")
+    except Error:  # the execution context went with the navigation
+        await page.wait_for_load_state()
+        return await page.evaluate("location.href")
+
+
 async def dispatch(page, script: str, arg) -> None:
     """Evaluate *script* in every frame that is still there."""
     for frame in page.frames:
@@ -78,7 +88,7 @@ async def navigate_away(page, proxy: RecordingProxy, evidence,
     address left, once its unload handlers have run (its parting beacon arrived), so what
     it sent as it went is on record as ``away``."""
     evidence.enter("away")
-    here = await page.evaluate("location.href")
+    here = await location(page)
     gone = proxy.gone.count(here)
     try:
         await page.goto(url or away_url(here))

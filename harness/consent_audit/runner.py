@@ -247,8 +247,7 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
             inventory.take(page, origins))
         record["screenshot"] = str(shot.relative_to(out))
         evidence.enter("close")
-        # Firefox's page.url stays behind after a back-forward cache restore: ask the page.
-        here = await page.evaluate("location.href")
+        here = await leave.location(page)
         gone = proxy.gone.count(here)
         await page.close(run_before_unload=True)
         await proxy.wait_gone(here, gone + 1)
