@@ -15,7 +15,11 @@ from harness.consent_audit.autoconsent import Driver, outcome, rules_for
 # has a self-test (Quantcast's has none).
 CMP_SITES = {"onetrust": ("Onetrust", True), "cookiebot": ("Cybotcookiebot", True),
              "didomi": ("didomi", True), "usercentrics": ("usercentrics-api", True),
-             "quantcast": ("quantcast", False), "klaro": ("Klaro", True)}
+             "quantcast": ("quantcast", False), "klaro": ("Klaro", True),
+             # A banner drawn late with no first-layer reject (Customize, untick, Save);
+             # buttons inside a frame; a rule without a self-test; three clicks to decline.
+             "cookieyes": ("cookieyes", True), "trustarc": ("TrustArc-newcm", True),
+             "osano": ("osano", False), "iubenda": ("iubenda", True)}
 
 INIT = {"type": "init", "url": "http://a.localhost/"}
 FOUND = [INIT, {"type": "cmpDetected", "cmp": "X"}, {"type": "popupFound", "cmp": "X"}]
@@ -44,6 +48,54 @@ def test_outcome_table(messages, status, self_test):
     if status not in ("no-cmp", "not-started"):
         assert result["cmp"] == "X"
 
+
+
+REPORT = {"type": "report", "mainFrame": True, "state": {"lifecycle": "started",
+                                                         "findCmpAttempts": 1}}
+
+
+@pytest.mark.parametrize("messages,stage", [
+    ([INIT], "starting"),
+    ([INIT, REPORT], "detecting"),
+    ([INIT, REPORT, {"type": "cmpDetected", "cmp": "X"}], "popup"),
+    (FOUND, "choosing"),
+])
+def test_driver_stage_table(messages, stage):
+    driver = Driver("optOut", package=autoconsent.Package("t", "", {}, ()))
+    driver.messages = messages
+    assert driver._stage() == stage
+
+
+class _Clock:
+    def __init__(self, driver, deliver_at=None):
+        self.driver, self.deliver_at, self.ran = driver, deliver_at, 0
+
+    async def run_for(self, ms):
+        self.ran += ms
+        if self.deliver_at is not None and self.ran >= self.deliver_at:
+            self.driver.messages.append({"type": "cmpDetected", "cmp": "X"})
+
+
+class _Page:
+    def __init__(self, clock):
+        self.clock = clock
+
+    async def evaluate(self, script):
+        await asyncio.sleep(0.01)  # a slow browser: wall time passes, page time does not
+
+
+@pytest.mark.parametrize("deliver_at,spent,stage", [
+    (None, autoconsent.DETECT_MS, "detecting"),  # nothing found: exactly the page budget
+    (3000, 3000 + autoconsent.POPUP_MS, "popup"),  # a late banner's platform is found
+])
+def test_driver_budgets_are_page_time(deliver_at, spent, stage):
+    driver = Driver("optOut", package=autoconsent.Package("t", "", {}, ()))
+    driver.messages = [INIT, REPORT]
+    clock = _Clock(driver, deliver_at)
+    driver._page = _Page(clock)
+    run_async(driver._until(lambda: False, {"detecting": autoconsent.DETECT_MS,
+                                            "popup": autoconsent.POPUP_MS}))
+    assert (clock.ran, driver._stage()) == (spent, stage)
 
 @pytest.fixture(scope="module")
 def package():
@@ -89,6 +141,7 @@ async def _drive(browser_name, urls, action):
 
         async def one(url):
             context = await browser.new_context()
+            await context.clock.install()  # as the audit does: the driver steps page time
             driver = Driver(action)
             await driver.install(context)
             page = await context.new_page()

@@ -13,6 +13,7 @@ This module is that host: the protocol as a small class, its summary as a pure f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -185,34 +186,43 @@ def outcome(messages: list[dict], action: str) -> dict:
             "clicks": (done or {}).get("totalClicks"), "errors": errors}
 
 
+# Budgets in *page* time (the audit's virtual clock, stepped by the driver), never in wall
+# time: on a loaded machine the browser is slower, so a wall-clock budget runs out while the
+# script is still at work (at load average ~40, 5 s passed between the script's start and
+# the platform found, against the 8 s wall-clock budget this replaces). Stepping
+# the page clock gives the script's own waits and retries, and a banner a page shows late,
+# the same page time however slow the machine is.
+STEP_MS = 500           # one step of page time; autoconsent's own retry interval
+DETECT_MS = 10_000      # for a platform to be found once the script has begun looking
+POPUP_MS = 7_000        # for its banner to open (the script tries 10 times, 500 ms apart)
+CHOICE_MS = 20_000      # for the rule's steps (their waits are page time too)
+TEST_MS = 8_000         # for the rule's self-test
+# A guard against a browser that stopped answering, not a budget for slow ones: the script
+# reports at each stage, and while it is silent only the browser's own start-up runs.
+HANG_SECONDS = 120.0
+
+
 class Driver:
     """Run one autoconsent action in a browser context and collect its messages.
 
     ``install`` before the first navigation: the script is then injected into every frame as
     it starts, as an extension's content script is. Only the first page that opens a popup
     is handled; later documents are told autoconsent is disabled, so the choice is made once.
+    ``run`` then steps the page's clock (installed by the audit; without one it waits in real
+    time) until the script reports an end, giving each stage a budget of page time.
     """
 
     def __init__(self, action: str, package: Package | None = None,
-                 self_test: bool = True, detect_seconds: float = 8.0) -> None:
+                 self_test: bool = True) -> None:
         if action not in ACTIONS.values():
             raise ValueError(f"unknown autoconsent action {action!r}")
         self.action, self.package, self.want_self_test = action, package or load(), self_test
         self.messages: list[dict] = []
-        self.detect_seconds = detect_seconds
         self._finished = asyncio.Event()
-        self._tested = asyncio.Event()
+        self._news = asyncio.Event()  # set by every message: the loop looks again
         self._test_frame = None
+        self._page = None  # the page of the first enabled top document
         self._engaged = False  # a document has taken the job; later ones stand down
-        self._popup_watch: asyncio.Future | None = None
-        self._cmp_watch: asyncio.Future | None = None
-
-    async def _give_up_unless(self, kind: str, seconds: float) -> None:
-        """Finish unless a *kind* message arrives within *seconds*: on a page without a CMP
-        the script keeps watching the DOM for one indefinitely."""
-        await asyncio.sleep(seconds)
-        if not any(m["type"] == kind for m in self.messages):
-            self._finished.set()
 
     async def install(self, context) -> None:
         await context.expose_binding("autoconsentSendMessage", self._receive)
@@ -233,6 +243,7 @@ class Driver:
         except Exception as exc:  # Playwright swallows a binding's errors: keep them
             self.messages.append({"type": "autoconsentError", "at": time.time(),
                                   "details": f"host: {type(exc).__name__}: {exc}"})
+        self._news.set()
 
     async def _handle(self, frame, message: dict) -> None:
         message = {**message, "at": time.time()}
@@ -241,7 +252,8 @@ class Driver:
             state = message.get("state") or {}
             message = {"type": "report", "at": message["at"],
                        "mainFrame": message.get("mainFrame"),
-                       "state": {"lifecycle": state.get("lifecycle")}}
+                       "state": {"lifecycle": state.get("lifecycle"),
+                                 "findCmpAttempts": state.get("findCmpAttempts") or 0}}
         self.messages.append(message)
         if kind == "init":
             main = frame.parent_frame is None
@@ -261,10 +273,9 @@ class Driver:
                 "visualTest": False}
             rules = _rules_json(self.package, self.action, url, main) if enabled else "{}"
             reply = f'{{"type": "initResp", "config": {json.dumps(config)}, "rules": {rules}}}'
+            if enabled and main:
+                self._page = frame.page
             await self._reply_raw(frame, reply)
-            if enabled and main and self._cmp_watch is None:
-                self._cmp_watch = asyncio.ensure_future(
-                    self._give_up_unless("cmpDetected", self.detect_seconds))
         elif kind in ("optOutResult", "optInResult"):
             if message.get("scheduleSelfTest"):
                 self._test_frame = frame
@@ -274,32 +285,57 @@ class Driver:
             self._engaged = True
         elif kind == "autoconsentDone":
             self._finished.set()
-        elif kind == "cmpDetected" and self._popup_watch is None:
-            # A CMP whose banner stays closed sends nothing more: stop waiting after the
-            # script's own popup search (10 tries, 500 ms apart) has had its time.
-            self._popup_watch = asyncio.ensure_future(self._give_up_unless("popupFound", 6.5))
-        elif kind == "selfTestResult":
-            self._tested.set()
         elif kind == "report" and message["mainFrame"] and \
                 message["state"]["lifecycle"] == _NOTHING:
             self._finished.set()
 
-    async def run(self, timeout: float = 20.0) -> dict:
-        """Wait for the script to finish (and self-test), then return its :func:`outcome`."""
+    def _stage(self) -> str:
+        """Where the script is: ``starting`` (not looking yet), ``detecting``, ``popup``
+        (a platform found, its banner not yet open), ``choosing`` (the rule runs)."""
+        kinds = {m["type"] for m in self.messages}
+        if "popupFound" in kinds:
+            return "choosing"
+        if "cmpDetected" in kinds:
+            return "popup"
+        looking = any(m["type"] == "report" and m.get("mainFrame")
+                      and m["state"].get("findCmpAttempts") for m in self.messages)
+        return "detecting" if looking else "starting"
+
+    async def _step(self) -> None:
+        """Let STEP_MS of page time pass: the page's timers (the script's waits and
+        retries, a banner shown late) fire in order, then its messages are let in."""
         try:
-            await asyncio.wait_for(self._finished.wait(), timeout)
-        except asyncio.TimeoutError:
-            pass
+            await self._page.clock.run_for(STEP_MS)
+            await self._page.evaluate("0")  # messages sent meanwhile arrive before this
+        except Exception:  # no clock installed, or the page navigated: real time
+            await asyncio.sleep(STEP_MS / 1000)
+
+    async def _until(self, ended, budgets: dict[str, int]) -> None:
+        """Step page time until *ended()*, each stage within its budget; ``starting`` waits
+        in real time for the script to report (the hang guard only)."""
+        spent = dict.fromkeys(budgets, 0)
+        hang = time.monotonic() + HANG_SECONDS
+        while not ended() and time.monotonic() < hang:
+            stage = self._stage()
+            if stage not in budgets:  # the script is starting: wait for its next message
+                self._news.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._news.wait(), 0.25)
+                continue
+            if spent[stage] >= budgets[stage]:
+                return
+            spent[stage] += STEP_MS
+            await self._step()
+
+    async def run(self) -> dict:
+        """Drive the script to its end (and self-test), then return its :func:`outcome`."""
+        await self._until(self._finished.is_set,
+                          {"detecting": DETECT_MS, "popup": POPUP_MS, "choosing": CHOICE_MS})
         if self._test_frame is not None and self.want_self_test and any(
                 m["type"] == "autoconsentDone" for m in self.messages):
             await self._reply(self._test_frame, {"type": "selfTest"})
-            try:
-                await asyncio.wait_for(self._tested.wait(), 8.0)
-            except asyncio.TimeoutError:
-                pass
+            await self._until(lambda: any(m["type"] == "selfTestResult"
+                                          for m in self.messages), {"choosing": TEST_MS})
         self._finished.set()  # documents opened from now on stand down
-        for watch in (self._popup_watch, self._cmp_watch):
-            if watch is not None:
-                watch.cancel()
         return {**outcome(self.messages, self.action), "version": self.package.version,
                 "action": self.action}
