@@ -133,3 +133,65 @@ def test_timeline_places_marks_relative_to_the_choice():
     assert any(t["t"] == 0 for t in drawn["ticks"])
     assert drawn["zero_label"] == readable(100.0) == "00:01:40.000 UTC"
     assert layout({}, [], [])["marks"] == []
+
+
+@pytest.mark.parametrize("url,entity", [
+    ("http://shop.localhost/g/collect?v=2&tid=G-ABC123&cid=1.2", "Google Analytics"),
+    ("https://metrics.shop.example/collect?v=1&tid=UA-1234-1&cid=5", "Google Analytics"),
+    ("http://shop.localhost/tr/?id=123456789&ev=PageView", "Facebook"),
+    ("http://stats.localhost/matomo.php?idsite=1&rec=1", "Matomo"),
+    ("http://shop.localhost/v1/t", "Segment"),
+    ("http://shop.localhost/api/event", "Plausible"),
+    ("http://shop.localhost/collect", None),  # the reference collector's own path: by host
+    ("http://shop.localhost/cart/collect-points", None),
+    ("http://shop.localhost/api/events/today", None),
+])
+def test_classify_path(url, entity):
+    found = trackers.classify_path(url)
+    assert (found or {}).get("entity") == entity
+
+
+@pytest.mark.parametrize("value,entity", [
+    ("GA1.1.1234567890.1700000000", "Google Analytics"),
+    ("GS1.1.1700000000.1.0.1700000000.0.0.0", "Google Analytics"),
+    ("fb.1.1700000000000.1234567890", "Facebook"),
+    ("GA1", None), ("dark", None), ("permit 1", None),
+])
+def test_classify_value(value, entity):
+    assert (trackers.classify_value(value) or {}).get("entity") == entity
+
+
+def test_inventory_finds_trackers_the_configuration_does_not_name():
+    """First-party proxied collection, a renamed cookie, a cookie a tracker's script wrote
+    under a name of its own, a pixel whose id is in its path; the site's own loads stay out."""
+    evidence = {
+        "opted_out_at": 100.0, "entry": "http://shop.localhost/", "set_cookies": [],
+        "websockets": [], "storage_writes": [], "cookies": [],
+        "cookie_writes": [
+            {"at": 101.0, "name": "shop_ga", "value": "shop_ga=GA1.1.1234567.17; path=/",
+             "script": "http://shop.localhost/gtag.js"},
+            {"at": 101.5, "name": "pref", "value": "pref=on; path=/",
+             "script": "https://www.google-analytics.com/analytics.js"},
+            {"at": 101.7, "name": "theme", "value": "theme=dark; path=/",
+             "script": "http://shop.localhost/app.js"}],
+        "requests": [
+            {"at": 102.0, "method": "POST", "url": "http://shop.localhost/g/collect?v=2&tid=G-1",
+             "resource_type": "ping"},
+            {"at": 102.5, "method": "GET", "url": "http://shop.localhost/app.js",
+             "resource_type": "script"},
+            {"at": 103.0, "method": "GET", "url": "http://px.localhost/p/a1b2c3d4e5f6a7/1.gif",
+             "resource_type": "image"},
+            {"at": 103.5, "method": "GET", "url": "http://cdn.localhost/logo.png",
+             "resource_type": "image"}],
+    }
+    items = inventory(evidence, "shop.localhost", DATA)
+    by_name = {i["name"].rsplit("/", 1)[-1] if i["kind"] == "request" else i["name"]: i
+               for i in items}
+    assert "app.js" not in by_name  # the site's own code is the site
+    judged = {name: judge(i, True)[0] for name, i in by_name.items()}
+    assert judged == {"shop_ga": "violation", "pref": "violation", "theme": "unknown",
+                      "collect?v=2&tid=G-1": "violation", "1.gif": "violation",
+                      "logo.png": "unknown"}, judged
+    assert by_name["shop_ga"]["entity"] == by_name["collect?v=2&tid=G-1"]["entity"] == \
+        "Google Analytics"
+    assert by_name["pref"]["source"] == "written by www.google-analytics.com"

@@ -19,8 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 from .autoconsent import node_modules
 
-__all__ = ["Dataset", "classify_host", "classify_name", "inventory", "judge", "load_dataset",
-           "looks_like_identifier", "same_site"]
+__all__ = ["Dataset", "classify_host", "classify_name", "classify_path", "classify_value",
+           "inventory", "judge", "load_dataset", "looks_like_identifier", "same_site"]
 
 # third-party-web categories whose members exist to follow people.
 TRACKING_CATEGORIES = {"ad", "analytics", "social", "marketing"}
@@ -56,7 +56,30 @@ CONSENT_NAMES = (
     r"didomi_token|euconsent(-v2)?|addtl_consent|usprivacy|uc_.+|ucData|klaro|"
     r"cookieyes-consent|cmplz_.+|_iub_cs-.+|borlabs-cookie|cookielawinfo-.+|"
     r"viewed_cookie_policy|CookieScriptConsent|osano_consentmanager.*|axeptio_.+|"
-    r"tarteaucitron|notice_(preferences|gdpr_prefs)|cmapi_.+|consentUUID|.*consent.*")
+    r"tarteaucitron|notice_(preferences|gdpr_prefs)|cmapi_.+|consentUUID|_sp_v1_.+|"
+    r"cookiefirst-consent|__cmp.+|_ketch_consent.+|CookieControl|cookiehub|"
+    r"moove_gdpr_popup|cookie_notice_accepted|.*consent.*")
+# Collection endpoints of widespread analytics and ad tags, found by path whatever the host:
+# served through the site's own host (a first-party proxy, server-side tagging) or a custom
+# domain, they are as much the tracker as on its own. Matched on path and query.
+COLLECT_PATHS = [
+    (r"/([gjr]/)?collect\?(.*&)?(v=2|tid=(G|UA|AW)-)", "Google Analytics", "analytics"),
+    (r"/g/collect(\?|$)", "Google Analytics", "analytics"),
+    (r"/tr/?\?(.*&)?id=\d+", "Facebook", "ad"),
+    (r"/(matomo|piwik)\.php(\?|$)", "Matomo", "analytics"),
+    (r"/v1/(t|p|i|batch)$", "Segment", "analytics"),
+    (r"/com\.snowplowanalytics\.snowplow/tp2|/i\?(.*&)?e=pv", "Snowplow", "analytics"),
+    (r"/2/httpapi$|/batch\?(.*&)?api_key=", "Amplitude", "analytics"),
+    (r"/i/v0/e/?(\?|$)|/capture/?(\?|$)", "PostHog", "analytics"),
+    (r"/api/event$", "Plausible", "analytics"),
+    (r"/(track|engage)/?\?(.*&)?(data|ip)=", "Mixpanel", "analytics"),
+]
+# Values only one tracker writes, whatever the cookie is called (a renamed or prefixed
+# cookie keeps its format): Google Analytics' client id, Facebook's browser id.
+VALUE_SIGNATURES = [
+    (r"G[AS]1\.\d\.\d{6,}.*", "Google Analytics", "analytics"),
+    (r"fb\.\d\.\d{10,}\.\d+.*", "Facebook", "ad"),
+]
 SENDING_TYPES = {"ping", "beacon", "xhr", "fetch", "websocket", "eventsource"}
 # Fetching a tracker's code is not yet tracking: what the code then sends is judged.
 CODE_TYPES = {"script", "stylesheet", "font"}
@@ -136,6 +159,45 @@ def classify_name(name: str, configured: frozenset = frozenset()) -> dict:
     return {"entity": None, "category": None, "tracker": False, "source": None}
 
 
+def classify_path(url: str) -> dict | None:
+    """The tracker whose collection endpoint *url* is (path and query), or None."""
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    for pattern, entity, category in COLLECT_PATHS:
+        if re.search(pattern, target):
+            return {"entity": entity, "category": category, "tracker": True,
+                    "source": "collection path"}
+    return None
+
+
+def classify_value(value: str) -> dict | None:
+    """The tracker whose value format *value* has (a renamed cookie), or None."""
+    value = unquote(value or "").strip().strip('"')
+    for pattern, entity, category in VALUE_SIGNATURES:
+        if re.fullmatch(pattern, value):
+            return {"entity": entity, "category": category, "tracker": True,
+                    "source": "value format"}
+    return None
+
+
+def _classify_stored(name: str, value: str, by: str | None, page_host: str, dataset: Dataset,
+                     names: frozenset) -> dict:
+    """A cookie or storage entry: by its name, else by its value's format, else by the
+    known tracker whose script wrote it (a tracker under a name of its own choosing)."""
+    found = classify_name(name, names)
+    if found["source"] in ("config", "tracker names"):
+        return found
+    signed = classify_value(value)
+    if signed:
+        return signed
+    writer = host_of(by) if by and "://" in by else ""
+    if writer and not same_site(writer, page_host):
+        by_host = classify_host(writer, dataset)
+        if by_host["tracker"]:
+            return {**by_host, "source": f"written by {writer}"}
+    return found
+
+
 def looks_like_identifier(value: str) -> bool:
     """Whether a value could single a visitor out: a long token mixing letters and digits,
     or a long run of digits (a GA client id), rather than a flag, a word or a date."""
@@ -166,32 +228,45 @@ def inventory(evidence: dict, page_host: str, dataset: Dataset, tracking_cookies
                       "removal": _is_removal(value),
                       "identifier": looks_like_identifier(value.split(";")[0].partition("=")[2]),
                       "persistent": bool(re.search(r";\s*(max-age|expires)\s*=", value, re.I)),
-                      **classify_name(write["name"], names)})
+                      **_classify_stored(write["name"], value.split(";")[0].partition("=")[2],
+                                         write.get("script") or write.get("url"), page_host,
+                                         dataset, names)})
     for write in evidence.get("storage_writes", []):
         items.append({"kind": "storage", "name": write["key"], "storage": write["storage"],
                       "at": write["at"], "phase": _phase(write["at"], boundary),
                       "by": write.get("script"), "removal": False,
                       "identifier": looks_like_identifier(write.get("value", "")),
-                      **classify_name(write["key"], names)})
+                      **_classify_stored(write["key"], write.get("value", ""),
+                                         write.get("script"), page_host, dataset, names)})
     for cookie in evidence.get("cookies", []):
         items.append({"kind": "cookie", "name": cookie["name"], "at": None,
                       "phase": "end", "by": cookie.get("domain"), "removal": False,
                       "identifier": looks_like_identifier(cookie.get("value", "")),
-                      **classify_name(cookie["name"], names)})
+                      **_classify_stored(cookie["name"], cookie.get("value", ""), None,
+                                         page_host, dataset, names)})
     entry = evidence.get("entry")
     for request in evidence.get("requests", []) + [
             {**s, "method": "GET", "resource_type": "websocket"}
             for s in evidence.get("websockets", [])]:
         host = host_of(request["url"])
-        if (same_site(host, page_host) and host not in hosts) or request["url"] == entry:
-            continue  # first-party loads are the site itself; the entry is the visitor's
+        if request["url"] == entry:
+            continue  # the entry is the visitor's own navigation
         kind = request.get("resource_type", "other")
+        first_party = same_site(host, page_host) and host not in hosts
+        by_path = None if kind in CODE_TYPES else classify_path(request["url"])
+        if first_party and by_path is None:
+            continue  # the site itself, unless it relays a tracker's collection calls
+        found = classify_host(host, dataset, hosts)
+        if by_path and not found["tracker"]:
+            found = {**by_path, "source": f"collection path on {host}"}
+        path = urlsplit(request["url"]).path
         items.append({"kind": "request", "name": request["url"][:300], "host": host,
                       "method": request.get("method", "GET"), "type": kind,
                       "at": request["at"], "phase": _phase(request["at"], boundary),
                       "sends": kind in SENDING_TYPES or request.get("method") not in
-                      ("GET", "HEAD", None) or (kind == "image" and "?" in request["url"]),
-                      **classify_host(host, dataset, hosts)})
+                      ("GET", "HEAD", None) or (kind == "image" and (
+                          "?" in request["url"] or looks_like_identifier(path))),
+                      **found})
     return sorted(items, key=lambda item: (item["at"] is None, item["at"] or 0.0))
 
 
