@@ -316,3 +316,92 @@ def test_pages_follow_links_and_the_sitemap_with_the_choice_kept(webtrack_server
     assert rejected[0]["verdict"] == "pass", rejected[0]["violations"]
     # The choice persisted: no banner on the pages after it, so autoconsent ran once.
     assert rejected[0]["consent_tool"]["status"] == "done"
+
+
+# Banners no rule of autoconsent operates, each in its own way: every one is a state that
+# could not be checked (never a crash, never a silent pass), except a banner with a plain
+# reject button, which autoconsent's heuristic operates and the report names as such.
+NO_RULE = {
+    "customreject": (
+        "var d = document.createElement('div'); d.id = 'privacy-popup';"
+        "d.setAttribute('role', 'dialog');"
+        "d.innerHTML = '<p>We use cookies for analytics and advertising.</p>"
+        "<button id=\"a\">Accept all</button><button id=\"r\">Reject all</button>';"
+        "document.body.appendChild(d);"
+        "window.disableCookiesUsage = function () {"
+        "  return document.cookie.indexOf('my_choice=no') >= 0; };"
+        "d.querySelector('#r').onclick = function () {"
+        "  document.cookie = 'my_choice=no; path=/; max-age=9999'; d.remove(); };",
+        "pass", None),
+    "noreject": ("var d = document.createElement('div'); d.innerHTML = '<p>This site uses "
+                 "cookies.</p><button>OK</button>'; document.body.appendChild(d);",
+                 "error", "no consent platform that autoconsent knows"),
+    "closedshadow": ("var h = document.createElement('div'); document.body.appendChild(h);"
+                     "h.attachShadow({mode: 'closed'}).innerHTML = '<div class=\"cky-consent-"
+                     "container\"><button data-cky-tag=\"reject-button\">Reject All</button>"
+                     "</div>';", "error", "no consent platform that autoconsent knows"),
+    "hidden": ("var d = document.createElement('div'); d.className = 'osano-cm-window';"
+               "d.innerHTML = '<div class=\"osano-cm-dialog\" style=\"display:none\">"
+               "<button class=\"osano-cm-denyAll\">Deny</button></div>';"
+               "document.body.appendChild(d); window.Osano = {cm: {dialogOpen: false}};",
+               "error", "osano detected, but no banner was open"),
+    "brokenrule": ("var d = document.createElement('div'); d.id = 'cookiescript_injected';"
+                   "d.innerHTML = '<button id=\"cookiescript_manage\">Manage</button>';"
+                   "document.body.appendChild(d);",
+                   "error", "cookie-script found, but its rule's optOut steps did not work"),
+}
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.only_browser("chromium")
+def test_banners_no_rule_operates_are_errors_never_passes(browser_name, tmp_path, package,
+                                                          monkeypatch):
+    import shutil
+
+    from harness.consent_audit import report, runner
+    from harness.server import Server
+
+    root = tmp_path / "sites"
+    shutil.copytree("sites/_shared", root / "_shared")
+    for name, (script, _, _) in NO_RULE.items():
+        (root / name).mkdir()
+        (root / name / "site.toml").write_text(f'title = "{name}"\ndemonstrates = "test"\n')
+        (root / name / "banner.js").write_text(
+            f"document.addEventListener('DOMContentLoaded', function () {{ {script} }});")
+        for page in ("index.html", "two.html"):
+            (root / name / page).write_text(PAGE.format(name=name, extra=""))
+    monkeypatch.setattr(runner, "states", lambda site: [{"choice": "rejected", "gpc": False}])
+    with Server(sites_dir=root, fixtures_dir=None) as server:
+        settings = consent_audit.parse({
+            "collector": server.origin(), "settle_seconds": 0.5, "browsers": ["chromium"],
+            "site": [{"name": name, "start": server.url_for(name, "/"), "opt_out": "auto",
+                      "then": [{"click": "a[href='/two.html']"}]} for name in NO_RULE]})
+        results = consent_audit.audit(settings, tmp_path / "out")
+    got = {r["site"]: r for r in results["results"]}
+    for name, (_, verdict, reason) in NO_RULE.items():
+        record = got[name]
+        assert record["verdict"] == verdict, (name, record["error"], record["violations"])
+        if reason:
+            assert reason in record["error"] and record.get("screenshot"), (name, record)
+    heuristic = got["customreject"]["consent_tool"]
+    assert heuristic["platform"].startswith("no known platform: autoconsent's heuristic")
+    assert "heuristic" in report.tool_line(got["customreject"])
+    report.write(results, tmp_path / "out")  # every one of them renders
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "no known platform" in html and "no banner was open" in html
+
+
+@pytest.mark.parametrize("tool,line", [
+    ({"cmp": "Onetrust", "status": "done", "self_test": True},
+     "consent platform: Onetrust (done); its self-test confirmed the choice"),
+    ({"cmp": "osano", "status": "done", "self_test": None},
+     "consent platform: osano (done); no self-test for this platform"),
+    ({"cmp": None, "status": "no-cmp", "self_test": None},
+     "consent platform: none found (no-cmp); no self-test for this platform"),
+    (None, None),
+])
+def test_console_names_the_platform(tool, line):
+    from harness.consent_audit.report import tool_line
+
+    assert tool_line({"consent_tool": tool}) == line

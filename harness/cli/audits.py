@@ -106,7 +106,7 @@ def consent_audit(config_file, serve, pages, out, browsers) -> None:
     """
     from .. import consent_audit
     from ..consent_audit.autoconsent import AutoconsentMissing, load
-    from ..consent_audit.report import write
+    from ..consent_audit.report import tool_line, write
     from ..progress import Progress
     from ..server import Server
 
@@ -143,6 +143,8 @@ def consent_audit(config_file, serve, pages, out, browsers) -> None:
             click.echo(f"{r['id']}: FAIL: {len(r['violations'])} violation(s)")
             for v in r["violations"]:
                 click.echo(f"  - {v['what']}")
+        if r["verdict"] in ("error", "fail") and tool_line(r):
+            click.echo(f"  {tool_line(r)}")
     summary = results["summary"]
     click.echo(f"{summary['states']} site-states: {summary['passed']} pass, {summary['failed']} "
                f"fail, {summary['errors']} could not be checked, {summary['observed']} observed "

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["AutoconsentMissing", "Driver", "Package", "load", "locate", "outcome",
-           "rules_for"]
+           "platform", "rules_for"]
 
 ACTIONS = {"opt_out": "optOut", "accept": "optIn"}
 PACKAGE = "@duckduckgo/autoconsent"
@@ -177,8 +177,8 @@ def outcome(messages: list[dict], action: str) -> dict:
         status = "no-cmp" if nothing or any(m.get("type") == "init" for m in messages) \
             else "not-started"
     errors = [m.get("details") for m in messages if m.get("type") == "autoconsentError"]
-    return {"cmp": (done or result or {}).get("cmp") or popup or (detected[0] if detected
-                                                                       else None),
+    cmp = (done or result or {}).get("cmp") or popup or (detected[0] if detected else None)
+    return {"cmp": cmp, "platform": platform(cmp),
             "detected": sorted(set(detected)), "popup": popup, "status": status,
             "result": None if result is None else bool(result.get("result")),
             "cosmetic": bool(done and done.get("isCosmetic")),
@@ -200,6 +200,14 @@ TEST_MS = 8_000         # for the rule's self-test
 # A guard against a browser that stopped answering, not a budget for slow ones: the script
 # reports at each stage, and while it is silent only the browser's own start-up runs.
 HANG_SECONDS = 120.0
+
+
+def platform(cmp: str | None) -> str | None:
+    """The platform as the report names it: the rule's name, or what the heuristic is."""
+    if cmp and cmp.startswith("HEURISTIC"):
+        return ("no known platform: autoconsent's heuristic found a banner with a "
+                f"{cmp.removeprefix('HEURISTIC-').lower() or 'reject'} button ({cmp})")
+    return cmp
 
 
 class Driver:

@@ -6,6 +6,20 @@ from pathlib import Path
 
 from .. import reports
 
+SELF_TEST = {True: "its self-test confirmed the choice",
+             False: "its self-test did not confirm the choice",
+             None: "no self-test for this platform"}
+
+
+def tool_line(record: dict) -> str | None:
+    """One line on the consent platform of a state made with ``auto``, for the console."""
+    tool = record.get("consent_tool")
+    if not tool:
+        return None
+    name = tool.get("platform") or tool.get("cmp") or "none found"
+    return (f"consent platform: {name} ({tool.get('status')}); "
+            f"{SELF_TEST.get(tool.get('self_test'), SELF_TEST[None])}")
+
 
 def write(results: dict, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
