@@ -215,13 +215,29 @@ PAGE = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{name
 # A OneTrust-style banner every unseen site shares; what differs is what each does after it.
 BANNER = Path("sites/onetrust/otSDKStub.js").read_text()
 UNSEEN = {
-    "clean": "",
+    # Only its CMP and the site's own necessary resources: a first-party script, image
+    # and API call.
+    "clean": ("<script>addEventListener('load', function () {"
+              "new Image().src = '/_shared/site.css?v=3';"
+              "fetch('/two.html', {method: 'GET'});});</script>"),
     # Google Analytics' cookie and collect call, neither named in the configuration.
     "ga": ("<script>addEventListener('load', function () {"
            "document.cookie = '_ga=GA1.1.' + Math.floor(Math.random() * 1e9) + '.1700000000; "
            "path=/; max-age=63072000';"
            "navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2', 'x');"
            "});</script>"),
+    # Analytics relayed through the site's own host (server-side tagging): GA4's endpoint.
+    "proxied": ("<script>addEventListener('load', function () {"
+                "navigator.sendBeacon('/g/collect?v=2&tid=G-HELD0UT&cid=' + Date.now(), '');"
+                "});</script>"),
+    # Google Analytics' client id under a name of the site's choosing (cookie_prefix).
+    "renamed": ("<script>addEventListener('load', function () {"
+                "document.cookie = 'site_vid=GA1.1.' + Math.floor(Math.random() * 1e9) + "
+                "'.1700000000; path=/; max-age=63072000';});</script>"),
+    # A pixel whose visitor id is in its path, no query string, to a host no dataset knows.
+    "idpixel": ("<script>addEventListener('load', function () {"
+                "new Image().src = 'http://px.localhost:8800/p/' + "
+                "Math.random().toString(16).slice(2, 10) + '4f2a9c1e/1.gif';});</script>"),
     # A tracker the dataset does not know, sending to its own host.
     "pixel": ("<script>addEventListener('load', function () {"
               "fetch('http://metrics.localhost:8800/hit', {method: 'POST', body: 'x',"
@@ -270,6 +286,14 @@ def test_unseen_trackers_fail_and_a_clean_site_passes(browser_name, tmp_path, pa
     assert rejected["pixel"]["verdict"] == "fail"
     pixel = [v for v in rejected["pixel"]["violations"] if "metrics.localhost" in v["what"]]
     assert pixel and "sends data" in pixel[0]["what"], rejected["pixel"]["violations"]
+    for name, entity in (("proxied", "Google Analytics"), ("renamed", "Google Analytics"),
+                         ("idpixel", None)):
+        found = rejected[name]["violations"]
+        assert rejected[name]["verdict"] == "fail" and any(
+            (v.get("evidence") or {}).get("entity") == entity for v in found), (name, found)
+    # Before the choice too: each was inventoried on the first page, not only after.
+    assert any(i["phase"] == "before" and i.get("entity") == "Google Analytics"
+               for i in rejected["proxied"]["inventory"])
     # Nothing is dropped: the clean site's own consent cookie is listed, as allowed.
     assert any(i["name"] == "OptanonConsent" and i["judgement"] == "allowed"
                for i in rejected["clean"]["inventory"])
