@@ -283,6 +283,12 @@ class Driver:
             reply = f'{{"type": "initResp", "config": {json.dumps(config)}, "rules": {rules}}}'
             if enabled and main:
                 self._page = frame.page
+            if enabled:
+                # Look once the document is parsed: sooner, a platform's own rule can miss
+                # a banner its script is still drawing while the heuristic, a moment later,
+                # catches it, and the report names no platform for a known one.
+                with contextlib.suppress(Exception):
+                    await frame.wait_for_load_state("domcontentloaded")
             await self._reply_raw(frame, reply)
         elif kind in ("optOutResult", "optInResult"):
             if message.get("scheduleSelfTest"):
