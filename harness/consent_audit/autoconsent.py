@@ -22,6 +22,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["AutoconsentMissing", "Driver", "Package", "load", "locate", "outcome",
            "platform", "rules_for"]
@@ -229,7 +230,7 @@ class Driver:
         self._finished = asyncio.Event()
         self._news = asyncio.Event()  # set by every message: the loop looks again
         self._test_frame = None
-        self._page = None  # the page of the first enabled top document
+        self._page: Any = None  # the page of the first enabled top document
         self._engaged = False  # a document has taken the job; later ones stand down
 
     async def install(self, context) -> None:
