@@ -5,6 +5,8 @@ the mechanical mutation run (time and score).
     .venv/bin/python bench/gate.py --mutation    # also the whole mutation run (minutes)
     .venv/bin/python bench/gate.py --mutation-from reports/gate   # record a finished run
     .venv/bin/python bench/gate.py --mutation-from part1 part2 …  # a run made in parts
+    .venv/bin/python bench/gate.py --baseline DIR   # before/after: DIR is an export of an
+                                                    # earlier commit, run with this venv
 
 Updates the ``gate`` (and ``mutation``) entries of bench/results.json, with the machine's
 load average beside each, since these 2-core machines are shared and the figures are wall
@@ -27,12 +29,42 @@ ROOT = HERE.parent
 SILENT = '(function () { "use strict"; })();\n'
 
 
-def _timed(*args: str) -> tuple[float, int, str]:
+def _timed(*args: str, code: Path = ROOT) -> tuple[float, int, str]:
+    """Wall time, exit code and load average of ``webtrack ARGS`` run from *code*."""
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    process = subprocess.run([sys.executable, "-m", "harness", *args], cwd=ROOT,
-                             capture_output=True, text=True)
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    process = subprocess.run([sys.executable, "-m", "harness", *args], cwd=code,
+                             capture_output=True, text=True, env=env)
     return round(time.perf_counter() - started, 1), process.returncode, f"{load:.1f}"
+
+
+def versus(baseline: Path) -> dict:
+    """The gate and a silent candidate's fail-fast, the code in *baseline* and this code
+    interleaved in one run: the ratio means something on a shared machine."""
+    out = Path(tempfile.mkdtemp(prefix="webtrack-bench-versus-"))
+    script = str(ROOT / "harness" / "tracker" / "tracker.js")
+    silent = out / "silent.js"
+    silent.write_text(SILENT, encoding="utf-8")
+    rows: dict = {}
+    for label, code in (("before", baseline), ("after", ROOT)):
+        gate_s, gate_exit, gate_load = _timed(
+            "gate", "--script", script, "--browser", "chromium", "--no-cost",
+            "--out", str(out / label / "gate"), code=code)
+        fast_s, fast_exit, fast_load = _timed(
+            "gate", "--script", str(silent), "--browser", "chromium",
+            "--out", str(out / label / "silent"), code=code)
+        report = json.loads((out / label / "silent" / "report.json").read_text("utf-8"))
+        stopped = report["gate"]["stopped_early"] or {}
+        rows[label] = {"gate_chromium_s": gate_s, "gate_exit": gate_exit,
+                       "silent_candidate_s": fast_s, "silent_exit": fast_exit,
+                       "silent_stopped_after_s": stopped.get("after_seconds"),
+                       "silent_stopped_early": stopped.get("reason"),
+                       "load_average": {"gate": gate_load, "silent": fast_load}}
+        print(label, rows[label], flush=True)
+    rows["gate_ratio_after_before"] = round(
+        rows["after"]["gate_chromium_s"] / rows["before"]["gate_chromium_s"], 2)
+    return rows
 
 
 def gate() -> dict:
@@ -102,7 +134,12 @@ def merged(parts: list[Path]) -> dict:
 def main() -> None:
     path = HERE / "results.json"
     results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    if "--mutation-from" in sys.argv:
+    if "--baseline" in sys.argv:
+        baseline = Path(sys.argv[sys.argv.index("--baseline") + 1]).resolve()
+        results["gate_versus"] = {"when": time.strftime("%Y-%m-%d %H:%M"),
+                                  "baseline": str(baseline), **versus(baseline)}
+        print("gate_versus", results["gate_versus"], flush=True)
+    elif "--mutation-from" in sys.argv:
         parts = [Path(a) for a in sys.argv[sys.argv.index("--mutation-from") + 1:]
                  if not a.startswith("--")]
         figures = summary(parts[0]) if len(parts) == 1 else merged(parts)
