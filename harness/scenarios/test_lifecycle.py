@@ -169,3 +169,22 @@ def test_going_back_to_a_page_is_a_visit_again(visitor, webtrack, tracked):
     got = visits(webtrack, tracked, 3)
     assert [v["msdynci_viewuri"] for v in got] == [home, cart, home]
     assert got[2]["msdynci_viewtitle"] == HOME_TITLE and got[2]["msdynci_viewname"] == "/"
+
+
+def test_activations_in_quick_succession_are_each_delivered(visitor, webtrack, tracked):
+    # The page stops both clicks and the second comes before the first's timer ran: each
+    # activation is still one interaction of its own.
+    page = visitor.page
+    stop_propagation(page, "#add-lamp")
+    page.evaluate("""() => document.querySelector('#product-lamp').addEventListener('click',
+        (e) => { e.preventDefault(); e.stopPropagation(); })""")
+    hold_timers(page)
+    page.click("#add-lamp")
+    page.click("#product-lamp")
+    page.clock.resume()
+    visitor.advance(1)
+    clicks = webtrack.expect(tracked, "website_link_clicked", count=2)
+    assert sorted(c["msdynci_linkuri"] for c in clicks) == [
+        "", visitor.url("shop", "/products/lamp.html")]
+    visitor.settle()
+    assert len(webtrack.interactions(tracked, "website_link_clicked")) == 2
