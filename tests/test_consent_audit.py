@@ -32,7 +32,7 @@ WIRE = {"at": 101.0, "method": "POST", "url": "http://collector.localhost/collec
 REJECTED = {"choice": "rejected", "gpc": False}
 
 ID_ITEM = {"origin": "http://s.localhost", "storage": "indexedDB", "key": "db/visits/1",
-           "value": "v-8f3a"}
+           "value": "v-8f3a9c2e77"}
 
 
 @pytest.mark.parametrize("state,items,verdict", [
@@ -74,21 +74,41 @@ ID_ITEM = {"origin": "http://s.localhost", "storage": "indexedDB", "key": "db/vi
                 "cookies_at_opt_out": [{"name": "uid", "value": "a81c55",
                                         "domain": "s.localhost", "path": "/"}]}, "pass"),
     (REJECTED, {"storage_writes": [
-        {"at": 101.0, "storage": "localStorage", "key": "k", "value": "v"}]}, "fail"),
+        {"at": 101.0, "storage": "localStorage", "key": "k", "value": "8f3a9c2e77"}]}, "fail"),
     (REJECTED, {"storage_writes": [
-        {"at": 99.0, "storage": "localStorage", "key": "k", "value": "v"}]}, "pass"),
+        {"at": 99.0, "storage": "localStorage", "key": "k", "value": "8f3a9c2e77"}]}, "pass"),
+    # A preference written after the opt-out identifies no one (the contract asks that no
+    # identifier be stored), in storage or in a cookie.
+    (REJECTED, {"storage_writes": [
+        {"at": 101.0, "storage": "localStorage", "key": "theme", "value": "dark"}]}, "pass"),
+    (REJECTED, {"cookie_writes": [{"at": 101.0, "name": "lang",
+                                   "value": "lang=en-GB; path=/"}]}, "pass"),
+    (REJECTED, {"cookies": [{"name": "lang", "value": "en-GB", "domain": "s.localhost",
+                             "path": "/"}]}, "pass"),
     (REJECTED, {"storage_writes": [
         {"at": 101.0, "storage": "sessionStorage", "key": "consent",
          "value": '{"analytics": false, "ads": false}'}]}, "pass"),
     (REJECTED, {"storage_writes": [
         {"at": 101.0, "storage": "indexedDB", "key": "db/visits/1", "value": "{\"n\": 7}"}]},
-     "fail"),
+     "pass"),
+    (REJECTED, {"storage_writes": [
+        {"at": 101.0, "storage": "indexedDB", "key": "db/visits/1",
+         "value": "{\"n\": 7, \"visitor\": \"qwerty\"}"}]}, "fail"),
+    (REJECTED, {"storage_writes": [
+        {"at": 101.0, "storage": "cacheStorage", "key": "http://s.localhost/id/8f3a9c2e77",
+         "value": "c"}]}, "fail"),
+    (REJECTED, {"storage_writes": [
+        {"at": 101.0, "storage": "cacheStorage", "key": "http://s.localhost/app.v20261129.css",
+         "value": "c"}]}, "pass"),
     # Taking stock: written after the opt-out where no hook saw it (a worker)...
     (REJECTED, {"stored": {"at_opt_out": [], "end": [ID_ITEM]}}, "fail"),
     # ...while what was already there at the opt-out, unchanged, is not itself a violation.
-    (REJECTED, {"stored": {"at_opt_out": [ID_ITEM], "end": [ID_ITEM]}}, "pass"),
-    (REJECTED, {"stored": {"at_opt_out": [ID_ITEM], "end": [{**ID_ITEM, "value": "v-2"}]}},
-     "fail"),
+    (REJECTED, {"stored": {"at_opt_out": [{**ID_ITEM, "value": "dark"}],
+                           "end": [{**ID_ITEM, "value": "dark"}]}}, "pass"),
+    (REJECTED, {"stored": {"at_opt_out": [ID_ITEM],
+                           "end": [{**ID_ITEM, "value": "v-9d1e4b7a55"}]}}, "fail"),
+    (REJECTED, {"stored": {"at_opt_out": [{**ID_ITEM, "value": "dark"}],
+                           "end": [{**ID_ITEM, "value": "light"}]}}, "pass"),
     (REJECTED, {"stored": {"at_opt_out": [], "end": [
         {**ID_ITEM, "storage": "cacheStorage", "key": "c/http://s.localhost/x", "value": ""}
     ]}}, "pass"),
@@ -140,7 +160,8 @@ def test_verdict_table(state, items, verdict):
 
 
 def test_storage_allow_names_the_sites_own_entries():
-    write = {"at": 101.0, "storage": "indexedDB", "key": "cart/items/3", "value": "lamp"}
+    write = {"at": 101.0, "storage": "indexedDB", "key": "cart/items/3",
+             "value": "lamp-8f3a9c2e77"}
     allowed = SiteConfig(name="s", start="http://s.localhost/", storage_allow=["cart"])
     written = evidence(storage_writes=[write])
     assert consent_audit.decide(SITE, REJECTED, written)["verdict"] == "fail"

@@ -235,6 +235,19 @@ SITES: dict[str, dict] = {
         "manifest": '[[header]]\npath = "*"\nname = "Set-Cookie"\n'
                     f'value = "sessionid={ID}z1; Path=/; HttpOnly; SameSite=Lax"\n',
         "config": {"storage_allow": ["sessionid"]}, "states": OPTED_OUT},
+    # Clean: preferences kept after the opt-out (a language, a theme, a count, the last
+    # page, a cached stylesheet) identify no one.
+    "cleanprefs": {"head": ready(
+        'document.cookie = "lang=en-GB; path=/; max-age=31536000";'
+        'localStorage.setItem("theme", "dark");'
+        'sessionStorage.setItem("last_page", location.pathname);'
+        'localStorage.setItem("prefs", JSON.stringify({fontSize: 16, reducedMotion: false}));'
+        'setTimeout(function () { localStorage.setItem("cart_items", "3"); }, 60000);'
+        'var o = indexedDB.open("shop", 1); o.onupgradeneeded = function () {'
+        ' o.result.createObjectStore("visits"); }; o.onsuccess = function () {'
+        ' o.result.transaction("visits", "readwrite").objectStore("visits").put(2, "count"); };'
+        'if (window.caches) caches.open("static-v3").then(function (c) {'
+        ' return c.put("/_shared/site.css", new Response("x")); });'), "states": OPTED_OUT},
     # Clean: first-party requests that carry no identifier.
     "cleanrequests": {"head": ready(
         'fetch("/stock.json?item=lamp&v=3");'

@@ -12,6 +12,7 @@ from harness.consent_audit.config import SiteConfig
 from harness.consent_audit.verdict import (
     is_consent_record_entry,
     known_consent_record,
+    stored_identifier,
 )
 from harness.pagehooks import is_removal, parse_cookie
 
@@ -125,3 +126,30 @@ def test_parse_cookie(text, parsed):
 ])
 def test_is_removal(value, removal):
     assert is_removal({"value": value}) is removal
+
+
+@pytest.mark.parametrize("name,value,identifies", [
+    # Preferences, counts and addresses: nothing that tells one visitor from another.
+    ("theme", "dark", False), ("lang", "en-GB", False), ("tz", "Europe/Paris", False),
+    ("cart_items", "3", False), ("last_page", "/products.html", False),
+    ("banner_closed", "true", False), ("prefs", '{"theme":"dark","size":14}', False),
+    ("visitor_type", "new", False), ("userPrefs", "yes", False),
+    # Identifiers by their value, wherever they sit.
+    ("theme", UID, True), ("_ga", "GA1.1.123456789.1700000000", True),
+    ("x", "AbCdEfGhIjKlMnOpQr", True), ("prefs", f'{{"theme":"dark","ref":"{UID}"}}', True),
+    # Or by a name that says the value is a person or a device, holding more than a flag.
+    ("uid", "abcdefgh", True), ("visitorId", "abcd", True), ("client_id", "qwerty", True),
+    ("p", '{"user":{"id":"qwerty"}}', True), ("ids", '["kdjfhgkd"]', True),
+    ("uid", "true", False), ("user", "", False),
+])
+def test_identifying(name, value, identifies):
+    assert identifiers.identifying(name, value) is identifies
+
+
+@pytest.mark.parametrize("name,value,stored", [
+    ("lang", "en-GB", False), ("OptanonConsent", f"consentId={UID}", False),
+    ("cookie_prefs", '{"necessary":true,"updated":"2026-11-29T08:00:00Z","version":3}', False),
+    ("my_consent_id", UID, True), ("consent", f'{{"id":"{UID}","ads":false}}', True),
+])
+def test_stored_identifier(name, value, stored):
+    assert stored_identifier(name, value) is stored

@@ -45,11 +45,12 @@ def enrich(record: dict, site, dataset: trackers.Dataset | None = None) -> dict:
             continue
         if item["kind"] in ("cookie", "storage") and item["at"] is not None and \
                 not item.get("tracker"):
-            # What a write of no known tracker holds is the verdict's to judge (a consent
-            # record, a declared entry): flagged there already, or found clean.
+            # What a write of no known tracker holds is the verdict's to judge (an
+            # identifier or not, a declared entry): flagged there already, or found clean.
             if item["at"] not in judged:
                 item["judgement"] = "allowed"
-                item["why"] = "holds only a consent record, or is declared in storage_allow"
+                item["why"] = ("holds no identifier (a consent record or a preference), or "
+                               "is declared in storage_allow")
             continue
         # The request as seen (its API, script, page clock and moment of the visit).
         source = sent.get((item["name"], item["at"]), {}) if item["kind"] == "request" else {}

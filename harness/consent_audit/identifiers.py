@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
-__all__ = ["carried", "forms", "request_text", "tokens"]
+__all__ = ["carried", "forms", "identifying", "request_text", "tokens"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{8,}")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?")
@@ -41,6 +42,51 @@ def tokens(value: str | None) -> set[str]:
         if (2 <= digits < len(token)) or digits >= 9:
             found.add(token)
     return found
+
+
+# Words in a name that say its value is about a person or a device, not a preference.
+_ID_WORDS = frozenset({
+    "id", "ids", "uid", "uids", "uuid", "guid", "cid", "vid", "sid", "did", "pid", "anid", "fpid",
+    "visitor", "visitorid", "client", "clientid", "user", "userid", "device", "deviceid",
+    "fingerprint", "fp", "anon", "anonid", "anonymous", "tracking", "trackingid", "tracker",
+    "track", "session", "sessionid", "profile", "profileid", "contact", "lead", "member"})
+# A run this long that is not one plain word is random enough to tell people apart.
+_RANDOM_RUN = re.compile(r"[A-Za-z0-9_\-]{16,}")
+_PLAIN = frozenset({"true", "false", "null", "undefined", "none", "yes", "no", "on", "off"})
+
+
+def _name_words(name: str) -> set[str]:
+    """``visitorId`` / ``visitor_id`` / ``VISITOR-ID`` → {visitor, id, visitorid}."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name or "").lower()
+    words = {w for w in re.split(r"[^a-z0-9]+", spaced) if w}
+    return words | {"".join(sorted(words, key=spaced.find))}
+
+
+def _random_run(run: str) -> bool:
+    """Not a plain word or a lowercase phrase: mixed case, or digits or separators in it."""
+    return not (run.isalpha() and (run.islower() or run.isupper()))
+
+
+def identifying(name: str, value: str | None) -> bool:
+    """Whether a stored entry *name* = *value* could single the visitor out: its value
+    holds an identifier (:func:`tokens`) or a long random run, or its name says it is about
+    a person or a device (``uid``, ``visitorId``, ``client_id``…) and it holds more than a
+    flag. A preference (``theme=dark``, ``lang=en-GB``, a count, a page address) does not.
+    JSON values are judged leaf by leaf, each under its own key."""
+    text = unquote(value or "").strip()
+    if tokens(text) or any(_random_run(r) for r in _RANDOM_RUN.findall(text)):
+        return True
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, (dict, list)):
+        items = data.items() if isinstance(data, dict) else ((name, v) for v in data)
+        return any(identifying(str(k), v if isinstance(v, str) else json.dumps(v))
+                   for k, v in items)
+    alnum = re.sub(r"[^A-Za-z0-9]", "", text)
+    return bool(_ID_WORDS & _name_words(name)) and len(alnum) >= 4 and \
+        text.lower() not in _PLAIN
 
 
 def forms(token: str) -> dict[str, str]:

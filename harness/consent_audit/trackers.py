@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from .autoconsent import node_modules
+from .verdict import known_consent_record
 
 __all__ = ["Dataset", "classify_host", "classify_name", "classify_path", "classify_value",
            "inventory", "judge", "load_dataset", "looks_like_identifier", "same_site"]
@@ -50,15 +51,6 @@ TRACKER_NAMES = [
     (r"msdynci_trackingContext|msdynmkt_formsubmissionid", "Dynamics 365 Customer Insights",
      "marketing"),
 ]
-# Consent platforms' own records of the visitor's choice: kept to honour it, not to track.
-CONSENT_NAMES = (
-    r"OptanonConsent|OptanonAlertBoxClosed|OTAdditionalConsentString|CookieConsent(Bulk.*)?|"
-    r"didomi_token|euconsent(-v2)?|addtl_consent|usprivacy|uc_.+|ucData|klaro|"
-    r"cookieyes-consent|cmplz_.+|_iub_cs-.+|borlabs-cookie|cookielawinfo-.+|"
-    r"viewed_cookie_policy|CookieScriptConsent|osano_consentmanager.*|axeptio_.+|"
-    r"tarteaucitron|notice_(preferences|gdpr_prefs)|cmapi_.+|consentUUID|_sp_v1_.+|"
-    r"cookiefirst-consent|__cmp.+|_ketch_consent.+|CookieControl|cookiehub|"
-    r"moove_gdpr_popup|cookie_notice_accepted|.*consent.*")
 # Collection endpoints of widespread analytics and ad tags, found by path whatever the host:
 # served through the site's own host (a first-party proxy, server-side tagging) or a custom
 # domain, they are as much the tracker as on its own. Matched on path and query.
@@ -153,7 +145,7 @@ def classify_name(name: str, configured: frozenset = frozenset()) -> dict:
         if re.fullmatch(pattern, name):
             return {"entity": entity, "category": category, "tracker": True,
                     "source": "tracker names"}
-    if re.fullmatch(CONSENT_NAMES, name, re.I):
+    if known_consent_record(name):  # the verdict's list: a name is no licence by itself
         return {"entity": None, "category": "consent", "tracker": False,
                 "source": "consent records"}
     return {"entity": None, "category": None, "tracker": False, "source": None}

@@ -10,7 +10,10 @@ opt-out counts from the moment its last listed step begins, :func:`opt_out_momen
   link and the tracker's own script excepted (unless its address carries an identifier); no
   WebSocket and no connection hint to one either;
 - nothing that can identify the visitor was written to any browser storage: any other
-  cookie, localStorage, sessionStorage, IndexedDB, Cache Storage. A write counts when a hook
+  cookie, localStorage, sessionStorage, IndexedDB, Cache Storage (:func:`stored_identifier`:
+  an identifier, a random run or an id-named entry; a preference such as ``lang=en-GB``,
+  a count or a page address is not, as the contract asks of storage only that no identifier
+  is written). A write counts when a hook
   saw it after the opt-out, or when the stock taken at the end holds an entry that was not
   there, or not with that value, at the opt-out (so workers and hook-proof writes count too);
 - no identifier is kept: a cookie or stored entry from before the opt-out whose value holds
@@ -44,7 +47,7 @@ from . import identifiers
 
 __all__ = ["decide", "expects_nothing", "is_consent_record", "is_consent_record_entry",
            "is_removal", "known_consent_record", "opt_out_moment", "seen_requests",
-           "violation"]
+           "stored_identifier", "violation"]
 
 CONSENT_WORDS = re.compile(
     r"(true|false|yes|no|on|off|0|1|-1|null|none|all|accept(ed)?|reject(ed)?|den(y|ied)|"
@@ -59,7 +62,9 @@ KNOWN_RECORDS = re.compile(
     r"usprivacy|uc_settings|uc_user_interaction|ucData|klaro|cookieyes-consent|cmplz_.+|"
     r"_iub_cs-.+|borlabs-cookie|cookielawinfo-.+|viewed_cookie_policy|CookieScriptConsent|"
     r"osano_consentmanager(_uuid)?|axeptio_.+|tarteaucitron|notice_(preferences|gdpr_prefs)|"
-    r"cmapi_.+|consentUUID|cc_cookie|site_consent")
+    r"cmapi_.+|consentUUID|cc_cookie|site_consent|uc_.+|_sp_v1_.+|cookiefirst-consent|"
+    r"__cmp.+|_ketch_consent.+|CookieControl|cookiehub|moove_gdpr_popup|"
+    r"cookie_notice_accepted", re.I)
 _ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?")
 _VERSION = re.compile(r"v?\d{1,4}(\.\d{1,4}){0,3}")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z _\-]{0,39}")
@@ -130,6 +135,14 @@ def is_consent_record_entry(name: str, value: str) -> bool:
     """Whether a cookie or stored entry is a consent record: a known platform's record by
     its name (whatever it holds), or any name holding a plain record (:func:`is_consent_record`)."""
     return known_consent_record(name) or is_consent_record(value)
+
+
+def stored_identifier(name: str, value: str | None) -> bool:
+    """Whether writing *name* = *value* after the opt-out stores an identifier: able to
+    single the visitor out (:func:`identifiers.identifying`) and not a known consent
+    platform's record. A preference such as ``lang=en``, or a record of the choice with its
+    date and version, cannot."""
+    return not known_consent_record(name) and identifiers.identifying(name, value)
 
 
 def _allowed(site, key: str) -> bool:
@@ -241,11 +254,20 @@ def _cookies_named(evidence: dict) -> list[dict]:
     return out
 
 
+def _url_parts(url: str) -> str:
+    """A cached URL's query and bare path segments (``app.v3.css`` is a file, not an id)."""
+    parts = urlsplit(url)
+    return parts.query + " " + " ".join(s for s in parts.path.split("/") if "." not in s)
+
+
 def _kept_key(item: dict) -> str:
-    if item["storage"] == "cacheStorage":  # a cached URL: its query and bare path segments
-        url = urlsplit(item["key"].partition("/")[2])
-        return url.query + " " + " ".join(s for s in url.path.split("/") if "." not in s)
-    return item.get("value") or ""
+    """What an entry keeps: its value, or for Cache Storage the URLs it caches (the stock
+    names an entry ``cache/URL``; the hook reports the URLs put, space-separated)."""
+    if item["storage"] != "cacheStorage":
+        return item.get("value") or ""
+    key = item["key"]
+    urls = key.split() if "://" in key.partition("/")[0] else [key.partition("/")[2]]
+    return " ".join(_url_parts(url) for url in urls)
 
 
 def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str, str]]:
@@ -342,8 +364,8 @@ def decide(site, state: dict, evidence: dict) -> dict:
         if not after(write) or is_removal(write):
             continue
         name = write["name"]
-        if name in site.tracking_cookies or not (
-                _allowed(site, name) or is_consent_record_entry(name, write["cookie_value"])):
+        if name in site.tracking_cookies or (
+                not _allowed(site, name) and stored_identifier(name, write["cookie_value"])):
             written.add(name)
             flag("cookie-write", "cookie", write.get("api") or write.get("by") or "unknown",
                  f"cookie {name or '(nameless)'} written after the opt-out", write)
@@ -357,7 +379,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
                 continue
             item = {**cookie, "at": None, "phase": "stock"}
             if at_opt_out.get(key, object()) != cookie.get("value"):
-                if not is_consent_record_entry(cookie["name"], cookie["value"]):
+                if stored_identifier(cookie["name"], cookie["value"]):
                     flag("cookie-write", "cookie", "unknown (found in the cookie jar)",
                          f"cookie {cookie['name'] or '(nameless)'} on {cookie.get('domain')} "
                          "appeared or changed after the opt-out", item,
@@ -383,8 +405,8 @@ def decide(site, state: dict, evidence: dict) -> dict:
                  hint)
     stored = set()
     for write in evidence["storage_writes"]:
-        if after(write) and not _allowed(site, write["key"]) and not is_consent_record_entry(
-                write["key"], write["value"]):
+        if after(write) and not _allowed(site, write["key"]) and stored_identifier(
+                write["key"], _kept_key(write)):
             stored.add((write["storage"], write["key"]))
             flag("storage", "storage", write["storage"],
                  f"{write['storage']} {write['key']!r} written after the opt-out", write)
@@ -399,7 +421,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
             key = (item["origin"], item["storage"], item["key"])
             found = {**item, "at": None, "phase": "stock"}
             if before.get(key, object()) != item.get("value"):
-                if not is_consent_record_entry(item["key"], item["value"]):
+                if stored_identifier(item["key"], _kept_key(item)):
                     flag("storage", "storage", item["storage"],
                          f"{item['storage']} {item['key']!r} on {item['origin']} is new or "
                          "changed since the opt-out (found when taking stock)", found)
