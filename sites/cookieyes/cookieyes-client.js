@@ -1,10 +1,13 @@
 /* A stand-in for CookieYes' banner script: .cky-consent-container with the data-cky-tag
  * buttons, the preference centre (.cky-modal, one checkbox per category, detail-save-button),
  * getCkyConsent() and the cookieyes-consent cookie ("consentid:…,analytics:no,…").
- * Two things tools get wrong, as real installs do them: the banner is drawn late (the
- * script is loaded async and renders a few seconds in), and it has no "Reject all" at its
+ * Two things tools get wrong, as real installs do them: the banner is drawn late (it
+ * renders a few seconds after the page is parsed), and it has no "Reject all" at its
  * first layer, so declining means Customize, untick the pre-ticked categories, Save.
- * Visit tracking needs the analytics category, which is on until the visitor says no. */
+ * Visit tracking needs the analytics category, which is on until the visitor says no.
+ * Installed as CookieYes documents it: a plain (blocking) script in <head>, before the
+ * tracker, so disableCookiesUsage exists before the tracker first decides (async here
+ * would be a real race, reported by the static audit as WT009). */
 (function () {
   "use strict";
   var CATEGORIES = ["necessary", "functional", "analytics", "performance", "advertisement"];
