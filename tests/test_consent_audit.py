@@ -112,6 +112,10 @@ ID_ITEM = {"origin": "http://s.localhost", "storage": "indexedDB", "key": "db/vi
     (REJECTED, {"stored": {"at_opt_out": [], "end": [
         {**ID_ITEM, "storage": "cacheStorage", "key": "c/http://s.localhost/x", "value": ""}
     ]}}, "pass"),
+    # A cached answer that holds an identifier keeps it, whatever its address.
+    (REJECTED, {"stored": {"at_opt_out": [], "end": [
+        {**ID_ITEM, "storage": "cacheStorage", "key": "c/http://s.localhost/id",
+         "value": "visitor-77"}]}}, "fail"),
     (REJECTED, {"hints": [
         {"at": 101.0, "rel": "preconnect", "href": "http://collector.localhost/"}]}, "fail"),
     # A host under a beacon host, or spelt with the root's trailing dot, is that host.

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness import consent_audit
+from harness.concurrency import run_async
 from harness.consent_audit import har
 from harness.consent_audit.proxy import RecordingProxy, final_head, parse_response_head
 from harness.server import Server
@@ -73,7 +74,8 @@ async def _through_proxy() -> tuple[bytes, list[dict], list[dict]]:
 
 
 def test_proxy_reads_every_answer_head_and_passes_the_bytes_on():
-    received, wire, answers = asyncio.run(_through_proxy())
+    # run_async: a sync Playwright test earlier in this worker leaves its loop running.
+    received, wire, answers = run_async(_through_proxy())
     assert received == ANSWER
     assert [w["body"] for w in wire] == ["ping"]
     [answer] = answers
@@ -141,7 +143,11 @@ def test_crawled_pages_are_settled_and_left(tmp_path, browser_name, monkeypatch)
     assert result["error"] is None, result["error"]
     assert [p.rsplit("/", 1)[1] for p in result["pages"]] == ["", "two.html", "three.html"]
     sent = {w["url"].rsplit("/", 1)[1]: w["phase"] for w in result["evidence"]["wire"]}
-    assert sent.get("late-two") == "settle" and sent.get("hidden-two") == "hidden", sent
+    # A 7-minute timer seen at all proves the crawled page was settled on its clock (real
+    # time would never reach it). Firefox sometimes runs it in the settling that follows
+    # the hiding, so either lingering moment counts; never the load, the crawl or leaving.
+    assert sent.get("late-two") in ("settle", "hidden") and sent.get("hidden-two") == "hidden", \
+        sent
     assert result["verdict"] == "fail"
     # The HAR is the wire's: the parting requests are in it, each with its moment.
     log = json.loads((tmp_path / "out" / result["har"]).read_text())["log"]

@@ -52,7 +52,17 @@ INVENTORY = """async () => {
     for (const name of await caches.keys()) {
       const cache = await caches.open(name);
       for (const request of (await cache.keys()).slice(0, 50)) {
-        items.push({ origin, storage: "cacheStorage", key: `${name}/${request.url}`, value: "" });
+        // What is kept is the answer too: read it, unless it is a page's static asset
+        // (a stylesheet, a script, a font or a medium), whose text says nothing of a visitor.
+        let value = "";
+        try {
+          const answer = await cache.match(request);
+          const type = (answer && answer.headers.get("content-type")) || "";
+          if (answer && !/css|javascript|ecmascript|font|image|audio|video|wasm/i.test(type)) {
+            value = cut(await answer.text());
+          }
+        } catch (e) { /* an opaque or unreadable answer */ }
+        items.push({ origin, storage: "cacheStorage", key: `${name}/${request.url}`, value });
       }
     }
   } catch (e) { /* no Cache Storage here (not a secure context) */ }

@@ -261,13 +261,15 @@ def _url_parts(url: str) -> str:
 
 
 def _kept_key(item: dict) -> str:
-    """What an entry keeps: its value, or for Cache Storage the URLs it caches (the stock
-    names an entry ``cache/URL``; the hook reports the URLs put, space-separated)."""
+    """What an entry keeps: its value, or for Cache Storage the URLs it caches and, taken
+    in stock, the answer's text (the stock names an entry ``cache/URL`` and reads answers
+    other than static assets; the hook reports the URLs put, space-separated)."""
     if item["storage"] != "cacheStorage":
         return item.get("value") or ""
     key = item["key"]
-    urls = key.split() if "://" in key.partition("/")[0] else [key.partition("/")[2]]
-    return " ".join(_url_parts(url) for url in urls)
+    if "://" in key.partition("/")[0]:  # the hook's: URLs, and the method as its value
+        return " ".join(_url_parts(url) for url in key.split())
+    return _url_parts(key.partition("/")[2]) + " " + (item.get("value") or "")
 
 
 def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str, str]]:
