@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from served import Pages
 
 from harness import audit, estate
 from harness.audit import config as audit_config
@@ -268,38 +269,6 @@ def test_static_audit_finds_what_the_browser_renders(webtrack_server):
     assert by_name == INSTALL_PAGES
 
 
-class _Pages:
-    """Serve a dict of path -> HTML on a free port, for the browser to render."""
-
-    def __init__(self, pages: dict) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the stdlib's name)
-                body = pages.get(self.path.split("?")[0])
-                self.send_response(200 if body is not None else 404)
-                kind = "text/javascript" if self.path.endswith(".js") else "text/html"
-                self.send_header("Content-Type", f"{kind}; charset=utf-8")
-                self.end_headers()
-                self.wfile.write((body or "").encode())
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://shop.localhost:{self.server.server_address[1]}{path}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join()
-        self.server.server_close()
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 def test_install_shapes_agree_with_the_browser():
@@ -308,7 +277,7 @@ def test_install_shapes_agree_with_the_browser():
     container = Path("sites/broken/container.js").read_text().replace('"broken"', '"shop"')
     shapes = [s for s in SHAPES if "googletagmanager" not in s[1] + str(s[2])]
     pages = {f"/{i}.html": page(head, body) for i, (_, head, body, _) in enumerate(shapes)}
-    server = _Pages({**pages, "/container.js": container})
+    server = Pages({**pages, "/container.js": container})
     try:
         urls = [server.url(path) for path in pages]
         static = audit.run(urls, CONFIG)

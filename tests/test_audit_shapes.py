@@ -6,6 +6,7 @@ with what the browser does."""
 import re
 
 import pytest
+from served import Pages
 
 from harness.audit import config as audit_config
 from harness.audit.page import parse
@@ -396,39 +397,6 @@ def test_static_audit_reads_the_shape(shape):
 FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.write|writeln|"
                      r"readyState|readystatechange|data:|createContextualFragment|currentScript"
                      r"|cookie|localStorage|async", re.I)
-
-
-class Pages:
-    """Serve a dict of path -> text on a free port of shop.localhost, for the browser."""
-
-    def __init__(self, pages: dict) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the stdlib's name)
-                body = pages.get(self.path.split("?")[0])
-                self.send_response(200 if body is not None else 404)
-                kind = "text/javascript" if self.path.split("?")[0].endswith(".js") else \
-                    "text/html"
-                self.send_header("Content-Type", f"{kind}; charset=utf-8")
-                self.end_headers()
-                self.wfile.write((body or "").encode())
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://shop.localhost:{self.server.server_address[1]}{path}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join()
-        self.server.server_close()
 
 
 def _rules_by_url(pages, browser_name=None):
