@@ -134,6 +134,7 @@ def test_is_removal(value, removal):
     ("cart_items", "3", False), ("last_page", "/products.html", False),
     ("banner_closed", "true", False), ("prefs", '{"theme":"dark","size":14}', False),
     ("visitor_type", "new", False), ("userPrefs", "yes", False),
+    ("a11y", "prefers_reduced_motion", False), ("layout", "SIDEBAR-COLLAPSED-LEFT", False),
     # Identifiers by their value, wherever they sit.
     ("theme", UID, True), ("_ga", "GA1.1.123456789.1700000000", True),
     ("x", "AbCdEfGhIjKlMnOpQr", True), ("prefs", f'{{"theme":"dark","ref":"{UID}"}}', True),

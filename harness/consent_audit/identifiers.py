@@ -63,8 +63,10 @@ def _name_words(name: str) -> set[str]:
 
 
 def _random_run(run: str) -> bool:
-    """Not a plain word or a lowercase phrase: mixed case, or digits or separators in it."""
-    return not (run.isalpha() and (run.islower() or run.isupper()))
+    """Not a plain word or a phrase of them (``prefers_reduced_motion``): mixed case or
+    digits in it."""
+    core = run.replace("_", "").replace("-", "")
+    return not (core.isalpha() and (core.islower() or core.isupper()))
 
 
 def identifying(name: str, value: str | None) -> bool:
