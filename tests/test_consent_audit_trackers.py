@@ -195,3 +195,17 @@ def test_inventory_finds_trackers_the_configuration_does_not_name():
     assert by_name["shop_ga"]["entity"] == by_name["collect?v=2&tid=G-1"]["entity"] == \
         "Google Analytics"
     assert by_name["pref"]["source"] == "written by www.google-analytics.com"
+
+
+@pytest.mark.parametrize("value,removal", [
+    ("_ga=; path=/; max-age=0", True),
+    ("_ga=x; expires=Thu, 01 Jan 1970 00:00:00 GMT", True),
+    ("_ga=max-age=0_GA1.1.123456789.17; path=/", False),  # the value imitates a deletion
+    ("_ga=GA1.1.123456789.17; path=/", False),
+])
+def test_inventory_reads_a_removal_from_the_attributes(value, removal):
+    evidence = {"opted_out_at": 100.0, "cookie_writes": [
+        {"at": 101.0, "name": "_ga", "value": value}], "set_cookies": [], "websockets": [],
+        "storage_writes": [], "requests": [], "cookies": []}
+    [item] = inventory(evidence, "shop.localhost", DATA)
+    assert item["removal"] is removal

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from ..pagehooks import is_removal
 from .autoconsent import node_modules
 from .verdict import known_consent_record
 
@@ -217,7 +218,7 @@ def inventory(evidence: dict, page_host: str, dataset: Dataset, tracking_cookies
         items.append({"kind": "cookie", "name": write["name"], "at": write["at"],
                       "phase": _phase(write["at"], boundary),
                       "by": write.get("script") or write.get("url") or write.get("by"),
-                      "removal": _is_removal(value),
+                      "removal": is_removal(write),
                       "identifier": looks_like_identifier(value.split(";")[0].partition("=")[2]),
                       "persistent": bool(re.search(r";\s*(max-age|expires)\s*=", value, re.I)),
                       **_classify_stored(write["name"], value.split(";")[0].partition("=")[2],
@@ -260,11 +261,6 @@ def inventory(evidence: dict, page_host: str, dataset: Dataset, tracking_cookies
                           "?" in request["url"] or looks_like_identifier(path))),
                       **found})
     return sorted(items, key=lambda item: (item["at"] is None, item["at"] or 0.0))
-
-
-def _is_removal(value: str) -> bool:
-    return bool(re.search(r"max-age=0|max-age=-|expires=[^;]*1970", value, re.I)) or \
-        value.split(";")[0].strip().endswith("=")
 
 
 def judge(item: dict, opted_out: bool) -> tuple[str, str]:
