@@ -7,5 +7,14 @@ found something in what it could check: its verdict is incomplete.
 """
 
 CLEAN, FINDINGS, UNCHECKED = 0, 1, 2
+VERDICTS = {CLEAN: "PASS", FINDINGS: "FAIL", UNCHECKED: "INCOMPLETE"}
 
-__all__ = ["CLEAN", "FINDINGS", "UNCHECKED"]
+
+def short_of(code: int, why: str, missing: list[str]) -> tuple[int, str]:
+    """A clean verdict reached in fewer browsers than asked for is incomplete: say which."""
+    if missing and code == CLEAN:
+        return UNCHECKED, f"not run in {', '.join(missing)}"
+    return code, why
+
+
+__all__ = ["CLEAN", "FINDINGS", "UNCHECKED", "VERDICTS", "short_of"]

@@ -9,11 +9,22 @@ from click.testing import CliRunner
 
 from harness import browsers, run
 from harness.cli import every_command, main
-from harness.exitcodes import CLEAN, FINDINGS, UNCHECKED
+from harness.exitcodes import CLEAN, FINDINGS, UNCHECKED, short_of
 from harness.tracker import SCRIPT as TRACKER
 from harness.witness import Exchange, explain
 
 COMMANDS = [path for path, _ in every_command()]
+
+
+@pytest.mark.parametrize("code, why, missing, expected", [
+    (CLEAN, "", [], (CLEAN, "")),
+    (CLEAN, "", ["firefox"], (UNCHECKED, "not run in firefox")),
+    (CLEAN, "", ["firefox", "webkit"], (UNCHECKED, "not run in firefox, webkit")),
+    (FINDINGS, "", ["firefox"], (FINDINGS, "")),  # a failure found is reported as found
+    (UNCHECKED, "nothing selected", ["firefox"], (UNCHECKED, "nothing selected")),
+])
+def test_a_clean_verdict_short_of_a_browser_is_incomplete(code, why, missing, expected):
+    assert short_of(code, why, missing) == expected
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

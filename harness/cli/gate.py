@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from ..exitcodes import CLEAN, FINDINGS, UNCHECKED
+from ..exitcodes import CLEAN, FINDINGS, UNCHECKED, short_of
 from .options import (
     CouldNotCheck,
     Group,
@@ -124,8 +124,7 @@ def _gate_script(script: Path, browsers: tuple[str, ...], workers: int, select: 
     code, why = runner.verdict({"summary": result["summary"], "config": {"select": select}})
     if result["stopped_early"] or code != UNCHECKED:
         code, why = (CLEAN, "") if result["passed"] else (FINDINGS, "")
-    if missing and code == CLEAN:
-        code, why = UNCHECKED, f"not run in {', '.join(missing)}"
+    code, why = short_of(code, why, missing)
     label = {CLEAN: "passed", FINDINGS: "FAILED", UNCHECKED: "INCOMPLETE"}[code]
     click.echo(f"gate {label}: {result['summary']['passed']} scenarios passed, "
                f"{len(result['failed'])} failed, {len(result['payload_changes'])} payload "

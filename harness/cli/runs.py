@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..exitcodes import CLEAN, FINDINGS, UNCHECKED
+from ..exitcodes import VERDICTS, short_of
 from .options import Command, CouldNotCheck, Group, out_option, scenario_browsers, scenario_options
 
 
@@ -36,10 +36,8 @@ def run(browsers, workers, select, out, config_source, shard, durations) -> None
     results = runner.execute(options)
     summary = results["summary"]
     code, why = runner.verdict(results)
-    if missing and code == CLEAN:
-        code, why = UNCHECKED, f"not run in {', '.join(missing)}"
-    verdict = {CLEAN: "PASS", FINDINGS: "FAIL", UNCHECKED: "INCOMPLETE"}[code]
-    click.echo(f"{verdict}: {summary['passed']} passed, {summary['failed']} failed, "
+    code, why = short_of(code, why, missing)
+    click.echo(f"{VERDICTS[code]}: {summary['passed']} passed, {summary['failed']} failed, "
                f"{summary['skipped']} skipped in {summary['duration']} s"
                f"{' (' + why + ')' if why else ''}; config: {config_source}; "
                f"report: {Path(out) / 'report.html'}")
