@@ -106,12 +106,43 @@ def test_bad_bodies_get_a_clear_400_and_change_nothing(api, client, body, messag
     ({"msdynci_viewuri": "http://elsewhere.localhost:8800/"}, "is not on site 'shop'"),
     ({"msdynci_viewpreviousviews": "file:///etc/passwd"}, "absolute http(s) URL"),
     ({"msdynci_viewtitle": "x" * 5000}, "longer than"),
+    ({"msdynci_viewuri": "mailto:someone@example.com"}, "absolute http(s) URL"),
 ])
 def test_malformed_events_are_refused_whole(api, client, change, message):
     context = api.context_for(api.profile())
     before = api.state()
     event = {**api.visit(), **change}
     response = api.collect([api.visit("ok"), event], context=context)
+    assert response.status_code == 400 and message in response.json["error"]
+    assert api.state() == before
+
+
+@pytest.mark.parametrize("target", [
+    "mailto:someone@example.com", "tel:+44-20-7946-0000", "javascript:void(0)",
+    "data:text/plain,hello", "urn:isbn:0451450523", "HTTPS://partner.localhost:8800/",
+])
+def test_a_click_on_any_absolute_link_target_is_recorded(api, client, target):
+    """§5: every ``a[href]`` activated is a click, whatever its scheme; none is lost."""
+    profile = api.profile()
+    response = api.collect([api.click(msdynci_linkuri=target)], context=api.context_for(profile))
+    assert response.status_code == 202 and response.json["accepted"] == 1, response.json
+    clicks = client.get(f"/api/interactions?profile={profile}&type=website_link_clicked").json
+    assert [c["msdynci_linkuri"] for c in clicks] == [target]
+
+
+@pytest.mark.parametrize("target, message", [
+    ("/pricing.html", "must be an absolute URI"),
+    ("//partner.localhost:8800/", "must be an absolute URI"),
+    ("mailto:some one@example.com", "must be an absolute URI"),
+    ("mailto:a@b.c\nX-Injected: 1", "must be an absolute URI"),
+    ("http:partner.localhost", "well-formed http(s) URL"),
+    ("https://user@partner.localhost/", "well-formed http(s) URL"),
+    ("a" * 40 + ":x", "must be an absolute URI"),
+])
+def test_a_link_target_that_is_not_an_absolute_uri_is_refused(api, target, message):
+    context = api.context_for(api.profile())
+    before = api.state()
+    response = api.collect([api.visit("ok"), api.click(msdynci_linkuri=target)], context=context)
     assert response.status_code == 400 and message in response.json["error"]
     assert api.state() == before
 

@@ -31,12 +31,27 @@ REQUIRED: dict[str, dict[str, type]] = {
 # Fields that may legitimately be empty strings.
 MAY_BE_EMPTY = {"msdynci_viewpreviousviews", "msdynci_linkuri", "msdynci_viewtitle"}
 BASE = ("event_id", "type", "occurred_at")
-# URL fields: each must be an absolute http(s) URL (or empty, where it may be).
-URLS = ("msdynci_viewuri", "msdynci_linkuri", "msdynci_viewpreviousviews")
+# Page fields: each must be an absolute http(s) URL (or empty, where it may be).
+PAGES = ("msdynci_viewuri", "msdynci_viewpreviousviews")
+# A link's target is any absolute URI (§5: every ``a[href]`` activated is a click, so
+# ``mailto:`` and ``tel:`` links count too); a web address among them must still be well formed.
+LINK = "msdynci_linkuri"
 ON_SITE = "msdynci_viewuri"  # must be on the delivering site's origin
 ALLOWED = {kind: frozenset((*BASE, *fields)) for kind, fields in REQUIRED.items()}
 # scheme://authority with no user info, then the path, query or fragment (or nothing).
 _WEB_URL = re.compile(r"https?://[^\s/?#@\\]+(?:[/?#]|$)", re.IGNORECASE)
+# RFC 3986 scheme, a colon, then no white space or control characters.
+_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}:[^\x00-\x20\x7f]*\Z")
+_WEB_SCHEME = re.compile(r"https?:", re.IGNORECASE)
+
+
+def link_target_problem(value: str) -> str | None:
+    """Why *value* is not a link target a click can have, or None when it is one."""
+    if _WEB_SCHEME.match(value):
+        return None if _WEB_URL.match(value) else "must be a well-formed http(s) URL"
+    if not _ABSOLUTE_URI.match(value):
+        return "must be an absolute URI (scheme:…, no spaces)"
+    return None
 
 
 def parse_time(value: object, what: str) -> str:
@@ -87,10 +102,12 @@ def event(raw: object, index: int) -> dict:
             raise ApiError(400, f"{where}.msdynci_clickcoordinates must be 'X,Y' in whole pixels")
     elif raw["msdynci_viewtype"] != "page":
         raise ApiError(400, f"{where}.msdynci_viewtype must be 'page'")
-    for name in URLS:
+    for name in PAGES:
         value = raw.get(name)
         if value and not _WEB_URL.match(value):
             raise ApiError(400, f"{where}.{name} must be an absolute http(s) URL")
+    if raw.get(LINK) and (problem := link_target_problem(raw[LINK])):
+        raise ApiError(400, f"{where}.{LINK} {problem}")
     return raw
 
 
