@@ -56,6 +56,7 @@ class Wiretap:
                 "at": time.time(), "method": environ.get("REQUEST_METHOD"), "path": path,
                 "query": environ.get("QUERY_STRING", ""),
                 "origin": environ.get("HTTP_ORIGIN") or environ.get("HTTP_REFERER"),
+                "content_type": environ.get("CONTENT_TYPE"),
                 "body": body.decode("utf-8", "replace")})
             self._changed.notify_all()
 

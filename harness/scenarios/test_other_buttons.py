@@ -33,3 +33,52 @@ def test_back_and_forward_buttons_are_no_activation(visitor, webtrack, tracked, 
     assert page.evaluate("__auxclicks") == [3, 4, 5]  # the page saw every press
     visitor.expect_no_beacon(leave=False)
     assert webtrack.interactions(tracked, "website_link_clicked") == []
+
+
+# A link far to the right and down a page wider and taller than the window, so the window
+# is scrolled both ways when it is in view; its clicks stay on the page.
+FAR_LINK = """() => {
+  document.body.style.minWidth = "3000px";
+  const a = document.createElement("a");
+  a.id = "far-link";
+  a.href = "#far";
+  a.textContent = "far away";
+  a.style.cssText = "position: absolute; left: 1800px; top: 900px; padding: 6px 10px";
+  a.addEventListener("click", (e) => e.preventDefault());
+  document.body.append(a);
+}"""
+
+
+def test_a_key_on_a_page_scrolled_sideways_gives_the_element_centre_in_page_coordinates(
+        visitor, webtrack, tracked):
+    page = visitor.page
+    page.set_viewport_size({"width": 600, "height": 300})
+    page.evaluate(FAR_LINK)
+    link = page.locator("#far-link")
+    link.scroll_into_view_if_needed()
+    centre = page.evaluate("""() => { const r = document.querySelector("#far-link")
+      .getBoundingClientRect(); return [scrollX, scrollY,
+      r.left + r.width / 2 + scrollX, r.top + r.height / 2 + scrollY]; }""")
+    link.focus()
+    page.keyboard.press("Enter")
+    event = webtrack.expect(tracked, "website_link_clicked", msdynci_actiontype="KEnter")[0]
+    x, y = map(int, event["msdynci_clickcoordinates"].split(","))
+    assert centre[0] > 0 and centre[1] > 0, centre  # scrolled both ways
+    assert abs(x - centre[2]) <= 1 and abs(y - centre[3]) <= 1, (event, centre)
+
+
+def test_a_click_with_no_press_after_a_key_activation_is_one_more_activation(
+        visitor, webtrack, tracked):
+    """Enter on a link is one KEnter (the click the browser makes of it is not counted
+    again); a later activation of the same link by a click that no mouse press precedes
+    (a screen reader's, or the page's ``link.click()``) is an interaction of its own."""
+    page = visitor.page
+    page.evaluate(FAR_LINK)
+    link = page.locator("#far-link")
+    link.focus()
+    page.keyboard.press("Enter")
+    webtrack.expect(tracked, "website_link_clicked", msdynci_actiontype="KEnter")
+    link.evaluate("a => a.click()")
+    clicks = webtrack.expect(tracked, "website_link_clicked", count=2)
+    assert [(c["msdynci_actiontype"], c["msdynci_linkuri"]) for c in clicks] == [
+        ("KEnter", visitor.url("shop", "/#far")), ("LClick", visitor.url("shop", "/#far"))]

@@ -12,6 +12,11 @@ pytestmark = pytest.mark.browser
 BODY_KEYS = {"site", "context", "form_submission", "events"}
 
 
+def media_type(content_type: str | None) -> str:
+    """``text/plain;charset=UTF-8`` → ``text/plain``: the type without its parameters."""
+    return (content_type or "").split(";")[0].strip().lower()
+
+
 def sent_events(visitor) -> list[dict]:
     visitor.settle()
     return [event for body in visitor.delivered() for event in body["events"]]
@@ -23,6 +28,7 @@ def test_each_interaction_goes_out_once(visitor, webtrack, beacons):
     if beacons:
         visitor.page.add_init_script(beacons)
     profile = webtrack.profile()["id"]
+    start = visitor.wiretap.mark()
     page = visitor.arrive(profile, "shop", "/")
     webtrack.expect(profile, "website_visited")
     page.click("#add-lamp")
@@ -35,6 +41,11 @@ def test_each_interaction_goes_out_once(visitor, webtrack, beacons):
 
     recorded = [i for i in webtrack.interactions(profile) if i["type"].startswith("website_")]
     sent = sent_events(visitor)
+    # Every request the collector got from the page is a text/plain POST to /collect:
+    # nothing else, no preflight (OPTIONS) before it.
+    wire = visitor.wiretap.since(start)
+    assert wire and all((r["method"], r["path"], media_type(r["content_type"]))
+                        == ("POST", "/collect", "text/plain") for r in wire), wire
     # No copy by another means: every event arrived in one delivery only.
     assert sorted(e["event_id"] for e in sent) == sorted(i["event_id"] for i in recorded)
     stats = webtrack.stats()
