@@ -1,8 +1,8 @@
 /* In-page evidence hooks (harness/pagehooks.py), installed before any page script runs.
  * Each write a page makes to a place that can keep an identifier (document.cookie, the Cookie
  * Store API, localStorage and sessionStorage by method or by property, IndexedDB, Cache
- * Storage), each call of an API that sends a request (sendBeacon, fetch, XHR, WebSocket,
- * EventSource, workers, image src, form submission, <a ping>), every other resource the
+ * Storage), each call of an API that sends a request (sendBeacon, fetch, XHR, WebSocket and
+ * each message sent on one, EventSource, workers, image src, form submission, <a ping>), every other resource the
  * document fetches (resource timing: CSS, fonts, preloads, media, frames, with the browser's
  * initiator type) and each connection hint is reported to the binding window.__webtrackEvidence with the page's
  * clock (Date.now(): virtual once the harness installs Playwright's clock) and, where the
@@ -170,6 +170,21 @@
     Hooked.prototype = Original.prototype;
     Object.setPrototypeOf(Hooked, Original);
     window[name] = Hooked;
+  }
+  // A socket opened before the choice can carry data after it: each message sent on an open
+  // socket (binary data read as text, where it is bytes at hand).
+  if (window.WebSocket && WebSocket.prototype.send) {
+    wrap(WebSocket.prototype, "send", (send) => function (data) {
+      if (this.readyState === 1) {
+        let body = data;
+        try {
+          if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) body = new TextDecoder().decode(data);
+          else if (data instanceof Blob) body = `[Blob of ${data.size} bytes]`;
+        } catch (e) { /* sent as it is */ }
+        report("call", { api: "WebSocket.send", url: String(this.url).slice(0, 400), body: text(body), script: caller() });
+      }
+      return send.apply(this, arguments);
+    });
   }
   if (window.ServiceWorkerContainer) {
     wrap(ServiceWorkerContainer.prototype, "register", (original) => function (url) {

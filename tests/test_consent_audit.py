@@ -154,6 +154,23 @@ ID_ITEM = {"origin": "http://s.localhost", "storage": "indexedDB", "key": "db/vi
                              "path": "/"}],
                 "cookies_at_opt_out": [{"name": "uid", "value": "8f3a9c2e77",
                                         "domain": "s.localhost", "path": "/"}]}, "fail"),
+    # A message on a WebSocket opened before the choice, sent after it, reaches its host.
+    (REJECTED, {"calls": [{"at": 101.0, "api": "WebSocket.send", "body": "hello",
+                           "url": "ws://collector.localhost:81/ws"}]}, "fail"),
+    (REJECTED, {"calls": [{"at": 99.0, "api": "WebSocket.send", "body": "hello",
+                           "url": "ws://collector.localhost:81/ws"}]}, "pass"),
+    (REJECTED, {"calls": [{"at": 101.0, "api": "WebSocket.send", "body": "v=8f3a9c2e77",
+                           "url": "ws://s.localhost/live"}],
+                "cookies_at_opt_out": [{"name": "uid", "value": "8f3a9c2e77"}]}, "fail"),
+    (REJECTED, {"calls": [{"at": 101.0, "api": "WebSocket.send", "body": "stock?lamp",
+                           "url": "ws://s.localhost/live"}]}, "pass"),
+    # The page's address, made to hold a kept identifier, told to another origin.
+    (REJECTED, {"wire": [{**WIRE, "url": "http://t.localhost/px.gif", "method": "GET",
+                          "headers": {"referer": "http://s.localhost/two?u=8f3a9c2e77"}}],
+                "cookies_at_opt_out": [{"name": "uid", "value": "8f3a9c2e77"}]}, "fail"),
+    (REJECTED, {"wire": [{**WIRE, "url": "http://s.localhost/px.gif", "method": "GET",
+                          "headers": {"referer": "http://s.localhost/two?u=8f3a9c2e77"}}],
+                "cookies_at_opt_out": [{"name": "uid", "value": "8f3a9c2e77"}]}, "pass"),
     # First-party requests that carry no identifier are the site working.
     (REJECTED, {"wire": [{**WIRE, "url": "http://s.localhost/log?page=two&v=3"}]}, "pass"),
     ({"choice": "no-choice", "gpc": False}, {"requests": [BEACON]}, "observed"),

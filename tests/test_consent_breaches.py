@@ -11,8 +11,11 @@ another port, a third party's iframe) comes from a small side server.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import shutil
+import socket
 import threading
 from pathlib import Path
 
@@ -35,8 +38,10 @@ BODY = ('<p><a id="next" href="/two.html">next</a></p>'
 # The collector beside the page's own host, and the side server (its port in the page).
 C = 'var C = location.origin.replace(/\\/\\/[^.]+\\./, "//collector.");'
 SIDE = ('var SIDE = "http://side.localhost:SIDEPORT",'
-        ' OWN = "http://" + location.hostname + ":SIDEPORT";')
+        ' OWN = "http://" + location.hostname + ":SIDEPORT",'
+        ' WS = "ws://collector.localhost:WSPORT";')
 PREFIX = C + SIDE
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455's handshake constant
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00" \
       b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 
@@ -157,13 +162,16 @@ SITES: dict[str, dict] = {
         "files": {"iw.js": 'var C = self.location.origin.replace(/\\/\\/[^.]+\\./,'
                            ' "//collector."); try { importScripts(C + "/rq_importscripts.js");'
                            ' } catch (e) {}'}},
-    # As the reject click lands, before the banner has even recorded it.
+    # As the reject click lands, before the banner has even recorded it; and on a socket
+    # to the beacon host opened before the choice.
     "immediate": {"head": ready(
+        'var ws = location.pathname === "/" && new WebSocket(WS + "/im_wssend");'
         'document.getElementById("reject-cookies").addEventListener("click", function () {'
         ' var B = function (p) { navigator.sendBeacon(C + p, "{}"); }; B("/im_sync");'
         ' setTimeout(function () { B("/im_timeout0"); }, 0);'
         ' Promise.resolve().then(function () { B("/im_microtask"); });'
-        ' requestAnimationFrame(function () { B("/im_raf"); }); });')},
+        ' requestAnimationFrame(function () { B("/im_raf"); });'
+        ' if (ws && ws.readyState === 1) ws.send("seen"); });'), "manifest": WS_CSP},
     # Late, idle and chained: brought forward by the virtual clock.
     "timers": {"head": ready(
         'var B = function (p) { navigator.sendBeacon(C + p, "{}"); };'
@@ -218,7 +226,12 @@ SITES: dict[str, dict] = {
         'crypto.subtle.digest("SHA-256", new TextEncoder().encode(u)).then(function (h) {'
         ' var x = Array.from(new Uint8Array(h)).map(function (b) {'
         ' return b.toString(16).padStart(2, "0"); }).join("");'
-        ' new Image().src = "/enc_hash.gif?h=" + x; });')},
+        ' new Image().src = "/enc_hash.gif?h=" + x;'
+        # Put in the page's address, then told to another origin by the Referer alone.
+        ' history.replaceState(null, "", "?r=" + u);'
+        ' var i = new Image(); i.referrerPolicy = "unsafe-url"; i.src = SIDE + "/enc_referer.gif";'
+        ' var f = document.createElement("iframe"); f.referrerPolicy = "unsafe-url";'
+        ' f.src = SIDE + "/enc_refframe.html"; document.body.appendChild(f); });')},
     # Tracking from the first load while Global Privacy Control is on (honoured by default).
     "beforechoice": {"head": script(
         f'document.cookie = "bc_uid={ID}g1; path=/";'
@@ -265,6 +278,8 @@ def case(site: str, marker: str, channel: str, only: str | None = None, why: str
     return pytest.param(site, marker, channel, id=f"{site}-{marker}", marks=marks)
 
 
+NO_RELAXED_REFERER = ("Firefox ignores a referrer policy that relaxes its default across sites "
+                      "(network.http.referer.disallowRelaxingDefault): it sends the origin only")
 CASES = [
     case("cookies", "ck_plain", "cookie"),
     case("cookies", "ck0nameless", "cookie"),
@@ -313,6 +328,7 @@ CASES = [
     case("immediate", "im_timeout0", "request"),
     case("immediate", "im_microtask", "request"),
     case("immediate", "im_raf", "request"),
+    case("immediate", "im_wssend", "request"),
     case("timers", "tm_now", "request"),
     case("timers", "tm_30s", "request"),
     case("timers", "tm_5m", "request"),
@@ -344,6 +360,8 @@ CASES = [
     case("encoded", "enc_body", "request"),
     case("encoded", "enc_path", "request"),
     case("encoded", "enc_hash", "request"),
+    case("encoded", "enc_referer", "request", "chromium", NO_RELAXED_REFERER),
+    case("encoded", "enc_refframe", "request", "chromium", NO_RELAXED_REFERER),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]
@@ -369,14 +387,51 @@ def side_app(environ, start_response):
     return response(environ, start_response)
 
 
-def write_sites(root: Path, side_port: int) -> None:
+def socket_server() -> socket.socket:
+    """A WebSocket endpoint that completes the opening handshake and then reads (and drops)
+    whatever is sent: a socket the page can open early and send on later."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            key = next(line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"sec-websocket-key:"))
+            accept = base64.b64encode(hashlib.sha1(key + WS_GUID).digest())
+            conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                         b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+            try:
+                while conn.recv(4096):
+                    pass
+            except OSError:
+                pass
+
+    def accept_all() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept_all, daemon=True).start()
+    return server
+
+
+def write_sites(root: Path, side_port: int, ws_port: int = 0) -> None:
     shutil.copytree(Path("sites/_shared"), root / "_shared")
     for name, spec in SITES.items():
         folder = root / name
         folder.mkdir()
         (folder / "site.toml").write_text(f'title = "{name}"\ndemonstrates = "a breach"\n'
                                           + spec.get("manifest", ""))
-        head = spec.get("head", "").replace("SIDEPORT", str(side_port))
+        head = spec.get("head", "").replace("SIDEPORT", str(side_port)).replace(
+            "WSPORT", str(ws_port))
         for page in ("index.html", "two.html"):
             (folder / page).write_text(
                 f"<!doctype html><html><head><title>{name}</title>{head}"
@@ -391,7 +446,8 @@ def audited(tmp_path_factory, browser_name):
     root = tmp_path_factory.mktemp(f"breaches-{browser_name}")
     side = make_server("127.0.0.1", 0, side_app, threaded=True)
     threading.Thread(target=side.serve_forever, daemon=True).start()
-    write_sites(root / "sites", side.server_port)
+    sockets = socket_server()
+    write_sites(root / "sites", side.server_port, sockets.getsockname()[1])
     chosen = {name: spec.get("states", [{"choice": "rejected", "gpc": False}])
               for name, spec in SITES.items()}
     try:
@@ -408,6 +464,7 @@ def audited(tmp_path_factory, browser_name):
             results = consent_audit.audit(settings, root / "out")
     finally:
         side.shutdown()
+        sockets.close()
     by_site: dict[str, list] = {}
     for record in results["results"]:
         by_site.setdefault(record["site"], []).append(record)

@@ -47,6 +47,13 @@ def _dressed(how: str) -> tuple[str, dict, str | None]:
         # What the browser writes itself is not the page's doing.
         "cookie header": ("http://s.localhost/", {"cookie": f"uid={UID}"}, None),
         "referer": ("http://s.localhost/", {"referer": f"http://s.localhost/?u={UID}"}, None),
+        # The page's address told to another origin carries what the page put in it.
+        "referer to another origin": ("http://t.localhost/px.gif",
+                                      {"Referer": f"http://s.localhost/two.html?u={UID}"}, None),
+        "referer to another port": ("http://s.localhost:81/px.gif",
+                                    {"referer": f"http://s.localhost/p/{UID}"}, None),
+        "referer origin only": ("http://t.localhost/px.gif",
+                                {"referer": "http://s.localhost/"}, None),
         "nothing": ("http://s.localhost/px?page=two&v=3", {}, None),
     }[how]
 
@@ -55,6 +62,8 @@ def _dressed(how: str) -> tuple[str, dict, str | None]:
     ("path", True), ("base64", True), ("hex", True), ("md5", True), ("sha256", True),
     ("split", True), ("header", True), ("body", True), ("form body", True),
     ("urlencoded", True), ("cookie header", False), ("referer", False), ("nothing", False),
+    ("referer to another origin", True), ("referer to another port", True),
+    ("referer origin only", False),
 ])
 def test_identifier_found_however_dressed(how, carried):
     text = identifiers.request_text(*_dressed(how))

@@ -16,7 +16,8 @@ __all__ = ["carried", "forms", "identifying", "request_text", "tokens"]
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{8,}")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?")
 # Headers the browser writes itself: what they hold is not the page's doing (the Cookie
-# header is judged as cookies, the Referer as the page's address).
+# header is judged as cookies; the Referer is the page's address, judged only where it goes
+# to another origin).
 BROWSER_HEADERS = {
     "host", "user-agent", "accept", "accept-language", "accept-encoding", "connection",
     "referer", "cookie", "origin", "content-length", "content-type", "cache-control",
@@ -106,15 +107,31 @@ def forms(token: str) -> dict[str, str]:
     return {k: v for k, v in dressed.items() if len(v) >= 8}
 
 
+def _origin(url: str) -> tuple:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or "").rstrip(".").lower(), port
+
+
 def request_text(url: str, headers: dict | None = None, body: str | None = None) -> str:
     """Everything a request carries that a page chose, as one text to search: the URL
     (also decoded), its parameters' values joined (an identifier split over two of them
-    reads whole again), the page's own headers and the body."""
+    reads whole again), the page's own headers, a Referer sent to another origin (the
+    page's address, as the page made it) and the body."""
     parts = urlsplit(url)
     values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
     texts = [url, unquote_plus(url), "".join(values)]
     for name, value in (headers or {}).items():
-        if name.lower() not in BROWSER_HEADERS and not name.lower().startswith("sec-"):
+        lower = name.lower()
+        if lower == "referer" and _origin(str(value)) != _origin(url):
+            # The page's address told to another origin (a referrer policy that sends it
+            # whole): what the page put in its address (history API, fragment-free query)
+            # goes with it.
+            texts += [f"{name}: {value}", unquote_plus(str(value))]
+        elif lower not in BROWSER_HEADERS and not lower.startswith("sec-"):
             texts.append(f"{name}: {value}")
     if body:
         texts += [body, unquote_plus(body),

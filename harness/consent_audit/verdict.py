@@ -8,7 +8,8 @@ opt-out counts from the moment its last listed step begins, :func:`opt_out_momen
 - no request reached a beacon host (or a host under it) by any means, seen by the browser
   or only on the wire (the audit's proxy: what a closing page sends), the visitor's own entry
   link and the tracker's own script excepted (unless its address carries an identifier); no
-  WebSocket and no connection hint to one either;
+  WebSocket, no message on one opened before the choice, and no connection hint to one
+  either;
 - nothing that can identify the visitor was written to any browser storage: any other
   cookie, localStorage, sessionStorage, IndexedDB, Cache Storage (:func:`stored_identifier`:
   an identifier, a random run or an id-named entry; a preference such as ``lang=en-GB``,
@@ -20,7 +21,8 @@ opt-out counts from the moment its last listed step begins, :func:`opt_out_momen
   an identifier (``identifiers.tokens``) and is still there at the end;
 - no request, to anyone (the site itself included), carries an identifier the page stored or
   sent before: as is, URL-encoded, base64, hex or hashed, split over parameters, in a header,
-  the body or the path (``identifiers``).
+  the body or the path, or in the page's address a Referer tells another origin
+  (``identifiers``).
 
 Judgement, documented: what was stored *before* the opt-out is not itself a violation unless
 it can identify the visitor and is kept. A consent record (:func:`is_consent_record_entry`:
@@ -172,7 +174,8 @@ def _call_for(request: dict, calls: list[dict]) -> dict | None:
 
 def seen_requests(evidence: dict) -> list[dict]:
     """Every request, the browser's and those seen only on the wire, matched where both
-    saw it (the wire adds headers and body), each with the call that made it."""
+    saw it (the wire adds headers and body), each with the call that made it; and every
+    message the page sent on an open WebSocket (method ``SEND``, its text as the body)."""
     seen = [dict(r, seen_by="browser") for r in evidence["requests"]]
     unmatched: dict[tuple[str, str], list[dict]] = {}
     for r in seen:
@@ -196,6 +199,12 @@ def seen_requests(evidence: dict) -> list[dict]:
                  "script": call.get("script") or r.get("script"),
                  "page": call.get("page")}
         out.append(r)
+    # A message sent on an open WebSocket reaches its host as surely as a request: the
+    # socket may have been opened before the choice, the message is sent after it.
+    for call in calls:
+        if call["api"] == "WebSocket.send":
+            out.append({**call, "method": "SEND", "resource_type": "websocket",
+                        "seen_by": "page (a message on an open socket)"})
     return out
 
 
