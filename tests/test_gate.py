@@ -1,5 +1,7 @@
 """The gate: golden payload masking and comparison, mutants, and gating real scripts."""
 
+import json
+
 import esprima
 import pytest
 
@@ -249,6 +251,19 @@ def test_an_earlier_killer_goes_first_and_earlier_kills_seed_the_order(tmp_path)
     assert state.learning.kills[("*", "c")] == 1
 
 
+@pytest.mark.parametrize("rows,whole,expected", [
+    ([{"id": "m1", "status": "killed", "by": "b"}], True, {"m1": "b", "m2": "a"}),  # latest
+    ([{"id": "m2", "status": "survived", "by": None}], True, {"m1": "a"}),  # no longer kills
+    ([{"id": "m2", "status": "survived", "by": None}], False, {"m1": "a", "m2": "a"}),  # -k
+    ([{"id": "m2", "status": "equivalent"}], True, {"m1": "a"}),
+    ([{"id": "m1", "status": "error", "by": "c"}], True, {"m1": "a", "m2": "a"}),  # says nothing
+    ([{"id": "m9", "status": "killed", "by": "c"}], True, {"m1": "a", "m2": "a"}),  # not current
+])
+def test_the_kill_history_keeps_each_mutants_latest_killer(rows, whole, expected):
+    old = {"m1": "a", "m2": "a", "gone": "a"}
+    assert schedule.remembered(old, rows, {"m1", "m2"}, whole) == expected
+
+
 def test_score_leaves_out_equivalent_mutants():
     rows = [{"status": s} for s in ["killed"] * 18 + ["survived", "not_covered"] +
             ["equivalent"] * 5]
@@ -304,10 +319,17 @@ def test_mutation_run_kills_reports_survivors_and_uncovered(tmp_path, browser_na
     # pageshow is dispatched at window itself: capture or not, the listener runs the same.
     survivor = find("boolean-literal", "false", 'on("pageshow", ')
     uncovered = find("statement-deletion", "keyTarget = el;")  # keys: not run here
+    # A kill history that names, for the survivor, a scenario that does not kill it: it
+    # goes first, and the survivor still survives (history orders, never counts).
+    history = tmp_path / "killers.json"
+    history.write_text(json.dumps({survivor.id: "harness/scenarios/test_clicks.py::"
+                                   "test_mouse_buttons_on_a_link[chromium-middle-MClick]"}))
     result = mutation(MutationOptions(out=tmp_path, workers=1, select="mouse_buttons",
                                       only=[swapped.id, survivor.id, uncovered.id],
-                                      equivalent=tmp_path / "none.toml"))
+                                      equivalent=tmp_path / "none.toml", history=history))
     rows = {r["id"]: r for r in result["mutants"]}
+    # -k ran part of the contract: the kill is remembered, the survivor's entry kept.
+    assert json.loads(history.read_text())[swapped.id] == rows[swapped.id]["by"]
     assert rows[swapped.id]["status"] == "killed", rows[swapped.id]
     assert "test_mouse_buttons_on_a_link" in rows[swapped.id]["by"]
     assert rows[survivor.id]["status"] == "survived" and rows[survivor.id]["tried"] == 2

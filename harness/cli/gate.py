@@ -241,6 +241,8 @@ def _mutation_run(out: Path, workers: int, only: list[str], select: str | None,
     click.echo(f"mutation score {summary['score']} %: {summary['killed']} killed, "
                f"{summary['survived']} survived, {summary['not_covered']} not covered, "
                f"{summary['error']} errors, {summary['equivalent']} equivalent, of "
-               f"{summary['total']} mutants in {result['seconds']['total_s']} s; "
+               f"{summary['total']} mutants in {result['seconds']['total_s']} s "
+               f"({result['seconds'].get('total_cpu_s')} CPU-s, load average "
+               f"{result['load_average']['start']}→{result['load_average']['end']}); "
                f"config: {config_source}; report: {out / 'mutation.html'}")
     sys.exit(0 if result["passed"] else 1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -28,6 +29,9 @@ from ..tracker import SCRIPT
 from . import operators, schedule
 
 EQUIVALENT = shipped("gate", "equivalent.toml")
+# Each mutant's last killer ({mutant id: scenario node id}), kept in the repository and
+# updated by every run: a rerun tries that scenario first, so most mutants cost one.
+KILLERS = shipped("gate", "killers.json")
 
 
 @dataclass
@@ -42,6 +46,8 @@ class MutationOptions:
     # Earlier runs (their --out folders or mutation.json): each mutant tries first the
     # scenario that caught it there, and their kills seed the order of every other.
     hints: list[Path] = field(default_factory=list)
+    # The kill history read before the run and updated after it (None: neither).
+    history: Path | None = KILLERS
 
 
 def earlier_rows(paths: list[Path]) -> list[dict]:
@@ -57,6 +63,24 @@ def earlier_rows(paths: list[Path]) -> list[dict]:
                 rows += [json.loads(line) for line in
                          part.read_text(encoding="utf-8").splitlines() if line.strip()]
     return rows
+
+
+def load_history(path: Path | None) -> dict[str, str]:
+    """``{mutant id: scenario node id}`` of the kill history; empty when there is none."""
+    if path is None or not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def save_history(path: Path, history: dict[str, str]) -> bool:
+    """Write the kill history; False when *path* cannot be written (an installed copy)."""
+    try:
+        path.write_text(json.dumps(history, indent=1, sort_keys=True) + "\n",
+                        encoding="utf-8")
+    except OSError:
+        return False
+    return True
 
 
 def load_equivalent(path: Path = EQUIVALENT) -> dict[str, str]:
@@ -169,7 +193,10 @@ def run_mutants(runs: list[dict], reference: str, stable: set[str],
         stale.unlink()
     by_nodeid = {n: durations.get(schedule.scenario_key(n), 60.0)
                  for r in runs for n in r["scenarios"]}
-    first, seed = _hinted(earlier_rows(options.hints), mutants or {},
+    history = [{"id": i, "status": "killed", "by": by, "killer_s": 1.0}
+               for i, by in load_history(options.history).items()]
+    # The history first, then earlier runs named by --hints: the latest kill wins.
+    first, seed = _hinted(history + earlier_rows(options.hints), mutants or {},
                           {n for r in runs for n in r["scenarios"]})
     plan_file = options.out / "mutation" / "plan.json"
     plan_file.write_text(json.dumps({
@@ -202,10 +229,17 @@ def run_mutants(runs: list[dict], reference: str, stable: set[str],
     return [rows[run["id"]] for run in runs]
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of every finished child process so far: the child
+    pytest runs, their workers and the browsers those waited for."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
     """The whole mutation run: reference with coverage, mutants, score, survivors' diffs."""
     stage = stage or (lambda text: None)
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), children_cpu()
     load = {"start": round(os.getloadavg()[0], 1)}  # a shared machine: say how busy it was
     source = SCRIPT.read_text(encoding="utf-8")
     equivalent = load_equivalent(options.equivalent)
@@ -214,7 +248,8 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
         stage("reference run with coverage (Chromium)")
         results, spans = reference_run(options)
         mutants = generated.result()
-    timings = {"reference_s": round(time.monotonic() - started, 1)}
+    timings = {"reference_s": round(time.monotonic() - started, 1),
+               "reference_cpu_s": round(children_cpu() - cpu_started, 1)}
     if runner.failed(results):
         raise RuntimeError("the reference run failed; fix the scenarios before mutating: "
                            f"{options.out / 'mutation' / 'reference' / 'report.html'}")
@@ -223,11 +258,16 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
     stage(f"{len(mutants)} mutants: {len(runs)} to run, "
           f"{sum(r['status'] == 'equivalent' for r in settled)} reviewed as equivalent, "
           f"{sum(r['status'] == 'not_covered' for r in settled)} not covered")
-    mutants_started = time.monotonic()
+    mutants_started, mutants_cpu = time.monotonic(), children_cpu()
     ran = run_mutants(runs, source, stable, durations, options, progress,
                       {m.id: m for m in mutants})
     timings["mutants_s"] = round(time.monotonic() - mutants_started, 1)
+    timings["mutants_cpu_s"] = round(children_cpu() - mutants_cpu, 1)
+    timings["cpu_s_per_mutant_run"] = round(timings["mutants_cpu_s"] / len(runs), 2) \
+        if runs else None
+    timings["scenario_runs"] = sum(r.get("tried", 0) for r in ran)
     timings["total_s"] = round(time.monotonic() - started, 1)
+    timings["total_cpu_s"] = round(children_cpu() - cpu_started, 1)
     load["end"] = round(os.getloadavg()[0], 1)
     by_id = {m.id: m for m in mutants}
     rows = []
@@ -247,6 +287,9 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
         entry["total"] += 1
         entry["killed"] += row["status"] == "killed"
     stale = sorted(set(equivalent) - set(by_id))
+    if options.history is not None:
+        save_history(options.history, schedule.remembered(
+            load_history(options.history), rows, set(by_id), whole=options.select is None))
     return {"script": str(SCRIPT), "summary": counts, "seconds": timings,
             "workers": options.workers, "scenarios": len(spans), "load_average": load,
             "operators": operator_counts, "stale_equivalent": stale,

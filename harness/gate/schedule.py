@@ -88,6 +88,27 @@ def hints(rows: list[dict], nodeids: set[str]) -> dict[str, dict]:
     return found
 
 
+def remembered(history: dict[str, str], rows: list[dict], current: set[str],
+               whole: bool) -> dict[str, str]:
+    """The kill history after a run: ``{mutant id: the scenario that last killed it}``.
+
+    *history* is the one before the run, *rows* the run's results, *current* the ids of
+    every mutant of the script now (a mutant that is gone is forgotten). A kill records its
+    killer; a mutant that survived, turned out equivalent or uncovered loses its entry
+    when the run tried every scenario (*whole*, no ``-k``), since its old killer no longer
+    kills it. The history only orders scenarios: it never counts as a kill by itself.
+    """
+    kept = {i: by for i, by in history.items() if i in current}
+    for row in rows:
+        if row.get("id") not in current:
+            continue
+        if row.get("status") == "killed" and row.get("by"):
+            kept[row["id"]] = row["by"]
+        elif whole and row.get("status") in ("survived", "equivalent", "not_covered"):
+            kept.pop(row["id"], None)
+    return dict(sorted(kept.items()))
+
+
 def score(rows: list[dict]) -> dict:
     """Counts by status and the score: killed ÷ (all − equivalent), as a percentage."""
     counts: dict[str, float] = {status: sum(1 for r in rows if r["status"] == status)
