@@ -167,7 +167,7 @@ CLARITY = (
     "t.dataset.site='shop';y=l.getElementsByTagName(r)[0];y.parentNode.insertBefore(t,y);})"
     "(window, document, 'wt', 'script', 'tracker.js');")
 
-# (what, head, body, rules the browser's page gets; <html> attributes)
+# (what, head, body, rules the browser's page gets; <html> attributes; <body> attributes)
 SHAPES = [
     ("Segment-style stub with load()", js(SEGMENT), "", []),
     ("Segment-style stub pasted twice counts once", js(SEGMENT) * 2, "", []),
@@ -356,6 +356,26 @@ SHAPES = [
     ("a getter in the configuration", js(
         f"var cfg = {{ base: '{ORIGIN}', get src() {{ return this.base + '/tracker.js'; }} }};"
         + insert("cfg.src")), "", []),
+    ("the same tag twice", TAG * 2, "", ["WT003"]),
+    ("a tag of a legacy JavaScript type", TAG.replace(
+        "<script ", '<script type="text/javascript1.5" '), "", []),
+    ("a language attribute without a type", TAG.replace(
+        "<script ", '<script language="JavaScript1.2" '), "", []),
+    ("an empty type wins over the language", TAG.replace(
+        "<script ", '<script type="" language="vbscript" '), "", []),
+    ("a module tag with nomodule still runs", TAG.replace(" defer", ' type="module" nomodule'),
+     "", []),
+    ("a loader in <svg> runs from its href", "", '<svg><script href="data:text/'
+     "javascript," + insert().replace("'", "%27") + '"></script></svg>', []),
+    ("an SVG script tag by xlink:href", "", '<svg xmlns:xlink="http://www.w3.org/1999/xlink">'
+     f'<script xlink:href="{URL}" data-site="shop"></script></svg>', ["WT002", "WT007"]),
+    ("<body onload> runs on the window's load", "", "", [], "", ' onload="' + insert().replace(
+        '"', "&quot;") + '"'),
+    ("<body onload> beside a tag", TAG, "", ["WT003"], "", ' onload="' + insert().replace(
+        '"', "&quot;") + '"'),
+    ("<svg onload> runs", "", '<svg onload="' + insert() + '"></svg>', []),
+    ("a clone of a tag that ran does not run", TAG + js(
+        "document.head.appendChild(document.scripts[0].cloneNode(true));"), "", []),
     # Pages that install nothing.
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),
@@ -382,11 +402,32 @@ SHAPES = [
         f"/* {URL} */ var docs = '<script src=\"{URL}\" data-site=\"shop\"><\\/script>';"
         " console.info('see', docs);"), "", ["WT001"]),
     ("the URL in JSON data", CONFIG_JSON, "", ["WT001"]),
+    ("a tag of a type with parameters", TAG.replace(
+        "<script ", '<script type="text/javascript; charset=utf-8" '), "", ["WT001"]),
+    ("a tag of language vbscript", TAG.replace("<script ", '<script language="vbscript" '), "",
+     ["WT001"]),
+    ("a tag for another element's event", TAG.replace(
+        "<script ", '<script for="document" event="onclick" '), "", ["WT001"]),
+    ("an empty src: the loader in its text never runs", f'<script src="" data-site="shop">'
+     f"{insert()}</script>", "", ["WT001"]),
+    ("a tag in <noscript> in the head", f"<noscript>{TAG}</noscript>", "", ["WT001", "WT008"]),
+    ("a <math> script is no script", "", f"<math>{TAG}</math>", ["WT001"]),
+    ("onload on <html> never fires", "", "", ["WT001"], ' onload="' + insert().replace(
+        '"', "&quot;") + '"'),
+    ("onload on a <div> never fires", "", '<div onload="' + insert() + '"></div>', ["WT001"]),
+    ("innerHTML of a detached element, then appended", js(
+        f"var d = document.createElement('div'); d.innerHTML = '<script src=\"{URL}\" "
+        "data-site=\"shop\"><\\/script>'; document.head.appendChild(d);"), "", ["WT001"]),
+    ("a DOMParser's script, appended", js(
+        f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
+        "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),
+     "", ["WT001"]),
 ]
 
 
 def _html(shape):
-    return page(shape[1], shape[2], shape[4] if len(shape) > 4 else "")
+    html = page(shape[1], shape[2], shape[4] if len(shape) > 4 else "")
+    return html.replace("<body>", f"<body{shape[5]}>") if len(shape) > 5 else html
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=[s[0] for s in SHAPES])
@@ -396,7 +437,8 @@ def test_static_audit_reads_the_shape(shape):
 
 FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.write|writeln|"
                      r"readyState|readystatechange|data:|createContextualFragment|currentScript"
-                     r"|cookie|localStorage|async", re.I)
+                     r"|cookie|localStorage|async|noscript|<svg|DOMParser|cloneNode",
+                     re.I)
 
 
 def _rules_by_url(pages, browser_name=None):
@@ -527,9 +569,16 @@ def test_a_container_configured_with_its_query(src, kind):
 
 @pytest.mark.parametrize("attrs,runs", [
     ({}, True), ({"type": "text/javascript"}, True), ({"type": " Module "}, True),
-    ({"type": "application/javascript; charset=utf-8"}, True),
+    ({"type": "application/javascript; charset=utf-8"}, False),  # parameters: no match
+    ({"type": "TEXT/JAVASCRIPT1.5"}, True), ({"type": "text/livescript"}, True),
+    ({"type": "application/x-ecmascript"}, True), ({"language": "JavaScript"}, True),
+    ({"language": "vbscript"}, False), ({"language": ""}, True),
+    ({"type": "", "language": "vbscript"}, True),  # the type wins, empty or not
+    ({"for": "document", "event": "onclick"}, False),
+    ({"for": " Window ", "event": "onload()"}, True),
+    ({"type": "module", "for": "document", "event": "onclick"}, True),  # classic only
     ({"type": "text/plain"}, False), ({"type": "text/template"}, False),
-    ({"type": "application/json"}, False), ({"type": "module", "nomodule": ""}, False),
+    ({"type": "application/json"}, False), ({"type": "module", "nomodule": ""}, True),
     ({"nomodule": ""}, False), ({"type": "text/babel"}, False),
 ])
 def test_runs_as_script(attrs, runs):

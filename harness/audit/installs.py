@@ -125,7 +125,9 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
                 continue
             modules.add(src)
         kind = classify(src, config)
-        how, index = item.inserted.how, live[item.index].index
+        # A handler attribute runs after every script (a page may have none).
+        index = live[item.index].index if item.index < len(live) else len(page.scripts)
+        how = item.inserted.how
         if kind:
             timing = "async" if how in ("inserted", "imported") else _timing(attrs)
             found.append(Install(how, src, attrs, item.inserted.in_head, item.inserted.line,

@@ -207,11 +207,29 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
     return loaded, unparsed
 
 
+def _fires_load(tag) -> bool:
+    """Whether a load event reaches an element's ``onload`` attribute: the window's on
+    ``<body>`` and ``<frameset>``, and the element's own where it loads something (an SVG
+    document, a frame, a style sheet, a script, an image). On ``<html>``, ``<head>``, a
+    ``<div>``… it never fires."""
+    from .page import runs_as_script
+
+    name = tag.name
+    if name in ("body", "frameset", "svg", "iframe", "style"):
+        return True
+    if name == "script":
+        return tag.get("src") is not None and runs_as_script(
+            {k.lower(): v for k, v in tag.attrs.items()})
+    return name in ("link", "img") and bool(tag.get("href" if name == "link" else "src"))
+
+
 def _queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
     """``<body onload="…">`` and its kind run on the load event, as code."""
     if page.soup is None:
         return
     for tag in page.soup.find_all(None, {"onload": True}):
+        if not _fires_load(tag):
+            continue
         code = str(tag["onload"])
         line = line_of(page.source, code[:60])
         in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)

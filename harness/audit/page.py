@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Comment, Tag
+from bs4.builder._html5lib import HTML5TreeBuilder
 
 _BANNER = re.compile(r"cookie|consent|gdpr|privacy-banner", re.I)
 # The rendered audit marks scripts that page code inserted with this attribute.
@@ -17,19 +18,50 @@ INERT_MARK = "data-webtrack-inert"
 # ... and where each script is in the live DOM, which a re-parse of it may not tell (a script
 # appended to <html> before <body> existed would be re-parsed into <head>).
 IN_HEAD_MARK = "data-webtrack-in-head"
+SVG = "http://www.w3.org/2000/svg"
+MATHML = "http://www.w3.org/1998/Math/MathML"
 _REJECT = re.compile(r"reject|decline|refuse|opt[ -]?out|necessary only|deny", re.I)
 
 
-JS_TYPES = {"", "text/javascript", "application/javascript", "application/ecmascript",
-            "text/ecmascript", "text/jscript", "application/x-javascript", "module"}
+# The HTML standard's JavaScript MIME type essences: a type attribute is matched against
+# these whole (any case, trimmed), so one with parameters ("; charset=utf-8") is no script.
+JS_TYPES = frozenset({"application/ecmascript", "application/javascript",
+                      "application/x-ecmascript", "application/x-javascript",
+                      "text/ecmascript", "text/javascript", "text/jscript", "text/livescript",
+                      "text/x-ecmascript", "text/x-javascript"} |
+                     {f"text/javascript1.{n}" for n in range(6)})
+
+
+def script_kind(attrs: dict) -> str | None:
+    """``classic``, ``module`` or None (the browser does not run it), as the standard's
+    "prepare the script element" reads a script's ``type``, or ``text/`` + its ``language``
+    when it has no type."""
+    if "type" in attrs:
+        kind = str(attrs["type"])
+    elif str(attrs.get("language") or ""):
+        kind = "text/" + str(attrs["language"])
+    else:
+        kind = ""
+    kind = kind.strip().lower()
+    if kind == "module":
+        return "module"
+    return "classic" if kind == "" or kind in JS_TYPES else None
 
 
 def runs_as_script(attrs: dict) -> bool:
     """Whether a browser runs a script element with these attributes: a JavaScript type
-    (``text/plain``, a consent tool's parked tag, and templates do not), and not
-    ``nomodule``, which browsers that run modules skip."""
-    kind = str(attrs.get("type", "")).strip().lower().split(";")[0].strip()
-    return kind in JS_TYPES and "nomodule" not in attrs
+    (``text/plain``, a consent tool's parked tag, and templates do not); a classic script
+    that is not ``nomodule`` (which browsers that run modules skip) and, with ``for`` and
+    ``event`` attributes, only ``for="window" event="onload"``."""
+    kind = script_kind(attrs)
+    if kind != "classic":
+        return kind == "module"
+    if "nomodule" in attrs:
+        return False
+    if "for" in attrs and "event" in attrs:
+        return str(attrs["for"]).strip().lower() == "window" and \
+            str(attrs["event"]).strip().lower() in ("onload", "onload()")
+    return True
 
 
 class Addressed:
@@ -142,6 +174,24 @@ def _text_attr(tag: Tag, name: str) -> str | None:
     return " ".join(value) if isinstance(value, list) else value
 
 
+class _ScriptingOn(HTML5TreeBuilder):
+    """html5lib as a browser that runs scripts parses: ``<noscript>``, in ``<head>`` or in
+    ``<body>``, holds its content as text (html5lib's default, scripting off, would lift a
+    ``<script>`` out of a ``<noscript>`` in ``<head>`` and run it)."""
+
+    def feed(self, markup) -> None:
+        import html5lib
+
+        parser = html5lib.HTMLParser(tree=self.create_treebuilder)
+        self.underlying_builder.parser = parser
+        parser.parse(markup, scripting=True).original_encoding = None
+
+
+def _attrs(tag: Tag) -> dict:
+    """A tag's attributes by lower-case name, each one string."""
+    return {k.lower(): " ".join(v) if isinstance(v, list) else v for k, v in tag.attrs.items()}
+
+
 def _inside(tag, name: str) -> bool:
     return any(parent.name == name for parent in tag.parents)
 
@@ -155,20 +205,25 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
     """
     page = Page(where=where, base=base, source=source, rendered=rendered, url=base)
     page.template = bool(re.search(r"{%\s*(extends|include|block)\b", source))
-    soup = BeautifulSoup(source, "html.parser" if xml else "html5lib")
+    soup = BeautifulSoup(source, "html.parser") if xml else BeautifulSoup(
+        source, builder=_ScriptingOn())
     page.soup = soup
     element = soup.find("base", href=True)
     if element is not None:  # the first <base href> is what every relative URL resolves on
         base = page.base = urljoin(base, str(_text_attr(element, "href")).strip())
     seen: dict[str, int] = {}
     for index, tag in enumerate(soup.find_all("script")):
-        raw = _text_attr(tag, "src")
+        if tag.namespace == MATHML:
+            continue  # MathML has no script element: it is an unknown element there
+        # An SVG script's address is its href (SVG 2), else its xlink:href.
+        raw = _text_attr(tag, "src") if tag.namespace != SVG else (
+            _text_attr(tag, "href") if tag.get("href") is not None else
+            _text_attr(tag, "xlink:href"))
         raw = raw.strip() if raw is not None else None  # as browsers read URLs
         needle = raw if raw else (tag.string or "").strip()[:60]
         occurrence = seen.get(needle, 0)
         seen[needle] = occurrence + 1
-        attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
-                 for k, v in tag.attrs.items()}
+        attrs = _attrs(tag)
         if INERT_MARK in attrs or _inside(tag, "template"):
             continue  # never runs: added as markup, or a template's inert content
         inserted = attrs.pop(INSERTED_MARK, None) is not None
@@ -179,20 +234,19 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
             in_head=_inside(tag, "head") if in_head is None else in_head == "1",
             in_noscript=_inside(tag, "noscript"),
             line=line_of(source, needle, occurrence), index=index,
-            code=data_url_text(raw) if raw else tag.string or "", inserted=inserted))
+            # With a src attribute, even an empty one, the text is never run.
+            code=data_url_text(raw) if raw is not None else tag.string or "",
+            inserted=inserted))
     for noscript in soup.find_all("noscript"):
-        # html5lib keeps <noscript> content as text when scripting is on: look inside it.
-        inner = noscript.get_text()
-        if "<script" in inner:
-            for match in re.finditer(r"<script[^>]*\bsrc=[\"']([^\"']+)", inner):
-                page.scripts.append(Script(
-                    src=urljoin(base, match.group(1)), raw_src=match.group(1), attrs={},
-                    inline="", in_head=_inside(noscript, "head"), in_noscript=True,
-                    line=line_of(source, match.group(1)), index=len(page.scripts)))
+        # Its content is text (scripting is on): the tags in it are what it hides.
+        for tag in BeautifulSoup(noscript.get_text(), "html5lib").find_all("script", src=True):
+            raw = str(_text_attr(tag, "src")).strip()
+            page.scripts.append(Script(
+                src=urljoin(base, raw), raw_src=raw, attrs=_attrs(tag), inline="",
+                in_head=_inside(noscript, "head"), in_noscript=True,
+                line=line_of(source, raw), index=len(page.scripts)))
     for element in soup.find_all(id=True):
-        attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
-                 for k, v in element.attrs.items()}
-        page.ids.setdefault(str(element["id"]), (_inside(element, "head"), attrs))
+        page.ids.setdefault(str(element["id"]), (_inside(element, "head"), _attrs(element)))
     for form in soup.find_all("form"):
         action = _text_attr(form, "action") or ""
         page.forms.append({"action": urljoin(base, action), "line": line_of(source, action)})

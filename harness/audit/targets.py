@@ -262,11 +262,14 @@ MARK_INSERTED = """(() => {
   for (const name of ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren'])
     wrap(Element.prototype, name, (args) => args);
   wrap(Element.prototype, 'insertAdjacentElement', (args) => args.slice(1, 2));
+  // Markup is parsed where the element is: in the document, or in a detached tree that
+  // is put in the document later.
+  const scripts = (root) => root.querySelectorAll ? [...root.querySelectorAll('script')] : [];
   const inert = (fn) => function (...args) {
-    const before = new Set(document.getElementsByTagName('script'));
+    const root = this.getRootNode();
+    const before = new Set(scripts(root));
     const result = fn.apply(this, args);
-    for (const s of document.getElementsByTagName('script'))
-      if (!before.has(s)) s.setAttribute('INERT', '');
+    for (const s of scripts(root)) if (!before.has(s)) s.setAttribute('INERT', '');
     return result;
   };
   Element.prototype.insertAdjacentHTML = inert(Element.prototype.insertAdjacentHTML);
@@ -274,6 +277,29 @@ MARK_INSERTED = """(() => {
     const property = Object.getOwnPropertyDescriptor(Element.prototype, name);
     Object.defineProperty(Element.prototype, name, {...property, set: inert(property.set)});
   }
+  // A parsed document's scripts never run, wherever they are moved.
+  const parse = DOMParser.prototype.parseFromString;
+  DOMParser.prototype.parseFromString = function (...args) {
+    const doc = parse.apply(this, args);
+    scripts(doc).forEach((s) => s.setAttribute('INERT', ''));
+    return doc;
+  };
+  // A copy of a script that already ran is marked as having run: it never runs again.
+  const copies = (original, copy) => {
+    const mine = (n) => (n.localName === 'script' ? [n] : []).concat(scripts(n));
+    const from = mine(original), to = mine(copy);
+    from.forEach((s, i) => {
+      const ran = s.isConnected && (s.hasAttribute('src') || s.text);
+      if (ran && to[i]) to[i].setAttribute('INERT', '');
+    });
+    return copy;
+  };
+  const clone = Node.prototype.cloneNode;
+  Node.prototype.cloneNode = function (...args) { return copies(this, clone.apply(this, args)); };
+  const imported = Document.prototype.importNode;
+  Document.prototype.importNode = function (node, ...rest) {
+    return copies(node, imported.call(this, node, ...rest));
+  };
 })();""".replace("INERT", INERT_MARK).replace("MARK", INSERTED_MARK)
 
 WHERE_SCRIPTS_ARE = f"""() => document.querySelectorAll('script').forEach(
