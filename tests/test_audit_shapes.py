@@ -129,6 +129,12 @@ MINIFIED = (
     "a.parentNode.insertBefore(r,a)}(window,document,'script');")
 CONFIG_JSON = ('<script type="application/json" id="wt-config">{"site": "shop", "src": '
                f'"{URL}"}}</script>')
+IMPORT_MAP = '<script type="importmap">{{"imports": {{{}}}}}</script>'
+GTM_STYLE = (
+    "(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':new Date().getTime(),"
+    "event:'gtm.js'});var f=d.getElementsByTagName(s)[0],j=d.createElement(s),dl=l!="
+    "'dataLayer'?'&l='+l:'';j.async=true;j.src='/container.js?id='+i+dl;"
+    "f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','GTM-A1');")
 ONLOAD_DEP = (
     "var dep = document.createElement('script'); dep.src = '/dep.js'; dep.onload = function () {"
     + insert() + "}; document.head.appendChild(dep);")
@@ -376,6 +382,34 @@ SHAPES = [
     ("<svg onload> runs", "", '<svg onload="' + insert() + '"></svg>', []),
     ("a clone of a tag that ran does not run", TAG + js(
         "document.head.appendChild(document.scripts[0].cloneNode(true));"), "", []),
+    ("a template's content, cloned into the head", f'<template id="t">{TAG}</template>' + js(
+        "document.head.appendChild(document.getElementById('t').content.cloneNode(true));"), "",
+     []),
+    ("a template's content, imported", f'<template id="t">{TAG}</template>' + js(
+        "document.head.append(document.importNode(document.querySelector('#t').content, "
+        "true));"), "", []),
+    ("a blob: URL of a loader", js(
+        "var code = [" + repr(insert()) + "]; var b = new Blob(code, {type: 'text/javascript'});"
+        "var l = document.createElement('script'); l.src = URL.createObjectURL(b);"
+        "document.head.appendChild(l);"), "", []),
+    ("an import map names the loader module", IMPORT_MAP.format(
+        '"wt-loader": "/js/wt-module.js"') + MODULE.format(
+        "import { load } from 'wt-loader'; load('shop');"), "", []),
+    ("an import map prefix", IMPORT_MAP.format('"wt/": "/js/"') + MODULE.format(
+        "import { load } from 'wt/wt-module.js'; load('shop');"), "", []),
+    ("an import map names the tracker: no site", IMPORT_MAP.format(f'"wt": "{URL}"') +
+     MODULE.format("import 'wt';"), "", ["WT004"]),
+    ("import() through an import map: no site", IMPORT_MAP.format(f'"wt": "{URL}"') + js(
+        "import('wt');"), "", ["WT004"]),
+    ("an interval cleared once it installed", js(
+        "var n = setInterval(function () { if (document.readyState === 'complete') { "
+        "clearInterval(n);" + insert() + "} }, 100);"), "", []),
+    ("an interval never cleared installs again", js(
+        "setInterval(function () {" + insert() + "}, 1000);"), "", ["WT003"]),
+    ("Array.from(document.scripts).some() sees the tag", TAG + js(
+        "if (!Array.from(document.scripts).some(function (x) { return x.src.indexOf("
+        "'tracker.js') > -1; })) {" + insert() + "}"), "", []),
+    ("GTM-style container snippet pasted twice", js(GTM_STYLE) * 2, "", ["WT003"]),
     # Pages that install nothing.
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),
@@ -402,6 +436,14 @@ SHAPES = [
         f"/* {URL} */ var docs = '<script src=\"{URL}\" data-site=\"shop\"><\\/script>';"
         " console.info('see', docs);"), "", ["WT001"]),
     ("the URL in JSON data", CONFIG_JSON, "", ["WT001"]),
+    ("a timeout cleared before it fires", js(
+        "var t = setTimeout(function () {" + insert() + "}, 5000); clearTimeout(t);"), "",
+     ["WT001"]),
+    ("a template's markup script, cloned", js(
+        f"var tp = document.createElement('template'); tp.innerHTML = '<script src=\"{URL}\" "
+        "data-site=\"shop\"><\\/script>'; document.head.appendChild(tp.content.cloneNode("
+        "true));"), "", ["WT001"]),
+    ("new Image().src is no script", js(f"new Image().src = '{URL}';"), "", ["WT001"]),
     ("a tag of a type with parameters", TAG.replace(
         "<script ", '<script type="text/javascript; charset=utf-8" '), "", ["WT001"]),
     ("a tag of language vbscript", TAG.replace("<script ", '<script language="vbscript" '), "",
@@ -441,6 +483,12 @@ FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.wri
                      re.I)
 
 
+# Shapes the pattern picks whose engine differences another row already covers.
+SAME_ENGINES = {"an import map prefix", "import() through an import map: no site",
+                "an interval cleared once it installed", "GTM-style container snippet pasted "
+                "twice", "an SVG script tag by xlink:href", "<svg onload> runs"}
+
+
 def _rules_by_url(pages, browser_name=None):
     from harness.audit.rules import apply_policy
     from harness.audit.targets import load_rendered, load_static
@@ -463,7 +511,7 @@ def test_static_and_rendered_agree_on_every_shape(browser_name):
     ones where engines could differ (module loading, script types, document.write,
     readyState, base URLs, data: URLs, fragments)."""
     shapes = SHAPES if browser_name != "firefox" else [
-        s for s in SHAPES if FIREFOX.search(s[0] + s[1] + s[2])]
+        s for s in SHAPES if FIREFOX.search(s[0] + s[1] + s[2]) and s[0] not in SAME_ENGINES]
     server = Pages({**FILES, **{f"/{i}.html": _html(s) for i, s in enumerate(shapes)}})
     try:
         urls = [server.url(f"/{i}.html") for i in range(len(shapes))]
@@ -518,6 +566,10 @@ HOSTILE = {  # what a page does to the evaluator -> (the page's head, its files)
                                      "'); } catch (e) {}" + insert()), {}),
     "timers that set timers": (js("function t() { setTimeout(t, 0); setTimeout(t, 0); } t();"
                                   + insert()), {}),
+    "intervals that set intervals": (js(
+        "function t() { setInterval(t, 0); setInterval(t, 0); } t();" + insert()), {}),
+    "a blob flood": (js("for (var i = 0; i < 100000; i++) URL.createObjectURL(new Blob(['x']));"
+                        + insert()), {}),
     "a cookie flood": (js("for (var i = 0; i < 100000; i++) document.cookie = 'c' + i + '=x';"
                           + insert()), {}),
     "Function() in a loop": (js("var f = 'x'; for (var i = 0; i < 1000; i++) "
@@ -536,6 +588,27 @@ def test_hostile_pages_are_followed_within_bounds(what, monkeypatch):
 
 
 # The pure pieces the shapes rest on, each a table.
+@pytest.mark.parametrize("specifier,address", [
+    ("wt", URL),
+    ("wt/x.js", None),  # "wt" is no prefix: only keys ending in / are
+    ("lib/a/b.js", f"{ORIGIN}/v3/b.js"),  # the longest prefix wins
+    ("lib/", f"{ORIGIN}/v2/"),
+    ("/js/old.js", "http://shop.localhost/js/new.js"),  # a URL-like key remaps an address
+    ("./js/old.js", "http://shop.localhost/js/new.js"),
+    ("/js/other.js", "http://shop.localhost/js/other.js"),
+    ("lodash", None),  # bare, not mapped: the browser cannot load it
+])
+def test_import_map_resolution(specifier, address):
+    from harness.audit.modules import Modules
+
+    base = "http://shop.localhost/page.html"
+    imports = {Modules.normalise(k, base): v for k, v in {
+        "wt": URL, "lib/": f"{ORIGIN}/v2/", "lib/a/": f"{ORIGIN}/v3/",
+        "/js/old.js": "http://shop.localhost/js/new.js"}.items()}
+    assert Modules(None, base, lambda src: None, imports).resolve(  # type: ignore[arg-type]
+        specifier, None) == address
+
+
 @pytest.mark.parametrize("src,kind", [
     (URL, "tracker"),
     (f"{URL}?v=3", "tracker"),

@@ -39,6 +39,7 @@ BOOLEAN_ATTRS = {"async", "defer", "nomodule"}
 CALLABLE = (Function, Native)
 MAX_TEXT = 64 * 1024
 MAX_INSERTED = 256  # scripts a page's code inserts that later queries see
+INTERVAL_RUNS = 3  # an interval not cleared runs this often: enough to count it twice
 REFLECTED = {"src", "type", "charset", "id", "integrity", "nonce", "crossorigin",
               "referrerpolicy", "class"}
 
@@ -53,6 +54,7 @@ class Place:
     parent: Place | None = None
     attrs: dict = field(default_factory=dict)
     text: str = ""  # its text content (an inline JSON configuration, say)
+    content: Element | None = None  # a <template>'s content
 
 
 @dataclass
@@ -79,6 +81,14 @@ class Inserted:
     # Put in by a callback only an API the audit cannot see calls (a fetch's then()):
     # whether it happens at all only the browser knows.
     speculative: bool = False
+
+
+class BlobObject(JSObject):
+    """A ``Blob``: the text it holds (HOLE where a part is not a known string)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__({"size": float(len(text)) if known(text) else UNKNOWN})
+        self.blob = text
 
 
 class Dataset:
@@ -134,6 +144,10 @@ class Browser:
         self.in_soup: dict[int, Element] = {}  # id() of their tags in the soup -> element
         self.soup_tags: list = []
         self.cookies = CookieJar()
+        self.timers = 0  # the last timer id given
+        self.cleared: set[float] = set()  # timer ids cleared
+        self.blobs: dict[str, str] = {}  # blob: URL -> the text it holds
+        self.contents: dict[int, Element] = {}  # id() of a <template> in the soup -> content
         self.modules = Modules(self, self.base_uri, lambda src: None)
         self.window = Global(on_set=self._on_handler)
         self.document = JSObject()
@@ -151,15 +165,19 @@ class Browser:
             "document": self.document, "location": self.location,
             "navigator": Global(), "undefined": UNDEF, "NaN": float("nan"),
             "JSON": JSObject({"parse": native("parse", json_parse)}),
-            "URL": make_url(self.base_uri), "Function": make_function(self),
+            "URL": make_url(self.base_uri, {"createObjectURL": native(
+                "createObjectURL", self._object_url)}), "Function": make_function(self),
             "localStorage": storage(), "sessionStorage": storage(),
-            "setTimeout": native("setTimeout", self._later),
-            "setInterval": native("setInterval", self._later),
+            "setTimeout": native("setTimeout", lambda t, a: self._timer(a, False)),
+            "setInterval": native("setInterval", lambda t, a: self._timer(a, True)),
+            "clearTimeout": native("clearTimeout", self._clear),
+            "clearInterval": native("clearInterval", self._clear),
             "requestIdleCallback": native("requestIdleCallback", self._later),
             "requestAnimationFrame": native("requestAnimationFrame", self._later),
             "queueMicrotask": native("queueMicrotask", self._later),
             "addEventListener": native("addEventListener", self._listen),
             "eval": native("eval", self._eval),
+            "Blob": native("Blob", self._blob),
             "encodeURIComponent": native("encodeURIComponent", lambda t, a: _coded(
                 a, lambda s: quote(s, safe="-_.!~*'()"))),
             "encodeURI": native("encodeURI", lambda t, a: _coded(
@@ -210,6 +228,9 @@ class Browser:
                                                    self._fragment)})),
             "createDocumentFragment": native("createDocumentFragment",
                                              lambda t, a: Element("#fragment")),
+            "importNode": native("importNode", lambda t, a: copy_node(_arg0(a), len(a) > 1 and
+                                                                      a[1] is True)),
+            "adoptNode": native("adoptNode", lambda t, a: _arg0(a)),
             "addEventListener": native("addEventListener", self._listen),
             "location": self.location, "defaultView": w, "cookie": "",
             "referrer": "", "URL": self.base, "documentURI": self.base,
@@ -289,6 +310,54 @@ class Browser:
             self.queue.append((Native("timer", lambda t, a: self._eval(t, [code])), [],
                                self.index, self.in_head, self.line_of))
         return UNKNOWN
+
+    def _timer(self, args, repeat: bool) -> float:
+        """``setTimeout``/``setInterval``: the callback runs later unless its id is cleared
+        first; an interval runs again until cleared, up to INTERVAL_RUNS times."""
+        self.timers += 1
+        ident = float(self.timers)
+        fn = args[0] if args else UNDEF
+        if isinstance(fn, str) and known(fn):
+            code = fn  # a string timer is code, as eval would run it
+            fn = Native("timer", lambda t, a: self._eval(t, [code]))
+        if not isinstance(fn, CALLABLE):
+            return ident
+        extra, place = list(args[2:]), (self.index, self.in_head, self.line_of)
+        runs = [0]
+
+        def tick(this, _args):
+            if ident in self.cleared:
+                return UNDEF
+            runs[0] += 1
+            try:
+                return self.running().call(fn, self.window, extra)
+            finally:
+                if repeat and runs[0] < INTERVAL_RUNS and ident not in self.cleared:
+                    self.queue.append((Native("interval", tick), [], *place))
+        self.queue.append((Native("timer", tick), [], *place))
+        return ident
+
+    def _clear(self, this, args):
+        if args and isinstance(args[0], float):
+            self.cleared.add(args[0])
+        return UNDEF
+
+    def _blob(self, this, args):
+        """``new Blob([parts])``: the text of its known string parts."""
+        parts = args[0].items if args and isinstance(args[0], JSArray) else [UNKNOWN]
+        text = "".join(p if isinstance(p, str) else HOLE for p in parts)
+        return BlobObject(text)
+
+    def _object_url(self, this, args):
+        """``URL.createObjectURL(blob)``: a blob: address whose script text is the blob's."""
+        blob = args[0] if args else UNDEF
+        text = getattr(blob, "blob", None)
+        if not isinstance(text, str) or not known(text) or len(self.blobs) >= 64:
+            return UNKNOWN
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base))
+        url = f"blob:{origin}/{len(self.blobs) + 1}"
+        self.blobs[url] = text
+        return url
 
     def _eval(self, this, args):
         if args and isinstance(args[0], str) and known(args[0]):
@@ -393,9 +462,21 @@ class Browser:
             in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
             attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
                      for k, v in tag.attrs.items()}
-            places.append(Place("element", in_head, in_head, Place("parent", in_head, in_head),
-                                attrs, _text_of(tag)))
+            place = Place("element", in_head, in_head, Place("parent", in_head, in_head),
+                          attrs, _text_of(tag))
+            if tag.name == "template":
+                place.content = self._content(tag)
+            places.append(place)
         return JSArray(places)
+
+    def _content(self, tag) -> Element:
+        """A ``<template>``'s content: a fragment of scripts that have not run (the
+        template's document has no browser), so a copy put in the document runs them."""
+        if id(tag) not in self.contents:
+            self.contents[id(tag)] = Element("#fragment", children=[
+                Element("script", _tag_attrs(script), text=script.string or "")
+                for script in tag.find_all("script", limit=16)])
+        return self.contents[id(tag)]
 
     def _fragment(self, this, args):
         """``createContextualFragment``: unlike innerHTML, its scripts run once inserted."""
@@ -418,7 +499,7 @@ class Browser:
     def dynamic_import(self) -> Native:
         def load(this, args):
             src = to_string(args[0]) if args else "undefined"
-            self.imported(src)
+            self.imported(self.modules.resolve(src, None) or src)
             # It runs later, once fetched, as a module (once per address).
             self.queue.append((Native("import", lambda t, a: self.modules.load(
                 src, None, record=False)), [], self.index, self.in_head, self.line_of))
@@ -543,6 +624,26 @@ def _text_of(tag) -> str:
     """textContent: every string inside, a script's or a template's too."""
     text = "".join(str(s) for s in tag.descendants if isinstance(s, str))
     return text[:MAX_TEXT]
+
+
+def _tag_attrs(tag) -> dict:
+    return {k.lower(): " ".join(v) if isinstance(v, list) else v for k, v in tag.attrs.items()}
+
+
+def _arg0(args):
+    return args[0] if args else UNDEF
+
+
+def copy_node(node, deep: bool):
+    """``cloneNode``/``importNode`` of an element scripts made: attributes and text (and
+    children, when deep), not expandos. A script that already ran is marked so in its copy,
+    which never runs; the page's own elements are copied as nothing the audit follows."""
+    if not isinstance(node, Element):
+        return UNKNOWN
+    if node.tag == "script" and node.place is not None and ("src" in node.attrs or node.text):
+        return Element("#ran")
+    return Element(node.tag, dict(node.attrs), text=node.text, children=[
+        copy_node(child, True) for child in node.children] if deep else [])
 
 
 def _attrs_of(soup, name: str) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-from .dom import BOOLEAN_ATTRS, REFLECTED, Browser, Dataset, Element, Place
+from .dom import BOOLEAN_ATTRS, REFLECTED, Browser, Dataset, Element, Place, copy_node
 from .jseval import Throw
 from .jsvalues import (
     HOLE,
@@ -188,7 +188,25 @@ ARRAY_METHODS = {
     "reverse": lambda h, a, args: (a.items.reverse(), a)[1],
     "item": lambda h, a, args: a.get(to_number(_arg(args, 0, 0.0))),
     "shift": lambda h, a, args: a.items.pop(0) if a.items else UNDEF,
+    "some": lambda h, a, args: _search(h, a, args, "some"),
+    "every": lambda h, a, args: _search(h, a, args, "every"),
+    "find": lambda h, a, args: _search(h, a, args, "find"),
+    "findIndex": lambda h, a, args: _search(h, a, args, "findIndex"),
 }
+
+
+def _search(host, array, args, how: str):
+    """``some``, ``every``, ``find``, ``findIndex``: the callback runs on each item until
+    one decides, as in the browser; an answer only the browser knows makes it unknown."""
+    fn, wanted = _arg(args, 0), how != "every"
+    for position, item in enumerate(list(array.items)):
+        held = truthy(host.evaluator.call(fn, UNDEF, [item, float(position), array]))
+        if held is None:
+            return UNKNOWN
+        if held is wanted:
+            return {"some": True, "every": False, "find": item,
+                    "findIndex": float(position)}[how]
+    return {"some": False, "every": True, "find": UNDEF, "findIndex": -1.0}[how]
 
 
 # -- the document ----------------------------------------------------------------------
@@ -225,6 +243,8 @@ def _place_member(host: Browser, place: Place, key):
         return Dataset(Element("element", dict(place.attrs)))
     if key in ("textContent", "innerText", "text", "innerHTML"):
         return place.text
+    if key == "content" and place.content is not None:
+        return place.content
     if key in ("src", "href") and key in place.attrs:  # as the browser resolves them
         return urljoin(host.base_uri, str(place.attrs[key]).strip())
     if isinstance(key, str) and key.lower() in place.attrs:
@@ -249,6 +269,8 @@ def _element_member(host: Browser, element: Element, key):
         return element.place if element.place is not None else None
     if key == "addEventListener":
         return Native(key, lambda this, args: _listen_on(element, args))
+    if key == "cloneNode":
+        return Native(key, lambda this, args: copy_node(element, _arg(args, 0) is True))
     lower = key.lower() if isinstance(key, str) else ""
     if lower in BOOLEAN_ATTRS:
         return lower in element.attrs

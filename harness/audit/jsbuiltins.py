@@ -51,8 +51,9 @@ def url_object(href: str) -> JSObject:
     return value
 
 
-def make_url(base: str):
-    """The ``URL`` constructor: ``new URL(relative, base)``, base defaulting to none."""
+def make_url(base: str, statics: dict | None = None):
+    """The ``URL`` constructor: ``new URL(relative, base)``, base defaulting to none; with
+    its static methods (*statics*)."""
 
     def construct(this, args):
         relative = to_string(args[0]) if args else "undefined"
@@ -63,7 +64,7 @@ def make_url(base: str):
         if not urlsplit(href.replace(HOLE, "")).scheme:
             return UNKNOWN  # the browser throws: not an absolute URL
         return url_object(href)
-    return Native("URL", construct)
+    return Native("URL", construct, props=statics)
 
 
 class CookieJar:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urljoin
 
 import esprima
 
@@ -128,7 +129,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
     evaluator = Evaluator(host)
     host.evaluator = evaluator
     host.modules = Modules(host, page.base, lambda src: page.reader(src) if page.reader and
-                           follow(src) else None)
+                           follow(src) else None, import_map(page))
     unparsed: list[tuple[Script, str]] = []
     loaded: list[Loaded] = []
 
@@ -143,8 +144,10 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
             host.queue.append((Native("module", lambda t, a: host.modules.load(
                 src, None, record=False)), [], index, found.in_head, lambda node: found.line))
             return
-        code = page.reader(src) if page.reader and src and src not in followed and \
-            follow(src) else None
+        code = host.blobs.get(src) if src not in followed else None
+        if code is None:
+            code = page.reader(src) if page.reader and src and src not in followed and \
+                follow(src) else None
         if code:
             followed.add(src)
             line = found.line
@@ -235,6 +238,28 @@ def _queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
         in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
         host.queue.append((Native("onload", lambda t, a, code=code: run_code(host, code)), [],
                            max(index, 0), in_head, lambda node, line=line: line))
+
+
+def import_map(page: Page) -> dict[str, str]:
+    """The page's import maps' ``imports``, merged (the first to map a specifier wins),
+    keys and addresses resolved on the page's base as the browser normalises them."""
+    import json
+
+    mapped: dict[str, str] = {}
+    for script in page.scripts:
+        if script.in_noscript or script.src or str(script.attrs.get(
+                "type", "")).strip().lower() != "importmap":
+            continue
+        try:
+            imports = json.loads(script.inline[:MAX_CODE]).get("imports", {})
+        except (ValueError, AttributeError, RecursionError):
+            continue  # the browser reports it and ignores it
+        if not isinstance(imports, dict):
+            continue
+        for key, value in list(imports.items())[:256]:
+            if isinstance(value, str):
+                mapped.setdefault(Modules.normalise(key, page.base), urljoin(page.base, value))
+    return mapped
 
 
 def _run(evaluator: Evaluator, program, module: str | None = None) -> None:

@@ -24,16 +24,32 @@ def _unseen() -> JSObject:
 class Modules:
     """The page's module map: address -> exports, and how to read a module's code."""
 
-    def __init__(self, host: Browser, base: str, read: Callable[[str], str | None]) -> None:
+    def __init__(self, host: Browser, base: str, read: Callable[[str], str | None],
+                 imports: dict[str, str] | None = None) -> None:
         self.host, self.base, self.read = host, base, read
         self.exports: dict[str, JSObject] = {}
+        # The import map: normalised specifier (or prefix ending in /) -> address, longest
+        # first, as the browser matches them.
+        self.imports = dict(sorted((imports or {}).items(), key=lambda kv: -len(kv[0])))
+
+    @staticmethod
+    def normalise(specifier: str, base: str) -> str:
+        """A URL-like specifier as the address it names; a bare one as it is."""
+        if specifier.startswith(("/", "./", "../")) or ":" in specifier:
+            return urljoin(base, specifier)
+        return specifier
 
     def resolve(self, specifier: str, importer: str | None) -> str | None:
-        """A specifier's address; None for a bare one (``'lodash'``), which needs an
-        import map the audit does not read."""
-        if not specifier.startswith(("/", "./", "../", HOLE)) and ":" not in specifier:
-            return None
-        return urljoin(importer or self.base, specifier)
+        """A specifier's address, through the page's import map; None for a bare one the
+        map does not name (``'lodash'``), which the browser cannot load."""
+        url_like = specifier.startswith(("/", "./", "../", HOLE)) or ":" in specifier
+        normal = urljoin(importer or self.base, specifier) if url_like else specifier
+        for key, address in self.imports.items():
+            if normal == key:
+                return address
+            if key.endswith("/") and normal.startswith(key):
+                return address + normal[len(key):]
+        return normal if url_like else None
 
     def load(self, specifier: str, importer: str | None, record: bool = True) -> JSObject:
         """Run the module at *specifier* once (its load recorded as an import, unless the

@@ -265,11 +265,12 @@ MARK_INSERTED = """(() => {
   // Markup is parsed where the element is: in the document, or in a detached tree that
   // is put in the document later.
   const scripts = (root) => root.querySelectorAll ? [...root.querySelectorAll('script')] : [];
+  // (a template's markup goes into its content).
+  const around = (el) => scripts(el.getRootNode()).concat(el.content ? scripts(el.content) : []);
   const inert = (fn) => function (...args) {
-    const root = this.getRootNode();
-    const before = new Set(scripts(root));
+    const before = new Set(around(this));
     const result = fn.apply(this, args);
-    for (const s of scripts(root)) if (!before.has(s)) s.setAttribute('INERT', '');
+    for (const s of around(this)) if (!before.has(s)) s.setAttribute('INERT', '');
     return result;
   };
   Element.prototype.insertAdjacentHTML = inert(Element.prototype.insertAdjacentHTML);
