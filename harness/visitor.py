@@ -154,9 +154,15 @@ class Visitor:
         return [json.loads(r["body"]) for r in self.wiretap.since(self._first)
                 if r["path"] == "/collect" and r["method"] == "POST"]
 
-    def settle(self, wait: float = 5.0) -> dict:
-        """Wait until the collector has answered every delivery seen leaving the browser."""
-        return self.collector.stats(min=self.sent, wait=wait, of="deliveries")
+    def settle(self, wait: float = 5.0) -> None:
+        """Wait until the collector has answered every delivery seen leaving the browser,
+        accepted or refused (a refused one is never counted among its deliveries)."""
+        self.wait_delivered(self.sent, wait)
+
+    def wait_delivered(self, count: int, wait: float = 10.0) -> bool:
+        """Wait until the collector has answered *count* deliveries from this visit;
+        False if *wait* seconds passed first."""
+        return self.wiretap.wait_answered(self._first, count, wait)
 
     def record_cookie_writes(self) -> None:
         """From now on, record every cookie the page's scripts write (before the next load)."""

@@ -40,25 +40,38 @@ class Wiretap:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if "Mozilla/" in environ.get("HTTP_USER_AGENT", "") and not path.startswith(NOT_BEACONS):
-            self._record(environ, path)
-        return self.app(environ, start_response)
+        if "Mozilla/" not in environ.get("HTTP_USER_AGENT", "") or path.startswith(NOT_BEACONS):
+            return self.app(environ, start_response)
+        entry = self._record(environ, path)
 
-    def _record(self, environ, path: str) -> None:
+        def answer(status, headers, exc_info=None):
+            entry["status"] = int(status.split(" ", 1)[0])
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.app(environ, answer)
+        finally:  # the view has run: a delivery it accepted is committed
+            with self._changed:
+                entry["answered"] = True
+                self._changed.notify_all()
+
+    def _record(self, environ, path: str) -> dict:
         try:
             length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY)
         except ValueError:
             length = 0
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)  # the app reads it again
+        entry = {
+            "at": time.time(), "method": environ.get("REQUEST_METHOD"), "path": path,
+            "query": environ.get("QUERY_STRING", ""),
+            "origin": environ.get("HTTP_ORIGIN") or environ.get("HTTP_REFERER"),
+            "content_type": environ.get("CONTENT_TYPE"),
+            "body": body.decode("utf-8", "replace"), "status": None, "answered": False}
         with self._changed:
-            self.log.append({
-                "at": time.time(), "method": environ.get("REQUEST_METHOD"), "path": path,
-                "query": environ.get("QUERY_STRING", ""),
-                "origin": environ.get("HTTP_ORIGIN") or environ.get("HTTP_REFERER"),
-                "content_type": environ.get("CONTENT_TYPE"),
-                "body": body.decode("utf-8", "replace")})
+            self.log.append(entry)
             self._changed.notify_all()
+        return entry
 
     def mark(self) -> int:
         """Return the log's position now: what comes after it is news."""
@@ -71,3 +84,15 @@ class Wiretap:
         """Wait until *count* requests are logged; False on timeout."""
         with self._changed:
             return self._changed.wait_for(lambda: len(self.log) >= count, timeout)
+
+    def answered(self, mark: int, path: str = "/collect") -> int:
+        """How many requests to *path* since *mark* the collector has answered, whatever
+        it answered (a refused delivery is as settled as an accepted one)."""
+        return sum(r["answered"] for r in self.log[mark:]
+                   if r["path"] == path and r["method"] != "OPTIONS")
+
+    def wait_answered(self, mark: int, count: int, timeout: float,
+                      path: str = "/collect") -> bool:
+        """Wait until :meth:`answered` reaches *count*; False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.answered(mark, path) >= count, timeout)

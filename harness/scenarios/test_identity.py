@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 def identities(visitor, deliveries: int = 1) -> set[tuple]:
     """(context, form_submission) of every delivery the page made, once the collector
     answered at least *deliveries* of them."""
-    visitor.collector.stats(min=deliveries, wait=10, of="deliveries")
+    visitor.wait_delivered(deliveries, wait=10)
     visitor.settle()
     bodies = visitor.delivered()
     assert len(bodies) >= deliveries, f"the page made {len(bodies)} deliveries"
