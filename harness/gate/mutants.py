@@ -64,4 +64,26 @@ MUTANTS = (
     Mutant("full-path-view-name", "msdynci_viewname carries the whole path",
            (('location.pathname.split("/").filter(Boolean).pop() || "/"',
              'location.pathname'),)),
+    # Regressions the scenarios once let through (harness/scenarios/test_regressions_*.py).
+    Mutant("removal-without-path", "the opt-out's removal writes no path=/: below the root "
+           "(default path: the page's folder) the cookie stays",
+           (('if (found[p] !== null) writeCookie(PARAMS[p], "", 0);',
+             'if (found[p] !== null) d.cookie = PARAMS[p] + "=; max-age=0";'),)),
+    Mutant("local-time-as-utc", "occurred_at is the visitor's local time labelled UTC",
+           (("fields.occurred_at = new Date().toISOString();",
+             "fields.occurred_at = new Date(Date.now() - new Date().getTimezoneOffset() * "
+             "60000).toISOString();"),)),
+    Mutant("subdomain-not-outbound", "a link to a subdomain of the page's host is not outbound",
+           (("to.host !== location.host",
+             '!(to.host === location.host || to.host.slice(-location.host.length - 1) === '
+             '"." + location.host)'),)),
+    Mutant("visit-before-render", "an in-page navigation is read at the pushState call, "
+           "before the router sets its title",
+           (("      setTimeout(safe(view), 0);\n      return result;",
+             "      safe(view)();\n      return result;"),)),
+    Mutant("renewed-before-consent", "each page renews the cookie for a year before the "
+           "opt-out is asked (set, then removed, while opted out)",
+           (("    if (optedOut()) {\n",
+             "    for (var q in PARAMS) if (found[q]) writeCookie(PARAMS[q], found[q], YEAR);\n"
+             "    if (optedOut()) {\n"),)),
 )
