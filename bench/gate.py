@@ -88,9 +88,15 @@ def gate() -> dict:
 
 def mutation() -> dict:
     """The whole mechanical mutation run in Chromium: wall time, score, survivors."""
+    import resource
+
     out = Path(tempfile.mkdtemp(prefix="webtrack-bench-mutation-"))
-    seconds, code, load = _timed("gate", "--mutation", "--out", str(out))
-    return {"wall_s": seconds, "exit": code, "load_average": load, **summary(out)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds, code, load = _timed("gate", "mutation", "--out", str(out))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": seconds, "cpu_s": round(cpu, 1), "exit": code,
+            "load_average_start": load, **summary(out)}
 
 
 def summary(out: Path) -> dict:

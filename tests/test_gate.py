@@ -264,6 +264,22 @@ def test_the_kill_history_keeps_each_mutants_latest_killer(rows, whole, expected
     assert schedule.remembered(old, rows, {"m1", "m2"}, whole) == expected
 
 
+def test_the_reference_is_run_again_when_anything_it_depends_on_changes(tmp_path):
+    from harness.gate.mutation import MutationOptions, reference_key
+
+    (tmp_path / "gate").mkdir()
+    (tmp_path / "tracker.js").write_text("a")
+    (tmp_path / "gate" / "killers.json").write_text("{}")
+    options = MutationOptions()
+    before = reference_key(options, tmp_path)
+    (tmp_path / "gate" / "killers.json").write_text('{"m": "a"}')  # written by each run
+    assert reference_key(options, tmp_path) == before
+    (tmp_path / "tracker.js").write_text("b")
+    assert reference_key(options, tmp_path) != before
+    assert reference_key(MutationOptions(select="clicks"), tmp_path) != reference_key(
+        options, tmp_path)
+
+
 def test_score_leaves_out_equivalent_mutants():
     rows = [{"status": s} for s in ["killed"] * 18 + ["survived", "not_covered"] +
             ["equivalent"] * 5]

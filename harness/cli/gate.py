@@ -199,19 +199,23 @@ def _update_golden(browsers: tuple[str, ...], workers: int, out: Path, config_so
               metavar="DIR|JSON",
               help="An earlier run (its --out folder or mutation.json): each mutant tries "
                    "the scenario that caught it there first (repeatable).")
+@click.option("--fresh", is_flag=True,
+              help="Run the reference again even when nothing it depends on changed since "
+                   "the last run in --out; and start without the kill history.")
 @out_option("reports/gate")
-def gate_mutation(workers, select, config_source, only_mutants, hints, out) -> None:
+def gate_mutation(workers, select, config_source, only_mutants, hints, fresh, out) -> None:
     """Mutation-test the scenarios: every mechanical mutant of the reference tracker against
     the Chromium scenarios that cover it.
 
     Exit 0 when the score reaches 95 %, 1 under it, 2 when the reference run fails.
     """
     _mutation_run(Path(out), workers, list(only_mutants), select, config_source,
-                  [Path(h) for h in hints])
+                  [Path(h) for h in hints], fresh)
 
 
 def _mutation_run(out: Path, workers: int, only: list[str], select: str | None,
-                  config_source: str, hints: list[Path] | None = None) -> None:
+                  config_source: str, hints: list[Path] | None = None,
+                  fresh: bool = False) -> None:
     from ..gate import mutation
     from ..gate.report import write_mutation
     from ..progress import Progress
@@ -227,7 +231,8 @@ def _mutation_run(out: Path, workers: int, only: list[str], select: str | None,
         bar.step(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
 
     options = mutation.MutationOptions(out=out, workers=workers, only=only or None,
-                                       select=select, hints=hints or [])
+                                       select=select, hints=hints or [],
+                                       reuse_reference=not fresh, ignore_history=fresh)
     try:
         with bar:
             result = mutation.mutation(options, progress=show,

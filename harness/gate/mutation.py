@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
@@ -48,6 +49,10 @@ class MutationOptions:
     hints: list[Path] = field(default_factory=list)
     # The kill history read before the run and updated after it (None: neither).
     history: Path | None = KILLERS
+    # Reuse the reference run kept in out when nothing it depends on changed.
+    reuse_reference: bool = True
+    # Start without reading the history (it is still updated): a cold run, for measuring.
+    ignore_history: bool = False
 
 
 def earlier_rows(paths: list[Path]) -> list[dict]:
@@ -96,8 +101,53 @@ def load_equivalent(path: Path = EQUIVALENT) -> dict[str, str]:
     return reasons
 
 
-def reference_run(options: MutationOptions) -> tuple[dict, dict[str, list | None]]:
-    """Run the reference over every Chromium scenario with coverage; return results, spans."""
+# What a reference run depends on besides the browser: the whole harness package (the
+# tracker, collector, scenarios, golden payloads; through _estate the sample sites and
+# fixtures), minus the files a mutation run itself rewrites or only reads to settle rows.
+NOT_INPUTS = ("killers.json", "equivalent.toml")
+
+
+PACKAGE = shipped()
+
+
+def reference_key(options: MutationOptions, root: Path = PACKAGE) -> str:
+    """A digest of everything the reference run's outcome and coverage depend on."""
+    from importlib.metadata import version
+
+    from ..browsers import launch_spec
+
+    try:  # the browser build and the driver count too: an upgrade reruns the reference
+        spec = launch_spec("chromium")
+        executable = spec.options.get("executable_path")
+        built = os.stat(executable).st_mtime if executable else spec.source
+        facts = [options.select, sys.version, version("playwright"), str(spec), built]
+    except Exception:  # cannot tell what would run: never reuse a run
+        return f"unknown-{time.time()}"
+    digest = hashlib.sha256(json.dumps(facts).encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if "__pycache__" in path.parts or path.name in NOT_INPUTS:
+            continue
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for folder in ("sites", "fixtures"):  # rglob does not follow _estate's links
+        estate = root / "_estate" / folder
+        for path in sorted(p for p in estate.resolve().rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(estate.resolve())).encode() + b"\0"
+                          + path.read_bytes())
+    return digest.hexdigest()
+
+
+def reference_run(options: MutationOptions) -> tuple[dict, dict[str, list | None], bool]:
+    """Run the reference over every Chromium scenario with coverage; return results, spans.
+
+    A passing run is kept in ``<out>/mutation/reference.json`` with the digest of its
+    inputs (:func:`reference_key`): the next run in the same folder with the same inputs
+    reuses it instead of running the reference again."""
+    cache = options.out / "mutation" / "reference.json"
+    key = reference_key(options)
+    if options.reuse_reference and cache.is_file():
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        if kept.get("key") == key:
+            return kept["results"], kept["spans"], True
     folder = options.out / "mutation" / "coverage"
     for stale in folder.glob("*.jsonl"):
         stale.unlink()
@@ -111,7 +161,10 @@ def reference_run(options: MutationOptions) -> tuple[dict, dict[str, list | None
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             spans[record["nodeid"]] = record["spans"]
-    return results, spans
+    if not runner.failed(results):
+        cache.write_text(json.dumps({"key": key, "results": results, "spans": spans}),
+                         encoding="utf-8")
+    return results, spans, False
 
 
 def _passing(results: dict) -> tuple[set[str], set[str], dict[str, float]]:
@@ -194,7 +247,8 @@ def run_mutants(runs: list[dict], reference: str, stable: set[str],
     by_nodeid = {n: durations.get(schedule.scenario_key(n), 60.0)
                  for r in runs for n in r["scenarios"]}
     history = [{"id": i, "status": "killed", "by": by, "killer_s": 1.0}
-               for i, by in load_history(options.history).items()]
+               for i, by in load_history(None if options.ignore_history
+                                         else options.history).items()]
     # The history first, then earlier runs named by --hints: the latest kill wins.
     first, seed = _hinted(history + earlier_rows(options.hints), mutants or {},
                           {n for r in runs for n in r["scenarios"]})
@@ -246,10 +300,14 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
     with ThreadPoolExecutor(1) as pool:  # generating overlaps the reference run
         generated = pool.submit(operators.generate, source)
         stage("reference run with coverage (Chromium)")
-        results, spans = reference_run(options)
+        results, spans, reused = reference_run(options)
         mutants = generated.result()
     timings = {"reference_s": round(time.monotonic() - started, 1),
-               "reference_cpu_s": round(children_cpu() - cpu_started, 1)}
+               "reference_cpu_s": round(children_cpu() - cpu_started, 1),
+               "reference_reused": reused}
+    if reused:
+        stage(f"reference unchanged since the last run in {options.out}: its results and "
+              "coverage reused")
     if runner.failed(results):
         raise RuntimeError("the reference run failed; fix the scenarios before mutating: "
                            f"{options.out / 'mutation' / 'reference' / 'report.html'}")
