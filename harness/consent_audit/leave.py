@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import Error
 
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
+from .workerclock import TICK
 
 __all__ = ["VISIBILITY", "away_url", "dispatch", "is_neutral", "leave", "linger", "location",
            "navigate_away", "returned", "settle"]
@@ -132,6 +133,7 @@ async def settle(page, settle_ms: int) -> None:
     except Error:
         await page.wait_for_load_state()
         await page.clock.run_for(settle_ms)
+    await dispatch(page, TICK, None)  # the page's workers catch up with its clock
 
 
 async def returned(page, evidence, limit: float = 10.0) -> bool:

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from . import workerclock
+
 HEAD_LIMIT = 64 * 1024
 BODY_PREVIEW = 2048
 # The three spellings of "this machine" a site on the estate may use.
@@ -209,9 +211,13 @@ class RecordingProxy:
         path = url.path or "/"
         if url.query:
             path += "?" + url.query
-        kept = [(k, v) for k, v in headers
-                if k.lower() not in ("connection", "proxy-connection", "keep-alive")]
-        upstream_head = f"{method} {path} HTTP/1.1\r\n" + "".join(
+        # A worker's script comes whole and as sent (HTTP/1.0: never chunked; no
+        # compression), to be given the virtual clock before it.
+        clock = workerclock.wants_clock(item["headers"])
+        drop = ("connection", "proxy-connection", "keep-alive") + (
+            ("accept-encoding",) if clock else ())
+        kept = [(k, v) for k, v in headers if k.lower() not in drop]
+        upstream_head = f"{method} {path} HTTP/1.{0 if clock else 1}\r\n" + "".join(
             f"{k}: {v}\r\n" for k, v in kept) + "Connection: close\r\n\r\n"
         up_reader, up_writer = await asyncio.open_connection(address, url.port or 80)
         try:
@@ -219,6 +225,13 @@ class RecordingProxy:
             await up_writer.drain()
             # The upstream closes after its answer; pass it on and end this connection too,
             # so the browser opens a fresh one (and its head is read) for its next request.
+            if clock:
+                whole = await up_reader.read()
+                if self.answered is not None:
+                    self._answer(item, bytearray(whole))
+                writer.write(workerclock.with_clock(whole))
+                await writer.drain()
+                return False
             answer: bytearray | None = bytearray() if self.answered else None
             while chunk := await up_reader.read(65536):
                 if answer is not None:

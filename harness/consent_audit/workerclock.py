@@ -1,0 +1,55 @@
+"""Workers' timers on the page's virtual clock.
+
+Playwright's clock (``context.clock``) replaces the timers of documents only: a dedicated,
+shared or service worker keeps real time, so whatever it schedules minutes after the
+opt-out would happen long after the audit has left. The proxy puts :data:`PRELUDE`
+(``workerclock.js``) before every worker script it forwards (:func:`wants_clock`,
+:func:`with_clock`), and once the page's clock has been run forward :data:`TICK` tells each
+worker of the page's origin the page's time: every timer due by then fires, in order.
+
+Only what passes the proxy as plain HTTP can be given the prelude: a worker script fetched
+over HTTPS (tunnelled) or made from a ``blob:`` or ``data:`` address keeps real time.
+"""
+
+from __future__ import annotations
+
+from ..resources import shipped
+
+__all__ = ["PRELUDE", "TICK", "WORKER_DESTINATIONS", "wants_clock", "with_clock"]
+
+PRELUDE = shipped("consent_audit", "workerclock.js").read_bytes()
+# Fetch Metadata's names for a worker's own script (not for what the worker imports).
+WORKER_DESTINATIONS = frozenset({"worker", "sharedworker", "serviceworker"})
+# Run in each frame after the page's clock has moved: the page's time to its workers.
+TICK = """() => {
+  if (typeof BroadcastChannel !== "function") return;
+  const channel = new BroadcastChannel("__webtrack_clock");
+  channel.postMessage(Date.now());
+  channel.close();
+}"""
+
+
+def wants_clock(headers: dict[str, str]) -> bool:
+    """Whether a request (its headers, names in lower case) fetches a worker's script."""
+    return headers.get("sec-fetch-dest", "").strip().lower() in WORKER_DESTINATIONS
+
+
+def with_clock(answer: bytes) -> bytes:
+    """*answer* (a whole HTTP/1.x response) with :data:`PRELUDE` before its body.
+
+    Only a ``200`` whose body is there as sent is changed (``Content-Length`` set anew);
+    a compressed or chunked body, another status or anything unreadable passes unchanged.
+    """
+    head, sep, body = answer.partition(b"\r\n\r\n")
+    if not sep:
+        return answer
+    lines = head.split(b"\r\n")
+    status = lines[0].split(b" ", 2)
+    if len(status) < 2 or not status[0].startswith(b"HTTP/1.") or status[1] != b"200":
+        return answer
+    names = [line.split(b":", 1)[0].strip().lower() for line in lines[1:]]
+    if b"content-encoding" in names or b"transfer-encoding" in names:
+        return answer
+    kept = [line for line, name in zip(lines[1:], names, strict=True) if name != b"content-length"]
+    body = PRELUDE + b"\n" + body
+    return b"\r\n".join([lines[0], *kept, b"Content-Length: %d" % len(body)]) + sep + body

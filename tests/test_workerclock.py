@@ -1,0 +1,48 @@
+"""The consent audit gives workers the page's virtual clock (consent_audit/workerclock.py):
+which answers get the prelude, and how. That a worker's late timer is then seen is the
+breach suite's (tests/test_consent_breaches.py, site ``workers``)."""
+
+import pytest
+
+from harness.consent_audit.workerclock import PRELUDE, wants_clock, with_clock
+
+
+@pytest.mark.parametrize("dest, wanted", [
+    ("worker", True), ("sharedworker", True), ("serviceworker", True), (" Worker ", True),
+    ("script", False),  # what a worker imports: its prelude is already there
+    ("document", False), ("empty", False), ("", False), (None, False),
+])
+def test_only_a_workers_own_script_gets_the_clock(dest, wanted):
+    headers = {"accept": "*/*"} if dest is None else {"sec-fetch-dest": dest}
+    assert wants_clock(headers) is wanted
+
+
+def answer(status: bytes, *headers: bytes, body: bytes = b"tick()") -> bytes:
+    return b"\r\n".join([b"HTTP/1.1 " + status, *headers]) + b"\r\n\r\n" + body
+
+
+def test_a_plain_answer_gets_the_prelude_before_its_body_and_a_new_length():
+    before = answer(b"200 OK", b"Content-Type: text/javascript", b"Content-Length: 6")
+    head, _, body = with_clock(before).partition(b"\r\n\r\n")
+    assert body == PRELUDE + b"\ntick()"
+    assert head.split(b"\r\n") == [b"HTTP/1.1 200 OK", b"Content-Type: text/javascript",
+                                   b"Content-Length: %d" % len(body)]
+
+
+def test_an_answer_ended_by_closing_gets_a_length():
+    head, _, body = with_clock(answer(b"200 OK", b"content-type: text/javascript")).partition(
+        b"\r\n\r\n")
+    assert head.endswith(b"Content-Length: %d" % len(body)) and body.endswith(b"tick()")
+
+
+@pytest.mark.parametrize("unchanged", [
+    answer(b"304 Not Modified", body=b""),
+    answer(b"404 Not Found", b"Content-Length: 6"),
+    answer(b"200 OK", b"Content-Encoding: gzip", body=b"\x1f\x8b..."),
+    answer(b"200 OK", b"Transfer-Encoding: chunked", body=b"6\r\ntick()\r\n0\r\n\r\n"),
+    b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n",  # the head never ended
+    b"not http at all\r\n\r\ntick()",
+    b"",
+], ids=["304", "404", "compressed", "chunked", "no-end-of-head", "not-http", "empty"])
+def test_an_answer_the_prelude_cannot_go_into_passes_unchanged(unchanged):
+    assert with_clock(unchanged) == unchanged
