@@ -54,6 +54,9 @@ def ready(body: str) -> str:
     return script(f'document.addEventListener("DOMContentLoaded", function () {{{body}}});')
 
 
+# A worker's sender: the identifier to the beacon host, under the worker's own tag.
+WORKER_SEND = (C + 'function send(tag) { fetch(C + "/" + tag + "?u=' + ID
+               + '" + tag, {mode: "no-cors"}); }')
 WS_CSP = ('[[header]]\npath = "*"\nname = "Content-Security-Policy"\n'
           'value = "default-src * ws: data: blob: \'unsafe-inline\'"\n')
 
@@ -124,6 +127,19 @@ SITES: dict[str, dict] = {
                      ' o.onupgradeneeded = function () { o.result.createObjectStore("ids"); };'
                      ' o.onsuccess = function () { o.result.transaction("ids", "readwrite")'
                      f'.objectStore("ids").put("{ID}d7-" + Math.random(), "me"); }}; }});'}},
+    # Workers started before the choice send an identifier minutes after it: their timers
+    # run on the page's virtual clock only because the audit gives them that clock.
+    "workers": {"head": ready(
+        'new Worker("/wk1.js"); new Worker("/wk2.js", {type: "module"});'
+        'new SharedWorker("/wk3.js"); navigator.serviceWorker.register("/wk4.js");'),
+        "files": {name: WORKER_SEND + body for name, body in {
+            "wk1.js": 'setTimeout(function () { send("wk_dedicated"); }, 5 * 60 * 1000);',
+            "wk2.js": 'setInterval(function () { send("wk_module"); }, 4 * 60 * 1000);',
+            "wk3.js": 'setTimeout(function () { setTimeout(function () { send("wk_shared"); },'
+                      ' 3 * 60 * 1000); }, 3 * 60 * 1000);',
+            "wk4.js": 'self.addEventListener("activate", function () {'
+                      ' setTimeout(function () { send("wk_service"); }, 6 * 60 * 1000); });',
+        }.items()}},
     # Requests to the beacon host by every means a page has, each to its own path.
     "requests": {"head": ready(
         'var sink = document.createElement("iframe"); sink.name = "sink"; sink.hidden = true;'
@@ -305,6 +321,10 @@ CASES = [
     case("storage", "st_swdb", "storage"),
     case("storage", "st_late", "storage"),
     case("storage", "wn_", "storage"),
+    case("workers", "wk_dedicated", "request"),
+    case("workers", "wk_module", "request"),
+    case("workers", "wk_shared", "request"),
+    case("workers", "wk_service", "request"),
     case("requests", "rq_form", "request"),
     case("requests", "rq_ping", "request", "chromium",
          "Firefox sends no <a ping> by default"),
