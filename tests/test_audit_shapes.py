@@ -410,6 +410,14 @@ SHAPES = [
         "if (!Array.from(document.scripts).some(function (x) { return x.src.indexOf("
         "'tracker.js') > -1; })) {" + insert() + "}"), "", []),
     ("GTM-style container snippet pasted twice", js(GTM_STYLE) * 2, "", ["WT003"]),
+    ("import() of a loader module, then its export", js(
+        "import('/js/wt-module.js').then(({ load }) => load('shop'));"), "", []),
+    ("an async function awaiting import()", js(
+        "async function go() { const m = await import('/js/wt-module.js'); m.load('shop'); }"
+        "go();"), "", []),
+    ("replaceChildren of a detached element, appended", js(insert(
+        into="var w = document.createElement('div'); w.replaceChildren(s); "
+        "document.head.append(w);")), "", []),
     # Pages that install nothing.
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),
@@ -486,7 +494,9 @@ FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.wri
 # Shapes the pattern picks whose engine differences another row already covers.
 SAME_ENGINES = {"an import map prefix", "import() through an import map: no site",
                 "an interval cleared once it installed", "GTM-style container snippet pasted "
-                "twice", "an SVG script tag by xlink:href", "<svg onload> runs"}
+                "twice", "an SVG script tag by xlink:href", "<svg onload> runs",
+                "import() of a loader module, then its export",
+                "an async function awaiting import()"}
 
 
 def _rules_by_url(pages, browser_name=None):

@@ -83,6 +83,14 @@ class Inserted:
     speculative: bool = False
 
 
+class Promise(JSObject):
+    """A promise the audit follows: ``await`` takes ``settle()``."""
+
+    def __init__(self, props: dict, settle) -> None:
+        super().__init__(props)
+        self.settle = settle
+
+
 class BlobObject(JSObject):
     """A ``Blob``: the text it holds (HOLE where a part is not a known string)."""
 
@@ -500,11 +508,40 @@ class Browser:
         def load(this, args):
             src = to_string(args[0]) if args else "undefined"
             self.imported(self.modules.resolve(src, None) or src)
-            # It runs later, once fetched, as a module (once per address).
-            self.queue.append((Native("import", lambda t, a: self.modules.load(
-                src, None, record=False)), [], self.index, self.in_head, self.line_of))
-            return UNKNOWN  # a promise: its then() callbacks run
+            loaded: list = [UNKNOWN]
+
+            def run(t, a):
+                loaded[0] = self.modules.load(src, None, record=False)
+                return UNDEF
+            # It runs later, once fetched, as a module (once per address); the promise's
+            # then() callbacks after it, with its exports.
+            self.queue.append((Native("import", run), [], self.index, self.in_head,
+                               self.line_of))
+            def settle():  # awaited: the module runs now (once), its exports are the value
+                if loaded[0] is UNKNOWN:
+                    run(None, [])
+                return loaded[0]
+            return self.promise(lambda: loaded[0], settle)
         return Native("import", load)
+
+    def promise(self, value, settle=None) -> JSObject:
+        """A promise certain to fulfil: ``then`` callbacks run later with ``value()``; what
+        they return is unknown to the next ``then``, which still runs."""
+        def then(this, args):
+            for fn in args[:1]:
+                if isinstance(fn, CALLABLE):
+                    self.queue.append((Native("then", lambda t, a, fn=fn: self.running().call(
+                        fn, UNDEF, [value()])), [], self.index, self.in_head, self.line_of))
+            return self.promise(lambda: UNKNOWN)
+
+        def also(this, args):  # finally(): runs too, with nothing
+            for fn in args[:1]:
+                if isinstance(fn, CALLABLE):
+                    self.queue.append((fn, [], self.index, self.in_head, self.line_of))
+            return self.promise(lambda: UNKNOWN)
+        return Promise({"then": Native("then", then), "finally": Native("finally", also),
+                        "catch": Native("catch", lambda t, a: self.promise(value, settle))},
+                       settle or value)
 
     def _write(self, this, args):
         if self.external_async:

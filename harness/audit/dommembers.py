@@ -263,8 +263,12 @@ def _element_member(host: Browser, element: Element, key):
             to_string(_arg(args, 0, "")).lower(), None) and UNDEF)
     if key == "dataset":
         return Dataset(element)
-    if key in ("appendChild", "append", "insertBefore"):
+    if key in ("appendChild", "insertBefore"):
         return Native(key, lambda this, args: _insert(host, element, args[:1]))
+    if key in ("append", "prepend", "replaceChildren"):
+        return Native(key, lambda this, args: _insert(host, element, args))
+    if key == "insertAdjacentElement":
+        return Native(key, lambda this, args: _insert(host, element, args[1:2]))
     if key in ("parentNode", "parentElement"):
         return element.place if element.place is not None else None
     if key == "addEventListener":

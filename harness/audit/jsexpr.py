@@ -118,7 +118,9 @@ class Expressions:
         return value
 
     def _AwaitExpression(self, node, scope):
-        return self.expr(node.argument, scope)
+        value = self.expr(node.argument, scope)
+        settle = getattr(value, "settle", None)  # a promise the audit follows
+        return settle() if settle is not None else value
 
     def _UnaryExpression(self, node, scope):
         if node.operator == "typeof" and node.argument.type == "Identifier" and \
