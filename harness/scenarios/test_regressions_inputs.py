@@ -14,6 +14,7 @@ text fields.
   under the release (a script reading ``mouseup`` would see one).
 - Enter and Space typed into a text field, a text area, a select or an editable region
   activate no link.
+- A tap on a touch screen is one left click, not also one from its pointer or touch events.
 
 All on the shop's page of every kind of link, whose links stay on the page.
 """
@@ -111,3 +112,19 @@ def test_inputs_that_only_look_like_activations_send_nothing(visitor, webtrack, 
             page.keyboard.press(key)
     visitor.expect_no_beacon(leave=False)
     assert webtrack.interactions(tracked, "website_link_clicked") == []
+
+
+@pytest.mark.only_browser("chromium")  # Firefox over WebDriver BiDi dispatches no event for a tap
+@pytest.mark.browser_context_args(has_touch=True)
+def test_a_tap_is_one_left_click(visitor, webtrack, tracked):
+    # A touch screen makes pointer and touch events, then the click: one activation each.
+    page = visitor.page
+    kinds = {"anchor": PAGE + "#anchor-target", "button": "", "role-link": "",
+             "nested-bold": PAGE + "#nested-target"}
+    for kind in kinds:
+        page.locator(f"#{kind}").tap()
+    webtrack.expect(tracked, "website_link_clicked", count=len(kinds))
+    visitor.settle()
+    got = actions(webtrack, tracked, len(kinds))
+    assert got == sorted(("LClick", visitor.url("shop", link) if link else "")
+                         for link in kinds.values()), got
