@@ -6,6 +6,7 @@ and the previous view when the page was reached from elsewhere.
   at the ``pushState`` call).
 - Changing only the query or only the fragment with the history API is a navigation:
   each is a visit, naming the one before it.
+- The view name of a folder (``/plans/week/``) is its last segment, ``week``.
 - The document title is what ``document.title`` says: empty for an untitled page (not
   the path), whitespace collapsed.
 - A fragment navigation (``location.hash``) is never two visits.
@@ -40,13 +41,18 @@ def views(webtrack, profile, count):
             for v in webtrack.expect(profile, "website_visited", count=count)]
 
 
+def names(webtrack, profile):
+    return [v["msdynci_viewname"] for v in webtrack.interactions(profile, "website_visited")]
+
+
 def test_in_page_navigations_of_every_kind_are_visits(visitor, webtrack, app):
     page = visitor.page
     home = visitor.url("app", "/")
     steps = [("pushState", "/plans", "Plans"),
              ("replaceState", "/plans?week=2", "Plans, week 2"),  # the query alone
              ("pushState", "/plans?week=2#notes", None),  # the fragment alone
-             ("pushState", "/blank", "")]  # an untitled view
+             ("pushState", "/blank", ""),  # an untitled view
+             ("pushState", "/plans/week/", "Week")]  # a folder: its name, not /
     wanted, previous, title = [], home, "Planner — home"
     for how, path, new_title in steps:
         page.evaluate(NAVIGATE, [how, path, new_title])
@@ -57,6 +63,7 @@ def test_in_page_navigations_of_every_kind_are_visits(visitor, webtrack, app):
     page.evaluate(RETITLE, ["/spaced", "  Spaced \n   out  "])
     wanted.append((visitor.url("app", "/spaced"), "Spaced out", previous))
     assert views(webtrack, app, 1 + len(wanted))[1:] == wanted
+    assert names(webtrack, app) == ["/", "plans", "plans", "plans", "blank", "week", "spaced"]
 
 
 def test_a_fragment_navigation_is_at_most_one_visit(visitor, webtrack, app):
