@@ -548,6 +548,8 @@ def test_static_and_rendered_agree_on_every_shape(browser_name):
      + "} });", "installed in a callback of an API the audit cannot see"),
     ("$(function () { setTimeout(function () {" + insert() + "}, 10); });",
      "installed in a callback of an API the audit cannot see"),
+    (insert(into="s.integrity = 'sha384-x'; s.crossOrigin = 'anonymous'; "
+         "document.head.appendChild(s);"), "carries an integrity hash"),
 ])
 def test_what_only_the_browser_knows_is_said(code, note):
     """A loader whose address or site comes from the network or an unseen global is named

@@ -127,6 +127,10 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
                 f"{site.replace(HOLE, '…')!r}")
         if install.timing == "sync":
             add("WT007", install.line, "the tracking script blocks parsing: add defer")
+        if str(install.attrs.get("integrity") or "").strip():
+            add("WT010", install.line, "the tracking script carries an integrity hash: whether "
+                "it matches the script served (else the browser refuses to run it) only the "
+                "browser knows, when it fetches it: keep the hash in step with each release")
     definers = [s for s in page.scripts if defines_optout(s)]
     optout_known = page.defines_optout if page.rendered else bool(definers)
     if page.banner and not optout_known:
