@@ -29,14 +29,54 @@ ROOT = HERE.parent
 SILENT = '(function () { "use strict"; })();\n'
 
 
-def _timed(*args: str, code: Path = ROOT) -> tuple[float, int, str]:
-    """Wall time, exit code and load average of ``webtrack ARGS`` run from *code*."""
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process now: pid → (parent pid, user + system CPU seconds), from ``/proc``."""
+    found = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", encoding="utf-8") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            found[int(name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
+    return found
+
+
+def tree_cpu(root: int, seen: dict[int, float]) -> None:
+    """Record in *seen* the CPU seconds of every process under *root* (the highest value
+    read for each, so one that ended since the last look keeps its last reading)."""
+    processes = _processes()
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, (parent, _) in processes.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    for pid in tree:
+        if pid in processes:
+            seen[pid] = max(seen.get(pid, 0.0), processes[pid][1])
+
+
+def _timed(*args: str, code: Path = ROOT) -> tuple[float, int, str, float]:
+    """Wall time, exit code, load average and CPU seconds (every process the command
+    started, sampled from ``/proc``: less sensitive to the machine's load than wall time)
+    of ``webtrack ARGS`` run from *code*."""
     load = os.getloadavg()[0]
     started = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(code)}
-    process = subprocess.run([sys.executable, "-m", "harness", *args], cwd=code,
-                             capture_output=True, text=True, env=env)
-    return round(time.perf_counter() - started, 1), process.returncode, f"{load:.1f}"
+    seen: dict[int, float] = {}
+    with subprocess.Popen([sys.executable, "-m", "harness", *args], cwd=code, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
+        while process.poll() is None:
+            tree_cpu(process.pid, seen)
+            time.sleep(0.2)
+    return (round(time.perf_counter() - started, 1), process.returncode, f"{load:.1f}",
+            round(sum(seen.values()), 1))
 
 
 def versus(baseline: Path) -> dict:
@@ -48,15 +88,16 @@ def versus(baseline: Path) -> dict:
     silent.write_text(SILENT, encoding="utf-8")
     rows: dict = {}
     for label, code in (("before", baseline), ("after", ROOT)):
-        gate_s, gate_exit, gate_load = _timed(
+        gate_s, gate_exit, gate_load, gate_cpu = _timed(
             "gate", "--script", script, "--browser", "chromium", "--no-cost",
             "--out", str(out / label / "gate"), code=code)
-        fast_s, fast_exit, fast_load = _timed(
+        fast_s, fast_exit, fast_load, _ = _timed(
             "gate", "--script", str(silent), "--browser", "chromium",
             "--out", str(out / label / "silent"), code=code)
         report = json.loads((out / label / "silent" / "report.json").read_text("utf-8"))
         stopped = report["gate"]["stopped_early"] or {}
         rows[label] = {"gate_chromium_s": gate_s, "gate_exit": gate_exit,
+                       "gate_cpu_s": gate_cpu,
                        "silent_candidate_s": fast_s, "silent_exit": fast_exit,
                        "silent_stopped_after_s": stopped.get("after_seconds"),
                        "silent_stopped_early": stopped.get("reason"),
@@ -64,6 +105,8 @@ def versus(baseline: Path) -> dict:
         print(label, rows[label], flush=True)
     rows["gate_ratio_after_before"] = round(
         rows["after"]["gate_chromium_s"] / rows["before"]["gate_chromium_s"], 2)
+    rows["gate_cpu_ratio_after_before"] = round(
+        rows["after"]["gate_cpu_s"] / rows["before"]["gate_cpu_s"], 2)
     return rows
 
 
@@ -71,15 +114,17 @@ def gate() -> dict:
     """Wall time of the gate in Chromium alone, beside a plain run; and of a fail-fast."""
     out = Path(tempfile.mkdtemp(prefix="webtrack-bench-gate-"))
     script = str(ROOT / "harness" / "tracker" / "tracker.js")
-    run_s, _, run_load = _timed("run", "--browser", "chromium", "--out", str(out / "run"))
-    gate_s, gate_exit, gate_load = _timed("gate", "--script", script, "--browser", "chromium",
-                                          "--out", str(out / "gate"))
+    run_s, _, run_load, run_cpu = _timed("run", "--browser", "chromium",
+                                         "--out", str(out / "run"))
+    gate_s, gate_exit, gate_load, gate_cpu = _timed("gate", "--script", script, "--browser",
+                                                    "chromium", "--out", str(out / "gate"))
     silent = out / "silent.js"
     silent.write_text(SILENT, encoding="utf-8")
-    fast_s, fast_exit, fast_load = _timed("gate", "--script", str(silent), "--browser",
-                                          "chromium", "--out", str(out / "silent"))
+    fast_s, fast_exit, fast_load, _ = _timed("gate", "--script", str(silent), "--browser",
+                                             "chromium", "--out", str(out / "silent"))
     report = json.loads((out / "silent" / "report.json").read_text(encoding="utf-8"))
     return {"run_chromium_s": run_s, "gate_chromium_s": gate_s, "gate_exit": gate_exit,
+            "run_cpu_s": run_cpu, "gate_cpu_s": gate_cpu,
             "gate_overhead_s": round(gate_s - run_s, 1),
             "silent_candidate_s": fast_s, "silent_exit": fast_exit,
             "silent_stopped_early": (report["gate"]["stopped_early"] or {}).get("reason"),
@@ -92,7 +137,7 @@ def mutation() -> dict:
 
     out = Path(tempfile.mkdtemp(prefix="webtrack-bench-mutation-"))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    seconds, code, load = _timed("gate", "mutation", "--out", str(out))
+    seconds, code, load, _ = _timed("gate", "mutation", "--out", str(out))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall_s": seconds, "cpu_s": round(cpu, 1), "exit": code,
