@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import cpu_steps
 from bs4 import BeautifulSoup
 
 from harness import audit, consent_audit, launch_spec
@@ -99,12 +100,16 @@ def consent_states(settle: float = 600.0, copies: int = 1,
         starts = [site.start for site in settings.sites for _ in consent_audit.states(site)]
         floor = sum(run_async(_bare_loads(starts, settings.concurrency, name))
                     for name in browsers)
-        results = consent_audit.audit(settings, Path(tmp))
+        with cpu_steps.sampled(interval=0.05) as sampler:
+            results = consent_audit.audit(settings, Path(tmp))
     starts *= len(browsers)
+    verdicts = [r["verdict"] for r in results["results"]]
     return {"states": len(starts), "settle_seconds": settle, "browsers": list(browsers),
-            "concurrency": settings.concurrency,
+            "concurrency": settings.concurrency, "errors": verdicts.count("error"),
             "bare_loads_per_s": round(len(starts) / floor, 1),
-            "states_per_s": results["summary"]["states_per_second"]}
+            "states_per_s": results["summary"]["states_per_second"],
+            # the audit's whole process tree (Python, the driver, the browsers), sampled
+            "cpu_ms_per_state": round(sampler.cpu_ms() / len(starts))}
 
 
 CMP_SITES = ("onetrust", "cookiebot", "didomi", "usercentrics", "quantcast", "klaro")
@@ -155,8 +160,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _figure_of(tree: Path, figure: str) -> dict:
-    """Run ``bench/audits.py FIGURE`` of the code in *tree* in a process of its own."""
-    done = subprocess.run([sys.executable, "bench/audits.py", figure], cwd=tree,
+    """Run this ``bench/audits.py FIGURE`` over the code in *tree* in a process of its own
+    (the same measurement of both revisions)."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "audits.py"), figure], cwd=tree,
                           env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True,
                           text=True, check=True)
     return ast.literal_eval(done.stdout.strip().splitlines()[-1])
@@ -178,6 +184,7 @@ def consent_before_after(before: str = "c4af682", figure: str = "consent_states"
                 result = _figure_of(tree, figure)
                 runs[label].append({**result, "load_average": [
                     round(load, 1), round(os.getloadavg()[0], 1)]})
+                print(label, runs[label][-1], file=sys.stderr, flush=True)
     best = {label: max(r, key=lambda x: x["states_per_s"]) for label, r in runs.items()}
     return {"before_revision": before, "figure": figure, "rounds": runs, "best": best,
             "speedup": round(best["after"]["states_per_s"] / best["before"]["states_per_s"],

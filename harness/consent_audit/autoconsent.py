@@ -82,13 +82,22 @@ def load() -> Package:
     return Package(meta.get("version", "?"), script, compact, tuple(full["autoconsent"]))
 
 
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern | None:
+    """*pattern* compiled once per process (the rules hold more patterns than ``re``'s own
+    cache keeps, so each new page address compiled them all again); None if it is a
+    JavaScript-only pattern."""
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
 def _matches(pattern: str | None, url: str) -> bool:
     if not pattern:
         return True
-    try:
-        return re.search(pattern, url) is not None
-    except re.error:  # a JavaScript-only pattern: let the script decide
-        return True
+    compiled = _pattern(pattern)
+    return compiled is None or compiled.search(url) is not None  # None: the script decides
 
 
 def _compact_runs(rule: list, main_frame: bool, url: str) -> bool:

@@ -86,14 +86,17 @@ async def take(page, seen: list[str] | None = None) -> list[dict]:
     return items
 
 
-async def take_origins(context, origins: list[str], path: str) -> list[dict]:
-    """Inventory each origin from a fresh page on *path* (a blank page the proxy serves)."""
-    page = await context.new_page()
+async def take_origins(context, origins: list[str], path: str, page=None) -> list[dict]:
+    """Inventory each origin from a fresh page on *path* (a blank page the proxy serves);
+    *page*, when given, is such a page already open (and is closed after)."""
+    page = page or await context.new_page()
     items: list[dict] = []
     try:
         for origin in origins:
             try:
-                await page.goto(origin + path, wait_until="domcontentloaded", timeout=10000)
+                if page.url != origin + path:
+                    await page.goto(origin + path, wait_until="domcontentloaded",
+                                    timeout=10000)
                 items.extend(await page.evaluate(INVENTORY))
             except Exception:
                 continue

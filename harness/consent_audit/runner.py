@@ -203,7 +203,7 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
                                     f"{str(exc).splitlines()[0][:300]}") from None
         if state["choice"] != "no-choice":
             before = out / "screenshots" / f"{slug}-before.jpg"
-            await page.screenshot(path=str(before), type="jpeg", quality=55)
+            await page.screenshot(path=str(before), type="jpeg", quality=55, caret="initial")
             record["screenshot_before"] = str(before.relative_to(out))
         if state["choice"] == "accepted":
             await choice.make(page, context, site, state, _step, driver, record)
@@ -243,16 +243,19 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         shot = out / "screenshots" / f"{slug}.jpg"
         origins: list[str] = []
         _, live = await asyncio.gather(  # sessionStorage ends with its tab: taken now
-            page.screenshot(path=str(shot), type="jpeg", quality=55),
+            page.screenshot(path=str(shot), type="jpeg", quality=55, caret="initial"),
             inventory.take(page, origins))
         record["screenshot"] = str(shot.relative_to(out))
+        # The stock after the tab closed is read in a blank page the tab opens on its own
+        # origin first: it shares the tab's process, where a new tab would start its own.
+        stock_page = await _stock_page(page, origins)
         evidence.enter("close")
         here = await leave.location(page)
         gone = proxy.gone.count(here)
         await page.close(run_before_unload=True)
         await proxy.wait_gone(here, gone + 1)
         evidence.enter("stock")
-        stock = await inventory.take_origins(context, origins, INVENTORY_PATH)
+        stock = await inventory.take_origins(context, origins, INVENTORY_PATH, stock_page)
         kept = {(i["origin"], i["storage"], i["key"]): i for i in live + [
             i for i in stock if i["storage"] != "sessionStorage"]}  # the later stock wins
         evidence.data["stored"]["end"] = list(kept.values())
@@ -280,6 +283,29 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
     if record["error"]:
         record["verdict"] = "error"
     return record
+
+
+async def _stock_page(page, origins: list[str]):
+    """A blank page on the first origin of *origins*, opened by *page* (so in its process),
+    or None when the page would not open one (its ``window.open`` replaced or refused)."""
+    if not origins or origins[0] == "null":
+        return None
+    popup = asyncio.ensure_future(page.wait_for_event("popup", timeout=5000))
+    try:
+        opened = await page.evaluate("(url) => !!window.open(url, '_blank')",
+                                     origins[0] + INVENTORY_PATH)
+    except Exception:  # the page went away or threw
+        opened = False
+    if not opened:
+        popup.cancel()
+        await asyncio.gather(popup, return_exceptions=True)
+        return None
+    try:
+        stock_page = await popup
+        await stock_page.wait_for_load_state("domcontentloaded", timeout=10000)
+    except Exception:
+        return None
+    return stock_page
 
 
 def _tracked_link(collector: str, url: str) -> str:
