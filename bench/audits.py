@@ -98,8 +98,9 @@ def consent_states(settle: float = 600.0, copies: int = 1,
     with Server() as server, tempfile.TemporaryDirectory() as tmp:
         settings.served_on(server.port)
         starts = [site.start for site in settings.sites for _ in consent_audit.states(site)]
-        floor = sum(run_async(_bare_loads(starts, settings.concurrency, name))
-                    for name in browsers)
+        with cpu_steps.sampled(interval=0.05) as bare:
+            floor = sum(run_async(_bare_loads(starts, settings.concurrency, name))
+                        for name in browsers)
         with cpu_steps.sampled(interval=0.05) as sampler:
             results = consent_audit.audit(settings, Path(tmp))
     starts *= len(browsers)
@@ -109,7 +110,8 @@ def consent_states(settle: float = 600.0, copies: int = 1,
             "bare_loads_per_s": round(len(starts) / floor, 1),
             "states_per_s": results["summary"]["states_per_second"],
             # the audit's whole process tree (Python, the driver, the browsers), sampled
-            "cpu_ms_per_state": round(sampler.cpu_ms() / len(starts))}
+            "cpu_ms_per_state": round(sampler.cpu_ms() / len(starts)),
+            "cpu_ms_per_bare_load": round(bare.cpu_ms() / len(starts))}
 
 
 CMP_SITES = ("onetrust", "cookiebot", "didomi", "usercentrics", "quantcast", "klaro")

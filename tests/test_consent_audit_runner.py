@@ -127,13 +127,13 @@ def _crawl_site(root: Path) -> None:
         (folder / page).write_text(PAGE.format(name=page, site="deep", next=after))
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-@pytest.mark.skip_browser("webkit")  # the audit drives Chromium and Firefox
 def sent_two(sent: dict) -> dict:
     return {k: v for k, v in sent.items() if k.endswith("-two")}
 
 
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skip_browser("webkit")  # the audit drives Chromium and Firefox
 def test_crawled_pages_are_settled_and_left(tmp_path, browser_name, monkeypatch):
     _crawl_site(tmp_path / "sites")
     monkeypatch.setattr(consent_audit.runner, "states",
@@ -158,3 +158,47 @@ def test_crawled_pages_are_settled_and_left(tmp_path, browser_name, monkeypatch)
     parting = {e["request"]["url"].rsplit("/", 1)[1]: e["_phase"] for e in log["entries"]
                if "-two" in e["request"]["url"]}
     assert parting == sent_two(sent), parting
+
+
+# What the page keeps as it closes is found by the stock taken after: in a blank page the
+# tab opened on its origin, or, where the page will not open one, in a new tab.
+CLOSING = """<!doctype html><title>closing</title><script>
+OPEN
+addEventListener("pagehide", function () {  // left for the blank page: 1; closed: 2
+  localStorage.setItem("partings", String(Number(localStorage.getItem("partings")) + 1));
+});</script><p>a page</p>"""
+OPENS = {"opens": "",
+         "refuses": "window.open = function () { return null; };",
+         "pretends": "window.open = function () { return {}; };"}
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skip_browser("webkit")  # the audit drives Chromium and Firefox
+@pytest.mark.parametrize("opens", OPENS)
+def test_the_stock_after_closing_sees_what_the_page_kept_as_it_closed(
+        tmp_path, browser_name, monkeypatch, opens):
+    sites = tmp_path / "sites"
+    (sites / "closing").mkdir(parents=True)
+    (sites / "closing" / "site.toml").write_text('title = "closing"\ndemonstrates = "test"\n')
+    (sites / "closing" / "index.html").write_text(CLOSING.replace("OPEN", OPENS[opens]))
+    monkeypatch.setattr(consent_audit.runner, "states",
+                        lambda site: [{"choice": "no-choice", "gpc": False}])
+    opened = []
+    stock_page = consent_audit.runner._stock_page
+
+    async def watched(page, origins):
+        found = await stock_page(page, origins)
+        opened.append(found is not None)
+        return found
+
+    monkeypatch.setattr(consent_audit.runner, "_stock_page", watched)
+    with Server(sites_dir=sites, fixtures_dir=None) as server:
+        settings = consent_audit.parse({
+            "collector": server.origin(), "browsers": [browser_name], "settle_seconds": 1,
+            "site": [{"name": "closing", "start": server.url_for("closing", "/")}]})
+        [result] = consent_audit.audit(settings, tmp_path / "out")["results"]
+    assert result["error"] is None, result["error"]
+    assert opened == [opens == "opens"]
+    end = {(i["storage"], i["key"]): i["value"] for i in result["evidence"]["stored"]["end"]}
+    assert end.get(("localStorage", "partings")) == "2", end
