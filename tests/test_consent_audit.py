@@ -438,3 +438,4 @@ def test_script_paths_name_the_tracker_itself():
     assert consent_audit.decide(SITE, REJECTED, evidence(requests=[own]))["verdict"] == "fail"
     named = SiteConfig(name="s", start="http://s.localhost/", script_paths=["/t.js"])
     assert consent_audit.decide(named, REJECTED, evidence(requests=[own]))["verdict"] == "pass"
+

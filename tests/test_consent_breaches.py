@@ -46,6 +46,9 @@ GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\
       b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 
 
+WORKER_C = 'var C = self.location.origin.replace(/\\/\\/[^.]+\\./, "//collector.");'
+
+
 def script(body: str) -> str:
     return f"<script>{PREFIX}{body}</script>"
 
@@ -126,7 +129,9 @@ SITES: dict[str, dict] = {
                      ' var o = indexedDB.open("st_swdb", 1);'
                      ' o.onupgradeneeded = function () { o.result.createObjectStore("ids"); };'
                      ' o.onsuccess = function () { o.result.transaction("ids", "readwrite")'
-                     f'.objectStore("ids").put("{ID}d7-" + Math.random(), "me"); }}; }});'}},
+                     f'.objectStore("ids").put("{ID}d7-" + Math.random(), "me"); }}; }});'
+                     'setTimeout(function () { caches.open("st_swlate").then(function (c) {'
+                     f' return c.put("/id/{ID}db", new Response("x")); }}); }}, 360000);'}},
     # Workers started before the choice send an identifier minutes after it: their timers
     # run on the page's virtual clock only because the audit gives them that clock.
     "workers": {"head": ready(
@@ -175,9 +180,12 @@ SITES: dict[str, dict] = {
         # The collector's server answers on the bare loopback names too.
         'new Image().src = "http://127.0.0.1:" + location.port + "/rq_loopback.gif";'),
         "manifest": WS_CSP,
-        "files": {"iw.js": 'var C = self.location.origin.replace(/\\/\\/[^.]+\\./,'
-                           ' "//collector."); try { importScripts(C + "/rq_importscripts.js");'
-                           ' } catch (e) {}'}},
+        "files": {
+            # A worker a worker starts, waiting on its own clock.
+            "iw.js": WORKER_C + 'try { importScripts(C + "/rq_importscripts.js"); } catch (e) {}'
+                     'new Worker("/iw2.js");',
+            "iw2.js": WORKER_C + 'var i = setInterval(function () { clearInterval(i);'
+                      ' fetch(C + "/rq_nested7m"); }, 420000);'}},
     # As the reject click lands, before the banner has even recorded it; and on a socket
     # to the beacon host opened before the choice.
     "immediate": {"head": ready(
@@ -187,7 +195,9 @@ SITES: dict[str, dict] = {
         ' setTimeout(function () { B("/im_timeout0"); }, 0);'
         ' Promise.resolve().then(function () { B("/im_microtask"); });'
         ' requestAnimationFrame(function () { B("/im_raf"); });'
-        ' if (ws && ws.readyState === 1) ws.send("seen"); });'), "manifest": WS_CSP},
+        ' if (ws && ws.readyState === 1) ws.send("seen");'
+        # Set off by the click, for a visitor who stays on the page a while before going on.
+        ' setTimeout(function () { B("/im_stay8m"); }, 480000); });'), "manifest": WS_CSP},
     # Late, idle and chained: brought forward by the virtual clock.
     "timers": {"head": ready(
         'var B = function (p) { navigator.sendBeacon(C + p, "{}"); };'
@@ -320,6 +330,7 @@ CASES = [
     case("storage", "st_cache", "storage"),
     case("storage", "st_swdb", "storage"),
     case("storage", "st_late", "storage"),
+    case("storage", "st_swlate", "storage"),
     case("storage", "wn_", "storage"),
     case("workers", "wk_dedicated", "request"),
     case("workers", "wk_module", "request"),
@@ -339,6 +350,7 @@ CASES = [
     case("requests", "rq_beaconfd", "request"),
     case("requests", "rq_request", "request"),
     case("requests", "rq_importscripts", "request"),
+    case("requests", "rq_nested7m", "request"),
     case("requests", "rq_poster", "request"),
     case("requests", "rq_svg", "request"),
     case("requests", "rq_ws", "request"),
@@ -349,6 +361,7 @@ CASES = [
     case("immediate", "im_microtask", "request"),
     case("immediate", "im_raf", "request"),
     case("immediate", "im_wssend", "request"),
+    case("immediate", "im_stay8m", "request"),
     case("timers", "tm_now", "request"),
     case("timers", "tm_30s", "request"),
     case("timers", "tm_5m", "request"),

@@ -57,7 +57,7 @@ from . import choice, crawl, findings, har, inventory, leave
 from .config import AuditSettings, SiteConfig
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .trackers import load_dataset
-from .verdict import decide
+from .verdict import decide, expects_nothing
 
 PHASES = ("load", "opt-out", "then", "settle", "hidden", "away", "back", "close", "stock")
 GPC_ON = ("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
@@ -224,6 +224,11 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
                 evidence.data["opted_out_at"] = time.time()
                 evidence.data["cookies_at_opt_out"] = await context.cookies()
                 evidence.data["stored"]["at_opt_out"] = await inventory.take(page)
+        if site.then and expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
+            # The visitor may stay where they opted out before going on: what that page's
+            # timers do meanwhile (one the Reject click set, say) concerns them too.
+            evidence.enter("settle")
+            await leave.settle(page, settle_ms)
         evidence.enter("then")
         for index, step in enumerate(site.then):
             try:

@@ -235,16 +235,21 @@ def _initiator(item: dict) -> str:
 
 def _clock_at_opt_out(evidence: dict, boundary: float | None) -> float | None:
     """The page clock (ms) at the opt-out, from events that carry both clocks and came
-    before any simulated time was run (until then the page clock runs with the wall clock).
+    before any simulated time was run (until then the page clock runs with the wall clock:
+    the first page's load and the opt-out; an opted-out visitor's page is settled before
+    the ``then`` steps, and without an opt-out step ``then`` is still unsettled).
     An event reaches the harness a little after it happened, never before: the one that
     arrived soonest tells the offset best."""
     if boundary is None:
         return None
+    settled = next((p["at"] for p in evidence.get("phases", []) if p["name"] == "settle"),
+                   None)
     offsets = [item["clock"] / 1000 - item["at"]
                for key in ("lifecycle", "calls", "cookie_writes", "storage_writes", "hints")
                for item in evidence.get(key, [])
                if item.get("clock") is not None and item.get("phase") in ("load", "opt-out",
-                                                                         "then")]
+                                                                         "then")
+               and (settled is None or item["at"] < settled)]
     return (boundary + max(offsets)) * 1000 if offsets else None
 
 
