@@ -66,6 +66,9 @@ def item(**fields):
     ({"tracker": True, "entity": "GA", "category": "analytics", "type": "script"}, True,
      "observed"),
     ({"sends": True, "type": "ping", "method": "POST"}, True, "violation"),
+    ({"sends": True, "type": "ping", "method": "POST", "identifier": True}, True, "violation"),
+    # Data that identifies no one (a page count) is no tracking, as the contract allows.
+    ({"sends": True, "type": "ping", "method": "POST", "identifier": False}, True, "unknown"),
     ({"sends": False, "type": "stylesheet"}, True, "unknown"),
     ({"sends": True, "type": "fetch", "entity": "Cookiebot", "category": "consent-provider"},
      True, "observed"),

@@ -287,8 +287,12 @@ SITES: dict[str, dict] = {
         ' o.result.transaction("visits", "readwrite").objectStore("visits").put(2, "count"); };'
         'if (window.caches) caches.open("static-v3").then(function (c) {'
         ' return c.put("/_shared/site.css", new Response("x")); });'), "states": OPTED_OUT},
-    # Clean: first-party requests that carry no identifier.
-    "cleanrequests": {"head": ready(
+    # Clean: requests that carry no identifier, first-party and to an analytics host of no
+    # known tracker (a page count); a known tracker's script loaded that then sends nothing.
+    "cleanrequests": {"head": '<script async src="https://www.googletagmanager.com/gtag/js'
+                              '?id=G-ABC123XYZ9"></script>' + ready(
+        'navigator.sendBeacon(SIDE + "/hit", JSON.stringify({event: "view",'
+        ' page: location.pathname, at: Date.now()}));'
         'fetch("/stock.json?item=lamp&v=3");'
         'new Image().src = "/logo.gif?v=20261129";'
         'navigator.sendBeacon("/log", JSON.stringify({event: "view", page: location.pathname}));'

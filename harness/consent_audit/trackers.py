@@ -5,8 +5,8 @@ Hosts are classified by the third-party-web dataset (npm ``third-party-web``, in
 by a table of widespread trackers' names and of consent platforms' own records, plus the
 names a configuration lists. Everything is pure: the inventory of one state is a function
 of its evidence, so each decision is tested by a table. Unknown items are listed, never
-dropped; an unknown one is judged a violation only when it behaves like tracking (sends data
-to a third party, or keeps an identifier).
+dropped; an unknown one is judged a violation only when it behaves like tracking (sends to a
+third party data that could identify the visitor, or keeps an identifier).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from ..pagehooks import is_removal
+from . import identifiers
 from .autoconsent import node_modules
 from .verdict import known_consent_record
 
@@ -252,14 +253,18 @@ def inventory(evidence: dict, page_host: str, dataset: Dataset, tracking_cookies
         found = classify_host(host, dataset, hosts)
         if by_path and not found["tracker"]:
             found = {**by_path, "source": f"collection path on {host}"}
-        path = urlsplit(request["url"]).path
+        parts = urlsplit(request["url"])
+        path = parts.path
         items.append({"kind": "request", "name": request["url"][:300], "host": host,
                       "method": request.get("method", "GET"), "type": kind,
                       "at": request["at"], "phase": _phase(request["at"], boundary),
                       "sends": kind in SENDING_TYPES or request.get("method") not in
                       ("GET", "HEAD", None) or (kind == "image" and (
                           "?" in request["url"] or looks_like_identifier(path))),
-                      **found})
+                      **found,
+                      # What it sends could single the visitor out (a fresh id included).
+                      "identifier": bool(identifiers.tokens(" ".join((
+                          parts.query, path, request.get("body") or ""))))})
     return sorted(items, key=lambda item: (item["at"] is None, item["at"] or 0.0))
 
 
@@ -290,6 +295,9 @@ def judge(item: dict, opted_out: bool) -> tuple[str, str]:
     if item["kind"] == "request" and item.get("sends"):
         if item.get("entity"):  # a known third party that is not a tracker (a CDN, a CMP)
             return "observed", f"{label}: not a tracker"
+        if not item.get("identifier", True):  # e.g. a page count, as the contract allows
+            return "unknown", (f"{item['method']} {item['type']} to third party "
+                               f"{item['host']}: sends data, but nothing that identifies")
         return "violation", (f"{item['method']} {item['type']} to third party {item['host']} "
                              "after the opt-out (sends data)")
     if item["kind"] == "storage":

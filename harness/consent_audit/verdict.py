@@ -384,7 +384,10 @@ def decide(site, state: dict, evidence: dict) -> dict:
                 not _allowed(site, name) and stored_identifier(name, write["cookie_value"])):
             written.add(name)
             flag("cookie-write", "cookie", write.get("api") or write.get("by") or "unknown",
-                 f"cookie {name or '(nameless)'} written after the opt-out", write)
+                 f"cookie {name or '(nameless)'} written after the opt-out" + (
+                     "" if name in site.tracking_cookies else
+                     " (a strictly necessary one, such as a session or CSRF token, is "
+                     "declared in storage_allow)"), write)
     at_opt_out = {(c["name"], c.get("domain"), c.get("path")): c.get("value")
                   for c in evidence.get("cookies_at_opt_out", [])}
     if boundary is not None:
