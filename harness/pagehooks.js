@@ -233,8 +233,26 @@
     const rel = (link.rel || "").toLowerCase();
     if (/preconnect|dns-prefetch|prefetch|preload|prerender|modulepreload/.test(rel) && link.href) report("hint", { rel, href: link.href, script: caller() });
   };
+  // <meta http-equiv="refresh"> to another address waits on the browser's clock, which the
+  // page's does not govern: the same navigation is also put on the page's clock (the first
+  // to come takes the page there). A page that only reloads itself is left to the browser.
+  const refresh = (meta) => {
+    if ((meta.httpEquiv || "").toLowerCase() !== "refresh") return;
+    const found = /^\s*(\d+(?:\.\d*)?)\s*(?:[;,]\s*(?:url\s*=\s*)?(['"]?)(.+?)\2\s*)?$/i.exec(meta.content || "");
+    if (!found || !found[3]) return;
+    let target;
+    try { target = new URL(found[3], document.baseURI).href; } catch (e) { return; }
+    if (target.split("#")[0] === location.href.split("#")[0]) return;
+    report("call", { api: "meta refresh", url: target.slice(0, 400), script: null });
+    window.setTimeout(() => { if (meta.isConnected) location.href = target; }, parseFloat(found[1]) * 1000);
+  };
   new MutationObserver((records) => {
-    for (const r of records) for (const node of r.addedNodes) if (node.tagName === "LINK") hint(node);
+    for (const r of records) {
+      for (const node of r.addedNodes) {
+        if (node.tagName === "LINK") hint(node);
+        else if (node.tagName === "META") refresh(node);
+      }
+    }
   }).observe(document, { childList: true, subtree: true });
 
   // -- lifecycle -----------------------------------------------------------------------

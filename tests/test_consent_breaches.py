@@ -218,7 +218,10 @@ SITES: dict[str, dict] = {
         'var k = 0; (function step() { if (++k === 9) B("/tm_chain");'
         ' else setTimeout(step, 60000); })();'
         'if (window.scheduler && scheduler.postTask) scheduler.postTask(function () {'
-        ' B("/tm_posttask"); }, {delay: 200000});')},
+        ' B("/tm_posttask"); }, {delay: 200000});'
+        # Last: a refresh the browser times itself takes the page to the beacon host.
+        'if (location.pathname === "/two.html") document.head.insertAdjacentHTML("beforeend",'
+        ' \'<meta http-equiv="refresh" content="595; url=\' + C + \'/tm_refresh">\');')},
     # As the visitor leaves, and as they come back.
     "leaving": {"head": script(
         'var B = function (p) { navigator.sendBeacon(C + p, "{}"); };'
@@ -378,6 +381,7 @@ CASES = [
     case("timers", "tm_microtask", "request"),
     case("timers", "tm_chain", "request"),
     case("timers", "tm_posttask", "request"),
+    case("timers", "tm_refresh", "request"),
     case("leaving", "lv_hidden", "request"),
     case("leaving", "lv_hiddenlater", "request"),
     case("leaving", "lv_pagehide", "request"),
