@@ -213,7 +213,7 @@ class RecordingProxy:
             path += "?" + url.query
         # A worker's script comes whole and as sent (HTTP/1.0: never chunked; no
         # compression), to be given the virtual clock before it.
-        clock = workerclock.wants_clock(item["headers"])
+        clock = workerclock.wants_clock({k.lower(): v for k, v in headers})
         drop = ("connection", "proxy-connection", "keep-alive") + (
             ("accept-encoding",) if clock else ())
         kept = [(k, v) for k, v in headers if k.lower() not in drop]
