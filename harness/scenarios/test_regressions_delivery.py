@@ -43,3 +43,21 @@ def test_a_delivery_whose_answer_is_lost_is_recorded_once(visitor, webtrack, bea
     visitor.settle()
     clicks = webtrack.interactions(profile, "website_link_clicked")
     assert len(clicks) == 1, clicks
+
+
+def test_a_click_sent_by_the_fallback_as_the_tab_closes_is_delivered(visitor, webtrack):
+    # Without sendBeacon the script falls back to fetch: one made as the page goes must
+    # outlive it (keepalive), as a beacon does.
+    page = visitor.page
+    page.add_init_script(BEACON_REFUSED)
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "shop", "/")
+    webtrack.expect(profile, "website_visited")
+    page.evaluate("document.querySelector('#add-lamp').addEventListener('click', "
+                  "(e) => e.stopPropagation())")  # decided at the script's next timer...
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 1)  # ...which is held
+    page.click("#add-lamp")
+    with page.expect_event("close"):
+        page.close(run_before_unload=True)
+    (click,) = webtrack.expect(profile, "website_link_clicked")
+    assert click["msdynci_actiontype"] == "LClick" and click["msdynci_linkuri"] == "", click
