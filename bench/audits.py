@@ -175,6 +175,7 @@ def consent_before_after(before: str = "c4af682", figure: str = "consent_states"
     """*figure* of revision *before* and of this checkout, alternated *rounds* times in one
     run (each beside its own bare loads), with the load average around each; the best
     round of each is kept, as the machine's noise only ever slows a round down."""
+    rounds = int(rounds)  # from the command line too
     runs: dict[str, list[dict]] = {"before": [], "after": []}
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(["git", "archive", before], cwd=ROOT, capture_output=True,
