@@ -105,7 +105,7 @@ def test_estate_flags_exactly_the_broken_pages():
                        "snippet-and-container.html", "snippet-in-body.html",
                        "snippet-twice.html", "snippet-unknown-site.html",
                        "snippet-wrong-origin.html", "two-snippets.html",
-                       "written-blocking.html", "inner-html.html"}
+                       "written-blocking.html", "inner-html.html", "blocking.html"}
     assert all("sites/broken/" in f.file_or_url for f in result.findings)
     assert {Path(s["file_or_url"]).parent.name for s in result.skipped} == {"portal"}
 
