@@ -177,6 +177,14 @@ def test_equivalent_mutants_are_reviewed_and_current():
     assert all(len(reason) > 20 for reason in reasons.values())
 
 
+def test_a_mutant_reviewed_twice_is_refused(tmp_path):
+    entry = '[[mutant]]\nid = "x@top:1"\nchange = "a → b"\nreason = "{}"\n'
+    reviewed = tmp_path / "equivalent.toml"
+    reviewed.write_text(entry.format("one reason") + entry.format("another reason"))
+    with pytest.raises(ValueError, match="x@top:1 is reviewed twice"):
+        load_equivalent(reviewed)
+
+
 @pytest.mark.parametrize("ranges,spans", [
     ([[(0, 100, 1)]], [(0, 100)]),
     ([[(0, 100, 1), (10, 20, 0)]], [(0, 10), (20, 100)]),

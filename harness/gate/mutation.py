@@ -97,6 +97,8 @@ def load_equivalent(path: Path = EQUIVALENT) -> dict[str, str]:
     for entry in entries:
         if not entry.get("id") or not str(entry.get("reason", "")).strip():
             raise ValueError(f"{path}: each [[mutant]] needs an id and a reason: {entry}")
+        if entry["id"] in reasons:
+            raise ValueError(f"{path}: {entry['id']} is reviewed twice; keep one reason")
         reasons[entry["id"]] = entry["reason"]
     return reasons
 
@@ -302,9 +304,10 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
         stage("reference run with coverage (Chromium)")
         results, spans, reused = reference_run(options)
         mutants = generated.result()
-    timings = {"reference_s": round(time.monotonic() - started, 1),
-               "reference_cpu_s": round(children_cpu() - cpu_started, 1),
-               "reference_reused": reused}
+    timings: dict[str, float | int | None] = {
+        "reference_s": round(time.monotonic() - started, 1),
+        "reference_cpu_s": round(children_cpu() - cpu_started, 1),
+        "reference_reused": reused}
     if reused:
         stage(f"reference unchanged since the last run in {options.out}: its results and "
               "coverage reused")
@@ -320,9 +323,9 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
     ran = run_mutants(runs, source, stable, durations, options, progress,
                       {m.id: m for m in mutants})
     timings["mutants_s"] = round(time.monotonic() - mutants_started, 1)
-    timings["mutants_cpu_s"] = round(children_cpu() - mutants_cpu, 1)
-    timings["cpu_s_per_mutant_run"] = round(timings["mutants_cpu_s"] / len(runs), 2) \
-        if runs else None
+    mutants_cpu_s = round(children_cpu() - mutants_cpu, 1)
+    timings["mutants_cpu_s"] = mutants_cpu_s
+    timings["cpu_s_per_mutant_run"] = round(mutants_cpu_s / len(runs), 2) if runs else None
     timings["scenario_runs"] = sum(r.get("tried", 0) for r in ran)
     timings["total_s"] = round(time.monotonic() - started, 1)
     timings["total_cpu_s"] = round(children_cpu() - cpu_started, 1)

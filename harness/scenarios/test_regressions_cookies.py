@@ -21,7 +21,8 @@ STORES = """async () => {
   stores.caches = self.caches ? await caches.keys() : [];
   return stores;
 }"""
-EMPTY = {"localStorage": {}, "sessionStorage": {}, "indexedDB": [], "caches": []}
+EMPTY: dict[str, dict | list] = {"localStorage": {}, "sessionStorage": {}, "indexedDB": [],
+                                 "caches": []}
 
 
 def both_cookies(visitor, webtrack, path: str) -> None:
