@@ -245,6 +245,22 @@ def test_form_submission_id_attributes(api, client):
     assert forged.json["rejected"][0]["reason"] == "invalid_form_submission"
 
 
+@pytest.mark.parametrize("empty", ["form_submission", "context"])
+def test_an_emptied_identity_cookie_loses_nothing_the_other_identifies(api, client, empty):
+    """A tracking cookie some other code emptied is sent as "": it names no one, and the
+    delivery's other identity still counts (it was refused whole, and the visit lost)."""
+    client.post("/api/forms", json={"name": "News", "web_tracking": True, "id": "news"})
+    answer = client.post("/f/news", data={"email": "e@example.com",
+                                          "return": SHOP + "/thanks.html"})
+    identities = {"context": api.context_for(api.profile()),
+                  "form_submission": answer.headers["Location"].split("wt_fsid=", 1)[1]}
+    response = api.collect([api.visit()], **{**identities, empty: ""})
+    assert response.status_code == 202 and response.json == {"accepted": 1, "rejected": []}
+    alone = api.collect([api.visit("alone")], **{"context": None, empty: ""})
+    assert alone.json["rejected"] == [{"event_id": "alone", "reason": "anonymous"}]
+    assert api.collect([api.visit("blank")], **{**identities, empty: "  "}).status_code == 400
+
+
 def test_anonymous_delivery_is_rejected(api):
     response = api.collect([api.visit()])
     assert response.json["rejected"] == [{"event_id": "e1", "reason": "anonymous"}]

@@ -121,12 +121,20 @@ def check_origin(events: list[dict], site: str, origin: str) -> None:
                            f"({origin})")
 
 
+def _unset_if_empty(body: dict, name: str) -> dict:
+    """An identity sent as ``""`` (a cookie some other code emptied) names no one: it is
+    read as not sent, so the delivery's other identity still counts and nothing is lost."""
+    return {**body, name: None} if body.get(name) == "" else body
+
+
 def delivery(body: dict) -> dict:
     """Return a validated ``/collect`` body (site, context, form_submission, events)."""
     no_unknown_keys(body, {"site", "context", "form_submission", "events"})
     site = field(body, "site", str, max_len=64)
-    context = field(body, "context", str, required=False, max_len=512)
-    submission = field(body, "form_submission", str, required=False, max_len=512)
+    context = field(_unset_if_empty(body, "context"), "context", str, required=False,
+                    max_len=512)
+    submission = field(_unset_if_empty(body, "form_submission"), "form_submission", str,
+                       required=False, max_len=512)
     events = body.get("events")
     if not isinstance(events, list) or not events:
         raise ApiError(400, "field 'events' must be a non-empty list")
