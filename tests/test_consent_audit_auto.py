@@ -238,10 +238,11 @@ UNSEEN = {
     "idpixel": ("<script>addEventListener('load', function () {"
                 "new Image().src = 'http://px.localhost:8800/p/' + "
                 "Math.random().toString(16).slice(2, 10) + '4f2a9c1e/1.gif';});</script>"),
-    # A tracker the dataset does not know, sending to its own host.
+    # A tracker the dataset does not know, sending a visitor id to its own host (a page
+    # count without one, which identifies no one, is allowed: the clean breach-suite site).
     "pixel": ("<script>addEventListener('load', function () {"
-              "fetch('http://metrics.localhost:8800/hit', {method: 'POST', body: 'x',"
-              " mode: 'no-cors'});});</script>"),
+              "fetch('http://metrics.localhost:8800/hit', {method: 'POST',"
+              " body: 'cid=' + crypto.randomUUID(), mode: 'no-cors'});});</script>"),
 }
 
 
