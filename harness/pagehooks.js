@@ -20,6 +20,13 @@
   let restored = false;
   const backlog = [];
   Object.defineProperty(window, "__webtrackBacklog", { value: backlog });
+  // The harness opens its stock page from the page itself (same process, so it sees what
+  // the page stored as it closed) with the browser's own window.open, whatever the page
+  // later puts in its place.
+  const open = window.open;
+  Object.defineProperty(window, "__webtrackOpen", {
+    value: (url) => { try { return !!open.call(window, url, "_blank"); } catch (e) { return false; } },
+  });
   const report = (kind, data) => {
     const event = { kind, clock: Date.now(), page: location.href, ...data };
     if (restored) backlog.push(event);

@@ -291,13 +291,14 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
 
 
 async def _stock_page(page, origins: list[str]):
-    """A blank page on the first origin of *origins*, opened by *page* (so in its process),
-    or None when the page would not open one (its ``window.open`` replaced or refused)."""
+    """A blank page on the first origin of *origins*, opened by *page* (so in its process)
+    with the browser's own ``window.open`` (the hooks keep it: a page that replaces it still
+    gets its stock taken here), or None when no window opens."""
     if not origins or origins[0] == "null":
         return None
     popup = asyncio.ensure_future(page.wait_for_event("popup", timeout=5000))
     try:
-        opened = await page.evaluate("(url) => !!window.open(url, '_blank')",
+        opened = await page.evaluate("(url) => window.__webtrackOpen(url)",
                                      origins[0] + INVENTORY_PATH)
     except Exception:  # the page went away or threw
         opened = False
