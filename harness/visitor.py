@@ -156,7 +156,13 @@ class Visitor:
 
     def settle(self, wait: float = 5.0) -> None:
         """Wait until the collector has answered every delivery seen leaving the browser,
-        accepted or refused (a refused one is never counted among its deliveries)."""
+        accepted or refused (a refused one is never counted among its deliveries). A page
+        still loading (a click that leaves) is let land first, so the visit it reports is
+        among them, whenever the test ends."""
+        try:
+            self.page.wait_for_load_state(timeout=wait * 1000)
+        except PlaywrightError:  # closed, or still loading: what was sent is waited for
+            pass
         self.wait_delivered(self.sent, wait)
 
     def wait_delivered(self, count: int, wait: float = 10.0) -> bool:
