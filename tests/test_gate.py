@@ -65,7 +65,11 @@ def test_every_mutant_applies_to_the_current_tracker():
 def test_golden_covers_the_scenarios():
     reference = golden.load()
     assert len(reference) > 60
-    assert all(set(browsers) == {"chromium", "firefox"} for browsers in reference.values())
+    # Each scenario in the browsers it runs in: both, but for the few marked for one only.
+    assert all(browsers and set(browsers) <= {"chromium", "firefox"}
+               for browsers in reference.values())
+    both = sum(set(browsers) == {"chromium", "firefox"} for browsers in reference.values())
+    assert both >= 0.9 * len(reference), f"{len(reference) - both} scenarios in one browser"
 
 
 @pytest.mark.browser

@@ -37,7 +37,10 @@ def test_a_delivery_whose_answer_is_lost_is_recorded_once(visitor, webtrack, bea
             "Access-Control-Allow-Origin": origin, "Content-Type": "text/plain"})
 
     page.route("**/collect", lost)
-    page.click("#add-lamp")
+    # A route handler runs only while the test waits on the page (the sync API dispatches
+    # then): waited for here, not left to run whenever a later call happens to come.
+    with page.expect_event("requestfinished", lambda r: r.url.endswith("/collect")):
+        page.click("#add-lamp")
     webtrack.expect(profile, "website_link_clicked")
     visitor.advance()
     visitor.settle()
