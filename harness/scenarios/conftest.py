@@ -2,11 +2,10 @@
 
 import pytest
 
+from harness.scenarios.probes import known_visitor
+
 
 @pytest.fixture
 def tracked(visitor, webtrack):
     """A known visitor on the shop's home page; returns their profile id."""
-    profile = webtrack.profile()["id"]
-    visitor.arrive(profile, "shop", "/")
-    webtrack.expect(profile, "website_visited")
-    return profile
+    return known_visitor(visitor, webtrack)

@@ -7,6 +7,8 @@ recorded with the set expected, coordinates included.
 
 import pytest
 
+from harness.scenarios.probes import known_visitor
+
 pytestmark = pytest.mark.browser
 PAGE = "/elements.html"
 TITLE = "Every kind of link — Lumen & Co."
@@ -29,10 +31,7 @@ NOT_LINKS = ("plain-text", "no-href", "clickable-div", "input-button")
 @pytest.fixture
 def tracked(visitor, webtrack):
     """A known visitor on the page of every kind of link; returns their profile id."""
-    profile = webtrack.profile()["id"]
-    visitor.arrive(profile, "shop", PAGE)
-    webtrack.expect(profile, "website_visited")
-    return profile
+    return known_visitor(visitor, webtrack, "shop", PAGE)
 
 
 def link_of(visitor, kind: str) -> str:

@@ -5,25 +5,12 @@ no host). Checked on the wire, as the script sends each click, and as recorded: 
 mail, phone, script or data link is a click too, and none is lost.
 """
 
-import json
-
 import pytest
+
+from harness.scenarios.probes import click_probes
 
 pytestmark = pytest.mark.browser
 
-ADD_LINKS = """(links) => {
-  const holder = document.createElement("p");
-  holder.id = "probes";
-  links.forEach(([id, href], i) => {
-    const a = document.createElement("a");
-    a.id = id;
-    a.setAttribute("href", href);
-    a.textContent = "link " + i + " ";
-    holder.append(a, document.createElement("br"));
-  });
-  holder.addEventListener("click", (e) => e.preventDefault());  // stay on the page
-  document.body.prepend(holder);
-}"""
 
 
 def probes(visitor) -> list[tuple[str, str, str, bool]]:
@@ -50,16 +37,9 @@ def probes(visitor) -> list[tuple[str, str, str, bool]]:
 
 
 def test_link_target_and_outbound_for_every_shape_of_href(visitor, webtrack, tracked):
-    page = visitor.page
     links = probes(visitor)
-    page.evaluate(ADD_LINKS, [[id, href] for id, href, _, _ in links])
-    start = visitor.wiretap.mark()  # requests the collector got from here on
-    for id, *_ in links:
-        page.click(f"#{id}")
+    sent = click_probes(visitor, [(id, href) for id, href, _, _ in links])
     expected = sorted((uri, outbound, "LClick") for _, _, uri, outbound in links)
-    visitor.wiretap.wait_for(start + len(links), timeout=10)
-    sent = [e for r in visitor.wiretap.since(start) if r["path"] == "/collect"
-            for e in json.loads(r["body"])["events"] if e["type"] == "website_link_clicked"]
     assert sorted((e["msdynci_linkuri"], e["msdynci_actionisoutbound"],
                    e["msdynci_actiontype"]) for e in sent) == expected
     webtrack.expect(tracked, "website_link_clicked", count=len(expected))

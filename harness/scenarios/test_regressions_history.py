@@ -16,6 +16,8 @@ and the previous view when the page was reached from elsewhere.
 
 import pytest
 
+from harness.scenarios.probes import known_visitor
+
 pytestmark = pytest.mark.browser
 NAVIGATE = """([how, url, title]) => {
   history[how]({}, "", url);
@@ -30,10 +32,7 @@ RETITLE = """([url, text]) => {
 @pytest.fixture
 def app(visitor, webtrack):
     """A known visitor on the single-page app's home; returns their profile id."""
-    profile = webtrack.profile()["id"]
-    visitor.arrive(profile, "app", "/")
-    webtrack.expect(profile, "website_visited")
-    return profile
+    return known_visitor(visitor, webtrack, "app", "/")
 
 
 def views(webtrack, profile, count):

@@ -21,6 +21,8 @@ All on the shop's page of every kind of link, whose links stay on the page.
 
 import pytest
 
+from harness.scenarios.probes import known_visitor
+
 pytestmark = pytest.mark.browser
 PAGE = "/elements.html"
 FIELDS = """() => {
@@ -36,10 +38,7 @@ FIELDS = """() => {
 @pytest.fixture
 def tracked(visitor, webtrack):
     """A known visitor on the page of every kind of link; returns their profile id."""
-    profile = webtrack.profile()["id"]
-    visitor.arrive(profile, "shop", PAGE)
-    webtrack.expect(profile, "website_visited")
-    return profile
+    return known_visitor(visitor, webtrack, "shop", PAGE)
 
 
 def point(visitor, selector: str) -> tuple[int, int]:

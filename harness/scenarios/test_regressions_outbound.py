@@ -9,24 +9,12 @@ user information that spells the page's own origin; and the page's own host is w
 in capitals. Checked on the wire, as the script sends each click.
 """
 
-import json
-
 import pytest
+
+from harness.scenarios.probes import click_probes
 
 pytestmark = pytest.mark.browser
 
-ADD_LINKS = """(links) => {
-  const holder = document.createElement("p");
-  for (const [id, href] of links) {
-    const a = document.createElement("a");
-    a.id = id;
-    a.setAttribute("href", href);
-    a.textContent = id + " ";
-    holder.append(a, document.createElement("br"));
-  }
-  holder.addEventListener("click", (e) => e.preventDefault());  // stay on the page
-  document.body.prepend(holder);
-}"""
 
 
 def probes(visitor) -> list[tuple[str, str, str, bool]]:
@@ -50,16 +38,9 @@ def probes(visitor) -> list[tuple[str, str, str, bool]]:
 
 
 def test_outbound_for_hosts_that_look_like_the_page_host(visitor, webtrack, tracked):
-    page = visitor.page
     links = probes(visitor)
-    page.evaluate(ADD_LINKS, [[id, href] for id, href, _, _ in links])
-    start = visitor.wiretap.mark()
-    for id, *_ in links:
-        page.click(f"#{id}")
-    visitor.wiretap.wait_for(start + len(links), timeout=10)
     sent = {e["msdynci_linkuri"]: e["msdynci_actionisoutbound"]
-            for r in visitor.wiretap.since(start) if r["path"] == "/collect"
-            for e in json.loads(r["body"])["events"] if e["type"] == "website_link_clicked"}
+            for e in click_probes(visitor, [(id, href) for id, href, _, _ in links])}
     wrong = [f"{id} ({href}): sent {sent.get(uri, 'no click')!r} for {uri}, expected {out}"
              for id, href, uri, out in links if sent.get(uri, "no click") is not out]
     assert not wrong, "\n".join(wrong)
