@@ -19,13 +19,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-TICK = os.sysconf("SC_CLK_TCK")
+import proc
+
+TICK = proc.TICKS
 INTERVAL = 0.01
-
-
-def _ticks(stat: str) -> int:
-    fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
 
 
 def _kind(pid: int, cmdline: str, main: int) -> str:
@@ -82,22 +79,7 @@ class Sampler:
         return sum(sum(kinds.values()) for kinds in self.spent.values()) * 1000 / TICK
 
     def _tree(self) -> list[int]:
-        parents: dict[int, list[int]] = defaultdict(list)
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            parents[ppid].append(int(entry))
-        found, todo = [], [self.main]
-        while todo:
-            pid = todo.pop()
-            found.append(pid)
-            todo.extend(parents.get(pid, []))
-        return found
+        return proc.tree(self.main, proc.processes())
 
     def _sample(self) -> None:
         step = self.step
@@ -108,7 +90,7 @@ class Sampler:
                         if int(tid) == self.me:
                             continue
                         with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                            ticks = _ticks(f.read())
+                            ticks = proc.parse_stat(f.read())[1]
                         key = (pid, int(tid))
                         self.kinds.setdefault(key, "python loop (runner, proxy)"
                                               if int(tid) == self.main_tid
@@ -121,7 +103,7 @@ class Sampler:
                         cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
                     self.kinds[key] = _kind(pid, cmdline, self.main)
                 with open(f"/proc/{pid}/stat") as f:
-                    self._add(key, _ticks(f.read()), step)
+                    self._add(key, proc.parse_stat(f.read())[1], step)
             except (OSError, IndexError, ValueError):
                 continue
 

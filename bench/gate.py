@@ -24,42 +24,19 @@ import tempfile
 import time
 from pathlib import Path
 
+import proc
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SILENT = '(function () { "use strict"; })();\n'
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _processes() -> dict[int, tuple[int, float]]:
-    """Every process now: pid → (parent pid, user + system CPU seconds), from ``/proc``."""
-    found = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat", encoding="utf-8") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # ended meanwhile
-            found[int(name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
-    return found
-
-
 def tree_cpu(root: int, seen: dict[int, float]) -> None:
     """Record in *seen* the CPU seconds of every process under *root* (the highest value
     read for each, so one that ended since the last look keeps its last reading)."""
-    processes = _processes()
-    tree, grew = {root}, True
-    while grew:
-        grew = False
-        for pid, (parent, _) in processes.items():
-            if parent in tree and pid not in tree:
-                tree.add(pid)
-                grew = True
-    for pid in tree:
-        if pid in processes:
-            seen[pid] = max(seen.get(pid, 0.0), processes[pid][1])
+    found = proc.processes()
+    for pid in proc.tree(root, found):
+        seen[pid] = max(seen.get(pid, 0.0), found[pid][1] / proc.TICKS)
 
 
 def _timed(*args: str, code: Path = ROOT) -> tuple[float, int, str, float]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -13,6 +12,8 @@ import threading
 import time
 import uuid
 from pathlib import Path
+
+import proc
 
 from harness.client import CollectorClient, CollectorRefused, Sender
 from harness.collector import people
@@ -33,19 +34,13 @@ def _load(port: int, path: str, bodies: list[str], threads: int, client: str = "
     request (a figure the machine's load moves far less than requests per second)."""
     spec = json.dumps({"port": port, "path": path, "bodies": bodies, "threads": threads,
                        "client": client})
-    used = _cpu_seconds(server) if server else 0.0
+    used = proc.cpu_seconds(server) if server else 0.0
     out = subprocess.run([sys.executable, str(HERE / "load.py")], input=spec, text=True,
                          capture_output=True, check=True)
     found = json.loads(out.stdout)
     if server:
-        found["server_cpu_us_per_request"] = (_cpu_seconds(server) - used) / len(bodies) * 1e6
+        found["server_cpu_us_per_request"] = (proc.cpu_seconds(server) - used) / len(bodies) * 1e6
     return found
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds process *pid* has used (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(deliveries: int = 6000, batch: int = 20, threads: int = 8,
