@@ -522,6 +522,12 @@ def _opted_out(records: list[dict]) -> list[dict]:
 def test_breach_is_caught(audited, site, marker, channel):
     (record,) = _opted_out(audited[site])
     assert not record["error"], record["error"]
+    if site == "bfcache" and not any(e["event"] == "pageshow" and e["persisted"]
+                                     for e in record["evidence"]["lifecycle"]):
+        # Firefox keeps a page in its back-forward cache only when nothing holds it back
+        # as it is left (a request still in flight does, on a loaded machine): the page
+        # then loads again and its restore-only beacon never exists to be caught.
+        pytest.skip("the browser loaded the page again instead of restoring it")
     found = [v for v in record["violations"] if marker in json.dumps(v)]
     assert found, (f"{marker} ({channel}) not reported; violations: "
                    + "; ".join(v["what"] for v in record["violations"]))
