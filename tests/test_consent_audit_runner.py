@@ -4,13 +4,17 @@ wire, and every page a state covers settled and left, in Chromium and Firefox.""
 import asyncio
 import json
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Response
 
 from harness import consent_audit
 from harness.concurrency import run_async
-from harness.consent_audit import har
+from harness.consent_audit import har, leave
 from harness.consent_audit.proxy import RecordingProxy, final_head, parse_response_head
 from harness.server import Server
 
@@ -202,3 +206,62 @@ def test_the_stock_after_closing_sees_what_the_page_kept_as_it_closed(
     assert opened == [True]  # the hooks' own window.open, whatever the page made of it
     end = {(i["storage"], i["key"]): i["value"] for i in result["evidence"]["stored"]["end"]}
     assert end.get(("localStorage", "partings")) == "2", end
+
+
+@pytest.mark.parametrize("lifecycle,expected", [
+    ([], False),
+    ([{"event": "pageshow", "persisted": False, "phase": "back"}], False),
+    ([{"event": "pageshow", "persisted": True, "phase": "back"}], True),
+    # Only coming back counts: a page shown persisted while it loaded was not left by us.
+    ([{"event": "pageshow", "persisted": True, "phase": "load"}], False),
+    ([{"event": "pagehide", "persisted": True, "phase": "back"}], False),
+    ([{"event": "pageshow", "persisted": False, "phase": "back"},
+      {"event": "pageshow", "persisted": True, "phase": "back"}], True),
+])
+def test_restored_reads_a_persisted_pageshow_on_coming_back(lifecycle, expected):
+    assert leave.restored(lifecycle) is expected
+
+
+# A page with a request in flight as it is left stays out of Firefox's back-forward cache;
+# what it does only when restored must still be seen: it is left again once idle.
+RESTORED = """<!doctype html><title>held</title><script>
+var C = location.origin.replace(/\\/\\/[^.]+\\./, "//collector.");
+addEventListener("pageshow", function (e) {
+  if (e.persisted) navigator.sendBeacon(C + "/restored", "{}");
+});
+addEventListener("load", function () { fetch("SLOW").catch(function () {}); });
+</script><p>a page</p>"""
+
+
+def _slow_app(environ, start_response):
+    time.sleep(2)
+    return Response("", content_type="text/plain",
+                    headers={"Access-Control-Allow-Origin": "*"})(environ, start_response)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.only_browser("firefox")  # Chromium's headless shell keeps no back-forward cache
+def test_a_page_held_out_of_the_back_forward_cache_is_left_again(
+        tmp_path, browser_name, monkeypatch):
+    slow = make_server("127.0.0.1", 0, _slow_app, threaded=True)
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    sites = tmp_path / "sites"
+    (sites / "held").mkdir(parents=True)
+    (sites / "held" / "site.toml").write_text('title = "held"\ndemonstrates = "test"\n')
+    (sites / "held" / "index.html").write_text(
+        RESTORED.replace("SLOW", f"http://127.0.0.1:{slow.server_port}/slow"))
+    monkeypatch.setattr(consent_audit.runner, "states",
+                        lambda site: [{"choice": "no-choice", "gpc": False}])
+    try:
+        with Server(sites_dir=sites, fixtures_dir=None) as server:
+            settings = consent_audit.parse({
+                "collector": server.origin(), "browsers": [browser_name], "settle_seconds": 1,
+                "site": [{"name": "held", "start": server.url_for("held", "/")}]})
+            [result] = consent_audit.audit(settings, tmp_path / "out")["results"]
+    finally:
+        slow.shutdown()
+    assert result["error"] is None, result["error"]
+    assert leave.restored(result["evidence"]["lifecycle"]), result["evidence"]["lifecycle"]
+    sent = [w["url"].rsplit("/", 1)[1] for w in result["evidence"]["wire"]]
+    assert "restored" in sent, sent

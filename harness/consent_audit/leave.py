@@ -18,8 +18,8 @@ from playwright.async_api import Error
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .workerclock import TICK
 
-__all__ = ["VISIBILITY", "away_url", "dispatch", "is_neutral", "leave", "linger", "location",
-           "navigate_away", "returned", "settle"]
+__all__ = ["VISIBILITY", "away_url", "caches_pages", "come_back", "dispatch", "is_neutral",
+           "leave", "linger", "location", "navigate_away", "restored", "returned", "settle"]
 
 # Headless browsers keep every tab visible (another tab opened over it leaves it
 # 'visible'; Chromium's Page.setWebLifecycleState freezes the page without hiding it), so
@@ -104,11 +104,28 @@ async def navigate_away(page, proxy: RecordingProxy, evidence,
 
 async def leave(page, proxy: RecordingProxy, evidence, settle_ms: int) -> None:
     """Navigate away and come back (the page then lives on, and settles again); each time,
-    what the page sends goes on record under that phase. The tab is closed by the caller."""
+    what the page sends goes on record under that phase. The tab is closed by the caller.
+
+    A browser that keeps a back-forward cache (Firefox; Chromium's headless shell has none)
+    keeps a page out of it when something holds it back as it is left, a request still in
+    flight on a loaded machine, say: what the page does only when it is restored would then
+    go unseen. Such a page is left once more, after its requests have finished."""
     here = await navigate_away(page, proxy, evidence, None)
+    await come_back(page, evidence, here, settle_ms)
+    if caches_pages(page) and not restored(evidence.data["lifecycle"]):
+        try:
+            await page.wait_for_load_state("networkidle", timeout=5000)
+        except Error:  # a page that keeps loading: leave it as it is
+            pass
+        here = await navigate_away(page, proxy, evidence, None)
+        await come_back(page, evidence, here, settle_ms)
+
+
+async def come_back(page, evidence, here: str, settle_ms: int) -> None:
+    """Go back to *here* as the visitor does, and settle: the page comes back from the
+    back-forward cache where the browser keeps it (``pageshow`` persisted, in the lifecycle
+    evidence) or is loaded again."""
     evidence.enter("back")
-    # Back as the visitor does it; the page comes back from the back-forward cache where the
-    # browser keeps it (``pageshow`` persisted, in the lifecycle evidence) or is loaded again.
     evidence.shown.clear()
     try:
         await page.evaluate("history.back()")
@@ -123,6 +140,18 @@ async def leave(page, proxy: RecordingProxy, evidence, settle_ms: int) -> None:
                 evidence.page_event(None, event)
         except Error:  # the page navigated on: its own binding works
             pass
+
+
+def caches_pages(page) -> bool:
+    """Whether the page's browser restores pages from a back-forward cache."""
+    browser = page.context.browser
+    return browser is not None and browser.browser_type.name == "firefox"
+
+
+def restored(lifecycle: list[dict]) -> bool:
+    """Whether the page was shown again from the back-forward cache on coming back."""
+    return any(e["event"] == "pageshow" and e["persisted"] and e["phase"] == "back"
+               for e in lifecycle)
 
 
 async def settle(page, settle_ms: int) -> None:
