@@ -7,6 +7,8 @@ them: when the click bubbles up to the window, or, on a page that stops it on th
 the next timer. Here the page stops it and the page's clock is held, so that timer has not
 run when the page goes away: what leaves then is what the page's lifecycle events made the
 script send, as on a busy page, in a throttled background tab or with a quick hand.
+And an activation whose event does reach the window is sent as that event ends, whatever
+the page's timers do.
 """
 
 import time
@@ -191,3 +193,26 @@ def test_activations_in_quick_succession_are_each_delivered(visitor, webtrack, t
         "", visitor.url("shop", "/products/lamp.html")]
     visitor.settle()
     assert len(webtrack.interactions(tracked, "website_link_clicked")) == 2
+
+
+@pytest.mark.parametrize("activate,action", [
+    (lambda page: page.click("#pricing-banner", button="right"), "RClick"),
+    (lambda page: page.press("#pricing-banner", " "), "KSpace"),
+    (lambda page: page.click("#add-lamp"), "LClick"),
+], ids=["right-button", "space-key", "left-button"])
+def test_an_activation_that_reaches_the_window_is_sent_without_waiting_for_a_timer(
+        visitor, webtrack, tracked, activate, action):
+    # The page's clock is held, as on a page that is busy or throttled right after the
+    # activation: its event ran its course, so it is sent then, not whenever a timer runs.
+    # (Space on a link and a right button make no click: their own events decide them.)
+    page = visitor.page
+    before = sent_since(visitor, 0)
+    hold_timers(page)
+    activate(page)
+    (click,) = webtrack.expect(tracked, "website_link_clicked")
+    assert click["msdynci_actiontype"] == action, click
+    assert sent_since(visitor, before) == 1
+    page.clock.resume()
+    visitor.advance()  # the timer runs now: nothing is left to send
+    visitor.settle()
+    assert len(webtrack.interactions(tracked, "website_link_clicked")) == 1
