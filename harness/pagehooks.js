@@ -36,8 +36,12 @@
     const urls = (new Error().stack || "").match(/(?:https?|file):\/\/[^\s)@]+?(?=:\d+:\d+)/g) || [];
     return urls.length ? urls[0] : null;
   };
+  // Characters of a value kept as evidence: enough for an identifier deep in a long JSON
+  // blob or message (what is cut off is never judged); the stock keeps as many (KEEP in
+  // consent_audit/inventory.py).
+  const KEEP = 16384;
   const text = (value) => {
-    try { return (typeof value === "string" ? value : JSON.stringify(value) ?? String(value)).slice(0, 400); } catch (e) { return String(value).slice(0, 400); }
+    try { return (typeof value === "string" ? value : JSON.stringify(value) ?? String(value)).slice(0, KEEP); } catch (e) { return String(value).slice(0, KEEP); }
   };
   const wrap = (owner, name, make) => {
     if (!owner) return;
@@ -52,7 +56,7 @@
     get() { return cookie.get.call(this); },
     set(value) {
       const t = String(value);
-      report("cookie", { name: t.split("=")[0].trim(), value: t.slice(0, 400), script: caller(), api: "document.cookie" });
+      report("cookie", { name: t.split("=")[0].trim(), value: t.slice(0, KEEP), script: caller(), api: "document.cookie" });
       return cookie.set.call(this, value);
     },
   });
@@ -60,7 +64,7 @@
     wrap(CookieStore.prototype, "set", (set) => function (name, value) {
       const n = name && typeof name === "object" ? name.name : name;
       const v = name && typeof name === "object" ? name.value : value;
-      report("cookie", { name: String(n), value: `${n}=${v}`.slice(0, 400), script: caller(), api: "cookieStore" });
+      report("cookie", { name: String(n), value: `${n}=${v}`.slice(0, KEEP), script: caller(), api: "cookieStore" });
       return set.apply(this, arguments);
     });
   }
@@ -68,7 +72,7 @@
   // -- storage -------------------------------------------------------------------------
   // Which Storage object is which, learnt as each is first handed out (the getters below).
   const storages = new WeakMap();
-  const stored = (which, key, value) => report("storage", { storage: which, key: String(key), value: String(value).slice(0, 400), script: caller() });
+  const stored = (which, key, value) => report("storage", { storage: which, key: String(key), value: String(value).slice(0, KEEP), script: caller() });
   wrap(Storage.prototype, "setItem", (setItem) => function (key, value) {
     let which = storages.get(this);
     if (!which) {
@@ -143,7 +147,7 @@
     for (const name of ["put", "add", "addAll"]) {
       wrap(Cache.prototype, name, (original) => function (request) {
         const urls = (Array.isArray(request) ? request : [request]).map((r) => (r && r.url) || String(r));
-        report("storage", { storage: "cacheStorage", key: urls.join(" ").slice(0, 400), value: name, script: caller() });
+        report("storage", { storage: "cacheStorage", key: urls.join(" ").slice(0, KEEP), value: name, script: caller() });
         return original.apply(this, arguments);
       });
     }
@@ -153,7 +157,7 @@
   const call = (api, url) => {
     let href = String(url && url.url ? url.url : url);
     try { href = new URL(href, location.href).href; } catch (e) { /* left as given */ }
-    report("call", { api, url: href.slice(0, 400), script: caller() });
+    report("call", { api, url: href.slice(0, KEEP), script: caller() });
   };
   wrap(Navigator.prototype, "sendBeacon", (original) => function (url) {
     if (!MARKER || String(url) !== MARKER) call("sendBeacon", url);
@@ -188,7 +192,7 @@
           if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) body = new TextDecoder().decode(data);
           else if (data instanceof Blob) body = `[Blob of ${data.size} bytes]`;
         } catch (e) { /* sent as it is */ }
-        report("call", { api: "WebSocket.send", url: String(this.url).slice(0, 400), body: text(body), script: caller() });
+        report("call", { api: "WebSocket.send", url: String(this.url).slice(0, KEEP), body: text(body), script: caller() });
       }
       return send.apply(this, arguments);
     });
@@ -250,7 +254,7 @@
     let target;
     try { target = new URL(found[3], document.baseURI).href; } catch (e) { return; }
     if (target.split("#")[0] === location.href.split("#")[0]) return;
-    report("call", { api: "meta refresh", url: target.slice(0, 400), script: null });
+    report("call", { api: "meta refresh", url: target.slice(0, KEEP), script: null });
     window.setTimeout(() => { if (meta.isConnected) location.href = target; }, parseFloat(found[1]) * 1000);
   };
   new MutationObserver((records) => {

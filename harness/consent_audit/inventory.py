@@ -7,12 +7,16 @@ entry of localStorage, sessionStorage, IndexedDB and Cache Storage of each origi
 
 from __future__ import annotations
 
+# Characters of a stored value kept as evidence (the page hooks keep as many): an
+# identifier deep in a long JSON blob must not be cut off before it is judged.
+KEEP = 16384
+
 # Evaluated in a frame; returns [{origin, storage, key, value}]. Read-only: IndexedDB opened
 # by name with its current version, no upgrade.
 INVENTORY = """async () => {
-  const items = [], origin = location.origin, cut = (v) => {
-    try { return (typeof v === "string" ? v : JSON.stringify(v) ?? String(v)).slice(0, 400); }
-    catch (e) { return String(v).slice(0, 400); }
+  const KEEP = @KEEP@, items = [], origin = location.origin, cut = (v) => {
+    try { return (typeof v === "string" ? v : JSON.stringify(v) ?? String(v)).slice(0, KEEP); }
+    catch (e) { return String(v).slice(0, KEEP); }
   };
   for (const name of ["localStorage", "sessionStorage"]) {
     try {
@@ -67,7 +71,7 @@ INVENTORY = """async () => {
     }
   } catch (e) { /* no Cache Storage here (not a secure context) */ }
   return items;
-}"""
+}""".replace("@KEEP@", str(KEEP))
 
 
 async def take(page, seen: list[str] | None = None) -> list[dict]:

@@ -141,7 +141,7 @@ class _Evidence:
         for value in values:
             for line in value.split("\n"):
                 self.add("set_cookies", {"at": at, "by": "Set-Cookie", "url": url,
-                                         "value": line[:400],
+                                         "value": line[:inventory.KEEP],
                                          "name": line.split("=")[0].strip()})
 
 
