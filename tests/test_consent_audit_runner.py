@@ -2,10 +2,12 @@
 wire, and every page a state covers settled and left, in Chromium and Firefox."""
 
 import asyncio
+import gzip
 import json
 import shutil
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from harness import consent_audit
 from harness.concurrency import run_async
-from harness.consent_audit import har, leave
+from harness.consent_audit import har, leave, proxy
 from harness.consent_audit.proxy import RecordingProxy, final_head, parse_response_head
 from harness.server import Server
 
@@ -265,3 +267,30 @@ def test_a_page_held_out_of_the_back_forward_cache_is_left_again(
     assert leave.restored(result["evidence"]["lifecycle"]), result["evidence"]["lifecycle"]
     sent = [w["url"].rsplit("/", 1)[1] for w in result["evidence"]["wire"]]
     assert "restored" in sent, sent
+
+
+def _deflate(data: bytes, wbits: int) -> bytes:
+    packer = zlib.compressobj(wbits=wbits)
+    return packer.compress(data) + packer.flush()
+
+
+BATCH = b'{"events":[{"uid":"8f3a9c2e77"}]}'
+
+
+@pytest.mark.parametrize("headers,body,expected", [
+    ([], b"", None),
+    ([], BATCH, BATCH.decode()),
+    ([], gzip.compress(BATCH), BATCH.decode()),  # told by its magic bytes alone
+    ([("Content-Encoding", "gzip")], gzip.compress(BATCH), BATCH.decode()),
+    ([], _deflate(BATCH, 15), BATCH.decode()),  # zlib
+    ([("content-encoding", "deflate")], _deflate(BATCH, -15), BATCH.decode()),
+    ([], _deflate(BATCH, -15), BATCH.decode()),  # raw deflate, no header: not text
+    # Text that merely starts like a zlib header stays as it is.
+    ([], b"x uid=8f3a9c2e77", "x uid=8f3a9c2e77"),
+    ([("Content-Encoding", "gzip")], b"not gzip at all", "not gzip at all"),
+    # A bomb is read no further than what is kept.
+    ([], gzip.compress(b"a" * (proxy.BODY_KEEP * 8)), "a" * proxy.BODY_KEEP),
+    ([], b"b" * (proxy.BODY_KEEP + 10), "b" * proxy.BODY_KEEP),
+])
+def test_readable_body(headers, body, expected):
+    assert proxy.readable_body(headers, body) == expected

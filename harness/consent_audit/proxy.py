@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from . import workerclock
 
 HEAD_LIMIT = 64 * 1024
-BODY_PREVIEW = 2048
+# A request body is kept to this much as evidence (an identifier deep in a batch of events
+# is judged); one compressed by the page is read inflated, to at most this much too.
+BODY_KEEP = 64 * 1024
 # The three spellings of "this machine" a site on the estate may use.
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 # Answered by the proxy itself, never forwarded nor recorded: the hooks' parting beacon, a
@@ -41,6 +44,36 @@ def dial_host(host: str) -> str | None:
     if host in LOOPBACK_NAMES or host.endswith(".localhost"):
         return "127.0.0.1"
     return None
+
+
+def readable_body(headers: list[tuple[str, str]], body: bytes) -> str | None:
+    """What a request body says, as text to search: inflated where the page compressed it
+    (``Content-Encoding``, a gzip or zlib stream by its first bytes, or raw deflate in a
+    body that is not text, as analytics SDKs send batches), cut to :data:`BODY_KEEP`
+    characters; None for no body."""
+    if not body:
+        return None
+    encoding = next((v.strip().lower() for k, v in headers
+                     if k.lower() == "content-encoding"), "")
+    magic = body[:2] == b"\x1f\x8b" or (  # gzip, or a zlib header (its check bits hold)
+        len(body) > 1 and body[0] == 0x78 and (body[0] << 8 | body[1]) % 31 == 0)
+    try:
+        body.decode("utf-8")
+        binary = False
+    except UnicodeDecodeError:
+        binary = True
+    if encoding in ("gzip", "x-gzip", "deflate") or magic or binary:
+        # wbits 47 reads gzip or zlib; raw deflate (CompressionStream's "deflate-raw", with
+        # no header to tell it) is tried on a body that is not text
+        for wbits in (47, -15) if encoding == "deflate" or binary else (47,):
+            try:
+                inflated = zlib.decompressobj(wbits).decompress(body, BODY_KEEP)
+            except zlib.error:
+                continue
+            if inflated:
+                body = inflated
+                break
+    return body[:BODY_KEEP].decode("utf-8", "replace")
 
 
 def parse_head(head: bytes) -> tuple[str, str, list[tuple[str, str]]]:
@@ -202,7 +235,7 @@ class RecordingProxy:
             return False
         item = {"at": at, "method": method, "url": target,
                 "headers": {k.lower(): v for k, v in headers},
-                "body": body[:BODY_PREVIEW].decode("utf-8", "replace") if body else None}
+                "body": readable_body(headers, body)}
         self.record(item)
         address = dial_host(url.hostname)
         if address is None:
