@@ -294,3 +294,9 @@ BATCH = b'{"events":[{"uid":"8f3a9c2e77"}]}'
 ])
 def test_readable_body(headers, body, expected):
     assert proxy.readable_body(headers, body) == expected
+
+
+def test_the_audit_leaves_chromiums_back_forward_cache_on():
+    options = consent_audit.runner._launch_options("chromium")
+    assert "--disable-back-forward-cache" in options["ignore_default_args"]
+    assert "--proxy-bypass-list=<-loopback>" in options["args"]

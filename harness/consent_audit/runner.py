@@ -329,6 +329,10 @@ def _launch_options(name: str) -> dict:
     if name == "chromium":
         # Chromium never proxies loopback unless told to (``*.localhost`` included).
         options["args"] = [*options.get("args", []), "--proxy-bypass-list=<-loopback>"]
+        # Playwright turns Chromium's back-forward cache off (its go_back interception);
+        # a visitor's Chromium keeps one, so the audit leaves it on where the build has one
+        # (Playwright's own Chromium; Debian's headless shell has none either way).
+        options["ignore_default_args"] = ["--disable-back-forward-cache"]
     elif name == "firefox":
         options["firefox_user_prefs"] = {"network.proxy.allow_hijacking_localhost": True}
     return options
