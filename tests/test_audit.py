@@ -186,6 +186,16 @@ def test_only_pages_are_audited(tmp_path):
     assert explicit.exit_code == 2
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_a_byte_order_mark_is_no_text(tmp_path, encoding):
+    """A page saved with a byte order mark (UTF-8, or UTF-16 with its zero bytes) is read as
+    the browser reads it: the mark picks the encoding and is dropped, so the tag stays in
+    <head> (as text, the mark would start <body> before it)."""
+    (tmp_path / "bom.html").write_bytes(page(TRACKER).encode(encoding))
+    result = audit.run([str(tmp_path / "bom.html")], CONFIG)
+    assert (result.skipped, result.findings) == ([], [])
+
+
 def test_hostile_page_content_is_inert_in_the_report(tmp_path):
     hostile = tmp_path / "evil.html"
     hostile.write_text(page(body='<p>x</p><script src="http://collector.localhost:8800/'

@@ -418,6 +418,25 @@ SHAPES = [
     ("replaceChildren of a detached element, appended", js(insert(
         into="var w = document.createElement('div'); w.replaceChildren(s); "
         "document.head.append(w);")), "", []),
+    ("a tag in a declarative shadow root runs, in <body>", "",
+     f'<div><template shadowrootmode="open">{TAG}</template></div>', ["WT002"]),
+    ("a loader in a closed declarative shadow root runs", "",
+     f'<div><template shadowrootmode="closed">{js(insert())}</template></div>', []),
+    ("a declarative shadow root on a custom element, its mode in capitals", "",
+     f'<wt-box><template shadowrootmode="OPEN">{js(insert())}</template></wt-box>', []),
+    ("a declarative shadow root's tag beside the head's", TAG,
+     f'<div><template shadowrootmode="open">{TAG}</template></div>', ["WT002", "WT003"]),
+    ("a <template> in <head> keeps the tag after it in <head>",
+     "<template><p>x</p></template>" + TAG, "", []),
+    ("a template of table rows in <head>, then the tag",
+     "<template><tr><td>x</td></tr></template>" + TAG, "", []),
+    ("a byte order mark before the doctype", TAG, "", [], "", "", "\ufeff"),
+    ("documentElement.firstChild is <head>", js(insert(
+        into="document.documentElement.firstChild.appendChild(s);")), "", []),
+    ("documentElement.lastChild from the body is <body>", "", js(insert(
+        into="document.documentElement.lastChild.appendChild(s);")), ["WT002"]),
+    ("into an element only the browser locates", js(insert(
+        into="document.documentElement.children[0].appendChild(s);")), "", []),
     # Pages that install nothing.
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),
@@ -468,6 +487,21 @@ SHAPES = [
     ("innerHTML of a detached element, then appended", js(
         f"var d = document.createElement('div'); d.innerHTML = '<script src=\"{URL}\" "
         "data-site=\"shop\"><\\/script>'; document.head.appendChild(d);"), "", ["WT001"]),
+    ("a second declarative shadow root on one host is inert", "",
+     f'<div><template shadowrootmode="open"></template><template shadowrootmode="open">{TAG}'
+     "</template></div>", ["WT001"]),
+    ("a declarative shadow root on an <li> is inert", "",
+     f'<ul><li><template shadowrootmode="open">{TAG}</template></li></ul>', ["WT001"]),
+    ("a declarative shadow root directly in another is inert", "",
+     f'<div><template shadowrootmode="open"><template shadowrootmode="open">{TAG}</template>'
+     "</template></div>", ["WT001"]),
+    ("the withdrawn shadowroot attribute is inert", "",
+     f'<div><template shadowroot="open">{TAG}</template></div>', ["WT001"]),
+    ("a declarative shadow root in <head> is inert",
+     f'<template shadowrootmode="open">{TAG}</template>', "", ["WT001"]),
+    ("outerHTML's script never runs", '<meta id="m">' + js(
+        f"document.getElementById('m').outerHTML = '<script src=\"{URL}\" data-site=\"shop\" "
+        "async><\\/script>';"), "", ["WT001"]),
     ("a DOMParser's script, appended", js(
         f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
         "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),
@@ -476,8 +510,11 @@ SHAPES = [
 
 
 def _html(shape):
+    """The page of a shape: (what, head, body, rules[, <html> attributes[, <body>
+    attributes[, what comes before the doctype]]])."""
     html = page(shape[1], shape[2], shape[4] if len(shape) > 4 else "")
-    return html.replace("<body>", f"<body{shape[5]}>") if len(shape) > 5 else html
+    html = html.replace("<body>", f"<body{shape[5]}>") if len(shape) > 5 else html
+    return shape[6] + html if len(shape) > 6 else html
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=[s[0] for s in SHAPES])
@@ -487,7 +524,7 @@ def test_static_audit_reads_the_shape(shape):
 
 FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.write|writeln|"
                      r"readyState|readystatechange|data:|createContextualFragment|currentScript"
-                     r"|cookie|localStorage|async|noscript|<svg|DOMParser|cloneNode",
+                     r"|cookie|localStorage|async|noscript|<svg|DOMParser|cloneNode|shadowroot|outerHTML",
                      re.I)
 
 
@@ -558,6 +595,19 @@ def test_what_only_the_browser_knows_is_said(code, note):
     notes = [f.message for f in found if f.rule == "WT010"]
     assert len(notes) == 1 and note in notes[0], notes
     assert all(f.rule != "WT004" for f in found)
+
+
+@pytest.mark.parametrize("integrity,noted", [
+    ("sha384-x", True), ("SHA512-x", True), ("md5-x sha256-y", True),
+    ("md5-x", False), ("sha1-x", False), ("  ", False),  # no hash the browser checks
+])
+def test_an_integrity_hash_is_noted_only_where_the_browser_checks_it(integrity, noted):
+    """A tag with an integrity hash is an install all the same (a wrong hash is a broken
+    install, still counted for WT003); the note says the browser refuses it on a mismatch,
+    which only an algorithm it knows can have."""
+    tag = TAG.replace("<script ", f'<script integrity="{integrity}" ')
+    found = check(parse(page(tag), "p.html", "http://shop.localhost/p.html"), CONFIG)
+    assert [f.rule for f in found] == (["WT010"] if noted else [])
 
 
 def test_callbacks_the_page_schedules_itself_are_not_in_doubt():

@@ -51,6 +51,16 @@ def get(host: Browser, subject, key):
         if isinstance(value, Getter):
             return host.running().call(value.fn, subject, [])
         return value
+    if subject is UNKNOWN and key in (*_INSERT_INTO, *_INSERT_BESIDE, "replaceChild",
+                                      "insertAdjacentElement"):
+        # An element the audit cannot locate (children[0], a library's node): what is
+        # put in it still reaches the document, near the snippet as far as is known.
+        def into_unknown(this, args):
+            first = args[1:2] if key == "insertAdjacentElement" else args[:1] if key in (
+                "appendChild", "insertBefore", "replaceChild") else args
+            _insert(host, None, first)
+            return UNKNOWN
+        return Native(key, into_unknown)
     return UNKNOWN
 
 
@@ -229,6 +239,10 @@ def _place_member(host: Browser, place: Place, key):
             host.insert(target, _arg(args, 1))
             return _arg(args, 1)
         return Native(key, adjacent)
+    if place is host.html and key in ("firstChild", "firstElementChild"):
+        return host.head  # the parser puts nothing before <head> but comments
+    if place is host.html and key in ("lastChild", "lastElementChild"):
+        return host.body if host.deferred or not host.in_head else host.head  # (no body yet)
     if key in ("firstChild", "firstElementChild", "lastChild", "lastElementChild"):
         return Place("child", place.holds_head, place.holds_head, place)
     if key in ("getElementsByTagName", "querySelector", "querySelectorAll"):

@@ -177,14 +177,111 @@ def _text_attr(tag: Tag, name: str) -> str | None:
 class _ScriptingOn(HTML5TreeBuilder):
     """html5lib as a browser that runs scripts parses: ``<noscript>``, in ``<head>`` or in
     ``<body>``, holds its content as text (html5lib's default, scripting off, would lift a
-    ``<script>`` out of a ``<noscript>`` in ``<head>`` and run it)."""
+    ``<script>`` out of a ``<noscript>`` in ``<head>`` and run it); and a ``<template>`` in
+    ``<head>`` stays there (html5lib predates templates: it closed ``<head>`` at one, and
+    every tag after it landed in ``<body>``)."""
 
     def feed(self, markup) -> None:
         import html5lib
 
         parser = html5lib.HTMLParser(tree=self.create_treebuilder)
+        _keep_templates_in_head(parser)
         self.underlying_builder.parser = parser
         parser.parse(markup, scripting=True).original_encoding = None
+
+
+def _keep_templates_in_head(parser) -> None:
+    """Give *parser* the HTML standard's ``<template>`` in ``<head>``: the element goes in
+    ``<head>``, its content is parsed as body content (ignoring ``<html>``, ``<head>``,
+    ``<body>``), and ``</template>`` closing it returns to ``<head>``."""
+    in_head, in_body = type(parser.phases["inHead"]), type(parser.phases["inBody"])
+
+    def in_head_template(tree) -> bool:  # html, head, template, ...: head's not closed
+        return len(tree.openElements) > 2 and tree.openElements[1].name == "head"
+
+    class TemplateInHead(in_head):  # type: ignore[valid-type,misc]
+        __slots__ = ()
+
+        def processStartTag(self, token):  # noqa: N802 (html5lib's name)
+            if token["name"] != "template":
+                return super().processStartTag(token)
+            self.tree.insertElement(token)
+            self.parser.phase = self.parser.phases["inBody"]
+            return None
+
+    class InBody(in_body):  # type: ignore[valid-type,misc]
+        """Body rules, and inside a template in <head> (tables' rules come back here)."""
+
+        __slots__ = ()
+
+        def processStartTag(self, token):  # noqa: N802
+            if in_head_template(self.tree) and token["name"] in (
+                    "html", "head", "body", "frameset"):
+                return None  # a template's content has none of these
+            return super().processStartTag(token)
+
+        def processEndTag(self, token):  # noqa: N802
+            if not in_head_template(self.tree):
+                return super().processEndTag(token)
+            stack = self.tree.openElements
+            if token["name"] == "template":
+                while stack[-1].name != "head" and stack.pop().name != "template":
+                    pass
+                if stack[-1].name == "head":
+                    self.parser.phase = self.parser.phases["inHead"]
+            elif token["name"] not in ("html", "head", "body"):  # out of scope: ignored
+                return super().processEndTag(token)
+            return None
+
+        def processEOF(self):  # noqa: N802
+            if not in_head_template(self.tree):
+                return super().processEOF()
+            from html5lib.html5parser import impliedTagToken
+
+            del self.tree.openElements[1:]  # an unclosed template ends with the page
+            self.tree.insertElement(impliedTagToken("body", "StartTag"))
+            return super().processEOF()
+
+    reset = parser.resetInsertionMode
+
+    def reset_insertion_mode() -> None:  # a table in a template in <head> has closed
+        if not in_head_template(parser.tree):
+            return reset()
+        for node in parser.tree.openElements[::-1]:
+            if node.name == "template":
+                break
+            if node.namespace == parser.tree.defaultNamespace and node.name in _TABLE_MODES:
+                parser.phase = parser.phases[_TABLE_MODES[node.name]]
+                return None
+        parser.phase = parser.phases["inBody"]
+        return None
+
+    parser.resetInsertionMode = reset_insertion_mode
+    for name in ("inTable", "inTableText", "inCaption", "inColumnGroup", "inTableBody",
+                 "inRow", "inCell", "inSelect", "inSelectInTable"):
+        parser.phases[name] = _closing_templates(type(parser.phases[name]))(
+            parser, parser.tree)
+    parser.phases["inHead"] = TemplateInHead(parser, parser.tree)
+    parser.phases["inBody"] = InBody(parser, parser.tree)
+
+
+def _closing_templates(phase: type) -> type:
+    """*phase* where ``</template>`` closes a template in ``<head>`` (by body rules)."""
+
+    class Phase(phase):
+        __slots__ = ()
+
+        def processEndTag(self, token):  # noqa: N802 (html5lib's name)
+            stack = self.tree.openElements
+            if token["name"] == "template" and len(stack) > 2 and stack[1].name == "head":
+                return self.parser.phases["inBody"].processEndTag(token)
+            return super().processEndTag(token)
+    return Phase
+
+
+_TABLE_MODES = {"select": "inSelect", "td": "inCell", "th": "inCell", "tr": "inRow",
+                "tbody": "inTableBody", "thead": "inTableBody", "tfoot": "inTableBody",
+                "caption": "inCaption", "colgroup": "inColumnGroup", "table": "inTable"}
 
 
 def _attrs(tag: Tag) -> dict:
@@ -196,6 +293,41 @@ def _inside(tag, name: str) -> bool:
     return any(parent.name == name for parent in tag.parents)
 
 
+# The elements the DOM lets a shadow root be attached to (custom elements aside).
+SHADOW_HOSTS = frozenset({"article", "aside", "blockquote", "body", "div", "footer", "h1", "h2",
+                          "h3", "h4", "h5", "h6", "header", "main", "nav", "p", "section",
+                          "span"})
+_CUSTOM_NAME = re.compile(r"[a-z][^A-Z\s/>]*-[^A-Z\s/>]*")
+_NOT_CUSTOM = frozenset({"annotation-xml", "color-profile", "font-face", "font-face-src",
+                         "font-face-uri", "font-face-format", "font-face-name", "missing-glyph"})
+
+
+def attaches_shadow_root(template: Tag) -> bool:
+    """Whether the parser makes *template* a declarative shadow root (its content is then
+    live, scripts included): ``shadowrootmode`` open or closed, on an HTML element that may
+    host one (not ``<html>``, not a template's content), the first such on its host."""
+    mode = template.get("shadowrootmode")
+    host = template.parent
+    if not isinstance(mode, str) or mode.lower() not in ("open", "closed") or \
+            not isinstance(host, Tag) or host.name in ("html", "template") or \
+            template.namespace not in (None, "http://www.w3.org/1999/xhtml"):
+        return False
+    if host.name not in SHADOW_HOSTS and not (
+            _CUSTOM_NAME.fullmatch(host.name) and host.name not in _NOT_CUSTOM):
+        return False
+    # A host has one shadow root: a second declarative one stays an inert template.
+    return not any(isinstance(sibling, Tag) and sibling.name == "template" and
+                   attaches_shadow_root(sibling) for sibling in template.find_previous_siblings(
+                       "template"))
+
+
+def _inert(tag: Tag) -> bool:
+    """Whether *tag* is inside a ``<template>``'s inert content (a declarative shadow
+    root's content is live)."""
+    return any(parent.name == "template" and not attaches_shadow_root(parent)
+               for parent in tag.parents)
+
+
 def parse(source: str, where: str, base: str, rendered: bool = False,
           xml: bool = False) -> Page:
     """Parse *source* as a browser would and collect scripts, forms, comments, banner.
@@ -203,6 +335,7 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
     XHTML (*xml*) is read as markup as written: no HTML5 moving of elements, and
     ``<script/>`` closes itself.
     """
+    source = source.removeprefix("\ufeff")  # a byte order mark is no text to a browser
     page = Page(where=where, base=base, source=source, rendered=rendered, url=base)
     page.template = bool(re.search(r"{%\s*(extends|include|block)\b", source))
     soup = BeautifulSoup(source, "html.parser") if xml else BeautifulSoup(
@@ -224,7 +357,7 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
         occurrence = seen.get(needle, 0)
         seen[needle] = occurrence + 1
         attrs = _attrs(tag)
-        if INERT_MARK in attrs or _inside(tag, "template"):
+        if INERT_MARK in attrs or _inert(tag):
             continue  # never runs: added as markup, or a template's inert content
         inserted = attrs.pop(INSERTED_MARK, None) is not None
         in_head = attrs.pop(IN_HEAD_MARK, None)

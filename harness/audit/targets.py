@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -94,7 +95,7 @@ def fetch(url: str, timeout: float = 10.0) -> tuple[str, str]:
         raise TargetError(url, f"cannot fetch: {exc}") from None
     if response.status_code >= 400:
         raise TargetError(url, f"answered {response.status_code}")
-    return response.content.decode("utf-8", "replace"), response.headers.get("Content-Type", "")
+    return decode(response.content), response.headers.get("Content-Type", "")
 
 
 @functools.cache
@@ -105,11 +106,25 @@ def _http(https: bool) -> httpx.Client:
                         follow_redirects=False)
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def decode(data: bytes) -> str:
+    """Decode a page as a browser does: a byte order mark decides the encoding and is not
+    text (left in, it would start the body before <head>); else UTF-8."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
 def _text(data: bytes, where: str) -> str:
     """Decode a page; a binary file is not one."""
-    if b"\0" in data[:8192]:
+    if b"\0" in data[:8192] and not data.startswith(_BOMS[1][0]) and \
+            not data.startswith(_BOMS[2][0]):
         raise NotAPage(where, "a binary file, not an HTML page")
-    return data.decode("utf-8", errors="replace")
+    return decode(data)
 
 
 def _local_script(raw_src: str | None, page_file: Path, root: Path) -> str | None:
@@ -225,7 +240,7 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
                         return TargetError(where, f"answered {response.status}")
                     await _settle(page)
                     await page.evaluate(WHERE_SCRIPTS_ARE)
-                    dom = await page.content()
+                    dom = await _serialise(page)
                     optout = await page.evaluate(
                         "typeof window.disableCookiesUsage === 'function'")
                 except Error as exc:
@@ -266,11 +281,13 @@ MARK_INSERTED = """(() => {
   // is put in the document later.
   const scripts = (root) => root.querySelectorAll ? [...root.querySelectorAll('script')] : [];
   // (a template's markup goes into its content).
-  const around = (el) => scripts(el.getRootNode()).concat(el.content ? scripts(el.content) : []);
+  // The root is taken first: outerHTML leaves the element outside it.
+  const around = (el, root) => scripts(root).concat(el.content ? scripts(el.content) : []);
   const inert = (fn) => function (...args) {
-    const before = new Set(around(this));
+    const root = this.getRootNode();
+    const before = new Set(around(this, root));
     const result = fn.apply(this, args);
-    for (const s of around(this)) if (!before.has(s)) s.setAttribute('INERT', '');
+    for (const s of around(this, root)) if (!before.has(s)) s.setAttribute('INERT', '');
     return result;
   };
   Element.prototype.insertAdjacentHTML = inert(Element.prototype.insertAdjacentHTML);
@@ -302,6 +319,33 @@ MARK_INSERTED = """(() => {
     return copies(node, imported.call(this, node, ...rest));
   };
 })();""".replace("INERT", INERT_MARK).replace("MARK", INSERTED_MARK)
+
+async def _serialise(page) -> str:
+    """The live DOM as markup, shadow roots included (their scripts ran): in Chromium
+    every one, closed ones too (DevTools protocol), elsewhere the open ones."""
+    try:
+        session = await page.context.new_cdp_session(page)
+    except Exception:  # not Chromium
+        return await page.evaluate(WITH_OPEN_SHADOW_ROOTS)
+    try:
+        root = (await session.send("DOM.getDocument", {"depth": 0}))["root"]["nodeId"]
+        return (await session.send("DOM.getOuterHTML", {
+            "nodeId": root, "includeShadowDOM": True}))["outerHTML"]
+    finally:
+        await session.detach()
+
+
+WITH_OPEN_SHADOW_ROOTS = """() => {
+  const roots = [];
+  const walk = (root) => root.querySelectorAll('*').forEach((el) => {
+    if (el.shadowRoot) { roots.push(el.shadowRoot); walk(el.shadowRoot); }
+  });
+  walk(document);
+  const html = document.documentElement;
+  const open = html.cloneNode(false).outerHTML.replace(/<\\/html>$/, '');
+  return (document.doctype ? '<!DOCTYPE html>' : '') + open +
+    html.getHTML({shadowRoots: roots}) + '</html>';
+}"""
 
 WHERE_SCRIPTS_ARE = f"""() => document.querySelectorAll('script').forEach(
   (s) => s.setAttribute('{IN_HEAD_MARK}', s.closest('head') ? '1' : '0'))"""
