@@ -14,7 +14,7 @@ from .. import resources
 
 GOLDEN = resources.GOLDEN
 VOLATILE = ("event_id", "occurred_at", "received_at", "link_id")
-_PORT = re.compile(r"\.localhost:\d+")
+_PORT = re.compile(r"\blocalhost:\d+")  # any *.localhost host, and localhost itself
 _COORDS = re.compile(r"^\d+,\d+$")
 
 
@@ -33,7 +33,7 @@ def mask(interactions: list[dict]) -> list[dict]:
                     _COORDS.match(value):
                 value = "X,Y"
             elif isinstance(value, str):
-                value = _PORT.sub(".localhost:PORT", value)
+                value = _PORT.sub("localhost:PORT", value)
             out[key] = value
         masked.append(out)
     return sorted(masked, key=lambda i: json.dumps(i, sort_keys=True))
