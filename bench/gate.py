@@ -121,7 +121,8 @@ def summary(out: Path) -> dict:
     result = json.loads((out / "mutation.json").read_text(encoding="utf-8"))
     return {**result["summary"], "phases_s": result["seconds"], "workers": result["workers"],
             "load_average": result.get("load_average"),
-            "survivors": [r["id"] for r in result["survivors"]]}
+            "survivors": [r["id"] for r in result["survivors"]],
+            "timeouts": [r["id"] for r in result.get("timeouts", [])]}
 
 
 def merged(parts: list[Path]) -> dict:

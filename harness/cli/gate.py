@@ -225,7 +225,7 @@ def _mutation_run(out: Path, workers: int, only: list[str], select: str | None,
 
     def show(row: dict) -> None:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
-        if row["status"] != "killed":
+        if row["status"] not in ("killed", "timeout"):
             bar.close()
             click.echo(f"  {row['status'].upper()} {row['id']}: {row.get('message') or ''}"[:300])
         bar.step(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
@@ -242,8 +242,11 @@ def _mutation_run(out: Path, workers: int, only: list[str], select: str | None,
     write_mutation(result, out)
     for row in result["survivors"]:
         click.echo(f"\nSURVIVOR {row['id']} ({row['status']}): {row['change']}\n{row['diff']}")
+    for row in result.get("timeouts", []):
+        click.echo(f"\nTIMEOUT {row['id']} (killed by timeout): {row['message']}")
     summary = result["summary"]
     click.echo(f"mutation score {summary['score']} %: {summary['killed']} killed, "
+               f"{summary.get('timeout', 0)} killed by timeout, "
                f"{summary['survived']} survived, {summary['not_covered']} not covered, "
                f"{summary['error']} errors, {summary['equivalent']} equivalent, of "
                f"{summary['total']} mutants in {result['seconds']['total_s']} s "

@@ -4,9 +4,13 @@
    of ``/tracker.js`` (and which scenarios pass and match their golden payloads); the
    mutants are generated meanwhile.
 2. Each mutant not reviewed as equivalent (``equivalent.toml``) and touched by some
-   scenario runs, in one child pytest with long-lived workers, against the scenarios that
-   touch it, stopping at the first that catches it.
-3. The score is killed ÷ (all − equivalent); every survivor is listed with its diff.
+   scenario runs against the scenarios that touch it, stopping at the first that catches
+   it. Long-lived worker processes take the mutants from one queue, the longest expected
+   first; a scenario that runs past its time limit (:func:`schedule.scenario_limit`) is
+   stopped, and counts as a kill by timeout once the reference passes it within the same
+   limit (:mod:`.supervisor`).
+3. The score is (killed + timeout) ÷ (all − equivalent); every survivor is listed with
+   its diff, every timeout with its reason.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import threading
@@ -27,7 +32,7 @@ from .. import config
 from .. import run as runner
 from ..resources import shipped
 from ..tracker import SCRIPT
-from . import operators, schedule
+from . import operators, schedule, supervisor
 
 EQUIVALENT = shipped("gate", "equivalent.toml")
 # Each mutant's last killer ({mutant id: scenario node id}), kept in the repository and
@@ -202,13 +207,13 @@ def plan(mutants: list[operators.Mutant], spans: dict[str, list | None], passed:
     return settled, runs
 
 
-def mutant_command(plan_file: Path, workers: int, select: str | None = None) -> list[str]:
+def mutant_command(plan_file: Path, select: str | None = None) -> list[str]:
+    """One worker: a pytest process that takes mutants from the plan's queue."""
     command = [sys.executable, "-m", "pytest", str(runner.SCENARIOS), "-c",
                str(runner.SCENARIOS / "scenarios.ini"), "--rootdir",
                str(runner.SCENARIOS.parent.parent), "-q", "-p", "harness.gate.plugin",
                "--browser", "chromium", "--webtrack-mutants", str(plan_file.resolve())]
-    command += ["-k", select] if select else []
-    return command + (["-n", str(workers)] if workers > 1 else [])
+    return command + (["-k", select] if select else [])
 
 
 def _follow(folder: Path, done: threading.Event, progress) -> None:
@@ -241,11 +246,10 @@ def _hinted(rows: list[dict], mutants: dict[str, operators.Mutant],
 def run_mutants(runs: list[dict], reference: str, stable: set[str],
                 durations: dict[str, float], options: MutationOptions, progress=None,
                 mutants: dict[str, operators.Mutant] | None = None) -> list:
-    """Run the mutants in a child pytest; return one result row per mutant."""
+    """Run the mutants in supervised worker processes; return one result row per mutant."""
     folder = options.out / "mutation" / "results"
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("mutants-*.jsonl"):
-        stale.unlink()
+    shutil.rmtree(folder, ignore_errors=True)  # earlier rows, claims and heartbeats
+    folder.mkdir(parents=True)
     by_nodeid = {n: durations.get(schedule.scenario_key(n), 60.0)
                  for r in runs for n in r["scenarios"]}
     history = [{"id": i, "status": "killed", "by": by, "killer_s": 1.0}
@@ -254,6 +258,7 @@ def run_mutants(runs: list[dict], reference: str, stable: set[str],
     # The history first, then earlier runs named by --hints: the latest kill wins.
     first, seed = _hinted(history + earlier_rows(options.hints), mutants or {},
                           {n for r in runs for n in r["scenarios"]})
+    runs = schedule.queue(runs, by_nodeid, first)
     plan_file = options.out / "mutation" / "plan.json"
     plan_file.write_text(json.dumps({
         "first": first, "seed": seed,
@@ -265,23 +270,23 @@ def run_mutants(runs: list[dict], reference: str, stable: set[str],
     follower = threading.Thread(target=_follow, args=(folder, done, progress or (lambda r: None)),
                                 daemon=True)
     follower.start()
-    log = options.out / "mutation" / "pytest.log"
-    with log.open("w", encoding="utf-8") as stream:
-        command = mutant_command(plan_file, options.workers, options.select)
-        try:
-            process = subprocess.run(command, stdout=stream, stderr=subprocess.STDOUT)
-        finally:
-            done.set()
+    workers = supervisor.Supervisor(folder, mutant_command(plan_file, options.select),
+                                    options.workers, len(runs), options.out / "mutation")
+    try:
+        exits = workers.run()
+    finally:
+        done.set()
     follower.join()
     rows = {}
     for path in folder.glob("mutants-*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             rows[row["id"]] = row
-    for run in runs:  # a worker that died leaves its mutants unanswered: say so
+    for run in runs:  # workers that kept dying leave mutants unanswered: say so
         rows.setdefault(run["id"], {"id": run["id"], "status": "error", "by": None,
-                                    "message": f"no result (pytest exit {process.returncode}; "
-                                               f"see {log})", "tried": 0})
+                                    "message": f"no result (worker exits {exits}; see "
+                                               f"{options.out / 'mutation'}/pytest-w*.log)",
+                                    "tried": 0})
     return [rows[run["id"]] for run in runs]
 
 
@@ -346,7 +351,7 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
     for row in rows:
         entry = operator_counts.setdefault(row["operator"], {"total": 0, "killed": 0})
         entry["total"] += 1
-        entry["killed"] += row["status"] == "killed"
+        entry["killed"] += row["status"] in schedule.DETECTED
     stale = sorted(set(equivalent) - set(by_id))
     if options.history is not None:
         save_history(options.history, schedule.remembered(
@@ -356,4 +361,9 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
             "operators": operator_counts, "stale_equivalent": stale,
             "survivors": [r for r in rows if r["status"] in ("survived", "not_covered",
                                                              "error")],
+            # Stopped at a scenario's time limit, the reference passing it within the same.
+            "timeouts": [r for r in rows if r["status"] == "timeout"],
+            "time_limit": {"factor": schedule.LIMIT_FACTOR,
+                           "margin_s": schedule.LIMIT_MARGIN_S,
+                           "startup_s": schedule.LIMIT_STARTUP_S},
             "mutants": rows, "passed": counts["score"] >= 95.0}

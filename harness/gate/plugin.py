@@ -8,11 +8,14 @@ default. Two modes:
     spans, to ``DIR/coverage-<worker>.jsonl``.
 ``--webtrack-mutants FILE``
     the collected scenarios are kept aside and the session runs one item per mutant
-    instead (so ``-n 2`` shares the mutants between two long-lived workers, each with one
-    server and one browser). Running a mutant's item serves the mutant as ``/tracker.js``
-    and runs the scenarios that cover it, one after the other in this process, until one
-    fails or records payloads that differ from the golden ones: the mutant is killed.
-    Results go to ``<out>/mutants-<worker>.jsonl``.
+    instead, in the plan's order; each worker process (see :mod:`.supervisor`) runs the
+    items it claims first from the shared queue and skips those another worker took.
+    Running a mutant's item serves the mutant as ``/tracker.js`` and runs the scenarios
+    that cover it, one after the other in this process, until one fails or records
+    payloads that differ from the golden ones: the mutant is killed. Before each scenario
+    the worker writes its heartbeat (what it runs, its time limit). A worker started to
+    check a stopped one first runs that scenario with the reference. Results go to
+    ``<out>/mutants-<worker>.jsonl``.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import pytest
 from _pytest.reports import TestReport
 from _pytest.runner import runtestprotocol
 
-from . import coverage, golden, operators
+from . import coverage, golden, operators, schedule, supervisor
 from .runstate import STATE, serve_mutants
 
 # A failure whose message says the browser or its connection broke may not be the
@@ -46,13 +49,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return os.environ.get(supervisor.WORKER_ENV) or os.environ.get("PYTEST_XDIST_WORKER",
+                                                                    "main")
 
 
-def _append(path: Path, record: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as out:
-        out.write(json.dumps(record) + "\n")
+_append = supervisor.append
 
 
 # -- coverage ---------------------------------------------------------------------------
@@ -115,11 +116,12 @@ def _webtrack_gate(request, pytestconfig):
 # -- mutants ------------------------------------------------------------------------------
 
 class MutantItem(pytest.Item):
-    """One mutant: run by :func:`pytest_runtest_protocol` over the scenarios that cover it."""
+    """One mutant: run by :func:`pytest_runtest_protocol` over the scenarios that cover it
+    (or, with ``check`` set, the reference over the scenario a stopped mutant hung in)."""
 
-    def __init__(self, *, spec: dict, **kwargs) -> None:
+    def __init__(self, *, spec: dict, check: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.spec = spec
+        self.spec, self.check = spec, check
 
     def runtest(self) -> None:  # pragma: no cover - the protocol hook runs mutants
         raise RuntimeError("mutants are run by the webtrack gate plugin")
@@ -136,16 +138,23 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     plan = json.loads(Path(path).read_text(encoding="utf-8"))
     STATE.configure(plan, {item.nodeid: item for item in items})
-    items[:] = [MutantItem.from_parent(session, name=m["id"], spec=m) for m in plan["mutants"]]
+    mutants = [MutantItem.from_parent(session, name=m["id"], spec=m) for m in plan["mutants"]]
+    stopped = os.environ.get(supervisor.CHECK_ENV)
+    if stopped:
+        mutants.insert(0, MutantItem.from_parent(session, name="check-reference",
+                                                 spec=json.loads(stopped), check=True))
+    items[:] = mutants
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem) -> bool | None:
     if not isinstance(item, MutantItem):
         return None
+    if not item.check and not supervisor.claim(Path(STATE.out), item.spec["id"]):
+        return True  # another worker has it
     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     started = time.monotonic()
-    result = run_mutant(item.session, item.spec)
+    result = (check_reference if item.check else run_mutant)(item.session, item.spec)
     result["seconds"] = round(time.monotonic() - started, 2)
     _append(Path(STATE.out) / f"mutants-{_worker()}.jsonl", result)
     report = TestReport(item.nodeid, item.location, {}, "passed", None, "call",
@@ -183,6 +192,38 @@ def _verdict(session, nodeid: str, reports: list[TestReport]) -> tuple[str, str]
     return ("payload", "; ".join(differences[:5])) if differences else None
 
 
+_FRESH = True  # no scenario has run in this worker yet: the first one pays for start-up
+
+
+def _beat(mutant_id: str, nodeid: str, tried: int, check: dict | None = None) -> None:
+    """Tell the supervisor which scenario starts now, and its time limit."""
+    global _FRESH
+    reference = STATE.learning.durations.get(nodeid)
+    running = {"mutant": mutant_id, "scenario": nodeid, "since": time.time(),
+               "reference_s": reference, "tried": tried,
+               "limit": schedule.scenario_limit(reference, first_in_worker=_FRESH)}
+    if check is not None:
+        running["check"] = check
+    _FRESH = False
+    supervisor.beat(Path(STATE.out), _worker(), running)
+
+
+def check_reference(session: pytest.Session, stopped: dict) -> dict:
+    """Run the scenario a stopped mutant hung in with the reference, under the same limit
+    (the supervisor watches it): the mutant's row, a kill by timeout only if it passes."""
+    nodeid = stopped["scenario"]
+    STATE.source = None
+    _beat(stopped["mutant"], nodeid, stopped.get("tried", 0), check=stopped)
+    try:
+        scenario = STATE.items.get(nodeid)
+        caught = ("failed", "not among this run's scenarios") if scenario is None else \
+            _verdict(session, nodeid, _run_scenario(session, scenario))
+    finally:
+        supervisor.beat(Path(STATE.out), _worker(), None)
+    return schedule.timeout_row(stopped, "passed" if caught is None else "failed",
+                                caught[1] if caught else "")
+
+
 def run_mutant(session: pytest.Session, spec: dict) -> dict:
     """Run the scenarios covering one mutant until one catches it."""
     mutant = operators.Mutant(**spec["mutant"])
@@ -196,10 +237,11 @@ def run_mutant(session: pytest.Session, spec: dict) -> dict:
     try:
         for nodeid in order:
             result["tried"] += 1
+            _beat(mutant.id, nodeid, result["tried"])
             began = time.monotonic()
             caught = _verdict(session, nodeid, _run_scenario(session, STATE.items[nodeid]))
             if caught is not None and any(marker in caught[1] for marker in INFRASTRUCTURE) \
-                    and _reference_fails(session, nodeid, mutant):
+                    and _reference_fails(session, nodeid, mutant, result["tried"]):
                 result.update(status="error", by=nodeid, how=caught[0], message=caught[1])
                 break
             spent = time.monotonic() - began
@@ -212,11 +254,13 @@ def run_mutant(session: pytest.Session, spec: dict) -> dict:
             break
     finally:
         STATE.source = None
+        supervisor.beat(Path(STATE.out), _worker(), None)
     return result
 
 
-def _reference_fails(session, nodeid: str, mutant) -> bool:
+def _reference_fails(session, nodeid: str, mutant, tried: int) -> bool:
     """Run *nodeid* with the reference script: True when it fails too (not the mutant)."""
+    _beat(mutant.id, nodeid, tried)
     saved, STATE.source = STATE.source, None
     try:
         return _verdict(session, nodeid, _run_scenario(session, STATE.items[nodeid])) \

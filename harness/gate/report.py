@@ -44,7 +44,7 @@ def write_mutation(result: dict, out: Path) -> list[Path]:
                                        encoding="utf-8")
     written.append(out / "mutation.html")
     cases = [{"name": f"mutant {r['id']}", "classname": f"gate.mutation.{r['operator']}",
-              "failure": None if r["status"] in ("killed", "equivalent")
+              "failure": None if r["status"] in ("killed", "timeout", "equivalent")
               else f"{r['status']}: {r['change']}", "detail": r.get("diff") or ""}
              for r in result["mutants"]]
     written.append(reports.write_junit(out / "mutation-junit.xml", "webtrack gate --mutation",

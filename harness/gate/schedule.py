@@ -109,11 +109,91 @@ def remembered(history: dict[str, str], rows: list[dict], current: set[str],
     return dict(sorted(kept.items()))
 
 
+def expected_seconds(scenarios: list[str], durations: dict[str, float],
+                     killer: str | None = None) -> float:
+    """What running one mutant is expected to cost, from the reference run's durations.
+
+    A mutant with a last killer among its scenarios tries it first and most likely dies
+    there: that one scenario. Any other may run every scenario that covers it (a survivor
+    does): their sum. Unknown durations count as a minute.
+    """
+    if killer in scenarios:
+        return durations.get(killer, 60.0)
+    return sum(durations.get(n, 60.0) for n in scenarios)
+
+
+def queue(runs: list[dict], durations: dict[str, float],
+          killers: dict[str, str]) -> list[dict]:
+    """The order workers take mutants in: the longest expected first (ties by id).
+
+    Workers pull the next mutant when they finish one, so the long ones start early and
+    the short ones fill in at the end: no worker is left with a long backlog while the
+    other has nothing to do.
+    """
+    return sorted(runs, key=lambda r: (-expected_seconds(r["scenarios"], durations,
+                                                         killers.get(r["id"])), r["id"]))
+
+
+# A scenario running a mutant may take this many times its reference duration, plus the
+# margin (a failing scenario waits out its expectations and browser actions first), plus
+# the start-up allowance when it is the first in a fresh worker (server, browser launch).
+LIMIT_FACTOR, LIMIT_MARGIN_S, LIMIT_STARTUP_S = 3.0, 30.0, 60.0
+
+
+def scenario_limit(reference_s: float | None, first_in_worker: bool = False,
+                   factor: float = LIMIT_FACTOR, margin: float = LIMIT_MARGIN_S,
+                   startup: float = LIMIT_STARTUP_S) -> float:
+    """Seconds one scenario may run under a mutant before the mutant is stopped."""
+    reference = 60.0 if reference_s is None else reference_s
+    return round(factor * reference + margin + (startup if first_in_worker else 0.0), 1)
+
+
+def overdue(running: dict | None, now: float) -> bool:
+    """True when a worker's current scenario (its heartbeat: ``since``, ``limit``) has run
+    past its limit; a worker between scenarios (None, or no ``since``) never is."""
+    if not running or running.get("since") is None:
+        return False
+    return now - running["since"] > running["limit"]
+
+
+def timeout_row(stopped: dict, check: str, check_message: str = "") -> dict:
+    """The result of a mutant stopped at its time limit, once the reference was tried on
+    the same scenario in a fresh worker within the same limit.
+
+    *stopped* is the stopped worker's heartbeat (``mutant``, ``scenario``, ``limit``,
+    ``tried``); *check* is how the reference did: ``passed`` (in time), ``failed``,
+    ``overran`` (it hit the limit too) or ``lost`` (the checking worker died). Only a
+    reference that passed in time makes the stop the mutant's doing, a kill by timeout;
+    anything else is a harness-side hang or failure: an error, never a kill.
+    """
+    where = (f"stopped after {stopped['limit']:g} s without finishing "
+             f"{stopped['scenario']} (the limit: {LIMIT_FACTOR:g} × its reference time "
+             f"+ {LIMIT_MARGIN_S:g} s)")
+    reasons = {
+        "passed": ("timeout", "the reference passes it within the same limit"),
+        "failed": ("error", "the reference fails it too in a fresh worker: not counted"),
+        "overran": ("error", "the reference also overran the limit: a harness-side hang, "
+                             "not counted"),
+        "lost": ("error", "the worker checking the reference died: not counted"),
+    }
+    status, why = reasons[check]
+    return {"id": stopped["mutant"], "status": status, "by": stopped["scenario"],
+            "how": "timeout", "tried": stopped.get("tried", 0),
+            "message": f"{where}; {why}" + (f": {check_message}" if check_message else "")}
+
+
+# What counts as caught: a scenario failed or recorded other payloads (killed), or the
+# mutant stopped a scenario from finishing within its time limit (timeout).
+DETECTED = ("killed", "timeout")
+
+
 def score(rows: list[dict]) -> dict:
-    """Counts by status and the score: killed ÷ (all − equivalent), as a percentage."""
+    """Counts by status and the score: (killed + timeout) ÷ (all − equivalent), in %."""
     counts: dict[str, float] = {status: sum(1 for r in rows if r["status"] == status)
-              for status in ("killed", "survived", "not_covered", "equivalent", "error")}
+              for status in ("killed", "timeout", "survived", "not_covered", "equivalent",
+                             "error")}
     scored = len(rows) - counts["equivalent"]
+    detected = sum(counts[status] for status in DETECTED)
     counts["total"] = len(rows)
-    counts["score"] = round(100.0 * counts["killed"] / scored, 2) if scored else 100.0
+    counts["score"] = round(100.0 * detected / scored, 2) if scored else 100.0
     return counts
