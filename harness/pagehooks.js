@@ -240,15 +240,20 @@
     get() { return src.get.call(this); },
     set(value) { call("image", value); return src.set.call(this, value); },
   });
+  const hinted = new WeakSet();
   const hint = (link) => {
+    if (hinted.has(link)) return;
+    hinted.add(link);
     const rel = (link.rel || "").toLowerCase();
     if (/preconnect|dns-prefetch|prefetch|preload|prerender|modulepreload/.test(rel) && link.href) report("hint", { rel, href: link.href, script: caller() });
   };
   // <meta http-equiv="refresh"> to another address waits on the browser's clock, which the
   // page's does not govern: the same navigation is also put on the page's clock (the first
   // to come takes the page there). A page that only reloads itself is left to the browser.
+  const refreshes = new WeakSet();
   const refresh = (meta) => {
-    if ((meta.httpEquiv || "").toLowerCase() !== "refresh") return;
+    if ((meta.httpEquiv || "").toLowerCase() !== "refresh" || refreshes.has(meta)) return;
+    refreshes.add(meta);
     const found = /^\s*(\d+(?:\.\d*)?)\s*(?:[;,]\s*(?:url\s*=\s*)?(['"]?)(.+?)\2\s*)?$/i.exec(meta.content || "");
     if (!found || !found[3]) return;
     let target;
@@ -257,14 +262,30 @@
     report("call", { api: "meta refresh", url: target.slice(0, KEEP), script: null });
     window.setTimeout(() => { if (meta.isConnected) location.href = target; }, parseFloat(found[1]) * 1000);
   };
-  new MutationObserver((records) => {
+  const observer = new MutationObserver((records) => {
     for (const r of records) {
       for (const node of r.addedNodes) {
         if (node.tagName === "LINK") hint(node);
         else if (node.tagName === "META") refresh(node);
       }
     }
-  }).observe(document, { childList: true, subtree: true });
+  });
+  // A frame's first document (about:blank) hands its window on to the same-origin document
+  // that replaces it, and Firefox runs these hooks in the first one only: each document is
+  // watched, and what it holds already is seen, when the hooks start and as it is parsed.
+  let watched = null;
+  const present = () => {
+    if (watched !== document) {
+      watched = document;
+      observer.observe(document, { childList: true, subtree: true });
+    }
+    for (const node of document.querySelectorAll("link[rel], meta[http-equiv]")) {
+      if (node.tagName === "LINK") hint(node);
+      else refresh(node);
+    }
+  };
+  present();
+  addEventListener("DOMContentLoaded", present, true);
 
   // -- lifecycle -----------------------------------------------------------------------
   if (window.top !== window) return;

@@ -58,8 +58,8 @@ def ready(body: str) -> str:
 
 
 # A worker's sender: the identifier to the beacon host, under the worker's own tag.
-WORKER_SEND = (C + 'function send(tag) { fetch(C + "/" + tag + "?u=' + ID
-               + '" + tag, {mode: "no-cors"}); }')
+SEND = 'function send(tag) { fetch(C + "/" + tag + "?u=' + ID + '" + tag, {mode: "no-cors"}); }'
+WORKER_SEND = C + SEND
 WS_CSP = ('[[header]]\npath = "*"\nname = "Content-Security-Policy"\n'
           'value = "default-src * ws: data: blob: \'unsafe-inline\'"\n')
 
@@ -145,6 +145,32 @@ SITES: dict[str, dict] = {
             "wk4.js": 'self.addEventListener("activate", function () {'
                       ' setTimeout(function () { send("wk_service"); }, 6 * 60 * 1000); });',
         }.items()}},
+    # Workers made from scripts in memory (blob: and data: URLs), which no proxy sees; a
+    # worker that starts after the page's time was last told (made by a timer at the end
+    # of the page's last settling, once the visitor came back: after a restore from the
+    # back-forward cache, the page's clock is its own).
+    "memworkers": {"head": ready(
+        'function src(tag, ms) { return "var C = " + JSON.stringify(C) + ";" + '
+        + json.dumps(SEND) + ' + "setTimeout(function () { send(\\"" + tag + "\\"); }, "'
+        ' + ms + ");"; }'
+        'function blob(tag, ms, type) { return URL.createObjectURL(new Blob([src(tag, ms)],'
+        ' {type: type || "text/javascript"})); }'
+        'var u = blob("mw_blob", 300000); new Worker(u); URL.revokeObjectURL(u);'
+        'new Worker(blob("mw_module", 240000), {type: "module"});'
+        'new Worker("data:text/javascript," + encodeURIComponent(src("mw_data", 200000)));'
+        'new Worker("data:text/javascript;base64," + btoa(src("mw_base64", 210000)));'
+        'new SharedWorker(blob("mw_shared", 250000, ""));'
+        'new Worker("/nest.js");') + script(
+        'addEventListener("pageshow", function (e) { if (location.pathname !== "/two.html")'
+        ' return; var n = Number(sessionStorage.getItem("mw_shown") || 0) + 1;'
+        ' sessionStorage.setItem("mw_shown", n); if (n > 1) setTimeout(function () {'
+        ' navigator.sendBeacon(C + "/mw_backlater", "{}"); new Worker("/late.js"); },'
+        ' 599000); });'),
+        "manifest": WS_CSP,
+        "files": {"nest.js": 'var b = URL.createObjectURL(new Blob([' + json.dumps(
+                      WORKER_SEND + 'setTimeout(function () { send("mw_nested"); }, 150000);')
+                  + '])); new Worker(b);',
+                  "late.js": WORKER_SEND + 'setTimeout(function () { send("mw_late"); }, 30000);'}},
     # Requests to the beacon host by every means a page has, each to its own path.
     "requests": {"head": ready(
         'var sink = document.createElement("iframe"); sink.name = "sink"; sink.hidden = true;'
@@ -219,9 +245,15 @@ SITES: dict[str, dict] = {
         ' else setTimeout(step, 60000); })();'
         'if (window.scheduler && scheduler.postTask) scheduler.postTask(function () {'
         ' B("/tm_posttask"); }, {delay: 200000});'
+        # A frame's own markup refreshes it to a known tracker (third-party-web).
+        'var rf = document.createElement("iframe"); rf.src = "/refresh.html";'
+        ' document.body.appendChild(rf);'
         # Last: a refresh the browser times itself takes the page to the beacon host.
         'if (location.pathname === "/two.html") document.head.insertAdjacentHTML("beforeend",'
-        ' \'<meta http-equiv="refresh" content="595; url=\' + C + \'/tm_refresh">\');')},
+        ' \'<meta http-equiv="refresh" content="595; url=\' + C + \'/tm_refresh">\');'),
+        "files": {"refresh.html": '<!doctype html><title>f</title><meta http-equiv="refresh"'
+                                  ' content="300; url=http://www.google-analytics.com/collect'
+                                  '?tm_framerefresh=1">'}},
     # As the visitor leaves, and as they come back.
     "leaving": {"head": script(
         'var B = function (p) { navigator.sendBeacon(C + p, "{}"); };'
@@ -382,6 +414,15 @@ CASES = [
     case("timers", "tm_chain", "request"),
     case("timers", "tm_posttask", "request"),
     case("timers", "tm_refresh", "request"),
+    case("timers", "tm_framerefresh", "request"),
+    case("memworkers", "mw_blob", "request"),
+    case("memworkers", "mw_module", "request"),
+    case("memworkers", "mw_data", "request"),
+    case("memworkers", "mw_base64", "request"),
+    case("memworkers", "mw_shared", "request"),
+    case("memworkers", "mw_nested", "request"),
+    case("memworkers", "mw_backlater", "request"),
+    case("memworkers", "mw_late", "request"),
     case("leaving", "lv_hidden", "request"),
     case("leaving", "lv_hiddenlater", "request"),
     case("leaving", "lv_pagehide", "request"),

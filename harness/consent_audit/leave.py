@@ -37,6 +37,17 @@ VISIBILITY = """(hidden) => {
 }"""
 
 
+# Playwright's clock in the page, as context.clock.run_for drives it in each frame.
+RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
+
+
+async def _page_time(page) -> float | None:
+    try:
+        return await page.evaluate("Date.now()")
+    except Error:  # between documents
+        return None
+
+
 def away_url(here: str) -> str:
     """Where the visitor goes on leaving *here*: a blank page the proxy answers on the page's
     own origin (same site, so no new renderer process), or on the harness's own host where
@@ -133,7 +144,14 @@ async def come_back(page, evidence, here: str, settle_ms: int) -> None:
         pass
     if not await returned(page, evidence):
         await page.goto(here)
+    before = await _page_time(page)
     await settle(page, settle_ms)
+    after = await _page_time(page)
+    if before is not None and after is not None and after - before < settle_ms:
+        # Firefox's page restored from its back-forward cache is out of the context clock's
+        # reach (run_for moves other documents only): its own clock is run for it.
+        await dispatch(page, RUN_OWN_CLOCK, settle_ms)
+        await dispatch(page, TICK, None)
     if not evidence.shown.is_set():  # restored where the binding no longer delivers
         try:
             for event in await page.evaluate("window.__webtrackBacklog.splice(0)"):

@@ -53,7 +53,7 @@ from ..client import CollectorClient
 from ..concurrency import run_async
 from ..pagehooks import BINDING, SCRIPT
 from ..remote import BrowserPool
-from . import choice, crawl, findings, har, inventory, leave
+from . import choice, crawl, findings, har, inventory, leave, workerclock
 from .config import AuditSettings, SiteConfig
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .trackers import load_dataset
@@ -180,9 +180,11 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
                                                         site.start))
     try:
         await context.expose_binding(BINDING, evidence.page_event)
-        # One script, one round trip: the parting beacon's address, GPC, the hooks.
+        # One script, one round trip: the parting beacon's address, GPC, the workers'
+        # clock, the hooks.
         await context.add_init_script(f"window.__webtrackGone = {json.dumps(GONE)};\n"
-                                      + (GPC_ON + "\n" if state["gpc"] else "") + SCRIPT)
+                                      + (GPC_ON + "\n" if state["gpc"] else "")
+                                      + workerclock.DOCUMENT + "\n" + SCRIPT)
         await context.clock.install()
         context.on("request", evidence.request)
         context.on("response", evidence.response)

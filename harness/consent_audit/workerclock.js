@@ -1,18 +1,121 @@
-/* Put before a worker's own script by the consent audit's proxy: the worker's timers run on
- * the page's virtual clock. Playwright's clock reaches documents only, so without this a
- * worker's five-minute timer would fire five real minutes later, long after the audit.
+/* The page's virtual clock for workers (workerclock.py). Playwright's clock reaches
+ * documents only, so without this a worker's five-minute timer would fire five real minutes
+ * later, long after the audit.
  *
- * Timers keep running in real time as before; besides, each time the audit has run the
- * page's clock forward it posts the page's time on a BroadcastChannel, and every timer due
- * by then fires, in order of its due time, with Date.now() reading that time (a timer set
- * by a timer fires too when it falls due within the run). Classic and module workers alike:
- * no statement here is only valid in one of them.
+ * In a worker (put before its own script by the consent audit's proxy, or before a script
+ * made in memory, below): timers keep running in real time as before; besides, each time
+ * the page's time is told (after the audit has run the page's clock forward, and in answer
+ * to the worker's own question as it starts, so a worker that starts late is not left
+ * behind), every timer due by then fires, in order of its due time, with Date.now()
+ * reading that time (a timer set by a timer fires too when it falls due within the run).
+ * The time comes on a BroadcastChannel of the worker's origin, or on a port its creator
+ * handed it where the worker has an origin of its own (a data: URL).
+ *
+ * In a document (an init script of the audit's, before the evidence hooks) and in a worker
+ * alike: a worker made from a blob: or data: URL, which no proxy ever sees, is made from
+ * the same script with this prelude before it; the document answers its workers' questions
+ * with its own time. Classic and module workers alike: no statement here is only valid in
+ * one of them.
  */
-;(function () {
+;(function webtrackWorkerClock() {
   "use strict";
   var scope = self;
   if (scope.__webtrackClock) return;
   Object.defineProperty(scope, "__webtrackClock", { value: true });
+  var SOURCE = "(" + webtrackWorkerClock + ")();\n";
+  var CHANNEL = "__webtrack_clock", ASK = "__webtrack_ask", PORT = "__webtrackClockPort";
+  var inWorker = typeof WorkerGlobalScope === "function" && scope instanceof WorkerGlobalScope;
+  var channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL) : null;
+  var ports = [];  // to the workers made here from data: URLs, which the channel misses
+  var runUntil = null;  // in a worker: the clock's, below
+  function pageNow() { return scope.Date.now(); }  // Playwright's, once it is installed
+  function told(time) {
+    if (!isFinite(time)) return;
+    if (runUntil) runUntil(time);
+    ports.forEach(function (port) { port.postMessage(time); });
+  }
+  function listen(port) {
+    port.onmessage = function (event) {
+      if (event.data === ASK) event.target.postMessage(pageNow());
+      else told(Number(event.data));
+    };
+  }
+
+  // -- workers made from scripts in memory ---------------------------------------------
+  var blobs = new Map(), createURL = URL.createObjectURL, revokeURL = URL.revokeObjectURL;
+  if (typeof createURL === "function") {
+    URL.createObjectURL = function (object) {
+      var url = createURL.apply(URL, arguments);
+      if (typeof Blob === "function" && object instanceof Blob) blobs.set(url, object);
+      return url;
+    };
+    URL.revokeObjectURL = function (url) {
+      blobs.delete(String(url));
+      return revokeURL.apply(URL, arguments);
+    };
+  }
+  function fromData(href) {
+    var comma = href.indexOf(","), meta = href.slice(5, comma), body = href.slice(comma + 1);
+    if (comma < 0) return null;
+    var text;
+    if (/;base64$/i.test(meta)) {
+      var bytes = atob(decodeURIComponent(body).replace(/\s+/g, ""));
+      text = new TextDecoder().decode(Uint8Array.from(bytes, function (c) { return c.charCodeAt(0); }));
+      meta = meta.replace(/;base64$/i, "");
+    } else {
+      text = decodeURIComponent(body);
+    }
+    return "data:" + meta + "," + encodeURIComponent(SOURCE + text);
+  }
+  // The script URL a worker is made from, with the prelude before it where it is in memory;
+  // null when it is not (fetched: the proxy's), or cannot be read.
+  function clocked(url) {
+    var href = String(url);
+    try {
+      if (/^blob:/i.test(href) && blobs.has(href)) {
+        var blob = blobs.get(href);
+        return createURL.call(URL, new Blob([SOURCE, blob], { type: blob.type }));
+      }
+      if (/^data:/i.test(href)) return fromData(href);
+    } catch (e) { /* left as it is */ }
+    return null;
+  }
+  function hook(name, data) {
+    var Original = scope[name];
+    if (typeof Original !== "function") return;
+    var Hooked = function (url) {
+      var args = Array.prototype.slice.call(arguments), made = clocked(url);
+      if (made === null) return Reflect.construct(Original, args, new.target || Hooked);
+      args[0] = made;
+      var worker = Reflect.construct(Original, args, new.target || Hooked);
+      if (data && /^data:/i.test(String(url)) && typeof MessageChannel === "function") {
+        var pair = new MessageChannel();
+        listen(pair.port1);
+        ports.push(pair.port1);
+        var message = {};
+        message[PORT] = true;
+        worker.postMessage(message, [pair.port2]);
+      }
+      return worker;
+    };
+    Hooked.prototype = Original.prototype;
+    Object.setPrototypeOf(Hooked, Original);
+    scope[name] = Hooked;
+  }
+  hook("Worker", true);
+  hook("SharedWorker", false);
+
+  if (!inWorker) {  // a document: tells its workers its time when asked, and relays
+    if (channel) {
+      channel.onmessage = function (event) {
+        if (event.data === ASK) channel.postMessage(pageNow());
+        else told(Number(event.data));
+      };
+    }
+    return;
+  }
+
+  // -- a worker's own timers on the page's clock ----------------------------------------
   var realSet = scope.setTimeout, realClear = scope.clearTimeout, RealDate = scope.Date;
   var realNow = RealDate.now.bind(RealDate);
   var skew = 0, serial = 0, timers = new Map(), LIMIT = 10000;
@@ -40,7 +143,7 @@
     });
     return found;
   }
-  function runUntil(until) {
+  runUntil = function (until) {
     for (var count = 0, id; count < LIMIT && (id = next(until)); count++) {
       var timer = timers.get(id);
       moveTo(timer.due);
@@ -54,7 +157,7 @@
       }
     }
     moveTo(until);
-  }
+  };
   function clear(id) {
     var timer = timers.get(id);
     if (timer) { realClear.call(scope, timer.real); timers.delete(id); }
@@ -79,11 +182,18 @@
   VirtualDate.parse = RealDate.parse;
   VirtualDate.UTC = RealDate.UTC;
   scope.Date = VirtualDate;
+  pageNow = now;  // what this worker tells the workers it makes
 
-  if (typeof BroadcastChannel === "function") {
-    new BroadcastChannel("__webtrack_clock").onmessage = function (event) {
-      var time = Number(event.data);
-      if (isFinite(time)) runUntil(time);
-    };
+  if (channel) {
+    channel.onmessage = function (event) { if (event.data !== ASK) told(Number(event.data)); };
+    channel.postMessage(ASK);  // answered once this script has run: its timers are set
   }
+  // A worker of a data: URL hears the page's time on the port its creator hands it first.
+  scope.addEventListener("message", function (event) {
+    if (!event.data || event.data[PORT] !== true || !event.ports || !event.ports[0]) return;
+    event.stopImmediatePropagation();
+    var port = event.ports[0];
+    port.onmessage = function (message) { told(Number(message.data)); };
+    port.postMessage(ASK);
+  });
 })();

@@ -5,19 +5,26 @@ shared or service worker keeps real time, so whatever it schedules minutes after
 opt-out would happen long after the audit has left. The proxy puts :data:`PRELUDE`
 (``workerclock.js``) before every worker script it forwards (:func:`wants_clock`,
 :func:`with_clock`), and once the page's clock has been run forward :data:`TICK` tells each
-worker of the page's origin the page's time: every timer due by then fires, in order.
+worker of the page's origin the page's time: every timer due by then fires, in order. A
+worker that starts later asks the page's time itself, so a tick it was not there for does
+not leave it behind.
 
-Only what passes the proxy as plain HTTP can be given the prelude: a worker script fetched
-over HTTPS (tunnelled) or made from a ``blob:`` or ``data:`` address keeps real time.
+A worker made from a ``blob:`` or ``data:`` URL never passes the proxy: the same prelude,
+run in each document first (:data:`DOCUMENT`, an init script), puts itself before such a
+worker's script as it is made, in documents and workers alike. Still on real time: a worker
+script fetched over HTTPS (tunnelled), and a shared worker made from a ``data:`` URL.
 """
 
 from __future__ import annotations
 
 from ..resources import shipped
 
-__all__ = ["PRELUDE", "TICK", "WORKER_DESTINATIONS", "wants_clock", "with_clock"]
+__all__ = ["DOCUMENT", "PRELUDE", "TICK", "WORKER_DESTINATIONS", "wants_clock", "with_clock"]
 
 PRELUDE = shipped("consent_audit", "workerclock.js").read_bytes()
+# The same, as a document's init script (before the evidence hooks, which then report the
+# address a worker was made from as the page gave it).
+DOCUMENT = PRELUDE.decode("utf-8")
 # Fetch Metadata's names for a worker's own script (not for what the worker imports).
 WORKER_DESTINATIONS = frozenset({"worker", "sharedworker", "serviceworker"})
 # Run in each frame after the page's clock has moved: the page's time to its workers.
