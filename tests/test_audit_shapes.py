@@ -173,6 +173,17 @@ CLARITY = (
     "t.dataset.site='shop';y=l.getElementsByTagName(r)[0];y.parentNode.insertBefore(t,y);})"
     "(window, document, 'wt', 'script', 'tracker.js');")
 
+# Markup a loader parses with innerHTML (its scripts never run), then re-creates script by
+# script so that they do: the way tag managers and CMS blocks run injected HTML.
+MARKUP = f'<script src=\\"{URL}\\" data-site=\\"shop\\" async><\\/script>'
+RECREATE = (
+    "var d = document.createElement('div'); d.innerHTML = \"" + MARKUP + "\";"
+    "var list = d.getElementsByTagName('script'); for (var i = 0; i < list.length; i++) {"
+    "var o = list[i]; var n = document.createElement('script');"
+    "for (var j = 0; j < o.attributes.length; j++) {"
+    "n.setAttribute(o.attributes[j].name, o.attributes[j].value); }"
+    "n.text = o.text; document.head.appendChild(n); }")
+
 # (what, head, body, rules the browser's page gets; <html> attributes; <body> attributes)
 SHAPES = [
     ("Segment-style stub with load()", js(SEGMENT), "", []),
@@ -437,6 +448,31 @@ SHAPES = [
         into="document.documentElement.lastChild.appendChild(s);")), ["WT002"]),
     ("into an element only the browser locates", js(insert(
         into="document.documentElement.children[0].appendChild(s);")), "", []),
+    ("a loader re-creating innerHTML's scripts attribute by attribute", js(RECREATE), "",
+     []),
+    ("re-created scripts beside the tag count twice", TAG + js(RECREATE), "", ["WT003"]),
+    ("re-created in place with replaceChild, the element then appended", js(
+        "var d = document.createElement('div'); d.innerHTML = \"" + MARKUP + "\";"
+        "Array.from(d.querySelectorAll('script')).forEach(function (o) {"
+        "var n = document.createElement('script'); Array.from(o.attributes).forEach("
+        "function (a) { n.setAttribute(a.name, a.value); }); n.textContent = o.textContent;"
+        "o.parentNode.replaceChild(n, o); }); document.head.appendChild(d);"), "", []),
+    ("re-created with replaceWith, the children then appended", js(
+        "var d = document.createElement('div'); d.innerHTML = \"" + MARKUP + "\";"
+        "[].slice.call(d.querySelectorAll('script[src]')).forEach(function (o) {"
+        "var n = document.createElement('script'); n.src = o.src; n.dataset.site = "
+        "o.dataset.site; o.replaceWith(n); }); document.head.append(...d.childNodes);"), "",
+     []),
+    ("a script's text from a text node", js(
+        "var l = document.createElement('script'); l.appendChild(document.createTextNode("
+        + repr(insert()) + ")); document.head.appendChild(l);"), "", []),
+    ("a script's text by append('…')", js(
+        "var l = document.createElement('script'); l.append(" + repr(insert()) + ");"
+        "document.head.appendChild(l);"), "", []),
+    ("a tag whose address has backslashes", TAG.replace(
+        URL, "http:\\\\collector.localhost:8800\\tracker.js"), "", []),
+    ("a loader whose address has backslashes", js(insert(
+        "'http:\\\\\\\\collector.localhost:8800\\\\tracker.js'")), "", []),
     # Pages that install nothing.
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),
@@ -502,6 +538,20 @@ SHAPES = [
     ("outerHTML's script never runs", '<meta id="m">' + js(
         f"document.getElementById('m').outerHTML = '<script src=\"{URL}\" data-site=\"shop\" "
         "async><\\/script>';"), "", ["WT001"]),
+    ("a clone of innerHTML's script never runs", js(
+        "var d = document.createElement('div'); d.innerHTML = \"" + MARKUP + "\";"
+        "document.head.appendChild(d.firstChild.cloneNode(true));"), "", ["WT001"]),
+    ("innerHTML's script moved out of its element never runs", js(
+        "var d = document.createElement('div'); d.innerHTML = \"" + MARKUP + "\";"
+        "document.head.appendChild(d.firstChild);"), "", ["WT001"]),
+    ("setHTMLUnsafe's script never runs", js(
+        "var d = document.createElement('div'); d.setHTMLUnsafe(\"" + MARKUP + "\");"
+        "document.head.appendChild(d);"), "", ["WT001"]),
+    ("Document.parseHTMLUnsafe's script, appended, never runs", js(
+        "var doc = Document.parseHTMLUnsafe(\"" + MARKUP + "\");"
+        "document.head.appendChild(doc.querySelector('script'));"), "", ["WT001"]),
+    ("a backslash in the query is no path", TAG.replace(
+        URL, f"{ORIGIN}/app.js?\\\\tracker.js"), "", ["WT001"]),
     ("a DOMParser's script, appended", js(
         f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
         "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),
@@ -524,7 +574,8 @@ def test_static_audit_reads_the_shape(shape):
 
 FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.write|writeln|"
                      r"readyState|readystatechange|data:|createContextualFragment|currentScript"
-                     r"|cookie|localStorage|async|noscript|<svg|DOMParser|cloneNode|shadowroot|outerHTML",
+                     r"|cookie|localStorage|async|noscript|<svg|DOMParser|cloneNode|shadowroot|outerHTML"
+                     r"|HTMLUnsafe|attribute by attribute",
                      re.I)
 
 

@@ -68,6 +68,10 @@ class Element:
     text: str = ""
     place: Place | None = None  # where it was inserted, once it is
     listeners: list = field(default_factory=list)  # its load listeners
+    # The HTML standard's "already started": a script parsed from markup (innerHTML) or
+    # copied from one that ran never runs, wherever it is put.
+    started: bool = False
+    parent: Element | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -236,6 +240,8 @@ class Browser:
                                                    self._fragment)})),
             "createDocumentFragment": native("createDocumentFragment",
                                              lambda t, a: Element("#fragment")),
+            "createTextNode": native("createTextNode", lambda t, a: Element(
+                "#text", text=to_string(_arg0(a)))),
             "importNode": native("importNode", lambda t, a: copy_node(_arg0(a), len(a) > 1 and
                                                                       a[1] is True)),
             "adoptNode": native("adoptNode", lambda t, a: _arg0(a)),
@@ -488,15 +494,8 @@ class Browser:
 
     def _fragment(self, this, args):
         """``createContextualFragment``: unlike innerHTML, its scripts run once inserted."""
-        from bs4 import BeautifulSoup
-
-        fragment = Element("#fragment")
-        markup = to_string(args[0]) if args else ""
-        for tag in BeautifulSoup(markup[:MAX_TEXT], "html.parser").find_all("script"):
-            attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
-                     for k, v in tag.attrs.items()}
-            fragment.children.append(Element("script", attrs, text=tag.string or ""))
-        return fragment
+        return from_markup(Element("#fragment"), to_string(args[0]) if args else "",
+                           started=False)
 
     def imported(self, src: str) -> None:
         """A module load: no element, nowhere in the document, never blocking parsing."""
@@ -552,8 +551,16 @@ class Browser:
     # -- insertion -------------------------------------------------------------------
     def insert(self, target, node) -> None:
         """*node* goes into *target*; scripts that reach the document are found."""
+        if isinstance(node, str) or isinstance(node, Element) and node.tag == "#text":
+            if isinstance(target, Element) and target.place is None and known(target.text):
+                # a script's text, as the code builds it (append('…'), a text node)
+                target.text += node if isinstance(node, str) else node.text
+            return
         if isinstance(target, Element):
             if target.place is None:
+                if isinstance(node, Element):
+                    detach(node)
+                    node.parent = target
                 target.children.append(node)
                 return
             target = Place("element", target.place.holds_head, target.place.holds_head)
@@ -562,10 +569,13 @@ class Browser:
             target = Place("unknown", self.in_head, self.in_head)
         if not isinstance(node, Element) or node.place is not None:
             return
+        if node.parent is not None and node.parent.place is None:
+            detach(node)  # moved out of a detached element into the document
         node.place = target
         if node.attrs.get("id"):
             self.made_ids.setdefault(node.attrs["id"], node)
-        if node.tag == "script":
+        if node.tag == "script" and not node.started:
+            node.started = True
             # Its attributes stay live: a src or data-site set after insertion still counts.
             self.found.append(Inserted("inserted", node.attrs, target.holds_head, self.line()))
             self._into_soup(node, target.holds_head)
@@ -576,8 +586,9 @@ class Browser:
                 self.queue.append((Native("onload", lambda t, a: self._loaded(node)), [],
                                    self.index, self.in_head, self.line_of))
         for child in node.children:
-            child.place = None
-            self.insert(node, child)
+            if isinstance(child, Element):
+                child.place = None
+                self.insert(node, child)
 
     def _loaded(self, node: Element) -> object:
         evaluator = self.running()
@@ -657,6 +668,13 @@ def _callee_names(node) -> list[str]:
     return names
 
 
+def detach(node: Element) -> None:
+    """Take *node* out of the detached element it was in (a node is in one place)."""
+    if node.parent is not None:
+        node.parent.children = [c for c in node.parent.children if c is not node]
+    node.parent = None
+
+
 def _text_of(tag) -> str:
     """textContent: every string inside, a script's or a template's too."""
     text = "".join(str(s) for s in tag.descendants if isinstance(s, str))
@@ -671,16 +689,49 @@ def _arg0(args):
     return args[0] if args else UNDEF
 
 
+MAX_MARKUP_NODES = 256
+
+
+def from_markup(element: Element, markup: str, started: bool = True) -> Element:
+    """Give *element* the children *markup* parses to (``innerHTML``): elements with their
+    attributes, scripts with their text, each *started* (never run) as innerHTML's are."""
+    from bs4 import BeautifulSoup, Tag
+
+    budget = [MAX_MARKUP_NODES]
+
+    def build(tag, into: Element) -> None:
+        for child in tag.children:
+            if not isinstance(child, Tag) or budget[0] <= 0:
+                continue
+            budget[0] -= 1
+            made = Element(child.name.lower(), _tag_attrs(child), parent=into,
+                           text=child.string or "" if child.name.lower() == "script" else "",
+                           started=started and child.name.lower() == "script")
+            into.children.append(made)
+            build(child, made)
+
+    for child in element.children:
+        child.parent = None
+    element.children = []
+    if known(markup):
+        build(BeautifulSoup(markup[:MAX_TEXT], "html.parser"), element)
+    return element
+
+
 def copy_node(node, deep: bool):
     """``cloneNode``/``importNode`` of an element scripts made: attributes and text (and
     children, when deep), not expandos. A script that already ran is marked so in its copy,
     which never runs; the page's own elements are copied as nothing the audit follows."""
     if not isinstance(node, Element):
         return UNKNOWN
-    if node.tag == "script" and node.place is not None and ("src" in node.attrs or node.text):
-        return Element("#ran")
-    return Element(node.tag, dict(node.attrs), text=node.text, children=[
+    ran = node.tag == "script" and (node.started or node.place is not None and bool(
+        "src" in node.attrs or node.text))
+    copy = Element(node.tag, dict(node.attrs), text=node.text, started=ran, children=[
         copy_node(child, True) for child in node.children] if deep else [])
+    for child in copy.children:
+        if isinstance(child, Element):
+            child.parent = copy
+    return copy
 
 
 def _attrs_of(soup, name: str) -> dict:

@@ -3,9 +3,19 @@ document's places and the elements scripts create."""
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+import re
 
-from .dom import BOOLEAN_ATTRS, REFLECTED, Browser, Dataset, Element, Place, copy_node
+from .dom import (
+    BOOLEAN_ATTRS,
+    REFLECTED,
+    Browser,
+    Dataset,
+    Element,
+    Place,
+    copy_node,
+    detach,
+    from_markup,
+)
 from .jseval import Throw
 from .jsvalues import (
     HOLE,
@@ -24,6 +34,7 @@ from .jsvalues import (
     to_string,
     truthy,
 )
+from .page import resolve
 
 _INSERT_INTO = ("appendChild", "insertBefore", "append", "prepend", "replaceChildren")
 _INSERT_BESIDE = ("before", "after", "replaceWith")
@@ -260,7 +271,7 @@ def _place_member(host: Browser, place: Place, key):
     if key == "content" and place.content is not None:
         return place.content
     if key in ("src", "href") and key in place.attrs:  # as the browser resolves them
-        return urljoin(host.base_uri, str(place.attrs[key]).strip())
+        return resolve(host.base_uri, str(place.attrs[key]))
     if isinstance(key, str) and key.lower() in place.attrs:
         return place.attrs[key.lower()]  # reflected attributes: content, href, name…
     return UNKNOWN
@@ -284,7 +295,9 @@ def _element_member(host: Browser, element: Element, key):
     if key == "insertAdjacentElement":
         return Native(key, lambda this, args: _insert(host, element, args[1:2]))
     if key in ("parentNode", "parentElement"):
-        return element.place if element.place is not None else None
+        return element.place if element.place is not None else element.parent
+    if key in _TREE:
+        return _TREE[key](host, element)
     if key == "addEventListener":
         return Native(key, lambda this, args: _listen_on(element, args))
     if key == "cloneNode":
@@ -293,12 +306,104 @@ def _element_member(host: Browser, element: Element, key):
     if lower in BOOLEAN_ATTRS:
         return lower in element.attrs
     if lower in ("src", "href") and lower in element.attrs:  # read back absolute
-        return urljoin(host.base_uri, str(element.attrs[lower]).strip())
+        return resolve(host.base_uri, str(element.attrs[lower]))
     if lower in REFLECTED or lower == "classname":
         return element.attrs.get("class" if lower == "classname" else lower, "")
     if lower in ("text", "textcontent", "innertext", "innerhtml"):
         return element.text
     return element.props.get(key, UNDEF)
+
+
+def _descendants(element: Element) -> list[Element]:
+    found: list[Element] = []
+    for child in element.children:
+        if isinstance(child, Element):
+            found += [child, *_descendants(child)]
+    return found
+
+
+_SIMPLE_SELECTOR = re.compile(r"\s*([a-z][a-z0-9-]*|\*)?(?:\[([a-z][a-z0-9-]*)\])?\s*", re.I)
+
+
+def _query(element: Element, selector, first: bool):
+    """``querySelector(All)``/``getElementsByTagName`` inside an element scripts made, for
+    a tag name and an attribute present (``script``, ``script[src]``); others unknown."""
+    match = _SIMPLE_SELECTOR.fullmatch(to_string(selector)) if known(selector) else None
+    if match is None or not any(match.groups()):
+        return UNKNOWN
+    name, attr = (match.group(1) or "*").lower(), (match.group(2) or "").lower()
+    found = [e for e in _descendants(element) if name in ("*", e.tag) and (
+        not attr or attr in e.attrs)]
+    return (found[0] if found else None) if first else JSArray(found)
+
+
+def _replace_with(host: Browser, element: Element, nodes: list) -> object:
+    """``replaceWith``: in a detached element the nodes take its place; in the document
+    they go where it is."""
+    if element.place is not None:
+        return _insert(host, element.place, nodes)
+    parent = element.parent
+    if parent is not None:
+        at = next((i for i, c in enumerate(parent.children) if c is element), None)
+        detach(element)
+        for node in reversed(nodes):
+            if isinstance(node, Element):
+                detach(node)
+                node.parent = parent
+                parent.children.insert(at if at is not None else len(parent.children), node)
+    return UNDEF
+
+
+def _replace_child(host: Browser, element: Element, args) -> object:
+    old = _arg(args, 1)
+    if isinstance(old, Element) and old.parent is element:
+        _replace_with(host, old, args[:1])
+    else:
+        _insert(host, element, args[:1])
+    return old
+
+
+def _edge(element: Element, at: int) -> Element | None:
+    children = _elements(element)
+    return children[at] if children else None
+
+
+def _removed(node):
+    if isinstance(node, Element):
+        detach(node)
+    return node
+
+
+def _elements(element: Element) -> list[Element]:
+    return [c for c in element.children if isinstance(c, Element) and c.tag != "#text"]
+
+
+_TREE = {
+    "children": lambda h, e: JSArray(_elements(e)),
+    "childNodes": lambda h, e: JSArray(_elements(e)),
+    "firstChild": lambda h, e: _edge(e, 0),
+    "firstElementChild": lambda h, e: _edge(e, 0),
+    "lastChild": lambda h, e: _edge(e, -1),
+    "lastElementChild": lambda h, e: _edge(e, -1),
+    "childElementCount": lambda h, e: float(len(_elements(e))),
+    "attributes": lambda h, e: JSArray([JSObject({"name": k, "value": v, "nodeName": k,
+                                                  "nodeValue": v})
+                                        for k, v in e.attrs.items()]),
+    "querySelector": lambda h, e: Native("querySelector", lambda t, a: _query(
+        e, _arg(a, 0, ""), True)),
+    "querySelectorAll": lambda h, e: Native("querySelectorAll", lambda t, a: _query(
+        e, _arg(a, 0, ""), False)),
+    "getElementsByTagName": lambda h, e: Native("getElementsByTagName", lambda t, a: _query(
+        e, _arg(a, 0, ""), False)),
+    "replaceWith": lambda h, e: Native("replaceWith", lambda t, a: _replace_with(h, e, a)),
+    "replaceChild": lambda h, e: Native("replaceChild", lambda t, a: _replace_child(h, e, a)),
+    "remove": lambda h, e: Native("remove", lambda t, a: _removed(e)),
+    "removeChild": lambda h, e: Native("removeChild", lambda t, a: _removed(_arg(a, 0))),
+    "tagName": lambda h, e: e.tag.upper(),
+    "nodeName": lambda h, e: e.tag.upper(),
+    "nodeType": lambda h, e: 3.0 if e.tag == "#text" else 1.0,
+    "hasAttributes": lambda h, e: Native("hasAttributes", lambda t, a: bool(e.attrs)),
+}
 
 
 def _listen_on(element: Element, args) -> object:
@@ -322,6 +427,9 @@ def _set_element(element: Element, key: str, value) -> None:
             element.attrs[lower] = ""
     elif lower in REFLECTED or lower == "classname":
         element.attrs["class" if lower == "classname" else lower] = to_string(value)
+    elif lower == "innerhtml" and element.tag not in ("script", "style"):
+        element.text = to_string(value)
+        from_markup(element, element.text)  # its scripts never run
     elif lower in ("text", "textcontent", "innertext", "innerhtml"):
         element.text = to_string(value)
     elif lower == "dataset" and isinstance(value, JSObject):

@@ -4,12 +4,12 @@ tag containers, each with where it lands and when it runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from . import loaders
 from .config import AuditConfig
 from .jsvalues import HOLE
-from .page import Addressed, Page, runs_as_script
+from .page import Addressed, Page, resolve, runs_as_script
 
 HOW = {"tag": "directly", "inserted": "by a loader snippet", "written": "by document.write",
        "imported": "by import()", "unread": "by a script the audit cannot parse",
@@ -49,7 +49,7 @@ def classify(src: str | None, config: AuditConfig) -> str | None:
     tail = parts.path.rsplit(HOLE, 1)[-1]
     if any(tail.endswith(p) for p in config.tracker_paths):
         return "tracker"
-    where = parts.netloc + parts.path
+    where = parts.netloc.lower() + parts.path  # a host is any case
     # A container configured with its query (gtm.js?id=GTM-A) is matched with the query.
     if any(c in (where + "?" + parts.query if "?" in c else where)
            for c in config.tag_containers):
@@ -108,7 +108,7 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
     # The tracker and containers are what is being installed, not loaders to follow.
     loaded, unread = loaders.run_page(page, skip={
         i for i, s in enumerate(live) if classify(s.src, config)}, follow=lambda src: not
-        classify(urljoin(page.base, src), config))
+        classify(resolve(page.base, src), config))
     if page.rendered:
         # The browser ran everything; only import() leaves nothing in the DOM to see.
         loaded, unread = [i for i in loaded if i.inserted.how == "imported"], []
@@ -119,7 +119,7 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
             continue
         raw = str(attrs["src"]).strip()
         # An address that starts with what only the browser knows has an unknown origin.
-        src = raw if raw.startswith(HOLE) else urljoin(page.base, raw)
+        src = raw if raw.startswith(HOLE) else resolve(page.base, raw)
         if _is_module(attrs):
             if src in modules:
                 continue

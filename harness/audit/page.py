@@ -133,6 +133,22 @@ class Page:
     url: str = ""  # the document's own address (location), when <base href> moves base
 
 
+_SPECIAL_SCHEMES = ("http", "https", "ws", "wss", "ftp", "file")
+_C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
+
+
+def resolve(base: str, ref: str) -> str:
+    """*ref* resolved on *base* as the URL standard does it for scripts' addresses: C0
+    controls and spaces trimmed, tabs and newlines dropped (``urljoin`` drops them), and in
+    an http(s) URL's address part a backslash is a slash (``http:\\\\host\\tracker.js``)."""
+    ref = ref.strip(_C0_AND_SPACE)
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", ref)
+    if (scheme.group(1) if scheme else urlsplit(base).scheme).lower() in _SPECIAL_SCHEMES:
+        end = re.match(r"[^?#]*", ref).end()  # type: ignore[union-attr]
+        ref = ref[:end].replace("\\", "/") + ref[end:]
+    return urljoin(base, ref)
+
+
 def origin_of(url: str | None) -> str:
     """``scheme://host:port`` of *url*, as the browser normalises it (lower case)."""
     parts = urlsplit(url or "")
@@ -343,7 +359,7 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
     page.soup = soup
     element = soup.find("base", href=True)
     if element is not None:  # the first <base href> is what every relative URL resolves on
-        base = page.base = urljoin(base, str(_text_attr(element, "href")).strip())
+        base = page.base = resolve(base, str(_text_attr(element, "href")))
     seen: dict[str, int] = {}
     for index, tag in enumerate(soup.find_all("script")):
         if tag.namespace == MATHML:
@@ -362,7 +378,7 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
         inserted = attrs.pop(INSERTED_MARK, None) is not None
         in_head = attrs.pop(IN_HEAD_MARK, None)
         page.scripts.append(Script(
-            src=urljoin(base, raw) if raw else None, raw_src=raw,
+            src=resolve(base, raw) if raw else None, raw_src=raw,
             attrs=attrs, inline=tag.string or "",
             in_head=_inside(tag, "head") if in_head is None else in_head == "1",
             in_noscript=_inside(tag, "noscript"),
@@ -375,14 +391,14 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
         for tag in BeautifulSoup(noscript.get_text(), "html5lib").find_all("script", src=True):
             raw = str(_text_attr(tag, "src")).strip()
             page.scripts.append(Script(
-                src=urljoin(base, raw), raw_src=raw, attrs=_attrs(tag), inline="",
+                src=resolve(base, raw), raw_src=raw, attrs=_attrs(tag), inline="",
                 in_head=_inside(noscript, "head"), in_noscript=True,
                 line=line_of(source, raw), index=len(page.scripts)))
     for element in soup.find_all(id=True):
         page.ids.setdefault(str(element["id"]), (_inside(element, "head"), _attrs(element)))
     for form in soup.find_all("form"):
         action = _text_attr(form, "action") or ""
-        page.forms.append({"action": urljoin(base, action), "line": line_of(source, action)})
+        page.forms.append({"action": resolve(base, action), "line": line_of(source, action)})
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         page.comments.append((str(comment), line_of(source, str(comment)[:60])))
     for element in soup.find_all(id=_BANNER) + soup.find_all(class_=_BANNER) + soup.find_all(

@@ -259,9 +259,13 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
 # rendered DOM tells them from the tags the page was written with; and scripts that arrive
 # as markup never run: mark those as inert.
 MARK_INSERTED = """(() => {
+  // Kept aside until the page is read (WHERE_SCRIPTS_ARE): as attributes they would be
+  // copied by a loader that re-creates scripts attribute by attribute.
+  const marks = {inserted: new Set(), inert: new Set()};
+  Object.defineProperty(window, '__webtrackMarks', {value: marks});
   const mark = (node) => {
     if (!node || typeof node !== 'object' || !node.nodeType) return;
-    if (node.nodeType === 1 && node.localName === 'script') node.setAttribute('MARK', '');
+    if (node.nodeType === 1 && node.localName === 'script') marks.inserted.add(node);
     if (node.querySelectorAll) node.querySelectorAll('script').forEach(mark);
   };
   const wrap = (proto, name, pick) => {
@@ -287,19 +291,29 @@ MARK_INSERTED = """(() => {
     const root = this.getRootNode();
     const before = new Set(around(this, root));
     const result = fn.apply(this, args);
-    for (const s of around(this, root)) if (!before.has(s)) s.setAttribute('INERT', '');
+    for (const s of around(this, root)) if (!before.has(s)) marks.inert.add(s);
     return result;
   };
   Element.prototype.insertAdjacentHTML = inert(Element.prototype.insertAdjacentHTML);
-  for (const name of ['innerHTML', 'outerHTML']) {
-    const property = Object.getOwnPropertyDescriptor(Element.prototype, name);
-    Object.defineProperty(Element.prototype, name, {...property, set: inert(property.set)});
+  for (const proto of [Element.prototype, ShadowRoot.prototype]) {
+    for (const name of ['innerHTML', 'outerHTML']) {
+      const property = Object.getOwnPropertyDescriptor(proto, name);
+      if (property && property.set)
+        Object.defineProperty(proto, name, {...property, set: inert(property.set)});
+    }
+    if (proto.setHTMLUnsafe) proto.setHTMLUnsafe = inert(proto.setHTMLUnsafe);
   }
   // A parsed document's scripts never run, wherever they are moved.
   const parse = DOMParser.prototype.parseFromString;
   DOMParser.prototype.parseFromString = function (...args) {
     const doc = parse.apply(this, args);
-    scripts(doc).forEach((s) => s.setAttribute('INERT', ''));
+    scripts(doc).forEach((s) => marks.inert.add(s));
+    return doc;
+  };
+  const parseUnsafe = Document.parseHTMLUnsafe;
+  if (parseUnsafe) Document.parseHTMLUnsafe = function (...args) {
+    const doc = parseUnsafe.apply(this, args);
+    scripts(doc).forEach((s) => marks.inert.add(s));
     return doc;
   };
   // A copy of a script that already ran is marked as having run: it never runs again.
@@ -308,7 +322,8 @@ MARK_INSERTED = """(() => {
     const from = mine(original), to = mine(copy);
     from.forEach((s, i) => {
       const ran = s.isConnected && (s.hasAttribute('src') || s.text);
-      if (ran && to[i]) to[i].setAttribute('INERT', '');
+      // (a copy keeps "already started": one of innerHTML's scripts stays inert too)
+      if ((ran || marks.inert.has(s)) && to[i]) marks.inert.add(to[i]);
     });
     return copy;
   };
@@ -318,7 +333,7 @@ MARK_INSERTED = """(() => {
   Document.prototype.importNode = function (node, ...rest) {
     return copies(node, imported.call(this, node, ...rest));
   };
-})();""".replace("INERT", INERT_MARK).replace("MARK", INSERTED_MARK)
+})();"""
 
 async def _serialise(page) -> str:
     """The live DOM as markup, shadow roots included (their scripts ran): in Chromium
@@ -347,8 +362,15 @@ WITH_OPEN_SHADOW_ROOTS = """() => {
     html.getHTML({shadowRoots: roots}) + '</html>';
 }"""
 
-WHERE_SCRIPTS_ARE = f"""() => document.querySelectorAll('script').forEach(
-  (s) => s.setAttribute('{IN_HEAD_MARK}', s.closest('head') ? '1' : '0'))"""
+WHERE_SCRIPTS_ARE = f"""() => {{
+  const marks = window.__webtrackMarks;
+  if (marks) {{
+    marks.inserted.forEach((s) => s.setAttribute('{INSERTED_MARK}', ''));
+    marks.inert.forEach((s) => s.setAttribute('{INERT_MARK}', ''));
+  }}
+  document.querySelectorAll('script').forEach(
+    (s) => s.setAttribute('{IN_HEAD_MARK}', s.closest('head') ? '1' : '0'));
+}}"""
 
 # Timers and idle callbacks up to this far ahead are brought forward, as the static audit
 # follows every callback a loader schedules.
