@@ -128,13 +128,15 @@ WORKER = textwrap.dedent("""
         if supervisor.claim(folder, mutant):
             run(mutant, "s-" + mutant, what)
             supervisor.append(results, {"id": mutant, "status": "killed", "worker": name})
+    run(None, "the worker's own ending", plan["ending"])
 """)
 
 
-def supervise(tmp_path, mutants, check=0.0, workers=2, limit=1.0):
+def supervise(tmp_path, mutants, check=0.0, workers=2, limit=1.0, ending=0.0):
     (tmp_path / "worker.py").write_text(WORKER)
     (tmp_path / "plan.json").write_text(json.dumps(
-        {"mutants": mutants, "limit": limit, "check": check, "together": workers}))
+        {"mutants": mutants, "limit": limit, "check": check, "together": workers,
+         "ending": ending}))
     folder = tmp_path / "results"
     folder.mkdir()
     runner = supervisor.Supervisor(
@@ -210,4 +212,11 @@ def test_a_fresh_worker_checks_the_reference_on_the_scenario_a_mutant_hung_in(tm
               .splitlines()]
     assert row["status"] == "timeout", (row, done.stdout[-2000:])
     assert row["id"] == "m" and row["by"] == nodeid
-    assert supervisor.heartbeat(folder, "w9") == {}  # and it said it was done
+    assert supervisor.heartbeat(folder, "w9")["mutant"] is None  # then it said it ended
+
+
+def test_a_worker_stuck_ending_its_session_is_stopped_with_nothing_to_answer(tmp_path):
+    runner, rows = supervise(tmp_path, [[f"m{i}", 0.05] for i in range(3)], workers=1,
+                             ending="hang")
+    assert all(rows[f"m{i}"]["status"] == "killed" for i in range(3)) and len(rows) == 3
+    assert runner.started == 1 and runner.stopped == []  # no check, no replacement

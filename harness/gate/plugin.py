@@ -115,6 +115,9 @@ def _webtrack_gate(request, pytestconfig):
 
 # -- mutants ------------------------------------------------------------------------------
 
+QUEUE = pytest.StashKey[Path]()  # the results folder of the queue this worker takes from
+
+
 class MutantItem(pytest.Item):
     """One mutant: run by :func:`pytest_runtest_protocol` over the scenarios that cover it
     (or, with ``check`` set, the reference over the scenario a stopped mutant hung in)."""
@@ -138,12 +141,22 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     plan = json.loads(Path(path).read_text(encoding="utf-8"))
     STATE.configure(plan, {item.nodeid: item for item in items})
+    config.stash[QUEUE] = Path(STATE.out)
     mutants = [MutantItem.from_parent(session, name=m["id"], spec=m) for m in plan["mutants"]]
     stopped = os.environ.get(supervisor.CHECK_ENV)
     if stopped:
         mutants.insert(0, MutantItem.from_parent(session, name="check-reference",
                                                  spec=json.loads(stopped), check=True))
     items[:] = mutants
+
+
+@pytest.hookimpl(tryfirst=True)  # before the session's fixtures (server, browser) are ended
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The queue is done here: say so, with a limit on ending the server and browser."""
+    if QUEUE in session.config.stash:
+        supervisor.beat(session.config.stash[QUEUE], _worker(), {
+            "mutant": None, "scenario": "the worker's own ending", "since": time.time(),
+            "limit": schedule.LIMIT_STARTUP_S, "tried": 0})
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -155,7 +155,7 @@ class Supervisor:
         self.exits.append(worker.process.returncode)
         if code is None and running and running.get("check"):
             self._write(schedule.timeout_row(running["check"], "overran"))
-        elif code is None and running:  # overdue: it said what it runs
+        elif code is None and running and running.get("mutant"):  # overdue on a mutant
             self.stopped.append(running)
             self.start(check=running)  # it checks the reference, then takes the queue
             return
@@ -163,7 +163,7 @@ class Supervisor:
                                                        worker.check["mutant"]):
             self._write(schedule.timeout_row(worker.check, "lost",
                                              f"exit {code}, see {self._log(worker)}"))
-        elif running and running.get("since") is not None:
+        elif running and running.get("mutant") and running.get("since") is not None:
             self._write({"id": running["mutant"], "status": "error",
                          "by": running["scenario"], "how": None, "tried": running["tried"],
                          "message": f"the worker died (exit {code}) while running it; "
