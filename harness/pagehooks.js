@@ -262,13 +262,30 @@
     report("call", { api: "meta refresh", url: target.slice(0, KEEP), script: null });
     window.setTimeout(() => { if (meta.isConnected) location.href = target; }, parseFloat(found[1]) * 1000);
   };
-  const observer = new MutationObserver((records) => {
-    for (const r of records) {
-      for (const node of r.addedNodes) {
-        if (node.tagName === "LINK") hint(node);
-        else if (node.tagName === "META") refresh(node);
+  // Speculation rules ask the browser to prefetch or prerender whole lists of addresses,
+  // which it may do, or not, as it sees fit: each address listed is a hint.
+  const speculation = (script) => {
+    if ((script.type || "").toLowerCase() !== "speculationrules" || hinted.has(script)) return;
+    hinted.add(script);
+    let rules;
+    try { rules = JSON.parse(script.textContent); } catch (e) { return; }
+    for (const rel of ["prefetch", "prerender"]) {
+      for (const rule of (rules && Array.isArray(rules[rel]) ? rules[rel] : [])) {
+        for (const url of (rule && Array.isArray(rule.urls) ? rule.urls : [])) {
+          let href;
+          try { href = new URL(String(url), document.baseURI).href; } catch (e) { continue; }
+          report("hint", { rel: `speculationrules ${rel}`, href, script: caller() });
+        }
       }
     }
+  };
+  const added = (node) => {
+    if (node.tagName === "LINK") hint(node);
+    else if (node.tagName === "META") refresh(node);
+    else if (node.tagName === "SCRIPT") speculation(node);
+  };
+  const observer = new MutationObserver((records) => {
+    for (const r of records) for (const node of r.addedNodes) added(node);
   });
   // A frame's first document (about:blank) hands its window on to the same-origin document
   // that replaces it, and Firefox runs these hooks in the first one only: each document is
@@ -279,10 +296,7 @@
       watched = document;
       observer.observe(document, { childList: true, subtree: true });
     }
-    for (const node of document.querySelectorAll("link[rel], meta[http-equiv]")) {
-      if (node.tagName === "LINK") hint(node);
-      else refresh(node);
-    }
+    for (const node of document.querySelectorAll("link[rel], meta[http-equiv], script[type]")) added(node);
   };
   present();
   addEventListener("DOMContentLoaded", present, true);

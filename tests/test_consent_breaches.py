@@ -245,6 +245,18 @@ SITES: dict[str, dict] = {
         ' else setTimeout(step, 60000); })();'
         'if (window.scheduler && scheduler.postTask) scheduler.postTask(function () {'
         ' B("/tm_posttask"); }, {delay: 200000});'
+        # Waiting on the browser's clock, not the page's: animations (Web Animations, CSS).
+        'var el = document.createElement("div"); el.id = "tm_anim"; el.textContent = ".";'
+        ' document.body.appendChild(el); el.animate([{opacity: 1}, {opacity: 0.5}], 290000)'
+        '.finished.then(function () { B("/tm_animation"); });'
+        'var ks = document.createElement("style"); ks.textContent = "@keyframes tmk { to {'
+        ' opacity: 0.9 } } #next { animation: tmk 295s 1; }"; document.head.appendChild(ks);'
+        'document.getElementById("next").addEventListener("animationend", function () {'
+        ' B("/tm_cssanimation"); });'
+        # Speculation rules added late: the browser may prefetch the list, or not.
+        'setTimeout(function () { var sr = document.createElement("script");'
+        ' sr.type = "speculationrules"; sr.textContent = JSON.stringify({prefetch: [{source:'
+        ' "list", urls: [C + "/tm_speculation"]}]}); document.head.appendChild(sr); }, 260000);'
         # A frame's own markup refreshes it to a known tracker (third-party-web).
         'var rf = document.createElement("iframe"); rf.src = "/refresh.html";'
         ' document.body.appendChild(rf);'
@@ -260,6 +272,10 @@ SITES: dict[str, dict] = {
         'document.addEventListener("visibilitychange", function () {'
         ' if (document.visibilityState !== "hidden") return; B("/lv_hidden");'
         ' setTimeout(function () { B("/lv_hiddenlater"); }, 120000); });'
+        # Back on the tab, the page picks up where it left off a minute later.
+        'document.addEventListener("visibilitychange", function () {'
+        ' if (document.visibilityState === "visible")'
+        ' setTimeout(function () { B("/lv_visiblelater"); }, 60000); });'
         'addEventListener("pagehide", function () { B("/lv_pagehide"); });'
         'addEventListener("beforeunload", function () { B("/lv_beforeunload"); });'
         'addEventListener("unload", function () { fetch(C + "/lv_unload", {method: "POST",'
@@ -284,6 +300,7 @@ SITES: dict[str, dict] = {
         'fetch("/enc_header", {headers: {"X-Visitor": u}});'
         'fetch("/enc_body", {method: "POST", body: JSON.stringify({v: u})});'
         'new Image().src = SIDE + "/enc_path/" + u + ".gif";'
+        'new Image().src = SIDE + "/enc_pathsplit/" + u.slice(0, 4) + "/" + u.slice(4) + ".gif";'
         'crypto.subtle.digest("SHA-256", new TextEncoder().encode(u)).then(function (h) {'
         ' var x = Array.from(new Uint8Array(h)).map(function (b) {'
         ' return b.toString(16).padStart(2, "0"); }).join("");'
@@ -415,6 +432,9 @@ CASES = [
     case("timers", "tm_posttask", "request"),
     case("timers", "tm_refresh", "request"),
     case("timers", "tm_framerefresh", "request"),
+    case("timers", "tm_animation", "request"),
+    case("timers", "tm_cssanimation", "request"),
+    case("timers", "tm_speculation", "request"),
     case("memworkers", "mw_blob", "request"),
     case("memworkers", "mw_module", "request"),
     case("memworkers", "mw_data", "request"),
@@ -425,6 +445,7 @@ CASES = [
     case("memworkers", "mw_late", "request"),
     case("leaving", "lv_hidden", "request"),
     case("leaving", "lv_hiddenlater", "request"),
+    case("leaving", "lv_visiblelater", "request"),
     case("leaving", "lv_pagehide", "request"),
     case("leaving", "lv_beforeunload", "request"),
     case("leaving", "lv_unload", "request"),
@@ -441,6 +462,7 @@ CASES = [
     case("encoded", "enc_header", "request"),
     case("encoded", "enc_body", "request"),
     case("encoded", "enc_path", "request"),
+    case("encoded", "enc_pathsplit", "request"),
     case("encoded", "enc_hash", "request"),
     case("encoded", "enc_referer", "request", "chromium", NO_RELAXED_REFERER),
     case("encoded", "enc_refframe", "request", "chromium", NO_RELAXED_REFERER),

@@ -40,6 +40,7 @@ def _dressed(how: str) -> tuple[str, dict, str | None]:
         "md5": (f"http://s.localhost/px?h={hashlib.md5(raw).hexdigest().upper()}", {}, None),
         "sha256": (f"http://s.localhost/px?h={hashlib.sha256(raw).hexdigest()}", {}, None),
         "split": (f"http://s.localhost/px?a={UID[:4]}&b={UID[4:]}", {}, None),
+        "split path": (f"http://s.localhost/px/{UID[:4]}/{UID[4:]}.gif", {}, None),
         "header": ("http://s.localhost/api", {"x-visitor": UID}, None),
         "body": ("http://s.localhost/api", {}, '{"v":"' + UID + '"}'),
         "form body": ("http://s.localhost/api", {}, f"a={UID[:3]}&b={UID[3:]}"),
@@ -60,7 +61,8 @@ def _dressed(how: str) -> tuple[str, dict, str | None]:
 
 @pytest.mark.parametrize("how,carried", [
     ("path", True), ("base64", True), ("hex", True), ("md5", True), ("sha256", True),
-    ("split", True), ("header", True), ("body", True), ("form body", True),
+    ("split", True), ("split path", True), ("header", True), ("body", True),
+    ("form body", True),
     ("urlencoded", True), ("cookie header", False), ("referer", False), ("nothing", False),
     ("referer to another origin", True), ("referer to another port", True),
     ("referer origin only", False),

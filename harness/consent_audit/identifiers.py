@@ -1,6 +1,7 @@
 """Identifiers: what in a stored value can single a visitor out, and whether a request
 carries one, however it is dressed (URL-encoded, base64, hex, hashed, split over
-parameters, in a header or the body, in the path). Pure functions over plain strings.
+parameters or path segments, in a header or the body, in the path). Pure functions over
+plain strings.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def request_text(url: str, headers: dict | None = None, body: str | None = None)
     page's address, as the page made it) and the body."""
     parts = urlsplit(url)
     values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
-    texts = [url, unquote_plus(url), "".join(values)]
+    texts = [url, unquote_plus(url), "".join(values), unquote(parts.path).replace("/", "")]
     for name, value in (headers or {}).items():
         lower = name.lower()
         if lower == "referer" and _origin(str(value)) != _origin(url):

@@ -18,8 +18,9 @@ from playwright.async_api import Error
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .workerclock import TICK
 
-__all__ = ["VISIBILITY", "away_url", "caches_pages", "come_back", "dispatch", "is_neutral",
-           "leave", "linger", "location", "navigate_away", "restored", "returned", "settle"]
+__all__ = ["ANIMATIONS", "CATCH_UP", "VISIBILITY", "away_url", "caches_pages", "come_back",
+           "dispatch", "is_neutral", "leave", "linger", "location", "navigate_away", "restored",
+           "returned", "settle"]
 
 # Headless browsers keep every tab visible (another tab opened over it leaves it
 # 'visible'; Chromium's Page.setWebLifecycleState freezes the page without hiding it), so
@@ -37,6 +38,19 @@ VISIBILITY = """(hidden) => {
 }"""
 
 
+# Run in each frame once the page's clock has moved: its workers are told the page's time
+# (workerclock.TICK), and its animations (CSS and Web Animations), which run on the
+# browser's clock, not the page's, move on as far, so what waits for one to end happens.
+ANIMATIONS = """(ms) => {
+  for (const animation of document.getAnimations ? document.getAnimations() : []) {
+    try {
+      const end = animation.effect.getComputedTiming().endTime;
+      if (animation.playState === "running" && isFinite(end))
+        animation.currentTime = Math.min(end, (animation.currentTime || 0) + ms);
+    } catch (e) { /* one that cannot be moved stays */ }
+  }
+}"""
+CATCH_UP = f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); }}"
 # Playwright's clock in the page, as context.clock.run_for drives it in each frame.
 RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
 
@@ -84,14 +98,19 @@ async def dispatch(page, script: str, arg) -> None:
 
 
 async def linger(page, evidence, settle_ms: int) -> None:
-    """The visitor stays on the page, then switches tabs: settle, hide the tab and settle
-    again, show it; what the page sends meanwhile goes on record under each moment."""
+    """The visitor stays on the page, then switches tabs and back: settle, hide the tab and
+    settle again, show it and settle once more; what the page sends meanwhile goes on record
+    under each moment."""
     evidence.enter("settle")
     await settle(page, settle_ms)
     evidence.enter("hidden")
     await dispatch(page, VISIBILITY, True)
     await settle(page, settle_ms)
     await dispatch(page, VISIBILITY, False)
+    # Back on the tab, the visitor stays a while: what the page set off as it was shown
+    # again (a timer, say) concerns them too.
+    evidence.enter("settle")
+    await settle(page, settle_ms)
 
 
 async def navigate_away(page, proxy: RecordingProxy, evidence,
@@ -151,7 +170,7 @@ async def come_back(page, evidence, here: str, settle_ms: int) -> None:
         # Firefox's page restored from its back-forward cache is out of the context clock's
         # reach (run_for moves other documents only): its own clock is run for it.
         await dispatch(page, RUN_OWN_CLOCK, settle_ms)
-        await dispatch(page, TICK, None)
+        await dispatch(page, CATCH_UP, settle_ms)
     if not evidence.shown.is_set():  # restored where the binding no longer delivers
         try:
             for event in await page.evaluate("window.__webtrackBacklog.splice(0)"):
@@ -180,7 +199,7 @@ async def settle(page, settle_ms: int) -> None:
     except Error:
         await page.wait_for_load_state()
         await page.clock.run_for(settle_ms)
-    await dispatch(page, TICK, None)  # the page's workers catch up with its clock
+    await dispatch(page, CATCH_UP, settle_ms)
 
 
 async def returned(page, evidence, limit: float = 10.0) -> bool:
