@@ -473,6 +473,14 @@ SHAPES = [
         URL, "http:\\\\collector.localhost:8800\\tracker.js"), "", []),
     ("a loader whose address has backslashes", js(insert(
         "'http:\\\\\\\\collector.localhost:8800\\\\tracker.js'")), "", []),
+    ("a timer at 9 minutes fires", js(
+        "setTimeout(function () {" + insert() + "}, 9 * 60 * 1000);"), "", []),
+    ("document.write closing <head> first puts the tag in <body>", js(
+        f"document.write('</head><body><script src=\"{URL}\" data-site=\"shop\" async>"
+        "<\\/script>');"), "", ["WT002"]),
+    ("document.write of text, then the tag: in <body>", js(
+        f"document.write('Hello <script src=\"{URL}\" data-site=\"shop\" async>"
+        "<\\/script>');"), "", ["WT002"]),
     # Pages that install nothing.
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),
@@ -552,6 +560,11 @@ SHAPES = [
         "document.head.appendChild(doc.querySelector('script'));"), "", ["WT001"]),
     ("a backslash in the query is no path", TAG.replace(
         URL, f"{ORIGIN}/app.js?\\\\tracker.js"), "", ["WT001"]),
+    ("a timer for after the page is watched (20 minutes) never fires", js(
+        "setTimeout(function () {" + insert() + "}, 20 * 60 * 1000);"), "", ["WT001"]),
+    ("document.write of a template's script runs nothing", js(
+        f"document.write('<template><script src=\"{URL}\" data-site=\"shop\" async>"
+        "<\\/script></template>');"), "", ["WT001"]),
     ("a DOMParser's script, appended", js(
         f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
         "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),

@@ -40,6 +40,8 @@ CALLABLE = (Function, Native)
 MAX_TEXT = 64 * 1024
 MAX_INSERTED = 256  # scripts a page's code inserts that later queries see
 INTERVAL_RUNS = 3  # an interval not cleared runs this often: enough to count it twice
+# How far ahead a page's timers are followed (the rendered audit brings its clock this far).
+SETTLE_MS = 10 * 60 * 1000
 REFLECTED = {"src", "type", "charset", "id", "integrity", "nonce", "crossorigin",
               "referrerpolicy", "class"}
 
@@ -334,8 +336,9 @@ class Browser:
         if isinstance(fn, str) and known(fn):
             code = fn  # a string timer is code, as eval would run it
             fn = Native("timer", lambda t, a: self._eval(t, [code]))
-        if not isinstance(fn, CALLABLE):
-            return ident
+        delay = to_number(args[1]) if len(args) > 1 else 0.0
+        if not isinstance(fn, CALLABLE) or isinstance(delay, float) and delay > SETTLE_MS:
+            return ident  # (one set for later than a page is watched never fires in it)
         extra, place = list(args[2:]), (self.index, self.in_head, self.line_of)
         runs = [0]
 

@@ -286,16 +286,21 @@ def run_code(host: Browser, code: str) -> None:
 
 
 def _from_markup(host: Browser, markup: str, in_head: bool, line) -> list[Inserted]:
-    """Script elements in what ``document.write`` wrote, running any inline ones."""
-    from bs4 import BeautifulSoup
+    """Script elements in what ``document.write`` wrote, running any inline ones. The
+    markup is parsed where it is written: from ``<head>``, a ``</head>``, ``<body>`` or body
+    content before a script puts it in the body; a template's or noscript's never runs."""
+    from .page import parse
 
+    written = parse(("<head>" if in_head else "<body>") + markup, "", "about:blank")
     found = []
-    for tag in BeautifulSoup(markup, "html.parser").find_all("script"):
-        attrs = {k: " ".join(v) if isinstance(v, list) else v for k, v in tag.attrs.items()}
+    for script in written.scripts:
+        attrs = dict(script.attrs)
+        if script.in_noscript or script.raw_src is None and not script.inline:
+            continue
         if "src" in attrs:
-            found.append(Inserted("written", attrs, in_head, line))
-        elif tag.string:
-            run_code(host, tag.string)
+            found.append(Inserted("written", attrs, in_head and script.in_head, line))
+        else:
+            run_code(host, script.inline)
             found += host.found
             host.found.clear()
     return found

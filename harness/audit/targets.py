@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from . import dom
 from .page import IN_HEAD_MARK, INERT_MARK, INSERTED_MARK, Page, Script, data_url_text, parse
 from .rules import defines_optout_in
 
@@ -373,8 +374,8 @@ WHERE_SCRIPTS_ARE = f"""() => {{
 }}"""
 
 # Timers and idle callbacks up to this far ahead are brought forward, as the static audit
-# follows every callback a loader schedules.
-SETTLE_MS = 10 * 60 * 1000
+# follows every callback a loader schedules within it.
+SETTLE_MS = dom.SETTLE_MS
 
 
 async def _settle(page) -> None:
