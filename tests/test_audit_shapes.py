@@ -184,6 +184,9 @@ RECREATE = (
     "n.setAttribute(o.attributes[j].name, o.attributes[j].value); }"
     "n.text = o.text; document.head.appendChild(n); }")
 
+# An address no literal names whole: only a parsed, evaluated script finds it.
+SPLIT = "'http://collector.localhost:8800/' + 'trac' + 'ker.js'"
+
 # (what, head, body, rules the browser's page gets; <html> attributes; <body> attributes)
 SHAPES = [
     ("Segment-style stub with load()", js(SEGMENT), "", []),
@@ -481,6 +484,24 @@ SHAPES = [
     ("document.write of text, then the tag: in <body>", js(
         f"document.write('Hello <script src=\"{URL}\" data-site=\"shop\" async>"
         "<\\/script>');"), "", ["WT002"]),
+    ("logical assignments ||= and ??= in the snippet", js(
+        "window.wt ||= {}; window.wt.q ??= []; window.wt.on &&= 1;" + insert(SPLIT)), "", []),
+    ("numeric separators and a BigInt", js("var ttl = 86_400, big = 10n;" + insert(SPLIT)),
+     "", []),
+    ("a class with fields, a private one and a static one", js(
+        f"class L {{ #site = 'shop'; base = '{ORIGIN}'; static file = '/trac' + 'ker.js';"
+        "load() { const s = document.createElement('script'); s.src = this.base + L.file;"
+        "s.dataset.site = this.#site; document.head.append(s); } } new L().load();"), "", []),
+    ("a class getter builds the address", js(
+        "class C { get src() { return " + SPLIT + "; } }" + insert("new C().src")), "", []),
+    ("import.meta in a module loader", MODULE.format(
+        "console.log(import.meta.url);" + insert(SPLIT)), "", []),
+    ("a module awaiting at its top level", MODULE.format(
+        "await new Promise((r) => setTimeout(r, 100));" + insert(SPLIT)), "", []),
+    ("a module awaiting import() of the loader module at its top level", MODULE.format(
+        "const { load } = await import('/js/wt-module.js'); load('shop');"), "", []),
+    ("Array at() and reduce()", js(insert(
+        f"['x', ['{ORIGIN}', '/tracker.js'].reduce((a, b) => a + b, '')].at(-1)")), "", []),
     # Pages that install nothing.
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),
@@ -565,6 +586,11 @@ SHAPES = [
     ("document.write of a template's script runs nothing", js(
         f"document.write('<template><script src=\"{URL}\" data-site=\"shop\" async>"
         "<\\/script></template>');"), "", ["WT001"]),
+    ("??= keeps an address already set: the site's own script", js(
+        "window.wtSrc = '/app.js'; window.wtSrc ??= " + SPLIT + ";" + insert("window.wtSrc")),
+     "", ["WT001"]),
+    ("a class field never read installs nothing", js("class L { src = " + SPLIT + "; }"),
+     "", ["WT001"]),
     ("a DOMParser's script, appended", js(
         f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
         "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),

@@ -213,7 +213,33 @@ ARRAY_METHODS = {
     "every": lambda h, a, args: _search(h, a, args, "every"),
     "find": lambda h, a, args: _search(h, a, args, "find"),
     "findIndex": lambda h, a, args: _search(h, a, args, "findIndex"),
+    "at": lambda h, a, args: _at(a, to_number(_arg(args, 0, 0.0))),
+    "reduce": lambda h, a, args: _reduce(h, a, args),
+    "unshift": lambda h, a, args: (a.items.__setitem__(slice(0, 0), args),
+                                   float(len(a.items)))[1],
 }
+
+
+def _at(array, position) -> object:
+    if not isinstance(position, float) or position != position:
+        return UNKNOWN if not isinstance(position, float) else _at(array, 0.0)
+    at = int(position) + (len(array.items) if position < 0 else 0)
+    return array.items[at] if 0 <= at < len(array.items) else UNDEF
+
+
+def _reduce(host, array, args):
+    """``reduce(fn[, initial])``: the callback folds the items in order."""
+    fn, items = _arg(args, 0), list(array.items)
+    if len(args) > 1:
+        total = args[1]
+    elif items:
+        total, items = items[0], items[1:]
+    else:
+        raise Throw(UNKNOWN)  # TypeError: reduce of an empty array with no initial value
+    offset = len(array.items) - len(items)
+    for index, item in enumerate(items):
+        total = host.evaluator.call(fn, UNDEF, [total, item, float(index + offset), array])
+    return total
 
 
 def _search(host, array, args, how: str):

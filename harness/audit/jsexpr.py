@@ -267,10 +267,12 @@ class Expressions:
         made = Function(ctor, scope)
         prototype = made.get("prototype")
         for member in body:
-            if member.type != "MethodDefinition" or member.kind != "method":
+            if member.type != "MethodDefinition" or member.kind not in ("method", "get"):
                 continue
             name = to_string(self.expr(member.key, scope)) if member.computed else (
                 member.key.name if member.key.type == "Identifier" else
                 to_string(member.key.value))
-            (made if member.static else prototype).set(name, Function(member.value, scope))
+            method = Function(member.value, scope)
+            (made if member.static else prototype).set(
+                name, Getter(method) if member.kind == "get" else method)
         return made

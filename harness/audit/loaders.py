@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 import esprima
 
 from .dom import Browser, Inserted
+from .downlevel import downlevel
 from .jseval import Budget, Evaluator, Throw
 from .jsvalues import JSObject, Native
 from .modules import Modules, run_module
@@ -42,7 +43,7 @@ def parse(code: str, module: bool):
     try:
         return reader(code, options)
     except esprima.Error as exc:
-        older = downlevel(code) if len(code) <= MAX_DOWNLEVEL else code
+        older = downlevel(code, module) if len(code) <= MAX_DOWNLEVEL else code
         if older == code:
             raise Unparsed(str(exc)) from None
         try:
@@ -53,33 +54,6 @@ def parse(code: str, module: bool):
             raise Unparsed("nested too deeply") from None
     except RecursionError:
         raise Unparsed("nested too deeply") from None
-
-
-def downlevel(code: str) -> str:
-    """Rewrite the newer syntax loader snippets use into what esprima reads (ES2017), line
-    for line: ``a?.b`` as ``a.b``, ``a?.[k]``/``f?.()`` as ``a[k]``/``f()``, ``a ?? b`` as
-    ``a || b``, ``catch {`` as ``catch (_) {``. Code it cannot tokenize is left as it is."""
-    try:
-        tokens = esprima.tokenize(code, {"range": True})
-    except (esprima.Error, RecursionError):
-        return code
-    edits: list[tuple[int, int, str]] = []
-    for index, token in enumerate(tokens[:-1]):
-        after = tokens[index + 1]
-        if token.type == "Punctuator" and token.value == "?" and after.type == \
-                "Punctuator" and after.range[0] == token.range[1]:
-            if after.value == ".":
-                third = tokens[index + 2] if index + 2 < len(tokens) else None
-                call = third is not None and third.value in ("(", "[")
-                edits.append((token.range[0], after.range[1] if call else token.range[1],
-                              "  " if call else " "))
-            elif after.value == "?":
-                edits.append((token.range[0], after.range[1], "||"))
-        elif token.type == "Keyword" and token.value == "catch" and after.value == "{":
-            edits.append((token.range[1], token.range[1], " (_)"))
-    for start, end, text in reversed(edits):
-        code = code[:start] + text + code[end:]
-    return code
 
 
 def runs(script: Script) -> bool:
