@@ -117,13 +117,26 @@ SITES: dict[str, dict] = {
         'new Worker("/cw.js");'
         'navigator.serviceWorker.register("/sw.js");'
         f'window.name = "wn_{ID}da";'
+        # The origin private file system: a file named for what it holds, a folder holding
+        # a file named by the identifier.
+        'navigator.storage.getDirectory().then(function (root) {'
+        ' root.getFileHandle("st_opfs", {create: true}).then(function (h) {'
+        ' return h.createWritable(); }).then(function (w) {'
+        f' return w.write("{ID}dc").then(function () {{ return w.close(); }}); }});'
+        ' root.getDirectoryHandle("st_opfsdir", {create: true}).then(function (d) {'
+        f' return d.getFileHandle("{ID}dd", {{create: true}}); }}); }});'
         f'setTimeout(function () {{ localStorage.setItem("st_late", "{ID}d8"); }},'
         ' 570 * 1000);'),
         "files": {
             "frame.html": "<!doctype html><title>f</title>" + script(
                 f'localStorage.setItem("st_frame", "{ID}d5");'),
             "cw.js": 'caches.open("st_cache").then(function (c) {'
-                     f' return c.put("/id/{ID}d6", new Response("x")); }});',
+                     f' return c.put("/id/{ID}d6", new Response("x")); }});'
+                     'navigator.storage.getDirectory().then(function (root) {'
+                     ' return root.getFileHandle("st_opfsworker", {create: true}); })'
+                     '.then(function (h) { return h.createSyncAccessHandle(); })'
+                     '.then(function (a) { a.write(new TextEncoder().encode('
+                     f'"{ID}de")); a.flush(); a.close(); }});',
             "sw.js": 'self.addEventListener("install", function () { self.skipWaiting(); });'
                      'self.addEventListener("activate", function () {'
                      ' var o = indexedDB.open("st_swdb", 1);'
@@ -171,6 +184,19 @@ SITES: dict[str, dict] = {
                       WORKER_SEND + 'setTimeout(function () { send("mw_nested"); }, 150000);')
                   + '])); new Worker(b);',
                   "late.js": WORKER_SEND + 'setTimeout(function () { send("mw_late"); }, 30000);'}},
+    # As the visitor reads: scroll depth, an element coming into view, the wheel, the mouse.
+    "reading": {"head": ready(
+        'var B = function (p) { navigator.sendBeacon(C + p, "{}"); };'
+        'document.body.insertAdjacentHTML("beforeend", \'<div style="height: 4000px">text'
+        '</div><p id="end">end</p>\');'
+        'var deep = false; addEventListener("scroll", function () {'
+        ' if (!deep && scrollY > 2000) { deep = true; B("/rd_scroll"); } });'
+        'new IntersectionObserver(function (entries) { if (entries.some(function (e) {'
+        ' return e.isIntersecting; })) B("/rd_inview"); }).observe(document.getElementById('
+        '"end"));'
+        'addEventListener("wheel", function () { B("/rd_wheel"); }, {once: true});'
+        'var moves = 0; addEventListener("mousemove", function () { if (++moves === 3)'
+        ' B("/rd_mouse"); });')},
     # Requests to the beacon host by every means a page has, each to its own path.
     "requests": {"head": ready(
         'var sink = document.createElement("iframe"); sink.name = "sink"; sink.hidden = true;'
@@ -338,7 +364,12 @@ SITES: dict[str, dict] = {
         ' o.result.createObjectStore("visits"); }; o.onsuccess = function () {'
         ' o.result.transaction("visits", "readwrite").objectStore("visits").put(2, "count"); };'
         'if (window.caches) caches.open("static-v3").then(function (c) {'
-        ' return c.put("/_shared/site.css", new Response("x")); });'), "states": OPTED_OUT},
+        ' return c.put("/_shared/site.css", new Response("x")); });'
+        'navigator.storage.getDirectory().then(function (root) { return root.getDirectoryHandle('
+        '"drafts", {create: true}); }).then(function (d) { return d.getFileHandle("settings.json",'
+        ' {create: true}); }).then(function (h) { return h.createWritable(); }).then(function (w)'
+        ' { return w.write(JSON.stringify({theme: "dark", fontSize: 16})).then(function () {'
+        ' return w.close(); }); });'), "states": OPTED_OUT},
     # Clean: requests that carry no identifier, first-party and to an analytics host of no
     # known tracker (a page count); a known tracker's script loaded that then sends nothing.
     "cleanrequests": {"head": '<script async src="https://www.googletagmanager.com/gtag/js'
@@ -388,6 +419,13 @@ CASES = [
     case("storage", "st_late", "storage"),
     case("storage", "st_swlate", "storage"),
     case("storage", "wn_", "storage"),
+    case("storage", "st_opfs", "storage"),
+    case("storage", "st_opfsdir", "storage"),
+    case("storage", "st_opfsworker", "storage"),
+    case("reading", "rd_scroll", "request"),
+    case("reading", "rd_inview", "request"),
+    case("reading", "rd_wheel", "request"),
+    case("reading", "rd_mouse", "request"),
     case("workers", "wk_dedicated", "request"),
     case("workers", "wk_module", "request"),
     case("workers", "wk_shared", "request"),

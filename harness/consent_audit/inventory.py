@@ -2,7 +2,9 @@
 
 Hooks see writes made by the page's own scripts; workers, and anything that slips past a
 hook, are found by taking stock: at the opt-out and again after the page has closed, every
-entry of localStorage, sessionStorage, IndexedDB and Cache Storage of each origin visited.
+entry of localStorage, sessionStorage, IndexedDB, Cache Storage and the origin private file
+system (``opfs``: each folder and file by its path, with a file's text) of each origin
+visited.
 """
 
 from __future__ import annotations
@@ -70,6 +72,27 @@ INVENTORY = """async () => {
       }
     }
   } catch (e) { /* no Cache Storage here (not a secure context) */ }
+  try {  // the origin private file system: each folder and file, named by its path
+    const walk = async (folder, path, depth) => {
+      for await (const [name, handle] of folder.entries()) {
+        if (items.length >= 2000) return;
+        const where = `${path}/${name}`;
+        if (handle.kind === "directory") {
+          items.push({ origin, storage: "opfs", key: `${where}/`, value: "" });
+          if (depth < 4) await walk(handle, where, depth + 1);
+          continue;
+        }
+        let value = "";
+        try {
+          value = cut(await (await handle.getFile()).slice(0, KEEP).text());
+        } catch (e) { /* held by a worker */ }
+        items.push({ origin, storage: "opfs", key: where, value });
+      }
+    };
+    if (navigator.storage && navigator.storage.getDirectory) {
+      await walk(await navigator.storage.getDirectory(), "", 0);
+    }
+  } catch (e) { /* no file system here */ }
   return items;
 }""".replace("@KEEP@", str(KEEP))
 

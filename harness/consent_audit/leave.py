@@ -19,8 +19,8 @@ from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .workerclock import TICK
 
 __all__ = ["ANIMATIONS", "CATCH_UP", "VISIBILITY", "away_url", "caches_pages", "come_back",
-           "dispatch", "is_neutral", "leave", "linger", "location", "navigate_away", "restored",
-           "returned", "settle"]
+           "dispatch", "is_neutral", "leave", "linger", "location", "navigate_away", "read",
+           "restored", "returned", "settle"]
 
 # Headless browsers keep every tab visible (another tab opened over it leaves it
 # 'visible'; Chromium's Page.setWebLifecycleState freezes the page without hiding it), so
@@ -51,6 +51,8 @@ ANIMATIONS = """(ms) => {
   }
 }"""
 CATCH_UP = f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); }}"
+# The end of the page, however a wheel left it (smooth scrolling, a page still growing).
+SCROLL_TO_END = "window.scrollTo(0, document.documentElement.scrollHeight)"
 # Playwright's clock in the page, as context.clock.run_for drives it in each frame.
 RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
 
@@ -98,10 +100,11 @@ async def dispatch(page, script: str, arg) -> None:
 
 
 async def linger(page, evidence, settle_ms: int) -> None:
-    """The visitor stays on the page, then switches tabs and back: settle, hide the tab and
-    settle again, show it and settle once more; what the page sends meanwhile goes on record
-    under each moment."""
+    """The visitor reads the page, stays on it, then switches tabs and back: read and settle,
+    hide the tab and settle again, show it and settle once more; what the page sends
+    meanwhile goes on record under each moment."""
     evidence.enter("settle")
+    await read(page)
     await settle(page, settle_ms)
     evidence.enter("hidden")
     await dispatch(page, VISIBILITY, True)
@@ -111,6 +114,19 @@ async def linger(page, evidence, settle_ms: int) -> None:
     # again (a timer, say) concerns them too.
     evidence.enter("settle")
     await settle(page, settle_ms)
+
+
+async def read(page) -> None:
+    """The visitor reads the page: moves the mouse over it and scrolls (wheel) to its end,
+    so what a site sends on scroll depth, an element coming into view or the mouse moving
+    is set off as it would be."""
+    try:
+        await page.mouse.move(40, 40)
+        await page.mouse.move(200, 160, steps=4)
+        await page.mouse.wheel(0, 100000)
+        await page.evaluate(SCROLL_TO_END)
+    except Error:  # the page navigated meanwhile: it is settled as it is
+        pass
 
 
 async def navigate_away(page, proxy: RecordingProxy, evidence,

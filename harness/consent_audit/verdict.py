@@ -275,9 +275,12 @@ def _url_parts(url: str) -> str:
 
 
 def _kept_key(item: dict) -> str:
-    """What an entry keeps: its value, or for Cache Storage the URLs it caches and, taken
-    in stock, the answer's text (the stock names an entry ``cache/URL`` and reads answers
-    other than static assets; the hook reports the URLs put, space-separated)."""
+    """What an entry keeps: its value (and for a file of the origin private file system its
+    path), or for Cache Storage the URLs it caches and, taken in stock, the answer's text
+    (the stock names an entry ``cache/URL`` and reads answers other than static assets; the
+    hook reports the URLs put, space-separated)."""
+    if item["storage"] == "opfs":  # a file's or a folder's name may be the identifier
+        return item["key"].replace("/", " ") + " " + (item.get("value") or "")
     if item["storage"] != "cacheStorage":
         return item.get("value") or ""
     key = item["key"]
