@@ -444,6 +444,8 @@ SHAPES = [
      "<template><p>x</p></template>" + TAG, "", []),
     ("a template of table rows in <head>, then the tag",
      "<template><tr><td>x</td></tr></template>" + TAG, "", []),
+    ("a <template> between </head> and <body> goes in <head>, and the tag after it",
+     "</head><template>x</template>" + TAG, "", []),
     ("a byte order mark before the doctype", TAG, "", [], "", "", "\ufeff"),
     ("documentElement.firstChild is <head>", js(insert(
         into="document.documentElement.firstChild.appendChild(s);")), "", []),
@@ -502,6 +504,8 @@ SHAPES = [
         "const { load } = await import('/js/wt-module.js'); load('shop');"), "", []),
     ("Array at() and reduce()", js(insert(
         f"['x', ['{ORIGIN}', '/tracker.js'].reduce((a, b) => a + b, '')].at(-1)")), "", []),
+    ("a fallback loader in onerror of the site's missing script",
+     f'<script src="/missing.js" onerror="{insert()}"></script>', "", []),
     # Pages that install nothing.
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),
@@ -591,6 +595,10 @@ SHAPES = [
      "", ["WT001"]),
     ("a class field never read installs nothing", js("class L { src = " + SPLIT + "; }"),
      "", ["WT001"]),
+    ("onload of the site's missing script never fires",
+     f'<script src="/missing.js" onload="{insert()}"></script>', "", ["WT001"]),
+    ("onerror of a script that loads never fires",
+     f'<script src="/dep.js" onerror="{insert()}"></script>', "", ["WT001"]),
     ("a DOMParser's script, appended", js(
         f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
         "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import esprima
 
@@ -15,7 +15,7 @@ from .downlevel import downlevel
 from .jseval import Budget, Evaluator, Throw
 from .jsvalues import JSObject, Native
 from .modules import Modules, run_module
-from .page import Page, Script, line_of
+from .page import Page, Script, line_of, resolve
 
 MAX_CALLBACKS = 200
 MAX_CODE = 256 * 1024  # a script larger than this is not followed (it is listed as unread)
@@ -200,17 +200,29 @@ def _fires_load(tag) -> bool:
     return name in ("link", "img") and bool(tag.get("href" if name == "link" else "src"))
 
 
+def _loads(page: Page, tag) -> bool:
+    """Whether a script tag's file loads: the site's own loads when the audit can read it
+    (a missing one fires ``error``, not ``load``); another origin's is taken to load."""
+    raw = str(tag.get("src") or "").strip()
+    own = urlsplit(resolve(page.base, raw)).netloc == urlsplit(page.url or page.base).netloc
+    return not own or page.reader is None or page.reader(raw) is not None
+
+
 def _queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
-    """``<body onload="…">`` and its kind run on the load event, as code."""
+    """``<body onload="…">`` and its kind run on the load event, as code; a script tag's
+    ``onerror`` when its file is the site's own and missing (a fallback loader)."""
     if page.soup is None:
         return
-    for tag in page.soup.find_all(None, {"onload": True}):
-        if not _fires_load(tag):
+    handlers = [(tag, "onload") for tag in page.soup.find_all(None, {"onload": True})] + [
+        (tag, "onerror") for tag in page.soup.find_all("script", {"onerror": True})]
+    for tag, event in handlers:
+        script = tag.name == "script" and tag.get("src") is not None
+        if not _fires_load(tag) or script and _loads(page, tag) != (event == "onload"):
             continue
-        code = str(tag["onload"])
+        code = str(tag[event])
         line = line_of(page.source, code[:60])
         in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
-        host.queue.append((Native("onload", lambda t, a, code=code: run_code(host, code)), [],
+        host.queue.append((Native(event, lambda t, a, code=code: run_code(host, code)), [],
                            max(index, 0), in_head, lambda node, line=line: line))
 
 

@@ -208,12 +208,17 @@ class _ScriptingOn(HTML5TreeBuilder):
 
 def _keep_templates_in_head(parser) -> None:
     """Give *parser* the HTML standard's ``<template>`` in ``<head>``: the element goes in
-    ``<head>``, its content is parsed as body content (ignoring ``<html>``, ``<head>``,
-    ``<body>``), and ``</template>`` closing it returns to ``<head>``."""
+    ``<head>`` (also one between ``</head>`` and ``<body>``), its content is parsed as body
+    content (ignoring ``<html>``, ``<head>``, ``<body>``), and ``</template>`` closing it
+    returns to where it was."""
     in_head, in_body = type(parser.phases["inHead"]), type(parser.phases["inBody"])
+    after_head = type(parser.phases["afterHead"])
+    head_templates: set[int] = set()  # templates put in <head> after it was closed
 
     def in_head_template(tree) -> bool:  # html, head, template, ...: head's not closed
-        return len(tree.openElements) > 2 and tree.openElements[1].name == "head"
+        stack = tree.openElements
+        return len(stack) > 2 and stack[1].name == "head" or (
+            len(stack) > 1 and id(stack[1]) in head_templates)
 
     class TemplateInHead(in_head):  # type: ignore[valid-type,misc]
         __slots__ = ()
@@ -222,6 +227,20 @@ def _keep_templates_in_head(parser) -> None:
             if token["name"] != "template":
                 return super().processStartTag(token)
             self.tree.insertElement(token)
+            self.parser.phase = self.parser.phases["inBody"]
+            return None
+
+    class TemplateAfterHead(after_head):  # type: ignore[valid-type,misc]
+        __slots__ = ()
+
+        def processStartTag(self, token):  # noqa: N802
+            if token["name"] != "template" or self.tree.headPointer is None:
+                return super().processStartTag(token)
+            stack = self.tree.openElements
+            stack.append(self.tree.headPointer)  # into <head>, which is then closed again
+            self.tree.insertElement(token)
+            stack.remove(self.tree.headPointer)
+            head_templates.add(id(stack[-1]))
             self.parser.phase = self.parser.phases["inBody"]
             return None
 
@@ -245,6 +264,8 @@ def _keep_templates_in_head(parser) -> None:
                     pass
                 if stack[-1].name == "head":
                     self.parser.phase = self.parser.phases["inHead"]
+                elif len(stack) == 1:
+                    self.parser.phase = self.parser.phases["afterHead"]
             elif token["name"] not in ("html", "head", "body"):  # out of scope: ignored
                 return super().processEndTag(token)
             return None
@@ -275,21 +296,21 @@ def _keep_templates_in_head(parser) -> None:
     parser.resetInsertionMode = reset_insertion_mode
     for name in ("inTable", "inTableText", "inCaption", "inColumnGroup", "inTableBody",
                  "inRow", "inCell", "inSelect", "inSelectInTable"):
-        parser.phases[name] = _closing_templates(type(parser.phases[name]))(
+        parser.phases[name] = _closing_templates(type(parser.phases[name]), in_head_template)(
             parser, parser.tree)
     parser.phases["inHead"] = TemplateInHead(parser, parser.tree)
+    parser.phases["afterHead"] = TemplateAfterHead(parser, parser.tree)
     parser.phases["inBody"] = InBody(parser, parser.tree)
 
 
-def _closing_templates(phase: type) -> type:
+def _closing_templates(phase: type, in_head_template) -> type:
     """*phase* where ``</template>`` closes a template in ``<head>`` (by body rules)."""
 
     class Phase(phase):
         __slots__ = ()
 
         def processEndTag(self, token):  # noqa: N802 (html5lib's name)
-            stack = self.tree.openElements
-            if token["name"] == "template" and len(stack) > 2 and stack[1].name == "head":
+            if token["name"] == "template" and in_head_template(self.tree):
                 return self.parser.phases["inBody"].processEndTag(token)
             return super().processEndTag(token)
     return Phase
