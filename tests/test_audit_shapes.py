@@ -506,6 +506,12 @@ SHAPES = [
         f"['x', ['{ORIGIN}', '/tracker.js'].reduce((a, b) => a + b, '')].at(-1)")), "", []),
     ("a fallback loader in onerror of the site's missing script",
      f'<script src="/missing.js" onerror="{insert()}"></script>', "", []),
+    ("an address built by replace(/…/)", js(insert(
+        f"'{ORIGIN}/TRACKER'.replace(/TRACKER/, 'tracker.js')")), "", []),
+    ("replace(/…/g) with $1 and $2", js(insert(
+        f"'tracker|{ORIGIN}'.replace(/^(\\w+)\\|(.*)$/g, '$2/$1.js')")), "", []),
+    ("a hostname regex the page matches", js(
+        "if (/^shop\\./.test(location.hostname)) {" + insert() + "}"), "", []),
     # Pages that install nothing.
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),
@@ -599,6 +605,17 @@ SHAPES = [
      f'<script src="/missing.js" onload="{insert()}"></script>', "", ["WT001"]),
     ("onerror of a script that loads never fires",
      f'<script src="/dep.js" onerror="{insert()}"></script>', "", ["WT001"]),
+    ("a consent cookie tested by a regex a first visit has not", js(
+        "if (/(^|; )wt_consent=yes/.test(document.cookie)) {" + insert() + "}"), "",
+     ["WT001"]),
+    ("document.cookie.match() of a consent a first visit has not", js(
+        "if (document.cookie.match(/wt_consent=yes/)) {" + insert() + "}"), "", ["WT001"]),
+    ("new RegExp() of a consent a first visit has not", js(
+        "if (new RegExp('wt_consent=' + 'yes').test(document.cookie)) {" + insert() + "}"),
+     "", ["WT001"]),
+    ("a hostname regex for another site", js(
+        "if (/^www\\.shop\\.example$/.test(location.hostname)) {" + insert() + "}"), "",
+     ["WT001"]),
     ("a DOMParser's script, appended", js(
         f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
         "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),
@@ -732,6 +749,8 @@ HOSTILE = {  # what a page does to the evaluator -> (the page's head, its files)
                         + insert()), {}),
     "a cookie flood": (js("for (var i = 0; i < 100000; i++) document.cookie = 'c' + i + '=x';"
                           + insert()), {}),
+    "a regex that backtracks for ever elsewhere": (js(
+        "/(a+)+$/.test('" + "a" * 5000 + "b'); 'x'.replace(/(x*)*y/g, '');" + insert()), {}),
     "Function() in a loop": (js("var f = 'x'; for (var i = 0; i < 1000; i++) "
                                 "f = Function('return ' + JSON.stringify(f))();" + insert()), {}),
 }

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from .jsbuiltins import CookieJar, json_parse, make_function, make_url, storage, url_object
+from .jsregex import make_regexp
 from .jsvalues import (
     HOLE,
     UNDEF,
@@ -207,6 +208,7 @@ class Browser:
                     chr(int(n)) if isinstance(n, float) and 0 <= n < 0x110000 else HOLE
                     for n in (to_number(x) for x in a)))}),
             "Number": native("Number", lambda t, a: to_number(a[0]) if a else 0.0),
+            "RegExp": native("RegExp", lambda t, a: make_regexp(a)),
             "Boolean": native("Boolean", lambda t, a: UNKNOWN),
             "Object": JSObject({
                 "keys": native("keys", lambda t, a: _keys(a, lambda k, v: k)),

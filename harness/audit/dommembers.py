@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from . import jsregex
 from .dom import (
     BOOLEAN_ATTRS,
     REFLECTED,
@@ -114,6 +115,13 @@ def _string_member(text: str, key):
     if index is not None:
         return text[index] if known(text) and index < len(text) else UNKNOWN
     method = _STRING.get(key)
+    if key in ("replace", "replaceAll", "match", "search", "split"):
+        def with_regexp(this, args):  # a RegExp argument first, else the string method
+            done = jsregex.string_method(text, key, args)
+            if done is not jsregex.NOT_REGEXP:
+                return done
+            return method(text, args) if method else UNKNOWN
+        return Native(key, with_regexp)
     return Native(key, lambda this, args: method(text, args)) if method else UNKNOWN
 
 

@@ -8,6 +8,7 @@ import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .jsregex import RegExp
 from .jsvalues import (
     HOLE,
     UNDEF,
@@ -52,6 +53,9 @@ class Expressions:
         return method(node, scope) if method else UNKNOWN
 
     def _Literal(self, node, scope):
+        regex = getattr(node, "regex", None)
+        if regex is not None:
+            return RegExp(str(regex.pattern), str(regex.flags or ""))
         value = node.value
         if isinstance(value, bool) or value is None or isinstance(value, str):
             return value
