@@ -86,4 +86,24 @@ MUTANTS = (
            (("    if (optedOut()) {\n",
              "    for (var q in PARAMS) if (found[q]) writeCookie(PARAMS[q], found[q], YEAR);\n"
              "    if (optedOut()) {\n"),)),
+    # Further regressions that passed the whole gate (test_regressions_{arrival,elements,
+    # traversal}.py catch them and the classes around them).
+    Mutant("keep-existing-cookie", "a second tracked link leaves the cookie of the first: the "
+           "visitor stays the first link's profile",
+           (("if (allowed && value) writeCookie(PARAMS[p], value, YEAR);",
+             "if (allowed && value && readCookie(d.cookie, PARAMS[p]) === null) "
+             "writeCookie(PARAMS[p], value, YEAR);"),)),
+    Mutant("page-function-overrides-gpc", "a page's disableCookiesUsage() answering false "
+           "turns Global Privacy Control off",
+           (('if (typeof w.disableCookiesUsage === "function" && w.disableCookiesUsage()) '
+             'return true;',
+             'if (typeof w.disableCookiesUsage === "function") return !!w.disableCookiesUsage();'),
+            )),
+    Mutant("coordinates-cut", "click coordinates are cut to whole pixels, not rounded",
+           (('Math.round(x) + "," + Math.round(y)', 'Math.floor(x) + "," + Math.floor(y)'),)),
+    Mutant("title-cut", "the visit's title is cut to 100 characters",
+           (("msdynci_viewtitle: d.title,", "msdynci_viewtitle: d.title.slice(0, 100),"),)),
+    Mutant("empty-href-no-target", "a link with href=\"\" (this page) reports no target",
+           (('if (!href || el.tagName === "BUTTON") return "";',
+             'if (!href || !el.getAttribute("href") || el.tagName === "BUTTON") return "";'),)),
 )
