@@ -126,6 +126,13 @@
       });
     }
   }
+  // The history entry's state outlives the page too (a reload, back and forward).
+  for (const name of ["pushState", "replaceState"]) {
+    wrap(History.prototype, name, (original) => function (state) {
+      if (state !== null && state !== undefined) stored("history.state", "history.state", text(state));
+      return original.apply(this, arguments);
+    });
+  }
   // window.name outlives the page in its tab: a place to keep an identifier too.
   const windowName = Object.getOwnPropertyDescriptor(window, "name");
   if (windowName && windowName.set && windowName.configurable) {

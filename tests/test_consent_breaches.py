@@ -117,6 +117,7 @@ SITES: dict[str, dict] = {
         'new Worker("/cw.js");'
         'navigator.serviceWorker.register("/sw.js");'
         f'window.name = "wn_{ID}da";'
+        f'history.replaceState({{hs_uid: "{ID}df"}}, "");'
         # The origin private file system: a file named for what it holds, a folder holding
         # a file named by the identifier.
         'navigator.storage.getDirectory().then(function (root) {'
@@ -358,6 +359,7 @@ SITES: dict[str, dict] = {
         'document.cookie = "lang=en-GB; path=/; max-age=31536000";'
         'localStorage.setItem("theme", "dark");'
         'sessionStorage.setItem("last_page", location.pathname);'
+        'history.replaceState({page: 2, scroll: 120}, "");'
         'localStorage.setItem("prefs", JSON.stringify({fontSize: 16, reducedMotion: false}));'
         'setTimeout(function () { localStorage.setItem("cart_items", "3"); }, 60000);'
         'var o = indexedDB.open("shop", 1); o.onupgradeneeded = function () {'
@@ -420,6 +422,7 @@ CASES = [
     case("storage", "st_swlate", "storage"),
     case("storage", "wn_", "storage"),
     case("storage", "st_opfs", "storage"),
+    case("storage", "hs_uid", "storage"),
     case("storage", "st_opfsdir", "storage"),
     case("storage", "st_opfsworker", "storage"),
     case("reading", "rd_scroll", "request"),

@@ -4,7 +4,7 @@ Hooks see writes made by the page's own scripts; workers, and anything that slip
 hook, are found by taking stock: at the opt-out and again after the page has closed, every
 entry of localStorage, sessionStorage, IndexedDB, Cache Storage and the origin private file
 system (``opfs``: each folder and file by its path, with a file's text) of each origin
-visited.
+visited, and the page's history state.
 """
 
 from __future__ import annotations
@@ -72,6 +72,12 @@ INVENTORY = """async () => {
       }
     }
   } catch (e) { /* no Cache Storage here (not a secure context) */ }
+  try {  // the history entry's state, kept with the tab as sessionStorage is
+    if (history.state !== null && history.state !== undefined) {
+      const value = cut(history.state);
+      items.push({ origin, storage: "history.state", key: "history.state", value });
+    }
+  } catch (e) { /* unreadable */ }
   try {  // the origin private file system: each folder and file, named by its path
     const walk = async (folder, path, depth) => {
       for await (const [name, handle] of folder.entries()) {
