@@ -185,11 +185,14 @@ SITES: dict[str, dict] = {
                       WORKER_SEND + 'setTimeout(function () { send("mw_nested"); }, 150000);')
                   + '])); new Worker(b);',
                   "late.js": WORKER_SEND + 'setTimeout(function () { send("mw_late"); }, 30000);'}},
-    # As the visitor reads: scroll depth, an element coming into view, the wheel, the mouse.
+    # As the visitor reads: scroll depth, an element coming into view, the wheel, the mouse,
+    # an image and a frame loaded lazily at the end of the page.
     "reading": {"head": ready(
         'var B = function (p) { navigator.sendBeacon(C + p, "{}"); };'
         'document.body.insertAdjacentHTML("beforeend", \'<div style="height: 4000px">text'
-        '</div><p id="end">end</p>\');'
+        '</div><p id="end">end</p><img loading="lazy" width="9" height="9" src="\' + C +'
+        ' \'/rd_lazy.gif"><iframe loading="lazy" src="\' + C + \'/rd_lazyframe.html">'
+        '</iframe>\');'
         'var deep = false; addEventListener("scroll", function () {'
         ' if (!deep && scrollY > 2000) { deep = true; B("/rd_scroll"); } });'
         'new IntersectionObserver(function (entries) { if (entries.some(function (e) {'
@@ -429,6 +432,8 @@ CASES = [
     case("reading", "rd_inview", "request"),
     case("reading", "rd_wheel", "request"),
     case("reading", "rd_mouse", "request"),
+    case("reading", "rd_lazy", "request"),
+    case("reading", "rd_lazyframe", "request"),
     case("workers", "wk_dedicated", "request"),
     case("workers", "wk_module", "request"),
     case("workers", "wk_shared", "request"),
