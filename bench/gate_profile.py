@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/gate_profile.py [--select EXPR] [--workers N] [--code DIR]
                                            [--top N] [--label NAME]
+    .venv/bin/python bench/gate_profile.py --baseline DIR [--rounds N] [--select EXPR]
 
 Runs ``webtrack gate --script harness/tracker/tracker.js --browser chromium --no-cost``
 (with *DIR*'s code, by default this tree's) while sampling ``/proc`` every 25 ms: every
@@ -12,7 +13,10 @@ its canary), and, through a pytest plugin (``bench/phaselog.py``) that logs when
 test phase ran in which worker, by scenario and phase: each CPU delta of a worker's
 process tree goes to the phase that worker was in. Linux only. The sampler's own CPU is
 not counted. Prints a summary; ``--label`` also stores it in bench/results.json under
-``gate_profile[label]``.
+``gate_profile[label]``. With ``--baseline DIR`` (an export of another commit, run with
+this venv), the two are profiled alternately, *N* rounds each, and compared by their
+median CPU seconds, whole and by kind of process: a ratio measured in one run means
+something on a shared machine where the figures alone do not.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -191,6 +196,37 @@ def _rounded(values: dict[str, float], digits: int = 1) -> dict[str, float]:
     return {k: round(v, digits) for k, v in sorted(values.items(), key=lambda kv: -kv[1])}
 
 
+def versus(baseline: Path, select: str | None, workers: int, rounds: int) -> dict:
+    """Profile *baseline* and this tree alternately; compare their median CPU seconds."""
+    runs: dict[str, list[dict]] = {"before": [], "after": []}
+    for _ in range(rounds):
+        for label, code in (("before", baseline), ("after", ROOT)):
+            found = profile(code, select, workers)
+            found.pop("tests")
+            runs[label].append(found)
+            print(label, found["cpu_s"], "CPU-s", found["wall_s"], "s wall, exit",
+                  found["exit"], "load", found["load_average"]["start"][0], flush=True)
+
+    def median(label: str, pick) -> float:
+        return round(statistics.median(pick(r) for r in runs[label]), 2)
+
+    kinds = sorted({k for r in runs["before"] + runs["after"] for k in r["by_kind"]})
+    by_kind = {k: {label: median(label, lambda r, k=k: r["by_kind"].get(k, 0.0))
+                   for label in runs} for k in kinds}
+    before, after = median("before", lambda r: r["cpu_s"]), median("after", lambda r: r["cpu_s"])
+    return {"when": time.strftime("%Y-%m-%d %H:%M"), "baseline": str(baseline),
+            "select": select, "rounds": rounds,
+            "cpu_s": {"before": before, "after": after},
+            "cpu_ratio_after_before": round(after / before, 3),
+            "wall_s": {label: median(label, lambda r: r["wall_s"]) for label in runs},
+            "by_kind": {k: v for k, v in by_kind.items() if max(v.values()) >= 0.1},
+            "by_phase": {p: {label: median(label, lambda r, p=p: r["by_phase"].get(p, 0.0))
+                             for label in runs}
+                         for p in ("setup", "call", "teardown")},
+            "load_average": {label: [r["load_average"]["start"][0] for r in runs[label]]
+                             for label in runs}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--select", "-k", help="a pytest -k expression")
@@ -199,7 +235,16 @@ def main() -> None:
                         help="the tree whose harness to run (an export of another commit)")
     parser.add_argument("--top", type=int, default=25, help="scenarios listed")
     parser.add_argument("--label", help="store under gate_profile[LABEL] in results.json")
+    parser.add_argument("--baseline", type=Path,
+                        help="compare with this tree (an export of another commit)")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each, with --baseline")
     args = parser.parse_args()
+    if args.baseline:
+        compared = versus(args.baseline.resolve(), args.select, args.workers, args.rounds)
+        print(json.dumps(compared, indent=1))
+        if args.label:
+            _store(args.label, compared)
+        return
     found = profile(args.code.resolve(), args.select, args.workers)
     brief = {k: v for k, v in found.items() if k != "tests"}
     print(json.dumps(brief, indent=1))
@@ -208,10 +253,14 @@ def main() -> None:
         print(f"  {row['cpu']:6.2f}  {row.get('setup', 0):5.2f} {row.get('call', 0):5.2f} "
               f"{row.get('teardown', 0):5.2f}  {test}")
     if args.label:
-        path = HERE / "results.json"
-        results = json.loads(path.read_text(encoding="utf-8"))
-        results.setdefault("gate_profile", {})[args.label] = found
-        path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        _store(args.label, found)
+
+
+def _store(label: str, found: dict) -> None:
+    path = HERE / "results.json"
+    results = json.loads(path.read_text(encoding="utf-8"))
+    results.setdefault("gate_profile", {})[label] = found
+    path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
