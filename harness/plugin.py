@@ -26,9 +26,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--webtrack-evidence", metavar="DIR",
                     help="Write each scenario's evidence (cookies, interactions, screenshot).")
     group.addoption("--webtrack-traces", metavar="DIR",
-                    help="Keep a Playwright trace (actions, DOM snapshots, network; no "
-                         "screencast) of each failed browser test in DIR/<test>/trace.zip. "
-                         "Cheaper than --tracing retain-on-failure, which wins when given.")
+                    help="Keep a Playwright trace (actions, network, console; no DOM "
+                         "snapshots or screencast) of each failed browser test in "
+                         "DIR/<test>/trace.zip. Cheaper than --tracing retain-on-failure, "
+                         "which records everything and wins when given.")
     group.addoption("--webtrack-connect", action="append", default=[], metavar="WS_URL",
                     help="Connect to the Playwright browser server at WS_URL instead of "
                          "launching (repeatable; default: $WEBTRACK_CONNECT).")

@@ -2,10 +2,13 @@
 
 pytest-playwright's ``--tracing retain-on-failure`` records a screencast, DOM snapshots and
 the test's sources for every test, and writes each trace out before knowing whether it is
-wanted: about as much CPU as a whole page visit again, per test. A failure is read from
-its actions, DOM snapshots, network and console; the screencast adds little (a failed
-scenario's evidence has a screenshot of its own). So the trace here records snapshots
-only, and is written out only for a test that failed.
+wanted. A trace is recorded for every test, since whether it is wanted is known only once
+the test is over, so what it records is paid for by every passing test too: here, the
+actions (each call, its arguments, its duration and error), the network and the console,
+which cost nothing measurable; not the screencast (about as much CPU as a whole page visit
+again, per test) nor the DOM snapshots (~40 ms of CPU per test, a tenth of the gate's:
+``bench/gate_profile.py``). A failed scenario's evidence has a screenshot of its own;
+``--tracing retain-on-failure`` records everything, when a failure needs more.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ class Trace:
     def __init__(self, context, title: str) -> None:
         self.context = context
         self.pending: Path | None = None
-        context.tracing.start(title=title, snapshots=True, screenshots=False, sources=False)
+        context.tracing.start(title=title, snapshots=False, screenshots=False, sources=False)
 
     def stop(self, scratch: Path) -> None:
         """Stop recording and write the trace to a scratch file (nothing if the context
