@@ -91,14 +91,23 @@ def webtrack(webtrack_server, webtrack_sites) -> CollectorClient:
     return client
 
 
+@pytest.fixture(scope="session")
+def webtrack_fence(browser):
+    """A page of the session's browser, in a context of its own, kept open for the visitors'
+    fences (their last request, after which what they sent has landed)."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture
-def visitor(page, webtrack, webtrack_server):
+def visitor(page, webtrack, webtrack_server, webtrack_fence):
     """The test's page as a visitor of the estate, with its requests to the collector.
 
     Afterwards, every site interaction the visit recorded must have exactly the shape the
     contract gives it (:meth:`Visitor.check_interactions`), whatever the test looked at.
     """
-    visitor = Visitor(page, webtrack, webtrack_server)
+    visitor = Visitor(page, webtrack, webtrack_server, fence=webtrack_fence)
     yield visitor
     visitor.settle()
     visitor.check_interactions()
