@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import proc
 from playwright.sync_api import sync_playwright
 
 from harness import CollectorClient, Server, launch_spec
@@ -62,23 +66,39 @@ def scenario_counts(browsers=("chromium", "firefox")) -> dict:
 
 def suite(browsers=("chromium", "firefox"), workers: int = 2, runs: int = 8) -> dict:
     """The whole contract with *workers* workers beside its floor: one bare visit per
-    scenario run, shared among the workers. Bare visits are timed before and after."""
+    scenario run, shared among the workers. Bare visits are timed before and after. Also
+    the CPU seconds of every process the run started (``/proc``, sampled), the load
+    average at its start and end, and the scenarios that failed."""
     counts = scenario_counts(browsers)
     before = bare_visit_ms(browsers, runs)
+    out = Path(tempfile.mkdtemp(prefix="webtrack-bench-suite-"))
+    load = os.getloadavg()[0]
     started = time.perf_counter()
-    command = [sys.executable, "-m", "harness", "run", "-n", str(workers), "--out",
-               "/tmp/webtrack-bench-suite"]
+    command = [sys.executable, "-m", "harness", "run", "-n", str(workers), "--out", str(out)]
     for name in browsers:
         command += ["--browser", name]
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, check=False,
-                          cwd=Path(__file__).resolve().parent.parent)
+    seen: dict[int, float] = {}
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          cwd=Path(__file__).resolve().parent.parent) as done:
+        while done.poll() is None:
+            found = proc.processes()
+            for pid in proc.tree(done.pid, found):
+                if pid in found:
+                    seen[pid] = max(seen.get(pid, 0.0), found[pid][1] / proc.TICKS)
+            time.sleep(0.2)
     elapsed = time.perf_counter() - started
+    end_load = os.getloadavg()[0]
     after = bare_visit_ms(browsers, runs)
     bare = {n: statistics.median([before[n], after[n]]) for n in browsers}
     floor = sum(counts[n] * bare[n] for n in browsers) / 1000 / workers
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    failed = [f"{e['id']} [{b}]" for e in results["scenarios"]
+              for b, r in e["results"].items() if r["outcome"] == "failed"]
     return {"scenarios": counts, "bare_ms": bare, "workers": workers,
             "suite_s": round(elapsed, 1), "floor_s": round(floor, 1),
-            "ratio": round(elapsed / floor, 2), "passed": done.returncode == 0}
+            "ratio": round(elapsed / floor, 2), "passed": done.returncode == 0,
+            "cpu_s": round(sum(seen.values()), 1), "failed": failed,
+            "load_average": [round(load, 1), round(end_load, 1)]}
 
 
 def measure(browsers=("chromium", "firefox"), runs: int = 12) -> dict:
