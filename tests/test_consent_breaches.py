@@ -174,7 +174,7 @@ SITES: dict[str, dict] = {
         'new Worker("data:text/javascript," + encodeURIComponent(src("mw_data", 200000)));'
         'new Worker("data:text/javascript;base64," + btoa(src("mw_base64", 210000)));'
         'new SharedWorker(blob("mw_shared", 250000, ""));'
-        'new Worker("/nest.js");') + script(
+        'new Worker("/nest.js"); new Worker("/uptime.js");') + script(
         'addEventListener("pageshow", function (e) { if (location.pathname !== "/two.html")'
         ' return; var n = Number(sessionStorage.getItem("mw_shown") || 0) + 1;'
         ' sessionStorage.setItem("mw_shown", n); if (n > 1) setTimeout(function () {'
@@ -184,7 +184,11 @@ SITES: dict[str, dict] = {
         "files": {"nest.js": 'var b = URL.createObjectURL(new Blob([' + json.dumps(
                       WORKER_SEND + 'setTimeout(function () { send("mw_nested"); }, 150000);')
                   + '])); new Worker(b);',
-                  "late.js": WORKER_SEND + 'setTimeout(function () { send("mw_late"); }, 30000);'}},
+                  "late.js": WORKER_SEND + 'setTimeout(function () { send("mw_late"); }, 30000);',
+                  # Counts its own running time, not the timers it set.
+                  "uptime.js": WORKER_SEND + 'var sent = false; setInterval(function () {'
+                               ' if (!sent && performance.now() > 240000) { sent = true;'
+                               ' send("mw_uptime"); } }, 1000);'}},
     # As the visitor reads: scroll depth, an element coming into view, the wheel, the mouse,
     # an image and a frame loaded lazily at the end of the page.
     "reading": {"head": ready(
@@ -489,6 +493,7 @@ CASES = [
     case("memworkers", "mw_nested", "request"),
     case("memworkers", "mw_backlater", "request"),
     case("memworkers", "mw_late", "request"),
+    case("memworkers", "mw_uptime", "request"),
     case("leaving", "lv_hidden", "request"),
     case("leaving", "lv_hiddenlater", "request"),
     case("leaving", "lv_visiblelater", "request"),

@@ -7,7 +7,8 @@
  * the page's time is told (after the audit has run the page's clock forward, and in answer
  * to the worker's own question as it starts, so a worker that starts late is not left
  * behind), every timer due by then fires, in order of its due time, with Date.now()
- * reading that time (a timer set by a timer fires too when it falls due within the run).
+ * (and performance.now()) reading that time (a timer set by a timer fires too when it falls
+ * due within the run).
  * The time comes on a BroadcastChannel of the worker's origin, or on a port its creator
  * handed it where the worker has an origin of its own (a data: URL).
  *
@@ -182,6 +183,14 @@
   VirtualDate.parse = RealDate.parse;
   VirtualDate.UTC = RealDate.UTC;
   scope.Date = VirtualDate;
+  // performance.now() too: a worker that measures how long it has run moves on with the page.
+  if (scope.performance && typeof scope.performance.now === "function") {
+    var realPerformanceNow = scope.performance.now.bind(scope.performance);
+    try {
+      Object.defineProperty(scope.performance, "now", {
+        configurable: true, value: function () { return realPerformanceNow() + skew; } });
+    } catch (e) { /* left on real time */ }
+  }
   pageNow = now;  // what this worker tells the workers it makes
 
   if (channel) {
