@@ -616,6 +616,11 @@ SHAPES = [
     ("a hostname regex for another site", js(
         "if (/^www\\.shop\\.example$/.test(location.hostname)) {" + insert() + "}"), "",
      ["WT001"]),
+    ("document.write of a commented-out tag", js(
+        f"document.write('<!-- <script src=\"{URL}\" data-site=\"shop\" async><\\/script> "
+        "-->');"), "", ["WT001", "WT008"]),
+    ("document.write of a comment beside the tag", TAG + js(
+        "document.write('<!-- built by /app.js -->');"), "", []),
     ("a DOMParser's script, appended", js(
         f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
         "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),

@@ -140,6 +140,7 @@ class Browser:
         self.found: list[Inserted] = []
         # markup, whether written from <head>, the line of the write
         self.written: list[tuple[str, bool, int | None]] = []
+        self.written_comments: list[tuple[str, int | None]] = []  # comments it wrote
         self.speculative = False  # running a callback an unseen API may (or not) call
         self.queue: _Queue = _Queue(self)
         self.handlers: dict[tuple, tuple] = {}  # (target, onevent) -> its queued call

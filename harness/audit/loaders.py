@@ -93,7 +93,10 @@ def run_page(page: Page, skip: Set[int] = frozenset(), follow=lambda src: False)
     host = Browser(page.url or page.base, [(s.in_head, s.attrs) for s in scripts], page.ids,
                    page.soup, base_uri=page.base)
     try:
-        return _run_all(page, host, scripts, skip, follow)
+        done = _run_all(page, host, scripts, skip, follow)
+        # What document.write put in comments is in the page as its own comments are.
+        page.comments += [c for c in host.written_comments if c not in page.comments]
+        return done
     finally:
         host.forget()
 
@@ -278,6 +281,7 @@ def _from_markup(host: Browser, markup: str, in_head: bool, line) -> list[Insert
     from .page import parse
 
     written = parse(("<head>" if in_head else "<body>") + markup, "", "about:blank")
+    host.written_comments += [(text, line) for text, _ in written.comments]
     found = []
     for script in written.scripts:
         attrs = dict(script.attrs)
