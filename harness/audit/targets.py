@@ -260,13 +260,24 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
 # rendered DOM tells them from the tags the page was written with; and scripts that arrive
 # as markup never run: mark those as inert.
 MARK_INSERTED = """(() => {
-  // Kept aside until the page is read (WHERE_SCRIPTS_ARE): as attributes they would be
-  // copied by a loader that re-creates scripts attribute by attribute.
+  // Kept in sets, the truth, and as attributes at once (a script inserted while the page is
+  // read is marked already); a loader that re-creates scripts attribute by attribute copies
+  // the attributes too, so a script inserted is cleared of an inert mark not its own.
   const marks = {inserted: new Set(), inert: new Set()};
   Object.defineProperty(window, '__webtrackMarks', {value: marks});
+  const setAttribute = Element.prototype.setAttribute;
+  const removeAttribute = Element.prototype.removeAttribute;
+  marks.inert.add = function (s) {
+    setAttribute.call(s, 'INERT', '');
+    return Set.prototype.add.call(this, s);
+  };
   const mark = (node) => {
     if (!node || typeof node !== 'object' || !node.nodeType) return;
-    if (node.nodeType === 1 && node.localName === 'script') marks.inserted.add(node);
+    if (node.nodeType === 1 && node.localName === 'script') {
+      marks.inserted.add(node);
+      setAttribute.call(node, 'MARK', '');
+      if (!marks.inert.has(node)) removeAttribute.call(node, 'INERT');
+    }
     if (node.querySelectorAll) node.querySelectorAll('script').forEach(mark);
   };
   const wrap = (proto, name, pick) => {
@@ -334,7 +345,7 @@ MARK_INSERTED = """(() => {
   Document.prototype.importNode = function (node, ...rest) {
     return copies(node, imported.call(this, node, ...rest));
   };
-})();"""
+})();""".replace("INERT", INERT_MARK).replace("MARK", INSERTED_MARK)
 
 async def _serialise(page) -> str:
     """The live DOM as markup, shadow roots included (their scripts ran): in Chromium
