@@ -512,7 +512,16 @@ SHAPES = [
         f"'tracker|{ORIGIN}'.replace(/^(\\w+)\\|(.*)$/g, '$2/$1.js')")), "", []),
     ("a hostname regex the page matches", js(
         "if (/^shop\\./.test(location.hostname)) {" + insert() + "}"), "", []),
+    ("a class static block runs the loader", js(
+        "class L { static site = 'shop'; static { " + insert(SPLIT) + " } }"), "", []),
+    ("for await before the loader", js(
+        "(async () => { for await (const x of [Promise.resolve(1)]) {} " + insert(SPLIT) +
+        " })();"), "", []),
     # Pages that install nothing.
+    ("load listeners on targets the event never reaches", js(
+        "document.addEventListener('load', function () {" + insert() + "});"
+        "window.addEventListener('readystatechange', function () {" + insert() + "});"
+        "document.onload = function () {" + insert() + "};"), "", ["WT001"]),
     ("a module whose import the browser cannot resolve", MODULE.format(
         "import { load } from 'wt-loader'; load('shop');"), "", ["WT001"]),
     ("a TCF consent callback a first visit does not get", js(
@@ -619,6 +628,9 @@ SHAPES = [
     ("document.write of a commented-out tag", js(
         f"document.write('<!-- <script src=\"{URL}\" data-site=\"shop\" async><\\/script> "
         "-->');"), "", ["WT001", "WT008"]),
+    ("document.write of a tag in <noscript>", js(
+        f"document.write('<noscript><script src=\"{URL}\" data-site=\"shop\"><\\/script>"
+        "</noscript>');"), "", ["WT001", "WT008"]),
     ("document.write of a comment beside the tag", TAG + js(
         "document.write('<!-- built by /app.js -->');"), "", []),
     ("a DOMParser's script, appended", js(
@@ -901,3 +913,33 @@ def test_cookie_jar(writes, text):
     for value in writes:
         jar.set(value)
     assert jar.text() == text
+
+
+@pytest.mark.parametrize("target,event,capture,called", [
+    ("window", "load", False, True), ("window", "DOMContentLoaded", False, True),
+    ("window", "pageshow", False, True), ("document", "DOMContentLoaded", False, True),
+    ("document", "readystatechange", False, True),
+    ("document", "load", False, False), ("document", "load", True, False),  # fired at window
+    ("document", "pageshow", False, False),
+    ("window", "readystatechange", False, False),  # it does not bubble
+    ("window", "readystatechange", True, True),  # capturing, the window is on its path
+    ("other", "load", False, True),  # an element's, or a target the audit cannot tell
+    ("window", "click", False, False),  # a user's event: not as the page loads
+])
+def test_which_load_listeners_are_called(target, event, capture, called):
+    from harness.audit.dom import heard
+
+    assert heard(target, event, capture) is called
+
+
+@pytest.mark.parametrize("code,older", [
+    ("class L { static { go(); } }", "class L { static [(() => { go(); })()]() {} }"),
+    ("class L { static x = 1; static { if (a) { b(); } } }",
+     "class L { static get x () { return ( 1); }; static [(() => { if (a) { b(); } })()]() {} }"),
+    ("for await (const x of y) {}", "for       (const x of y) {}"),
+    ("var static_ = 1; for (const x of y) {}", "var static_ = 1; for (const x of y) {}"),
+])
+def test_downlevel_rewrites_newer_syntax_in_place(code, older):
+    from harness.audit.downlevel import downlevel
+
+    assert downlevel(code) == older

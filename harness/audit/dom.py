@@ -31,6 +31,28 @@ if TYPE_CHECKING:
     from .jseval import Evaluator
 
 _LOAD_EVENTS = {"load", "domcontentloaded", "readystatechange", "pageshow"}
+# Where each of them reaches a listener: load and pageshow are fired at the window (never at
+# the document, whatever their target says), DOMContentLoaded at the document and bubbles
+# to the window, readystatechange at the document without bubbling (a window's capturing
+# listener still sees it).
+_HEARD = {("window", "load"), ("window", "pageshow"), ("window", "domcontentloaded"),
+          ("document", "domcontentloaded"), ("document", "readystatechange")}
+# Event handler properties that exist: window.onDOMContentLoaded and document.onload are
+# expandos or never called.
+_HANDLERS = {("window", "onload"), ("window", "onpageshow"),
+             ("document", "onreadystatechange")}
+
+
+def heard(target: str, event: str, capture: bool = False) -> bool:
+    """Whether a listener for the page-load *event* on *target* (``window``, ``document``,
+    or ``other`` when the audit cannot tell) is called as the page loads."""
+    event = event.lower()
+    if event not in _LOAD_EVENTS:
+        return False
+    if target == "other":
+        return True
+    return (target, event) in _HEARD or (capture and (target, event) == (
+        "window", "readystatechange"))
 _USER_EVENTS = re.compile(r"^(click|dblclick|submit|scroll|mouse\w*|key\w*|touch\w*|pointer\w*|"
                           r"focus\w*|blur|change|input|wheel|contextmenu|drag\w*|drop)$", re.I)
 # Consent tools' APIs (TCF, GPP, CCPA, and the common platforms' own).
@@ -141,6 +163,7 @@ class Browser:
         # markup, whether written from <head>, the line of the write
         self.written: list[tuple[str, bool, int | None]] = []
         self.written_comments: list[tuple[str, int | None]] = []  # comments it wrote
+        self.written_noscript: list[tuple[str, int | None]] = []  # src in <noscript> it wrote
         self.speculative = False  # running a callback an unseen API may (or not) call
         self.queue: _Queue = _Queue(self)
         self.handlers: dict[tuple, tuple] = {}  # (target, onevent) -> its queued call
@@ -397,8 +420,13 @@ class Browser:
         return None if known(name) else UNKNOWN
 
     def _listen(self, this, args):
+        target = "window" if this is self.window else "document" if this is self.document \
+            else "other"
+        options = args[2] if len(args) > 2 else False
+        capture = options is True or isinstance(options, JSObject) and \
+            options.props.get("capture") is True
         if len(args) >= 2 and isinstance(args[1], CALLABLE) and isinstance(args[0], str) and \
-                args[0].lower() in _LOAD_EVENTS:
+                heard(target, args[0], capture):
             self.queue.append((self._staged(args[1], args[0].lower()), [UNKNOWN], self.index,
                                self.in_head, self.line_of))
         return UNDEF
@@ -418,8 +446,7 @@ class Browser:
 
     def _on_handler(self, key, value, target: str = "window") -> None:
         """``window.onload = fn``: only the last handler set runs."""
-        if not (isinstance(key, str) and key.lower().startswith("on") and
-                key.lower()[2:] in _LOAD_EVENTS):
+        if not (isinstance(key, str) and (target, key.lower()) in _HANDLERS):
             return
         slot = (target, key.lower())
         earlier = self.handlers.pop(slot, None)

@@ -101,10 +101,31 @@ def _class_fields(code: str, tokens: list) -> list[tuple[int, int, str]]:
                 bodies.pop()
             depth -= 1
         elif bodies and bodies[-1] == depth and tokens[index - 1].value in ("{", "}", ";"):
+            if token.value == "static" and index + 1 < len(tokens) and \
+                    tokens[index + 1].value == "{":
+                index = _static_block(tokens, index, edits)
+                continue
             index = _field(code, tokens, index, depth, edits)
             continue
         index += 1
     return edits
+
+
+def _static_block(tokens: list, index: int, edits: list) -> int:
+    """``static { … }`` as a computed method name whose key runs the block: the key is
+    evaluated as the class is defined, in member order, as the block would be (its ``this``
+    is the enclosing one's, not the class)."""
+    end, level = index + 1, 0
+    while end < len(tokens):
+        level += {"{": 1, "}": -1}.get(tokens[end].value, 0)
+        if level == 0:
+            break
+        end += 1
+    if end >= len(tokens):
+        return index + 1
+    edits.append((tokens[index].range[1], tokens[index + 1].range[1], " [(() => {"))
+    edits.append((tokens[end].range[0], tokens[end].range[1], "})()]() {}"))
+    return end + 1
 
 
 def _field(code: str, tokens: list, index: int, depth: int, edits: list) -> int:
@@ -190,7 +211,8 @@ def downlevel(code: str, module: bool = False) -> str:
     for line: ``a?.b`` as ``a.b``, ``a?.[k]``/``f?.()`` as ``a[k]``/``f()``, ``a ?? b`` as
     ``a || b``, ``catch {`` as ``catch (_) {``, ``a ||= b`` (``&&=``, ``??=``) as
     ``a = a || b``, class fields as getters, ``#private`` as ``_private``, numeric
-    separators and BigInt suffixes dropped, ``import.meta`` as an unknown global; in a
+    separators and BigInt suffixes dropped, ``import.meta`` as an unknown global,
+    ``static { … }`` blocks run as the class is defined, ``for await`` as ``for``; in a
     *module*, statements after the imports in an async arrow when it awaits at its top
     level. Code it cannot lex is left as it is."""
     try:
@@ -221,6 +243,9 @@ def downlevel(code: str, module: bool = False) -> str:
                 skip = index + 1
         elif token.type == "Keyword" and token.value == "catch" and after.value == "{":
             edits.append((token.range[1], token.range[1], " (_)"))
+        elif token.type == "Keyword" and token.value == "for" and after.value == "await":
+            # Iterated as a plain for…of: the audit follows the body, not what resolves.
+            edits.append((after.range[0], after.range[1], " " * len("await")))
         elif token.type == "Keyword" and token.value == "import" and after.value == "." and \
                 index + 2 < len(tokens) and tokens[index + 2].value == "meta":
             edits.append((token.range[0], tokens[index + 2].range[1], "import_meta"))

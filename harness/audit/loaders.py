@@ -96,6 +96,8 @@ def run_page(page: Page, skip: Set[int] = frozenset(), follow=lambda src: False)
         done = _run_all(page, host, scripts, skip, follow)
         # What document.write put in comments is in the page as its own comments are.
         page.comments += [c for c in host.written_comments if c not in page.comments]
+        page.noscript_written += [s for s in host.written_noscript
+                                  if s not in page.noscript_written]
         return done
     finally:
         host.forget()
@@ -285,6 +287,8 @@ def _from_markup(host: Browser, markup: str, in_head: bool, line) -> list[Insert
     found = []
     for script in written.scripts:
         attrs = dict(script.attrs)
+        if script.in_noscript and script.raw_src is not None:
+            host.written_noscript.append((script.raw_src, line))
         if script.in_noscript or script.raw_src is None and not script.inline:
             continue
         if "src" in attrs:

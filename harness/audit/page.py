@@ -121,6 +121,8 @@ class Page:
     scripts: list[Script] = field(default_factory=list)
     forms: list[dict] = field(default_factory=list)
     comments: list[tuple[str, int | None]] = field(default_factory=list)
+    # (src, line) of scripts document.write put in a <noscript>: they never run
+    noscript_written: list[tuple[str, int | None]] = field(default_factory=list)
     banner: dict | None = None  # a cookie banner offering an opt-out, if any
     ids: dict = field(default_factory=dict)  # id -> (in <head>, attributes), for scripts
     soup: BeautifulSoup | None = field(default=None, repr=False)  # for selectors

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from .config import AuditConfig
 from .installs import Install, classify, find, find_all
 from .jsvalues import HOLE
-from .page import Page, Script
+from .page import Page, Script, resolve
 
 RULES = {
     "WT001": ("error", "a page has no tracking script"),
@@ -85,8 +85,11 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
     hidden = [s for s in page.scripts if s.in_noscript and _is_tracker(s, config)]
     commented = [(text, line) for text, line in page.comments
                  if any(p in text for p in config.tracker_paths)]
-    for script in hidden:
-        add("WT008", script.line, "the tracking script is inside <noscript>: it never runs "
+    hidden_lines = [s.line for s in hidden] + [
+        line for src, line in page.noscript_written
+        if classify(resolve(page.base, src), config) == "tracker"]
+    for line in hidden_lines:
+        add("WT008", line, "the tracking script is inside <noscript>: it never runs "
             "when scripts do")
     for _, line in commented:
         add("WT008", line, "the tracking script is commented out")
