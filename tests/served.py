@@ -3,15 +3,18 @@
 
 
 class Pages:
-    """Serve a dict of path -> text on a free port of shop.localhost, for the browser."""
+    """Serve a dict of path -> text on a free port of shop.localhost, for the browser;
+    the paths in `slow` are answered that many seconds late."""
 
-    def __init__(self, pages: dict) -> None:
+    def __init__(self, pages: dict, slow: dict | None = None) -> None:
         import threading
+        import time
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (the stdlib's name)
                 body = pages.get(self.path.split("?")[0])
+                time.sleep((slow or {}).get(self.path.split("?")[0], 0))
                 self.send_response(200 if body is not None else 404)
                 kind = "text/javascript" if self.path.split("?")[0].endswith(".js") else \
                     "text/html"

@@ -11,9 +11,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from . import dom
 from .page import IN_HEAD_MARK, INERT_MARK, INSERTED_MARK, Page, Script, data_url_text, parse
 from .rules import defines_optout_in
+from .settle import Traffic, settle
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 # Files that are never pages, whatever they hold.
@@ -233,13 +233,14 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
                     await context.add_init_script(MARK_INSERTED)
                     await context.clock.install()
                     page = await context.new_page()
+                    traffic = Traffic(page)
                     goto = url
                     if root is not None and pool.remote:  # it cannot open our file:// URLs
                         goto = await files.route_files(context, root, where)
                     response = await page.goto(goto, wait_until="load", timeout=15000)
                     if response is not None and response.status >= 400:
                         return TargetError(where, f"answered {response.status}")
-                    await _settle(page)
+                    await settle(page, traffic)
                     await page.evaluate(WHERE_SCRIPTS_ARE)
                     dom = await _serialise(page)
                     optout = await page.evaluate(
@@ -384,20 +385,3 @@ WHERE_SCRIPTS_ARE = f"""() => {{
     (s) => s.setAttribute('{IN_HEAD_MARK}', s.closest('head') ? '1' : '0'));
 }}"""
 
-# Timers and idle callbacks up to this far ahead are brought forward, as the static audit
-# follows every callback a loader schedules within it.
-SETTLE_MS = dom.SETTLE_MS
-
-
-async def _settle(page) -> None:
-    """Run the page's timers ahead; let scripts they insert load (and insert theirs)."""
-    count = "document.scripts.length"
-    for _ in range(3):
-        before = await page.evaluate(count)
-        await page.clock.fast_forward(SETTLE_MS)
-        if await page.evaluate(count) == before:
-            return
-        try:
-            await page.wait_for_load_state("networkidle", timeout=3000)
-        except Exception:  # a page that keeps the network busy is rendered as it stands
-            return

@@ -1,0 +1,80 @@
+"""When a rendered page has finished installing: its timers run ahead, its late loads landed.
+
+The `load` event does not wait for everything that can still insert a script: a module
+awaiting `import()` at its top level, a loader fetched by a timer, a script a loaded
+script inserts. A page is read once a round passes in which its clock was run ahead, no
+request was in flight or began, and its number of scripts held still.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from . import dom
+
+# Timers and idle callbacks up to this far ahead are brought forward, as the static audit
+# follows every callback a loader schedules within it.
+SETTLE_MS = dom.SETTLE_MS
+# A page whose requests never all end (a long poll, a stream) is read as it stands after this.
+BUSY_LIMIT_S = 3.0
+# Rounds at most: each lets one more generation of scripts load and insert the next.
+ROUNDS = 6
+# A response that just arrived is evaluated by the page a few tasks later.
+LANDING_S = 0.05
+
+
+class Traffic:
+    """Counts a page's requests as they begin and end; attach before the page loads."""
+
+    def __init__(self, page) -> None:
+        self.open: set = set()
+        self.events = 0
+        page.on("request", self._began)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _began(self, request) -> None:
+        self.open.add(request)
+        self.events += 1
+
+    def _ended(self, request) -> None:
+        self.open.discard(request)
+        self.events += 1
+
+    async def drained(self) -> bool:
+        """Wait until no request is in flight; False if some are still after the limit."""
+        ends = time.monotonic() + BUSY_LIMIT_S
+        while self.open:
+            if time.monotonic() > ends:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
+
+SCRIPTS = """async () => {
+  // A few turns of the page's own task queue (not its clock, which stands still), so a
+  // module whose fetch just ended has run before its scripts are counted.
+  for (let i = 0; i < 3; i++) await new Promise((done) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = done;
+    channel.port2.postMessage(0);
+  });
+  return document.scripts.length;
+}"""
+
+
+async def settle(page, traffic: Traffic) -> None:
+    """Run the page's timers ahead until a round changes nothing: no request, no new script."""
+    for _ in range(ROUNDS):
+        events = traffic.events
+        if not await traffic.drained():
+            return  # a page that keeps the network busy is rendered as it stands
+        if traffic.events != events:
+            await asyncio.sleep(LANDING_S)
+        before = await page.evaluate(SCRIPTS)
+        await page.clock.fast_forward(SETTLE_MS)
+        if not await traffic.drained():
+            return
+        if await page.evaluate(SCRIPTS) == before and traffic.events == events:
+            return

@@ -1,0 +1,48 @@
+"""The rendered audit reads a page only once what the page still loads has landed."""
+
+import pytest
+
+from harness.audit.config import AuditConfig
+from harness.audit.rules import apply_policy, check
+from harness.audit.targets import load_rendered
+from tests.served import Pages
+
+ORIGIN = "http://collector.localhost:8800"
+CONFIG = AuditConfig(collector_origins=[ORIGIN], sites=["shop"])
+LATE_S = 1.0  # each file below is answered this late: later than `load`, within the limit
+
+
+def _inserts(src: str) -> str:
+    return (f"var s = document.createElement('script'); s.src = {src}; "
+            "s.dataset.site = 'shop'; document.head.appendChild(s);")
+
+
+FILES = {
+    "/late-module.js": "export function load() { " + _inserts(f"'{ORIGIN}/tracker.js'") + " }",
+    "/late-first.js": _inserts("'/late-second.js'"),
+    "/late-second.js": _inserts(f"'{ORIGIN}/tracker.js'"),
+    # A module awaiting import() at its top level: `load` does not wait for the import.
+    "/module.html": "<!doctype html><html><head><title>m</title><script type=module>"
+                    "const { load } = await import('/late-module.js'); load();"
+                    "</script></head><body></body></html>",
+    # A timer inserts a late script, which inserts another late one, which installs.
+    "/chain.html": "<!doctype html><html><head><title>c</title><script>"
+                   "setTimeout(function () {" + _inserts("'/late-first.js'") + "}, 60000);"
+                   "</script></head><body></body></html>",
+}
+
+
+@pytest.mark.browser
+def test_rendered_audit_waits_for_late_imports_and_chained_loaders(browser_name):
+    server = Pages(FILES, slow={p: LATE_S for p in FILES if p.endswith(".js")})
+    try:
+        urls = [server.url("/module.html"), server.url("/chain.html")]
+        pages = list(load_rendered([(u, None) for u in urls], browser_name))
+    finally:
+        server.stop()
+    rules = []
+    for parsed in pages:
+        assert not isinstance(parsed, Exception), parsed
+        kept, _ = apply_policy(check(parsed, CONFIG), CONFIG)
+        rules.append(sorted({f.rule for f in kept if f.severity != "note"}))
+    assert rules == [[], []], "a late install was read as no install (WT001)"
