@@ -95,6 +95,44 @@ def test_proxy_reads_every_answer_head_and_passes_the_bytes_on():
     assert {"name": "Set-Cookie", "value": "s=1"} in entry["response"]["headers"]
 
 
+REFUSED = [
+    (b"POST http://collector.localhost/c HTTP/1.1\r\nHost: c\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\n4\r\nuid=\r\n4;x=1\r\n8f3a\r\n0\r\n\r\n",
+     "chunked", "uid=8f3a"),
+    (b"POST http://collector.localhost/c HTTP/1.1\r\nHost: c\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", "chunked", None),  # not well formed
+    (b"GET ftp://collector.localhost/c?uid=8f3a HTTP/1.1\r\nHost: c\r\n\r\n", "scheme", None),
+    (b"GET /c?uid=8f3a HTTP/1.1\r\nHost: c\r\n\r\n", "scheme", None),
+    (b"POST http://collector.localhost/c HTTP/1.1\r\nContent-Length: -4\r\n\r\n",
+     "length", None),
+    (b"POST http://collector.localhost/c HTTP/1.1\r\nContent-Length: 4x\r\n\r\n",
+     "length", None),
+]
+
+
+async def _refused(request: bytes) -> tuple[bytes, list[dict]]:
+    wire: list[dict] = []
+    proxy = RecordingProxy(wire.append)
+    port = int((await proxy.start()).rpartition(":")[2])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    received = await reader.read()
+    writer.close()
+    await proxy.stop()
+    return received, wire
+
+
+@pytest.mark.parametrize("request_,reason,body", REFUSED,
+                         ids=["chunked", "chunked-garbled", "ftp", "relative",
+                              "negative-length", "bad-length"])
+def test_a_request_the_proxy_refuses_is_still_on_record(request_, reason, body):
+    received, wire = run_async(_refused(request_))
+    assert received.startswith(b"HTTP/1.1 400 ")
+    [item] = wire
+    assert item["refused"] == reason and item["body"] == body
+    assert item["url"] == request_.split(b" ")[1].decode()
+
+
 def test_har_lists_unanswered_requests_too():
     sent = {"at": 100.0, "phase": "close", "method": "POST", "body": None,
             "url": "http://collector.localhost/collect", "headers": {}}
