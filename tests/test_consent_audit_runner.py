@@ -339,3 +339,66 @@ def test_the_audit_leaves_chromiums_back_forward_cache_on():
     options = consent_audit.runner._launch_options("chromium")
     assert "--disable-back-forward-cache" in options["ignore_default_args"]
     assert "--proxy-bypass-list=<-loopback>" in options["args"]
+
+
+class _Frame:
+    """A page's main frame, as come_back talks to it: each round trip is logged."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    async def evaluate(self, script, arg=None):
+        return await self.page.evaluate(script, arg)
+
+
+class _Clock:
+    def __init__(self, page) -> None:
+        self.page = page
+
+    async def run_for(self, ms):
+        self.page.trips.append("run_for")
+        if self.page.clock_reaches:  # a document the context's clock moves
+            self.page.now += ms
+
+
+class _Page:
+    """A page coming back: restored (its pageshow delivered) at page time 1000, where the
+    context's clock reaches it or not (Firefox's back-forward cache)."""
+
+    def __init__(self, evidence, clock_reaches: bool) -> None:
+        self.evidence, self.clock_reaches, self.now = evidence, clock_reaches, 1000
+        self.trips: list[str] = []
+        self.main_frame = _Frame(self)
+        self.frames = [self.main_frame]
+        self.clock = _Clock(self)
+
+    async def evaluate(self, script, arg=None):
+        self.trips.append({"history.back()": "back", leave.CATCH_UP: "catch up",
+                           leave.RUN_OWN_CLOCK: "own clock"}.get(script, script))
+        if script == "history.back()":
+            self.evidence.page_event(None, {"kind": "lifecycle", "event": "pageshow",
+                                            "persisted": True, "clock": self.now,
+                                            "page": "http://blog.localhost/"})
+        if script == leave.RUN_OWN_CLOCK:
+            self.now += arg
+        return self.now if script == leave.CATCH_UP else None
+
+
+@pytest.mark.parametrize("clock_reaches,trips", [
+    # The page's time is read from its pageshow and from the catching up: no round trip
+    # of its own (come_back is run for every state).
+    (True, ["back", "run_for", "catch up"]),
+    (False, ["back", "run_for", "catch up", "own clock", "catch up"]),
+], ids=["clock-reaches", "restored-out-of-reach"])
+def test_coming_back_reads_the_page_clock_without_round_trips_of_its_own(
+        clock_reaches, trips):
+    evidence = consent_audit.runner._Evidence("firefox")
+
+    async def run():
+        page = _Page(evidence, clock_reaches)
+        await leave.come_back(page, evidence, "http://blog.localhost/", 600000)
+        return page
+
+    page = run_async(run())
+    assert page.trips == trips
+    assert page.now >= 1000 + 600000

@@ -10,6 +10,7 @@ Closing the tab is the runner's, which takes stock after it.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from urllib.parse import urlsplit
 
@@ -50,18 +51,12 @@ ANIMATIONS = """(ms) => {
     } catch (e) { /* one that cannot be moved stays */ }
   }
 }"""
-CATCH_UP = f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); }}"
+# ... and answers the frame's time, so a settling reads the page clock it left behind.
+CATCH_UP = f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); return Date.now(); }}"
 # The end of the page, however a wheel left it (smooth scrolling, a page still growing).
 SCROLL_TO_END = "window.scrollTo(0, document.documentElement.scrollHeight)"
 # Playwright's clock in the page, as context.clock.run_for drives it in each frame.
 RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
-
-
-async def _page_time(page) -> float | None:
-    try:
-        return await page.evaluate("Date.now()")
-    except Error:  # between documents
-        return None
 
 
 def away_url(here: str) -> str:
@@ -90,13 +85,18 @@ async def location(page) -> str:
         return await page.evaluate("location.href")
 
 
-async def dispatch(page, script: str, arg) -> None:
-    """Evaluate *script* in every frame that is still there."""
+async def dispatch(page, script: str, arg):
+    """Evaluate *script* in every frame that is still there; return what it gave in the
+    main frame (None when that frame could not run it)."""
+    main = None
     for frame in page.frames:
         try:
-            await frame.evaluate(script, arg)
+            value = await frame.evaluate(script, arg)
         except Exception:  # a frame that went away, or navigated meanwhile
             continue
+        if frame is page.main_frame:
+            main = value
+    return main
 
 
 async def linger(page, evidence, settle_ms: int) -> None:
@@ -177,12 +177,11 @@ async def come_back(page, evidence, here: str, settle_ms: int) -> None:
         await page.evaluate("history.back()")
     except Error:  # the navigation it starts may end the evaluation
         pass
-    if not await returned(page, evidence):
-        await page.goto(here)
-    before = await _page_time(page)
-    await settle(page, settle_ms)
-    after = await _page_time(page)
-    if before is not None and after is not None and after - before < settle_ms:
+    shown = await returned(page, evidence)
+    if shown is None:
+        await page.goto(here)  # a page loaded anew runs on the context's clock
+    after = await settle(page, settle_ms)
+    if shown is not None and after is not None and after - shown < settle_ms:
         # Firefox's page restored from its back-forward cache is out of the context clock's
         # reach (run_for moves other documents only): its own clock is run for it.
         await dispatch(page, RUN_OWN_CLOCK, settle_ms)
@@ -207,34 +206,44 @@ def restored(lifecycle: list[dict]) -> bool:
                for e in lifecycle)
 
 
-async def settle(page, settle_ms: int) -> None:
+async def settle(page, settle_ms: int) -> float | None:
     """Run *settle_ms* of page time; when a timer navigates the page meanwhile, the new page
-    gets its own settling (once: a page that keeps navigating is not followed further)."""
+    gets its own settling (once: a page that keeps navigating is not followed further).
+    Return the page's time after (None when its main frame could not say)."""
     try:
         await page.clock.run_for(settle_ms)
     except Error:
         await page.wait_for_load_state()
         await page.clock.run_for(settle_ms)
-    await dispatch(page, CATCH_UP, settle_ms)
+    return await dispatch(page, CATCH_UP, settle_ms)
 
 
-async def returned(page, evidence, limit: float = 10.0) -> bool:
-    """Wait until the page is back from the neutral page; False if it never comes back.
+async def returned(page, evidence, limit: float = 10.0) -> float | None:
+    """Wait until the page is back from the neutral page; return its time (``Date.now()``,
+    the page's clock) as it was shown again, or None if it never comes back.
 
-    The page's own ``pageshow`` says so at once. Firefox restores a page from its
-    back-forward cache without telling Playwright (whose ``page.url`` stays on the neutral
-    page) or the binding, so between waits for that event the page itself is asked.
+    The page's own ``pageshow`` says so at once, with its time. Firefox restores a page
+    from its back-forward cache without telling Playwright (whose ``page.url`` stays on the
+    neutral page) or the binding, so between waits for that event the page itself is asked.
     """
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         try:
             await asyncio.wait_for(evidence.shown.wait(), 0.1)
-            return True
+            return _shown_at(evidence.data["lifecycle"])
         except asyncio.TimeoutError:
             pass
         try:
-            if not is_neutral(await page.evaluate("location.href")):
-                return True
+            here, now = await page.evaluate("[location.href, Date.now()]")
+            if not is_neutral(here):
+                return now
         except Exception:  # between documents
             pass
-    return False
+    return None
+
+
+def _shown_at(lifecycle: list[dict]) -> float:
+    """The page time of the last ``pageshow`` on coming back (unknown: infinitely late, so
+    the page's own clock is run too, as for a page the context's clock may not reach)."""
+    return next((e["clock"] for e in reversed(lifecycle)
+                 if e["event"] == "pageshow" and e["phase"] == "back"), math.inf)
