@@ -402,3 +402,42 @@ def test_coming_back_reads_the_page_clock_without_round_trips_of_its_own(
     page = run_async(run())
     assert page.trips == trips
     assert page.now >= 1000 + 600000
+
+
+@pytest.mark.parametrize("restored_now,browser_restores,again", [
+    (False, True, True),  # held out of a cache the browser has: left once more
+    (True, True, False),
+    (False, False, False),  # no cache to come back from (Debian's headless shell)
+    (True, False, False),
+])
+def test_leave_again(restored_now, browser_restores, again):
+    assert leave.leave_again(restored_now, browser_restores) is again
+
+
+# Each browser with its back-forward cache turned off: whatever its name, it is asked.
+CACHE_OFF = {"chromium": {"args": ["--disable-back-forward-cache"]},
+             "firefox": {"firefox_user_prefs": {"browser.sessionhistory.max_total_viewers": 0}}}
+
+
+@pytest.mark.browser
+def test_whether_a_browser_restores_pages_is_asked_of_it(browser_name):
+    from playwright.async_api import async_playwright
+
+    async def ask() -> tuple[bool, bool]:
+        options = consent_audit.runner._launch_options(browser_name)
+        for key, value in CACHE_OFF[browser_name].items():
+            options[key] = ({**options[key], **value} if isinstance(value, dict)
+                            else [*options.get(key, []), *value])
+        options["ignore_default_args"] = []  # Playwright's own switch stays on too
+        async with async_playwright() as playwright:
+            browser = await getattr(playwright, browser_name).launch(**options)
+            leave.launched_with(browser, options)
+            context = await browser.new_context()
+            page = await context.new_page()
+            first = await leave.caches_pages(page)
+            leave._remember(page, True)  # a page it restored since is remembered
+            second = await leave.caches_pages(page)
+            await browser.close()
+        return first, second
+
+    assert run_async(ask()) == (False, True)

@@ -12,16 +12,18 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+import weakref
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error
 
-from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
+from .proxy import CACHEABLE_PATH, HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .workerclock import TICK
 
-__all__ = ["ANIMATIONS", "CATCH_UP", "VISIBILITY", "away_url", "caches_pages", "come_back",
-           "dispatch", "is_neutral", "leave", "linger", "location", "navigate_away", "read",
-           "restored", "returned", "settle"]
+__all__ = ["ANIMATIONS", "CATCH_UP", "VISIBILITY", "asking", "away_url", "caches_pages",
+           "come_back", "dispatch", "is_neutral", "launched_with", "leave", "leave_again",
+           "linger", "location", "navigate_away", "probe", "read", "restored", "returned",
+           "settle"]
 
 # Headless browsers keep every tab visible (another tab opened over it leaves it
 # 'visible'; Chromium's Page.setWebLifecycleState freezes the page without hiding it), so
@@ -152,13 +154,15 @@ async def leave(page, proxy: RecordingProxy, evidence, settle_ms: int) -> None:
     """Navigate away and come back (the page then lives on, and settles again); each time,
     what the page sends goes on record under that phase. The tab is closed by the caller.
 
-    A browser that keeps a back-forward cache (Firefox; Chromium's headless shell has none)
-    keeps a page out of it when something holds it back as it is left, a request still in
-    flight on a loaded machine, say: what the page does only when it is restored would then
-    go unseen. Such a page is left once more, after its requests have finished."""
+    A browser that keeps a back-forward cache keeps a page out of it when something holds
+    it back as it is left, a request still in flight on a loaded machine, say: what the page
+    does only when it is restored would then go unseen. Such a page is left once more, after
+    its requests have finished (:func:`leave_again`)."""
     here = await navigate_away(page, proxy, evidence, None)
     await come_back(page, evidence, here, settle_ms)
-    if caches_pages(page) and not restored(evidence.data["lifecycle"]):
+    if restored(evidence.data["lifecycle"]):
+        _remember(page, True)
+    elif leave_again(False, await caches_pages(page)):
         try:
             await page.wait_for_load_state("networkidle", timeout=5000)
         except Error:  # a page that keeps loading: leave it as it is
@@ -194,10 +198,111 @@ async def come_back(page, evidence, here: str, settle_ms: int) -> None:
             pass
 
 
-def caches_pages(page) -> bool:
-    """Whether the page's browser restores pages from a back-forward cache."""
+def leave_again(restored_now: bool, browser_restores: bool) -> bool:
+    """Whether a page is left a second time: when its browser restores pages from a
+    back-forward cache but did not restore this one. Pure: the retry's whole policy."""
+    return browser_restores and not restored_now
+
+
+# What each kind of browser was found to do (True once it restored a page, the state's or
+# the probe's): kept for the process by build and launch options where the runner said
+# them (:func:`launched_with`), else for the browser alone. Each kind is asked once, only
+# when a page came back loaded anew: where pages are restored, never.
+_KNOWN: dict[tuple, bool] = {}
+_BY_BROWSER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_OPTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def launched_with(browser, options: dict) -> None:
+    """Say how *browser* was launched: browsers of one build launched alike behave alike,
+    so what one was found to do holds for the others (one probe per process)."""
+    if browser not in _OPTIONS:
+        _OPTIONS[browser] = repr(sorted(options.items()))
+
+
+def _memory(browser) -> tuple[dict, object]:
+    options = _OPTIONS.get(browser)
+    if options is None:
+        return _BY_BROWSER, browser
+    return _KNOWN, (browser.browser_type.name, browser.version, options)
+
+
+def _remember(page, restores: bool) -> None:
     browser = page.context.browser
-    return browser is not None and browser.browser_type.name == "firefox"
+    if browser is not None:
+        memory, key = _memory(browser)
+        memory[key] = restores
+
+
+def asking() -> list[asyncio.Future]:
+    """The probes still under way (to be let finish before their browsers close)."""
+    return [task for task in _PROBES.values() if not task.done()]
+
+
+async def caches_pages(page) -> bool:
+    """Whether the page's browser restores pages from a back-forward cache: remembered from
+    a page it restored, else asked of the browser (:func:`probe`), whatever its name
+    (Playwright's Chromium keeps one, Debian's headless shell none, Firefox one unless its
+    preferences say otherwise)."""
+    browser = page.context.browser
+    if browser is None:
+        return False
+    memory, key = _memory(browser)
+    if key not in memory:
+        task = _PROBES.get(browser)
+        if task is None:  # one question at a time per browser, however many states wait
+            task = _PROBES[browser] = asyncio.ensure_future(probe(browser))
+        found = await asyncio.shield(task)
+        memory.setdefault(key, found)  # a restore seen meanwhile stands
+    return memory[key]
+
+
+# The probe's page says how it came back: restored (its listener ran) or loaded anew.
+PROBE_LISTEN = ("addEventListener('pageshow', (e) => { if (e.persisted) "
+                "document.title = 'restored'; })")
+PROBE_STATE = """() => [location.pathname, document.title,
+  (performance.getEntriesByType('navigation')[0] || {}).type]"""
+
+
+async def probe(browser, limit: float = 10.0) -> bool:
+    """Ask *browser* whether it restores pages: a blank page it may cache (on the harness's
+    own host, through a proxy of its own) is left and come back to in a context of its own;
+    True when it comes back restored, False when it is loaded anew (or the question could
+    not be put: never comes back, or the browser closed)."""
+    proxy = RecordingProxy(lambda item: None)
+    try:
+        context = await browser.new_context(proxy={"server": await proxy.start()})
+    except Error:
+        await proxy.stop()
+        return False
+    try:
+        page = await context.new_page()
+        await page.goto(f"http://{HARNESS_HOST}{CACHEABLE_PATH}")
+        await page.evaluate(PROBE_LISTEN)
+        await page.goto(f"http://{HARNESS_HOST}/away")
+        try:
+            await page.evaluate("history.back()")
+        except Error:
+            pass
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                path, title, kind = await page.evaluate(PROBE_STATE)
+            except Error:  # between documents
+                path = None
+            if path == CACHEABLE_PATH and (title == "restored" or kind == "back_forward"):
+                return title == "restored"
+            await asyncio.sleep(0.02)
+        return False
+    except Error:
+        return False
+    finally:
+        try:
+            await context.close()
+        except Error:
+            pass
+        await proxy.stop()
 
 
 def restored(lifecycle: list[dict]) -> bool:

@@ -36,6 +36,10 @@ INVENTORY_PATH = "/__webtrack_inventory__"
 PAGE = b'<!doctype html><title>webtrack</title><link rel="icon" href="data:,">blank'
 BLANK = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nCache-Control: no-store\r\n"
          b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(PAGE), PAGE))
+# The same blank page, which a browser may keep in its back-forward cache (no ``no-store``):
+# what leave.py asks a browser whether it restores pages with.
+CACHEABLE_PATH = "/cacheable"
+CACHEABLE = BLANK.replace(b"Cache-Control: no-store\r\n", b"")
 
 
 def dial_host(host: str) -> str | None:
@@ -217,6 +221,8 @@ class RecordingProxy:
             async with self._gone:
                 self.gone.append(body.decode("utf-8", "replace"))
                 self._gone.notify_all()
+        elif url.hostname == HARNESS_HOST and url.path == CACHEABLE_PATH:
+            writer.write(CACHEABLE)
         else:
             writer.write(BLANK)
 
