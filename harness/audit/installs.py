@@ -4,7 +4,7 @@ tag containers, each with where it lands and when it runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from . import loaders
 from .config import AuditConfig
@@ -50,11 +50,21 @@ def classify(src: str | None, config: AuditConfig) -> str | None:
     if any(tail.endswith(p) for p in config.tracker_paths):
         return "tracker"
     where = parts.netloc.lower() + parts.path  # a host is any case
-    # A container configured with its query (gtm.js?id=GTM-A) is matched with the query.
-    if any(c in (where + "?" + parts.query if "?" in c else where)
-           for c in config.tag_containers):
+    if any(_is_container(where, parts.query, c) for c in config.tag_containers):
         return "container"
     return None
+
+
+def _is_container(where: str, query: str, configured: str) -> bool:
+    """Whether a script at *where* (host and path) with *query* is the *configured*
+    container: its host and path are part of *where*, and a query it names
+    (``gtm.js?id=GTM-A``) is in *query*, parameter by parameter, in any order
+    (``?l=dl&id=GTM-A``), each value whole (``GTM-AB`` is another container)."""
+    path, _, wanted = configured.partition("?")
+    if path not in where:
+        return False
+    have = parse_qsl(query, keep_blank_values=True)
+    return all(pair in have for pair in parse_qsl(wanted, keep_blank_values=True))
 
 
 def _timing(attrs: dict) -> str:
