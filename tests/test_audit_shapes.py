@@ -184,6 +184,68 @@ RECREATE = (
     "n.setAttribute(o.attributes[j].name, o.attributes[j].value); }"
     "n.text = o.text; document.head.appendChild(n); }")
 
+# jQuery is not at hand offline: the audit models it (harness/audit/jquery.py), and the
+# browser gets this stand-in, written for these tests, doing what jQuery 3 does for the calls
+# the rows make: scripts of appended markup go in disabled (type "true/…" or "false/"), then
+# each src is loaded by a new <script> in <head>, removed once loaded; inline ones are run.
+JQUERY = """(function (w, d) {
+  var slice = function (list) { return Array.prototype.slice.call(list); };
+  function load(url, attrs, done) {
+    var s = d.createElement('script');
+    Object.keys(attrs || {}).forEach(function (k) { s.setAttribute(k, attrs[k]); });
+    s.src = url;
+    s.onload = s.onerror = function () { s.parentNode.removeChild(s); if (done) done(); };
+    d.head.appendChild(s);
+    return {done: function (fn) { done = fn; }};
+  }
+  function nodes(what) {
+    if (typeof what !== 'string') return what.nodeType ? [what] : slice(what);
+    var box = d.createElement('div');
+    box.innerHTML = what;
+    return slice(box.childNodes);
+  }
+  function manipulate(target, list) {
+    var scripts = [];
+    list.forEach(function (n) {
+      scripts = scripts.concat(n.localName === 'script' ? [n] : slice(
+        n.querySelectorAll ? n.querySelectorAll('script') : []));
+    });
+    scripts.forEach(function (s) { s.type = (s.getAttribute('type') !== null) + '/' + s.type; });
+    list.forEach(function (n) { target.appendChild(n); });
+    scripts.forEach(function (s) {
+      if (s.type.slice(0, 5) === 'true/') s.type = s.type.slice(5);
+      else s.removeAttribute('type');
+      if (s.src) load(s.src); else (0, eval)(s.text);
+    });
+  }
+  function wrap(items) {
+    var me = {length: items.length};
+    items.forEach(function (x, i) { me[i] = x; });
+    me.ready = function (fn) { ready(fn); return me; };
+    me.append = function (what) { manipulate(items[0], nodes(what)); return me; };
+    me.appendTo = function (where) { manipulate($(where)[0], items); return me; };
+    return me;
+  }
+  function ready(fn) {
+    if (d.readyState !== 'loading') setTimeout(fn, 0, $);
+    else d.addEventListener('DOMContentLoaded', function () { fn($); });
+  }
+  function $(what) {
+    if (typeof what === 'function') { ready(what); return wrap([d]); }
+    if (typeof what === 'string' && what.trim()[0] !== '<')
+      return wrap(slice(d.querySelectorAll(what)));
+    return wrap(nodes(what));
+  }
+  $.getScript = function (url, done) { return load(url, {}, done); };
+  $.ajax = function (url, options) {
+    var o = typeof url === 'string' ? Object.assign({url: url}, options) : url;
+    if (o.dataType === 'script') return load(o.url, o.scriptAttrs, o.success);
+  };
+  w.jQuery = w.$ = $;
+})(window, document);"""
+FILES["/js/jquery-3.7.1.min.js"] = JQUERY
+JQ = '<script src="/js/jquery-3.7.1.min.js"></script>'
+
 # An address no literal names whole: only a parsed, evaluated script finds it.
 SPLIT = "'http://collector.localhost:8800/' + 'trac' + 'ker.js'"
 
@@ -517,6 +579,26 @@ SHAPES = [
     ("for await before the loader", js(
         "(async () => { for await (const x of [Promise.resolve(1)]) {} " + insert(SPLIT) +
         " })();"), "", []),
+    ("jQuery's getScript: the tracker runs, with no site", JQ + js(
+        f"$.getScript('{URL}');"), "", ["WT004"]),
+    ("jQuery's ajax of a script with scriptAttrs", JQ + js(
+        f"jQuery.ajax({{url: '{URL}', dataType: 'script', cache: true, "
+        "scriptAttrs: {'data-site': 'shop'}});"), "", []),
+    ("jQuery's append of a tag loads its src without its data-site", JQ + js(
+        f"$('head').append('<script src=\"{URL}\" data-site=\"shop\"><\\/script>');"), "",
+     ["WT004"]),
+    ("jQuery's ready runs the loader", JQ + js("$(function () {" + insert() + "});"), "", []),
+    ("a loader that removes its script once loaded (or failed)", js(insert(
+        into="s.onload = s.onerror = function () { s.parentNode.removeChild(s); }; "
+        "document.head.appendChild(s);")), "", []),
+    ("a loader's tag in a closed shadow root it attached", "", js(insert(
+        into="var h = document.createElement('div'); document.body.appendChild(h); "
+        "h.attachShadow({mode: 'closed'}).appendChild(s);")), ["WT002"]),
+    ("an address by String.raw, a spread string, a defined getter and Reflect.apply", js(
+        "Object.defineProperty(window, 'wtBase', {get: function () { return String.raw`"
+        f"{ORIGIN}`; }}}});" + insert("[...wtBase, ...'/tracker.js'].join('')").replace(
+            "document.createElement('script')",
+            "Reflect.apply(document.createElement, document, ['script'])")), "", []),
     # Pages that install nothing.
     ("load listeners on targets the event never reaches", js(
         "document.addEventListener('load', function () {" + insert() + "});"
@@ -656,7 +738,7 @@ def test_static_audit_reads_the_shape(shape):
 FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.write|writeln|"
                      r"readyState|readystatechange|data:|createContextualFragment|currentScript"
                      r"|cookie|localStorage|async|noscript|<svg|DOMParser|cloneNode|shadowroot|outerHTML"
-                     r"|HTMLUnsafe|attribute by attribute",
+                     r"|HTMLUnsafe|attribute by attribute|attachShadow",
                      re.I)
 
 
@@ -828,6 +910,10 @@ def test_classify(src, kind):
     ("https://www.googletagmanager.com/gtm.js?id=GTM-A", "container"),
     ("https://www.googletagmanager.com/gtm.js?id=GTM-A&l=dl", "container"),
     ("https://www.googletagmanager.com/gtm.js?id=GTM-B", None),  # another site's container
+    ("https://www.googletagmanager.com/gtm.js?id=GTM-AB", None),  # a value is whole
+    ("https://www.googletagmanager.com/gtm.js?l=dl&id=GTM-A", "container"),  # in any order
+    ("https://www.googletagmanager.com/gtm.js?id=GTM%2DA", "container"),  # as decoded
+    ("https://www.googletagmanager.com/gtm.js", None),
 ])
 def test_a_container_configured_with_its_query(src, kind):
     from harness.audit.installs import classify
@@ -943,3 +1029,48 @@ def test_downlevel_rewrites_newer_syntax_in_place(code, older):
     from harness.audit.downlevel import downlevel
 
     assert downlevel(code) == older
+
+
+CDN = "https://code.jquery.com/jquery-3.7.1.min.js"
+
+
+@pytest.mark.parametrize("library,code,rules", [
+    (CDN, f"$.getScript('{URL}');", ["WT004"]),
+    (CDN, "$.getScript('/dep.js').done(function () {" + insert() + "});", []),
+    (CDN, f"$.ajax('{URL}', {{dataType: 'script', scriptAttrs: {{'data-site': 'shop'}}}});", []),
+    (CDN, f"$.ajax({{url: '{URL}', dataType: 'json'}});", ["WT001"]),  # data, not run
+    (CDN, f"$('<script>', {{src: '{URL}', 'data-site': 'shop'}}).appendTo('head');", ["WT004"]),
+    (CDN, "$('head').append('<script>" + insert().replace("'", "\\'") + "<\\/script>');", []),
+    (CDN, "$(document).ready(function () {" + insert() + "});", []),
+    (CDN, "$(window).on('load', function () {" + insert() + "});", []),
+    (CDN, "$(document).on('load', function () {" + insert() + "});", ["WT001"]),
+    # scriptAttrs came with 3.4: before it, the script has none of them
+    ("https://ajax.googleapis.com/ajax/libs/jquery/3.3.1/jquery.min.js",
+     f"jQuery.ajax({{url: '{URL}', dataType: 'script', scriptAttrs: {{'data-site': 'shop'}}}});",
+     ["WT004"]),
+    # the slim build has no ajax: no getScript, and appended markup's src never loads
+    ("https://code.jquery.com/jquery-3.7.1.slim.min.js", f"$.getScript('{URL}');", ["WT001"]),
+    ("/js/jquery.slim.min.js", f"$('head').append('<script src=\"{URL}\" data-site=\"shop\">"
+     "<\\/script>');", ["WT001"]),
+])
+def test_jquery_as_modelled(library, code, rules):
+    """A page's jQuery tag defines $ as jQuery 3 behaves (see harness/audit/jquery.py)."""
+    assert rules_of(page(f'<script src="{library}"></script>' + js(code))) == rules
+
+
+def test_jquery_is_undefined_before_its_tag_runs():
+    tag = f'<script src="{CDN}" defer></script>'
+    assert rules_of(page(tag + js("$(function () {" + insert() + "});"))) == ["WT001"]
+    assert rules_of(page(js(f"$.getScript('{URL}');") + tag)) == ["WT001"]
+
+
+@pytest.mark.parametrize("src,jquery", [
+    (CDN, True), ("/js/jquery.js", True), ("/jquery-1.12.4.slim.js", True),
+    ("https://cdn.jsdelivr.net/npm/jquery@3.7.1/dist/jquery.min.js", True),
+    ("/js/jquery-ui.min.js", False), ("/js/jquery.cookie.js", False), ("/js/app.js", False),
+    (None, False),
+])
+def test_is_jquery(src, jquery):
+    from harness.audit.jquery import is_jquery
+
+    assert is_jquery(src) is jquery

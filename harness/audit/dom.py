@@ -17,6 +17,7 @@ from .jsvalues import (
     UNDEF,
     UNKNOWN,
     Function,
+    Getter,
     Global,
     JSArray,
     JSObject,
@@ -26,6 +27,7 @@ from .jsvalues import (
     to_string,
 )
 from .modules import Modules
+from .page import runs_as_script
 
 if TYPE_CHECKING:
     from .jseval import Evaluator
@@ -228,13 +230,21 @@ class Browser:
             "btoa": native("btoa", lambda t, a: _coded(a, lambda v: base64.b64encode(
                 v.encode("latin-1", "replace")).decode())),
             "String": native("String", lambda t, a: to_string(a[0]) if a else "", props={
+                "raw": native("raw", lambda t, a: _raw(a)),
                 "fromCharCode": native("fromCharCode", lambda t, a: "".join(
                     chr(int(n)) if isinstance(n, float) and 0 <= n < 0x110000 else HOLE
                     for n in (to_number(x) for x in a)))}),
             "Number": native("Number", lambda t, a: to_number(a[0]) if a else 0.0),
             "RegExp": native("RegExp", lambda t, a: make_regexp(a)),
             "Boolean": native("Boolean", lambda t, a: UNKNOWN),
+            "Reflect": JSObject({
+                "apply": native("apply", lambda t, a: self.running().call(
+                    _arg0(a), a[1] if len(a) > 1 else UNDEF,
+                    a[2].items if len(a) > 2 and isinstance(a[2], JSArray) else [])),
+                "get": native("get", lambda t, a: self.get_member(_arg0(a), a[1]) if len(
+                    a) > 1 else UNDEF)}),
             "Object": JSObject({
+                "defineProperty": native("defineProperty", self._define),
                 "keys": native("keys", lambda t, a: _keys(a, lambda k, v: k)),
                 "values": native("values", lambda t, a: _keys(a, lambda k, v: v)),
                 "entries": native("entries", lambda t, a: _keys(
@@ -457,6 +467,18 @@ class Browser:
                                self.in_head, self.line_of))
             self.handlers[slot] = self.queue[-1]
 
+    def _define(self, this, args):
+        """``Object.defineProperty(o, key, {value})`` or ``{get}``: as set, or a getter."""
+        target = _arg0(args)
+        if len(args) > 2 and isinstance(args[2], JSObject) and isinstance(
+                target, (JSObject, Function)) and known(args[1]):
+            described = args[2].props
+            if isinstance(described.get("get"), CALLABLE):
+                target.props[to_string(args[1])] = Getter(described["get"])
+            elif "value" in described:
+                self.set_member(target, args[1], described["value"])
+        return target
+
     def _assign(self, this, args):
         if not args:
             return UNKNOWN
@@ -607,6 +629,12 @@ class Browser:
         node.place = target
         if node.attrs.get("id"):
             self.made_ids.setdefault(node.attrs["id"], node)
+        if node.tag == "script" and "src" in node.attrs and not node.started and \
+                not runs_as_script(node.attrs):
+            # Put in with a type the browser does not run, it never runs, whatever its type
+            # becomes (how jQuery puts markup's scripts in before loading their src itself).
+            node.started = True
+            self._into_soup(node, target.holds_head)
         if node.tag == "script" and not node.started:
             node.started = True
             # Its attributes stay live: a src or data-site set after insertion still counts.
@@ -792,3 +820,17 @@ def _keys(args, pick):
     if isinstance(subject, JSObject) and not isinstance(subject, Global):
         return JSArray([pick(k, v) for k, v in subject.props.items()])
     return UNKNOWN
+
+
+def _raw(args) -> str:
+    """``String.raw`…```: the raw strings with the values between them."""
+    strings = args[0].get("raw") if args and isinstance(args[0], JSObject) else UNDEF
+    if not isinstance(strings, JSArray):
+        return HOLE
+    parts = []
+    for index, text in enumerate(strings.items):
+        parts.append(to_string(text))
+        if index + 1 < len(strings.items) and index + 1 < len(args):
+            parts.append(to_string(args[index + 1]))
+    joined = "".join(parts)
+    return joined if len(joined) <= MAX_TEXT else HOLE

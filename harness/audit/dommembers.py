@@ -314,6 +314,9 @@ def _place_member(host: Browser, place: Place, key):
 def _element_member(host: Browser, element: Element, key):
     if key == "setAttribute":
         return Native(key, lambda this, args: _set_attribute(element, args))
+    if key == "setAttributeNS":  # in no namespace: as setAttribute
+        return Native(key, lambda this, args: _set_attribute(element, args[1:]) if args and
+                      args[0] in (None, "") else UNDEF)
     if key == "getAttribute":
         return Native(key, lambda this, args: element.attrs.get(
             to_string(_arg(args, 0, "")).lower(), None))

@@ -88,8 +88,7 @@ class Expressions:
             if element is None:
                 items.append(UNDEF)
             elif element.type == "SpreadElement":
-                spread = self.expr(element.argument, scope)
-                items += spread.items if isinstance(spread, JSArray) else [UNKNOWN]
+                items += _spread(self.expr(element.argument, scope))
             else:
                 items.append(self.expr(element, scope))
         return JSArray(items)
@@ -225,8 +224,7 @@ class Expressions:
         args = []
         for arg in node.arguments:
             if arg.type == "SpreadElement":
-                spread = self.expr(arg.argument, scope)
-                args += spread.items if isinstance(spread, JSArray) else [UNKNOWN]
+                args += _spread(self.expr(arg.argument, scope))
             else:
                 args.append(self.expr(arg, scope))
         callee = node.callee
@@ -260,7 +258,21 @@ class Expressions:
         return self.host.dynamic_import
 
     def _TaggedTemplateExpression(self, node, scope):
-        return UNKNOWN
+        """``tag`…${x}…```: the tag gets the cooked strings (with ``raw``), then the
+        values (``String.raw`…``` among them)."""
+        quasi = node.quasi
+        strings = JSArray([q.value.cooked if q.value.cooked is not None else UNDEF
+                           for q in quasi.quasis])
+        strings.props["raw"] = JSArray([q.value.raw for q in quasi.quasis])
+        values = [self.expr(e, scope) for e in quasi.expressions]
+        callee = node.tag
+        if callee.type == "MemberExpression":
+            this = self.expr(callee.object, scope)
+            fn = self.host.get_member(this, self.key(callee, scope))
+        else:
+            this, fn = UNDEF, self.expr(callee, scope)
+        self.host.at(node)
+        return self.call(fn, this, [strings, *values])
 
     def _ClassExpression(self, node, scope):
         """A class: its constructor is the function, its methods go on the prototype and
@@ -280,3 +292,12 @@ class Expressions:
             (made if member.static else prototype).set(
                 name, Getter(method) if member.kind == "get" else method)
         return made
+
+
+def _spread(value) -> list:
+    """What ``...value`` gives: an array's items, a known string's characters."""
+    if isinstance(value, JSArray):
+        return list(value.items)
+    if isinstance(value, str) and known(value) and len(value) <= MAX_STRING:
+        return list(value)
+    return [UNKNOWN]

@@ -10,6 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 import esprima
 
+from . import jquery
 from .dom import Browser, Inserted
 from .downlevel import downlevel
 from .jseval import Budget, Evaluator, Throw
@@ -154,10 +155,15 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
                 loaded.append(Loaded(found, index))
                 chain(found, index)
 
-    order = sorted((i for i, s in enumerate(scripts) if runs(s) and i not in skip),
-                   key=lambda i: (_phase(scripts[i]), i))
+    if any(s.runs and jquery.is_jquery(s.src) for s in scripts):
+        jquery.undefined(host)  # until its tag runs: $(…) before it throws
+    order = sorted((i for i, s in enumerate(scripts) if (runs(s) or s.runs and jquery.is_jquery(
+        s.src)) and i not in skip), key=lambda i: (_phase(scripts[i]), i))
     for index in order:
         script = scripts[index]
+        if jquery.is_jquery(script.src):  # modelled, not run (see jquery.py)
+            jquery.install(host, str(script.src))
+            continue
         module = str(script.attrs.get("type", "")).strip().lower() == "module"
         host.enter(index, script.in_head, _phase(script) > 0, _line_of(script), not module,
                    "interactive" if _phase(script) > 0 else "loading")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,16 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .page import IN_HEAD_MARK, INERT_MARK, INSERTED_MARK, Page, Script, data_url_text, parse
+from .page import (
+    IN_HEAD_MARK,
+    INERT_MARK,
+    INSERTED_MARK,
+    JS_TYPES,
+    Page,
+    Script,
+    data_url_text,
+    parse,
+)
 from .rules import defines_optout_in
 from .settle import Traffic, settle
 
@@ -272,14 +282,51 @@ MARK_INSERTED = """(() => {
     setAttribute.call(s, 'INERT', '');
     return Set.prototype.add.call(this, s);
   };
+  // A script that goes in with a src and a type the browser does not run never runs, its
+  // type restored or not (jQuery puts markup's scripts in so, then loads their src itself).
+  const types = new Set(JS_TYPES);
+  const runs = (s) => {
+    const type = s.getAttribute('type'), language = s.getAttribute('language');
+    const kind = (type !== null ? type : language ? 'text/' + language : '').trim().toLowerCase();
+    return kind === '' || kind === 'module' || types.has(kind);
+  };
   const mark = (node) => {
     if (!node || typeof node !== 'object' || !node.nodeType) return;
     if (node.nodeType === 1 && node.localName === 'script') {
+      if (!node.isConnected && node.hasAttribute('src') && !runs(node)) marks.inert.add(node);
       marks.inserted.add(node);
       setAttribute.call(node, 'MARK', '');
       if (!marks.inert.has(node)) removeAttribute.call(node, 'INERT');
     }
     if (node.querySelectorAll) node.querySelectorAll('script').forEach(mark);
+  };
+  // A script that loaded and was then taken out ran all the same (a loader tidying up,
+  // jQuery's script transport): it is put back where it was before the DOM is read (its
+  // "already started" keeps it from running again).
+  marks.removed = [];
+  const appendChild = Node.prototype.appendChild;
+  const removed = (node) => {
+    if (node && node.localName === 'script' && node.isConnected && node.hasAttribute('src')
+        && !marks.inert.has(node) && runs(node)) marks.removed.push([node, node.parentNode]);
+  };
+  const removeChild = Node.prototype.removeChild;
+  Node.prototype.removeChild = function (node) {
+    removed(node);
+    return removeChild.call(this, node);
+  };
+  const remove = Element.prototype.remove;
+  Element.prototype.remove = function () { removed(this); return remove.call(this); };
+  marks.restore = () => marks.removed.forEach(([s, parent]) => {
+    if (!s.isConnected) appendChild.call(parent.isConnected ? parent : document.head, s);
+  });
+  // Shadow roots as they are attached, closed ones too: a browser without the DevTools
+  // protocol (Firefox) cannot reach a closed one otherwise.
+  marks.roots = [];
+  const attachShadow = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (...args) {
+    const root = attachShadow.apply(this, args);
+    marks.roots.push(root);
+    return root;
   };
   const wrap = (proto, name, pick) => {
     const original = proto[name];
@@ -346,7 +393,8 @@ MARK_INSERTED = """(() => {
   Document.prototype.importNode = function (node, ...rest) {
     return copies(node, imported.call(this, node, ...rest));
   };
-})();""".replace("INERT", INERT_MARK).replace("MARK", INSERTED_MARK)
+})();""".replace("INERT", INERT_MARK).replace("MARK", INSERTED_MARK).replace(
+    "JS_TYPES", json.dumps(sorted(JS_TYPES)))
 
 async def _serialise(page) -> str:
     """The live DOM as markup, shadow roots included (their scripts ran): in Chromium
@@ -369,6 +417,16 @@ WITH_OPEN_SHADOW_ROOTS = """() => {
     if (el.shadowRoot) { roots.push(el.shadowRoot); walk(el.shadowRoot); }
   });
   walk(document);
+  // Closed ones, as they were attached (see MARK_INSERTED), or as a script inserted in one
+  // finds its root.
+  const marks = window.__webtrackMarks || {inserted: new Set(), roots: []};
+  const closed = [...marks.roots, ...[...marks.inserted].map((s) => s.getRootNode())];
+  for (const root of closed) {
+    if (root instanceof ShadowRoot && root.host.isConnected && !roots.includes(root)) {
+      roots.push(root);
+      walk(root);
+    }
+  }
   const html = document.documentElement;
   const open = html.cloneNode(false).outerHTML.replace(/<\\/html>$/, '');
   return (document.doctype ? '<!DOCTYPE html>' : '') + open +
@@ -378,6 +436,7 @@ WITH_OPEN_SHADOW_ROOTS = """() => {
 WHERE_SCRIPTS_ARE = f"""() => {{
   const marks = window.__webtrackMarks;
   if (marks) {{
+    marks.restore();
     marks.inserted.forEach((s) => s.setAttribute('{INSERTED_MARK}', ''));
     marks.inert.forEach((s) => s.setAttribute('{INERT_MARK}', ''));
   }}
