@@ -599,6 +599,10 @@ SHAPES = [
         f"{ORIGIN}`; }}}});" + insert("[...wtBase, ...'/tracker.js'].join('')").replace(
             "document.createElement('script')",
             "Reflect.apply(document.createElement, document, ['script'])")), "", []),
+    ("a generator yields the address, iterated", js(
+        f"function* parts() {{ yield '{ORIGIN}'; yield* ['/trac', 'ker.js']; }}"
+        "function* never() {" + insert() + "} never();" + insert("[...parts()].join('')")),
+     "", []),
     # Pages that install nothing.
     ("load listeners on targets the event never reaches", js(
         "document.addEventListener('load', function () {" + insert() + "});"
@@ -850,6 +854,8 @@ HOSTILE = {  # what a page does to the evaluator -> (the page's head, its files)
                           + insert()), {}),
     "a regex that backtracks for ever elsewhere": (js(
         "/(a+)+$/.test('" + "a" * 5000 + "b'); 'x'.replace(/(x*)*y/g, '');" + insert()), {}),
+    "an endless generator": (js("function* g() { while (true) yield 1; } for (const x of g()) {}"
+                                + insert()), {}),
     "Function() in a loop": (js("var f = 'x'; for (var i = 0; i < 1000; i++) "
                                 "f = Function('return ' + JSON.stringify(f))();" + insert()), {}),
 }

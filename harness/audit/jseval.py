@@ -343,6 +343,17 @@ class Evaluator(Expressions):
             for name in _names(param):
                 scope.vars[name] = UNDEF
             self.bind(param, value, scope)
+        if getattr(node, "generator", False):
+            # Run through once first iterated, what it yields kept: its side effects happen
+            # then (all at once, where the browser steps), for…of and next() get the values.
+            def run() -> list:
+                yields = scope.vars[YIELDS] = JSArray()
+                self._body(node, scope)
+                return yields.items
+            return Generated(run)
+        return self._body(node, scope)
+
+    def _body(self, node, scope):
         self.depth += 1
         try:
             if node.body.type != "BlockStatement":
@@ -356,6 +367,37 @@ class Evaluator(Expressions):
         finally:
             self.depth -= 1
         return UNDEF
+
+
+YIELDS = "%yields"  # a generator's values, in its scope (no identifier can name it)
+MAX_YIELDS = 1000
+
+
+class Generated(JSArray):
+    """What a generator function returns: its values (an array to the evaluator), computed
+    when first read, and its iterator's ``next()``."""
+
+    def __init__(self, run) -> None:
+        self._run = None
+        super().__init__()
+        self._run, self._at = run, 0
+        self.props["next"] = Native("next", self._next)
+
+    @property
+    def items(self) -> list:
+        if self._run is not None:
+            run, self._run = self._run, None
+            self._items = run()
+        return self._items
+
+    @items.setter
+    def items(self, value: list) -> None:
+        self._items = value
+
+    def _next(self, this, args):
+        index, self._at = self._at, self._at + 1
+        done = index >= len(self.items)
+        return JSObject({"value": UNDEF if done else self.items[index], "done": done})
 
 
 __all__ = ["Budget", "Evaluator", "Scope", "Throw"]

@@ -120,6 +120,19 @@ class Expressions:
             value = self.expr(item, scope)
         return value
 
+    def _YieldExpression(self, node, scope):
+        """``yield x`` (``yield* xs``): kept for the generator's caller (see ``invoke``)."""
+        from .jseval import MAX_YIELDS, YIELDS, _Return
+
+        value = self.expr(node.argument, scope) if node.argument is not None else UNDEF
+        home = scope.find(YIELDS)
+        if home is not None:
+            kept = home.vars[YIELDS].items
+            kept += (_spread(value) if node.delegate else [value])[:MAX_YIELDS - len(kept)]
+            if len(kept) >= MAX_YIELDS:
+                raise _Return(UNDEF)  # an endless generator ends here, not the script
+        return UNKNOWN
+
     def _AwaitExpression(self, node, scope):
         value = self.expr(node.argument, scope)
         settle = getattr(value, "settle", None)  # a promise the audit follows
