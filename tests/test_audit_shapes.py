@@ -496,6 +496,8 @@ SHAPES = [
         "document.head.append(w);")), "", []),
     ("a tag in a declarative shadow root runs, in <body>", "",
      f'<div><template shadowrootmode="open">{TAG}</template></div>', ["WT002"]),
+    ("a tag in a closed declarative shadow root runs, in <body>", "",
+     f'<div><template shadowrootmode="closed">{TAG}</template></div>', ["WT002"]),
     ("a loader in a closed declarative shadow root runs", "",
      f'<div><template shadowrootmode="closed">{js(insert())}</template></div>', []),
     ("a declarative shadow root on a custom element, its mode in capitals", "",
@@ -1080,3 +1082,20 @@ def test_is_jquery(src, jquery):
     from harness.audit.jquery import is_jquery
 
     assert is_jquery(src) is jquery
+
+
+@pytest.mark.parametrize("html,rewritten", [
+    ('<template shadowrootmode="closed">', '<template shadowrootmode="closed" '
+     "shadowrootserializable>"),
+    ("<TEMPLATE id=t SHADOWROOTMODE='CLOSED'>", "<TEMPLATE id=t SHADOWROOTMODE='CLOSED' "
+     "shadowrootserializable>"),
+    ("<template shadowrootmode=closed>", "<template shadowrootmode=closed "
+     "shadowrootserializable>"),
+    ('<template shadowrootmode="open">', '<template shadowrootmode="open">'),
+    ("<template shadowrootmode=closedx>", "<template shadowrootmode=closedx>"),
+    ('<template data-shadowrootmode="closed">', '<template data-shadowrootmode="closed">'),
+])
+def test_closed_declarative_roots_made_serialisable(html, rewritten):
+    from harness.audit.shadowroots import serialisable
+
+    assert serialisable(html) == rewritten

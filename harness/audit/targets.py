@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from . import shadowroots
 from .page import (
     IN_HEAD_MARK,
     INERT_MARK,
@@ -243,6 +244,9 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
                     await context.add_init_script(MARK_INSERTED)
                     await context.clock.install()
                     page = await context.new_page()
+                    if browser_name == "firefox" and root is None:
+                        await page.route(url, lambda route: shadowroots.serve_serialisable(
+                            route, fetch))
                     traffic = Traffic(page)
                     goto = url
                     if root is not None and pool.remote:  # it cannot open our file:// URLs
@@ -430,7 +434,7 @@ WITH_OPEN_SHADOW_ROOTS = """() => {
   const html = document.documentElement;
   const open = html.cloneNode(false).outerHTML.replace(/<\\/html>$/, '');
   return (document.doctype ? '<!DOCTYPE html>' : '') + open +
-    html.getHTML({shadowRoots: roots}) + '</html>';
+    html.getHTML({serializableShadowRoots: true, shadowRoots: roots}) + '</html>';
 }"""
 
 WHERE_SCRIPTS_ARE = f"""() => {{
