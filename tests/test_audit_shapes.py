@@ -901,6 +901,8 @@ def test_import_map_resolution(specifier, address):
     (f"{ORIGIN}/v/\ue000/tracker.js", "tracker"),  # a cache-buster before the file
     (f"{ORIGIN}/\ue000", None),  # the file itself unknown
     (f"{ORIGIN}/tracker.js.map", None),
+    (f"{ORIGIN}/tracker%2Ejs", "tracker"),  # as the server reads it
+    (f"{ORIGIN}/%74racker.js?v=1", "tracker"),
     (f"{ORIGIN}/tracker.jsx", None),
     ("http://shop.localhost/container.js?id=1", "container"),
     ("https://tags.example/utag/a/b/utag.js", "container"),

@@ -4,7 +4,7 @@ tag containers, each with where it lands and when it runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import loaders
 from .config import AuditConfig
@@ -46,7 +46,8 @@ def classify(src: str | None, config: AuditConfig) -> str | None:
     parts = urlsplit(src)
     # What only the browser knows may come before the file ('/v/' + Date.now() +
     # '/tracker.js'), not in it.
-    tail = parts.path.rsplit(HOLE, 1)[-1]
+    # A server reads the path percent-decoded (tracker%2Ejs is the tracker's file).
+    tail = unquote(parts.path).rsplit(HOLE, 1)[-1]
     if any(tail.endswith(p) for p in config.tracker_paths):
         return "tracker"
     where = parts.netloc.lower() + parts.path  # a host is any case
