@@ -89,13 +89,13 @@
       if (made === null) return Reflect.construct(Original, args, new.target || Hooked);
       args[0] = made;
       var worker = Reflect.construct(Original, args, new.target || Hooked);
-      if (data && /^data:/i.test(String(url)) && typeof MessageChannel === "function") {
+      if (/^data:/i.test(String(url)) && typeof MessageChannel === "function") {
         var pair = new MessageChannel();
         listen(pair.port1);
         ports.push(pair.port1);
         var message = {};
         message[PORT] = true;
-        worker.postMessage(message, [pair.port2]);
+        (data ? worker : worker.port).postMessage(message, [pair.port2]);
       }
       return worker;
     };
@@ -104,7 +104,7 @@
     scope[name] = Hooked;
   }
   hook("Worker", true);
-  hook("SharedWorker", false);
+  hook("SharedWorker", false);  // its port is handed over on the worker's own port
 
   if (!inWorker) {  // a document: tells its workers its time when asked, and relays
     if (channel) {
@@ -197,12 +197,40 @@
     channel.onmessage = function (event) { if (event.data !== ASK) told(Number(event.data)); };
     channel.postMessage(ASK);  // answered once this script has run: its timers are set
   }
-  // A worker of a data: URL hears the page's time on the port its creator hands it first.
-  scope.addEventListener("message", function (event) {
+  // A worker of a data: URL hears the page's time on the port its creator hands it first
+  // (a shared worker: on the port of each connection, before the worker's own listeners).
+  function handed(event) {
     if (!event.data || event.data[PORT] !== true || !event.ports || !event.ports[0]) return;
     event.stopImmediatePropagation();
     var port = event.ports[0];
     port.onmessage = function (message) { told(Number(message.data)); };
     port.postMessage(ASK);
+  }
+  scope.addEventListener("message", handed);
+  scope.addEventListener("connect", function (event) {
+    var port = event.ports && event.ports[0];
+    if (!port) return;
+    port.addEventListener("message", handed);
+    port.start();
   });
+  // The Scheduler API and abort signals wait on the worker's own clock: timers instead.
+  if (scope.Scheduler && scope.Scheduler.prototype.postTask) {
+    var postTask = scope.Scheduler.prototype.postTask;
+    scope.Scheduler.prototype.postTask = function (callback, options) {
+      var delay = options && options.delay, self_ = this;
+      if (!(delay > 0)) return postTask.apply(this, arguments);
+      var rest = Object.assign({}, options, { delay: 0 });
+      return new Promise(function (resolve) { scope.setTimeout(resolve, delay); })
+        .then(function () { return postTask.call(self_, callback, rest); });
+    };
+  }
+  if (scope.AbortSignal && scope.AbortSignal.timeout && scope.AbortController) {
+    scope.AbortSignal.timeout = function (ms) {
+      var controller = new scope.AbortController();
+      scope.setTimeout(function () {
+        controller.abort(new DOMException("signal timed out", "TimeoutError"));
+      }, Number(ms));
+      return controller.signal;
+    };
+  }
 })();

@@ -11,8 +11,9 @@ not leave it behind.
 
 A worker made from a ``blob:`` or ``data:`` URL never passes the proxy: the same prelude,
 run in each document first (:data:`DOCUMENT`, an init script), puts itself before such a
-worker's script as it is made, in documents and workers alike. Still on real time: a worker
-script fetched over HTTPS (tunnelled), and a shared worker made from a ``data:`` URL.
+worker's script as it is made, in documents and workers alike (one of a ``data:`` URL, which
+has no origin to share a channel with, hears the time on a port its creator hands it). Still
+on real time: a worker script fetched over HTTPS (tunnelled).
 """
 
 from __future__ import annotations
