@@ -252,7 +252,8 @@
     if (hinted.has(link)) return;
     hinted.add(link);
     const rel = (link.rel || "").toLowerCase();
-    if (/preconnect|dns-prefetch|prefetch|preload|prerender|modulepreload/.test(rel) && link.href) report("hint", { rel, href: link.href, script: caller() });
+    // An icon or a manifest is fetched when the browser sees fit (a headless one may never).
+    if (/preconnect|dns-prefetch|prefetch|preload|prerender|modulepreload|icon|manifest/.test(rel) && link.href) report("hint", { rel, href: link.href, script: caller() });
   };
   // <meta http-equiv="refresh"> to another address waits on the browser's clock, which the
   // page's does not govern: the same navigation is also put on the page's clock (the first
@@ -307,6 +308,15 @@
   };
   present();
   addEventListener("DOMContentLoaded", present, true);
+
+  // A message from another origin, as the document it reached saw it: what a page hands a
+  // third party's frame by postMessage (or a frame its page) goes no further than a
+  // request would.
+  let messages = 0;
+  addEventListener("message", (e) => {
+    if (!e.origin || e.origin === location.origin || ++messages > 200) return;
+    report("call", { api: "postMessage", url: location.href.slice(0, KEEP), from: e.origin, body: text(e.data), script: null });
+  }, true);
 
   // -- lifecycle -----------------------------------------------------------------------
   if (window.top !== window) return;

@@ -14,9 +14,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import secrets
 import shutil
 import socket
 import threading
+from email.utils import formatdate
 from pathlib import Path
 
 import pytest
@@ -174,7 +176,10 @@ SITES: dict[str, dict] = {
         'new Worker("data:text/javascript," + encodeURIComponent(src("mw_data", 200000)));'
         'new Worker("data:text/javascript;base64," + btoa(src("mw_base64", 210000)));'
         'new SharedWorker(blob("mw_shared", 250000, ""));'
-        'new Worker("/nest.js"); new Worker("/uptime.js");') + script(
+        'new Worker("/nest.js"); new Worker("/uptime.js");'
+        'new SharedWorker("data:text/javascript," + encodeURIComponent(src("mw_datashared",'
+        ' 220000)));'
+        'new Worker("/sched.js");') + script(
         'addEventListener("pageshow", function (e) { if (location.pathname !== "/two.html")'
         ' return; var n = Number(sessionStorage.getItem("mw_shown") || 0) + 1;'
         ' sessionStorage.setItem("mw_shown", n); if (n > 1) setTimeout(function () {'
@@ -184,6 +189,13 @@ SITES: dict[str, dict] = {
         "files": {"nest.js": 'var b = URL.createObjectURL(new Blob([' + json.dumps(
                       WORKER_SEND + 'setTimeout(function () { send("mw_nested"); }, 150000);')
                   + '])); new Worker(b);',
+                  # Waiting on the worker's other clocks: the Scheduler API, an abort signal.
+                  "sched.js": WORKER_SEND + 'if (self.scheduler && scheduler.postTask)'
+                              ' scheduler.postTask(function () { send("mw_posttask"); },'
+                              ' {delay: 230000}); else setTimeout(function () {'
+                              ' send("mw_posttask"); }, 230000);'
+                              'AbortSignal.timeout(260000).addEventListener("abort",'
+                              ' function () { send("mw_abort"); });',
                   "late.js": WORKER_SEND + 'setTimeout(function () { send("mw_late"); }, 30000);',
                   # Counts its own running time, not the timers it set.
                   "uptime.js": WORKER_SEND + 'var sent = false; setInterval(function () {'
@@ -213,7 +225,11 @@ SITES: dict[str, dict] = {
         f' form.action = C + "/rq_form"; form.innerHTML = \'<input name="u" value="{ID}e1">\';'
         ' document.body.appendChild(form); form.submit();'
         'document.getElementById("next").ping = C + "/rq_ping";'
-        'var st = document.createElement("style"); st.textContent = "@font-face {'
+        'if (window.fetchLater) fetchLater(C + "/rq_fetchlater", {activateAfter: 240000});'
+        'var fi = document.createElement("link"); fi.rel = "icon"; fi.href = C +'
+        ' "/rq_favicon.ico"; document.head.appendChild(fi);'
+        'var st = document.createElement("style"); st.textContent = "@import url(" + C +'
+        ' "/rq_cssimport.css); @font-face {'
         ' font-family: rq; src: url(" + C + "/rq_font.woff); } body { font-family: rq;'
         ' background: url(" + C + "/rq_bg.gif?p=" + location.pathname + "); }";'
         ' document.head.appendChild(st);'
@@ -268,6 +284,8 @@ SITES: dict[str, dict] = {
         'requestIdleCallback(function () { B("/tm_idle"); });'
         'var frames = 0; (function f() { if (++frames === 120) B("/tm_raf");'
         ' else requestAnimationFrame(f); })();'
+        'AbortSignal.timeout(280000).addEventListener("abort", function () {'
+        ' B("/tm_abort"); });'
         'var n = 0, i = setInterval(function () { if (++n === 5) { clearInterval(i);'
         ' B("/tm_interval"); } }, 60000);'
         'var ch = new MessageChannel(); ch.port1.onmessage = function () {'
@@ -327,8 +345,34 @@ SITES: dict[str, dict] = {
     # site itself and to an unknown third party.
     "encoded": {"head": ready(
         f'if (!localStorage.getItem("enc_uid")) localStorage.setItem("enc_uid", "{ID}f1");'
+        # Answered with a validator of its own per visitor (an ETag, a Last-Modified date),
+        # which the browser sends back as it revalidates on the next page.
+        'new Image().src = SIDE + "/enc_etag.gif";'
+        'fetch(SIDE + "/enc_lastmod.gif", {mode: "no-cors", credentials: "omit"});'
+        # A frame of a third party, to be handed the identifier by message.
+        'var pm = document.createElement("iframe"); pm.src = SIDE + "/enc_message.html";'
+        ' document.body.appendChild(pm);'
         'if (location.pathname !== "/two.html") return;'
         'var u = localStorage.getItem("enc_uid");'
+        'pm.addEventListener("load", function () { pm.contentWindow.postMessage({uid: u}, "*");'
+        ' });'
+        # Wrapped as trackers wrap it: reversed, as character codes, base64url of JSON,
+        # percent-encoded twice, base64 of JSON in a parameter in a JSON body, in a bearer
+        # token, and cut in two over two requests.
+        'new Image().src = "/enc_rev.gif?r=" + u.split("").reverse().join("");'
+        'fetch("/enc_codes", {method: "POST", body: JSON.stringify({c: u.split("").map('
+        'function (c) { return c.charCodeAt(0); })})});'
+        'new Image().src = SIDE + "/enc_b64url.gif?d=" + btoa(JSON.stringify({vid: u}))'
+        '.replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");'
+        'new Image().src = "/enc_dbl.gif?d=" + encodeURIComponent(encodeURIComponent('
+        'u.replace(/./g, function (c) { return "%" + c.charCodeAt(0).toString(16); })));'
+        'fetch(SIDE + "/enc_nested", {method: "POST", mode: "no-cors", body: JSON.stringify('
+        '{q: "a=1&p=" + encodeURIComponent(btoa(JSON.stringify({id: u})))})});'
+        'fetch("/enc_auth", {headers: {Authorization: "Bearer " + btoa(JSON.stringify('
+        '{sub: u}))}});'
+        'new Image().src = SIDE + "/enc_splitone.gif?p=" + u.slice(0, 6);'
+        'new WebSocket(WS.replace("collector.", "side.") + "/enc_wsurl?u=" + u);'
+        'new Image().src = SIDE + "/enc_splittwo.gif?q=" + u.slice(6);'
         'new Image().src = "/enc_b64/" + btoa(u) + ".gif";'
         'new Image().src = "/enc_split.gif?a=" + u.slice(0, 5) + "&b=" + u.slice(5);'
         'fetch("/enc_header", {headers: {"X-Visitor": u}});'
@@ -343,7 +387,8 @@ SITES: dict[str, dict] = {
         ' history.replaceState(null, "", "?r=" + u);'
         ' var i = new Image(); i.referrerPolicy = "unsafe-url"; i.src = SIDE + "/enc_referer.gif";'
         ' var f = document.createElement("iframe"); f.referrerPolicy = "unsafe-url";'
-        ' f.src = SIDE + "/enc_refframe.html"; document.body.appendChild(f); });')},
+        ' f.src = SIDE + "/enc_refframe.html"; document.body.appendChild(f); });'),
+        "manifest": WS_CSP},
     # Tracking from the first load while Global Privacy Control is on (honoured by default).
     "beforechoice": {"head": script(
         f'document.cookie = "bc_uid={ID}g1; path=/";'
@@ -494,6 +539,13 @@ CASES = [
     case("memworkers", "mw_backlater", "request"),
     case("memworkers", "mw_late", "request"),
     case("memworkers", "mw_uptime", "request"),
+    case("memworkers", "mw_datashared", "request"),
+    case("memworkers", "mw_posttask", "request"),
+    case("memworkers", "mw_abort", "request"),
+    case("timers", "tm_abort", "request"),
+    case("requests", "rq_cssimport", "request"),
+    case("requests", "rq_favicon", "request"),
+    case("requests", "rq_fetchlater", "request", "chromium", "Firefox has no fetchLater"),
     case("leaving", "lv_hidden", "request"),
     case("leaving", "lv_hiddenlater", "request"),
     case("leaving", "lv_visiblelater", "request"),
@@ -515,6 +567,17 @@ CASES = [
     case("encoded", "enc_path", "request"),
     case("encoded", "enc_pathsplit", "request"),
     case("encoded", "enc_hash", "request"),
+    case("encoded", "enc_rev", "request"),
+    case("encoded", "enc_codes", "request"),
+    case("encoded", "enc_b64url", "request"),
+    case("encoded", "enc_dbl", "request"),
+    case("encoded", "enc_nested", "request"),
+    case("encoded", "enc_auth", "request"),
+    case("encoded", "enc_splitone", "request"),
+    case("encoded", "enc_wsurl", "request"),
+    case("encoded", "enc_etag", "request"),
+    case("encoded", "enc_lastmod", "request"),
+    case("encoded", "enc_message", "request"),
     case("encoded", "enc_referer", "request", "chromium", NO_RELAXED_REFERER),
     case("encoded", "enc_refframe", "request", "chromium", NO_RELAXED_REFERER),
     case("beforechoice", "bc_uid", "cookie"),
@@ -533,6 +596,20 @@ def side_app(environ, start_response):
         response = Response(
             "<!doctype html><title>3p</title><script>"
             f'localStorage.setItem("st_3p", "{ID}d9");</script>', content_type="text/html")
+    elif request.path in ("/enc_etag.gif", "/enc_lastmod.gif"):
+        # A tracker's validator: a new one for each visitor it does not know yet, the
+        # visitor's own sent back (304) to one it knows.
+        etag = request.path == "/enc_etag.gif"
+        sent = request.headers.get("If-None-Match" if etag else "If-Modified-Since")
+        response = Response(status=304) if sent else Response(GIF, content_type="image/gif")
+        response.headers["Cache-Control"] = "no-cache"
+        if etag:
+            response.headers["ETag"] = sent or f'"{secrets.token_hex(8)}"'
+        else:
+            response.headers["Last-Modified"] = sent or formatdate(
+                secrets.randbelow(10 ** 9) + 10 ** 9, usegmt=True)
+    elif request.path == "/enc_message.html":
+        response = Response("<!doctype html><title>3p</title>", content_type="text/html")
     elif request.path == "/r":
         response = Response(status=302, headers={"Location": request.args.get("to", "/")})
     else:

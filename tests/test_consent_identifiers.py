@@ -3,6 +3,8 @@ found in a request however it is dressed: each decision a table."""
 
 import base64
 import hashlib
+import json
+from urllib.parse import quote
 
 import pytest
 
@@ -56,7 +58,30 @@ def _dressed(how: str) -> tuple[str, dict, str | None]:
         "referer origin only": ("http://t.localhost/px.gif",
                                 {"referer": "http://s.localhost/"}, None),
         "nothing": ("http://s.localhost/px?page=two&v=3", {}, None),
+        # Wrappings a tracker uses, one inside another.
+        "reversed": (f"http://s.localhost/px?r={UID[::-1]}", {}, None),
+        "char codes": ("http://s.localhost/api", {}, json.dumps({"c": [ord(c) for c in UID]})),
+        "base64url json": ("http://s.localhost/px?d=" + _b64url(json.dumps({"vid": UID})),
+                           {}, None),
+        "double percent": ("http://s.localhost/px?d=" + quote(quote(
+            "".join(f"%{ord(c):02x}" for c in UID))), {}, None),
+        "base64 json in a parameter in json": ("http://s.localhost/api", {}, json.dumps(
+            {"q": "a=1&p=" + quote(base64.b64encode(json.dumps({"id": UID}).encode()))})),
+        "unicode escapes": ("http://s.localhost/api", {},
+                            '{"v":"' + "".join(f"\\u{ord(c):04x}" for c in UID) + '"}'),
+        "hex of json": ("http://s.localhost/px?h=" + json.dumps({"x": UID}).encode().hex(),
+                        {}, None),
+        "authorization": ("http://s.localhost/api",
+                          {"Authorization": "Bearer " + _b64url(json.dumps({"sub": UID}))},
+                          None),
+        "wrapped nothing": ("http://s.localhost/px?d=" + _b64url(json.dumps(
+            {"page": "/two.html", "v": 3})) + "&c=" + json.dumps([104, 105, 33, 33, 33, 33]),
+            {}, None),
     }[how]
+
+
+def _b64url(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 @pytest.mark.parametrize("how,carried", [
@@ -66,6 +91,10 @@ def _dressed(how: str) -> tuple[str, dict, str | None]:
     ("urlencoded", True), ("cookie header", False), ("referer", False), ("nothing", False),
     ("referer to another origin", True), ("referer to another port", True),
     ("referer origin only", False),
+    ("reversed", True), ("char codes", True), ("base64url json", True),
+    ("double percent", True), ("base64 json in a parameter in json", True),
+    ("unicode escapes", True), ("hex of json", True), ("authorization", True),
+    ("wrapped nothing", False),
 ])
 def test_identifier_found_however_dressed(how, carried):
     text = identifiers.request_text(*_dressed(how))
@@ -87,6 +116,47 @@ def test_verdict_flags_a_kept_identifier_sent_anywhere(how):
     found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
     sent = [v for v in found["violations"] if v["kind"] == "identifier-sent"]
     assert sent and sent[0]["channel"] == "request" and sent[0]["t"] == 1.0, found
+
+
+def test_unwrapping_is_bounded():
+    """However deep the wrapping, the text searched grows by a bounded factor."""
+    nested = UID
+    for _ in range(12):
+        nested = base64.b64encode(nested.encode()).decode()
+    for text in (nested, "%25" * 20000, "1," * 20000, "ab" * 20000):
+        assert len(identifiers.unwrap(text)) <= (identifiers.GROWTH + 1) * len(text) + 4096
+
+
+@pytest.mark.parametrize("fields,joined", [
+    ({UID[:5], UID[5:]}, True), ({UID[:4], UID[4:], "other"}, True),
+    ({UID[:3], UID[3:]}, False),  # a piece this short turns up by chance
+    ({UID[:5], "c2e78"}, False), ({UID}, False), (set(), False),
+])
+def test_identifier_joined_from_two_fields(fields, joined):
+    assert bool(identifiers.joined(fields, {UID: identifiers.forms(UID)})) is joined
+
+
+def _evidence(wire: list[dict]) -> dict:
+    kept = {"origin": "http://s.localhost", "storage": "localStorage", "key": "ui",
+            "value": UID}
+    return {"requests": [], "calls": [], "cookie_writes": [], "set_cookies": [],
+            "storage_writes": [], "websockets": [], "hints": [], "lifecycle": [],
+            "cookies": [], "cookies_at_opt_out": [], "opted_out_at": 100.0, "entry": None,
+            "stored": {"at_opt_out": [kept], "end": [kept]}, "wire": wire}
+
+
+@pytest.mark.parametrize("first,second,caught", [
+    ("/a.gif?p=" + UID[:6], "/b.gif?q=" + UID[6:], True),
+    ("/a/" + UID[:6] + "/x.gif", "/b.gif?q=" + UID[6:], True),
+    ("/a.gif?p=" + UID[:6], "/b.gif?q=other", False),
+])
+def test_verdict_flags_an_identifier_split_over_two_requests(first, second, caught):
+    wire = [{"at": 101.0 + i, "phase": "then", "method": "GET", "url": "http://t.localhost"
+             + path, "headers": {}, "body": None} for i, path in enumerate((first, second))]
+    site = SiteConfig(name="s", start="http://s.localhost/")
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, _evidence(wire))
+    split = [v for v in found["violations"] if "cut in two" in v["what"]]
+    assert bool(split) is caught, found["violations"]
 
 
 @pytest.mark.parametrize("name,value,record", [
@@ -165,3 +235,71 @@ def test_identifying(name, value, identifies):
 ])
 def test_stored_identifier(name, value, stored):
     assert stored_identifier(name, value) is stored
+
+
+def _fresh(*given: str, header: str = "etag", body: bytes = b"GIF89a") -> list[dict]:
+    digests = [hashlib.md5(body).hexdigest(), hashlib.sha1(body).hexdigest()]
+    return [{"etag": g if header == "etag" else None,
+             "last-modified": g if header == "last-modified" else None,
+             "digests": digests} for g in given]
+
+
+NOW = 1764403200.0  # 2025-11-29, when the validator was sent back
+
+
+@pytest.mark.parametrize("header,value,fresh,issued", [
+    # A tracker gives each new visitor a validator of its own.
+    ("if-none-match", f'"{UID}"', _fresh('"a1b2c3d4e5"', '"f6a7b8c9d0"'), True),
+    ("if-modified-since", "Sat, 03 Mar 2007 10:17:29 GMT",
+     _fresh("Wed, 12 Jun 2013 01:02:03 GMT", "Fri, 09 Jan 2004 04:05:06 GMT",
+            header="last-modified"), True),
+    # A file's validator is everyone's.
+    ("if-none-match", '"1764403200.0-1024-3735928559"',
+     _fresh('"1764403200.0-1024-3735928559"', '"1764403200.0-1024-3735928559"'), False),
+    ("if-none-match", '"abc"', _fresh('"def"', '"def"'), False),  # changed since: the same
+    # for everyone now
+    # A hash of content that differs on each answer is the content's.
+    ("if-none-match", '"0123456789abcdef0123456789abcdef"',
+     [{**_fresh('"x"')[0], "etag": f'"{hashlib.md5(b"a").hexdigest()}"',
+       "digests": [hashlib.md5(b"a").hexdigest()]},
+      {**_fresh('"y"')[0], "etag": f'W/"{hashlib.md5(b"b").hexdigest()}"',
+       "digests": [hashlib.md5(b"b").hexdigest()]}], False),
+    # A date that is its answer's moment is no number.
+    ("if-modified-since", "Sat, 29 Nov 2025 08:00:00 GMT",
+     _fresh("Sat, 29 Nov 2025 08:00:01 GMT", "Sat, 29 Nov 2025 08:00:02 GMT",
+            header="last-modified"), False),
+    ("if-none-match", f'"{UID}"', _fresh('"a1b2c3d4e5"'), False),  # one answer tells nothing
+])
+def test_validator_issued_to_the_visitor(header, value, fresh, issued):
+    from harness.consent_audit import validators
+    assert validators.issued(header, value, fresh, NOW) is issued
+
+
+def test_validators_probed_are_the_ones_sent_back_after_the_opt_out():
+    from harness.consent_audit import validators
+    wire = [{"at": 99.0, "url": "http://t.localhost/a.gif", "headers": {"if-none-match": "x"}},
+            {"at": 101.0, "url": "http://t.localhost/b.gif", "headers": {"if-none-match": "x"}},
+            {"at": 102.0, "url": "http://t.localhost/b.gif", "headers": {"if-none-match": "x"}},
+            {"at": 101.0, "url": "http://t.localhost/c.gif", "headers": {}},
+            {"at": 101.0, "url": "http://example.com/d.gif", "headers": {"if-none-match": "x"}},
+            {"at": 101.0, "url": "http://t.localhost/e.gif",
+             "headers": {"If-Modified-Since": "x"}}]
+    assert validators.to_probe(wire, 100.0) == ["http://t.localhost/b.gif",
+                                                "http://t.localhost/e.gif"]
+
+
+def test_verdict_flags_a_validator_sent_back_and_a_message_to_another_origin():
+    wire = [{"at": 101.0, "phase": "then", "method": "GET", "url": "http://t.localhost/e.gif",
+             "headers": {"if-none-match": '"77aa88bb99cc"'}, "body": None}]
+    evidence = {**_evidence(wire), "validators": {"http://t.localhost/e.gif": _fresh(
+        '"a1b2c3d4e5"', '"f6a7b8c9d0"')}, "calls": [
+        {"at": 102.0, "phase": "then", "api": "postMessage", "url": "http://t.localhost/f",
+         "from": "http://s.localhost", "body": f'{{"uid":"{UID}"}}', "clock": None}]}
+    site = SiteConfig(name="s", start="http://s.localhost/")
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
+    vias = {v["via"] for v in found["violations"]}
+    assert {"HTTP cache (etag)", "postMessage"} <= vias, found["violations"]
+    evidence["validators"] = {}
+    evidence["calls"] = []
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
+    assert {v["kind"] for v in found["violations"]} == {"kept"}, found["violations"]

@@ -12,7 +12,8 @@ import json
 import re
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
-__all__ = ["carried", "forms", "identifying", "request_text", "tokens"]
+__all__ = ["carried", "fields", "forms", "identifying", "joined", "request_text", "tokens",
+           "unwrap"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{8,}")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?")
@@ -99,7 +100,7 @@ def forms(token: str) -> dict[str, str]:
     b64 = base64.b64encode(raw).decode().rstrip("=")
     dressed = {"as is": token, "base64": b64,
                "base64url": base64.urlsafe_b64encode(raw).decode().rstrip("="),
-               "hex": raw.hex()}
+               "hex": raw.hex(), "reversed": token[::-1]}
     for name in ("md5", "sha1", "sha256"):
         digest = hashlib.new(name, raw).digest()
         dressed[f"{name} hex"] = digest.hex()
@@ -137,18 +138,125 @@ def request_text(url: str, headers: dict | None = None, body: str | None = None)
     if body:
         texts += [body, unquote_plus(body),
                   "".join(v for _, v in parse_qsl(body, keep_blank_values=True))]
-    return "\n".join(texts)
+    return unwrap("\n".join(texts))
+
+
+# What a tracker wraps an identifier in, each undone in one linear pass over the text:
+# percent-encoding (again and again), base64 of either alphabet at any alignment, hex of
+# bytes, JSON's \\u escapes and arrays of character codes. What a pass decodes to readable
+# text is searched too, and unwrapped again (base64 of JSON in a query parameter in a JSON
+# body), to a bounded depth and size.
+_PERCENT = re.compile(r"(?:%(?:25)*[0-9A-Fa-f]{2}){4,}")
+_B64 = re.compile(r"[A-Za-z0-9+/]{12,}|[A-Za-z0-9_\-]{12,}")
+_HEX = re.compile(r"(?:[0-9A-Fa-f]{2}){6,}")
+_UESC = re.compile(r"(?:\\u[0-9A-Fa-f]{4}){4,}")
+_CODES = re.compile(r"(?:\d{1,3}\s*,\s*){5,}\d{1,3}")
+_READABLE = re.compile(r"[\x20-\x7e\t\r\n]*")
+DEPTH, GROWTH = 3, 4
+UNWRAPPED = "\n\x00"  # between the text and each piece decoding it revealed
+
+
+def _readable(data: bytes) -> str | None:
+    """*data* as text when it is all printable ASCII (an identifier's wrapping), else None."""
+    text = data.decode("latin-1")
+    return text if len(text) >= 6 and _READABLE.fullmatch(text) else None
+
+
+def _b64(run: str) -> list[str]:
+    """*run* read as base64 from each of its first four characters (one of them is where the
+    encoded value starts, when a prefix was run into it), standard or URL-safe alphabet."""
+    found = []
+    table = run.replace("-", "+").replace("_", "/")
+    for start in range(4):
+        part = table[start:]
+        part = part[:len(part) - len(part) % 4]
+        try:
+            text = _readable(base64.b64decode(part, validate=True))
+        except ValueError:
+            continue
+        if text:
+            found.append(text)
+    return found
+
+
+def _layer(text: str) -> list[str]:
+    """What one pass of decoding makes of *text*: each readable decoded piece."""
+    found = []
+    for run in _PERCENT.findall(text):
+        for _ in range(DEPTH + 1):  # %2541 -> %41 -> A
+            run, before = unquote(run), run
+            if run == before:
+                break
+        found.append(run)
+    for run in _B64.findall(text):
+        found += _b64(run)
+    for run in _HEX.findall(text):
+        decoded = _readable(bytes.fromhex(run[:len(run) - len(run) % 2]))
+        if decoded:
+            found.append(decoded)
+    for run in _UESC.findall(text):
+        found.append("".join(chr(int(run[i + 2:i + 6], 16)) for i in range(0, len(run), 6)))
+    for run in _CODES.findall(text):
+        codes = [int(c) for c in re.findall(r"\d+", run)]
+        if all(32 <= c < 127 for c in codes):
+            found.append("".join(map(chr, codes)))
+    return found
+
+
+def unwrap(text: str) -> str:
+    """*text* followed by everything decoding it layer by layer reveals (at most
+    :data:`DEPTH` layers, and :data:`GROWTH` times its length in all): linear in its size."""
+    limit = GROWTH * len(text) + 4096
+    out, layer = [text], [text]
+    for _ in range(DEPTH):
+        layer = [piece for t in layer for piece in _layer(t)]
+        size = sum(map(len, out))
+        kept = []
+        for piece in layer:
+            if size + len(piece) > limit:
+                break
+            kept.append(piece)
+            size += len(piece)
+        if not kept:
+            break
+        out += kept
+        layer = kept
+    return text + "".join(UNWRAPPED + piece for piece in out[1:])
+
+
+_FIELD = re.compile(r"[A-Za-z0-9_\-]{4,}")
+
+
+def fields(text: str) -> set[str]:
+    """The runs of identifier characters in *text* (a request's, unwrapped): the fields an
+    identifier split between requests could be sent in."""
+    return set(_FIELD.findall(text))
+
+
+def joined(found: set[str], known: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
+    """Which *known* identifiers are two of *found* fields put end to end (each half sent in
+    a request of its own, or in two fields of one): a lookup per place to cut each."""
+    out = []
+    for token in known:
+        for cut in range(4, len(token) - 3):
+            if token[:cut] in found and token[cut:] in found:
+                out.append((token, "split over fields"))
+                break
+    return out
 
 
 def carried(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
     """Which of the *known* identifiers (token → its forms) *text* carries, and how:
     ``[(token, encoding)]``. Hex forms are matched in either case."""
     lower = text.lower()
+    plain = text.find(UNWRAPPED)
     found = []
     for token, dressed in known.items():
         for encoding, form in dressed.items():
             haystack = lower if "hex" in encoding else text
-            if (form.lower() if "hex" in encoding else form) in haystack:
-                found.append((token, encoding))
+            at = haystack.find(form.lower() if "hex" in encoding else form)
+            if at >= 0:
+                found.append((token, encoding if plain < 0 or at < plain else
+                              f"{encoding}, once unwrapped"))
                 break
     return found

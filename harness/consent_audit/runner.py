@@ -53,11 +53,11 @@ from ..client import CollectorClient
 from ..concurrency import run_async
 from ..pagehooks import BINDING, SCRIPT
 from ..remote import BrowserPool
-from . import choice, crawl, findings, har, inventory, leave, workerclock
+from . import choice, crawl, findings, har, inventory, leave, validators, workerclock
 from .config import AuditSettings, SiteConfig
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .trackers import load_dataset
-from .verdict import decide, expects_nothing
+from .verdict import decide, expects_nothing, opt_out_moment
 
 PHASES = ("load", "opt-out", "then", "settle", "hidden", "away", "back", "close", "stock")
 GPC_ON = ("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
@@ -285,6 +285,9 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
     har.write(out / "har" / f"{slug}.har", evidence.data["wire"], evidence.answers, name)
     record["har"] = f"har/{slug}.har"
     record["evidence"] = evidence.data
+    if expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
+        evidence.data["validators"] = await validators.probe(validators.to_probe(
+            evidence.data["wire"], opt_out_moment(evidence.data)))
     record.update(decide(site, state, evidence.data))
     findings.enrich(record, site)
     if record["error"]:

@@ -20,9 +20,12 @@ opt-out counts from the moment its last listed step begins, :func:`opt_out_momen
 - no identifier is kept: a cookie or stored entry from before the opt-out whose value holds
   an identifier (``identifiers.tokens``) and is still there at the end;
 - no request, to anyone (the site itself included), carries an identifier the page stored or
-  sent before: as is, URL-encoded, base64, hex or hashed, split over parameters, in a header,
-  the body or the path, or in the page's address a Referer tells another origin
-  (``identifiers``).
+  sent before: as is, URL-encoded, base64, hex or hashed, reversed, wrapped layer in layer,
+  split over parameters or cut in two over two requests, in a header, the body or the path,
+  or in the page's address a Referer tells another origin (``identifiers``); a message
+  another origin's document received (``postMessage``) counts as a request;
+- no validator the HTTP cache keeps (``ETag``, ``Last-Modified``) that was issued to this
+  visitor alone is sent back (``validators``).
 
 Judgement, documented: what was stored *before* the opt-out is not itself a violation unless
 it can identify the visitor and is kept. A consent record (:func:`is_consent_record_entry`:
@@ -45,7 +48,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from ..pagehooks import MARKER_HOST, is_removal, parse_cookie
-from . import identifiers
+from . import identifiers, validators
 
 __all__ = ["decide", "expects_nothing", "is_consent_record", "is_consent_record_entry",
            "is_removal", "known_consent_record", "opt_out_moment", "seen_requests",
@@ -205,6 +208,9 @@ def seen_requests(evidence: dict) -> list[dict]:
         if call["api"] == "WebSocket.send":
             out.append({**call, "method": "SEND", "resource_type": "websocket",
                         "seen_by": "page (a message on an open socket)"})
+        elif call["api"] == "postMessage":  # to another origin's document
+            out.append({**call, "method": "MESSAGE", "resource_type": "postMessage",
+                        "seen_by": f"the document it reached (from {call.get('from')})"})
     return out
 
 
@@ -454,16 +460,38 @@ def decide(site, state: dict, evidence: dict) -> dict:
                      f"written before the opt-out on {item['origin']}")
     known = _known_ids(site, evidence, cookies)
     flagged = {id(r) for r in beacons}
-    for request in seen:
-        if id(request) in flagged or not after(request) or request["url"] == evidence.get(
-                "entry") or request["url"].startswith("tunnel://"):
-            continue
-        found_ids = identifiers.carried(identifiers.request_text(
-            request["url"], request.get("headers"), request.get("body")), known)
-        if found_ids:
+    # A WebSocket's address goes out in its handshake, which the proxy sees tunnelled only.
+    sockets = [{**s, "method": "GET", "resource_type": "websocket", "api": "WebSocket"}
+               for s in evidence["websockets"]]
+    sent = [r for r in seen + sockets if after(r) and r["url"] != evidence.get("entry")
+            and not r["url"].startswith("tunnel://")]
+    pieces = []  # (request, its fields): one that carries none whole may carry a piece
+    for request in sent:
+        text = identifiers.request_text(request["url"], request.get("headers"),
+                                        request.get("body"))
+        found_ids = identifiers.carried(text, known)
+        if not found_ids:
+            pieces.append((request, identifiers.fields(text)))
+        elif id(request) not in flagged:
             how = ", ".join(f"{token} ({encoding})" for token, encoding in found_ids[:3])
             flag("identifier-sent", "request", request.get("api") or request.get(
                 "resource_type") or "unknown", f"{request['method']} {request['url'][:200]} "
                 f"carries an identifier the page keeps: {how}", request)
+    for token, how in identifiers.joined(set().union(*(f for _, f in pieces)), known):
+        halves = [r for r, f in pieces if any(token.startswith(p) or token.endswith(p)
+                                              for p in f if len(p) < len(token))]
+        flag("identifier-sent", "request", halves[0].get("api") or halves[0].get(
+            "resource_type") or "unknown", f"{token} is sent cut in two ({how}): "
+            + ", ".join(f"{r['method']} {r['url'][:120]}" for r in halves[:3]), halves[0])
+    fresh = evidence.get("validators") or {}
+    for request in sent:
+        for header, value in validators.echoed(request):
+            if request["url"] in fresh and validators.issued(
+                    header, value, fresh[request["url"]], request["at"]):
+                given = validators.HEADERS[header]
+                flag("identifier-sent", "request", f"HTTP cache ({given})",
+                     f"{request['method']} {request['url'][:200]} sends back the {given} "
+                     f"{value[:80]} this visitor alone was given ({header}): an identifier "
+                     "kept in the HTTP cache", request)
     return {"verdict": "fail" if violations else "pass", "violations": violations,
             "tracked": tracked}
