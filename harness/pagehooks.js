@@ -318,6 +318,15 @@
     report("call", { api: "postMessage", url: location.href.slice(0, KEEP), from: e.origin, body: text(e.data), script: null });
   }, true);
 
+  // What a frame of another origin is handed in its address's fragment (which never goes on
+  // the wire) or in its name, as the frame reads them.
+  if (window.top !== window) {
+    let foreign = false, name = "";
+    try { foreign = window.top.location.origin !== location.origin; } catch (e) { foreign = true; }
+    try { name = windowName ? windowName.get.call(window) : ""; } catch (e) { /* none */ }
+    if (foreign && (location.hash.length > 1 || name)) report("call", { api: "frame", url: location.href.slice(0, KEEP), body: text(name), script: null });
+  }
+
   // -- lifecycle -----------------------------------------------------------------------
   if (window.top !== window) return;
   addEventListener("pageshow", (e) => {

@@ -372,6 +372,11 @@ SITES: dict[str, dict] = {
         '{sub: u}))}});'
         'new Image().src = SIDE + "/enc_splitone.gif?p=" + u.slice(0, 6);'
         'new WebSocket(WS.replace("collector.", "side.") + "/enc_wsurl?u=" + u);'
+        # Handed to a third party's frame where no request shows it: a fragment, a name.
+        'var hf = document.createElement("iframe"); hf.src = SIDE + "/enc_fragment.html#"'
+        ' + btoa(u); document.body.appendChild(hf);'
+        'var nf = document.createElement("iframe"); nf.name = "n" + u; nf.src = SIDE +'
+        ' "/enc_name.html"; document.body.appendChild(nf);'
         'new Image().src = SIDE + "/enc_splittwo.gif?q=" + u.slice(6);'
         'new Image().src = "/enc_b64/" + btoa(u) + ".gif";'
         'new Image().src = "/enc_split.gif?a=" + u.slice(0, 5) + "&b=" + u.slice(5);'
@@ -575,6 +580,8 @@ CASES = [
     case("encoded", "enc_auth", "request"),
     case("encoded", "enc_splitone", "request"),
     case("encoded", "enc_wsurl", "request"),
+    case("encoded", "enc_fragment", "request"),
+    case("encoded", "enc_name", "request"),
     case("encoded", "enc_etag", "request"),
     case("encoded", "enc_lastmod", "request"),
     case("encoded", "enc_message", "request"),
@@ -608,7 +615,7 @@ def side_app(environ, start_response):
         else:
             response.headers["Last-Modified"] = sent or formatdate(
                 secrets.randbelow(10 ** 9) + 10 ** 9, usegmt=True)
-    elif request.path == "/enc_message.html":
+    elif request.path in ("/enc_message.html", "/enc_fragment.html", "/enc_name.html"):
         response = Response("<!doctype html><title>3p</title>", content_type="text/html")
     elif request.path == "/r":
         response = Response(status=302, headers={"Location": request.args.get("to", "/")})

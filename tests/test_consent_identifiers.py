@@ -288,17 +288,22 @@ def test_validators_probed_are_the_ones_sent_back_after_the_opt_out():
                                                 "http://t.localhost/e.gif"]
 
 
-def test_verdict_flags_a_validator_sent_back_and_a_message_to_another_origin():
+def test_verdict_flags_a_validator_sent_back_and_what_another_origin_is_handed():
     wire = [{"at": 101.0, "phase": "then", "method": "GET", "url": "http://t.localhost/e.gif",
              "headers": {"if-none-match": '"77aa88bb99cc"'}, "body": None}]
     evidence = {**_evidence(wire), "validators": {"http://t.localhost/e.gif": _fresh(
         '"a1b2c3d4e5"', '"f6a7b8c9d0"')}, "calls": [
         {"at": 102.0, "phase": "then", "api": "postMessage", "url": "http://t.localhost/f",
-         "from": "http://s.localhost", "body": f'{{"uid":"{UID}"}}', "clock": None}]}
+         "from": "http://s.localhost", "body": f'{{"uid":"{UID}"}}', "clock": None},
+        {"at": 102.0, "phase": "then", "api": "frame", "url": "http://t.localhost/g#x",
+         "body": "n" + UID, "clock": None},
+        {"at": 102.0, "phase": "then", "api": "WebSocket", "url": f"ws://t.localhost/?u={UID}",
+         "clock": None}]}
     site = SiteConfig(name="s", start="http://s.localhost/")
     found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
     vias = {v["via"] for v in found["violations"]}
-    assert {"HTTP cache (etag)", "postMessage"} <= vias, found["violations"]
+    assert {"HTTP cache (etag)", "postMessage", "frame", "WebSocket"} <= vias, found[
+        "violations"]
     evidence["validators"] = {}
     evidence["calls"] = []
     found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)

@@ -211,6 +211,9 @@ def seen_requests(evidence: dict) -> list[dict]:
         elif call["api"] == "postMessage":  # to another origin's document
             out.append({**call, "method": "MESSAGE", "resource_type": "postMessage",
                         "seen_by": f"the document it reached (from {call.get('from')})"})
+        elif call["api"] == "frame":  # another origin's frame, handed a fragment or a name
+            out.append({**call, "method": "FRAME", "resource_type": "iframe",
+                        "seen_by": "the frame (its address's fragment and its name)"})
     return out
 
 
@@ -460,9 +463,12 @@ def decide(site, state: dict, evidence: dict) -> dict:
                      f"written before the opt-out on {item['origin']}")
     known = _known_ids(site, evidence, cookies)
     flagged = {id(r) for r in beacons}
-    # A WebSocket's address goes out in its handshake, which the proxy sees tunnelled only.
+    # A WebSocket's address goes out in its handshake, which the proxy sees tunnelled only:
+    # as the browser reported the socket, else as the page opened it.
+    opened = evidence["websockets"] or [c for c in evidence.get("calls", [])
+                                        if c["api"] == "WebSocket"]
     sockets = [{**s, "method": "GET", "resource_type": "websocket", "api": "WebSocket"}
-               for s in evidence["websockets"]]
+               for s in opened]
     sent = [r for r in seen + sockets if after(r) and r["url"] != evidence.get("entry")
             and not r["url"].startswith("tunnel://")]
     pieces = []  # (request, its fields): one that carries none whole may carry a piece
