@@ -7,6 +7,8 @@ load, and its links are links. What it does say decides each case:
   site's cookies, so a known visitor's frame load is a ``website_visited`` naming the
   framed page, and a link activated in the frame is a click on *that* page (its address
   and title, coordinates in its own document), once: the page around it sees no click.
+  The frame's previous view is not checked: whether the page around a frame is "the
+  previous page of this visit in this tab" the contract does not say.
 - **Another site** (the partner framing a shop page): the tracking cookie is first-party
   and ``SameSite=Lax``, so the browser does not hand it to the shop page framed by another
   site, and does not let that page set one. The visitor is anonymous there: nothing is
