@@ -2,6 +2,9 @@
 which answers get the prelude, and how. That a worker's late timer is then seen is the
 breach suite's (tests/test_consent_breaches.py, site ``workers``)."""
 
+import gzip
+import zlib
+
 import pytest
 
 from harness.consent_audit.workerclock import PRELUDE, wants_clock, with_clock
@@ -39,10 +42,23 @@ def test_an_answer_ended_by_closing_gets_a_length():
     answer(b"304 Not Modified", body=b""),
     answer(b"404 Not Found", b"Content-Length: 6"),
     answer(b"200 OK", b"Content-Encoding: gzip", body=b"\x1f\x8b..."),
+    answer(b"200 OK", b"Content-Encoding: br", body=b"\x0b\x02\x80tick()\x03"),
     answer(b"200 OK", b"Transfer-Encoding: chunked", body=b"6\r\ntick()\r\n0\r\n\r\n"),
     b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n",  # the head never ended
     b"not http at all\r\n\r\ntick()",
     b"",
-], ids=["304", "404", "compressed", "chunked", "no-end-of-head", "not-http", "empty"])
+], ids=["304", "404", "broken gzip", "brotli", "chunked", "no-end-of-head", "not-http", "empty"])
 def test_an_answer_the_prelude_cannot_go_into_passes_unchanged(unchanged):
     assert with_clock(unchanged) == unchanged
+
+
+@pytest.mark.parametrize("coding, packed", [
+    (b"gzip", gzip.compress(b"tick()", mtime=0)), (b"deflate", zlib.compress(b"tick()")),
+    (b"deflate", zlib.compress(b"tick()")[2:-4]),  # raw deflate, as some servers send it
+], ids=["gzip", "zlib", "raw deflate"])
+def test_a_compressed_answer_is_inflated_and_gets_the_prelude(coding, packed):
+    """A server that compresses though the proxy asked for the script plain."""
+    head, _, body = with_clock(answer(b"200 OK", b"Content-Encoding: " + coding,
+                                      body=packed)).partition(b"\r\n\r\n")
+    assert body == PRELUDE + b"\ntick()"
+    assert b"content-encoding" not in head.lower()

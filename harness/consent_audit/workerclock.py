@@ -18,10 +18,13 @@ on real time: a worker script fetched over HTTPS (tunnelled).
 
 from __future__ import annotations
 
+import zlib
+
 from ..resources import shipped
 
 __all__ = ["DOCUMENT", "PRELUDE", "TICK", "WORKER_DESTINATIONS", "wants_clock", "with_clock"]
 
+INFLATE_LIMIT = 16 << 20  # a worker script larger than this once inflated is left as sent
 PRELUDE = shipped("consent_audit", "workerclock.js").read_bytes()
 # The same, as a document's init script (before the evidence hooks, which then report the
 # address a worker was made from as the page gave it).
@@ -42,11 +45,26 @@ def wants_clock(headers: dict[str, str]) -> bool:
     return headers.get("sec-fetch-dest", "").strip().lower() in WORKER_DESTINATIONS
 
 
+def _inflated(body: bytes, coding: bytes) -> bytes | None:
+    """*body* inflated from *coding* (``gzip``, ``x-gzip`` or ``deflate``), None if it is
+    another coding or does not inflate."""
+    if coding not in (b"gzip", b"x-gzip", b"deflate"):
+        return None
+    for wbits in (47, -15):  # gzip or zlib by its header; raw deflate
+        try:
+            return zlib.decompressobj(wbits).decompress(body, INFLATE_LIMIT) or None
+        except zlib.error:
+            continue
+    return None
+
+
 def with_clock(answer: bytes) -> bytes:
     """*answer* (a whole HTTP/1.x response) with :data:`PRELUDE` before its body.
 
-    Only a ``200`` whose body is there as sent is changed (``Content-Length`` set anew);
-    a compressed or chunked body, another status or anything unreadable passes unchanged.
+    Only a ``200`` whose body is there as sent is changed (``Content-Length`` set anew); a
+    body compressed with gzip or deflate though the proxy asked for it plain is inflated
+    first; a chunked body or another coding, another status or anything unreadable passes
+    unchanged.
     """
     head, sep, body = answer.partition(b"\r\n\r\n")
     if not sep:
@@ -56,8 +74,17 @@ def with_clock(answer: bytes) -> bytes:
     if len(status) < 2 or not status[0].startswith(b"HTTP/1.") or status[1] != b"200":
         return answer
     names = [line.split(b":", 1)[0].strip().lower() for line in lines[1:]]
-    if b"content-encoding" in names or b"transfer-encoding" in names:
+    coding = next((line.split(b":", 1)[1].strip().lower() for line, name in
+                   zip(lines[1:], names, strict=True) if name == b"content-encoding"), b"")
+    if coding not in (b"", b"identity"):
+        # Compressed though the proxy asked for it plain: read inflated (gzip, zlib, raw
+        # deflate), or the worker would keep real time.
+        body = _inflated(body, coding)
+        if body is None:
+            return answer
+    if b"transfer-encoding" in names:
         return answer
-    kept = [line for line, name in zip(lines[1:], names, strict=True) if name != b"content-length"]
+    kept = [line for line, name in zip(lines[1:], names, strict=True)
+            if name not in (b"content-length", b"content-encoding")]
     body = PRELUDE + b"\n" + body
     return b"\r\n".join([lines[0], *kept, b"Content-Length: %d" % len(body)]) + sep + body
