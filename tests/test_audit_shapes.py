@@ -605,6 +605,14 @@ SHAPES = [
         f"function* parts() {{ yield '{ORIGIN}'; yield* ['/trac', 'ker.js']; }}"
         "function* never() {" + insert() + "} never();" + insert("[...parts()].join('')")),
      "", []),
+    ("a subclass's loader: super, an object spread, substr and a link's href",
+     f'<link id="wtl" rel="preconnect" href="{ORIGIN}">' + js(
+         "class Base { constructor(site) { this.site = site; } "
+         "base() { return document.getElementById('wtl').href; } }"
+         "class Loader extends Base { constructor(site) { super(site); } load(cfg) { "
+         "const s = document.createElement('script'); s.src = super.base() + "
+         "cfg.file.substr(2); s.dataset.site = this.site; document.head.append(s); } }"
+         "new Loader('shop').load({...{file: 'x-tracker.js'}});"), "", []),
     # Pages that install nothing.
     ("load listeners on targets the event never reaches", js(
         "document.addEventListener('load', function () {" + insert() + "});"
@@ -981,6 +989,18 @@ def test_json_parse(text, value):
         return None if v is UNKNOWN else v
 
     assert plain(json_parse(None, [text])) == value
+
+
+@pytest.mark.parametrize("ref,url", [
+    ("http://collector.localhost:8800", "http://collector.localhost:8800/"),  # never empty
+    ("//collector.localhost:8800?x", "http://collector.localhost:8800/?x"),
+    ("tracker.js", "http://shop.localhost/a/tracker.js"),
+    ("data:text/javascript,1", "data:text/javascript,1"),
+])
+def test_resolve(ref, url):
+    from harness.audit.page import resolve
+
+    assert resolve("http://shop.localhost/a/page.html", ref) == url
 
 
 @pytest.mark.parametrize("args,href", [

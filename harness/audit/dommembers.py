@@ -143,6 +143,15 @@ def _replace_all(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
+def _pad(text: str, args) -> str:
+    """What ``padStart``/``padEnd`` add: the filler (a space) repeated up to the length."""
+    missing = min(to_int(_arg(args, 0, 0.0)), 64 * 1024 + 1) - len(text)
+    filler = to_string(args[1]) if len(args) > 1 and args[1] is not UNDEF else " "
+    if missing <= 0 or not filler:
+        return ""
+    return (filler * (missing // len(filler) + 1))[:missing]
+
+
 def _arg(args, index, default=UNDEF):
     return args[index] if index < len(args) else default
 
@@ -173,6 +182,12 @@ _STRING = {
                                          to_int(a[1]) if len(a) > 1 else None]),
     "substring": _needs_known(lambda t, a: t[to_int(_arg(a, 0, 0.0)):
                                              to_int(a[1]) if len(a) > 1 else None]),
+    "substr": _needs_known(lambda t, a: t[to_int(_arg(a, 0, 0.0)):][
+        :max(to_int(a[1]), 0) if len(a) > 1 else None]),
+    "repeat": _needs_known(lambda t, a: _capped(t * min(max(to_int(_arg(a, 0, 0.0)), 0),
+                                                       64 * 1024 // max(len(t), 1) + 1))),
+    "padStart": _needs_known(lambda t, a: _capped(_pad(t, a) + t)),
+    "padEnd": _needs_known(lambda t, a: _capped(t + _pad(t, a))),
     "charAt": _needs_known(lambda t, a: t[to_int(_arg(a, 0, 0.0))]
                            if to_int(_arg(a, 0, 0.0)) < len(t) else ""),
 }

@@ -96,6 +96,11 @@ class Expressions:
     def _ObjectExpression(self, node, scope):
         result = JSObject()
         for prop in node.properties:
+            if prop.type == "SpreadElement":  # {...base}: its own properties, copied
+                spread = self.expr(prop.argument, scope)
+                if isinstance(spread, JSObject) and not isinstance(spread, JSArray):
+                    result.props.update(spread.props)
+                continue
             if prop.type != "Property":
                 continue
             if prop.computed:
@@ -241,11 +246,29 @@ class Expressions:
             else:
                 args.append(self.expr(arg, scope))
         callee = node.callee
+        if callee.type == "Super" or callee.type == "MemberExpression" and \
+                callee.object.type == "Super":
+            return self._super_call(node, scope, args)
         if callee.type == "MemberExpression":
             this = self.expr(callee.object, scope)
             fn = self.host.get_member(this, self.key(callee, scope))
         else:
             this, fn = UNDEF, self.expr(callee, scope)
+        self.host.at(node)
+        return self.call(fn, this, args)
+
+    def _super_call(self, node, scope, args):
+        """``super(…)`` runs the superclass's constructor on this; ``super.m(…)`` its
+        method, on this."""
+        home = scope.find(SUPER)
+        if home is None:
+            return UNKNOWN
+        parent, this = home.vars[SUPER], self._ThisExpression(node, scope)
+        callee = node.callee
+        fn = parent if callee.type == "Super" else self.host.get_member(
+            parent.get("prototype"), self.key(callee, scope))
+        if fn is parent and parent.node is None:
+            return UNDEF
         self.host.at(node)
         return self.call(fn, this, args)
 
@@ -289,12 +312,22 @@ class Expressions:
 
     def _ClassExpression(self, node, scope):
         """A class: its constructor is the function, its methods go on the prototype and
-        its static methods on the class (a superclass is not followed)."""
+        its static methods on the class; a superclass's prototype is the prototype's, its
+        constructor the class's when it has none, and ``super`` reaches both."""
         body = node.body.body
         ctor = next((m.value for m in body if m.type == "MethodDefinition" and
                      m.kind == "constructor"), None)
+        parent = self.expr(node.superClass, scope) if node.superClass is not None else None
+        if isinstance(parent, Function):
+            from .jseval import Scope
+
+            scope = Scope(scope, scope.this, {SUPER: parent})
+            if ctor is None:
+                ctor = parent.node
         made = Function(ctor, scope)
         prototype = made.get("prototype")
+        if isinstance(parent, Function):
+            prototype.proto = parent.get("prototype")
         for member in body:
             if member.type != "MethodDefinition" or member.kind not in ("method", "get"):
                 continue
@@ -305,6 +338,9 @@ class Expressions:
             (made if member.static else prototype).set(
                 name, Getter(method) if member.kind == "get" else method)
         return made
+
+
+SUPER = "%super"  # a class's superclass, in its methods' scope (no identifier can name it)
 
 
 def _spread(value) -> list:

@@ -148,7 +148,11 @@ def resolve(base: str, ref: str) -> str:
     if (scheme.group(1) if scheme else urlsplit(base).scheme).lower() in _SPECIAL_SCHEMES:
         end = re.match(r"[^?#]*", ref).end()  # type: ignore[union-attr]
         ref = ref[:end].replace("\\", "/") + ref[end:]
-    return urljoin(base, ref)
+    joined = urljoin(base, ref)
+    parts = urlsplit(joined)
+    if parts.scheme.lower() in _SPECIAL_SCHEMES and parts.netloc and not parts.path:
+        return parts._replace(path="/").geturl()  # an http URL's path is never empty
+    return joined
 
 
 def origin_of(url: str | None) -> str:
