@@ -83,7 +83,7 @@ class JQuery:
         return [what]
 
     def _wrap(self, items: list) -> JSObject:
-        me = JSObject()
+        me = Collection()
 
         def chain(fn):
             def run(this, args):
@@ -187,6 +187,13 @@ class JQuery:
         attrs = {k.lower(): to_string(v) for k, v in extra.props.items()} if isinstance(
             extra, JSObject) and self.release >= (3, 4) else {}
         return self._load(to_string(url), attrs, settings.get("success"))
+
+
+class Collection(JSObject):
+    """What ``$(…)`` returns: a method the audit does not model (``addClass``, a plugin's)
+    is one it cannot see, not a missing one that would stop the script."""
+
+    missing = UNKNOWN
 
 
 def _scripts(node) -> list[Element]:
