@@ -1076,6 +1076,7 @@ CDN = "https://code.jquery.com/jquery-3.7.1.min.js"
     (CDN, "$(document).on('load', function () {" + insert() + "});", ["WT001"]),
     # what the model leaves out is unseen, not missing: the script goes on
     (CDN, "$('.menu').addClass('open').fadeIn(200); $.cookie('x');" + insert(), []),
+    (CDN, "$.fn.extend({wt: function () {}});" + insert(), []),
     (CDN, "$('.menu').on('click', function () {" + insert() + "});", ["WT001"]),  # a user's
     # scriptAttrs came with 3.4: before it, the script has none of them
     ("https://ajax.googleapis.com/ajax/libs/jquery/3.3.1/jquery.min.js",

@@ -50,7 +50,7 @@ def undefined(host: Browser) -> None:
 class JQuery:
     def __init__(self, host: Browser, slim: bool, release: tuple[int, int]) -> None:
         self.host, self.slim, self.release = host, slim, release
-        statics = {"fn": JSObject(), "noConflict": Native("noConflict", lambda t, a: self.fn)}
+        statics = {"fn": Collection(), "noConflict": Native("noConflict", lambda t, a: self.fn)}
         statics.update({"getScript": Native("getScript", self._get_script),
                         "ajax": Native("ajax", self._ajax)} if not slim else {
                         "getScript": UNDEF, "ajax": UNDEF})
