@@ -1,0 +1,78 @@
+"""Contract §1 and §5 on pages unlike the samples in two ways real sites are.
+
+- **The site is what the install names.** ``data-site="SITE-ID"`` is the site's id, which
+  need not be its host name (products give sites opaque ids). Every sample site's id is
+  its host name, so a script that takes the site from the host passes them all; here the
+  partner's origin is registered as a site of an opaque id and the script installed on it
+  with that id (by a loader, as tag snippets do), and every delivery names that id.
+- **The page's own handlers stop propagation.** A page (a menu closing on any click, a
+  widget library) may stop clicks, auxiliary clicks and keys from travelling further as
+  soon as they reach the window; the link is still activated (the browser follows it),
+  so each is still one interaction. A script listening anywhere below the window (the
+  document, the body) never hears them.
+"""
+
+import pytest
+
+from harness.scenarios.probes import known_visitor
+
+pytestmark = pytest.mark.browser
+PAGE = "/elements.html"
+SITE = "lumen-7f3a"
+# A loader snippet installing the script with the site's id, on that site's pages only.
+INSTALL = """((host, src, id) => {
+  if (location.host !== host || window.top !== window) return;
+  document.addEventListener("DOMContentLoaded", () => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.setAttribute("data-site", id);
+    document.head.append(script);
+  });
+})(%r, %r, %r);"""
+STOPPED = """() => ["click", "auxclick", "keydown", "mousedown"].forEach(
+  (type) => addEventListener(type, (e) => e.stopPropagation(), true))"""
+
+
+@pytest.fixture
+def opaque_site(visitor, webtrack):
+    """The partner's origin registered as site SITE for this scenario, then let go."""
+    origin = visitor.url("partner", "/").rstrip("/")
+    webtrack.site(SITE, origin)
+    yield SITE
+    webtrack.site(SITE, origin.replace("partner.", "lumen-7f3a."))  # the partner is free
+
+
+def test_deliveries_name_the_site_of_the_install(visitor, webtrack, opaque_site):
+    page = visitor.page
+    host = visitor.url(SITE, "/").split("/")[2]
+    page.add_init_script(INSTALL % (host, visitor.server.url_for("collector", "/tracker.js"),
+                                    SITE))
+    profile = known_visitor(visitor, webtrack, SITE, "/")
+    page.locator("a").first.click(button="right")
+    webtrack.expect(profile, "website_link_clicked")
+    visitor.settle()
+    assert sorted((i["type"], i["site"]) for i in webtrack.interactions(profile)
+                  if i["type"].startswith("website_")) == [
+        ("website_link_clicked", SITE), ("website_visited", SITE)]
+    assert {body["site"] for body in visitor.delivered()} == {SITE}
+
+
+def test_inputs_a_page_stops_at_the_window_are_still_activations(visitor, webtrack):
+    profile = known_visitor(visitor, webtrack, "shop", PAGE)
+    page = visitor.page
+    page.evaluate(STOPPED)
+    anchor = visitor.url("shop", PAGE + "#anchor-target")
+    page.locator("#button").click()
+    page.locator("#anchor").click(button="middle")
+    page.locator("#role-link").click(button="right")
+    page.locator("#anchor").focus()
+    page.keyboard.press("Enter")
+    page.locator("#button").focus()
+    page.keyboard.press(" ")
+    wanted = sorted([("LClick", ""), ("MClick", anchor), ("RClick", ""), ("KEnter", anchor),
+                     ("KSpace", "")])
+    webtrack.expect(profile, "website_link_clicked", count=len(wanted))
+    visitor.settle()
+    got = sorted((c["msdynci_actiontype"], c["msdynci_linkuri"])
+                 for c in webtrack.interactions(profile, "website_link_clicked"))
+    assert got == wanted, got
