@@ -71,6 +71,8 @@ class Sampler:
         self.last: dict[tuple[int, int], int] = {}
         self.kinds: dict[tuple[int, int], str] = {}
         self.spent: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.wall: dict[str, float] = defaultdict(float)  # s spent in each step
+        self.then = time.perf_counter()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -83,6 +85,9 @@ class Sampler:
 
     def _sample(self) -> None:
         step = self.step
+        now = time.perf_counter()
+        self.wall[step] += now - self.then
+        self.then = now
         for pid in self._tree():
             try:
                 if pid == self.main:  # Python: the event loop's thread apart from the rest
@@ -215,6 +220,8 @@ def profile(browser: str = "chromium", sites: list[str] | None = None,
             "per_step": dict(sorted(per_step.items(), key=lambda kv: -kv[1])),
             "per_process": {k: round(v, 1) for k, v in
                             sorted(per_kind.items(), key=lambda kv: -kv[1])},
+            "wall_ms_per_step": {step: round(s * 1000 / states, 1) for step, s in
+                                 sorted(sampler.wall.items(), key=lambda kv: -kv[1])},
             "detail": ms, "load_average": [round(x, 1) for x in os.getloadavg()]}
 
 

@@ -38,8 +38,8 @@
   };
   // Characters of a value kept as evidence: enough for an identifier deep in a long JSON
   // blob or message (what is cut off is never judged); the stock keeps as many (KEEP in
-  // consent_audit/inventory.py).
-  const KEEP = 16384;
+  // pagehooks.py puts the number here).
+  const KEEP = @KEEP@;
   const text = (value) => {
     try { return (typeof value === "string" ? value : JSON.stringify(value) ?? String(value)).slice(0, KEEP); } catch (e) { return String(value).slice(0, KEEP); }
   };

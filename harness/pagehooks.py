@@ -13,9 +13,13 @@ import re
 
 from .resources import shipped
 
-__all__ = ["BINDING", "MARKER_HOST", "SCRIPT", "is_removal", "parse_cookie"]
+__all__ = ["BINDING", "KEEP", "MARKER_HOST", "SCRIPT", "is_removal", "parse_cookie"]
 
-SCRIPT = shipped("pagehooks.js").read_text(encoding="utf-8")
+# Characters of a value, body or address kept as evidence, by the hooks as the page writes it
+# and by the consent audit's stock of what stayed: an identifier inside is judged, one past it
+# is cut off unseen.
+KEEP = 16384
+SCRIPT = shipped("pagehooks.js").read_text(encoding="utf-8").replace("@KEEP@", str(KEEP))
 BINDING = "__webtrackEvidence"
 # The host of the hooks' own parting beacon (and of the consent audit's neutral page):
 # never a site's, never evidence.

@@ -95,6 +95,44 @@ def test_proxy_reads_every_answer_head_and_passes_the_bytes_on():
     assert {"name": "Set-Cookie", "value": "s=1"} in entry["response"]["headers"]
 
 
+REFUSED = [
+    (b"POST http://collector.localhost/c HTTP/1.1\r\nHost: c\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\n4\r\nuid=\r\n4;x=1\r\n8f3a\r\n0\r\n\r\n",
+     "chunked", "uid=8f3a"),
+    (b"POST http://collector.localhost/c HTTP/1.1\r\nHost: c\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", "chunked", None),  # not well formed
+    (b"GET ftp://collector.localhost/c?uid=8f3a HTTP/1.1\r\nHost: c\r\n\r\n", "scheme", None),
+    (b"GET /c?uid=8f3a HTTP/1.1\r\nHost: c\r\n\r\n", "scheme", None),
+    (b"POST http://collector.localhost/c HTTP/1.1\r\nContent-Length: -4\r\n\r\n",
+     "length", None),
+    (b"POST http://collector.localhost/c HTTP/1.1\r\nContent-Length: 4x\r\n\r\n",
+     "length", None),
+]
+
+
+async def _refused(request: bytes) -> tuple[bytes, list[dict]]:
+    wire: list[dict] = []
+    proxy = RecordingProxy(wire.append)
+    port = int((await proxy.start()).rpartition(":")[2])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    received = await reader.read()
+    writer.close()
+    await proxy.stop()
+    return received, wire
+
+
+@pytest.mark.parametrize("request_,reason,body", REFUSED,
+                         ids=["chunked", "chunked-garbled", "ftp", "relative",
+                              "negative-length", "bad-length"])
+def test_a_request_the_proxy_refuses_is_still_on_record(request_, reason, body):
+    received, wire = run_async(_refused(request_))
+    assert received.startswith(b"HTTP/1.1 400 ")
+    [item] = wire
+    assert item["refused"] == reason and item["body"] == body
+    assert item["url"] == request_.split(b" ")[1].decode()
+
+
 def test_har_lists_unanswered_requests_too():
     sent = {"at": 100.0, "phase": "close", "method": "POST", "body": None,
             "url": "http://collector.localhost/collect", "headers": {}}
@@ -301,3 +339,105 @@ def test_the_audit_leaves_chromiums_back_forward_cache_on():
     options = consent_audit.runner._launch_options("chromium")
     assert "--disable-back-forward-cache" in options["ignore_default_args"]
     assert "--proxy-bypass-list=<-loopback>" in options["args"]
+
+
+class _Frame:
+    """A page's main frame, as come_back talks to it: each round trip is logged."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    async def evaluate(self, script, arg=None):
+        return await self.page.evaluate(script, arg)
+
+
+class _Clock:
+    def __init__(self, page) -> None:
+        self.page = page
+
+    async def run_for(self, ms):
+        self.page.trips.append("run_for")
+        if self.page.clock_reaches:  # a document the context's clock moves
+            self.page.now += ms
+
+
+class _Page:
+    """A page coming back: restored (its pageshow delivered) at page time 1000, where the
+    context's clock reaches it or not (Firefox's back-forward cache)."""
+
+    def __init__(self, evidence, clock_reaches: bool) -> None:
+        self.evidence, self.clock_reaches, self.now = evidence, clock_reaches, 1000
+        self.trips: list[str] = []
+        self.main_frame = _Frame(self)
+        self.frames = [self.main_frame]
+        self.clock = _Clock(self)
+
+    async def evaluate(self, script, arg=None):
+        self.trips.append({"history.back()": "back", leave.CATCH_UP: "catch up",
+                           leave.RUN_OWN_CLOCK: "own clock"}.get(script, script))
+        if script == "history.back()":
+            self.evidence.page_event(None, {"kind": "lifecycle", "event": "pageshow",
+                                            "persisted": True, "clock": self.now,
+                                            "page": "http://blog.localhost/"})
+        if script == leave.RUN_OWN_CLOCK:
+            self.now += arg
+        return self.now if script == leave.CATCH_UP else None
+
+
+@pytest.mark.parametrize("clock_reaches,trips", [
+    # The page's time is read from its pageshow and from the catching up: no round trip
+    # of its own (come_back is run for every state).
+    (True, ["back", "run_for", "catch up"]),
+    (False, ["back", "run_for", "catch up", "own clock", "catch up"]),
+], ids=["clock-reaches", "restored-out-of-reach"])
+def test_coming_back_reads_the_page_clock_without_round_trips_of_its_own(
+        clock_reaches, trips):
+    evidence = consent_audit.runner._Evidence("firefox")
+
+    async def run():
+        page = _Page(evidence, clock_reaches)
+        await leave.come_back(page, evidence, "http://blog.localhost/", 600000)
+        return page
+
+    page = run_async(run())
+    assert page.trips == trips
+    assert page.now >= 1000 + 600000
+
+
+@pytest.mark.parametrize("restored_now,browser_restores,again", [
+    (False, True, True),  # held out of a cache the browser has: left once more
+    (True, True, False),
+    (False, False, False),  # no cache to come back from (Debian's headless shell)
+    (True, False, False),
+])
+def test_leave_again(restored_now, browser_restores, again):
+    assert leave.leave_again(restored_now, browser_restores) is again
+
+
+# Each browser with its back-forward cache turned off: whatever its name, it is asked.
+CACHE_OFF = {"chromium": {"args": ["--disable-back-forward-cache"]},
+             "firefox": {"firefox_user_prefs": {"browser.sessionhistory.max_total_viewers": 0}}}
+
+
+@pytest.mark.browser
+def test_whether_a_browser_restores_pages_is_asked_of_it(browser_name):
+    from playwright.async_api import async_playwright
+
+    async def ask() -> tuple[bool, bool]:
+        options = consent_audit.runner._launch_options(browser_name)
+        for key, value in CACHE_OFF[browser_name].items():
+            options[key] = ({**options[key], **value} if isinstance(value, dict)
+                            else [*options.get(key, []), *value])
+        options["ignore_default_args"] = []  # Playwright's own switch stays on too
+        async with async_playwright() as playwright:
+            browser = await getattr(playwright, browser_name).launch(**options)
+            leave.launched_with(browser, options)
+            context = await browser.new_context()
+            page = await context.new_page()
+            first = await leave.caches_pages(page)
+            leave._remember(page, True)  # a page it restored since is remembered
+            second = await leave.caches_pages(page)
+            await browser.close()
+        return first, second
+
+    assert run_async(ask()) == (False, True)

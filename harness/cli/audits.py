@@ -99,7 +99,10 @@ def audit(targets, formats, config_file, render, validate, out) -> None:
 @out_option("reports/consent")
 @click.option("--browser", "browsers", multiple=True, type=click.Choice(["chromium", "firefox"]),
               help="Browser to audit in, repeatable (default: the configuration's, or both).")
-def consent_audit(config_file, serve, pages, out, browsers) -> None:
+@click.option("--site", "only", multiple=True, metavar="NAME",
+              help="Audit only this [[site]] of the configuration, repeatable "
+                   "(default: every site).")
+def consent_audit(config_file, serve, pages, out, browsers, only) -> None:
     """Prove that opted-out visitors are not tracked on the sites in a TOML file.
 
     Exit status: 0 every state passes, 1 a violation, 2 a state could not be checked.
@@ -118,6 +121,11 @@ def consent_audit(config_file, serve, pages, out, browsers) -> None:
         settings.browsers = list(browsers)
     if pages is not None:
         settings.pages = pages
+    if only:
+        try:
+            settings.sites = consent_audit.pick(settings.sites, only)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
     if any("auto" in (s.opt_out, s.accept) for s in settings.sites):
         try:
             load()

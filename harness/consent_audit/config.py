@@ -112,5 +112,16 @@ def _pages(value: object, source: str) -> int:
     return value
 
 
+def pick(sites: list[SiteConfig], names: tuple[str, ...] | list[str]) -> list[SiteConfig]:
+    """The sites named, in the configuration's order; a name it lacks is an error that lists
+    the names it has."""
+    known = [s.name for s in sites]
+    unknown = [n for n in dict.fromkeys(names) if n not in known]
+    if unknown:
+        raise ValueError(f"no site named {', '.join(map(repr, unknown))} in the configuration;"
+                         f" its sites: {', '.join(known)}")
+    return [s for s in sites if s.name in names]
+
+
 def load(path: str | Path = DEFAULT_CONFIG) -> AuditSettings:
     return parse(load_toml(path), str(path))

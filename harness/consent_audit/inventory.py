@@ -9,9 +9,7 @@ visited, and the page's history state.
 
 from __future__ import annotations
 
-# Characters of a stored value kept as evidence (the page hooks keep as many): an
-# identifier deep in a long JSON blob must not be cut off before it is judged.
-KEEP = 16384
+from ..pagehooks import KEEP
 
 # Evaluated in a frame; returns [{origin, storage, key, value}]. Read-only: IndexedDB opened
 # by name with its current version, no upgrade.

@@ -10,17 +10,21 @@ Closing the tab is the runner's, which takes stock after it.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+import weakref
+from collections.abc import MutableMapping
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error
 
-from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
+from .proxy import CACHEABLE_PATH, HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .workerclock import TICK
 
-__all__ = ["ANIMATIONS", "CATCH_UP", "VISIBILITY", "away_url", "caches_pages", "come_back",
-           "dispatch", "is_neutral", "leave", "linger", "location", "navigate_away", "read",
-           "restored", "returned", "settle"]
+__all__ = ["ANIMATIONS", "CATCH_UP", "VISIBILITY", "asking", "away_url", "caches_pages",
+           "come_back", "dispatch", "is_neutral", "launched_with", "leave", "leave_again",
+           "linger", "location", "navigate_away", "probe", "read", "restored", "returned",
+           "settle"]
 
 # Headless browsers keep every tab visible (another tab opened over it leaves it
 # 'visible'; Chromium's Page.setWebLifecycleState freezes the page without hiding it), so
@@ -50,18 +54,12 @@ ANIMATIONS = """(ms) => {
     } catch (e) { /* one that cannot be moved stays */ }
   }
 }"""
-CATCH_UP = f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); }}"
+# ... and answers the frame's time, so a settling reads the page clock it left behind.
+CATCH_UP = f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); return Date.now(); }}"
 # The end of the page, however a wheel left it (smooth scrolling, a page still growing).
 SCROLL_TO_END = "window.scrollTo(0, document.documentElement.scrollHeight)"
 # Playwright's clock in the page, as context.clock.run_for drives it in each frame.
 RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
-
-
-async def _page_time(page) -> float | None:
-    try:
-        return await page.evaluate("Date.now()")
-    except Error:  # between documents
-        return None
 
 
 def away_url(here: str) -> str:
@@ -90,13 +88,18 @@ async def location(page) -> str:
         return await page.evaluate("location.href")
 
 
-async def dispatch(page, script: str, arg) -> None:
-    """Evaluate *script* in every frame that is still there."""
+async def dispatch(page, script: str, arg):
+    """Evaluate *script* in every frame that is still there; return what it gave in the
+    main frame (None when that frame could not run it)."""
+    main = None
     for frame in page.frames:
         try:
-            await frame.evaluate(script, arg)
+            value = await frame.evaluate(script, arg)
         except Exception:  # a frame that went away, or navigated meanwhile
             continue
+        if frame is page.main_frame:
+            main = value
+    return main
 
 
 async def linger(page, evidence, settle_ms: int) -> None:
@@ -152,13 +155,15 @@ async def leave(page, proxy: RecordingProxy, evidence, settle_ms: int) -> None:
     """Navigate away and come back (the page then lives on, and settles again); each time,
     what the page sends goes on record under that phase. The tab is closed by the caller.
 
-    A browser that keeps a back-forward cache (Firefox; Chromium's headless shell has none)
-    keeps a page out of it when something holds it back as it is left, a request still in
-    flight on a loaded machine, say: what the page does only when it is restored would then
-    go unseen. Such a page is left once more, after its requests have finished."""
+    A browser that keeps a back-forward cache keeps a page out of it when something holds
+    it back as it is left, a request still in flight on a loaded machine, say: what the page
+    does only when it is restored would then go unseen. Such a page is left once more, after
+    its requests have finished (:func:`leave_again`)."""
     here = await navigate_away(page, proxy, evidence, None)
     await come_back(page, evidence, here, settle_ms)
-    if caches_pages(page) and not restored(evidence.data["lifecycle"]):
+    if restored(evidence.data["lifecycle"]):
+        _remember(page, True)
+    elif leave_again(False, await caches_pages(page)):
         try:
             await page.wait_for_load_state("networkidle", timeout=5000)
         except Error:  # a page that keeps loading: leave it as it is
@@ -177,12 +182,11 @@ async def come_back(page, evidence, here: str, settle_ms: int) -> None:
         await page.evaluate("history.back()")
     except Error:  # the navigation it starts may end the evaluation
         pass
-    if not await returned(page, evidence):
-        await page.goto(here)
-    before = await _page_time(page)
-    await settle(page, settle_ms)
-    after = await _page_time(page)
-    if before is not None and after is not None and after - before < settle_ms:
+    shown = await returned(page, evidence)
+    if shown is None:
+        await page.goto(here)  # a page loaded anew runs on the context's clock
+    after = await settle(page, settle_ms)
+    if shown is not None and after is not None and after - shown < settle_ms:
         # Firefox's page restored from its back-forward cache is out of the context clock's
         # reach (run_for moves other documents only): its own clock is run for it.
         await dispatch(page, RUN_OWN_CLOCK, settle_ms)
@@ -195,10 +199,111 @@ async def come_back(page, evidence, here: str, settle_ms: int) -> None:
             pass
 
 
-def caches_pages(page) -> bool:
-    """Whether the page's browser restores pages from a back-forward cache."""
+def leave_again(restored_now: bool, browser_restores: bool) -> bool:
+    """Whether a page is left a second time: when its browser restores pages from a
+    back-forward cache but did not restore this one. Pure: the retry's whole policy."""
+    return browser_restores and not restored_now
+
+
+# What each kind of browser was found to do (True once it restored a page, the state's or
+# the probe's): kept for the process by build and launch options where the runner said
+# them (:func:`launched_with`), else for the browser alone. Each kind is asked once, only
+# when a page came back loaded anew: where pages are restored, never.
+_KNOWN: dict[tuple, bool] = {}
+_BY_BROWSER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_OPTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def launched_with(browser, options: dict) -> None:
+    """Say how *browser* was launched: browsers of one build launched alike behave alike,
+    so what one was found to do holds for the others (one probe per process)."""
+    if browser not in _OPTIONS:
+        _OPTIONS[browser] = repr(sorted(options.items()))
+
+
+def _memory(browser) -> tuple[MutableMapping, object]:
+    options = _OPTIONS.get(browser)
+    if options is None:
+        return _BY_BROWSER, browser
+    return _KNOWN, (browser.browser_type.name, browser.version, options)
+
+
+def _remember(page, restores: bool) -> None:
     browser = page.context.browser
-    return browser is not None and browser.browser_type.name == "firefox"
+    if browser is not None:
+        memory, key = _memory(browser)
+        memory[key] = restores
+
+
+def asking() -> list[asyncio.Future]:
+    """The probes still under way (to be let finish before their browsers close)."""
+    return [task for task in _PROBES.values() if not task.done()]
+
+
+async def caches_pages(page) -> bool:
+    """Whether the page's browser restores pages from a back-forward cache: remembered from
+    a page it restored, else asked of the browser (:func:`probe`), whatever its name
+    (Playwright's Chromium keeps one, Debian's headless shell none, Firefox one unless its
+    preferences say otherwise)."""
+    browser = page.context.browser
+    if browser is None:
+        return False
+    memory, key = _memory(browser)
+    if key not in memory:
+        task = _PROBES.get(browser)
+        if task is None:  # one question at a time per browser, however many states wait
+            task = _PROBES[browser] = asyncio.ensure_future(probe(browser))
+        found = await asyncio.shield(task)
+        memory.setdefault(key, found)  # a restore seen meanwhile stands
+    return memory[key]
+
+
+# The probe's page says how it came back: restored (its listener ran) or loaded anew.
+PROBE_LISTEN = ("addEventListener('pageshow', (e) => { if (e.persisted) "
+                "document.title = 'restored'; })")
+PROBE_STATE = """() => [location.pathname, document.title,
+  (performance.getEntriesByType('navigation')[0] || {}).type]"""
+
+
+async def probe(browser, limit: float = 10.0) -> bool:
+    """Ask *browser* whether it restores pages: a blank page it may cache (on the harness's
+    own host, through a proxy of its own) is left and come back to in a context of its own;
+    True when it comes back restored, False when it is loaded anew (or the question could
+    not be put: never comes back, or the browser closed)."""
+    proxy = RecordingProxy(lambda item: None)
+    try:
+        context = await browser.new_context(proxy={"server": await proxy.start()})
+    except Error:
+        await proxy.stop()
+        return False
+    try:
+        page = await context.new_page()
+        await page.goto(f"http://{HARNESS_HOST}{CACHEABLE_PATH}")
+        await page.evaluate(PROBE_LISTEN)
+        await page.goto(f"http://{HARNESS_HOST}/away")
+        try:
+            await page.evaluate("history.back()")
+        except Error:
+            pass
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                path, title, kind = await page.evaluate(PROBE_STATE)
+            except Error:  # between documents
+                path = None
+            if path == CACHEABLE_PATH and (title == "restored" or kind == "back_forward"):
+                return title == "restored"
+            await asyncio.sleep(0.02)
+        return False
+    except Error:
+        return False
+    finally:
+        try:
+            await context.close()
+        except Error:
+            pass
+        await proxy.stop()
 
 
 def restored(lifecycle: list[dict]) -> bool:
@@ -207,34 +312,44 @@ def restored(lifecycle: list[dict]) -> bool:
                for e in lifecycle)
 
 
-async def settle(page, settle_ms: int) -> None:
+async def settle(page, settle_ms: int) -> float | None:
     """Run *settle_ms* of page time; when a timer navigates the page meanwhile, the new page
-    gets its own settling (once: a page that keeps navigating is not followed further)."""
+    gets its own settling (once: a page that keeps navigating is not followed further).
+    Return the page's time after (None when its main frame could not say)."""
     try:
         await page.clock.run_for(settle_ms)
     except Error:
         await page.wait_for_load_state()
         await page.clock.run_for(settle_ms)
-    await dispatch(page, CATCH_UP, settle_ms)
+    return await dispatch(page, CATCH_UP, settle_ms)
 
 
-async def returned(page, evidence, limit: float = 10.0) -> bool:
-    """Wait until the page is back from the neutral page; False if it never comes back.
+async def returned(page, evidence, limit: float = 10.0) -> float | None:
+    """Wait until the page is back from the neutral page; return its time (``Date.now()``,
+    the page's clock) as it was shown again, or None if it never comes back.
 
-    The page's own ``pageshow`` says so at once. Firefox restores a page from its
-    back-forward cache without telling Playwright (whose ``page.url`` stays on the neutral
-    page) or the binding, so between waits for that event the page itself is asked.
+    The page's own ``pageshow`` says so at once, with its time. Firefox restores a page
+    from its back-forward cache without telling Playwright (whose ``page.url`` stays on the
+    neutral page) or the binding, so between waits for that event the page itself is asked.
     """
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         try:
             await asyncio.wait_for(evidence.shown.wait(), 0.1)
-            return True
+            return _shown_at(evidence.data["lifecycle"])
         except asyncio.TimeoutError:
             pass
         try:
-            if not is_neutral(await page.evaluate("location.href")):
-                return True
+            here, now = await page.evaluate("[location.href, Date.now()]")
+            if not is_neutral(here):
+                return now
         except Exception:  # between documents
             pass
-    return False
+    return None
+
+
+def _shown_at(lifecycle: list[dict]) -> float:
+    """The page time of the last ``pageshow`` on coming back (unknown: infinitely late, so
+    the page's own clock is run too, as for a page the context's clock may not reach)."""
+    return next((e["clock"] for e in reversed(lifecycle)
+                 if e["event"] == "pageshow" and e["phase"] == "back"), math.inf)

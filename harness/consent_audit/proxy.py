@@ -36,6 +36,10 @@ INVENTORY_PATH = "/__webtrack_inventory__"
 PAGE = b'<!doctype html><title>webtrack</title><link rel="icon" href="data:,">blank'
 BLANK = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nCache-Control: no-store\r\n"
          b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(PAGE), PAGE))
+# The same blank page, which a browser may keep in its back-forward cache (no ``no-store``):
+# what leave.py asks a browser whether it restores pages with.
+CACHEABLE_PATH = "/cacheable"
+CACHEABLE = BLANK.replace(b"Cache-Control: no-store\r\n", b"")
 
 
 def dial_host(host: str) -> str | None:
@@ -107,6 +111,44 @@ def final_head(data: bytes) -> bytes | None:
     return None
 
 
+def content_length(headers: list[tuple[str, str]]) -> int:
+    """The request's ``Content-Length`` (0 without one); -1 when it is not a number."""
+    value = next((v for k, v in headers if k.lower() == "content-length"), "0")
+    return int(value) if value.isdigit() else -1
+
+
+def refusal(scheme: str, host: str | None, length: int,
+            headers: list[tuple[str, str]]) -> str | None:
+    """Why the proxy will not forward a request (None: it will): ``chunked`` for a body in
+    ``Transfer-Encoding`` (never forwarded, so no length can be read two ways), ``scheme``
+    for an address that is not plain ``http://host``, ``length`` for a negative one."""
+    if any(k.lower() == "transfer-encoding" for k, _ in headers):
+        return "chunked"
+    if scheme != "http" or not host:
+        return "scheme"
+    if length < 0:
+        return "length"
+    return None
+
+
+async def read_chunked(reader: asyncio.StreamReader, limit: int = BODY_KEEP) -> bytes:
+    """The body of a chunked request, up to *limit* bytes (what is kept as evidence); a
+    body that is not well formed, or goes on past that, ends where it went wrong."""
+    body = bytearray()
+    try:
+        while len(body) < limit:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
+            if size <= 0:
+                break
+            body += await reader.readexactly(min(size, limit - len(body)))
+            if len(body) >= limit:
+                break
+            await reader.readexactly(2)
+    except (ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        pass
+    return bytes(body)
+
+
 def _headers(lines: list[str]) -> list[tuple[str, str]]:
     headers = []
     for line in lines:
@@ -123,7 +165,8 @@ class RecordingProxy:
     """Forward a browser context's traffic to loopback and call *record* for each request.
 
     *record* receives ``{at, method, url, headers, body}``: ``at`` is ``time.time()`` when the
-    request head arrived, ``url`` the absolute URL (``tunnel://host:port`` for CONNECT).
+    request head arrived, ``url`` the absolute URL (``tunnel://host:port`` for CONNECT); a
+    request the proxy refuses to forward is recorded too, with ``refused`` (:func:`refusal`).
     *answered*, when given, receives ``{at, url, status, headers, request}`` for each
     plain-HTTP answer as its head comes back (``headers`` a list of pairs, as
     ``Set-Cookie`` repeats; ``request`` the item *record* received).
@@ -178,6 +221,8 @@ class RecordingProxy:
             async with self._gone:
                 self.gone.append(body.decode("utf-8", "replace"))
                 self._gone.notify_all()
+        elif url.hostname == HARNESS_HOST and url.path == CACHEABLE_PATH:
+            writer.write(CACHEABLE)
         else:
             writer.write(BLANK)
 
@@ -224,9 +269,15 @@ class RecordingProxy:
                          "headers": {}, "body": None})
             return await self._tunnel(reader, writer, host, int(port or 443))
         url = urlsplit(target)
-        length = next((int(v) for k, v in headers if k.lower() == "content-length"), 0)
-        if url.scheme != "http" or not url.hostname or length < 0 or any(
-                k.lower() == "transfer-encoding" for k, _ in headers):
+        length = content_length(headers)
+        refused = refusal(url.scheme, url.hostname, length, headers)
+        if refused:
+            # Refused, but still on the record: what the page sent is evidence whatever
+            # the proxy makes of it (a chunked body is read, as far as it is kept).
+            body = await read_chunked(reader) if refused == "chunked" else b""
+            self.record({"at": at, "method": method, "url": target, "refused": refused,
+                         "headers": {k.lower(): v for k, v in headers},
+                         "body": readable_body(headers, body)})
             writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
             return False
         body = await reader.readexactly(length)
@@ -237,7 +288,7 @@ class RecordingProxy:
                 "headers": {k.lower(): v for k, v in headers},
                 "body": readable_body(headers, body)}
         self.record(item)
-        address = dial_host(url.hostname)
+        address = dial_host(url.hostname or "")
         if address is None:
             writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
             return True

@@ -166,6 +166,7 @@ async def _step(page, context, step: dict) -> None:
 async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, state: dict,
                  out: Path) -> dict:
     slug = _slug(site, state, name)
+    leave.launched_with(browser, _launch_options(name))
     evidence = _Evidence(name)
     proxy = RecordingProxy(lambda item: evidence.add("wire", item), evidence.answered)
     address = await proxy.start()
@@ -365,10 +366,12 @@ async def _audit(settings: AuditSettings, out: Path, progress=None) -> list[dict
                 progress(result)
             return result
 
-        return list(await asyncio.gather(*(one(name, site, state)
-                                           for name in settings.browsers
-                                           for site in settings.sites
-                                           for state in states(site))))
+        results = list(await asyncio.gather(*(one(name, site, state)
+                                              for name in settings.browsers
+                                              for site in settings.sites
+                                              for state in states(site))))
+        await asyncio.gather(*leave.asking(), return_exceptions=True)
+        return results
 
 
 def audit(settings: AuditSettings, out: Path, progress=None) -> dict:
