@@ -245,8 +245,9 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
                     await context.clock.install()
                     page = await context.new_page()
                     if browser_name == "firefox" and root is None:
-                        await page.route(url, lambda route: shadowroots.serve_serialisable(
-                            route, fetch))
+                        document = url.split("#")[0]  # (a string would be a glob)
+                        await page.route(lambda u: u == document, lambda route: (
+                            shadowroots.serve_serialisable(route, fetch)))
                     traffic = Traffic(page)
                     goto = url
                     if root is not None and pool.remote:  # it cannot open our file:// URLs
