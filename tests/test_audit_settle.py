@@ -29,14 +29,20 @@ FILES = {
     "/chain.html": "<!doctype html><html><head><title>c</title><script>"
                    "setTimeout(function () {" + _inserts("'/late-first.js'") + "}, 60000);"
                    "</script></head><body></body></html>",
+    # A request that never ends (a long poll) beside a timer that installs.
+    "/polling.html": "<!doctype html><html><head><title>p</title><script>"
+                     "fetch('/poll');"
+                     "setTimeout(function () {" + _inserts(f"'{ORIGIN}/tracker.js'") + "}, 60000);"
+                     "</script></head><body></body></html>",
 }
 
 
 @pytest.mark.browser
-def test_rendered_audit_waits_for_late_imports_and_chained_loaders(browser_name):
-    server = Pages(FILES, slow={p: LATE_S for p in FILES if p.endswith(".js")})
+def test_rendered_audit_waits_for_late_loads_and_runs_timers_beside_a_long_poll(browser_name):
+    slow = {p: LATE_S for p in FILES if p.endswith(".js")}
+    server = Pages({**FILES, "/poll": ""}, slow={**slow, "/poll": 30})
     try:
-        urls = [server.url("/module.html"), server.url("/chain.html")]
+        urls = [server.url(p) for p in ("/module.html", "/chain.html", "/polling.html")]
         pages = list(load_rendered([(u, None) for u in urls], browser_name))
     finally:
         server.stop()
@@ -45,4 +51,4 @@ def test_rendered_audit_waits_for_late_imports_and_chained_loaders(browser_name)
         assert not isinstance(parsed, Exception), parsed
         kept, _ = apply_policy(check(parsed, CONFIG), CONFIG)
         rules.append(sorted({f.rule for f in kept if f.severity != "note"}))
-    assert rules == [[], []], "a late install was read as no install (WT001)"
+    assert rules == [[], [], []], "a late install was read as no install (WT001)"

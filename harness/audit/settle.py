@@ -65,16 +65,17 @@ SCRIPTS = """async () => {
 
 
 async def settle(page, traffic: Traffic) -> None:
-    """Run the page's timers ahead until a round changes nothing: no request, no new script."""
+    """Run the page's timers ahead until a round changes nothing: no request, no new script.
+    A page that keeps the network busy (a long poll, a stream) has its timers run once and
+    is read as it then stands."""
     for _ in range(ROUNDS):
         events = traffic.events
-        if not await traffic.drained():
-            return  # a page that keeps the network busy is rendered as it stands
-        if traffic.events != events:
+        busy = not await traffic.drained()
+        if traffic.events != events and not busy:
             await asyncio.sleep(LANDING_S)
         before = await page.evaluate(SCRIPTS)
         await page.clock.fast_forward(SETTLE_MS)
-        if not await traffic.drained():
+        if busy or not await traffic.drained():
             return
         if await page.evaluate(SCRIPTS) == before and traffic.events == events:
             return
