@@ -9,6 +9,9 @@
   click to its link) and for the click assistive technology sends, neither of which has a
   pointer (``detail`` is 0, like the click a key makes). Each is one ``LClick``; a script
   that takes every click without a pointer for the echo of a key drops them.
+- A key on a widget that makes no click of its own (``[role=button]``) followed by a
+  click on it: two activations. A script that waits for a key's echo click until the next
+  key drops the later, real click.
 
 All on the shop's page of every kind of link, whose links stay on the page.
 """
@@ -20,6 +23,9 @@ from harness.scenarios.probes import known_visitor
 pytestmark = pytest.mark.browser
 PAGE = "/elements.html"
 # Where the page saw each click, in page coordinates: what the script must report.
+CENTRE = """e => { const r = e.getBoundingClientRect();
+  return Math.round(r.left + r.width / 2 + scrollX) + "," +
+    Math.round(r.top + r.height / 2 + scrollY); }"""
 POINTER = """() => { window.pointers = [];
   addEventListener("click", (e) => window.pointers.push(
     Math.round(e.pageX) + "," + Math.round(e.pageY)), true); }"""
@@ -35,13 +41,19 @@ def test_double_clicks_and_clicks_without_a_pointer_are_activations(visitor, web
     page.locator("#anchor").dblclick()
     page.evaluate("document.querySelector('#role-link').click()")  # the page's own script
     page.locator("#anchor").dispatch_event("click")  # as assistive technology does
+    page.locator("#role-button").focus()
+    page.keyboard.press("Enter")  # a widget's key: no click of its own follows
+    centre = page.locator("#role-button").evaluate(CENTRE)
+    page.locator("#role-button").click()
     wanted = [("", "LClick")] * 2 + [(anchor, "LClick")] * 2 + [("", "LClick"),
-                                                                  (anchor, "LClick")]
-    clicks = webtrack.expect(profile, "website_link_clicked", count=len(wanted))
+                                                                  (anchor, "LClick"),
+                                                                  ("", "LClick")]
+    webtrack.expect(profile, "website_link_clicked", count=len(wanted) + 1)
     visitor.settle()
     clicks = webtrack.interactions(profile, "website_link_clicked")
     pointers = page.evaluate("window.pointers")
     got = sorted((c["msdynci_linkuri"], c["msdynci_actiontype"], c["msdynci_actionisoutbound"],
                   c["msdynci_clickcoordinates"], c["msdynci_viewuri"]) for c in clicks)
-    assert got == sorted((link, action, False, at, here)
-                         for (link, action), at in zip(wanted, pointers, strict=True)), got
+    assert got == sorted([*((link, action, False, at, here)
+                            for (link, action), at in zip(wanted, pointers, strict=True)),
+                          ("", "KEnter", False, centre, here)]), got

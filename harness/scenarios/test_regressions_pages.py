@@ -10,6 +10,10 @@
   soon as they reach the window; the link is still activated (the browser follows it),
   so each is still one interaction. A script listening anywhere below the window (the
   document, the body) never hears them.
+- **The page never finishes loading.** An image (an ad, a tracking pixel of someone else)
+  that never arrives keeps the window's ``load`` from firing; the page was shown and read
+  all the same, and a visitor who leaves it made a visit. A script that sends the visit on
+  ``load`` loses every such page; the sample pages all load at once.
 """
 
 import pytest
@@ -29,6 +33,10 @@ INSTALL = """((host, src, id) => {
     document.head.append(script);
   });
 })(%r, %r, %r);"""
+# An image that never arrives, on the pricing page: its window's load never fires.
+STALLED = """if (location.pathname === "/pricing.html")
+  document.addEventListener("DOMContentLoaded", () =>
+    document.body.append(Object.assign(new Image(), {src: "/never-arrives.png"})));"""
 STOPPED = """() => ["click", "auxclick", "keydown", "mousedown"].forEach(
   (type) => addEventListener(type, (e) => e.stopPropagation(), true))"""
 
@@ -76,3 +84,18 @@ def test_inputs_a_page_stops_at_the_window_are_still_activations(visitor, webtra
     got = sorted((c["msdynci_actiontype"], c["msdynci_linkuri"])
                  for c in webtrack.interactions(profile, "website_link_clicked"))
     assert got == wanted, got
+
+
+def test_a_page_left_before_it_finished_loading_was_visited(visitor, webtrack):
+    profile = known_visitor(visitor, webtrack, "shop", "/")
+    page = visitor.page
+    page.route("**/never-arrives.png", lambda route: None)  # never answered
+    page.add_init_script(STALLED)
+    pricing = visitor.url("shop", "/pricing.html")
+    page.click("#pricing-banner")
+    page.wait_for_url(pricing, wait_until="domcontentloaded")
+    assert page.evaluate("document.readyState") == "interactive"
+    page.goto(visitor.url("partner", "/"))  # the image still on its way
+    (visit,) = webtrack.expect(profile, "website_visited", msdynci_viewname="pricing.html")
+    assert (visit["msdynci_viewuri"], visit["msdynci_viewpreviousviews"]) == (
+        pricing, visitor.url("shop", "/")), visit
