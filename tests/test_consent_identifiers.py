@@ -237,11 +237,21 @@ def test_stored_identifier(name, value, stored):
     assert stored_identifier(name, value) is stored
 
 
-def _fresh(*given: str, header: str = "etag", body: bytes = b"GIF89a") -> list[dict]:
+def _fresh(*given: str, header: str = "etag", body: bytes = b"GIF89a",
+           date: float | None = None) -> list[dict]:
     digests = [hashlib.md5(body).hexdigest(), hashlib.sha1(body).hexdigest()]
     return [{"etag": g if header == "etag" else None,
              "last-modified": g if header == "last-modified" else None,
-             "digests": digests} for g in given]
+             "digests": digests, "date": date} for g in given]
+
+
+def _pages(*etags: str) -> list[dict]:
+    """Fresh answers of a page whose content differs each time (a nonce), each with its
+    Rack-style ETag: the first 32 hex digits of the body's SHA-256."""
+    bodies = [f"<p>nonce {i}</p>".encode() for i in range(len(etags))]
+    return [{"etag": e.format(hashlib.sha256(b).hexdigest()[:32]), "last-modified": None,
+             "digests": [hashlib.sha256(b).hexdigest(), hashlib.md5(b).hexdigest()],
+             "date": None} for e, b in zip(etags, bodies, strict=True)]
 
 
 NOW = 1764403200.0  # 2025-11-29, when the validator was sent back
@@ -267,8 +277,20 @@ NOW = 1764403200.0  # 2025-11-29, when the validator was sent back
     # A date that is its answer's moment is no number.
     ("if-modified-since", "Sat, 29 Nov 2025 08:00:00 GMT",
      _fresh("Sat, 29 Nov 2025 08:00:01 GMT", "Sat, 29 Nov 2025 08:00:02 GMT",
-            header="last-modified"), False),
+            header="last-modified", date=NOW + 2), False),
     ("if-none-match", f'"{UID}"', _fresh('"a1b2c3d4e5"'), False),  # one answer tells nothing
+    # The start of a hash of differing content (Rack's ETag) is the content's too.
+    ("if-none-match", 'W/"00112233445566778899aabbccddeeff"', _pages('W/"{}"', 'W/"{}"'),
+     False),
+    # A server that stamps each answer with its own moment: what the visitor was given
+    # long before is that moment, not a number, however long ago it was sent back.
+    ("if-modified-since", "Sat, 29 Nov 2025 07:00:00 GMT",
+     _fresh("Sat, 29 Nov 2025 08:00:01 GMT", "Sat, 29 Nov 2025 08:00:02 GMT",
+            header="last-modified", date=NOW + 2), False),
+    # A number as a date, given on answers made now.
+    ("if-modified-since", "Sat, 03 Mar 2007 10:17:29 GMT",
+     _fresh("Wed, 12 Jun 2013 01:02:03 GMT", "Fri, 09 Jan 2004 04:05:06 GMT",
+            header="last-modified", date=NOW + 2), True),
 ])
 def test_validator_issued_to_the_visitor(header, value, fresh, issued):
     from harness.consent_audit import validators
@@ -286,6 +308,40 @@ def test_validators_probed_are_the_ones_sent_back_after_the_opt_out():
              "headers": {"If-Modified-Since": "x"}}]
     assert validators.to_probe(wire, 100.0) == ["http://t.localhost/b.gif",
                                                 "http://t.localhost/e.gif"]
+    # The site's own addresses come after other hosts', however many it revalidates.
+    own = [{"at": 101.0 + i, "url": f"http://s.localhost/{i}.css",
+            "headers": {"if-none-match": "x"}} for i in range(validators.PROBE_LIMIT)]
+    assert validators.to_probe(own + wire, 100.0, "s.localhost")[:2] == [
+        "http://t.localhost/b.gif", "http://t.localhost/e.gif"]
+
+
+def test_a_probe_gives_up_on_a_server_that_drips(monkeypatch):
+    import socket
+    import threading
+    import time
+
+    from harness.consent_audit import validators
+    monkeypatch.setattr(validators, "PROBE_DEADLINE", 1.0)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def drip():
+        connection, _ = listener.accept()
+        connection.recv(4096)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nETag: \"x\"\r\nContent-Length: 100\r\n\r\n")
+        for _ in range(8):  # a byte every 0.4 s: no read times out, the answer never ends
+            time.sleep(0.4)
+            try:
+                connection.sendall(b"x")
+            except OSError:
+                break
+        connection.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    started = time.monotonic()
+    assert validators._fetch(f"http://t.localhost:{port}/a.gif") is None
+    assert time.monotonic() - started < 2.5
+    listener.close()
 
 
 def test_verdict_flags_a_validator_sent_back_and_what_another_origin_is_handed():

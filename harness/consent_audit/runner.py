@@ -288,7 +288,7 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
     record["evidence"] = evidence.data
     if expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
         evidence.data["validators"] = await validators.probe(validators.to_probe(
-            evidence.data["wire"], opt_out_moment(evidence.data)))
+            evidence.data["wire"], opt_out_moment(evidence.data), urlsplit(site.start).hostname))
     record.update(decide(site, state, evidence.data))
     findings.enrich(record, site)
     if record["error"]:

@@ -6,9 +6,10 @@ gets it back from the browser whenever the resource is revalidated (``If-None-Ma
 A validator sent back after the opt-out is the visitor's own when a fresh visitor is given
 another: the audit asks for the same address twice more itself (:func:`probe`, no cookies,
 no validators). A resource's own validator (a file's modification time and size, a hash of
-its content) is the same for everyone, and where the content differs from one answer to the
-next, a validator that is a hash of it is the content's. A ``Last-Modified`` date within a
-minute of its answer is that answer's time, not a number.
+its content) is the same for everyone. Where the two answers' content is the same, validators
+that differ are the visitors'; where the content differs, a validator holding a hash of it
+(or the start of one) is the content's. A server whose ``Last-Modified`` is within a minute
+of its answer's ``Date`` stamps each answer with its moment: that is no number.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import asyncio
 import base64
 import hashlib
 import http.client
+import re
+import time
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -26,9 +29,14 @@ __all__ = ["HEADERS", "echoed", "issued", "probe", "to_probe"]
 
 # The request header that sends each validator back, and the answer header that gave it.
 HEADERS = {"if-none-match": "etag", "if-modified-since": "last-modified"}
-PROBE_TIMEOUT = 3.0
+PROBE_TIMEOUT = 3.0  # each read
+PROBE_DEADLINE = 6.0  # a whole answer: a server that drips is given up on
 PROBE_LIMIT = 8  # addresses probed per state: a tracker needs one
 BODY_LIMIT = 1 << 20
+NEAR_S = 60  # a Last-Modified this close to its answer's Date is that moment
+# Runs of digest characters (hex, base64, base64url) in a validator: a hash of the content,
+# or its first 16 characters and more, makes the validator the content's.
+_RUN = re.compile(r"[0-9A-Za-z+/_-]{16,}")
 
 
 def echoed(request: dict) -> list[tuple[str, str]]:
@@ -38,8 +46,11 @@ def echoed(request: dict) -> list[tuple[str, str]]:
     return [(name, headers[name]) for name in HEADERS if headers.get(name)]
 
 
-def to_probe(requests: list[dict], boundary: float | None) -> list[str]:
-    """The plain-HTTP loopback addresses revalidated after *boundary* (the opt-out)."""
+def to_probe(requests: list[dict], boundary: float | None,
+             site_host: str | None = None) -> list[str]:
+    """The plain-HTTP loopback addresses revalidated after *boundary* (the opt-out), other
+    hosts' before *site_host*'s own (its style sheets and images must not crowd a tracker's
+    out of the :data:`PROBE_LIMIT`)."""
     urls: list[str] = []
     for request in requests:
         url = request["url"]
@@ -48,6 +59,7 @@ def to_probe(requests: list[dict], boundary: float | None) -> list[str]:
                 dial_host(urlsplit(url).hostname or "") is None:
             continue
         urls.append(url)
+    urls.sort(key=lambda u: urlsplit(u).hostname == site_host)  # stable: in order of sending
     return urls[:PROBE_LIMIT]
 
 
@@ -60,12 +72,20 @@ def _fetch(url: str) -> dict | None:
         return None
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection = http.client.HTTPConnection(address, parts.port or 80, timeout=PROBE_TIMEOUT)
+    deadline = time.monotonic() + PROBE_DEADLINE
     try:
         connection.request("GET", path, headers={"Host": parts.netloc,
                                                  "User-Agent": "webtrack-consent-audit"})
         answer = connection.getresponse()
-        body = answer.read(BODY_LIMIT)
         headers = {k.lower(): v for k, v in answer.getheaders()}
+        body = b""
+        while len(body) < BODY_LIMIT:
+            if time.monotonic() > deadline:
+                return None  # too slow to judge
+            chunk = answer.read1(BODY_LIMIT - len(body))
+            if not chunk:
+                break
+            body += chunk
     except (OSError, ValueError, http.client.HTTPException):  # refused, a broken answer
         return None
     finally:
@@ -75,18 +95,19 @@ def _fetch(url: str) -> dict | None:
     digests = []
     for name in ("md5", "sha1", "sha256"):
         digest = hashlib.new(name, body).digest()
-        digests += [digest.hex(), base64.b64encode(digest).decode().rstrip("=")]
+        digests += [digest.hex(), base64.b64encode(digest).decode().rstrip("="),
+                    base64.urlsafe_b64encode(digest).decode().rstrip("=")]
+    moment = _moment(headers.get("date", "")) or time.time()
     return {"etag": headers.get("etag"), "last-modified": headers.get("last-modified"),
-            "digests": digests}
+            "digests": digests, "date": moment}
 
 
 async def probe(urls: list[str]) -> dict[str, list[dict]]:
-    """Two fresh visitors' answers for each of *urls* (loopback only), in turn."""
-    found: dict[str, list[dict]] = {}
-    for url in urls:
-        answers = [await asyncio.to_thread(_fetch, url) for _ in range(2)]
-        found[url] = [a for a in answers if a is not None]
-    return found
+    """Two fresh visitors' answers for each of *urls* (loopback only), all at once."""
+    answers = await asyncio.gather(*(asyncio.to_thread(_fetch, url)
+                                     for url in urls for _ in range(2)))
+    return {url: [a for a in answers[2 * i:2 * i + 2] if a is not None]
+            for i, url in enumerate(urls)}
 
 
 def _moment(value: str) -> float | None:
@@ -96,15 +117,31 @@ def _moment(value: str) -> float | None:
         return None
 
 
+def _hashes_content(validator: str, digests: list[str]) -> bool:
+    """Whether *validator* holds one of *digests*, whole or its start (16 characters on)."""
+    for run in _RUN.findall(validator):
+        for digest in digests:
+            hexed = all(c in "0123456789abcdef" for c in digest)
+            a, b = (run.lower(), digest) if hexed else (run, digest)
+            if a.startswith(b) or b.startswith(a):
+                return True
+    return False
+
+
 def issued(header: str, value: str, fresh: list[dict], at: float) -> bool:
-    """Whether *value*, sent back in request header *header* at *at* (wall clock), was
+    """Whether *value*, sent back in request header *header* (at *at*, wall clock), was
     issued to this visitor: two fresh visitors were each given another, and it is neither
-    a hash of the content nor (a date) the moment of an answer."""
+    a hash of differing content nor (a date) each answer's own moment."""
     given = [a.get(HEADERS[header]) for a in fresh]
     if len(given) < 2 or value in given or given[0] == given[1]:
         return False
     if header == "if-none-match":
-        return not any(d in (g or "") for a, g in zip(fresh, given, strict=True)
-                       for d in a["digests"])
-    moment = _moment(value)
-    return moment is not None and abs(moment - at) > 60
+        if fresh[0]["digests"] == fresh[1]["digests"]:
+            return True  # the same content, a validator for each visitor
+        return not any(_hashes_content(g or "", a["digests"])
+                       for a, g in zip(fresh, given, strict=True))
+    stamped = [_moment(g or "") for g in given]
+    if any(m is None or a.get("date") is not None and abs(m - a["date"]) <= NEAR_S
+           for m, a in zip(stamped, fresh, strict=True)):
+        return False  # each answer's own moment
+    return _moment(value) is not None
