@@ -42,12 +42,15 @@ def test_an_answer_ended_by_closing_gets_a_length():
     answer(b"304 Not Modified", body=b""),
     answer(b"404 Not Found", b"Content-Length: 6"),
     answer(b"200 OK", b"Content-Encoding: gzip", body=b"\x1f\x8b..."),
+    answer(b"200 OK", b"Content-Encoding: gzip",
+           body=gzip.compress(b"tick();" * 99, mtime=0)[:-30]),
     answer(b"200 OK", b"Content-Encoding: br", body=b"\x0b\x02\x80tick()\x03"),
     answer(b"200 OK", b"Transfer-Encoding: chunked", body=b"6\r\ntick()\r\n0\r\n\r\n"),
     b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n",  # the head never ended
     b"not http at all\r\n\r\ntick()",
     b"",
-], ids=["304", "404", "broken gzip", "brotli", "chunked", "no-end-of-head", "not-http", "empty"])
+], ids=["304", "404", "broken gzip", "cut gzip", "brotli", "chunked", "no-end-of-head",
+        "not-http", "empty"])
 def test_an_answer_the_prelude_cannot_go_into_passes_unchanged(unchanged):
     assert with_clock(unchanged) == unchanged
 

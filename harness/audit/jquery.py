@@ -26,7 +26,7 @@ _VERSION = re.compile(r"jquery[-/@.]v?(\d+)\.(\d+)", re.I)
 
 def is_jquery(src: str | None) -> bool:
     """Whether a script address is jQuery's (``jquery.min.js``, ``jquery-3.7.1.slim.js``)."""
-    return bool(src) and bool(_FILE.match(urlsplit(src).path.rsplit("/", 1)[-1]))
+    return bool(src) and bool(_FILE.match(urlsplit(src or "").path.rsplit("/", 1)[-1]))
 
 
 def version(src: str) -> tuple[int, int]:
@@ -50,6 +50,7 @@ def undefined(host: Browser) -> None:
 class JQuery:
     def __init__(self, host: Browser, slim: bool, release: tuple[int, int]) -> None:
         self.host, self.slim, self.release = host, slim, release
+        self.fn: Native
         statics = {"fn": Collection(), "noConflict": Native("noConflict", lambda t, a: self.fn)}
         statics.update({"getScript": Native("getScript", self._get_script),
                         "ajax": Native("ajax", self._ajax)} if not slim else {

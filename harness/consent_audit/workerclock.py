@@ -51,10 +51,13 @@ def _inflated(body: bytes, coding: bytes) -> bytes | None:
     if coding not in (b"gzip", b"x-gzip", b"deflate"):
         return None
     for wbits in (47, -15):  # gzip or zlib by its header; raw deflate
+        inflater = zlib.decompressobj(wbits)
         try:
-            return zlib.decompressobj(wbits).decompress(body, INFLATE_LIMIT) or None
+            script = inflater.decompress(body, INFLATE_LIMIT)
         except zlib.error:
             continue
+        # Only a whole stream, whole: a cut one or one past the limit is left as sent.
+        return script if inflater.eof and not inflater.unconsumed_tail else None
     return None
 
 
@@ -79,9 +82,10 @@ def with_clock(answer: bytes) -> bytes:
     if coding not in (b"", b"identity"):
         # Compressed though the proxy asked for it plain: read inflated (gzip, zlib, raw
         # deflate), or the worker would keep real time.
-        body = _inflated(body, coding)
-        if body is None:
+        inflated = _inflated(body, coding)
+        if inflated is None:
             return answer
+        body = inflated
     if b"transfer-encoding" in names:
         return answer
     kept = [line for line, name in zip(lines[1:], names, strict=True)
