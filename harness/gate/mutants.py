@@ -106,4 +106,36 @@ MUTANTS = (
     Mutant("empty-href-no-target", "a link with href=\"\" (this page) reports no target",
            (('if (!href || el.tagName === "BUTTON") return "";',
              'if (!href || !el.getAttribute("href") || el.tagName === "BUTTON") return "";'),)),
+    # Regressions gated from outside that passed the whole gate: test_regressions_{activations,
+    # pages,frames}.py catch them.
+    Mutant("double-click-debounced", "a second click on the same element within 500 ms is "
+           "dropped as double counting (a double click is two activations)",
+           (("    if (el === keyTarget) { keyTarget = null; return; }\n",
+             "    if (el === keyTarget) { keyTarget = null; return; }\n"
+             "    if (el === api.lastEl && Date.now() - api.lastAt < 500) return;\n"
+             "    api.lastEl = el; api.lastAt = Date.now();\n"),)),
+    Mutant("pointerless-click-dropped", "every click without a pointer (detail 0) is taken for "
+           "a key's echo: link.click() and assistive technology's clicks are lost",
+           (("    if (el === keyTarget) { keyTarget = null; return; }\n",
+             "    if (e.detail === 0) { keyTarget = null; return; }\n"),)),
+    Mutant("key-echo-awaited", "a key's echo click is awaited until the next key: a real click "
+           "after a key on a [role=button] (which makes no echo) is dropped",
+           (('  on("mousedown", true, function () { keyTarget = null; });\n', ""),)),
+    Mutant("site-from-host", "the site id is taken from the host name, not from data-site",
+           (('var site = script.getAttribute("data-site");',
+             'var site = location.hostname.split(".")[0];'),)),
+    Mutant("document-listeners", "inputs are listened to on the document, below a page's "
+           "window handlers that stop propagation",
+           (("    w.addEventListener(type, safe(fn), capture);",
+             "    d.addEventListener(type, safe(fn), capture);"),)),
+    Mutant("visit-on-load", "the visit is sent on the window's load: a page left before its "
+           "last image arrived is no visit",
+           (('  if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", safe(view));'
+             '\n  else safe(view)();',
+             '  if (d.readyState !== "complete") w.addEventListener("load", safe(view));\n'
+             '  else safe(view)();'),)),
+    Mutant("frame-blind", "the script does nothing inside a frame (a page of the site framed "
+           "by the site is no visit)",
+           (("if (api.started || !script) return;",
+             "if (api.started || !script || w.top !== w) return;"),)),
 )
