@@ -1120,6 +1120,14 @@ def test_is_jquery(src, jquery):
     ('<template shadowrootmode="open">', '<template shadowrootmode="open">'),
     ("<template shadowrootmode=closedx>", "<template shadowrootmode=closedx>"),
     ('<template data-shadowrootmode="closed">', '<template data-shadowrootmode="closed">'),
+    # Read from each tag's < to its first >: "<template" inside a tag is no tag; one that
+    # never closes is none either (and costs one pass, not one a tag).
+    ('<template <template shadowrootmode="closed"><template a>', '<template <template '
+     'shadowrootmode="closed" shadowrootserializable><template a>'),
+    ('<template shadowrootmode="closed" <template shadowrootmode="closed"', '<template '
+     'shadowrootmode="closed" <template shadowrootmode="closed"'),
+    ("<template shadowrootmode=closed />", "<template shadowrootmode=closed  "
+     "shadowrootserializable/>"),
 ])
 def test_closed_declarative_roots_made_serialisable(html, rewritten):
     from harness.audit.shadowroots import serialisable

@@ -11,14 +11,35 @@ from __future__ import annotations
 
 import re
 
-_CLOSED = re.compile(
-    r"""(<template\b[^>]*?\sshadowrootmode\s*=\s*(?:"closed"|'closed'|closed(?=[\s/>])))""",
-    re.I)
+_CLOSED = re.compile(r"""\sshadowrootmode\s*=\s*(?:"closed"|'closed'|closed(?=[\s/>]|$))""", re.I)
+_TEMPLATE = re.compile(r"<template(?=[\s/>])", re.I)
+
+
+def _closed_templates(html: str) -> list[int]:
+    """Where each closed declarative shadow root's ``<template …>`` tag ends (at its ``>``).
+    Each tag is read once from its ``<`` to its first ``>``, and the search goes on after
+    it: linear in the page, however many tags never close."""
+    ends: list[int] = []
+    if "shadowrootmode" not in html.lower():
+        return ends
+    at = 0
+    while (start := _TEMPLATE.search(html, at)) is not None:
+        end = html.find(">", start.end())
+        if end == -1:
+            break
+        if _CLOSED.search(html, start.end(), end):
+            ends.append(end - (html[end - 1] == "/"))
+        at = end + 1
+    return ends
 
 
 def serialisable(html: str) -> str:
     """*html* with each closed declarative shadow root's template also serialisable."""
-    return _CLOSED.sub(r"\1 shadowrootserializable", html)
+    out, at = [], 0
+    for end in _closed_templates(html):
+        out += [html[at:end], " shadowrootserializable"]
+        at = end
+    return "".join(out) + html[at:]
 
 
 async def serve_serialisable(route, fetch) -> None:
@@ -32,7 +53,7 @@ async def serve_serialisable(route, fetch) -> None:
         text, kind = await asyncio.to_thread(fetch, route.request.url)
     except Exception:  # an error page, a redirect: the browser meets it as it is
         text, kind = "", ""
-    if "html" not in kind.lower() or not _CLOSED.search(text):
+    if "html" not in kind.lower() or not _closed_templates(text):
         await route.continue_()
         return
     # (the text is decoded already: it goes back as UTF-8, whatever it came as)
