@@ -189,6 +189,26 @@
     Object.setPrototypeOf(Hooked, Original);
     window[name] = Hooked;
   }
+  // WebRTC: the STUN and TURN servers a connection is to dial (their addresses may carry an
+  // identifier) and each message sent on an open data channel.
+  if (typeof window.RTCPeerConnection === "function") {
+    const Peer = window.RTCPeerConnection;
+    const Hooked = function (config, ...rest) {
+      for (const server of (config && Array.isArray(config.iceServers) ? config.iceServers : [])) {
+        for (const url of [].concat(server && server.urls ? server.urls : [])) report("call", { api: "RTCPeerConnection", url: String(url).slice(0, KEEP), script: caller() });
+      }
+      return new Peer(config, ...rest);
+    };
+    Hooked.prototype = Peer.prototype;
+    Object.setPrototypeOf(Hooked, Peer);
+    window.RTCPeerConnection = Hooked;
+  }
+  if (window.RTCDataChannel && RTCDataChannel.prototype.send) {
+    wrap(RTCDataChannel.prototype, "send", (send) => function (data) {
+      if (this.readyState === "open") report("call", { api: "RTCDataChannel.send", url: `${location.href.split("#")[0]}#datachannel:${this.label}`.slice(0, KEEP), body: typeof data === "string" ? text(data) : "", script: caller() });
+      return send.apply(this, arguments);
+    });
+  }
   // A socket opened before the choice can carry data after it: each message sent on an open
   // socket (binary data read as text, where it is bytes at hand).
   if (window.WebSocket && WebSocket.prototype.send) {

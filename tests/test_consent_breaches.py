@@ -345,6 +345,9 @@ SITES: dict[str, dict] = {
     # site itself and to an unknown third party.
     "encoded": {"head": ready(
         f'if (!localStorage.getItem("enc_uid")) localStorage.setItem("enc_uid", "{ID}f1");'
+        # Kept wrapped (base64 of JSON), sent plain.
+        'if (!localStorage.getItem("enc_wrapped")) localStorage.setItem("enc_wrapped",'
+        f' btoa(JSON.stringify({{id: "{ID}f2"}})));'
         # Answered with a validator of its own per visitor (an ETag, a Last-Modified date),
         # which the browser sends back as it revalidates on the next page.
         'new Image().src = SIDE + "/enc_etag.gif";'
@@ -362,16 +365,34 @@ SITES: dict[str, dict] = {
         'new Image().src = "/enc_rev.gif?r=" + u.split("").reverse().join("");'
         'fetch("/enc_codes", {method: "POST", body: JSON.stringify({c: u.split("").map('
         'function (c) { return c.charCodeAt(0); })})});'
-        'new Image().src = SIDE + "/enc_b64url.gif?d=" + btoa(JSON.stringify({vid: u}))'
+        'new Image().src = "/enc_b64url.gif?d=" + btoa(JSON.stringify({vid: u}))'
         '.replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");'
         'new Image().src = "/enc_dbl.gif?d=" + encodeURIComponent(encodeURIComponent('
         'u.replace(/./g, function (c) { return "%" + c.charCodeAt(0).toString(16); })));'
-        'fetch(SIDE + "/enc_nested", {method: "POST", mode: "no-cors", body: JSON.stringify('
+        'fetch("/enc_nested", {method: "POST", body: JSON.stringify('
         '{q: "a=1&p=" + encodeURIComponent(btoa(JSON.stringify({id: u})))})});'
         'fetch("/enc_auth", {headers: {Authorization: "Bearer " + btoa(JSON.stringify('
         '{sub: u}))}});'
         'new Image().src = SIDE + "/enc_splitone.gif?p=" + u.slice(0, 6);'
         'new WebSocket(WS.replace("collector.", "side.") + "/enc_wsurl?u=" + u);'
+        'new Image().src = "/enc_unwrapped.gif?i=" + JSON.parse(atob('
+        'localStorage.getItem("enc_wrapped"))).id;'
+        'new Image().src = "/enc_rot13.gif?r=" + u.replace(/[a-z]/g, function (c) {'
+        ' return String.fromCharCode((c.charCodeAt(0) - 84) % 26 + 97); });'
+        'new Image().src = "/enc_upper.gif?u=" + u.toUpperCase();'
+        'navigator.sendBeacon("/enc_utf16", new Blob([new Uint16Array(JSON.stringify('
+        '{v: u}).split("").map(function (c) { return c.charCodeAt(0); }))]));'
+        'var w = JSON.parse(atob(localStorage.getItem("enc_wrapped"))).id;'
+        'new Image().src = "/enc_threeone.gif?p=" + w.slice(0, 4);'
+        'new Image().src = "/enc_threetwo.gif?q=" + w.slice(4, 8);'
+        'new Image().src = "/enc_threethree.gif?r=" + w.slice(8);'
+        # In a host name looked up (dns-prefetch), and a STUN server's.
+        'var dl = document.createElement("link"); dl.rel = "dns-prefetch";'
+        ' dl.href = "http://enc-dns-" + u + ".localhost/"; document.head.appendChild(dl);'
+        'try { var pc = new RTCPeerConnection({iceServers: [{urls: "stun:enc-stun-" + u +'
+        ' ".localhost:3478"}]}); pc.createDataChannel("x"); pc.createOffer().then('
+        'function (o) { return pc.setLocalDescription(o); }).catch(function () {}); }'
+        ' catch (e) {}'
         # Handed to a third party's frame where no request shows it: a fragment, a name.
         'var hf = document.createElement("iframe"); hf.src = SIDE + "/enc_fragment.html#"'
         ' + btoa(u); document.body.appendChild(hf);'
@@ -580,6 +601,13 @@ CASES = [
     case("encoded", "enc_auth", "request"),
     case("encoded", "enc_splitone", "request"),
     case("encoded", "enc_wsurl", "request"),
+    case("encoded", "enc_unwrapped", "request"),
+    case("encoded", "enc_rot13", "request"),
+    case("encoded", "enc_upper", "request"),
+    case("encoded", "enc_utf16", "request"),
+    case("encoded", "enc_threethree", "request"),
+    case("encoded", "enc-dns-", "request"),
+    case("encoded", "enc-stun-", "request"),
     case("encoded", "enc_fragment", "request"),
     case("encoded", "enc_name", "request"),
     case("encoded", "enc_etag", "request"),

@@ -74,6 +74,11 @@ def _dressed(how: str) -> tuple[str, dict, str | None]:
         "authorization": ("http://s.localhost/api",
                           {"Authorization": "Bearer " + _b64url(json.dumps({"sub": UID}))},
                           None),
+        "rot13": (f"http://s.localhost/px?r={UID.translate(str.maketrans('acef', 'nprs'))}",
+                  {}, None),
+        "upper case": (f"http://s.localhost/px?u={UID.upper()}", {}, None),
+        "utf-16 body": ("http://s.localhost/api", {},
+                        json.dumps({"v": UID}).encode("utf-16-le").decode("latin-1")),
         "wrapped nothing": ("http://s.localhost/px?d=" + _b64url(json.dumps(
             {"page": "/two.html", "v": 3})) + "&c=" + json.dumps([104, 105, 33, 33, 33, 33]),
             {}, None),
@@ -94,7 +99,7 @@ def _b64url(text: str) -> str:
     ("reversed", True), ("char codes", True), ("base64url json", True),
     ("double percent", True), ("base64 json in a parameter in json", True),
     ("unicode escapes", True), ("hex of json", True), ("authorization", True),
-    ("wrapped nothing", False),
+    ("wrapped nothing", False), ("rot13", True), ("upper case", True), ("utf-16 body", True),
 ])
 def test_identifier_found_however_dressed(how, carried):
     text = identifiers.request_text(*_dressed(how))
@@ -132,8 +137,17 @@ def test_unwrapping_is_bounded():
     ({UID[:3], UID[3:]}, False),  # a piece this short turns up by chance
     ({UID[:5], "c2e78"}, False), ({UID}, False), (set(), False),
 ])
-def test_identifier_joined_from_two_fields(fields, joined):
+def test_identifier_joined_from_fields(fields, joined):
     assert bool(identifiers.joined(fields, {UID: identifiers.forms(UID)})) is joined
+
+
+@pytest.mark.parametrize("fields,joined", [
+    ({"8f3a", "9c2e", "77aa"}, True), ({"8f3a", "9c2e77aa"}, True),
+    ({"8f3a", "9c2e", "77ab"}, False), ({"8f3", "a9c2e", "77aa"}, False),
+])
+def test_identifier_joined_from_three_fields(fields, joined):
+    token = "8f3a9c2e77aa"
+    assert bool(identifiers.joined(fields, {token: identifiers.forms(token)})) is joined
 
 
 def _evidence(wire: list[dict]) -> dict:
@@ -143,6 +157,19 @@ def _evidence(wire: list[dict]) -> dict:
             "storage_writes": [], "websockets": [], "hints": [], "lifecycle": [],
             "cookies": [], "cookies_at_opt_out": [], "opted_out_at": 100.0, "entry": None,
             "stored": {"at_opt_out": [kept], "end": [kept]}, "wire": wire}
+
+
+def test_an_identifier_kept_wrapped_is_known_unwrapped():
+    """Kept as base64 of JSON, sent plain: the same identifier."""
+    wrapped = base64.b64encode(json.dumps({"id": UID}).encode()).decode()
+    kept = {"origin": "http://s.localhost", "storage": "localStorage", "key": "ui",
+            "value": wrapped}
+    wire = [{"at": 101.0, "phase": "then", "method": "GET",
+             "url": f"http://t.localhost/px?i={UID}", "headers": {}, "body": None}]
+    evidence = {**_evidence(wire), "stored": {"at_opt_out": [kept], "end": [kept]}}
+    site = SiteConfig(name="s", start="http://s.localhost/")
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
+    assert any(v["kind"] == "identifier-sent" for v in found["violations"]), found
 
 
 @pytest.mark.parametrize("first,second,caught", [
@@ -354,13 +381,18 @@ def test_verdict_flags_a_validator_sent_back_and_what_another_origin_is_handed()
         {"at": 102.0, "phase": "then", "api": "frame", "url": "http://t.localhost/g#x",
          "body": "n" + UID, "clock": None},
         {"at": 102.0, "phase": "then", "api": "WebSocket", "url": f"ws://t.localhost/?u={UID}",
-         "clock": None}]}
+         "clock": None},
+        {"at": 102.0, "phase": "then", "api": "RTCPeerConnection",
+         "url": f"stun:s{UID}.t.localhost:3478", "clock": None},
+        {"at": 102.0, "phase": "then", "api": "RTCDataChannel.send",
+         "url": "http://s.localhost/#datachannel:x", "body": UID, "clock": None}],
+        "hints": [{"at": 102.0, "phase": "then", "rel": "dns-prefetch",
+                   "href": f"http://{UID}.t.localhost/", "clock": None}]}
     site = SiteConfig(name="s", start="http://s.localhost/")
     found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
     vias = {v["via"] for v in found["violations"]}
-    assert {"HTTP cache (etag)", "postMessage", "frame", "WebSocket"} <= vias, found[
-        "violations"]
-    evidence["validators"] = {}
-    evidence["calls"] = []
+    assert {"HTTP cache (etag)", "postMessage", "frame", "WebSocket", "RTCPeerConnection",
+            "RTCDataChannel.send", "dns-prefetch"} <= vias, found["violations"]
+    evidence.update(validators={}, calls=[], hints=[])
     found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
     assert {v["kind"] for v in found["violations"]} == {"kept"}, found["violations"]

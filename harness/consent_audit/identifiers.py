@@ -94,13 +94,19 @@ def identifying(name: str, value: str | None) -> bool:
         text.lower() not in _PLAIN
 
 
+_ROT13 = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm")
+
+
 def forms(token: str) -> dict[str, str]:
     """The ways a page may dress *token* in a request: encoding name → text to look for."""
     raw = token.encode("utf-8")
     b64 = base64.b64encode(raw).decode().rstrip("=")
     dressed = {"as is": token, "base64": b64,
                "base64url": base64.urlsafe_b64encode(raw).decode().rstrip("="),
-               "hex": raw.hex(), "reversed": token[::-1]}
+               "hex": raw.hex(), "reversed": token[::-1],
+               "rot13": token.translate(_ROT13)}
     for name in ("md5", "sha1", "sha256"):
         digest = hashlib.new(name, raw).digest()
         dressed[f"{name} hex"] = digest.hex()
@@ -196,6 +202,8 @@ def _layer(text: str) -> list[str]:
             found.append(decoded)
     for run in _UESC.findall(text):
         found.append("".join(chr(int(run[i + 2:i + 6], 16)) for i in range(0, len(run), 6)))
+    if "\x00" in text:  # UTF-16 read as bytes: a NUL after each ASCII character
+        found.append(text.replace("\x00", ""))
     for run in _CODES.findall(text):
         codes = [int(c) for c in re.findall(r"\d+", run)]
         if all(32 <= c < 127 for c in codes):
@@ -233,15 +241,20 @@ def fields(text: str) -> set[str]:
     return set(_FIELD.findall(text))
 
 
-def joined(found: set[str], known: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
-    """Which *known* identifiers are two of *found* fields put end to end (each half sent in
-    a request of its own, or in two fields of one): a lookup per place to cut each."""
+def joined(found: set[str], known: dict[str, dict[str, str]]
+           ) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Which *known* identifiers are two or three of *found* fields put end to end (each
+    piece sent in a request of its own, or in fields of one): ``[(token, how, pieces)]``;
+    a lookup per place to cut each (quadratic in an identifier's length only)."""
     out = []
     for token in known:
-        for cut in range(4, len(token) - 3):
-            if token[:cut] in found and token[cut:] in found:
-                out.append((token, "split over fields"))
-                break
+        size = len(token)
+        cuts = [(token[:a], token[a:]) for a in range(4, size - 3)] + [
+            (token[:a], token[a:b], token[b:]) for a in range(4, size - 7)
+            if token[:a] in found for b in range(a + 4, size - 3)]
+        pieces = next((c for c in cuts if all(p in found for p in c)), None)
+        if pieces:
+            out.append((token, f"split over {len(pieces)} fields", pieces))
     return out
 
 
@@ -259,4 +272,7 @@ def carried(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, str]
                 found.append((token, encoding if plain < 0 or at < plain else
                               f"{encoding}, once unwrapped"))
                 break
+        else:  # the same identifier in other case (upper-cased, lower-cased)
+            if token.lower() in lower:
+                found.append((token, "case changed"))
     return found

@@ -20,10 +20,13 @@ opt-out counts from the moment its last listed step begins, :func:`opt_out_momen
 - no identifier is kept: a cookie or stored entry from before the opt-out whose value holds
   an identifier (``identifiers.tokens``) and is still there at the end;
 - no request, to anyone (the site itself included), carries an identifier the page stored or
-  sent before: as is, URL-encoded, base64, hex or hashed, reversed, wrapped layer in layer,
-  split over parameters or cut in two over two requests, in a header, the body or the path,
-  or in the page's address a Referer tells another origin (``identifiers``); a message
-  another origin's document received (``postMessage``) counts as a request;
+  sent before (or keeps wrapped): as is, URL-encoded, base64, hex or hashed, reversed, ROT13,
+  in other case, wrapped layer in layer, split over parameters or cut in two or three over
+  several requests, in a header, the body or the path, or in the page's address a Referer
+  tells another origin (``identifiers``); a message another origin's document received
+  (``postMessage``), what a frame of another origin is handed (a fragment, a name), a
+  WebSocket's address, a connection hint's, a WebRTC server's and a data channel's message
+  count as requests;
 - no validator the HTTP cache keeps (``ETag``, ``Last-Modified``) that was issued to this
   visitor alone is sent back (``validators``).
 
@@ -211,6 +214,9 @@ def seen_requests(evidence: dict) -> list[dict]:
         elif call["api"] == "postMessage":  # to another origin's document
             out.append({**call, "method": "MESSAGE", "resource_type": "postMessage",
                         "seen_by": f"the document it reached (from {call.get('from')})"})
+        elif call["api"] == "RTCDataChannel.send":  # a peer's channel, as the socket's
+            out.append({**call, "method": "SEND", "resource_type": "webrtc",
+                        "seen_by": "page (a message on a WebRTC data channel)"})
         elif call["api"] == "frame":  # another origin's frame, handed a fragment or a name
             out.append({**call, "method": "FRAME", "resource_type": "iframe",
                         "seen_by": "the frame (its address's fragment and its name)"})
@@ -314,7 +320,8 @@ def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str,
     for name, value in values:
         if name in site.tracking_cookies or not (
                 _allowed(site, name) or is_consent_record_entry(name, value)):
-            found |= identifiers.tokens(value)
+            # What a value wraps is kept too (base64 of JSON holding the id, say).
+            found |= identifiers.tokens(identifiers.unwrap(value or ""))
     return {t: identifiers.forms(t) for t in found}
 
 
@@ -469,8 +476,14 @@ def decide(site, state: dict, evidence: dict) -> dict:
                                         if c["api"] == "WebSocket"]
     sockets = [{**s, "method": "GET", "resource_type": "websocket", "api": "WebSocket"}
                for s in opened]
-    sent = [r for r in seen + sockets if after(r) and r["url"] != evidence.get("entry")
-            and not r["url"].startswith("tunnel://")]
+    # A connection hint's address goes out too (a name looked up, a server dialled), as
+    # does a WebRTC server's address a page configured (a STUN or TURN server).
+    hinted = [{**h, "url": h["href"], "method": "HINT", "api": h["rel"]}
+              for h in evidence["hints"]] + [
+        {**c, "method": "ICE", "resource_type": "webrtc"} for c in evidence.get("calls", [])
+        if c["api"] == "RTCPeerConnection"]
+    sent = [r for r in seen + sockets + hinted if after(r) and r["url"] != evidence.get(
+        "entry") and not r["url"].startswith("tunnel://")]
     pieces = []  # (request, its fields): one that carries none whole may carry a piece
     for request in sent:
         text = identifiers.request_text(request["url"], request.get("headers"),
@@ -483,9 +496,8 @@ def decide(site, state: dict, evidence: dict) -> dict:
             flag("identifier-sent", "request", request.get("api") or request.get(
                 "resource_type") or "unknown", f"{request['method']} {request['url'][:200]} "
                 f"carries an identifier the page keeps: {how}", request)
-    for token, how in identifiers.joined(set().union(*(f for _, f in pieces)), known):
-        halves = [r for r, f in pieces if any(token.startswith(p) or token.endswith(p)
-                                              for p in f if len(p) < len(token))]
+    for token, how, parts in identifiers.joined(set().union(*(f for _, f in pieces)), known):
+        halves = [r for r, f in pieces if f & set(parts)]
         flag("identifier-sent", "request", halves[0].get("api") or halves[0].get(
             "resource_type") or "unknown", f"{token} is sent cut in two ({how}): "
             + ", ".join(f"{r['method']} {r['url'][:120]}" for r in halves[:3]), halves[0])
