@@ -613,6 +613,11 @@ SHAPES = [
          "const s = document.createElement('script'); s.src = super.base() + "
          "cfg.file.substr(2); s.dataset.site = this.site; document.head.append(s); } }"
          "new Loader('shop').load({...{file: 'x-tracker.js'}});"), "", []),
+    ("a subclass with no constructor runs its superclass's in the superclass's scope", js(
+        f"(function () {{ var base = '{ORIGIN}'; window.Base = class {{ constructor() {{ "
+        "this.u = base + '/tracker.js'; } }; })();"
+        "(function () { var base = 'https://cdn.example.com'; class L extends Base { load() {"
+        + insert("this.u") + "} } new L().load(); })();"), "", []),
     # Pages that install nothing.
     ("load listeners on targets the event never reaches", js(
         "document.addEventListener('load', function () {" + insert() + "});"

@@ -318,13 +318,14 @@ class Expressions:
         ctor = next((m.value for m in body if m.type == "MethodDefinition" and
                      m.kind == "constructor"), None)
         parent = self.expr(node.superClass, scope) if node.superClass is not None else None
+        made = None
         if isinstance(parent, Function):
             from .jseval import Scope
 
             scope = Scope(scope, scope.this, {SUPER: parent})
-            if ctor is None:
-                ctor = parent.node
-        made = Function(ctor, scope)
+            if ctor is None:  # the implicit constructor: the superclass's, in its own scope
+                made = Function(parent.node, parent.scope)
+        made = made or Function(ctor, scope)
         prototype = made.get("prototype")
         if isinstance(parent, Function):
             prototype.proto = parent.get("prototype")
