@@ -249,13 +249,7 @@ class Expressions:
         if callee.type == "Super" or callee.type == "MemberExpression" and \
                 callee.object.type == "Super":
             return self._super_call(node, scope, args)
-        if callee.type == "MemberExpression":
-            this = self.expr(callee.object, scope)
-            fn = self.host.get_member(this, self.key(callee, scope))
-        else:
-            this, fn = UNDEF, self.expr(callee, scope)
-        self.host.at(node)
-        return self.call(fn, this, args)
+        return self._call_at(node, callee, scope, args)
 
     def _super_call(self, node, scope, args):
         """``super(…)`` runs the superclass's constructor on this; ``super.m(…)`` its
@@ -301,14 +295,17 @@ class Expressions:
                            for q in quasi.quasis])
         strings.props["raw"] = JSArray([q.value.raw for q in quasi.quasis])
         values = [self.expr(e, scope) for e in quasi.expressions]
-        callee = node.tag
+        return self._call_at(node, node.tag, scope, [strings, *values])
+
+    def _call_at(self, node, callee, scope, args):
+        """Call what *callee* names, with the object it is read from as ``this``."""
         if callee.type == "MemberExpression":
             this = self.expr(callee.object, scope)
             fn = self.host.get_member(this, self.key(callee, scope))
         else:
             this, fn = UNDEF, self.expr(callee, scope)
         self.host.at(node)
-        return self.call(fn, this, [strings, *values])
+        return self.call(fn, this, args)
 
     def _ClassExpression(self, node, scope):
         """A class: its constructor is the function, its methods go on the prototype and
