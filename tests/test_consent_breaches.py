@@ -128,6 +128,12 @@ SITES: dict[str, dict] = {
         f' return w.write("{ID}dc").then(function () {{ return w.close(); }}); }});'
         ' root.getDirectoryHandle("st_opfsdir", {create: true}).then(function (d) {'
         f' return d.getFileHandle("{ID}dd", {{create: true}}); }}); }});'
+        # Kept as values JSON shows as {}: a Blob, bytes, a Map.
+        'var bo = indexedDB.open("st_binary", 1); bo.onupgradeneeded = function () {'
+        ' bo.result.createObjectStore("ids"); }; bo.onsuccess = function () {'
+        ' var s = bo.result.transaction("ids", "readwrite").objectStore("ids");'
+        f' s.put(new Blob(["{ID}dg"]), "blob"); s.put(new TextEncoder().encode("{ID}dh"),'
+        f' "bytes"); s.put(new Map([["v", "{ID}di"]]), "map"); }};'
         f'setTimeout(function () {{ localStorage.setItem("st_late", "{ID}d8"); }},'
         ' 570 * 1000);'),
         "files": {
@@ -503,6 +509,9 @@ CASES = [
     case("storage", "hs_uid", "storage"),
     case("storage", "st_opfsdir", "storage"),
     case("storage", "st_opfsworker", "storage"),
+    case("storage", "st_binary/ids/blob", "storage"),
+    case("storage", "st_binary/ids/bytes", "storage"),
+    case("storage", "st_binary/ids/map", "storage"),
     case("reading", "rd_scroll", "request"),
     case("reading", "rd_inview", "request"),
     case("reading", "rd_wheel", "request"),

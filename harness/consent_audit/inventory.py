@@ -18,6 +18,28 @@ INVENTORY = """async () => {
     try { return (typeof v === "string" ? v : JSON.stringify(v) ?? String(v)).slice(0, KEEP); }
     catch (e) { return String(v).slice(0, KEEP); }
   };
+  // What JSON shows as {}: a Blob's text, bytes (a buffer or a typed array) as text, a Map's
+  // entries and a Set's members, in a stored value however deep (to a bound).
+  const plain = async (v, depth) => {
+    if (depth > 4 || v === null || typeof v !== "object") return v;
+    if (typeof v.toJSON === "function") return v;
+    try {
+      if (typeof Blob === "function" && v instanceof Blob) return await v.slice(0, KEEP).text();
+      if (v instanceof ArrayBuffer) v = new Uint8Array(v);
+      if (ArrayBuffer.isView(v)) {
+        const size = Math.min(v.byteLength, KEEP);
+        return new TextDecoder().decode(new Uint8Array(v.buffer, v.byteOffset, size));
+      }
+      if (v instanceof Map) v = Array.from(v.entries());
+      else if (v instanceof Set) v = Array.from(v);
+      if (Array.isArray(v)) {
+        return await Promise.all(v.slice(0, 200).map((x) => plain(x, depth + 1)));
+      }
+      const out = {};
+      for (const k of Object.keys(v).slice(0, 200)) out[k] = await plain(v[k], depth + 1);
+      return out;
+    } catch (e) { return v; }
+  };
   for (const name of ["localStorage", "sessionStorage"]) {
     try {
       const s = window[name];
@@ -41,11 +63,12 @@ INVENTORY = """async () => {
           req.onsuccess = () => {
             const c = req.result;
             if (!c || out.length >= 50) return ok(out);
-            out.push([cut(c.key), cut(c.value)]); c.continue();
+            out.push([c.key, c.value]); c.continue();
           };
           req.onerror = () => ok(out);
         });
-        for (const [key, value] of rows) {
+        for (const [raw, stored] of rows) {
+          const key = cut(await plain(raw, 0)), value = cut(await plain(stored, 0));
           items.push({ origin, storage: "indexedDB", key: `${info.name}/${store}/${key}`, value });
         }
       }
