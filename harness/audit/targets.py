@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import functools
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,9 +246,15 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
                     await context.clock.install()
                     page = await context.new_page()
                     if browser_name == "firefox" and root is None:
-                        document = url.split("#")[0]  # (a string would be a glob)
-                        await page.route(lambda u: u == document, lambda route: (
-                            shadowroots.serve_serialisable(route, fetch)))
+                        # A pattern Playwright matches itself (a Python predicate is asked
+                        # of every request the page makes), given up once it has served.
+                        document = re.compile(re.escape(url.split("#")[0]) + r"\Z")
+
+                        async def serve(route, document=document, page=page):
+                            await page.unroute(document)
+                            await shadowroots.serve_serialisable(route, fetch)
+
+                        await page.route(document, serve)
                     traffic = Traffic(page)
                     goto = url
                     if root is not None and pool.remote:  # it cannot open our file:// URLs
