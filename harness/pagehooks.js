@@ -329,22 +329,27 @@
   present();
   addEventListener("DOMContentLoaded", present, true);
 
-  // A message from another origin, as the document it reached saw it: what a page hands a
-  // third party's frame by postMessage (or a frame its page) goes no further than a
-  // request would.
-  let messages = 0;
+  // A message from another origin, as a frame of a third party it reached saw it: what a
+  // page hands such a frame by postMessage goes no further than a request would. (What a
+  // third party's frame tells the site's own page is no sending of the site's.) Each
+  // message once: a heartbeat repeated does not use up the room an identifier needs.
+  const heard = new Set();
+  let foreignFrame = false;
+  try { foreignFrame = window.top !== window && window.top.location.origin !== location.origin; } catch (e) { foreignFrame = true; }
   addEventListener("message", (e) => {
-    if (!e.origin || e.origin === location.origin || ++messages > 200) return;
-    report("call", { api: "postMessage", url: location.href.slice(0, KEEP), from: e.origin, body: text(e.data), script: null });
+    if (!foreignFrame || !e.origin || e.origin === location.origin) return;
+    const body = text(e.data), seen = e.origin + " " + body;
+    if (heard.has(seen) || heard.size >= 1000) return;
+    heard.add(seen);
+    report("call", { api: "postMessage", url: location.href.slice(0, KEEP), from: e.origin, body, script: null });
   }, true);
 
   // What a frame of another origin is handed in its address's fragment (which never goes on
   // the wire) or in its name, as the frame reads them.
   if (window.top !== window) {
-    let foreign = false, name = "";
-    try { foreign = window.top.location.origin !== location.origin; } catch (e) { foreign = true; }
+    let name = "";
     try { name = windowName ? windowName.get.call(window) : ""; } catch (e) { /* none */ }
-    if (foreign && (location.hash.length > 1 || name)) report("call", { api: "frame", url: location.href.slice(0, KEEP), body: text(name), script: null });
+    if (foreignFrame && (location.hash.length > 1 || name)) report("call", { api: "frame", url: location.href.slice(0, KEEP), body: text(name), script: null });
   }
 
   // -- lifecycle -----------------------------------------------------------------------

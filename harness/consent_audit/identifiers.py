@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import re
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
@@ -241,17 +242,24 @@ def fields(text: str) -> set[str]:
     return set(_FIELD.findall(text))
 
 
+SPLIT_LONGEST = 128  # identifiers longer than this are not looked for cut into pieces
+
+
 def joined(found: set[str], known: dict[str, dict[str, str]]
            ) -> list[tuple[str, str, tuple[str, ...]]]:
     """Which *known* identifiers are two or three of *found* fields put end to end (each
     piece sent in a request of its own, or in fields of one): ``[(token, how, pieces)]``;
-    a lookup per place to cut each (quadratic in an identifier's length only)."""
-    out = []
+    a lookup per place to cut each, for identifiers up to :data:`SPLIT_LONGEST` long (a
+    long stored value is no identifier cut in two, and each costs its length squared)."""
+    out: list[tuple[str, str, tuple[str, ...]]] = []
     for token in known:
         size = len(token)
-        cuts = [(token[:a], token[a:]) for a in range(4, size - 3)] + [
-            (token[:a], token[a:b], token[b:]) for a in range(4, size - 7)
-            if token[:a] in found for b in range(a + 4, size - 3)]
+        if size > SPLIT_LONGEST:
+            continue
+        cuts = itertools.chain(
+            ((token[:a], token[a:]) for a in range(4, size - 3)),
+            ((token[:a], token[a:b], token[b:]) for a in range(4, size - 7)
+             if token[:a] in found for b in range(a + 4, size - 3)))
         pieces = next((c for c in cuts if all(p in found for p in c)), None)
         if pieces:
             out.append((token, f"split over {len(pieces)} fields", pieces))
