@@ -248,7 +248,7 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
                     if browser_name == "firefox" and root is None:
                         # A pattern Playwright matches itself (a Python predicate is asked
                         # of every request the page makes), given up once it has served.
-                        document = re.compile(re.escape(url.split("#")[0]) + r"\Z")
+                        document = re.compile("^" + re.escape(url.split("#")[0]) + "$")
 
                         async def serve(route, document=document, page=page):
                             await page.unroute(document)
