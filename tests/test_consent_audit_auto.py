@@ -8,7 +8,7 @@ import pytest
 from harness import consent_audit
 from harness.browsers import launch_spec
 from harness.concurrency import run_async
-from harness.consent_audit import autoconsent
+from harness.consent_audit import autoconsent, runner
 from harness.consent_audit.autoconsent import Driver, outcome, rules_for
 
 # Each CMP site of the estate and the rule autoconsent names for it; whether that rule
@@ -193,7 +193,11 @@ def _cmp_settings(server, names, browser="chromium", **extra):
 @pytest.mark.slow
 @pytest.mark.skip_browser("webkit")  # the audit drives Chromium and Firefox
 def test_audit_with_auto_passes_every_cmp_site(webtrack_server, browser_name, tmp_path,
-                                               package):
+                                               package, monkeypatch):
+    # The two states judged here: the rest of each site's matrix (no choice, GPC on) is
+    # audited with these same choices by the CLI's default audit of the estate.
+    monkeypatch.setattr(runner, "states", lambda site: [
+        {"choice": "rejected", "gpc": False}, {"choice": "accepted", "gpc": False}])
     results = consent_audit.audit(_cmp_settings(webtrack_server, CMP_SITES, browser_name),
                                   tmp_path)
     by_id = {r["id"].removesuffix(f"-{browser_name}"): r for r in results["results"]}
