@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from harness.collector import create_app, state
@@ -33,7 +35,8 @@ class Api:
         self.client = client
 
     def profile(self, kind="contact", **fields):
-        fields.setdefault("email", f"p{id(fields)}@example.com")
+        # (a new address each call: id() of the dict is reused once the last one is freed)
+        fields.setdefault("email", f"p{uuid.uuid4().hex}@example.com")
         response = self.client.post("/api/profiles", json={"kind": kind, **fields})
         assert response.status_code == 201, response.json
         return response.json["id"]
