@@ -35,6 +35,21 @@ def test_attribution_counts_evaluation_and_every_callback(browser_name):
     assert result["size"]["busy"]["bytes"] == len(BUSY)
 
 
+@pytest.mark.parametrize("sends_tracked, sends_anonymous, tracked, waits", [
+    (True, False, True, True),     # our tracker, a tracked view: its delivery is awaited
+    (True, False, False, False),   # our tracker, an anonymous view: nothing to wait for
+    (False, False, True, False),   # a subject that never sends is read at once
+    (False, True, False, True),    # a peer that sends on every view
+    (False, True, True, True),
+    (True, True, False, True),
+])
+def test_a_view_waits_for_a_delivery_only_from_a_subject_that_sends(
+        sends_tracked, sends_anonymous, tracked, waits):
+    subject = cost.Subject("s", b"", sends_anonymous=sends_anonymous,
+                           sends_tracked=sends_tracked)
+    assert cost.awaits_delivery(subject, tracked) is waits
+
+
 def test_floor_reads_the_cookie_once_and_beacons_the_payload():
     source = cost.floor_script("http://c.localhost:1/collect", '{"site": "shop"}').decode()
     assert source.count("d.cookie") == 1 and source.count("sendBeacon") == 1

@@ -92,6 +92,12 @@ def with_ratios(figures: dict, floor: str = FLOOR) -> dict:
     return out
 
 
+def awaits_delivery(subject: Subject, tracked: bool) -> bool:
+    """Whether a view of *subject* waits for a delivery before it is read: a tracked view of
+    a script that sends for tracked visitors, or any view of one that always sends."""
+    return tracked and subject.sends_tracked or subject.sends_anonymous
+
+
 def _view(browser, server, subject: Subject, tracked: bool) -> dict:
     context = browser.new_context()
     try:
@@ -101,7 +107,7 @@ def _view(browser, server, subject: Subject, tracked: bool) -> dict:
         page = context.new_page()
         before = len(server.bodies)
         page.goto(server.page_url(subject.name), wait_until="load")
-        if tracked and subject.sends_tracked or subject.sends_anonymous:
+        if awaits_delivery(subject, tracked):
             server.wait_for_deliveries(before + 1)
         page.wait_for_timeout(SETTLE_MS)
         return page.evaluate("({evaluation: __cost.evaluation, callbacks: __cost.callbacks,"
