@@ -154,6 +154,33 @@ ID_ITEM = {"origin": "http://s.localhost", "storage": "indexedDB", "key": "db/vi
                              "path": "/"}],
                 "cookies_at_opt_out": [{"name": "uid", "value": "8f3a9c2e77",
                                         "domain": "s.localhost", "path": "/"}]}, "fail"),
+    # The identifier as the entry's name, its value a flag: written, or kept from before.
+    (REJECTED, {"storage_writes": [
+        {"at": 101.0, "storage": "localStorage", "key": "vid_8f3a9c2e77", "value": "1"}]},
+     "fail"),
+    (REJECTED, {"cookie_writes": [{"at": 101.0, "name": "s8f3a9c2e77",
+                                   "value": "s8f3a9c2e77=true; path=/"}]}, "fail"),
+    (REJECTED, {"stored": {"at_opt_out": [{**ID_ITEM, "key": "db/seen/8f3a9c2e77",
+                                           "value": "1"}],
+                           "end": [{**ID_ITEM, "key": "db/seen/8f3a9c2e77", "value": "1"}]}},
+     "fail"),
+    (REJECTED, {"cookies": [{"name": "seen_8f3a9c2e77", "value": "1", "domain": "s.localhost",
+                             "path": "/"}],
+                "cookies_at_opt_out": [{"name": "seen_8f3a9c2e77", "value": "1",
+                                        "domain": "s.localhost", "path": "/"}]}, "fail"),
+    (REJECTED, {"stored": {"at_opt_out": [], "end": [
+        {**ID_ITEM, "storage": "cacheStorage", "key": "v8f3a9c2e77/http://s.localhost/a.css",
+         "value": ""}]}}, "fail"),
+    # ...a name that is a word, a version or a file's is no one's.
+    (REJECTED, {"stored": {"at_opt_out": [], "end": [
+        {**ID_ITEM, "storage": "cacheStorage", "key": "static-v3/http://s.localhost/a.v20261129.css",
+         "value": ""}]}}, "pass"),
+    (REJECTED, {"storage_writes": [
+        {"at": 101.0, "storage": "cacheStorage", "key": "http://s.localhost/app.v20261129.css",
+         "value": "put"}]}, "pass"),
+    (REJECTED, {"storage_writes": [
+        {"at": 101.0, "storage": "localStorage", "key": "banner_v3_closed", "value": "1"}]},
+     "pass"),
     # A message on a WebSocket opened before the choice, sent after it, reaches its host.
     (REJECTED, {"calls": [{"at": 101.0, "api": "WebSocket.send", "body": "hello",
                            "url": "ws://collector.localhost:81/ws"}]}, "fail"),

@@ -85,7 +85,9 @@ SITES: dict[str, dict] = {
         ' path: "/"});'
         f'setTimeout(function () {{ document.cookie = "ck_late={ID}a8; path=/"; }},'
         ' 5 * 60 * 1000);'
-        f'document.cookie = "my_consent_id={ID}a9; path=/";')},
+        f'document.cookie = "my_consent_id={ID}a9; path=/";'
+        # The identifier is the name; the value a mere flag.
+        f'document.cookie = "cknm_{ID}a0=1; path=/";')},
     # A "CMP" deletes the tracker's cookie on reject; the tracker puts it back every minute.
     "reset": {"head": script(
         'document.addEventListener("click", function (e) { if (e.target.id === '
@@ -133,7 +135,12 @@ SITES: dict[str, dict] = {
         ' bo.result.createObjectStore("ids"); }; bo.onsuccess = function () {'
         ' var s = bo.result.transaction("ids", "readwrite").objectStore("ids");'
         f' s.put(new Blob(["{ID}dg"]), "blob"); s.put(new TextEncoder().encode("{ID}dh"),'
-        f' "bytes"); s.put(new Map([["v", "{ID}di"]]), "map"); }};'
+        f' "bytes"); s.put(new Map([["v", "{ID}di"]]), "map");'
+        # The identifier is the key, a database's or a cache's name; what is kept a flag.
+        f' s.put(true, "stnmidb_{ID}dk"); }};'
+        f'localStorage.setItem("stnm_{ID}dj", "1");'
+        f'caches.open("stnmcache_{ID}dl").then(function (c) {{ return c.put("/x.css",'
+        ' new Response("p {}", {headers: {"content-type": "text/css"}})); });'
         f'setTimeout(function () {{ localStorage.setItem("st_late", "{ID}d8"); }},'
         ' 570 * 1000);'),
         "files": {
@@ -351,6 +358,7 @@ SITES: dict[str, dict] = {
     # site itself and to an unknown third party.
     "encoded": {"head": ready(
         f'if (!localStorage.getItem("enc_uid")) localStorage.setItem("enc_uid", "{ID}f1");'
+        f'if (location.pathname === "/") sessionStorage.setItem("encnm_{ID}f3", "1");'
         # Kept wrapped (base64 of JSON), sent plain.
         'if (!localStorage.getItem("enc_wrapped")) localStorage.setItem("enc_wrapped",'
         f' btoa(JSON.stringify({{id: "{ID}f2"}})));'
@@ -386,6 +394,8 @@ SITES: dict[str, dict] = {
         'new Image().src = "/enc_rot13.gif?r=" + u.replace(/[a-z]/g, function (c) {'
         ' return String.fromCharCode((c.charCodeAt(0) - 84) % 26 + 97); });'
         'new Image().src = "/enc_upper.gif?u=" + u.toUpperCase();'
+        'new Image().src = "/enc_keyname.gif?k=" + Object.keys(sessionStorage).filter('
+        'function (k) { return k.indexOf("encnm_") === 0; })[0].slice(6);'
         'navigator.sendBeacon("/enc_utf16", new Blob([new Uint16Array(JSON.stringify('
         '{v: u}).split("").map(function (c) { return c.charCodeAt(0); }))]));'
         'var w = JSON.parse(atob(localStorage.getItem("enc_wrapped"))).id;'
@@ -465,7 +475,12 @@ SITES: dict[str, dict] = {
         'fetch("/stock.json?item=lamp&v=3");'
         'new Image().src = "/logo.gif?v=20261129";'
         'navigator.sendBeacon("/log", JSON.stringify({event: "view", page: location.pathname}));'
-        'addEventListener("pagehide", function () { navigator.sendBeacon("/log", "bye"); });'),
+        'addEventListener("pagehide", function () { navigator.sendBeacon("/log", "bye"); });'
+        # A third party's widget tells the page its own id (what the page receives is no
+        # sending of the site's; what it sends a third party's frame would be).
+        'addEventListener("message", function (e) { document.title = "got " + e.data.ready; });'
+        'var w = document.createElement("iframe"); w.src = SIDE + "/widget.html";'
+        ' document.body.appendChild(w);'),
         "files": {"stock.json": '{"lamp": 3}'}, "states": OPTED_OUT},
 }
 
@@ -490,6 +505,7 @@ CASES = [
     case("cookies", "ck_store", "cookie"),
     case("cookies", "ck_late", "cookie"),
     case("cookies", "my_consent_id", "cookie"),
+    case("cookies", "cknm_", "cookie"),
     case("reset", "rs_uid", "cookie"),
     case("setcookie", "sc_css", "cookie"),
     case("setcookie", "sc_img", "cookie"),
@@ -512,6 +528,9 @@ CASES = [
     case("storage", "st_binary/ids/blob", "storage"),
     case("storage", "st_binary/ids/bytes", "storage"),
     case("storage", "st_binary/ids/map", "storage"),
+    case("storage", "stnm_", "storage"),
+    case("storage", "stnmidb_", "storage"),
+    case("storage", "stnmcache_", "storage"),
     case("reading", "rd_scroll", "request"),
     case("reading", "rd_inview", "request"),
     case("reading", "rd_wheel", "request"),
@@ -613,6 +632,7 @@ CASES = [
     case("encoded", "enc_unwrapped", "request"),
     case("encoded", "enc_rot13", "request"),
     case("encoded", "enc_upper", "request"),
+    case("encoded", "enc_keyname", "request"),
     case("encoded", "enc_utf16", "request"),
     case("encoded", "enc_threethree", "request"),
     case("encoded", "enc-dns-", "request"),
@@ -652,6 +672,11 @@ def side_app(environ, start_response):
         else:
             response.headers["Last-Modified"] = sent or formatdate(
                 secrets.randbelow(10 ** 9) + 10 ** 9, usegmt=True)
+    elif request.path == "/widget.html":
+        response = Response(
+            "<!doctype html><title>widget</title><script>"
+            f'parent.postMessage({{ready: 1, widgetId: "{ID}z2"}}, "*");</script>',
+            content_type="text/html")
     elif request.path in ("/enc_message.html", "/enc_fragment.html", "/enc_name.html"):
         response = Response("<!doctype html><title>3p</title>", content_type="text/html")
     elif request.path == "/r":

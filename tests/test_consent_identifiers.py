@@ -172,6 +172,27 @@ def test_an_identifier_kept_wrapped_is_known_unwrapped():
     assert any(v["kind"] == "identifier-sent" for v in found["violations"]), found
 
 
+@pytest.mark.parametrize("kept,sent,caught", [
+    # Kept as an entry's name (a flag its value), sent whole or without its prefix.
+    ({"key": f"vid_{UID}", "value": "1"}, f"vid_{UID}", True),
+    ({"key": f"vid_{UID}", "value": "1"}, UID, True),
+    ({"key": f"db/seen/{UID}", "value": "true"}, UID, True),
+    ({"storage": "cacheStorage", "key": f"{UID}/http://s.localhost/a.css", "value": ""}, UID,
+     True),
+    # The same with its value a prefixed identifier.
+    ({"key": "ui", "value": f"v-{UID}"}, UID, True),
+    ({"key": "banner_v3_closed", "value": "1"}, "banner_v3_closed", False),
+])
+def test_verdict_flags_an_identifier_kept_as_a_name(kept, sent, caught):
+    item = {"origin": "http://s.localhost", "storage": "localStorage", **kept}
+    wire = [{"at": 101.0, "phase": "then", "method": "GET",
+             "url": f"http://s.localhost/px?i={sent}", "headers": {}, "body": None}]
+    evidence = {**_evidence(wire), "stored": {"at_opt_out": [item], "end": []}}
+    site = SiteConfig(name="s", start="http://s.localhost/")
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
+    assert any(v["kind"] == "identifier-sent" for v in found["violations"]) is caught, found
+
+
 @pytest.mark.parametrize("first,second,caught", [
     ("/a.gif?p=" + UID[:6], "/b.gif?q=" + UID[6:], True),
     ("/a/" + UID[:6] + "/x.gif", "/b.gif?q=" + UID[6:], True),
@@ -259,6 +280,10 @@ def test_identifying(name, value, identifies):
     ("lang", "en-GB", False), ("OptanonConsent", f"consentId={UID}", False),
     ("cookie_prefs", '{"necessary":true,"updated":"2026-11-29T08:00:00Z","version":3}', False),
     ("my_consent_id", UID, True), ("consent", f'{{"id":"{UID}","ads":false}}', True),
+    # Named by the identifier, a flag kept: the name singles the visitor out.
+    (f"seen_{UID}", "1", True), (UID, "true", True), ("banner_v3_closed", "1", False),
+    # A known platform's record is named by the platform (its site's id included).
+    ("_iub_cs-48213907", '{"timestamp":"2026-11-29T08:00:00Z"}', False),
 ])
 def test_stored_identifier(name, value, stored):
     assert stored_identifier(name, value) is stored

@@ -17,8 +17,8 @@ opt-out counts from the moment its last listed step begins, :func:`opt_out_momen
   is written). A write counts when a hook
   saw it after the opt-out, or when the stock taken at the end holds an entry that was not
   there, or not with that value, at the opt-out (so workers and hook-proof writes count too);
-- no identifier is kept: a cookie or stored entry from before the opt-out whose value holds
-  an identifier (``identifiers.tokens``) and is still there at the end;
+- no identifier is kept: a cookie or stored entry from before the opt-out whose value, or
+  name, holds an identifier (``identifiers.tokens``) and is still there at the end;
 - no request, to anyone (the site itself included), carries an identifier the page stored or
   sent before (or keeps wrapped): as is, URL-encoded, base64, hex or hashed, reversed, ROT13,
   in other case, wrapped layer in layer, split over parameters or cut in two or three over
@@ -147,10 +147,12 @@ def is_consent_record_entry(name: str, value: str) -> bool:
 
 def stored_identifier(name: str, value: str | None) -> bool:
     """Whether writing *name* = *value* after the opt-out stores an identifier: able to
-    single the visitor out (:func:`identifiers.identifying`) and not a known consent
-    platform's record. A preference such as ``lang=en``, or a record of the choice with its
-    date and version, cannot."""
-    return not known_consent_record(name) and identifiers.identifying(name, value)
+    single the visitor out (:func:`identifiers.identifying`), or named by one (a key
+    ``uid_8f3a9c2e77`` holding ``1``), and not a known consent platform's record. A
+    preference such as ``lang=en``, or a record of the choice with its date and version,
+    cannot."""
+    return not known_consent_record(name) and (
+        bool(identifiers.tokens(name)) or identifiers.identifying(name, value))
 
 
 def _allowed(site, key: str) -> bool:
@@ -304,6 +306,23 @@ def _kept_key(item: dict) -> str:
     return _url_parts(key.partition("/")[2]) + " " + (item.get("value") or "")
 
 
+def _entry_name(item: dict) -> str:
+    """The name the page gave a stored entry, which may itself be the identifier (a key
+    ``uid_8f3a9c2e77`` holding ``1``): a web storage key, an IndexedDB ``db/store/key``, a
+    file's path, or a cache's name as the stock reads it (a cached URL is read with the
+    entry's value, :func:`_kept_key`; the hook's Cache Storage key is URLs only)."""
+    key = item.get("key") or ""
+    if item.get("storage") != "cacheStorage":
+        return key
+    return key.partition("/")[0]  # the hook's, a URL's scheme: no identifier
+
+
+def _named_identifier(name: str) -> bool:
+    """Whether an entry's *name* holds an identifier, whatever it keeps (a known consent
+    platform's record is named by the platform, its site id included)."""
+    return not known_consent_record(name) and bool(identifiers.tokens(name))
+
+
 def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str, str]]:
     """Identifiers the page keeps or sent to a beacon host: token → the forms it may take."""
     values = []
@@ -311,17 +330,21 @@ def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str,
         values.append((c["name"], c["cookie_value"]))
     for c in evidence["cookies"] + evidence.get("cookies_at_opt_out", []):
         values.append((c["name"], c.get("value", "")))
-    for w in evidence["storage_writes"]:
-        values.append((w["key"], w.get("value", "")))
     stock = evidence.get("stored") or {}
-    for i in stock.get("at_opt_out", []) + stock.get("end", []):
-        values.append((i["key"], i.get("value", "")))
+    for i in evidence["storage_writes"] + stock.get("at_opt_out", []) + stock.get("end", []):
+        values.append((_entry_name(i), i.get("value", "")))
     found: set[str] = set()
     for name, value in values:
-        if name in site.tracking_cookies or not (
-                _allowed(site, name) or is_consent_record_entry(name, value)):
-            # What a value wraps is kept too (base64 of JSON holding the id, say).
-            found |= identifiers.tokens(identifiers.unwrap(value or ""))
+        tracking = name in site.tracking_cookies
+        if tracking or not _allowed(site, name):
+            # An identifier may be the entry's name (its value a mere flag).
+            if tracking or _named_identifier(name):
+                found |= identifiers.tokens(name)
+            if tracking or not is_consent_record_entry(name, value):
+                # What a value wraps is kept too (base64 of JSON holding the id, say).
+                found |= identifiers.tokens(identifiers.unwrap(value or ""))
+    # A prefixed identifier (``vid_8f3a9c2e77``, a key's or a value's) may go out bare.
+    found |= {p for t in found for p in identifiers.tokens(re.sub(r"[_-]", " ", t))}
     return {t: identifiers.forms(t) for t in found}
 
 
@@ -423,7 +446,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
                          "appeared or changed after the opt-out", item,
                          "unknown: no hook or response showed the write")
             elif not known_consent_record(cookie["name"]) and identifiers.tokens(
-                    cookie.get("value")):
+                    cookie["name"] + " " + (cookie.get("value") or "")):
                 flag("kept", "cookie", "cookie jar",
                      f"cookie {cookie['name'] or '(nameless)'} holding an identifier, set "
                      "before the opt-out, is kept after it", item,
@@ -444,7 +467,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
     stored = set()
     for write in evidence["storage_writes"]:
         if after(write) and not _allowed(site, write["key"]) and stored_identifier(
-                write["key"], _kept_key(write)):
+                _entry_name(write), _kept_key(write)):
             stored.add((write["storage"], write["key"]))
             flag("storage", "storage", write["storage"],
                  f"{write['storage']} {write['key']!r} written after the opt-out", write)
@@ -459,11 +482,12 @@ def decide(site, state: dict, evidence: dict) -> dict:
             key = (item["origin"], item["storage"], item["key"])
             found = {**item, "at": None, "phase": "stock"}
             if before.get(key, object()) != item.get("value"):
-                if stored_identifier(item["key"], _kept_key(item)):
+                if stored_identifier(_entry_name(item), _kept_key(item)):
                     flag("storage", "storage", item["storage"],
                          f"{item['storage']} {item['key']!r} on {item['origin']} is new or "
                          "changed since the opt-out (found when taking stock)", found)
-            elif not known_consent_record(item["key"]) and identifiers.tokens(_kept_key(item)):
+            elif not known_consent_record(item["key"]) and identifiers.tokens(
+                    _entry_name(item) + " " + _kept_key(item)):
                 flag("kept", "storage", item["storage"],
                      f"{item['storage']} {item['key']!r} on {item['origin']}, holding an "
                      "identifier written before the opt-out, is kept after it", found,
