@@ -476,11 +476,16 @@ SITES: dict[str, dict] = {
         'new Image().src = "/logo.gif?v=20261129";'
         'navigator.sendBeacon("/log", JSON.stringify({event: "view", page: location.pathname}));'
         'addEventListener("pagehide", function () { navigator.sendBeacon("/log", "bye"); });'
-        # A third party's widget tells the page its own id (what the page receives is no
-        # sending of the site's; what it sends a third party's frame would be).
+        # A third party's widget, handed the visitor's id before the choice (the id is
+        # removed on Reject), goes on telling the page that id and its own: what the page
+        # receives is no sending of the site's (what it sent such a frame would be).
+        f'var vid = !navigator.globalPrivacyControl && location.pathname === "/" && "{ID}z3";'
+        'if (vid) localStorage.setItem("vid", vid);'
+        'document.getElementById("reject-cookies").addEventListener("click", function () {'
+        ' localStorage.removeItem("vid"); }, true);'
         'addEventListener("message", function (e) { document.title = "got " + e.data.ready; });'
-        'var w = document.createElement("iframe"); w.src = SIDE + "/widget.html";'
-        ' document.body.appendChild(w);'),
+        'var w = document.createElement("iframe"); w.src = SIDE + "/widget.html"'
+        ' + (vid ? "#" + vid : ""); document.body.appendChild(w);'),
         "files": {"stock.json": '{"lamp": 3}'}, "states": OPTED_OUT},
 }
 
@@ -675,7 +680,9 @@ def side_app(environ, start_response):
     elif request.path == "/widget.html":
         response = Response(
             "<!doctype html><title>widget</title><script>"
-            f'parent.postMessage({{ready: 1, widgetId: "{ID}z2"}}, "*");</script>',
+            f'parent.postMessage({{ready: 1, widgetId: "{ID}z2"}}, "*");'
+            'var v = location.hash.slice(1); setInterval(function () { if (v)'
+            ' parent.postMessage({ready: 1, visitor: v}, "*"); }, 30000);</script>',
             content_type="text/html")
     elif request.path in ("/enc_message.html", "/enc_fragment.html", "/enc_name.html"):
         response = Response("<!doctype html><title>3p</title>", content_type="text/html")
