@@ -1,0 +1,36 @@
+"""Contract §5: a click that leaves the page is still delivered, whatever carries it.
+
+Where beacons are refused the script delivers by ``fetch``; a plain fetch belongs to its
+document and is cancelled when the page goes, only one made with ``keepalive`` outlives it.
+On loopback a delivery is answered before any navigation completes, so losing it shows
+only when it is slow: here every delivery is held on its way to the collector until the
+page the click led to has loaded, and then let through.
+"""
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+
+from .probes import known_visitor
+
+pytestmark = pytest.mark.browser
+BEACON_REFUSED = "Navigator.prototype.sendBeacon = function () { return false; };"
+
+
+def test_a_fetch_delivery_still_on_its_way_outlives_the_page(visitor, webtrack):
+    page = visitor.page
+    page.add_init_script(BEACON_REFUSED)
+    profile = known_visitor(visitor, webtrack)
+    held = []
+    page.route("**/collect", lambda route: held.append(route))
+    page.click("#pricing-banner")
+    page.wait_for_url(visitor.url("shop", "/pricing.html"))
+    page.wait_for_load_state("load")
+    page.unroute("**/collect")
+    for route in held:  # the click's delivery, then the new page's visit
+        try:
+            route.continue_()
+        except PlaywrightError:
+            pass  # cancelled with the page it came from: lost, as the check below says
+    (click,) = webtrack.expect(profile, "website_link_clicked")
+    assert click["msdynci_linkuri"] == visitor.url("shop", "/pricing.html"), click
+    webtrack.expect(profile, "website_visited", msdynci_viewname="pricing.html")
