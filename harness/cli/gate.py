@@ -45,6 +45,10 @@ def _deprecated_flag(name: str):
 @click.option("--budget-main-thread", "budget_main_thread", metavar="BUDGET",
               help="Fail above this main-thread cost per tracked page view, in any browser: "
                    "a ratio to the floor (1.25x) or milliseconds (3ms, 3).")
+@click.option("--all", "everything", is_flag=True,
+              help="Run every scenario. Default: in Chromium only the scenarios whose "
+                   "coverage of the reference touches what the candidate changes (Firefox "
+                   "always runs every one).")
 @_deprecated_flag("self_test")
 @_deprecated_flag("update_golden")
 @_deprecated_flag("mutation")
@@ -53,8 +57,8 @@ def _deprecated_flag(name: str):
 @out_option("reports/gate")
 @click.pass_context
 def gate(ctx, script, browsers, workers, budget_gzip_bytes, budget_main_thread_ms,
-         measure_cost, budget_main_thread, self_test, update_golden, mutation, only_mutants,
-         select, out, config_source) -> None:
+         measure_cost, budget_main_thread, everything, self_test, update_golden, mutation,
+         only_mutants, select, out, config_source) -> None:
     """Run the scenarios with SCRIPT in place of the reference tracker and compare.
 
     `webtrack gate --script FILE` gates FILE; the subcommands check the gate itself.
@@ -87,13 +91,14 @@ def gate(ctx, script, browsers, workers, budget_gzip_bytes, budget_main_thread_m
             _self_test(ctx, browsers, workers, select, Path(out), config_source)
         return
     _gate_script(Path(script), browsers, workers, select, Path(out), config_source,
-                 measure_cost, budget_gzip_bytes, budget_main_thread_ms, budget_main_thread)
+                 measure_cost, budget_gzip_bytes, budget_main_thread_ms, budget_main_thread,
+                 everything)
 
 
 def _gate_script(script: Path, browsers: tuple[str, ...], workers: int, select: str | None,
                  out: Path, config_source: str, measure_cost: bool | None,
                  budget_gzip_bytes: int | None, budget_main_thread_ms: float | None,
-                 budget_main_thread: str | None) -> None:
+                 budget_main_thread: str | None, everything: bool = False) -> None:
     from .. import gate as gating
     from .. import run as runner
     from ..gate.report import write
@@ -107,8 +112,10 @@ def _gate_script(script: Path, browsers: tuple[str, ...], workers: int, select: 
     result = gating.gate(gating.GateOptions(
         script=script, browsers=usable, workers=workers, out=out, settings_file=config_source,
         budget_gzip_bytes=budget_gzip_bytes, budget_main_thread_ms=budget_main_thread_ms,
-        budget_main_thread=budget, measure_cost=measure_cost, select=select))
+        budget_main_thread=budget, measure_cost=measure_cost, select=select,
+        everything=everything))
     write(result, out)
+    click.echo(describe_selection(result["selection"]))
     if result["stopped_early"]:
         click.echo(f"STOPPED EARLY after {result['stopped_early']['after_seconds']} s: "
                    f"{result['stopped_early']['reason']}")
@@ -131,6 +138,17 @@ def _gate_script(script: Path, browsers: tuple[str, ...], workers: int, select: 
                f"changes{' (' + why + ')' if why else ''}; config: {config_source}; "
                f"report: {out}/report.html")
     sys.exit(code)
+
+
+def describe_selection(selection: dict) -> str:
+    """One line: how many Chromium scenarios ran of how many, and why."""
+    counts = selection["chromium"]
+    if selection["mode"] == "all":
+        return f"selection: every scenario ran ({selection['fallback']})"
+    what = ("identical to the reference: the smoke set" if selection["identical"] else
+            f"{len(selection['changes'])} change(s) to the reference")
+    return (f"selection: {counts['ran']} of {counts['of']} Chromium scenarios ran ({what}; "
+            f"map: {selection['map']}); Firefox: {selection['firefox']}")
 
 
 @gate.command("self-test")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import run as runner
 from ..tracker import SCRIPT
-from . import canary, cost, golden
+from . import canary, cost, golden, selection
 from .mutants import MUTANTS
 
 
@@ -27,6 +27,12 @@ class GateOptions(runner.RunOptions):
     maxfail: int | None = None
     select: str | None = None  # a pytest -k expression, to gate part of the contract
     canary: bool = True  # stop early when the candidate delivers nothing at all
+    # Run every scenario (True), or only the Chromium scenarios the candidate's changes can
+    # reach, by the reference coverage map (:mod:`.selection`).
+    everything: bool = False
+    # The folder whose mutation/reference.json holds the reference coverage map (default:
+    # out, shared with `webtrack gate mutation --out` the same folder).
+    map_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.script is None:
@@ -38,13 +44,15 @@ class GateOptions(runner.RunOptions):
         assert self.script is not None  # checked when made
         return self.script
 
-    def run_options(self) -> runner.RunOptions:
-        """The scenario run inside the gate: the same browsers, workers and selection."""
+    def run_options(self, only: Path | None = None) -> runner.RunOptions:
+        """The scenario run inside the gate: the same browsers, workers and selection
+        (*only*: the file choosing the Chromium scenarios)."""
         shared = {f.name: getattr(self, f.name) for f in fields(runner.RunOptions)}
         return runner.RunOptions(**{
             **shared, "out": self.out / "run", "title": f"webtrack gate: {self.script}",
             "extra_args": [*self.extra_args, *(
-                [f"--maxfail={self.maxfail}"] if self.maxfail else [])]})
+                [f"--maxfail={self.maxfail}"] if self.maxfail else []), *(
+                ["--webtrack-only", str(only.resolve())] if only else [])]})
 
 
 def payload_changes(results: dict, reference: dict) -> list[dict]:
@@ -63,12 +71,33 @@ def payload_changes(results: dict, reference: dict) -> list[dict]:
     return changes
 
 
-def _with_canary(options: GateOptions, run_options: runner.RunOptions) -> tuple[
-        dict, dict | None]:
-    """Run the scenarios with the canary beside them; stop them if it finds no delivery."""
-    if not options.canary:
-        return runner.execute(run_options), None
-    abort, verdict = threading.Event(), {}
+def _select(options: GateOptions, canary_done: threading.Event, verdict: dict) -> dict:
+    """The selection for this candidate; a missing map is built only once the canary has
+    found the candidate delivering (a broken one is not held up by a reference run)."""
+    if options.everything:
+        return {"mode": "all", "fallback": "--all: every scenario asked for", "changes": [],
+                "run": None}
+
+    def canary_first() -> bool:
+        canary_done.wait()
+        return verdict.get("ok", True)
+
+    try:
+        # A missing map is built by a run of every scenario: not for a gate of part of the
+        # contract (-k), which then runs what it selected.
+        return selection.plan(SCRIPT.read_text(encoding="utf-8"),
+                              options.candidate.read_text(encoding="utf-8", errors="replace"),
+                              options.map_dir or options.out, options.workers,
+                              build_map=options.select is None, before_build=canary_first)
+    except Exception as exc:  # never let selection decide a verdict: run everything
+        return {"mode": "all", "fallback": f"selection failed: {exc!r}", "changes": [],
+                "run": None}
+
+
+def _with_canary(options: GateOptions) -> tuple[dict, dict | None, dict]:
+    """Choose the scenarios and run them with the canary beside them; stop them if it finds
+    no delivery."""
+    abort, verdict, done = threading.Event(), {}, threading.Event()
     started = time.monotonic()
 
     def watch() -> None:
@@ -76,21 +105,45 @@ def _with_canary(options: GateOptions, run_options: runner.RunOptions) -> tuple[
             verdict.update(canary.run(options.candidate))
         except Exception as exc:  # the canary itself broke: let the scenarios decide
             verdict.update(ok=True, error=str(exc))
+        finally:
+            verdict.setdefault("ok", True)
         if not verdict["ok"]:
             verdict["after_seconds"] = round(time.monotonic() - started, 1)
             abort.set()
+        done.set()
 
-    watcher = threading.Thread(target=watch, name="gate-canary", daemon=True)
-    watcher.start()
-    results = runner.execute(run_options, abort=abort)
-    watcher.join()
-    return results, verdict
+    if options.canary:
+        watcher = threading.Thread(target=watch, name="gate-canary", daemon=True)
+        watcher.start()
+    else:
+        done.set()
+    chosen = _select(options, done, verdict)
+    chosen["seconds"] = round(time.monotonic() - started, 1)
+    only = selection.write(chosen, options.out / "selection.json") \
+        if chosen.get("run") is not None else None
+    run_options = options.run_options(only)
+    if abort.is_set():  # the canary answered while the selection was made
+        results = runner.collect(run_options, [], 0.0, 1)
+    else:
+        results = runner.execute(run_options, abort=abort if options.canary else None)
+    if options.canary:
+        watcher.join()
+    return results, (verdict if options.canary else None), chosen
+
+
+def summarise(chosen: dict, results: dict) -> dict:
+    """The report's ``selection``: how many Chromium scenarios of how many ran, and why."""
+    ran = {e["id"] for e in results["scenarios"] if selection.SELECTED_BROWSER in e["results"]}
+    known = set(chosen.get("known") or [])
+    out = {k: v for k, v in chosen.items() if k not in ("run", "known")}
+    out["chromium"] = {"ran": len(ran), "of": len(known | ran) if known else len(ran),
+                       "new": sorted(ran - known) if known else []}
+    return out
 
 
 def gate(options: GateOptions) -> dict:
     """Run the contract with the candidate; compare with the reference; return a verdict."""
-    run_options = options.run_options()
-    results, canary_verdict = _with_canary(options, run_options)
+    results, canary_verdict, chosen = _with_canary(options)
     stopped = None
     if canary_verdict and not canary_verdict["ok"]:
         stopped = {"after_seconds": canary_verdict["after_seconds"],
@@ -106,6 +159,7 @@ def gate(options: GateOptions) -> dict:
     report = {"script": str(options.script), "browsers": options.browsers,
               "summary": results["summary"], "failed": failed, "payload_changes": changes,
               "stopped_early": stopped, "canary": canary_verdict,
+              "selection": summarise(chosen, results),
               "size": sizes, "cost": None, "budget": {
                   "gzip_bytes": options.budget_gzip_bytes,
                   "main_thread": str(main_thread) if main_thread else None},
@@ -136,7 +190,8 @@ def self_test(out: Path, browsers: list[str] | None = None, workers: int = 2,
         script = mutant.write(SCRIPT, out / "mutants")
         result = gate(GateOptions(script=script, browsers=browsers or ["chromium"],
                                   workers=workers, out=out / "mutants" / mutant.name,
-                                  measure_cost=False, maxfail=1, select=select))
+                                  measure_cost=False, maxfail=1, select=select,
+                                  map_dir=out))
         caught_by = [f"{f['scenario']} [{f['browser']}]" for f in result["failed"]] + [
             f"payload of {c['scenario']} [{c['browser']}]" for c in result["payload_changes"]]
         if result["stopped_early"]:  # the canary: nothing recorded from a tracked arrival

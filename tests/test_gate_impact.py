@@ -1,0 +1,202 @@
+"""The gate's test-impact selection: candidate → changed reference ranges → scenarios."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.gate import impact, operators, selection
+from harness.gate.impact import Entry
+from harness.tracker import SCRIPT
+
+REFERENCE = """(function (w) {
+  "use strict";
+  var n = 1;
+  function used(a) {
+    if (a > n) { return a; } else { return n; }
+  }
+  function unused(b) {
+    var c = b * 2;
+    return c + 1;
+  }
+  w.x = used(2);
+})(window);
+"""
+
+
+def _edit(old: str, new: str, count: int = 1) -> str:
+    assert REFERENCE.count(old) == count, old
+    return REFERENCE.replace(old, new)
+
+
+def _range(text: str) -> tuple[int, int]:
+    start = REFERENCE.index(text)
+    return start, start + len(text)
+
+
+def _within(change: impact.Change, text: str) -> bool:
+    start, end = _range(text)
+    return start <= change.start and change.end <= end
+
+
+# (case, candidate, what the changes must be: "identical", "everything: <reason part>", or
+#  the reference text each change lies within, in order, and "widened" when it was)
+CASES = [
+    ("identical", REFERENCE, "identical"),
+    ("whitespace and comments only", _edit("  var n = 1;\n", "\n    var n   =   1; // one\n"),
+     "identical"),
+    ("a line break after return (a semicolon inserted)",
+     _edit("return c + 1;", "return\nc + 1;"), ["return c + 1;\n  }"]),
+    ("replacement inside a function", _edit("b * 2", "b * 3"), ["= b * 2;"]),
+    ("deletion inside a function", _edit("    return c + 1;\n", "    return 0;\n"),
+     ["return c + 1;\n  }"]),
+    ("insertion inside a function", _edit("    return c + 1;", "    c++; return c + 1;"),
+     ["2;\n    return c"]),
+    ("insertion at the top level", _edit("  w.x = used(2);", "  w.y = 1; w.x = used(2);"),
+     ["}\n  w.x"]),
+    ("a deleted else runs its block after the other",
+     _edit("} else { return n; }", "} { return n; }"), ["} else {"]),
+    ("a function wrapped around a call (two insertions, brackets matched up)",
+     _edit("w.x = used(2);", "setTimeout(function () { w.x = used(2); }, 5);"),
+     ["}\n  w.x = used(2);\n})"]),
+    ("a renamed function: every use of its name", _edit("function unused(", "function gone("),
+     ["widened", REFERENCE[REFERENCE.index("function (w)"):REFERENCE.rindex("}") + 1]]),
+    ("a var declared in a block: the whole function",
+     _edit("{ return a; }", "{ var w = 0; return a; }"),
+     ["widened",
+      REFERENCE[REFERENCE.index("function used"):REFERENCE.index("\n  function unused")]]),
+    ("code commented out across two functions: every token in between",
+     REFERENCE[:REFERENCE.index("    if (a")] + "/*" + REFERENCE[REFERENCE.index("    if (a"):
+                                                             REFERENCE.index("    return c")]
+     + "*/" + REFERENCE[REFERENCE.index("    return c"):],
+     ["widened", REFERENCE[REFERENCE.index("function (w)"):REFERENCE.rindex("}") + 1]]),
+    ("a full rewrite", "(function () { window.x = 2; })();\n", "everything: most of its text"),
+    ("a minified copy", "(function(w){var n=1;function u(a){return a>n?a:n}w.x=u(2)})(window);",
+     "everything: most of its text"),
+    ("a candidate that does not parse", _edit("b * 2", "b * "), "everything: does not parse"),
+]
+
+
+@pytest.mark.parametrize("case,candidate,expected", CASES, ids=[c[0] for c in CASES])
+def test_a_candidate_maps_onto_the_reference(case, candidate, expected):
+    mapping = impact.compare(REFERENCE, candidate)
+    if expected == "identical":
+        assert mapping.identical, mapping
+    elif isinstance(expected, str):
+        assert mapping.everything and expected.removeprefix("everything: ") in \
+            mapping.everything, mapping
+    else:
+        assert not mapping.everything, mapping.everything
+        widened = expected[0] == "widened"
+        places = expected[1:] if widened else expected
+        assert len(mapping.changes) == len(places), mapping.changes
+        for change, place in zip(mapping.changes, places, strict=True):
+            assert _within(change, place), (change, place)
+            assert bool(change.widened) == widened, change
+
+
+SPANS = {"everything-else": [(0, len(REFERENCE))],
+         "calls-used": [_range("function (w)")[0:1] + (_range("function unused")[0],)],
+         "top-only": [_range("var n = 1;"), _range("w.x = used(2);")]}
+
+
+def _entries(**extra: Entry) -> dict[str, Entry]:
+    entries = {"top": Entry([_range("var n = 1;"), _range("w.x = used(2);")], True),
+               "used": Entry([_range("if (a > n) { return a; }")], True),
+               "unused": Entry([_range("var c = b * 2;")], True)}
+    return {**entries, **extra}
+
+
+# (case, candidate, extra map entries, the scenarios chosen, without the smoke set)
+CHOICES = [
+    ("a change in code one scenario runs", _edit("b * 2", "b * 3"), {}, {"unused"}),
+    ("a change in code nobody runs", _edit("return n;", "return 0;"), {}, set()),
+    ("an insertion at the top level", _edit("  w.x = used(2);", "  w.y = 1; w.x = used(2);"),
+     {}, {"top"}),
+    ("unknown coverage runs whatever changed", _edit("return n;", "return 0;"),
+     {"several-documents": Entry(None, True)}, {"several-documents"}),
+    ("a scenario the reference failed runs whatever changed", _edit("return n;", "return 0;"),
+     {"flaky": Entry([_range("return n;")[0:1] + (0,)], False)}, {"flaky"}),
+    ("a rewrite runs every scenario", "(function () {})();", {"x": Entry([], True)},
+     {"top", "used", "unused", "x"}),
+]
+
+
+@pytest.mark.parametrize("case,candidate,extra,expected", CHOICES, ids=[c[0] for c in CHOICES])
+def test_the_scenarios_a_change_can_reach_are_chosen(case, candidate, extra, expected):
+    entries = _entries(**extra)
+    chosen = impact.choose(impact.compare(REFERENCE, candidate), entries, entries)
+    smoke = set(impact.smoke(entries))
+    assert set(chosen) - (smoke - expected) == expected, chosen
+    assert all(chosen[k] for k in chosen)
+
+
+def test_the_smoke_set_covers_the_most_and_only_clean_scenarios():
+    entries = _entries(wide=Entry([(0, len(REFERENCE))], False), none=Entry(None, True))
+    assert impact.smoke(entries, 2) == ["top", "used"] or impact.smoke(entries, 2)[0] == "top"
+    assert "wide" not in impact.smoke(entries) and "none" not in impact.smoke(entries)
+    chosen = impact.choose(impact.compare(REFERENCE, REFERENCE), entries, entries)
+    assert set(chosen) == set(impact.smoke(entries)) | {"wide", "none"}
+
+
+@pytest.mark.parametrize("key,browser,kept", [
+    ("m::chosen", "chromium", True), ("m::not_chosen", "chromium", False),
+    ("m::new", "chromium", True), ("m::not_chosen", "firefox", True),
+    ("m::no_browser", None, True)])
+def test_the_child_run_keeps_chosen_new_and_other_browsers_scenarios(key, browser, kept):
+    assert selection.keeps(key, browser, {"m::chosen"}, {"m::chosen", "m::not_chosen"}) \
+        is kept
+
+
+def test_mechanical_mutants_map_onto_their_own_site():
+    """A sample of the mutation run's mutants: the diff finds each where it was made."""
+    source = SCRIPT.read_text(encoding="utf-8")
+    mutants = operators.generate(source, check=False)
+    for mutant in mutants[::40]:
+        mapping = impact.compare(source, mutant.apply(source))
+        assert not mapping.identical, mutant.id
+        if mapping.everything:  # only a mutant that removes most of the script
+            assert len(mutant.original) > len(source) / 2, (mutant.id, mapping.everything)
+        for change in mapping.changes:
+            if change.widened:
+                assert change.start <= mutant.start and mutant.end <= change.end, mutant.id
+            else:  # the change, give or take a token either side, is the mutant's
+                assert change.start <= mutant.end and mutant.start <= change.end, \
+                    (mutant.id, change)
+
+
+@pytest.mark.browser
+@pytest.mark.only_browser("chromium")
+def test_the_gate_runs_only_what_the_map_chooses(tmp_path, browser_name):
+    """A map in which only the visit scenario runs the edited line: the gate runs it alone
+    of the three -k keeps, and says why in its report."""
+    import json
+
+    from harness.gate import GateOptions, gate, mutation
+
+    source = SCRIPT.read_text(encoding="utf-8")
+    buttons = "harness/scenarios/test_clicks.py::test_mouse_buttons_on_a_link"
+    spans = {f"{buttons}[chromium-right-RClick]": [[0, 10]],
+             f"{buttons}[chromium-middle-MClick]": [[0, 10]],
+             "harness/scenarios/test_visits.py::test_every_visit_field[chromium]":
+                 [[0, len(source)]]}
+    scenarios = [{"id": f"{m}::{n}", "results": {"chromium": {"outcome": "passed"}}}
+                 for m, n in (("test_clicks", "test_mouse_buttons_on_a_link[right-RClick]"),
+                              ("test_clicks", "test_mouse_buttons_on_a_link[middle-MClick]"),
+                              ("test_visits", "test_every_visit_field"))]
+    key = mutation.reference_key(mutation.MutationOptions(out=tmp_path))
+    (tmp_path / "mutation").mkdir()
+    selection.cache_file(tmp_path).write_text(json.dumps(
+        {"key": key, "results": {"scenarios": scenarios}, "spans": spans}))
+    candidate = tmp_path / "candidate.js"  # the same program, spelt differently
+    candidate.write_text(source.replace("var YEAR = 31536000;", "var YEAR = 31536e3;"))
+    result = gate(GateOptions(script=candidate, browsers=["chromium"], workers=1,
+                              out=tmp_path, measure_cost=False,
+                              select="mouse_buttons or every_visit_field"))
+    chosen = result["selection"]
+    assert chosen["mode"] == "selected" and chosen["map"].startswith("reused"), chosen
+    assert chosen["chromium"] == {"ran": 1, "of": 3, "new": []}, chosen
+    assert [c["old"] for c in chosen["changes"]] == ["31536000"], chosen["changes"]
+    assert chosen["why"] == {"test_visits::test_every_visit_field":
+                             f"covers the change at {chosen['changes'][0]['start']}–"
+                             f"{chosen['changes'][0]['end']}"}, chosen["why"]
+    assert result["passed"], (result["failed"], result["payload_changes"])
