@@ -1,5 +1,6 @@
 """The consent audit: verdicts by table, and real violating sites caught in real browsers."""
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -8,9 +9,10 @@ from click.testing import CliRunner
 
 from harness import consent_audit
 from harness.cli import main
+from harness.concurrency import run_async
 from harness.consent_audit import runner
 from harness.consent_audit.config import SiteConfig
-from harness.consent_audit.proxy import parse_head
+from harness.consent_audit.proxy import RecordingProxy, parse_head
 from harness.consent_audit.verdict import is_consent_record
 from harness.server import Server
 
@@ -396,6 +398,37 @@ def write_sites(root: Path) -> None:
                 f"{BANNER.format(id=name)}</head><body>{BODY}</body></html>")
         for file, text in files.items():
             (folder / file).write_text(text)
+
+
+async def _bodies_through_proxy(answer: bytes) -> list[tuple[dict, bytes]]:
+    async def upstream(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(upstream, "127.0.0.1", 0)
+    bodies: list[tuple[dict, bytes]] = []
+    proxy = RecordingProxy(lambda item: None, lambda answer: None,
+                           lambda item, data: bodies.append((item, data)))
+    proxy_port = (await proxy.start()).rpartition(":")[2]
+    reader, writer = await asyncio.open_connection("127.0.0.1", int(proxy_port))
+    writer.write(f"GET http://t.localhost:{server.sockets[0].getsockname()[1]}/id.json "
+                 "HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+    await reader.read()
+    writer.close()
+    await proxy.stop()
+    server.close()
+    await server.wait_closed()
+    return bodies
+
+
+def test_proxy_hands_each_answer_on_whole_for_its_body():
+    answer = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+              + b'{"uid": "cb99a3d6f5"}' + b" " * 200_000)
+    [(item, data)] = run_async(_bodies_through_proxy(answer))
+    assert item["url"].endswith("/id.json") and data == answer[:len(data)]
+    assert len(data) >= 64 * 1024 and b"cb99a3d6f5" in data
 
 
 @pytest.mark.browser

@@ -369,7 +369,21 @@ SITES: dict[str, dict] = {
         # A frame of a third party, to be handed the identifier by message.
         'var pm = document.createElement("iframe"); pm.src = SIDE + "/enc_message.html";'
         ' document.body.appendChild(pm);'
-        'if (location.pathname !== "/two.html") return;'
+        # Given by a server in a body the HTTP cache keeps (JSON, a script), or kept by the
+        # page as a script in Cache Storage: read back on the next page, and sent.
+        'var two = location.pathname === "/two.html";'
+        'fetch(SIDE + "/enc_cached.json").then(function (r) { return r.json(); })'
+        '.then(function (j) { if (two) new Image().src = "/enc_cachedjson.gif?u=" + j.uid; });'
+        'var cs = document.createElement("script"); cs.src = SIDE + "/enc_cached.js";'
+        ' cs.onload = function () { if (two) new Image().src = "/enc_cachedjs.gif?u=" +'
+        ' window.encjs; }; document.head.appendChild(cs);'
+        'if (!two) caches.open("app-v1").then(function (c) { return c.put("/cfg.js",'
+        f' new Response("var uid = \\"{ID}f4\\";", {{headers: {{"content-type":'
+        ' "application/javascript"}})); });'
+        'if (!two) return;'
+        'caches.open("app-v1").then(function (c) { return c.match("/cfg.js"); })'
+        '.then(function (r) { return r.text(); }).then(function (t) {'
+        ' new Image().src = "/enc_cachestorage.gif?u=" + t.split("\\"")[1]; });'
         'var u = localStorage.getItem("enc_uid");'
         'pm.addEventListener("load", function () { pm.contentWindow.postMessage({uid: u}, "*");'
         ' });'
@@ -469,13 +483,19 @@ SITES: dict[str, dict] = {
     # Clean: requests that carry no identifier, first-party and to an analytics host of no
     # known tracker (a page count); a known tracker's script loaded that then sends nothing.
     "cleanrequests": {"head": '<script async src="https://www.googletagmanager.com/gtag/js'
-                              '?id=G-ABC123XYZ9"></script>' + ready(
+                              '?id=G-ABC123XYZ9"></script><script src="/cfg.js"></script>'
+                              + ready(
         'navigator.sendBeacon(SIDE + "/hit", JSON.stringify({event: "view",'
         ' page: location.pathname, at: Date.now()}));'
         'fetch("/stock.json?item=lamp&v=3");'
         'new Image().src = "/logo.gif?v=20261129";'
         'navigator.sendBeacon("/log", JSON.stringify({event: "view", page: location.pathname}));'
         'addEventListener("pagehide", function () { navigator.sendBeacon("/log", "bye"); });'
+        # The site's key, the same in its script for every visitor (cached by the page
+        # too), sent to the site itself: no one's identifier.
+        'navigator.sendBeacon("/log", JSON.stringify({event: "key", key: window.SITE_KEY}));'
+        'if (window.caches) caches.open("app-v2").then(function (c) { return c.add("/cfg.js");'
+        ' });'
         # A third party's widget, handed the visitor's id before the choice (the id is
         # removed on Reject), goes on telling the page that id and its own: what the page
         # receives is no sending of the site's (what it sent such a frame would be).
@@ -486,7 +506,8 @@ SITES: dict[str, dict] = {
         'addEventListener("message", function (e) { document.title = "got " + e.data.ready; });'
         'var w = document.createElement("iframe"); w.src = SIDE + "/widget.html"'
         ' + (vid ? "#" + vid : ""); document.body.appendChild(w);'),
-        "files": {"stock.json": '{"lamp": 3}'}, "states": OPTED_OUT},
+        "files": {"stock.json": '{"lamp": 3}', "cfg.js": 'var SITE_KEY = "sk9f8e7d6c5b";'},
+        "states": OPTED_OUT},
 }
 
 def case(site: str, marker: str, channel: str, only: str | None = None, why: str = ""):
@@ -638,6 +659,9 @@ CASES = [
     case("encoded", "enc_rot13", "request"),
     case("encoded", "enc_upper", "request"),
     case("encoded", "enc_keyname", "request"),
+    case("encoded", "enc_cachedjson", "request"),
+    case("encoded", "enc_cachedjs", "request"),
+    case("encoded", "enc_cachestorage", "request"),
     case("encoded", "enc_utf16", "request"),
     case("encoded", "enc_threethree", "request"),
     case("encoded", "enc-dns-", "request"),
@@ -677,6 +701,14 @@ def side_app(environ, start_response):
         else:
             response.headers["Last-Modified"] = sent or formatdate(
                 secrets.randbelow(10 ** 9) + 10 ** 9, usegmt=True)
+    elif request.path in ("/enc_cached.json", "/enc_cached.js"):
+        # A new identifier for each visitor the server does not know, kept an hour.
+        uid = secrets.token_hex(7)
+        response = Response(json.dumps({"uid": uid}), content_type="application/json") \
+            if request.path.endswith(".json") else Response(
+                f'window.encjs = "{uid}";', content_type="text/javascript")
+        response.headers["Cache-Control"] = "max-age=3600"
+        response.headers["Access-Control-Allow-Origin"] = "*"
     elif request.path == "/widget.html":
         response = Response(
             "<!doctype html><title>widget</title><script>"

@@ -2,6 +2,7 @@
 found in a request however it is dressed: each decision a table."""
 
 import base64
+import gzip
 import hashlib
 import json
 from urllib.parse import quote
@@ -9,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from harness import consent_audit
-from harness.consent_audit import identifiers
+from harness.consent_audit import identifiers, served
 from harness.consent_audit.config import SiteConfig
 from harness.consent_audit.verdict import (
     is_consent_record_entry,
@@ -421,3 +422,64 @@ def test_verdict_flags_a_validator_sent_back_and_what_another_origin_is_handed()
     evidence.update(validators={}, calls=[], hints=[])
     found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
     assert {v["kind"] for v in found["violations"]} == {"kept"}, found["violations"]
+
+
+def _answer(body: bytes, *headers: str) -> bytes:
+    return b"HTTP/1.1 200 OK\r\n" + b"".join(h.encode() + b"\r\n" for h in headers) + \
+        b"\r\n" + body
+
+
+@pytest.mark.parametrize("data,text", [
+    (_answer(b'{"uid":"cb99a3d6"}', "Content-Type: application/json"), '{"uid":"cb99a3d6"}'),
+    (_answer(b'var u="x";', "Content-Type: text/javascript; charset=utf-8"), 'var u="x";'),
+    (_answer(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", "Content-Type: text/plain",
+             "Transfer-Encoding: chunked"), "hello world"),
+    (_answer(gzip.compress(b"var id = 1;"), "Content-Type: application/javascript",
+             "Content-Encoding: gzip"), "var id = 1;"),
+    (b"HTTP/1.1 100 Continue\r\n\r\n" + _answer(b"ok", "Content-Type: text/html"), "ok"),
+    (_answer(b"GIF89a", "Content-Type: image/gif"), None),
+    (_answer(b"\x0b\x02\x80", "Content-Type: text/javascript", "Content-Encoding: br"), None),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n", None),  # the head never ended
+    (b"not http\r\n\r\nbody", None),
+])
+def test_answer_text(data, text):
+    assert served.answer_text(data) == text
+
+
+def test_candidates_are_the_tokens_of_bodies_a_later_request_carries():
+    bodies = [{"url": "http://t.localhost/id.json",
+               "text": '{"uid":"cb99a3d6f5","v":"abc123def4"}'},
+              {"url": "http://s.localhost/app.js", "text": 'var KEY = "sk9f8e7d6c5b";'}]
+    sent = [identifiers.request_text("http://s.localhost/px?u=cb99a3d6f5&k=sk9f8e7d6c5b"),
+            identifiers.request_text("http://s.localhost/b?d=" + base64.b64encode(
+                b'{"v":"abc123def4"}').decode())]
+    assert served.candidates(bodies, sent, {"sk9f8e7d6c5b"}) == {
+        "http://t.localhost/id.json": {"cb99a3d6f5", "abc123def4"}}
+    assert served.candidates(bodies, ["GET /nothing"], set()) == {}
+
+
+@pytest.mark.parametrize("fresh,proven", [
+    # Two fresh visitors given other identifiers (or a 404 where the page made the body).
+    ([{"text": '{"uid":"aa11bb22cc"}'}, {"text": '{"uid":"dd33ee44ff"}'}], {"cb99a3d6f5"}),
+    ([{"text": "Not Found"}, {"text": "Not Found"}], {"cb99a3d6f5"}),
+    # The same for everyone: the site's, not the visitor's.
+    ([{"text": '{"uid":"cb99a3d6f5"}'}, {"text": '{"uid":"cb99a3d6f5"}'}], set()),
+    ([{"text": "x"}], set()),  # a probe that failed proves nothing
+])
+def test_a_body_token_is_the_visitors_when_fresh_visitors_lack_it(fresh, proven):
+    assert served.proven({"cb99a3d6f5"}, fresh) == proven
+
+
+def test_verdict_flags_an_identifier_served_in_a_body_and_sent_later():
+    wire = [{"at": 101.0, "phase": "then", "method": "GET",
+             "url": "http://s.localhost/px?u=" + base64.b64encode(b"cb99a3d6f5").decode(),
+             "headers": {}, "body": None}]
+    evidence = {**_evidence(wire), "served": [{"url": "http://t.localhost/id.json",
+                                               "tokens": ["cb99a3d6f5"]}]}
+    site = SiteConfig(name="s", start="http://s.localhost/")
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
+    assert [v for v in found["violations"] if "given to this visitor alone in the answer of "
+            "http://t.localhost/id.json" in v["what"]], found["violations"]
+    del evidence["served"]  # the same token, no one's proven
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
+    assert not [v for v in found["violations"] if "px?u=" in v["what"]], found["violations"]

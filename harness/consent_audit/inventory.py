@@ -81,15 +81,19 @@ INVENTORY = """async () => {
       for (const request of (await cache.keys()).slice(0, 50)) {
         // What is kept is the answer too: read it, unless it is a page's static asset
         // (a stylesheet, a script, a font or a medium), whose text says nothing of a visitor.
-        let value = "";
+        // A script's or style sheet's text is kept apart (asset): an identifier in it is
+        // the visitor's only where a fresh visitor is given none (served.py).
+        let value = "", asset = "";
         try {
           const answer = await cache.match(request);
           const type = (answer && answer.headers.get("content-type")) || "";
-          if (answer && !/css|javascript|ecmascript|font|image|audio|video|wasm/i.test(type)) {
-            value = cut(await answer.text());
-          }
+          const read = async () => cut(await answer.text());
+          if (answer && /css|javascript|ecmascript/i.test(type)) asset = await read();
+          else if (answer && !/font|image|audio|video|wasm/i.test(type)) value = await read();
         } catch (e) { /* an opaque or unreadable answer */ }
-        items.push({ origin, storage: "cacheStorage", key: `${name}/${request.url}`, value });
+        const item = { origin, storage: "cacheStorage", key: `${name}/${request.url}`, value };
+        if (asset) item.asset = asset;
+        items.push(item);
       }
     }
   } catch (e) { /* no Cache Storage here (not a secure context) */ }

@@ -27,6 +27,8 @@ HEAD_LIMIT = 64 * 1024
 # A request body is kept to this much as evidence (an identifier deep in a batch of events
 # is judged); one compressed by the page is read inflated, to at most this much too.
 BODY_KEEP = 64 * 1024
+# Of an answer, what *bodies* is handed: its head and the start of its body.
+ANSWER_KEEP = HEAD_LIMIT + 64 * 1024
 # The three spellings of "this machine" a site on the estate may use.
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 # Answered by the proxy itself, never forwarded nor recorded: the hooks' parting beacon, a
@@ -169,13 +171,17 @@ class RecordingProxy:
     request the proxy refuses to forward is recorded too, with ``refused`` (:func:`refusal`).
     *answered*, when given, receives ``{at, url, status, headers, request}`` for each
     plain-HTTP answer as its head comes back (``headers`` a list of pairs, as
-    ``Set-Cookie`` repeats; ``request`` the item *record* received).
+    ``Set-Cookie`` repeats; ``request`` the item *record* received). *bodies*, when given,
+    receives that item and the answer as it came back (head and body, up to
+    :data:`ANSWER_KEEP` bytes) once it has all passed.
     """
 
     def __init__(self, record: Callable[[dict], None],
-                 answered: Callable[[dict], None] | None = None) -> None:
+                 answered: Callable[[dict], None] | None = None,
+                 bodies: Callable[[dict, bytes], None] | None = None) -> None:
         self.record = record
         self.answered = answered
+        self.bodies = bodies
         self.server: asyncio.base_events.Server | None = None
         self.last_activity = time.monotonic()
         self.open = 0
@@ -313,19 +319,26 @@ class RecordingProxy:
                 whole = await up_reader.read()
                 if self.answered is not None:
                     self._answer(item, bytearray(whole))
+                if self.bodies is not None:
+                    self.bodies(item, whole[:ANSWER_KEEP])
                 writer.write(workerclock.with_clock(whole))
                 await writer.drain()
                 return False
             answer: bytearray | None = bytearray() if self.answered else None
+            copy: bytearray | None = bytearray() if self.bodies else None
             while chunk := await up_reader.read(65536):
                 if answer is not None:
                     answer += chunk
                     if self._answer(item, answer):
                         answer = None
+                if copy is not None and len(copy) < ANSWER_KEEP:
+                    copy += chunk[:ANSWER_KEEP - len(copy)]
                 writer.write(chunk)
                 await writer.drain()
         finally:
             up_writer.close()
+        if copy and self.bodies is not None:
+            self.bodies(item, bytes(copy))
         return False
 
     def _answer(self, request: dict, data: bytearray) -> bool:

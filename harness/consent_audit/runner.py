@@ -35,7 +35,9 @@ observed, ``phase`` what the audit was doing then, ``clock`` the page's virtual 
     lifecycle       [{at, phase, clock, event, persisted, page}]: pageshow / pagehide
     cookies         the context's cookies at the end; ``cookies_at_opt_out`` at the opt-out
     stored          {"at_opt_out": [...], "end": [...]}: stock of every origin visited,
-                    [{origin, storage, key, value}]
+                    [{origin, storage, key, value}] (``asset``: a cached script's text)
+    served          [{url, tokens}]: identifiers given to this visitor alone in an answer's
+                    body before the opt-out and sent after it (``served.py``)
 """
 
 from __future__ import annotations
@@ -53,11 +55,22 @@ from ..client import CollectorClient
 from ..concurrency import run_async
 from ..pagehooks import BINDING, SCRIPT
 from ..remote import BrowserPool
-from . import choice, crawl, findings, har, inventory, leave, validators, workerclock
+from . import (
+    choice,
+    crawl,
+    findings,
+    har,
+    identifiers,
+    inventory,
+    leave,
+    served,
+    validators,
+    workerclock,
+)
 from .config import AuditSettings, SiteConfig
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .trackers import load_dataset
-from .verdict import decide, expects_nothing, opt_out_moment
+from .verdict import decide, expects_nothing, opt_out_moment, sent_after
 
 PHASES = ("load", "opt-out", "then", "settle", "hidden", "away", "back", "close", "stock")
 GPC_ON = ("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
@@ -87,6 +100,7 @@ class _Evidence:
             "cookies": [], "cookies_at_opt_out": [], "stored": {"at_opt_out": [], "end": []}}
         self.phase = "load"
         self.answers: list[dict] = []  # the proxy's answer heads, for the HAR
+        self.bodies: list[dict] = []  # the text of each answer to a GET (served.py)
         self.pending: list[asyncio.Task] = []
         self.shown = asyncio.Event()
 
@@ -123,6 +137,13 @@ class _Evidence:
         self.answers.append(answer)
         self._set_cookies(answer["url"], answer["at"],
                           [v for k, v in answer["headers"] if k.lower() == "set-cookie"])
+
+    def body(self, request: dict, data: bytes) -> None:
+        """An answer as the proxy passed it back whole: its text, if text, for served.py."""
+        if request["method"] == "GET":
+            text = served.answer_text(data)
+            if text:
+                self.bodies.append({"at": request["at"], "url": request["url"], "text": text})
 
     def response(self, response) -> None:
         # Plain HTTP answers are read on the wire (answered); only a tunnelled (HTTPS)
@@ -168,7 +189,8 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
     slug = _slug(site, state, name)
     leave.launched_with(browser, _launch_options(name))
     evidence = _Evidence(name)
-    proxy = RecordingProxy(lambda item: evidence.add("wire", item), evidence.answered)
+    proxy = RecordingProxy(lambda item: evidence.add("wire", item), evidence.answered,
+                           evidence.body)
     address = await proxy.start()
     context = await browser.new_context(proxy={"server": address})
     record: dict[str, Any] = {"site": site.name, "state": {**state, "browser": name},
@@ -289,11 +311,26 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
     if expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
         evidence.data["validators"] = await validators.probe(validators.to_probe(
             evidence.data["wire"], opt_out_moment(evidence.data), urlsplit(site.start).hostname))
+        evidence.data["served"] = await served.served(
+            _kept_bodies(evidence), [identifiers.request_text(
+                r["url"], r.get("headers"), r.get("body")) for r in sent_after(evidence.data)],
+            set())
     record.update(decide(site, state, evidence.data))
     findings.enrich(record, site)
     if record["error"]:
         record["verdict"] = "error"
     return record
+
+
+def _kept_bodies(evidence: _Evidence) -> list[dict]:
+    """What the visitor was given before the opt-out as an answer's body (on the wire) or
+    kept as one (a script or style sheet in Cache Storage, as the stock read it then)."""
+    boundary = opt_out_moment(evidence.data)
+    if boundary is None:
+        return []
+    return [b for b in evidence.bodies if b["at"] < boundary] + [
+        {"url": i["key"].partition("/")[2], "text": i["asset"]}
+        for i in evidence.data["stored"]["at_opt_out"] if i.get("asset")]
 
 
 async def _stock_page(page, origins: list[str]):

@@ -33,6 +33,7 @@ PROBE_TIMEOUT = 3.0  # each read
 PROBE_DEADLINE = 6.0  # a whole answer: a server that drips is given up on
 PROBE_LIMIT = 8  # addresses probed per state: a tracker needs one
 BODY_LIMIT = 1 << 20
+BODY_KEEP = 64 * 1024  # of a fresh answer's text, what the visitor's is compared with
 NEAR_S = 60  # a Last-Modified this close to its answer's Date is that moment
 # Runs of digest characters (hex, base64, base64url) in a validator: a hash of the content,
 # or its first 16 characters and more, makes the validator the content's.
@@ -64,8 +65,9 @@ def to_probe(requests: list[dict], boundary: float | None,
 
 
 def _fetch(url: str) -> dict | None:
-    """One fresh visitor's answer: its validators and the digests of its body (dialled on
-    loopback as the proxy dials, the host named in the request)."""
+    """One fresh visitor's answer: its status, validators, the digests of its body and the
+    start of its text (dialled on loopback as the proxy dials, the host named in the
+    request)."""
     parts = urlsplit(url)
     address = dial_host(parts.hostname or "")
     if address is None:
@@ -90,24 +92,25 @@ def _fetch(url: str) -> dict | None:
         return None
     finally:
         connection.close()
-    if answer.status != 200:
-        return None
     digests = []
     for name in ("md5", "sha1", "sha256"):
         digest = hashlib.new(name, body).digest()
         digests += [digest.hex(), base64.b64encode(digest).decode().rstrip("="),
                     base64.urlsafe_b64encode(digest).decode().rstrip("=")]
     moment = _moment(headers.get("date", "")) or time.time()
-    return {"etag": headers.get("etag"), "last-modified": headers.get("last-modified"),
-            "digests": digests, "date": moment}
+    return {"status": answer.status, "etag": headers.get("etag"),
+            "last-modified": headers.get("last-modified"), "digests": digests,
+            "date": moment, "text": body[:BODY_KEEP].decode("utf-8", "replace")}
 
 
-async def probe(urls: list[str]) -> dict[str, list[dict]]:
-    """Two fresh visitors' answers for each of *urls* (loopback only), all at once."""
+async def probe(urls: list[str], any_status: bool = False) -> dict[str, list[dict]]:
+    """Two fresh visitors' answers (200 OK) for each of *urls* (loopback only), all at once;
+    with *any_status*, answers of every status (an address the server does not have at all
+    answers 404: what the visitor was given there the page made)."""
     answers = await asyncio.gather(*(asyncio.to_thread(_fetch, url)
                                      for url in urls for _ in range(2)))
-    return {url: [a for a in answers[2 * i:2 * i + 2] if a is not None]
-            for i, url in enumerate(urls)}
+    return {url: [a for a in answers[2 * i:2 * i + 2] if a is not None and (
+        any_status or a["status"] == 200)] for i, url in enumerate(urls)}
 
 
 def _moment(value: str) -> float | None:

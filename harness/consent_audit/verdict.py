@@ -28,7 +28,8 @@ opt-out counts from the moment its last listed step begins, :func:`opt_out_momen
   WebSocket's address, a connection hint's, a WebRTC server's and a data channel's message
   count as requests;
 - no validator the HTTP cache keeps (``ETag``, ``Last-Modified``) that was issued to this
-  visitor alone is sent back (``validators``).
+  visitor alone is sent back (``validators``), and no identifier given to this visitor alone
+  in an answer's body before the opt-out (``served``) is sent after it.
 
 Judgement, documented: what was stored *before* the opt-out is not itself a violation unless
 it can identify the visitor and is kept. A consent record (:func:`is_consent_record_entry`:
@@ -55,7 +56,7 @@ from . import identifiers, validators
 
 __all__ = ["decide", "expects_nothing", "is_consent_record", "is_consent_record_entry",
            "is_removal", "known_consent_record", "opt_out_moment", "seen_requests",
-           "stored_identifier", "violation"]
+           "sent_after", "stored_identifier", "violation"]
 
 CONSENT_WORDS = re.compile(
     r"(true|false|yes|no|on|off|0|1|-1|null|none|all|accept(ed)?|reject(ed)?|den(y|ied)|"
@@ -309,12 +310,16 @@ def _kept_key(item: dict) -> str:
 def _entry_name(item: dict) -> str:
     """The name the page gave a stored entry, which may itself be the identifier (a key
     ``uid_8f3a9c2e77`` holding ``1``): a web storage key, an IndexedDB ``db/store/key``, a
-    file's path, or a cache's name as the stock reads it (a cached URL is read with the
-    entry's value, :func:`_kept_key`; the hook's Cache Storage key is URLs only)."""
+    file's path, or for Cache Storage the URLs cached (their query and bare path segments,
+    :func:`_url_parts`) and the cache's name, as the stock reads it (the hook's key is the
+    URLs only)."""
     key = item.get("key") or ""
     if item.get("storage") != "cacheStorage":
         return key
-    return key.partition("/")[0]  # the hook's, a URL's scheme: no identifier
+    if re.match(r"[a-z][a-z0-9+.-]*://", key):  # the hook's
+        return " ".join(_url_parts(url) for url in key.split())
+    name, _, url = key.partition("/")  # the stock's: the cache's name, then the URL
+    return f"{name} {_url_parts(url)}"
 
 
 def _named_identifier(name: str) -> bool:
@@ -346,6 +351,30 @@ def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str,
     # A prefixed identifier (``vid_8f3a9c2e77``, a key's or a value's) may go out bare.
     found |= {p for t in found for p in identifiers.tokens(re.sub(r"[_-]", " ", t))}
     return {t: identifiers.forms(t) for t in found}
+
+
+def sent_after(evidence: dict, seen: list[dict] | None = None) -> list[dict]:
+    """Everything that went out after the opt-out, to anyone, as requests to search for an
+    identifier: the requests (*seen*, :func:`seen_requests`), a WebSocket's address, a
+    connection hint's, a WebRTC server's; the entry link excepted."""
+    seen = seen_requests(evidence) if seen is None else seen
+    boundary = opt_out_moment(evidence)
+    # A WebSocket's address goes out in its handshake, which the proxy sees tunnelled only:
+    # as the browser reported the socket, else as the page opened it.
+    opened = evidence["websockets"] or [c for c in evidence.get("calls", [])
+                                        if c["api"] == "WebSocket"]
+    sockets = [{**s, "method": "GET", "resource_type": "websocket", "api": "WebSocket"}
+               for s in opened]
+    # A connection hint's address goes out too (a name looked up, a server dialled), as
+    # does a WebRTC server's address a page configured (a STUN or TURN server).
+    hinted = [{**h, "url": h["href"], "method": "HINT", "api": h["rel"]}
+              for h in evidence["hints"]] + [
+        {**c, "method": "ICE", "resource_type": "webrtc"} for c in evidence.get("calls", [])
+        if c["api"] == "RTCPeerConnection"]
+    if boundary is None:
+        return []
+    return [r for r in seen + sockets + hinted if r["at"] >= boundary
+            and r["url"] != evidence.get("entry") and not r["url"].startswith("tunnel://")]
 
 
 _UNSET = object()
@@ -493,21 +522,13 @@ def decide(site, state: dict, evidence: dict) -> dict:
                      "identifier written before the opt-out, is kept after it", found,
                      f"written before the opt-out on {item['origin']}")
     known = _known_ids(site, evidence, cookies)
+    # Given to this visitor alone in an answer's body, which the browser keeps (served.py).
+    whence = {t: f"; given to this visitor alone in the answer of {s['url'][:120]}, which "
+                 "the HTTP cache or Cache Storage keeps" for s in evidence.get("served", [])
+              for t in s["tokens"]}
+    known.update({t: identifiers.forms(t) for t in whence if t not in known})
     flagged = {id(r) for r in beacons}
-    # A WebSocket's address goes out in its handshake, which the proxy sees tunnelled only:
-    # as the browser reported the socket, else as the page opened it.
-    opened = evidence["websockets"] or [c for c in evidence.get("calls", [])
-                                        if c["api"] == "WebSocket"]
-    sockets = [{**s, "method": "GET", "resource_type": "websocket", "api": "WebSocket"}
-               for s in opened]
-    # A connection hint's address goes out too (a name looked up, a server dialled), as
-    # does a WebRTC server's address a page configured (a STUN or TURN server).
-    hinted = [{**h, "url": h["href"], "method": "HINT", "api": h["rel"]}
-              for h in evidence["hints"]] + [
-        {**c, "method": "ICE", "resource_type": "webrtc"} for c in evidence.get("calls", [])
-        if c["api"] == "RTCPeerConnection"]
-    sent = [r for r in seen + sockets + hinted if after(r) and r["url"] != evidence.get(
-        "entry") and not r["url"].startswith("tunnel://")]
+    sent = sent_after(evidence, seen)
     pieces = []  # (request, its fields): one that carries none whole may carry a piece
     for request in sent:
         text = identifiers.request_text(request["url"], request.get("headers"),
@@ -516,7 +537,8 @@ def decide(site, state: dict, evidence: dict) -> dict:
         if not found_ids:
             pieces.append((request, identifiers.fields(text)))
         elif id(request) not in flagged:
-            how = ", ".join(f"{token} ({encoding})" for token, encoding in found_ids[:3])
+            how = ", ".join(f"{token} ({encoding}{whence.get(token, '')})"
+                            for token, encoding in found_ids[:3])
             flag("identifier-sent", "request", request.get("api") or request.get(
                 "resource_type") or "unknown", f"{request['method']} {request['url'][:200]} "
                 f"carries an identifier the page keeps: {how}", request)
