@@ -18,6 +18,9 @@ from . import config, estate, fixtures
 from .collector import create_app, state
 
 COLLECTOR = "collector"
+# What the server reads of one request body at most; the collector's own limit (64 KiB,
+# answered as a JSON 413) lies well inside it.
+BODY_LIMIT = 1024 * 1024
 DEFAULT_FIXTURES = config.FIXTURES
 
 
@@ -80,10 +83,15 @@ class Server:
             # asyncore_loop_timeout is whole seconds (waitress reads it with int(): 0.2
             # became 0, a select() that never waited and a core spent spinning). stop()
             # wakes the loop through its trigger, so the timeout never delays shutdown.
+            # poll(), not select(): select() cannot watch a descriptor numbered 1024 or
+            # more, and a thousand idle connections beside the server's own files once
+            # took the loop thread down for good. Bodies past BODY_LIMIT are refused as
+            # they arrive: waitress would otherwise spool up to 1 GiB before the app's
+            # 64 KiB limit is ever asked.
             self._server = waitress.create_server(
                 dispatcher, host=self.host, port=self.requested_port, threads=self.threads,
-                asyncore_loop_timeout=1, connection_limit=1000, channel_timeout=60,
-                ident="webtrack")
+                asyncore_loop_timeout=1, asyncore_use_poll=True, connection_limit=1000,
+                channel_timeout=60, max_request_body_size=BODY_LIMIT, ident="webtrack")
             self.port = int(self._server.effective_port)  # waitress gives it as a string
             run = self._server.run
         try:

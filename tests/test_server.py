@@ -55,3 +55,43 @@ def test_server_process_says_why_it_did_not_start(tmp_path):
         port = taken.getsockname()[1]
         with pytest.raises(RuntimeError, match="cannot listen on port"):
             ServerProcess(tmp_path / "x.sqlite3", port).start()
+
+
+def _get(port: int, path: str, host: str = "collector.localhost") -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+                     .encode())
+        return conn.recv(200)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="descriptor limits")
+def test_a_thousand_idle_connections_leave_the_server_answering():
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 4096:
+        pytest.skip(f"this process may open only {hard} files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 4096) if hard ==
+                                                resource.RLIM_INFINITY else hard, hard))
+    try:
+        with Server(fixtures_dir=None) as server:
+            # Client and server ends in one process: the server's ends are numbered past
+            # 1024, where select() cannot watch them.
+            idle = [socket.create_connection(("127.0.0.1", server.port))
+                    for _ in range(1000)]
+            time.sleep(0.5)  # the server accepts them
+            for conn in idle:
+                conn.close()
+            time.sleep(0.5)  # and sees them closed
+            assert _get(server.port, "/healthz").startswith(b"HTTP/1.1 200")
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_body_past_the_limit_is_refused_before_it_is_sent():
+    with Server(fixtures_dir=None) as server, \
+            socket.create_connection(("127.0.0.1", server.port), timeout=5) as conn:
+        # 20 MB announced, none sent: the answer comes now, not once 20 MB have arrived.
+        conn.sendall(b"POST /collect HTTP/1.1\r\nHost: collector.localhost\r\n"
+                     b"Content-Type: text/plain\r\nContent-Length: 20000000\r\n\r\n")
+        assert conn.recv(200).startswith(b"HTTP/1.1 413")
