@@ -6,7 +6,7 @@ import time
 import pytest
 from conftest import SHOP
 
-from harness.collector import create_app, forms
+from harness.collector import create_app, forms, links
 
 # -- profiles and settings ------------------------------------------------------------
 
@@ -100,6 +100,31 @@ def test_link_redirects_with_context_and_records_click(api, client):
     assert len(clicks) == 1 and clicks[0]["msdynci_linkuri"] == SHOP + "/cart.html?ref=mail"
 
 
+def test_a_head_of_a_link_answers_as_a_get_and_records_nothing(api, client):
+    # A mail scanner checking the link is not the contact opening it.
+    profile = api.profile(consent="opted_in")
+    link = client.post("/api/links", json={"profile_id": profile, "url": SHOP + "/"}).json
+    before = api.state()
+    response = client.head(link["url"])
+    assert response.status_code == 302 and "wt_ctx=" in response.headers["Location"]
+    assert client.head("/l/not-a-token").status_code == 404
+    assert api.state() == before
+
+
+@pytest.mark.parametrize("url, value, expected", [
+    # The target's own query is kept as written; only our parameters are replaced.
+    (SHOP + "/?@evil.com", "T", SHOP + "/?@evil.com&wt_ctx=T"),
+    (SHOP + "/?flag", "T", SHOP + "/?flag&wt_ctx=T"),
+    (SHOP + "/?q=a%20b&r=a+b", "T", SHOP + "/?q=a%20b&r=a+b&wt_ctx=T"),
+    (SHOP + "/?wt_ctx=old&a=1&wt%5Fctx=old2", "T", SHOP + "/?a=1&wt_ctx=T"),
+    (SHOP + "/?wt_fsid=old#top", None, SHOP + "/#top"),
+    (SHOP + "/", "a/b+c=", SHOP + "/?wt_ctx=a%2Fb%2Bc%3D"),
+    (SHOP + "/?a=1", None, SHOP + "/?a=1"),
+])
+def test_our_parameter_is_added_to_the_query_as_written(url, value, expected):
+    assert links.with_param(url, links.CONTEXT_PARAM, value) == expected
+
+
 def test_link_redirects_even_when_consent_refuses(api, client):
     profile = api.profile(consent="opted_out")
     link = client.post("/api/links", json={"profile_id": profile, "url": SHOP + "/"}).json
@@ -173,9 +198,22 @@ def test_link_for_unknown_profile_is_404(client):
     ({"Company": "x", "2fa": "x", "with-dash": "x", "": "x"}, {}),
     ({"a" + "b" * 40: "x", "a" + "b" * 41: "x"}, {"form_a" + "b" * 40: "x"}),
     ({"note": "n" * 1500}, {"form_note": "n" * 1000}),
+    # A visitor's own `name` or `id` is kept beside the form's, never over it.
+    ({"name": "Ann", "id": "7"}, {"form_field_name": "Ann", "form_field_id": "7"}),
+    ({"name\n": "x", "plan\n": "x"}, {}),  # a name must be all of the field's name
 ])
 def test_submitted_fields_table(values, fields):
     assert forms.submitted_fields(values) == fields
+
+
+def test_a_visitors_name_field_is_recorded_beside_the_forms_own(client):
+    form = client.post("/api/forms", json={"name": "News", "web_tracking": True}).json
+    response = client.post(f"/f/{form['id']}", data={
+        "email": "named@example.com", "return": SHOP + "/", "name": "Ann", "id": "7"})
+    assert response.status_code == 303, response.data
+    submitted = client.get("/api/interactions?type=form_submitted").json
+    assert [(i["form_id"], i["form_name"], i["form_field_name"], i["form_field_id"])
+            for i in submitted] == [(form["id"], "News", "Ann", "7")]
 
 
 def test_form_with_web_tracking_returns_submission_id(client):

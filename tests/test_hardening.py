@@ -83,6 +83,76 @@ def test_unicode_edge_cases_get_clear_answers(api, client, value):
     assert api.state() == before
 
 
+NESTED_IFS = "{% if 1 %}" * 100 + "x" + "{% endif %}" * 100
+
+
+@pytest.mark.parametrize("path, body", [
+    # A value must be all of the field: a trailing newline slipped past `^...$`.
+    ("/api/sites", {"id": "evil\n", "origin": "http://x.localhost"}),
+    ("/api/forms", {"name": "x", "id": "frm\n"}),
+    # Look-alikes of an address: invisible, control and separator characters.
+    ("/api/profiles", {"kind": "contact", "email": "cleo@example.com\u200b"}),
+    ("/api/profiles", {"kind": "contact", "email": "\u200bcleo@example.com"}),
+    ("/api/profiles", {"kind": "contact", "email": "cl\u0000eo@example.com"}),
+    ("/api/profiles", {"kind": "contact", "email": "cl\u00a0eo@example.com"}),
+    ("/api/profiles", {"kind": "contact", "email": "cleo\u202e@example.com"}),
+    # URLs urlsplit cannot split (an unclosed IPv6 bracket; NFKC turning ＃ into #).
+    ("/api/sites", {"id": "zz", "origin": "http://[::1"}),
+    ("/api/sites", {"id": "zz", "origin": "http://x.localhost\uff03@evil.com"}),
+    ("/api/links", {"url": "http://[::1/"}),
+    ("/api/links", {"url": SHOP + "\uff03@evil.com"}),
+    # A template Jinja parses but Python cannot compile, and one it cannot even parse.
+    ("/api/journeys", {"name": "j", "trigger": {"type": "website_visited"}, "start": "a",
+                       "steps": {"a": {"send": NESTED_IFS}}}),
+    ("/api/journeys", {"name": "j", "trigger": {"type": "website_visited"}, "start": "a",
+                       "steps": {"a": {"send": "{{ " + "(" * 150 + "1" + ")" * 150 + " }}"}}}),
+], ids=["site-id-newline", "form-id-newline", "email-zwsp-after",
+        "email-zwsp-before", "email-nul", "email-nbsp", "email-rtl", "origin-ipv6",
+        "origin-nfkc", "link-ipv6", "link-nfkc", "template-compile", "template-parse"])
+def test_hostile_values_are_refused_with_a_clear_error_and_change_nothing(api, client,
+                                                                          path, body):
+    if path == "/api/links":
+        body = {"profile_id": api.profile(), **body}
+    listings = ("/api/sites", "/api/forms", "/api/journeys")
+    before = api.state(), [client.get(listing).json for listing in listings]
+    response = client.post(path, json=body)
+    assert response.status_code == 400 and response.json["error"], response.data
+    assert (api.state(), [client.get(listing).json for listing in listings]) == before
+
+
+def test_a_look_alike_address_is_the_same_contact_point(api, client):
+    # NFKC: a full-width letter is the letter, so an opted-out contact's address written
+    # with one names the same contact point, not a new one free of the opt-out.
+    api.profile(email="cleo@example.com", consent="opted_out")
+    response = client.post("/api/profiles", json={"kind": "contact",
+                                                  "email": "\uff43leo@example.com"})
+    assert response.status_code == 409, response.json
+
+
+@pytest.mark.parametrize("event, field", [
+    ({"event_id": "dup-id\n"}, "event_id"),
+    ({"msdynci_clickcoordinates": "\u0661\u0662,3"}, "msdynci_clickcoordinates"),  # Arabic digits
+    ({"msdynci_clickcoordinates": "12,3\n"}, "msdynci_clickcoordinates"),
+    ({"msdynci_linkuri": SHOP + "/\n"}, "msdynci_linkuri"),
+])
+def test_event_values_must_be_all_of_the_field(api, client, event, field):
+    context = api.context_for(api.profile())
+    response = api.collect([api.click(**event)], context=context)
+    assert response.status_code == 400 and field in response.json["error"], response.json
+    assert client.get("/api/interactions?type=website_link_clicked").json == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_a_body_in_another_encoding_than_utf8_is_refused(api, client, encoding):
+    context = api.context_for(api.profile())
+    body = json.dumps({"site": "shop", "context": context, "events": [api.visit()]})
+    response = client.post("/collect", data=body.encode(encoding), content_type="text/plain",
+                           headers={"Origin": SHOP})
+    # (UTF-16 without a byte-order mark is valid UTF-8 full of NULs: refused as JSON)
+    assert response.status_code == 400 and response.json["error"], response.json
+    assert client.get("/api/interactions?type=website_visited").json == []
+
+
 def test_event_ids_are_claimed_per_profile_and_only_by_recorded_events(api, client):
     first, second = api.profile(), api.profile()
     refused = api.profile(consent="opted_out")

@@ -50,12 +50,16 @@ def depth(raw: bytes) -> int:
 
 
 def strict_loads(raw: bytes | str) -> object:
-    """Parse JSON strictly: NaN and Infinity refused, nesting at most MAX_DEPTH deep."""
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8", "surrogatepass")
-    if depth(raw) > MAX_DEPTH:
+    """Parse JSON strictly: UTF-8 only (RFC 8259 §8.1), NaN and Infinity refused, nesting
+    at most MAX_DEPTH deep. Bytes are decoded first, so no other encoding (which
+    ``json.loads`` would guess at, and whose bytes :func:`depth` would misread) gets in."""
+    try:
+        text = raw if isinstance(raw, str) else raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if depth(text.encode("utf-8", "surrogatepass")) > MAX_DEPTH:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
-    value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     try:  # a lone surrogate ("\ud800") is no text: nothing could store or send it on
         _unicode_check(value).encode("utf-8")
     except UnicodeEncodeError:

@@ -21,18 +21,27 @@ from .store import new_id
 
 bp = Blueprint("forms", __name__)
 
-FORM_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+FORM_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 MAX_FIELDS = 30
 NOT_FIELDS = ("email", "return")  # the contact point and where to go back: not recorded
+
+
+OWN_FIELDS = ("form_id", "form_name")  # the collector's, about the form itself
 
 
 def submitted_fields(values: Mapping[str, str]) -> dict[str, str]:
     """Return a submission's own fields as the interaction's ``form_<name>`` fields: names
     of lower-case letters, digits and ``_`` only (others are dropped), values cut at 1,000
-    characters."""
-    return {f"form_{name}": value[:1000] for name, value in values.items()
-            if name not in NOT_FIELDS and FIELD_NAME.match(name)}
+    characters. A field whose ``form_<name>`` is one of the collector's own (a visitor's
+    ``name``, say) becomes ``form_field_<name>``."""
+    fields = {}
+    for name, value in values.items():
+        if name in NOT_FIELDS or not FIELD_NAME.fullmatch(name):
+            continue
+        key = f"form_{name}"
+        fields[f"form_field_{name}" if key in OWN_FIELDS else key] = value[:1000]
+    return fields
 
 
 def create(db, name: str, web_tracking: bool, form_id: str | None = None) -> str:
@@ -49,7 +58,7 @@ def create_form():
     name = field(body, "name", str, max_len=200)
     tracking = field(body, "web_tracking", bool, required=False, default=False)
     form_id = field(body, "id", str, required=False, max_len=40)
-    if form_id is not None and not FORM_ID.match(form_id):
+    if form_id is not None and not FORM_ID.fullmatch(form_id):
         raise ApiError(400, "field 'id' must be 1-40 letters, digits, '_' or '-'")
     store = get_store()
 
@@ -82,7 +91,8 @@ def submit(form_id: str):
     email = people.checked_email(values.get("email", ""))
     back = values.get("return") or request.referrer or ""
     site = registry.site_at(store, back) if back else None
-    extra = submitted_fields(values)
+    event = ingest.server_event("form_submitted", form_id=form_id, form_name=form["name"],
+                                msdynci_viewuri=back if site else "", **submitted_fields(values))
     submission_id = new_id("s")
 
     def submitted(db) -> str:
@@ -93,8 +103,6 @@ def submit(form_id: str):
         return profile_id
 
     profile_id = store.transact(submitted)
-    event = ingest.server_event("form_submitted", form_id=form_id, form_name=form["name"],
-                                msdynci_viewuri=back if site else "", **extra)
     ingest.deliver(store, site, [event], profile_id=profile_id,
                    listeners=get_listeners())
     if site is None:

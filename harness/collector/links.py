@@ -8,7 +8,7 @@ when a link is made and when it is opened: no token or query can bend the redire
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 
@@ -25,18 +25,22 @@ FORM_PARAM = "wt_fsid"
 
 
 def with_param(url: str, name: str, value: str | None) -> str:
-    """Return *url* with query parameter *name* set to *value* (or removed when None)."""
+    """Return *url* with query parameter *name* set to *value* (or removed when None).
+
+    The rest of the query is kept as written (``?flag``, ``%20``, ``?@x`` stay so): only
+    our own parameters are taken out, and the new one added at the end.
+    """
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k not in (CONTEXT_PARAM, FORM_PARAM)]
+    kept = [piece for piece in (parts.query.split("&") if parts.query else [])
+            if unquote_plus(piece.partition("=")[0]) not in (CONTEXT_PARAM, FORM_PARAM)]
     if value is not None:
-        query.append((name, value))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+        kept.append(f"{quote(name, safe='')}={quote(value, safe='')}")
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def checked_target(store, url: str) -> str:
     """Return *url* if it is an absolute URL on a registered site, else raise."""
-    parts = urlsplit(url)
+    parts = registry.split(url, "field 'url'")
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
         raise ApiError(400, f"field 'url' must be an absolute http(s) URL: {url!r}")
     if registry.site_at(store, url) is None:
@@ -70,23 +74,28 @@ def create_link():
 def open_link(token: str):
     store = get_store()
     signer = get_signer()
+    # A HEAD (a mail scanner checking the link) is answered as a GET would be, but records
+    # nothing: no one opened the link.
+    opened = request.method != "HEAD"
     try:
         link = store.one("SELECT * FROM links WHERE id = ?", (signer.verify("link", token),))
         if link is None:
             raise InvalidToken("link token names no link")
     except InvalidToken as exc:
-        ingest.deliver(store, None, [ingest.server_event("email_link_clicked")],
-                       rejection=("invalid_link_token", str(exc)))
+        if opened:
+            ingest.deliver(store, None, [ingest.server_event("email_link_clicked")],
+                           rejection=("invalid_link_token", str(exc)))
         raise ApiError(404, f"not a valid tracked link: {exc}") from None
     target = link["url"]
     if registry.site_at(store, target) is None:
         raise ApiError(404, "the link's target is no longer a registered site")
     if not link["link_tracking"]:
         return redirect(with_param(target, CONTEXT_PARAM, None), 302)
-    event = ingest.server_event("email_link_clicked", msdynci_linkuri=target, link_id=link["id"])
-    ingest.deliver(store, registry.site_at(store, target), [event],
-                   profile_id=link["profile_id"],
-                   listeners=get_listeners())
+    if opened:
+        event = ingest.server_event("email_link_clicked", msdynci_linkuri=target,
+                                    link_id=link["id"])
+        ingest.deliver(store, registry.site_at(store, target), [event],
+                       profile_id=link["profile_id"], listeners=get_listeners())
     # Consent decides what is recorded, not whether the context is handed over.
     context = signer.sign("context", link["profile_id"])
     response = redirect(with_param(target, CONTEXT_PARAM, context), 302)

@@ -6,7 +6,7 @@ import re
 import sqlite3
 from collections.abc import Mapping
 from types import MappingProxyType
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from flask import Blueprint, jsonify, request
 
@@ -16,12 +16,21 @@ from .store import Store
 
 bp = Blueprint("registry", __name__)
 
-SITE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def split(value: str, what: str) -> SplitResult:
+    """*value* split as a URL, or ApiError 400 naming *what* when it cannot be (an
+    unclosed IPv6 bracket, characters that NFKC turns into delimiters)."""
+    try:
+        return urlsplit(value)
+    except ValueError as exc:
+        raise ApiError(400, f"{what} {value!r} is not a URL: {exc}") from None
 
 
 def normalise_origin(value: str) -> str:
     """Return ``scheme://host[:port]`` for an origin, or raise ApiError."""
-    parts = urlsplit(value.strip())
+    parts = split(value.strip(), "origin")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ApiError(400, f"origin {value!r} must be http(s)://host[:port]")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
@@ -77,7 +86,7 @@ def _site_body(body: dict, site_id: str | None = None) -> tuple[str, str]:
         site_id = field(body, "id", str, max_len=40)
     elif body.get("id", site_id) != site_id:
         raise ApiError(400, f"field 'id' {body['id']!r} differs from the URL's {site_id!r}")
-    if not SITE_ID.match(site_id):
+    if not SITE_ID.fullmatch(site_id):
         raise ApiError(400, "field 'id' must be lowercase letters, digits and dashes")
     return site_id, normalise_origin(field(body, "origin", str, max_len=300))
 

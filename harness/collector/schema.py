@@ -13,8 +13,8 @@ ACTION_TYPES = ("LClick", "RClick", "MClick", "KEnter", "KSpace")
 MAX_EVENTS = 100
 MAX_VALUE = 4096
 
-_EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
-_COORDS = re.compile(r"^-?\d{1,7},-?\d{1,7}$")
+_EVENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
+_COORDS = re.compile(r"-?[0-9]{1,7},-?[0-9]{1,7}")
 
 # Fields each type must carry, with the JSON type of each.
 REQUIRED: dict[str, dict[str, type]] = {
@@ -38,8 +38,9 @@ PAGES = ("msdynci_viewuri", "msdynci_viewpreviousviews")
 LINK = "msdynci_linkuri"
 ON_SITE = "msdynci_viewuri"  # must be on the delivering site's origin
 ALLOWED = {kind: frozenset((*BASE, *fields)) for kind, fields in REQUIRED.items()}
-# scheme://authority with no user info, then the path, query or fragment (or nothing).
-_WEB_URL = re.compile(r"https?://[^\s/?#@\\]+(?:[/?#]|$)", re.IGNORECASE)
+# scheme://authority with no user info, then the path, query or fragment (or nothing), with
+# no white space or control characters anywhere.
+_WEB_URL = re.compile(r"https?://[^\s/?#@\\]+(?:[/?#][^\x00-\x20\x7f]*)?\Z", re.IGNORECASE)
 # RFC 3986 scheme, a colon, then no white space or control characters.
 _ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}:[^\x00-\x20\x7f]*\Z")
 _WEB_SCHEME = re.compile(r"https?:", re.IGNORECASE)
@@ -73,7 +74,7 @@ def event(raw: object, index: int) -> dict:
     if not isinstance(raw, dict):
         raise ApiError(400, f"{where} must be an object")
     event_id = raw.get("event_id")
-    if not isinstance(event_id, str) or not _EVENT_ID.match(event_id):
+    if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
         raise ApiError(400, f"{where}.event_id must be 1-100 characters of A-Z a-z 0-9 . _ : -")
     kind = raw.get("type")
     if kind not in SITE_EVENT_TYPES:
@@ -98,7 +99,7 @@ def event(raw: object, index: int) -> dict:
         if raw["msdynci_actiontype"] not in ACTION_TYPES:
             allowed = ", ".join(ACTION_TYPES)
             raise ApiError(400, f"{where}.msdynci_actiontype must be one of {allowed}")
-        if not _COORDS.match(raw["msdynci_clickcoordinates"]):
+        if not _COORDS.fullmatch(raw["msdynci_clickcoordinates"]):
             raise ApiError(400, f"{where}.msdynci_clickcoordinates must be 'X,Y' in whole pixels")
     elif raw["msdynci_viewtype"] != "page":
         raise ApiError(400, f"{where}.msdynci_viewtype must be 'page'")

@@ -36,7 +36,14 @@ def check(template: str) -> None:
     """
     if len(template) > MAX_TEMPLATE:
         raise ValueError(f"is longer than {MAX_TEMPLATE} characters")
-    for node in ENV.parse(template).find_all(nodes.Node):
+    try:
+        parsed = ENV.parse(template)
+        # Compiled here, not first at a run: a template Python cannot compile (ifs nested a
+        # hundred deep) would otherwise be accepted and then end every run in an error.
+        ENV.compile(template)
+    except (RecursionError, SyntaxError, MemoryError):
+        raise ValueError("nests too deeply to render") from None
+    for node in parsed.find_all(nodes.Node):
         if not isinstance(node, _ALLOWED):
             raise ValueError(f"uses {type(node).__name__}: only fields of trigger and match, "
                              f"constants, 'if' and the filters {', '.join(sorted(FILTERS))}")
