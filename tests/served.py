@@ -4,21 +4,28 @@
 
 class Pages:
     """Serve a dict of path -> text on a free port of shop.localhost, for the browser;
-    the paths in `slow` are answered that many seconds late."""
+    the paths in `slow` are answered that many seconds late, those in `headers` with these
+    (name, value) pairs too; `requests` lists the paths asked for, in order."""
 
-    def __init__(self, pages: dict, slow: dict | None = None) -> None:
+    def __init__(self, pages: dict, slow: dict | None = None,
+                 headers: dict | None = None) -> None:
         import threading
         import time
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+        requests = self.requests = []
+
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (the stdlib's name)
+                requests.append(self.path)
                 body = pages.get(self.path.split("?")[0])
                 time.sleep((slow or {}).get(self.path.split("?")[0], 0))
                 self.send_response(200 if body is not None else 404)
                 kind = "text/javascript" if self.path.split("?")[0].endswith(".js") else \
                     "text/html"
                 self.send_header("Content-Type", f"{kind}; charset=utf-8")
+                for name, value in (headers or {}).get(self.path.split("?")[0], ()):
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write((body or "").encode())
 
@@ -29,8 +36,12 @@ class Pages:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
     def url(self, path: str) -> str:
-        return f"http://shop.localhost:{self.server.server_address[1]}{path}"
+        return f"http://shop.localhost:{self.port}{path}"
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -4,6 +4,7 @@ with what the browser does."""
 
 
 import re
+from collections import Counter
 
 import pytest
 from served import Pages
@@ -24,7 +25,8 @@ CONTAINER = ("(function (d) { var s = d.createElement('script'); s.async = true;
              "})(document);")
 # What the pages load from their own origin.
 FILES = {"/container.js": CONTAINER, "/utag/shop/prod/utag.js": CONTAINER,
-         "/launch-EN12.min.js": CONTAINER, "/dep.js": "window.dep = true;"}
+         "/launch-EN12.min.js": CONTAINER, "/dep.js": "window.dep = true;",
+         "/tracker.js": "window.wtLoaded = true;", "/v2/tracker.js": ""}
 WRITER = (f"document.write('<script src=\"{URL}\" data-site=\"shop\" async><\\/script>');")
 FILES["/writer.js"] = WRITER
 
@@ -593,6 +595,14 @@ SHAPES = [
     ("a loader that removes its script once loaded (or failed)", js(insert(
         into="s.onload = s.onerror = function () { s.parentNode.removeChild(s); }; "
         "document.head.appendChild(s);")), "", []),
+    ("a fallback address in onerror, the failed script removed", js(insert(
+        f"'{ORIGIN}/missing/tracker.js'", into=(
+        "s.onerror = function () { s.remove();" + insert(f"'{ORIGIN}/v2/tracker.js'",
+                                                         var="b") + "};"
+        "document.head.appendChild(s);"))), "", []),
+    ("a parked type restored, then the script moved: it is decided again and runs", js(
+        insert(into="s.type = 'text/plain'; document.head.appendChild(s); s.type = '';"
+               "document.head.appendChild(s);")), "", []),
     ("a loader's tag in a closed shadow root it attached", "", js(insert(
         into="var h = document.createElement('div'); document.body.appendChild(h); "
         "h.attachShadow({mode: 'closed'}).appendChild(s);")), ["WT002"]),
@@ -656,6 +666,9 @@ SHAPES = [
         "data-site=\"shop\"><\\/script>'; document.head.appendChild(tp.content.cloneNode("
         "true));"), "", ["WT001"]),
     ("new Image().src is no script", js(f"new Image().src = '{URL}';"), "", ["WT001"]),
+    ("a parked type restored after the script went in: it never runs", js(insert(
+        into="s.type = 'text/plain'; document.head.appendChild(s); s.type = 'text/javascript';"
+    )), "", ["WT001"]),
     ("a tag of a type with parameters", TAG.replace(
         "<script ", '<script type="text/javascript; charset=utf-8" '), "", ["WT001"]),
     ("a tag of language vbscript", TAG.replace("<script ", '<script language="vbscript" '), "",
@@ -783,21 +796,39 @@ def _rules_by_url(pages, browser_name=None):
     return out
 
 
+# Rendered only: a page that needs its headers (both cookies it sets) for its loader, in a
+# closed declarative shadow root (Firefox's audit answers such a page rewritten).
+HEADERS_PAGE = page(body='<div><template shadowrootmode="closed">' + js(
+    "if (/a=1/.test(document.cookie) && /b=2/.test(document.cookie)) {" + insert() + "}") +
+    "</template></div>")
+COOKIES = [("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")]
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_static_and_rendered_agree_on_every_shape(browser_name):
     """Each shape, served: the browser's DOM (rendered audit) and the static audit report
     the same rules, and those are the table's. Chromium renders every shape; Firefox the
     ones where engines could differ (module loading, script types, document.write,
-    readyState, base URLs, data: URLs, fragments)."""
+    readyState, base URLs, data: URLs, fragments). Each audit asks the site for each page
+    once, and a rendered page keeps its headers."""
     shapes = SHAPES if browser_name != "firefox" else [
         s for s in SHAPES if FIREFOX.search(s[0] + s[1] + s[2]) and s[0] not in SAME_ENGINES]
-    server = Pages({**FILES, **{f"/{i}.html": _html(s) for i, s in enumerate(shapes)}})
+    served = {**FILES, "/headers.html": HEADERS_PAGE,
+              **{f"/{i}.html": _html(s) for i, s in enumerate(shapes)}}
+    server = Pages(served, headers={"/headers.html": COOKIES})
+    # The collector's origin is this server's too, so the tracker loads as on a live site.
+    for path, text in served.items():
+        served[path] = text.replace(".localhost:8800", f".localhost:{server.port}")
     try:
         urls = [server.url(f"/{i}.html") for i in range(len(shapes))]
-        static, rendered = _rules_by_url(urls), _rules_by_url(urls, browser_name)
+        static = _rules_by_url(urls)
+        rendered = _rules_by_url(urls + [server.url("/headers.html")], browser_name)
     finally:
         server.stop()
+    assert rendered.pop(server.url("/headers.html")) == [], "its cookies were lost"
+    asked = Counter(path for path in server.requests if path.endswith(".html"))
+    assert asked == {"/headers.html": 1, **{f"/{i}.html": 2 for i in range(len(shapes))}}
     table = {s[0]: s[3] for s in shapes}
     got = {s[0]: (static[u], rendered[u]) for s, u in zip(shapes, urls, strict=True)}
     wrong = {what: pair for what, pair in got.items() if pair != (table[what], table[what])}
@@ -1138,3 +1169,4 @@ def test_closed_declarative_roots_made_serialisable(html, rewritten):
     from harness.audit.shadowroots import serialisable
 
     assert serialisable(html) == rewritten
+

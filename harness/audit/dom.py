@@ -622,7 +622,11 @@ class Browser:
         if not isinstance(target, Place):
             # Somewhere we cannot see: the snippet's own place stands in for it.
             target = Place("unknown", self.in_head, self.in_head)
-        if not isinstance(node, Element) or node.place is not None:
+        if not isinstance(node, Element):
+            return
+        # Moved within the document: only a script not started yet is decided again.
+        moved = node.place is not None
+        if moved and (node.tag != "script" or node.started):
             return
         if node.parent is not None and node.parent.place is None:
             detach(node)  # moved out of a detached element into the document
@@ -631,10 +635,12 @@ class Browser:
             self.made_ids.setdefault(node.attrs["id"], node)
         if node.tag == "script" and "src" in node.attrs and not node.started and \
                 not runs_as_script(node.attrs):
-            # Put in with a type the browser does not run, it never runs, whatever its type
-            # becomes (how jQuery puts markup's scripts in before loading their src itself).
-            node.started = True
-            self._into_soup(node, target.holds_head)
+            # Put in with a type the browser does not run, it does not run, whatever its type
+            # becomes (how jQuery puts markup's scripts in before loading their src itself),
+            # until it is put in again.
+            if not moved:
+                self._into_soup(node, target.holds_head)
+            return
         if node.tag == "script" and not node.started:
             node.started = True
             # Its attributes stay live: a src or data-site set after insertion still counts.

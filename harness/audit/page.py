@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ INERT_MARK = "data-webtrack-inert"
 # ... and where each script is in the live DOM, which a re-parse of it may not tell (a script
 # appended to <html> before <body> existed would be re-parsed into <head>).
 IN_HEAD_MARK = "data-webtrack-in-head"
+# ... and, for a script put in with a src, the attributes that decide whether it runs
+# (``DECIDING``) as they were then, JSON: whether it runs is decided as it goes in.
+PREPARED_MARK = "data-webtrack-prepared"
 SVG = "http://www.w3.org/2000/svg"
 MATHML = "http://www.w3.org/1998/Math/MathML"
 _REJECT = re.compile(r"reject|decline|refuse|opt[ -]?out|necessary only|deny", re.I)
@@ -46,6 +50,10 @@ def script_kind(attrs: dict) -> str | None:
     if kind == "module":
         return "module"
     return "classic" if kind == "" or kind in JS_TYPES else None
+
+
+# The attributes runs_as_script reads.
+DECIDING = ("type", "language", "nomodule", "for", "event")
 
 
 def runs_as_script(attrs: dict) -> bool:
@@ -364,6 +372,26 @@ def attaches_shadow_root(template: Tag) -> bool:
                        "template"))
 
 
+def _as_prepared(attrs: dict) -> dict | None:
+    """*attrs* as they were when the browser decided to run the script, for a script the
+    rendered audit saw put in (``PREPARED_MARK``, taken out of *attrs*): the first time
+    its type passed (it is then started: ``nomodule`` and ``for``/``event`` decide the
+    rest); None when it never did. *attrs* as they are without the mark (or one not ours)."""
+    try:
+        times = json.loads(attrs.pop(PREPARED_MARK, None) or "null")
+    except ValueError:
+        return attrs
+    if not isinstance(times, list) or not all(
+            isinstance(then, dict) and all(isinstance(v, str) for v in then.values())
+            for then in times):
+        return attrs
+    for then in times:
+        if script_kind(then) is not None:
+            kept = {k: v for k, v in attrs.items() if k not in DECIDING}
+            return kept | {k: v for k, v in then.items() if k in DECIDING}
+    return None
+
+
 def _inert(tag: Tag) -> bool:
     """Whether *tag* is inside a ``<template>``'s inert content (a declarative shadow
     root's content is live)."""
@@ -399,9 +427,10 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
         needle = raw if raw else (tag.string or "").strip()[:60]
         occurrence = seen.get(needle, 0)
         seen[needle] = occurrence + 1
-        attrs = _attrs(tag)
-        if INERT_MARK in attrs or _inert(tag):
-            continue  # never runs: added as markup, or a template's inert content
+        attrs = _as_prepared(_attrs(tag))
+        if attrs is None or INERT_MARK in attrs or _inert(tag):
+            continue  # never runs: put in with a type the browser does not run, added as
+            # markup, or a template's inert content
         inserted = attrs.pop(INSERTED_MARK, None) is not None
         in_head = attrs.pop(IN_HEAD_MARK, None)
         page.scripts.append(Script(

@@ -10,6 +10,7 @@ Firefox the rendered audit asks for the page with such templates also marked
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 _CLOSED = re.compile(r"""\sshadowrootmode\s*=\s*(?:"closed"|'closed'|closed(?=[\s/>]|$))""", re.I)
 _TEMPLATE = re.compile(r"<template(?=[\s/>])", re.I)
@@ -42,20 +43,63 @@ def serialisable(html: str) -> str:
     return "".join(out) + html[at:]
 
 
-async def serve_serialisable(route, fetch) -> None:
-    """A Playwright route handler for a page's own document: *fetch* (url -> text, content
-    type) reads it (Playwright's own fetch cannot resolve ``*.localhost``); one with a closed
-    declarative shadow root is answered rewritten (not with its other headers), any other
-    goes to the network as it would have."""
-    import asyncio
+# What no longer describes a body that is sent rewritten (or decoded by the fetch), and the
+# cookies the fetch has put in the browser's jar already.
+_NOT_FORWARDED = frozenset({"content-length", "content-encoding", "transfer-encoding",
+                            "set-cookie"})
+
+
+def _local(url: str) -> str | None:
+    """*url* on 127.0.0.1 when its host is ``*.localhost`` (browsers resolve those
+    themselves; the driver's resolver does not), else None."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host != "localhost" and not host.endswith(".localhost"):
+        return None
+    return parts._replace(netloc="127.0.0.1" + (f":{parts.port}" if parts.port else "")).geturl()
+
+
+async def _fetch(route, context):
+    """Fetch *route*'s request once, with the browser's own headers, its response's cookies
+    going to *context*'s jar under the page's own host."""
+    request = route.request
+    local = _local(request.url)
+    if local is None:
+        return await route.fetch(max_redirects=0)
+    host = urlsplit(request.url)
+    response = await route.fetch(url=local, max_redirects=0, headers={
+        **await request.all_headers(), "host": host.netloc})
+    moved = await context.cookies(local)  # the driver kept them as 127.0.0.1's
+    if moved:
+        await context.add_cookies([{**c, "domain": host.hostname} for c in moved])
+        for cookie in moved:
+            await context.clear_cookies(name=cookie["name"], domain=cookie["domain"],
+                                        path=cookie["path"])
+    return response
+
+
+async def serve_serialisable(route, context) -> None:
+    """A Playwright route handler for a page's own document: it is fetched once, with the
+    browser's own request headers, and answered with that response (status and headers
+    kept; a redirect is the browser's to follow), rewritten when it is HTML with a closed
+    declarative shadow root; a document that cannot be fetched is left to the browser.
+
+    Its cookies go to the browser's jar from the fetch, not with the answer: Firefox keeps
+    only the first ``Set-Cookie`` of an answer given over WebDriver BiDi."""
+    from playwright.async_api import Error
 
     try:
-        text, kind = await asyncio.to_thread(fetch, route.request.url)
-    except Exception:  # an error page, a redirect: the browser meets it as it is
-        text, kind = "", ""
-    if "html" not in kind.lower() or not _closed_templates(text):
+        response = await _fetch(route, context)
+    except Error:  # nothing reached the site: the browser meets the failure itself
         await route.continue_()
         return
+    headers = {name: value for name, value in response.headers.items()
+               if name.lower() not in _NOT_FORWARDED}
+    kind = response.headers.get("content-type", "")
+    text = await response.text() if "html" in kind.lower() else ""
+    if not _closed_templates(text):
+        await route.fulfill(response=response, headers=headers)
+        return
     # (the text is decoded already: it goes back as UTF-8, whatever it came as)
-    await route.fulfill(status=200, body=serialisable(text),
-                        content_type="text/html; charset=utf-8")
+    headers["content-type"] = "text/html; charset=utf-8"
+    await route.fulfill(response=response, headers=headers, body=serialisable(text))

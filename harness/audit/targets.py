@@ -15,10 +15,11 @@ import httpx
 
 from . import shadowroots
 from .page import (
+    DECIDING,
     IN_HEAD_MARK,
     INERT_MARK,
     INSERTED_MARK,
-    JS_TYPES,
+    PREPARED_MARK,
     Page,
     Script,
     data_url_text,
@@ -252,7 +253,7 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
 
                         async def serve(route, document=document, page=page):
                             await page.unroute(document)
-                            await shadowroots.serve_serialisable(route, fetch)
+                            await shadowroots.serve_serialisable(route, page.context)
 
                         await page.route(document, serve)
                     traffic = Traffic(page)
@@ -294,18 +295,22 @@ MARK_INSERTED = """(() => {
     setAttribute.call(s, 'INERT', '');
     return Set.prototype.add.call(this, s);
   };
-  // A script that goes in with a src and a type the browser does not run never runs, its
-  // type restored or not (jQuery puts markup's scripts in so, then loads their src itself).
-  const types = new Set(JS_TYPES);
-  const runs = (s) => {
-    const type = s.getAttribute('type'), language = s.getAttribute('language');
-    const kind = (type !== null ? type : language ? 'text/' + language : '').trim().toLowerCase();
-    return kind === '' || kind === 'module' || types.has(kind);
+  // Whether a script with a src runs is decided each time it goes into the document, until
+  // once it passes (a type restored later changes nothing: jQuery puts markup's scripts in
+  // so, then loads their src itself; moved back in, it is decided again): the attributes
+  // that decide it are kept as they were each time, for the audit to judge.
+  marks.prepared = new Map();
+  const deciding = (s) => Object.fromEntries(
+    DECIDING.filter((n) => s.hasAttribute(n)).map((n) => [n, s.getAttribute(n)]));
+  const prepared = (s) => {
+    if (!s.isConnected || !s.hasAttribute('src')) return;
+    if (!marks.prepared.has(s)) marks.prepared.set(s, []);
+    marks.prepared.get(s).push(deciding(s));
   };
   const mark = (node) => {
     if (!node || typeof node !== 'object' || !node.nodeType) return;
     if (node.nodeType === 1 && node.localName === 'script') {
-      if (!node.isConnected && node.hasAttribute('src') && !runs(node)) marks.inert.add(node);
+      if (!marks.inserted.has(node)) addEventListener.call(node, 'load', loaded);
       marks.inserted.add(node);
       setAttribute.call(node, 'MARK', '');
       if (!marks.inert.has(node)) removeAttribute.call(node, 'INERT');
@@ -314,12 +319,19 @@ MARK_INSERTED = """(() => {
   };
   // A script that loaded and was then taken out ran all the same (a loader tidying up,
   // jQuery's script transport): it is put back where it was before the DOM is read (its
-  // "already started" keeps it from running again).
+  // "already started" keeps it from running again); one that failed to load never ran.
   marks.removed = [];
+  marks.loaded = new WeakSet();
+  const addEventListener = EventTarget.prototype.addEventListener;
+  const loaded = (event) => marks.loaded.add(event.target);
+  // (the page's own tags: a load event reaches the document, never the window)
+  addEventListener.call(document, 'load', (event) => {
+    if (event.target.localName === 'script') loaded(event);
+  }, true);
   const appendChild = Node.prototype.appendChild;
   const removed = (node) => {
     if (node && node.localName === 'script' && node.isConnected && node.hasAttribute('src')
-        && !marks.inert.has(node) && runs(node)) marks.removed.push([node, node.parentNode]);
+        && !marks.inert.has(node)) marks.removed.push([node, node.parentNode]);
   };
   const removeChild = Node.prototype.removeChild;
   Node.prototype.removeChild = function (node) {
@@ -329,7 +341,8 @@ MARK_INSERTED = """(() => {
   const remove = Element.prototype.remove;
   Element.prototype.remove = function () { removed(this); return remove.call(this); };
   marks.restore = () => marks.removed.forEach(([s, parent]) => {
-    if (!s.isConnected) appendChild.call(parent.isConnected ? parent : document.head, s);
+    if (!s.isConnected && marks.loaded.has(s))
+      appendChild.call(parent.isConnected ? parent : document.head, s);
   });
   // Shadow roots as they are attached, closed ones too: a browser without the DevTools
   // protocol (Firefox) cannot reach a closed one otherwise.
@@ -344,8 +357,14 @@ MARK_INSERTED = """(() => {
     const original = proto[name];
     if (typeof original !== 'function') return;
     proto[name] = function (...args) {
-      pick(args).forEach(mark);
-      return original.apply(this, args);
+      const nodes = pick(args);
+      nodes.forEach(mark);
+      // (taken first: a fragment is emptied as it goes in)
+      const going = nodes.flatMap((n) => !n || !n.nodeType ? [] :
+        (n.localName === 'script' ? [n] : []).concat(scripts(n)));
+      const result = original.apply(this, args);
+      going.forEach(prepared);
+      return result;
     };
   };
   for (const name of ['appendChild', 'insertBefore', 'replaceChild'])
@@ -406,7 +425,7 @@ MARK_INSERTED = """(() => {
     return copies(node, imported.call(this, node, ...rest));
   };
 })();""".replace("INERT", INERT_MARK).replace("MARK", INSERTED_MARK).replace(
-    "JS_TYPES", json.dumps(sorted(JS_TYPES)))
+    "PREPARED", PREPARED_MARK).replace("DECIDING", json.dumps(DECIDING))
 
 async def _serialise(page) -> str:
     """The live DOM as markup, shadow roots included (their scripts ran): in Chromium
@@ -451,6 +470,7 @@ WHERE_SCRIPTS_ARE = f"""() => {{
     marks.restore();
     marks.inserted.forEach((s) => s.setAttribute('{INSERTED_MARK}', ''));
     marks.inert.forEach((s) => s.setAttribute('{INERT_MARK}', ''));
+    marks.prepared.forEach((times, s) => s.setAttribute('{PREPARED_MARK}', JSON.stringify(times)));
   }}
   document.querySelectorAll('script').forEach(
     (s) => s.setAttribute('{IN_HEAD_MARK}', s.closest('head') ? '1' : '0'));
