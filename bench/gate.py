@@ -7,6 +7,10 @@ the mechanical mutation run (time and score).
     .venv/bin/python bench/gate.py --mutation-from part1 part2 …  # a run made in parts
     .venv/bin/python bench/gate.py --baseline DIR   # before/after: DIR is an export of an
                                                     # earlier commit, run with this venv
+    .venv/bin/python bench/gate.py --selection   # full vs test-impact-selected gate, side by
+                                                 # side, on the reference and single edits
+    .venv/bin/python bench/gate.py --soundness [STEP]  # gate every hand-written mutant and
+                                                 # every STEP-th mechanical one, selection on
 
 Updates the ``gate`` (and ``mutation``) entries of bench/results.json, with the machine's
 load average beside each, since these 2-core machines are shared and the figures are wall
@@ -108,6 +112,88 @@ def gate() -> dict:
             "load_average": {"run": run_load, "gate": gate_load, "silent": fast_load}}
 
 
+# Single edits inside functions (a top-level edit reaches every scenario): hand-written
+# mutants of harness/gate/mutants.py, each a plausible regression.
+EDITS = ("outbound-inverted", "title-cut", "enter-counted-twice")
+
+
+def _gate_report(out: Path) -> dict:
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))["gate"]
+
+
+def selection() -> dict:
+    """The gate in Chromium with every scenario (``--all``) and with test-impact selection,
+    side by side on the same candidates, one coverage map for all (built first, timed)."""
+    sys.path.insert(0, str(ROOT))
+    from harness.gate.mutants import MUTANTS
+    from harness.tracker import SCRIPT
+
+    out = Path(tempfile.mkdtemp(prefix="webtrack-bench-selection-"))
+    candidates = {"reference": SCRIPT}
+    for mutant in MUTANTS:
+        if mutant.name in EDITS:
+            candidates[mutant.name] = mutant.write(SCRIPT, out / "candidates")
+    base = ["gate", "--browser", "chromium", "--no-cost", "--out", str(out / "gate")]
+    # The map: a gate of the reference into an empty folder builds it (one full reference
+    # run with coverage), then runs the reference's smoke set.
+    cold_s, cold_exit, cold_load, cold_cpu = _timed(*base, "--script", str(SCRIPT))
+    cold = _gate_report(out / "gate")["selection"]
+    rows: dict = {"map_build_and_first_gate": {
+        "wall_s": cold_s, "cpu_s": cold_cpu, "exit": cold_exit, "load_average": cold_load,
+        "map": cold.get("map")}}
+    for name, script in candidates.items():
+        row = {}
+        for mode, extra in (("all", ["--all"]), ("selected", [])):
+            wall, code, load, cpu = _timed(*base, "--script", str(script), *extra)
+            chosen = _gate_report(out / "gate")["selection"]
+            row[mode] = {"wall_s": wall, "cpu_s": cpu, "exit": code, "load_average": load,
+                         "chromium_ran": chosen.get("chromium"),
+                         "fallback": chosen.get("fallback"),
+                         "changes": len(chosen.get("changes") or [])}
+        row["wall_ratio_selected_all"] = round(row["selected"]["wall_s"] / row["all"]["wall_s"],
+                                               2)
+        row["cpu_ratio_selected_all"] = round(row["selected"]["cpu_s"] / row["all"]["cpu_s"], 2)
+        rows[name] = row
+        print(name, row, flush=True)
+    return rows
+
+
+def soundness(step: int) -> dict:
+    """Gate every hand-written mutant and every *step*-th mechanical one with selection on
+    (one shared coverage map): each must fail. Returns the rows and the survivors."""
+    sys.path.insert(0, str(ROOT))
+    from harness.gate import GateOptions, gate, operators
+    from harness.gate.mutants import MUTANTS
+    from harness.tracker import SCRIPT
+
+    out = Path(tempfile.mkdtemp(prefix="webtrack-bench-soundness-"))
+    source = SCRIPT.read_text(encoding="utf-8")
+    scripts = [(m.name, m.write(SCRIPT, out / "candidates")) for m in MUTANTS]
+    for mutant in operators.generate(source)[::step]:
+        path = out / "candidates" / f"{mutant.id.replace('/', '_')}.js"
+        path.write_text(mutant.apply(source), encoding="utf-8")
+        scripts.append((mutant.id, path))
+    rows = []
+    for name, path in scripts:
+        started = time.perf_counter()
+        result = gate(GateOptions(script=path, browsers=["chromium"], workers=2,
+                                  out=out / "gate", map_dir=out, measure_cost=False,
+                                  maxfail=1))
+        chosen = result["selection"]
+        row = {"mutant": name, "caught": not result["passed"],
+               "by": ([f["scenario"] for f in result["failed"]]
+                      + [c["scenario"] for c in result["payload_changes"]]
+                      + ([result["stopped_early"]["reason"][:80]]
+                         if result["stopped_early"] else []))[:1],
+               "mode": chosen["mode"], "chromium_ran": chosen.get("chromium"),
+               "fallback": chosen.get("fallback"), "seconds": round(time.perf_counter()
+                                                                    - started, 1)}
+        rows.append(row)
+        print(row, flush=True)
+    return {"step": step, "mutants": len(rows),
+            "survivors": [r["mutant"] for r in rows if not r["caught"]], "rows": rows}
+
+
 def mutation() -> dict:
     """The whole mechanical mutation run in Chromium: wall time, score, survivors."""
     out = Path(tempfile.mkdtemp(prefix="webtrack-bench-mutation-"))
@@ -163,6 +249,19 @@ def main() -> None:
         results["gate_versus"] = {"when": time.strftime("%Y-%m-%d %H:%M"),
                                   "baseline": str(baseline), **versus(baseline)}
         print("gate_versus", results["gate_versus"], flush=True)
+    elif "--selection" in sys.argv:
+        load = os.getloadavg()
+        results["gate_selection"] = {"when": time.strftime("%Y-%m-%d %H:%M"),
+                                     "uptime_load": [round(x, 1) for x in load],
+                                     **selection()}
+        print("gate_selection", results["gate_selection"], flush=True)
+    elif "--soundness" in sys.argv:
+        at = sys.argv.index("--soundness") + 1
+        step = int(sys.argv[at]) if at < len(sys.argv) and sys.argv[at].isdigit() else 25
+        results["gate_soundness"] = {"when": time.strftime("%Y-%m-%d %H:%M"),
+                                     **soundness(step)}
+        print("gate_soundness", {k: v for k, v in results["gate_soundness"].items()
+                                 if k != "rows"}, flush=True)
     elif "--mutation-from" in sys.argv:
         parts = [Path(a) for a in sys.argv[sys.argv.index("--mutation-from") + 1:]
                  if not a.startswith("--")]
