@@ -2,11 +2,12 @@
 
 The map is what a mutation run computes first: every Chromium scenario run once with the
 reference tracker, with its precise coverage (:func:`.mutation.reference_run`). It is kept
-in ``<out>/mutation/reference.json`` under a digest of everything it depends on (the whole
-package, the sample sites, the browser build, Python and Playwright): a gate or mutation
-run in the same ``--out`` with the same inputs reuses it; anything else builds it again
-(one full reference run, once). The gate never trusts a map for other inputs: a map whose
-digest differs is rebuilt, and one that cannot be built makes every scenario run.
+in ``<out>/mutation/gate-map.json`` under a digest of everything it depends on (the whole
+package, the sample sites, the browser build, Python and Playwright): a gate in the same
+``--out`` with the same inputs reuses it (or a mutation run's ``reference.json``); anything
+else builds it again (one full reference run, once). A scenario the reference did not pass
+cleanly there always runs. The gate never trusts a map for other inputs: a map whose digest
+differs is rebuilt, and one that cannot be built makes every scenario run.
 
 Coverage is Chromium's only, so only Chromium scenarios are selected: Firefox runs every
 one (its code paths are not the same: feature checks, event order, its own storage).
@@ -23,7 +24,18 @@ SELECTED_BROWSER = "chromium"
 
 
 def cache_file(out: Path) -> Path:
+    """The mutation run's kept reference run (results and coverage) in *out*."""
     return out / "mutation" / "reference.json"
+
+
+def map_file(out: Path) -> Path:
+    """The gate's own copy of the map: kept even when the reference failed a scenario
+    (which then always runs), where the mutation run keeps only a passing reference."""
+    return out / "mutation" / "gate-map.json"
+
+
+def _key(out: Path) -> str:
+    return mutation.reference_key(mutation.MutationOptions(out=out))
 
 
 def entries_of(results: dict, spans: dict[str, list | None]) -> dict[str, impact.Entry]:
@@ -41,33 +53,59 @@ def entries_of(results: dict, spans: dict[str, list | None]) -> dict[str, impact
     return entries
 
 
-def load(out: Path) -> tuple[dict[str, impact.Entry] | None, str]:
-    """The kept map for today's inputs, or None and why there is none."""
-    path = cache_file(out)
-    if not path.is_file():
-        return None, f"no reference coverage map in {path}"
+def _read(path: Path, key: str) -> tuple[dict[str, impact.Entry] | None, str]:
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
-        key = kept["key"]
-        results, spans = kept["results"], kept["spans"]
+        if kept["key"] != key:
+            return None, (f"the reference coverage map in {path} is stale (the package, "
+                          "sites, browser or Playwright changed since)")
+        if "entries" in kept:
+            return {k: impact.Entry(None if e["spans"] is None else
+                                    [(int(s), int(t)) for s, t in e["spans"]], bool(e["ok"]))
+                    for k, e in kept["entries"].items()}, f"reused {path}"
+        return entries_of(kept["results"], kept["spans"]), f"reused {path}"
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return None, f"the reference coverage map in {path} is unreadable ({exc})"
-    if key != mutation.reference_key(mutation.MutationOptions(out=out)):
-        return None, (f"the reference coverage map in {path} is stale (the package, sites, "
-                      "browser or Playwright changed since)")
-    return entries_of(results, spans), f"reused {path}"
+        return None, f"the reference coverage map in {path} is unreadable ({exc!r})"
+
+
+def load(out: Path) -> tuple[dict[str, impact.Entry] | None, str]:
+    """The kept map for today's inputs (the gate's own, else a mutation run's), or None
+    and why there is none."""
+    key, why = _key(out), []
+    for path in (map_file(out), cache_file(out)):
+        if path.is_file():
+            entries, how = _read(path, key)
+            if entries is not None:
+                return entries, how
+            why.append(how)
+    return None, "; ".join(why) or f"no reference coverage map in {out / 'mutation'}"
+
+
+def save(out: Path, key: str, entries: dict[str, impact.Entry]) -> Path:
+    path = map_file(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"key": key, "entries": {
+        k: {"spans": e.spans, "ok": e.ok} for k, e in sorted(entries.items())}}),
+        encoding="utf-8")
+    return path
 
 
 def build(out: Path, workers: int) -> tuple[dict[str, impact.Entry] | None, str]:
-    """Run the reference with coverage (kept for the next gate when it passes)."""
+    """Run the reference with coverage and keep the map (under the digest of the inputs
+    as they were when it started)."""
+    key = _key(out)
     options = mutation.MutationOptions(out=out, workers=workers)
     try:
         results, spans, _ = mutation.reference_run(options)
     except Exception as exc:  # a map that cannot be built: every scenario runs
-        return None, f"the reference coverage map could not be built ({exc})"
+        return None, f"the reference coverage map could not be built ({exc!r})"
     if not spans:
         return None, "the reference run recorded no coverage"
-    return entries_of(results, spans), f"built {cache_file(out)}"
+    entries = entries_of(results, spans)
+    failing = sum(not e.ok for e in entries.values())
+    return entries, (f"built {save(out, key, entries)}" + (
+        f" ({failing} scenarios the reference did not pass cleanly: they always run)"
+        if failing else ""))
 
 
 def plan(reference: str, candidate: str, out: Path, workers: int,
