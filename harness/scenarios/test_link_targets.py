@@ -29,6 +29,8 @@ def probes(visitor) -> list[tuple[str, str, str, bool]]:
          f"http://shop.localhost:{int(port) + 1}/", True),
         ("https-same-host", f"https://shop.localhost:{port}/cart.html",
          f"https://shop.localhost:{port}/cart.html", False),
+        ("https-other-host", f"https://partner.localhost:{port}/freight",
+         f"https://partner.localhost:{port}/freight", True),
         ("query-only", "?colour=oak", shop + "?colour=oak", False),
         ("fragment-only", "#reviews", shop + "#reviews", False),
         ("spaced", "  /cart.html  ", shop + "cart.html", False),

@@ -4,12 +4,21 @@ A key activation is its ``keydown``: it is sent as that event ends, before the k
 go, also on a page that cancels the key's default (a custom control keeping Space from
 scrolling, which also means no ``keypress``). A pointer press after a key activation that
 made no click is a click of its own, also a second button pressed while another is held
-(which makes a ``mousedown`` but no ``pointerdown``).
+(which makes a ``mousedown`` but no ``pointerdown``). And a click still waiting to be sent
+goes when the tab is hidden, every time it is, not only the first.
 """
 
 import pytest
 
 pytestmark = pytest.mark.browser
+HIDE = """() => {
+  Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+SHOW = """() => {
+  delete document.visibilityState;
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
 STAY = """(selector) => {
   const link = document.querySelector(selector);
   link.addEventListener("keydown", (e) => { if (e.key === " ") e.preventDefault(); });
@@ -46,5 +55,17 @@ def test_a_key_is_sent_on_keydown_and_a_chorded_press_is_a_click(visitor, webtra
     visitor.advance(1)
     assert clicks(webtrack, tracked, 2) == ["KSpace", "LClick"]
     page.mouse.up(button="right")
+
+    # A click the page stops on its way (decided at the next timer, held) goes when the
+    # tab is hidden: the second time as the first.
+    page.evaluate("""() => document.querySelector("#add-lamp").addEventListener(
+        "click", (e) => e.stopPropagation())""")
+    for count in (3, 4):
+        hold_timers(page)
+        page.click("#add-lamp")
+        page.evaluate(HIDE)
+        assert clicks(webtrack, tracked, count)[-1] == "LClick"
+        page.evaluate(SHOW)
+        page.clock.resume()
     visitor.settle()
-    assert len(webtrack.interactions(tracked, "website_link_clicked")) == 2
+    assert len(webtrack.interactions(tracked, "website_link_clicked")) == 4
