@@ -48,7 +48,15 @@ CASES = [
      "t0k", True, 401),
     ("POST", "/api/reset", {"Content-Type": "application/json", "Authorization": "Bearer t0k"},
      "t0k", True, None),
-    ("GET", "/api/stats", {"Origin": "http://shop.localhost:8800"}, "t0k", False, None),
+    ("GET", "/api/stats", {}, "t0k", False, None),  # reads need no token
+    ("GET", "/api/stats", {"Sec-Fetch-Site": "same-origin"}, "t0k", False, None),
+    ("GET", "/api/stats", {"Sec-Fetch-Site": "none"}, None, False, None),  # typed in
+    # A page elsewhere cannot read the answer, but a read it starts still costs: a
+    # long-poll it holds (an <img> pointing at one) keeps a slot the harness needs.
+    ("GET", "/api/interactions", {"Origin": "http://shop.localhost:8800"}, None, False, 403),
+    ("GET", "/api/interactions", {"Sec-Fetch-Site": "cross-site"}, None, False, 403),
+    ("HEAD", "/api/stats", {"Sec-Fetch-Site": "same-site"}, None, False, 403),
+    ("GET", "/", {"Sec-Fetch-Site": "cross-site"}, None, False, None),  # a page, never framed
     ("POST", "/collect", {"Content-Type": "text/plain",
                           "Origin": "http://shop.localhost:8800"}, "t0k", True, None),
     ("POST", "/f/f_x", {"Content-Type": "application/x-www-form-urlencoded",

@@ -1,9 +1,9 @@
-"""Who may change the collector's state, and the headers every answer carries.
+"""Who may call the API, and the headers every answer carries.
 
-State-changing calls under ``/api/`` (POST, PUT, PATCH, DELETE) must come as JSON
-(``application/json``: a browser cannot send that cross-origin without a preflight,
-which is never granted), must not come from a page on another origin (``Origin``,
-``Sec-Fetch-Site``), and, when the server has an API token, must carry it as
+No call under ``/api/``, not even a read, may come from a page on another origin
+(``Origin``, ``Sec-Fetch-Site``). State-changing ones (POST, PUT, PATCH, DELETE) must also
+come as JSON (``application/json``: a browser cannot send that cross-origin without a
+preflight, which is never granted) and, when the server has an API token, carry it as
 ``Authorization: Bearer``. ``/collect``, ``/l/``, ``/f/`` and ``/tracker.js`` stay open:
 sites' pages, beacons and mail clients use them.
 """
@@ -26,8 +26,13 @@ PAGE_POLICY = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 's
 
 def refusal(method: str, path: str, headers, own_origin: str, token: str | None,
             has_body: bool) -> tuple[int, str] | None:
-    """Return (status, why) if this request may not change state, else None. Pure."""
-    if method not in CHANGING or not path.startswith("/api/"):
+    """Return (status, why) if this request to the API may not be answered, else None. Pure.
+
+    A page on another origin gets nothing from the API, reads included: it could not read
+    the answer anyway, and a read it starts still costs (a long-poll it holds keeps a slot
+    the harness's own waits need).
+    """
+    if not path.startswith("/api/"):
         return None
     origin = headers.get("Origin")
     if origin is not None and origin.rstrip("/").lower() != own_origin.lower():
@@ -35,6 +40,8 @@ def refusal(method: str, path: str, headers, own_origin: str, token: str | None,
     site = headers.get("Sec-Fetch-Site")
     if site is not None and site.lower() not in SAME:
         return 403, f"cross-site request refused (Sec-Fetch-Site: {site})"
+    if method not in CHANGING:
+        return None
     kind = headers.get("Content-Type")
     if (has_body or kind) and (kind or "").split(";")[0].strip().lower() != "application/json":
         return 415, "send the body as application/json"
