@@ -117,7 +117,13 @@ def test_gate_report_is_inert(tmp_path, page, browser_name):
               "size": {"reference": {"bytes": 1, "gzip_bytes": 1},
                        "candidate": {"bytes": 1, "gzip_bytes": 1}},
               "stopped_early": {"after_seconds": 1, "reason": PAYLOAD}, "canary": None,
-              "cost": None, "budget": {}, "over_budget": [PAYLOAD]}
+              "cost": None, "budget": {}, "over_budget": [PAYLOAD],
+              # the candidate's own text, shown where it differs from the reference
+              "selection": {"mode": "selected", "identical": False,
+                            "chromium": {"ran": 1, "of": 2}, "firefox": PAYLOAD,
+                            "map": PAYLOAD, "why": {PAYLOAD: PAYLOAD},
+                            "changes": [{"line": 1, "start": 0, "end": 1, "old": PAYLOAD,
+                                         "new": PAYLOAD, "widened": PAYLOAD}]}}
     self_test = {"mutants": [{"mutant": PAYLOAD, "what": PAYLOAD, "caught": False,
                               "caught_by": [PAYLOAD], "message": PAYLOAD}],
                  "survivors": [PAYLOAD], "passed": False}
