@@ -327,6 +327,16 @@ SHAPES = [
     ("base href to the collector, relative loader",
      '<base href="http://collector.localhost:8800/x/">' + js(insert("'../tracker.js'")), "",
      []),
+    ("a <base href> after the tag: the tag resolved on the page's own address",
+     TAG.replace(URL, "tracker.js") + '<base href="http://collector.localhost:8800/">', "",
+     ["WT004"]),
+    ("a <base href> in a template is no base", '<template><base href="http://collector.'
+     'localhost:8800/"></template>' + TAG.replace(URL, "tracker.js"), "", ["WT004"]),
+    ("a <base href> the browser cannot parse is no base", '<base href="http://[::1">' +
+     TAG.replace(URL, "/tracker.js"), "", ["WT004"]),
+    ("a percent-encoded host is decoded", TAG.replace("collector.", "collector%2E"), "", []),
+    ("a tag address the browser cannot parse loads nothing", TAG.replace(
+        URL, "http://[collector]/tracker.js"), "", ["WT001"]),
     ("base href elsewhere makes a relative tag foreign",
      '<base href="http://cdn.example/">' + TAG.replace(URL, "/tracker.js"), "", ["WT004"]),
     ("site from an inline JSON config", CONFIG_JSON + js(
@@ -775,7 +785,9 @@ FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.wri
 
 
 # Shapes the pattern picks whose engine differences another row already covers.
-SAME_ENGINES = {"an import map prefix", "import() through an import map: no site",
+SAME_ENGINES = {"a <base href> in a template is no base",
+                "a <base href> the browser cannot parse is no base", "an import map prefix",
+                "import() through an import map: no site",
                 "an interval cleared once it installed", "GTM-style container snippet pasted "
                 "twice", "an SVG script tag by xlink:href", "<svg onload> runs",
                 "import() of a loader module, then its export",
@@ -1032,6 +1044,10 @@ def test_json_parse(text, value):
     ("//collector.localhost:8800?x", "http://collector.localhost:8800/?x"),
     ("tracker.js", "http://shop.localhost/a/tracker.js"),
     ("data:text/javascript,1", "data:text/javascript,1"),
+    ("HTTP://Collector%2Elocalhost:80/a b", "http://collector.localhost/a%20b"),
+    (" \t//collector.local\nhost:8800\\x\\tracker.js ", "http://collector.localhost:8800/x/tracker.js"),
+    ("http://[collector]/tracker.js", ""),  # the browser cannot parse it
+    ("\ue000/tracker.js", "http://shop.localhost/a/\ue000/tracker.js"),  # a hole stays
 ])
 def test_resolve(ref, url):
     from harness.audit.page import resolve

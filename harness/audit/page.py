@@ -8,8 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+import ada_url
 from bs4 import BeautifulSoup, Comment, Tag
 from bs4.builder._html5lib import HTML5TreeBuilder
+
+from .jsvalues import HOLE
 
 _BANNER = re.compile(r"cookie|consent|gdpr|privacy-banner", re.I)
 # The rendered audit marks scripts that page code inserted with this attribute.
@@ -23,6 +26,7 @@ IN_HEAD_MARK = "data-webtrack-in-head"
 # (``DECIDING``) as they were then, JSON: whether it runs is decided as it goes in.
 PREPARED_MARK = "data-webtrack-prepared"
 SVG = "http://www.w3.org/2000/svg"
+XHTML = "http://www.w3.org/1999/xhtml"
 MATHML = "http://www.w3.org/1998/Math/MathML"
 _REJECT = re.compile(r"reject|decline|refuse|opt[ -]?out|necessary only|deny", re.I)
 
@@ -143,24 +147,27 @@ class Page:
     url: str = ""  # the document's own address (location), when <base href> moves base
 
 
-_SPECIAL_SCHEMES = ("http", "https", "ws", "wss", "ftp", "file")
-_C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
-
-
 def resolve(base: str, ref: str) -> str:
-    """*ref* resolved on *base* as the URL standard does it for scripts' addresses: C0
-    controls and spaces trimmed, tabs and newlines dropped (``urljoin`` drops them), and in
-    an http(s) URL's address part a backslash is a slash (``http:\\\\host\\tracker.js``)."""
-    ref = ref.strip(_C0_AND_SPACE)
-    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", ref)
-    if (scheme.group(1) if scheme else urlsplit(base).scheme).lower() in _SPECIAL_SCHEMES:
-        end = re.match(r"[^?#]*", ref).end()  # type: ignore[union-attr]
-        ref = ref[:end].replace("\\", "/") + ref[end:]
-    joined = urljoin(base, ref)
-    parts = urlsplit(joined)
-    if parts.scheme.lower() in _SPECIAL_SCHEMES and parts.netloc and not parts.path:
-        return parts._replace(path="/").geturl()  # an http URL's path is never empty
-    return joined
+    """*ref* resolved on *base* as browsers do (the WHATWG URL standard, by ada): trimmed,
+    tabs and newlines dropped, a backslash a slash in an http(s) address, the host
+    percent-decoded, lower-cased and IDNA-encoded, a default port dropped; ``""`` when the
+    browser cannot parse it (it loads nothing). A part only the browser knows (``HOLE``)
+    stays where it is (or, where no URL could hold it, the address is joined as written)."""
+    if HOLE in base or HOLE in ref:
+        try:
+            return ada_url.join_url(base.replace(HOLE, _HOLE_TOKEN), ref.replace(
+                HOLE, _HOLE_TOKEN)).replace(_HOLE_TOKEN, HOLE)
+        except ValueError:
+            return urljoin(base, ref.strip(_C0_AND_SPACE))
+    try:
+        return ada_url.join_url(base, ref)
+    except ValueError:
+        return ""
+
+
+# What a HOLE is while an address is parsed: plain text anywhere in a URL, any case.
+_HOLE_TOKEN = "wt0hole0"
+_C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
 
 
 def origin_of(url: str | None) -> str:
@@ -412,9 +419,15 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
     soup = BeautifulSoup(source, "html.parser") if xml else BeautifulSoup(
         source, builder=_ScriptingOn())
     page.soup = soup
-    element = soup.find("base", href=True)
-    if element is not None:  # the first <base href> is what every relative URL resolves on
-        base = page.base = resolve(base, str(_text_attr(element, "href")))
+    # The first <base href> in the document's tree (not a template's content, not SVG's) is
+    # what a relative URL resolves on once it is parsed (an address it cannot parse leaves
+    # the page's own); a tag the parser met before it resolved its src on the page's own.
+    element = next((b for b in soup.find_all("base", href=True) if b.namespace in (
+        None, XHTML) and not _inside(b, "template")), None)
+    order: dict[int, int] = {}
+    if element is not None:
+        base = page.base = resolve(base, str(_text_attr(element, "href"))) or base
+        order = {id(tag): at for at, tag in enumerate(soup.find_all(["base", "script"]))}
     seen: dict[str, int] = {}
     for index, tag in enumerate(soup.find_all("script")):
         if tag.namespace == MATHML:
@@ -433,8 +446,10 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
             # markup, or a template's inert content
         inserted = attrs.pop(INSERTED_MARK, None) is not None
         in_head = attrs.pop(IN_HEAD_MARK, None)
+        parsed_before_base = not inserted and order.get(id(tag), 0) < order.get(id(element), 0)
         page.scripts.append(Script(
-            src=resolve(base, raw) if raw else None, raw_src=raw,
+            src=resolve(page.url if parsed_before_base else base, raw) if raw else None,
+            raw_src=raw,
             attrs=attrs, inline=tag.string or "",
             in_head=_inside(tag, "head") if in_head is None else in_head == "1",
             in_noscript=_inside(tag, "noscript"),

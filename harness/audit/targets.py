@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -24,6 +24,7 @@ from .page import (
     Script,
     data_url_text,
     parse,
+    resolve,
 )
 from .rules import defines_optout_in
 from .settle import Traffic, settle
@@ -169,8 +170,9 @@ def _reader(where: str, root: Path | None) -> Callable[[str], str | None]:
             elif root is not None:
                 cache[src] = _local_script(src, Path(where), root)
             else:
-                url = urljoin(where, src)
-                same = urlsplit(url).netloc == urlsplit(where).netloc and is_url(url)
+                url = resolve(where, src)  # "" where the browser cannot parse it
+                same = bool(url) and urlsplit(url).netloc == urlsplit(where).netloc and \
+                    is_url(url)
                 try:
                     cache[src] = fetch(url)[0] if same else None
                 except TargetError:
