@@ -147,8 +147,9 @@ def describe_selection(selection: dict) -> str:
         return f"selection: every scenario ran ({selection['fallback']})"
     what = ("identical to the reference: the smoke set" if selection["identical"] else
             f"{len(selection['changes'])} change(s) to the reference")
-    return (f"selection: {counts['ran']} of {counts['of']} Chromium scenarios ran ({what}; "
-            f"map: {selection['map']}); Firefox: {selection['firefox']}")
+    return (f"selection: {counts['chosen']} of {counts['of']} Chromium scenarios chosen, "
+            f"{counts['ran']} ran ({what}; map: {selection['map']}); "
+            f"Firefox: {selection['firefox']}")
 
 
 @gate.command("self-test")

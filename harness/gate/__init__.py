@@ -132,11 +132,15 @@ def _with_canary(options: GateOptions) -> tuple[dict, dict | None, dict]:
 
 
 def summarise(chosen: dict, results: dict) -> dict:
-    """The report's ``selection``: how many Chromium scenarios of how many ran, and why."""
-    ran = {e["id"] for e in results["scenarios"] if selection.SELECTED_BROWSER in e["results"]}
+    """The report's ``selection``: how many Chromium scenarios were chosen and ran, of how
+    many, and why."""
+    seen = {e["id"]: e["results"][selection.SELECTED_BROWSER]["outcome"]
+            for e in results["scenarios"] if selection.SELECTED_BROWSER in e["results"]}
+    ran = {k for k, outcome in seen.items() if outcome != "skipped"}
     known = set(chosen.get("known") or [])
     out = {k: v for k, v in chosen.items() if k not in ("run", "known")}
-    out["chromium"] = {"ran": len(ran), "of": len(known | ran) if known else len(ran),
+    out["chromium"] = {"chosen": len(chosen["run"]) if chosen.get("run") is not None else None,
+                       "ran": len(ran), "of": len(known | set(seen)),
                        "new": sorted(ran - known) if known else []}
     return out
 

@@ -296,8 +296,10 @@ def choose(mapping: Mapping, entries: dict[str, Entry], scenarios: Iterable[str]
     """``{scenario: why it runs}`` for every scenario of *scenarios* that must run.
 
     A scenario runs when the mapping says everything must, when it is not in the map (new),
-    when the reference did not pass it cleanly, when its coverage is unknown (it covers
-    everything), when its coverage touches a change, or when it is in the smoke set.
+    when the reference did not pass it cleanly, when its coverage is unknown (it may run
+    any change), when its coverage touches a change, or when it is in the smoke set. With no
+    change at all (the same tokens) no scenario can reach one, whatever its coverage: those
+    of unknown coverage do not run then.
     """
     smoke_set = set(smoke(entries))
     why: dict[str, str] = {}
@@ -309,9 +311,9 @@ def choose(mapping: Mapping, entries: dict[str, Entry], scenarios: Iterable[str]
             why[key] = "not in the reference coverage map (a new scenario)"
         elif not entry.ok:
             why[key] = "the reference did not pass it with its golden payloads"
-        elif entry.spans is None:
+        elif entry.spans is None and not mapping.identical:
             why[key] = "its coverage is unknown (several documents): taken to cover everything"
-        else:
+        elif entry.spans is not None:
             hits = [c for c in mapping.changes if coverage.touches(entry.spans, c.start, c.end)]
             if hits:
                 why[key] = f"covers the change at {hits[0].start}–{hits[0].end}"
