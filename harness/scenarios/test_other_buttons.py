@@ -65,6 +65,16 @@ def test_a_key_on_a_page_scrolled_sideways_gives_the_element_centre_in_page_coor
     x, y = map(int, event["msdynci_clickcoordinates"].split(","))
     assert centre[0] > 0 and centre[1] > 0, centre  # scrolled both ways
     assert abs(x - centre[2]) <= 1 and abs(y - centre[3]) <= 1, (event, centre)
+    # A pointer's left and right clicks there give the pointer's page coordinates: where
+    # it is in the window plus how far the window is scrolled, both ways.
+    box = link.bounding_box()
+    at = (round(box["x"] + 3), round(box["y"] + 3))
+    page.mouse.click(*at)
+    page.mouse.click(*at, button="right")
+    clicks = webtrack.expect(tracked, "website_link_clicked", count=3)
+    assert sorted((c["msdynci_actiontype"], c["msdynci_clickcoordinates"]) for c in clicks[1:]) \
+        == [(action, f"{at[0] + centre[0]},{at[1] + centre[1]}")
+            for action in ("LClick", "RClick")], (clicks, at, centre)
 
 
 def test_a_click_with_no_press_after_a_key_activation_is_one_more_activation(
