@@ -126,10 +126,17 @@
       });
     }
   }
-  // The history entry's state outlives the page too (a reload, back and forward).
+  // The history entry's state outlives the page too (a reload, back and forward), and so
+  // does the address the page gives it: its query and fragment, where a page can keep an
+  // identifier (its path is the page's route).
   for (const name of ["pushState", "replaceState"]) {
-    wrap(History.prototype, name, (original) => function (state) {
+    wrap(History.prototype, name, (original) => function (state, unused, url) {
       if (state !== null && state !== undefined) stored("history.state", "history.state", text(state));
+      if (url !== undefined && url !== null) {
+        let kept = "";
+        try { const to = new URL(String(url), location.href); kept = to.search + to.hash; } catch (e) { /* refused by the browser too */ }
+        if (kept.length > 1) stored("history.url", "history.url", kept);
+      }
       return original.apply(this, arguments);
     });
   }

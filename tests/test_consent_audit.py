@@ -183,6 +183,13 @@ ID_ITEM = {"origin": "http://s.localhost", "storage": "indexedDB", "key": "db/vi
     (REJECTED, {"storage_writes": [
         {"at": 101.0, "storage": "localStorage", "key": "banner_v3_closed", "value": "1"}]},
      "pass"),
+    # The address the page gives its history entry: its query and fragment keep too.
+    (REJECTED, {"storage_writes": [
+        {"at": 101.0, "storage": "history.url", "key": "history.url",
+         "value": "?vid=8f3a9c2e77"}]}, "fail"),
+    (REJECTED, {"storage_writes": [
+        {"at": 101.0, "storage": "history.url", "key": "history.url",
+         "value": "?page=2&sort=price#reviews"}]}, "pass"),
     # A message on a WebSocket opened before the choice, sent after it, reaches its host.
     (REJECTED, {"calls": [{"at": 101.0, "api": "WebSocket.send", "body": "hello",
                            "url": "ws://collector.localhost:81/ws"}]}, "fail"),

@@ -12,6 +12,7 @@ another port, a third party's iframe) comes from a small side server.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import secrets
@@ -122,6 +123,7 @@ SITES: dict[str, dict] = {
         'navigator.serviceWorker.register("/sw.js");'
         f'window.name = "wn_{ID}da";'
         f'history.replaceState({{hs_uid: "{ID}df"}}, "");'
+        f'history.pushState(null, "", "?st_url={ID}dn");'
         # The origin private file system: a file named for what it holds, a folder holding
         # a file named by the identifier.
         'navigator.storage.getDirectory().then(function (root) {'
@@ -165,7 +167,10 @@ SITES: dict[str, dict] = {
     # run on the page's virtual clock only because the audit gives them that clock.
     "workers": {"head": ready(
         'new Worker("/wk1.js"); new Worker("/wk2.js", {type: "module"});'
-        'new SharedWorker("/wk3.js"); navigator.serviceWorker.register("/wk4.js");'),
+        'new SharedWorker("/wk3.js"); navigator.serviceWorker.register("/wk4.js");'
+        # A frame whose server sends its worker's script compressed, asked for it plain.
+        'var gz = document.createElement("iframe"); gz.src = OWN + "/wk_gzip.html";'
+        ' document.body.appendChild(gz);'),
         "files": {name: WORKER_SEND + body for name, body in {
             "wk1.js": 'setTimeout(function () { send("wk_dedicated"); }, 5 * 60 * 1000);',
             "wk2.js": 'setInterval(function () { send("wk_module"); }, 4 * 60 * 1000);',
@@ -467,7 +472,7 @@ SITES: dict[str, dict] = {
         'document.cookie = "lang=en-GB; path=/; max-age=31536000";'
         'localStorage.setItem("theme", "dark");'
         'sessionStorage.setItem("last_page", location.pathname);'
-        'history.replaceState({page: 2, scroll: 120}, "");'
+        'history.replaceState({page: 2, scroll: 120}, "", "?page=2&sort=price#reviews");'
         'localStorage.setItem("prefs", JSON.stringify({fontSize: 16, reducedMotion: false}));'
         'setTimeout(function () { localStorage.setItem("cart_items", "3"); }, 60000);'
         'var o = indexedDB.open("shop", 1); o.onupgradeneeded = function () {'
@@ -549,6 +554,7 @@ CASES = [
     case("storage", "wn_", "storage"),
     case("storage", "st_opfs", "storage"),
     case("storage", "hs_uid", "storage"),
+    case("storage", "st_url", "storage"),
     case("storage", "st_opfsdir", "storage"),
     case("storage", "st_opfsworker", "storage"),
     case("storage", "st_binary/ids/blob", "storage"),
@@ -567,6 +573,7 @@ CASES = [
     case("workers", "wk_module", "request"),
     case("workers", "wk_shared", "request"),
     case("workers", "wk_service", "request"),
+    case("workers", "wk_gzip", "request"),
     case("requests", "rq_form", "request"),
     case("requests", "rq_ping", "request", "chromium",
          "Firefox sends no <a ping> by default"),
@@ -709,6 +716,14 @@ def side_app(environ, start_response):
                 f'window.encjs = "{uid}";', content_type="text/javascript")
         response.headers["Cache-Control"] = "max-age=3600"
         response.headers["Access-Control-Allow-Origin"] = "*"
+    elif request.path == "/wk_gzip.html":
+        response = Response('<!doctype html><title>w</title><script>new Worker("/wk_gzip.js");'
+                            "</script>", content_type="text/html")
+    elif request.path == "/wk_gzip.js":
+        response = Response(gzip.compress((WORKER_SEND + 'setTimeout(function () {'
+                                           ' send("wk_gzip"); }, 300000);').encode()),
+                            content_type="text/javascript")
+        response.headers["Content-Encoding"] = "gzip"
     elif request.path == "/widget.html":
         response = Response(
             "<!doctype html><title>widget</title><script>"
