@@ -302,6 +302,9 @@ SITES: dict[str, dict] = {
         'requestIdleCallback(function () { B("/tm_idle"); });'
         'var frames = 0; (function f() { if (++frames === 120) B("/tm_raf");'
         ' else requestAnimationFrame(f); })();'
+        # An animation loop that never stops, counting time by its frames' moments.
+        'var t0 = performance.now(), told = false; (function g(t) { if (!told && t - t0 >'
+        ' 290000) { told = true; B("/tm_rafclock"); } requestAnimationFrame(g); })(t0);'
         'AbortSignal.timeout(280000).addEventListener("abort", function () {'
         ' B("/tm_abort"); });'
         'var n = 0, i = setInterval(function () { if (++n === 5) { clearInterval(i);'
@@ -606,6 +609,7 @@ CASES = [
     case("timers", "tm_9m30", "request"),
     case("timers", "tm_idle", "request"),
     case("timers", "tm_raf", "request"),
+    case("timers", "tm_rafclock", "request"),
     case("timers", "tm_interval", "request"),
     case("timers", "tm_msgchan", "request"),
     case("timers", "tm_promise", "request"),
