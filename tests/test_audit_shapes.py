@@ -688,6 +688,8 @@ SHAPES = [
     ("an empty src: the loader in its text never runs", f'<script src="" data-site="shop">'
      f"{insert()}</script>", "", ["WT001"]),
     ("a tag in <noscript> in the head", f"<noscript>{TAG}</noscript>", "", ["WT001", "WT008"]),
+    ("a tag the page ends in, never closed, never runs", "",
+     f'<script src="{URL}" data-site="shop" defer>', ["WT001"]),
     ("a <math> script is no script", "", f"<math>{TAG}</math>", ["WT001"]),
     ("onload on <html> never fires", "", "", ["WT001"], ' onload="' + insert().replace(
         '"', "&quot;") + '"'),

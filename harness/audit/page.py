@@ -223,8 +223,28 @@ class _ScriptingOn(HTML5TreeBuilder):
 
         parser = html5lib.HTMLParser(tree=self.create_treebuilder)
         _keep_templates_in_head(parser)
+        self.unclosed = _note_unclosed_scripts(parser)
         self.underlying_builder.parser = parser
         parser.parse(markup, scripting=True).original_encoding = None
+
+
+def _note_unclosed_scripts(parser) -> list:
+    """Have *parser* note a ``<script>`` the page ends in (no ``</script>``): the HTML
+    standard marks it started at the end of the file, so it never runs (though browsers
+    fetch its src ahead). Returns the list the element is noted in."""
+    unclosed: list = []
+
+    class Text(type(parser.phases["text"])):  # type: ignore[misc]
+        __slots__ = ()
+
+        def processEOF(self):  # noqa: N802 (html5lib's name)
+            node = self.tree.openElements[-1]
+            if node.name == "script":
+                unclosed.append(node.element)
+            return super().processEOF()
+
+    parser.phases["text"] = Text(parser, parser.tree)
+    return unclosed
 
 
 def _keep_templates_in_head(parser) -> None:
@@ -441,9 +461,10 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
         occurrence = seen.get(needle, 0)
         seen[needle] = occurrence + 1
         attrs = _as_prepared(_attrs(tag))
-        if attrs is None or INERT_MARK in attrs or _inert(tag):
+        if attrs is None or INERT_MARK in attrs or _inert(tag) or any(
+                tag is never for never in getattr(soup.builder, "unclosed", ())):
             continue  # never runs: put in with a type the browser does not run, added as
-            # markup, or a template's inert content
+            # markup, a template's inert content, or left open at the end of the page
         inserted = attrs.pop(INSERTED_MARK, None) is not None
         in_head = attrs.pop(IN_HEAD_MARK, None)
         parsed_before_base = not inserted and order.get(id(tag), 0) < order.get(id(element), 0)

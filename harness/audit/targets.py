@@ -330,6 +330,17 @@ MARK_INSERTED = """(() => {
   addEventListener.call(document, 'load', (event) => {
     if (event.target.localName === 'script') loaded(event);
   }, true);
+  // A tag of the page's with a src, neither async nor put in by a script, has loaded or
+  // failed once the document is parsed; one that did neither never ran (a <script> the
+  // page ends in, unclosed, is marked started at the end of the file).
+  const settled = new WeakSet();
+  for (const type of ['load', 'error'])
+    addEventListener.call(document, type, (event) => settled.add(event.target), true);
+  addEventListener.call(document, 'DOMContentLoaded', () => {
+    for (const s of document.scripts)
+      if (s.hasAttribute('src') && !s.hasAttribute('async') && !marks.inserted.has(s)
+          && !settled.has(s)) marks.inert.add(s);
+  }, true);
   const appendChild = Node.prototype.appendChild;
   const removed = (node) => {
     if (node && node.localName === 'script' && node.isConnected && node.hasAttribute('src')
