@@ -7,8 +7,8 @@ the mechanical mutation run (time and score).
     .venv/bin/python bench/gate.py --mutation-from part1 part2 …  # a run made in parts
     .venv/bin/python bench/gate.py --baseline DIR   # before/after: DIR is an export of an
                                                     # earlier commit, run with this venv
-    .venv/bin/python bench/gate.py --selection   # full vs test-impact-selected gate, side by
-                                                 # side, on the reference and single edits
+    .venv/bin/python bench/gate.py --selection [NAME…]  # full vs test-impact-selected gate,
+                                 # side by side, on the reference and single edits (or NAME…)
     .venv/bin/python bench/gate.py --soundness [STEP]  # gate every hand-written mutant and
                                                  # every STEP-th mechanical one, selection on
 
@@ -121,9 +121,10 @@ def _gate_report(out: Path) -> dict:
     return json.loads((out / "report.json").read_text(encoding="utf-8"))["gate"]
 
 
-def selection() -> dict:
+def selection(only: list[str] | None = None) -> dict:
     """The gate in Chromium with every scenario (``--all``) and with test-impact selection,
-    side by side on the same candidates, one coverage map for all (built first, timed)."""
+    side by side on the same candidates (*only*: these of them), one coverage map for all
+    (built first, timed)."""
     sys.path.insert(0, str(ROOT))
     from harness.gate.mutants import MUTANTS
     from harness.tracker import SCRIPT
@@ -142,6 +143,8 @@ def selection() -> dict:
         "wall_s": cold_s, "cpu_s": cold_cpu, "exit": cold_exit, "load_average": cold_load,
         "map": cold.get("map")}}
     for name, script in candidates.items():
+        if only and name not in only:
+            continue
         row = {}
         for mode, extra in (("all", ["--all"]), ("selected", [])):
             wall, code, load, cpu = _timed(*base, "--script", str(script), *extra)
@@ -241,6 +244,16 @@ def merged(parts: list[Path]) -> dict:
                 "survived", "not_covered", "error", "not_run")]}
 
 
+def _names_after(flag: str) -> list[str]:
+    """The plain words after *flag* on the command line, up to the next option."""
+    names = []
+    for arg in sys.argv[sys.argv.index(flag) + 1:]:
+        if arg.startswith("--"):
+            break
+        names.append(arg)
+    return names
+
+
 def main() -> None:
     path = HERE / "results.json"
     results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -253,7 +266,7 @@ def main() -> None:
         load = os.getloadavg()
         results["gate_selection"] = {"when": time.strftime("%Y-%m-%d %H:%M"),
                                      "uptime_load": [round(x, 1) for x in load],
-                                     **selection()}
+                                     **selection(_names_after("--selection"))}
         print("gate_selection", results["gate_selection"], flush=True)
     elif "--soundness" in sys.argv:
         at = sys.argv.index("--soundness") + 1
