@@ -2,9 +2,11 @@
 
 from functools import cache
 
+import esprima
 import pytest
 
-from harness.gate import operators
+from harness.gate import edits, operators
+from harness.tracker import SCRIPT
 
 SNIPPET = """(function (w, d) {
   var keys = { Enter: "KEnter", " ": "KSpace" }, names = ["a", "b"], last = null, hits = 0;
@@ -77,3 +79,16 @@ def test_classic_mutants_keep_their_ids_beside_the_new_ones(monkeypatch):
     monkeypatch.setattr(operators.edits, "proposals", lambda *args: iter(()))
     classic = {m.id for m in operators.generate(SNIPPET, check=False)}
     assert classic and classic <= set(ids) and len(classic) < len(ids)
+
+
+
+def test_edits_of_the_tracker_parse(monkeypatch):
+    # Edits are not parsed as they are made (they parse by construction): a sample here.
+    source = SCRIPT.read_text()
+    every = operators.generate(source, check=False)
+    monkeypatch.setattr(operators.edits, "proposals", lambda *args: iter(()))
+    classic = {m.id for m in operators.generate(source, check=False)}
+    made = [m for m in every if m.id not in classic and m.operator not in edits.UNPARSED]
+    assert len(made) > 150  # every 25th parsed: about ten
+    for mutant in made[::25]:
+        esprima.parseScript(mutant.apply(source))
