@@ -258,28 +258,43 @@
       }).observe({ type: "resource" });
     } catch (e) { /* no resource timing here */ }
   }
-  // Animation frames while the page's clock is run forward (Playwright's clock, which puts
-  // its own requestAnimationFrame in place after these hooks, and runs each frame of a
-  // settling as a timer followed by a real task): a page that draws every frame (an
-  // animation loop, or one counting time by frames) would cost ten minutes of frames in
-  // real tasks, 37,500 of them, at each settling. While time runs forward, the frames
-  // requested meanwhile are drawn together once a second of page time instead; in real
-  // time they are the clock's own.
-  const frames = (() => {
+  // Animation frames while the page's clock is run forward a long way (a settling):
+  // Playwright's clock, which puts its own requestAnimationFrame in place after these hooks,
+  // runs each frame as a timer followed by a real task, so a page that draws every frame (an
+  // animation loop, or one counting time by frames) cost ten minutes of frames, 37,500 real
+  // tasks, at each settling. During such a run the frames requested are drawn together once
+  // a second of page time; in real time and in short runs (a step of a consent banner's
+  // choice) they are the clock's own. The clock's controller is wrapped as it is put in place.
+  const LONG_RUN = 5000;
+  let longRun = false;
+  let pwClock;
+  try {
+    Object.defineProperty(globalThis, "__pwClock", {
+      configurable: true,
+      get: () => pwClock,
+      set(value) {
+        pwClock = value;
+        const controller = value && value.controller;
+        if (!controller || typeof controller.runFor !== "function") return;
+        const runFor = controller.runFor;
+        controller.runFor = function (ticks) {
+          longRun = ticks > LONG_RUN;
+          return Promise.resolve(runFor.apply(this, arguments)).finally(() => { longRun = false; });
+        };
+      },
+    });
+  } catch (e) { /* frames at the clock's own pace */ }
+  (() => {
     let own = window.requestAnimationFrame, ownCancel = window.cancelAnimationFrame;
     const waiting = new Map();
     let next = 0, batch = 0;
-    const forward = () => {
-      const clock = globalThis.__pwClock && globalThis.__pwClock.controller;
-      return !!clock && "_realTime" in clock && clock._realTime === undefined;
-    };
     const draw = () => {
       const due = Array.from(waiting.values()), at = performance.now();
       waiting.clear(); batch = 0;
       for (const callback of due) { try { callback(at); } catch (e) { setTimeout(() => { throw e; }); } }
     };
     const request = function (callback) {
-      if (!forward() || typeof callback !== "function") return own.apply(window, arguments);
+      if (!longRun || typeof callback !== "function") return own.apply(window, arguments);
       const id = -(++next);  // apart from the clock's own ids
       waiting.set(id, callback);
       if (!batch) batch = setTimeout(draw, 1000);
@@ -296,7 +311,6 @@
       } catch (e) { /* left as it was */ }
     }
   })();
-  void frames;
 
   // The page clock (Playwright's) governs timers but not the Scheduler API: a delayed task
   // waits on a timer instead, so that it is brought forward with the others.
