@@ -370,6 +370,9 @@ SHAPES = [
         "var found = false; for (var i = 0; i < document.scripts.length; i++) "
         "if ((document.scripts[i].src || '').indexOf('/tracker.js') > -1) found = true;"
         "if (!found) {" + insert() + "}"), "", []),
+    ("a module tag twice, its host in capitals the second time: one module", TAG.replace(
+        " defer", ' type="module"') + TAG.replace(" defer", ' type="module"').replace(
+        "http://collector", "HTTP://COLLECTOR"), "", []),
     ("module and nomodule: one runs", f'<script type="module" src="{URL}" data-site="shop">'
      f'</script><script nomodule src="{URL}" data-site="shop" defer></script>', "", []),
     ("gated on a consent cookie a first visit has not", js(
@@ -582,6 +585,8 @@ SHAPES = [
         f"['x', ['{ORIGIN}', '/tracker.js'].reduce((a, b) => a + b, '')].at(-1)")), "", []),
     ("a fallback loader in onerror of the site's missing script",
      f'<script src="/missing.js" onerror="{insert()}"></script>', "", []),
+    ("a fallback loader in onerror of the site's missing image", "",
+     f'<img src="/missing.png" alt="" onerror="{insert()}">', []),
     ("an address built by replace(/…/)", js(insert(
         f"'{ORIGIN}/TRACKER'.replace(/TRACKER/, 'tracker.js')")), "", []),
     ("replace(/…/g) with $1 and $2", js(insert(
@@ -690,6 +695,8 @@ SHAPES = [
     ("a tag in <noscript> in the head", f"<noscript>{TAG}</noscript>", "", ["WT001", "WT008"]),
     ("a tag the page ends in, never closed, never runs", "",
      f'<script src="{URL}" data-site="shop" defer>', ["WT001"]),
+    ("a tag in an <iframe srcdoc> is the frame's install, not the page's", "",
+     '<iframe srcdoc="' + TAG.replace('"', "&quot;") + '"></iframe>', ["WT001"]),
     ("a <math> script is no script", "", f"<math>{TAG}</math>", ["WT001"]),
     ("onload on <html> never fires", "", "", ["WT001"], ' onload="' + insert().replace(
         '"', "&quot;") + '"'),

@@ -110,7 +110,10 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
     modules: set[str] = set()  # a module runs once per address, however often it is loaded
     for script in live:
         kind = classify(script.src, config) if script.runs else None
-        if kind == "tracker" or (kind == "container" and not page.rendered):
+        # A module tag of an address a module tag before it has is the same module: it
+        # runs once (the module map is keyed by the parsed address).
+        again = script.src in modules and _is_module(script.attrs)
+        if (kind == "tracker" or (kind == "container" and not page.rendered)) and not again:
             how = "inserted" if script.inserted else "tag"
             found.append(Install(how, script.src, script.attrs, script.in_head, script.line,
                                  script.timing, script.index, kind == "container"))

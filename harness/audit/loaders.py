@@ -211,24 +211,30 @@ def _fires_load(tag) -> bool:
     return name in ("link", "img") and bool(tag.get("href" if name == "link" else "src"))
 
 
+# The elements whose file fires load or error on them, by the attribute naming it.
+_FETCHED_BY = {"script": "src", "img": "src", "link": "href"}
+
+
 def _loads(page: Page, tag) -> bool:
-    """Whether a script tag's file loads: the site's own loads when the audit can read it
-    (a missing one fires ``error``, not ``load``); another origin's is taken to load."""
-    raw = str(tag.get("src") or "").strip()
+    """Whether a script's, image's or linked file loads: the site's own loads when the
+    audit can read it (a missing one fires ``error``, not ``load``); another origin's is
+    taken to load."""
+    raw = str(tag.get(_FETCHED_BY[tag.name]) or "").strip()
     own = urlsplit(resolve(page.base, raw)).netloc == urlsplit(page.url or page.base).netloc
     return not own or page.reader is None or page.reader(raw) is not None
 
 
 def _queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
-    """``<body onload="…">`` and its kind run on the load event, as code; a script tag's
-    ``onerror`` when its file is the site's own and missing (a fallback loader)."""
+    """``<body onload="…">`` and its kind run on the load event, as code; a script's, an
+    image's or a link's ``onerror`` when its file is the site's own and missing (a
+    fallback loader), and then its ``onload`` does not."""
     if page.soup is None:
         return
     handlers = [(tag, "onload") for tag in page.soup.find_all(None, {"onload": True})] + [
-        (tag, "onerror") for tag in page.soup.find_all("script", {"onerror": True})]
+        (tag, "onerror") for tag in page.soup.find_all(list(_FETCHED_BY), {"onerror": True})]
     for tag, event in handlers:
-        script = tag.name == "script" and tag.get("src") is not None
-        if not _fires_load(tag) or script and _loads(page, tag) != (event == "onload"):
+        fetches = tag.name in _FETCHED_BY and tag.get(_FETCHED_BY[tag.name]) is not None
+        if not _fires_load(tag) or fetches and _loads(page, tag) != (event == "onload"):
             continue
         code = str(tag[event])
         line = line_of(page.source, code[:60])
