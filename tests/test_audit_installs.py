@@ -224,6 +224,24 @@ def test_unparsable_script_naming_the_tracker_still_counts():
     assert rules_of(html) == ["WT003"]
 
 
+@pytest.mark.parametrize("code,module,compiles", [
+    ("class A { #x; static m(o) { return #x in o; } } var r = /[a]/v;", False, True),
+    ("await import('/x.js'); export const a = 1;", True, True),
+    ("await import('/x.js');", False, False),  # a classic script has no top-level await
+    ('document.write("<script src=x>', False, False),  # cut short by its </script>
+    ("var = ;", True, False),
+])
+def test_what_v8_compiles(code, module, compiles):
+    from harness.audit.syntax import compiles as v8_compiles
+
+    assert v8_compiles(code, module) is compiles
+
+
+def test_a_script_with_a_syntax_error_naming_the_tracker_never_runs():
+    html = page(TAG + js(make() + " var = ;"))
+    assert rules_of(html) == []
+
+
 # Pages of sites/broken/installs and the rules both audits must report on each.
 INSTALL_PAGES = {
     "async-snippet.html": [], "concatenated.html": [], "delayed.html": [],

@@ -758,6 +758,9 @@ SHAPES = [
     ("a hostname regex for another site", js(
         "if (/^www\\.shop\\.example$/.test(location.hostname)) {" + insert() + "}"), "",
      ["WT001"]),
+    ("document.write of a tag whose </script> is not escaped ends the script: an error", js(
+        f"document.write(\"<script src='{URL}' data-site='shop' async></script>\");"), "",
+     ["WT001"]),
     ("document.write of a commented-out tag", js(
         f"document.write('<!-- <script src=\"{URL}\" data-site=\"shop\" async><\\/script> "
         "-->');"), "", ["WT001", "WT008"]),
@@ -795,6 +798,10 @@ FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.wri
 
 # Shapes the pattern picks whose engine differences another row already covers.
 SAME_ENGINES = {"a <base href> in a template is no base",
+                "document.write of a tag whose </script> is not escaped ends the script: an "
+                "error", "a parked type restored after the script went in: it never runs",
+                "a module tag twice, its host in capitals the second time: one module",
+                "a <base href> after the tag: the tag resolved on the page's own address",
                 "a <base href> the browser cannot parse is no base", "an import map prefix",
                 "import() through an import map: no site",
                 "an interval cleared once it installed", "GTM-style container snippet pasted "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import loaders
+from . import loaders, syntax
 from .config import AuditConfig
 from .jsvalues import HOLE
 from .page import Addressed, Page, resolve, runs_as_script
@@ -152,7 +152,9 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
                                       item.inserted.line, "async", index))
     for script, _error in unread:
         text = script.code or ""
-        if any(p in text for p in config.tracker_paths + config.tag_containers):
+        # Newer syntax the browser runs counts; a syntax error never runs at all.
+        if any(p in text for p in config.tracker_paths + config.tag_containers) and \
+                syntax.compiles(text, _is_module(script.attrs)) is not False:
             found.append(Install("unread", None, {}, script.in_head, script.line, "async",
                                  script.index))
     return sorted(found, key=lambda i: (i.index, i.line or 0)), unresolved
