@@ -181,6 +181,18 @@
     call(init && init.keepalive ? "fetch(keepalive)" : "fetch", input);
     return original.apply(this, arguments);
   });
+  // A window opened (a pop-up) and a navigation by the Navigation API: the document
+  // request they make is seen by the browser; the script that made it, only here.
+  wrap(window, "open", (original) => function (url) {
+    if (url !== undefined && url !== null && String(url) !== "") call("window.open", url);
+    return original.apply(this, arguments);
+  });
+  if (window.Navigation && Navigation.prototype.navigate) {
+    wrap(Navigation.prototype, "navigate", (original) => function (url) {
+      call("navigation.navigate", url);
+      return original.apply(this, arguments);
+    });
+  }
   wrap(XMLHttpRequest.prototype, "open", (original) => function (method, url) {
     call("XMLHttpRequest", url);
     return original.apply(this, arguments);

@@ -271,6 +271,9 @@ SITES: dict[str, dict] = {
         ' href="\' + C + \'/rq_svg.gif" width="1" height="1"/></svg>\');'
         'try { new WebSocket(C.replace("http", "ws") + "/rq_ws"); } catch (e) {}'
         'new EventSource(C + "/rq_es");'
+        # A pop-up, minutes after the page was opened.
+        'if (location.pathname === "/two.html") setTimeout(function () {'
+        ' window.open(C + "/rq_open"); }, 100000);'
         # The collector's server answers on the bare loopback names too.
         'new Image().src = "http://127.0.0.1:" + location.port + "/rq_loopback.gif";'),
         "manifest": WS_CSP,
@@ -597,6 +600,7 @@ CASES = [
     case("requests", "rq_ws", "request"),
     case("requests", "rq_es", "request"),
     case("requests", "rq_loopback", "request"),
+    case("requests", "rq_open", "request"),
     case("immediate", "im_sync", "request"),
     case("immediate", "im_timeout0", "request"),
     case("immediate", "im_microtask", "request"),
