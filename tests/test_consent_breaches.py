@@ -124,6 +124,12 @@ SITES: dict[str, dict] = {
         f'window.name = "wn_{ID}da";'
         f'history.replaceState({{hs_uid: "{ID}df"}}, "");'
         f'history.pushState(null, "", "?st_url={ID}dn");'
+        # A storage bucket's own IndexedDB, written before the choice and kept.
+        'if (location.pathname === "/" && navigator.storageBuckets) navigator.storageBuckets'
+        '.open("stbk").then(function (b) { var q = b.indexedDB.open("stbk_db", 1);'
+        ' q.onupgradeneeded = function () { q.result.createObjectStore("ids"); };'
+        ' q.onsuccess = function () { q.result.transaction("ids", "readwrite")'
+        f'.objectStore("ids").put("{ID}do", "me"); }}; }});'
         # The origin private file system: a file named for what it holds, a folder holding
         # a file named by the identifier.
         'navigator.storage.getDirectory().then(function (root) {'
@@ -561,6 +567,8 @@ CASES = [
     case("storage", "st_opfs", "storage"),
     case("storage", "hs_uid", "storage"),
     case("storage", "st_url", "storage"),
+    case("storage", "bucket:stbk/", "storage", "chromium",
+         "Firefox has no Storage Buckets API"),
     case("storage", "st_opfsdir", "storage"),
     case("storage", "st_opfsworker", "storage"),
     case("storage", "st_binary/ids/blob", "storage"),

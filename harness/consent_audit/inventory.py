@@ -49,11 +49,11 @@ INVENTORY = """async () => {
       }
     } catch (e) { /* storage denied */ }
   }
-  try {
-    const dbs = indexedDB.databases ? await indexedDB.databases() : [];
+  const databases = async (idb, prefix) => {
+    const dbs = idb.databases ? await idb.databases() : [];
     for (const info of dbs) {
       const db = await new Promise((ok, no) => {
-        const r = indexedDB.open(info.name);
+        const r = idb.open(info.name);
         r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error);
         r.onupgradeneeded = () => { r.transaction.abort(); };
       });
@@ -69,12 +69,21 @@ INVENTORY = """async () => {
         });
         for (const [raw, stored] of rows) {
           const key = cut(await plain(raw, 0)), value = cut(await plain(stored, 0));
-          items.push({ origin, storage: "indexedDB", key: `${info.name}/${store}/${key}`, value });
+          const where = `${prefix}${info.name}/${store}/${key}`;
+          items.push({ origin, storage: "indexedDB", key: where, value });
         }
       }
       db.close();
     }
-  } catch (e) { /* no IndexedDB here */ }
+  };
+  try { await databases(indexedDB, ""); } catch (e) { /* no IndexedDB here */ }
+  // Storage buckets (Chromium): each keeps an IndexedDB of its own.
+  try {
+    for (const name of navigator.storageBuckets ? await navigator.storageBuckets.keys() : []) {
+      const bucket = await navigator.storageBuckets.open(name);
+      await databases(bucket.indexedDB, `bucket:${name}/`);
+    }
+  } catch (e) { /* no buckets here */ }
   try {
     for (const name of await caches.keys()) {
       const cache = await caches.open(name);
