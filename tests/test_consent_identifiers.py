@@ -183,6 +183,8 @@ def test_an_identifier_kept_wrapped_is_known_unwrapped():
     # The same with its value a prefixed identifier.
     ({"key": "ui", "value": f"v-{UID}"}, UID, True),
     ({"key": "banner_v3_closed", "value": "1"}, "banner_v3_closed", False),
+    # A name with a year in it, sent on: the site's, not the visitor's.
+    ({"key": "cookie_consent_v2023", "value": "rejected"}, "cookie_consent_v2023", False),
 ])
 def test_verdict_flags_an_identifier_kept_as_a_name(kept, sent, caught):
     item = {"origin": "http://s.localhost", "storage": "localStorage", **kept}
@@ -283,6 +285,12 @@ def test_identifying(name, value, identifies):
     ("my_consent_id", UID, True), ("consent", f'{{"id":"{UID}","ads":false}}', True),
     # Named by the identifier, a flag kept: the name singles the visitor out.
     (f"seen_{UID}", "1", True), (UID, "true", True), ("banner_v3_closed", "1", False),
+    # Years and versions in a name are the site's, the same for every visitor.
+    ("cookie_consent_v2023", "rejected", False), ("consent_2024_v2", "rejected", False),
+    ("banner_closed_2024", "1", False), ("ui_state_v12", '{"open":true}', False),
+    ("prefs_v10", "dark", False), ("release20241129", "seen", False),
+    # A random piece still is a visitor's, and so is a long number.
+    (f"v2_{UID}_seen", "1", True), ("seen_123456789", "1", True),
     # A known platform's record is named by the platform (its site's id included).
     ("_iub_cs-48213907", '{"timestamp":"2026-11-29T08:00:00Z"}', False),
 ])

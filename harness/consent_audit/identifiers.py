@@ -48,6 +48,27 @@ def tokens(value: str | None) -> set[str]:
     return found
 
 
+# A word with a number of up to eight digits on either side of it: a version, a year, a
+# date (``v2023``, ``ios17``, ``release20241129``).
+_VERSIONED = re.compile(r"[A-Za-z]*[0-9]{1,8}|[0-9]{1,8}[A-Za-z]*")
+
+
+def name_tokens(name: str | None) -> set[str]:
+    """The parts of an entry's *name* that could single a visitor out: of each name's
+    :func:`tokens`, the ``_``/``-``-separated pieces of 8 or more characters that mix
+    letters and two digits or more in no word-and-number pattern (``8f3a9c2e77``), or hold
+    nine digits or more. A name says what an entry is, so years, dates and versions in it
+    (``cookie_consent_v2023``, ``banner_closed_2024``) are the site's, the same for all."""
+    found = set()
+    for token in tokens(name):
+        for piece in re.split(r"[_\-]+", token):
+            digits = sum(c.isdigit() for c in piece)
+            if len(piece) >= 8 and (digits >= 9 or (
+                    2 <= digits < len(piece) and not _VERSIONED.fullmatch(piece))):
+                found.add(piece)
+    return found
+
+
 # Words in a name that say its value is about a person or a device, not a preference.
 _ID_WORDS = frozenset({
     "id", "ids", "uid", "uids", "uuid", "guid", "cid", "vid", "sid", "did", "pid", "anid", "fpid",

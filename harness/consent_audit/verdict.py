@@ -153,7 +153,7 @@ def stored_identifier(name: str, value: str | None) -> bool:
     preference such as ``lang=en``, or a record of the choice with its date and version,
     cannot."""
     return not known_consent_record(name) and (
-        bool(identifiers.tokens(name)) or identifiers.identifying(name, value))
+        _named_identifier(name) or identifiers.identifying(name, value))
 
 
 def _allowed(site, key: str) -> bool:
@@ -325,7 +325,7 @@ def _entry_name(item: dict) -> str:
 def _named_identifier(name: str) -> bool:
     """Whether an entry's *name* holds an identifier, whatever it keeps (a known consent
     platform's record is named by the platform, its site id included)."""
-    return not known_consent_record(name) and bool(identifiers.tokens(name))
+    return not known_consent_record(name) and bool(identifiers.name_tokens(name))
 
 
 def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str, str]]:
@@ -343,8 +343,10 @@ def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str,
         tracking = name in site.tracking_cookies
         if tracking or not _allowed(site, name):
             # An identifier may be the entry's name (its value a mere flag).
-            if tracking or _named_identifier(name):
+            if tracking:
                 found |= identifiers.tokens(name)
+            elif _named_identifier(name):
+                found |= identifiers.name_tokens(name)
             if tracking or not is_consent_record_entry(name, value):
                 # What a value wraps is kept too (base64 of JSON holding the id, say).
                 found |= identifiers.tokens(identifiers.unwrap(value or ""))
