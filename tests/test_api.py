@@ -206,6 +206,13 @@ def test_submitted_fields_table(values, fields):
     assert forms.submitted_fields(values) == fields
 
 
+@pytest.mark.parametrize("values", [{"name": "Ann", "field_name": "Bob"},
+                                    {"field_id": "1", "id": "2"}])
+def test_fields_recorded_under_one_name_are_refused(values):
+    with pytest.raises(forms.ApiError, match="both be recorded as"):
+        forms.submitted_fields(values)
+
+
 def test_a_visitors_name_field_is_recorded_beside_the_forms_own(client):
     form = client.post("/api/forms", json={"name": "News", "web_tracking": True}).json
     response = client.post(f"/f/{form['id']}", data={

@@ -56,6 +56,14 @@ CASES = [
     ("GET", "/api/interactions", {"Origin": "http://shop.localhost:8800"}, None, False, 403),
     ("GET", "/api/interactions", {"Sec-Fetch-Site": "cross-site"}, None, False, 403),
     ("HEAD", "/api/stats", {"Sec-Fetch-Site": "same-site"}, None, False, 403),
+    # A link followed to a read opens it in a tab: the person sees it, nothing is held.
+    ("GET", "/api/stats", {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+                           "Sec-Fetch-Dest": "document"}, None, False, None),
+    ("GET", "/api/interactions", {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+                                  "Sec-Fetch-Dest": "iframe"}, None, False, 403),
+    ("POST", "/api/reset", {"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site",
+                            "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"},
+     None, True, 403),
     ("GET", "/", {"Sec-Fetch-Site": "cross-site"}, None, False, None),  # a page, never framed
     ("POST", "/collect", {"Content-Type": "text/plain",
                           "Origin": "http://shop.localhost:8800"}, "t0k", True, None),

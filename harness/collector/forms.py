@@ -34,13 +34,21 @@ def submitted_fields(values: Mapping[str, str]) -> dict[str, str]:
     """Return a submission's own fields as the interaction's ``form_<name>`` fields: names
     of lower-case letters, digits and ``_`` only (others are dropped), values cut at 1,000
     characters. A field whose ``form_<name>`` is one of the collector's own (a visitor's
-    ``name``, say) becomes ``form_field_<name>``."""
-    fields = {}
+    ``name``, say) becomes ``form_field_<name>``; ApiError 400 if that is another field's
+    too (``name`` beside ``field_name``), so no value replaces another."""
+    fields: dict[str, str] = {}
+    named: dict[str, str] = {}
     for name, value in values.items():
         if name in NOT_FIELDS or not FIELD_NAME.fullmatch(name):
             continue
         key = f"form_{name}"
-        fields[f"form_field_{name}" if key in OWN_FIELDS else key] = value[:1000]
+        if key in OWN_FIELDS:
+            key = f"form_field_{name}"
+        if key in named:
+            raise ApiError(400, f"form fields {named[key]!r} and {name!r} would both be "
+                           f"recorded as {key!r}: rename one")
+        named[key] = name
+        fields[key] = value[:1000]
     return fields
 
 

@@ -30,10 +30,14 @@ def refusal(method: str, path: str, headers, own_origin: str, token: str | None,
 
     A page on another origin gets nothing from the API, reads included: it could not read
     the answer anyway, and a read it starts still costs (a long-poll it holds keeps a slot
-    the harness's own waits need).
+    the harness's own waits need). Following a link to a read, in a tab of its own, is not
+    the page's doing.
     """
     if not path.startswith("/api/"):
         return None
+    if method not in CHANGING and headers.get("Sec-Fetch-Mode") == "navigate" and \
+            headers.get("Sec-Fetch-Dest") == "document":
+        return None  # someone followed a link to a read: the answer is theirs to see
     origin = headers.get("Origin")
     if origin is not None and origin.rstrip("/").lower() != own_origin.lower():
         return 403, f"cross-origin request from {origin!r} refused"
