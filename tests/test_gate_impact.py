@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.gate import impact, operators, selection
+from harness.gate import impact, operators, plugin, selection
 from harness.gate.impact import Entry
 from harness.tracker import SCRIPT
 
@@ -223,3 +223,40 @@ def test_the_map_is_kept_and_never_used_for_other_inputs(tmp_path):
                           1, build_map=False)
     assert plan["mode"] == "all" and plan["run"] is None
     assert "no reference coverage map" in plan["fallback"]
+
+
+# -- what a scenario's coverage is taken to cover -----------------------------------------
+
+@pytest.mark.parametrize("spans, documents, others, taken", [
+    ([(0, 10)], 1, 0, [(0, 10)]),   # one document, no other tab: what it ran
+    ([(0, 10)], 2, 0, None),        # a document left: what ran there is lost
+    ([(0, 10)], 1, 1, None),        # a tab opened: its scripts ran before coverage could start
+    ([], 1, 0, None),               # nothing recorded at all
+    (None, 1, 0, None),             # the page closed before coverage was taken
+])
+def test_a_scenario_covers_everything_where_its_coverage_cannot_be_whole(
+        spans, documents, others, taken):
+    assert plugin.scenario_spans(spans, documents, others) == taken
+
+
+@pytest.mark.browser
+@pytest.mark.only_browser("chromium")
+def test_a_document_counts_once_committed_not_once_loaded(page):
+    # The reviewer's case: a click leaves for a page whose image holds `load` back; a
+    # scenario ending then had only the second document's coverage, and counted one.
+    from served import Pages
+
+    site = Pages({"/a.html": '<a id="go" href="/b.html">b</a>',
+                  "/b.html": '<img src="/slow.gif">b', "/slow.gif": ""}, slow={"/slow.gif": 3})
+    try:
+        session = plugin._start_coverage(page)
+        documents = plugin.watch_documents(session)
+        page.goto(site.url("/a.html"))
+        page.evaluate("history.pushState({}, '', '/a2.html')")  # no new document
+        page.click("#go", no_wait_after=True)
+        page.wait_for_url("**/b.html", wait_until="commit")
+        page.wait_for_function("() => document.readyState !== 'complete' && "
+                               "location.pathname === '/b.html'")
+        assert [d.rsplit("/", 1)[1] for d in documents] == ["a.html", "b.html"]
+    finally:
+        site.stop()

@@ -65,6 +65,29 @@ def _start_coverage(page):
     return session
 
 
+def scenario_spans(spans: list | None, documents: int, other_pages: int) -> list | None:
+    """What a scenario is taken to cover: the spans its page's coverage holds, or None
+    (everything) when that coverage cannot be the whole of what ran. Coverage lives in the
+    renderer of one document: what ran in a document the page left (often in another
+    process) is lost, and a tab the scenario opened ran its scripts before anyone could
+    start its coverage. So more than one document committed in the page, any other page
+    opened in its context, or no coverage at all, is everything."""
+    if not spans or documents > 1 or other_pages:
+        return None
+    return spans
+
+
+def watch_documents(session) -> list[str]:
+    """The addresses of the documents committed in the page of *session* (CDP), as they
+    commit, before their scripts run: a document that never reached ``load`` counts too,
+    and a history-API navigation, which changes no document, does not."""
+    documents: list[str] = []
+    session.send("Page.enable")
+    session.on("Page.frameNavigated", lambda event: None if event["frame"].get("parentId")
+               else documents.append(event["frame"]["url"]))
+    return documents
+
+
 @pytest.fixture(autouse=True)
 def _webtrack_gate(request, pytestconfig):
     """Per browser scenario: record its coverage, or serve it the mutant under test."""
@@ -76,25 +99,19 @@ def _webtrack_gate(request, pytestconfig):
         return
     page = request.getfixturevalue("page")
     if folder:
-        sessions = [_start_coverage(page)]
-        page.context.on("page", lambda opened: sessions.append(_start_coverage(opened)))
-        documents = []  # one "load" per document; history-API navigations make none
-        page.on("load", lambda loaded: documents.append(loaded.url))
+        session = _start_coverage(page)
+        documents = watch_documents(session)
+        others: list = []
+        page.context.on("page", others.append)
         yield
-        spans: list | None = []
+        spans: list | None
         try:
-            for session in sessions:
-                result = session.send("Profiler.takePreciseCoverage")["result"]
-                spans = coverage.union(spans, coverage.of_script(result))
+            spans = coverage.of_script(session.send("Profiler.takePreciseCoverage")["result"])
         except Exception:  # a page closed by the scenario: assume it ran everything
             spans = None
-        if not spans or len(documents) > 1:
-            # Coverage lives in the renderer: what ran in a document the scenario navigated
-            # away from (a new process, often) is lost, so such a scenario is taken to cover
-            # everything rather than only what its last document ran.
-            spans = None
         _append(Path(folder) / f"coverage-{_worker()}.jsonl",
-                {"nodeid": request.node.nodeid, "spans": spans})
+                {"nodeid": request.node.nodeid,
+                 "spans": scenario_spans(spans, len(documents), len(others))})
         return
     serve_mutants(request.getfixturevalue("webtrack_server"))
     page.context.set_default_timeout(STATE.action_timeout_ms)
