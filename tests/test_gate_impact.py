@@ -206,6 +206,10 @@ def test_the_gate_runs_only_what_the_map_chooses(tmp_path, browser_name):
                              f"covers the change at {chosen['changes'][0]['start']}–"
                              f"{chosen['changes'][0]['end']}"}, chosen["why"]
     assert result["passed"], (result["failed"], result["payload_changes"])
+    from harness.gate.report import write  # the report shows the selection, and renders
+    write(result, tmp_path / "report")
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "1 of 3 scenarios chosen" in html and "31536000" in html
 
 
 def test_the_map_is_kept_and_never_used_for_other_inputs(tmp_path):
