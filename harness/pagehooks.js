@@ -279,21 +279,23 @@
   // choice) they are the clock's own. The clock's controller is wrapped as it is put in place.
   const LONG_RUN = 5000;
   let longRun = false;
-  let pwClock;
+  const wrapClock = (value) => {
+    const controller = value && value.controller;
+    if (!controller || typeof controller.runFor !== "function") return;
+    const runFor = controller.runFor;
+    controller.runFor = function (ticks) {
+      longRun = ticks > LONG_RUN;
+      return Promise.resolve(runFor.apply(this, arguments)).finally(() => { longRun = false; });
+    };
+  };
+  // The clock may be in place already (its script added before these hooks): kept, wrapped.
+  let pwClock = globalThis.__pwClock;
   try {
+    wrapClock(pwClock);
     Object.defineProperty(globalThis, "__pwClock", {
       configurable: true,
       get: () => pwClock,
-      set(value) {
-        pwClock = value;
-        const controller = value && value.controller;
-        if (!controller || typeof controller.runFor !== "function") return;
-        const runFor = controller.runFor;
-        controller.runFor = function (ticks) {
-          longRun = ticks > LONG_RUN;
-          return Promise.resolve(runFor.apply(this, arguments)).finally(() => { longRun = false; });
-        };
-      },
+      set(value) { pwClock = value; wrapClock(value); },
     });
   } catch (e) { /* frames at the clock's own pace */ }
   (() => {
