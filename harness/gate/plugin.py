@@ -102,7 +102,8 @@ def _webtrack_gate(request, pytestconfig):
         session = _start_coverage(page)
         documents = watch_documents(session)
         others: list = []
-        page.context.on("page", others.append)
+        # A lambda, not others.append: Playwright tags each handler, and a builtin takes no tag.
+        page.context.on("page", lambda opened: others.append(opened))
         yield
         spans: list | None
         try:
