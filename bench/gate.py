@@ -146,7 +146,7 @@ def selection(only: list[str] | None = None) -> dict:
         if only and name not in only:
             continue
         row = {}
-        for mode, extra in (("all", ["--all"]), ("selected", [])):
+        for mode, extra in (("all", ["--all"]), ("selected", ["--impact"])):
             wall, code, load, cpu = _timed(*base, "--script", str(script), *extra)
             chosen = _gate_report(out / "gate")["selection"]
             row[mode] = {"wall_s": wall, "cpu_s": cpu, "exit": code, "load_average": load,
@@ -182,7 +182,7 @@ def soundness(step: int) -> dict:
         started = time.perf_counter()
         result = gate(GateOptions(script=path, browsers=["chromium"], workers=2,
                                   out=out / "gate", map_dir=out, measure_cost=False,
-                                  maxfail=1))
+                                  maxfail=1, everything=False))
         chosen = result["selection"]
         row = {"mutant": name, "caught": not result["passed"],
                "by": ([f["scenario"] for f in result["failed"]]

@@ -68,3 +68,24 @@ def test_self_test_reads_the_settings_file_and_names_it(self_tests, tmp_path, mo
     assert self_tests[0]["workers"] == 1
     assert "1 mutants, 1 survived; config: webtrack.toml; report: out/report.html" in \
         result.output
+
+
+@pytest.mark.parametrize("args, everything", [([], True), (["--all"], True),
+                                              (["--impact"], False)])
+def test_a_candidate_is_gated_with_every_scenario_unless_impact_is_asked(
+        monkeypatch, tmp_path, args, everything):
+    # Selection by coverage is an opt-in: the map is one run's coverage and costs a full run
+    # to build, so the verdict a CI job or an outside check gets by default is every scenario's.
+    asked = []
+
+    def fake(options):
+        asked.append(options.everything)
+        return {"passed": True, "stopped_early": None, "failed": [], "payload_changes": [],
+                "over_budget": [], "summary": {}, "selection": {"mode": "all",
+                                                                "fallback": "x"}}
+
+    monkeypatch.setattr(gating, "gate", fake)
+    monkeypatch.setattr("harness.gate.report.write", lambda *a, **k: [])
+    CliRunner().invoke(main, ["gate", "--script", str(SCRIPT), "--out", str(tmp_path),
+                              "--browser", "chromium", *args])
+    assert asked == [everything]

@@ -45,10 +45,11 @@ def _deprecated_flag(name: str):
 @click.option("--budget-main-thread", "budget_main_thread", metavar="BUDGET",
               help="Fail above this main-thread cost per tracked page view, in any browser: "
                    "a ratio to the floor (1.25x) or milliseconds (3ms, 3).")
-@click.option("--all", "everything", is_flag=True,
-              help="Run every scenario. Default: in Chromium only the scenarios whose "
-                   "coverage of the reference touches what the candidate changes (Firefox "
-                   "always runs every one).")
+@click.option("--impact/--all", "impact", default=False,
+              help="--impact: in Chromium, run only the scenarios whose coverage of the "
+                   "reference touches what the candidate changes (Firefox always runs every "
+                   "one; the first gate builds the coverage map, a full run). Default "
+                   "(--all): every scenario.")
 @_deprecated_flag("self_test")
 @_deprecated_flag("update_golden")
 @_deprecated_flag("mutation")
@@ -57,7 +58,7 @@ def _deprecated_flag(name: str):
 @out_option("reports/gate")
 @click.pass_context
 def gate(ctx, script, browsers, workers, budget_gzip_bytes, budget_main_thread_ms,
-         measure_cost, budget_main_thread, everything, self_test, update_golden, mutation,
+         measure_cost, budget_main_thread, impact, self_test, update_golden, mutation,
          only_mutants, select, out, config_source) -> None:
     """Run the scenarios with SCRIPT in place of the reference tracker and compare.
 
@@ -92,13 +93,13 @@ def gate(ctx, script, browsers, workers, budget_gzip_bytes, budget_main_thread_m
         return
     _gate_script(Path(script), browsers, workers, select, Path(out), config_source,
                  measure_cost, budget_gzip_bytes, budget_main_thread_ms, budget_main_thread,
-                 everything)
+                 everything=not impact)
 
 
 def _gate_script(script: Path, browsers: tuple[str, ...], workers: int, select: str | None,
                  out: Path, config_source: str, measure_cost: bool | None,
                  budget_gzip_bytes: int | None, budget_main_thread_ms: float | None,
-                 budget_main_thread: str | None, everything: bool = False) -> None:
+                 budget_main_thread: str | None, everything: bool = True) -> None:
     from .. import gate as gating
     from .. import run as runner
     from ..gate.report import write

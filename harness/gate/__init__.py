@@ -27,9 +27,12 @@ class GateOptions(runner.RunOptions):
     maxfail: int | None = None
     select: str | None = None  # a pytest -k expression, to gate part of the contract
     canary: bool = True  # stop early when the candidate delivers nothing at all
-    # Run every scenario (True), or only the Chromium scenarios the candidate's changes can
-    # reach, by the reference coverage map (:mod:`.selection`).
-    everything: bool = False
+    # Run every scenario (True, the default), or only the Chromium scenarios the candidate's
+    # changes can reach, by the reference coverage map (:mod:`.selection`; ``--impact``).
+    # Every scenario by default: the map is one run's coverage (code a scenario reaches only
+    # by some timings is not in it), and on a machine without one, building it costs a full
+    # run of its own.
+    everything: bool = True
     # The folder whose mutation/reference.json holds the reference coverage map (default:
     # out, shared with `webtrack gate mutation --out` the same folder).
     map_dir: Path | None = None
@@ -75,7 +78,8 @@ def _select(options: GateOptions, canary_done: threading.Event, verdict: dict) -
     """The selection for this candidate; a missing map is built only once the canary has
     found the candidate delivering (a broken one is not held up by a reference run)."""
     if options.everything:
-        return {"mode": "all", "fallback": "--all: every scenario asked for", "changes": [],
+        return {"mode": "all", "fallback": "every scenario (the default; --impact selects)",
+                "changes": [],
                 "run": None}
 
     def canary_first() -> bool:
@@ -195,7 +199,7 @@ def self_test(out: Path, browsers: list[str] | None = None, workers: int = 2,
         result = gate(GateOptions(script=script, browsers=browsers or ["chromium"],
                                   workers=workers, out=out / "mutants" / mutant.name,
                                   measure_cost=False, maxfail=1, select=select,
-                                  map_dir=out))
+                                  map_dir=out, everything=False))
         caught_by = [f"{f['scenario']} [{f['browser']}]" for f in result["failed"]] + [
             f"payload of {c['scenario']} [{c['browser']}]" for c in result["payload_changes"]]
         if result["stopped_early"]:  # the canary: nothing recorded from a tracked arrival
