@@ -120,7 +120,7 @@ def test_gate_report_is_inert(tmp_path, page, browser_name):
               "cost": None, "budget": {}, "over_budget": [PAYLOAD],
               # the candidate's own text, shown where it differs from the reference
               "selection": {"mode": "selected", "identical": False,
-                            "chromium": {"ran": 1, "of": 2}, "firefox": PAYLOAD,
+                            "chromium": {"chosen": 1, "ran": 1, "of": 2}, "firefox": PAYLOAD,
                             "map": PAYLOAD, "why": {PAYLOAD: PAYLOAD},
                             "changes": [{"line": 1, "start": 0, "end": 1, "old": PAYLOAD,
                                          "new": PAYLOAD, "widened": PAYLOAD}]}}
