@@ -47,8 +47,9 @@ def normalise_origin(value: str) -> str:
 def origin_of(url: str) -> str | None:
     """Return the origin of an absolute http(s) URL, or None if it has none."""
     try:
-        return normalise_origin(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}")
-    except (ApiError, ValueError):
+        parts = split(url, "url")
+        return normalise_origin(f"{parts.scheme}://{parts.netloc}")
+    except ApiError:
         return None
 
 
