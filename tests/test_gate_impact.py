@@ -151,6 +151,29 @@ def test_the_child_run_keeps_chosen_new_and_other_browsers_scenarios(key, browse
         is kept
 
 
+def _outcomes(**by_key):
+    return {"scenarios": [{"id": k, "results": {"chromium": {"outcome": o}}}
+                          for k, o in by_key.items()]}
+
+
+@pytest.mark.parametrize("known, results, expected", [
+    # chosen and ran of the map's three; one deselected by the selection still counts
+    (["a", "b", "c"], _outcomes(a="passed", b="failed"),
+     {"chosen": 2, "ran": 2, "of": 3, "new": []}),
+    # one skipped in Chromium (marked for Firefox): not a Chromium scenario at all (F8)
+    (["a", "b", "c"], _outcomes(a="passed", b="passed", ff="skipped"),
+     {"chosen": 2, "ran": 2, "of": 3, "new": []}),
+    # a new scenario ran: counted, and named
+    (["a", "b", "c"], _outcomes(a="passed", b="passed", n="passed"),
+     {"chosen": 2, "ran": 3, "of": 4, "new": ["n"]}),
+])
+def test_the_report_counts_chromium_scenarios_of_those_that_can_run(known, results, expected):
+    from harness.gate import summarise
+
+    chosen = {"mode": "selected", "run": ["a", "b"], "known": known}
+    assert summarise(chosen, results)["chromium"] == expected
+
+
 def test_mechanical_mutants_map_onto_their_own_site():
     """A sample of the mutation run's mutants: the diff finds each where it was made."""
     source = SCRIPT.read_text(encoding="utf-8")
