@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from harness import consent_audit
 from harness.concurrency import run_async
 from harness.consent_audit import har, leave, proxy
+from harness.consent_audit.inflate import inflate
 from harness.consent_audit.proxy import RecordingProxy, final_head, parse_response_head
 from harness.server import Server
 
@@ -333,6 +334,27 @@ BATCH = b'{"events":[{"uid":"8f3a9c2e77"}]}'
         "zlib-lookalike", "not-gzip", "bomb", "long"])
 def test_readable_body(headers, body, expected):
     assert proxy.readable_body(headers, body) == expected
+
+
+GZ = gzip.compress(BATCH, mtime=0)
+
+
+@pytest.mark.parametrize("body,options,expected", [
+    (GZ, {}, BATCH),
+    (_deflate(BATCH, 15), {}, BATCH),
+    (_deflate(BATCH, -15), {}, BATCH),
+    (_deflate(BATCH, -15), {"raw": False}, None),  # raw deflate only when asked for
+    (BATCH, {}, None),
+    (b"", {}, None),
+    (GZ[:-8], {}, BATCH),  # the trailer cut off: all the data, not its check
+    (GZ[:-8], {"whole": True}, None),  # a cut stream is not passed on as whole
+    (GZ, {"whole": True}, BATCH),
+    (GZ, {"limit": 5}, BATCH[:5]),
+    (GZ, {"limit": 5, "whole": True}, None),  # past the limit: not whole either
+], ids=["gzip", "zlib", "raw", "raw-refused", "plain", "empty", "cut", "cut-whole",
+        "whole", "limit", "limit-whole"])
+def test_inflate(body, options, expected):
+    assert inflate(body, **{"limit": 1 << 20, **options}) == expected
 
 
 def test_the_audit_leaves_chromiums_back_forward_cache_on():

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-import zlib
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from . import workerclock
+from .inflate import inflate
 
 HEAD_LIMIT = 64 * 1024
 # A request body is kept to this much as evidence (an identifier deep in a batch of events
@@ -69,16 +69,8 @@ def readable_body(headers: list[tuple[str, str]], body: bytes) -> str | None:
     except UnicodeDecodeError:
         binary = True
     if encoding in ("gzip", "x-gzip", "deflate") or magic or binary:
-        # wbits 47 reads gzip or zlib; raw deflate (CompressionStream's "deflate-raw", with
-        # no header to tell it) is tried on a body that is not text
-        for wbits in (47, -15) if encoding == "deflate" or binary else (47,):
-            try:
-                inflated = zlib.decompressobj(wbits).decompress(body, BODY_KEEP)
-            except zlib.error:
-                continue
-            if inflated:
-                body = inflated
-                break
+        # raw deflate, with no header to tell it, is tried on a body that is not text
+        body = inflate(body, BODY_KEEP, raw=encoding == "deflate" or binary) or body
     return body[:BODY_KEEP].decode("utf-8", "replace")
 
 

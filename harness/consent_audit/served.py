@@ -15,9 +15,9 @@ answers received before the opt-out that a request after it carries are asked ab
 from __future__ import annotations
 
 import re
-import zlib
 
 from . import identifiers
+from .inflate import inflate
 from .proxy import HEAD_LIMIT, final_head, parse_response_head
 from .validators import probe
 
@@ -65,14 +65,10 @@ def answer_text(data: bytes) -> str | None:
         body = _dechunk(body)
     encoding = headers.get("content-encoding", "")
     if encoding in ("gzip", "x-gzip", "deflate"):
-        for wbits in (47, -15):
-            try:
-                body = zlib.decompressobj(wbits).decompress(body, BODY_KEEP)
-                break
-            except zlib.error:
-                continue
-        else:
+        inflated = inflate(body, BODY_KEEP)
+        if inflated is None:
             return None
+        body = inflated
     elif encoding not in ("", "identity"):
         return None  # br, zstd: not read
     return body[:BODY_KEEP].decode("utf-8", "replace")

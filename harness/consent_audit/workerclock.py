@@ -18,9 +18,8 @@ on real time: a worker script fetched over HTTPS (tunnelled).
 
 from __future__ import annotations
 
-import zlib
-
 from ..resources import shipped
+from .inflate import inflate
 
 __all__ = ["DOCUMENT", "PRELUDE", "TICK", "WORKER_DESTINATIONS", "wants_clock", "with_clock"]
 
@@ -50,15 +49,8 @@ def _inflated(body: bytes, coding: bytes) -> bytes | None:
     another coding or does not inflate."""
     if coding not in (b"gzip", b"x-gzip", b"deflate"):
         return None
-    for wbits in (47, -15):  # gzip or zlib by its header; raw deflate
-        inflater = zlib.decompressobj(wbits)
-        try:
-            script = inflater.decompress(body, INFLATE_LIMIT)
-        except zlib.error:
-            continue
-        # Only a whole stream, whole: a cut one or one past the limit is left as sent.
-        return script if inflater.eof and not inflater.unconsumed_tail else None
-    return None
+    # Only a whole stream, whole: a cut one or one past the limit is left as sent.
+    return inflate(body, INFLATE_LIMIT, whole=True)
 
 
 def with_clock(answer: bytes) -> bytes:
