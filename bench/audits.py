@@ -3,6 +3,7 @@ consent site-states/s beside bare page loads; and how static speed grows with pa
 
 from __future__ import annotations
 
+import argparse
 import ast
 import asyncio
 import json
@@ -194,12 +195,20 @@ def consent_before_after(before: str = "c4af682", figure: str = "consent_states"
                              2)}
 
 
-if __name__ == "__main__":  # one figure alone: python bench/audits.py consent_auto
-    # python bench/audits.py consent_before_after [REV [FIGURE]]: recorded in results.json
-    args = sys.argv[2:]
-    found = globals()[sys.argv[1]](*args)
+FIGURES = {"static": static, "rendered": rendered, "consent_states": consent_states,
+           "consent_auto": consent_auto, "consent_before_after": consent_before_after}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description="One audit figure alone; consent_before_after [REV [FIGURE [ROUNDS]]] "
+        "alternates REV's tree with this one and records it in bench/results.json.")
+    parser.add_argument("figure", choices=sorted(FIGURES))
+    parser.add_argument("args", nargs="*", help="the figure's own arguments, in order")
+    options = parser.parse_args()
+    found = FIGURES[options.figure](*(int(a) if a.isdigit() else a for a in options.args))
     print(found)
-    if sys.argv[1] == "consent_before_after":
+    if options.figure == "consent_before_after":
         path = ROOT / "bench" / "results.json"
         results = json.loads(path.read_text(encoding="utf-8"))
         results[f"consent_before_after_{found['figure']}"] = {

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import sys
 import tempfile
 import threading
 import time
@@ -226,7 +225,14 @@ def profile(browser: str = "chromium", sites: list[str] | None = None,
 
 
 if __name__ == "__main__":
+    import argparse
     import json
 
-    found = profile(sys.argv[1] if len(sys.argv) > 1 else "chromium", sys.argv[2:] or None)
+    parser = argparse.ArgumentParser(description="A consent audit's CPU per state, put down "
+                                     "to its steps and processes.")
+    parser.add_argument("browser", nargs="?", default="chromium",
+                        choices=("chromium", "firefox"))
+    parser.add_argument("sites", nargs="*", help="estate sites to audit (default: all)")
+    options = parser.parse_args()
+    found = profile(options.browser, options.sites or None)
     print(json.dumps(found, indent=1))

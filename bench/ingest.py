@@ -211,7 +211,13 @@ def healthz_under_stress(probes: int = 1000, polls_over: int = 4, seconds: float
 
 
 if __name__ == "__main__":
-    if "--client-cost" in sys.argv[1:]:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Ingest speed beside /healthz, and /healthz "
+                                     "under stress.")
+    parser.add_argument("--client-cost", action="store_true",
+                        help="only what the load generator itself costs")
+    if parser.parse_args().client_cost:
         print(json.dumps({"client_cost": client_cost()}, indent=1))
     else:
         print(json.dumps({"ingest": measure(), "healthz": healthz_under_stress()}, indent=1))
