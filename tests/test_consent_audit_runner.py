@@ -414,7 +414,7 @@ class _Page:
 ], ids=["clock-reaches", "restored-out-of-reach"])
 def test_coming_back_reads_the_page_clock_without_round_trips_of_its_own(
         clock_reaches, trips):
-    evidence = consent_audit.runner._Evidence("firefox")
+    evidence = consent_audit.evidence.Evidence("firefox")
 
     async def run():
         page = _Page(evidence, clock_reaches)

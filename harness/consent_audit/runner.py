@@ -11,33 +11,8 @@ back to and closed. Everything the browser sends also goes through a recording p
 audit's own (``proxy.py``), so what a page sends as it closes is seen too, with the head of
 each answer (``Set-Cookie``); the state's HAR is written from that record (``har.py``).
 
-Evidence of one state, ``record["evidence"]`` (read by the verdict, the report and the
-modules built on them). ``at`` is the harness's wall clock (``time.time()``) when an item was
-observed, ``phase`` what the audit was doing then, ``clock`` the page's virtual time (ms):
-
-    browser         "chromium" | "firefox"
-    entry           the URL first opened (a tracked link when ``tracked``)
-    opted_out_at    ``at`` when the opt-out took effect (None: never opted out)
-    opt_out_from    ``at`` when the last listed opt-out step began (its click may already
-                    set off tracking)
-    phases          [{name, at}]: load, opt-out, then, settle, hidden, away, back, close,
-                    stock (see PHASES)
-    requests        [{at, phase, method, url, resource_type, frame}]: seen by the browser
-    wire            [{at, phase, method, url, headers, body}]: seen by the proxy; everything
-                    that went out, also after a page closed (``tunnel://host:port`` for CONNECT)
-    calls           [{at, phase, clock, api, url, script, page}]: request APIs scripts called
-    cookie_writes   [{at, phase, clock, name, value, script, api, page}]
-    set_cookies     [{at, phase, by: "Set-Cookie", url, name, value}]
-    storage_writes  [{at, phase, clock, storage, key, value, script, page}]: localStorage,
-                    sessionStorage, indexedDB, cacheStorage
-    websockets      [{at, phase, url}]
-    hints           [{at, phase, clock, rel, href, script, page}]
-    lifecycle       [{at, phase, clock, event, persisted, page}]: pageshow / pagehide
-    cookies         the context's cookies at the end; ``cookies_at_opt_out`` at the opt-out
-    stored          {"at_opt_out": [...], "end": [...]}: stock of every origin visited,
-                    [{origin, storage, key, value}] (``asset``: a cached script's text)
-    served          [{url, tokens}]: identifiers given to this visitor alone in an answer's
-                    body before the opt-out and sent after it (``served.py``)
+The evidence a state gathers, and what each item of it says, is described in
+``evidence.py``.
 """
 
 from __future__ import annotations
@@ -68,11 +43,11 @@ from . import (
     workerclock,
 )
 from .config import AuditSettings, SiteConfig
+from .evidence import Evidence, kept_bodies
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .trackers import load_dataset
 from .verdict import decide, expects_nothing, opt_out_moment, sent_after
 
-PHASES = ("load", "opt-out", "then", "settle", "hidden", "away", "back", "close", "stock")
 GPC_ON = ("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
           "{get: () => true, configurable: true});")
 GONE = f"http://{HARNESS_HOST}/gone"
@@ -89,81 +64,6 @@ def states(site: SiteConfig) -> list[dict]:
 
 def _slug(site: SiteConfig, state: dict, browser: str) -> str:
     return f"{site.name}-{state['choice']}-gpc-{'on' if state['gpc'] else 'off'}-{browser}"
-
-
-class _Evidence:
-    def __init__(self, browser: str) -> None:
-        self.data: dict[str, Any] = {
-            "browser": browser, "entry": None, "opted_out_at": None, "phases": [],
-            "requests": [], "wire": [], "calls": [], "cookie_writes": [], "set_cookies": [],
-            "storage_writes": [], "websockets": [], "hints": [], "lifecycle": [],
-            "cookies": [], "cookies_at_opt_out": [], "stored": {"at_opt_out": [], "end": []}}
-        self.phase = "load"
-        self.answers: list[dict] = []  # the proxy's answer heads, for the HAR
-        self.bodies: list[dict] = []  # the text of each answer to a GET (served.py)
-        self.pending: list[asyncio.Task] = []
-        self.shown = asyncio.Event()
-
-    def enter(self, phase: str) -> None:
-        self.phase = phase
-        self.data["phases"].append({"name": phase, "at": time.time()})
-
-    def add(self, key: str, item: dict) -> None:
-        item.setdefault("at", time.time())
-        item["phase"] = self.phase
-        self.data[key].append(item)
-
-    def page_event(self, _source, event: dict) -> None:
-        key = {"cookie": "cookie_writes", "storage": "storage_writes", "hint": "hints",
-               "call": "calls", "lifecycle": "lifecycle"}.get(event.pop("kind"))
-        if key:
-            self.add(key, event)
-        if key == "lifecycle" and event["event"] == "pageshow" and \
-                not leave.is_neutral(event["page"]):
-            self.shown.set()
-
-    def request(self, request) -> None:
-        try:
-            frame = request.frame.url
-        except Exception:  # a worker's request has no frame
-            frame = None
-        if urlsplit(request.url).hostname != HARNESS_HOST and \
-                not request.url.endswith(INVENTORY_PATH):
-            self.add("requests", {"method": request.method, "url": request.url,
-                                  "resource_type": request.resource_type, "frame": frame})
-
-    def answered(self, answer: dict) -> None:
-        """An answer's head as the proxy passed it back: its cookies go on record."""
-        self.answers.append(answer)
-        self._set_cookies(answer["url"], answer["at"],
-                          [v for k, v in answer["headers"] if k.lower() == "set-cookie"])
-
-    def body(self, request: dict, data: bytes) -> None:
-        """An answer as the proxy passed it back whole: its text, if text, for served.py."""
-        if request["method"] == "GET":
-            text = served.answer_text(data)
-            if text:
-                self.bodies.append({"at": request["at"], "url": request["url"], "text": text})
-
-    def response(self, response) -> None:
-        # Plain HTTP answers are read on the wire (answered); only a tunnelled (HTTPS)
-        # answer's head has to be asked of the browser, one round trip each.
-        if response.url.startswith("https:"):
-            self.pending.append(asyncio.ensure_future(self._ask(response, time.time())))
-
-    async def _ask(self, response, at: float) -> None:
-        try:
-            values = await response.header_values("set-cookie")
-        except Exception:  # the page went away
-            return
-        self._set_cookies(response.url, at, values)
-
-    def _set_cookies(self, url: str, at: float, values: list[str]) -> None:
-        for value in values:
-            for line in value.split("\n"):
-                self.add("set_cookies", {"at": at, "by": "Set-Cookie", "url": url,
-                                         "value": line[:inventory.KEEP],
-                                         "name": line.split("=")[0].strip()})
 
 
 async def _step(page, context, step: dict) -> None:
@@ -188,7 +88,7 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
                  out: Path) -> dict:
     slug = _slug(site, state, name)
     leave.launched_with(browser, _launch_options(name))
-    evidence = _Evidence(name)
+    evidence = Evidence(name)
     proxy = RecordingProxy(lambda item: evidence.add("wire", item), evidence.answered,
                            evidence.body)
     address = await proxy.start()
@@ -312,7 +212,7 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         evidence.data["validators"] = await validators.probe(validators.to_probe(
             evidence.data["wire"], opt_out_moment(evidence.data), urlsplit(site.start).hostname))
         evidence.data["served"] = await served.served(
-            _kept_bodies(evidence), [identifiers.request_text(
+            kept_bodies(evidence), [identifiers.request_text(
                 r["url"], r.get("headers"), r.get("body")) for r in sent_after(evidence.data)],
             set())
     record.update(decide(site, state, evidence.data))
@@ -320,17 +220,6 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
     if record["error"]:
         record["verdict"] = "error"
     return record
-
-
-def _kept_bodies(evidence: _Evidence) -> list[dict]:
-    """What the visitor was given before the opt-out as an answer's body (on the wire) or
-    kept as one (a script or style sheet in Cache Storage, as the stock read it then)."""
-    boundary = opt_out_moment(evidence.data)
-    if boundary is None:
-        return []
-    return [b for b in evidence.bodies if b["at"] < boundary] + [
-        {"url": i["key"].partition("/")[2], "text": i["asset"]}
-        for i in evidence.data["stored"]["at_opt_out"] if i.get("asset")]
 
 
 async def _stock_page(page, origins: list[str]):
