@@ -330,6 +330,12 @@ SHAPES = [
     ("a <base href> after the tag: the tag resolved on the page's own address",
      TAG.replace(URL, "tracker.js") + '<base href="http://collector.localhost:8800/">', "",
      ["WT004"]),
+    ("a loader run before a later <base href> resolves on the page's own address", js(
+        insert("'tracker.js'")) + '<base href="http://collector.localhost:8800/">', "",
+     ["WT004"]),
+    ("a loader's callback after a later <base href> resolves on it", js(
+        "document.addEventListener('DOMContentLoaded', function () {" + insert("'tracker.js'")
+        + "});") + '<base href="http://collector.localhost:8800/">', "", []),
     ("a <base href> in a template is no base", '<template><base href="http://collector.'
      'localhost:8800/"></template>' + TAG.replace(URL, "tracker.js"), "", ["WT004"]),
     ("a <base href> the browser cannot parse is no base", '<base href="http://[::1">' +

@@ -112,6 +112,9 @@ class Inserted:
     # Put in by a callback only an API the audit cannot see calls (a fetch's then()):
     # whether it happens at all only the browser knows.
     speculative: bool = False
+    # The base URL in effect when it went in (its src resolves on it): the page's own
+    # address before the parser reached <base href>, else the base.
+    base: str | None = None
 
 
 class Promise(JSObject):
@@ -156,6 +159,7 @@ class Browser:
                  base_uri: str | None = None) -> None:
         self.base = base  # the document's address (location)
         self.base_uri = base_uri or base  # what relative URLs resolve on (<base href>)
+        self.final_base = self.base_uri  # once the parser has passed <base href>
         self.soup = soup  # the parsed page, for selectors beyond head, body and scripts
         self.scripts = scripts  # (in <head>, attributes) of every script, in document order
         self.ids = ids or {}  # the page's elements by id: (in <head>, attributes)
@@ -303,10 +307,13 @@ class Browser:
         d["scripts"] = self._scripts()
 
     def enter(self, index: int, in_head: bool, deferred: bool, line_of,
-              current: bool = False, state: str | None = None) -> None:
+              current: bool = False, state: str | None = None,
+              before_base: bool = False) -> None:
         """Run as script *index*; *state* is the document's readyState then (default:
-        loading while parsing, complete in callbacks)."""
+        loading while parsing, complete in callbacks). A script the parser runs
+        *before_base* resolves what it inserts on the page's own address."""
         self.index, self.in_head, self.deferred, self.line_of = index, in_head, deferred, line_of
+        self.base_uri = self.base if before_base and not deferred else self.final_base
         self.current = current
         self.state = state or ("complete" if deferred else "loading")
         self._document_now()
@@ -644,7 +651,8 @@ class Browser:
         if node.tag == "script" and not node.started:
             node.started = True
             # Its attributes stay live: a src or data-site set after insertion still counts.
-            self.found.append(Inserted("inserted", node.attrs, target.holds_head, self.line()))
+            self.found.append(Inserted("inserted", node.attrs, target.holds_head, self.line(),
+                                       base=self.base_uri))
             self._into_soup(node, target.holds_head)
             if "src" not in node.attrs and node.text and self.evaluator is not None:
                 self.run_nested(node.text)

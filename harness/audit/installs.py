@@ -133,7 +133,7 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
             continue
         raw = str(attrs["src"]).strip()
         # An address that starts with what only the browser knows has an unknown origin.
-        src = raw if raw.startswith(HOLE) else resolve(page.base, raw)
+        src = raw if raw.startswith(HOLE) else resolve(item.inserted.base or page.base, raw)
         if _is_module(attrs):
             if src in modules:
                 continue

@@ -166,7 +166,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
             continue
         module = str(script.attrs.get("type", "")).strip().lower() == "module"
         host.enter(index, script.in_head, _phase(script) > 0, _line_of(script), not module,
-                   "interactive" if _phase(script) > 0 else "loading")
+                   "interactive" if _phase(script) > 0 else "loading", script.before_base)
         host.external_async = script.src is not None and _phase(script) > 0
         evaluator.steps = 0  # each script has its own budget
         try:
@@ -304,7 +304,8 @@ def _from_markup(host: Browser, markup: str, in_head: bool, line) -> list[Insert
         if script.in_noscript or script.raw_src is None and not script.inline:
             continue
         if "src" in attrs:
-            found.append(Inserted("written", attrs, in_head and script.in_head, line))
+            found.append(Inserted("written", attrs, in_head and script.in_head, line,
+                                  base=host.base_uri))
         else:
             run_code(host, script.inline)
             found += host.found

@@ -25,6 +25,9 @@ IN_HEAD_MARK = "data-webtrack-in-head"
 # ... and, for a script put in with a src, the attributes that decide whether it runs
 # (``DECIDING``) as they were then, JSON: whether it runs is decided as it goes in.
 PREPARED_MARK = "data-webtrack-prepared"
+# In each of those, under this key, its src as the browser resolved it then (on the base in
+# effect: a loader run before <base href> resolves on the page's own address).
+RESOLVED = "@src"
 SVG = "http://www.w3.org/2000/svg"
 XHTML = "http://www.w3.org/1999/xhtml"
 MATHML = "http://www.w3.org/1998/Math/MathML"
@@ -104,6 +107,9 @@ class Script(Addressed):
     index: int
     code: str | None = None  # what it runs: its text, or the file it loads when readable
     inserted: bool = False  # rendered: put in by a script, so it never blocks parsing
+    # Parsed before the page's <base href>: what it inserts while the parser waits on it
+    # resolves on the page's own address, as the base is not in effect yet.
+    before_base: bool = False
 
     @property
     def runs(self) -> bool:
@@ -415,7 +421,7 @@ def _as_prepared(attrs: dict) -> dict | None:
     for then in times:
         if script_kind(then) is not None:
             kept = {k: v for k, v in attrs.items() if k not in DECIDING}
-            return kept | {k: v for k, v in then.items() if k in DECIDING}
+            return kept | {k: v for k, v in then.items() if k in (*DECIDING, RESOLVED)}
     return None
 
 
@@ -466,10 +472,12 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
             continue  # never runs: put in with a type the browser does not run, added as
             # markup, a template's inert content, or left open at the end of the page
         inserted = attrs.pop(INSERTED_MARK, None) is not None
+        resolved = attrs.pop(RESOLVED, None)
         in_head = attrs.pop(IN_HEAD_MARK, None)
         parsed_before_base = not inserted and order.get(id(tag), 0) < order.get(id(element), 0)
         page.scripts.append(Script(
-            src=resolve(page.url if parsed_before_base else base, raw) if raw else None,
+            src=(resolved if raw and resolved is not None else
+                 resolve(page.url if parsed_before_base else base, raw) if raw else None),
             raw_src=raw,
             attrs=attrs, inline=tag.string or "",
             in_head=_inside(tag, "head") if in_head is None else in_head == "1",
@@ -477,7 +485,7 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
             line=line_of(source, needle, occurrence), index=index,
             # With a src attribute, even an empty one, the text is never run.
             code=data_url_text(raw) if raw is not None else tag.string or "",
-            inserted=inserted))
+            inserted=inserted, before_base=parsed_before_base))
     for noscript in soup.find_all("noscript"):
         # Its content is text (scripting is on): the tags in it are what it hides.
         for tag in BeautifulSoup(noscript.get_text(), "html5lib").find_all("script", src=True):

@@ -302,8 +302,10 @@ MARK_INSERTED = """(() => {
   // so, then loads their src itself; moved back in, it is decided again): the attributes
   // that decide it are kept as they were each time, for the audit to judge.
   marks.prepared = new Map();
+  // (with its src as resolved then, on the base in effect)
   const deciding = (s) => Object.fromEntries(
-    DECIDING.filter((n) => s.hasAttribute(n)).map((n) => [n, s.getAttribute(n)]));
+    DECIDING.filter((n) => s.hasAttribute(n)).map((n) => [n, s.getAttribute(n)]).concat(
+      typeof s.src === 'string' ? [['@src', s.src]] : []));
   const prepared = (s) => {
     if (!s.isConnected || !s.hasAttribute('src')) return;
     if (!marks.prepared.has(s)) marks.prepared.set(s, []);
