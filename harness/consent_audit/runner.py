@@ -84,24 +84,49 @@ async def _step(page, context, step: dict) -> None:
         await page.evaluate(GPC_ON)
 
 
-async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, state: dict,
-                 out: Path) -> dict:
-    slug = _slug(site, state, name)
-    leave.launched_with(browser, _launch_options(name))
-    evidence = Evidence(name)
-    proxy = RecordingProxy(lambda item: evidence.add("wire", item), evidence.answered,
-                           evidence.body)
-    address = await proxy.start()
-    context = await browser.new_context(proxy={"server": address})
-    record: dict[str, Any] = {"site": site.name, "state": {**state, "browser": name},
-                              "browser": name, "id": slug, "error": None}
-    settle_ms = int(settings.settle_seconds * 1000)
-    page = None
-    entry: Any = site.start
-    if site.tracked:  # made by the collector while the browser sets the context up
-        entry = asyncio.ensure_future(asyncio.to_thread(_tracked_link, settings.collector,
-                                                        site.start))
-    try:
+class _Visit:
+    """One site-state in one browser: opened, chosen, lived on and left, closed, judged.
+    Each step is a method; what they share (the page, the evidence, the record) is here."""
+
+    def __init__(self, browser, name: str, settings: AuditSettings, site: SiteConfig,
+                 state: dict, out: Path) -> None:
+        self.browser, self.name, self.settings, self.site, self.state, self.out = (
+            browser, name, settings, site, state, out)
+        self.slug = _slug(site, state, name)
+        self.evidence = Evidence(name)
+        self.proxy = RecordingProxy(lambda item: self.evidence.add("wire", item),
+                                    self.evidence.answered, self.evidence.body)
+        self.record: dict[str, Any] = {"site": site.name, "state": {**state, "browser": name},
+                                       "browser": name, "id": self.slug, "error": None}
+        self.settle_ms = int(settings.settle_seconds * 1000)
+        self.context: Any = None
+        self.page: Any = None
+        self.driver: Any = None
+
+    async def run(self) -> dict:
+        leave.launched_with(self.browser, _launch_options(self.name))
+        entry: Any = self.site.start
+        if self.site.tracked:  # made by the collector while the browser sets the context up
+            entry = asyncio.ensure_future(asyncio.to_thread(
+                _tracked_link, self.settings.collector, self.site.start))
+        self.context = await self.browser.new_context(
+            proxy={"server": await self.proxy.start()})
+        try:
+            await self.open(entry)
+            await self.choose()
+            await self.live_on()
+            await self.close()
+        except Exception as exc:  # a broken step is reported, never hidden
+            await self.failed(exc)
+        finally:
+            await asyncio.gather(*self.evidence.pending, return_exceptions=True)
+            await self.context.close()
+            await self.proxy.stop()
+        return await self.judge()
+
+    async def open(self, entry: Any) -> None:
+        """Hooks, clock and choice tool in place, then the first page loaded."""
+        context, evidence, state = self.context, self.evidence, self.state
         await context.expose_binding(BINDING, evidence.page_event)
         # One script, one round trip: the parting beacon's address, GPC, the workers'
         # clock, the hooks.
@@ -111,27 +136,31 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         await context.clock.install()
         context.on("request", evidence.request)
         context.on("response", evidence.response)
-        driver = await choice.prepare(context, site, state)
-        page = await context.new_page()
+        self.driver = await choice.prepare(context, self.site, state)
+        page = self.page = await context.new_page()
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         page.on("websocket", lambda ws: evidence.add("websockets", {"url": ws.url}))
         if not isinstance(entry, str):
             entry = await entry
         evidence.data["entry"] = entry
         evidence.enter("load")
-        if state["gpc"] and site.honours_gpc:
+        if state["gpc"] and self.site.honours_gpc:
             evidence.data["opted_out_at"] = time.time()
         try:
             await page.goto(entry)
         except Exception as exc:
             raise choice.StepFailed(f"start: {entry} did not load: "
                                     f"{str(exc).splitlines()[0][:300]}") from None
+
+    async def choose(self) -> None:
+        """The state's choice made on the banner (none, accept, or the opt-out)."""
+        page, context, evidence, state = self.page, self.context, self.evidence, self.state
         if state["choice"] != "no-choice":
-            before = out / "screenshots" / f"{slug}-before.jpg"
+            before = self.out / "screenshots" / f"{self.slug}-before.jpg"
             await page.screenshot(path=str(before), type="jpeg", quality=55, caret="initial")
-            record["screenshot_before"] = str(before.relative_to(out))
+            self.record["screenshot_before"] = str(before.relative_to(self.out))
         if state["choice"] == "accepted":
-            await choice.make(page, context, site, state, _step, driver, record)
+            await choice.make(page, context, self.site, state, _step, self.driver, self.record)
             evidence.data["chosen_at"] = time.time()
         if state["choice"] == "rejected":
             evidence.enter("opt-out")
@@ -142,14 +171,20 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
                 evidence.data["opt_out_from"] = time.time()
                 await _step(page, context, one)
 
-            await choice.make(page, context, site, state, opt_out_step, driver, record)
+            await choice.make(page, context, self.site, state, opt_out_step, self.driver,
+                              self.record)
             # The choice holds once its steps are done: what the page sent while the click
             # was being dispatched concerns the visit before it.
             if evidence.data["opted_out_at"] is None:
                 evidence.data["opted_out_at"] = time.time()
                 evidence.data["cookies_at_opt_out"] = await context.cookies()
                 evidence.data["stored"]["at_opt_out"] = await inventory.take(page)
-        if site.then and expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
+
+    async def live_on(self) -> None:
+        """The site's ``then`` steps, each page crawled lived on and left, the last one too."""
+        page, evidence, site, settle_ms = self.page, self.evidence, self.site, self.settle_ms
+        if site.then and expects_nothing(self.state["choice"], self.state["gpc"],
+                                         site.honours_gpc):
             # The visitor may stay where they opted out before going on: what that page's
             # timers do meanwhile (one the Reject click set, say) concerns them too.
             evidence.enter("settle")
@@ -157,69 +192,80 @@ async def _visit(browser, name: str, settings: AuditSettings, site: SiteConfig, 
         evidence.enter("then")
         for index, step in enumerate(site.then):
             try:
-                await _step(page, context, step)
+                await _step(page, self.context, step)
             except Exception as exc:
                 raise choice.StepFailed(f"{choice.describe('then', index, step)} failed on "
                                         f"{page.url}: {str(exc).splitlines()[0][:300]}") from None
 
         async def go(page, url: str) -> None:  # each page crawled is lived on and left
             await leave.linger(page, evidence, settle_ms)
-            await leave.navigate_away(page, proxy, evidence, url)
+            await leave.navigate_away(page, self.proxy, evidence, url)
             evidence.enter("then")
 
-        record["pages"] = await crawl.visit(page, context, page.url, settings.pages, go)
+        self.record["pages"] = await crawl.visit(page, self.context, page.url,
+                                                 self.settings.pages, go)
         await leave.linger(page, evidence, settle_ms)
-        await leave.leave(page, proxy, evidence, settle_ms)
-        shot = out / "screenshots" / f"{slug}.jpg"
+        await leave.leave(page, self.proxy, evidence, settle_ms)
+
+    async def close(self) -> None:
+        """The tab closed, and what every origin visited keeps taken in stock after."""
+        page, evidence = self.page, self.evidence
+        shot = self.out / "screenshots" / f"{self.slug}.jpg"
         origins: list[str] = []
         _, live = await asyncio.gather(  # sessionStorage ends with its tab: taken now
             page.screenshot(path=str(shot), type="jpeg", quality=55, caret="initial"),
             inventory.take(page, origins))
-        record["screenshot"] = str(shot.relative_to(out))
+        self.record["screenshot"] = str(shot.relative_to(self.out))
         # The stock after the tab closed is read in a blank page the tab opens on its own
         # origin first: it shares the tab's process, where a new tab would start its own.
         stock_page = await _stock_page(page, origins)
         evidence.enter("close")
         here = await leave.location(page)
-        gone = proxy.gone.count(here)
+        gone = self.proxy.gone.count(here)
         await page.close(run_before_unload=True)
-        await proxy.wait_gone(here, gone + 1)
+        await self.proxy.wait_gone(here, gone + 1)
         evidence.enter("stock")
-        stock = await inventory.take_origins(context, origins, INVENTORY_PATH, stock_page)
+        stock = await inventory.take_origins(self.context, origins, INVENTORY_PATH,
+                                             stock_page)
         kept = {(i["origin"], i["storage"], i["key"]): i for i in live + [
             i for i in stock if i["storage"] != "sessionStorage"]}  # the later stock wins
         evidence.data["stored"]["end"] = list(kept.values())
-        evidence.data["cookies"] = await context.cookies()
-    except Exception as exc:  # a broken step is reported, never hidden
-        record["error"] = (str(exc) if isinstance(exc, choice.StepFailed) else
-                           f"while {evidence.phase}: {type(exc).__name__}: {exc}"
-                           ).splitlines()[0][:500]
+        evidence.data["cookies"] = await self.context.cookies()
+
+    async def failed(self, exc: Exception) -> None:
+        """A step that broke, on record with where the page stood."""
+        self.record["error"] = (str(exc) if isinstance(exc, choice.StepFailed) else
+                                f"while {self.evidence.phase}: {type(exc).__name__}: {exc}"
+                                ).splitlines()[0][:500]
+        page = self.page
         if page is not None and not page.is_closed():  # where it stopped, for the report
-            shot = out / "screenshots" / f"{slug}.jpg"
+            shot = self.out / "screenshots" / f"{self.slug}.jpg"
             try:
                 await page.screenshot(path=str(shot), type="jpeg", quality=55, timeout=5000)
-                record["screenshot"] = str(shot.relative_to(out))
+                self.record["screenshot"] = str(shot.relative_to(self.out))
             except Exception:  # the page is gone too
                 pass
-    finally:
-        await asyncio.gather(*evidence.pending, return_exceptions=True)
-        await context.close()
-        await proxy.stop()
-    har.write(out / "har" / f"{slug}.har", evidence.data["wire"], evidence.answers, name)
-    record["har"] = f"har/{slug}.har"
-    record["evidence"] = evidence.data
-    if expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
-        evidence.data["validators"] = await validators.probe(validators.to_probe(
-            evidence.data["wire"], opt_out_moment(evidence.data), urlsplit(site.start).hostname))
-        evidence.data["served"] = await served.served(
-            kept_bodies(evidence), [identifiers.request_text(
-                r["url"], r.get("headers"), r.get("body")) for r in sent_after(evidence.data)],
-            set())
-    record.update(decide(site, state, evidence.data))
-    findings.enrich(record, site)
-    if record["error"]:
-        record["verdict"] = "error"
-    return record
+
+    async def judge(self) -> dict:
+        """The HAR written, the validators and served bodies asked about, the verdict."""
+        evidence, record, site, state = self.evidence, self.record, self.site, self.state
+        har.write(self.out / "har" / f"{self.slug}.har", evidence.data["wire"],
+                  evidence.answers, self.name)
+        record["har"] = f"har/{self.slug}.har"
+        record["evidence"] = evidence.data
+        if expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
+            evidence.data["validators"] = await validators.probe(validators.to_probe(
+                evidence.data["wire"], opt_out_moment(evidence.data),
+                urlsplit(site.start).hostname))
+            evidence.data["served"] = await served.served(
+                kept_bodies(evidence), [identifiers.request_text(
+                    r["url"], r.get("headers"), r.get("body"))
+                    for r in sent_after(evidence.data)], set())
+        record.update(decide(site, state, evidence.data))
+        findings.enrich(record, site)
+        if record["error"]:
+            record["verdict"] = "error"
+        return record
 
 
 async def _stock_page(page, origins: list[str]):
@@ -287,7 +333,7 @@ async def _audit(settings: AuditSettings, out: Path, progress=None) -> list[dict
 
         async def one(name, site, state):
             async with pools[name].slot() as browser:
-                result = await _visit(browser, name, settings, site, state, out)
+                result = await _Visit(browser, name, settings, site, state, out).run()
             if progress:
                 progress(result)
             return result
