@@ -1,0 +1,262 @@
+"""Hand-written regressions of tracker.js tried against the gate (issue #16, deliverable 5).
+
+Each is an edit a developer could make in a real change, breaking (or looking as if it
+broke) one rule of ../shared/CONTRACT.md. They are gated with :mod:`.run`; the verdict of
+each is kept in README.md beside this file. Those worth keeping as the gate's quick
+self-test are copied into ``harness/gate/mutants.py``.
+"""
+
+from __future__ import annotations
+
+from ..mutants import Mutant
+
+PROBES = (
+    # -- §3 cookies: attributes, expiry, reading -------------------------------------------
+    Mutant("expiry-in-days", "max-age written in days (365) instead of seconds",
+           (("var YEAR = 31536000;", "var YEAR = 365;"),)),
+    Mutant("expires-in-milliseconds", "an expires date computed with seconds taken as "
+           "milliseconds (a year becomes 8.7 hours)",
+           (('"; path=/; max-age=" + maxAge +',
+             '"; path=/; expires=" + new Date(Date.now() + maxAge).toUTCString() +'),)),
+    Mutant("samesite-dropped", "the SameSite attribute is left out",
+           (('      "; samesite=lax" + (location', '      "" + (location'),)),
+    Mutant("samesite-strict", "SameSite=Strict instead of Lax",
+           (('"; samesite=lax"', '"; samesite=strict"'),)),
+    Mutant("secure-always", "Secure written on http pages too",
+           (('(location.protocol === "https:" ? "; secure" : "")', '"; secure"'),)),
+    Mutant("secure-never", "Secure never written, not even on https",
+           (('(location.protocol === "https:" ? "; secure" : "")', '""'),)),
+    Mutant("secure-by-host", "Secure decided on the collector's protocol, not the page's",
+           (('(location.protocol === "https:" ? "; secure" : "")',
+             '(endpoint.indexOf("https:") === 0 ? "; secure" : "")'),)),
+    Mutant("path-dropped", "no path=/ on the cookie: it lives in the page's folder",
+           (('"; path=/; max-age="', '"; max-age="'),)),
+    Mutant("domain-cookie", "the cookie is written for the whole domain (domain=host)",
+           (('"; path=/; max-age="', '"; domain=" + location.hostname + "; path=/; max-age="'),)),
+    Mutant("removal-empty-value", "opting out empties the cookie instead of expiring it",
+           (('if (found[p] !== null) writeCookie(PARAMS[p], "", 0);',
+             'if (found[p] !== null) writeCookie(PARAMS[p], "", YEAR);'),)),
+    Mutant("removal-context-only", "opting out removes the tracking context but keeps the "
+           "form submission cookie",
+           (('for (p in PARAMS) if (found[p] !== null) writeCookie(PARAMS[p], "", 0);',
+             'if (found.wt_ctx !== null) writeCookie(CONTEXT, "", 0);'),)),
+    Mutant("cookie-name-suffix-match", "a cookie is found by the end of another's name "
+           "(no '; ' before it)",
+           (('var at = ("; " + jar).indexOf("; " + name + "=");',
+             'var at = ("; " + jar).indexOf(name + "=") - 2;'),)),
+    Mutant("cookie-value-not-cut", "the cookie value runs on to the end of the jar",
+           (('return decodeURIComponent(end < 0 ? value : value.slice(0, end));',
+             'return decodeURIComponent(value);'),)),
+    # -- §3 arrival -----------------------------------------------------------------------
+    Mutant("empty-parameter-sets-cookie", "an empty wt_ctx= sets an empty cookie",
+           (("if (allowed && value) writeCookie", "if (allowed) writeCookie"),)),
+    Mutant("only-context-parameter-looked-for", "the quick check looks for wt_ctx only: an "
+           "arrival with only the form submission id is missed",
+           (('if (search.indexOf("wt_") < 0 && search.indexOf("%") < 0) return;',
+             'if (search.indexOf("wt_ctx") < 0) return;'),)),
+    Mutant("hash-lost-on-cleanup", "the address bar is cleaned to origin+path+query: the "
+           "fragment is lost",
+           (('if (found) replaceState.call(history, history.state, "", url.href);',
+             'if (found) replaceState.call(history, history.state, "", url.origin + '
+             'url.pathname + url.search);'),)),
+    Mutant("other-parameters-dropped", "cleaning the address bar drops the whole query",
+           (('if (found) replaceState.call(history, history.state, "", url.href);',
+             'if (found) replaceState.call(history, history.state, "", url.origin + '
+             'url.pathname + url.hash);'),)),
+    Mutant("only-context-parameter-removed", "only wt_ctx is removed from the address bar",
+           (("      url.searchParams.delete(p);\n",
+             '      if (p === "wt_ctx") url.searchParams.delete(p);\n'),)),
+    Mutant("state-dropped-on-cleanup", "the cleanup replaces the page's history state with null",
+           (('replaceState.call(history, history.state, "", url.href)',
+             'replaceState.call(history, null, "", url.href)'),)),
+    # -- §4 consent -----------------------------------------------------------------------
+    Mutant("consent-read-once", "the opt-out is asked once, at load, and remembered",
+           (("  function optedOut() {\n    try {",
+             "  var answer = null;\n  function optedOut() {\n"
+             "    if (answer === null) answer = optedOutNow();\n    return answer;\n  }\n"
+             "  function optedOutNow() {\n    try {"),)),
+    Mutant("consent-at-activation", "a click's consent is asked at the activation, before "
+           "the page's own handlers (the banner's 'reject' click)",
+           (("  function activated(el, action, x, y) {\n    commit();\n",
+             "  function activated(el, action, x, y) {\n    commit();\n"
+             "    if (!identity()) return;\n"),
+            ("    var who = fields && identity();", "    var who = fields && identityNow();"),
+            ("  function arrive() {", "  function identityNow() {\n"
+             "    var jar = d.cookie;\n    return { context: readCookie(jar, CONTEXT), "
+             "form_submission: readCookie(jar, SUBMISSION) };\n  }\n  function arrive() {"))),
+    Mutant("throwing-optout-tracks", "a disableCookiesUsage that throws counts as opted in",
+           (("    } catch (err) {\n      return true;\n    }",
+             "    } catch (err) {\n      return false;\n    }"),)),
+    Mutant("gpc-truthy-string", "GPC read as any truthy value, and a page's 'false' counted",
+           (("nav.globalPrivacyControl === true", "!!nav.globalPrivacyControl"),)),
+    Mutant("gpc-only-without-function", "GPC asked only when the page defines no opt-out "
+           "function",
+           (("    return honourGpc && nav.globalPrivacyControl === true;",
+             '    return typeof w.disableCookiesUsage !== "function" && honourGpc && '
+             "nav.globalPrivacyControl === true;"),)),
+    Mutant("gpc-config-inverted", "data-gpc is honoured only when the site says so",
+           (('script.getAttribute("data-gpc") !== "ignore"',
+             'script.getAttribute("data-gpc") === "honour"'),)),
+    Mutant("optout-strict-true", "only a boolean true from disableCookiesUsage() opts out",
+           (("w.disableCookiesUsage()) return true;", "w.disableCookiesUsage() === true) "
+             "return true;"),)),
+    Mutant("cookies-kept-in-history-visits", "an in-page navigation reuses the page load's "
+           "consent answer",
+           (("    var href = location.href, who = href !== lastView && identity();",
+             "    var href = location.href, who = href !== lastView && "
+             "(api.who || (api.who = identity()));"),)),
+    # -- §5 visits ------------------------------------------------------------------------
+    Mutant("viewname-trailing-slash", "the view name of a folder page (/docs/) is '/'",
+           (('location.pathname.split("/").filter(Boolean).pop() || "/"',
+             'location.pathname.split("/").pop() || "/"'),)),
+    Mutant("viewname-decoded", "the view name is percent-decoded",
+           (('location.pathname.split("/").filter(Boolean).pop() || "/"',
+             'decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "/")'),)),
+    Mutant("viewuri-without-hash", "the view URL loses its fragment",
+           (("      msdynci_viewuri: href,",
+             "      msdynci_viewuri: href.split(\"#\")[0],"),)),
+    Mutant("viewuri-without-query", "the view URL loses its query",
+           (("      msdynci_viewuri: href,",
+             "      msdynci_viewuri: location.origin + location.pathname,"),)),
+    Mutant("previous-any-origin", "the previous view is the referrer whatever its origin",
+           (('return d.referrer.indexOf(location.origin + "/") === 0 ? d.referrer : "";',
+             "return d.referrer;"),)),
+    Mutant("previous-always-referrer", "an in-page navigation's previous view is the "
+           "document's referrer, not the page before it",
+           (("    if (lastView !== null) return lastView;\n", ""),)),
+    Mutant("previous-after-update", "the previous view is read after it is set to this page",
+           (("    var previous = previousView();\n    lastView = href;",
+             "    lastView = href;\n    var previous = previousView();"),)),
+    Mutant("replacestate-not-tracked", "only pushState is watched",
+           (('["pushState", "replaceState"].forEach', '["pushState"].forEach'),)),
+    Mutant("back-by-hashchange", "back and forward are watched by hashchange, not popstate",
+           (('on("popstate", false, view);', 'on("hashchange", false, view);'),)),
+    Mutant("same-url-not-deduplicated", "a replaceState to the same URL is a new visit",
+           (("who = href !== lastView && identity();", "who = identity();"),)),
+    Mutant("bfcache-restore-ignored", "a page restored from the back-forward cache is no visit",
+           (("    if (e.persisted) { lastView = \"\"; view(); }",
+             "    if (e.persisted) view();"),)),
+    Mutant("pageshow-every-time", "every pageshow is a visit (also the first load)",
+           (("    if (e.persisted) { lastView = \"\"; view(); }",
+             "    lastView = \"\"; view();"),)),
+    Mutant("title-from-h1", "the title falls back to the first heading when empty",
+           (("      msdynci_viewtitle: d.title,\n      msdynci_viewtype",
+             "      msdynci_viewtitle: d.title || ((d.querySelector(\"h1\") || {}).textContent "
+             "|| \"\"),\n      msdynci_viewtype"),)),
+    # -- §5 clicks ------------------------------------------------------------------------
+    Mutant("keyup-too", "the key handler also runs on keyup",
+           (('  on("click", false, commit);\n',
+             '  on("keyup", true, function (e) {\n'
+             '    var el = linkOf(e), action = KEYS[e.key];\n'
+             '    if (!el || !action || e.repeat) return;\n'
+             '    var box = el.getBoundingClientRect();\n'
+             '    activated(el, action, box.left + box.width / 2 + w.scrollX, '
+             'box.top + box.height / 2 + w.scrollY);\n  });\n'
+             '  on("click", false, commit);\n'),)),
+    Mutant("key-on-keyup", "keys are handled on keyup instead of keydown",
+           (('  on("keydown", true, function (e) {', '  on("keyup", true, function (e) {'),)),
+    Mutant("key-repeat-counted", "a held key's repeats are activations",
+           (("if (!el || !action || e.repeat) return;", "if (!el || !action) return;"),)),
+    Mutant("target-not-closest", "delegation by e.target: a click on a link's child is lost",
+           (("return el && el.closest ? el.closest(LINKS) : null;",
+             "return el && el.matches && el.matches(LINKS) ? el : null;"),)),
+    Mutant("area-forgotten", "area[href] is not a link",
+           (('var LINKS = "a[href],area[href],button,', 'var LINKS = "a[href],button,'),)),
+    Mutant("role-button-forgotten", "[role=button] is not a link",
+           (('button,[role=link],[role=button]";', 'button,[role=link]";'),)),
+    Mutant("anchor-without-href", "any a (also without href) is a link",
+           (('var LINKS = "a[href],', 'var LINKS = "a,'),)),
+    Mutant("key-centre-without-scroll", "a key's coordinates are the centre in the viewport",
+           (("box.left + box.width / 2 + w.scrollX, box.top + box.height / 2 + w.scrollY",
+             "box.left + box.width / 2, box.top + box.height / 2"),)),
+    Mutant("key-corner", "a key's coordinates are the element's top-left corner",
+           (("box.left + box.width / 2 + w.scrollX, box.top + box.height / 2 + w.scrollY",
+             "box.left + w.scrollX, box.top + w.scrollY"),)),
+    Mutant("aux-viewport-coordinates", "middle and right clicks use viewport coordinates "
+           "(one branch only)",
+           (('activated(el, BUTTONS[e.button], e.pageX, e.pageY)',
+             'activated(el, BUTTONS[e.button], e.clientX, e.clientY)'),)),
+    Mutant("coordinates-swapped", "coordinates sent as Y,X",
+           (('Math.round(x) + "," + Math.round(y)', 'Math.round(y) + "," + Math.round(x)'),)),
+    Mutant("coordinates-with-space", "coordinates sent as 'X, Y'",
+           (('Math.round(x) + "," + Math.round(y)', 'Math.round(x) + ", " + Math.round(y)'),)),
+    Mutant("outbound-as-string", "the outbound flag is sent as a string",
+           (("msdynci_actionisoutbound: !!to &&", "msdynci_actionisoutbound: String(!!to &&"),
+            ("to.host !== location.host,", "to.host !== location.host),"))),
+    Mutant("outbound-by-hostname", "outbound compares host names, ignoring the port",
+           (("to.host !== location.host", "to.hostname !== location.hostname"),)),
+    Mutant("outbound-by-raw-href", "outbound decided on the raw href attribute: a "
+           "protocol-relative link is not outbound",
+           (("msdynci_actionisoutbound: !!to && /^https?:$/.test(to.protocol) && "
+             "to.host !== location.host,",
+             "msdynci_actionisoutbound: /^https?:\\/\\//.test(el.getAttribute(\"href\") || "
+             "\"\") && el.getAttribute(\"href\").indexOf(location.origin) !== 0,"),)),
+    Mutant("outbound-any-scheme", "a mailto: or tel: link counts as outbound",
+           (("!!to && /^https?:$/.test(to.protocol) && to.host !== location.host",
+             "!!to && to.host !== location.host"),)),
+    Mutant("linkuri-relative", "the link's target is sent as written in href, not absolute",
+           (("return new URL(href, location.href).href;",
+             'return el.getAttribute("href") || href;'),)),
+    Mutant("linkuri-button-formaction", "a button reports its form's action as target",
+           (('if (!href || el.tagName === "BUTTON") return "";',
+             'if (el.tagName === "BUTTON") return el.form ? el.form.action : "";\n'
+             '    if (!href) return "";'),)),
+    Mutant("click-viewuri-at-commit", "the click's page is read when it is sent, not when "
+           "it happened",
+           (("      msdynci_viewuri: location.href,\n      msdynci_viewtitle: d.title\n",
+             "      msdynci_viewtitle: d.title\n"),
+            ("    if (who) track(who, \"website_link_clicked\", fields);",
+             "    if (who) { fields.msdynci_viewuri = location.href; "
+             "track(who, \"website_link_clicked\", fields); }"))),
+    Mutant("pending-overwritten", "a second activation before the first is sent replaces it",
+           (("  function activated(el, action, x, y) {\n    commit();\n",
+             "  function activated(el, action, x, y) {\n"),)),
+    Mutant("right-click-by-contextmenu", "RClick taken from contextmenu (also the menu key)",
+           (('  on("auxclick", true, function (e) {',
+             '  on("contextmenu", true, function (e) {\n'
+             '    var el = linkOf(e);\n'
+             '    if (el) activated(el, "RClick", e.pageX, e.pageY);\n  });\n'
+             '  on("auxclick", true, function (e) {'),
+            ('var BUTTONS = { 1: "MClick", 2: "RClick" };', 'var BUTTONS = { 1: "MClick" };'))),
+    # -- delivery and lifecycle -------------------------------------------------------------
+    Mutant("beacon-result-ignored", "a refused beacon is not sent another way",
+           (("if (!(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {",
+             "if (nav.sendBeacon) nav.sendBeacon(endpoint, body);\n    else {"),)),
+    Mutant("fallback-without-keepalive", "the fallback fetch is not kept alive",
+           (("keepalive: true, ", ""),)),
+    Mutant("fallback-json", "the fallback fetch is sent as application/json (preflighted)",
+           (('headers: { "Content-Type": "text/plain" }',
+             'headers: { "Content-Type": "application/json" }'),)),
+    Mutant("sent-twice", "every event is sent by beacon and by fetch",
+           (("if (!(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {",
+             "if (nav.sendBeacon) nav.sendBeacon(endpoint, body);\n    {"),)),
+    Mutant("retry-forever", "a failed fallback is retried every second, forever",
+           ((".catch(function () { api.errors++; });",
+             ".catch(function retry() { api.errors++; setTimeout(function () { "
+             "fetch(endpoint, { method: \"POST\", body: body, keepalive: true, credentials: "
+             "\"omit\", headers: { \"Content-Type\": \"text/plain\" } }).catch(retry); }, 1000); "
+             "});"),)),
+    Mutant("event-id-per-page", "one event id per page: later events are stored as retries",
+           (("fields.event_id = eventId();",
+             "fields.event_id = api.id || (api.id = eventId());"),)),
+    Mutant("occurred-at-number", "occurred_at sent as milliseconds since the epoch",
+           (("fields.occurred_at = new Date().toISOString();",
+             "fields.occurred_at = Date.now();"),)),
+    Mutant("occurred-at-seconds-precision", "occurred_at without milliseconds",
+           (("fields.occurred_at = new Date().toISOString();",
+             'fields.occurred_at = new Date().toISOString().slice(0, 19) + "Z";'),)),
+    Mutant("form-submission-renamed", "form_submission sent as formSubmission",
+           (("form_submission: who.form_submission, events",
+             "formSubmission: who.form_submission, events"),)),
+    Mutant("pagehide-not-flushed", "a pending click is not sent on pagehide",
+           (('  on("pagehide", false, commit);\n', ""),)),
+    Mutant("hidden-not-flushed", "a pending click is not sent when the tab is hidden",
+           (('    if (d.visibilityState === "hidden") commit();', ""),)),
+    Mutant("unload-instead-of-pagehide", "pending clicks flushed on unload, not pagehide",
+           (('  on("pagehide", false, commit);', '  on("unload", false, commit);'),)),
+    Mutant("started-by-site", "a second copy of the script for the same page also starts",
+           (("if (api.started || !script) return;", "if (!script) return;"),)),
+    Mutant("endpoint-from-page", "the collector is taken from the page's origin",
+           (('var endpoint = new URL("/collect", script.src).href;',
+             'var endpoint = new URL("/collect", location.href).href;'),)),
+)

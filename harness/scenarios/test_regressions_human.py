@@ -1,0 +1,59 @@
+"""Contract §4-5 where hand-written regressions passed every other scenario
+(harness/gate/probes/README.md lists them all).
+
+- **A click names the page it happened on.** A single-page app's router takes a link's
+  click, moves the address on with ``pushState`` and retitles the page, all in the same
+  task as the click. The click happened on the page before: its ``msdynci_viewuri`` and
+  ``msdynci_viewtitle`` are that page's, however late the script sends it. A script that
+  reads the address when it sends the click names the page the router went to. On the
+  sample sites every click that moves the address leaves the document, and every
+  other click leaves the address as it was.
+- **Any true answer opts out.** A banner's ``disableCookiesUsage()`` often returns what
+  it has stored: ``1``, ``"yes"``, an object. The page says "opted out" with all of
+  them, and the script asks the function whether to track. A script that takes only the
+  boolean ``true`` for an opt-out tracks every such visitor. The other opt-out scenarios
+  all return ``true``.
+"""
+
+import pytest
+
+from harness.visitor import CONTEXT_COOKIE
+
+pytestmark = pytest.mark.browser
+ROUTED_LINK = """() => {
+  const a = document.createElement("a");
+  a.id = "routed";
+  a.href = "/app/next";
+  a.textContent = "next step";
+  a.addEventListener("click", (e) => {
+    e.preventDefault();
+    history.pushState({}, "", "/app/next");
+    document.title = "Next step";
+  });
+  document.body.prepend(a);
+}"""
+
+
+def test_a_click_names_the_page_it_happened_on_when_a_router_moves_on(
+        visitor, webtrack, tracked):
+    page = visitor.page
+    home, title = page.url, page.title()
+    page.evaluate(ROUTED_LINK)
+    page.click("#routed")
+    (click,) = webtrack.expect(tracked, "website_link_clicked")
+    assert (click["msdynci_viewuri"], click["msdynci_viewtitle"]) == (home, title), click
+    assert click["msdynci_linkuri"] == visitor.url("shop", "/app/next"), click
+    (visit,) = webtrack.expect(tracked, "website_visited", msdynci_viewname="next")
+    assert (visit["msdynci_viewtitle"], visit["msdynci_viewpreviousviews"]) == \
+        ("Next step", home), visit
+
+
+def test_any_true_answer_of_the_page_function_opts_out(visitor, webtrack, tracked):
+    page = visitor.page
+    visitor.mark()
+    # Neither true nor == true: a script comparing with either tracks this visitor.
+    page.evaluate("window.disableCookiesUsage = function () { return 'yes'; }")
+    page.click("#add-lamp")
+    page.evaluate("history.pushState({}, '', '/opted-out-step')")
+    visitor.expect_no_beacon(leave=False)
+    assert CONTEXT_COOKIE not in visitor.cookies(), visitor.cookies()
