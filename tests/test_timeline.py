@@ -31,3 +31,12 @@ def test_index_lists_profiles_and_counts(api, client):
     api.profile(email="listed@example.com")
     page = client.get("/").get_data(as_text=True)
     assert "listed@example.com" in page and "Deliveries" in page
+
+
+def test_the_last_visit_is_the_latest_in_time_not_in_text():
+    from harness.collector.timeline import insights
+
+    rows = [{"type": "website_visited", "occurred_at": stamp, "msdynci_viewuri": SHOP + "/"}
+            for stamp in ("2026-01-01T09:30:00Z", "2026-01-01T10:00:00+02:00",
+                          "2026-01-01T09:00:00.500Z")]
+    assert insights(rows)["last_visit"] == "2026-01-01T09:30:00Z"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 from flask import Blueprint, Flask, current_app, jsonify, request
@@ -13,16 +14,18 @@ from .state import get_on_reset, get_store
 bp = Blueprint("api", __name__)
 
 MAX_WAIT = 60.0
+_DECIMAL = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?")
 
 
 def _number(name: str, kind: type, low: float, high: float, default):
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ApiError(400, f"query parameter {name!r} must be a {kind.__name__}") from None
+    # Plain ASCII decimals only: int() and float() also read "1_0", Arabic digits,
+    # "  7", "nan" and "inf", which no client means as a count or a wait.
+    if not _DECIMAL.fullmatch(raw) or (kind is int and "." in raw):
+        raise ApiError(400, f"query parameter {name!r} must be a {kind.__name__}")
+    value = kind(raw)
     if not low <= value <= high:
         raise ApiError(400, f"query parameter {name!r} must be between {low} and {high}")
     return value

@@ -101,8 +101,12 @@ INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
 
 def checked_email(value: str) -> str:
     """*value* as the contact point it names: trimmed, NFKC-normalised (a full-width
-    letter is the letter) and lower-cased; ApiError 400 when it is not an address."""
-    address = unicodedata.normalize("NFKC", value.strip()).lower()
+    letter is the letter) and case-folded, not merely lower-cased (``Σ`` lower-cases to
+    ``ς`` at the end of a word, to ``σ`` elsewhere: one address typed in capitals would be
+    another contact point, free of the first one's opt-out); ApiError 400 when it is not
+    an address."""
+    address = unicodedata.normalize(
+        "NFKC", unicodedata.normalize("NFKC", value.strip()).casefold())
     if not EMAIL.fullmatch(address) or any(
             unicodedata.category(c) in INVISIBLE for c in address):
         raise ApiError(400, f"field 'email' is not an email address: {value!r}")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from urllib.parse import SplitResult, urlsplit
 
+import ada_url
 from flask import Blueprint, jsonify, request
 
 from .errors import ApiError, field, json_object, no_unknown_keys
@@ -28,29 +29,36 @@ def split(value: str, what: str) -> SplitResult:
         raise ApiError(400, f"{what} {value!r} is not a URL: {exc}") from None
 
 
-def normalise_origin(value: str) -> str:
-    """Return ``scheme://host[:port]`` for an origin, or raise ApiError."""
-    parts = split(value.strip(), "origin")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ApiError(400, f"origin {value!r} must be http(s)://host[:port]")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-        raise ApiError(400, f"origin {value!r} must not have a path, query or credentials")
+def _parsed(value: str) -> ada_url.URL | None:
+    """*value* parsed by the WHATWG URL standard (ada), as a browser parses it: the origin a
+    browser serialises is the one it sends (``http://[::1]``, punycode, no default port)."""
     try:
-        port = parts.port
+        return ada_url.URL(value)
     except ValueError:
-        raise ApiError(400, f"origin {value!r} has an invalid port") from None
-    default = {"http": 80, "https": 443}[parts.scheme]
-    host = parts.hostname.lower()
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+        return None
+
+
+def normalise_origin(value: str) -> str:
+    """Return ``scheme://host[:port]`` for an origin, as a browser serialises it, or raise
+    ApiError."""
+    url = _parsed(value.strip())
+    if url is None or url.protocol not in ("http:", "https:") or not url.hostname:
+        raise ApiError(400, f"origin {value!r} must be http(s)://host[:port]")
+    if url.pathname != "/" or url.search or url.hash or url.username or url.password:
+        raise ApiError(400, f"origin {value!r} must not have a path, query or credentials")
+    if url.port == "0":
+        raise ApiError(400, f"origin {value!r} has an invalid port")
+    return url.origin
 
 
 def origin_of(url: str) -> str | None:
-    """Return the origin of an absolute http(s) URL, or None if it has none."""
-    try:
-        parts = split(url, "url")
-        return normalise_origin(f"{parts.scheme}://{parts.netloc}")
-    except ApiError:
+    """Return the origin of an absolute http(s) URL, or None if it has none (or carries
+    credentials, which no page address of a site does)."""
+    parsed = _parsed(url)
+    if parsed is None or parsed.protocol not in ("http:", "https:") or not parsed.hostname \
+            or parsed.username or parsed.password or parsed.port == "0":
         return None
+    return parsed.origin
 
 
 def register(store: Store, db: sqlite3.Connection, site_id: str, origin: str) -> None:

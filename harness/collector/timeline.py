@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, render_template
 
@@ -12,6 +13,10 @@ from .state import get_signer, get_store
 bp = Blueprint("timeline", __name__)
 
 
+def _moment(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
 def insights(rows: list[dict]) -> dict:
     """Summarise a profile's interactions: counts by type, top pages, last visit."""
     visits = [r for r in rows if r["type"] == "website_visited"]
@@ -19,7 +24,8 @@ def insights(rows: list[dict]) -> dict:
     return {
         "by_type": dict(Counter(r["type"] for r in rows).most_common()),
         "top_pages": pages.most_common(5),
-        "last_visit": max((r["occurred_at"] for r in visits), default=None),
+        # By time, not text: "…T10:00:00+02:00" is earlier than "…T09:00:00Z".
+        "last_visit": max((r["occurred_at"] for r in visits), default=None, key=_moment),
     }
 
 

@@ -10,6 +10,7 @@ from jinja2 import TemplateSyntaxError
 from . import conditions, render
 
 MAX_STEPS = 50
+MAX_NAME = 100
 MAX_WINDOW = 366 * 24 * 3600
 JOURNEY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -56,9 +57,7 @@ def _step(name: str, raw: object) -> dict:
             raise ValueError(f"{where}.send is not a valid template: {exc.message}") from None
         except ValueError as exc:
             raise ValueError(f"{where}.send {exc}") from None
-        if "next" in raw and not isinstance(raw["next"], str):
-            raise ValueError(f"{where}.next must be a step name")
-        return {"send": raw["send"], "next": raw.get("next")}
+        return {"send": raw["send"], "next": _target(raw, "next", where)}
     unknown = set(raw) - {"if", "within_seconds", "yes", "no"}
     if unknown:
         raise ValueError(f"{where} has unknown key(s) {', '.join(sorted(unknown))}")
@@ -67,16 +66,23 @@ def _step(name: str, raw: object) -> dict:
             not 0 < window <= MAX_WINDOW:
         raise ValueError(f"{where}.within_seconds must be a number of seconds, "
                          f"more than 0 and at most {MAX_WINDOW}")
-    for path in ("yes", "no"):
-        if raw.get(path) is not None and not isinstance(raw[path], str):
-            raise ValueError(f"{where}.{path} must be a step name")
     return {"if": _rule(raw["if"], f"{where}.if"), "within_seconds": window,
-            "yes": raw.get("yes"), "no": raw.get("no")}
+            "yes": _target(raw, "yes", where), "no": _target(raw, "no", where)}
+
+
+def _target(raw: dict, path: str, where: str) -> str | None:
+    """The step *path* leads to (None: the journey ends there), or ValueError. An empty
+    name is no step: it would escape the checks for unknown steps and cycles."""
+    target = raw.get(path)
+    if target is not None and (not isinstance(target, str) or not target):
+        raise ValueError(f"{where}.{path} must be a step name (or null to end there)")
+    return target
 
 
 def successors(step: dict) -> list[str]:
+    """The steps *step* may lead to (an end, None, is none)."""
     return [s for s in ((step.get("yes"), step.get("no")) if "if" in step
-                        else (step.get("next"),)) if s]
+                        else (step.get("next"),)) if s is not None]
 
 
 def validate(raw: object) -> dict:
@@ -92,6 +98,10 @@ def validate(raw: object) -> dict:
     steps_raw = raw.get("steps")
     if not isinstance(steps_raw, dict) or not steps_raw or len(steps_raw) > MAX_STEPS:
         raise ValueError(f"journey 'steps' must be an object of 1 to {MAX_STEPS} steps")
+    for name in steps_raw:
+        if not name or len(name) > MAX_NAME:
+            raise ValueError(f"journey step names must be 1 to {MAX_NAME} characters, "
+                             f"not {name[:MAX_NAME]!r}")
     steps = {name: _step(name, step) for name, step in steps_raw.items()}
     start = raw.get("start")
     if not isinstance(start, str) or start not in steps:

@@ -54,6 +54,8 @@ def proceed(definition: dict, run: dict, now: float) -> list[dict]:
     """Take send steps until a branch waits or the path ends; return the messages sent."""
     sent: list[dict] = []
     while run["step"] is not None:
+        if len(sent) > len(definition["steps"]):  # validate() refuses cycles: never here
+            raise ValueError(f"journey steps loop at {run['step']!r}")
         step = definition["steps"][run["step"]]
         if "if" in step:
             run["status"], run["deadline"] = "waiting", now + step["within_seconds"]
