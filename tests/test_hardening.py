@@ -233,10 +233,15 @@ def test_one_delivery_naming_an_event_twice_is_refused_whole(api, client):
 
 
 @pytest.mark.parametrize("query", ["min=1_0", "min=\u0661", "min=%207", "wait=nan",
-                                   "wait=inf", "min=1.5"])
+                                   "wait=inf", "min=1.5", "min=1e3"])
 def test_query_numbers_are_plain_decimals(client, query):
     response = client.get(f"/api/interactions?{query}")
     assert response.status_code == 400 and response.json["error"], response.json
+
+
+@pytest.mark.parametrize("query", ["wait=9.999999588995706", "wait=1e-05", "min=0&wait=0"])
+def test_query_numbers_as_clients_write_them_are_read(client, query):
+    assert client.get(f"/api/interactions?{query}").status_code == 200
 
 
 def test_an_unclosed_string_of_escaped_quotes_is_refused_in_linear_time(api, client):
@@ -255,6 +260,22 @@ def test_an_ipv6_origin_is_kept_as_browsers_send_it(client):
     response = client.post("/api/sites", json={"id": "six", "origin": "http://[::1]:8800/"})
     assert response.status_code == 201, response.json
     assert {"id": "six", "origin": "http://[::1]:8800"} in client.get("/api/sites").json
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null",
+                                    "http://partner.localhost:8800"])
+def test_a_form_posted_from_another_origin_is_refused_and_changes_nothing(api, client,
+                                                                        origin):
+    client.post("/api/forms", json={"name": "N", "web_tracking": True, "id": "n"})
+    before = api.state()
+    response = client.post("/f/n", data={"email": "victim@example.com", "return": SHOP + "/"},
+                           headers={"Origin": origin})
+    assert response.status_code == 403 and response.json["error"], response.data
+    assert api.state() == before
+    # From the site's own page it goes through, with the cookie's value.
+    response = client.post("/f/n", data={"email": "victim@example.com", "return": SHOP + "/"},
+                           headers={"Origin": SHOP})
+    assert response.status_code == 303 and "wt_fsid=" in response.headers["Location"]
 
 
 def test_form_token_is_not_a_context(api, client):

@@ -14,7 +14,7 @@ from .state import get_on_reset, get_store
 bp = Blueprint("api", __name__)
 
 MAX_WAIT = 60.0
-_DECIMAL = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?")
+_DECIMAL = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,30})?(?:[eE][+-]?[0-9]{1,3})?")
 
 
 def _number(name: str, kind: type, low: float, high: float, default):
@@ -23,7 +23,7 @@ def _number(name: str, kind: type, low: float, high: float, default):
         return default
     # Plain ASCII decimals only: int() and float() also read "1_0", Arabic digits,
     # "  7", "nan" and "inf", which no client means as a count or a wait.
-    if not _DECIMAL.fullmatch(raw) or (kind is int and "." in raw):
+    if not _DECIMAL.fullmatch(raw) or (kind is int and not raw.isdigit()):
         raise ApiError(400, f"query parameter {name!r} must be a {kind.__name__}")
     value = kind(raw)
     if not low <= value <= high:
