@@ -12,17 +12,6 @@ from .state import get_listeners, get_signer, get_store
 bp = Blueprint("collect", __name__)
 
 
-def _registered_origin(store) -> str | None:
-    """Return the request's Origin when a registered site has it; raise 403 otherwise."""
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return None  # not a browser: server-side senders and test clients
-    normal = registry.origin_of(origin)
-    if normal is None or normal not in registry.origins(store).values():
-        raise ApiError(403, f"origin {origin!r} is not a registered site")
-    return origin
-
-
 def _cors(response: Response, origin: str | None) -> Response:
     response.headers["Vary"] = "Origin"
     if origin:
@@ -58,13 +47,13 @@ def attribute(signer, store, context: str | None, submission: str | None):
 @bp.route("/collect", methods=["OPTIONS"])
 def preflight():
     store = get_store()
-    return _cors(Response(status=204), _registered_origin(store))
+    return _cors(Response(status=204), registry.sender_origin(store))
 
 
 @bp.post("/collect")
 def collect():
     store = get_store()
-    origin = _registered_origin(store)
+    origin = registry.sender_origin(store)
     body = schema.delivery(json_object(request))
     site_origin = registry.site_origin(store, body["site"])
     if site_origin is None:

@@ -90,6 +90,7 @@ def list_forms():
 @bp.post("/f/<form_id>")
 def submit(form_id: str):
     store = get_store()
+    registry.sender_origin(store)
     form = store.one("SELECT * FROM forms WHERE id = ?", (form_id,))
     if form is None:
         raise ApiError(404, f"no form {form_id!r}")

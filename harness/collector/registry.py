@@ -89,6 +89,21 @@ def site_at(store: Store, url: str) -> str | None:
     return next((site for site, known in origins(store).items() if known == origin), None)
 
 
+def sender_origin(store: Store) -> str | None:
+    """The request's ``Origin`` when a registered site has it; None when it has none (not a
+    browser: server-side senders, mail clients, test clients); ApiError 403 otherwise.
+    What a browser sends the collector (a beacon, a form posted) comes from a site's page,
+    never from another origin's: a page elsewhere could post a visitor's browser into
+    being tracked as someone else."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None
+    normal = origin_of(origin)
+    if normal is None or normal not in origins(store).values():
+        raise ApiError(403, f"origin {origin!r} is not a registered site")
+    return origin
+
+
 def _site_body(body: dict, site_id: str | None = None) -> tuple[str, str]:
     no_unknown_keys(body, {"id", "origin"})
     if site_id is None:
