@@ -79,6 +79,10 @@ def test_cookie_is_secure_on_https(visitor, webtrack):
     # No TLS server here: the browser is answered from routes, as from an https origin.
     page.route("https://shop.localhost/**", lambda route: route.fulfill(
         body=html, content_type="text/html"))
+    # And an http page whose script comes from that https collector (a CDN, a TLS-only
+    # collector): the page's protocol decides Secure, not the script's.
+    page.route("http://blog.localhost/**", lambda route: route.fulfill(
+        body=html, content_type="text/html"))
     page.route("https://collector.localhost/tracker.js", lambda route: route.fulfill(
         body=script, content_type="application/javascript"))
     page.route("https://collector.localhost/collect", lambda route: route.fulfill(
@@ -87,3 +91,8 @@ def test_cookie_is_secure_on_https(visitor, webtrack):
     page.wait_for_url("https://shop.localhost/")
     cookie = visitor.cookies()[CONTEXT_COOKIE]
     assert cookie["secure"] is True and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+    page.goto("http://blog.localhost/?wt_ctx=plain-context")
+    page.wait_for_url("http://blog.localhost/")
+    (cookie,) = [c for c in page.context.cookies("http://blog.localhost/")
+                 if c["name"] == CONTEXT_COOKIE]
+    assert cookie["secure"] is False and cookie["value"] == "plain-context", cookie

@@ -259,4 +259,44 @@ PROBES = (
     Mutant("endpoint-from-page", "the collector is taken from the page's origin",
            (('var endpoint = new URL("/collect", script.src).href;',
              'var endpoint = new URL("/collect", location.href).href;'),)),
+    # -- second round -----------------------------------------------------------------------
+    Mutant("opted-out-parameter-kept", "opted out on arrival, the tracking parameter stays in "
+           "the address bar",
+           (("if (found) replaceState.call(history",
+             "if (found && allowed) replaceState.call(history"),)),
+    Mutant("both-cookies-needed", "a visitor is known only with both cookies",
+           (("any = any || found[p] !== null;",
+             "any = (any || p === \"wt_ctx\") && found[p] !== null;"),)),
+    Mutant("form-cookie-dropped-with-context", "the form submission id is not sent when a "
+           "tracking context is there",
+           (("form_submission: found.wt_fsid }",
+             "form_submission: found.wt_ctx === null ? found.wt_fsid : null }"),)),
+    Mutant("gpc-only-on-arrival", "GPC is asked on arrival only, not at later decisions",
+           (("    if (optedOut()) {\n      for (p in PARAMS)",
+             "    if (typeof w.disableCookiesUsage === \"function\" && w.disableCookiesUsage()) {\n"
+             "      for (p in PARAMS)"),)),
+    Mutant("key-without-horizontal-scroll", "a key's X leaves out the horizontal scroll",
+           (("box.left + box.width / 2 + w.scrollX", "box.left + box.width / 2"),)),
+    Mutant("svg-link-target", "an SVG link's target read from .href (an SVGAnimatedString)",
+           (('var href = typeof el.href === "string" ? el.href : el.getAttribute("href");',
+             'var href = el.href ? String(el.href) : el.getAttribute("href");'),)),
+    Mutant("outbound-not-boolean", "for a button the outbound flag is sent as \"\" (no !!)",
+           (("msdynci_actionisoutbound: !!to &&", "msdynci_actionisoutbound: to &&"),)),
+    Mutant("linkuri-without-fragment", "the link's target loses its fragment",
+           (("return new URL(href, location.href).href;",
+             'return new URL(href, location.href).href.split("#")[0];'),)),
+    Mutant("aux-not-flushed", "a middle or right click waits for its timer (no flush on the "
+           "window's bubbling auxclick)",
+           (('  on("auxclick", false, commit);\n', ""),)),
+    Mutant("view-name-with-query", "the view name is taken from the whole URL (query included)",
+           (('location.pathname.split("/").filter(Boolean).pop() || "/"',
+             '(location.pathname + location.search).split("/").filter(Boolean).pop() || "/"'),)),
+    Mutant("title-at-load", "the title is read once at load, also for in-page navigations",
+           (("      msdynci_viewtitle: d.title,\n      msdynci_viewtype",
+             "      msdynci_viewtitle: api.title || (api.title = d.title),\n"
+             "      msdynci_viewtype"),)),
+    Mutant("previous-reset-on-history", "an in-page navigation's previous view is the "
+           "referrer's page when the referrer is the site",
+           (("    if (lastView !== null) return lastView;\n",
+             "    if (lastView !== null && !d.referrer) return lastView;\n"),)),
 )
