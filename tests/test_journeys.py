@@ -350,3 +350,19 @@ def test_conditions_look_at_capped_text():
     long = {"type": "website_visited", "f": "a" * 5000 + "END"}
     assert not holds({"field": "f", "op": "regex", "value": "END"}, long)
     assert holds({"field": "f", "op": "regex", "value": "^a+$"}, long)
+
+
+@pytest.mark.parametrize("template, text", [
+    ("{{ trigger.msdynci_viewtitle }}", "Shoes"),
+    ("{{ trigger['msdynci_viewtitle'] }}", "Shoes"),
+    ("{{ trigger.msdynci_viewtitle|upper }}", "SHOES"),
+    # A field's Python attributes are not fields: no bound method, no memory address.
+    ("{{ trigger.msdynci_viewtitle.upper }}", ""),
+    ("{{ trigger.items }}", ""),
+    ("{{ trigger.__class__ }}", ""),
+    ("{{ match.msdynci_linkuri|default('none') }}", "none"),
+])
+def test_a_message_shows_fields_and_nothing_else(template, text):
+    from harness.collector.journeys import render
+
+    assert render.message(template, {"msdynci_viewtitle": "Shoes"}, None)["text"] == text

@@ -12,9 +12,25 @@ from itertools import islice
 from jinja2 import ChainableUndefined, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+
+
+class _FieldsOnly(SandboxedEnvironment):
+    """Values show their fields and nothing else: ``trigger.title`` is the interaction's
+    field, never a Python attribute of what it holds (``trigger.title.upper`` printed a
+    bound method with its memory address)."""
+
+    def getattr(self, obj, attribute):
+        return self.getitem(obj, attribute)
+
+    def getitem(self, obj, argument):
+        if isinstance(obj, dict) and isinstance(argument, str) and argument in obj:
+            return obj[argument]
+        return self.undefined(obj=obj, name=argument)
+
+
 # Text for the message itself; autoescaped HTML for anywhere it is shown as a page.
-ENV = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False)
-HTML_ENV = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=True)
+ENV = _FieldsOnly(undefined=ChainableUndefined, autoescape=False)
+HTML_ENV = _FieldsOnly(undefined=ChainableUndefined, autoescape=True)
 
 MAX_MESSAGE = 10_000  # characters of a rendered message
 MAX_TEMPLATE = 10_000  # characters of a template
