@@ -8,6 +8,12 @@
   reads the address when it sends the click names the page the router went to. On the
   sample sites every click that moves the address leaves the document, and every
   other click leaves the address as it was.
+- **A button has no target.** ``msdynci_linkuri`` is empty for buttons, also for one
+  that submits a form to another site: the form's action is not the button's target.
+  The sample sites' buttons sit outside forms, or in forms that go to the page itself.
+- **Opted out, nothing goes out, not even a retry.** A delivery that failed before the
+  opt-out is not sent after it: a script that retries failed deliveries (every second,
+  for ever) sends the visitor's click once they have said no.
 - **Any true answer opts out.** A banner's ``disableCookiesUsage()`` often returns what
   it has stored: ``1``, ``"yes"``, an object. The page says "opted out" with all of
   them, and the script asks the function whether to track. A script that takes only the
@@ -32,6 +38,23 @@ ROUTED_LINK = """() => {
   });
   document.body.prepend(a);
 }"""
+# Beacons refused from now on, and the next fetch fails as offline (the network back after).
+OFFLINE = """() => {
+  navigator.sendBeacon = () => false;
+  const online = window.fetch;
+  window.fetch = function () {
+    window.fetch = online;
+    return Promise.reject(new TypeError("Failed to fetch"));
+  };
+}"""
+FORM_BUTTON = """(action) => {
+  const form = Object.assign(document.createElement("form"), {action, method: "get"});
+  const button = Object.assign(document.createElement("button"), {id: "in-form"});
+  button.textContent = "search";
+  form.addEventListener("submit", (e) => e.preventDefault());
+  form.append(button);
+  document.body.prepend(form);
+}"""
 
 
 def test_a_click_names_the_page_it_happened_on_and_any_true_answer_opts_out(
@@ -46,9 +69,18 @@ def test_a_click_names_the_page_it_happened_on_and_any_true_answer_opts_out(
     (visit,) = webtrack.expect(tracked, "website_visited", msdynci_viewname="next")
     assert (visit["msdynci_viewtitle"], visit["msdynci_viewpreviousviews"]) == \
         ("Next step", home), visit
+    # A button in a form that goes elsewhere is still a button: it has no target.
+    page.evaluate(FORM_BUTTON, visitor.url("partner", "/search"))
+    page.click("#in-form")
+    click = webtrack.expect(tracked, "website_link_clicked", count=2)[1]
+    assert (click["msdynci_linkuri"], click["msdynci_actionisoutbound"]) == ("", False), click
     # The banner now stores the visitor's refusal as the string 'yes': neither true nor
     # == true, so a script comparing with either would track on.
     visitor.mark()
+    # A click whose delivery fails (beacons refused, the network down): nothing of it may
+    # go out once the visitor has opted out, however the script retries.
+    page.evaluate(OFFLINE)
+    page.click("#add-lamp")
     page.evaluate("window.disableCookiesUsage = function () { return 'yes'; }")
     page.click("#add-lamp")
     page.evaluate("history.pushState({}, '', '/opted-out-step')")
