@@ -245,6 +245,32 @@ def test_form_submission_id_attributes(api, client):
     assert forged.json["rejected"][0]["reason"] == "invalid_form_submission"
 
 
+def test_a_form_submission_not_recorded_leaves_nothing_that_ties_the_person_to_it(
+        api, client, app):
+    """§2: what is not recorded leaves a count per reason only. The cookie is still handed
+    over (as a link's context is, whatever the consent), and names the profile."""
+    import sqlite3
+
+    profile = api.profile(email="out@example.com", consent="opted_out")
+    client.post("/api/forms", json={"name": "News", "web_tracking": True, "id": "news"})
+    answer = client.post("/f/news", data={"email": "out@example.com", "first_name": "Olga",
+                                          "return": SHOP + "/thanks.html"})
+    assert "wt_fsid=" in answer.headers["Location"]
+    assert client.get("/api/stats").json["not_recorded"] == {"consent_opted_out": 1}
+    with sqlite3.connect(app.config["DATABASE"]) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        found = {table: db.execute(f"SELECT * FROM {table}").fetchall() for table in tables}
+    kept = {table for table, rows in found.items()
+            if any(profile in map(str, row) or "Olga" in map(str, row) for row in rows)}
+    assert kept == {"profiles"}, found
+    # Once the contact opts in, the cookie they were given attributes what follows.
+    client.patch(f"/api/profiles/{profile}", json={"consent": "opted_in"})
+    submission = answer.headers["Location"].split("wt_fsid=", 1)[1]
+    assert api.collect([api.visit()], form_submission=submission).json["accepted"] == 1
+    assert client.get(f"/api/interactions?profile={profile}").json[0]["type"] == \
+        "website_visited"
+
+
 @pytest.mark.parametrize("empty", ["form_submission", "context"])
 def test_an_emptied_identity_cookie_loses_nothing_the_other_identifies(api, client, empty):
     """A tracking cookie some other code emptied is sent as "": it names no one, and the

@@ -22,16 +22,12 @@ def _cors(response: Response, origin: str | None) -> Response:
     return response
 
 
-def attribute(signer, store, context: str | None, submission: str | None):
+def attribute(signer, context: str | None, submission: str | None):
     """Return (profile_id, None) for a delivery, or (None, (reason, detail)) to reject it."""
     profile_id = None
     try:
         if submission is not None:
-            row = store.one("SELECT profile_id FROM form_submissions WHERE id = ?",
-                            (signer.verify("form", submission),))
-            if row is None:
-                raise InvalidToken("form submission id names no submission")
-            profile_id = row["profile_id"]
+            profile_id = signer.verify("form", submission)
     except InvalidToken as exc:
         return None, ("invalid_form_submission", str(exc))
     try:
@@ -61,7 +57,7 @@ def collect():
     if origin is not None and registry.origin_of(origin) != site_origin:
         raise ApiError(403, f"origin {origin!r} does not belong to site {body['site']!r}")
     schema.check_origin(body["events"], body["site"], site_origin)
-    profile_id, rejection = attribute(get_signer(), store,
+    profile_id, rejection = attribute(get_signer(),
                                       body["context"], body["form_submission"])
     outcome = ingest.deliver(store, body["site"], body["events"], profile_id=profile_id,
                              rejection=rejection,

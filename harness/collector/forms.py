@@ -102,14 +102,10 @@ def submit(form_id: str):
     site = registry.site_at(store, back) if back else None
     event = ingest.server_event("form_submitted", form_id=form_id, form_name=form["name"],
                                 msdynci_viewuri=back if site else "", **submitted_fields(values))
-    submission_id = new_id("s")
 
     def submitted(db) -> str:
         row = db.execute("SELECT id FROM profiles WHERE email = ?", (email,)).fetchone()
-        profile_id = row["id"] if row else people.create(db, "contact", email)
-        db.execute("INSERT INTO form_submissions (id, form_id, profile_id) VALUES (?, ?, ?)",
-                   (submission_id, form_id, profile_id))
-        return profile_id
+        return row["id"] if row else people.create(db, "contact", email)
 
     profile_id = store.transact(submitted)
     ingest.deliver(store, site, [event], profile_id=profile_id,
@@ -117,7 +113,8 @@ def submit(form_id: str):
     if site is None:
         # Never redirect off the registered sites: thank the visitor here instead.
         return render_template("thanks.html", form=form), 200
-    token = None
-    if form["web_tracking"]:
-        token = get_signer().sign("form", submission_id)
+    # The cookie's value names the profile, signed for forms (as a link's context is signed
+    # for contexts): no row is kept for it, so a submission that is not recorded (§2)
+    # leaves nothing behind that ties the person to the form.
+    token = get_signer().sign("form", profile_id) if form["web_tracking"] else None
     return redirect(with_param(back, FORM_PARAM, token), 303)

@@ -66,6 +66,8 @@ def parse_time(value: object, what: str) -> str:
     and which would sort among the others as text wrongly."""
     if not isinstance(value, str) or len(value) > 40:
         raise ApiError(400, f"{what} must be an ISO 8601 timestamp string")
+    if _RFC3339.fullmatch(value + "Z"):
+        raise ApiError(400, f"{what} {value!r} has no time zone")
     if not _RFC3339.fullmatch(value):
         raise ApiError(400, f"{what} {value!r} is not an ISO 8601 timestamp of the form "
                             "2026-01-01T00:00:00Z (or with .fraction, or a +hh:mm offset)")

@@ -13,8 +13,6 @@ CREATE TABLE IF NOT EXISTS links (
     link_tracking INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS forms (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, web_tracking INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS form_submissions (
-    id TEXT PRIMARY KEY, form_id TEXT NOT NULL, profile_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS interactions (
     seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL,
     type TEXT NOT NULL, profile_id TEXT NOT NULL, site TEXT, occurred_at TEXT NOT NULL,

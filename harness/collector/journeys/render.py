@@ -13,7 +13,6 @@ from jinja2 import ChainableUndefined, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 
-
 class _FieldsOnly(SandboxedEnvironment):
     """Values show their fields and nothing else: ``trigger.title`` is the interaction's
     field, never a Python attribute of what it holds (``trigger.title.upper`` printed a
