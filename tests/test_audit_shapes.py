@@ -304,6 +304,13 @@ SHAPES = [
         insert("document.querySelector('link[rel=preload][as=script]').href")), "", []),
     ("a preload link alone installs nothing", f'<link rel="preload" as="script" href="{URL}">',
      "", ["WT001"]),
+    ("document.write(unescape('%3Cscript…')) as old analytics did: it blocks parsing", js(
+        "var u = (('https:' == document.location.protocol) ? 'https:' : 'http:') + "
+        "'//collector.localhost:8800/tracker.js';document.write(unescape(\"%3Cscript src='\""
+        " + u + \"' data-site='shop' type='text/javascript'%3E%3C/script%3E\"));"), "",
+     ["WT007"]),
+    ("a tag in capitals, & as &amp; in the query, spaces around the address",
+     f'<SCRIPT SRC="  {URL}?a=1&amp;b=2  " DATA-SITE="shop" DEFER></SCRIPT>', "", []),
     ("DOMContentLoaded handler from the body", "", js(
         "document.addEventListener('DOMContentLoaded', () => {" + insert() + "});"), []),
     ("setTimeout with a bound function", js(
@@ -672,6 +679,13 @@ SHAPES = [
         "<script ", '<script type="text/plain" data-category="analytics" '), "", ["WT001"]),
     ("a consent-gated tag beside the real tag", TAG + TAG.replace(
         "<script ", '<script type="text/plain" data-category="analytics" '), "", []),
+    # Partytown runs a text/partytown script in a worker, where it has no document: the
+    # tracker never runs in the page (WT001), as the browser alone would not run it either.
+    ("a tag for Partytown's worker", TAG.replace("<script ", '<script type="text/partytown" '),
+     "", ["WT001"]),
+    ("insertAdjacentHTML's tag never runs", js(
+        f"document.head.insertAdjacentHTML('beforeend', '<script src=\"{URL}\" "
+        "data-site=\"shop\"><\\/script>');"), "", ["WT001"]),
     ("a disabled template", f'<script type="text/template">{TAG}</script>', "", ["WT001"]),
     ("a tag in <noscript> in the body", "", f"<noscript>{TAG}</noscript>",
      ["WT001", "WT008"]),
@@ -701,6 +715,8 @@ SHAPES = [
     ("a tag in <noscript> in the head", f"<noscript>{TAG}</noscript>", "", ["WT001", "WT008"]),
     ("a tag the page ends in, never closed, never runs", "",
      f'<script src="{URL}" data-site="shop" defer>', ["WT001"]),
+    ("an async tag the page ends in, never closed, never runs", "",
+     f'<script src="{URL}" data-site="shop" async>', ["WT001"]),
     ("a tag in an <iframe srcdoc> is the frame's install, not the page's", "",
      '<iframe srcdoc="' + TAG.replace('"', "&quot;") + '"></iframe>', ["WT001"]),
     ("a <math> script is no script", "", f"<math>{TAG}</math>", ["WT001"]),
@@ -821,7 +837,9 @@ def _rules_by_url(pages, browser_name=None):
     from harness.audit.targets import load_rendered, load_static
 
     out = {}
-    loaded = load_rendered([(u, None) for u in pages], browser_name) if browser_name else (
+    # (one tab a slot, taken from page to page: the pages keep nothing in storage)
+    loaded = load_rendered([(u, None) for u in pages], browser_name, fresh=False) \
+        if browser_name else (
         load_static(u, None) for u in pages)
     for url, parsed in zip(pages, loaded, strict=True):
         assert not isinstance(parsed, Exception), parsed

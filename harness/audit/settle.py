@@ -30,9 +30,16 @@ class Traffic:
     def __init__(self, page) -> None:
         self.open: set = set()
         self.events = 0
+        self.page = page
         page.on("request", self._began)
         page.on("requestfinished", self._ended)
         page.on("requestfailed", self._ended)
+
+    def detach(self) -> None:
+        """Stop counting (the page goes on to another document)."""
+        self.page.remove_listener("request", self._began)
+        self.page.remove_listener("requestfinished", self._ended)
+        self.page.remove_listener("requestfailed", self._ended)
 
     def _began(self, request) -> None:
         self.open.add(request)

@@ -211,19 +211,22 @@ def _read_script(script: Script, text: str) -> None:
 
 
 def load_rendered(targets: list[tuple[str, Path | None]], browser_name: str = "chromium",
-                  concurrency: int = 4) -> Iterator[Page | TargetError]:
+                  concurrency: int = 4, fresh: bool = True) -> Iterator[Page | TargetError]:
     """Yield each page's live DOM once its scripts ran (tag-manager injections included), or
     the error that kept it from rendering.
 
     Pages load a few at a time, each in a fresh context, so no cookie or consent choice
-    carries from one page to the next; results come back in the order given.
+    carries from one page to the next; results come back in the order given. Not *fresh*,
+    each slot keeps one tab and takes it from page to page, its cookies cleared between
+    (storage is not): far quicker where opening a tab is slow (Firefox), for pages that
+    keep nothing in storage, or keep it on hosts of their own.
     """
     from ..concurrency import run_async
 
-    return iter(run_async(_render_all(targets, browser_name, concurrency)))
+    return iter(run_async(_render_all(targets, browser_name, concurrency, fresh)))
 
 
-async def _render_all(targets, browser_name: str, concurrency: int) -> list:
+async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool) -> list:
     import asyncio
 
     from playwright.async_api import Error, async_playwright
@@ -232,6 +235,15 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
 
     async with async_playwright() as playwright, \
             BrowserPool(playwright, browser_name, concurrency) as pool:
+        tabs: list = []  # not fresh: (context, page) free for the next target
+
+        async def tab(browser):
+            if tabs:
+                return tabs.pop()
+            context = await browser.new_context()
+            await context.add_init_script(MARK_INSERTED)
+            await context.clock.install()
+            return context, await context.new_page()
 
         async def render(where: str, root: Path | None) -> Page | TargetError:
             url = where if root is None else Path(where).resolve().as_uri()
@@ -243,11 +255,10 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
                 except OSError as exc:
                     return TargetError(where, f"cannot read: {exc.strerror}")
             async with pool.slot() as browser:
-                context = await browser.new_context()
+                context = page = traffic = None
+                kept = False
                 try:
-                    await context.add_init_script(MARK_INSERTED)
-                    await context.clock.install()
-                    page = await context.new_page()
+                    context, page = await tab(browser)
                     if browser_name == "firefox" and root is None:
                         # A pattern Playwright matches itself (a Python predicate is asked
                         # of every request the page makes), given up once it has served.
@@ -270,16 +281,29 @@ async def _render_all(targets, browser_name: str, concurrency: int) -> list:
                     dom = await _serialise(page)
                     optout = await page.evaluate(
                         "typeof window.disableCookiesUsage === 'function'")
+                    if not fresh:
+                        await page.unroute_all()
+                        await context.clear_cookies()
+                        kept = True
                 except Error as exc:
                     return TargetError(where, f"cannot render: {exc.message}")
                 finally:
-                    await context.close()
+                    if traffic is not None:
+                        traffic.detach()
+                    if kept:
+                        tabs.append((context, page))
+                    elif context is not None:
+                        await context.close()
             parsed = parse(dom, where, base=url, rendered=True,
                            xml=urlsplit(url).path.lower().endswith(".xhtml"))
             parsed.defines_optout = optout
             return parsed
 
-        return list(await asyncio.gather(*(render(w, r) for w, r in targets)))
+        try:
+            return list(await asyncio.gather(*(render(w, r) for w, r in targets)))
+        finally:
+            for context, _ in tabs:
+                await context.close()
 
 
 # Scripts that page code puts in the document never block parsing: mark them, so the
@@ -338,11 +362,21 @@ MARK_INSERTED = """(() => {
   const settled = new WeakSet();
   for (const type of ['load', 'error'])
     addEventListener.call(document, type, (event) => settled.add(event.target), true);
+  // An async one may load later; but an unclosed one is the last thing the parser put in
+  // the page: it is never run if, the page settled, it has still neither loaded nor failed.
+  const unsettled = (s) => s.hasAttribute('src') && !marks.inserted.has(s) && !settled.has(s);
   addEventListener.call(document, 'DOMContentLoaded', () => {
     for (const s of document.scripts)
-      if (s.hasAttribute('src') && !s.hasAttribute('async') && !marks.inserted.has(s)
-          && !settled.has(s)) marks.inert.add(s);
+      if (unsettled(s) && !s.hasAttribute('async')) marks.inert.add(s);
+    let last = document.documentElement;
+    while (last && last.lastElementChild) last = last.lastElementChild;
+    marks.last = last;
   }, true);
+  marks.neverRan = () => {
+    const s = marks.last;
+    if (s && s.localName === 'script' && s.hasAttribute('async') && unsettled(s))
+      marks.inert.add(s);
+  };
   const appendChild = Node.prototype.appendChild;
   const removed = (node) => {
     if (node && node.localName === 'script' && node.isConnected && node.hasAttribute('src')
@@ -483,6 +517,7 @@ WHERE_SCRIPTS_ARE = f"""() => {{
   const marks = window.__webtrackMarks;
   if (marks) {{
     marks.restore();
+    marks.neverRan();
     marks.inserted.forEach((s) => s.setAttribute('{INSERTED_MARK}', ''));
     marks.inert.forEach((s) => s.setAttribute('{INERT_MARK}', ''));
     marks.prepared.forEach((times, s) => s.setAttribute('{PREPARED_MARK}', JSON.stringify(times)));
