@@ -848,12 +848,29 @@ def _rules_by_url(pages, browser_name=None):
     return out
 
 
-# Rendered only: a page that needs its headers (both cookies it sets) for its loader, in a
-# closed declarative shadow root (Firefox's audit answers such a page rewritten).
+# Rendered only: a page that needs its headers (both cookies it sets, one for its domain)
+# for its loader, in a closed declarative shadow root (Firefox's audit answers such a page
+# rewritten, fetching it from 127.0.0.1).
 HEADERS_PAGE = page(body='<div><template shadowrootmode="closed">' + js(
     "if (/a=1/.test(document.cookie) && /b=2/.test(document.cookie)) {" + insert() + "}") +
     "</template></div>")
-COOKIES = [("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")]
+COOKIES = [("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/; Domain=shop.localhost")]
+
+
+@pytest.mark.parametrize("values,kept", [
+    (["a=1; Path=/"], [("a", "1", "shop.localhost", "/")]),
+    (["b=2; Domain=shop.localhost; Path=/x"], [("b", "2", ".shop.localhost", "/x")]),
+    (["c=3; Domain=other.localhost"], []),  # not the page's host: refused
+    (["e=5; HttpOnly; SameSite=strict; Max-Age=60"], [("e", "5", "shop.localhost", "/")]),
+])
+def test_cookies_a_fetched_document_keeps(values, kept):
+    """What Firefox's rendered audit puts in the browser's jar of a page it fetched itself."""
+    from harness.audit.shadowroots import cookies_for
+
+    got = cookies_for("http://shop.localhost:8800/p.html", values)
+    assert [(c["name"], c["value"], c["domain"], c["path"]) for c in got] == kept
+    if values[0].startswith("e="):
+        assert got[0]["httpOnly"] and got[0]["sameSite"] == "Strict" and got[0]["expires"] > 0
 
 
 @pytest.mark.browser

@@ -59,9 +59,43 @@ def _local(url: str) -> str | None:
     return parts._replace(netloc="127.0.0.1" + (f":{parts.port}" if parts.port else "")).geturl()
 
 
+def cookies_for(url: str, set_cookies: list[str]) -> list[dict]:
+    """The cookies *url*'s response keeps, from its ``Set-Cookie`` values, in Playwright's
+    form: those the browser would take (a ``Domain`` that *url*'s host is not within is
+    refused), by the standard library's cookie jar."""
+    import email.message
+    import urllib.request
+    from http.cookiejar import CookieJar
+
+    headers = email.message.Message()
+    for value in set_cookies:
+        headers["Set-Cookie"] = value
+
+    class Answer:  # what the jar reads of a response
+        def info(self):
+            return headers
+
+    jar = CookieJar()
+    jar.extract_cookies(Answer(), urllib.request.Request(url))  # type: ignore[arg-type]
+    same_site = {"strict": "Strict", "lax": "Lax", "none": "None"}
+    kept = []
+    for cookie in jar:
+        entry = {"name": cookie.name, "value": cookie.value or "", "domain": cookie.domain,
+                 "path": cookie.path, "secure": cookie.secure,
+                 "httpOnly": cookie.has_nonstandard_attr("HttpOnly")}
+        if cookie.expires is not None:
+            entry["expires"] = cookie.expires
+        mode = str(cookie.get_nonstandard_attr("SameSite") or "").lower()
+        if mode in same_site:
+            entry["sameSite"] = same_site[mode]
+        kept.append(entry)
+    return kept
+
+
 async def _fetch(route, context):
     """Fetch *route*'s request once, with the browser's own headers, its response's cookies
-    going to *context*'s jar under the page's own host."""
+    going to *context*'s jar under the page's own host (a ``Domain`` one too: the driver's
+    jar, which saw 127.0.0.1, refused those)."""
     request = route.request
     local = _local(request.url)
     if local is None:
@@ -70,11 +104,13 @@ async def _fetch(route, context):
     response = await route.fetch(url=local, max_redirects=0, headers={
         **await request.all_headers(), "host": host.netloc})
     moved = await context.cookies(local)  # the driver kept them as 127.0.0.1's
-    if moved:
-        await context.add_cookies([{**c, "domain": host.hostname} for c in moved])
-        for cookie in moved:
-            await context.clear_cookies(name=cookie["name"], domain=cookie["domain"],
-                                        path=cookie["path"])
+    for cookie in moved:
+        await context.clear_cookies(name=cookie["name"], domain=cookie["domain"],
+                                    path=cookie["path"])
+    kept = cookies_for(request.url, [h["value"] for h in response.headers_array
+                                     if h["name"].lower() == "set-cookie"])
+    if kept:
+        await context.add_cookies(kept)
     return response
 
 
