@@ -141,4 +141,32 @@ MUTANTS = (
            "by the site is no visit)",
            (("if (api.started || !script) return;",
              "if (api.started || !script || w.top !== w) return;"),)),
+    # Hand-written regressions of harness/gate/probes that passed every scenario, killed
+    # since by test_regressions_human.py and test_arrival.py's https/http cookie check.
+    Mutant("click-page-read-when-sent", "the click's page is read when it is sent, not when "
+           "it happened (a router has moved the address on by then)",
+           (("      msdynci_viewuri: location.href,\n      msdynci_viewtitle: d.title\n",
+             "      msdynci_viewtitle: d.title\n"),
+            ('    if (who) track(who, "website_link_clicked", fields);',
+             "    if (who) { fields.msdynci_viewuri = location.href; "
+             'track(who, "website_link_clicked", fields); }'))),
+    Mutant("opt-out-only-boolean-true", "only a boolean true from disableCookiesUsage() "
+           "opts out (a banner answering 'yes' is tracked)",
+           (("w.disableCookiesUsage()) return true;",
+             "w.disableCookiesUsage() === true) return true;"),)),
+    Mutant("secure-by-script-url", "Secure decided on the script's URL, not the page's: an "
+           "http page with the script from an https collector gets a Secure cookie",
+           (('(location.protocol === "https:" ? "; secure" : "")',
+             '(endpoint.indexOf("https:") === 0 ? "; secure" : "")'),)),
+    Mutant("button-form-target", "a button reports its form's action as its target",
+           (('if (!href || el.tagName === "BUTTON") return "";',
+             'if (el.tagName === "BUTTON") return el.form ? el.form.action : "";\n'
+             '    if (!href) return "";'),)),
+    Mutant("retry-after-opt-out", "a failed delivery is retried every second, for ever: "
+           "also once the visitor has opted out",
+           ((".catch(function () { api.errors++; });",
+             ".catch(function retry() { api.errors++; setTimeout(function () { "
+             'fetch(endpoint, { method: "POST", body: body, keepalive: true, '
+             'credentials: "omit", headers: { "Content-Type": "text/plain" } })'
+             ".catch(retry); }, 1000); });"),)),
 )

@@ -299,4 +299,50 @@ PROBES = (
            "referrer's page when the referrer is the site",
            (("    if (lastView !== null) return lastView;\n",
              "    if (lastView !== null && !d.referrer) return lastView;\n"),)),
+    # -- third round ------------------------------------------------------------------------
+    Mutant("dedupe-by-path", "an in-page navigation is a visit only when the path changes "
+           "(a new query or fragment is not)",
+           (("    var href = location.href, who = href !== lastView && identity();",
+             "    var href = location.href, who = (lastView === null || "
+             "new URL(lastView).pathname !== location.pathname) && identity();"),)),
+    Mutant("outbound-by-origin", "outbound compares origins: an https link to the same host "
+           "is outbound",
+           (("to.host !== location.host", "to.origin !== location.origin"),)),
+    Mutant("space-not-on-anchors", "Space counts on buttons only, not on a[href]",
+           (("if (!el || !action || e.repeat) return;",
+             'if (!el || !action || e.repeat || (action === "KSpace" && el.tagName === "A")) '
+             "return;"),)),
+    Mutant("key-target-cleared-on-keyup", "the key's echo filter ends at keyup: Space on a "
+           "button (clicked at keyup) counts twice",
+           (('  on("mousedown", true, function () { keyTarget = null; });',
+             '  on("mousedown", true, function () { keyTarget = null; });\n'
+             '  on("keyup", true, function () { keyTarget = null; });'),)),
+    Mutant("visit-extra-field", "visits also carry the document's referrer",
+           (("      msdynci_viewpreviousviews: previous\n",
+             "      msdynci_viewpreviousviews: previous,\n"
+             "      msdynci_viewreferrer: d.referrer\n"),)),
+    Mutant("click-extra-field", "clicks also carry the link's text",
+           (("      msdynci_viewtitle: d.title\n    };",
+             "      msdynci_viewtitle: d.title,\n"
+             "      msdynci_linktext: (el.textContent || \"\").trim()\n    };"),)),
+    Mutant("viewtype-for-history", "in-page navigations are sent with viewtype 'spa'",
+           (('      msdynci_viewtype: "page",',
+             '      msdynci_viewtype: lastView === null ? "page" : "spa",'),)),
+    Mutant("aux-on-anchors-only", "middle and right clicks count on a[href] only",
+           (("if (el && BUTTONS[e.button]) activated", "if (el && el.tagName === \"A\" && "
+             "BUTTONS[e.button]) activated"),)),
+    Mutant("beacon-as-json-blob", "the beacon is sent as an application/json Blob",
+           (("nav.sendBeacon(endpoint, body)",
+             "nav.sendBeacon(endpoint, new Blob([body], { type: \"application/json\" }))"),)),
+    Mutant("gpc-read-once", "GPC is read once, when the script starts",
+           (('var honourGpc = script.getAttribute("data-gpc") !== "ignore";',
+             'var honourGpc = script.getAttribute("data-gpc") !== "ignore", '
+             "gpcAtStart = nav.globalPrivacyControl === true;"),
+            ("return honourGpc && nav.globalPrivacyControl === true;",
+             "return honourGpc && gpcAtStart;"))),
+    Mutant("visit-url-before-cleanup", "the first visit's URL is read before the "
+           "tracking parameter is removed",
+           (("  safe(arrive)();\n", "  var arrivedAt = location.href;\n  safe(arrive)();\n"),
+            ("      msdynci_viewuri: href,",
+             "      msdynci_viewuri: lastView === null ? arrivedAt : href,"))),
 )
