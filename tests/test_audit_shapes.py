@@ -311,6 +311,9 @@ SHAPES = [
      ["WT007"]),
     ("a tag in capitals, & as &amp; in the query, spaces around the address",
      f'<SCRIPT SRC="  {URL}?a=1&amp;b=2  " DATA-SITE="shop" DEFER></SCRIPT>', "", []),
+    ("a custom element's connectedCallback, the element in the page", js(
+        "customElements.define('wt-loader', class extends HTMLElement { connectedCallback() {"
+        + insert() + "} });"), "<wt-loader></wt-loader>", []),
     ("DOMContentLoaded handler from the body", "", js(
         "document.addEventListener('DOMContentLoaded', () => {" + insert() + "});"), []),
     ("setTimeout with a bound function", js(
@@ -686,6 +689,9 @@ SHAPES = [
     ("insertAdjacentHTML's tag never runs", js(
         f"document.head.insertAdjacentHTML('beforeend', '<script src=\"{URL}\" "
         "data-site=\"shop\"><\\/script>');"), "", ["WT001"]),
+    ("a custom element the page has only in a template is never made", js(
+        "customElements.define('wt-loader', class extends HTMLElement { connectedCallback() {"
+        + insert() + "} });"), "<template><wt-loader></wt-loader></template>", ["WT001"]),
     ("a disabled template", f'<script type="text/template">{TAG}</script>', "", ["WT001"]),
     ("a tag in <noscript> in the body", "", f"<noscript>{TAG}</noscript>",
      ["WT001", "WT008"]),

@@ -27,7 +27,7 @@ from .jsvalues import (
     to_string,
 )
 from .modules import Modules
-from .page import runs_as_script
+from .page import in_inert_content, runs_as_script
 
 if TYPE_CHECKING:
     from .jseval import Evaluator
@@ -221,6 +221,7 @@ class Browser:
             "requestAnimationFrame": native("requestAnimationFrame", self._later),
             "queueMicrotask": native("queueMicrotask", self._later),
             "addEventListener": native("addEventListener", self._listen),
+            "customElements": JSObject({"define": native("define", self._define_element)}),
             "eval": native("eval", self._eval),
             "Blob": native("Blob", self._blob),
             "encodeURIComponent": native("encodeURIComponent", lambda t, a: _coded(
@@ -369,6 +370,30 @@ class Browser:
             self.queue.append((Native("timer", lambda t, a: self._eval(t, [code])), [],
                                self.index, self.in_head, self.line_of))
         return UNKNOWN
+
+    def _define_element(self, this, args):
+        """``customElements.define(name, class)``: each such element the page has (not in
+        a template's inert content) becomes one as the browser upgrades it, its constructor
+        then its ``connectedCallback`` run (a widget that loads a script from there)."""
+        if len(args) < 2 or not isinstance(args[0], str) or not isinstance(
+                args[1], Function) or self.soup is None:
+            return UNDEF
+        cls = args[1]
+
+        def upgrade(this, _args):
+            made = JSObject(proto=cls.get("prototype"))
+            if cls.node is not None:
+                self.running().invoke(cls, made, [])
+            connected = self.get_member(made, "connectedCallback")
+            if isinstance(connected, CALLABLE):
+                self.running().call(connected, made, [])
+            return UNDEF
+
+        for tag in self.soup.find_all(args[0], limit=16):
+            if not in_inert_content(tag):
+                self.queue.append((Native("upgrade", upgrade), [], self.index,
+                                   any(p.name == "head" for p in tag.parents), self.line_of))
+        return UNDEF
 
     def _timer(self, args, repeat: bool) -> float:
         """``setTimeout``/``setInterval``: the callback runs later unless its id is cleared

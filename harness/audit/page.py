@@ -425,7 +425,7 @@ def _as_prepared(attrs: dict) -> dict | None:
     return None
 
 
-def _inert(tag: Tag) -> bool:
+def in_inert_content(tag: Tag) -> bool:
     """Whether *tag* is inside a ``<template>``'s inert content (a declarative shadow
     root's content is live)."""
     return any(parent.name == "template" and not attaches_shadow_root(parent)
@@ -467,7 +467,7 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
         occurrence = seen.get(needle, 0)
         seen[needle] = occurrence + 1
         attrs = _as_prepared(_attrs(tag))
-        if attrs is None or INERT_MARK in attrs or _inert(tag) or any(
+        if attrs is None or INERT_MARK in attrs or in_inert_content(tag) or any(
                 tag is never for never in getattr(soup.builder, "unclosed", ())):
             continue  # never runs: put in with a type the browser does not run, added as
             # markup, a template's inert content, or left open at the end of the page
