@@ -277,11 +277,64 @@
   // tasks, at each settling. During such a run the frames requested are drawn together once
   // a second of page time; in real time and in short runs (a step of a consent banner's
   // choice) they are the clock's own. The clock's controller is wrapped as it is put in place.
-  const LONG_RUN = 5000;
+  const LONG_RUN = 5000, FRAME_BUDGET = 2;
   let longRun = false;
+  // The browser's own clock (read before Playwright's replaces performance): what a batch
+  // of frames costs in real time.
+  const realNow = performance.now.bind(performance);
+  // A chain of timers (a timer set while a timer runs, more than CHAIN deep: HTML's timer
+  // nesting level) waits at least CHAINED ms of page time during such a run, as a browser
+  // aligns a background tab's chained timers to whole seconds; so does an interval shorter
+  // than that, carried on as such a chain. Otherwise a loop of zero-delay timers waiting
+  // for Date.now() to move (each moves it 1 ms) never reached its time, and held the
+  // settling for hours of real time; a 10 ms interval cost 60,000 real tasks a settling.
+  // Timers of CHAINED ms or more, and every timer outside a long run, are left as they are;
+  // so are all timers outside the consent audit (a scenario's timing is the contract's).
+  const CHAIN = 5, CHAINED = 1000;
+  let level = 0;  // the nesting level of the timer task running now (0: none)
+  let chained = false;
+  const chainTimers = () => {
+    if (chained || !MARKER) return;
+    chained = true;
+    const setT = window.setTimeout, setI = window.setInterval;
+    const clearT = window.clearTimeout, clearI = window.clearInterval;
+    if ([setT, setI, clearT, clearI].some((f) => typeof f !== "function")) return;
+    // Each callback runs at its depth, kept for the microtasks of its task too (a loop of
+    // awaited timers continues in those).
+    const run = (fn, self, args, depth) => {
+      const outer = level;
+      level = depth;
+      try { return fn.apply(self, args); } finally { queueMicrotask(() => { level = outer; }); }
+    };
+    const moved = new Map();  // an interval's id -> the timeout carrying it on
+    window.setTimeout = function (fn, delay, ...args) {
+      if (typeof fn !== "function") return setT.apply(window, arguments);
+      const depth = level + 1;
+      let ms = Number(delay) || 0;
+      if (longRun && depth > CHAIN && ms < CHAINED) ms = CHAINED;
+      return setT.call(window, function () { return run(fn, this, args, depth); }, ms);
+    };
+    window.setInterval = function (fn, delay, ...args) {
+      if (typeof fn !== "function") return setI.apply(window, arguments);
+      const ms = Number(delay) || 0;
+      const step = () => {
+        moved.set(id, setT.call(window, step, longRun ? Math.max(ms, CHAINED) : ms));
+        run(fn, window, args, CHAIN + 1);
+      };
+      const id = setI.call(window, function () {
+        if (longRun && ms < CHAINED && !moved.has(id)) { clearI.call(window, id); step(); }
+        else run(fn, this, args, CHAIN + 1);
+      }, ms);
+      return id;
+    };
+    const unmove = (id) => { if (moved.has(id)) { clearT.call(window, moved.get(id)); moved.delete(id); } };
+    window.clearTimeout = function (id) { unmove(id); return clearT.apply(window, arguments); };
+    window.clearInterval = function (id) { unmove(id); return clearI.apply(window, arguments); };
+  };
   const wrapClock = (value) => {
     const controller = value && value.controller;
     if (!controller || typeof controller.runFor !== "function") return;
+    chainTimers();
     const runFor = controller.runFor;
     controller.runFor = function (ticks) {
       longRun = ticks > LONG_RUN;
@@ -302,10 +355,19 @@
     let own = window.requestAnimationFrame, ownCancel = window.cancelAnimationFrame;
     const waiting = new Map();
     let next = 0, batch = 0;
+    // A second's frames (60, as a display draws them), each frame's callbacks run as the
+    // previous frame's asked for them, in one task; a loop that does much in each frame gets
+    // fewer (FRAME_BUDGET ms of real time a second), a loop counting frames gets them all.
     const draw = () => {
-      const due = Array.from(waiting.values()), at = performance.now();
-      waiting.clear(); batch = 0;
-      for (const callback of due) { try { callback(at); } catch (e) { setTimeout(() => { throw e; }); } }
+      const at = performance.now(), began = realNow();
+      batch = 0;
+      for (let frame = 0; frame < 60 && waiting.size; frame++) {
+        const due = Array.from(waiting.values());
+        waiting.clear();
+        for (const callback of due) { try { callback(at + frame * 1000 / 60); } catch (e) { setTimeout(() => { throw e; }); } }
+        if (realNow() - began > FRAME_BUDGET) break;
+      }
+      if (waiting.size && !batch) batch = setTimeout(draw, 1000);
     };
     const request = function (callback) {
       if (!longRun || typeof callback !== "function") return own.apply(window, arguments);
@@ -336,6 +398,54 @@
       return new Promise((resolve) => { setTimeout(resolve, delay); }).then(() => original.call(this, callback, rest));
     });
   }
+  // Nor does it govern a wait on shared memory (Atomics.waitAsync) with a timeout: its
+  // timing out is put on a timer too (the first to come settles it).
+  if (typeof Atomics === "object" && typeof Atomics.waitAsync === "function") {
+    const waitAsync = Atomics.waitAsync;
+    Atomics.waitAsync = function (array, index, value, timeout) {
+      const result = waitAsync.apply(Atomics, arguments);
+      const ms = Number(timeout);
+      if (!result || !result.async || !(ms > 0) || !isFinite(ms)) return result;
+      return { async: true, value: Promise.race([result.value, new Promise((resolve) => { setTimeout(() => resolve("timed-out"), ms); })]) };
+    };
+  }
+  // ... nor the document's animation timeline, which a script may read as a clock.
+  if (window.AnimationTimeline) {
+    const own = Object.getOwnPropertyDescriptor(AnimationTimeline.prototype, "currentTime");
+    if (own && own.get && own.configurable) {
+      Object.defineProperty(AnimationTimeline.prototype, "currentTime", {
+        configurable: true, enumerable: own.enumerable,
+        get() {
+          const real = own.get.call(this);
+          return real === null || this !== document.timeline ? real : performance.now();
+        },
+      });
+    }
+  }
+  // ... nor media playing (audio, video), whose end or progress a script may wait for:
+  // each element that played is moved on as far as the page's clock when the harness
+  // catches up after running it (window.__webtrackCatchUp, below).
+  const playing = new Set();
+  if (window.HTMLMediaElement) {
+    wrap(HTMLMediaElement.prototype, "play", (play) => function () {
+      if (playing.size < 1000) playing.add(this);
+      return play.apply(this, arguments);
+    });
+    addEventListener("play", (e) => { if (e.target instanceof HTMLMediaElement && playing.size < 1000) playing.add(e.target); }, true);
+  }
+  Object.defineProperty(window, "__webtrackCatchUp", {
+    value: (ms) => {
+      for (const media of playing) {
+        try {
+          if (media.paused || media.ended || !isFinite(media.duration)) continue;
+          // Moved to its end, it is left its last moment to play, as Chromium ends a
+          // medium by playing into its end, not by a seek there.
+          const to = media.currentTime + (ms / 1000) * (media.playbackRate || 1);
+          media.currentTime = to < media.duration - 0.25 ? to : Math.max(media.currentTime, media.duration - 0.25);
+        } catch (e) { /* one that cannot be moved plays on */ }
+      }
+    },
+  });
   const src = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, "src");
   Object.defineProperty(HTMLImageElement.prototype, "src", {
     configurable: true,

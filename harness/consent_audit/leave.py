@@ -54,8 +54,10 @@ ANIMATIONS = """(ms) => {
     } catch (e) { /* one that cannot be moved stays */ }
   }
 }"""
-# ... and answers the frame's time, so a settling reads the page clock it left behind.
-CATCH_UP = f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); return Date.now(); }}"
+# ... and its media playing (pagehooks.js), and answers the frame's time, so a settling
+# reads the page clock it left behind.
+CATCH_UP = (f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); "
+            "if (window.__webtrackCatchUp) window.__webtrackCatchUp(ms); return Date.now(); }")
 # The end of the page, however a wheel left it (smooth scrolling, a page still growing).
 SCROLL_TO_END = "window.scrollTo(0, document.documentElement.scrollHeight)"
 # Playwright's clock in the page, as context.clock.run_for drives it in each frame.
