@@ -63,6 +63,10 @@ def browser_type_launch_args(pytestconfig, browser_name, connect_options):
                 pytest.skip(str(exc))
             pytest.fail(str(exc), pytrace=False)
         options = dict(spec.options)
+        if browser_name == "chromium" and pytestconfig.getoption("--webtrack-coverage", None):
+            from .gate import documents  # the gate's coverage run: one frame host per page
+
+            options["args"] = [*options.get("args", []), *documents.launch_args()]
     if pytestconfig.getoption("--headed", False):
         options["headless"] = False
     if pytestconfig.getoption("--slowmo", 0):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.gate import impact, operators, plugin, selection
+from harness.gate import coverage, impact, operators, selection
+from harness.gate import documents as documents_
 from harness.gate.impact import Entry
 from harness.tracker import SCRIPT
 
@@ -254,36 +255,83 @@ def test_the_map_is_kept_and_never_used_for_other_inputs(tmp_path):
 
 # -- what a scenario's coverage is taken to cover -----------------------------------------
 
-@pytest.mark.parametrize("spans, documents, others, taken", [
-    ([(0, 10)], 1, 0, [(0, 10)]),   # one document, no other tab: what it ran
-    ([(0, 10)], 2, 0, None),        # a document left: what ran there is lost
-    ([(0, 10)], 1, 1, None),        # a tab opened: its scripts ran before coverage could start
-    ([], 1, 0, None),               # nothing recorded at all
-    (None, 1, 0, None),             # the page closed before coverage was taken
+@pytest.mark.parametrize("spans, documents, marked, others, whole", [
+    ([(0, 10)], 1, 1, 0, True),   # one document, no other tab: what it ran
+    ([(0, 10)], 1, 0, 0, True),   # one document, never left: nothing of it can be dropped
+    ([(0, 10)], 3, 3, 0, True),   # three documents, every one's mark kept: nothing dropped
+    ([(0, 10)], 2, 1, 0, False),  # a mark lost: coverage dropped, or a document elsewhere
+    ([(0, 10)], 3, 2, 0, False),  # one restored from the back-forward cache: no new mark
+    ([(0, 10)], 2, 3, 0, False),  # more marks than documents: nothing to trust
+    ([(0, 10)], 1, 1, 1, False),  # a tab opened: its scripts ran before coverage could start
+    ([], 1, 1, 0, False),         # nothing recorded at all
 ])
 def test_a_scenario_covers_everything_where_its_coverage_cannot_be_whole(
-        spans, documents, others, taken):
-    assert plugin.scenario_spans(spans, documents, others) == taken
+        spans, documents, marked, others, whole):
+    assert documents_.taken(spans, documents, marked, others) == (spans if whole else None)
+
+
+@pytest.mark.parametrize("ranges, offset, count", [
+    ([(0, 50, 2)], 10, 2),                 # the function's own count
+    ([(0, 50, 3), (5, 20, 1)], 10, 1),     # the innermost block holding it
+    ([(0, 50, 3), (5, 20, 1)], 30, 3),     # outside the block: the function's
+    ([(0, 50, 3)], 60, 0),                 # nothing holds it
+])
+def test_the_marker_is_counted_by_its_innermost_range(ranges, offset, count):
+    functions = [{"ranges": [{"startOffset": s, "endOffset": e, "count": c}
+                             for s, e, c in ranges]}]
+    assert documents_.count_at(functions, offset) == count
+
+
+TRACKER = """function onLoad() { return 1 }
+function onHide() { return 2 }
+function onClick() { return 3 }
+function never() { return 4 }
+onLoad();
+addEventListener('pagehide', function () { onHide() });
+document.addEventListener('click', function () { onClick() });
+"""
 
 
 @pytest.mark.browser
 @pytest.mark.only_browser("chromium")
-def test_a_document_counts_once_committed_not_once_loaded(page):
-    # The reviewer's case: a click leaves for a page whose image holds `load` back; a
-    # scenario ending then had only the second document's coverage, and counted one.
+def test_coverage_spans_the_documents_of_a_page(playwright, browser_type_launch_args):
+    """In the coverage run's Chromium: what a document ran before it was left (a click
+    handler) and as it was left (pagehide) is kept beside the next one's, a function nobody
+    calls stays out; a history-API navigation is no document, one that never reached `load`
+    is (the reviewer's case). A document committed in another process drops what the
+    page's first ones ran: the marker finds it, and the scenario covers everything."""
     from served import Pages
 
-    site = Pages({"/a.html": '<a id="go" href="/b.html">b</a>',
-                  "/b.html": '<img src="/slow.gif">b', "/slow.gif": ""}, slow={"/slow.gif": 3})
+    site = Pages({"/a.html": '<script src="/tracker.js"></script><a id="go" href="/b.html">b</a>',
+                  "/b.html": '<script src="/tracker.js"></script><img src="/slow.gif">b',
+                  "/slow.gif": "", "/tracker.js": TRACKER}, slow={"/slow.gif": 2})
+    args = [*browser_type_launch_args.get("args", []), *documents_.launch_args()]
+    browser = playwright.chromium.launch(**{**browser_type_launch_args, "args": args})
     try:
-        session = plugin._start_coverage(page)
-        documents = plugin.watch_documents(session)
+        page = browser.new_page()
+        recorder = documents_.Documents(page.context.new_cdp_session(page)).start()
         page.goto(site.url("/a.html"))
         page.evaluate("history.pushState({}, '', '/a2.html')")  # no new document
         page.click("#go", no_wait_after=True)
         page.wait_for_url("**/b.html", wait_until="commit")
         page.wait_for_function("() => document.readyState !== 'complete' && "
                                "location.pathname === '/b.html'")
-        assert [d.rsplit("/", 1)[1] for d in documents] == ["a.html", "b.html"]
+        assert [d.rsplit("/", 1)[1] for d in recorder.urls] == ["a.html", "b.html"]
+        spans = recorder.finish(other_pages=0)
+        assert spans is not None and recorder.marked == 2, recorder
+
+        def ran(name: str) -> bool:
+            start = TRACKER.index(f"function {name}")
+            return coverage.touches(spans, TRACKER.index("return", start),
+                                    TRACKER.index("}", start))
+
+        assert [ran(f) for f in ("onLoad", "onHide", "onClick", "never")] == \
+            [True, True, True, False], spans
+        page = browser.new_page()  # a new page: the coverage is taken once, at the end
+        recorder = documents_.Documents(page.context.new_cdp_session(page)).start()
+        page.goto(site.url("/a.html"))
+        page.goto(site.url("/a.html").replace("shop.localhost", "127.0.0.1"))
+        assert recorder.finish(other_pages=0) is None and recorder.marked == 1, recorder
     finally:
+        browser.close()
         site.stop()

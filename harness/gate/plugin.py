@@ -30,7 +30,7 @@ import pytest
 from _pytest.reports import TestReport
 from _pytest.runner import runtestprotocol
 
-from . import coverage, golden, operators, schedule, supervisor
+from . import documents, golden, operators, schedule, supervisor
 from .runstate import STATE, serve_mutants
 
 # A failure whose message says the browser or its connection broke may not be the
@@ -58,36 +58,6 @@ _append = supervisor.append
 
 # -- coverage ---------------------------------------------------------------------------
 
-def _start_coverage(page):
-    session = page.context.new_cdp_session(page)
-    session.send("Profiler.enable")
-    session.send("Profiler.startPreciseCoverage", {"callCount": True, "detailed": True})
-    return session
-
-
-def scenario_spans(spans: list | None, documents: int, other_pages: int) -> list | None:
-    """What a scenario is taken to cover: the spans its page's coverage holds, or None
-    (everything) when that coverage cannot be the whole of what ran. Coverage lives in the
-    renderer of one document: what ran in a document the page left (often in another
-    process) is lost, and a tab the scenario opened ran its scripts before anyone could
-    start its coverage. So more than one document committed in the page, any other page
-    opened in its context, or no coverage at all, is everything."""
-    if not spans or documents > 1 or other_pages:
-        return None
-    return spans
-
-
-def watch_documents(session) -> list[str]:
-    """The addresses of the documents committed in the page of *session* (CDP), as they
-    commit, before their scripts run: a document that never reached ``load`` counts too,
-    and a history-API navigation, which changes no document, does not."""
-    documents: list[str] = []
-    session.send("Page.enable")
-    session.on("Page.frameNavigated", lambda event: None if event["frame"].get("parentId")
-               else documents.append(event["frame"]["url"]))
-    return documents
-
-
 @pytest.fixture(autouse=True)
 def _webtrack_gate(request, pytestconfig):
     """Per browser scenario: record its coverage, or serve it the mutant under test."""
@@ -99,20 +69,14 @@ def _webtrack_gate(request, pytestconfig):
         return
     page = request.getfixturevalue("page")
     if folder:
-        session = _start_coverage(page)
-        documents = watch_documents(session)
+        # Coverage over every document the page commits, or None (:mod:`.documents`).
+        recorder = documents.Documents(page.context.new_cdp_session(page)).start()
         others: list = []
         # A lambda, not others.append: Playwright tags each handler, and a builtin takes no tag.
         page.context.on("page", lambda opened: others.append(opened))
         yield
-        spans: list | None
-        try:
-            spans = coverage.of_script(session.send("Profiler.takePreciseCoverage")["result"])
-        except Exception:  # a page closed by the scenario: assume it ran everything
-            spans = None
         _append(Path(folder) / f"coverage-{_worker()}.jsonl",
-                {"nodeid": request.node.nodeid,
-                 "spans": scenario_spans(spans, len(documents), len(others))})
+                {"nodeid": request.node.nodeid, "spans": recorder.finish(len(others))})
         return
     serve_mutants(request.getfixturevalue("webtrack_server"))
     page.context.set_default_timeout(STATE.action_timeout_ms)
