@@ -135,9 +135,9 @@ def selection(only: list[str] | None = None) -> dict:
         if mutant.name in EDITS:
             candidates[mutant.name] = mutant.write(SCRIPT, out / "candidates")
     base = ["gate", "--browser", "chromium", "--no-cost", "--out", str(out / "gate")]
-    # The map: a gate of the reference into an empty folder builds it (one full reference
-    # run with coverage), then runs the reference's smoke set.
-    cold_s, cold_exit, cold_load, cold_cpu = _timed(*base, "--script", str(SCRIPT))
+    # The map: a selected gate of the reference into an empty folder builds it (one full
+    # reference run with coverage), then runs the reference's smoke set.
+    cold_s, cold_exit, cold_load, cold_cpu = _timed(*base, "--script", str(SCRIPT), "--impact")
     cold = _gate_report(out / "gate")["selection"]
     rows: dict = {"map_build_and_first_gate": {
         "wall_s": cold_s, "cpu_s": cold_cpu, "exit": cold_exit, "load_average": cold_load,

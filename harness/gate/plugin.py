@@ -75,8 +75,12 @@ def _webtrack_gate(request, pytestconfig):
         # A lambda, not others.append: Playwright tags each handler, and a builtin takes no tag.
         page.context.on("page", lambda opened: others.append(opened))
         yield
+        spans = recorder.finish(len(others))
+        # Why a scenario covers everything, for whoever reads the file: its documents (as
+        # committed), how many the marker counted, the other tabs it opened.
         _append(Path(folder) / f"coverage-{_worker()}.jsonl",
-                {"nodeid": request.node.nodeid, "spans": recorder.finish(len(others))})
+                {"nodeid": request.node.nodeid, "spans": spans, "documents": recorder.urls,
+                 "marked": recorder.marked, "other_pages": len(others)})
         return
     serve_mutants(request.getfixturevalue("webtrack_server"))
     page.context.set_default_timeout(STATE.action_timeout_ms)
