@@ -41,6 +41,7 @@ def _copies(root: Path, times: int) -> list[Path]:
 
 
 def static(times: int = 10) -> dict:
+    times = int(times)  # from the command line too
     with tempfile.TemporaryDirectory() as tmp:
         pages = _copies(Path(tmp), times)
         started = time.perf_counter()
@@ -91,6 +92,7 @@ def consent_states(settle: float = 600.0, copies: int = 1,
     """Site-states per second for the sample estate (*copies* times over, as more sites),
     simulating *settle* s of page time per settling, beside bare loads of as many pages,
     run with the same concurrency."""
+    settle, copies = float(settle), int(copies)  # from the command line too
     settings = consent_audit.load()
     settings.settle_seconds = settle
     settings.browsers = list(browsers)
@@ -122,6 +124,7 @@ def consent_auto(copies: int = 2) -> dict:
     """Site-states per second for the consent-platform sites, every choice made with
     ``auto`` (autoconsent's rules), *copies* times over, beside bare loads of as many pages
     at the same concurrency; the settings' own simulated settling."""
+    copies = int(copies)  # from the command line too
     settings = consent_audit.parse({"concurrency": 24, "browsers": ["chromium"], "site": [
         {"name": f"{name}{n}", "start": f"http://{name}.localhost:8800/", "tracked": True,
          "opt_out": "auto", "accept": "auto", "then": [{"goto": "/about.html"}]}
@@ -206,7 +209,7 @@ if __name__ == "__main__":
     parser.add_argument("figure", choices=sorted(FIGURES))
     parser.add_argument("args", nargs="*", help="the figure's own arguments, in order")
     options = parser.parse_args()
-    found = FIGURES[options.figure](*(int(a) if a.isdigit() else a for a in options.args))
+    found = FIGURES[options.figure](*options.args)
     print(found)
     if options.figure == "consent_before_after":
         path = ROOT / "bench" / "results.json"

@@ -69,3 +69,29 @@ def test_another_origin_cannot_change_the_collector(page, webtrack, webtrack_ser
     assert webtrack.profile(email="attacker@example.com")  # a 409 had the attack made it
     seen = {status for url, status in refused}
     assert seen and seen <= {403, 415}, refused
+
+
+
+@pytest.mark.parametrize("policy", ["no-referrer", "same-origin"])
+def test_a_page_that_hides_its_origin_still_delivers_and_posts_its_forms(
+        visitor, webtrack, webtrack_server, page, policy):
+    # With such a referrer policy the browser sends "Origin: null" with a beacon or a form
+    # posted to another origin: a site's own page, which must lose nothing for it.
+    profile = webtrack.profile()["id"]
+    visitor.arrive(profile, "forms")
+    origins = []
+    page.on("request", lambda r: origins.append(r.headers.get("origin"))
+            if r.method == "POST" else None)
+    page.evaluate("""(policy) => {
+      const meta = document.createElement("meta");
+      meta.name = "referrer"; meta.content = policy; document.head.append(meta);
+      history.pushState({}, "", "/?private");
+    }""", policy)
+    visits = webtrack.expect(profile, "website_visited", count=2)
+    assert visits[-1]["msdynci_viewuri"].endswith("/?private"), visits
+    page.fill("#newsletter-form [name=email]", f"{policy}@example.com")
+    with page.expect_navigation():
+        page.click("#newsletter-submit")
+    assert "null" in origins, origins  # the browser did hide it
+    assert "wt_fsid=" not in page.url  # taken off by the script, into its cookie
+    assert visitor.expect_tracking_cookie("msdynmkt_formsubmissionid", site="forms")

@@ -147,15 +147,42 @@ def test_a_look_alike_address_is_the_same_contact_point(api, client):
     assert response.status_code == 409, response.json
 
 
+def test_a_database_of_an_earlier_version_is_keyed_as_addresses_are_now(tmp_path):
+    """Addresses were lower-cased before they were case-folded: an opted-out one stored
+    then must still be found when it is typed again, in capitals or not."""
+    import sqlite3
+
+    from harness.collector import state
+
+    config = {"DATABASE": str(tmp_path / "old.sqlite3"), "SECRET_KEY": "s",
+              "SITES": {"shop": SHOP}}
+    first = create_app(config)
+    first.test_client().post("/api/profiles", json={"kind": "contact", "email": "x@example.com"})
+    state.store_of(first).close()
+    with sqlite3.connect(config["DATABASE"]) as db:  # as an earlier version stored it
+        db.execute("INSERT INTO contact_points VALUES ('\u03b1\u03c2@example.com', 'opted_out')")
+        db.execute("INSERT INTO profiles VALUES ('p_old', 'contact', "
+                   "'\u03b1\u03c2@example.com', 1, '2026-01-01T00:00:00Z')")
+        db.execute("CREATE TABLE form_submissions (id TEXT, form_id TEXT, profile_id TEXT)")
+        db.execute("INSERT INTO form_submissions VALUES ('s_1', 'n', 'p_old')")
+    app = create_app(config)
+    try:
+        client = app.test_client()
+        for typed in ("\u0391\u03a3@example.com", "\u03b1\u03c2@example.com"):
+            response = client.post("/api/profiles", json={"kind": "contact", "email": typed})
+            assert response.status_code == 409, response.json
+        with sqlite3.connect(config["DATABASE"]) as db:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+        assert "form_submissions" not in tables
+    finally:
+        state.store_of(app).close()
+
+
 @pytest.mark.parametrize("event, field", [
     ({"event_id": "dup-id\n"}, "event_id"),
     ({"msdynci_clickcoordinates": "\u0661\u0662,3"}, "msdynci_clickcoordinates"),  # Arabic digits
     ({"msdynci_clickcoordinates": "12,3\n"}, "msdynci_clickcoordinates"),
     ({"msdynci_linkuri": SHOP + "/\n"}, "msdynci_linkuri"),
-    # ISO 8601 forms Python reads but no script writes, which sort wrongly as text.
-    ({"occurred_at": "2026-W01-1T00:00Z"}, "occurred_at"),
-    ({"occurred_at": "20260101T000000Z"}, "occurred_at"),
-    ({"occurred_at": "2026-01-01 00:00:00Z"}, "occurred_at"),
 ])
 def test_event_values_must_be_all_of_the_field(api, client, event, field):
     context = api.context_for(api.profile())
@@ -224,12 +251,35 @@ def test_a_token_spelt_otherwise_than_signed_is_refused(api, client):
     assert client.get("/api/interactions?type=website_visited").json == []
 
 
-def test_one_delivery_naming_an_event_twice_is_refused_whole(api, client):
+def test_one_delivery_naming_two_events_by_one_id_is_refused_whole(api, client):
     context = api.context_for(api.profile())
     first, second = api.visit("twice"), {**api.visit("twice"), "msdynci_viewtitle": "other"}
     response = api.collect([first, second], context=context)
     assert response.status_code == 400 and "events[1]" in response.json["error"]
     assert client.get("/api/interactions?type=website_visited").json == []
+    # The same event twice (a retry batched with what came after it) is one event.
+    response = api.collect([first, api.visit("after"), first], context=context)
+    assert response.json == {"accepted": 2, "rejected": []}
+    stored = client.get("/api/interactions?type=website_visited").json
+    assert [i["event_id"] for i in stored] == ["twice", "after"]
+
+
+@pytest.mark.parametrize("stamp", ["2026-11-30 01:20:34.6+00:00", "2026-11-30T01:20:34+0000",
+                                   "2026-11-30T01:20:34.123Z", "2026-11-30T02:20:34+01:00"])
+def test_a_timestamp_with_a_zone_as_clients_write_it_is_kept_as_written(api, client, stamp):
+    context = api.context_for(api.profile())
+    response = api.collect([{**api.visit("t"), "occurred_at": stamp}], context=context)
+    assert response.json == {"accepted": 1, "rejected": []}, response.json
+    assert client.get("/api/interactions?type=website_visited").json[0]["occurred_at"] == stamp
+
+
+def test_a_form_cookie_of_an_earlier_version_names_no_one(api, client, app):
+    from harness.collector.state import get_signer
+
+    with app.app_context():
+        legacy = get_signer().sign("form", "s_8ab21850e273")  # a submission's id, as before
+    response = api.collect([api.visit()], form_submission=legacy)
+    assert response.json["rejected"][0]["reason"] == "invalid_form_submission"
 
 
 @pytest.mark.parametrize("query", ["min=1_0", "min=\u0661", "min=%207", "wait=nan",
@@ -262,8 +312,7 @@ def test_an_ipv6_origin_is_kept_as_browsers_send_it(client):
     assert {"id": "six", "origin": "http://[::1]:8800"} in client.get("/api/sites").json
 
 
-@pytest.mark.parametrize("origin", ["http://evil.example", "null",
-                                    "http://partner.localhost:8800"])
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://partner.localhost:8800"])
 def test_a_form_posted_from_another_origin_is_refused_and_changes_nothing(api, client,
                                                                         origin):
     client.post("/api/forms", json={"name": "N", "web_tracking": True, "id": "n"})

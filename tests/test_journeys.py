@@ -366,3 +366,12 @@ def test_a_message_shows_fields_and_nothing_else(template, text):
     from harness.collector.journeys import render
 
     assert render.message(template, {"msdynci_viewtitle": "Shoes"}, None)["text"] == text
+
+
+def test_a_run_stops_rather_than_loop_on_a_definition_that_cycles():
+    # validate() refuses cycles; one stored by an earlier version (a step named "") must
+    # not send for ever in the writer thread.
+    looping = {"start": "", "steps": {"": {"send": "hi", "next": ""}}}
+    run = engine.new_run(looping, {"type": "website_visited"}, 0.0)
+    with pytest.raises(ValueError, match="loop"):
+        engine.proceed(looping, run, 0.0)

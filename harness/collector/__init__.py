@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     state.init_app(app, store, Signer(app.config["SECRET_KEY"] or store.secret()))
     app.extensions[state.ON_RESET].append(lambda: register_sites(app))
     register_sites(app)
+    store.transact(people.refold)
 
     errors.init_app(app)
     guard.init_app(app)

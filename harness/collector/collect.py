@@ -28,6 +28,9 @@ def attribute(signer, context: str | None, submission: str | None):
     try:
         if submission is not None:
             profile_id = signer.verify("form", submission)
+            if profile_id.startswith("s_"):  # an earlier version signed a submission's id
+                raise InvalidToken("form submission id of an earlier version: it names no "
+                                   "profile (the visitor submits the form again)")
     except InvalidToken as exc:
         return None, ("invalid_form_submission", str(exc))
     try:

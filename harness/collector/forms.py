@@ -2,8 +2,9 @@
 
 A submission creates or updates the profile with that email, records
 ``form_submitted`` (subject to consent) and, when the form's web tracking is on,
-redirects back with a signed submission id in ``wt_fsid`` that the script turns
-into the ``msdynmkt_formsubmissionid`` cookie.
+redirects back with ``wt_fsid``, the profile's id signed for forms, which the script
+turns into the ``msdynmkt_formsubmissionid`` cookie. No row ties a submission to its
+person: one that is not recorded leaves its count only (contract §2).
 """
 
 from __future__ import annotations

@@ -90,13 +90,17 @@ def site_at(store: Store, url: str) -> str | None:
 
 
 def sender_origin(store: Store) -> str | None:
-    """The request's ``Origin`` when a registered site has it; None when it has none (not a
-    browser: server-side senders, mail clients, test clients); ApiError 403 otherwise.
-    What a browser sends the collector (a beacon, a form posted) comes from a site's page,
-    never from another origin's: a page elsewhere could post a visitor's browser into
-    being tracked as someone else."""
+    """The request's ``Origin`` when a registered site has it; None when it names none;
+    ApiError 403 when it names another origin. What a browser sends the collector (a
+    beacon, a form posted) comes from a site's page, never from another site's.
+
+    An origin is named by no header (not a browser: server-side senders, mail clients,
+    test clients) or by ``null``: a browser sends ``Origin: null`` with a beacon or a form
+    posted from a page whose referrer policy is ``no-referrer`` or ``same-origin``, and a
+    site's own page may well have one. What such a delivery carries is still checked: its
+    site registered, its pages on that site's origin, its identity signed."""
     origin = request.headers.get("Origin")
-    if origin is None:
+    if origin is None or origin.strip() == "null":
         return None
     normal = origin_of(origin)
     if normal is None or normal not in origins(store).values():

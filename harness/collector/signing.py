@@ -1,4 +1,5 @@
-"""Sign and verify the collector's tokens: link tokens, tracking contexts, form submissions.
+"""Sign and verify the collector's tokens: link tokens, tracking contexts, and the form
+cookie's value (a profile's id, signed for forms).
 
 Each kind has its own salt, so a value signed for one purpose is refused for another,
 and all depend on the server secret: rotating it invalidates every outstanding value.

@@ -13,6 +13,9 @@ CREATE TABLE IF NOT EXISTS links (
     link_tracking INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS forms (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, web_tracking INTEGER NOT NULL);
+-- Gone: it tied every form submission to its person, recorded or not (a database of an
+-- earlier version still has it).
+DROP TABLE IF EXISTS form_submissions;
 CREATE TABLE IF NOT EXISTS interactions (
     seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL,
     type TEXT NOT NULL, profile_id TEXT NOT NULL, site TEXT, occurred_at TEXT NOT NULL,

@@ -105,12 +105,12 @@ class _Visit:
 
     async def run(self) -> dict:
         leave.launched_with(self.browser, _launch_options(self.name))
+        self.context = await self.browser.new_context(
+            proxy={"server": await self.proxy.start()})
         entry: Any = self.site.start
         if self.site.tracked:  # made by the collector while the browser sets the context up
             entry = asyncio.ensure_future(asyncio.to_thread(
                 _tracked_link, self.settings.collector, self.site.start))
-        self.context = await self.browser.new_context(
-            proxy={"server": await self.proxy.start()})
         try:
             await self.open(entry)
             await self.choose()
