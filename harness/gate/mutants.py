@@ -169,4 +169,11 @@ MUTANTS = (
              'fetch(endpoint, { method: "POST", body: body, keepalive: true, '
              'credentials: "omit", headers: { "Content-Type": "text/plain" } })'
              ".catch(retry); }, 1000); });"),)),
+    Mutant("gpc-read-once", "Global Privacy Control is read once, when the script starts: "
+           "turned on mid-visit, it is not heeded",
+           (('var honourGpc = script.getAttribute("data-gpc") !== "ignore";',
+             'var honourGpc = script.getAttribute("data-gpc") !== "ignore", '
+             "gpcAtStart = nav.globalPrivacyControl === true;"),
+            ("return honourGpc && nav.globalPrivacyControl === true;",
+             "return honourGpc && gpcAtStart;"))),
 )

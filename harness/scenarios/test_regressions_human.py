@@ -14,6 +14,9 @@
 - **Opted out, nothing goes out, not even a retry.** A delivery that failed before the
   opt-out is not sent after it: a script that retries failed deliveries (every second,
   for ever) sends the visitor's click once they have said no.
+- **Global Privacy Control is asked at every decision too.** A visitor may turn it on
+  in the browser's settings while the page is open; a script that read it once, when it
+  started, tracks them on. The GPC scenarios all set it before the page loads.
 - **Any true answer opts out.** A banner's ``disableCookiesUsage()`` often returns what
   it has stored: ``1``, ``"yes"``, an object. The page says "opted out" with all of
   them, and the script asks the function whether to track. A script that takes only the
@@ -38,6 +41,8 @@ ROUTED_LINK = """() => {
   });
   document.body.prepend(a);
 }"""
+GPC_ON = ("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
+          "{get: () => true, configurable: true});")
 # Beacons refused from now on, and the next fetch fails as offline (the network back after).
 OFFLINE = """() => {
   navigator.sendBeacon = () => false;
@@ -57,7 +62,7 @@ FORM_BUTTON = """(action) => {
 }"""
 
 
-def test_a_click_names_the_page_it_happened_on_and_any_true_answer_opts_out(
+def test_a_click_names_its_page_and_every_opt_out_holds_mid_visit(
         visitor, webtrack, tracked):
     page = visitor.page
     home, title = page.url, page.title()
@@ -84,6 +89,16 @@ def test_a_click_names_the_page_it_happened_on_and_any_true_answer_opts_out(
     page.evaluate("window.disableCookiesUsage = function () { return 'yes'; }")
     page.click("#add-lamp")
     page.evaluate("history.pushState({}, '', '/opted-out-step')")
+    visitor.expect_no_beacon(leave=False)
+    assert CONTEXT_COOKIE not in visitor.cookies(), visitor.cookies()
+    # The cookie back, the banner's answer gone, and the visitor turns Global Privacy
+    # Control on in the browser's settings mid-visit: from the next decision on, opted out.
+    page.context.add_cookies([{"name": CONTEXT_COOKIE, "value": visitor.handed["wt_ctx"],
+                               "url": visitor.url("shop", "/")}])
+    visitor.mark()
+    page.evaluate("delete window.disableCookiesUsage;" + GPC_ON)
+    page.click("#add-lamp")
+    page.evaluate("history.pushState({}, '', '/gpc-step')")
     visitor.expect_no_beacon(leave=False)
     assert CONTEXT_COOKIE not in visitor.cookies(), visitor.cookies()
 

@@ -344,5 +344,6 @@ PROBES = (
            "tracking parameter is removed",
            (("  safe(arrive)();\n", "  var arrivedAt = location.href;\n  safe(arrive)();\n"),
             ("      msdynci_viewuri: href,",
-             "      msdynci_viewuri: lastView === null ? arrivedAt : href,"))),
+             "      msdynci_viewuri: (function () { var u = arrivedAt || href; arrivedAt = \"\"; "
+             "return u; })(),"))),
 )
