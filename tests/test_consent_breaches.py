@@ -531,7 +531,19 @@ SITES: dict[str, dict] = {
         '"drafts", {create: true}); }).then(function (d) { return d.getFileHandle("settings.json",'
         ' {create: true}); }).then(function (h) { return h.createWritable(); }).then(function (w)'
         ' { return w.write(JSON.stringify({theme: "dark", fontSize: 16})).then(function () {'
-        ' return w.close(); }); });'), "states": OPTED_OUT},
+        ' return w.close(); }); });'
+        # A build's hash in a key and a cache's name, the same for every visitor; a token
+        # against request forgery, one per visitor, sent back to the site itself alone.
+        'localStorage.setItem("app-state-9f8e7d6c", JSON.stringify({open: false}));'
+        'caches.open("cache-a1b2c3d4").then(function (c) { return c.put("/_shared/site.css",'
+        ' new Response("p {}")); });'
+        'var tok = (document.cookie.match(/csrftoken=([0-9a-f]+)/) || [])[1]; if (!tok) {'
+        ' tok = Array.from(crypto.getRandomValues(new Uint8Array(16))).map(function (b) {'
+        ' return b.toString(16).padStart(2, "0"); }).join("");'
+        ' document.cookie = "csrftoken=" + tok + "; path=/; samesite=lax"; }'
+        'if (location.pathname === "/two.html") fetch("/api/cart", {method: "POST", headers:'
+        ' {"X-CSRFToken": tok, "Content-Type": "application/x-www-form-urlencoded"},'
+        ' body: "item=lamp&csrfmiddlewaretoken=" + tok});'), "states": OPTED_OUT},
     # Clean: requests that carry no identifier, first-party and to an analytics host of no
     # known tracker (a page count); a known tracker's script loaded that then sends nothing.
     "cleanrequests": {"head": '<script async src="https://www.googletagmanager.com/gtag/js'

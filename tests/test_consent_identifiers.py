@@ -13,6 +13,7 @@ from harness import consent_audit
 from harness.consent_audit import identifiers, served
 from harness.consent_audit.config import SiteConfig
 from harness.consent_audit.verdict import (
+    csrf_named,
     is_consent_record_entry,
     known_consent_record,
     stored_identifier,
@@ -171,6 +172,40 @@ def test_an_identifier_kept_wrapped_is_known_unwrapped():
     site = SiteConfig(name="s", start="http://s.localhost/")
     found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
     assert any(v["kind"] == "identifier-sent" for v in found["violations"]), found
+
+
+@pytest.mark.parametrize("name,found", [
+    # A build's hash: 7 or 8 lowercase hex digits after a hyphen or a dot, ending a part.
+    ("cache-a1b2c3d4", set()), ("app-state-9f8e7d6c", set()), ("main.3f9a2c1b.js", set()),
+    ("sw-precache-v3-1a2b3c4", set()),
+    # A visitor's: longer, or after an underscore, or mixed case.
+    (f"vid_{UID}", {UID}), (f"cache-{UID}", {UID}), ("uid_a1b2c3d4", {"a1b2c3d4"}),
+    ("state-9F8E7D6C", {"9F8E7D6C"}), ("cache-a1b2c3d4e5f6", {"a1b2c3d4e5f6"}),
+])
+def test_a_build_hash_in_a_name_is_no_identifier(name, found):
+    assert identifiers.name_tokens(name) == found
+
+
+@pytest.mark.parametrize("name,csrf", [
+    ("csrftoken", True), ("XSRF-TOKEN", True), ("_csrf", True), ("csrf_token", True),
+    ("authenticity_token", True), ("__RequestVerificationToken", True),
+    ("uid", False), ("visitor_id", False), ("tracsrfid", False),
+])
+def test_csrf_token_names(name, csrf):
+    assert csrf_named(name) is csrf
+
+
+@pytest.mark.parametrize("host,caught", [("s.localhost", False), ("t.localhost", True)])
+def test_a_csrf_token_sent_back_to_its_site_is_no_identifier(host, caught):
+    token = "547f9130c236169cf670a512ba8c5aff"
+    item = {"origin": "http://s.localhost", "storage": "localStorage", "key": "csrf_token",
+            "value": token}
+    wire = [{"at": 101.0, "phase": "then", "method": "POST", "url": f"http://{host}/api",
+             "headers": {"x-csrftoken": token}, "body": f"csrfmiddlewaretoken={token}"}]
+    evidence = {**_evidence(wire), "stored": {"at_opt_out": [item], "end": [item]}}
+    site = SiteConfig(name="s", start="http://s.localhost/")
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
+    assert (found["verdict"] == "fail") is caught, found
 
 
 @pytest.mark.parametrize("kept,sent,caught", [

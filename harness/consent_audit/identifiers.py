@@ -64,9 +64,21 @@ def name_tokens(name: str | None) -> set[str]:
         for piece in re.split(r"[_\-]+", token):
             digits = sum(c.isdigit() for c in piece)
             if len(piece) >= 8 and (digits >= 9 or (
-                    2 <= digits < len(piece) and not _VERSIONED.fullmatch(piece))):
+                    2 <= digits < len(piece) and not _VERSIONED.fullmatch(piece))) and \
+                    not build_hash(piece, name or ""):
                 found.add(piece)
     return found
+
+
+# A build's hash in a name (``cache-a1b2c3d4``, ``app-state-9f8e7d6c``, ``main.3f9a2c1b``):
+# seven or eight lowercase hex digits after a hyphen or a dot, ending the name or a part
+# of it, as bundlers and service-worker caches name things, the same for every visitor.
+_BUILD_HASH = re.compile(r"(?<=[-.])[0-9a-f]{7,8}(?=$|[.\-/ ])")
+
+
+def build_hash(piece: str, name: str) -> bool:
+    """Whether *piece* of *name* is a build's hash (:data:`_BUILD_HASH`), not a visitor's."""
+    return any(m.group() == piece for m in _BUILD_HASH.finditer(name))
 
 
 # Words in a name that say its value is about a person or a device, not a preference.

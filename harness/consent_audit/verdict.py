@@ -160,6 +160,25 @@ def _allowed(site, key: str) -> bool:
     return any(key == a or key.startswith(a.rstrip("/") + "/") for a in site.storage_allow)
 
 
+# A token against cross-site request forgery, by the names frameworks give it (Django's
+# csrftoken, Angular's XSRF-TOKEN, Rails' authenticity_token, ASP.NET's
+# __RequestVerificationToken, Express' _csrf): one per visitor, but kept and sent back to
+# the site itself only to prove a form is its own. Sent to anyone else, it is an identifier.
+_CSRF = re.compile(r"(?i)(?:^|[^a-z])(?:csrf|xsrf)|authenticity_?token|"
+                   r"request_?verification_?token|anti_?forgery")
+
+
+def csrf_named(name: str) -> bool:
+    """Whether an entry's *name* says it holds a token against request forgery."""
+    return bool(_CSRF.search(name or ""))
+
+
+def _own_site(site, url: str) -> bool:
+    """Whether *url* is on the audited site's own host (or one under it)."""
+    own = (urlsplit(site.start).hostname or "").lower().rstrip(".")
+    return bool(own) and _under(_host(url), {own})
+
+
 def _is_code(site, request: dict) -> bool:
     """The tracker's own script, loaded with no identifier in its address."""
     parts = urlsplit(request["url"])
@@ -454,7 +473,8 @@ def decide(site, state: dict, evidence: dict) -> dict:
             continue
         name = write["name"]
         if name in site.tracking_cookies or (
-                not _allowed(site, name) and stored_identifier(name, write["cookie_value"])):
+                not _allowed(site, name) and not csrf_named(name) and
+                stored_identifier(name, write["cookie_value"])):
             written.add(name)
             flag("cookie-write", "cookie", write.get("api") or write.get("by") or "unknown",
                  f"cookie {name or '(nameless)'} written after the opt-out" + (
@@ -467,7 +487,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
         for cookie in evidence["cookies"]:
             key = (cookie["name"], cookie.get("domain"), cookie.get("path"))
             if cookie["name"] in written or cookie["name"] in site.tracking_cookies or \
-                    _allowed(site, cookie["name"]):
+                    _allowed(site, cookie["name"]) or csrf_named(cookie["name"]):
                 continue
             item = {**cookie, "at": None, "phase": "stock"}
             if at_opt_out.get(key, object()) != cookie.get("value"):
@@ -476,8 +496,9 @@ def decide(site, state: dict, evidence: dict) -> dict:
                          f"cookie {cookie['name'] or '(nameless)'} on {cookie.get('domain')} "
                          "appeared or changed after the opt-out", item,
                          "unknown: no hook or response showed the write")
-            elif not known_consent_record(cookie["name"]) and identifiers.tokens(
-                    cookie["name"] + " " + (cookie.get("value") or "")):
+            elif not known_consent_record(cookie["name"]) and not csrf_named(
+                    cookie["name"]) and (identifiers.name_tokens(cookie["name"]) or
+                                         identifiers.tokens(cookie.get("value") or "")):
                 flag("kept", "cookie", "cookie jar",
                      f"cookie {cookie['name'] or '(nameless)'} holding an identifier, set "
                      "before the opt-out, is kept after it", item,
@@ -497,7 +518,8 @@ def decide(site, state: dict, evidence: dict) -> dict:
                  hint)
     stored = set()
     for write in evidence["storage_writes"]:
-        if after(write) and not _allowed(site, write["key"]) and stored_identifier(
+        if after(write) and not _allowed(site, write["key"]) and not csrf_named(
+                write["key"]) and stored_identifier(
                 _entry_name(write), _kept_key(write)):
             stored.add((write["storage"], write["key"]))
             flag("storage", "storage", write["storage"],
@@ -508,7 +530,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
                   for i in stock.get("at_opt_out", [])}
         for item in stock.get("end", []):
             if any(s == item["storage"] and item["key"].startswith(k) for s, k in stored) or \
-                    _allowed(site, item["key"]):
+                    _allowed(site, item["key"]) or csrf_named(item["key"]):
                 continue
             key = (item["origin"], item["storage"], item["key"])
             found = {**item, "at": None, "phase": "stock"}
@@ -517,13 +539,19 @@ def decide(site, state: dict, evidence: dict) -> dict:
                     flag("storage", "storage", item["storage"],
                          f"{item['storage']} {item['key']!r} on {item['origin']} is new or "
                          "changed since the opt-out (found when taking stock)", found)
-            elif not known_consent_record(item["key"]) and identifiers.tokens(
-                    _entry_name(item) + " " + _kept_key(item)):
+            elif not known_consent_record(item["key"]) and not csrf_named(item["key"]) and (
+                    identifiers.name_tokens(_entry_name(item)) or
+                    identifiers.tokens(_kept_key(item))):
                 flag("kept", "storage", item["storage"],
                      f"{item['storage']} {item['key']!r} on {item['origin']}, holding an "
                      "identifier written before the opt-out, is kept after it", found,
                      f"written before the opt-out on {item['origin']}")
     known = _known_ids(site, evidence, cookies)
+    # A token against request forgery goes back to the site itself: no identifier there.
+    forgery = {t for c in evidence["cookies"] + cookies if csrf_named(c["name"])
+               for t in identifiers.tokens(c.get("value") or c.get("cookie_value"))} | {
+        t for i in evidence["storage_writes"] + (evidence.get("stored") or {}).get("end", [])
+        if csrf_named(i.get("key") or "") for t in identifiers.tokens(i.get("value"))}
     # Given to this visitor alone in an answer's body, which the browser keeps (served.py).
     whence = {t: f"; given to this visitor alone in the answer of {s['url'][:120]}, which "
                  "the HTTP cache or Cache Storage keeps" for s in evidence.get("served", [])
@@ -536,6 +564,8 @@ def decide(site, state: dict, evidence: dict) -> dict:
         text = identifiers.request_text(request["url"], request.get("headers"),
                                         request.get("body"))
         found_ids = identifiers.carried(text, known)
+        if forgery and _own_site(site, request["url"]):
+            found_ids = [f for f in found_ids if f[0] not in forgery]
         if not found_ids:
             pieces.append((request, identifiers.fields(text)))
         elif id(request) not in flagged:
