@@ -197,12 +197,33 @@
     call("XMLHttpRequest", url);
     return original.apply(this, arguments);
   });
+  // An EventSource whose stream ended reconnects when the browser sees fit: after the
+  // server's retry: time, which no clock of the page's governs and no script can read. A
+  // source waiting to reconnect is reported (once) as the harness catches up after running
+  // the page's clock: a request the browser has scheduled, with the Last-Event-ID it sends.
+  const waitingSources = new Set();
+  const reconnects = (source) => {
+    try {
+      let last = "";
+      source.addEventListener("message", (e) => { last = e.lastEventId || last; });
+      source.addEventListener("error", () => { if (source.readyState === 0) { source.__webtrackLast = last; waitingSources.add(source); } });
+      source.addEventListener("open", () => { waitingSources.delete(source); });
+    } catch (e) { /* left unwatched */ }
+  };
+  const scheduled = () => {
+    for (const source of waitingSources) {
+      if (source.readyState === 0) report("call", { api: "EventSource (reconnecting)", url: String(source.url).slice(0, KEEP), body: text(source.__webtrackLast || ""), script: null });
+    }
+    waitingSources.clear();
+  };
   for (const name of ["WebSocket", "EventSource", "Worker", "SharedWorker"]) {
     const Original = window[name];
     if (typeof Original !== "function") continue;
     const Hooked = function (url, ...rest) {
       call(name, url);
-      return new Original(url, ...rest);
+      const made = new Original(url, ...rest);
+      if (name === "EventSource") reconnects(made);
+      return made;
     };
     Hooked.prototype = Original.prototype;
     Object.setPrototypeOf(Hooked, Original);
@@ -435,6 +456,7 @@
   }
   Object.defineProperty(window, "__webtrackCatchUp", {
     value: (ms) => {
+      scheduled();
       for (const media of playing) {
         try {
           if (media.paused || media.ended || !isFinite(media.duration)) continue;

@@ -292,6 +292,9 @@ SITES: dict[str, dict] = {
         ' href="\' + C + \'/rq_svg.gif" width="1" height="1"/></svg>\');'
         'try { new WebSocket(C.replace("http", "ws") + "/rq_ws"); } catch (e) {}'
         'new EventSource(C + "/rq_es");'
+        # A stream that ends at once, to reconnect five minutes later (its server's retry:).
+        'if (location.pathname === "/") new EventSource("http://collector.localhost:SIDEPORT'
+        '/rq_esretry");'
         # A pop-up, minutes after the page was opened.
         'if (location.pathname === "/two.html") setTimeout(function () {'
         ' window.open(C + "/rq_open"); }, 100000);'
@@ -654,6 +657,7 @@ CASES = [
     case("requests", "rq_svg", "request"),
     case("requests", "rq_ws", "request"),
     case("requests", "rq_es", "request"),
+    case("requests", "rq_esretry", "request"),
     case("requests", "rq_loopback", "request"),
     case("requests", "rq_open", "request"),
     case("immediate", "im_sync", "request"),
@@ -804,6 +808,10 @@ def side_app(environ, start_response):
             content_type="text/html")
     elif request.path in ("/enc_message.html", "/enc_fragment.html", "/enc_name.html"):
         response = Response("<!doctype html><title>3p</title>", content_type="text/html")
+    elif request.path == "/rq_esretry":
+        response = Response(f"retry: 300000\nid: {ID}e4\ndata: hi\n\n",
+                            content_type="text/event-stream")
+        response.headers["Access-Control-Allow-Origin"] = "*"
     elif request.path == "/tm.wav":  # four minutes of silence, seekable as media is
         response = Response(WAV, content_type="audio/wav").make_conditional(
             request, accept_ranges=True)

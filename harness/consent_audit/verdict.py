@@ -239,6 +239,10 @@ def seen_requests(evidence: dict) -> list[dict]:
         elif call["api"] == "RTCDataChannel.send":  # a peer's channel, as the socket's
             out.append({**call, "method": "SEND", "resource_type": "webrtc",
                         "seen_by": "page (a message on a WebRTC data channel)"})
+        elif call["api"] == "EventSource (reconnecting)":  # due when the browser sees fit
+            out.append({**call, "method": "GET", "resource_type": "eventsource",
+                        "headers": {"last-event-id": call.get("body") or ""}, "body": None,
+                        "seen_by": "page (a reconnection the browser has scheduled)"})
         elif call["api"] == "frame":  # another origin's frame, handed a fragment or a name
             out.append({**call, "method": "FRAME", "resource_type": "iframe",
                         "seen_by": "the frame (its address's fragment and its name)"})
