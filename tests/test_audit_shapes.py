@@ -724,6 +724,11 @@ SHAPES = [
      f'<script src="{URL}" data-site="shop" defer>', ["WT001"]),
     ("an async tag the page ends in, never closed, never runs", "",
      f'<script src="{URL}" data-site="shop" async>', ["WT001"]),
+    ("an <iframe srcdoc>'s loader inserting into parent.document is the page's", "",
+     '<iframe srcdoc="' + js(insert(into="parent.document.head.appendChild(s);")).replace(
+         "'", "&#39;") + '"></iframe>', []),
+    ("an <iframe srcdoc>'s loader inserting into its own document is the frame's", "",
+     '<iframe srcdoc="' + js(insert()).replace("'", "&#39;") + '"></iframe>', ["WT001"]),
     ("a tag in an <iframe srcdoc> is the frame's install, not the page's", "",
      '<iframe srcdoc="' + TAG.replace('"', "&quot;") + '"></iframe>', ["WT001"]),
     ("a <math> script is no script", "", f"<math>{TAG}</math>", ["WT001"]),

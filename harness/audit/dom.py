@@ -194,6 +194,9 @@ class Browser:
         self.blobs: dict[str, str] = {}  # blob: URL -> the text it holds
         self.contents: dict[int, Element] = {}  # id() of a <template> in the soup -> content
         self.modules = Modules(self, self.base_uri, lambda src: None)
+        # An <iframe srcdoc>'s document: the page that holds it (its window is the frame's
+        # parent and top), whose <head> and <body> the frame's scripts may insert into.
+        self.holder: Browser | None = None
         self.window = Global(on_set=self._on_handler)
         self.document = JSObject()
         self._build_globals()
@@ -676,8 +679,8 @@ class Browser:
         if node.tag == "script" and not node.started:
             node.started = True
             # Its attributes stay live: a src or data-site set after insertion still counts.
-            self.found.append(Inserted("inserted", node.attrs, target.holds_head, self.line(),
-                                       base=self.base_uri))
+            self._found_in(target).append(Inserted(
+                "inserted", node.attrs, target.holds_head, self.line(), base=self.base_uri))
             self._into_soup(node, target.holds_head)
             if "src" not in node.attrs and node.text and self.evaluator is not None:
                 self.run_nested(node.text)
@@ -696,6 +699,15 @@ class Browser:
             if isinstance(handler, CALLABLE):
                 evaluator.call(handler, node, [UNKNOWN])
         return UNDEF
+
+    def _found_in(self, target) -> list[Inserted]:
+        """Where a script put in *target* is found: the holding page's when *target* is its
+        ``<head>``, ``<body>`` or ``<html>`` (a frame's ``parent.document.head``), else
+        this document's."""
+        up = self.holder
+        if up is not None and any(target is place for place in (up.head, up.body, up.html)):
+            return up.found
+        return self.found
 
     def _into_soup(self, node: Element, in_head: bool) -> None:
         """Let selectors and ``document.scripts`` find a script once it is in (a second

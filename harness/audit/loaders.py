@@ -178,6 +178,8 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         except Unparsed as exc:
             unparsed.append((script, str(exc)))
         collect(index)
+    _run_frames(page, host, max(len(scripts) - 1, 0))
+    collect(max(len(scripts) - 1, 0))
     _queue_handler_attributes(page, host, len(scripts) - 1)
     for _ in range(MAX_CALLBACKS):
         if not host.queue:
@@ -193,6 +195,57 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         collect(index)
         host.speculative = False
     return loaded, unparsed
+
+
+MAX_FRAMES = 8
+
+
+def _run_frames(page: Page, host: Browser, index: int) -> None:
+    """Run each ``<iframe srcdoc>``'s scripts in a document of its own, the page's window its
+    parent and top, once the page is parsed: what they put in the page's ``<head>`` or
+    ``<body>`` is the page's (``host.found``); what they put in their own document is not."""
+    from .page import in_inert_content
+    from .page import parse as parse_page
+
+    if page.soup is None:
+        return
+    frames = [f for f in page.soup.find_all("iframe", srcdoc=True, limit=MAX_FRAMES)
+              if not in_inert_content(f)]
+    if frames:
+        host.enter(index, False, True, lambda node: None)  # parsed: <body> is there
+    for frame in frames:
+        source = str(frame["srcdoc"])
+        inner = parse_page(source, "", "about:srcdoc")
+        scripts = [s for s in inner.scripts if not s.in_noscript]
+        line = line_of(page.source, source[:60])
+        frame_host = Browser(page.url or page.base, [(s.in_head, s.attrs) for s in scripts],
+                             inner.ids, inner.soup, base_uri=page.base)
+        frame_host.holder = host
+        frame_host.window.props["parent"] = frame_host.window.props["top"] = host.window
+        evaluator = Evaluator(frame_host)
+        frame_host.evaluator = evaluator
+        try:
+            for at, script in enumerate(scripts):
+                if not runs(script) or script.src is not None:
+                    continue  # (its own files are the frame's, not read)
+                frame_host.enter(at, script.in_head, False, lambda node, line=line: line, True)
+                evaluator.steps = 0
+                try:
+                    _run(evaluator, parse(script.code, False))
+                except Unparsed:
+                    pass
+            for _ in range(MAX_CALLBACKS):
+                if not frame_host.queue:
+                    break
+                fn, args, at, in_head, _line, _ = frame_host.queue.pop(0)
+                frame_host.enter(at, in_head, True, lambda node, line=line: line)
+                evaluator.steps = 0
+                try:
+                    evaluator.call(fn, frame_host.window, args)
+                except (Throw, Budget, RecursionError):
+                    pass
+        finally:
+            frame_host.forget()
 
 
 def _fires_load(tag) -> bool:
