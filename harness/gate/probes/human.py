@@ -346,4 +346,26 @@ PROBES = (
             ("      msdynci_viewuri: href,",
              "      msdynci_viewuri: (function () { var u = arrivedAt || href; arrivedAt = \"\"; "
              "return u; })(),"))),
+    # -- fourth round -----------------------------------------------------------------------
+    Mutant("script-found-by-src-first", "the script looks itself up by src before "
+           "currentScript: another vendor's /tracker.js earlier in the page is taken for it",
+           (("var script = d.currentScript || d.querySelector('script[src*=\"/tracker.js\"]"
+             "[data-site]');",
+             "var script = d.querySelector('script[src*=\"/tracker.js\"]') || "
+             "d.currentScript;"),)),
+    Mutant("enter-on-button-left-to-click", "Enter on a button is left to the browser's "
+           "click (an LClick)",
+           (("if (!el || !action || e.repeat) return;",
+             "if (!el || !action || e.repeat) return;\n"
+             "    if (el.tagName === \"BUTTON\" && action === \"KEnter\") return;"),)),
+    Mutant("restored-previous-from-referrer", "a page restored from the back-forward cache "
+           "takes its previous view from the referrer",
+           (('    if (e.persisted) { lastView = ""; view(); }',
+             "    if (e.persisted) { lastView = null; api.restored = true; view(); }"),
+            ("    var href = location.href, who = href !== lastView && identity();",
+             "    var href = location.href, who = (href !== lastView || api.restored) && "
+             "identity();\n    api.restored = false;"))),
+    Mutant("frame-reports-top-page", "inside a frame the visit names the top page",
+           (("    var href = location.href, who",
+             "    var href = (w.top === w ? location : w.parent.location).href, who"),)),
 )
