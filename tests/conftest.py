@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import uuid
+from collections.abc import Callable
 
 import pytest
 
@@ -10,6 +14,26 @@ from harness.collector import create_app, state
 from harness.testing import visit_event
 
 pytest_plugins = ["pytester"]
+
+
+def once_across_workers(tmp_path_factory, key: str, make: Callable[[], object]) -> object:
+    """``make()`` run once for the whole test run, its (JSON) answer shared by every xdist
+    worker through a file: a fixture that audits a whole estate in a browser takes a
+    minute, and each worker whose tests use it set it up for itself. (xdist's own
+    ``--dist loadgroup`` would keep those tests in one worker, but pytest 9.2 no longer
+    lets it: pytest-xdist issue #1386.) The first worker to ask makes it; the others wait
+    for it under a lock, then read it."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return make()
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, above every worker's own
+    path = shared / f"{key}.json"
+    with open(shared / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.is_file():
+            answer = make()
+            path.write_text(json.dumps(answer), encoding="utf-8")
+            return answer
+    return json.loads(path.read_text(encoding="utf-8"))
 
 SHOP = "http://shop.localhost:8800"
 BLOG = "http://blog.localhost:8800"

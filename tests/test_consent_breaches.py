@@ -25,6 +25,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
+from conftest import once_across_workers
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -879,7 +880,12 @@ def write_sites(root: Path, side_port: int, ws_port: int = 0) -> None:
 
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory, browser_name):
-    """One audit of every site in *browser_name*: {site: [records]}."""
+    """One audit of every site in *browser_name*, for the whole run: {site: [records]}."""
+    return once_across_workers(tmp_path_factory, f"breaches-{browser_name}",
+                               lambda: _audit_every_site(tmp_path_factory, browser_name))
+
+
+def _audit_every_site(tmp_path_factory, browser_name):
     root = tmp_path_factory.mktemp(f"breaches-{browser_name}")
     side = make_server("127.0.0.1", 0, side_app, threaded=True)
     threading.Thread(target=side.serve_forever, daemon=True).start()

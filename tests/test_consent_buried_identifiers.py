@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import once_across_workers
 
 from harness import consent_audit
 from harness.server import Server
@@ -48,6 +49,11 @@ SITES = {"deepid": (f"{ID}ab", f"{ID}cd"), "nodeepid": ("none", "none")}
 
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory, browser_name):
+    return once_across_workers(tmp_path_factory, f"long-{browser_name}",
+                               lambda: _audit(tmp_path_factory, browser_name))
+
+
+def _audit(tmp_path_factory, browser_name):
     root = tmp_path_factory.mktemp(f"long-{browser_name}")
     shutil.copytree(Path("sites/_shared"), root / "sites" / "_shared")
     for name, (visitor, sent) in SITES.items():
