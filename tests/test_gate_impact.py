@@ -152,6 +152,19 @@ def test_the_child_run_keeps_chosen_new_and_other_browsers_scenarios(key, browse
         is kept
 
 
+@pytest.mark.parametrize("run, browsers, workers, expected", [
+    (["a", "b", "c"], ["chromium"], 2, 1),             # a few: one process
+    ([str(n) for n in range(11)], ["chromium"], 2, 2),  # more than a few: as asked
+    (None, ["chromium"], 2, 2),                        # every scenario runs
+    (["a"], ["chromium", "firefox"], 2, 2),            # Firefox runs every scenario
+    (["a"], ["chromium"], 1, 1),                       # never more than asked
+])
+def test_a_small_selection_runs_in_one_process(run, browsers, workers, expected):
+    from harness.gate import workers_for
+
+    assert workers_for({"run": run}, browsers, workers) == expected
+
+
 def _outcomes(**by_key):
     return {"scenarios": [{"id": k, "results": {"chromium": {"outcome": o}}}
                           for k, o in by_key.items()]}

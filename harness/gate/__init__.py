@@ -126,6 +126,7 @@ def _with_canary(options: GateOptions) -> tuple[dict, dict | None, dict]:
     only = selection.write(chosen, options.out / "selection.json") \
         if chosen.get("run") is not None else None
     run_options = options.run_options(only)
+    run_options.workers = workers_for(chosen, options.browsers, options.workers)
     if abort.is_set():  # the canary answered while the selection was made
         results = runner.collect(run_options, [], 0.0, 1)
     else:
@@ -133,6 +134,19 @@ def _with_canary(options: GateOptions) -> tuple[dict, dict | None, dict]:
     if options.canary:
         watcher.join()
     return results, (verdict if options.canary else None), chosen
+
+
+# Up to this many chosen scenarios run in one process: starting xdist's workers (each its
+# own Python and browser) costs more than the second core saves on so few.
+FEW = 10
+
+
+def workers_for(chosen: dict, browsers: list[str], workers: int) -> int:
+    """The workers for the run: one when the selection left only a few Chromium scenarios
+    and no other browser runs (Firefox runs every scenario); else as asked."""
+    run = chosen.get("run")
+    few = run is not None and len(run) <= FEW and set(browsers) <= {selection.SELECTED_BROWSER}
+    return min(workers, 1) if few else workers
 
 
 def summarise(chosen: dict, results: dict) -> dict:
