@@ -460,10 +460,11 @@
       for (const media of playing) {
         try {
           if (media.paused || media.ended || !isFinite(media.duration)) continue;
-          // Moved to its end, it is left its last moment to play, as Chromium ends a
-          // medium by playing into its end, not by a seek there.
+          // Moved as far as the page's clock went: past its end, to its end, which a
+          // playing medium reaches there and then (Firefox fires "ended" at once; playing
+          // out a last moment instead depended on real time the audit may not give it).
           const to = media.currentTime + (ms / 1000) * (media.playbackRate || 1);
-          media.currentTime = to < media.duration - 0.25 ? to : Math.max(media.currentTime, media.duration - 0.25);
+          media.currentTime = Math.min(to, media.duration);
         } catch (e) { /* one that cannot be moved plays on */ }
       }
     },
