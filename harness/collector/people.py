@@ -79,7 +79,7 @@ def refusals_for(db: sqlite3.Connection, store: Store, profile_ids: list[str]) -
 def create(db: sqlite3.Connection, kind: str, email: str, allow_tracking: bool = True,
            consent_state: str | None = None, profile_id: str | None = None) -> str:
     """Insert a profile (and its contact point) and return its id."""
-    email = email.strip().lower()
+    email = contact_point(email)
     if db.execute("SELECT 1 FROM profiles WHERE email = ?", (email,)).fetchone():
         raise ApiError(409, f"a profile with email {email!r} already exists")
     db.execute("INSERT OR IGNORE INTO contact_points (email) VALUES (?)", (email,))
@@ -99,14 +99,19 @@ def create(db: sqlite3.Connection, kind: str, email: str, allow_tracking: bool =
 INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
 
 
+def contact_point(value: str) -> str:
+    """The key of the contact point *value* names: trimmed, NFKC-normalised and
+    case-folded (see :func:`checked_email`); every lookup and every write keys by it."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value.strip()).casefold())
+
+
 def checked_email(value: str) -> str:
     """*value* as the contact point it names: trimmed, NFKC-normalised (a full-width
     letter is the letter) and case-folded, not merely lower-cased (``Σ`` lower-cases to
     ``ς`` at the end of a word, to ``σ`` elsewhere: one address typed in capitals would be
     another contact point, free of the first one's opt-out); ApiError 400 when it is not
     an address."""
-    address = unicodedata.normalize(
-        "NFKC", unicodedata.normalize("NFKC", value.strip()).casefold())
+    address = contact_point(value)
     if not EMAIL.fullmatch(address) or any(
             unicodedata.category(c) in INVISIBLE for c in address):
         raise ApiError(400, f"field 'email' is not an email address: {value!r}")
@@ -121,7 +126,7 @@ def refold(db: sqlite3.Connection) -> None:
     rows = db.execute("SELECT email FROM contact_points WHERE email GLOB ?",
                       ("*[^ -~]*",)).fetchall()
     for (email,) in rows:
-        folded = unicodedata.normalize("NFKC", email.casefold())
+        folded = contact_point(email)
         taken = db.execute("SELECT 1 FROM contact_points WHERE email = ?", (folded,)).fetchone()
         if folded != email and not taken:
             db.execute("UPDATE contact_points SET email = ? WHERE email = ?", (folded, email))
