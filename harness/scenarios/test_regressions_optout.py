@@ -52,6 +52,9 @@ def every_input(visitor) -> None:
     page.evaluate("history.pushState({}, '', '?step=1')")
     page.evaluate("history.replaceState({}, '', '?step=2')")
     page.evaluate("history.back()")
+    # A traversal is asynchronous: its popstate must have fired (in the task that changes
+    # the address) before anything else happens, or it lands after what follows.
+    page.wait_for_function("location.search === ''")
     page.evaluate(HIDE_AND_SHOW)
 
 
