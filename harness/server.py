@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from . import config, estate, fixtures
+from . import config, connections, estate, fixtures
 from .collector import create_app, state
 
 COLLECTOR = "collector"
@@ -49,8 +49,10 @@ class Server:
                  fixtures_dir: str | Path | None = DEFAULT_FIXTURES,
                  sites_dir: str | Path = estate.SITES_DIR, tracker: str | Path | None = None,
                  host: str = "127.0.0.1", threads: int = 16, dev: bool = False,
-                 api_token: str | None = None) -> None:
+                 api_token: str | None = None,
+                 request_deadline: float = connections.REQUEST_DEADLINE) -> None:
         self.requested_port, self.host, self.threads, self.dev = port, host, threads, dev
+        self.request_deadline = request_deadline
         self.api_token = api_token or None
         self._tmp = None
         if db is None:
@@ -92,6 +94,8 @@ class Server:
                 dispatcher, host=self.host, port=self.requested_port, threads=self.threads,
                 asyncore_loop_timeout=1, asyncore_use_poll=True, connection_limit=1000,
                 channel_timeout=60, max_request_body_size=BODY_LIMIT, ident="webtrack")
+            # A deadline for each request, so that slow senders cannot hold every slot.
+            connections.guard(self._server, self.request_deadline)
             self.port = int(self._server.effective_port)  # waitress gives it as a string
             run = self._server.run
         try:

@@ -1,5 +1,6 @@
 """The server itself: it rests when nobody asks anything, and stops at once."""
 
+import json
 import os
 import socket
 import sys
@@ -64,28 +65,75 @@ def _get(port: int, path: str, host: str = "collector.localhost") -> bytes:
         return conn.recv(200)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="descriptor limits")
-def test_a_thousand_idle_connections_leave_the_server_answering():
+@pytest.fixture
+def many_files():
+    """Let this process open a few thousand sockets (both ends of a thousand connections)."""
     import resource
 
+    if not sys.platform.startswith("linux"):
+        pytest.skip("descriptor limits")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < 4096:
         pytest.skip(f"this process may open only {hard} files")
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 4096) if hard ==
                                                 resource.RLIM_INFINITY else hard, hard))
-    try:
-        with Server(fixtures_dir=None) as server:
-            # Client and server ends in one process: the server's ends are numbered past
-            # 1024, where select() cannot watch them.
-            idle = [socket.create_connection(("127.0.0.1", server.port))
-                    for _ in range(1000)]
-            time.sleep(0.5)  # the server accepts them
-            for conn in idle:
-                conn.close()
-            time.sleep(0.5)  # and sees them closed
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_thousand_idle_connections_leave_the_server_answering(many_files):
+    with Server(fixtures_dir=None) as server:
+        # Client and server ends in one process: the server's ends are numbered past
+        # 1024, where select() cannot watch them.
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(1000)]
+        time.sleep(0.5)  # the server accepts them
+        for conn in idle:
+            conn.close()
+        time.sleep(0.5)  # and sees them closed
+        assert _get(server.port, "/healthz").startswith(b"HTTP/1.1 200")
+
+
+def test_slow_senders_cannot_keep_everyone_else_out(many_files):
+    # A thousand connections (the server's limit) each holding an unfinished request, as a
+    # "slow loris" does by sending a byte now and then: without a deadline for the whole
+    # request they hold every slot, and the request after them is never read.
+    with Server(fixtures_dir=None, request_deadline=1.0) as server:
+        slow = [socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                for _ in range(1000)]
+        try:
+            for conn in slow:
+                conn.sendall(b"POST /collect HTTP/1.1\r\nHost: collector.localhost\r\nX-")
             assert _get(server.port, "/healthz").startswith(b"HTTP/1.1 200")
-    finally:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+            head, _, body = _read_all(slow[0]).partition(b"\r\n\r\n")
+            assert head.split(b"\r\n")[0].endswith(b" 408 Request Timeout")
+            assert b"application/json" in head
+            assert "within 1 s" in json.loads(body)["error"]
+        finally:
+            for conn in slow:
+                conn.close()
+
+
+def test_a_connection_that_never_begins_a_request_is_closed():
+    with Server(fixtures_dir=None, request_deadline=1.0) as server, \
+            socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        assert conn.recv(100) == b""  # closed, without an answer: there was no request
+
+
+def test_a_request_that_arrives_in_time_is_served_however_it_is_split():
+    with Server(fixtures_dir=None, request_deadline=2.0) as server, \
+            socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        for part in (b"GET /healthz HTTP/1.1\r\n", b"Host: collector.localhost\r\n",
+                     b"Connection: close\r\n", b"\r\n"):
+            conn.sendall(part)
+            time.sleep(0.3)
+        assert _read_all(conn).startswith(b"HTTP/1.1 200")
+
+
+def _read_all(conn: socket.socket) -> bytes:
+    chunks = []
+    while chunk := conn.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def test_a_body_past_the_limit_is_refused_before_it_is_sent():
@@ -94,4 +142,8 @@ def test_a_body_past_the_limit_is_refused_before_it_is_sent():
         # 20 MB announced, none sent: the answer comes now, not once 20 MB have arrived.
         conn.sendall(b"POST /collect HTTP/1.1\r\nHost: collector.localhost\r\n"
                      b"Content-Type: text/plain\r\nContent-Length: 20000000\r\n\r\n")
-        assert conn.recv(200).startswith(b"HTTP/1.1 413")
+        head, _, body = _read_all(conn).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 413")
+        # Waitress answers this itself, before the collector: in the collector's JSON all the same.
+        assert b"application/json" in head
+        assert "exceeds max_body of 1048576" in json.loads(body)["error"]
