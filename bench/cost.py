@@ -12,6 +12,7 @@ How the time is attributed: ``harness/gate/cost.py`` and ``attribution.js``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -110,6 +111,7 @@ def markdown(result: dict) -> str:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     result = measure()
     result["targets_met"] = verdicts(result)
     path = HERE / "results.json"

@@ -20,6 +20,7 @@ in the same browser: what the gate adds is the difference.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -245,47 +246,56 @@ def merged(parts: list[Path]) -> dict:
                 "survived", "not_covered", "error", "not_run")]}
 
 
-def _names_after(flag: str) -> list[str]:
-    """The plain words after *flag* on the command line, up to the next option."""
-    names = []
-    for arg in sys.argv[sys.argv.index(flag) + 1:]:
-        if arg.startswith("--"):
-            break
-        names.append(arg)
-    return names
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="With no option: the gate and fail-fast timings. Results go to bench/results.json.")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--baseline", type=Path, metavar="DIR",
+                      help="before/after: DIR is an export of an earlier commit, run with "
+                           "this venv")
+    mode.add_argument("--selection", nargs="*", metavar="NAME",
+                      help="full vs test-impact-selected gate, side by side, on the reference "
+                           "and single edits (or the edits NAME…)")
+    mode.add_argument("--soundness", nargs="?", type=int, const=25, metavar="STEP",
+                      help="gate every hand-written mutant and every STEP-th mechanical one "
+                           "(default 25), selection on")
+    mode.add_argument("--mutation-from", nargs="+", type=Path, metavar="REPORT_DIR",
+                      help="record a finished mutation run (several directories: a run made "
+                           "in parts)")
+    parser.add_argument("--mutation", action="store_true",
+                        help="also run the whole mutation run (minutes)")
+    return parser.parse_args()
 
 
 def main() -> None:
+    args = _arguments()
     path = HERE / "results.json"
     results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    if "--baseline" in sys.argv:
-        baseline = Path(sys.argv[sys.argv.index("--baseline") + 1]).resolve()
-        results["gate_versus"] = {"when": time.strftime("%Y-%m-%d %H:%M"),
-                                  "baseline": str(baseline), **versus(baseline)}
+    now = time.strftime("%Y-%m-%d %H:%M")
+    if args.baseline is not None:
+        baseline = args.baseline.resolve()
+        results["gate_versus"] = {"when": now, "baseline": str(baseline), **versus(baseline)}
         print("gate_versus", results["gate_versus"], flush=True)
-    elif "--selection" in sys.argv:
+    elif args.selection is not None:
         load = os.getloadavg()
-        results["gate_selection"] = {"when": time.strftime("%Y-%m-%d %H:%M"),
-                                     "uptime_load": [round(x, 1) for x in load],
-                                     **selection(_names_after("--selection"))}
+        results["gate_selection"] = {"when": now, "uptime_load": [round(x, 1) for x in load],
+                                     **selection(args.selection)}
         print("gate_selection", results["gate_selection"], flush=True)
-    elif "--soundness" in sys.argv:
-        at = sys.argv.index("--soundness") + 1
-        step = int(sys.argv[at]) if at < len(sys.argv) and sys.argv[at].isdigit() else 25
-        results["gate_soundness"] = {"when": time.strftime("%Y-%m-%d %H:%M"),
-                                     **soundness(step)}
+    elif args.soundness is not None:
+        results["gate_soundness"] = {"when": now, **soundness(args.soundness)}
         print("gate_soundness", {k: v for k, v in results["gate_soundness"].items()
                                  if k != "rows"}, flush=True)
-    elif "--mutation-from" in sys.argv:
-        parts = [Path(a) for a in sys.argv[sys.argv.index("--mutation-from") + 1:]
-                 if not a.startswith("--")]
+    elif args.mutation_from is not None:
+        parts = args.mutation_from
         figures = summary(parts[0]) if len(parts) == 1 else merged(parts)
-        results["mutation"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **figures}
+        results["mutation"] = {"when": now, **figures}
         print("mutation", results["mutation"], flush=True)
     else:
-        results["gate"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **gate()}
+        results["gate"] = {"when": now, **gate()}
         print("gate", results["gate"], flush=True)
-    if "--mutation" in sys.argv:
+    if args.mutation:
         results["mutation"] = {"when": time.strftime("%Y-%m-%d %H:%M"), **mutation()}
         print("mutation", results["mutation"], flush=True)
     path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")

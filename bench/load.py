@@ -13,6 +13,7 @@ the spec asks for ``"client": "httpx"``.
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import resource
@@ -86,6 +87,10 @@ def run(port: int, path: str, bodies: list[bytes], threads: int, client: str = "
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Reads its spec as JSON on stdin ({port, path, bodies, threads, client}) and "
+               "prints its figures as JSON: bench/ingest.py runs it.").parse_args()
     spec = json.loads(sys.stdin.read())
     bodies = [body.encode() for body in spec["bodies"]]
     print(json.dumps(run(spec["port"], spec["path"], bodies, spec["threads"],
