@@ -660,6 +660,20 @@ SHAPES = [
         "this.u = base + '/tracker.js'; } }; })();"
         "(function () { var base = 'https://cdn.example.com'; class L extends Base { load() {"
         + insert("this.u") + "} } new L().load(); })();"), "", []),
+    ("a MutationObserver over the document as it is parsed, disconnecting", js(
+        "new MutationObserver(function (r, o) { o.disconnect();" + insert() + "}).observe("
+        "document.documentElement, {childList: true, subtree: true});"), "", []),
+    ("an <iframe srcdoc>'s loader inserting into a parent.document element of the body", "",
+     '<div id="x"></div><iframe srcdoc="' + js(insert(
+         into="parent.document.querySelector('#x').appendChild(s);")).replace("'", "&#39;")
+     + '"></iframe>', ["WT002"]),
+    ("an <iframe srcdoc>'s loader inserting into parent.document.documentElement.firstChild",
+     "", '<iframe srcdoc="' + js(insert(
+         into="parent.document.documentElement.firstChild.appendChild(s);")).replace(
+         "'", "&#39;") + '"></iframe>', []),
+    ("document.write of the tag once loaded: the new document's own", js(
+        "window.addEventListener('load', function () { document.write('" + TAG.replace(
+            "</", "<\\/") + "'); });"), "", []),
     # Pages that install nothing.
     ("load listeners on targets the event never reaches", js(
         "document.addEventListener('load', function () {" + insert() + "});"
@@ -803,6 +817,20 @@ SHAPES = [
         "</noscript>');"), "", ["WT001", "WT008"]),
     ("document.write of a comment beside the tag", TAG + js(
         "document.write('<!-- built by /app.js -->');"), "", []),
+    ("a MutationObserver that never observes never calls back", js(
+        "var mo = new MutationObserver(function () {" + insert() + "});"), "", ["WT001"]),
+    ("a MutationObserver of attributes nothing changes", js(
+        "new MutationObserver(function (r, o) { o.disconnect();" + insert() + "}).observe("
+        "document.head, {attributes: true});"), "", ["WT001"]),
+    # document.open() once the page is parsed (a write from a callback opens one too)
+    # replaces the page, its tag with it, and erases the tracker's listeners: the visitor's
+    # page has no tracker.
+    ("document.open() once loaded replaces the page and its tag", TAG + js(
+        "window.addEventListener('load', function () { document.open(); "
+        "document.write('<p>gone</p>'); document.close(); });"), "", ["WT001"]),
+    ("document.write once loaded opens a new page: it replaces the tag", TAG + js(
+        "window.onload = function () { document.write('<p>gone</p>'); document.close(); };"),
+     "", ["WT001"]),
     ("a DOMParser's script, appended", js(
         f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
         "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from .jsbuiltins import CookieJar, json_parse, make_function, make_url, storage, url_object
@@ -82,6 +82,8 @@ class Place:
     attrs: dict = field(default_factory=dict)
     text: str = ""  # its text content (an inline JSON configuration, say)
     content: Element | None = None  # a <template>'s content
+    # The document it is in (its Browser): a frame's script may hold its parent's elements.
+    owner: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -146,9 +148,9 @@ class Dataset:
         self.element.attrs[name] = to_string(value)
 
 
-def _place_of_script(in_head: bool, attrs: dict | None = None) -> Place:
-    parent = Place("parent", in_head, in_head)
-    return Place("script", in_head, in_head, parent, dict(attrs or {}))
+def _place_of_script(in_head: bool, attrs: dict | None = None, owner=None) -> Place:
+    parent = Place("parent", in_head, in_head, owner=owner)
+    return Place("script", in_head, in_head, parent, dict(attrs or {}), owner=owner)
 
 
 class Browser:
@@ -177,14 +179,18 @@ class Browser:
         self.in_head = True
         self.deferred = False
         self.external_async = False  # the running script is external and async or deferred
+        self.blocking = False  # the running script is one document.write put in, blocking
+        # document.open() replaced the document once parsed: what is found is in the new one
+        self.replaced = False
+        self.mutations = 0  # elements put in the document (a MutationObserver's changes)
         self.current = False  # a classic script runs its top level (currentScript is set)
         self.state = "loading"
         self.line_of = lambda node: None
         self.node = None
-        self.head = Place("head", True, True, attrs=_attrs_of(soup, "head"))
-        self.html = Place("html", False, False, attrs=_attrs_of(soup, "html"))
+        self.head = Place("head", True, True, attrs=_attrs_of(soup, "head"), owner=self)
+        self.html = Place("html", False, False, attrs=_attrs_of(soup, "html"), owner=self)
         self.head.parent = self.html
-        self.body = Place("body", False, False, self.html, _attrs_of(soup, "body"))
+        self.body = Place("body", False, False, self.html, _attrs_of(soup, "body"), owner=self)
         self.inserted: list[Element] = []  # scripts the code put in, in order
         self.in_soup: dict[int, Element] = {}  # id() of their tags in the soup -> element
         self.soup_tags: list = []
@@ -226,6 +232,7 @@ class Browser:
             "addEventListener": native("addEventListener", self._listen),
             "customElements": JSObject({"define": native("define", self._define_element)}),
             "eval": native("eval", self._eval),
+            "MutationObserver": native("MutationObserver", self._observer),
             "Blob": native("Blob", self._blob),
             "encodeURIComponent": native("encodeURIComponent", lambda t, a: _coded(
                 a, lambda s: quote(s, safe="-_.!~*'()"))),
@@ -280,6 +287,8 @@ class Browser:
                 self._from_soup(lambda soup: soup.find_all(class_=to_string(a[0])))
                 if a and known(a[0]) else UNKNOWN)),
             "write": native("write", self._write),
+            "open": native("open", self._open),
+            "close": native("close", lambda t, a: UNDEF),
             "writeln": native("writeln", lambda t, a: self._write(t, [*a, "\n"])),
             "createRange": native("createRange", lambda t, a: JSObject({
                 "createContextualFragment": native("createContextualFragment",
@@ -305,7 +314,7 @@ class Browser:
         d["documentElement"] = self.html
         d["body"] = self.body if self.deferred or not self.in_head else None
         # The running classic script, whenever it runs; none in modules and callbacks.
-        d["currentScript"] = _place_of_script(*self.scripts[self.index]) if self.current \
+        d["currentScript"] = _place_of_script(*self.scripts[self.index], self) if self.current \
             else None
         d["readyState"] = self.state
         d["scripts"] = self._scripts()
@@ -425,6 +434,55 @@ class Browser:
         self.queue.append((Native("timer", tick), [], *place))
         return ident
 
+    def _observer(self, this, args):
+        """``new MutationObserver(fn)``: *fn* is called only once ``observe()`` is, not after
+        ``disconnect()``, and only on a change. Observing the document's elements while it
+        is parsed, with ``childList`` or ``subtree``, the parser's own insertions are one;
+        elsewhere, an element the page's scripts put in the document after ``observe()`` may
+        be (whether in what is observed, only the browser knows). While it stays connected
+        over the whole document, a script *fn* puts in calls it again."""
+        fn = args[0] if args else UNDEF
+        state: dict = {"observing": False, "runs": 0, "waits": 0}
+        observer = JSObject()
+
+        def deliver(t, a):
+            if not state["observing"] or state["runs"] >= INTERVAL_RUNS:
+                return UNDEF
+            if not state["certain"] and self.mutations == state["since"]:
+                if state["waits"] < INTERVAL_RUNS:  # callbacks queued before may change it
+                    state["waits"] += 1
+                    self.queue.append((Native("mutation", deliver), [], *state["place"]))
+                return UNDEF
+            state["runs"] += 1
+            before, self.speculative = len(self.found), self.speculative or not state["certain"]
+            try:
+                return self.running().call(fn, observer, [JSArray([UNKNOWN]), observer])
+            finally:
+                if state["observing"] and state["whole"] and len(self.found) > before:
+                    self.queue.append((Native("mutation", deliver), [], *state["place"]))
+
+        def observe(t, a):
+            if not isinstance(fn, CALLABLE) or state["observing"]:
+                return UNDEF
+            target, options = _arg0(a), a[1] if len(a) > 1 else UNDEF
+            wants = {k: isinstance(options, JSObject) and options.get(k) is True
+                     for k in ("childList", "subtree")}
+            whole = target is self.document or target is self.html
+            ours = whole or any(target is p for p in (self.head, self.body))
+            state.update(
+                observing=True, place=(self.index, self.in_head, self.line_of),
+                since=self.mutations, whole=whole and wants["subtree"] and wants["childList"],
+                certain=ours and self.state == "loading" and not self.deferred and (
+                    wants["childList"] or wants["subtree"]))
+            self.queue.append((Native("mutation", deliver), [], *state["place"]))
+            return UNDEF
+
+        observer.props.update({
+            "observe": Native("observe", observe),
+            "disconnect": Native("disconnect", lambda t, a: state.update(observing=False)),
+            "takeRecords": Native("takeRecords", lambda t, a: JSArray([]))})
+        return observer
+
     def _clear(self, this, args):
         if args and isinstance(args[0], float):
             self.cleared.add(args[0])
@@ -461,7 +519,8 @@ class Browser:
             found = self._from_soup(lambda soup: soup.find_all(id=name, limit=1))
             if isinstance(found, JSArray) and found.items:
                 return found.items[0]
-            return Place("element", in_head, in_head, Place("parent", in_head, in_head), attrs)
+            return Place("element", in_head, in_head, Place("parent", in_head, in_head,
+                                                            owner=self), attrs, owner=self)
         return None if known(name) else UNKNOWN
 
     def _listen(self, this, args):
@@ -530,7 +589,7 @@ class Browser:
 
     def _scripts(self) -> JSArray:
         count = len(self.scripts) if self.deferred else self.index + 1
-        return JSArray([_place_of_script(*s) for s in self.scripts[:count]] + self.inserted)
+        return JSArray([_place_of_script(*s, self) for s in self.scripts[:count]] + self.inserted)
 
     def _by_tag(self, this, args):
         name = to_string(args[0]).lower() if args else ""
@@ -566,8 +625,8 @@ class Browser:
             in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
             attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
                      for k, v in tag.attrs.items()}
-            place = Place("element", in_head, in_head, Place("parent", in_head, in_head),
-                          attrs, _text_of(tag))
+            place = Place("element", in_head, in_head, Place(
+                "parent", in_head, in_head, owner=self), attrs, _text_of(tag), owner=self)
             if tag.name == "template":
                 place.content = self._content(tag)
             places.append(place)
@@ -635,8 +694,25 @@ class Browser:
     def _write(self, this, args):
         if self.external_async:
             return UNDEF  # browsers ignore writes from async and deferred external scripts
+        if self._parsed():  # no insertion point: it opens a new document first
+            self._open(this, [])
         self.written.append(("".join(to_string(a) for a in args), self.in_head, self.line()))
         return UNDEF
+
+    def _parsed(self) -> bool:
+        """Whether the page's parser is done as the running script runs (a callback, a
+        deferred one), not one it runs (nor one a write put in, which blocks it)."""
+        return self.deferred and not self.blocking
+
+    def _open(self, this, args):
+        """``document.open()`` once the page is parsed replaces it (while parsing it does
+        nothing): its scripts, the tracker's among them, are gone, and what is written next
+        is a new document, parsed from its start."""
+        if self._parsed():
+            self.replaced, self.in_head = True, True
+            self.found.clear()
+            self.written.clear()
+        return self.document
 
     # -- insertion -------------------------------------------------------------------
     def insert(self, target, node) -> None:
@@ -653,10 +729,11 @@ class Browser:
                     node.parent = target
                 target.children.append(node)
                 return
-            target = Place("element", target.place.holds_head, target.place.holds_head)
+            target = Place("element", target.place.holds_head, target.place.holds_head,
+                           owner=target.place.owner)
         if not isinstance(target, Place):
             # Somewhere we cannot see: the snippet's own place stands in for it.
-            target = Place("unknown", self.in_head, self.in_head)
+            target = Place("unknown", self.in_head, self.in_head, owner=self)
         if not isinstance(node, Element):
             return
         # Moved within the document: only a script not started yet is decided again.
@@ -666,6 +743,7 @@ class Browser:
         if node.parent is not None and node.parent.place is None:
             detach(node)  # moved out of a detached element into the document
         node.place = target
+        self.mutations += 1
         if node.attrs.get("id"):
             self.made_ids.setdefault(node.attrs["id"], node)
         if node.tag == "script" and "src" in node.attrs and not node.started and \
@@ -679,9 +757,10 @@ class Browser:
         if node.tag == "script" and not node.started:
             node.started = True
             # Its attributes stay live: a src or data-site set after insertion still counts.
-            self._found_in(target).append(Inserted(
+            into = self._document_of(target)
+            into.found.append(Inserted(
                 "inserted", node.attrs, target.holds_head, self.line(), base=self.base_uri))
-            self._into_soup(node, target.holds_head)
+            into._into_soup(node, target.holds_head)
             if "src" not in node.attrs and node.text and self.evaluator is not None:
                 self.run_nested(node.text)
             elif "src" in node.attrs:
@@ -700,14 +779,12 @@ class Browser:
                 evaluator.call(handler, node, [UNKNOWN])
         return UNDEF
 
-    def _found_in(self, target) -> list[Inserted]:
-        """Where a script put in *target* is found: the holding page's when *target* is its
-        ``<head>``, ``<body>`` or ``<html>`` (a frame's ``parent.document.head``), else
-        this document's."""
+    def _document_of(self, target) -> Browser:
+        """The document a script put in *target* is in: the holding page's when *target* is
+        one of its elements (a frame's ``parent.document.querySelector('#x')``), else this
+        one."""
         up = self.holder
-        if up is not None and any(target is place for place in (up.head, up.body, up.html)):
-            return up.found
-        return self.found
+        return up if up is not None and target.owner is up else self
 
     def _into_soup(self, node: Element, in_head: bool) -> None:
         """Let selectors and ``document.scripts`` find a script once it is in (a second

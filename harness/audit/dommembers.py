@@ -299,14 +299,15 @@ def _place_member(host: Browser, place: Place, key):
             host.insert(target, _arg(args, 1))
             return _arg(args, 1)
         return Native(key, adjacent)
-    if place is host.html and key in ("firstChild", "firstElementChild"):
-        return host.head  # the parser puts nothing before <head> but comments
-    if place is host.html and key in ("lastChild", "lastElementChild"):
-        return host.body if host.deferred or not host.in_head else host.head  # (no body yet)
+    owner = place.owner or host  # (a frame's parent's elements are its parent's)
+    if place is owner.html and key in ("firstChild", "firstElementChild"):
+        return owner.head  # the parser puts nothing before <head> but comments
+    if place is owner.html and key in ("lastChild", "lastElementChild"):
+        return owner.body if owner.deferred or not owner.in_head else owner.head  # (no body)
     if key in ("firstChild", "firstElementChild", "lastChild", "lastElementChild"):
-        return Place("child", place.holds_head, place.holds_head, place)
+        return Place("child", place.holds_head, place.holds_head, place, owner=place.owner)
     if key in ("getElementsByTagName", "querySelector", "querySelectorAll"):
-        return host.document.get(key)
+        return owner.document.get(key)
     if key == "getAttribute":
         return Native(key, lambda this, args: place.attrs.get(
             to_string(_arg(args, 0, "")).lower(), None))

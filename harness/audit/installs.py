@@ -123,6 +123,8 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
     loaded, unread = loaders.run_page(page, skip={
         i for i, s in enumerate(live) if classify(s.src, config)}, follow=lambda src: not
         classify(resolve(page.base, src), config))
+    if page.replaced and not page.rendered:
+        found = []  # the page's own tags went with the document document.open() replaced
     if page.rendered:
         # The browser ran everything; only import() leaves nothing in the DOM to see.
         loaded, unread = [i for i in loaded if i.inserted.how == "imported"], []

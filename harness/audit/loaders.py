@@ -135,12 +135,15 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
             quiet = found.how != "written" or "async" in found.attrs or "defer" in found.attrs
 
             def load(this, args):
-                host.external_async = quiet
+                host.external_async, host.blocking = quiet, not quiet
                 run_code(host, code)
             host.queue.append((Native("loaded", load), [], index, found.in_head,
                                lambda node: line))
 
     def collect(index: int) -> None:
+        if host.replaced:  # document.open(): what was found is in the document it replaced
+            host.replaced, page.replaced = False, True
+            loaded.clear()
         for found in host.found:
             found.speculative = found.speculative or host.speculative
             loaded.append(Loaded(found, index))
@@ -168,6 +171,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         host.enter(index, script.in_head, _phase(script) > 0, _line_of(script), not module,
                    "interactive" if _phase(script) > 0 else "loading", script.before_base)
         host.external_async = script.src is not None and _phase(script) > 0
+        host.blocking = False
         evaluator.steps = 0  # each script has its own budget
         try:
             program = parse(script.code, module)
@@ -186,7 +190,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
             break
         fn, args, index, in_head, line_of, host.speculative = host.queue.pop(0)
         host.enter(index, in_head, True, line_of)
-        host.external_async = False
+        host.external_async = host.blocking = False
         evaluator.steps = 0
         try:
             evaluator.call(fn, evaluator.host.window, args)

@@ -148,6 +148,9 @@ class Page:
     reader: Callable[[str], str | None] | None = field(
         default=lambda src: data_url_text(src.strip()), repr=False)
     defines_optout: bool | None = None  # known to define disableCookiesUsage (None: unknown)
+    # Its scripts replaced it by document.open() once parsed (statically): its own tags
+    # and what was inserted before are gone with it.
+    replaced: bool = False
     rendered: bool = False
     template: bool = False
     url: str = ""  # the document's own address (location), when <base href> moves base
