@@ -104,7 +104,18 @@ SITES: dict[str, dict] = {
         ' 5 * 60 * 1000);'
         f'document.cookie = "my_consent_id={ID}a9; path=/";'
         # The identifier is the name; the value a mere flag.
-        f'document.cookie = "cknm_{ID}a0=1; path=/";')},
+        f'document.cookie = "cknm_{ID}a0=1; path=/";'
+        # A tracker's id under a CSRF token's name: sent to a third party; read by a pixel
+        # of the site's own; beaconed to it from storage.
+        'var jar = function (n) { return (document.cookie.match(n + "=([^;]+)") || [])[1]; };'
+        f'document.cookie = "csrf_vid={ID}h1; path=/";'
+        'new Image().src = SIDE + "/ck_csrf3p.gif?t=" + jar("csrf_vid");'
+        f'if (!jar("xsrf_uid")) document.cookie = "xsrf_uid={ID}h2; path=/";'
+        'setTimeout(function () { new Image().src = "/ck_xsrfpixel.gif?x=" + jar("xsrf_uid");'
+        ' }, 120000);'
+        f'if (!localStorage.getItem("csrf-token")) localStorage.setItem("csrf-token", "{ID}h3");'
+        'setTimeout(function () { navigator.sendBeacon("/ck_csrfbeacon", JSON.stringify({t:'
+        ' localStorage.getItem("csrf-token")})); }, 90000);')},
     # A "CMP" deletes the tracker's cookie on reject; the tracker puts it back every minute.
     "reset": {"head": script(
         'document.addEventListener("click", function (e) { if (e.target.id === '
@@ -600,6 +611,9 @@ CASES = [
     case("cookies", "ck_late", "cookie"),
     case("cookies", "my_consent_id", "cookie"),
     case("cookies", "cknm_", "cookie"),
+    case("cookies", "csrf_vid", "cookie"),
+    case("cookies", "xsrf_uid", "cookie"),
+    case("cookies", "csrf-token", "storage"),
     case("reset", "rs_uid", "cookie"),
     case("setcookie", "sc_css", "cookie"),
     case("setcookie", "sc_img", "cookie"),

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from harness import consent_audit
-from harness.consent_audit import identifiers, served
+from harness.consent_audit import forgery, identifiers, served
 from harness.consent_audit.config import SiteConfig
 from harness.consent_audit.verdict import (
     csrf_named,
@@ -195,17 +195,102 @@ def test_csrf_token_names(name, csrf):
     assert csrf_named(name) is csrf
 
 
-@pytest.mark.parametrize("host,caught", [("s.localhost", False), ("t.localhost", True)])
-def test_a_csrf_token_sent_back_to_its_site_is_no_identifier(host, caught):
-    token = "547f9130c236169cf670a512ba8c5aff"
-    item = {"origin": "http://s.localhost", "storage": "localStorage", "key": "csrf_token",
-            "value": token}
-    wire = [{"at": 101.0, "phase": "then", "method": "POST", "url": f"http://{host}/api",
-             "headers": {"x-csrftoken": token}, "body": f"csrfmiddlewaretoken={token}"}]
-    evidence = {**_evidence(wire), "stored": {"at_opt_out": [item], "end": [item]}}
+TOKEN = "547f9130c236169cf670a512ba8c5aff"
+
+
+def _sent(method="POST", url="http://s.localhost/api", api="fetch", headers=None, body=None):
+    return {"at": 101.0, "phase": "then", "method": method, "url": url, "api": api,
+            "headers": headers or {}, "body": body}
+
+
+@pytest.mark.parametrize("request_,back", [
+    # What a token against forgery is sent for: to change something on its own site.
+    (_sent(headers={"X-CSRFToken": TOKEN}), True),
+    (_sent(body=f"item=lamp&csrfmiddlewaretoken={TOKEN}", api="form"), True),
+    (_sent(method="DELETE", url="http://www.s.localhost/api/1", api="XMLHttpRequest",
+           headers={"X-XSRF-TOKEN": TOKEN}), True),
+    (_sent(headers={"X-CSRFToken": TOKEN}, api=None), True),  # seen on the wire only
+    # To another host, in an address, by a read, by a means made to report.
+    (_sent(url="http://t.localhost/api", headers={"X-CSRFToken": TOKEN}), False),
+    (_sent(url="http://s.localhost.t.localhost/api", headers={"X-CSRFToken": TOKEN}), False),
+    (_sent(url=f"http://s.localhost/api?t={TOKEN}"), False),
+    (_sent(url=f"http://s.localhost/api/{TOKEN}", headers={"X-CSRFToken": TOKEN}), False),
+    (_sent(method="GET", headers={"X-CSRFToken": TOKEN}), False),
+    (_sent(api="sendBeacon", body=f'{{"t":"{TOKEN}"}}'), False),
+    (_sent(api="fetch(keepalive)", body=f"t={TOKEN}"), False),
+    (_sent(method="SEND", api="WebSocket.send", body=TOKEN), False),
+    (_sent(method="GET", url=f"http://s.localhost/px.gif?x={TOKEN}", api="image"), False),
+    # Dressed up, it is still where it is.
+    (_sent(url="http://s.localhost/api?t=" + base64.b64encode(TOKEN.encode()).decode()), False),
+])
+def test_a_csrf_token_is_sent_back_only_to_act_on_its_own_site(request_, back):
+    where = forgery.places(request_, TOKEN)
+    assert where, request_
+    assert forgery.sent_back(request_, where, "s.localhost") is back
+
+
+@pytest.mark.parametrize("name,at_home,uses,elsewhere,token", [
+    ("csrftoken", True, [], False, True),  # kept, never sent: nothing to fear
+    ("csrftoken", True, [(_sent(headers={"X-CSRFToken": TOKEN}), {"header"})], False, True),
+    ("XSRF-TOKEN", True, [(_sent(), {"header"}), (_sent(api="form"), {"body"})], False, True),
+    # The name alone lets nothing through.
+    ("csrf_vid", True, [(_sent(url="http://t.localhost/px"), {"url"})], False, False),
+    ("xsrf_uid", True, [(_sent(), {"header"}), (_sent(api="sendBeacon"), {"body"})], False,
+     False),
+    ("csrftoken", False, [], False, False),  # another host's cookie
+    ("csrftoken", True, [], True, False),  # the id kept under another name, copied
+    ("visitor_id", True, [], False, False),  # not named as one
+])
+def test_a_csrf_token_is_judged_by_what_the_page_does_with_it(name, at_home, uses, elsewhere,
+                                                            token):
+    assert forgery.is_token(name, at_home, uses, "s.localhost", elsewhere) is token
+
+
+def _csrf_state(entry: dict, sent: dict, kept: dict | None = None) -> dict:
+    cookie = entry.get("cookie")
+    evidence = {**_evidence([{k: v for k, v in sent.items() if k != "api"}]),
+                "calls": [{"at": 100.5, "api": sent["api"], "url": sent["url"]}]
+                if sent.get("api") else []}
+    stored = [kept] if kept else []
+    if cookie:
+        evidence["cookies"] = evidence["cookies_at_opt_out"] = [cookie]
+    else:
+        stored.append(entry)
+    evidence["stored"] = {"at_opt_out": stored, "end": stored}
+    return evidence
+
+
+_CSRF_COOKIE = {"name": "csrftoken", "value": TOKEN, "domain": "s.localhost", "path": "/"}
+
+
+@pytest.mark.parametrize("entry,sent,kept,caught", [
+    ({"cookie": _CSRF_COOKIE}, _sent(headers={"x-csrftoken": TOKEN},
+                                     body=f"csrfmiddlewaretoken={TOKEN}"), None, False),
+    ({"cookie": _CSRF_COOKIE}, _sent(url="http://t.localhost/api",
+                                     headers={"x-csrftoken": TOKEN}), None, True),
+    # A tracker's id under a token's name: sent to a third party, or read by a pixel of
+    # the site's own, or beaconed to it; or the id kept before, copied into it.
+    ({"cookie": {**_CSRF_COOKIE, "name": "csrf_vid"}},
+     _sent(method="GET", url=f"http://t.localhost/px.gif?t={TOKEN}", api="image"), None, True),
+    ({"cookie": {**_CSRF_COOKIE, "name": "xsrf_uid"}},
+     _sent(method="GET", url=f"http://s.localhost/px.gif?x={TOKEN}", api="image"), None, True),
+    ({"origin": "http://s.localhost", "storage": "localStorage", "key": "csrf_token",
+      "value": TOKEN}, _sent(api="sendBeacon", body=f'{{"t":"{TOKEN}"}}'), None, True),
+    ({"cookie": _CSRF_COOKIE}, _sent(headers={"x-csrftoken": TOKEN}),
+     {"origin": "http://s.localhost", "storage": "localStorage", "key": "_vid", "value": TOKEN},
+     True),
+    # Another host's token (a cookie of a third party's) guards nothing of the site's.
+    ({"cookie": {**_CSRF_COOKIE, "domain": "t.localhost"}},
+     _sent(url="http://t.localhost/api", headers={"x-csrftoken": TOKEN}), None, True),
+])
+def test_verdict_lets_through_only_a_csrf_token_used_as_one(entry, sent, kept, caught):
+    evidence = _csrf_state(entry, sent, kept)
     site = SiteConfig(name="s", start="http://s.localhost/")
     found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
-    assert (found["verdict"] == "fail") is caught, found
+    assert (found["verdict"] == "fail") is caught, [v["what"] for v in found["violations"]]
+    if caught:
+        name = entry.get("cookie", entry).get("name") or entry.get("key")
+        assert any(name in v["what"] for v in found["violations"]), found["violations"]
 
 
 @pytest.mark.parametrize("kept,sent,caught", [

@@ -52,7 +52,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from ..pagehooks import MARKER_HOST, is_removal, parse_cookie
-from . import identifiers, validators
+from . import forgery, identifiers, validators
 
 __all__ = ["decide", "expects_nothing", "is_consent_record", "is_consent_record_entry",
            "is_removal", "known_consent_record", "opt_out_moment", "seen_requests",
@@ -160,17 +160,58 @@ def _allowed(site, key: str) -> bool:
     return any(key == a or key.startswith(a.rstrip("/") + "/") for a in site.storage_allow)
 
 
-# A token against cross-site request forgery, by the names frameworks give it (Django's
-# csrftoken, Angular's XSRF-TOKEN, Rails' authenticity_token, ASP.NET's
-# __RequestVerificationToken, Express' _csrf): one per visitor, but kept and sent back to
-# the site itself only to prove a form is its own. Sent to anyone else, it is an identifier.
-_CSRF = re.compile(r"(?i)(?:^|[^a-z])(?:csrf|xsrf)|authenticity_?token|"
-                   r"request_?verification_?token|anti_?forgery")
-
-
 def csrf_named(name: str) -> bool:
-    """Whether an entry's *name* says it holds a token against request forgery."""
-    return bool(_CSRF.search(name or ""))
+    """Whether an entry's *name* says it holds a token against request forgery (what it
+    is, :func:`forgery.is_token` decides by what the page does with it)."""
+    return forgery.named(name)
+
+
+def _csrf_tokens(site, evidence: dict, cookies: list[dict], seen: list[dict]
+                 ) -> dict[str, set[str]]:
+    """The entries that are tokens against forgery by what the page did with them
+    (:func:`forgery.is_token`): name → the identifiers their values hold."""
+    own = (urlsplit(site.start).hostname or "").lower().rstrip(".")
+    home: dict[str, bool] = {}
+    held: dict[str, set[str]] = {}
+    others: set[str] = set()  # identifiers kept under any other name
+
+    def entry(name: str, value: str | None, host: str) -> None:
+        found = identifiers.tokens(identifiers.unwrap(value or ""))
+        if forgery.named(name):
+            home[name] = home.get(name, True) and bool(own) and _under(own, {host})
+            held.setdefault(name, set()).update(found)
+        elif not known_consent_record(name) and name not in site.tracking_cookies:
+            others.update(found)
+
+    for c in evidence["cookies"] + evidence.get("cookies_at_opt_out", []):
+        entry(c["name"], c.get("value"), (c.get("domain") or own).lstrip(".").lower())
+    for w in cookies:
+        domain = parse_cookie(w.get("value", ""))[2].get("domain", "").lstrip(".")
+        entry(w["name"], w["cookie_value"], domain.lower() or _host(
+            w.get("url") or w.get("page") or site.start))
+    stock = evidence.get("stored") or {}
+    for i in evidence["storage_writes"] + stock.get("at_opt_out", []) + stock.get("end", []):
+        entry(_entry_name(i), i.get("value"), _host(i.get("origin") or i.get("page")
+                                                    or site.start))
+    if not held:
+        return {}
+    sent = seen + [r for r in sent_after(evidence, seen) if r["method"] in ("HINT", "ICE")
+                   or r.get("api") == "WebSocket"]
+    out = {}
+    for name, tokens in held.items():
+        uses = []
+        for token in tokens:
+            uses += [(r, where) for r in sent if (where := forgery.places(r, token))]
+        if forgery.is_token(name, home[name], uses, own, bool(tokens & others)):
+            out[name] = tokens
+    return out
+
+
+def _posing(name: str, csrf: dict) -> str:
+    """What to add to a violation of an entry named as a token against forgery."""
+    return " (named as a token against request forgery, but not used as one: sent to " \
+        "another host, in an address, by a beacon or kept under another name too)" if \
+        forgery.named(name) and name not in csrf else ""
 
 
 def _own_site(site, url: str) -> bool:
@@ -463,6 +504,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
                                     clock0=clock0, end=end))
 
     cookies = _cookies_named(evidence)
+    csrf = _csrf_tokens(site, evidence, cookies, seen)
     for cookie in evidence["cookies"]:
         if cookie["name"] in site.tracking_cookies:
             setters = [w for w in cookies if w["name"] == cookie["name"] and not is_removal(w)]
@@ -477,11 +519,12 @@ def decide(site, state: dict, evidence: dict) -> dict:
             continue
         name = write["name"]
         if name in site.tracking_cookies or (
-                not _allowed(site, name) and not csrf_named(name) and
+                not _allowed(site, name) and name not in csrf and
                 stored_identifier(name, write["cookie_value"])):
             written.add(name)
             flag("cookie-write", "cookie", write.get("api") or write.get("by") or "unknown",
-                 f"cookie {name or '(nameless)'} written after the opt-out" + (
+                 f"cookie {name or '(nameless)'} written after the opt-out" + _posing(
+                     name, csrf) + (
                      "" if name in site.tracking_cookies else
                      " (a strictly necessary one, such as a session or CSRF token, is "
                      "declared in storage_allow)"), write)
@@ -491,7 +534,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
         for cookie in evidence["cookies"]:
             key = (cookie["name"], cookie.get("domain"), cookie.get("path"))
             if cookie["name"] in written or cookie["name"] in site.tracking_cookies or \
-                    _allowed(site, cookie["name"]) or csrf_named(cookie["name"]):
+                    _allowed(site, cookie["name"]) or cookie["name"] in csrf:
                 continue
             item = {**cookie, "at": None, "phase": "stock"}
             if at_opt_out.get(key, object()) != cookie.get("value"):
@@ -500,12 +543,13 @@ def decide(site, state: dict, evidence: dict) -> dict:
                          f"cookie {cookie['name'] or '(nameless)'} on {cookie.get('domain')} "
                          "appeared or changed after the opt-out", item,
                          "unknown: no hook or response showed the write")
-            elif not known_consent_record(cookie["name"]) and not csrf_named(
-                    cookie["name"]) and (identifiers.name_tokens(cookie["name"]) or
-                                         identifiers.tokens(cookie.get("value") or "")):
+            elif not known_consent_record(cookie["name"]) and (
+                    identifiers.name_tokens(cookie["name"]) or
+                    identifiers.tokens(cookie.get("value") or "")):
                 flag("kept", "cookie", "cookie jar",
                      f"cookie {cookie['name'] or '(nameless)'} holding an identifier, set "
-                     "before the opt-out, is kept after it", item,
+                     "before the opt-out, is kept after it" + _posing(cookie["name"], csrf),
+                     item,
                      f"set before the opt-out on {cookie.get('domain')}")
     for request in beacons:
         if after(request):
@@ -522,19 +566,20 @@ def decide(site, state: dict, evidence: dict) -> dict:
                  hint)
     stored = set()
     for write in evidence["storage_writes"]:
-        if after(write) and not _allowed(site, write["key"]) and not csrf_named(
-                write["key"]) and stored_identifier(
+        if after(write) and not _allowed(site, write["key"]) and \
+                _entry_name(write) not in csrf and stored_identifier(
                 _entry_name(write), _kept_key(write)):
             stored.add((write["storage"], write["key"]))
             flag("storage", "storage", write["storage"],
-                 f"{write['storage']} {write['key']!r} written after the opt-out", write)
+                 f"{write['storage']} {write['key']!r} written after the opt-out"
+                 + _posing(_entry_name(write), csrf), write)
     stock = evidence.get("stored") or {}
     if boundary is not None and stock:
         before = {(i["origin"], i["storage"], i["key"]): i.get("value")
                   for i in stock.get("at_opt_out", [])}
         for item in stock.get("end", []):
             if any(s == item["storage"] and item["key"].startswith(k) for s, k in stored) or \
-                    _allowed(site, item["key"]) or csrf_named(item["key"]):
+                    _allowed(site, item["key"]) or _entry_name(item) in csrf:
                 continue
             key = (item["origin"], item["storage"], item["key"])
             found = {**item, "at": None, "phase": "stock"}
@@ -543,19 +588,17 @@ def decide(site, state: dict, evidence: dict) -> dict:
                     flag("storage", "storage", item["storage"],
                          f"{item['storage']} {item['key']!r} on {item['origin']} is new or "
                          "changed since the opt-out (found when taking stock)", found)
-            elif not known_consent_record(item["key"]) and not csrf_named(item["key"]) and (
+            elif not known_consent_record(item["key"]) and (
                     identifiers.name_tokens(_entry_name(item)) or
                     identifiers.tokens(_kept_key(item))):
                 flag("kept", "storage", item["storage"],
                      f"{item['storage']} {item['key']!r} on {item['origin']}, holding an "
-                     "identifier written before the opt-out, is kept after it", found,
+                     "identifier written before the opt-out, is kept after it"
+                     + _posing(_entry_name(item), csrf), found,
                      f"written before the opt-out on {item['origin']}")
     known = _known_ids(site, evidence, cookies)
     # A token against request forgery goes back to the site itself: no identifier there.
-    forgery = {t for c in evidence["cookies"] + cookies if csrf_named(c["name"])
-               for t in identifiers.tokens(c.get("value") or c.get("cookie_value"))} | {
-        t for i in evidence["storage_writes"] + (evidence.get("stored") or {}).get("end", [])
-        if csrf_named(i.get("key") or "") for t in identifiers.tokens(i.get("value"))}
+    forged = set().union(*csrf.values()) if csrf else set()
     # Given to this visitor alone in an answer's body, which the browser keeps (served.py).
     whence = {t: f"; given to this visitor alone in the answer of {s['url'][:120]}, which "
                  "the HTTP cache or Cache Storage keeps" for s in evidence.get("served", [])
@@ -568,8 +611,8 @@ def decide(site, state: dict, evidence: dict) -> dict:
         text = identifiers.request_text(request["url"], request.get("headers"),
                                         request.get("body"))
         found_ids = identifiers.carried(text, known)
-        if forgery and _own_site(site, request["url"]):
-            found_ids = [f for f in found_ids if f[0] not in forgery]
+        if forged and _own_site(site, request["url"]):
+            found_ids = [f for f in found_ids if f[0] not in forged]
         if not found_ids:
             pieces.append((request, identifiers.fields(text)))
         elif id(request) not in flagged:
