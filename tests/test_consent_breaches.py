@@ -177,7 +177,15 @@ SITES: dict[str, dict] = {
         f'caches.open("stnmcache_{ID}dl").then(function (c) {{ return c.put("/x.css",'
         ' new Response("p {}", {headers: {"content-type": "text/css"}})); });'
         f'setTimeout(function () {{ localStorage.setItem("st_late", "{ID}d8"); }},'
-        ' 570 * 1000);'),
+        ' 570 * 1000);'
+        # A visitor's own id shaped as a build's hash (served to no one else), in a key
+        # and a cache's name.
+        'var bh; do { bh = Array.from(crypto.getRandomValues(new Uint8Array(4))).map('
+        'function (b) { return b.toString(16).padStart(2, "0"); }).join(""); } while ('
+        '/^[a-f]*[0-9]*$|^[0-9]*[a-f]*$/.test(bh) || bh.replace(/[a-f]/g, "").length < 2);'
+        'if (location.pathname === "/") { localStorage.setItem("stbh-" + bh, "1");'
+        ' caches.open("stbhc-" + bh).then(function (c) { return c.put("/_shared/site.css",'
+        ' new Response("p {}")); }); }'),
         "files": {
             "frame.html": "<!doctype html><title>f</title>" + script(
                 f'localStorage.setItem("st_frame", "{ID}d5");'),
@@ -530,7 +538,8 @@ SITES: dict[str, dict] = {
         "config": {"storage_allow": ["sessionid"]}, "states": OPTED_OUT},
     # Clean: preferences kept after the opt-out (a language, a theme, a count, the last
     # page, a cached stylesheet) identify no one.
-    "cleanprefs": {"head": ready(
+    "cleanprefs": {"head": '<link rel="stylesheet" href="/main.a1b2c3d4.css">'
+                           '<script src="/app.9f8e7d6c.js"></script>' + ready(
         'document.cookie = "lang=en-GB; path=/; max-age=31536000";'
         'localStorage.setItem("theme", "dark");'
         'sessionStorage.setItem("last_page", location.pathname);'
@@ -558,7 +567,9 @@ SITES: dict[str, dict] = {
         ' document.cookie = "csrftoken=" + tok + "; path=/; samesite=lax"; }'
         'if (location.pathname === "/two.html") fetch("/api/cart", {method: "POST", headers:'
         ' {"X-CSRFToken": tok, "Content-Type": "application/x-www-form-urlencoded"},'
-        ' body: "item=lamp&csrfmiddlewaretoken=" + tok});'), "states": OPTED_OUT},
+        ' body: "item=lamp&csrfmiddlewaretoken=" + tok});'),
+        "files": {"main.a1b2c3d4.css": "p { margin: 0; }", "app.9f8e7d6c.js": "var app = 1;"},
+        "states": OPTED_OUT},
     # Clean: requests that carry no identifier, first-party and to an analytics host of no
     # known tracker (a page count); a known tracker's script loaded that then sends nothing.
     "cleanrequests": {"head": '<script async src="https://www.googletagmanager.com/gtag/js'
@@ -642,6 +653,8 @@ CASES = [
     case("storage", "stnm_", "storage"),
     case("storage", "stnmidb_", "storage"),
     case("storage", "stnmcache_", "storage"),
+    case("storage", "stbh-", "storage"),
+    case("storage", "stbhc-", "storage"),
     case("reading", "rd_scroll", "request"),
     case("reading", "rd_inview", "request"),
     case("reading", "rd_wheel", "request"),

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from harness import consent_audit
-from harness.consent_audit import forgery, identifiers, served
+from harness.consent_audit import forgery, identifiers, served, validators
 from harness.consent_audit.config import SiteConfig
 from harness.consent_audit.verdict import (
     csrf_named,
@@ -174,16 +174,50 @@ def test_an_identifier_kept_wrapped_is_known_unwrapped():
     assert any(v["kind"] == "identifier-sent" for v in found["violations"]), found
 
 
-@pytest.mark.parametrize("name,found", [
-    # A build's hash: 7 or 8 lowercase hex digits after a hyphen or a dot, ending a part.
-    ("cache-a1b2c3d4", set()), ("app-state-9f8e7d6c", set()), ("main.3f9a2c1b.js", set()),
-    ("sw-precache-v3-1a2b3c4", set()),
-    # A visitor's: longer, or after an underscore, or mixed case.
-    (f"vid_{UID}", {UID}), (f"cache-{UID}", {UID}), ("uid_a1b2c3d4", {"a1b2c3d4"}),
-    ("state-9F8E7D6C", {"9F8E7D6C"}), ("cache-a1b2c3d4e5f6", {"a1b2c3d4e5f6"}),
+BUILDS = {"a1b2c3d4", "9f8e7d6c", "3f9a2c1b", "1a2b3c4"}
+
+
+@pytest.mark.parametrize("name,builds,found", [
+    # A build's hash: 7 or 8 lowercase hex digits after a hyphen or a dot, ending a part,
+    # that fresh visitors were served too.
+    ("cache-a1b2c3d4", BUILDS, set()), ("app-state-9f8e7d6c", BUILDS, set()),
+    ("main.3f9a2c1b.js", BUILDS, set()), ("sw-precache-v3-1a2b3c4", BUILDS, set()),
+    # The same shape, served to no one else: the visitor's own.
+    ("vid-3fa9c21e", BUILDS, {"3fa9c21e"}), ("cache-a1b2c3d4", set(), {"a1b2c3d4"}),
+    ("app-state-9f8e7d6c", {"a1b2c3d4"}, {"9f8e7d6c"}),
+    # A visitor's: longer, or after an underscore, or mixed case, served or not.
+    (f"vid_{UID}", BUILDS, {UID}), (f"cache-{UID}", BUILDS, {UID}),
+    ("uid_a1b2c3d4", BUILDS, {"a1b2c3d4"}), ("state-9F8E7D6C", BUILDS | {"9F8E7D6C"},
+                                            {"9F8E7D6C"}),
+    ("cache-a1b2c3d4e5f6", BUILDS, {"a1b2c3d4e5f6"}),
 ])
-def test_a_build_hash_in_a_name_is_no_identifier(name, found):
-    assert identifiers.name_tokens(name) == found
+def test_a_build_hash_in_a_name_is_no_identifier(name, builds, found):
+    assert identifiers.name_tokens(name, builds) == found
+
+
+@pytest.mark.parametrize("fresh,shared", [
+    ({"/": [{"text": '<script src="/app.9f8e7d6c.js">'}, {"text": "/app.9f8e7d6c.js"}]},
+     {"9f8e7d6c"}),
+    # One fresh answer proves nothing; one that lacks it, that it is not everyone's.
+    ({"/": [{"text": "9f8e7d6c"}]}, set()),
+    ({"/": [{"text": "9f8e7d6c"}, {"text": "3fa9c21e"}]}, set()),
+    ({"/": [{"text": "x"}, {"text": "y"}], "/app.js": [{"text": "9f8e7d6c 3fa9c21e"},
+                                                         {"text": "9f8e7d6c"}]}, {"9f8e7d6c"}),
+    ({}, set()),
+])
+def test_a_build_hash_is_what_every_fresh_visitor_is_served(fresh, shared):
+    assert identifiers.given_to_all({"9f8e7d6c", "3fa9c21e"}, fresh) == shared
+
+
+def test_build_sources_are_the_sites_own_pages_then_scripts():
+    requests = [{"url": "http://s.localhost/app.9f8e7d6c.js", "resource_type": "script"},
+                {"url": "http://t.localhost/", "resource_type": "document"},
+                {"url": "http://s.localhost/#top", "resource_type": "document"},
+                {"url": "http://s.localhost/px.gif", "resource_type": "image"},
+                {"url": "https://s.localhost/two.html", "resource_type": "document"},
+                {"url": "http://s.localhost/", "resource_type": "document"}]
+    assert validators.build_sources(requests, "s.localhost") == [
+        "http://s.localhost/", "http://s.localhost/app.9f8e7d6c.js"]
 
 
 @pytest.mark.parametrize("name,csrf", [
@@ -192,7 +226,7 @@ def test_a_build_hash_in_a_name_is_no_identifier(name, found):
     ("uid", False), ("visitor_id", False), ("tracsrfid", False),
 ])
 def test_csrf_token_names(name, csrf):
-    assert csrf_named(name) is csrf
+    assert csrf_named(name) is forgery.named(name) is csrf
 
 
 TOKEN = "547f9130c236169cf670a512ba8c5aff"

@@ -13,8 +13,8 @@ import json
 import re
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
-__all__ = ["carried", "fields", "forms", "identifying", "joined", "request_text", "tokens",
-           "unwrap"]
+__all__ = ["build_hash", "build_shaped", "carried", "fields", "forms", "given_to_all",
+           "identifying", "joined", "name_tokens", "request_text", "tokens", "unwrap"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{8,}")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?")
@@ -53,32 +53,53 @@ def tokens(value: str | None) -> set[str]:
 _VERSIONED = re.compile(r"[A-Za-z]*[0-9]{1,8}|[0-9]{1,8}[A-Za-z]*")
 
 
-def name_tokens(name: str | None) -> set[str]:
+def name_tokens(name: str | None, builds: frozenset[str] | set[str] = frozenset()
+                ) -> set[str]:
     """The parts of an entry's *name* that could single a visitor out: of each name's
     :func:`tokens`, the ``_``/``-``-separated pieces of 8 or more characters that mix
     letters and two digits or more in no word-and-number pattern (``8f3a9c2e77``), or hold
     nine digits or more. A name says what an entry is, so years, dates and versions in it
-    (``cookie_consent_v2023``, ``banner_closed_2024``) are the site's, the same for all."""
+    (``cookie_consent_v2023``, ``banner_closed_2024``) are the site's, the same for all, as
+    is a build's hash the audit saw served to every visitor (*builds*, :func:`build_hash`)."""
     found = set()
     for token in tokens(name):
         for piece in re.split(r"[_\-]+", token):
             digits = sum(c.isdigit() for c in piece)
             if len(piece) >= 8 and (digits >= 9 or (
                     2 <= digits < len(piece) and not _VERSIONED.fullmatch(piece))) and \
-                    not build_hash(piece, name or ""):
+                    not build_hash(piece, name or "", builds):
                 found.add(piece)
     return found
 
 
 # A build's hash in a name (``cache-a1b2c3d4``, ``app-state-9f8e7d6c``, ``main.3f9a2c1b``):
 # seven or eight lowercase hex digits after a hyphen or a dot, ending the name or a part
-# of it, as bundlers and service-worker caches name things, the same for every visitor.
+# of it, as bundlers and service-worker caches name things. A visitor's id can take the
+# same shape (``vid-3fa9c21e``): what tells them apart is that a build's is the same for
+# every visitor, so the audit asks for the site's pages and scripts as fresh visitors
+# (``validators.builds``) and only a hash their answers all carry is a build's.
 _BUILD_HASH = re.compile(r"(?<=[-.])[0-9a-f]{7,8}(?=$|[.\-/ ])")
 
 
-def build_hash(piece: str, name: str) -> bool:
-    """Whether *piece* of *name* is a build's hash (:data:`_BUILD_HASH`), not a visitor's."""
-    return any(m.group() == piece for m in _BUILD_HASH.finditer(name))
+def build_shaped(name: str) -> set[str]:
+    """The pieces of *name* shaped as a build's hash (:data:`_BUILD_HASH`)."""
+    return {m.group() for m in _BUILD_HASH.finditer(name or "")}
+
+
+def build_hash(piece: str, name: str, builds: frozenset[str] | set[str] = frozenset()
+               ) -> bool:
+    """Whether *piece* of *name* is a build's hash: shaped as one, and among *builds*, the
+    hashes every fresh visitor was served (a visitor's own id is not)."""
+    return piece in builds and piece in build_shaped(name)
+
+
+def given_to_all(candidates: set[str], fresh: dict[str, list[dict]]) -> set[str]:
+    """Which *candidates* every fresh visitor was given at one address at least (*fresh*:
+    address → answers ``{text}``, two or more to prove anything): the site's own, the
+    same for everyone, as a build's hash in its pages and scripts is."""
+    return {c for c in candidates if any(
+        len(answers) >= 2 and all(c in a.get("text", "") for a in answers)
+        for answers in fresh.values())}
 
 
 # Words in a name that say its value is about a person or a device, not a preference.

@@ -261,6 +261,8 @@ class _Visit:
                 kept_bodies(evidence), [identifiers.request_text(
                     r["url"], r.get("headers"), r.get("body"))
                     for r in sent_after(evidence.data)], set())
+            evidence.data["builds"] = await validators.builds(
+                evidence.data, urlsplit(site.start).hostname)
         record.update(decide(site, state, evidence.data))
         findings.enrich(record, site)
         if record["error"]:

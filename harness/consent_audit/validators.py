@@ -23,9 +23,10 @@ import time
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from . import identifiers
 from .proxy import dial_host
 
-__all__ = ["HEADERS", "echoed", "issued", "probe", "to_probe"]
+__all__ = ["HEADERS", "build_sources", "builds", "echoed", "issued", "probe", "to_probe"]
 
 # The request header that sends each validator back, and the answer header that gave it.
 HEADERS = {"if-none-match": "etag", "if-modified-since": "last-modified"}
@@ -148,3 +149,39 @@ def issued(header: str, value: str, fresh: list[dict], at: float) -> bool:
            for m, a in zip(stamped, fresh, strict=True)):
         return False  # each answer's own moment
     return _moment(value) is not None
+
+
+BUILD_SOURCES = 4  # of the site's pages and scripts, asked for to tell a build's hash
+
+
+def build_sources(requests: list[dict], site_host: str | None) -> list[str]:
+    """The site's own pages, then its scripts and style sheets, the visitor loaded (plain
+    HTTP, loopback): where a build's hash shows, the same for every visitor. At most
+    :data:`BUILD_SOURCES`."""
+    kinds = ("document", "script", "stylesheet")
+    own = [r for r in requests if r.get("resource_type") in kinds
+           and urlsplit(r["url"]).scheme == "http" and site_host
+           and urlsplit(r["url"]).hostname == site_host]
+    own.sort(key=lambda r: kinds.index(r["resource_type"]))  # stable
+    urls: list[str] = []
+    for r in own:
+        url = r["url"].split("#")[0]
+        if url not in urls and dial_host(site_host or "") is not None:
+            urls.append(url)
+    return urls[:BUILD_SOURCES]
+
+
+async def builds(evidence: dict, site_host: str | None) -> list[str]:
+    """The build hashes in the names of the visitor's cookies and stored entries
+    (:func:`identifiers.build_shaped`) that fresh visitors are served too: the site's, not
+    the visitor's. Nothing is asked when no name holds one."""
+    stock = evidence.get("stored") or {}
+    names = [c.get("name") or "" for c in evidence["cookies"] + evidence["cookie_writes"]
+             + evidence.get("cookies_at_opt_out", [])] + [
+        i.get("key") or "" for i in evidence["storage_writes"] + stock.get("at_opt_out", [])
+        + stock.get("end", [])]
+    candidates = set().union(*map(identifiers.build_shaped, names)) if names else set()
+    if not candidates:
+        return []
+    fresh = await probe(build_sources(evidence["requests"], site_host))
+    return sorted(identifiers.given_to_all(candidates, fresh))

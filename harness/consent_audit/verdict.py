@@ -146,14 +146,15 @@ def is_consent_record_entry(name: str, value: str) -> bool:
     return known_consent_record(name) or is_consent_record(value)
 
 
-def stored_identifier(name: str, value: str | None) -> bool:
+def stored_identifier(name: str, value: str | None, builds: frozenset[str] = frozenset()
+                      ) -> bool:
     """Whether writing *name* = *value* after the opt-out stores an identifier: able to
     single the visitor out (:func:`identifiers.identifying`), or named by one (a key
     ``uid_8f3a9c2e77`` holding ``1``), and not a known consent platform's record. A
     preference such as ``lang=en``, or a record of the choice with its date and version,
     cannot."""
     return not known_consent_record(name) and (
-        _named_identifier(name) or identifiers.identifying(name, value))
+        _named_identifier(name, builds) or identifiers.identifying(name, value))
 
 
 def _allowed(site, key: str) -> bool:
@@ -386,13 +387,14 @@ def _entry_name(item: dict) -> str:
     return f"{name} {_url_parts(url)}"
 
 
-def _named_identifier(name: str) -> bool:
+def _named_identifier(name: str, builds: frozenset[str] = frozenset()) -> bool:
     """Whether an entry's *name* holds an identifier, whatever it keeps (a known consent
     platform's record is named by the platform, its site id included)."""
-    return not known_consent_record(name) and bool(identifiers.name_tokens(name))
+    return not known_consent_record(name) and bool(identifiers.name_tokens(name, builds))
 
 
-def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str, str]]:
+def _known_ids(site, evidence: dict, cookies: list[dict], builds: frozenset[str] = frozenset()
+               ) -> dict[str, dict[str, str]]:
     """Identifiers the page keeps or sent to a beacon host: token → the forms it may take."""
     values = []
     for c in cookies:
@@ -409,8 +411,8 @@ def _known_ids(site, evidence: dict, cookies: list[dict]) -> dict[str, dict[str,
             # An identifier may be the entry's name (its value a mere flag).
             if tracking:
                 found |= identifiers.tokens(name)
-            elif _named_identifier(name):
-                found |= identifiers.name_tokens(name)
+            elif _named_identifier(name, builds):
+                found |= identifiers.name_tokens(name, builds)
             if tracking or not is_consent_record_entry(name, value):
                 # What a value wraps is kept too (base64 of JSON holding the id, say).
                 found |= identifiers.tokens(identifiers.unwrap(value or ""))
@@ -504,6 +506,8 @@ def decide(site, state: dict, evidence: dict) -> dict:
                                     clock0=clock0, end=end))
 
     cookies = _cookies_named(evidence)
+    # Build hashes in names that fresh visitors are served too (validators.builds).
+    builds = frozenset(evidence.get("builds") or ())
     csrf = _csrf_tokens(site, evidence, cookies, seen)
     for cookie in evidence["cookies"]:
         if cookie["name"] in site.tracking_cookies:
@@ -520,7 +524,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
         name = write["name"]
         if name in site.tracking_cookies or (
                 not _allowed(site, name) and name not in csrf and
-                stored_identifier(name, write["cookie_value"])):
+                stored_identifier(name, write["cookie_value"], builds)):
             written.add(name)
             flag("cookie-write", "cookie", write.get("api") or write.get("by") or "unknown",
                  f"cookie {name or '(nameless)'} written after the opt-out" + _posing(
@@ -538,13 +542,13 @@ def decide(site, state: dict, evidence: dict) -> dict:
                 continue
             item = {**cookie, "at": None, "phase": "stock"}
             if at_opt_out.get(key, object()) != cookie.get("value"):
-                if stored_identifier(cookie["name"], cookie["value"]):
+                if stored_identifier(cookie["name"], cookie["value"], builds):
                     flag("cookie-write", "cookie", "unknown (found in the cookie jar)",
                          f"cookie {cookie['name'] or '(nameless)'} on {cookie.get('domain')} "
                          "appeared or changed after the opt-out", item,
                          "unknown: no hook or response showed the write")
             elif not known_consent_record(cookie["name"]) and (
-                    identifiers.name_tokens(cookie["name"]) or
+                    identifiers.name_tokens(cookie["name"], builds) or
                     identifiers.tokens(cookie.get("value") or "")):
                 flag("kept", "cookie", "cookie jar",
                      f"cookie {cookie['name'] or '(nameless)'} holding an identifier, set "
@@ -568,7 +572,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
     for write in evidence["storage_writes"]:
         if after(write) and not _allowed(site, write["key"]) and \
                 _entry_name(write) not in csrf and stored_identifier(
-                _entry_name(write), _kept_key(write)):
+                _entry_name(write), _kept_key(write), builds):
             stored.add((write["storage"], write["key"]))
             flag("storage", "storage", write["storage"],
                  f"{write['storage']} {write['key']!r} written after the opt-out"
@@ -584,19 +588,19 @@ def decide(site, state: dict, evidence: dict) -> dict:
             key = (item["origin"], item["storage"], item["key"])
             found = {**item, "at": None, "phase": "stock"}
             if before.get(key, object()) != item.get("value"):
-                if stored_identifier(_entry_name(item), _kept_key(item)):
+                if stored_identifier(_entry_name(item), _kept_key(item), builds):
                     flag("storage", "storage", item["storage"],
                          f"{item['storage']} {item['key']!r} on {item['origin']} is new or "
                          "changed since the opt-out (found when taking stock)", found)
             elif not known_consent_record(item["key"]) and (
-                    identifiers.name_tokens(_entry_name(item)) or
+                    identifiers.name_tokens(_entry_name(item), builds) or
                     identifiers.tokens(_kept_key(item))):
                 flag("kept", "storage", item["storage"],
                      f"{item['storage']} {item['key']!r} on {item['origin']}, holding an "
                      "identifier written before the opt-out, is kept after it"
                      + _posing(_entry_name(item), csrf), found,
                      f"written before the opt-out on {item['origin']}")
-    known = _known_ids(site, evidence, cookies)
+    known = _known_ids(site, evidence, cookies, builds)
     # A token against request forgery goes back to the site itself: no identifier there.
     forged = set().union(*csrf.values()) if csrf else set()
     # Given to this visitor alone in an answer's body, which the browser keeps (served.py).
