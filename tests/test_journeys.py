@@ -7,7 +7,8 @@ from harness.collector.journeys import definition, engine
 from harness.collector.journeys.conditions import holds, matches
 
 VISIT = {"type": "website_visited", "msdynci_viewuri": SHOP + "/cart.html",
-         "msdynci_viewtitle": "Your cart", "msdynci_actionisoutbound": False, "n": 3}
+         "msdynci_viewtitle": "Your cart", "msdynci_actionisoutbound": False, "n": 3,
+         "clicked": True}
 
 
 @pytest.mark.parametrize("op,value,field,expected", [
@@ -25,6 +26,19 @@ VISIT = {"type": "website_visited", "msdynci_viewuri": SHOP + "/cart.html",
     ("equals", False, "msdynci_actionisoutbound", True),
     ("contains", "false", "msdynci_actionisoutbound", True),
     ("equals", 3, "n", True),
+    ("equals", 3.0, "n", True),  # one JSON number
+    ("equals", "3", "n", False),
+    ("in", ["3"], "n", False),
+    # True == 1 in Python: never between JSON values of different types
+    ("equals", 0, "msdynci_actionisoutbound", False),
+    ("in", [0, "false"], "msdynci_actionisoutbound", False),
+    ("in", [False], "msdynci_actionisoutbound", True),
+    ("equals", True, "clicked", True),
+    ("equals", 1, "clicked", False),
+    ("in", [1], "clicked", False),
+    ("equals", False, "n", False),
+    ("contains", True, "clicked", True),  # as JSON writes it: true
+    ("starts_with", False, "msdynci_actionisoutbound", True),
     ("equals", "x", "missing_field", False),
 ])
 def test_condition_table(op, value, field, expected):

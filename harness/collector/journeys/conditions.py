@@ -62,27 +62,45 @@ def check(condition: object, where: str) -> dict:
     return condition
 
 
+def _kind(value: object) -> str:
+    """The JSON type of *value*: a boolean is never a number (Python's ``True == 1``)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
+def same(actual: object, value: object) -> bool:
+    """Whether *actual* equals *value* as JSON values: of one type, then equal
+    (``1`` is not ``true``, ``"1"`` is not ``1``; ``1`` is ``1.0``)."""
+    return _kind(actual) == _kind(value) and actual == value
+
+
+def _text(value: object) -> str:
+    """*value* as text, as JSON writes it (``true``, not ``True``; null as nothing)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def holds(condition: dict, interaction: dict) -> bool:
     """Return whether one condition holds for *interaction* (a missing field never holds)."""
     if condition["field"] not in interaction:
         return False
     actual, value, op = interaction[condition["field"]], condition["value"], condition["op"]
     if op == "equals":
-        return actual == value
+        return same(actual, value)
     if op == "in":
-        return actual in value
-    if actual is None:
-        text = ""
-    elif isinstance(actual, bool):
-        text = str(actual).lower()  # as JSON writes it: true / false
-    else:
-        text = str(actual)
-    text = text[:MAX_TEXT]
+        return any(same(actual, one) for one in value)
+    text = _text(actual)[:MAX_TEXT]
     if op == "contains":
-        return str(value) in text
+        return _text(value) in text
     if op == "starts_with":
-        return text.startswith(str(value))
-    return compiled(str(value)).search(text) is not None
+        return text.startswith(_text(value))
+    return compiled(_text(value)).search(text) is not None
 
 
 def matches(rule: dict, interaction: dict) -> bool:
