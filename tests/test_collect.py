@@ -96,7 +96,7 @@ def test_bad_bodies_get_a_clear_400_and_change_nothing(api, client, body, messag
 
 @pytest.mark.parametrize("change,message", [
     ({"msdynci_viewuri": None}, "msdynci_viewuri is required"),
-    ({"occurred_at": "yesterday"}, "not an ISO 8601"),
+    ({"occurred_at": "yesterday"}, "not an RFC 3339 date-time"),
     ({"occurred_at": "2026-01-01T00:00:00"}, "no time zone"),
     ({"event_id": "has space"}, "event_id"),
     ({"msdynci_viewtype": "screen"}, "viewtype"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 
 from .errors import ApiError, field, no_unknown_keys
 from .registry import origin_of
@@ -55,18 +55,58 @@ def link_target_problem(value: str) -> str | None:
     return None
 
 
-def parse_time(value: object, what: str) -> str:
-    """Return *value* if it is an ISO 8601 timestamp with a time zone, else raise. It is
-    kept as written (what a script sent is what a reader gets back); everything that
-    orders interactions in time reads it as a moment, never as text."""
-    if not isinstance(value, str) or len(value) > 40:
-        raise ApiError(400, f"{what} must be an ISO 8601 timestamp string")
+# RFC 3339 §5.6 date-time: what ``Date.prototype.toISOString()`` writes, and only that
+# family (no week or ordinal dates, no basic format, no space or comma, no missing seconds).
+_DATE_TIME = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})[Tt]"
+                        r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})"
+                        r"(?P<fraction>\.[0-9]{1,30})?"
+                        r"(?:(?P<utc>[Zz])|(?P<sign>[+-])(?P<oh>[0-9]{2}):(?P<om>[0-9]{2}))?")
+_NO_ZONE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?")
+_FIRST, _LAST = datetime.min.replace(tzinfo=timezone.utc), datetime.max.replace(tzinfo=timezone.utc)
+_CYCLE = 146097  # days in 400 Gregorian years: the calendar repeats, so year 0 is year 400
+
+
+def moment(value: str) -> datetime | None:
+    """The instant an RFC 3339 date-time names, in UTC, or None when *value* is not one
+    (or names an instant before year 1 or after year 9999 in UTC). Pure.
+
+    Any number of fractional digits is read (to the microsecond); a leap second
+    (``23:59:60`` UTC) is the instant after ``23:59:59``. The local date may be year 0 when the
+    offset brings the instant into year 1."""
+    found = _DATE_TIME.fullmatch(value)
+    if found is None or found["utc"] is None and found["sign"] is None:
+        return None
+    year, month, day, hour, minute, second, oh, om = (
+        int(found[name] or 0) for name in
+        ("year", "month", "day", "hour", "minute", "second", "oh", "om"))
+    if hour > 23 or minute > 59 or second > 60 or oh > 23 or om > 59:
+        return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(400, f"{what} {value!r} is not an ISO 8601 timestamp") from None
-    if parsed.tzinfo is None:
-        raise ApiError(400, f"{what} {value!r} has no time zone")
+        days = date(year or 400, month, day).toordinal() - (0 if year else _CYCLE)
+    except ValueError:  # no such month or day
+        return None
+    micro = int(((found["fraction"] or ".")[1:] + "000000")[:6])
+    offset = (oh * 60 + om) * (-1 if found["sign"] == "-" else 1)
+    if second == 60 and (hour * 60 + minute - offset) % 1440 != 1439:
+        return None  # a leap second is the last second of a UTC day
+    seconds = days * 86400 + hour * 3600 + (minute - offset) * 60 + second
+    first = _FIRST.toordinal() * 86400
+    if not first <= seconds < (_LAST.toordinal() + 1) * 86400:
+        return None
+    return _FIRST + timedelta(seconds=seconds - first, microseconds=micro)
+
+
+def parse_time(value: object, what: str) -> str:
+    """Return *value* if it is an RFC 3339 date-time (see :func:`moment`), else raise. It is
+    kept as written (what a script sent is what a reader gets back); everything that
+    orders interactions in time reads it with :func:`moment`, never as text."""
+    if not isinstance(value, str) or len(value) > 64:
+        raise ApiError(400, f"{what} must be an RFC 3339 date-time string")
+    if _NO_ZONE.fullmatch(value):
+        raise ApiError(400, f"{what} {value!r} has no time zone (Z or +hh:mm)")
+    if moment(value) is None:
+        raise ApiError(400, f"{what} {value!r} is not an RFC 3339 date-time between years "
+                       "1 and 9999 in UTC (such as 2026-01-01T09:30:00.000Z)")
     return value
 
 

@@ -7,14 +7,17 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, render_template
 
-from . import api, people
+from . import api, people, schema
 from .state import get_signer, get_store
 
 bp = Blueprint("timeline", __name__)
 
 
 def _moment(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    found = schema.moment(stamp)
+    if found is None:  # stored by an earlier version, which read ISO 8601 more loosely
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return found
 
 
 def insights(rows: list[dict]) -> dict:
