@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 import unicodedata
 
+import idna
 from flask import Blueprint, jsonify, request
 
 from . import consent
@@ -15,6 +17,7 @@ from .state import get_store
 from .store import Store, new_id, utcnow
 
 bp = Blueprint("people", __name__)
+log = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"[^@\s<>\"']{1,64}@[^@\s<>\"']{1,185}\.[^@\s<>\"'.]{2,63}")
 DEFAULT_SETTINGS = {"enforcement_model": "nonrestrictive", "check_contact_consent": True}
@@ -99,38 +102,71 @@ def create(db: sqlite3.Connection, kind: str, email: str, allow_tracking: bool =
 INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
 
 
+def _folded(value: str) -> str:
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value.strip()).casefold())
+
+
 def contact_point(value: str) -> str:
     """The key of the contact point *value* names: trimmed, NFKC-normalised and
-    case-folded (see :func:`checked_email`); every lookup and every write keys by it."""
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value.strip()).casefold())
+    case-folded (see :func:`checked_email`), its domain in the one form UTS #46 gives it
+    (``bücher.de``, however it is spelt: ``xn--bcher-kva.de``, ``BÜCHER.DE``, a combining
+    diaeresis); every lookup and every write keys by it. ValueError when the domain is
+    not a valid internationalised domain name (IDNA 2008, UTS #46 processing)."""
+    local, at, domain = _folded(value).rpartition("@")
+    if not at:
+        return domain
+    try:
+        ascii_form = idna.encode(domain, uts46=True, transitional=False)
+        domain = idna.decode(ascii_form)
+    except idna.IDNAError as exc:
+        raise ValueError(f"domain {domain!r} is not a valid internationalised domain name: "
+                         f"{exc}") from None
+    return f"{local}@{domain}"
 
 
 def checked_email(value: str) -> str:
     """*value* as the contact point it names: trimmed, NFKC-normalised (a full-width
     letter is the letter) and case-folded, not merely lower-cased (``Σ`` lower-cases to
     ``ς`` at the end of a word, to ``σ`` elsewhere: one address typed in capitals would be
-    another contact point, free of the first one's opt-out); ApiError 400 when it is not
-    an address."""
-    address = contact_point(value)
-    if not EMAIL.fullmatch(address) or any(
-            unicodedata.category(c) in INVISIBLE for c in address):
+    another contact point, free of the first one's opt-out), its domain in its one IDNA
+    form (an opted-out ``ann@bücher.de`` written ``ann@xn--bcher-kva.de`` is the same
+    contact point); ApiError 400 when it is not an address."""
+    folded = _folded(value)
+    if not EMAIL.fullmatch(folded) or any(
+            unicodedata.category(c) in INVISIBLE for c in folded):
+        raise ApiError(400, f"field 'email' is not an email address: {value!r}")
+    try:
+        address = contact_point(folded)
+    except ValueError as exc:
+        raise ApiError(400, f"field 'email' {value!r}: {exc}") from None
+    if not EMAIL.fullmatch(address):
         raise ApiError(400, f"field 'email' is not an email address: {value!r}")
     return address
 
 
 def refold(db: sqlite3.Connection) -> None:
-    """Key the contact points of a database of an earlier version as :func:`checked_email`
-    does now (case-folded, where they were lower-cased): only addresses with letters
-    beyond ASCII can differ. One that would take the key of another contact point is left
-    as it is: two contact points, each with its own consent, are never merged silently."""
-    rows = db.execute("SELECT email FROM contact_points WHERE email GLOB ?",
-                      ("*[^ -~]*",)).fetchall()
+    """Key the contact points of a database of an earlier version as :func:`contact_point`
+    does now (case-folded, where they were lower-cased; the domain in its IDNA form, where
+    it was kept as typed): only addresses with letters beyond ASCII or an ``xn--`` label
+    can differ. One that would take the key of another contact point is left as it is (and
+    logged): two contact points, each with its own consent, are never merged silently.
+    One whose domain is not valid IDNA is left as it is too (its profile keeps working;
+    it cannot be typed again)."""
+    rows = db.execute("SELECT email FROM contact_points WHERE email GLOB ? OR email LIKE ?",
+                      ("*[^ -~]*", "%xn--%")).fetchall()
     for (email,) in rows:
-        folded = contact_point(email)
-        taken = db.execute("SELECT 1 FROM contact_points WHERE email = ?", (folded,)).fetchone()
-        if folded != email and not taken:
-            db.execute("UPDATE contact_points SET email = ? WHERE email = ?", (folded, email))
-            db.execute("UPDATE profiles SET email = ? WHERE email = ?", (folded, email))
+        try:
+            folded = contact_point(email)
+        except ValueError:
+            continue
+        if folded == email:
+            continue
+        if db.execute("SELECT 1 FROM contact_points WHERE email = ?", (folded,)).fetchone():
+            log.warning("contact points %r and %r name one address; each keeps its own "
+                        "consent (merge them by hand)", email, folded)
+            continue
+        db.execute("UPDATE contact_points SET email = ? WHERE email = ?", (folded, email))
+        db.execute("UPDATE profiles SET email = ? WHERE email = ?", (folded, email))
 
 
 @bp.post("/api/profiles")
