@@ -140,6 +140,17 @@
       return original.apply(this, arguments);
     });
   }
+  // A fragment set alone (location.hash = v, a link to #v) is kept in the entry as well, and
+  // so is the state the Navigation API keeps for it.
+  addEventListener("hashchange", () => {
+    if (location.hash.length > 1) stored("history.url", "history.url", location.search + location.hash);
+  }, true);
+  if (window.Navigation && Navigation.prototype.updateCurrentEntry) {
+    wrap(Navigation.prototype, "updateCurrentEntry", (original) => function (options) {
+      if (options && options.state !== undefined && options.state !== null) stored("history.state", "navigation.state", text(options.state));
+      return original.apply(this, arguments);
+    });
+  }
   // window.name outlives the page in its tab: a place to keep an identifier too.
   const windowName = Object.getOwnPropertyDescriptor(window, "name");
   if (windowName && windowName.set && windowName.configurable) {
@@ -216,7 +227,9 @@
     }
     waitingSources.clear();
   };
-  for (const name of ["WebSocket", "EventSource", "Worker", "SharedWorker"]) {
+  // A WebTransport session goes over HTTP/3 (QUIC, on UDP), past any HTTP proxy: the page's
+  // call is all the audit sees of its address.
+  for (const name of ["WebSocket", "EventSource", "Worker", "SharedWorker", "WebTransport"]) {
     const Original = window[name];
     if (typeof Original !== "function") continue;
     const Hooked = function (url, ...rest) {
@@ -559,6 +572,17 @@
     try { name = windowName ? windowName.get.call(window) : ""; } catch (e) { /* none */ }
     if (foreignFrame && (location.hash.length > 1 || name)) report("call", { api: "frame", url: location.href.slice(0, KEEP), body: text(name), script: null });
   }
+
+  // A violation of the page's content security policy is reported to the endpoints the
+  // policy names: by report-uri at once, by report-to through the Reporting API, which
+  // batches reports on the browser's own timer (a minute in Chromium) and sends them after
+  // the audit has gone. Each violation is on record as the page saw it, with what its
+  // report carries (the blocked address, the sample), for the verdict to send on.
+  document.addEventListener("securitypolicyviolation", (e) => {
+    try {
+      report("call", { api: "CSP report", url: location.href.slice(0, KEEP), policy: String(e.originalPolicy || "").slice(0, KEEP), body: text({ "document-uri": e.documentURI, "blocked-uri": e.blockedURI, "effective-directive": e.effectiveDirective, "script-sample": e.sample, "source-file": e.sourceFile, disposition: e.disposition }), script: null });
+    } catch (err) { /* left unreported */ }
+  }, true);
 
   // -- lifecycle -----------------------------------------------------------------------
   if (window.top !== window) return;

@@ -122,7 +122,18 @@ SITES: dict[str, dict] = {
         '"reject-cookies") document.cookie = "rs_uid=; path=/; max-age=0"; }, true);'
         'setInterval(function () { if (!/rs_uid=/.test(document.cookie))'
         f' document.cookie = "rs_uid={ID}b1; path=/; max-age=31536000"; }}, 60000);'
-        f'if (!/rs_uid=/.test(document.cookie)) document.cookie = "rs_uid={ID}b1; path=/";')},
+        f'if (!/rs_uid=/.test(document.cookie)) document.cookie = "rs_uid={ID}b1; path=/";')
+        # Breaking its own security policy on purpose: the report (batched by the browser,
+        # sent after the audit has gone) carries the identifier in the blocked style's sample.
+        + ready(f'if (!localStorage.getItem("rs_vid")) localStorage.setItem("rs_vid", "{ID}b2");'
+                'if (location.pathname === "/two.html") setTimeout(function () {'
+                ' var st = document.createElement("style"); st.textContent = "/*" +'
+                ' localStorage.getItem("rs_vid") + "*/"; document.head.appendChild(st); },'
+                ' 60000);'),
+        "manifest": '[[header]]\npath = "*"\nname = "Content-Security-Policy"\n'
+                    'value = "style-src \'self\' \'report-sample\'; report-to rs"\n'
+                    '[[header]]\npath = "*"\nname = "Reporting-Endpoints"\n'
+                    'value = "rs=\\"http://side.localhost:SIDEPORT/rs_cspreport\\""\n'},
     "setcookie": {
         "head": '<link rel="stylesheet" href="/s.css">' + ready(
             f'new Image().src = OWN + "/px?c=sc_img%3D{ID}c2%3B%20Path%3D%2F";'
@@ -149,6 +160,10 @@ SITES: dict[str, dict] = {
         'new Worker("/cw.js");'
         'navigator.serviceWorker.register("/sw.js");'
         f'window.name = "wn_{ID}da";'
+        # Kept in the history entry by its fragment alone, and as a Navigation API state.
+        f'location.hash = "sthash_{ID}dq";'
+        'if (window.navigation && navigation.updateCurrentEntry) navigation.updateCurrentEntry('
+        f'{{state: {{stnav: "{ID}dr"}}}});'
         f'history.replaceState({{hs_uid: "{ID}df"}}, "");'
         f'history.pushState(null, "", "?st_url={ID}dn");'
         # A storage bucket's own IndexedDB, written before the choice and kept.
@@ -318,6 +333,9 @@ SITES: dict[str, dict] = {
         # A pop-up, minutes after the page was opened.
         'if (location.pathname === "/two.html") setTimeout(function () {'
         ' window.open(C + "/rq_open"); }, 100000);'
+        # A WebTransport session (HTTP/3 over UDP, past any proxy).
+        'try { new WebTransport(C.replace("http:", "https:") + "/rq_webtransport").ready'
+        '.catch(function () {}); } catch (e) {}'
         # The collector's server answers on the bare loopback names too.
         'new Image().src = "http://127.0.0.1:" + location.port + "/rq_loopback.gif";'),
         "manifest": WS_CSP,
@@ -626,6 +644,7 @@ CASES = [
     case("cookies", "xsrf_uid", "cookie"),
     case("cookies", "csrf-token", "storage"),
     case("reset", "rs_uid", "cookie"),
+    case("reset", "rs_cspreport", "request"),
     case("setcookie", "sc_css", "cookie"),
     case("setcookie", "sc_img", "cookie"),
     case("setcookie", "sc_redir", "cookie"),
@@ -654,6 +673,8 @@ CASES = [
     case("storage", "stnmidb_", "storage"),
     case("storage", "stnmcache_", "storage"),
     case("storage", "stbh-", "storage"),
+    case("storage", "sthash_", "storage"),
+    case("storage", "stnav", "storage", "chromium", "Firefox ESR has no Navigation API"),
     case("storage", "stbhc-", "storage"),
     case("reading", "rd_scroll", "request"),
     case("reading", "rd_inview", "request"),
@@ -687,6 +708,7 @@ CASES = [
     case("requests", "rq_es", "request"),
     case("requests", "rq_esretry", "request"),
     case("requests", "rq_loopback", "request"),
+    case("requests", "rq_webtransport", "request"),
     case("requests", "rq_open", "request"),
     case("immediate", "im_sync", "request"),
     case("immediate", "im_timeout0", "request"),
@@ -894,7 +916,8 @@ def write_sites(root: Path, side_port: int, ws_port: int = 0) -> None:
         folder = root / name
         folder.mkdir()
         (folder / "site.toml").write_text(f'title = "{name}"\ndemonstrates = "a breach"\n'
-                                          + spec.get("manifest", ""))
+                                          + spec.get("manifest", "").replace(
+                                              "SIDEPORT", str(side_port)))
         head = spec.get("head", "").replace("SIDEPORT", str(side_port)).replace(
             "WSPORT", str(ws_port))
         for page in ("index.html", "two.html"):

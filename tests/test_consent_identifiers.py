@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from harness import consent_audit
-from harness.consent_audit import forgery, identifiers, served, validators
+from harness.consent_audit import cspreports, forgery, identifiers, served, validators
 from harness.consent_audit.config import SiteConfig
 from harness.consent_audit.verdict import (
     csrf_named,
@@ -645,3 +645,61 @@ def test_verdict_flags_an_identifier_served_in_a_body_and_sent_later():
     del evidence["served"]  # the same token, no one's proven
     found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
     assert not [v for v in found["violations"] if "px?u=" in v["what"]], found["violations"]
+
+
+@pytest.mark.parametrize("headers,named", [
+    ([("Reporting-Endpoints", 'csp="https://r.example/c", main="/r"')],
+     {"csp": "https://r.example/c", "main": "http://s.localhost/r"}),
+    ([("Report-To", '{"group": "g", "max_age": 9, "endpoints": [{"url": "https://r.example/g"}]}'
+       ', {"endpoints": [{"url": "/d"}]}')],
+     {"g": "https://r.example/g", "default": "http://s.localhost/d"}),
+    ([("Report-To", "not json")], {}),
+    ([("Content-Type", "text/html")], {}),
+])
+def test_reporting_endpoints_are_read_from_the_answer(headers, named):
+    assert cspreports.groups(headers, "http://s.localhost/two.html") == named
+
+
+@pytest.mark.parametrize("policy,named,where", [
+    ("img-src 'self'; report-uri /csp https://r.example/c", {},
+     [("http://s.localhost/csp", "report-uri"), ("https://r.example/c", "report-uri")]),
+    ("style-src 'self'; report-to g", {"g": "https://r.example/g"},
+     [("https://r.example/g", "report-to")]),
+    # A group no answer named goes to the site's endpoint, wherever that is.
+    ("style-src 'self'; report-to g", {}, [("http://s.localhost/", "report-to")]),
+    ("style-src 'self'", {}, []),  # nothing reported: no request
+])
+def test_a_policy_violation_is_reported_where_the_policy_says(policy, named, where):
+    assert cspreports.endpoints(policy, "http://s.localhost/two.html", named) == where
+
+
+def test_a_policy_violation_report_carries_an_identifier_kept_before():
+    """The report of a style blocked on purpose, its sample the identifier, sent by the
+    Reporting API after the audit has gone: only the page saw the violation."""
+    call = {"at": 101.0, "phase": "then", "api": "CSP report",
+            "url": "http://s.localhost/two.html", "policy": "style-src 'self'; report-to g",
+            "body": json.dumps({"script-sample": f"/*{UID}*/"})}
+    evidence = {**_evidence([]), "calls": [call], "reporting": [
+        {"url": "http://s.localhost/two.html",
+         "headers": [("Reporting-Endpoints", 'g="http://t.localhost/r"')]}]}
+    site = SiteConfig(name="s", start="http://s.localhost/")
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
+    sent = [v for v in found["violations"] if v["kind"] == "identifier-sent"]
+    assert sent and "http://t.localhost/r" in sent[0]["what"], found["violations"]
+    # One the wire shows already (report-uri, sent at once) is not counted twice.
+    wire = {"at": 101.2, "method": "POST", "url": "http://t.localhost/r", "headers": {},
+            "body": call["body"]}
+    twice = {**evidence, "wire": [wire],
+             "calls": [{**call, "policy": "report-uri http://t.localhost/r"}]}
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, twice)
+    assert len([v for v in found["violations"] if v["kind"] == "identifier-sent"]) == 1
+
+
+def test_a_webtransport_session_is_a_request():
+    call = {"at": 101.0, "phase": "then", "api": "WebTransport",
+            "url": f"https://t.localhost/wt?u={UID}"}
+    site = SiteConfig(name="s", start="http://s.localhost/")
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False},
+                                 {**_evidence([]), "calls": [call]})
+    assert any(v["kind"] == "identifier-sent" and "WebTransport" in v["what"]
+               for v in found["violations"]), found["violations"]

@@ -28,6 +28,8 @@ reach the harness in the next), ``clock`` the page's virtual time (ms):
                     [{origin, storage, key, value}] (``asset``: a cached script's text)
     served          [{url, tokens}]: identifiers given to this visitor alone in an answer's
                     body before the opt-out and sent after it (``served.py``)
+    reporting       [{url, headers}]: answers naming reporting endpoints (``cspreports.py``)
+    builds          build hashes in names that fresh visitors are served too (validators.py)
 """
 
 from __future__ import annotations
@@ -94,6 +96,12 @@ class Evidence:
     def answered(self, answer: dict) -> None:
         """An answer's head as the proxy passed it back: its cookies go on record."""
         self.answers.append(answer)
+        # Where the page's security-policy violations are reported (cspreports.py).
+        reporting = [(k, v) for k, v in answer["headers"]
+                     if k.lower() in ("reporting-endpoints", "report-to")]
+        if reporting:
+            self.data.setdefault("reporting", []).append({"url": answer["url"],
+                                                          "headers": reporting})
         self._set_cookies(answer["url"], answer["at"],
                           [v for k, v in answer["headers"] if k.lower() == "set-cookie"])
 

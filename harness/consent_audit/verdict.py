@@ -52,7 +52,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from ..pagehooks import MARKER_HOST, is_removal, parse_cookie
-from . import forgery, identifiers, validators
+from . import cspreports, forgery, identifiers, validators
 
 __all__ = ["decide", "expects_nothing", "is_consent_record", "is_consent_record_entry",
            "is_removal", "known_consent_record", "opt_out_moment", "seen_requests",
@@ -228,11 +228,16 @@ def _is_code(site, request: dict) -> bool:
         tuple(site.script_paths)) and not identifiers.tokens(parts.query)
 
 
+# Calls that report what the page saw, not a request it made (their address is the page's).
+_NOT_A_MAKER = frozenset({"CSP report"})
+
+
 def _call_for(request: dict, calls: list[dict]) -> dict | None:
     """The script call that made *request*: an API call first, else the browser's own
     initiator type (resource timing) as the page saw it."""
     url = request["url"].split("#")[0]
-    by = [c for c in calls if c["url"].split("#")[0] == url and c["at"] <= request["at"] + 1.0]
+    by = [c for c in calls if c["url"].split("#")[0] == url and c["at"] <= request["at"] + 1.0
+          and c["api"] not in _NOT_A_MAKER]
     direct = [c for c in by if not c["api"].startswith("resource:")]
     if direct:
         return direct[-1]
@@ -278,6 +283,10 @@ def seen_requests(evidence: dict) -> list[dict]:
         elif call["api"] == "postMessage":  # to another origin's document
             out.append({**call, "method": "MESSAGE", "resource_type": "postMessage",
                         "seen_by": f"the document it reached (from {call.get('from')})"})
+        elif call["api"] == "WebTransport":  # over QUIC: only the page's call shows it
+            out.append({**call, "method": "CONNECT", "resource_type": "webtransport",
+                        "seen_by": "page (a WebTransport session, over HTTP/3 past any "
+                                   "proxy)"})
         elif call["api"] == "RTCDataChannel.send":  # a peer's channel, as the socket's
             out.append({**call, "method": "SEND", "resource_type": "webrtc",
                         "seen_by": "page (a message on a WebRTC data channel)"})
@@ -288,6 +297,12 @@ def seen_requests(evidence: dict) -> list[dict]:
         elif call["api"] == "frame":  # another origin's frame, handed a fragment or a name
             out.append({**call, "method": "FRAME", "resource_type": "iframe",
                         "seen_by": "the frame (its address's fragment and its name)"})
+    # A violation of the page's security policy is reported where the policy says, whether
+    # or not the audit is still there when the browser sends it.
+    named: dict[str, str] = {}
+    for answer in evidence.get("reporting", []):
+        named.update(cspreports.groups(answer["headers"], answer["url"]))
+    out += cspreports.reports(calls, named, evidence.get("wire", []))
     return out
 
 
