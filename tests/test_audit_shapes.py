@@ -674,6 +674,19 @@ SHAPES = [
     ("document.write of the tag once loaded: the new document's own", js(
         "window.addEventListener('load', function () { document.write('" + TAG.replace(
             "</", "<\\/") + "'); });"), "", []),
+    ("an empty script put in, then given its text, runs it", js(
+        "var l = document.createElement('script'); document.head.appendChild(l); l.text = "
+        + repr(insert()) + ";"), "", []),
+    ("eval, and a timer of a string, run their code", js(
+        "eval(" + repr(insert()) + "); setTimeout(" + repr(insert(SPLIT)) + ", 10);"), "",
+     ["WT003"]),
+    ("a downlevel-revealed conditional comment's tag runs", "<![if !IE]>" + TAG +
+     "<![endif]>", "", []),
+    ("a tag written self-closing runs, the next script its text", TAG.replace(
+        "></script>", " />") + js(insert()), "", []),
+    ("a tag after body content in <head> is in <body>", "<p>x</p>" + TAG, "", ["WT002"]),
+    ("crossorigin=anonymous: the collector allows any origin", TAG.replace(
+        "<script ", '<script crossorigin="anonymous" '), "", []),
     # Pages that install nothing.
     ("load listeners on targets the event never reaches", js(
         "document.addEventListener('load', function () {" + insert() + "});"
@@ -831,6 +844,25 @@ SHAPES = [
     ("document.write once loaded opens a new page: it replaces the tag", TAG + js(
         "window.onload = function () { document.write('<p>gone</p>'); document.close(); };"),
      "", ["WT001"]),
+    ("raw text and comments hold no script", "<!--[if IE]>" + TAG + "<![endif]--><style>" +
+     TAG + "</style>", "".join(f"<{t}>{TAG}</{t}>" for t in (
+         "textarea", "xmp", "noembed", "noframes", "iframe", "title")) + "<plaintext>" + TAG,
+     ["WT001", "WT008"]),
+    ("a javascript: URL as a script's src runs nothing", '<script src="javascript:' +
+     insert().replace('"', "%22") + '"></script>', "", ["WT001"]),
+    ("a type of JavaScript without text/ is no JavaScript type", TAG.replace(
+        "<script ", '<script type="JavaScript" '), "", ["WT001"]),
+    # What the collector serves with Access-Control-Allow-Origin: * (the file the test
+    # serves for it is not webtrack's tracker, so no hash of it matches).
+    ("a wrong integrity hash: the browser refuses the tracker", TAG.replace(
+        "<script ", '<script integrity="sha384-' + "A" * 64 + '" crossorigin="anonymous" '),
+     "", ["WT001"]),
+    ("an integrity hash on the collector's script without crossorigin: refused", TAG.replace(
+        "<script ", '<script integrity="' + __import__("base64").b64encode(b"x" * 48).decode(
+        ).join(["sha384-", ""]) + '" '), "", ["WT001"]),
+    ("a loader's script asked for with credentials: refused", js(insert(
+        into="s.crossOrigin = 'use-credentials'; document.head.appendChild(s);")), "",
+     ["WT001"]),
     ("a DOMParser's script, appended", js(
         f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
         "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),
@@ -854,7 +886,7 @@ def test_static_audit_reads_the_shape(shape):
 FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.write|writeln|"
                      r"readyState|readystatechange|data:|createContextualFragment|currentScript"
                      r"|cookie|localStorage|async|noscript|<svg|DOMParser|cloneNode|shadowroot|outerHTML"
-                     r"|HTMLUnsafe|attribute by attribute|attachShadow",
+                     r"|HTMLUnsafe|attribute by attribute|attachShadow|integrity|crossorigin",
                      re.I)
 
 
@@ -925,7 +957,8 @@ def test_static_and_rendered_agree_on_every_shape(browser_name):
         s for s in SHAPES if FIREFOX.search(s[0] + s[1] + s[2]) and s[0] not in SAME_ENGINES]
     served = {**FILES, "/headers.html": HEADERS_PAGE,
               **{f"/{i}.html": _html(s) for i, s in enumerate(shapes)}}
-    server = Pages(served, headers={"/headers.html": COOKIES})
+    server = Pages(served, headers={"/headers.html": COOKIES, "/tracker.js": [
+        ("Access-Control-Allow-Origin", "*")]})  # as the collector answers
     # The collector's origin is this server's too, so the tracker loads as on a live site.
     for path, text in served.items():
         served[path] = text.replace(".localhost:8800", f".localhost:{server.port}")
@@ -963,7 +996,7 @@ def test_static_and_rendered_agree_on_every_shape(browser_name):
     ("$(function () { setTimeout(function () {" + insert() + "}, 10); });",
      "installed in a callback of an API the audit cannot see"),
     (insert(into="s.integrity = 'sha384-x'; s.crossOrigin = 'anonymous'; "
-         "document.head.appendChild(s);"), "carries an integrity hash"),
+         "document.head.appendChild(s);"), "its integrity hash is not that of the tracker"),
 ])
 def test_what_only_the_browser_knows_is_said(code, note):
     """A loader whose address or site comes from the network or an unseen global is named
@@ -974,17 +1007,42 @@ def test_what_only_the_browser_knows_is_said(code, note):
     assert all(f.rule != "WT004" for f in found)
 
 
-@pytest.mark.parametrize("integrity,noted", [
-    ("sha384-x", True), ("SHA512-x", True), ("md5-x sha256-y", True),
-    ("md5-x", False), ("sha1-x", False), ("  ", False),  # no hash the browser checks
+def _sri(alg="sha384", body=None):
+    import base64
+    import hashlib
+
+    from harness.audit.integrity import served_tracker
+
+    return f"{alg}-" + base64.b64encode(hashlib.new(alg, body or served_tracker()).digest(
+        )).decode()
+
+
+@pytest.mark.parametrize("attrs,cross_origin,refused", [
+    ({}, True, False), ({"crossorigin": ""}, True, False),
+    ({"crossorigin": " Use-Credentials "}, True, True),  # the collector answers with *
+    ({"integrity": _sri(), "crossorigin": "anonymous"}, True, False),
+    ({"integrity": _sri("sha256").rstrip("="), "crossorigin": ""}, True, False),
+    ({"integrity": "SHA512-" + "A" * 86 + "==", "crossorigin": ""}, True, True),
+    ({"integrity": _sri()}, True, True),  # no crossorigin: an opaque response never matches
+    ({"integrity": _sri()}, False, False),  # (its own origin's)
+    ({"integrity": "sha384-x", "crossorigin": ""}, True, True),
+    ({"integrity": f"sha256-x {_sri()}", "crossorigin": ""}, True, False),  # the strongest
+    ({"integrity": f"sha512-x {_sri()}", "crossorigin": ""}, True, True),
+    ({"integrity": f"{_sri()}?opt", "crossorigin": ""}, True, False),
+    ({"integrity": "md5-x sha1-y", "crossorigin": ""}, True, False),  # none it checks
+    ({"integrity": "  "}, True, False),
 ])
-def test_an_integrity_hash_is_noted_only_where_the_browser_checks_it(integrity, noted):
-    """A tag with an integrity hash is an install all the same (a wrong hash is a broken
-    install, still counted for WT003); the note says the browser refuses it on a mismatch,
-    which only an algorithm it knows can have."""
-    tag = TAG.replace("<script ", f'<script integrity="{integrity}" ')
-    found = check(parse(page(tag), "p.html", "http://shop.localhost/p.html"), CONFIG)
-    assert [f.rule for f in found] == (["WT010"] if noted else [])
+def test_what_the_browser_refuses_to_run(attrs, cross_origin, refused):
+    """A tracker tag the browser refuses, for what webtrack's collector serves (the file,
+    with Access-Control-Allow-Origin: *), is no install (WT001, and a note says why)."""
+    from harness.audit.integrity import refusal
+
+    assert bool(refusal(attrs, cross_origin)) is refused
+    tag = TAG.replace("<script ", "<script " + " ".join(
+        f'{k}="{v}"' for k, v in attrs.items()) + " ")
+    found = check(parse(page(tag), "p.html", "http://shop.localhost/p.html" if cross_origin
+                        else f"{ORIGIN}/p.html"), CONFIG)
+    assert sorted(f.rule for f in found) == (["WT001", "WT010"] if refused else [])
 
 
 def test_callbacks_the_page_schedules_itself_are_not_in_doubt():

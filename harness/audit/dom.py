@@ -718,9 +718,11 @@ class Browser:
     def insert(self, target, node) -> None:
         """*node* goes into *target*; scripts that reach the document are found."""
         if isinstance(node, str) or isinstance(node, Element) and node.tag == "#text":
-            if isinstance(target, Element) and target.place is None and known(target.text):
+            if isinstance(target, Element) and known(target.text) and (
+                    target.place is None or target.tag == "script" and not target.started):
                 # a script's text, as the code builds it (append('…'), a text node)
                 target.text += node if isinstance(node, str) else node.text
+                self.prepare(target)
             return
         if isinstance(target, Element):
             if target.place is None:
@@ -754,6 +756,9 @@ class Browser:
             if not moved:
                 self._into_soup(node, target.holds_head)
             return
+        if node.tag == "script" and not node.started and "src" not in node.attrs and \
+                not node.text:
+            return  # nothing to run: a text or src given it later runs it (see prepare)
         if node.tag == "script" and not node.started:
             node.started = True
             # Its attributes stay live: a src or data-site set after insertion still counts.
@@ -771,6 +776,11 @@ class Browser:
             if isinstance(child, Element):
                 child.place = None
                 self.insert(node, child)
+
+    def prepare(self, node: Element) -> None:
+        """A script in the document not started yet, given a text or a src, runs then."""
+        if node.tag == "script" and not node.started and isinstance(node.place, Place):
+            self.insert(node.place, node)
 
     def _loaded(self, node: Element) -> object:
         evaluator = self.running()

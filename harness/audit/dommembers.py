@@ -82,6 +82,8 @@ def set_(host: Browser, subject, key, value) -> None:
     key = to_string(key)
     if isinstance(subject, Element):
         _set_element(subject, key, value)
+        if key.lower() in ("text", "textcontent", "innertext", "innerhtml", "src"):
+            host.prepare(subject)
     elif subject is host.document and key == "cookie":
         host.set_cookie(value)
     elif isinstance(subject, (JSObject, Function, Dataset)):
@@ -329,7 +331,8 @@ def _place_member(host: Browser, place: Place, key):
 
 def _element_member(host: Browser, element: Element, key):
     if key == "setAttribute":
-        return Native(key, lambda this, args: _set_attribute(element, args))
+        return Native(key, lambda this, args: (_set_attribute(element, args), host.prepare(
+            element))[0])
     if key == "setAttributeNS":  # in no namespace: as setAttribute
         return Native(key, lambda this, args: _set_attribute(element, args[1:]) if args and
                       args[0] in (None, "") else UNDEF)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import loaders, syntax
+from . import integrity, loaders, syntax
 from .config import AuditConfig
 from .jsvalues import HOLE
-from .page import Addressed, Page, resolve, runs_as_script
+from .page import Addressed, Page, origin_of, resolve, runs_as_script
 
 HOW = {"tag": "directly", "inserted": "by a loader snippet", "written": "by document.write",
        "imported": "by import()", "unread": "by a script the audit cannot parse",
@@ -29,6 +29,8 @@ class Install(Addressed):
     index: int = 0  # the script it comes from, in document order
     container: bool = False
     speculative: bool = False  # only if an API the audit cannot see calls back
+    # Why the browser refuses to run what webtrack's collector serves for it, if it does.
+    refused: str = ""
 
     @property
     def site(self) -> str | None:
@@ -159,4 +161,9 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
                 syntax.compiles(text, _is_module(script.attrs)) is not False:
             found.append(Install("unread", None, {}, script.in_head, script.line, "async",
                                  script.index))
+    if not page.rendered:  # (rendered, the browser refused it already: it never ran)
+        for install in found:
+            if classify(install.src, config) == "tracker":
+                install.refused = integrity.refusal(install.attrs, origin_of(
+                    install.src) != origin_of(page.url or page.base))
     return sorted(found, key=lambda i: (i.index, i.line or 0)), unresolved

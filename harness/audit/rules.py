@@ -26,9 +26,6 @@ RULES = {
     "NU001": ("error", "invalid HTML (Nu Html Checker error), with --validate"),
     "NU002": ("warning", "questionable HTML (Nu Html Checker warning), with --validate"),
 }
-# An integrity value is checked only for the hash algorithms browsers know; with none of
-# them (md5-…, a typo) the script runs unchecked.
-_SRI_CHECKED = re.compile(r"(?:^|\s)sha(?:256|384|512)-", re.I)
 _DEFINES = re.compile(r"disableCookiesUsage\s*=|function\s+disableCookiesUsage\b")
 
 
@@ -81,6 +78,11 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
         found.append(Finding(rule, RULES[rule][0], page.where, line, message))
 
     installed, unresolved = find_all(page, config)
+    for install in installed:
+        if install.refused:
+            add("WT010", install.line, f"the browser refuses to run the tracking script: "
+                f"{install.refused} (no install)")
+    installed = [i for i in installed if not i.refused]
     trackers = [i for i in installed if not i.container and i.src]
     hidden = [s for s in page.scripts if s.in_noscript and _is_tracker(s, config)]
     commented = [(text, line) for text, line in page.comments
@@ -133,10 +135,6 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
                 f"{site.replace(HOLE, '…')!r}")
         if install.timing == "sync":
             add("WT007", install.line, "the tracking script blocks parsing: add defer")
-        if _SRI_CHECKED.search(str(install.attrs.get("integrity") or "")):
-            add("WT010", install.line, "the tracking script carries an integrity hash: whether "
-                "it matches the script served (else the browser refuses to run it) only the "
-                "browser knows, when it fetches it: keep the hash in step with each release")
     definers = [s for s in page.scripts if defines_optout(s)]
     optout_known = page.defines_optout if page.rendered else bool(definers)
     if page.banner and not optout_known:

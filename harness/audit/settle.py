@@ -31,19 +31,34 @@ class Traffic:
         self.open: set = set()
         self.events = 0
         self.page = page
+        # the addresses answered 2xx, or refused by the browser as they were answered
+        self.served: list[str] = []
         page.on("request", self._began)
+        page.on("response", self._answered)
         page.on("requestfinished", self._ended)
-        page.on("requestfailed", self._ended)
+        page.on("requestfailed", self._failed)
 
     def detach(self) -> None:
         """Stop counting (the page goes on to another document)."""
         self.page.remove_listener("request", self._began)
+        self.page.remove_listener("response", self._answered)
         self.page.remove_listener("requestfinished", self._ended)
-        self.page.remove_listener("requestfailed", self._ended)
+        self.page.remove_listener("requestfailed", self._failed)
 
     def _began(self, request) -> None:
         self.open.add(request)
         self.events += 1
+
+    def _answered(self, response) -> None:
+        if 200 <= response.status < 300:
+            self.served.append(response.url)
+
+    def _failed(self, request) -> None:
+        # Chromium refuses a response its CORS check or ORB blocks before any reaches us.
+        failure = request.failure or ""
+        if failure == "net::ERR_FAILED" or "BLOCKED_BY" in failure:
+            self.served.append(request.url)
+        self._ended(request)
 
     def _ended(self, request) -> None:
         self.open.discard(request)

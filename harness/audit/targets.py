@@ -277,7 +277,7 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
                     if response is not None and response.status >= 400:
                         return TargetError(where, f"answered {response.status}")
                     await settle(page, traffic)
-                    await page.evaluate(WHERE_SCRIPTS_ARE)
+                    await page.evaluate(WHERE_SCRIPTS_ARE, traffic.served)
                     dom = await _serialise(page)
                     optout = await page.evaluate(
                         "typeof window.disableCookiesUsage === 'function'")
@@ -362,6 +362,12 @@ MARK_INSERTED = """(() => {
   const settled = new WeakSet();
   for (const type of ['load', 'error'])
     addEventListener.call(document, type, (event) => settled.add(event.target), true);
+  // A script that failed though its file was served (200) was refused by the browser: its
+  // integrity hash, its CORS mode, its MIME type; it never ran (see WHERE_SCRIPTS_ARE).
+  marks.failed = new Set();
+  addEventListener.call(document, 'error', (event) => {
+    if (event.target.localName === 'script') marks.failed.add(event.target);
+  }, true);
   // An async one may load later; but an unclosed one is the last thing the parser put in
   // the page: it is never run if, the page settled, it has still neither loaded nor failed.
   const unsettled = (s) => s.hasAttribute('src') && !marks.inserted.has(s) && !settled.has(s);
@@ -513,9 +519,10 @@ WITH_OPEN_SHADOW_ROOTS = """() => {
     html.getHTML({serializableShadowRoots: true, shadowRoots: roots}) + '</html>';
 }"""
 
-WHERE_SCRIPTS_ARE = f"""() => {{
+WHERE_SCRIPTS_ARE = f"""(served) => {{
   const marks = window.__webtrackMarks;
   if (marks) {{
+    marks.failed.forEach((s) => {{ if (served.includes(s.src)) marks.inert.add(s); }});
     marks.restore();
     marks.neverRan();
     marks.inserted.forEach((s) => s.setAttribute('{INSERTED_MARK}', ''));
