@@ -331,8 +331,11 @@ def _place_member(host: Browser, place: Place, key):
 
 def _element_member(host: Browser, element: Element, key):
     if key == "setAttribute":
-        return Native(key, lambda this, args: (_set_attribute(element, args), host.prepare(
-            element))[0])
+        def set_attribute(this, args):
+            _set_attribute(element, args)
+            host.prepare(element)  # a src given to an empty script in the document runs it
+            return UNDEF
+        return Native(key, set_attribute)
     if key == "setAttributeNS":  # in no namespace: as setAttribute
         return Native(key, lambda this, args: _set_attribute(element, args[1:]) if args and
                       args[0] in (None, "") else UNDEF)
