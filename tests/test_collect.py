@@ -311,3 +311,45 @@ def test_site_registered_while_serving_may_deliver_at_once(api, client):
                            headers={"Origin": extra})
     assert response.status_code == 202 and response.json["accepted"] == 1
     assert response.headers["Access-Control-Allow-Origin"] == extra
+
+
+def test_a_later_event_under_a_recorded_id_is_rejected_and_a_retry_is_not(api, client):
+    """An id names the event recorded under it: a retry (the same event again) is accepted
+    and stored once; another event under that id, in a later delivery or in one committed
+    with it, is rejected with its reason and counted, never dropped unseen."""
+    context = api.context_for(api.profile())
+    first = api.visit("same")
+    assert api.collect([first], context=context).json == {"accepted": 1, "rejected": []}
+    assert api.collect([first], context=context).json == {"accepted": 1, "rejected": []}
+    other = {**first, "msdynci_viewtitle": "a different page"}
+    response = api.collect([api.visit("new"), other], context=context)
+    assert response.json == {"accepted": 1, "rejected": [
+        {"event_id": "same", "reason": "conflicting_event_id"}]}, response.json
+    later = {**first, "occurred_at": "2026-01-02T00:00:00Z"}
+    assert api.collect([later], context=context).json["rejected"][0]["reason"] == \
+        "conflicting_event_id"
+    stored = client.get("/api/interactions?type=website_visited").json
+    assert [(i["event_id"], i["msdynci_viewtitle"]) for i in stored] == [
+        ("same", first["msdynci_viewtitle"]), ("new", first["msdynci_viewtitle"])]
+    stats = client.get("/api/stats").json
+    assert stats["rejected"] == {"conflicting_event_id": 2} and stats["duplicates"] == 1
+    assert stats["received"] == stats["recorded"] + 2 + sum(stats["not_recorded"].values())
+    assert [r["reason"] for r in client.get("/api/rejected").json] == ["conflicting_event_id"] * 2
+
+
+def test_two_events_under_one_id_committed_together_keep_the_first(app):
+    from harness.collector import ingest, state
+
+    store = state.store_of(app)
+    profile = app.test_client().post("/api/profiles", json={
+        "kind": "contact", "email": "t@example.com"}).json["id"]
+    event = {"event_id": "one", "type": "website_visited", "occurred_at": "2026-01-01T00:00:00Z",
+             "msdynci_viewuri": "http://shop.localhost:8800/", "msdynci_viewtitle": "A"}
+    deliveries = [ingest.Delivery("shop", [event], profile),
+                  ingest.Delivery("shop", [{**event, "msdynci_viewtitle": "B"}], profile),
+                  ingest.Delivery("shop", [event], profile)]
+    outcomes = store.transact(lambda db: ingest.record(db, deliveries, store=store))
+    assert [(o.accepted, [r["reason"] for r in o.rejected]) for o in outcomes] == [
+        (1, []), (0, ["conflicting_event_id"]), (1, [])]
+    titles = [row["fields"] for row in store.query("SELECT fields FROM interactions")]
+    assert titles == ['{"msdynci_viewuri":"http://shop.localhost:8800/","msdynci_viewtitle":"A"}']

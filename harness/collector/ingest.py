@@ -21,6 +21,8 @@ from .store import Store, utcnow
 
 _encode = json.JSONEncoder(allow_nan=False).encode  # one encoder: json.dumps(**kw) makes one a call
 BASE_FIELDS = ("event_id", "type", "profile_id", "site", "occurred_at")
+# A later delivery naming an id already recorded for the profile with another event.
+CONFLICT = "conflicting_event_id"
 # listener(db, interactions=f): f() returns what was recorded, as the API shows it (built
 # only if asked). A listener with a wanted() method is skipped while it returns False.
 Listener = Callable[..., None]
@@ -77,19 +79,20 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
 
     Set-based, in as few statements as possible (each one hands the GIL to the request
     threads and waits to get it back): consent from memory (or one look-up for all their
-    profiles), then one write, an insert into the ``ingest_batch`` view whose trigger
-    stores every table and counter. Only a recorded event claims its id, and only for its
-    profile: the unique index on (profile, event id) keeps a retried one out, and what the
-    insert left out is counted as duplicates. Listeners (journeys) run over what was
-    recorded after this commits, in a transaction of their own: they never fail or delay
-    a delivery.
+    profiles), one read of the ids already claimed (:func:`_claims`), then one write, an
+    insert into the ``ingest_batch`` view whose trigger stores every table and counter.
+    Only a recorded event claims its id, and only for its profile: the unique index on
+    (profile, event id) keeps a retried one out, and what the insert left out is counted
+    as duplicates; another event under a claimed id is rejected (``conflicting_event_id``).
+    Listeners (journeys) run over what was recorded after this commits, in a transaction
+    of their own: they never fail or delay a delivery.
     """
     received_at = utcnow()
     counts: Counter = Counter()
     refusals = people.refusals_for(db, store, [d.owner for d in deliveries
                                                if d.rejection is None])
     rejected_rows: list[tuple] = []
-    recordable: list[tuple[str, str | None, dict]] = []  # (profile_id, site, event)
+    candidates: list[tuple[Outcome, str, str | None, dict]] = []  # to record, if no conflict
     outcomes: list[Outcome] = []
     for delivery in deliveries:
         outcome = Outcome()
@@ -110,14 +113,24 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
             counts["received", ""] += len(delivery.events)
             counts["rejected", reason] += len(delivery.events)
             continue
-        outcome.accepted += len(delivery.events)
         if refusal:
             # The count survives, no personal data; a not-recorded event claims no id.
+            outcome.accepted += len(delivery.events)
             counts["received", ""] += len(delivery.events)
             counts["not_recorded", refusal] += len(delivery.events)
             continue
-        recordable.extend((delivery.owner, delivery.site, event)
+        candidates.extend((outcome, delivery.owner, delivery.site, event)
                           for event in delivery.events)
+    recordable: list[tuple[str, str | None, dict]] = []  # (profile_id, site, event)
+    for outcome, owner, site, event, conflict in _claims(db, candidates):
+        if conflict is None:
+            outcome.accepted += 1
+            recordable.append((owner, site, event))
+            continue
+        rejected_rows.append((event["event_id"], CONFLICT, conflict, site, event["type"]))
+        outcome.rejected.append({"event_id": event["event_id"], "reason": CONFLICT})
+        counts["received", ""] += 1
+        counts["rejected", CONFLICT] += 1
     wanted = [listener for listener in listeners if getattr(listener, "wanted", _always)()]
     last = db.execute("SELECT coalesce(max(seq), 0) FROM interactions").fetchone()[0] \
         if wanted and recordable else None
@@ -137,6 +150,42 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
             for listener in wanted:
                 store.after_commit(partial(listener, interactions=interactions))
     return outcomes
+
+
+def _content(site: str | None, event: dict) -> str:
+    """What an event says, as one text: two deliveries of one event say the same."""
+    return _canonical([site, event])
+
+
+_canonical = json.JSONEncoder(allow_nan=False, sort_keys=True, ensure_ascii=False,
+                              separators=(",", ":")).encode
+
+
+def _claims(db: sqlite3.Connection, candidates: list[tuple]) -> list[tuple]:
+    """Return each (outcome, profile_id, site, event) with the reason it conflicts with
+    what its (profile, event id) already names, or None when it does not: with nothing
+    (a new event), or with the same event (a retry, stored once). An id recorded
+    earlier, or earlier in this batch, names the event recorded under it; another event
+    under that id is rejected, never dropped unseen. One read for the whole batch."""
+    if not candidates:
+        return []
+    pairs = [(owner, event["event_id"]) for _, owner, _, event in candidates]
+    claimed = {(row[0], row[1]): _content(row[2], {
+        "event_id": row[1], "type": row[3], "occurred_at": row[4], **json.loads(row[5])})
+        for row in db.execute(
+            "SELECT i.profile_id, i.event_id, i.site, i.type, i.occurred_at, i.fields "
+            "FROM json_each(?) AS j JOIN interactions AS i "
+            "ON i.profile_id = json_extract(j.value, '$[0]') "
+            "AND i.event_id = json_extract(j.value, '$[1]')", (_encode(pairs),))}
+    out = []
+    for outcome, owner, site, event in candidates:
+        content = _content(site, event)
+        known = claimed.setdefault((owner, event["event_id"]), content)
+        conflict = None if known == content else (
+            f"event id {event['event_id']!r} already names another event of this profile "
+            "(a retry must resend the same event)")
+        out.append((outcome, owner, site, event, conflict))
+    return out
 
 
 def _always() -> bool:
