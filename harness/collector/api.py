@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 
 from . import ingest
 from .errors import ApiError
@@ -96,17 +96,41 @@ def list_interactions():
                            lambda: count_interactions(store, profile, kind, site)))
 
 
-def rejected(store) -> list[dict]:
-    rows = store.query("SELECT * FROM rejected ORDER BY seq")
-    return [{k: row[k] for k in ("event_id", "reason", "detail", "site", "type", "received_at")}
-            for row in rows]
+REJECTED_PAGE = 1000  # rows of /api/rejected at most, and by default
+
+
+def rejected(store, limit: int = REJECTED_PAGE, before: int | None = None) -> list[dict]:
+    """Return the most recent *limit* rejected deliveries kept (before *before*, a ``seq``),
+    oldest first, each with its ``seq``."""
+    rows = store.query(
+        "SELECT * FROM (SELECT * FROM rejected WHERE seq < ? ORDER BY seq DESC LIMIT ?) "
+        "ORDER BY seq", (before if before is not None else 2**63 - 1, limit))
+    return [{k: row[k] for k in ("seq", "event_id", "reason", "detail", "site", "type",
+                                 "received_at")} for row in rows]
+
+
+def rejected_count(store) -> int:
+    """Every delivery rejected since the last reset, kept or not (the counters')."""
+    return store.one("SELECT coalesce(sum(n), 0) AS n FROM counters "
+                     "WHERE name = 'rejected'")["n"]
 
 
 @bp.get("/api/rejected")
 def list_rejected():
+    """Rejected deliveries kept (the most recent ``REJECTED_KEPT`` of each reason and site),
+    oldest first: the last ``limit`` (default and at most 1,000), or those before the
+    ``seq`` given as ``before``; a ``Link: <…>; rel="next"`` header names the page before.
+    ``min``/``wait`` count every rejection (``/api/stats``'s), kept or not."""
     store = get_store()
-    return jsonify(_waited(lambda: rejected(store), len,
-                           lambda: store.one("SELECT count(*) AS n FROM rejected")["n"]))
+    limit = _number("limit", int, 1, REJECTED_PAGE, REJECTED_PAGE)
+    before = _number("before", int, 0, 2**63 - 1, None)
+    found = _waited(lambda: rejected(store, limit, before), len, lambda: rejected_count(store))
+    answer = jsonify(found)
+    if isinstance(found, list) and len(found) == limit and store.one(
+            "SELECT 1 FROM rejected WHERE seq < ?", (found[0]["seq"],)):
+        older = url_for("api.list_rejected", limit=limit, before=found[0]["seq"])
+        answer.headers["Link"] = f'<{older}>; rel="next"'
+    return answer
 
 
 def stats(store) -> dict:

@@ -1,5 +1,9 @@
 """The collector's tables, and the view a burst of deliveries is stored through."""
 
+# Rejected deliveries kept, per reason and site: the most recent ones. Their counters
+# (``/api/stats``) count every one; anyone can send junk, and it must not fill the disk.
+REJECTED_KEPT = 1000
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sites (id TEXT PRIMARY KEY, origin TEXT NOT NULL UNIQUE);
@@ -27,6 +31,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS interactions_event ON interactions (profile_id
 CREATE TABLE IF NOT EXISTS rejected (
     seq INTEGER PRIMARY KEY, event_id TEXT, reason TEXT NOT NULL,
     detail TEXT NOT NULL, site TEXT, type TEXT, received_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rejected_kept ON rejected (reason, site, seq);
+-- A database of an earlier version kept every one.
+DELETE FROM rejected WHERE seq IN (SELECT seq FROM (SELECT seq, row_number() OVER (
+    PARTITION BY reason, site ORDER BY seq DESC) AS newer FROM rejected)
+    WHERE newer > {kept});
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (name, reason));
@@ -36,11 +45,22 @@ CREATE TABLE IF NOT EXISTS counters (
 --   site, type], ...]  counts: [[name, reason, n], ...]  attempted: len(interactions)
 CREATE VIEW IF NOT EXISTS ingest_batch AS SELECT NULL AS interactions, NULL AS rejected,
     NULL AS counts, NULL AS attempted, NULL AS received_at;
-CREATE TRIGGER IF NOT EXISTS ingest_batch_insert INSTEAD OF INSERT ON ingest_batch BEGIN
+-- Made again at every start: a database of an earlier version has an earlier one.
+DROP TRIGGER IF EXISTS ingest_batch_insert;
+CREATE TRIGGER ingest_batch_insert INSTEAD OF INSERT ON ingest_batch BEGIN
     INSERT INTO rejected (event_id, reason, detail, site, type, received_at)
         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
                json_extract(value, '$[2]'), json_extract(value, '$[3]'),
                json_extract(value, '$[4]'), NEW.received_at FROM json_each(NEW.rejected);
+    -- Only the most recent {kept} of each reason and site are kept (counted all the same).
+    DELETE FROM rejected WHERE seq IN (
+        SELECT stored.seq FROM (SELECT DISTINCT json_extract(value, '$[1]') AS reason,
+                                    json_extract(value, '$[3]') AS site
+                             FROM json_each(NEW.rejected)) AS batch
+        JOIN rejected AS stored ON stored.reason = batch.reason AND stored.site IS batch.site
+        WHERE stored.seq <= (SELECT seq FROM rejected AS kept WHERE kept.reason = batch.reason
+                          AND kept.site IS batch.site ORDER BY seq DESC
+                          LIMIT 1 OFFSET {kept}));
     -- An event id is claimed per profile: a retry is left out, and counted as a duplicate.
     INSERT INTO interactions (event_id, type, profile_id, site, occurred_at, received_at,
                               fields)
@@ -62,4 +82,4 @@ CREATE TRIGGER IF NOT EXISTS ingest_batch_insert INSTEAD OF INSERT ON ingest_bat
                json_extract(value, '$[2]') FROM json_each(NEW.counts) WHERE true
         ON CONFLICT (name, reason) DO UPDATE SET n = n + excluded.n;
 END;
-"""
+""".replace("{kept}", str(REJECTED_KEPT))
