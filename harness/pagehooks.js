@@ -460,12 +460,35 @@
   // each element that played is moved on as far as the page's clock when the harness
   // catches up after running it (window.__webtrackCatchUp, below).
   const playing = new Set();
+  // A medium playing reaches its end once the page's clock has run its remaining length: a
+  // timer on that clock takes it there, so what waits for its end happens in order with
+  // what the page's other timers do (a refresh that leaves the page first, say), which the
+  // catch-up after a whole run of the clock could not (it came after the page had gone).
+  const endTimers = new WeakMap();
+  const timeEnd = (media) => {
+    try {
+      clearTimeout(endTimers.get(media));
+      if (media.paused || media.ended || media.loop || !isFinite(media.duration)) return;
+      const left = (media.duration - media.currentTime) / (media.playbackRate || 1) * 1000;
+      if (!(left > 0)) return;
+      endTimers.set(media, setTimeout(() => {
+        try { if (!media.paused && !media.ended && isFinite(media.duration)) media.currentTime = media.duration; } catch (e) { /* plays on */ }
+      }, left));
+    } catch (e) { /* left to play on */ }
+  };
+  const watch = (media) => {
+    if (playing.has(media) || playing.size >= 1000) return;
+    playing.add(media);
+    for (const name of ["playing", "durationchange", "ratechange", "seeked"]) media.addEventListener(name, () => timeEnd(media));
+  };
   if (window.HTMLMediaElement) {
     wrap(HTMLMediaElement.prototype, "play", (play) => function () {
-      if (playing.size < 1000) playing.add(this);
-      return play.apply(this, arguments);
+      watch(this);
+      const started = play.apply(this, arguments);
+      timeEnd(this);
+      return started;
     });
-    addEventListener("play", (e) => { if (e.target instanceof HTMLMediaElement && playing.size < 1000) playing.add(e.target); }, true);
+    addEventListener("play", (e) => { if (e.target instanceof HTMLMediaElement) { watch(e.target); timeEnd(e.target); } }, true);
   }
   Object.defineProperty(window, "__webtrackCatchUp", {
     value: (ms) => {

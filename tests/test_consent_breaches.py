@@ -738,9 +738,7 @@ CASES = [
     case("timers", "tm_frames", "request"),
     case("timers", "tm_timeline", "request"),
     case("timers", "tm_waitasync", "request"),
-    case("timers", "tm_mediaend", "request", "firefox",
-         "Chromium leaves a medium moved to its last moment playing without ending when it "
-         "is fetched through the audit's proxy (a known miss; its progress is caught)"),
+    case("timers", "tm_mediaend", "request"),
     case("timers", "tm_mediatime", "request"),
     case("memworkers", "mw_blob", "request"),
     case("memworkers", "mw_module", "request"),
