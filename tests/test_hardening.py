@@ -308,9 +308,9 @@ def test_an_unclosed_string_of_escaped_quotes_is_refused_in_linear_time(api, cli
 
 
 def test_an_ipv6_origin_is_kept_as_browsers_send_it(client):
-    response = client.post("/api/sites", json={"id": "six", "origin": "http://[::1]:8800/"})
+    response = client.post("/api/sites", json={"id": "six", "origin": "http://[::1]:9900/"})
     assert response.status_code == 201, response.json
-    assert {"id": "six", "origin": "http://[::1]:8800"} in client.get("/api/sites").json
+    assert {"id": "six", "origin": "http://[::1]:9900"} in client.get("/api/sites").json
 
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "http://partner.localhost:8800"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import sqlite3
 from collections.abc import Mapping
@@ -9,7 +10,7 @@ from types import MappingProxyType
 from urllib.parse import SplitResult, urlsplit
 
 import ada_url
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from .errors import ApiError, field, json_object, no_unknown_keys
 from .state import get_store
@@ -108,6 +109,26 @@ def sender_origin(store: Store) -> str | None:
     return origin
 
 
+def collectors_own(origin: str, collector: str) -> bool:
+    """Whether *origin* (normalised) reaches the collector at *collector* itself: its own
+    host, or a loopback or unspecified address or ``localhost``, on its port. Pure. A
+    site there would make the collector's own pages a site's (allowed to deliver as it)."""
+    site, own = _parsed(origin), _parsed(collector)
+    if site is None or own is None:
+        return False
+    port = site.port or ("443" if site.protocol == "https:" else "80")
+    if port != (own.port or ("443" if own.protocol == "https:" else "80")):
+        return False
+    host = site.hostname.strip("[]").rstrip(".").lower()
+    if host in (own.hostname.rstrip(".").lower(), "localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
 def _site_body(body: dict, site_id: str | None = None) -> tuple[str, str]:
     no_unknown_keys(body, {"id", "origin"})
     if site_id is None:
@@ -116,7 +137,10 @@ def _site_body(body: dict, site_id: str | None = None) -> tuple[str, str]:
         raise ApiError(400, f"field 'id' {body['id']!r} differs from the URL's {site_id!r}")
     if not SITE_ID.fullmatch(site_id):
         raise ApiError(400, "field 'id' must be lowercase letters, digits and dashes")
-    return site_id, normalise_origin(field(body, "origin", str, max_len=300))
+    origin = normalise_origin(field(body, "origin", str, max_len=300))
+    if collectors_own(origin, current_app.config["ORIGIN"]):
+        raise ApiError(400, f"origin {origin!r} is the collector's own, not a site's")
+    return site_id, origin
 
 
 @bp.get("/api/sites")
