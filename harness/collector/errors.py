@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
+import sqlite3
 
 import re2
 from flask import Flask, Request, jsonify
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -145,6 +149,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         return jsonify(error=exc.message), exc.status, exc.headers
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def _database_error(exc: sqlite3.OperationalError):
+        # Another process holding the database past the busy timeout: nothing of this
+        # request was stored (the writer rolled it back), so the sender may simply retry.
+        if "locked" in str(exc) or "busy" in str(exc):
+            return jsonify(error="the database is busy (held by another process); nothing "
+                           "was stored: retry"), 503, {"Retry-After": "1"}
+        log.error("database error", exc_info=exc)
+        return jsonify(error="internal database error"), 500
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -25,6 +25,7 @@ bp = Blueprint("forms", __name__)
 FORM_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 MAX_FIELDS = 30
+MAX_VALUE = 1000  # characters of a field's value
 NOT_FIELDS = ("email", "return")  # the contact point and where to go back: not recorded
 
 
@@ -33,10 +34,11 @@ OWN_FIELDS = ("form_id", "form_name")  # the collector's, about the form itself
 
 def submitted_fields(values: Mapping[str, str]) -> dict[str, str]:
     """Return a submission's own fields as the interaction's ``form_<name>`` fields: names
-    of lower-case letters, digits and ``_`` only (others are dropped), values cut at 1,000
-    characters. A field whose ``form_<name>`` is one of the collector's own (a visitor's
-    ``name``, say) becomes ``form_field_<name>``; ApiError 400 if that is another field's
-    too (``name`` beside ``field_name``), so no value replaces another."""
+    of lower-case letters, digits and ``_`` only (others are dropped), values of 1,000
+    characters at most (ApiError 400 naming the field: nothing is cut unseen). A field
+    whose ``form_<name>`` is one of the collector's own (a visitor's ``name``, say) becomes
+    ``form_field_<name>``; ApiError 400 if that is another field's too (``name`` beside
+    ``field_name``), so no value replaces another."""
     fields: dict[str, str] = {}
     named: dict[str, str] = {}
     for name, value in values.items():
@@ -48,8 +50,12 @@ def submitted_fields(values: Mapping[str, str]) -> dict[str, str]:
         if key in named:
             raise ApiError(400, f"form fields {named[key]!r} and {name!r} would both be "
                            f"recorded as {key!r}: rename one")
+        # A browser counts a line break as one character (maxlength) and sends it as two.
+        if (length := len(value) - value.count("\r\n")) > MAX_VALUE:
+            raise ApiError(400, f"form field {name!r} is longer than {MAX_VALUE:,} characters "
+                           f"({length:,})")
         named[key] = name
-        fields[key] = value[:1000]
+        fields[key] = value
     return fields
 
 

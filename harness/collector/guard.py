@@ -58,15 +58,43 @@ def refusal(method: str, path: str, headers, own_origin: str, token: str | None,
     return None
 
 
+def encoding_refusal(headers) -> tuple[int, str] | None:
+    """Return (415, why) for a body sent with a ``Content-Encoding`` other than identity,
+    else None. Pure. Nothing here inflates bodies: read as they are, a gzipped one was a
+    confusing "not UTF-8"; and inflating them would let 64 KiB on the wire be megabytes."""
+    named = [part.strip().lower() for part in headers.get("Content-Encoding", "").split(",")]
+    if any(part not in ("", "identity") for part in named):
+        return 415, (f"Content-Encoding {headers.get('Content-Encoding')!r} is not accepted: "
+                     "send the body as it is (identity)")
+    return None
+
+
+def options_refusal() -> ApiError | None:
+    """The answer to an ``OPTIONS`` the app does not route itself (Flask would answer it
+    ``200`` with an empty HTML body): a JSON 405 naming what is allowed. Preflights are
+    never granted here (only ``/collect`` answers its own, for registered sites)."""
+    rule = request.url_rule
+    if request.method != "OPTIONS" or not getattr(rule, "provide_automatic_options", False):
+        return None
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = ", ".join(sorted(set(adapter.allowed_methods(request.path)) - {"OPTIONS"}))
+    return ApiError(405, f"OPTIONS is not answered here (cross-origin requests are never "
+                    f"granted); allowed: {allowed}", {"Allow": allowed})
+
+
 def init_app(app: Flask) -> None:
     """Check every request against :func:`refusal`; add the security headers."""
 
     @app.before_request
     def _guard():
-        found = refusal(request.method, request.path, request.headers,
-                        current_app.config["ORIGIN"], current_app.config["API_TOKEN"],
-                        bool(request.content_length) or "chunked" in
-                        request.headers.get("Transfer-Encoding", "").lower())
+        refused = options_refusal()
+        if refused:
+            raise refused
+        found = encoding_refusal(request.headers) or refusal(
+            request.method, request.path, request.headers,
+            current_app.config["ORIGIN"], current_app.config["API_TOKEN"],
+            bool(request.content_length) or "chunked" in
+            request.headers.get("Transfer-Encoding", "").lower())
         if found:
             raise ApiError(*found)
 
