@@ -160,6 +160,10 @@ SITES: dict[str, dict] = {
         'new Worker("/cw.js");'
         'navigator.serviceWorker.register("/sw.js");'
         f'window.name = "wn_{ID}da";'
+        # Kept as a service worker's registration (its script's address) and as the name of
+        # a database with nothing in it.
+        'if (location.pathname === "/") { navigator.serviceWorker.register("/sw.js?stswid='
+        f'{ID}ds", {{scope: "/stsw/"}}); indexedDB.open("stidbnm_{ID}dt", 1); }}'
         # Kept in the history entry by its fragment alone, and as a Navigation API state.
         f'location.hash = "sthash_{ID}dq";'
         'if (window.navigation && navigation.updateCurrentEntry) navigation.updateCurrentEntry('
@@ -674,6 +678,8 @@ CASES = [
     case("storage", "stnmcache_", "storage"),
     case("storage", "stbh-", "storage"),
     case("storage", "sthash_", "storage"),
+    case("storage", "stswid", "storage"),
+    case("storage", "stidbnm_", "storage"),
     case("storage", "stnav", "storage", "chromium", "Firefox ESR has no Navigation API"),
     case("storage", "stbhc-", "storage"),
     case("reading", "rd_scroll", "request"),

@@ -2,9 +2,10 @@
 
 Hooks see writes made by the page's own scripts; workers, and anything that slips past a
 hook, are found by taking stock: at the opt-out and again after the page has closed, every
-entry of localStorage, sessionStorage, IndexedDB, Cache Storage and the origin private file
-system (``opfs``: each folder and file by its path, with a file's text) of each origin
-visited, and the page's history state.
+entry of localStorage, sessionStorage, IndexedDB (an empty database or store by its name),
+Cache Storage and the origin private file system (``opfs``: each folder and file by its
+path, with a file's text) of each origin visited, its service workers' registrations (the
+script's address, which may carry an identifier) and the page's history state.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ INVENTORY = """async () => {
         r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error);
         r.onupgradeneeded = () => { r.transaction.abort(); };
       });
+      // A database or store with nothing in it still keeps its name (which may be the
+      // identifier): on record as an entry of no value.
+      const bare = (key) => items.push({ origin, storage: "indexedDB", key, value: "" });
+      if (!db.objectStoreNames.length) bare(`${prefix}${info.name}`);
       for (const store of Array.from(db.objectStoreNames)) {
         const rows = await new Promise((ok) => {
           const out = [], req = db.transaction(store).objectStore(store).openCursor();
@@ -67,6 +72,7 @@ INVENTORY = """async () => {
           };
           req.onerror = () => ok(out);
         });
+        if (!rows.length) bare(`${prefix}${info.name}/${store}`);
         for (const [raw, stored] of rows) {
           const key = cut(await plain(raw, 0)), value = cut(await plain(stored, 0));
           const where = `${prefix}${info.name}/${store}/${key}`;
@@ -106,6 +112,14 @@ INVENTORY = """async () => {
       }
     }
   } catch (e) { /* no Cache Storage here (not a secure context) */ }
+  try {  // a service worker's registration: its script's address (and scope) may carry an id
+    const sw = navigator.serviceWorker;
+    for (const reg of sw ? await sw.getRegistrations() : []) {
+      const worker = reg.active || reg.waiting || reg.installing;
+      const value = worker ? worker.scriptURL : "";
+      items.push({ origin, storage: "serviceWorker", key: reg.scope, value });
+    }
+  } catch (e) { /* no service workers here */ }
   try {  // the history entry's state, kept with the tab as sessionStorage is
     if (history.state !== null && history.state !== undefined) {
       const value = cut(history.state);
