@@ -16,7 +16,7 @@ from .downlevel import downlevel
 from .jseval import Budget, Evaluator, Throw
 from .jsvalues import JSObject, Native
 from .modules import Modules, run_module
-from .page import Page, Script, line_of, resolve
+from .page import Page, Script, Tags, line_of, resolve
 
 MAX_CALLBACKS = 200
 MAX_CODE = 256 * 1024  # a script larger than this is not followed (it is listed as unread)
@@ -213,8 +213,8 @@ def _run_frames(page: Page, host: Browser, index: int) -> None:
 
     if page.soup is None:
         return
-    frames = [f for f in page.soup.find_all("iframe", srcdoc=True, limit=MAX_FRAMES)
-              if not in_inert_content(f)]
+    frames = [f for f in _tags(page).of("iframe") if f.get("srcdoc") is not None and
+              not in_inert_content(f)][:MAX_FRAMES]
     if frames:
         host.enter(index, False, True, lambda node: None)  # parsed: <body> is there
     for frame in frames:
@@ -281,14 +281,23 @@ def _loads(page: Page, tag) -> bool:
     return not own or page.reader is None or page.reader(raw) is not None
 
 
+def _tags(page: Page) -> Tags:
+    """The page's elements as parsed (walked again if the page has only its soup)."""
+    if page.tags is None:
+        page.tags = Tags.walk(page.soup)
+    return page.tags
+
+
 def _queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
     """``<body onload="…">`` and its kind run on the load event, as code; a script's, an
     image's or a link's ``onerror`` when its file is the site's own and missing (a
     fallback loader), and then its ``onload`` does not."""
     if page.soup is None:
         return
-    handlers = [(tag, "onload") for tag in page.soup.find_all(None, {"onload": True})] + [
-        (tag, "onerror") for tag in page.soup.find_all(list(_FETCHED_BY), {"onerror": True})]
+    tags = _tags(page).handlers
+    handlers = [(tag, "onload") for tag in tags if tag.get("onload") is not None] + [
+        (tag, "onerror") for tag in tags if tag.name in _FETCHED_BY and
+        tag.get("onerror") is not None]
     for tag, event in handlers:
         fetches = tag.name in _FETCHED_BY and tag.get(_FETCHED_BY[tag.name]) is not None
         if not _fires_load(tag) or fetches and _loads(page, tag) != (event == "onload"):

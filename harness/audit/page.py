@@ -144,6 +144,7 @@ class Page:
     banner: dict | None = None  # a cookie banner offering an opt-out, if any
     ids: dict = field(default_factory=dict)  # id -> (in <head>, attributes), for scripts
     soup: BeautifulSoup | None = field(default=None, repr=False)  # for selectors
+    tags: Tags | None = field(default=None, repr=False)  # its elements as parsed
     # src -> the site's own script text (None: not the site's own, or unreadable)
     reader: Callable[[str], str | None] | None = field(
         default=lambda src: data_url_text(src.strip()), repr=False)
@@ -435,6 +436,55 @@ def in_inert_content(tag: Tag) -> bool:
                for parent in tag.parents)
 
 
+@dataclass
+class Tags:
+    """A page's elements and comments, walked once, in document order, by what the audit
+    looks for (each ``find_all`` of BeautifulSoup walks the whole tree again)."""
+
+    named: dict[str, list[Tag]] = field(default_factory=dict)
+    with_id: list[Tag] = field(default_factory=list)
+    with_class: list[Tag] = field(default_factory=list)
+    labelled: list[Tag] = field(default_factory=list)  # with an aria-label
+    handlers: list[Tag] = field(default_factory=list)  # with an onload or onerror
+    comments: list[Comment] = field(default_factory=list)
+    every: list[Tag] = field(default_factory=list)
+
+    def of(self, *names: str) -> list[Tag]:
+        """The elements of these names, in document order."""
+        if len(names) == 1:
+            return self.named.get(names[0], [])
+        return [t for t in self.every if t.name in names]
+
+    @classmethod
+    def walk(cls, soup) -> Tags:
+        tags = cls()
+        for node in soup.descendants:
+            if isinstance(node, Tag):
+                tags.every.append(node)
+                tags.named.setdefault(node.name, []).append(node)
+                attrs = node.attrs
+                if attrs:
+                    if attrs.get("id") is not None:
+                        tags.with_id.append(node)
+                    if attrs.get("class") is not None:
+                        tags.with_class.append(node)
+                    if attrs.get("aria-label") is not None:
+                        tags.labelled.append(node)
+                    if "onload" in attrs or "onerror" in attrs:
+                        tags.handlers.append(node)
+            elif isinstance(node, Comment):
+                tags.comments.append(node)
+        return tags
+
+
+def _matches(pattern: re.Pattern, value) -> bool:
+    """Whether *value* (an attribute: a string, or a list of classes) matches as
+    BeautifulSoup's ``find_all`` matched it: any one class, or them all joined."""
+    if isinstance(value, list):
+        return any(pattern.search(v) for v in value) or bool(pattern.search(" ".join(value)))
+    return value is not None and bool(pattern.search(str(value)))
+
+
 def parse(source: str, where: str, base: str, rendered: bool = False,
           xml: bool = False) -> Page:
     """Parse *source* as a browser would and collect scripts, forms, comments, banner.
@@ -448,17 +498,18 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
     soup = BeautifulSoup(source, "html.parser") if xml else BeautifulSoup(
         source, builder=_ScriptingOn())
     page.soup = soup
+    tags = page.tags = Tags.walk(soup)
     # The first <base href> in the document's tree (not a template's content, not SVG's) is
     # what a relative URL resolves on once it is parsed (an address it cannot parse leaves
     # the page's own); a tag the parser met before it resolved its src on the page's own.
-    element = next((b for b in soup.find_all("base", href=True) if b.namespace in (
-        None, XHTML) and not _inside(b, "template")), None)
+    element = next((b for b in tags.of("base") if b.get("href") is not None and b.namespace
+                    in (None, XHTML) and not _inside(b, "template")), None)
     order: dict[int, int] = {}
     if element is not None:
         base = page.base = resolve(base, str(_text_attr(element, "href"))) or base
-        order = {id(tag): at for at, tag in enumerate(soup.find_all(["base", "script"]))}
+        order = {id(tag): at for at, tag in enumerate(tags.of("base", "script"))}
     seen: dict[str, int] = {}
-    for index, tag in enumerate(soup.find_all("script")):
+    for index, tag in enumerate(tags.of("script")):
         if tag.namespace == MATHML:
             continue  # MathML has no script element: it is an unknown element there
         # An SVG script's address is its href (SVG 2), else its xlink:href.
@@ -489,7 +540,7 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
             # With a src attribute, even an empty one, the text is never run.
             code=data_url_text(raw) if raw is not None else tag.string or "",
             inserted=inserted, before_base=parsed_before_base))
-    for noscript in soup.find_all("noscript"):
+    for noscript in tags.of("noscript"):
         # Its content is text (scripting is on): the tags in it are what it hides.
         for tag in BeautifulSoup(noscript.get_text(), "html5lib").find_all("script", src=True):
             raw = str(_text_attr(tag, "src")).strip()
@@ -497,15 +548,16 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
                 src=resolve(base, raw), raw_src=raw, attrs=_attrs(tag), inline="",
                 in_head=_inside(noscript, "head"), in_noscript=True,
                 line=line_of(source, raw), index=len(page.scripts)))
-    for element in soup.find_all(id=True):
+    for element in tags.with_id:
         page.ids.setdefault(str(element["id"]), (_inside(element, "head"), _attrs(element)))
-    for form in soup.find_all("form"):
+    for form in tags.of("form"):
         action = _text_attr(form, "action") or ""
         page.forms.append({"action": resolve(base, action), "line": line_of(source, action)})
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+    for comment in tags.comments:
         page.comments.append((str(comment), line_of(source, str(comment)[:60])))
-    for element in soup.find_all(id=_BANNER) + soup.find_all(class_=_BANNER) + soup.find_all(
-            None, {"aria-label": _BANNER}):
+    for element in [t for t in tags.with_id if _matches(_BANNER, t.get("id"))] + [
+            t for t in tags.with_class if _matches(_BANNER, t.get("class"))] + [
+            t for t in tags.labelled if _matches(_BANNER, t.get("aria-label"))]:
         choices = [b for b in element.find_all(["button", "a"]) if _REJECT.search(
             b.get_text(" ") + " " + str(b.get("id", "")))]
         if choices:
