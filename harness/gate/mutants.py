@@ -176,4 +176,10 @@ MUTANTS = (
              "gpcAtStart = nav.globalPrivacyControl === true;"),
             ("return honourGpc && nav.globalPrivacyControl === true;",
              "return honourGpc && gpcAtStart;"))),
+    Mutant("arrival-unguarded", "the arrival runs unguarded: a page's history wrapper that "
+           "throws after cleaning the address bar stops the script before the visit",
+           (("  safe(arrive)();", "  arrive();"),)),
+    Mutant("short-event-id", "event_id from one random byte: ids collide within a visit, "
+           "and a colliding interaction is lost",
+           (("new Uint8Array(16)", "new Uint8Array(1)"),)),
 )

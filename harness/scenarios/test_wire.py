@@ -56,10 +56,16 @@ def test_every_body_has_the_documented_shape(visitor, webtrack, tracked):
     page = visitor.page
     page.click("#add-lamp")
     webtrack.expect(tracked, "website_link_clicked")
+    # Bursts of activations (press-less clicks, as a screen reader's): every one has an
+    # event_id of its own, so each is recorded; ids of a few random bits would collide.
+    for burst in range(1, 4):
+        page.evaluate("for (let i = 0; i < 20; i++) document.querySelector('#add-lamp').click()")
+        webtrack.expect(tracked, "website_link_clicked", count=1 + 20 * burst)
     page.click("#pricing-banner")
     webtrack.expect(tracked, "website_visited", msdynci_viewname="pricing.html")
     bodies = (visitor.settle(), visitor.delivered())[1]
-    assert bodies
+    ids = [e["event_id"] for body in bodies for e in body["events"]]
+    assert len(set(ids)) == len(ids) == 64, ids  # two visits, 62 clicks
     for body in bodies:
         assert set(body) <= BODY_KEYS and {"site", "events"} <= set(body), body
         assert body["site"] == "shop" and body["context"] == visitor.handed["wt_ctx"], body
