@@ -53,10 +53,13 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
-def places(request: dict, token: str) -> set[str]:
+def places(request: dict, token: str, whole: str | None = None) -> set[str]:
     """Where *request* carries *token* (in any of its :func:`identifiers.forms`): a subset
-    of ``{"url", "header", "body"}``."""
+    of ``{"url", "header", "body"}``. *whole*, the request's whole text
+    (:func:`identifiers.request_text`) when the caller has it, answers "nowhere" at once."""
     known = {token: identifiers.forms(token)}
+    if whole is not None and not identifiers.carried(whole, known):
+        return set()
     found = set()
     if identifiers.carried(identifiers.request_text(request.get("url") or ""), known):
         found.add("url")

@@ -199,10 +199,12 @@ def _csrf_tokens(site, evidence: dict, cookies: list[dict], seen: list[dict]
     sent = seen + [r for r in sent_after(evidence, seen) if r["method"] in ("HINT", "ICE")
                    or r.get("api") == "WebSocket"]
     out = {}
+    texts = [identifiers.request_text(r["url"], r.get("headers"), r.get("body")) for r in sent]
     for name, tokens in held.items():
         uses = []
         for token in tokens:
-            uses += [(r, where) for r in sent if (where := forgery.places(r, token))]
+            uses += [(r, where) for r, text in zip(sent, texts, strict=True)
+                     if (where := forgery.places(r, token, text))]
         if forgery.is_token(name, home[name], uses, own, bool(tokens & others)):
             out[name] = tokens
     return out
