@@ -439,6 +439,9 @@ SITES: dict[str, dict] = {
         ' if (document.visibilityState === "visible")'
         ' setTimeout(function () { B("/lv_visiblelater"); }, 60000); });'
         'addEventListener("pagehide", function () { B("/lv_pagehide"); });'
+        # The window losing its focus (the visitor switched tabs); a key pressed as they read.
+        'addEventListener("blur", function () { B("/lv_blur"); });'
+        'addEventListener("keydown", function () { B("/lv_keydown"); }, {once: true});'
         'addEventListener("beforeunload", function () { B("/lv_beforeunload"); });'
         'addEventListener("unload", function () { fetch(C + "/lv_unload", {method: "POST",'
         ' body: "{}", keepalive: true, mode: "no-cors"}); });'
@@ -766,6 +769,8 @@ CASES = [
     case("leaving", "lv_hiddenlater", "request"),
     case("leaving", "lv_visiblelater", "request"),
     case("leaving", "lv_pagehide", "request"),
+    case("leaving", "lv_blur", "request"),
+    case("leaving", "lv_keydown", "request"),
     case("leaving", "lv_beforeunload", "request"),
     case("leaving", "lv_unload", "request"),
     case("leaving", "lv_freeze", "request", "chromium",

@@ -36,6 +36,9 @@ VISIBILITY = """(hidden) => {
   Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
   Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
   document.dispatchEvent(new Event("visibilitychange"));
+  // Switching tabs takes the window's focus away too (and gives it back).
+  Object.defineProperty(document, "hasFocus", { configurable: true, value: () => !hidden });
+  window.dispatchEvent(new FocusEvent(hidden ? "blur" : "focus"));
   // Chromium freezes a hidden tab after a while (Page Lifecycle): its freeze and resume
   // events come with hiding and showing it, where the browser has them.
   if ("onfreeze" in document) document.dispatchEvent(new Event(hidden ? "freeze" : "resume"));
@@ -122,13 +125,14 @@ async def linger(page, evidence, settle_ms: int) -> None:
 
 
 async def read(page) -> None:
-    """The visitor reads the page: moves the mouse over it and scrolls (wheel) to its end,
-    so what a site sends on scroll depth, an element coming into view or the mouse moving
-    is set off as it would be."""
+    """The visitor reads the page: moves the mouse over it, scrolls (wheel) to its end and
+    presses a key, so what a site sends on scroll depth, an element coming into view, the
+    mouse moving or a key is set off as it would be."""
     try:
         await page.mouse.move(40, 40)
         await page.mouse.move(200, 160, steps=4)
         await page.mouse.wheel(0, 100000)
+        await page.keyboard.press("ArrowDown")  # reading by keyboard (keydown, keyup)
         await page.evaluate(SCROLL_TO_END)
     except Error:  # the page navigated meanwhile: it is settled as it is
         pass
