@@ -50,11 +50,11 @@ def test_an_idn_variant_of_an_opted_out_address_is_the_same_contact(api, client)
     assert api.state()[1] == before[1]  # no interaction recorded, no new contact
 
 
-@pytest.mark.parametrize("email", ["ann@xn--.example", "ann@foo_bar.com", "ann@-x.com"])
-def test_an_address_whose_domain_is_not_idna_is_refused(api, client, email):
+def test_an_address_whose_domain_is_not_idna_is_refused(api, client):
     before = api.state()
-    response = client.post("/api/profiles", json={"kind": "contact", "email": email})
-    assert response.status_code == 400 and "email" in response.json["error"], response.json
+    for email in ("ann@xn--.example", "ann@foo_bar.com", "ann@-x.com"):
+        response = client.post("/api/profiles", json={"kind": "contact", "email": email})
+        assert response.status_code == 400 and "email" in response.json["error"], email
     assert api.state() == before
 
 
