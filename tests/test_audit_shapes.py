@@ -687,6 +687,12 @@ SHAPES = [
     ("a tag after body content in <head> is in <body>", "<p>x</p>" + TAG, "", ["WT002"]),
     ("crossorigin=anonymous: the collector allows any origin", TAG.replace(
         "<script ", '<script crossorigin="anonymous" '), "", []),
+    ("an IntersectionObserver's callback, given its observer", "", '<div id="io">x</div>' +
+     js("new IntersectionObserver(function (e, o) { o.disconnect();" + insert() + "})"
+        ".observe(document.getElementById('io'));"), []),
+    ("an XMLHttpRequest's onload", js(
+        "var x = new XMLHttpRequest(); x.open('GET', '/dep.js'); x.onload = function () {" +
+        insert() + "}; x.send();"), "", []),
     # Pages that install nothing.
     ("load listeners on targets the event never reaches", js(
         "document.addEventListener('load', function () {" + insert() + "});"
@@ -863,6 +869,9 @@ SHAPES = [
     ("a loader's script asked for with credentials: refused", js(insert(
         into="s.crossOrigin = 'use-credentials'; document.head.appendChild(s);")), "",
      ["WT001"]),
+    ("window.onload set by a load listener: the event is past", js(
+        "window.addEventListener('load', function () { window.onload = function () {" +
+        insert() + "}; });"), "", ["WT001"]),
     ("a DOMParser's script, appended", js(
         f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
         "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),

@@ -183,6 +183,7 @@ class Browser:
         # document.open() replaced the document once parsed: what is found is in the new one
         self.replaced = False
         self.mutations = 0  # elements put in the document (a MutationObserver's changes)
+        self.dispatching: str | None = None  # the page event whose listener runs
         self.current = False  # a classic script runs its top level (currentScript is set)
         self.state = "loading"
         self.line_of = lambda node: None
@@ -233,6 +234,7 @@ class Browser:
             "customElements": JSObject({"define": native("define", self._define_element)}),
             "eval": native("eval", self._eval),
             "MutationObserver": native("MutationObserver", self._observer),
+            "XMLHttpRequest": native("XMLHttpRequest", self._request),
             "Blob": native("Blob", self._blob),
             "encodeURIComponent": native("encodeURIComponent", lambda t, a: _coded(
                 a, lambda s: quote(s, safe="-_.!~*'()"))),
@@ -366,8 +368,9 @@ class Browser:
             return
         for arg in args:
             if isinstance(arg, CALLABLE):
-                self.queue.append((arg, [UNKNOWN], self.index, self.in_head, self.line_of),
-                                  speculative=True)
+                # (an observer's callback gets the entries and the observer)
+                self.queue.append((arg, [UNKNOWN, UNKNOWN], self.index, self.in_head,
+                                   self.line_of), speculative=True)
 
     def set_cookie(self, value) -> None:
         self.cookies.set(value)
@@ -483,6 +486,36 @@ class Browser:
             "takeRecords": Native("takeRecords", lambda t, a: JSArray([]))})
         return observer
 
+    def _request(self, this, args):
+        """``new XMLHttpRequest()``: once sent, its load and readystatechange handlers run
+        as done (as a fetch's then(): whether it succeeds only the browser knows)."""
+        xhr, listeners = JSObject({"readyState": 0.0}), []
+
+        def done(t, a):
+            xhr.props.update(readyState=4.0, status=UNKNOWN, responseText=UNKNOWN,
+                             response=UNKNOWN)
+            handlers = [xhr.props.get("onreadystatechange"), xhr.props.get("onload")]
+            for fn in [*handlers, *listeners]:
+                if isinstance(fn, CALLABLE):
+                    self.running().call(fn, xhr, [UNKNOWN])
+            return UNDEF
+
+        def send(t, a):
+            self.queue.append((Native("xhr", done), [], self.index, self.in_head,
+                               self.line_of), speculative=True)
+            return UNDEF
+
+        def listen(t, a):
+            if len(a) > 1 and isinstance(a[1], CALLABLE) and a[0] in (
+                    "load", "loadend", "readystatechange"):
+                listeners.append(a[1])
+            return UNDEF
+        xhr.props.update({"open": Native("open", lambda t, a: UNDEF),
+                          "setRequestHeader": Native("setRequestHeader", lambda t, a: UNDEF),
+                          "send": Native("send", send),
+                          "addEventListener": Native("addEventListener", listen)})
+        return xhr
+
     def _clear(self, this, args):
         if args and isinstance(args[0], float):
             self.cleared.add(args[0])
@@ -530,7 +563,7 @@ class Browser:
         capture = options is True or isinstance(options, JSObject) and \
             options.props.get("capture") is True
         if len(args) >= 2 and isinstance(args[1], CALLABLE) and isinstance(args[0], str) and \
-                heard(target, args[0], capture):
+                heard(target, args[0], capture) and not self._past(args[0].lower()):
             self.queue.append((self._staged(args[1], args[0].lower()), [UNKNOWN], self.index,
                                self.in_head, self.line_of))
         return UNDEF
@@ -542,11 +575,22 @@ class Browser:
                   "readystatechange": ["interactive", "complete"]}.get(event, ["complete"])
 
         def run(this, args):
-            for state in states:
-                self.document.props["readyState"] = state
-                self.running().call(fn, this, args)
+            before, self.dispatching = self.dispatching, event
+            try:
+                for state in states:
+                    self.document.props["readyState"] = state
+                    self.running().call(fn, this, args)
+            finally:
+                self.dispatching = before
             return UNDEF
         return Native(event, run)
+
+    def _past(self, event: str) -> bool:
+        """Whether *event* is already dispatched, as a listener of the one now dispatched
+        adds a listener for it (``onload`` set in a load listener never runs)."""
+        order = ("domcontentloaded", "load", "pageshow")
+        return self.dispatching in order and event in order and \
+            order.index(event) <= order.index(self.dispatching)
 
     def _on_handler(self, key, value, target: str = "window") -> None:
         """``window.onload = fn``: only the last handler set runs."""
@@ -556,7 +600,7 @@ class Browser:
         earlier = self.handlers.pop(slot, None)
         if earlier is not None and earlier in self.queue:
             self.queue.remove(earlier)
-        if isinstance(value, CALLABLE):
+        if isinstance(value, CALLABLE) and not self._past(key.lower()[2:]):
             self.queue.append((self._staged(value, key.lower()[2:]), [UNKNOWN], self.index,
                                self.in_head, self.line_of))
             self.handlers[slot] = self.queue[-1]
