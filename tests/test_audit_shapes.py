@@ -876,6 +876,13 @@ SHAPES = [
         f"var doc = new DOMParser().parseFromString('<script src=\"{URL}\" data-site="
         "\"shop\"><\\/script>', 'text/html'); document.head.appendChild(doc.scripts[0]);"),
      "", ["WT001"]),
+    # A script address's origin is its WHATWG host: what comes before an @ is credentials
+    # (Firefox loads it from evil.example, Chromium refuses it), and any credentials are WT004.
+    ("a tag whose address names the collector as userinfo (async)", TAG.replace(
+        "localhost:8800/", "localhost:8800@evil.example/").replace(" defer", " async"), "",
+     ["WT004"]),
+    ("a loader whose address has credentials before the collector", js(insert(
+        f"'http://u:p@{URL[7:]}'")), "", ["WT004"]),
 ]
 
 

@@ -181,9 +181,30 @@ _C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
 
 
 def origin_of(url: str | None) -> str:
-    """``scheme://host:port`` of *url*, as the browser normalises it (lower case)."""
+    """``scheme://host[:port]`` of *url* by the WHATWG URL standard (ada), as the browser
+    loads it: any ``user:pass@`` is no part of it (``http://collector.localhost:8800@evil.
+    example/`` is evil.example's), a default port is dropped; ``""`` without a host."""
+    if url and HOLE not in url:
+        try:
+            parsed = ada_url.URL(url)
+        except ValueError:
+            return ""
+        return f"{parsed.protocol}//{parsed.host}" if parsed.host else ""
     parts = urlsplit(url or "")
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.netloc else ""
+    netloc = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{netloc}".lower() if netloc else ""
+
+
+def credentials_of(url: str | None) -> str:
+    """The ``user:pass`` an address carries before its host (``""`` when none)."""
+    if url and HOLE not in url:
+        try:
+            parsed = ada_url.URL(url)
+        except ValueError:
+            return ""
+        return parsed.username + (":" + parsed.password if parsed.password else "")
+    parts = urlsplit(url or "")
+    return parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
 
 
 def data_url_text(src: str, limit: int = 256 * 1024) -> str | None:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from .config import AuditConfig
 from .installs import Install, classify, find, find_all
 from .jsvalues import HOLE
-from .page import Page, Script, resolve
+from .page import Page, Script, credentials_of, resolve
 
 RULES = {
     "WT001": ("error", "a page has no tracking script"),
@@ -119,6 +119,10 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
         if HOLE in install.origin or (install.src or "").startswith(HOLE):
             add("WT010", install.line, "the tracking script comes from an origin only the "
                 f"browser knows ({_shown(install.src)}): check it with --render")
+        elif credentials_of(install.src):
+            add("WT004", install.line, "the tracking script's address carries credentials "
+                f"({credentials_of(install.src)}@): the browser loads it from "
+                f"{install.origin or 'no host'}, or refuses it")
         elif not config.known_collector(install.origin):
             source = install.origin.replace(HOLE, "…") or "a relative address"
             known = ", ".join(config.collector_origins)
