@@ -6,7 +6,7 @@ import time
 import pytest
 from conftest import SHOP
 
-from harness.collector import create_app, forms, links
+from harness.collector import create_app, forms, links, state
 
 # -- profiles and settings ------------------------------------------------------------
 
@@ -145,6 +145,11 @@ def test_link_tracking_off_redirects_plainly(api, client):
 @pytest.mark.parametrize("url", [
     "http://evil.localhost:8800/", "https://shop.localhost:8800/", "http://shop.localhost:8801/",
     "javascript:alert(1)", "//evil.example/", "/relative", "http://user@shop.localhost:8800/",
+    # Read as shop by a browser (and ada), as evil.example by Python's urlsplit: a redirect
+    # rebuilt by the one went where the other never checked.
+    "http://:@shop.localhost:8800\\@evil.example/", "http://shop.localhost:8800\\@evil.example/",
+    "http://@shop.localhost:8800/", "http://shop.localhost:8800\\x", "http://shop.localhost:8800\t@evil/",
+    "http://shop.localhost:8800/\n", " http://shop.localhost:8800/",
 ])
 def test_links_to_unregistered_targets_are_refused(api, client, url):
     profile = api.profile()
@@ -247,6 +252,39 @@ def test_form_submission_updates_existing_profile(api, client):
     form = client.post("/api/forms", json={"name": "News", "web_tracking": True}).json
     client.post(f"/f/{form['id']}", data={"email": "SAME@example.com", "return": SHOP + "/"})
     assert client.get(f"/api/interactions?profile={profile}").json[0]["type"] == "form_submitted"
+
+
+@pytest.mark.parametrize("back", [
+    "http://shop.localhost:8800\\@evil.example/", "http://@shop.localhost:8800\\@evil.example/",
+    "http://shop.localhost:8800\\\t@evil.example/", "http://shop.localhost:8800\\x",
+])
+def test_a_form_return_read_two_ways_is_refused_and_changes_nothing(api, client, back):
+    form = client.post("/api/forms", json={"name": "News", "web_tracking": True}).json
+    before = api.state()
+    response = client.post(f"/f/{form['id']}", data={"email": "r@example.com", "return": back})
+    assert response.status_code == 400 and "'return'" in response.json["error"]
+    assert api.state() == before
+
+
+@pytest.mark.parametrize("url,location", [
+    (SHOP + "/a?b=%20&c#frag", SHOP + "/a?b=%20&c&wt_ctx=v#frag"),
+    (SHOP + "/p?x=1&wt_ctx=old&wt%5Ffsid=f", SHOP + "/p?x=1&wt_ctx=v"),
+    (SHOP + "/ü?q=ü", SHOP + "/%C3%BC?q=%C3%BC&wt_ctx=v"),
+    ("HTTP://SHOP.localhost:8800", SHOP + "/?wt_ctx=v"),
+])
+def test_a_redirect_is_the_browsers_reading_of_its_target(url, location):
+    assert links.with_param(url, links.CONTEXT_PARAM, "v") == location
+
+
+def test_a_link_stored_before_targets_were_plain_records_nothing_when_opened(api, client, app):
+    profile = api.profile()
+    url = client.post("/api/links", json={"profile_id": profile, "url": SHOP + "/"}).json["url"]
+    state.store_of(app).transact(lambda db: db.execute("UPDATE links SET url = ?",
+                                         (SHOP + "\\@evil.example/",)))
+    before = api.state()
+    response = client.get(url)
+    assert response.status_code == 404 and "Location" not in response.headers
+    assert api.state() == before
 
 
 def test_form_never_redirects_off_site(client):

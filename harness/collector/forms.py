@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from . import ingest, people, registry
 from .errors import ApiError, field, json_object, no_unknown_keys
-from .links import FORM_PARAM, with_param
+from .links import FORM_PARAM, redirect_to_site
 from .state import get_listeners, get_signer, get_store
 from .store import new_id
 
@@ -106,7 +106,12 @@ def submit(form_id: str):
         raise ApiError(400, f"at most {MAX_FIELDS} form fields")
     email = people.checked_email(values.get("email", ""))
     back = values.get("return") or request.referrer or ""
+    if values.get("return") and registry.origin_of(back) is None:
+        raise ApiError(400, "field 'return' must be an absolute http(s) URL with no "
+                            "credentials, backslash, white space or control character")
     site = registry.site_at(store, back) if back else None
+    if site is not None:
+        redirect_to_site(store, back, FORM_PARAM, None, 303)  # where it would go: checked now
     event = ingest.server_event("form_submitted", form_id=form_id, form_name=form["name"],
                                 msdynci_viewuri=back if site else "", **submitted_fields(values))
 
@@ -124,4 +129,4 @@ def submit(form_id: str):
     # for contexts): no row is kept for it, so a submission that is not recorded (§2)
     # leaves nothing behind that ties the person to the form.
     token = get_signer().sign("form", profile_id) if form["web_tracking"] else None
-    return redirect(with_param(back, FORM_PARAM, token), 303)
+    return redirect_to_site(store, back, FORM_PARAM, token, 303)

@@ -7,7 +7,6 @@ import re
 import sqlite3
 from collections.abc import Mapping
 from types import MappingProxyType
-from urllib.parse import SplitResult, urlsplit
 
 import ada_url
 from flask import Blueprint, current_app, jsonify, request
@@ -21,13 +20,12 @@ bp = Blueprint("registry", __name__)
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
-def split(value: str, what: str) -> SplitResult:
-    """*value* split as a URL, or ApiError 400 naming *what* when it cannot be (an
-    unclosed IPv6 bracket, characters that NFKC turns into delimiters)."""
-    try:
-        return urlsplit(value)
-    except ValueError as exc:
-        raise ApiError(400, f"{what} {value!r} is not a URL: {exc}") from None
+# An absolute http(s) URL that every parser reads alike: nothing in its authority but a host
+# and port (no '@', not even the empty credentials of ':@'; no backslash, which a browser
+# reads as '/' and Python's urlsplit does not), and no white space or control character
+# anywhere (a browser drops a tab or a newline without a word). A browser, a mail client and
+# Python each find the same host in it, so a check of its host is a check of where it goes.
+WEB_URL = re.compile(r"https?://[^\s/?#@\\]+(?:[/?#][^\x00-\x20\x7f]*)?\Z", re.IGNORECASE)
 
 
 def _parsed(value: str) -> ada_url.URL | None:
@@ -53,9 +51,9 @@ def normalise_origin(value: str) -> str:
 
 
 def origin_of(url: str) -> str | None:
-    """Return the origin of an absolute http(s) URL, or None if it has none (or carries
-    credentials, which no page address of a site does)."""
-    parsed = _parsed(url)
+    """Return the origin of an absolute http(s) URL, or None if it has none or is not plain
+    (:data:`WEB_URL`: credentials, which no page address of a site carries, a backslash)."""
+    parsed = _parsed(url) if WEB_URL.match(url) else None
     if parsed is None or parsed.protocol not in ("http:", "https:") or not parsed.hostname \
             or parsed.username or parsed.password or parsed.port == "0":
         return None

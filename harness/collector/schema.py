@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 from .errors import ApiError, field, no_unknown_keys
-from .registry import origin_of
+from .registry import WEB_URL, origin_of
 
 SITE_EVENT_TYPES = ("website_visited", "website_link_clicked")
 ACTION_TYPES = ("LClick", "RClick", "MClick", "KEnter", "KSpace")
@@ -38,9 +38,6 @@ PAGES = ("msdynci_viewuri", "msdynci_viewpreviousviews")
 LINK = "msdynci_linkuri"
 ON_SITE = "msdynci_viewuri"  # must be on the delivering site's origin
 ALLOWED = {kind: frozenset((*BASE, *fields)) for kind, fields in REQUIRED.items()}
-# scheme://authority with no user info, then the path, query or fragment (or nothing), with
-# no white space or control characters anywhere.
-_WEB_URL = re.compile(r"https?://[^\s/?#@\\]+(?:[/?#][^\x00-\x20\x7f]*)?\Z", re.IGNORECASE)
 # RFC 3986 scheme, a colon, then no white space or control characters.
 _ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}:[^\x00-\x20\x7f]*\Z")
 _WEB_SCHEME = re.compile(r"https?:", re.IGNORECASE)
@@ -49,7 +46,7 @@ _WEB_SCHEME = re.compile(r"https?:", re.IGNORECASE)
 def link_target_problem(value: str) -> str | None:
     """Why *value* is not a link target a click can have, or None when it is one."""
     if _WEB_SCHEME.match(value):
-        return None if _WEB_URL.match(value) else "must be a well-formed http(s) URL"
+        return None if WEB_URL.match(value) else "must be a well-formed http(s) URL"
     if not _ABSOLUTE_URI.match(value):
         return "must be an absolute URI (scheme:…, no spaces)"
     return None
@@ -147,7 +144,7 @@ def event(raw: object, index: int) -> dict:
         raise ApiError(400, f"{where}.msdynci_viewtype must be 'page'")
     for name in PAGES:
         value = raw.get(name)
-        if value and not _WEB_URL.match(value):
+        if value and not WEB_URL.match(value):
             raise ApiError(400, f"{where}.{name} must be an absolute http(s) URL")
     if raw.get(LINK) and (problem := link_target_problem(raw[LINK])):
         raise ApiError(400, f"{where}.{LINK} {problem}")
