@@ -95,3 +95,44 @@ def test_a_page_that_hides_its_origin_still_delivers_and_posts_its_forms(
     assert "null" in origins, origins  # the browser did hide it
     assert "wt_fsid=" not in page.url  # taken off by the script, into its cookie
     assert visitor.expect_tracking_cookie("msdynmkt_formsubmissionid", site="forms")
+
+
+# A page that hides its origin (no-referrer) on another site, and a sandboxed frame on one of
+# the estate's hosts: each posts a marketing form, with a victim's address chosen by the
+# attacker, that would send the visitor back to the shop carrying that identity.
+PLANT = """<!doctype html><meta name="referrer" content="no-referrer">
+<form method="post" action="{action}"><input name="email" value="victim@example.com">
+<input name="return" value="{back}"></form><script>document.forms[0].submit()</script>"""
+
+
+@pytest.mark.parametrize("where", ["hidden-origin page", "sandboxed frame"])
+def test_a_page_that_may_be_anyones_cannot_plant_an_identity(
+        page, webtrack, webtrack_server, visitor, where):
+    form = webtrack.form("Planted", web_tracking=True)
+    back = webtrack_server.url_for("shop", "/")
+    plant = PLANT.format(action=webtrack_server.url_for("collector", f"/f/{form['id']}"),
+                         back=back)
+    posted = lambda r: f"/f/{form['id']}" in r.url  # noqa: E731
+    html = lambda body: lambda r: r.fulfill(body=body, content_type="text/html")  # noqa: E731
+    if where == "hidden-origin page":
+        attacker = "http://attacker.test/"
+        page.route(attacker, html(plant))
+    else:  # on a host of the estate (same-site), in a frame whose origin is opaque
+        attacker = webtrack_server.url_for("partner", "/framed.html")
+        frame = webtrack_server.url_for("partner", "/plant.html")
+        page.route(attacker, html(f'<iframe sandbox="allow-forms allow-scripts" src="{frame}">'))
+        page.route(frame, html(plant))
+    with page.expect_request(posted) as sent:
+        page.goto(attacker, wait_until="commit")
+    request = sent.value
+    assert request.headers.get("origin") == "null"
+    response = request.response()  # None where the browser itself stopped it (Chromium's
+    if response is None:           # local network access checks, for the opaque frame)
+        assert request.failure, "neither answered nor failed"
+    else:
+        assert response.status == 200, (response.status, response.headers.get("location"))
+    assert "wt_fsid" not in page.url and not page.url.startswith(back)
+    assert "msdynmkt_formsubmissionid" not in visitor.cookies()
+    # Recorded as from no page: the collector cannot know it was the shop's.
+    submitted = webtrack.call("GET", "/api/interactions?type=form_submitted")
+    assert [i["msdynci_viewuri"] for i in submitted] in ([], [""]), submitted

@@ -109,7 +109,10 @@ def submit(form_id: str):
     if values.get("return") and registry.origin_of(back) is None:
         raise ApiError(400, "field 'return' must be an absolute http(s) URL with no "
                             "credentials, backslash, white space or control character")
-    site = registry.site_at(store, back) if back else None
+    # A page that may be any site's is not taken at its word on where it was: recorded as
+    # from no page, thanked here, never handed an identity to plant in the visitor's browser.
+    hidden = registry.from_a_hidden_other_site()
+    site = registry.site_at(store, back) if back and not hidden else None
     if site is not None:
         redirect_to_site(store, back, FORM_PARAM, None, 303)  # where it would go: checked now
     event = ingest.server_event("form_submitted", form_id=form_id, form_name=form["name"],
