@@ -4,9 +4,12 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 
 import pytest
+from conftest import SHOP, Api
 
+from harness.collector import create_app, state
 from harness.collector.store import Store
 
 
@@ -149,6 +152,66 @@ def test_memo_read_inside_a_rolled_back_write_is_dropped(store):
     with pytest.raises(RuntimeError):
         store.transact(ghost)
     assert store.cached("keys", lambda: sorted(_keys(store))) == []
+
+
+def _queued(store, count):
+    """Wait until *count* units wait in the writer's queue (behind a blocked one)."""
+    deadline = time.monotonic() + 5
+    while store._writer._queue.qsize() < count:
+        assert time.monotonic() < deadline, "the work never queued"
+        time.sleep(0.01)
+
+
+def test_work_committed_after_a_change_reads_the_change_not_the_memo(store):
+    assert store.cached("keys", lambda: sorted(_keys(store))) == []
+    release = _blocked(store)
+
+    def change(db):
+        db.execute("INSERT INTO meta (key, value) VALUES ('opted_out', 'v')")
+        store.changed()
+
+    seen = []
+    first = threading.Thread(target=store.transact, args=(change,))
+    first.start()
+    _queued(store, 1)
+    later = threading.Thread(target=store.transact, args=(
+        lambda db: seen.append(store.cached("keys", lambda: sorted(_keys(store)))),))
+    later.start()
+    _queued(store, 2)
+    release.set()  # both in one group commit, the change first
+    first.join(10)
+    later.join(10)
+    assert seen == [["opted_out"]]
+    assert store.cached("keys", lambda: sorted(_keys(store))) == ["opted_out"]
+
+
+def test_a_delivery_committed_with_an_opt_out_is_not_recorded(tmp_path):
+    app = create_app({"DATABASE": str(tmp_path / "c.sqlite3"), "SITES": {"shop": SHOP}})
+    client, store = app.test_client(), state.store_of(app)
+    try:
+        api = Api(client)
+        profile = api.profile(consent="opted_in")
+        context = api.context_for(profile)
+        assert api.collect([api.visit("before")], context=context).status_code == 202
+        release = _blocked(store)  # the profile's consent is in the memo now
+        answers = {}
+        opt_out = threading.Thread(target=lambda: answers.setdefault("patch", client.patch(
+            f"/api/profiles/{profile}", json={"consent": "opted_out"}).status_code))
+        opt_out.start()
+        _queued(store, 1)
+        visit = threading.Thread(target=lambda: answers.setdefault("collect", api.collect(
+            [api.visit("after")], context=context).json))
+        visit.start()
+        _queued(store, 2)
+        release.set()
+        opt_out.join(10)
+        visit.join(10)
+        assert answers["patch"] == 200
+        recorded = [i["event_id"] for i in client.get(
+            f"/api/interactions?profile={profile}&type=website_visited").json]
+        assert recorded == ["before"], (recorded, answers["collect"])
+    finally:
+        store.close()
 
 
 def test_waits_for_another_process_holding_the_lock(store):

@@ -160,6 +160,11 @@ class Store:
         the tracking settings). The collector owns its database; another process's
         writes are not seen here.
         """
+        if self._memos_stale and threading.current_thread() is self._writer.thread:
+            # Inside a write that has changed what memos hold: work committed with it (an
+            # opt-out, then a delivery, in one group commit) reads the change through the
+            # write's own connection, and nothing read so is kept.
+            return load()
         generation = self._memo_generation
         cached = self._memos.get(name)
         if cached is not None and cached[0] == generation:
@@ -174,7 +179,8 @@ class Store:
             self._memo_generation += 1
 
     def changed(self) -> None:
-        """Say the open write changes what memos hold: they are dropped when it ends."""
+        """Say the open write changes what memos hold: the rest of the write reads around
+        them, and they are dropped when it ends."""
         self._memos_stale = True
 
     # -- reading ----------------------------------------------------------------------
