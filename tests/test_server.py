@@ -98,11 +98,11 @@ def test_slow_senders_cannot_keep_everyone_else_out(many_files):
     # "slow loris" does by sending a byte now and then: without a deadline for the whole
     # request they hold every slot, and the request after them is never read.
     with Server(fixtures_dir=None, request_deadline=1.0) as server:
-        slow = [socket.create_connection(("127.0.0.1", server.port), timeout=10)
-                for _ in range(1000)]
+        slow = []
         try:
-            for conn in slow:
-                conn.sendall(b"POST /collect HTTP/1.1\r\nHost: collector.localhost\r\nX-")
+            for _ in range(1000):  # each begins its request at once, and never finishes it
+                slow.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+                slow[-1].sendall(b"POST /collect HTTP/1.1\r\nHost: collector.localhost\r\nX-")
             assert _get(server.port, "/healthz").startswith(b"HTTP/1.1 200")
             head, _, body = _read_all(slow[0]).partition(b"\r\n\r\n")
             assert head.split(b"\r\n")[0].endswith(b" 408 Request Timeout")
