@@ -109,10 +109,7 @@ def submit(form_id: str):
     if values.get("return") and registry.origin_of(back) is None:
         raise ApiError(400, "field 'return' must be an absolute http(s) URL with no "
                             "credentials, backslash, white space or control character")
-    # A page that may be any site's is not taken at its word on where it was: recorded as
-    # from no page, thanked here, never handed an identity to plant in the visitor's browser.
-    hidden = registry.from_a_hidden_other_site()
-    site = registry.site_at(store, back) if back and not hidden else None
+    site = registry.site_at(store, back) if back else None
     if site is not None:
         redirect_to_site(store, back, FORM_PARAM, None, 303)  # where it would go: checked now
     event = ingest.server_event("form_submitted", form_id=form_id, form_name=form["name"],
@@ -131,5 +128,9 @@ def submit(form_id: str):
     # The cookie's value names the profile, signed for forms (as a link's context is signed
     # for contexts): no row is kept for it, so a submission that is not recorded (§2)
     # leaves nothing behind that ties the person to the form.
-    token = get_signer().sign("form", profile_id) if form["web_tracking"] else None
+    # A page that may be any site's (it hides its origin, from another site) is never handed
+    # an identity to plant in the visitor's browser: it could be an attacker's, posting an
+    # address of its choosing. The visitor still goes back; only the cookie is withheld.
+    identify = form["web_tracking"] and not registry.from_a_hidden_other_site()
+    token = get_signer().sign("form", profile_id) if identify else None
     return redirect_to_site(store, back, FORM_PARAM, token, 303)
