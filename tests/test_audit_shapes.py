@@ -883,6 +883,17 @@ SHAPES = [
      ["WT004"]),
     ("a loader whose address has credentials before the collector", js(insert(
         f"'http://u:p@{URL[7:]}'")), "", ["WT004"]),
+    # A Content-Security-Policy <meta> in <head> governs the scripts fetched after it.
+    ("a security policy <meta> of 'self' only: the collector's async tag is blocked",
+     '<meta http-equiv="Content-Security-Policy" content="script-src \'self\' '
+     '\'unsafe-inline\'">' + TAG.replace(" defer", " async"), "", ["WT001"]),
+    ("a security policy <meta> of a nonce: a loader's script without one is blocked",
+     '<meta http-equiv="content-security-policy" content="script-src \'nonce-abc\'">' +
+     js(insert(), ' nonce="abc"'), "", ["WT001"]),
+    ("a security policy <meta> naming the collector, and one after the tag: it loads",
+     '<meta http-equiv="Content-Security-Policy" content="default-src \'self\'; script-src '
+     '\'self\' http://collector.localhost:8800">' + TAG + '<meta http-equiv="Content-'
+     'Security-Policy" content="script-src \'none\'">', "", []),
 ]
 
 
@@ -1031,6 +1042,35 @@ def _sri(alg="sha384", body=None):
 
     return f"{alg}-" + base64.b64encode(hashlib.new(alg, body or served_tracker()).digest(
         )).decode()
+
+
+@pytest.mark.parametrize("policies,url,nonce,parser_inserted,blocked", [
+    (["script-src 'self' 'unsafe-inline'"], URL, None, True, True),
+    (["script-src 'nonce-abc'"], URL, None, False, True),
+    (["script-src 'nonce-abc'"], URL, "abc", True, False),
+    (["script-src 'nonce-abc' 'strict-dynamic'"], URL, None, False, False),  # trusted loader
+    (["script-src 'nonce-abc' 'strict-dynamic'"], URL, None, True, True),  # parser's: no
+    (["script-src http://collector.localhost:8800"], URL, None, True, False),
+    (["script-src collector.localhost:*"], URL, None, True, False),
+    (["script-src *.localhost:8800"], URL, None, True, False),
+    (["script-src collector.localhost"], URL, None, True, True),  # port 80 only
+    (["script-src http:"], URL, None, True, False),
+    (["SCRIPT-SRC 'NONE'"], URL, None, True, True),
+    (["default-src 'none'"], URL, None, True, True),
+    (["default-src 'none'; script-src *"], URL, None, True, False),
+    (["script-src-elem 'self'; script-src *"], URL, None, True, True),
+    (["img-src 'none'"], URL, None, True, False),
+    ([f"script-src {URL}"], URL, None, True, False),
+    ([f"script-src {ORIGIN}/js/"], URL, None, True, True),  # a path prefix it is not in
+    (["script-src *", "script-src 'self'"], URL, None, True, True),  # every policy holds
+    (["script-src 'self'"], "http://shop.localhost:8800/tracker.js", None, True, False),
+    (["script-src 'self'"], "https://shop.localhost:8800/tracker.js", None, True, False),
+])
+def test_what_a_security_policy_meta_blocks(policies, url, nonce, parser_inserted, blocked):
+    from harness.audit.csp import refusal
+
+    got = refusal(policies, url, "http://shop.localhost:8800/p.html", nonce, parser_inserted)
+    assert bool(got) is blocked, got
 
 
 @pytest.mark.parametrize("attrs,cross_origin,refused", [

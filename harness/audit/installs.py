@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import integrity, loaders, syntax
+from . import csp, integrity, loaders, syntax
 from .config import AuditConfig
 from .jsvalues import HOLE
 from .page import Addressed, Page, origin_of, resolve, runs_as_script
@@ -162,8 +162,19 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
             found.append(Install("unread", None, {}, script.in_head, script.line, "async",
                                  script.index))
     if not page.rendered:  # (rendered, the browser refused it already: it never ran)
+        policies = csp.meta_policies(page)
         for install in found:
             if classify(install.src, config) == "tracker":
                 install.refused = integrity.refusal(install.attrs, origin_of(
-                    install.src) != origin_of(page.url or page.base))
+                    install.src) != origin_of(page.url or page.base)) or _blocked(
+                    install, policies, page)
     return sorted(found, key=lambda i: (i.index, i.line or 0)), unresolved
+
+
+def _blocked(install: Install, policies: list[tuple[int, str]], page: Page) -> str:
+    """Why the page's security policy metas parsed before *install* block it, if they do."""
+    nonce = install.attrs.get("nonce")
+    return csp.refusal([text for before, text in policies if before <= install.index],
+                       install.src or "", page.url or page.base,
+                       str(nonce) if nonce is not None else None,
+                       install.how in ("tag", "written"))

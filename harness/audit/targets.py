@@ -368,6 +368,11 @@ MARK_INSERTED = """(() => {
   addEventListener.call(document, 'error', (event) => {
     if (event.target.localName === 'script') marks.failed.add(event.target);
   }, true);
+  // ... or by the page's security policy (a <meta> one): its address was never asked for.
+  marks.blocked = new Set();
+  addEventListener.call(document, 'securitypolicyviolation', (event) => {
+    if (event.effectiveDirective.startsWith('script-src')) marks.blocked.add(event.blockedURI);
+  }, true);
   // An async one may load later; but an unclosed one is the last thing the parser put in
   // the page: it is never run if, the page settled, it has still neither loaded nor failed.
   const unsettled = (s) => s.hasAttribute('src') && !marks.inserted.has(s) && !settled.has(s);
@@ -522,7 +527,9 @@ WITH_OPEN_SHADOW_ROOTS = """() => {
 WHERE_SCRIPTS_ARE = f"""(served) => {{
   const marks = window.__webtrackMarks;
   if (marks) {{
-    marks.failed.forEach((s) => {{ if (served.includes(s.src)) marks.inert.add(s); }});
+    marks.failed.forEach((s) => {{
+      if (served.includes(s.src) || marks.blocked.has(s.src)) marks.inert.add(s);
+    }});
     marks.restore();
     marks.neverRan();
     marks.inserted.forEach((s) => s.setAttribute('{INSERTED_MARK}', ''));
