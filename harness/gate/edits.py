@@ -201,6 +201,11 @@ class Facts:
                     inside.add(id(written))
             if inner.type in ("Identifier", "MemberExpression") and id(inner) not in inside:
                 reads.add(_text(self.source, inner))
+            if inner.type == "CallExpression" and not _called(inner) and not seen:
+                # A method of the platform may fill what it is handed
+                # (crypto.getRandomValues(bytes)): a name the statement passes to one counts
+                # as written (not inside a function followed: there they are its own names).
+                writes |= {a.name for a in inner.arguments if a.type == "Identifier"}
             for name in _called(inner):
                 if name in self.functions and name not in seen:
                     more_reads, more_writes = self.effects(self.functions[name], seen | {name})
@@ -216,7 +221,7 @@ class Facts:
 
 def _overlap(writes: set[str], names: set[str]) -> bool:
     """True when a write touches a name: the same chain, or one holding the other."""
-    return any(w == n or w.startswith(n + ".") or n.startswith(w + ".")
+    return any(w == n or w.startswith((n + ".", n + "[")) or n.startswith((w + ".", w + "["))
                for w in writes for n in names)
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import esprima
 from esprima.nodes import Node
 
-from . import edits
+from . import edits, further
 
 EQUALITY = {"===": "!==", "!==": "===", "==": "!=", "!=": "=="}
 BOUNDARY = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
@@ -222,7 +222,9 @@ def generate(source: str, check: bool = True) -> list[Mutant]:
 
     Operators only make programs that parse (operands they lift are parenthesised);
     *check* parses each classic mutant to make sure (about 50 ms a mutant). The classic
-    operators go first, then :mod:`.edits`': a program both make keeps its classic id.
+    operators go first, then :mod:`.edits`', then :mod:`.further`'s: a program two of
+    them make keeps the earlier one's id (for the last, also a program that differs from
+    an earlier one only in the spaces around punctuation: ``{}`` for ``{ }``).
     Those edits only remove or exchange whole expressions, statements, list items and
     names, with their commas, so they parse by construction (and ``??`` is past esprima's
     ES2017 anyway): not parsed again, which would cost a third more.
@@ -237,14 +239,23 @@ def generate(source: str, check: bool = True) -> list[Mutant]:
                for op, text in proposals(source, node, parent, key))
     wider = ((node, proposal) for node, parent, key, _ in nodes
              for proposal in edits.proposals(source, node, parent, key, facts))
+    last = ((node, proposal) for node, parent, key, _ in nodes
+            for proposal in further.proposals(source, node, parent, key))
     scopes = {id(node): _scope_of(source, (*ancestors, node))
               for node, _, _, ancestors in nodes}
-    for order, found in enumerate((classic, wider)):
+    spaced: set[str] = set()
+    for order, found in enumerate((classic, wider, last)):
         made = []
+        if order == 2:
+            spaced = {_unspaced(program) for program in seen}
         for node, (operator, start, end, replacement) in found:
             mutated = source[:start] + replacement + source[end:]
             if mutated in seen or (check and order == 0 and not _parses(mutated)):
                 continue
+            if order == 2:
+                if _unspaced(mutated) in spaced:
+                    continue
+                spaced.add(_unspaced(mutated))
             seen.add(mutated)
             function, statement = scopes[id(node)]
             original = source[start:end]
@@ -258,6 +269,11 @@ def generate(source: str, check: bool = True) -> list[Mutant]:
                 replacement=replacement, line=source.count("\n", 0, start) + 1))
         mutants += made if order == 0 else sorted(made, key=lambda m: (m.start, m.end))
     return sorted(mutants, key=lambda m: m.start)
+
+
+def _unspaced(program: str) -> str:
+    """*program* without the spaces around punctuation, which change nothing it does."""
+    return re.sub(r"\s*([{}();,])\s*", r"\1", program)
 
 
 def _safe(name: str) -> str:
