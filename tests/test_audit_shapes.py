@@ -894,6 +894,14 @@ SHAPES = [
      '<meta http-equiv="Content-Security-Policy" content="default-src \'self\'; script-src '
      '\'self\' http://collector.localhost:8800">' + TAG + '<meta http-equiv="Content-'
      'Security-Policy" content="script-src \'none\'">', "", []),
+    # Classic scripts share one global scope: a let/const/class redeclared is a SyntaxError
+    # and that whole script runs nothing.
+    ("a const loader snippet pasted twice: the second is a SyntaxError",
+     js(insert().replace("var s", "const s")) * 2, "", []),
+    ("a let declared twice in one script: it never runs",
+     js("let s = 1; " + insert().replace("var s", "let s")), "", ["WT001"]),
+    ("a function named as an earlier script's let: that script never runs, the tag does",
+     js("let wtInit = 1;") + js("function wtInit() {}" + insert()) + TAG, "", []),
 ]
 
 
@@ -1071,6 +1079,30 @@ def test_what_a_security_policy_meta_blocks(policies, url, nonce, parser_inserte
 
     got = refusal(policies, url, "http://shop.localhost:8800/p.html", nonce, parser_inserted)
     assert bool(got) is blocked, got
+
+
+@pytest.mark.parametrize("scripts,clash", [
+    (["const a = 1;", "const a = 2;"], "a is already declared by an earlier script"),
+    (["let a;", "var a;"], "a is already declared with let/const by an earlier script"),
+    (["var a;", "let a;"], "a is already declared by an earlier script"),
+    (["function a() {}", "class a {}"], "a is already declared by an earlier script"),
+    (["let a;", "if (x) { var a; }"], "a is already declared with let/const"),
+    (["let a;", "function f() { var a; } { let a; }"], ""),  # not global
+    (["var a; var a; function a() {}", "var a;"], ""),  # var again is fine
+    (["let {a, b: [c, ...d]} = o;", "var d;"], "d is already declared with let/const"),
+    (["let a; let a;"], "a is declared twice in one script"),
+    (["let a; var a;"], "a is declared with var and let/const in one script"),
+    (["let undefined;"], "undefined is already declared by an earlier script"),
+    (["window.a = 1;", "let a;"], ""),  # a property, not a declaration
+    (["let a; let a;", "let a;"], ""),  # the first never ran: it declared nothing
+])
+def test_what_global_declarations_clash(scripts, clash):
+    from harness.audit.globalscope import GlobalNames
+    from harness.audit.loaders import parse as parse_script
+
+    names = GlobalNames()
+    said = [names.declare(parse_script(code, False)) for code in scripts]
+    assert said[-1].startswith(clash) if clash else said[-1] == "", said
 
 
 @pytest.mark.parametrize("attrs,cross_origin,refused", [

@@ -13,6 +13,7 @@ import esprima
 from . import jquery
 from .dom import Browser, Inserted
 from .downlevel import downlevel
+from .globalscope import GlobalNames
 from .jseval import Budget, Evaluator, Throw
 from .jsvalues import JSObject, Native
 from .modules import Modules, run_module
@@ -337,13 +338,22 @@ def _run(evaluator: Evaluator, program, module: str | None = None) -> None:
         if module is not None:
             exports = evaluator.host.modules.exports.setdefault(module, JSObject())
             run_module(evaluator, program, module, exports)
-        else:
+        elif not _clashes(evaluator.host, program):
             evaluator.run_program(program)
     except (Throw, Budget, RecursionError):
         pass  # the script stops there, as it would in the browser
     except Exception as stop:  # a stray break/return at top level ends the script too
         if type(stop).__name__ not in ("_Return", "_Break", "_Continue"):
             raise
+
+
+def _clashes(host, program) -> str:
+    """Why a classic script is a SyntaxError for what earlier ones declared (it runs
+    nothing), or ``""``; its names are declared for those that follow otherwise."""
+    names = getattr(host, "global_names", None)
+    if names is None:
+        names = host.global_names = GlobalNames()
+    return names.declare(program)
 
 
 def run_code(host: Browser, code: str) -> None:
