@@ -902,6 +902,21 @@ SHAPES = [
      js("let s = 1; " + insert().replace("var s", "let s")), "", ["WT001"]),
     ("a function named as an earlier script's let: that script never runs, the tag does",
      js("let wtInit = 1;") + js("function wtInit() {}" + insert()) + TAG, "", []),
+    # What the rendered audit reads where it ran, not where the final markup puts it.
+    ("a loader appending to a <template> element itself (not its content): runs in head",
+     '<template id="tpl"></template>' + js(insert(
+         into="document.getElementById('tpl').appendChild(s);")), "", []),
+    ("a loader appending to a <noscript> element in head: runs in head",
+     '<noscript id="ns"></noscript>' + js(insert(
+         into="document.getElementById('ns').appendChild(s);")), "", []),
+    ("a script element in no namespace (createElementNS(null)): never runs", js(insert().replace(
+        "createElement('script')", "createElementNS(null, 'script')").replace(
+        ".src = ", ".setAttribute('src', ").replace("; s.setAttribute('data", "); "
+        "s.setAttribute('data")), "", ["WT001"]),
+    ("a text/plain tag whose type is flipped, not put in again: never runs", TAG.replace(
+        "<script ", '<script type="text/plain" data-category="analytics" ') + js(
+        "document.querySelectorAll('script[data-category]').forEach(function (el) { "
+        "el.type = 'text/javascript'; });"), "", ["WT001"]),
 ]
 
 

@@ -335,6 +335,22 @@ MARK_INSERTED = """(() => {
     if (!marks.prepared.has(s)) marks.prepared.set(s, []);
     marks.prepared.get(s).push(deciding(s));
   };
+  // The parser decides its own tags as it puts them in: a type flipped later, without the
+  // tag going in again, changes nothing. A mutation observer hears of each before the next
+  // script runs (the parser's microtask checkpoint); its src is resolved in Python.
+  new MutationObserver((records) => {
+    for (const record of records) for (const node of record.addedNodes) {
+      if (!node.querySelectorAll) continue;
+      const found = node.localName === 'script' ? [node] : [...node.querySelectorAll('script')];
+      for (const s of found) {
+        if (marks.inserted.has(s) || marks.prepared.has(s) || !s.isConnected ||
+            !s.hasAttribute('src')) continue;
+        const then = deciding(s);
+        delete then['@src'];
+        marks.prepared.set(s, [then]);
+      }
+    }
+  }).observe(document, {childList: true, subtree: true});
   const mark = (node) => {
     if (!node || typeof node !== 'object' || !node.nodeType) return;
     if (node.nodeType === 1 && node.localName === 'script') {
@@ -389,6 +405,21 @@ MARK_INSERTED = """(() => {
       marks.inert.add(s);
   };
   const appendChild = Node.prototype.appendChild;
+  const insertBefore = Node.prototype.insertBefore;
+  // A script put in a <template> element itself (not its content) or a <noscript> is
+  // connected and runs there; the markup would hide it (a template's children are not
+  // serialised, a noscript's are text): it is read where it ran, before that element.
+  // An element named script in no HTML or SVG namespace (createElementNS) never runs.
+  marks.unhide = () => {
+    for (const s of marks.inserted) {
+      const box = s.isConnected && !marks.inert.has(s) && s.parentElement &&
+        s.parentElement.closest('template, noscript');
+      if (box && box.parentNode) insertBefore.call(box.parentNode, s, box);
+    }
+    for (const s of document.querySelectorAll('script'))
+      if (!['http://www.w3.org/1999/xhtml', 'http://www.w3.org/2000/svg'].includes(
+          s.namespaceURI)) marks.inert.add(s);
+  };
   const removed = (node) => {
     if (node && node.localName === 'script' && node.isConnected && node.hasAttribute('src')
         && !marks.inert.has(node)) marks.removed.push([node, node.parentNode]);
@@ -531,6 +562,7 @@ WHERE_SCRIPTS_ARE = f"""(served) => {{
       if (served.includes(s.src) || marks.blocked.has(s.src)) marks.inert.add(s);
     }});
     marks.restore();
+    marks.unhide();
     marks.neverRan();
     marks.inserted.forEach((s) => s.setAttribute('{INSERTED_MARK}', ''));
     marks.inert.forEach((s) => s.setAttribute('{INERT_MARK}', ''));
