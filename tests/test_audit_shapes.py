@@ -917,6 +917,18 @@ SHAPES = [
         "<script ", '<script type="text/plain" data-category="analytics" ') + js(
         "document.querySelectorAll('script[data-category]').forEach(function (el) { "
         "el.type = 'text/javascript'; });"), "", ["WT001"]),
+    ("a tag in body that ran, then moved into head: it ran in body", "", TAG.replace(
+        " defer", "") + js("document.head.appendChild(document.querySelector('script[src*="
+        "\"tracker.js\"]'));"), ["WT002", "WT007"]),
+    ("a tag in head that ran, then moved into body: it ran in head", TAG.replace(" defer", ""),
+     js("document.body.appendChild(document.querySelector('script[src*=\"tracker.js\"]'));"),
+     ["WT007"]),
+    ("an async tag whose head is rewritten by innerHTML +=: the original runs, once",
+     TAG.replace(" defer", " async") + js(
+         "document.head.innerHTML += '<meta name=\"theme-color\" content=\"#fff\">';"), "",
+     []),
+    ("a defer tag removed by a later script: it runs all the same", TAG.replace(
+        "<script ", '<script id="wt" ') + js("document.getElementById('wt').remove();"), "", []),
 ]
 
 

@@ -353,7 +353,9 @@ MARK_INSERTED = """(() => {
   }).observe(document, {childList: true, subtree: true});
   const mark = (node) => {
     if (!node || typeof node !== 'object' || !node.nodeType) return;
-    if (node.nodeType === 1 && node.localName === 'script') {
+    // (a tag of the page's that ran, moved later, is still the page's tag)
+    if (node.nodeType === 1 && node.localName === 'script' && !(marks.loaded.has(node) &&
+        !marks.inserted.has(node))) {
       if (!marks.inserted.has(node)) addEventListener.call(node, 'load', loaded);
       marks.inserted.add(node);
       setAttribute.call(node, 'MARK', '');
@@ -367,7 +369,13 @@ MARK_INSERTED = """(() => {
   marks.removed = [];
   marks.loaded = new WeakSet();
   const addEventListener = EventTarget.prototype.addEventListener;
-  const loaded = (event) => marks.loaded.add(event.target);
+  // Where each was when it ran: its load event comes right after (it may be moved later).
+  marks.ranInHead = new WeakMap();
+  const loaded = (event) => {
+    const s = event.target;
+    if (!marks.loaded.has(s) && s.isConnected) marks.ranInHead.set(s, !!s.closest('head'));
+    marks.loaded.add(s);
+  };
   // (the page's own tags: a load event reaches the document, never the window)
   addEventListener.call(document, 'load', (event) => {
     if (event.target.localName === 'script') loaded(event);
@@ -422,7 +430,11 @@ MARK_INSERTED = """(() => {
   };
   const removed = (node) => {
     if (node && node.localName === 'script' && node.isConnected && node.hasAttribute('src')
-        && !marks.inert.has(node)) marks.removed.push([node, node.parentNode]);
+        && !marks.inert.has(node)) {
+      marks.removed.push([node, node.parentNode]);
+      // (out of the document, its load event no longer reaches the document's listener)
+      addEventListener.call(node, 'load', loaded);
+    }
   };
   const removeChild = Node.prototype.removeChild;
   Node.prototype.removeChild = function (node) {
@@ -471,6 +483,8 @@ MARK_INSERTED = """(() => {
   const around = (el, root) => scripts(root).concat(el.content ? scripts(el.content) : []);
   const inert = (fn) => function (...args) {
     const root = this.getRootNode();
+    // The scripts the markup replaces are taken out: one that started still runs.
+    if (this.querySelectorAll) this.querySelectorAll('script').forEach(removed);
     const before = new Set(around(this, root));
     const result = fn.apply(this, args);
     for (const s of around(this, root)) if (!before.has(s)) marks.inert.add(s);
@@ -568,7 +582,8 @@ WHERE_SCRIPTS_ARE = f"""(served) => {{
     marks.inert.forEach((s) => s.setAttribute('{INERT_MARK}', ''));
     marks.prepared.forEach((times, s) => s.setAttribute('{PREPARED_MARK}', JSON.stringify(times)));
   }}
-  document.querySelectorAll('script').forEach(
-    (s) => s.setAttribute('{IN_HEAD_MARK}', s.closest('head') ? '1' : '0'));
+  const ranInHead = marks ? marks.ranInHead : new WeakMap();
+  document.querySelectorAll('script').forEach((s) => s.setAttribute('{IN_HEAD_MARK}',
+    (ranInHead.has(s) ? ranInHead.get(s) : s.closest('head')) ? '1' : '0'));
 }}"""
 
