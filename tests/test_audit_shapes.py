@@ -929,6 +929,9 @@ SHAPES = [
      []),
     ("a defer tag removed by a later script: it runs all the same", TAG.replace(
         "<script ", '<script id="wt" ') + js("document.getElementById('wt').remove();"), "", []),
+    ("a src changed after the script went in: the browser keeps the first address", js(insert(
+        "'http://evil.example/tracker.js'", into=f"document.head.appendChild(s); s.src = "
+        f"'{URL}';")), "", ["WT004"]),
 ]
 
 

@@ -117,6 +117,9 @@ class Inserted:
     # The base URL in effect when it went in (its src resolves on it): the page's own
     # address before the parser reached <base href>, else the base.
     base: str | None = None
+    # Its src as it went in: the browser fetches that address, whatever src becomes later
+    # (None: it had none then).
+    src: object = None
 
 
 class Promise(JSObject):
@@ -808,7 +811,8 @@ class Browser:
             # Its attributes stay live: a src or data-site set after insertion still counts.
             into = self._document_of(target)
             into.found.append(Inserted(
-                "inserted", node.attrs, target.holds_head, self.line(), base=self.base_uri))
+                "inserted", node.attrs, target.holds_head, self.line(), base=self.base_uri,
+                src=node.attrs.get("src")))
             into._into_soup(node, target.holds_head)
             if "src" not in node.attrs and node.text and self.evaluator is not None:
                 self.run_nested(node.text)

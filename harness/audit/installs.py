@@ -135,7 +135,7 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         attrs = item.inserted.attrs
         if "src" not in attrs or not runs_as_script(attrs):
             continue
-        raw = str(attrs["src"]).strip()
+        raw = str(attrs["src"] if item.inserted.src is None else item.inserted.src).strip()
         # An address that starts with what only the browser knows has an unknown origin.
         src = raw if raw.startswith(HOLE) else resolve(item.inserted.base or page.base, raw)
         if _is_module(attrs):
