@@ -76,9 +76,7 @@ def test_another_origin_cannot_change_the_collector(page, webtrack, webtrack_ser
 def test_a_page_that_hides_its_origin_still_delivers_and_posts_its_forms(
         visitor, webtrack, webtrack_server, page, policy):
     # With such a referrer policy the browser sends "Origin: null" with a beacon or a form
-    # posted to another origin: a site's own page, which must lose nothing for it. Its form
-    # is recorded and the visitor sent back; but the collector (another site, as it is in
-    # production) cannot tell it from an attacker's page, so it hands no identity to plant.
+    # posted to another origin: a site's own page, which must lose nothing for it.
     profile = webtrack.profile()["id"]
     visitor.arrive(profile, "forms")
     origins = []
@@ -95,46 +93,5 @@ def test_a_page_that_hides_its_origin_still_delivers_and_posts_its_forms(
     with page.expect_navigation():
         page.click("#newsletter-submit")
     assert "null" in origins, origins  # the browser did hide it
-    assert page.url.startswith(webtrack_server.url_for("forms", "/"))  # sent back
-    assert "wt_fsid=" not in page.url and "msdynmkt_formsubmissionid" not in visitor.cookies()
-    submitted = webtrack.call("GET", "/api/interactions?type=form_submitted")
-    assert [i["form_id"] for i in submitted] == ["newsletter"], submitted  # recorded
-
-
-# A page that hides its origin (no-referrer) on another site, and a sandboxed frame on one of
-# the estate's hosts: each posts a marketing form, with a victim's address chosen by the
-# attacker, that would send the visitor back to the shop carrying that identity.
-PLANT = """<!doctype html><meta name="referrer" content="no-referrer">
-<form method="post" action="{action}"><input name="email" value="victim@example.com">
-<input name="return" value="{back}"></form><script>document.forms[0].submit()</script>"""
-
-
-@pytest.mark.parametrize("where", ["hidden-origin page", "sandboxed frame"])
-def test_a_page_that_may_be_anyones_cannot_plant_an_identity(
-        page, webtrack, webtrack_server, visitor, where):
-    form = webtrack.form("Planted", web_tracking=True)
-    back = webtrack_server.url_for("shop", "/")
-    plant = PLANT.format(action=webtrack_server.url_for("collector", f"/f/{form['id']}"),
-                         back=back)
-    posted = lambda r: f"/f/{form['id']}" in r.url  # noqa: E731
-    html = lambda body: lambda r: r.fulfill(body=body, content_type="text/html")  # noqa: E731
-    if where == "hidden-origin page":
-        attacker = "http://attacker.test/"
-        page.route(attacker, html(plant))
-    else:  # on a host of the estate (same-site), in a frame whose origin is opaque
-        attacker = webtrack_server.url_for("partner", "/framed.html")
-        frame = webtrack_server.url_for("partner", "/plant.html")
-        page.route(attacker, html(f'<iframe sandbox="allow-forms allow-scripts" src="{frame}">'))
-        page.route(frame, html(plant))
-    with page.expect_request(posted) as sent:
-        page.goto(attacker, wait_until="commit")
-    request = sent.value
-    assert request.headers.get("origin") == "null"
-    response = request.response()  # None where the browser itself stopped it (Chromium's
-    if response is None:           # local network access checks, for the opaque frame)
-        assert request.failure, "neither answered nor failed"
-    else:  # sent back to the shop, with no identity
-        assert response.status == 303 and "wt_fsid" not in response.headers["location"]
-        if response.frame == page.main_frame:  # (the shop refuses to be framed)
-            page.wait_for_url(back)
-    assert "msdynmkt_formsubmissionid" not in visitor.cookies()
+    assert "wt_fsid=" not in page.url  # taken off by the script, into its cookie
+    assert visitor.expect_tracking_cookie("msdynmkt_formsubmissionid", site="forms")

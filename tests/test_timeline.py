@@ -1,9 +1,6 @@
 """The profile timeline page: newest first, insights, and every captured string inert."""
 
-import pytest
 from conftest import SHOP
-
-from harness.collector import create_app, state
 
 HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=1">'
 
@@ -34,24 +31,6 @@ def test_index_lists_profiles_and_counts(api, client):
     api.profile(email="listed@example.com")
     page = client.get("/").get_data(as_text=True)
     assert "listed@example.com" in page and "Deliveries" in page
-
-
-@pytest.mark.parametrize("token", [None, "s3cret"])
-def test_the_index_offers_tracked_links_only_without_an_api_token(tmp_path, token):
-    app = create_app({"DATABASE": str(tmp_path / "c.sqlite3"), "SITES": {"shop": SHOP},
-                      "API_TOKEN": token})
-    client = app.test_client()
-    auth = {"Authorization": f"Bearer {token}"} if token else {}
-    try:
-        profile = client.post("/api/profiles", json={"kind": "contact", "email": "a@ex.com"},
-                              headers=auth).json["id"]
-        link = client.post("/api/links", json={"profile_id": profile, "url": SHOP + "/"},
-                           headers=auth).json["url"]
-        page = client.get("/").get_data(as_text=True)
-        assert SHOP + "/" in page  # the target is shown either way
-        assert (link.split("8800", 1)[1] in page) is (token is None)
-    finally:
-        state.store_of(app).close()
 
 
 def test_the_last_visit_is_the_latest_in_time_not_in_text():

@@ -128,9 +128,5 @@ def submit(form_id: str):
     # The cookie's value names the profile, signed for forms (as a link's context is signed
     # for contexts): no row is kept for it, so a submission that is not recorded (§2)
     # leaves nothing behind that ties the person to the form.
-    # A page that may be any site's (it hides its origin, from another site) is never handed
-    # an identity to plant in the visitor's browser: it could be an attacker's, posting an
-    # address of its choosing. The visitor still goes back; only the cookie is withheld.
-    identify = form["web_tracking"] and not registry.from_a_hidden_other_site()
-    token = get_signer().sign("form", profile_id) if identify else None
+    token = get_signer().sign("form", profile_id) if form["web_tracking"] else None
     return redirect_to_site(store, back, FORM_PARAM, token, 303)

