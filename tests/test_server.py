@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import socket
 import sys
 import threading
@@ -58,8 +59,8 @@ def test_server_process_says_why_it_did_not_start(tmp_path):
             ServerProcess(tmp_path / "x.sqlite3", port).start()
 
 
-def _get(port: int, path: str, host: str = "collector.localhost") -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+def _get(port: int, path: str, host: str = "collector.localhost", timeout: float = 5) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
         conn.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
                      .encode())
         return conn.recv(200)
@@ -103,7 +104,7 @@ def test_slow_senders_cannot_keep_everyone_else_out(many_files):
             for _ in range(1000):  # each begins its request at once, and never finishes it
                 slow.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
                 slow[-1].sendall(b"POST /collect HTTP/1.1\r\nHost: collector.localhost\r\nX-")
-            assert _get(server.port, "/healthz").startswith(b"HTTP/1.1 200")
+            assert _get(server.port, "/healthz", timeout=30).startswith(b"HTTP/1.1 200")
             head, _, body = _read_all(slow[0]).partition(b"\r\n\r\n")
             assert head.split(b"\r\n")[0].endswith(b" 408 Request Timeout")
             assert b"application/json" in head
@@ -113,10 +114,59 @@ def test_slow_senders_cannot_keep_everyone_else_out(many_files):
                 conn.close()
 
 
-def test_a_connection_that_never_begins_a_request_is_closed():
+HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: collector.localhost\r\n\r\n"
+
+
+def _healthy(conn: socket.socket) -> bool:
+    """Read one /healthz answer off a keep-alive connection; whether it was a 200."""
+    seen = b""
+    while b'"ok":true' not in seen:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return False
+        seen += chunk
+    return seen.startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.parametrize("kind", ["idle keep-alive", "silent"])
+def test_idle_connections_are_let_go_when_the_server_is_crowded(many_files, kind):
+    # A thousand keep-alive connections idle after a request (or that never speak) held
+    # every slot until waitress's channel_timeout (60 s, and longer for one that asks
+    # something now and then); near the limit, one that does nothing for a second is closed.
+    with Server(fixtures_dir=None) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port), timeout=30)
+                for _ in range(1000)]
+        try:
+            if kind == "idle keep-alive":
+                for conn in idle:
+                    conn.sendall(HEALTHZ)  # answered; its answer waits, unread, in the socket
+            assert _get(server.port, "/healthz", timeout=10).startswith(b"HTTP/1.1 200")
+        finally:
+            for conn in idle:
+                conn.close()
+
+
+def test_an_idle_connection_is_kept_while_the_server_has_room():
     with Server(fixtures_dir=None, request_deadline=1.0) as server, \
             socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
-        assert conn.recv(100) == b""  # closed, without an answer: there was no request
+        for _ in range(2):  # a keep-alive connection, idle past the deadline between two
+            conn.sendall(HEALTHZ)
+            assert _healthy(conn)
+            time.sleep(2.5)
+
+
+def test_a_request_queued_behind_a_long_answer_has_its_whole_deadline():
+    # The next request's first bytes arrive with a long-poll's; the server reads no more of
+    # the connection until the long-poll is answered (3 s), so the deadline (2 s) counts
+    # from then, not from those first bytes.
+    with Server(fixtures_dir=None, request_deadline=2.0) as server, \
+            socket.create_connection(("127.0.0.1", server.port), timeout=20) as conn:
+        conn.sendall(b"GET /api/interactions?min=1&wait=3 HTTP/1.1\r\n"
+                     b"Host: collector.localhost\r\n\r\nGET /healthz HTTP/1.1\r\nHost: coll")
+        time.sleep(0.5)
+        conn.sendall(b"ector.localhost\r\nConnection: close\r\n\r\n")
+        answers = re.findall(rb"HTTP/1\.1 \d{3} [A-Za-z ]+", _read_all(conn))
+        assert answers == [b"HTTP/1.1 200 OK", b"HTTP/1.1 200 OK"], answers
 
 
 def test_a_request_that_arrives_in_time_is_served_however_it_is_split():
