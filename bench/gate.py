@@ -264,8 +264,8 @@ def _arguments() -> argparse.Namespace:
     mode.add_argument("--mutation-from", nargs="+", type=Path, metavar="REPORT_DIR",
                       help="record a finished mutation run (several directories: a run made "
                            "in parts)")
-    parser.add_argument("--mutation", action="store_true",
-                        help="also run the whole mutation run (minutes)")
+    mode.add_argument("--mutation", action="store_true",
+                      help="the gate timings, then the whole mutation run (minutes)")
     return parser.parse_args()
 
 

@@ -41,3 +41,16 @@ def test_the_collectors_own_origin_cannot_be_registered(api, client):
         response = client.put("/api/sites/shop", json={"origin": origin})
         assert response.status_code == 400 and "collector's own" in response.json["error"]
     assert api.state() == before
+
+
+@pytest.mark.parametrize("origin", [
+    "http://" + "a" * 64 + ".localhost:8800",  # a label over 63 characters
+    "http://shop..localhost:8800",  # an empty label
+])
+def test_an_origin_no_redirect_can_name_is_refused(api, client, origin):
+    # ada takes these; werkzeug's Location header cannot, so every link to the site, and
+    # every form sent back to it, answered 500.
+    before = api.state()
+    response = client.post("/api/sites", json={"id": "odd", "origin": origin})
+    assert response.status_code == 400 and "no redirect can name" in response.json["error"]
+    assert api.state() == before

@@ -108,7 +108,7 @@ def submit(form_id: str):
     back = values.get("return") or request.referrer or ""
     if values.get("return") and registry.origin_of(back) is None:
         raise ApiError(400, "field 'return' must be an absolute http(s) URL with no "
-                            "credentials, backslash, white space or control character")
+                            "credentials, backslash, ASCII white space or control character")
     site = registry.site_at(store, back) if back else None
     if site is not None:
         redirect_to_site(store, back, FORM_PARAM, None, 303)  # where it would go: checked now

@@ -32,8 +32,9 @@ def with_param(url: str, name: str, value: str | None) -> str:
 
     The URL is rebuilt from its WHATWG parse (ada), the parse a browser makes and the one
     :func:`registry.site_at` checked: a redirect built by another parser could name a host
-    the check never saw. The rest of the query is kept as written (``?flag``, ``%20``,
-    ``?@x`` stay so): only our own parameters are taken out, and the new one added at the end.
+    the check never saw. The rest of the query is kept as the browser would send it
+    (``?flag``, ``%20``, ``?@x`` stay so; what a browser percent-encodes, ada does): only our
+    own parameters are taken out, and the new one added at the end.
     """
     parsed = ada_url.URL(url)
     query = parsed.search[1:]
@@ -59,7 +60,7 @@ def checked_target(store, url: str) -> str:
     """Return *url* if it is a plain absolute URL on a registered site, else raise."""
     if registry.origin_of(url) is None:
         raise ApiError(400, "field 'url' must be an absolute http(s) URL with no credentials, "
-                            f"backslash, white space or control character: {url!r}")
+                            f"backslash, ASCII white space or control character: {url!r}")
     if registry.site_at(store, url) is None:
         raise ApiError(400, f"field 'url' is not on a registered site: {url!r}")
     return url

@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 import ada_url
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.urls import iri_to_uri
 
 from .errors import ApiError, field, json_object, no_unknown_keys
 from .state import get_store
@@ -22,8 +23,9 @@ SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 # An absolute http(s) URL that every parser reads alike: nothing in its authority but a host
 # and port (no '@', not even the empty credentials of ':@'; no backslash, which a browser
-# reads as '/' and Python's urlsplit does not), and no white space or control character
-# anywhere (a browser drops a tab or a newline without a word). A browser, a mail client and
+# reads as '/' and Python's urlsplit does not), and no ASCII white space or control character
+# anywhere (a browser drops a tab or a newline without a word; other characters, which ada
+# percent-encodes, never move the host). A browser, a mail client and
 # Python each find the same host in it, so a check of its host is a check of where it goes.
 WEB_URL = re.compile(r"https?://[^\s/?#@\\]+(?:[/?#][^\x00-\x20\x7f]*)?\Z", re.IGNORECASE)
 
@@ -47,6 +49,10 @@ def normalise_origin(value: str) -> str:
         raise ApiError(400, f"origin {value!r} must not have a path, query or credentials")
     if url.port == "0":
         raise ApiError(400, f"origin {value!r} has an invalid port")
+    try:  # every redirect to the site goes through it (werkzeug's Location header)
+        iri_to_uri(url.href)
+    except ValueError:  # UnicodeError: a label over 63 characters, or an empty one
+        raise ApiError(400, f"origin {value!r} has a host no redirect can name") from None
     return url.origin
 
 
