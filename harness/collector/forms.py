@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from . import ingest, people, registry
 from .errors import ApiError, field, json_object, no_unknown_keys
-from .links import FORM_PARAM, redirect_to_site
+from .links import FORM_PARAM, redirect_to_site, site_location
 from .state import get_listeners, get_signer, get_store
 from .store import new_id
 
@@ -107,11 +107,10 @@ def submit(form_id: str):
     email = people.checked_email(values.get("email", ""))
     back = values.get("return") or request.referrer or ""
     if values.get("return") and registry.origin_of(back) is None:
-        raise ApiError(400, "field 'return' must be an absolute http(s) URL with no "
-                            "credentials, backslash, ASCII white space or control character")
+        raise ApiError(400, f"field 'return' must be {registry.PLAIN_URL}")
     site = registry.site_at(store, back) if back else None
     if site is not None:
-        redirect_to_site(store, back, FORM_PARAM, None, 303)  # where it would go: checked now
+        site_location(store, back, FORM_PARAM, None)  # where it would go: checked now
     event = ingest.server_event("form_submitted", form_id=form_id, form_name=form["name"],
                                 msdynci_viewuri=back if site else "", **submitted_fields(values))
 

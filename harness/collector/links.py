@@ -46,21 +46,25 @@ def with_param(url: str, name: str, value: str | None) -> str:
     return parsed.href
 
 
-def redirect_to_site(store, url: str, name: str, value: str | None, status: int):
-    """A redirect to *url* on its registered site, carrying *name* = *value*; ApiError 404
-    when the address it would send the browser to is not on that site after all."""
+def site_location(store, url: str, name: str, value: str | None) -> str:
+    """The address a redirect to *url* sends the browser to, carrying *name* = *value*;
+    ApiError 404 when that address is not on *url*'s registered site after all."""
     location = iri_to_uri(with_param(url, name, value))  # as werkzeug would send it
     site = registry.site_at(store, url)
     if site is None or registry.site_at(store, location) != site:
         raise ApiError(404, f"{url!r} is not on a registered site")
-    return redirect(location, status)
+    return location
+
+
+def redirect_to_site(store, url: str, name: str, value: str | None, status: int):
+    """A redirect to :func:`site_location`."""
+    return redirect(site_location(store, url, name, value), status)
 
 
 def checked_target(store, url: str) -> str:
     """Return *url* if it is a plain absolute URL on a registered site, else raise."""
     if registry.origin_of(url) is None:
-        raise ApiError(400, "field 'url' must be an absolute http(s) URL with no credentials, "
-                            f"backslash, ASCII white space or control character: {url!r}")
+        raise ApiError(400, f"field 'url' must be {registry.PLAIN_URL}: {url!r}")
     if registry.site_at(store, url) is None:
         raise ApiError(400, f"field 'url' is not on a registered site: {url!r}")
     return url

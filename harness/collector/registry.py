@@ -27,6 +27,8 @@ SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 # anywhere (a browser drops a tab or a newline without a word; other characters, which ada
 # percent-encodes, never move the host). A browser, a mail client and
 # Python each find the same host in it, so a check of its host is a check of where it goes.
+PLAIN_URL = ("an absolute http(s) URL with no credentials, backslash, ASCII white space or "
+             "control character")
 WEB_URL = re.compile(r"https?://[^\s/?#@\\]+(?:[/?#][^\x00-\x20\x7f]*)?\Z", re.IGNORECASE)
 
 
