@@ -932,6 +932,12 @@ SHAPES = [
     ("a src changed after the script went in: the browser keeps the first address", js(insert(
         "'http://evil.example/tracker.js'", into=f"document.head.appendChild(s); s.src = "
         f"'{URL}';")), "", ["WT004"]),
+    ("a site set through document.head.lastElementChild right after append", js(
+        f"document.head.append(Object.assign(document.createElement('script'), {{src: '{URL}', "
+        "async: true}));document.head.lastElementChild.dataset.site = 'shop';"), "", []),
+    ("lastElementChild after insertBefore is not the script put in", js(insert(
+        into="document.head.insertBefore(s, document.head.firstChild); "
+        "document.head.lastElementChild.dataset.site = 'blog';")), "", []),
 ]
 
 

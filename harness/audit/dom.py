@@ -196,6 +196,8 @@ class Browser:
         self.head.parent = self.html
         self.body = Place("body", False, False, self.html, _attrs_of(soup, "body"), owner=self)
         self.inserted: list[Element] = []  # scripts the code put in, in order
+        # (where, the element, the script) of the last append: that place's last child
+        self.last_put: tuple[Any, Element, int] | None = None
         self.in_soup: dict[int, Element] = {}  # id() of their tags in the soup -> element
         self.soup_tags: list = []
         self.cookies = CookieJar()

@@ -290,6 +290,9 @@ def _place_member(host: Browser, place: Place, key):
             for node in (args[:1] if key in ("insertBefore", "appendChild", "replaceChild")
                          else args):
                 host.insert(place, node)
+                if key in ("appendChild", "append") and isinstance(node, Element):
+                    # (its last child while this script runs: see last_child)
+                    host.last_put = (place, node, host.index)
             return args[0] if args else UNDEF
         return Native(key, into)
     if key in _INSERT_BESIDE:
@@ -306,6 +309,8 @@ def _place_member(host: Browser, place: Place, key):
         return owner.head  # the parser puts nothing before <head> but comments
     if place is owner.html and key in ("lastChild", "lastElementChild"):
         return owner.body if owner.deferred or not owner.in_head else owner.head  # (no body)
+    if key in ("lastChild", "lastElementChild") and last_child(owner, place) is not None:
+        return last_child(owner, place)
     if key in ("firstChild", "firstElementChild", "lastChild", "lastElementChild"):
         return Place("child", place.holds_head, place.holds_head, place, owner=place.owner)
     if key in ("getElementsByTagName", "querySelector", "querySelectorAll"):
@@ -496,3 +501,12 @@ def _set_element(element: Element, key: str, value) -> None:
             Dataset(element).set(name, item)
     else:
         element.props[key] = value
+
+
+def last_child(owner, place):
+    """The script the running script last put at the end of *place* (``document.head.
+    lastElementChild`` right after ``append``), or None when the audit cannot tell."""
+    last = owner.last_put
+    if last is not None and last[0] is place and last[2] == owner.index:
+        return last[1]
+    return None
