@@ -938,6 +938,11 @@ SHAPES = [
     ("lastElementChild after insertBefore is not the script put in", js(insert(
         into="document.head.insertBefore(s, document.head.firstChild); "
         "document.head.lastElementChild.dataset.site = 'blog';")), "", []),
+    ("a text/plain tag whose type is flipped and that is put in again: runs once", TAG.replace(
+        "<script ", '<script type="text/plain" data-category="analytics" ').replace(
+        " defer", " async") + js("document.querySelectorAll('script[data-category=\"analytics"
+        "\"]').forEach(function (el) { el.type = 'text/javascript'; "
+        "document.head.appendChild(el); });"), "", []),
 ]
 
 

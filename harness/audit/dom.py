@@ -156,6 +156,18 @@ def _place_of_script(in_head: bool, attrs: dict | None = None, owner=None) -> Pl
     return Place("script", in_head, in_head, parent, dict(attrs or {}), owner=owner)
 
 
+PARKED = "parked script"
+
+
+def unpark(node):
+    """A page's tag the parser never ran, put in again: the element it is now, deciding
+    anew on its attributes (a consent tool flipping text/plain and moving the tag in)."""
+    if not isinstance(node, Place) or node.name != PARKED or not runs_as_script(node.attrs):
+        return node  # (moved in still parked, it is decided again when moved next)
+    node.name = "element"  # decided once: it is the element from now on
+    return Element("script", dict(node.attrs))
+
+
 class Browser:
     """What a page's scripts see; ``evaluator`` is set by whoever runs them."""
 
@@ -196,6 +208,7 @@ class Browser:
         self.head.parent = self.html
         self.body = Place("body", False, False, self.html, _attrs_of(soup, "body"), owner=self)
         self.inserted: list[Element] = []  # scripts the code put in, in order
+        self.parked: dict[int, Place] = {}  # the page's tags that never ran, by their tag
         # (where, the element, the script) of the last append: that place's last child
         self.last_put: tuple[Any, Element, int] | None = None
         self.in_soup: dict[int, Element] = {}  # id() of their tags in the soup -> element
@@ -671,6 +684,9 @@ class Browser:
             if id(tag) in self.in_soup:  # an element a script inserted
                 places.append(self.in_soup[id(tag)])
                 continue
+            if id(tag) in self.parked:
+                places.append(self.parked[id(tag)])
+                continue
             in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
             attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
                      for k, v in tag.attrs.items()}
@@ -678,6 +694,11 @@ class Browser:
                 "parent", in_head, in_head, owner=self), attrs, _text_of(tag), owner=self)
             if tag.name == "template":
                 place.content = self._content(tag)
+            if tag.name == "script" and "src" in attrs and not runs_as_script(attrs):
+                # A tag the parser never ran (a consent tool's text/plain): one place, so
+                # a type the code gives it is kept until it goes in again (see unpark).
+                place.name = PARKED
+                self.parked[id(tag)] = place
             places.append(place)
         return JSArray(places)
 
@@ -785,6 +806,7 @@ class Browser:
         if not isinstance(target, Place):
             # Somewhere we cannot see: the snippet's own place stands in for it.
             target = Place("unknown", self.in_head, self.in_head, owner=self)
+        node = unpark(node)
         if not isinstance(node, Element):
             return
         # Moved within the document: only a script not started yet is decided again.

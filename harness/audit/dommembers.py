@@ -8,6 +8,7 @@ import re
 from . import jsregex
 from .dom import (
     BOOLEAN_ATTRS,
+    PARKED,
     REFLECTED,
     Browser,
     Dataset,
@@ -84,6 +85,8 @@ def set_(host: Browser, subject, key, value) -> None:
         _set_element(subject, key, value)
         if key.lower() in ("text", "textcontent", "innertext", "innerhtml", "src"):
             host.prepare(subject)
+    elif isinstance(subject, Place) and subject.name == PARKED and key == "type":
+        subject.attrs["type"] = to_string(value)  # (a parked tag's type: see dom.unpark)
     elif subject is host.document and key == "cookie":
         host.set_cookie(value)
     elif isinstance(subject, (JSObject, Function, Dataset)):
