@@ -530,3 +530,57 @@ def test_script_paths_name_the_tracker_itself():
     named = SiteConfig(name="s", start="http://s.localhost/", script_paths=["/t.js"])
     assert consent_audit.decide(named, REJECTED, evidence(requests=[own]))["verdict"] == "pass"
 
+
+
+SKUS = '["B08N5WRWNW","B07XJ8C8F5"]'
+CFG = '{"build":"2026.11.29-3f9a2b1c","key":"pk_live_51HgT9kLmN8qR2sV"}'
+WORKBOX = ("workbox-precache-v2-http://s.localhost/"
+           "/http://s.localhost/index.html?__WB_REVISION__=8a7c3f2e91b04d5c6e7f8a9b0c1d2e3f")
+PAGE = '<script>addEventListener("DOMContentLoaded", start)</script>'  # its page, cached
+
+
+@pytest.mark.parametrize("items,shared", [
+    # Recently viewed products, sent to the site's own recommendations (red team c07).
+    ({"storage_writes": [{"at": 101.0, "storage": "localStorage", "key": "recently_viewed",
+                          "value": SKUS}],
+      "requests": [{"at": 101.0, "method": "GET", "resource_type": "fetch",
+                    "url": "http://s.localhost/_api/recommend?skus=B08N5WRWNW,B07XJ8C8F5"}]},
+     ["B07XJ8C8F5", "B08N5WRWNW"]),
+    # A configuration the same for every visitor, kept and echoed in headers (c10).
+    ({"storage_writes": [{"at": 101.0, "storage": "localStorage", "key": "cfg",
+                          "value": CFG}],
+      "requests": [{"at": 101.0, "method": "GET", "url": "http://s.localhost/_api/ping",
+                    "resource_type": "fetch", "headers": {
+                        "X-Build": "2026.11.29-3f9a2b1c",
+                        "X-Site-Key": "pk_live_51HgT9kLmN8qR2sV"}}]},
+     ["29-3f9a2b1c", "3f9a2b1c", "51HgT9kLmN8qR2sV", "pk_live_51HgT9kLmN8qR2sV"]),
+    # A Workbox precache of a build, its revision in the service worker's script (c02).
+    ({"stored": {"at_opt_out": [], "end": [{"origin": "http://s.localhost",
+                                           "storage": "cacheStorage", "key": WORKBOX,
+                                           "value": PAGE}]},
+      "requests": [{"at": 101.0, "method": "GET", "resource_type": "fetch", "url":
+                    "http://s.localhost/index.html?__WB_REVISION__="
+                    "8a7c3f2e91b04d5c6e7f8a9b0c1d2e3f"}]},
+     ["8a7c3f2e91b04d5c6e7f8a9b0c1d2e3f", PAGE]),
+])
+def test_what_every_fresh_visitor_is_served_is_no_identifier(items, shared):
+    """The same entries and requests fail while their values may be the visitor's, and pass
+    once fresh visitors were served them all (validators.builds)."""
+    assert consent_audit.decide(SITE, REJECTED, evidence(**items))["verdict"] == "fail"
+    assert consent_audit.decide(SITE, REJECTED, evidence(**items, builds=shared)
+                                )["verdict"] == "pass"
+
+
+def test_an_id_in_a_cached_answers_headers_is_kept():
+    """Cache Storage keeps an answer's headers too (red team v28: x-client-id)."""
+    item = {"origin": "http://s.localhost", "storage": "cacheStorage",
+            "key": "runtime/http://s.localhost/bootstrap.json", "value": '{"ok":true}'}
+    sent = {"at": 101.0, "method": "POST", "url": "http://s.localhost/_api/pv",
+            "resource_type": "ping", "body": '{"c":"9f3ac2e77b10d4e5a6f70812"}'}
+    plain = evidence(stored={"at_opt_out": [item], "end": [item]}, requests=[sent])
+    assert consent_audit.decide(SITE, REJECTED, plain)["verdict"] == "pass"
+    headed = {**item, "headers": "x-client-id: 9f3ac2e77b10d4e5a6f70812\n"}
+    found = consent_audit.decide(SITE, REJECTED, evidence(
+        stored={"at_opt_out": [headed], "end": [headed]}, requests=[sent]))
+    assert found["verdict"] == "fail"
+    assert any("/_api/pv carries" in v["what"] for v in found["violations"])

@@ -192,6 +192,22 @@ SITES: dict[str, dict] = {
         f' "bytes"); s.put(new Map([["v", "{ID}di"]]), "map");'
         # The identifier is the key, a database's or a cache's name; what is kept a flag.
         f' s.put(true, "stnmidb_{ID}dk"); }};'
+        # Kept where the stock read only part: an answer's header in Cache Storage, a File's
+        # name, raw random bytes later sent in base64 (red team v28, v30, v42).
+        'var rid = Math.random().toString(16).slice(2);'
+        'caches.open("st_cachehdr").then(function (c) { return c.put("/boot.json",'
+        ' new Response("{}", {headers: {"x-client-id": "c" + rid}})); });'
+        'var fo = indexedDB.open("st_filedb", 1); fo.onupgradeneeded = function () {'
+        ' fo.result.createObjectStore("d"); }; fo.onsuccess = function () {'
+        ' fo.result.transaction("d", "readwrite").objectStore("d")'
+        '.put(new File([""], "u-" + rid + ".json"), "draft"); };'
+        'var yo = indexedDB.open("st_bytesdb", 1); yo.onupgradeneeded = function () {'
+        ' yo.result.createObjectStore("kv"); }; yo.onsuccess = function () {'
+        ' var g = yo.result.transaction("kv").objectStore("kv").get("k");'
+        ' g.onsuccess = function () { var a = g.result; if (!a) { a = crypto.getRandomValues('
+        'new Uint8Array(12)).buffer; yo.result.transaction("kv", "readwrite")'
+        '.objectStore("kv").put(a, "k"); } new Image().src = "/st_bytes.gif?s=" +'
+        ' encodeURIComponent(btoa(String.fromCharCode.apply(null, new Uint8Array(a)))); }; };'
         f'localStorage.setItem("stnm_{ID}dj", "1");'
         f'caches.open("stnmcache_{ID}dl").then(function (c) {{ return c.put("/x.css",'
         ' new Response("p {}", {headers: {"content-type": "text/css"}})); });'
@@ -208,13 +224,16 @@ SITES: dict[str, dict] = {
         "files": {
             "frame.html": "<!doctype html><title>f</title>" + script(
                 f'localStorage.setItem("st_frame", "{ID}d5");'),
-            "cw.js": 'caches.open("st_cache").then(function (c) {'
-                     f' return c.put("/id/{ID}d6", new Response("x")); }});'
+            # A script's own text is the same for everyone (validators.builds): the ids a
+            # script keeps are made per visitor, as a tracker's are.
+            "cw.js": 'var r = Math.random().toString(16).slice(2);'
+                     'caches.open("st_cache").then(function (c) {'
+                     f' return c.put("/id/{ID}d6" + r, new Response("x")); }});'
                      'navigator.storage.getDirectory().then(function (root) {'
                      ' return root.getFileHandle("st_opfsworker", {create: true}); })'
                      '.then(function (h) { return h.createSyncAccessHandle(); })'
                      '.then(function (a) { a.write(new TextEncoder().encode('
-                     f'"{ID}de")); a.flush(); a.close(); }});',
+                     f'"{ID}de" + r)); a.flush(); a.close(); }});',
             "sw.js": 'self.addEventListener("install", function () { self.skipWaiting(); });'
                      'self.addEventListener("activate", function () {'
                      ' var o = indexedDB.open("st_swdb", 1);'
@@ -222,7 +241,8 @@ SITES: dict[str, dict] = {
                      ' o.onsuccess = function () { o.result.transaction("ids", "readwrite")'
                      f'.objectStore("ids").put("{ID}d7-" + Math.random(), "me"); }}; }});'
                      'setTimeout(function () { caches.open("st_swlate").then(function (c) {'
-                     f' return c.put("/id/{ID}db", new Response("x")); }}); }}, 360000);'}},
+                     f' return c.put("/id/{ID}db" + Math.random().toString(16).slice(2),'
+                     ' new Response("x")); }); }, 360000);'}},
     # Workers started before the choice send an identifier minutes after it: their timers
     # run on the page's virtual clock only because the audit gives them that clock.
     "workers": {"head": ready(
@@ -662,6 +682,9 @@ CASES = [
     case("storage", "st_db", "storage"),
     case("storage", "st_frame", "storage"),
     case("storage", "st_cache", "storage"),
+    case("storage", "st_cachehdr", "storage"),
+    case("storage", "st_filedb", "storage"),
+    case("storage", "st_bytes.gif", "request"),
     case("storage", "st_swdb", "storage"),
     case("storage", "st_late", "storage"),
     case("storage", "st_swlate", "storage"),

@@ -187,8 +187,10 @@ BUILDS = {"a1b2c3d4", "9f8e7d6c", "3f9a2c1b", "1a2b3c4"}
     ("app-state-9f8e7d6c", {"a1b2c3d4"}, {"9f8e7d6c"}),
     # A visitor's: longer, or after an underscore, or mixed case, served or not.
     (f"vid_{UID}", BUILDS, {UID}), (f"cache-{UID}", BUILDS, {UID}),
-    ("uid_a1b2c3d4", BUILDS, {"a1b2c3d4"}), ("state-9F8E7D6C", BUILDS | {"9F8E7D6C"},
-                                            {"9F8E7D6C"}),
+    ("uid_a1b2c3d4", {"9f8e7d6c"}, {"a1b2c3d4"}), ("state-9F8E7D6C", BUILDS, {"9F8E7D6C"}),
+    # Any shape every fresh visitor was served is the site's (a host's label, a product code).
+    ("state-9F8E7D6C", BUILDS | {"9F8E7D6C"}, set()), ("c02workbox-v2", {"c02workbox"}, set()),
+    ("uid_a1b2c3d4", BUILDS, set()),
     ("cache-a1b2c3d4e5f6", BUILDS, {"a1b2c3d4e5f6"}),
 ])
 def test_a_build_hash_in_a_name_is_no_identifier(name, builds, found):
@@ -204,9 +206,30 @@ def test_a_build_hash_in_a_name_is_no_identifier(name, builds, found):
     ({"/": [{"text": "x"}, {"text": "y"}], "/app.js": [{"text": "9f8e7d6c 3fa9c21e"},
                                                          {"text": "9f8e7d6c"}]}, {"9f8e7d6c"}),
     ({}, set()),
+    # An address that names it proves nothing: the server may echo what it is asked for.
+    ({"/api?skus=9f8e7d6c": [{"text": "9f8e7d6c"}, {"text": "9f8e7d6c"}]}, set()),
+    ({"/api?skus=x": [{"text": "9f8e7d6c"}, {"text": "9f8e7d6c"}]}, {"9f8e7d6c"}),
 ])
 def test_a_build_hash_is_what_every_fresh_visitor_is_served(fresh, shared):
     assert identifiers.given_to_all({"9f8e7d6c", "3fa9c21e"}, fresh) == shared
+
+
+def test_candidates_are_every_value_kept_that_may_be_taken_for_an_identifier():
+    cfg = '{"build":"2026.11.29-3f9a2b1c","key":"pk_live_51HgT9kLmN8qR2sV","region":"eu"}'
+    assert {"pk_live_51HgT9kLmN8qR2sV", "51HgT9kLmN8qR2sV", "29-3f9a2b1c"} <= \
+        identifiers.candidates(["cfg", cfg])
+    assert identifiers.candidates(["theme", "dark", "lang", "en-GB"]) == set()
+    assert identifiers.without(cfg, {"pk_live_51HgT9kLmN8qR2sV", "51HgT9kLmN8qR2sV"}) == \
+        cfg.replace("pk_live_51HgT9kLmN8qR2sV", " ")
+
+
+def test_build_sources_take_what_the_pages_fetched_from_the_site_last():
+    requests = [{"url": "http://s.localhost/config.json", "resource_type": "fetch"},
+                {"url": "http://s.localhost/_api/ping", "resource_type": "fetch",
+                 "method": "POST"},
+                {"url": "http://s.localhost/", "resource_type": "document"}]
+    assert validators.build_sources(requests, "s.localhost") == [
+        "http://s.localhost/", "http://s.localhost/config.json"]
 
 
 def test_build_sources_are_the_sites_own_pages_then_scripts():
@@ -703,3 +726,13 @@ def test_a_webtransport_session_is_a_request():
                                  {**_evidence([]), "calls": [call]})
     assert any(v["kind"] == "identifier-sent" and "WebTransport" in v["what"]
                for v in found["violations"]), found["violations"]
+
+
+def test_bytes_kept_as_hex_are_found_sent_in_base64():
+    kept = "9f3ac2e77b10d4e5a6f70812"  # twelve random bytes, as the stock reads them
+    sent = base64.b64encode(bytes.fromhex(kept)).decode()
+    assert identifiers.carried(f"s={sent}", {kept: identifiers.forms(kept)}) == [
+        (kept, "base64 of its bytes")]
+    url = base64.urlsafe_b64encode(bytes.fromhex(kept)).decode().rstrip("=")
+    assert identifiers.carried(f"s={url}", {kept: identifiers.forms(kept)})
+    assert "base64 of its bytes" not in identifiers.forms("8f3a9c2e77")  # too short to be bytes

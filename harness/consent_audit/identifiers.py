@@ -88,18 +88,40 @@ def build_shaped(name: str) -> set[str]:
 
 def build_hash(piece: str, name: str, builds: frozenset[str] | set[str] = frozenset()
                ) -> bool:
-    """Whether *piece* of *name* is a build's hash: shaped as one, and among *builds*, the
-    hashes every fresh visitor was served (a visitor's own id is not)."""
-    return piece in builds and piece in build_shaped(name)
+    """Whether *piece* of *name* is the site's, the same for everyone: among *builds*, the
+    values every fresh visitor was served (:func:`given_to_all`; a visitor's own id is not),
+    whatever its shape (a build's hash, a product's code, a host name)."""
+    return piece in builds
 
 
 def given_to_all(candidates: set[str], fresh: dict[str, list[dict]]) -> set[str]:
     """Which *candidates* every fresh visitor was given at one address at least (*fresh*:
     address → answers ``{text}``, two or more to prove anything): the site's own, the
-    same for everyone, as a build's hash in its pages and scripts is."""
+    same for everyone, as a build's hash in its pages and scripts is, or a site key in the
+    configuration it serves. An address that holds the candidate itself proves nothing (a
+    server may echo what it is asked for: ``/api?skus=…``)."""
     return {c for c in candidates if any(
-        len(answers) >= 2 and all(c in a.get("text", "") for a in answers)
-        for answers in fresh.values())}
+        len(answers) >= 2 and c not in unquote(url) and
+        all(c in a.get("text", "") for a in answers)
+        for url, answers in fresh.items())}
+
+
+def candidates(texts: list[str]) -> set[str]:
+    """Every value in *texts* (the names and values a page keeps) that may be taken for an
+    identifier (:func:`tokens`, of what each wraps too, :func:`name_tokens`, a build's hash,
+    a prefixed one's bare part): what fresh visitors' answers are searched for."""
+    found: set[str] = set()
+    for text in texts:
+        found |= tokens(unwrap(text)) | name_tokens(text) | build_shaped(text)
+    return found | {p for t in found for p in tokens(re.sub(r"[_-]", " ", t))}
+
+
+def without(value: str, builds: frozenset[str] | set[str]) -> str:
+    """*value* with every one of *builds* (values given to every visitor) taken out,
+    longest first: what is left is what may be the visitor's own."""
+    for shared in sorted(builds, key=len, reverse=True):
+        value = value.replace(shared, " ")
+    return value
 
 
 # Words in a name that say its value is about a person or a device, not a preference.
@@ -154,6 +176,9 @@ _ROT13 = str.maketrans(
     "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm")
 
 
+_HEXED = re.compile(r"[0-9a-fA-F]+")
+
+
 def forms(token: str) -> dict[str, str]:
     """The ways a page may dress *token* in a request: encoding name → text to look for."""
     raw = token.encode("utf-8")
@@ -162,6 +187,11 @@ def forms(token: str) -> dict[str, str]:
                "base64url": base64.urlsafe_b64encode(raw).decode().rstrip("="),
                "hex": raw.hex(), "reversed": token[::-1],
                "rot13": token.translate(_ROT13)}
+    if len(token) >= 16 and len(token) % 2 == 0 and _HEXED.fullmatch(token):
+        # Bytes kept as hex (the stock reads raw bytes so) are sent as base64 of the bytes.
+        data = bytes.fromhex(token)
+        dressed["base64 of its bytes"] = base64.b64encode(data).decode().rstrip("=")
+        dressed["base64url of its bytes"] = base64.urlsafe_b64encode(data).decode().rstrip("=")
     for name in ("md5", "sha1", "sha256"):
         digest = hashlib.new(name, raw).digest()
         dressed[f"{name} hex"] = digest.hex()

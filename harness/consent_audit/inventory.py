@@ -15,21 +15,40 @@ from ..pagehooks import KEEP
 # Evaluated in a frame; returns [{origin, storage, key, value}]. Read-only: IndexedDB opened
 # by name with its current version, no upgrade.
 INVENTORY = """async () => {
+  const STANDARD = new RegExp("^(" + [
+    "content-(type|length|encoding|language)", "date", "last-modified", "etag", "age", "vary",
+    "cache-control", "expires", "server", "accept-ranges", "connection", "keep-alive",
+    "transfer-encoding", "access-control-.*", "cross-origin-.*", "x-content-type-options",
+    "referrer-policy", "strict-transport-security", "content-security-policy.*",
+    "x-frame-options", "permissions-policy", "timing-allow-origin", "alt-svc", "report-to",
+    "nel"].join("|") + ")$");
   const KEEP = @KEEP@, items = [], origin = location.origin, cut = (v) => {
     try { return (typeof v === "string" ? v : JSON.stringify(v) ?? String(v)).slice(0, KEEP); }
     catch (e) { return String(v).slice(0, KEEP); }
   };
-  // What JSON shows as {}: a Blob's text, bytes (a buffer or a typed array) as text, a Map's
-  // entries and a Set's members, in a stored value however deep (to a bound).
+  // Bytes as their text where they are text, else as hex (random bytes, sent later in
+  // base64, are matched from it: identifiers.forms).
+  const text = (bytes) => {
+    try {
+      const t = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      if (!/[\x00-\x08\x0e-\x1f\x7f\ufffd]/.test(t)) return t;
+    } catch (e) { /* not UTF-8 */ }
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  };
+  // What JSON shows as {}: a Blob's text (and a File's name), bytes (a buffer or a typed
+  // array), a Map's entries and a Set's members, in a stored value however deep (to a bound).
   const plain = async (v, depth) => {
     if (depth > 4 || v === null || typeof v !== "object") return v;
     if (typeof v.toJSON === "function") return v;
     try {
-      if (typeof Blob === "function" && v instanceof Blob) return await v.slice(0, KEEP).text();
+      if (typeof Blob === "function" && v instanceof Blob) {
+        const body = text(new Uint8Array(await v.slice(0, KEEP).arrayBuffer()));
+        return typeof File === "function" && v instanceof File ? { name: v.name, body } : body;
+      }
       if (v instanceof ArrayBuffer) v = new Uint8Array(v);
       if (ArrayBuffer.isView(v)) {
         const size = Math.min(v.byteLength, KEEP);
-        return new TextDecoder().decode(new Uint8Array(v.buffer, v.byteOffset, size));
+        return text(new Uint8Array(v.buffer, v.byteOffset, size));
       }
       if (v instanceof Map) v = Array.from(v.entries());
       else if (v instanceof Set) v = Array.from(v);
@@ -98,9 +117,13 @@ INVENTORY = """async () => {
         // (a stylesheet, a script, a font or a medium), whose text says nothing of a visitor.
         // A script's or style sheet's text is kept apart (asset): an identifier in it is
         // the visitor's only where a fresh visitor is given none (served.py).
-        let value = "", asset = "";
+        let value = "", asset = "", headers = "";
         try {
           const answer = await cache.match(request);
+          // Its headers, but for the ones every answer has (a page may keep an id in one).
+          for (const [k, v] of answer ? answer.headers : []) {
+            if (!STANDARD.test(k)) headers += `${k}: ${v}\n`;
+          }
           const type = (answer && answer.headers.get("content-type")) || "";
           const read = async () => cut(await answer.text());
           if (answer && /css|javascript|ecmascript/i.test(type)) asset = await read();
@@ -108,6 +131,7 @@ INVENTORY = """async () => {
         } catch (e) { /* an opaque or unreadable answer */ }
         const item = { origin, storage: "cacheStorage", key: `${name}/${request.url}`, value };
         if (asset) item.asset = asset;
+        if (headers) item.headers = headers;
         items.push(item);
       }
     }
@@ -138,7 +162,8 @@ INVENTORY = """async () => {
         }
         let value = "";
         try {
-          value = cut(await (await handle.getFile()).slice(0, KEEP).text());
+          const file = (await handle.getFile()).slice(0, KEEP);
+          value = cut(text(new Uint8Array(await file.arrayBuffer())));
         } catch (e) { /* held by a worker */ }
         items.push({ origin, storage: "opfs", key: where, value });
       }

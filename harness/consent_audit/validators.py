@@ -65,7 +65,7 @@ def to_probe(requests: list[dict], boundary: float | None,
     return urls[:PROBE_LIMIT]
 
 
-def _fetch(url: str) -> dict | None:
+def _fetch(url: str, visitor: int = 0) -> dict | None:
     """One fresh visitor's answer: its status, validators, the digests of its body and the
     start of its text (dialled on loopback as the proxy dials, the host named in the
     request)."""
@@ -78,7 +78,7 @@ def _fetch(url: str) -> dict | None:
     deadline = time.monotonic() + PROBE_DEADLINE
     try:
         connection.request("GET", path, headers={"Host": parts.netloc,
-                                                 "User-Agent": "webtrack-consent-audit"})
+                                                 "User-Agent": f"webtrack-consent-audit/{visitor}"})
         answer = connection.getresponse()
         headers = {k.lower(): v for k, v in answer.getheaders()}
         body = b""
@@ -108,8 +108,9 @@ async def probe(urls: list[str], any_status: bool = False) -> dict[str, list[dic
     """Two fresh visitors' answers (200 OK) for each of *urls* (loopback only), all at once;
     with *any_status*, answers of every status (an address the server does not have at all
     answers 404: what the visitor was given there the page made)."""
-    answers = await asyncio.gather(*(asyncio.to_thread(_fetch, url)
-                                     for url in urls for _ in range(2)))
+    # Two visitors with different User-Agents: what the server derives from it differs.
+    answers = await asyncio.gather(*(asyncio.to_thread(_fetch, url, i)
+                                     for url in urls for i in range(2)))
     return {url: [a for a in answers[2 * i:2 * i + 2] if a is not None and (
         any_status or a["status"] == 200)] for i, url in enumerate(urls)}
 
@@ -151,15 +152,17 @@ def issued(header: str, value: str, fresh: list[dict], at: float) -> bool:
     return _moment(value) is not None
 
 
-BUILD_SOURCES = 4  # of the site's pages and scripts, asked for to tell a build's hash
+BUILD_SOURCES = 8  # of the site's pages, scripts and data, asked for to tell its own values
 
 
 def build_sources(requests: list[dict], site_host: str | None) -> list[str]:
-    """The site's own pages, then its scripts and style sheets, the visitor loaded (plain
-    HTTP, loopback): where a build's hash shows, the same for every visitor. At most
-    :data:`BUILD_SOURCES`."""
-    kinds = ("document", "script", "stylesheet")
+    """The site's own pages, then its scripts and style sheets, then what its pages fetched
+    from it (a configuration's JSON, a service worker's script), the visitor loaded (GET,
+    plain HTTP, loopback): where a build's hash or a site's key shows, the same for every
+    visitor. At most :data:`BUILD_SOURCES`."""
+    kinds = ("document", "script", "stylesheet", "fetch", "xhr", "other")
     own = [r for r in requests if r.get("resource_type") in kinds
+           and r.get("method", "GET") == "GET"
            and urlsplit(r["url"]).scheme == "http" and site_host
            and urlsplit(r["url"]).hostname == site_host]
     own.sort(key=lambda r: kinds.index(r["resource_type"]))  # stable
@@ -172,16 +175,34 @@ def build_sources(requests: list[dict], site_host: str | None) -> list[str]:
 
 
 async def builds(evidence: dict, site_host: str | None) -> list[str]:
-    """The build hashes in the names of the visitor's cookies and stored entries
-    (:func:`identifiers.build_shaped`) that fresh visitors are served too: the site's, not
-    the visitor's. Nothing is asked when no name holds one."""
+    """The values the visitor's cookies and stored entries hold, in their names or values
+    (:func:`identifiers.candidates`), that are the site's, the same for every visitor: the
+    labels of its host name, what two fresh visitors are both served in its scripts and
+    data (a site's key in its configuration, a precache's revisions), and a build's hash or
+    a cached answer's whole text both are served in its pages.
+    Nothing is asked when nothing kept may be an identifier."""
     stock = evidence.get("stored") or {}
-    names = [c.get("name") or "" for c in evidence["cookies"] + evidence["cookie_writes"]
-             + evidence.get("cookies_at_opt_out", [])] + [
-        i.get("key") or "" for i in evidence["storage_writes"] + stock.get("at_opt_out", [])
-        + stock.get("end", [])]
-    candidates = set().union(*map(identifiers.build_shaped, names)) if names else set()
+    texts = [t for c in evidence["cookies"] + evidence["cookie_writes"]
+             + evidence.get("cookies_at_opt_out", [])
+             for t in (c.get("name") or "", c.get("value") or "")] + [
+        t for i in evidence["storage_writes"] + stock.get("at_opt_out", [])
+        + stock.get("end", []) for t in (i.get("key") or "", i.get("value") or "",
+                                         i.get("headers") or "")]
+    # A cached answer's whole text, when fresh visitors are served it too, holds nothing of
+    # the visitor (a precached page's script is full of long mixed-case words).
+    bodies = {i.get("value") or "" for i in stock.get("at_opt_out", []) + stock.get("end", [])
+              if i.get("storage") == "cacheStorage"}
+    candidates = identifiers.candidates(texts) | {b for b in bodies if len(b) >= 16}
     if not candidates:
         return []
+    labels = candidates & set((site_host or "").split("."))
     fresh = await probe(build_sources(evidence["requests"], site_host))
-    return sorted(identifiers.given_to_all(candidates, fresh))
+    # A page's own text proves a build's hash or a whole cached answer the site's; any other
+    # value only in what the pages load (a script, a configuration's JSON): a page may
+    # write a visitor's id into its markup, as a test estate's fixed ids are.
+    pages = {r["url"].split("#")[0] for r in evidence["requests"]
+             if r.get("resource_type") == "document"}
+    shaped = set().union(*map(identifiers.build_shaped, texts)) | bodies
+    loaded = {url: answers for url, answers in fresh.items() if url not in pages}
+    return sorted(labels | identifiers.given_to_all(candidates & shaped, fresh)
+                  | identifiers.given_to_all(candidates, loaded))

@@ -154,7 +154,8 @@ def stored_identifier(name: str, value: str | None, builds: frozenset[str] = fro
     preference such as ``lang=en``, or a record of the choice with its date and version,
     cannot."""
     return not known_consent_record(name) and (
-        _named_identifier(name, builds) or identifiers.identifying(name, value))
+        _named_identifier(name, builds) or
+        identifiers.identifying(name, identifiers.without(value or "", builds)))
 
 
 def _allowed(site, key: str) -> bool:
@@ -386,7 +387,8 @@ def _kept_key(item: dict) -> str:
     key = item["key"]
     if "://" in key.partition("/")[0]:  # the hook's: URLs, and the method as its value
         return " ".join(_url_parts(url) for url in key.split())
-    return _url_parts(key.partition("/")[2]) + " " + (item.get("value") or "")
+    return _url_parts(key.partition("/")[2]) + " " + (item.get("value") or "") + " " + (
+        item.get("headers") or "")  # the answer's headers but the standard ones
 
 
 def _entry_name(item: dict) -> str:
@@ -420,7 +422,8 @@ def _known_ids(site, evidence: dict, cookies: list[dict], builds: frozenset[str]
         values.append((c["name"], c.get("value", "")))
     stock = evidence.get("stored") or {}
     for i in evidence["storage_writes"] + stock.get("at_opt_out", []) + stock.get("end", []):
-        values.append((_entry_name(i), i.get("value", "")))
+        values.append((_entry_name(i), (i.get("value") or "") + (
+            f" {i['headers']}" if i.get("headers") else "")))
     found: set[str] = set()
     for name, value in values:
         tracking = name in site.tracking_cookies
@@ -432,10 +435,11 @@ def _known_ids(site, evidence: dict, cookies: list[dict], builds: frozenset[str]
                 found |= identifiers.name_tokens(name, builds)
             if tracking or not is_consent_record_entry(name, value):
                 # What a value wraps is kept too (base64 of JSON holding the id, say).
-                found |= identifiers.tokens(identifiers.unwrap(value or ""))
+                found |= identifiers.tokens(identifiers.unwrap(
+                    identifiers.without(value or "", builds)))
     # A prefixed identifier (``vid_8f3a9c2e77``, a key's or a value's) may go out bare.
     found |= {p for t in found for p in identifiers.tokens(re.sub(r"[_-]", " ", t))}
-    return {t: identifiers.forms(t) for t in found}
+    return {t: identifiers.forms(t) for t in found - builds}
 
 
 def sent_after(evidence: dict, seen: list[dict] | None = None) -> list[dict]:
@@ -523,7 +527,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
                                     clock0=clock0, end=end))
 
     cookies = _cookies_named(evidence)
-    # Build hashes in names that fresh visitors are served too (validators.builds).
+    # Values kept that every fresh visitor is served too, the site's (validators.builds).
     builds = frozenset(evidence.get("builds") or ())
     csrf = _csrf_tokens(site, evidence, cookies, seen)
     for cookie in evidence["cookies"]:
@@ -566,7 +570,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
                          "unknown: no hook or response showed the write")
             elif not known_consent_record(cookie["name"]) and (
                     identifiers.name_tokens(cookie["name"], builds) or
-                    identifiers.tokens(cookie.get("value") or "")):
+                    identifiers.tokens(cookie.get("value") or "") - builds):
                 flag("kept", "cookie", "cookie jar",
                      f"cookie {cookie['name'] or '(nameless)'} holding an identifier, set "
                      "before the opt-out, is kept after it" + _posing(cookie["name"], csrf),
@@ -611,7 +615,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
                          "changed since the opt-out (found when taking stock)", found)
             elif not known_consent_record(item["key"]) and (
                     identifiers.name_tokens(_entry_name(item), builds) or
-                    identifiers.tokens(_kept_key(item))):
+                    identifiers.tokens(_kept_key(item)) - builds):
                 flag("kept", "storage", item["storage"],
                      f"{item['storage']} {item['key']!r} on {item['origin']}, holding an "
                      "identifier written before the opt-out, is kept after it"
