@@ -9,6 +9,7 @@ part of a string is a HOLE. The DOM it runs against is modelled in ``dom.py``.
 
 from __future__ import annotations
 
+from .globalscope import bound_names
 from .jsexpr import Expressions
 from .jsvalues import (
     UNDEF,
@@ -63,23 +64,6 @@ class Scope:
 _EXITS = ("ReturnStatement", "ThrowStatement", "BreakStatement", "ContinueStatement")
 
 
-def _names(pattern) -> list[str]:
-    """The names a declaration's pattern binds (``var a``, ``const {b, c: [d]}``)."""
-    kind = getattr(pattern, "type", None)
-    if kind == "Identifier":
-        return [pattern.name]
-    if kind == "ObjectPattern":
-        return [n for p in pattern.properties for n in _names(
-            p.argument if p.type == "RestElement" else p.value)]
-    if kind == "ArrayPattern":
-        return [n for e in pattern.elements if e is not None for n in _names(e)]
-    if kind in ("AssignmentPattern",):
-        return _names(pattern.left)
-    if kind == "RestElement":
-        return _names(pattern.argument)
-    return []
-
-
 def _exits_only(node) -> bool:
     """Whether *node* does nothing but leave (``if (loaded) return;``)."""
     if node.type == "BlockStatement":
@@ -128,7 +112,7 @@ class Evaluator(Expressions):
             return
         if kind == "VariableDeclaration":
             for declaration in node.declarations:
-                for name in _names(declaration.id):
+                for name in bound_names(declaration.id):
                     scope.vars.setdefault(name, UNDEF)
         for child in ("body", "consequent", "alternate", "block", "handler", "finalizer",
                       "cases", "init", "left"):
@@ -340,7 +324,7 @@ class Evaluator(Expressions):
                 if value is UNDEF:
                     value = self.expr(param.right, scope)
                 param = param.left
-            for name in _names(param):
+            for name in bound_names(param):
                 scope.vars[name] = UNDEF
             self.bind(param, value, scope)
         if getattr(node, "generator", False):
