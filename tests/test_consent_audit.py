@@ -584,3 +584,21 @@ def test_an_id_in_a_cached_answers_headers_is_kept():
         stored={"at_opt_out": [headed], "end": [headed]}, requests=[sent]))
     assert found["verdict"] == "fail"
     assert any("/_api/pv carries" in v["what"] for v in found["violations"])
+
+
+@pytest.mark.parametrize("url,shared,verdict", [
+    # No storage: the id travels in the site's own links (red team v08).
+    ("http://s.localhost/two.html?_vid=9f3ac2e77b10", [], "fail"),
+    # A static link's value, in the page that links it, is the site's (validators).
+    ("http://s.localhost/two.html?_vid=9f3ac2e77b10", ["9f3ac2e77b10"], "pass"),
+    # The collector's own link parameter, another site's page, nothing that may be an id.
+    ("http://s.localhost/two.html?wt_ctx=9f3ac2e77b10", [], "pass"),
+    ("http://t.localhost/two.html?_vid=9f3ac2e77b10", [], "pass"),
+    ("http://s.localhost/two.html?page=2", [], "pass"),
+])
+def test_an_id_carried_in_the_sites_own_links_is_known(url, shared, verdict):
+    page = {"at": 101.0, "method": "GET", "url": url, "resource_type": "document"}
+    post = {"at": 102.0, "method": "POST", "url": "http://s.localhost/_api/pv",
+            "resource_type": "fetch", "body": '{"vid":"9f3ac2e77b10","page":"/two.html"}'}
+    assert consent_audit.decide(SITE, REJECTED, evidence(
+        requests=[page, post], static_links=shared))["verdict"] == verdict

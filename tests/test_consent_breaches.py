@@ -314,7 +314,13 @@ SITES: dict[str, dict] = {
         '"end"));'
         'addEventListener("wheel", function () { B("/rd_wheel"); }, {once: true});'
         'var moves = 0; addEventListener("mousemove", function () { if (++moves === 3)'
-        ' B("/rd_mouse"); });')},
+        ' B("/rd_mouse"); });'
+        # No storage: the id travels in the site's own links, and goes to the site itself.
+        'var vm = location.search.match(/_vid=([0-9a-f]+)/), vid = vm ? vm[1] :'
+        ' Math.random().toString(16).slice(2) + "7f";'
+        'document.querySelectorAll("a[href^=\'/\']").forEach(function (a) {'
+        ' a.setAttribute("href", a.getAttribute("href").split("?")[0] + "?_vid=" + vid); });'
+        'fetch("/rd_linkdecor", {method: "POST", body: JSON.stringify({v: vid})});')},
     # Requests to the beacon host by every means a page has, each to its own path.
     "requests": {"head": ready(
         'var sink = document.createElement("iframe"); sink.name = "sink"; sink.hidden = true;'
@@ -709,6 +715,7 @@ CASES = [
     case("storage", "stnav", "storage", "chromium", "Firefox ESR has no Navigation API"),
     case("storage", "stbhc-", "storage"),
     case("reading", "rd_scroll", "request"),
+    case("reading", "rd_linkdecor", "request"),
     case("reading", "rd_inview", "request"),
     case("reading", "rd_wheel", "request"),
     case("reading", "rd_mouse", "request"),

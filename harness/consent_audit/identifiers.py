@@ -116,6 +116,28 @@ def candidates(texts: list[str]) -> set[str]:
     return found | {p for t in found for p in tokens(re.sub(r"[_-]", " ", t))}
 
 
+# The collector's own link parameters: the audit's entry link carries them, not the site.
+LINK_PARAMETERS = frozenset({"wt_ctx", "wt_fsid"})
+
+
+def decorated(requests: list[dict], host: str | None, since: float | None = None
+              ) -> set[str]:
+    """The identifiers in the query of the pages of *host* the visitor opened (since
+    *since*): a site that keeps no storage may carry its id in its own links
+    (``/two.html?_vid=…``), which the page reads back. The collector's link parameters are
+    not the site's."""
+    found: set[str] = set()
+    for request in requests:
+        parts = urlsplit(request.get("url") or "")
+        if request.get("resource_type") != "document" or not host or \
+                parts.hostname != host or since is not None and request.get("at", 0) < since:
+            continue
+        for name, value in parse_qsl(parts.query, keep_blank_values=True):
+            if name not in LINK_PARAMETERS:
+                found |= tokens(value)
+    return found
+
+
 def without(value: str, builds: frozenset[str] | set[str]) -> str:
     """*value* with every one of *builds* (values given to every visitor) taken out,
     longest first: what is left is what may be the visitor's own."""

@@ -263,6 +263,8 @@ class _Visit:
                     for r in sent_after(evidence.data)], set())
             evidence.data["builds"] = await validators.builds(
                 evidence.data, urlsplit(site.start).hostname)
+            evidence.data["static_links"] = await validators.static_links(
+                evidence.data, urlsplit(site.start).hostname)
         record.update(decide(site, state, evidence.data))
         findings.enrich(record, site)
         if record["error"]:

@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 from . import identifiers
 from .proxy import dial_host
 
-__all__ = ["HEADERS", "build_sources", "builds", "echoed", "issued", "probe", "to_probe"]
+__all__ = ["HEADERS", "build_sources", "builds", "echoed", "issued", "probe",
+           "static_links", "to_probe"]
 
 # The request header that sends each validator back, and the answer header that gave it.
 HEADERS = {"if-none-match": "etag", "if-modified-since": "last-modified"}
@@ -206,3 +207,16 @@ async def builds(evidence: dict, site_host: str | None) -> list[str]:
     loaded = {url: answers for url, answers in fresh.items() if url not in pages}
     return sorted(labels | identifiers.given_to_all(candidates & shaped, fresh)
                   | identifiers.given_to_all(candidates, loaded))
+
+
+async def static_links(evidence: dict, site_host: str | None) -> list[str]:
+    """The values in the query of the site's own pages the visitor opened
+    (:func:`identifiers.decorated`) that both fresh visitors find in those pages too: a
+    static link's (``?sku=…``), not an id a script put in the visitor's links."""
+    links = identifiers.decorated(evidence["requests"], site_host)
+    if not links:
+        return []
+    documents = {r["url"].split("#")[0] for r in evidence["requests"]
+                 if r.get("resource_type") == "document"}
+    pages = [u for u in build_sources(evidence["requests"], site_host) if u in documents]
+    return sorted(identifiers.given_to_all(links, await probe(pages)))

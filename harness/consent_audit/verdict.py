@@ -437,6 +437,10 @@ def _known_ids(site, evidence: dict, cookies: list[dict], builds: frozenset[str]
                 # What a value wraps is kept too (base64 of JSON holding the id, say).
                 found |= identifiers.tokens(identifiers.unwrap(
                     identifiers.without(value or "", builds)))
+    # An id carried in the site's own links, which its pages opened after the opt-out.
+    found |= identifiers.decorated(evidence["requests"], urlsplit(site.start).hostname,
+                                   opt_out_moment(evidence)) - set(
+        evidence.get("static_links") or ())
     # A prefixed identifier (``vid_8f3a9c2e77``, a key's or a value's) may go out bare.
     found |= {p for t in found for p in identifiers.tokens(re.sub(r"[_-]", " ", t))}
     return {t: identifiers.forms(t) for t in found - builds}
