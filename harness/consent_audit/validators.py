@@ -197,7 +197,13 @@ async def builds(evidence: dict, site_host: str | None) -> list[str]:
     if not candidates:
         return []
     labels = candidates & set((site_host or "").split("."))
-    fresh = await probe(build_sources(evidence["requests"], site_host))
+    # A service worker's script too, which a browser may not report loading (Firefox).
+    workers = [i.get("value") or "" for i in stock.get("end", [])
+               if i.get("storage") == "serviceWorker"]
+    sources = build_sources(evidence["requests"], site_host)
+    sources += [u for u in dict.fromkeys(workers) if u not in sources and
+                urlsplit(u).scheme == "http" and urlsplit(u).hostname == site_host][:2]
+    fresh = await probe(sources)
     # A page's own text proves a build's hash or a whole cached answer the site's; any other
     # value only in what the pages load (a script, a configuration's JSON): a page may
     # write a visitor's id into its markup, as a test estate's fixed ids are.
