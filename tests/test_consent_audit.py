@@ -571,6 +571,17 @@ def test_what_every_fresh_visitor_is_served_is_no_identifier(items, shared):
                                 )["verdict"] == "pass"
 
 
+def test_a_cached_page_every_visitor_is_served_is_not_kept_as_an_identifier():
+    """Precached before the opt-out, kept after it: its text is the site's (red team c02)."""
+    item = {"origin": "http://s.localhost", "storage": "cacheStorage", "key": WORKBOX,
+            "value": PAGE + " Uint32Array"}
+    items = {"stored": {"at_opt_out": [item], "end": [item]}}
+    assert consent_audit.decide(SITE, REJECTED, evidence(**items))["verdict"] == "fail"
+    shared = ["8a7c3f2e91b04d5c6e7f8a9b0c1d2e3f", item["value"]]
+    assert consent_audit.decide(SITE, REJECTED, evidence(**items, builds=shared)
+                                )["verdict"] == "pass"
+
+
 def test_an_id_in_a_cached_answers_headers_is_kept():
     """Cache Storage keeps an answer's headers too (red team v28: x-client-id)."""
     item = {"origin": "http://s.localhost", "storage": "cacheStorage",

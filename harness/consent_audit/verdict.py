@@ -574,7 +574,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
                          "unknown: no hook or response showed the write")
             elif not known_consent_record(cookie["name"]) and (
                     identifiers.name_tokens(cookie["name"], builds) or
-                    identifiers.tokens(cookie.get("value") or "") - builds):
+                    identifiers.tokens(identifiers.without(cookie.get("value") or "", builds))):
                 flag("kept", "cookie", "cookie jar",
                      f"cookie {cookie['name'] or '(nameless)'} holding an identifier, set "
                      "before the opt-out, is kept after it" + _posing(cookie["name"], csrf),
@@ -619,7 +619,7 @@ def decide(site, state: dict, evidence: dict) -> dict:
                          "changed since the opt-out (found when taking stock)", found)
             elif not known_consent_record(item["key"]) and (
                     identifiers.name_tokens(_entry_name(item), builds) or
-                    identifiers.tokens(_kept_key(item)) - builds):
+                    identifiers.tokens(identifiers.without(_kept_key(item), builds))):
                 flag("kept", "storage", item["storage"],
                      f"{item['storage']} {item['key']!r} on {item['origin']}, holding an "
                      "identifier written before the opt-out, is kept after it"
