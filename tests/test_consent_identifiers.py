@@ -152,6 +152,25 @@ def test_identifier_joined_from_three_fields(fields, joined):
     assert bool(identifiers.joined(fields, {token: identifiers.forms(token)})) is joined
 
 
+UUID_HEX = "3f2b8c1d9e4a4f6b8a7c5d2e1f0a9b8c"
+
+
+@pytest.mark.parametrize("fields,pieces", [
+    # A UUID cut into six pieces of six (and the last two), each in a pixel (red team v39).
+    ({UUID_HEX[i:i + 6] for i in range(0, 30, 6)}, 5),  # its last two too short to tell
+    ({UUID_HEX[i:i + 4] for i in range(0, 32, 4)}, 8),
+    ({UUID_HEX[:16], UUID_HEX[16:]} | {UUID_HEX[i:i + 4] for i in range(0, 32, 4)}, 2),
+    ({UUID_HEX[i:i + 6] for i in range(0, 24, 6)}, 0),  # the end never sent
+    ({UUID_HEX[i:i + 4] for i in range(0, 28, 4)}, 0),
+    ({UUID_HEX[i:i + 2] for i in range(0, 32, 2)}, 0),  # pieces too short
+    ({UUID_HEX[:29]}, 0),  # one piece is the identifier sent whole, elsewhere
+    ({UUID_HEX[i:i + 4] for i in range(0, 32, 4)} - {UUID_HEX[8:12]} | {UUID_HEX[8:10]}, 0),
+])
+def test_identifier_joined_from_many_fields(fields, pieces):
+    found = identifiers.joined(fields, {UUID_HEX: identifiers.forms(UUID_HEX)})
+    assert len(found[0][2]) == pieces if pieces else not found
+
+
 def _evidence(wire: list[dict]) -> dict:
     kept = {"origin": "http://s.localhost", "storage": "localStorage", "key": "ui",
             "value": UID}

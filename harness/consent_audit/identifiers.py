@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import itertools
 import json
 import re
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
@@ -351,22 +350,41 @@ def fields(text: str) -> set[str]:
 SPLIT_LONGEST = 128  # identifiers longer than this are not looked for cut into pieces
 
 
+SPLIT_PIECES = 8  # the most pieces an identifier is looked for cut into
+PIECE_SHORTEST = 4  # a shorter piece turns up by chance
+
+
+def _cut(token: str, found: set[str]) -> tuple[str, ...] | None:
+    """*token* as the fewest *found* fields (two at least, :data:`PIECE_SHORTEST`
+    characters each) put end to end, but for its last three characters at most, or None:
+    a lookup per pair of places to cut."""
+    size = len(token)
+    best: list[tuple[str, ...] | None] = [()] + [None] * size
+    for end in range(PIECE_SHORTEST, size + 1):
+        for start in range(0, end - PIECE_SHORTEST + 1):
+            before = best[start]
+            if before is None or start == 0 and end == size or \
+                    len(before) >= SPLIT_PIECES or token[start:end] not in found:
+                continue
+            if best[end] is None or len(before) + 1 < len(best[end] or ()):
+                best[end] = before + (token[start:end],)
+    # What is left of equal cuts may be too short to tell (a UUID's 32 characters in pieces
+    # of six leave two): it need not be found once 24 characters and more are.
+    return best[size] or next((best[end] for end in range(size - 1, size - 4, -1)
+                               if end >= 24 and len(best[end] or ()) >= 2), None)
+
+
 def joined(found: set[str], known: dict[str, dict[str, str]]
            ) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Which *known* identifiers are two or three of *found* fields put end to end (each
-    piece sent in a request of its own, or in fields of one): ``[(token, how, pieces)]``;
-    a lookup per place to cut each, for identifiers up to :data:`SPLIT_LONGEST` long (a
-    long stored value is no identifier cut in two, and each costs its length squared)."""
+    """Which *known* identifiers are two to :data:`SPLIT_PIECES` of *found* fields put end
+    to end (each piece sent in a request of its own, or in fields of one): ``[(token, how,
+    pieces)]``; for identifiers up to :data:`SPLIT_LONGEST` long (a long stored value is no
+    identifier cut up, and each costs its length squared)."""
     out: list[tuple[str, str, tuple[str, ...]]] = []
     for token in known:
-        size = len(token)
-        if size > SPLIT_LONGEST:
+        if len(token) > SPLIT_LONGEST:
             continue
-        cuts = itertools.chain(
-            ((token[:a], token[a:]) for a in range(4, size - 3)),
-            ((token[:a], token[a:b], token[b:]) for a in range(4, size - 7)
-             if token[:a] in found for b in range(a + 4, size - 3)))
-        pieces = next((c for c in cuts if all(p in found for p in c)), None)
+        pieces = _cut(token, found)
         if pieces:
             out.append((token, f"split over {len(pieces)} fields", pieces))
     return out

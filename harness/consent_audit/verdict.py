@@ -20,12 +20,12 @@ opt-out counts from the moment its last listed step begins, :func:`opt_out_momen
 - no identifier is kept: a cookie or stored entry from before the opt-out whose value, or
   name, holds an identifier (``identifiers.tokens``) and is still there at the end;
 - no request, to anyone (the site itself included), carries an identifier the page stored or
-  sent before (or keeps wrapped): as is, URL-encoded, base64, hex or hashed, reversed, ROT13,
-  in other case, wrapped layer in layer, split over parameters or cut in two or three over
-  several requests, in a header, the body or the path, or in the page's address a Referer
-  tells another origin (``identifiers``); a message another origin's document received
-  (``postMessage``), what a frame of another origin is handed (a fragment, a name), a
-  WebSocket's address, a connection hint's, a WebRTC server's and a data channel's message
+  sent before (or keeps wrapped): as is, URL-encoded, base64, hex or hashed, reversed,
+  ROT13, in other case, wrapped layer in layer, split over parameters or cut in two to eight
+  pieces over several requests, in a header, the body or the path, or in the page's address
+  a Referer tells another origin (``identifiers``); a message another origin's document
+  received (``postMessage``), what a frame of another origin is handed (a fragment, a name),
+  a WebSocket's address, a connection hint's, a WebRTC server's and a data channel's message
   count as requests;
 - no validator the HTTP cache keeps (``ETag``, ``Last-Modified``) that was issued to this
   visitor alone is sent back (``validators``), and no identifier given to this visitor alone
@@ -653,7 +653,8 @@ def decide(site, state: dict, evidence: dict) -> dict:
     for token, how, parts in identifiers.joined(set().union(*(f for _, f in pieces)), known):
         halves = [r for r, f in pieces if f & set(parts)]
         flag("identifier-sent", "request", halves[0].get("api") or halves[0].get(
-            "resource_type") or "unknown", f"{token} is sent cut in two ({how}): "
+            "resource_type") or "unknown", f"{token} is sent cut in "
+            f"{ {2: 'two', 3: 'three'}.get(len(parts), str(len(parts)))} ({how}): "
             + ", ".join(f"{r['method']} {r['url'][:120]}" for r in halves[:3]), halves[0])
     fresh = evidence.get("validators") or {}
     for request in sent:
