@@ -18,6 +18,8 @@ import json
 import re
 from urllib.parse import urljoin
 
+from ..audit.csp import parse_policy
+
 __all__ = ["endpoints", "groups", "reports"]
 
 _MEMBER = re.compile(r'\s*([A-Za-z0-9_.*-]+)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:;[^,]*)?(?:,|$)')
@@ -50,16 +52,10 @@ def endpoints(policy: str, page: str, named: dict[str, str]) -> list[tuple[str, 
     """Where a violation of *policy* (the page at *page*) is reported: ``[(url, how)]``,
     ``how`` ``report-uri`` or ``report-to``; a ``report-to`` group no answer named is
     reported to the page's own origin (its endpoint is the site's, wherever it is)."""
-    out: list[tuple[str, str]] = []
-    for directive in (policy or "").split(";"):
-        parts = directive.split()
-        if not parts:
-            continue
-        name = parts[0].lower()
-        if name == "report-uri":
-            out += [(urljoin(page, u), "report-uri") for u in parts[1:]]
-        elif name == "report-to" and len(parts) > 1:
-            out.append((named.get(parts[1]) or urljoin(page, "/"), "report-to"))
+    directives = parse_policy(policy or "")
+    out = [(urljoin(page, u), "report-uri") for u in directives.get("report-uri", [])]
+    if directives.get("report-to"):
+        out.append((named.get(directives["report-to"][0]) or urljoin(page, "/"), "report-to"))
     return out
 
 
