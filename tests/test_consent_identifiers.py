@@ -1,6 +1,7 @@
 """What counts as an identifier, a consent record or a removal, and how an identifier is
 found in a request however it is dressed: each decision a table."""
 
+import asyncio
 import base64
 import gzip
 import hashlib
@@ -755,3 +756,17 @@ def test_bytes_kept_as_hex_are_found_sent_in_base64():
     url = base64.urlsafe_b64encode(bytes.fromhex(kept)).decode().rstrip("=")
     assert identifiers.carried(f"s={url}", {kept: identifiers.forms(kept)})
     assert "base64 of its bytes" not in identifiers.forms("8f3a9c2e77")  # too short to be bytes
+
+
+def test_a_page_asked_for_one_judgement_is_fetched_once(monkeypatch):
+    # builds() and static_links() both ask fresh visitors for the site's pages.
+    asked = []
+    monkeypatch.setattr(validators, "_fetch", lambda url, visitor=0: asked.append(
+        (url, visitor)) or {"status": 200, "body": "page"})
+    known: dict = {}
+    first = asyncio.run(validators.probe(["http://s.localhost/a", "http://s.localhost/b"],
+                                         known=known))
+    again = asyncio.run(validators.probe(["http://s.localhost/b"], known=known))
+    assert sorted(asked) == [("http://s.localhost/a", 0), ("http://s.localhost/a", 1),
+                             ("http://s.localhost/b", 0), ("http://s.localhost/b", 1)]
+    assert again == {"http://s.localhost/b": first["http://s.localhost/b"]}

@@ -261,10 +261,12 @@ class _Visit:
                 kept_bodies(evidence), [identifiers.request_text(
                     r["url"], r.get("headers"), r.get("body"))
                     for r in sent_after(evidence.data)], set())
+            # Both ask fresh visitors for the site's pages: each page is asked once.
+            asked: dict[str, list] = {}
             evidence.data["builds"] = await validators.builds(
-                evidence.data, urlsplit(site.start).hostname)
+                evidence.data, urlsplit(site.start).hostname, asked)
             evidence.data["static_links"] = await validators.static_links(
-                evidence.data, urlsplit(site.start).hostname)
+                evidence.data, urlsplit(site.start).hostname, asked)
         record.update(decide(site, state, evidence.data))
         findings.enrich(record, site)
         if record["error"]:

@@ -105,15 +105,21 @@ def _fetch(url: str, visitor: int = 0) -> dict | None:
             "date": moment, "text": body[:BODY_KEEP].decode("utf-8", "replace")}
 
 
-async def probe(urls: list[str], any_status: bool = False) -> dict[str, list[dict]]:
+async def probe(urls: list[str], any_status: bool = False,
+                known: dict[str, list] | None = None) -> dict[str, list[dict]]:
     """Two fresh visitors' answers (200 OK) for each of *urls* (loopback only), all at once;
     with *any_status*, answers of every status (an address the server does not have at all
-    answers 404: what the visitor was given there the page made)."""
+    answers 404: what the visitor was given there the page made). *known* keeps the answers
+    between calls of one state's judgement: an address is asked once."""
+    known = {} if known is None else known
+    missing = [url for url in dict.fromkeys(urls) if url not in known]
     # Two visitors with different User-Agents: what the server derives from it differs.
     answers = await asyncio.gather(*(asyncio.to_thread(_fetch, url, i)
-                                     for url in urls for i in range(2)))
-    return {url: [a for a in answers[2 * i:2 * i + 2] if a is not None and (
-        any_status or a["status"] == 200)] for i, url in enumerate(urls)}
+                                     for url in missing for i in range(2)))
+    for i, url in enumerate(missing):
+        known[url] = answers[2 * i:2 * i + 2]
+    return {url: [a for a in known[url] if a is not None and (
+        any_status or a["status"] == 200)] for url in urls}
 
 
 def _moment(value: str) -> float | None:
@@ -175,7 +181,8 @@ def build_sources(requests: list[dict], site_host: str | None) -> list[str]:
     return urls[:BUILD_SOURCES]
 
 
-async def builds(evidence: dict, site_host: str | None) -> list[str]:
+async def builds(evidence: dict, site_host: str | None,
+                 known: dict[str, list] | None = None) -> list[str]:
     """The values the visitor's cookies and stored entries hold, in their names or values
     (:func:`identifiers.candidates`), that are the site's, the same for every visitor: the
     labels of its host name, what two fresh visitors are both served in its scripts and
@@ -203,7 +210,7 @@ async def builds(evidence: dict, site_host: str | None) -> list[str]:
     sources = build_sources(evidence["requests"], site_host)
     sources += [u for u in dict.fromkeys(workers) if u not in sources and
                 urlsplit(u).scheme == "http" and urlsplit(u).hostname == site_host][:2]
-    fresh = await probe(sources)
+    fresh = await probe(sources, known=known)
     # A page's own text proves a build's hash or a whole cached answer the site's; any other
     # value only in what the pages load (a script, a configuration's JSON): a page may
     # write a visitor's id into its markup, as a test estate's fixed ids are.
@@ -215,7 +222,8 @@ async def builds(evidence: dict, site_host: str | None) -> list[str]:
                   | identifiers.given_to_all(candidates, loaded))
 
 
-async def static_links(evidence: dict, site_host: str | None) -> list[str]:
+async def static_links(evidence: dict, site_host: str | None,
+                       known: dict[str, list] | None = None) -> list[str]:
     """The values in the query of the site's own pages the visitor opened
     (:func:`identifiers.decorated`) that both fresh visitors find in those pages too: a
     static link's (``?sku=…``), not an id a script put in the visitor's links."""
@@ -225,4 +233,4 @@ async def static_links(evidence: dict, site_host: str | None) -> list[str]:
     documents = {r["url"].split("#")[0] for r in evidence["requests"]
                  if r.get("resource_type") == "document"}
     pages = [u for u in build_sources(evidence["requests"], site_host) if u in documents]
-    return sorted(identifiers.given_to_all(links, await probe(pages)))
+    return sorted(identifiers.given_to_all(links, await probe(pages, known=known)))
