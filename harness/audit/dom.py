@@ -28,6 +28,7 @@ from .jsvalues import (
 )
 from .modules import Modules
 from .page import in_inert_content, runs_as_script
+from .undeclared import Undeclared
 
 if TYPE_CHECKING:
     from .jseval import Evaluator
@@ -223,6 +224,7 @@ class Browser:
         # parent and top), whose <head> and <body> the frame's scripts may insert into.
         self.holder: Browser | None = None
         self.window = Global(on_set=self._on_handler)
+        self.undeclared = Undeclared(soup)  # which globals certainly do not exist
         self.document = JSObject()
         self._build_globals()
 
@@ -559,6 +561,8 @@ class Browser:
     def _eval(self, this, args):
         if args and isinstance(args[0], str) and known(args[0]):
             self.run_nested(args[0])
+        elif args and not isinstance(args[0], (float, bool)) and args[0] is not UNDEF:
+            self.undeclared.unseen = True  # code the audit cannot read ran
         return UNKNOWN
 
     def _by_id(self, this, args):

@@ -61,6 +61,9 @@ def get(host: Browser, subject, key):
         return _element_member(host, subject, key)
     if isinstance(subject, (JSObject, Function, Native, Dataset)):
         value = subject.get(key)
+        if value is UNKNOWN and subject is host.window and key not in subject.props and \
+                host.undeclared.missing(key):
+            return UNDEF  # no code made it: window.cfg.site throws
         if isinstance(value, Getter):
             return host.running().call(value.fn, subject, [])
         return value

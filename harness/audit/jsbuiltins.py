@@ -110,6 +110,7 @@ def make_function(host):
 
     def construct(this, args):
         if not all(isinstance(a, str) and known(a) for a in args):
+            host.undeclared.unseen = True  # code the audit cannot read may run
             return UNKNOWN
         params, body = ",".join(args[:-1]), args[-1] if args else ""
         try:
@@ -117,5 +118,6 @@ def make_function(host):
         except Unparsed:
             return UNKNOWN
         evaluator = host.running()
+        host.undeclared.ran(program)
         return evaluator.expr(program.body[0].expression, evaluator.globals)
     return Native("Function", construct)

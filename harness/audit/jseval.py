@@ -85,7 +85,11 @@ class Evaluator(Expressions):
         found = scope.find(name)
         if found is not None:
             return found.vars[name]
-        return self.host.window.get(name)
+        value = self.host.window.get(name)
+        if value is UNKNOWN and name not in self.host.window.props and \
+                self.host.undeclared.missing(name):
+            raise Throw(UNKNOWN)  # ReferenceError: no code made it
+        return value
 
     def assign_name(self, name: str, value, scope: Scope) -> None:
         found = scope.find(name)
@@ -124,6 +128,7 @@ class Evaluator(Expressions):
     # -- running -----------------------------------------------------------------------
     def run_program(self, program) -> None:
         """Run one script: its globals live on ``window``, shared with the page's others."""
+        self.host.undeclared.ran(program)
         self.hoist(program.body, self.globals)
         for name, value in self.globals.vars.items():
             if isinstance(value, Function) or self.host.window.get(name) is UNKNOWN:
@@ -188,9 +193,16 @@ class Evaluator(Expressions):
             # Unknown: follow the branch that does something; an early-exit guard
             # (``if (window.loaded) return;``) is taken as not yet true, as on a fresh page.
             before = self.host.activity()
-            self.statement(node.consequent, scope)
+            self.maybe(node.consequent, scope)
             if node.alternate is not None and self.host.activity() == before:
-                self.statement(node.alternate, scope)
+                self.maybe(node.alternate, scope)
+
+    def maybe(self, node, scope: Scope) -> None:
+        """Run a branch the browser may not take: an error in it is no certain stop."""
+        try:
+            self.statement(node, scope)
+        except Throw:
+            pass
 
     def try_statement(self, node, scope: Scope) -> None:
         try:

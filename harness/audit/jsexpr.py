@@ -30,6 +30,12 @@ from .jsvalues import (
 if TYPE_CHECKING:
     from .jseval import Scope
 
+
+def _throw():
+    from .jseval import Throw
+
+    return Throw(UNKNOWN)
+
 MAX_STRING = 64 * 1024  # a longer string is not a script address: keep it as unknown
 _ARITH = {"-": operator.sub, "*": operator.mul, "/": operator.truediv, "%": math.fmod}
 _COMPARE = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
@@ -146,7 +152,12 @@ class Expressions:
     def _UnaryExpression(self, node, scope):
         if node.operator == "typeof" and node.argument.type == "Identifier" and \
                 scope.find(node.argument.name) is None:
-            return type_of(self.host.window.get(node.argument.name))
+            name = node.argument.name
+            value = self.host.window.get(name)
+            return "undefined" if value is UNKNOWN and name not in self.host.window.props and \
+                self.host.undeclared.missing(name) else type_of(value)
+        if node.operator == "delete":
+            return UNKNOWN  # (it reads nothing: an undeclared name does not throw)
         value = self.expr(node.argument, scope)
         if node.operator == "!":
             test = truthy(value)
@@ -172,9 +183,21 @@ class Expressions:
             return self.expr(node.right, scope) if left in (None, UNDEF, UNKNOWN) else left
         test = truthy(left)
         if node.operator == "||":
-            return left if test else self.expr(node.right, scope)
+            return left if test else self.expr(node.right, scope) if test is False else \
+                self._maybe(node.right, scope)
         # '&&' with an unknown left side goes on, as the code's author expects it to.
-        return left if test is False else self.expr(node.right, scope)
+        return left if test is False else self.expr(node.right, scope) if test else \
+            self._maybe(node.right, scope)
+
+    def _maybe(self, node, scope):
+        """What a side the browser may not evaluate gives: an error in it is no certain
+        stop (UNKNOWN then)."""
+        from .jseval import Throw
+
+        try:
+            return self.expr(node, scope)
+        except Throw:
+            return UNKNOWN
 
     def _ConditionalExpression(self, node, scope):
         test = truthy(self.expr(node.test, scope))
@@ -182,10 +205,10 @@ class Expressions:
             return self.expr(node.consequent if test else node.alternate, scope)
         # Unknown: ``typeof CUSTOM_URL !== 'undefined' ? CUSTOM_URL : '…'`` is an override
         # a page rarely sets: take the side the audit can read.
-        chosen = self.expr(node.consequent, scope)
+        chosen = self._maybe(node.consequent, scope)
         if known(chosen):
             return chosen
-        other = self.expr(node.alternate, scope)
+        other = self._maybe(node.alternate, scope)
         return other if known(other) else chosen
 
     def _BinaryExpression(self, node, scope):
@@ -304,6 +327,8 @@ class Expressions:
             fn = self.host.get_member(this, self.key(callee, scope))
         else:
             this, fn = UNDEF, self.expr(callee, scope)
+            if fn is UNDEF or fn is None:
+                raise _throw()  # TypeError: not a function
         self.host.at(node)
         return self.call(fn, this, args)
 

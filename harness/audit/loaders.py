@@ -120,6 +120,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         """Queue the site's own script that *found* loads, as the browser would run it."""
         src = str(found.attrs.get("src", "")).strip()
         if found.how == "imported":
+            host.undeclared.unseen = True  # (a module the audit may not have read)
             return  # the module map ran it
         if str(found.attrs.get("type", "")).strip().lower() == "module":
             host.queue.append((Native("module", lambda t, a: host.modules.load(
@@ -129,6 +130,8 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         if code is None:
             code = page.reader(src) if page.reader and src and src not in followed and \
                 follow(src) else None
+        if not code and src and src not in followed:
+            host.undeclared.unseen = True  # it runs code the audit does not read
         if code:
             followed.add(src)
             line = found.line
@@ -163,8 +166,11 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         jquery.undefined(host)  # until its tag runs: $(…) before it throws
     order = sorted((i for i, s in enumerate(scripts) if (runs(s) or s.runs and jquery.is_jquery(
         s.src)) and i not in skip), key=lambda i: (_phase(scripts[i]), i))
+    unseen = _unseen_from(scripts, skip)
     for index in order:
         script = scripts[index]
+        if (_phase(script), index) >= unseen:
+            host.undeclared.unseen = True
         if jquery.is_jquery(script.src):  # modelled, not run (see jquery.py)
             jquery.install(host, str(script.src))
             continue
@@ -182,7 +188,10 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
                 _run(evaluator, program)
         except Unparsed as exc:
             unparsed.append((script, str(exc)))
+            host.undeclared.unseen = True  # the browser may run it
         collect(index)
+    if unseen < (3, 0):
+        host.undeclared.unseen = True
     _run_frames(page, host, max(len(scripts) - 1, 0))
     collect(max(len(scripts) - 1, 0))
     _queue_handler_attributes(page, host, len(scripts) - 1)
@@ -195,11 +204,27 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         evaluator.steps = 0
         try:
             evaluator.call(fn, evaluator.host.window, args)
-        except (Throw, Budget, RecursionError):
+        except Throw:
             pass
+        except (Budget, RecursionError):
+            host.undeclared.unseen = True  # the rest of it ran unseen
         collect(index)
         host.speculative = False
     return loaded, unparsed
+
+
+def _unseen_from(scripts: list[Script], skip: Set[int]) -> tuple[int, int]:
+    """When code the audit does not read first runs, as (phase, position) of the run order:
+    a tag whose file it cannot read (another origin's, the tracker, a container), from
+    its place on (an async one may run as soon as it is fetched), a deferred one once the
+    document is parsed. (3, 0): none."""
+    first = (3, 0)
+    for index, script in enumerate(scripts):
+        if script.runs and script.src is not None and (index in skip or not runs(script)) \
+                and not jquery.is_jquery(script.src):
+            first = min(first, (min(_phase(script), 1) if "async" not in script.attrs else 0,
+                                index))
+    return first
 
 
 MAX_FRAMES = 8
@@ -340,8 +365,10 @@ def _run(evaluator: Evaluator, program, module: str | None = None) -> None:
             run_module(evaluator, program, module, exports)
         elif not _clashes(evaluator.host, program):
             evaluator.run_program(program)
-    except (Throw, Budget, RecursionError):
+    except Throw:
         pass  # the script stops there, as it would in the browser
+    except (Budget, RecursionError):
+        evaluator.host.undeclared.unseen = True  # the rest of it ran unseen
     except Exception as stop:  # a stray break/return at top level ends the script too
         if type(stop).__name__ not in ("_Return", "_Break", "_Continue"):
             raise

@@ -85,6 +85,7 @@ def run_module(evaluator: Evaluator, program, url: str | None,
     from .jseval import Scope
 
     modules: Modules = evaluator.host.modules
+    evaluator.host.undeclared.ran(program)
     scope = Scope(evaluator.globals)
     body = program.body
     evaluator.hoist([n.declaration if n.type.startswith("Export") and getattr(

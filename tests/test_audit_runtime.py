@@ -1,0 +1,177 @@
+"""What a page's scripts do at run time that decides an install: an exception that stops a
+classic script before its loader (and a catch that loads), callbacks of standard APIs that
+certainly call back as the page loads, a site named only after the tracker ran, a second run
+by eval of a fetched copy, script loaders (RequireJS, SystemJS) and javascript: frames. Each
+page is audited statically and rendered in Chromium and Firefox: all must agree."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from served import Pages
+from test_audit_shapes import CONFIG, FILES, TAG, URL, _html, _rules_by_url, insert, js, page
+
+from harness.audit.page import parse
+from harness.audit.rules import check
+
+BARE = TAG.replace(' data-site="shop"', "").replace(" defer", "")
+SELECT = "document.querySelector('script[src*=\"tracker.js\"]')"
+LOADER = insert().replace("s.setAttribute('data-site', 'shop'); ", "")
+# What the pages load from their own origin, besides test_audit_shapes.FILES.
+OWN = {"/helpers.js": "function wtHelper() { return 1; }"}
+
+# (what, head, body, rules both audits must report)
+RUNTIME = [
+    # 1. An exception stops a classic script where it is thrown.
+    ("a call of an undeclared global before the loader: ReferenceError", js(
+        "undefinedFn();" + insert()), "", ["WT001"]),
+    ("$() with no jQuery on the page: ReferenceError", js(
+        "$('.menu').hide();" + insert()), "", ["WT001"]),
+    ("jQuery(fn) with no jQuery on the page: ReferenceError", js(
+        "jQuery(function () {});" + insert()), "", ["WT001"]),
+    ("a property of a global no script sets: TypeError", js(
+        "var site = window.cfg.site;" + insert()), "", ["WT001"]),
+    ("a method of a global no script sets: TypeError", js(
+        "window.wtConsent.init();" + insert()), "", ["WT001"]),
+    ("an undeclared name read: ReferenceError", js("var c = wtConfig;" + insert()), "",
+     ["WT001"]),
+    ("a call of a declared but unset variable: TypeError", js(
+        "var boot; boot();" + insert()), "", ["WT001"]),
+    ("an undeclared call in try, the loader in catch: it loads", js(
+        "try { undefinedFn(); } catch (e) {" + insert() + "}"), "", []),
+    ("an undeclared call in try, the loader after it: it loads", js(
+        "try { undefinedFn(); } catch (e) {}" + insert()), "", []),
+    ("an undeclared call in try, the loader in finally: it loads", js(
+        "try { undefinedFn(); } finally {" + insert() + "}"), "", []),
+    ("an undeclared call in a function the loader calls first: nothing loads", js(
+        "function boot() { undefinedFn(); " + insert() + "} boot();"), "", ["WT001"]),
+    ("the script stops, the next script runs: it loads", js("undefinedFn();") + js(insert()),
+     "", []),
+    ("a function a later script declares, called before: ReferenceError", js(
+        "wtHelper();" + insert()) + js("function wtHelper() {}"), "", ["WT001"]),
+    ("a global an earlier script defines: it is called", js("function wtHelper() {}") + js(
+        "wtHelper();" + insert()), "", []),
+    ("a global the site's own file defines: it is called",
+     '<script src="/helpers.js"></script>' + js("wtHelper();" + insert()), "", []),
+    ("a global set by assignment in an earlier script", js("window.wtCfg = {site: 'shop'};")
+     + js("var site = window.wtCfg.site;" + insert()), "", []),
+    ("typeof of an undeclared name never throws", js(
+        "if (typeof wtq === 'undefined') {" + insert() + "}"), "", []),
+    ("an element's id is a global: reading it does not throw", "", '<div id="wtbox"></div>' +
+     js("wtbox.hidden = false;" + insert()), []),
+    ("browser globals are defined: no throw", js(
+        "console.log(navigator.userAgent); performance.now(); new IntersectionObserver("
+        "function () {}); history.length;" + insert()), "", []),
+    ("delete of an undeclared name does not throw", js("delete wtOld;" + insert()), "", []),
+    # 2. Callbacks of standard APIs that certainly call back as the page loads.
+    ("Promise.resolve().then(fn)", js("Promise.resolve().then(function () {" + insert() +
+                                      "});"), "", []),
+    ("new Promise resolved, then(fn)", js("new Promise(function (ok) { ok(1); }).then("
+                                          "function () {" + insert() + "});"), "", []),
+    ("a promise never resolved: then(fn) never runs", js(
+        "new Promise(function () {}).then(function () {" + insert() + "});"), "", ["WT001"]),
+    ("Promise.reject().catch(fn)", js("Promise.reject(new Error('x')).catch(function () {"
+                                      + insert() + "});"), "", []),
+    ("Promise.resolve().then(null, fn): a rejection handler of a fulfilled promise",
+     js("Promise.resolve().then(null, function () {" + insert() + "});"), "", ["WT001"]),
+    ("Promise.all([]).then(fn)", js("Promise.all([Promise.resolve(1)]).then(function () {"
+                                    + insert() + "});"), "", []),
+    ("queueMicrotask(fn)", js("queueMicrotask(function () {" + insert() + "});"), "", []),
+    ("a MessageChannel port's onmessage after postMessage", js(
+        "var ch = new MessageChannel(); ch.port1.onmessage = function () {" + insert() +
+        "}; ch.port2.postMessage(0);"), "", []),
+    ("a MessageChannel port's onmessage, nothing posted: never runs", js(
+        "var ch = new MessageChannel(); ch.port1.onmessage = function () {" + insert() +
+        "};"), "", ["WT001"]),
+    ("window.postMessage to a message listener", js(
+        "window.addEventListener('message', function () {" + insert() + "}); "
+        "window.postMessage('wt', '*');"), "", []),
+    ("document.fonts.ready.then(fn)", js("document.fonts.ready.then(function () {" + insert()
+                                         + "});"), "", []),
+    ("requestIdleCallback(fn)", js("requestIdleCallback(function () {" + insert() + "});"),
+     "", []),
+    ("setTimeout with string code", js('setTimeout("' + insert() + '", 10);'), "", []),
+    ("an async function's code after await", js(
+        "(async function () { await null; " + insert() + "})();"), "", []),
+    # 3. The site the tracker reads is the one its element has when it runs.
+    ("data-site set on a blocking tag after it ran: it ran with none", BARE + js(
+        SELECT + ".dataset.site = 'shop';"), "", ["WT004", "WT007"]),
+    ("data-site set on a deferred tag before it ran: it has one", BARE.replace(
+        "></script>", " defer></script>") + js(SELECT + ".dataset.site = 'shop';"), "", []),
+    ("data-site set on an inserted script on load: it ran before", js(
+        LOADER + "window.addEventListener('load', function () { s.dataset.site = 'shop'; "
+        "});"), "", ["WT004"]),
+    ("data-site set on an inserted script right after it went in: it has one", js(
+        LOADER + "s.dataset.site = 'shop';"), "", []),
+    # 4. A second run of the tracker, by eval of a fetched copy.
+    ("the tag, and a copy fetched and eval'd: two runs", TAG + js(
+        "fetch('/tracker.js').then(function (r) { return r.text(); }).then(eval);"), "",
+     ["WT003"]),
+    # 6. javascript: frames.
+    ("an iframe of javascript: inserting into its parent's head", "",
+     '<iframe src="javascript:void(parent.document.head.appendChild(Object.assign('
+     f"parent.document.createElement(&quot;script&quot;), {{src: &quot;{URL}&quot;}})))"
+     '"></iframe>', ["WT004"]),
+]
+
+
+def _served(rows):
+    return {**FILES, **OWN, **{f"/{i}.html": _html(s) for i, s in enumerate(rows)}}
+
+
+def rules_of(html):
+    """The rules a page gets statically, its own script files read from FILES and OWN."""
+    from harness.audit.page import data_url_text
+    from harness.audit.targets import _read_script
+
+    files = _served([])
+    parsed = parse(html, "page.html", "http://shop.localhost:8800/page.html")
+    parsed.reader = lambda src: files.get(src) or data_url_text(src)
+    for script in parsed.scripts:
+        if script.raw_src and parsed.reader(script.raw_src) is not None:
+            _read_script(script, parsed.reader(script.raw_src))
+    return sorted({f.rule for f in check(parsed, CONFIG) if f.severity != "note"})
+
+
+@pytest.mark.parametrize("row", RUNTIME, ids=[r[0] for r in RUNTIME])
+def test_static_audit_runs_the_page(row):
+    assert rules_of(_html(row)) == row[3]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_static_and_rendered_agree_at_run_time(browser_name):
+    """Each row, served: the rendered audit (the browser's own run) and the static audit
+    report the same rules, and those are the table's."""
+    served = _served(RUNTIME)
+    server = Pages(served, headers={"/tracker.js": [("Access-Control-Allow-Origin", "*")]})
+    for path, text in served.items():
+        served[path] = text.replace(".localhost:8800", f".localhost:{server.port}")
+    try:
+        urls = [server.url(f"/{i}.html") for i in range(len(RUNTIME))]
+        with ThreadPoolExecutor(1) as pool:
+            statically = pool.submit(_rules_by_url, urls)
+            rendered = _rules_by_url(urls, browser_name)
+            static = statically.result()
+    finally:
+        server.stop()
+    got = {r[0]: (static[u], rendered[u]) for r, u in zip(RUNTIME, urls, strict=True)}
+    wrong = {what: pair for what, pair in got.items() if pair != (row_rules(what),) * 2}
+    assert not wrong, "row: (static, rendered) where both should be the table's:\n" + \
+        "\n".join(f"{what}: {pair}" for what, pair in wrong.items())
+
+
+def row_rules(what):
+    return next(r[3] for r in RUNTIME if r[0] == what)
+
+
+@pytest.mark.parametrize("code,rules", [
+    # What code the audit cannot see (a tag container, another origin's script) may define
+    # is not judged as throwing: the loader after the call still counts.
+    ('<script src="/container.js"></script>' + js("wtContainerReady();" + insert()),
+     ["WT003"]),
+    ('<script src="https://cdn.example/lib.js" async></script>' + js("libInit();" + insert()),
+     []),
+    (js("eval(window.name);") + js("wtFromName();" + insert()), []),
+])
+def test_names_code_the_audit_cannot_see_may_define_do_not_throw(code, rules):
+    assert rules_of(page(code)) == rules
