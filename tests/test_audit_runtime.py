@@ -90,6 +90,15 @@ RUNTIME = [
     ("requestIdleCallback(fn)", js("requestIdleCallback(function () {" + insert() + "});"),
      "", []),
     ("setTimeout with string code", js('setTimeout("' + insert() + '", 10);'), "", []),
+    ("a then() chain, finally(), Promise.race", js(
+        "Promise.race([new Promise(function () {}), Promise.resolve(2)]).then(function (v) { "
+        "return v * 2; }).finally(function () {" + insert() + "});"), "", []),
+    ("a rejection a then() passes on to catch()", js(
+        "Promise.reject(1).then(function () {}).catch(function () {" + insert() + "});"),
+     "", []),
+    ("an error thrown in then() goes to the next catch()", js(
+        "Promise.resolve().then(function () { undefinedFn(); }).catch(function () {" +
+        insert() + "});"), "", []),
     ("an async function's code after await", js(
         "(async function () { await null; " + insert() + "})();"), "", []),
     # 3. The site the tracker reads is the one its element has when it runs.
@@ -111,6 +120,15 @@ RUNTIME = [
      '<iframe src="javascript:void(parent.document.head.appendChild(Object.assign('
      f"parent.document.createElement(&quot;script&quot;), {{src: &quot;{URL}&quot;}})))"
      '"></iframe>', ["WT004"]),
+    ("an iframe of javascript: running the loader by parent.eval", "",
+     '<iframe src="javascript:parent.eval(&quot;' + insert().replace("'", "%27") +
+     '&quot;)"></iframe>', []),
+    ("an iframe of javascript: whose code throws first: nothing", "",
+     '<iframe src="javascript:undefinedFn();parent.eval(&quot;' + insert().replace(
+         "'", "%27") + '&quot;)"></iframe>', ["WT001"]),
+    ("an iframe srcdoc whose body onload inserts into its parent's head", "",
+     '<iframe srcdoc="<body onload=&quot;' + insert().replace("document.", "parent.document.")
+     .replace("'", "&#39;") + '&quot;></body>"></iframe>', []),
 ]
 
 

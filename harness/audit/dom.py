@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
+from . import asyncapis
 from .jsbuiltins import CookieJar, json_parse, make_function, make_url, storage, url_object
 from .jsregex import make_regexp
 from .jsvalues import (
@@ -121,6 +122,8 @@ class Inserted:
     # Its src as it went in: the browser fetches that address, whatever src becomes later
     # (None: it had none then).
     src: object = None
+    # Its attributes when it ran, if a script changed them afterwards (None: as they are).
+    ran_with: dict | None = None
 
 
 class Promise(JSObject):
@@ -140,7 +143,7 @@ class BlobObject(JSObject):
 
 
 class Dataset:
-    def __init__(self, element: Element) -> None:
+    def __init__(self, element: Element | Place) -> None:
         self.element = element
 
     def get(self, key):
@@ -153,8 +156,10 @@ class Dataset:
 
 
 def _place_of_script(in_head: bool, attrs: dict | None = None, owner=None) -> Place:
+    """A page's script tag: its attributes are the tag's, shared by every place of it."""
     parent = Place("parent", in_head, in_head, owner=owner)
-    return Place("script", in_head, in_head, parent, dict(attrs or {}), owner=owner)
+    return Place("script", in_head, in_head, parent, attrs if attrs is not None else {},
+                 owner=owner)
 
 
 PARKED = "parked script"
@@ -179,7 +184,10 @@ class Browser:
         self.base_uri = base_uri or base  # what relative URLs resolve on (<base href>)
         self.final_base = self.base_uri  # once the parser has passed <base href>
         self.soup = soup  # the parsed page, for selectors beyond head, body and scripts
-        self.scripts = scripts  # (in <head>, attributes) of every script, in document order
+        # (in <head>, attributes) of every script, in document order: the attributes as
+        # scripts set them (see tag_attrs)
+        self.scripts = [(head, dict(attrs)) for head, attrs in scripts]
+        self.parsed_attrs = [attrs for _, attrs in scripts]
         self.ids = ids or {}  # the page's elements by id: (in <head>, attributes)
         self.made_ids: dict[str, Element] = {}  # elements scripts inserted, by id
         self.evaluator: Evaluator | None = None
@@ -296,6 +304,7 @@ class Browser:
                 "prototype": array_prototype(self)}),
         })
         d = self.document.props
+        asyncapis.install(self)
         d.update({
             "createElement": native("createElement", self._create),
             "createElementNS": native("createElementNS", lambda t, a: self._create(t, a[1:]) if
@@ -694,6 +703,8 @@ class Browser:
             in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
             attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
                      for k, v in tag.attrs.items()}
+            if tag.name == "script":
+                attrs = self.tag_attrs(in_head, attrs)
             place = Place("element", in_head, in_head, Place(
                 "parent", in_head, in_head, owner=self), attrs, _text_of(tag), owner=self)
             if tag.name == "template":
@@ -705,6 +716,14 @@ class Browser:
                 self.parked[id(tag)] = place
             places.append(place)
         return JSArray(places)
+
+    def tag_attrs(self, in_head: bool, attrs: dict) -> dict:
+        """The attributes of the page's script tag parsed with *attrs*, as scripts set
+        them (one dict for every place of it), or *attrs* when it is none of them."""
+        for (head, now), parsed in zip(self.scripts, self.parsed_attrs, strict=True):
+            if head == in_head and parsed == attrs:
+                return now
+        return attrs
 
     def _content(self, tag) -> Element:
         """A ``<template>``'s content: a fragment of scripts that have not run (the

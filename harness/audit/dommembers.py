@@ -328,7 +328,16 @@ def _place_member(host: Browser, place: Place, key):
         return Native(key, lambda this, args: to_string(_arg(args, 0, "")).lower()
                       in place.attrs)
     if key == "dataset":
-        return Dataset(Element("element", dict(place.attrs)))
+        return Dataset(place)
+    if key in ("setAttribute", "removeAttribute") and place.name in ("script", "element"):
+        def attribute(this, args):
+            name = to_string(_arg(args, 0, "")).lower()
+            if key == "removeAttribute":
+                place.attrs.pop(name, None)
+            elif name != "type":  # (a parked tag's type: see set_)
+                place.attrs[name] = to_string(_arg(args, 1, "undefined"))
+            return UNDEF
+        return Native(key, attribute)
     if key in ("textContent", "innerText", "text", "innerHTML"):
         return place.text
     if key == "content" and place.content is not None:

@@ -110,7 +110,8 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
     live = [s for s in page.scripts if not s.in_noscript]
     found: list[Install] = []
     modules: set[str] = set()  # a module runs once per address, however often it is loaded
-    for script in live:
+    tags: list[tuple[Install, int]] = []  # the page's tags, by their place among live
+    for position, script in enumerate(live):
         kind = classify(script.src, config) if script.runs else None
         # A module tag of an address a module tag before it has is the same module: it
         # runs once (the module map is keyed by the parsed address).
@@ -119,12 +120,15 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
             how = "inserted" if script.inserted else "tag"
             found.append(Install(how, script.src, script.attrs, script.in_head, script.line,
                                  script.timing, script.index, kind == "container"))
+            tags.append((found[-1], position))
         if script.src and _is_module(script.attrs):
             modules.add(script.src)
     # The tracker and containers are what is being installed, not loaders to follow.
     loaded, unread = loaders.run_page(page, skip={
         i for i, s in enumerate(live) if classify(s.src, config)}, follow=lambda src: not
         classify(resolve(page.base, src), config))
+    for install, position in tags if not page.rendered else []:
+        install.attrs = page.ran_with.get(position, install.attrs)  # what it ran with
     if page.replaced and not page.rendered:
         found = []  # the page's own tags went with the document document.open() replaced
     if page.rendered:
@@ -143,6 +147,7 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
                 continue
             modules.add(src)
         kind = classify(src, config)
+        attrs = item.inserted.ran_with or attrs
         # A handler attribute runs after every script (a page may have none).
         index = live[item.index].index if item.index < len(live) else len(page.scripts)
         how = item.inserted.how

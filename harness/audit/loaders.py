@@ -167,7 +167,15 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
     order = sorted((i for i, s in enumerate(scripts) if (runs(s) or s.runs and jquery.is_jquery(
         s.src)) and i not in skip), key=lambda i: (_phase(scripts[i]), i))
     unseen = _unseen_from(scripts, skip)
+    # The tracker's own tags run where the others do: each runs with the attributes the
+    # scripts before it gave it (an async one whenever fetched: as parsed).
+    for index in skip:
+        if "async" in scripts[index].attrs:
+            page.ran_with[index] = dict(scripts[index].attrs)
     for index in order:
+        for before in [i for i in skip if i not in page.ran_with and
+                       (_phase(scripts[i]), i) < (_phase(scripts[index]), index)]:
+            page.ran_with[before] = dict(host.scripts[before][1])
         script = scripts[index]
         if (_phase(script), index) >= unseen:
             host.undeclared.unseen = True
@@ -190,6 +198,8 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
             unparsed.append((script, str(exc)))
             host.undeclared.unseen = True  # the browser may run it
         collect(index)
+    for index in skip:
+        page.ran_with.setdefault(index, dict(host.scripts[index][1]))
     if unseen < (3, 0):
         host.undeclared.unseen = True
     _run_frames(page, host, max(len(scripts) - 1, 0))
@@ -199,6 +209,12 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         if not host.queue:
             break
         fn, args, index, in_head, line_of, host.speculative = host.queue.pop(0)
+        if getattr(fn, "name", "") in ("load", "pageshow"):
+            # The window's load waits for the scripts put in before it: they ran with the
+            # attributes they had then, not what a load listener gives them.
+            for item in loaded:
+                if item.inserted.ran_with is None:
+                    item.inserted.ran_with = dict(item.inserted.attrs)
         host.enter(index, in_head, True, line_of)
         host.external_async = host.blocking = False
         evaluator.steps = 0
@@ -239,13 +255,16 @@ def _run_frames(page: Page, host: Browser, index: int) -> None:
 
     if page.soup is None:
         return
-    frames = [f for f in _tags(page).of("iframe") if f.get("srcdoc") is not None and
-              not in_inert_content(f)][:MAX_FRAMES]
+    frames = [f for f in _tags(page).of("iframe") if (f.get("srcdoc") is not None or
+              _javascript(f.get("src")) is not None) and not in_inert_content(f)][:MAX_FRAMES]
     if frames:
         host.enter(index, False, True, lambda node: None)  # parsed: <body> is there
     for frame in frames:
-        source = str(frame["srcdoc"])
+        source = str(frame["srcdoc"]) if frame.get("srcdoc") is not None else ""
         inner = parse_page(source, "", "about:srcdoc")
+        if frame.get("srcdoc") is None:  # javascript: its code runs in the frame's window
+            inner.scripts = [Script(None, None, {}, str(_javascript(frame.get("src"))), False,
+                                    False, None, 0, code=str(_javascript(frame.get("src"))))]
         scripts = [s for s in inner.scripts if not s.in_noscript]
         line = line_of(page.source, source[:60])
         frame_host = Browser(page.url or page.base, [(s.in_head, s.attrs) for s in scripts],
@@ -264,6 +283,7 @@ def _run_frames(page: Page, host: Browser, index: int) -> None:
                     _run(evaluator, parse(script.code, False))
                 except Unparsed:
                     pass
+            _queue_handler_attributes(inner, frame_host, max(len(scripts) - 1, 0))
             for _ in range(MAX_CALLBACKS):
                 if not frame_host.queue:
                     break
@@ -276,6 +296,17 @@ def _run_frames(page: Page, host: Browser, index: int) -> None:
                     pass
         finally:
             frame_host.forget()
+
+
+def _javascript(src) -> str | None:
+    """The code of a ``javascript:`` address (percent-decoded, as the browser runs it), or
+    None for any other."""
+    from urllib.parse import unquote
+
+    text = str(src or "").strip(" \t\n\r\f")
+    if src is None or not text[:11].lower() == "javascript:":
+        return None
+    return unquote(text[11:])
 
 
 def _fires_load(tag) -> bool:

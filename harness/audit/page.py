@@ -155,6 +155,9 @@ class Page:
     rendered: bool = False
     template: bool = False
     url: str = ""  # the document's own address (location), when <base href> moves base
+    # A tag's attributes as it ran, by its position among the live scripts (statically:
+    # a site a script set on it before it ran, none set after).
+    ran_with: dict[int, dict] = field(default_factory=dict, repr=False)
 
 
 def resolve(base: str, ref: str) -> str:

@@ -371,9 +371,15 @@ MARK_INSERTED = """(() => {
   const addEventListener = EventTarget.prototype.addEventListener;
   // Where each was when it ran: its load event comes right after (it may be moved later).
   marks.ranInHead = new WeakMap();
+  // ... and the site it named then (what the tracker read as it ran; set later, it saw none).
+  marks.ranSite = new Map();
+  const getAttribute = Element.prototype.getAttribute;
   const loaded = (event) => {
     const s = event.target;
-    if (!marks.loaded.has(s) && s.isConnected) marks.ranInHead.set(s, !!s.closest('head'));
+    if (!marks.loaded.has(s) && s.isConnected) {
+      marks.ranInHead.set(s, !!s.closest('head'));
+      marks.ranSite.set(s, getAttribute.call(s, 'data-site'));
+    }
     marks.loaded.add(s);
   };
   // (the page's own tags: a load event reaches the document, never the window)
@@ -578,6 +584,8 @@ WHERE_SCRIPTS_ARE = f"""(served) => {{
     marks.restore();
     marks.unhide();
     marks.neverRan();
+    marks.ranSite.forEach((site, s) => site === null ? s.removeAttribute('data-site') :
+      s.setAttribute('data-site', site));
     marks.inserted.forEach((s) => s.setAttribute('{INSERTED_MARK}', ''));
     marks.inert.forEach((s) => s.setAttribute('{INERT_MARK}', ''));
     marks.prepared.forEach((times, s) => s.setAttribute('{PREPARED_MARK}', JSON.stringify(times)));
