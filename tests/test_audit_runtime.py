@@ -115,6 +115,12 @@ RUNTIME = [
     ("the tag, and a copy fetched and eval'd: two runs", TAG + js(
         "fetch('/tracker.js').then(function (r) { return r.text(); }).then(eval);"), "",
      ["WT003"]),
+    ("the tag, and a copy fetched and run by new Function: two runs", TAG + js(
+        "fetch('/tracker.js').then(r => r.text()).then(t => new Function(t)());"), "",
+     ["WT003"]),
+    ("a copy fetched, never run: one install", TAG + js(
+        "fetch('/tracker.js').then(r => r.text()).then(t => console.log(t.length));"), "",
+     []),
     # 6. javascript: frames.
     ("an iframe of javascript: inserting into its parent's head", "",
      '<iframe src="javascript:void(parent.document.head.appendChild(Object.assign('

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .jsvalues import UNDEF, UNKNOWN, Function, JSArray, JSObject, Native, known, to_string
+from .jsvalues import HOLE, UNDEF, UNKNOWN, Function, JSArray, JSObject, Native, known, to_string
 
 if TYPE_CHECKING:
     from .dom import Browser
@@ -65,6 +65,8 @@ class JSPromise(JSObject):
     def _react(self, reaction) -> None:
         on_fulfilled, on_rejected, made = reaction
         states = [FULFILLED, REJECTED] if self.state == UNSURE else [self.state]
+        if self.state == UNSURE:  # what follows is as unsure, whichever way it goes
+            made.state, made.value = UNSURE, UNKNOWN
         for state in states:
             handler = on_fulfilled if state == FULFILLED else on_rejected
             self.host.queue.append((Native("reaction", lambda t, a, handler=handler,
@@ -94,13 +96,19 @@ class JSPromise(JSObject):
 def _run_reaction(host: Browser, handler, state: str, value, made: JSPromise):
     from .jseval import Throw
 
+    unsure = made.state == UNSURE
     if not isinstance(handler, CALLABLE):  # passed through to the next then()
+        result = value if state == FULFILLED else UNKNOWN
         made.resolve(value) if state == FULFILLED else made.reject(value)
-        return UNDEF
-    try:
-        made.resolve(host.running().call(handler, UNDEF, [value]))
-    except Throw as thrown:
-        made.reject(thrown.value)
+    else:
+        try:
+            result = host.running().call(handler, UNDEF, [value])
+            made.resolve(result)
+        except Throw as thrown:
+            result = UNKNOWN
+            made.reject(thrown.value)
+    if unsure and state == FULFILLED:  # (its then() callbacks, queued, get this value)
+        made.value = result.value if isinstance(result, JSPromise) else result
     return UNDEF
 
 
@@ -177,6 +185,35 @@ def _promise_constructor(host: Browser) -> Native:
         **{how: combine(how) for how in ("all", "allSettled", "race", "any")}})
 
 
+class FetchedText(str):
+    """The text of a fetched file: unknown (a HOLE), but from *url*; run by ``eval`` it is
+    that file run again (a copy of the tracker fetched and eval'd is an install)."""
+
+    url: str
+
+    def __new__(cls, url: str) -> FetchedText:
+        made = super().__new__(cls, HOLE)
+        made.url = url
+        return made
+
+
+def _fetch(host: Browser):
+    """``fetch(url)``: whether it succeeds only the browser knows (its callbacks are
+    speculative); ``text()`` is the file's text, known by its address."""
+    from .page import resolve
+
+    def fetch(this, args):
+        url = args[0] if args else UNDEF
+        url = resolve(host.base_uri, url) if isinstance(url, str) and known(url) else None
+        response = JSObject({"ok": UNKNOWN, "status": UNKNOWN})
+        text = FetchedText(url) if url else UNKNOWN
+        response.props.update({
+            "text": Native("text", lambda t, a: JSPromise(host, UNSURE, text)),
+            "json": Native("json", lambda t, a: JSPromise(host, UNSURE, UNKNOWN))})
+        return JSPromise(host, UNSURE, response)
+    return Native("fetch", fetch)
+
+
 def _port(host: Browser) -> tuple[JSObject, dict]:
     port = JSObject()
     state = {"started": False, "listeners": [], "other": None}
@@ -247,7 +284,7 @@ def install(host: Browser) -> None:
     fonts = JSObject({"status": UNKNOWN})
     fonts.props["ready"] = JSPromise(host, FULFILLED, fonts)
     window.props.update({
-        "Promise": _promise_constructor(host),
+        "Promise": _promise_constructor(host), "fetch": _fetch(host),
         "MessageChannel": Native("MessageChannel", lambda t, a: _channel(host)),
         "addEventListener": Native("addEventListener", listen),
         "postMessage": Native("postMessage", post)})

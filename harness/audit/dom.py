@@ -568,7 +568,10 @@ class Browser:
         return url
 
     def _eval(self, this, args):
-        if args and isinstance(args[0], str) and known(args[0]):
+        if args and isinstance(args[0], asyncapis.FetchedText):  # a fetched file run again
+            self.found.append(Inserted("evaluated", {"src": args[0].url}, self.in_head,
+                                       self.line()))
+        elif args and isinstance(args[0], str) and known(args[0]):
             self.run_nested(args[0])
         elif args and not isinstance(args[0], (float, bool)) and args[0] is not UNDEF:
             self.undeclared.unseen = True  # code the audit cannot read ran

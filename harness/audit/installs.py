@@ -12,7 +12,8 @@ from .jsvalues import HOLE
 from .page import Addressed, Page, origin_of, resolve, runs_as_script
 
 HOW = {"tag": "directly", "inserted": "by a loader snippet", "written": "by document.write",
-       "imported": "by import()", "unread": "by a script the audit cannot parse",
+       "imported": "by import()", "evaluated": "by eval of a fetched copy",
+       "unread": "by a script the audit cannot parse",
        "unresolved": "from an address only the browser knows"}
 
 
@@ -20,7 +21,8 @@ HOW = {"tag": "directly", "inserted": "by a loader snippet", "written": "by docu
 class Install(Addressed):
     """One way the page puts the tracker (or a tag container that loads it) in place."""
 
-    how: str  # tag, inserted, written, imported, unread (unresolved: maybe not the tracker)
+    how: str  # tag, inserted, written, imported, evaluated, unread (unresolved: maybe not
+    # the tracker)
     src: str | None  # absolute; a HOLE stands for what the page computes at run time
     attrs: dict = field(default_factory=dict)
     in_head: bool = True
@@ -132,8 +134,9 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
     if page.replaced and not page.rendered:
         found = []  # the page's own tags went with the document document.open() replaced
     if page.rendered:
-        # The browser ran everything; only import() leaves nothing in the DOM to see.
-        loaded, unread = [i for i in loaded if i.inserted.how == "imported"], []
+        # The browser ran everything; only import() and eval of a fetched script leave
+        # nothing in the DOM to see.
+        loaded, unread = [i for i in loaded if i.inserted.how in ("imported", "evaluated")], []
     unresolved: list[Install] = []
     for item in loaded:
         attrs = item.inserted.attrs
@@ -152,7 +155,8 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         index = live[item.index].index if item.index < len(live) else len(page.scripts)
         how = item.inserted.how
         if kind:
-            timing = "async" if how in ("inserted", "imported") else _timing(attrs)
+            timing = "async" if how in ("inserted", "imported", "evaluated") else \
+                _timing(attrs)
             found.append(Install(how, src, attrs, item.inserted.in_head, item.inserted.line,
                                  timing, index, kind == "container",
                                  item.inserted.speculative))

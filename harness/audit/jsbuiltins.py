@@ -109,6 +109,10 @@ def make_function(host):
     from .loaders import Unparsed, parse
 
     def construct(this, args):
+        from .asyncapis import FetchedText
+
+        if args and isinstance(args[-1], FetchedText):  # a fetched file, run when called
+            return Native("anonymous", lambda t, a: host._eval(t, args[-1:]))
         if not all(isinstance(a, str) and known(a) for a in args):
             host.undeclared.unseen = True  # code the audit cannot read may run
             return UNKNOWN

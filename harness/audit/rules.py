@@ -83,7 +83,8 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
             add("WT010", install.line, f"the browser refuses to run the tracking script: "
                 f"{install.refused} (no install)")
     installed = [i for i in installed if not i.refused]
-    trackers = [i for i in installed if not i.container and i.src]
+    # (a copy run by eval has no element: it takes its site and collector from the tag)
+    trackers = [i for i in installed if not i.container and i.src and i.how != "evaluated"]
     hidden = [s for s in page.scripts if s.in_noscript and _is_tracker(s, config)]
     commented = [(text, line) for text, line in page.comments
                  if any(p in text for p in config.tracker_paths)]
@@ -110,7 +111,9 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
         if install.speculative:
             add("WT010", install.line, "the tracking script is installed in a callback of an "
                 "API the audit cannot see (a fetch's then(), a library's ready()): whether it "
-                "runs, and how often, only the browser knows; check it with --render")
+                "runs, and how often, only the browser knows; check it with --render" + (
+                    " (a copy run by eval leaves no element: --render counts it as this "
+                    "audit does)" if install.how == "evaluated" else ""))
     for install in unresolved:
         add("WT010", install.line, "a script loads a script from an address the audit cannot "
             f"compute ({_shown(install.src)}): if it is the tracker, only --render can count "
