@@ -5,6 +5,7 @@ by eval of a fetched copy, script loaders (RequireJS, SystemJS) and javascript: 
 page is audited statically and rendered in Chromium and Firefox: all must agree."""
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from served import Pages
@@ -16,8 +17,14 @@ from harness.audit.rules import check
 BARE = TAG.replace(' data-site="shop"', "").replace(" defer", "")
 SELECT = "document.querySelector('script[src*=\"tracker.js\"]')"
 LOADER = insert().replace("s.setAttribute('data-site', 'shop'); ", "")
-# What the pages load from their own origin, besides test_audit_shapes.FILES.
-OWN = {"/helpers.js": "function wtHelper() { return 1; }"}
+# What the pages load from their own origin, besides test_audit_shapes.FILES: the module
+# loaders are the libraries themselves (tests/vendor/, MIT licensed).
+VENDOR = Path(__file__).parent / "vendor"
+OWN = {"/helpers.js": "function wtHelper() { return 1; }", "/js/wt-main.js": insert(),
+       "/js/require.js": (VENDOR / "require-2.3.8.js").read_text(),
+       "/js/systemjs/s.min.js": (VENDOR / "systemjs-6.15.1-s.min.js").read_text()}
+REQUIRE = '<script src="/js/require.js"></script>'
+SYSTEM = '<script src="/js/systemjs/s.min.js"></script>'
 
 # (what, head, body, rules both audits must report)
 RUNTIME = [
@@ -121,6 +128,18 @@ RUNTIME = [
     ("a copy fetched, never run: one install", TAG + js(
         "fetch('/tracker.js').then(r => r.text()).then(t => console.log(t.length));"), "",
      []),
+    # 5. Module loaders on the page load the tracker (with no site of their own).
+    ("RequireJS require() of the tracker's address", REQUIRE + js(f"require(['{URL}']);"),
+     "", ["WT004"]),
+    ("RequireJS data-main: the site's loader module", REQUIRE.replace(
+        "<script ", '<script data-main="/js/wt-main" '), "", []),
+    ("RequireJS paths in require.config, then require() by id", REQUIRE + js(
+        "require.config({paths: {wt: '" + URL[:-3] + "'}}); require(['wt'], function () {"
+        "});"), "", ["WT004"]),
+    ("require() before RequireJS's tag ran: ReferenceError", js(
+        f"require(['{URL}']);") + REQUIRE, "", ["WT001"]),
+    ("SystemJS System.import of the tracker's address", SYSTEM + js(
+        f"System.import('{URL}');"), "", ["WT004"]),
     # 6. javascript: frames.
     ("an iframe of javascript: inserting into its parent's head", "",
      '<iframe src="javascript:void(parent.document.head.appendChild(Object.assign('

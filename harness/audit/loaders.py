@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 import esprima
 
-from . import jquery
+from . import jquery, scriptloaders
 from .dom import Browser, Inserted
 from .downlevel import downlevel
 from .globalscope import GlobalNames
@@ -164,7 +164,9 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
 
     if any(s.runs and jquery.is_jquery(s.src) for s in scripts):
         jquery.undefined(host)  # until its tag runs: $(…) before it throws
-    order = sorted((i for i, s in enumerate(scripts) if (runs(s) or s.runs and jquery.is_jquery(
+    for library in {scriptloaders.kind(s.src) for s in scripts if s.runs} - {None}:
+        scriptloaders.undefined(host, str(library))
+    order = sorted((i for i, s in enumerate(scripts) if (runs(s) or s.runs and _modelled(
         s.src)) and i not in skip), key=lambda i: (_phase(scripts[i]), i))
     unseen = _unseen_from(scripts, skip)
     # The tracker's own tags run where the others do: each runs with the attributes the
@@ -181,6 +183,11 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
             host.undeclared.unseen = True
         if jquery.is_jquery(script.src):  # modelled, not run (see jquery.py)
             jquery.install(host, str(script.src))
+            continue
+        if scriptloaders.kind(script.src):  # (see scriptloaders.py)
+            host.enter(index, script.in_head, _phase(script) > 0, _line_of(script))
+            scriptloaders.install(host, str(script.src), script.attrs)
+            collect(index)
             continue
         module = str(script.attrs.get("type", "")).strip().lower() == "module"
         host.enter(index, script.in_head, _phase(script) > 0, _line_of(script), not module,
@@ -229,6 +236,11 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
     return loaded, unparsed
 
 
+def _modelled(src: str | None) -> bool:
+    """Whether the audit models the library at *src* rather than run it."""
+    return jquery.is_jquery(src) or scriptloaders.kind(src) is not None
+
+
 def _unseen_from(scripts: list[Script], skip: Set[int]) -> tuple[int, int]:
     """When code the audit does not read first runs, as (phase, position) of the run order:
     a tag whose file it cannot read (another origin's, the tracker, a container), from
@@ -237,7 +249,7 @@ def _unseen_from(scripts: list[Script], skip: Set[int]) -> tuple[int, int]:
     first = (3, 0)
     for index, script in enumerate(scripts):
         if script.runs and script.src is not None and (index in skip or not runs(script)) \
-                and not jquery.is_jquery(script.src):
+                and not _modelled(script.src):
             first = min(first, (min(_phase(script), 1) if "async" not in script.attrs else 0,
                                 index))
     return first
