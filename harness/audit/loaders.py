@@ -6,18 +6,20 @@ from __future__ import annotations
 from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import esprima
 
 from . import jquery, scriptloaders
 from .dom import Browser, Inserted
 from .downlevel import downlevel
+from .frames import run_frames
 from .globalscope import GlobalNames
+from .handlers import queue_handler_attributes
 from .jseval import Budget, Evaluator, Throw
 from .jsvalues import JSObject, Native
 from .modules import Modules, run_module
-from .page import Page, Script, Tags, line_of, resolve
+from .page import Page, Script
 
 MAX_CALLBACKS = 200
 MAX_CODE = 256 * 1024  # a script larger than this is not followed (it is listed as unread)
@@ -209,9 +211,9 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         page.ran_with.setdefault(index, dict(host.scripts[index][1]))
     if unseen < (3, 0):
         host.undeclared.unseen = True
-    _run_frames(page, host, max(len(scripts) - 1, 0))
+    run_frames(page, host, max(len(scripts) - 1, 0))
     collect(max(len(scripts) - 1, 0))
-    _queue_handler_attributes(page, host, len(scripts) - 1)
+    queue_handler_attributes(page, host, len(scripts) - 1)
     for _ in range(MAX_CALLBACKS):
         if not host.queue:
             break
@@ -253,129 +255,6 @@ def _unseen_from(scripts: list[Script], skip: Set[int]) -> tuple[int, int]:
             first = min(first, (min(_phase(script), 1) if "async" not in script.attrs else 0,
                                 index))
     return first
-
-
-MAX_FRAMES = 8
-
-
-def _run_frames(page: Page, host: Browser, index: int) -> None:
-    """Run each ``<iframe srcdoc>``'s scripts in a document of its own, the page's window its
-    parent and top, once the page is parsed: what they put in the page's ``<head>`` or
-    ``<body>`` is the page's (``host.found``); what they put in their own document is not."""
-    from .page import in_inert_content
-    from .page import parse as parse_page
-
-    if page.soup is None:
-        return
-    frames = [f for f in _tags(page).of("iframe") if (f.get("srcdoc") is not None or
-              _javascript(f.get("src")) is not None) and not in_inert_content(f)][:MAX_FRAMES]
-    if frames:
-        host.enter(index, False, True, lambda node: None)  # parsed: <body> is there
-    for frame in frames:
-        source = str(frame["srcdoc"]) if frame.get("srcdoc") is not None else ""
-        inner = parse_page(source, "", "about:srcdoc")
-        if frame.get("srcdoc") is None:  # javascript: its code runs in the frame's window
-            inner.scripts = [Script(None, None, {}, str(_javascript(frame.get("src"))), False,
-                                    False, None, 0, code=str(_javascript(frame.get("src"))))]
-        scripts = [s for s in inner.scripts if not s.in_noscript]
-        line = line_of(page.source, source[:60])
-        frame_host = Browser(page.url or page.base, [(s.in_head, s.attrs) for s in scripts],
-                             inner.ids, inner.soup, base_uri=page.base)
-        frame_host.holder = host
-        frame_host.window.props["parent"] = frame_host.window.props["top"] = host.window
-        evaluator = Evaluator(frame_host)
-        frame_host.evaluator = evaluator
-        try:
-            for at, script in enumerate(scripts):
-                if not runs(script) or script.src is not None:
-                    continue  # (its own files are the frame's, not read)
-                frame_host.enter(at, script.in_head, False, lambda node, line=line: line, True)
-                evaluator.steps = 0
-                try:
-                    _run(evaluator, parse(script.code, False))
-                except Unparsed:
-                    pass
-            _queue_handler_attributes(inner, frame_host, max(len(scripts) - 1, 0))
-            for _ in range(MAX_CALLBACKS):
-                if not frame_host.queue:
-                    break
-                fn, args, at, in_head, _line, _ = frame_host.queue.pop(0)
-                frame_host.enter(at, in_head, True, lambda node, line=line: line)
-                evaluator.steps = 0
-                try:
-                    evaluator.call(fn, frame_host.window, args)
-                except (Throw, Budget, RecursionError):
-                    pass
-        finally:
-            frame_host.forget()
-
-
-def _javascript(src) -> str | None:
-    """The code of a ``javascript:`` address (percent-decoded, as the browser runs it), or
-    None for any other."""
-    from urllib.parse import unquote
-
-    text = str(src or "").strip(" \t\n\r\f")
-    if src is None or not text[:11].lower() == "javascript:":
-        return None
-    return unquote(text[11:])
-
-
-def _fires_load(tag) -> bool:
-    """Whether a load event reaches an element's ``onload`` attribute: the window's on
-    ``<body>`` and ``<frameset>``, and the element's own where it loads something (an SVG
-    document, a frame, a style sheet, a script, an image). On ``<html>``, ``<head>``, a
-    ``<div>``… it never fires."""
-    from .page import runs_as_script
-
-    name = tag.name
-    if name in ("body", "frameset", "svg", "iframe", "style"):
-        return True
-    if name == "script":
-        return tag.get("src") is not None and runs_as_script(
-            {k.lower(): v for k, v in tag.attrs.items()})
-    return name in ("link", "img") and bool(tag.get("href" if name == "link" else "src"))
-
-
-# The elements whose file fires load or error on them, by the attribute naming it.
-_FETCHED_BY = {"script": "src", "img": "src", "link": "href"}
-
-
-def _loads(page: Page, tag) -> bool:
-    """Whether a script's, image's or linked file loads: the site's own loads when the
-    audit can read it (a missing one fires ``error``, not ``load``); another origin's is
-    taken to load."""
-    raw = str(tag.get(_FETCHED_BY[tag.name]) or "").strip()
-    own = urlsplit(resolve(page.base, raw)).netloc == urlsplit(page.url or page.base).netloc
-    return not own or page.reader is None or page.reader(raw) is not None
-
-
-def _tags(page: Page) -> Tags:
-    """The page's elements as parsed (walked again if the page has only its soup)."""
-    if page.tags is None:
-        page.tags = Tags.walk(page.soup)
-    return page.tags
-
-
-def _queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
-    """``<body onload="…">`` and its kind run on the load event, as code; a script's, an
-    image's or a link's ``onerror`` when its file is the site's own and missing (a
-    fallback loader), and then its ``onload`` does not."""
-    if page.soup is None:
-        return
-    tags = _tags(page).handlers
-    handlers = [(tag, "onload") for tag in tags if tag.get("onload") is not None] + [
-        (tag, "onerror") for tag in tags if tag.name in _FETCHED_BY and
-        tag.get("onerror") is not None]
-    for tag, event in handlers:
-        fetches = tag.name in _FETCHED_BY and tag.get(_FETCHED_BY[tag.name]) is not None
-        if not _fires_load(tag) or fetches and _loads(page, tag) != (event == "onload"):
-            continue
-        code = str(tag[event])
-        line = line_of(page.source, code[:60])
-        in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
-        host.queue.append((Native(event, lambda t, a, code=code: run_code(host, code)), [],
-                           max(index, 0), in_head, lambda node, line=line: line))
 
 
 def import_map(page: Page) -> dict[str, str]:

@@ -1,0 +1,75 @@
+"""Event handler attributes a page's elements carry, run where the event fires: the
+window's load on ``<body>``, an element's own load or error where it loads a file."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from .dom import Browser
+from .jsvalues import Native
+from .page import Page, Tags, line_of, resolve
+
+
+def _run_code(host: Browser, code: str) -> None:
+    from .loaders import run_code
+
+    run_code(host, code)
+
+
+def _fires_load(tag) -> bool:
+    """Whether a load event reaches an element's ``onload`` attribute: the window's on
+    ``<body>`` and ``<frameset>``, and the element's own where it loads something (an SVG
+    document, a frame, a style sheet, a script, an image). On ``<html>``, ``<head>``, a
+    ``<div>``… it never fires."""
+    from .page import runs_as_script
+
+    name = tag.name
+    if name in ("body", "frameset", "svg", "iframe", "style"):
+        return True
+    if name == "script":
+        return tag.get("src") is not None and runs_as_script(
+            {k.lower(): v for k, v in tag.attrs.items()})
+    return name in ("link", "img") and bool(tag.get("href" if name == "link" else "src"))
+
+
+# The elements whose file fires load or error on them, by the attribute naming it.
+_FETCHED_BY = {"script": "src", "img": "src", "link": "href"}
+
+
+def _loads(page: Page, tag) -> bool:
+    """Whether a script's, image's or linked file loads: the site's own loads when the
+    audit can read it (a missing one fires ``error``, not ``load``); another origin's is
+    taken to load."""
+    raw = str(tag.get(_FETCHED_BY[tag.name]) or "").strip()
+    own = urlsplit(resolve(page.base, raw)).netloc == urlsplit(page.url or page.base).netloc
+    return not own or page.reader is None or page.reader(raw) is not None
+
+
+def tags_of(page: Page) -> Tags:
+    """The page's elements as parsed (walked again if the page has only its soup)."""
+    if page.tags is None:
+        page.tags = Tags.walk(page.soup)
+    return page.tags
+
+
+def queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
+    """``<body onload="…">`` and its kind run on the load event, as code; a script's, an
+    image's or a link's ``onerror`` when its file is the site's own and missing (a
+    fallback loader), and then its ``onload`` does not."""
+    if page.soup is None:
+        return
+    tags = tags_of(page).handlers
+    handlers = [(tag, "onload") for tag in tags if tag.get("onload") is not None] + [
+        (tag, "onerror") for tag in tags if tag.name in _FETCHED_BY and
+        tag.get("onerror") is not None]
+    for tag, event in handlers:
+        fetches = tag.name in _FETCHED_BY and tag.get(_FETCHED_BY[tag.name]) is not None
+        if not _fires_load(tag) or fetches and _loads(page, tag) != (event == "onload"):
+            continue
+        code = str(tag[event])
+        line = line_of(page.source, code[:60])
+        in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
+        host.queue.append((Native(event, lambda t, a, code=code: _run_code(host, code)), [],
+                           max(index, 0), in_head, lambda node, line=line: line))
+
+
