@@ -96,6 +96,9 @@ RUNTIME = [
                                          + "});"), "", []),
     ("requestIdleCallback(fn)", js("requestIdleCallback(function () {" + insert() + "});"),
      "", []),
+    ("requestIdleCallback(fn) reading its deadline", js(
+        "requestIdleCallback(function (deadline) { deadline.timeRemaining();" + insert() +
+        "});"), "", []),
     ("setTimeout with string code", js('setTimeout("' + insert() + '", 10);'), "", []),
     ("a then() chain, finally(), Promise.race", js(
         "Promise.race([new Promise(function () {}), Promise.resolve(2)]).then(function (v) { "

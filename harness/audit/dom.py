@@ -408,7 +408,9 @@ class Browser:
     # -- builtins --------------------------------------------------------------------
     def _later(self, this, args):
         if args and isinstance(args[0], CALLABLE):
-            self.queue.append((args[0], list(args[2:]), self.index, self.in_head, self.line_of))
+            # (an idle deadline or a frame's time: something, never undefined)
+            self.queue.append((args[0], list(args[2:]) or [UNKNOWN], self.index, self.in_head,
+                               self.line_of))
         elif args and isinstance(args[0], str) and known(args[0]):
             code = args[0]  # a string timer is code, as eval would run it
             self.queue.append((Native("timer", lambda t, a: self._eval(t, [code])), [],
