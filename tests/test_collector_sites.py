@@ -54,3 +54,24 @@ def test_an_origin_no_redirect_can_name_is_refused(api, client, origin):
     response = client.post("/api/sites", json={"id": "odd", "origin": origin})
     assert response.status_code == 400 and "no redirect can name" in response.json["error"]
     assert api.state() == before
+
+
+@pytest.mark.parametrize("origin", [
+    "http://xn--.localhost:8800",  # no punycode at all
+    "http://xn--a.localhost:8800",  # decodes to a control character
+    "http://xn--shop-.localhost:8800",  # plain ASCII dressed as punycode
+])
+def test_an_origin_with_a_label_no_browser_loads_is_refused(api, client, origin):
+    # ada takes these as they are; Firefox refuses to load any of them, so no visitor could be
+    # sent to such a site.
+    before = api.state()
+    response = client.post("/api/sites", json={"id": "odd", "origin": origin})
+    assert response.status_code == 400 and "punycode" in response.json["error"]
+    assert api.state() == before
+
+
+@pytest.mark.parametrize("origin", ["http://xn--bcher-kva.localhost:8800",
+                                    "http://bücher.localhost:8800", "http://xn--ls8h.localhost:8800"])
+def test_an_origin_in_punycode_is_kept(api, client, origin):
+    response = client.post("/api/sites", json={"id": "idn", "origin": origin})
+    assert response.status_code in (200, 201), response.json

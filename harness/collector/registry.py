@@ -55,7 +55,25 @@ def normalise_origin(value: str) -> str:
         iri_to_uri(url.href)
     except ValueError:  # UnicodeError: a label over 63 characters, or an empty one
         raise ApiError(400, f"origin {value!r} has a host no redirect can name") from None
+    if not all(map(_is_a_label, url.hostname.split("."))):
+        raise ApiError(400, f"origin {value!r} has a host label that is not valid punycode")
     return url.origin
+
+
+def _is_a_label(label: str) -> bool:
+    """Whether *label* is plain, or a punycode label that names the host it spells.
+
+    ada passes ``xn--`` labels through unchecked; Firefox refuses to load one whose punycode is
+    empty or does not decode back to it (``xn--``, ``xn--a``, ``xn--abc-``), so no visitor
+    could be sent there."""
+    if not label.startswith("xn--"):
+        return True
+    try:
+        unicode = label[4:].encode("ascii").decode("punycode")
+    except UnicodeError:
+        return False
+    spelled = _parsed(f"http://{unicode}/") if unicode else None
+    return spelled is not None and spelled.hostname == label
 
 
 def origin_of(url: str) -> str | None:
