@@ -264,3 +264,25 @@ def test_a_closed_store_refuses_work(tmp_path):
     closed.close()
     with pytest.raises(RuntimeError, match="closed"):
         closed.transact(lambda db: None)
+
+
+def test_a_database_held_busy_fails_a_queued_group_at_once_not_item_by_item(store):
+    # Another process holds the lock past the busy timeout: retrying each item of the group
+    # alone would wait that timeout once more per item (a 500-item group: 500 × 10 s).
+    begun = []
+    store.transact(lambda db: (db.execute("PRAGMA busy_timeout=50"), db.set_trace_callback(
+        lambda sql: begun.append(sql) if sql.startswith("BEGIN") else None)))
+    locker = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
+    try:
+        locker.execute("BEGIN IMMEDIATE")
+        begun.clear()
+        # The first item is taken alone; the other nineteen queue behind its wait, as a group.
+        futures = [store.submit("k", f"item{n}", _insert_all) for n in range(20)]
+        for future in futures:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                future.result(10)
+        assert len(begun) <= 3, f"the group was retried item by item: {len(begun)} BEGINs"
+    finally:
+        locker.close()
+    assert store.write_in_batch("k", "after", _insert_all) == "stored after"
+    assert _keys(store) == {"after"}

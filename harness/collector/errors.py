@@ -11,6 +11,8 @@ from flask import Flask, Request, jsonify
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
+from .writer import database_busy
+
 log = logging.getLogger(__name__)
 
 
@@ -146,7 +148,7 @@ def init_app(app: Flask) -> None:
     def _database_error(exc: sqlite3.OperationalError):
         # Another process holding the database past the busy timeout: nothing of this
         # request was stored (the writer rolled it back), so the sender may simply retry.
-        if "locked" in str(exc) or "busy" in str(exc):
+        if database_busy(exc):
             return jsonify(error="the database is busy (held by another process); nothing "
                            "was stored: retry"), 503, {"Retry-After": "1"}
         log.error("database error", exc_info=exc)

@@ -4,7 +4,8 @@ It takes whatever work is queued, runs it all in one transaction (group commit),
 inside its own savepoint, and answers each caller through a
 :class:`concurrent.futures.Future` only once the transaction is committed. A unit that
 fails is rolled back to its savepoint (a group of items is then retried item by item), so
-only its caller sees the error. The store hears of every undone unit and every ended
+only its caller sees the error; a database held busy by another connection fails the whole
+group at once. The store hears of every undone unit and every ended
 transaction (its memos and its waiters depend on them).
 """
 
@@ -176,7 +177,7 @@ class Writer:
                 for work in batch:
                     work.future.set_exception(exc)
                 return
-            if len(units) == 1 and len(batch) > 1:
+            if len(units) == 1 and len(batch) > 1 and not database_busy(exc):
                 for work in batch:
                     self._commit([work])  # each alone: only the failing one sees its error
                 return
@@ -233,6 +234,15 @@ def _units(batch: list[_Work]) -> list[list[_Work]]:
         else:
             units.append([work])
     return units
+
+
+def database_busy(exc: BaseException) -> bool:
+    """Whether *exc* says another connection held the database past the busy timeout: no
+    item's fault, so retrying each item alone would only wait that timeout again per item.
+    (Read from the message: Python 3.10's errors carry no SQLite code.)"""
+    return isinstance(exc, sqlite3.OperationalError) and \
+        str(exc).startswith(("database is locked", "database table is locked",
+                             "database is busy"))
 
 
 def call_one(db: sqlite3.Connection, works: list) -> list:
