@@ -277,7 +277,19 @@ SITES: dict[str, dict] = {
         'new Worker("/nest.js"); new Worker("/uptime.js");'
         'new SharedWorker("data:text/javascript," + encodeURIComponent(src("mw_datashared",'
         ' 220000)));'
-        'new Worker("/sched.js");') + script(
+        'new Worker("/sched.js");'
+        # Far past any settling (this page is not refreshed away): a visitor who leaves the
+        # tab open for hours is tracked.
+        'setTimeout(function () { navigator.sendBeacon(C + "/lt_3h", "{}"); }, 10800000);'
+        'setTimeout(function () { setTimeout(function () {'
+        ' navigator.sendBeacon(C + "/lt_5h_then", "{}"); }, 20000); }, 18000000);'
+        # A worker that waits out any settling; and one beating every second all along,
+        # which a day's jump must not run 86,400 times (on its 10,001st beat it says so).
+        'new Worker(blob("mw_4h", 14400000));'
+        'new Worker(URL.createObjectURL(new Blob(["var C = " + JSON.stringify(C) + ";" + '
+        + json.dumps(SEND) + ' + "var n = 0; setInterval(function () { if (++n === 1000)'
+        ' send(\\"mw_beat\\"); if (n === 10001) send(\\"mw_beats_many\\"); }, 1000);"])));'
+    ) + script(
         'addEventListener("pageshow", function (e) { if (location.pathname !== "/two.html")'
         ' return; var n = Number(sessionStorage.getItem("mw_shown") || 0) + 1;'
         ' sessionStorage.setItem("mw_shown", n); if (n > 1) setTimeout(function () {'
@@ -780,6 +792,10 @@ CASES = [
     case("timers", "tm_mediaend", "request"),
     case("timers", "tm_mediatime", "request"),
     case("memworkers", "mw_blob", "request"),
+    case("memworkers", "mw_4h", "request"),
+    case("memworkers", "lt_3h", "request"),
+    case("memworkers", "lt_5h_then", "request"),
+    case("memworkers", "mw_beat", "request"),
     case("memworkers", "mw_module", "request"),
     case("memworkers", "mw_data", "request"),
     case("memworkers", "mw_base64", "request"),
@@ -1026,6 +1042,17 @@ def test_breach_is_caught(audited, site, marker, channel):
         (v.get("channel"), v["what"]) for v in found]
     for v in found:
         assert v.get("initiator") and v.get("t") is not None, v
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_tab_left_open_for_a_day_runs_each_worker_timer_once(audited):
+    # The last page stays open a day (leave.stay): a worker's interval fires once for the
+    # jump, not once a second for a day (which would flood the site with its requests).
+    (record,) = _opted_out(audited["memworkers"])
+    assert any("mw_4h" in json.dumps(v) for v in record["violations"])
+    many = [v["what"] for v in record["violations"] if "mw_beats_many" in json.dumps(v)]
+    assert not many, f"an interval ran through the whole day: {many}"
 
 
 @pytest.mark.browser

@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 from playwright.async_api import Error
 
 from .proxy import CACHEABLE_PATH, HARNESS_HOST, INVENTORY_PATH, RecordingProxy
-from .workerclock import TICK
+from .workerclock import JUMP, TICK
 
 __all__ = ["ANIMATIONS", "CATCH_UP", "VISIBILITY", "asking", "away_url", "caches_pages",
            "come_back", "dispatch", "is_neutral", "launched_with", "leave", "leave_again",
            "linger", "location", "navigate_away", "probe", "read", "restored", "returned",
-           "settle"]
+           "settle", "stay"]
 
 # Headless browsers keep every tab visible (another tab opened over it leaves it
 # 'visible'; Chromium's Page.setWebLifecycleState freezes the page without hiding it), so
@@ -61,8 +61,14 @@ ANIMATIONS = """(ms) => {
 # reads the page clock it left behind.
 CATCH_UP = (f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); "
             "if (window.__webtrackCatchUp) window.__webtrackCatchUp(ms); return Date.now(); }")
+# ... and after the clock jumped, each worker timer due fires once (workerclock.JUMP).
+CATCH_UP_JUMP = CATCH_UP.replace(TICK, JUMP)
 # The end of the page, however a wheel left it (smooth scrolling, a page still growing).
 SCROLL_TO_END = "window.scrollTo(0, document.documentElement.scrollHeight)"
+# How long the visitor leaves the last page open before closing the tab, and how much of
+# what that sets off is then run through.
+STAY_MS = 24 * 3600 * 1000
+AFTER_STAY_MS = 60 * 1000
 # Playwright's clock in the page, as context.clock.run_for drives it in each frame.
 RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
 
@@ -122,6 +128,21 @@ async def linger(page, evidence, settle_ms: int) -> None:
     # again (a timer, say) concerns them too.
     evidence.enter("settle")
     await settle(page, settle_ms)
+
+
+async def stay(page, evidence) -> None:
+    """The visitor leaves the tab open for a day before closing it: every timer still
+    pending fires once, whatever its delay (Playwright's ``fast_forward``: a laptop lid
+    closed and opened again), then what those set off in the next minute runs too. A
+    tracker that waits out any settling is seen; intervals are not run through a day's
+    worth of times."""
+    evidence.enter("settle")
+    try:
+        await page.clock.fast_forward(STAY_MS)
+    except Error:  # the page navigated meanwhile: its new document is settled as it is
+        pass
+    await dispatch(page, CATCH_UP_JUMP, STAY_MS)
+    await settle(page, AFTER_STAY_MS)
 
 
 async def read(page) -> None:

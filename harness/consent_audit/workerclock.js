@@ -30,15 +30,24 @@
   var ports = [];  // to the workers made here from data: URLs, which the channel misses
   var runUntil = null;  // in a worker: the clock's, below
   function pageNow() { return scope.Date.now(); }  // Playwright's, once it is installed
-  function told(time) {
+  // The page's time arrives as a number (run every timer due by then, in order), or as
+  // {time, once: true} after the page's clock jumped (fast_forward): each timer due by then
+  // fires once, as Playwright's clock does in the page, so a day's jump is not a day of an
+  // interval's runs. A worker's question is answered so too: one made on a page whose clock
+  // is far ahead of real time (a day, once the tab was left open) catches up with each of
+  // its timers firing once.
+  function told(message) {
+    var once = !!(message && message.once === true);
+    var time = Number(once ? message.time : message);
     if (!isFinite(time)) return;
-    if (runUntil) runUntil(time);
-    ports.forEach(function (port) { port.postMessage(time); });
+    if (runUntil) runUntil(time, once);
+    ports.forEach(function (port) { port.postMessage(message); });
   }
+  function answer() { return { time: pageNow(), once: true }; }
   function listen(port) {
     port.onmessage = function (event) {
-      if (event.data === ASK) event.target.postMessage(pageNow());
-      else told(Number(event.data));
+      if (event.data === ASK) event.target.postMessage(answer());
+      else told(event.data);
     };
   }
 
@@ -109,8 +118,8 @@
   if (!inWorker) {  // a document: tells its workers its time when asked, and relays
     if (channel) {
       channel.onmessage = function (event) {
-        if (event.data === ASK) channel.postMessage(pageNow());
-        else told(Number(event.data));
+        if (event.data === ASK) channel.postMessage(answer());
+        else told(event.data);
       };
     }
     return;
@@ -137,18 +146,22 @@
     arm(id, timer);
     return id;
   }
-  function next(until) {
+  function next(until, among) {
     var found = 0, best = null;
     timers.forEach(function (timer, id) {
-      if (timer.due <= until && (!best || timer.due < best.due)) { found = id; best = timer; }
+      if (timer.due <= until && (!best || timer.due < best.due) && (!among || among.has(id))) {
+        found = id; best = timer;
+      }
     });
     return found;
   }
-  runUntil = function (until) {
-    for (var count = 0, id; count < LIMIT && (id = next(until)); count++) {
+  runUntil = function (until, once) {
+    var among = once ? new Set(timers.keys()) : null;  // once: those set before the jump
+    for (var count = 0, id; count < LIMIT && (id = next(until, among)); count++) {
       var timer = timers.get(id);
       moveTo(timer.due);
-      if (timer.every) { timer.due += timer.every; arm(id, timer); }
+      if (among) among.delete(id);
+      if (timer.every) { timer.due = once ? until + timer.every : timer.due + timer.every; arm(id, timer); }
       else { realClear.call(scope, timer.real); timers.delete(id); }
       try {
         if (typeof timer.callback === "function") timer.callback.apply(scope, timer.args);
@@ -194,7 +207,7 @@
   pageNow = now;  // what this worker tells the workers it makes
 
   if (channel) {
-    channel.onmessage = function (event) { if (event.data !== ASK) told(Number(event.data)); };
+    channel.onmessage = function (event) { if (event.data !== ASK) told(event.data); };
     channel.postMessage(ASK);  // answered once this script has run: its timers are set
   }
   // A worker of a data: URL hears the page's time on the port its creator hands it first
@@ -203,7 +216,7 @@
     if (!event.data || event.data[PORT] !== true || !event.ports || !event.ports[0]) return;
     event.stopImmediatePropagation();
     var port = event.ports[0];
-    port.onmessage = function (message) { told(Number(message.data)); };
+    port.onmessage = function (message) { told(message.data); };
     port.postMessage(ASK);
   }
   scope.addEventListener("message", handed);

@@ -21,7 +21,8 @@ from __future__ import annotations
 from ..resources import shipped
 from .inflate import inflate
 
-__all__ = ["DOCUMENT", "PRELUDE", "TICK", "WORKER_DESTINATIONS", "wants_clock", "with_clock"]
+__all__ = ["DOCUMENT", "JUMP", "PRELUDE", "TICK", "WORKER_DESTINATIONS", "wants_clock",
+           "with_clock"]
 
 INFLATE_LIMIT = 16 << 20  # a worker script larger than this once inflated is left as sent
 PRELUDE = shipped("consent_audit", "workerclock.js").read_bytes()
@@ -37,6 +38,10 @@ TICK = """() => {
   channel.postMessage(Date.now());
   channel.close();
 }"""
+# The same after the page's clock jumped (``fast_forward``): each worker timer due by then
+# fires once, as the page's own do.
+JUMP = TICK.replace("channel.postMessage(Date.now());",
+                    "channel.postMessage({ time: Date.now(), once: true });")
 
 
 def wants_clock(headers: dict[str, str]) -> bool:
