@@ -35,7 +35,8 @@ def test_default_ports_are_read_as_such():
 def test_the_collectors_own_origin_cannot_be_registered(api, client):
     before = api.state()
     for origin in ("http://collector.localhost:8800", "http://localhost:8800",
-                   "http://127.0.0.1:8800", "http://[::1]:8800"):
+                   "http://127.0.0.1:8800", "http://[::1]:8800", "http://[::ffff:127.0.0.1]:8800",
+                   "http://[::ffff:0.0.0.0]:8800"):
         response = client.post("/api/sites", json={"id": "own", "origin": origin})
         assert response.status_code == 400 and "collector's own" in response.json["error"]
         response = client.put("/api/sites/shop", json={"origin": origin})

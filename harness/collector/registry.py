@@ -150,6 +150,8 @@ def collectors_own(origin: str, collector: str) -> bool:
         address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    # ``[::ffff:127.0.0.1]`` is 127.0.0.1 to the socket, though not loopback to ipaddress.
+    address = getattr(address, "ipv4_mapped", None) or address
     return address.is_loopback or address.is_unspecified
 
 
