@@ -4,11 +4,12 @@ that say what is wrong, and nothing changed."""
 import gzip
 import json
 import sqlite3
+import threading
 
 import pytest
-from conftest import SHOP
+from conftest import SHOP, Api
 
-from harness.collector import state
+from harness.collector import create_app, state
 from harness.collector.guard import encoding_refusal
 
 
@@ -84,3 +85,27 @@ def test_a_form_value_over_1000_characters_is_refused_naming_the_field(api, clie
     assert response.status_code in (200, 303), response.data
     stored = client.get("/api/interactions?type=form_submitted").json
     assert [i["form_message"] for i in stored] == [kept]
+
+
+def test_a_database_file_removed_under_the_collector_is_a_503_never_an_accepted_loss(tmp_path):
+    # A 202 promises the events are stored: written into a file no one will open again,
+    # they were lost at the next start (and new readers opened an empty file: 500s).
+    path = tmp_path / "gone.sqlite3"
+    app = create_app({"DATABASE": str(path), "SITES": {"shop": SHOP}})
+    api = Api(app.test_client())
+    context = api.context_for(api.profile())
+    assert api.collect([api.visit("kept")], context=context).status_code == 202
+    for name in ("gone.sqlite3", "gone.sqlite3-wal", "gone.sqlite3-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    try:
+        response = api.collect([api.visit("lost")], context=context)
+        assert response.status_code == 503 and "removed or replaced" in response.json["error"]
+        reader = {}
+        thread = threading.Thread(target=lambda: reader.setdefault(
+            "stats", app.test_client().get("/api/stats")))
+        thread.start()
+        thread.join(10)
+        assert reader["stats"].status_code == 503, reader["stats"].data
+        assert not path.exists(), "a new, empty database file was made"
+    finally:
+        state.store_of(app).close()

@@ -11,7 +11,7 @@ from flask import Flask, Request, jsonify
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
-from .writer import database_busy
+from .writer import DatabaseGone, database_busy
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,10 @@ def init_app(app: Flask) -> None:
     def _database_error(exc: sqlite3.OperationalError):
         # Another process holding the database past the busy timeout: nothing of this
         # request was stored (the writer rolled it back), so the sender may simply retry.
+        if isinstance(exc, DatabaseGone):
+            log.error("database file gone", exc_info=exc)
+            return jsonify(error=f"{exc}; nothing was stored: the collector must be "
+                           "restarted"), 503
         if database_busy(exc):
             return jsonify(error="the database is busy (held by another process); nothing "
                            "was stored: retry"), 503, {"Retry-After": "1"}

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .tables import SCHEMA
-from .writer import Writer, call_one
+from .writer import DatabaseGone, Writer, call_one
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,18 @@ def private_file(path: str) -> None:
         log.warning("cannot make %s private to its owner", path)
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    """The file at *path* as the system knows it (device, inode); None for an in-memory
+    database; ``(-1, -1)`` when nothing is there."""
+    if path == ":memory:" or path.startswith("file:"):
+        return None
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return (-1, -1)
+    return (info.st_dev, info.st_ino)
+
+
 class Store:
     """Thread-safe access to the SQLite database at *path*."""
 
@@ -70,8 +82,19 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             private_file(self.path)
-        self._writer = Writer(self._open(), undone=self._undone, ended=self._ended)
+        writer_db = self._open()
+        self._file = _identity(self.path)
+        self._writer = Writer(writer_db, undone=self._undone, ended=self._ended,
+                              check=self.check_file)
         self.script(SCHEMA)
+
+    def check_file(self) -> None:
+        """Raise :class:`DatabaseGone` when the database file is no longer the one opened
+        (removed, or replaced): a write would go to a file no one will read again, and a
+        new connection would open an empty one."""
+        if self._file is not None and _identity(self.path) != self._file:
+            raise DatabaseGone(f"the database file {self.path} was removed or replaced "
+                               "while the collector ran")
 
     # -- connections ------------------------------------------------------------------
 
@@ -89,6 +112,7 @@ class Store:
             return self._writer.db
         db = getattr(self._local, "db", None)
         if db is None:
+            self.check_file()
             db = self._local.db = self._open()
         return db
 

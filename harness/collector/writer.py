@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 500
 
 
+class DatabaseGone(sqlite3.OperationalError):
+    """The database file was removed or replaced under a running collector."""
+
+
 class _Work:
     """A unit handed to the writer: ``apply(db, items)`` answering each item, one future each.
 
@@ -45,13 +49,14 @@ class Writer:
     """The thread that makes every write through *db*.
 
     *undone* is called when a unit's writes are rolled back; *ended* with True after each
-    commit, with False after a transaction was rolled back.
+    commit, with False after a transaction was rolled back; *check* before each transaction
+    (it raises to fail the whole group).
     """
 
     def __init__(self, db: sqlite3.Connection, undone: Callable[[], None],
-                 ended: Callable[[bool], None]) -> None:
+                 ended: Callable[[bool], None], check: Callable[[], None] = lambda: None) -> None:
         self.db = db
-        self._undone, self._ended = undone, ended
+        self._undone, self._ended, self._check = undone, ended, check
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._after_commit: list[Callable[[sqlite3.Connection], object]] = []
         # Follow-ups queued and finished so far: a reader waits for those queued before it.
@@ -155,6 +160,7 @@ class Writer:
         alone = len(units) == 1 and all(work.atomic for work in batch)
         changes = db.total_changes
         try:
+            self._check()  # the database is still the file everyone reads
             if not alone:
                 db.execute("BEGIN IMMEDIATE")
             if len(units) == 1:
@@ -177,7 +183,8 @@ class Writer:
                 for work in batch:
                     work.future.set_exception(exc)
                 return
-            if len(units) == 1 and len(batch) > 1 and not database_busy(exc):
+            if len(units) == 1 and len(batch) > 1 and not database_busy(exc) \
+                    and not isinstance(exc, DatabaseGone):
                 for work in batch:
                     self._commit([work])  # each alone: only the failing one sees its error
                 return
