@@ -389,3 +389,38 @@ def test_a_run_stops_rather_than_loop_on_a_definition_that_cycles():
     run = engine.new_run(looping, {"type": "website_visited"}, 0.0)
     with pytest.raises(ValueError, match="loop"):
         engine.proceed(looping, run, 0.0)
+
+
+def test_journey_work_lost_to_a_killed_process_is_done_at_the_next_start(tmp_path, monkeypatch):
+    # A delivery is answered once committed; its journey work commits after, on its own. A
+    # process killed between the two left the trigger (and a branch's "yes") undone for good.
+    from conftest import Api
+
+    from harness.collector import create_app, state
+
+    config = {"DATABASE": str(tmp_path / "j.sqlite3"), "SITES": {"shop": SHOP}}
+    app = create_app(config)
+    client = app.test_client()
+    api = Api(client)
+    journey = client.post("/api/journeys", json=GOOD).json["id"]
+    with monkeypatch.context() as patch:  # the follow-ups never commit: the process dies
+        patch.setattr(engine.Journeys, "__call__", lambda self, db, **kwargs: None)
+        profile, context = enter(api)
+        assert api.collect([api.click("c-" + profile, msdynci_linkuri=SHOP + "/pricing.html")],
+                           context=context).status_code == 202
+        assert client.get(f"/api/journeys/{journey}/runs").json == []
+    state.store_of(app).close()
+
+    again = create_app(config)
+    try:
+        client = again.test_client()
+        (run,) = client.get(f"/api/journeys/{journey}/runs").json
+        assert [p["outcome"] for p in run["path"]] == ["yes", "sent"], run["path"]
+        assert client.get(f"/api/outbox?profile={profile}").json[0]["text"] == "About Cart"
+        # Done once: a third start finds nothing left to do.
+        state.store_of(again).close()
+        third = create_app(config)
+        assert len(third.test_client().get(f"/api/journeys/{journey}/runs").json) == 1
+        state.store_of(third).close()
+    finally:
+        state.store_of(again).close()

@@ -141,14 +141,17 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
                 _encode([(name, reason, n) for (name, reason), n in counts.items() if n]),
                 len(recordable), received_at))
     if last is not None:
-        stored = {tuple(row) for row in db.execute(
-            "SELECT profile_id, event_id FROM interactions WHERE seq > ?", (last,))}
+        rows = db.execute(
+            "SELECT profile_id, event_id, seq FROM interactions WHERE seq > ?", (last,)).fetchall()
+        stored = {(row[0], row[1]) for row in rows}
         interactions = partial(_interactions, [r for r in recordable
                                                if (r[0], r[2]["event_id"]) in stored],
                                received_at)
         if stored:
+            through = max(row[2] for row in rows)
             for listener in wanted:
-                store.after_commit(partial(listener, interactions=interactions))
+                store.after_commit(partial(listener, interactions=interactions,
+                                           through=through))
     return outcomes
 
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from datetime import datetime
 
 from .. import people
+from ..ingest import interaction_from_row
 from ..store import Store, iso, new_id
 from . import conditions, render
 from .windows import WindowCloser
@@ -116,6 +118,21 @@ def window_ended(definition: dict, run: dict, now: float, refusal: str | None) -
 
 # -- the collector's driver ------------------------------------------------------------------
 
+# The meta key of the highest interaction ``seq`` the journeys have been advanced on.
+THROUGH = "journeys_through"
+
+
+def _note_through(db: sqlite3.Connection, seq: int) -> None:
+    # Written directly, not by Store.set_meta: no memo depends on it, so none is dropped.
+    db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+               "SET value = excluded.value", (THROUGH, json.dumps(seq)))
+
+
+def _epoch(stamp: str) -> float:
+    """Epoch seconds of an ISO 8601 UTC stamp as the store writes them (``…Z``)."""
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
 class Journeys:
     """Journeys stored beside the collector's data, advanced by interactions and the clock.
 
@@ -127,6 +144,7 @@ class Journeys:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.store.script(SCHEMA)
+        self.store.transact(self._catch_up)  # before any window is closed by the clock
         self.windows = WindowCloser(self.now, self.next_deadline, self.close_windows,
                                     store.caught_up)
         store.on_close(self.windows.stop)
@@ -151,6 +169,9 @@ class Journeys:
             db.execute("INSERT INTO journeys (id, name, definition, created_at) "
                        "VALUES (?, ?, ?, ?)", (journey_id, definition["name"],
                                               json.dumps(definition), iso(time.time())))
+            if db.execute("SELECT 1 FROM meta WHERE key = ?", (THROUGH,)).fetchone() is None:
+                _note_through(db, db.execute(  # the first journey: what came before is past
+                    "SELECT coalesce(max(seq), 0) FROM interactions").fetchone()[0])
             self.store.changed()
 
         self.store.transact(insert)
@@ -190,8 +211,36 @@ class Journeys:
         """Whether recorded interactions matter: only once a journey is defined."""
         return bool(self.definitions())
 
-    def __call__(self, db: sqlite3.Connection, interactions) -> None:
+    def __call__(self, db: sqlite3.Connection, interactions, through: int | None = None) -> None:
+        """Listener for a committed delivery: advance the journeys on its *interactions*
+        and, in the same transaction, note that every one up to *through* (their highest
+        ``seq``) has been: a process killed between the two commits leaves them to
+        :meth:`_catch_up` at the next start, never lost."""
         self.on_interactions(db, interactions)
+        if through is not None:
+            _note_through(db, through)
+
+    def _catch_up(self, db: sqlite3.Connection) -> None:
+        """Advance the journeys on the interactions recorded after the last one they were
+        advanced on (their delivery was answered, then the process ended before its journey
+        work committed), each at its own journey time and only by journeys defined by then."""
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (THROUGH,)).fetchone()
+        latest = db.execute("SELECT coalesce(max(seq), 0) FROM interactions").fetchone()[0]
+        journeys = self.definitions()
+        if row is None or not journeys:  # nothing noted yet: from here on
+            if journeys:
+                _note_through(db, latest)
+            return
+        offset = float(self.store.meta("clock_offset") or 0)
+        created = {r["id"]: r["created_at"]
+                   for r in db.execute("SELECT id, created_at FROM journeys")}
+        for pending in db.execute("SELECT * FROM interactions WHERE seq > ? ORDER BY seq",
+                                  (json.loads(row["value"]),)).fetchall():
+            interaction = interaction_from_row(pending)
+            by_then = {k: v for k, v in journeys.items()
+                       if created[k] <= interaction["received_at"]}
+            self._advance(db, by_then, interaction, _epoch(interaction["received_at"]) + offset)
+        _note_through(db, latest)
 
     def on_interactions(self, db: sqlite3.Connection, interactions) -> None:
         """Listener for recorded interactions (a list, or a function making it), run once
@@ -261,7 +310,8 @@ class Journeys:
     def _save(self, db: sqlite3.Connection, row, run: dict, sent: list[dict],
               now: float) -> None:
         if run["status"] == "waiting" and (row["id"] is None or
-                                           row["deadline"] != run["deadline"]):
+                                           row["deadline"] != run["deadline"]) \
+                and hasattr(self, "windows"):  # (none yet while catching up at the start)
             self.windows.poke()  # a new window: it may end before any other
         values = (run["status"], run["step"], run["deadline"], json.dumps(run["match"])
                   if run["match"] else None, json.dumps(run["path"]))
