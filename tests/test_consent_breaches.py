@@ -326,7 +326,9 @@ SITES: dict[str, dict] = {
         '"end"));'
         'addEventListener("wheel", function () { B("/rd_wheel"); }, {once: true});'
         'var moves = 0; addEventListener("mousemove", function () { if (++moves === 3)'
-        ' B("/rd_mouse"); });'
+        ' B("/rd_mouse"); if (moves === 25) B("/rd_engaged"); });'
+        # An ad refreshed as the window changes size.
+        'addEventListener("resize", function () { B("/rd_resize"); }, {once: true});'
         # No storage: the id travels in the site's own links, and goes to the site itself.
         'var vm = location.search.match(/_vid=([0-9a-f]+)/), vid = vm ? vm[1] :'
         ' Math.random().toString(16).slice(2) + "7f";'
@@ -731,6 +733,8 @@ CASES = [
     case("reading", "rd_inview", "request"),
     case("reading", "rd_wheel", "request"),
     case("reading", "rd_mouse", "request"),
+    case("reading", "rd_engaged", "request"),
+    case("reading", "rd_resize", "request"),
     case("reading", "rd_lazy", "request"),
     case("reading", "rd_lazyframe", "request"),
     case("workers", "wk_dedicated", "request"),

@@ -65,6 +65,8 @@ CATCH_UP = (f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); "
 CATCH_UP_JUMP = CATCH_UP.replace(TICK, JUMP)
 # The end of the page, however a wheel left it (smooth scrolling, a page still growing).
 SCROLL_TO_END = "window.scrollTo(0, document.documentElement.scrollHeight)"
+# The mouse moves a reader makes over a page, one event each.
+READING_MOVES = 40
 # How long the visitor leaves the last page open before closing the tab, and how much of
 # what that sets off is then run through.
 STAY_MS = 24 * 3600 * 1000
@@ -146,12 +148,18 @@ async def stay(page, evidence) -> None:
 
 
 async def read(page) -> None:
-    """The visitor reads the page: moves the mouse over it, scrolls (wheel) to its end and
-    presses a key, so what a site sends on scroll depth, an element coming into view, the
-    mouse moving or a key is set off as it would be."""
+    """The visitor reads the page: moves the mouse about it (as long as an engaged reader
+    does: a site may wait for dozens of moves), resizes the window, scrolls (wheel) to its
+    end and presses a key, so what a site sends on engagement, a resize, scroll depth, an
+    element coming into view or a key is set off as it would be."""
     try:
         await page.mouse.move(40, 40)
-        await page.mouse.move(200, 160, steps=4)
+        await page.mouse.move(200, 160, steps=READING_MOVES)
+        size = page.viewport_size
+        if size:  # the window made smaller and back, as a visitor or a rotated phone does
+            await page.set_viewport_size({"width": max(size["width"] - 120, 320),
+                                          "height": max(size["height"] - 90, 240)})
+            await page.set_viewport_size(size)
         await page.mouse.wheel(0, 100000)
         await page.keyboard.press("ArrowDown")  # reading by keyboard (keydown, keyup)
         await page.evaluate(SCROLL_TO_END)
