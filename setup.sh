@@ -51,9 +51,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ ! -d "$wheels" ]; t
     touch "$stamp"
 fi
 
-# The consent audit's `auto` choice and tracker classification use two npm packages,
+# The consent audit's `auto` choice and tracker classification use two npm packages, and the
+# rendered audit's tests serve two module loaders (RequireJS, SystemJS) as pages load them:
 # installed into .venv/node (never into the repository). Node comes from Debian if missing.
-NODE_PACKAGES="@duckduckgo/autoconsent@16.23.0 third-party-web@0.30.0"
+NODE_PACKAGES="@duckduckgo/autoconsent@16.23.0 third-party-web@0.30.0 requirejs@2.3.8 systemjs@6.15.1"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ]; then
         echo "setup: installing nodejs and npm from Debian" >&2

@@ -5,7 +5,6 @@ by eval of a fetched copy, script loaders (RequireJS, SystemJS) and javascript: 
 page is audited statically and rendered in Chromium and Firefox: all must agree."""
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from served import Pages
@@ -13,16 +12,16 @@ from test_audit_shapes import CONFIG, FILES, TAG, URL, _html, _rules_by_url, ins
 
 from harness.audit.page import parse
 from harness.audit.rules import check
+from harness.consent_audit.autoconsent import locate
 
 BARE = TAG.replace(' data-site="shop"', "").replace(" defer", "")
 SELECT = "document.querySelector('script[src*=\"tracker.js\"]')"
 LOADER = insert().replace("s.setAttribute('data-site', 'shop'); ", "")
 # What the pages load from their own origin, besides test_audit_shapes.FILES: the module
-# loaders are the libraries themselves (tests/vendor/, MIT licensed).
-VENDOR = Path(__file__).parent / "vendor"
+# loaders are the libraries themselves, as setup.sh installs them from npm.
 OWN = {"/helpers.js": "function wtHelper() { return 1; }", "/js/wt-main.js": insert(),
-       "/js/require.js": (VENDOR / "require-2.3.8.js").read_text(),
-       "/js/systemjs/s.min.js": (VENDOR / "systemjs-6.15.1-s.min.js").read_text()}
+       "/js/require.js": (locate("requirejs") / "require.js").read_text(),
+       "/js/systemjs/s.min.js": (locate("systemjs") / "dist" / "s.min.js").read_text()}
 REQUIRE = '<script src="/js/require.js"></script>'
 SYSTEM = '<script src="/js/systemjs/s.min.js"></script>'
 
