@@ -1,11 +1,11 @@
 """The rendered audit reads a page only once what the page still loads has landed."""
 
 import pytest
+from served import Pages
 
 from harness.audit.config import AuditConfig
 from harness.audit.rules import apply_policy, check
 from harness.audit.targets import load_rendered
-from tests.served import Pages
 
 ORIGIN = "http://collector.localhost:8800"
 CONFIG = AuditConfig(collector_origins=[ORIGIN], sites=["shop"])
