@@ -11,6 +11,8 @@ the mechanical mutation run (time and score).
                                  # side by side, on the reference and single edits (or NAME…)
     .venv/bin/python bench/gate.py --soundness [STEP]  # gate every hand-written mutant and
                                                  # every STEP-th mechanical one, selection on
+    .venv/bin/python bench/gate.py --waits-from BEFORE AFTER  # two runs of the same mutants
+                  # (--out folders, e.g. old code and this code): where each mutant's time went
 
 Updates the ``gate`` (and ``mutation``) entries of bench/results.json, with the machine's
 load average beside each, since these 2-core machines are shared and the figures are wall
@@ -246,6 +248,43 @@ def merged(parts: list[Path]) -> dict:
                 "survived", "not_covered", "error", "not_run")]}
 
 
+WAITED_OUT = ("within ", "Timeout ", "stayed in the address bar")  # something never came
+
+
+def waits(before: Path, after: Path) -> dict:
+    """Two mutation runs of the same mutants side by side (*before*: the blanket waits,
+    *after*: this code's): what each mutant's scenarios cost, and how much of it was
+    waiting out something that never came (an expected interaction, a browser action)."""
+    import statistics
+
+    def side(out: Path) -> dict:
+        result = json.loads((out / "mutation.json").read_text(encoding="utf-8"))
+        ran = [r for r in result["mutants"] if r["status"] not in ("equivalent", "not_covered")]
+        waited = [r for r in ran if any(w in (r.get("message") or "") for w in WAITED_OUT)]
+        seconds = [r.get("seconds") or 0.0 for r in ran]
+        return {"mutants": len(ran), "score": result["summary"]["score"],
+                "killed": result["summary"]["killed"], "timeout": result["summary"]["timeout"],
+                "mutants_s": result["seconds"]["mutants_s"],
+                "mutants_cpu_s": result["seconds"]["mutants_cpu_s"],
+                "load_average": result.get("load_average"),
+                "mutant_s_sum": round(sum(seconds), 1),
+                "mutant_s_median": round(statistics.median(seconds), 2) if seconds else None,
+                "waited_out": len(waited),
+                "waited_out_s_median": round(statistics.median(
+                    r.get("seconds") or 0.0 for r in waited), 2) if waited else None,
+                "confirmations": sum(r.get("confirmed", 0) for r in ran),
+                "ids": sorted(r["id"] for r in ran)}
+
+    old, new = side(before), side(after)
+    same = old.pop("ids") == new.pop("ids")
+    return {"before": {"dir": str(before), **old}, "after": {"dir": str(after), **new},
+            "same_mutants": same,
+            "ratio_mutant_s_sum": round(new["mutant_s_sum"] / old["mutant_s_sum"], 2)
+            if old["mutant_s_sum"] else None,
+            "ratio_mutants_wall": round(new["mutants_s"] / old["mutants_s"], 2)
+            if old["mutants_s"] else None}
+
+
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -264,6 +303,9 @@ def _arguments() -> argparse.Namespace:
     mode.add_argument("--mutation-from", nargs="+", type=Path, metavar="REPORT_DIR",
                       help="record a finished mutation run (several directories: a run made "
                            "in parts)")
+    mode.add_argument("--waits-from", nargs=2, type=Path, metavar=("BEFORE", "AFTER"),
+                      help="two finished runs of the same mutants, side by side: where each "
+                           "mutant's time went")
     mode.add_argument("--mutation", action="store_true",
                       help="the gate timings, then the whole mutation run (minutes)")
     return parser.parse_args()
@@ -287,6 +329,9 @@ def main() -> None:
         results["gate_soundness"] = {"when": now, **soundness(args.soundness)}
         print("gate_soundness", {k: v for k, v in results["gate_soundness"].items()
                                  if k != "rows"}, flush=True)
+    elif args.waits_from is not None:
+        results["mutation_waits"] = {"when": now, **waits(*args.waits_from)}
+        print("mutation_waits", results["mutation_waits"], flush=True)
     elif args.mutation_from is not None:
         parts = args.mutation_from
         figures = summary(parts[0]) if len(parts) == 1 else merged(parts)

@@ -56,6 +56,43 @@ def test_a_worker_is_overdue_once_its_scenario_ran_past_the_limit(running, now, 
     assert schedule.overdue(running, now) is late
 
 
+@pytest.mark.parametrize("expect_ref,scenario_ref,bounds", [
+    (0.05, 0.5, (1.15, 3.0)),  # what the reference needed × 3 + 1 s; an action at least 3 s
+    (0.0, 1.5, (1.0, 5.0)),  # at least a second; an action 2 × the scenario + 2 s
+    (2.0, 9.0, (4.0, 8.0)),  # never more than the blanket waits
+    (None, None, (4.0, 8.0)),  # not measured: the blanket waits
+])
+def test_a_scenario_under_a_mutant_waits_what_the_reference_needed(expect_ref, scenario_ref,
+                                                                   bounds):
+    assert schedule.bounds(expect_ref, scenario_ref, 4.0, 8.0) == bounds
+
+
+@pytest.mark.parametrize("confirmed,load,again", [
+    (None, 0.5, True),  # never confirmed in this worker
+    (1.0, 3.9, False),
+    (1.0, 4.1, True),  # the machine got much busier since: confirm again
+    (10.0, 21.0, False),
+])
+def test_a_kill_under_shortened_waits_is_confirmed_once_per_scenario(confirmed, load, again):
+    assert schedule.needs_confirming(confirmed, load) is again
+
+
+def test_the_worker_shortens_only_measured_scenarios_and_not_when_told(tmp_path):
+    from harness.gate.runstate import RunState
+
+    state = RunState()
+    state.configure({"reference": "", "durations": {"a": 0.5, "b": 0.5}, "stable": [],
+                     "out": str(tmp_path), "expect_wait": 4.0, "action_timeout_ms": 8000,
+                     "waits": {"a": 0.05}}, {"a": None, "b": None})
+    assert state.bounds("a") == (1.15, 3000.0) and state.shortened("a")
+    assert state.bounds("b") == (4.0, 3000.0)  # no expectation timed: its blanket wait
+    state.blanket = True  # a fresh worker's first scenario
+    assert state.bounds("a") == (4.0, 8000.0) and not state.shortened("a")
+    state.blanket = False
+    state.unshortened.add("a")  # the reference missed its shortened waits here
+    assert state.bounds("a") == (4.0, 8000.0)
+
+
 STOPPED = {"mutant": "m", "scenario": "s", "limit": 33.0, "tried": 4}
 
 
@@ -220,3 +257,49 @@ def test_a_worker_stuck_ending_its_session_is_stopped_with_nothing_to_answer(tmp
                              ending="hang")
     assert all(rows[f"m{i}"]["status"] == "killed" for i in range(3)) and len(rows) == 3
     assert runner.started == 1 and runner.stopped == []  # no check, no replacement
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.only_browser("chromium")
+def test_a_mutant_fails_fast_under_the_references_waits_once_the_reference_meets_them(
+        tmp_path, browser_name):
+    """A mutant that never sends the click fails its scenario after the shortened wait
+    (about a second, not the blanket 4 s); the first such kill in the worker is confirmed
+    by the reference passing the scenario under the same waits, the next one is not; a
+    fresh worker's first scenario waits the blanket waits."""
+    import subprocess
+    from dataclasses import asdict
+
+    from harness.gate import operators
+    from harness.gate.mutation import mutant_command
+    from harness.tracker import SCRIPT
+
+    source = SCRIPT.read_text()
+    nodeid = ("harness/scenarios/test_page_interference.py::test_link_target_is_what_the_"
+              "browser_would_follow[chromium-under-base-href]")
+    # The click's track() call deleted, and its fields left out: no website_link_clicked.
+    mutants = {m.id: m for m in operators.generate(source, check=False)
+               if m.id in ("statement-deletion@commit:93036385",
+                           "argument-removal@commit:2f90546b")}
+    first, second = (asdict(mutants[i]) for i in sorted(mutants))
+    runs = [{"id": "1", "mutant": first, "scenarios": [nodeid]},
+            {"id": "2", "mutant": second, "scenarios": [nodeid]},
+            {"id": "3", "mutant": first, "scenarios": [nodeid]}]
+    folder = tmp_path / "results"
+    folder.mkdir()
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({
+        "reference": source, "mutants": runs, "stable": [], "durations": {nodeid: 1.0},
+        "waits": {nodeid: 0.05}, "out": str(folder), "expect_wait": 4.0,
+        "action_timeout_ms": 8000}))
+    env = {**__import__("os").environ, supervisor.WORKER_ENV: "w1"}
+    done = subprocess.run(mutant_command(plan, "test_link_target_is_what_the_browser"),
+                          env=env, capture_output=True, text=True, timeout=300)
+    rows = [json.loads(line) for line in (folder / "mutants-w1.jsonl").read_text()
+            .splitlines()]
+    assert [r["status"] for r in rows] == ["killed"] * 3, (rows, done.stdout[-2000:])
+    assert "within 4.0s" in rows[0]["message"] and "confirmed" not in rows[0]
+    assert "within 1.15s" in rows[1]["message"] and rows[1]["confirmed"] == 1
+    assert "within 1.15s" in rows[2]["message"] and "confirmed" not in rows[2]
+    assert rows[2]["killer_s"] < rows[0]["killer_s"] - 2, rows

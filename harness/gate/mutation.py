@@ -163,15 +163,26 @@ def reference_run(options: MutationOptions) -> tuple[dict, dict[str, list | None
         title="webtrack gate --mutation: the reference, with coverage", select=options.select,
         extra_args=["-p", "harness.gate.plugin", "--webtrack-coverage", str(folder.resolve())]),
         stream=subprocess.DEVNULL)
-    spans = {}
+    spans, waits = {}, {}
     for path in folder.glob("coverage-*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             spans[record["nodeid"]] = record["spans"]
+            if record.get("expect_s") is not None:
+                waits[record["nodeid"]] = record["expect_s"]
     if not runner.failed(results):
-        cache.write_text(json.dumps({"key": key, "results": results, "spans": spans}),
-                         encoding="utf-8")
+        cache.write_text(json.dumps({"key": key, "results": results, "spans": spans,
+                                     "waits": waits}), encoding="utf-8")
     return results, spans, False
+
+
+def reference_waits(options: MutationOptions) -> dict[str, float]:
+    """``{scenario node id: the longest the reference waited for an expected interaction}``
+    from the reference run kept in *options.out* (empty without one: blanket waits)."""
+    cache = options.out / "mutation" / "reference.json"
+    if not cache.is_file():
+        return {}
+    return json.loads(cache.read_text(encoding="utf-8")).get("waits", {})
 
 
 def _passing(results: dict) -> tuple[set[str], set[str], dict[str, float]]:
@@ -245,8 +256,13 @@ def _hinted(rows: list[dict], mutants: dict[str, operators.Mutant],
 
 def run_mutants(runs: list[dict], reference: str, stable: set[str],
                 durations: dict[str, float], options: MutationOptions, progress=None,
-                mutants: dict[str, operators.Mutant] | None = None) -> list:
-    """Run the mutants in supervised worker processes; return one result row per mutant."""
+                mutants: dict[str, operators.Mutant] | None = None,
+                waits: dict[str, float] | None = None) -> list:
+    """Run the mutants in supervised worker processes; return one result row per mutant.
+
+    *waits* (:func:`reference_waits`) shorten each scenario's waits to what the reference
+    needed (:func:`.schedule.bounds`); without them every scenario waits the blanket
+    ``expect_wait`` and ``action_timeout``."""
     folder = options.out / "mutation" / "results"
     shutil.rmtree(folder, ignore_errors=True)  # earlier rows, claims and heartbeats
     folder.mkdir(parents=True)
@@ -264,7 +280,7 @@ def run_mutants(runs: list[dict], reference: str, stable: set[str],
         "first": first, "seed": seed,
         "reference": reference, "mutants": runs, "stable": sorted(stable),
         "durations": by_nodeid, "out": str(folder.resolve()),
-        "expect_wait": options.expect_wait,
+        "expect_wait": options.expect_wait, "waits": waits or {},
         "action_timeout_ms": options.action_timeout * 1000}), encoding="utf-8")
     done = threading.Event()
     follower = threading.Thread(target=_follow, args=(folder, done, progress or (lambda r: None)),
@@ -326,7 +342,7 @@ def mutation(options: MutationOptions, progress=None, stage=None) -> dict:
           f"{sum(r['status'] == 'not_covered' for r in settled)} not covered")
     mutants_started, mutants_cpu = time.monotonic(), children_cpu()
     ran = run_mutants(runs, source, stable, durations, options, progress,
-                      {m.id: m for m in mutants})
+                      {m.id: m for m in mutants}, reference_waits(options))
     timings["mutants_s"] = round(time.monotonic() - mutants_started, 1)
     mutants_cpu_s = round(children_cpu() - mutants_cpu, 1)
     timings["mutants_cpu_s"] = mutants_cpu_s

@@ -68,26 +68,29 @@ def _webtrack_gate(request, pytestconfig):
         yield
         return
     page = request.getfixturevalue("page")
+    client = request.getfixturevalue("webtrack") if "webtrack" in request.fixturenames \
+        else None
     if folder:
         # Coverage over every document the page commits, or None (:mod:`.documents`).
         recorder = documents.Documents(page.context.new_cdp_session(page)).start()
         others: list = []
         # A lambda, not others.append: Playwright tags each handler, and a builtin takes no tag.
         page.context.on("page", lambda opened: others.append(opened))
+        waited = _time_expectations(client)
         yield
         spans = recorder.finish(len(others))
         # Why a scenario covers everything, for whoever reads the file: its documents (as
         # committed), how many the marker counted, the other tabs it opened.
         _append(Path(folder) / f"coverage-{_worker()}.jsonl",
                 {"nodeid": request.node.nodeid, "spans": spans, "documents": recorder.urls,
-                 "marked": recorder.marked, "other_pages": len(others)})
+                 "marked": recorder.marked, "other_pages": len(others),
+                 "expect_s": None if client is None else round(max(waited, default=0.0), 3)})
         return
     serve_mutants(request.getfixturevalue("webtrack_server"))
-    page.context.set_default_timeout(STATE.action_timeout_ms)
-    client = request.getfixturevalue("webtrack") if "webtrack" in request.fixturenames \
-        else None
+    expect_wait, action_ms = STATE.bounds(request.node.nodeid)
+    page.context.set_default_timeout(action_ms)
     if client is not None:
-        client.expect_wait = STATE.expect_wait
+        client.expect_wait = expect_wait
     STATE.interactions = None
     yield
     if client is not None:
@@ -97,6 +100,25 @@ def _webtrack_gate(request, pytestconfig):
             STATE.interactions = client.interactions()
         except Exception:
             STATE.interactions = None
+
+
+def _time_expectations(client) -> list[float]:
+    """Time each expected interaction the scenario waits for through *client*: how long
+    the reference needed bounds a mutant's wait (:func:`.schedule.bounds`)."""
+    waited: list[float] = []
+    if client is None:
+        return waited
+    expect = client.expect
+
+    def timed(*args, **kwargs):
+        began = time.monotonic()
+        try:
+            return expect(*args, **kwargs)
+        finally:
+            waited.append(time.monotonic() - began)
+
+    client.expect = timed
+    return waited
 
 
 # -- mutants ------------------------------------------------------------------------------
@@ -212,12 +234,14 @@ def check_reference(session: pytest.Session, stopped: dict) -> dict:
     (the supervisor watches it): the mutant's row, a kill by timeout only if it passes."""
     nodeid = stopped["scenario"]
     STATE.source = None
+    STATE.blanket = True  # a fresh worker, cold: the blanket waits
     _beat(stopped["mutant"], nodeid, stopped.get("tried", 0), check=stopped)
     try:
         scenario = STATE.items.get(nodeid)
         caught = ("failed", "not among this run's scenarios") if scenario is None else \
             _verdict(session, nodeid, _run_scenario(session, scenario))
     finally:
+        STATE.blanket = False
         supervisor.beat(Path(STATE.out), _worker(), None)
     return schedule.timeout_row(stopped, "passed" if caught is None else "failed",
                                 caught[1] if caught else "")
@@ -236,13 +260,20 @@ def run_mutant(session: pytest.Session, spec: dict) -> dict:
     try:
         for nodeid in order:
             result["tried"] += 1
+            STATE.blanket = _FRESH  # a fresh worker's first scenario starts cold
+            shortened = STATE.shortened(nodeid)
             _beat(mutant.id, nodeid, result["tried"])
             began = time.monotonic()
             caught = _verdict(session, nodeid, _run_scenario(session, STATE.items[nodeid]))
+            STATE.blanket = False
             if caught is not None and any(marker in caught[1] for marker in INFRASTRUCTURE) \
                     and _reference_fails(session, nodeid, mutant, result["tried"]):
                 result.update(status="error", by=nodeid, how=caught[0], message=caught[1])
                 break
+            if caught is not None and shortened and schedule.needs_confirming(
+                    STATE.confirmed.get(nodeid), os.getloadavg()[0]):
+                result["confirmed"] = result.get("confirmed", 0) + 1
+                caught = _confirmed(session, nodeid, mutant, result["tried"], caught)
             spent = time.monotonic() - began
             STATE.learning.record(nodeid, spent, caught is not None, mutant.function,
                                   mutant.line)
@@ -253,8 +284,25 @@ def run_mutant(session: pytest.Session, spec: dict) -> dict:
             break
     finally:
         STATE.source = None
+        STATE.blanket = False
         supervisor.beat(Path(STATE.out), _worker(), None)
     return result
+
+
+def _confirmed(session, nodeid: str, mutant, tried: int,
+               caught: tuple[str, str]) -> tuple[str, str] | None:
+    """A mutant failed *nodeid* under shortened waits: that is a kill once the reference
+    passes the same scenario under the same waits here (then trusted for this scenario in
+    this worker until the machine gets much busier). When the reference does not, the
+    waits were too short for this scenario: it runs with the blanket waits from now on,
+    and the mutant is tried again with them."""
+    load = os.getloadavg()[0]
+    if not _reference_fails(session, nodeid, mutant, tried):
+        STATE.confirmed[nodeid] = load
+        return caught
+    STATE.unshortened.add(nodeid)
+    _beat(mutant.id, nodeid, tried)
+    return _verdict(session, nodeid, _run_scenario(session, STATE.items[nodeid]))
 
 
 def _reference_fails(session, nodeid: str, mutant, tried: int) -> bool:

@@ -29,6 +29,13 @@ class RunState:
         self.action_timeout_ms = 10_000.0
         self.first: dict[str, str] = {}  # mutant id → the scenario that caught it before
         self.offsets: dict[str, int] = {}  # how far each other worker's results were read
+        # The longest the reference waited for an expected interaction, per scenario.
+        self.waits: dict[str, float] = {}
+        # Scenarios whose shortened waits the reference met here, with the load average
+        # then; and those it did not meet, which run with the blanket waits from then on.
+        self.confirmed: dict[str, float] = {}
+        self.unshortened: set[str] = set()
+        self.blanket = False  # the scenario about to run waits the blanket waits
 
     def configure(self, plan: dict, items: dict) -> None:
         self.reference = plan["reference"]
@@ -40,6 +47,7 @@ class RunState:
         self.expect_wait = plan["expect_wait"]
         self.action_timeout_ms = plan["action_timeout_ms"]
         self.first = plan.get("first", {})
+        self.waits = plan.get("waits", {})
         for row in plan.get("seed", []):  # kills of earlier runs: where to look first
             self.learn(row)
 
@@ -62,6 +70,20 @@ class RunState:
                         break  # still being written
                     self.offsets[path.name] = self.offsets.get(path.name, 0) + len(line)
                     self.learn(json.loads(line))
+
+    def bounds(self, nodeid: str) -> tuple[float, float]:
+        """``(expect wait s, action timeout ms)`` for *nodeid* as it runs now."""
+        full_expect, full_action = self.expect_wait, self.action_timeout_ms / 1000
+        if self.blanket or nodeid in self.unshortened:
+            return full_expect, full_action * 1000
+        expect, action = schedule.bounds(self.waits.get(nodeid),
+                                         self.learning.durations.get(nodeid),
+                                         full_expect, full_action)
+        return expect, action * 1000
+
+    def shortened(self, nodeid: str) -> bool:
+        """True when *nodeid* runs now with waits shorter than the blanket ones."""
+        return self.bounds(nodeid) != (self.expect_wait, self.action_timeout_ms)
 
     def golden_key(self, nodeid: str) -> str:
         return schedule.scenario_key(nodeid)

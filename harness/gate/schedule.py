@@ -148,6 +148,39 @@ def scenario_limit(reference_s: float | None, first_in_worker: bool = False,
     return round(factor * reference + margin + (startup if first_in_worker else 0.0), 1)
 
 
+# A scenario under a mutant waits for what the reference needed, not the run's blanket
+# waits: an expected interaction its factor × the longest the reference waited for one in
+# that scenario, plus the margin; a browser action its factor × the whole scenario's
+# reference time, plus its margin. Each at least its floor, at most the blanket wait. A
+# mutant that sends nothing then fails its scenario in about a second, not in 4 s (or 8 s
+# for an action). A kill under a shortened wait counts only once the reference has passed
+# that scenario under the same waits in the same worker (:func:`needs_confirming`).
+WAIT_FACTOR, WAIT_MARGIN_S, WAIT_FLOOR_S = 3.0, 1.0, 1.0
+ACTION_FACTOR, ACTION_MARGIN_S, ACTION_FLOOR_S = 2.0, 2.0, 3.0
+
+
+def bounds(expect_ref_s: float | None, scenario_ref_s: float | None, full_expect_s: float,
+           full_action_s: float) -> tuple[float, float]:
+    """``(expect wait, action timeout)`` in seconds for one scenario under a mutant.
+
+    *expect_ref_s* is the longest the reference waited for an expected interaction in the
+    scenario, *scenario_ref_s* the scenario's reference duration; None (not measured):
+    the blanket waits, *full_expect_s* and *full_action_s*.
+    """
+    expect = full_expect_s if expect_ref_s is None else min(
+        full_expect_s, max(WAIT_FLOOR_S, WAIT_FACTOR * expect_ref_s + WAIT_MARGIN_S))
+    action = full_action_s if scenario_ref_s is None else min(
+        full_action_s, max(ACTION_FLOOR_S, ACTION_FACTOR * scenario_ref_s + ACTION_MARGIN_S))
+    return round(expect, 2), round(action, 2)
+
+
+def needs_confirming(confirmed_at_load: float | None, load_now: float) -> bool:
+    """True when a kill under shortened waits must first see the reference pass the same
+    scenario under them: never done in this worker, or the machine has since got much
+    busier than when it was (the waits held then, not necessarily now)."""
+    return confirmed_at_load is None or load_now > 2.0 * confirmed_at_load + 2.0
+
+
 def overdue(running: dict | None, now: float) -> bool:
     """True when a worker's current scenario (its heartbeat: ``since``, ``limit``) has run
     past its limit; a worker between scenarios (None, or no ``since``) never is."""
