@@ -56,6 +56,13 @@ class Visitor:
     :meth:`expect_no_beacon` sends its last request from; otherwise each fence opens a tab.
     """
 
+    # How long :meth:`arrive` waits for the script to take the tracking parameter off the
+    # address bar (None: the page's default timeout), and where it records how long that
+    # took (None: nowhere). A mutation run bounds the one by the other, as the reference
+    # took it (:mod:`harness.gate.plugin`).
+    arrival_wait: float | None = None
+    arrival_waits: list[float] | None = None
+
     def __init__(self, page: Page, collector: CollectorClient, server,
                  fence: Page | None = None) -> None:
         self.page, self.collector, self.server = page, collector, server
@@ -110,12 +117,19 @@ class Visitor:
         __tracebackhide__ = True
         self.page.goto(self.collector.link(profile_id, self.url(site, path), link_tracking))
         # The script takes the tracking parameter off the address bar once it ran.
+        began = time.monotonic()
         try:
-            self.page.wait_for_url(lambda url: "wt_ctx=" not in url)
+            self.page.wait_for_url(lambda url: "wt_ctx=" not in url, timeout=None
+                                   if self.arrival_wait is None else self.arrival_wait * 1000)
         except PlaywrightError:
+            waited = "" if self.arrival_wait is None else f" for {self.arrival_wait:g} s"
             raise AssertionError(
-                f"the tracking parameter stayed in the address bar of {self.page.url}: the "
-                f"tracking script did not run there\n{self.collector.what_was_seen()}") from None
+                f"the tracking parameter stayed in the address bar of {self.page.url}{waited}: "
+                f"the tracking script did not run there\n{self.collector.what_was_seen()}"
+            ) from None
+        finally:
+            if self.arrival_waits is not None:
+                self.arrival_waits.append(time.monotonic() - began)
         return self.page
 
     def advance(self, seconds: float = HORIZON) -> None:

@@ -279,13 +279,16 @@ def test_a_mutant_fails_fast_under_the_references_waits_once_the_reference_meets
     nodeid = ("harness/scenarios/test_page_interference.py::test_link_target_is_what_the_"
               "browser_would_follow[chromium-under-base-href]")
     # The click's track() call deleted, and its fields left out: no website_link_clicked.
+    # And one that leaves the tracking parameter in the address bar: the arrival fails.
     mutants = {m.id: m for m in operators.generate(source, check=False)
                if m.id in ("statement-deletion@commit:93036385",
-                           "argument-removal@commit:2f90546b")}
-    first, second = (asdict(mutants[i]) for i in sorted(mutants))
+                           "argument-removal@commit:2f90546b", "logical-left-only@top:e543ae2c")}
+    second, first = (asdict(mutants[i]) for i in sorted(mutants) if "@commit" in i)
     runs = [{"id": "1", "mutant": first, "scenarios": [nodeid]},
             {"id": "2", "mutant": second, "scenarios": [nodeid]},
-            {"id": "3", "mutant": first, "scenarios": [nodeid]}]
+            {"id": "3", "mutant": first, "scenarios": [nodeid]},
+            {"id": "4", "mutant": asdict(mutants["logical-left-only@top:e543ae2c"]),
+             "scenarios": [nodeid]}]
     folder = tmp_path / "results"
     folder.mkdir()
     plan = tmp_path / "plan.json"
@@ -298,8 +301,10 @@ def test_a_mutant_fails_fast_under_the_references_waits_once_the_reference_meets
                           env=env, capture_output=True, text=True, timeout=300)
     rows = [json.loads(line) for line in (folder / "mutants-w1.jsonl").read_text()
             .splitlines()]
-    assert [r["status"] for r in rows] == ["killed"] * 3, (rows, done.stdout[-2000:])
+    assert [r["status"] for r in rows] == ["killed"] * 4, (rows, done.stdout[-2000:])
     assert "within 4.0s" in rows[0]["message"] and "confirmed" not in rows[0]
     assert "within 1.15s" in rows[1]["message"] and rows[1]["confirmed"] == 1
     assert "within 1.15s" in rows[2]["message"] and "confirmed" not in rows[2]
     assert rows[2]["killer_s"] < rows[0]["killer_s"] - 2, rows
+    assert "stayed in the address bar of" in rows[3]["message"]
+    assert " for 1.15 s: " in rows[3]["message"], rows[3]

@@ -30,6 +30,7 @@ import pytest
 from _pytest.reports import TestReport
 from _pytest.runner import runtestprotocol
 
+from ..visitor import Visitor
 from . import documents, golden, operators, schedule, supervisor
 from .runstate import STATE, serve_mutants
 
@@ -77,7 +78,11 @@ def _webtrack_gate(request, pytestconfig):
         # A lambda, not others.append: Playwright tags each handler, and a builtin takes no tag.
         page.context.on("page", lambda opened: others.append(opened))
         waited = _time_expectations(client)
-        yield
+        Visitor.arrival_waits = waited
+        try:
+            yield
+        finally:
+            Visitor.arrival_waits = None
         spans = recorder.finish(len(others))
         # Why a scenario covers everything, for whoever reads the file: its documents (as
         # committed), how many the marker counted, the other tabs it opened.
@@ -91,8 +96,14 @@ def _webtrack_gate(request, pytestconfig):
     page.context.set_default_timeout(action_ms)
     if client is not None:
         client.expect_wait = expect_wait
+    # An arrival waits for the script to take its parameter off the address bar: timed in
+    # the reference run with the expectations, so bounded with them.
+    Visitor.arrival_wait = expect_wait if STATE.shortened(request.node.nodeid) else None
     STATE.interactions = None
-    yield
+    try:
+        yield
+    finally:
+        Visitor.arrival_wait = None
     if client is not None:
         try:
             if "visitor" in request.fixturenames:
@@ -103,8 +114,9 @@ def _webtrack_gate(request, pytestconfig):
 
 
 def _time_expectations(client) -> list[float]:
-    """Time each expected interaction the scenario waits for through *client*: how long
-    the reference needed bounds a mutant's wait (:func:`.schedule.bounds`)."""
+    """Time each expected interaction the scenario waits for through *client* (and each
+    arrival, :class:`~harness.visitor.Visitor`): how long the reference needed bounds a
+    mutant's wait (:func:`.schedule.bounds`)."""
     waited: list[float] = []
     if client is None:
         return waited
