@@ -77,6 +77,19 @@ def test_a_kill_under_shortened_waits_is_confirmed_once_per_scenario(confirmed, 
     assert schedule.needs_confirming(confirmed, load) is again
 
 
+@pytest.mark.parametrize("message,waited", [
+    ("call: AssertionError: expected 1 website_visited (any fields) for p_1 within 1.07s, "
+     "got 0; what arrived:", True),
+    ("call: playwright._impl._errors.TimeoutError: Timeout 3470.0ms exceeded.", True),
+    ("setup: AssertionError: the tracking parameter stayed in the address bar of "
+     "http://shop.localhost:1/?wt_ctx=x for 1.15 s: the tracking script did not run", True),
+    ("call: AssertionError: expected nothing sent to the collector, the browser sent:", False),
+    ("call: AssertionError: assert ['LClick', 'LClick'] == ['LClick']", False),
+])
+def test_only_a_wait_that_ran_out_needs_the_reference_to_confirm_it(message, waited):
+    assert schedule.waited_out(message) is waited
+
+
 def test_the_worker_shortens_only_measured_scenarios_and_not_when_told(tmp_path):
     from harness.gate.runstate import RunState
 

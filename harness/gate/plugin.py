@@ -282,8 +282,8 @@ def run_mutant(session: pytest.Session, spec: dict) -> dict:
                     and _reference_fails(session, nodeid, mutant, result["tried"]):
                 result.update(status="error", by=nodeid, how=caught[0], message=caught[1])
                 break
-            if caught is not None and shortened and schedule.needs_confirming(
-                    STATE.confirmed.get(nodeid), os.getloadavg()[0]):
+            if caught is not None and shortened and schedule.waited_out(caught[1]) and \
+                    schedule.needs_confirming(STATE.confirmed.get(nodeid), os.getloadavg()[0]):
                 result["confirmed"] = result.get("confirmed", 0) + 1
                 caught = _confirmed(session, nodeid, mutant, result["tried"], caught)
             spent = time.monotonic() - began

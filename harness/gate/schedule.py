@@ -154,7 +154,8 @@ def scenario_limit(reference_s: float | None, first_in_worker: bool = False,
 # reference time, plus its margin. Each at least its floor, at most the blanket wait. A
 # mutant that sends nothing then fails its scenario in about a second, not in 4 s (or 8 s
 # for an action). A kill under a shortened wait counts only once the reference has passed
-# that scenario under the same waits in the same worker (:func:`needs_confirming`).
+# that scenario under the same waits in the same worker (:func:`needs_confirming`), when
+# the failure is a wait that ran out (:func:`waited_out`).
 WAIT_FACTOR, WAIT_MARGIN_S, WAIT_FLOOR_S = 3.0, 1.0, 1.0
 ACTION_FACTOR, ACTION_MARGIN_S, ACTION_FLOOR_S = 2.0, 2.0, 3.0
 
@@ -172,6 +173,17 @@ def bounds(expect_ref_s: float | None, scenario_ref_s: float | None, full_expect
     action = full_action_s if scenario_ref_s is None else min(
         full_action_s, max(ACTION_FLOOR_S, ACTION_FACTOR * scenario_ref_s + ACTION_MARGIN_S))
     return round(expect, 2), round(action, 2)
+
+
+# How a failure says a wait ran out: an expected interaction, a browser action, an arrival.
+_WAITED_OUT = re.compile(r"within [0-9.]+s, got|Timeout [0-9.]+ms exceeded|"
+                         r"stayed in the address bar")
+
+
+def waited_out(message: str) -> bool:
+    """True when a scenario's failure is a wait that ran out: what a shortened wait can
+    cause (every other failure saw something wrong, whatever the wait)."""
+    return bool(_WAITED_OUT.search(message))
 
 
 def needs_confirming(confirmed_at_load: float | None, load_now: float) -> bool:
