@@ -304,7 +304,15 @@ def _sent(method="POST", url="http://s.localhost/api", api="fetch", headers=None
 def test_a_csrf_token_is_sent_back_only_to_act_on_its_own_site(request_, back):
     where = forgery.places(request_, TOKEN)
     assert where, request_
-    assert forgery.sent_back(request_, where, "s.localhost") is back
+    assert forgery.sent_back(request_, where, "s.localhost", {"www.s.localhost"}) is back
+
+
+def test_a_host_under_the_site_that_served_none_of_its_pages_is_not_its_own():
+    """A subdomain may be a tracker's (CNAME cloaking): a token sent there is an id sent."""
+    request_ = _sent(url="http://metrics.s.localhost/collect", headers={"X-CSRFToken": TOKEN})
+    where = forgery.places(request_, TOKEN)
+    assert not forgery.sent_back(request_, where, "s.localhost", {"www.s.localhost"})
+    assert forgery.sent_back(request_, where, "s.localhost", {"metrics.s.localhost"})
 
 
 @pytest.mark.parametrize("name,at_home,uses,elsewhere,token", [

@@ -12,10 +12,13 @@ one and what the audit saw of it is what such a token does:
 - its value is not also kept under another name (the id a tracker kept before, copied
   into a CSRF-named cookie, is still that id);
 - every request that carries it (:func:`sent_back`) changes something on the page's own
-  host (``POST``, ``PUT``, ``PATCH``, ``DELETE``), with the token in a header or in the
-  body, never in the address, and by a script's call or a form: not a beacon, a pixel, a
-  ping, a socket's message or any other means made to report rather than to act. Carried
-  to any other host, in a ``GET``, in a URL, it is an identifier going out.
+  host, or on a host the site's pages were served from (``POST``, ``PUT``, ``PATCH``,
+  ``DELETE``): a host merely under the site's (``metrics.shop.example``) may be a tracker's,
+  its name pointed there by the site's DNS (CNAME cloaking), so it proves nothing; with the
+  token in a header or in the body, never in the address, and by a script's call or a
+  form: not a beacon, a pixel, a ping, a socket's message or any other means made to
+  report rather than to act. Carried to any other host, in a ``GET``, in a URL, it is an
+  identifier going out.
 
 Pure functions over plain data, tested by a table.
 """
@@ -73,22 +76,24 @@ def places(request: dict, token: str, whole: str | None = None) -> set[str]:
     return found
 
 
-def sent_back(request: dict, where: set[str], own: str) -> bool:
+def sent_back(request: dict, where: set[str], own: str,
+              pages: frozenset[str] | set[str] = frozenset()) -> bool:
     """Whether *request*, carrying a token in *where* (:func:`places`), sends it as a token
-    against forgery is sent: to the page's own host *own* (or one under it), by an unsafe
-    method, in a header or the body only, by a means that acts (a call or a form)."""
+    against forgery is sent: to the page's own host *own* (or one of *pages*, the hosts the
+    site's own pages were served from), by an unsafe method, in a header or the body only,
+    by a means that acts (a call or a form)."""
     host = _host(request.get("url") or "")
     means = request.get("api") or request.get("resource_type") or ""
-    return bool(own) and (host == own or host.endswith("." + own)) and \
+    return bool(own) and (host == own or host in pages) and \
         (request.get("method") or "").upper() in UNSAFE and bool(where) and \
         where <= {"header", "body"} and means not in NOT_AN_ACTION
 
 
 def is_token(name: str, at_home: bool, uses: list[tuple[dict, set[str]]], own: str,
-             kept_elsewhere: bool) -> bool:
+             kept_elsewhere: bool, pages: frozenset[str] | set[str] = frozenset()) -> bool:
     """Whether an entry *name* is a token against forgery (see the module): named as one,
     kept on the page's own host (*at_home*), its value kept under no other name
     (*kept_elsewhere*), and every request that carried it (*uses*: request, its
     :func:`places`) one that sends it back as such a token does (:func:`sent_back`)."""
     return named(name) and at_home and not kept_elsewhere and all(
-        sent_back(request, where, own) for request, where in uses)
+        sent_back(request, where, own, pages) for request, where in uses)

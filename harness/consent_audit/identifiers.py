@@ -13,7 +13,8 @@ import re
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 __all__ = ["build_hash", "build_shaped", "carried", "fields", "forms", "given_to_all",
-           "identifying", "joined", "name_tokens", "request_text", "tokens", "unwrap"]
+           "identifying", "joined", "name_tokens", "page_specific", "request_text", "tokens",
+           "unwrap"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{8,}")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?")
@@ -103,6 +104,20 @@ def given_to_all(candidates: set[str], fresh: dict[str, list[dict]]) -> set[str]
         len(answers) >= 2 and c not in unquote(url) and
         all(c in a.get("text", "") for a in answers)
         for url, answers in fresh.items())}
+
+
+def page_specific(candidates: set[str], pages: list[list[dict]]) -> set[str]:
+    """Which *candidates* fresh visitors are all served in some of the site's *pages* (each
+    a list of two answers or more ``{text}``) but not in every one: a product's code on its
+    product's page is the site's, the same for everyone. What every page holds may be a
+    visitor's id written into the markup (a test estate's fixed ids are), so only the
+    twins' reading (two fresh visitors keeping the value alike, differential.same) and a
+    page without it let a value through."""
+    if len(pages) < 2:
+        return set()
+    return {c for c in candidates
+            if any(all(c in a.get("text", "") for a in answers) for answers in pages)
+            and not all(any(c in a.get("text", "") for a in answers) for answers in pages)}
 
 
 def candidates(texts: list[str]) -> set[str]:

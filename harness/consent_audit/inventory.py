@@ -2,7 +2,8 @@
 
 Hooks see writes made by the page's own scripts; workers, and anything that slips past a
 hook, are found by taking stock: at the opt-out and again after the page has closed, every
-entry of localStorage, sessionStorage, IndexedDB (an empty database or store by its name),
+entry of localStorage, sessionStorage, IndexedDB (an empty database or store by its name,
+and each database's version as ``db/(version)``),
 Cache Storage and the origin private file system (``opfs``: each folder and file by its
 path, with a file's text) of each origin visited, its service workers' registrations (the
 script's address, which may carry an identifier) and the page's history state.
@@ -80,6 +81,10 @@ INVENTORY = """async () => {
       // A database or store with nothing in it still keeps its name (which may be the
       // identifier): on record as an entry of no value.
       const bare = (key) => items.push({ origin, storage: "indexedDB", key, value: "" });
+      // A database's version is the page's to choose (indexedDB.open(name, n)): it may be
+      // the identifier (differential.py compares it between two fresh visitors).
+      items.push({ origin, storage: "indexedDB", key: `${prefix}${info.name}/(version)`,
+                   value: String(db.version) });
       if (!db.objectStoreNames.length) bare(`${prefix}${info.name}`);
       for (const store of Array.from(db.objectStoreNames)) {
         const rows = await new Promise((ok) => {

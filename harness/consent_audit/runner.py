@@ -23,7 +23,7 @@ import json
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from ..browsers import launch_spec
 from ..client import CollectorClient
@@ -33,6 +33,7 @@ from ..remote import BrowserPool
 from . import (
     choice,
     crawl,
+    differential,
     findings,
     har,
     identifiers,
@@ -46,11 +47,12 @@ from .config import AuditSettings, SiteConfig
 from .evidence import Evidence, kept_bodies
 from .proxy import HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .trackers import load_dataset
-from .verdict import decide, expects_nothing, opt_out_moment, sent_after
+from .verdict import decide, expects_nothing, opt_out_moment, seen_requests, sent_after
 
 GPC_ON = ("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
           "{get: () => true, configurable: true});")
 GONE = f"http://{HARNESS_HOST}/gone"
+NOTHING_TOLD: dict = {"found": [], "site": []}  # no twin, or one that could not finish
 FIREFOX_PAGES = 3
 STEP_TIMEOUT = 30000  # ms: a step that cannot be done in this long is reported as an error
 
@@ -89,10 +91,14 @@ class _Visit:
     Each step is a method; what they share (the page, the evidence, the record) is here."""
 
     def __init__(self, browser, name: str, settings: AuditSettings, site: SiteConfig,
-                 state: dict, out: Path) -> None:
+                 state: dict, out: Path, clock_at: float | None = None, twin: bool = False
+                 ) -> None:
         self.browser, self.name, self.settings, self.site, self.state, self.out = (
             browser, name, settings, site, state, out)
-        self.slug = _slug(site, state, name)
+        # The page clock's start (s since 1970), the same for a state and its twin; the
+        # twin (differential.py) takes no screenshots and is not judged itself.
+        self.clock_at, self.twin = clock_at, twin
+        self.slug = _slug(site, state, name) + ("-twin" if twin else "")
         self.evidence = Evidence(name)
         self.proxy = RecordingProxy(lambda item: self.evidence.add("wire", item),
                                     self.evidence.answered, self.evidence.body)
@@ -101,9 +107,17 @@ class _Visit:
         self.settle_ms = int(settings.settle_seconds * 1000)
         self.context: Any = None
         self.page: Any = None
+        self.asked: dict[str, list] = {}  # fresh visitors' answers for the site's own pages
         self.driver: Any = None
 
     async def run(self) -> dict:
+        """The visit, then its judgement."""
+        await self.visit()
+        await self.probe()
+        return self.decide()
+
+    async def visit(self) -> None:
+        """Opened, chosen, lived on and left, closed: the evidence gathered."""
         leave.launched_with(self.browser, _launch_options(self.name))
         self.context = await self.browser.new_context(
             proxy={"server": await self.proxy.start()})
@@ -122,7 +136,6 @@ class _Visit:
             await asyncio.gather(*self.evidence.pending, return_exceptions=True)
             await self.context.close()
             await self.proxy.stop()
-        return await self.judge()
 
     async def open(self, entry: Any) -> None:
         """Hooks, clock and choice tool in place, then the first page loaded."""
@@ -133,7 +146,8 @@ class _Visit:
         await context.add_init_script(f"window.__webtrackGone = {json.dumps(GONE)};\n"
                                       + (GPC_ON + "\n" if state["gpc"] else "")
                                       + workerclock.DOCUMENT + "\n" + SCRIPT)
-        await context.clock.install()
+        await context.clock.install(**({} if self.clock_at is None else
+                                        {"time": self.clock_at}))
         context.on("request", evidence.request)
         context.on("response", evidence.response)
         self.driver = await choice.prepare(context, self.site, state)
@@ -155,7 +169,7 @@ class _Visit:
     async def choose(self) -> None:
         """The state's choice made on the banner (none, accept, or the opt-out)."""
         page, context, evidence, state = self.page, self.context, self.evidence, self.state
-        if state["choice"] != "no-choice":
+        if state["choice"] != "no-choice" and not self.twin:
             before = self.out / "screenshots" / f"{self.slug}-before.jpg"
             await page.screenshot(path=str(before), type="jpeg", quality=55, caret="initial")
             self.record["screenshot_before"] = str(before.relative_to(self.out))
@@ -214,9 +228,10 @@ class _Visit:
         shot = self.out / "screenshots" / f"{self.slug}.jpg"
         origins: list[str] = []
         _, live = await asyncio.gather(  # sessionStorage ends with its tab: taken now
-            page.screenshot(path=str(shot), type="jpeg", quality=55, caret="initial"),
-            inventory.take(page, origins))
-        self.record["screenshot"] = str(shot.relative_to(self.out))
+            page.screenshot(path=str(shot), type="jpeg", quality=55, caret="initial")
+            if not self.twin else asyncio.sleep(0), inventory.take(page, origins))
+        if not self.twin:
+            self.record["screenshot"] = str(shot.relative_to(self.out))
         # The stock after the tab closed is read in a blank page the tab opens on its own
         # origin first: it shares the tab's process, where a new tab would start its own.
         stock_page = await _stock_page(page, origins)
@@ -247,8 +262,8 @@ class _Visit:
             except Exception:  # the page is gone too
                 pass
 
-    async def judge(self) -> dict:
-        """The HAR written, the validators and served bodies asked about, the verdict."""
+    async def probe(self) -> None:
+        """The HAR written, the validators and served bodies asked about."""
         evidence, record, site, state = self.evidence, self.record, self.site, self.state
         har.write(self.out / "har" / f"{self.slug}.har", evidence.data["wire"],
                   evidence.answers, self.name)
@@ -263,11 +278,33 @@ class _Visit:
                     r["url"], r.get("headers"), r.get("body"))
                     for r in sent_after(evidence.data)], set())
             # Both ask fresh visitors for the site's pages: each page is asked once.
-            asked: dict[str, list] = {}
+            asked = self.asked
             evidence.data["builds"] = await validators.builds(
                 evidence.data, urlsplit(site.start).hostname, asked)
             evidence.data["static_links"] = await validators.static_links(
                 evidence.data, urlsplit(site.start).hostname, asked)
+
+    def reading(self) -> dict:
+        """What the differential reads of this visit (differential.reading)."""
+        data = self.evidence.data
+        return differential.reading(data, seen_requests(data), opt_out_moment(data))
+
+    def pages(self) -> list[list[dict]]:
+        """Fresh visitors' answers (two or more) for each of the site's pages the visitor
+        opened, as asked when judging (validators.builds)."""
+        documents = {r["url"].split("#")[0] for r in self.evidence.data["requests"]
+                     if r.get("resource_type") == "document"}
+        return [ok for url, answers in self.asked.items() if url in documents and len(
+            ok := [a for a in answers if a is not None and a.get("status") == 200]) >= 2]
+
+    def decide(self, told: dict | None = None) -> dict:
+        """The verdict, with what the twins told apart and what they shared that is the
+        site's (*told*: ``{found, site}``, differential.py)."""
+        evidence, record, site, state = self.evidence, self.record, self.site, self.state
+        if told is not None:
+            evidence.data["differential"] = told["found"]
+            evidence.data["builds"] = sorted(set(evidence.data.get("builds") or ())
+                                             | set(told["site"]))
         record.update(decide(site, state, evidence.data))
         findings.enrich(record, site)
         if record["error"]:
@@ -297,6 +334,43 @@ async def _stock_page(page, origins: list[str]):
     except Exception:
         return None
     return stock_page
+
+
+async def _pair(browser, name: str, settings: AuditSettings, site: SiteConfig, state: dict,
+                out: Path, told: asyncio.Future) -> _Visit:
+    """*state* visited by two fresh visitors at once, on page clocks started at the same
+    instant; *told* gets what differs between them (differential.compare). Returns the
+    first visitor's visit, probed; the twin is not judged. What both kept alike that fresh
+    visitors are served in some of the site's pages but not all (a product's code on its
+    page) is the site's, the same for everyone (identifiers.page_specific)."""
+    clock_at = time.time()
+    visit = _Visit(browser, name, settings, site, state, out, clock_at)
+    twin = _Visit(browser, name, settings, site, state, out, clock_at, twin=True)
+    found: dict = NOTHING_TOLD
+    try:
+        await asyncio.gather(visit.visit(), twin.visit())
+        await visit.probe()
+        if not visit.record["error"] and not twin.record["error"]:
+            mine, other = visit.reading(), twin.reading()
+            found = {"found": differential.compare(mine, other, _made_by_audit(visit)
+                                                   | _made_by_audit(twin)),
+                     "site": sorted(identifiers.page_specific(identifiers.candidates(
+                         differential.same(mine, other)), visit.pages()))}
+        else:
+            visit.record["twin_error"] = twin.record["error"]
+    finally:  # every other state of the site waits for it, whatever happened
+        if not told.done():
+            told.set_result(found)
+    return visit
+
+
+def _made_by_audit(visit: _Visit) -> set[str]:
+    """What the audit gave this visitor itself, which differs for each: its tracked link
+    (the collector's token in its path) and the link parameters the site was opened with."""
+    data = visit.evidence.data
+    made = {s for s in urlsplit(data["entry"] or "").path.split("/") if len(s) >= 8}
+    return made | {v for r in data["requests"] for k, v in parse_qsl(urlsplit(r["url"]).query)
+                   if k in identifiers.LINK_PARAMETERS and v}
 
 
 def _tracked_link(collector: str, url: str) -> str:
@@ -338,17 +412,53 @@ async def _audit(settings: AuditSettings, out: Path, progress=None) -> list[dict
                      if name == "firefox" else settings.concurrency, _launch_options(name)))
                  for name in settings.browsers}
 
+        # One state of each site a second fresh visitor goes through too (its twin), on the
+        # same page clock; what differs between them is per-visitor state, read in every
+        # state of the site in which the visitor is opted out (differential.py).
+        pairs: dict[tuple[str, str], asyncio.Future] = {
+            (name, site.name): asyncio.get_running_loop().create_future()
+            for name in settings.browsers for site in settings.sites}
+
         async def one(name, site, state):
+            pair = pairs[(name, site.name)]
             async with pools[name].slot() as browser:
-                result = await _Visit(browser, name, settings, site, state, out).run()
+                if state is _twinned(site):
+                    try:
+                        visit = await _pair(browser, name, settings, site, state, out, pair)
+                    finally:
+                        if not pair.done():
+                            pair.set_result(NOTHING_TOLD)
+                else:
+                    visit = _Visit(browser, name, settings, site, state, out)
+                    await visit.visit()
+                    await visit.probe()
+            told = None
+            if expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
+                told = await pair
+                if state is not _twinned(site):
+                    told = {**told, "found": differential.rebase(told["found"],
+                                                                 visit.evidence.data)}
+            result = visit.decide(told)
             if progress:
                 progress(result)
             return result
 
-        results = list(await asyncio.gather(*(one(name, site, state)
-                                              for name in settings.browsers
-                                              for site in settings.sites
-                                              for state in states(site))))
+        matrix = {site.name: states(site) for site in settings.sites}
+        twinned = {site.name: next((s for s in matrix[site.name] if expects_nothing(
+            s["choice"], s["gpc"], site.honours_gpc)), None) for site in settings.sites}
+
+        def _twinned(site):
+            return twinned[site.name]
+
+        for name in settings.browsers:  # a site no state of which is judged: nothing to tell
+            for site in settings.sites:
+                if twinned[site.name] is None:
+                    pairs[(name, site.name)].set_result(NOTHING_TOLD)
+        # The twinned states first: every other state of their site waits for them.
+        order = sorted(((name, site, state) for name in settings.browsers
+                        for site in settings.sites for state in matrix[site.name]),
+                       key=lambda t: t[2] is not twinned[t[1].name])
+        results = list(await asyncio.gather(*(one(*t) for t in order)))
         await asyncio.gather(*leave.asking(), return_exceptions=True)
         return results
 

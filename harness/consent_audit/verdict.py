@@ -199,6 +199,9 @@ def _csrf_tokens(site, evidence: dict, cookies: list[dict], seen: list[dict]
         return {}
     sent = seen + [r for r in sent_after(evidence, seen) if r["method"] in ("HINT", "ICE")
                    or r.get("api") == "WebSocket"]
+    # The hosts under the site's that served its pages (``www.``): its own too.
+    pages = {_host(r["url"]) for r in evidence["requests"]
+             if r.get("resource_type") == "document" and _under(_host(r["url"]), {own})}
     out = {}
     texts = [identifiers.request_text(r["url"], r.get("headers"), r.get("body")) for r in sent]
     for name, tokens in held.items():
@@ -206,7 +209,7 @@ def _csrf_tokens(site, evidence: dict, cookies: list[dict], seen: list[dict]
         for token in tokens:
             uses += [(r, where) for r, text in zip(sent, texts, strict=True)
                      if (where := forgery.places(r, token, text))]
-        if forgery.is_token(name, home[name], uses, own, bool(tokens & others)):
+        if forgery.is_token(name, home[name], uses, own, bool(tokens & others), pages):
             out[name] = tokens
     return out
 
@@ -404,6 +407,38 @@ def _entry_name(item: dict) -> str:
         return " ".join(_url_parts(url) for url in key.split())
     name, _, url = key.partition("/")  # the stock's: the cache's name, then the URL
     return f"{name} {_url_parts(url)}"
+
+
+# A consent platform's own receipt of the choice, in its record (OneTrust's consentId,
+# Cookiebot's stamp, Didomi's user_id, Usercentrics' controllerId, CookieYes' consentid):
+# one per visitor, and theirs to keep as proof. Any other field that differs is not.
+_RECEIPT = re.compile(r"(?i)consent_?(id|uuid)|stamp|user_?id|controller_?id|uuid")
+
+
+def _per_visitor(site, evidence: dict, csrf: dict[str, set[str]], violations: list[dict]
+                 ) -> list[dict]:
+    """The slots two fresh visitors told apart (``differential``, differential.py) that
+    nothing excuses: not an entry already reported, a tracking cookie (judged by name), an
+    entry the site declares necessary (``storage_allow``), a token against forgery used as
+    one (forgery.py), a consent platform's own record whole (an opaque string) or its
+    receipt field, or a field of a request to a beacon host (every such request is)."""
+    reported = {(v.get("evidence") or {}).get(k) for v in violations for k in ("name", "key")}
+    tokens = set().union(*csrf.values()) if csrf else set()
+    beacon_hosts = {h.lower().rstrip(".") for h in site.beacon_hosts}
+    out = []
+    for found in evidence.get("differential") or []:
+        name, field = found["name"], found.get("field") or ""
+        if found["channel"] == "request":
+            if _under(found["slot"][2], beacon_hosts) or (
+                    _own_site(site, "http://" + found["slot"][2] + "/") and
+                    any(t in found["mine"] for t in tokens)):
+                continue
+        elif name in reported or name in site.tracking_cookies or _allowed(site, name) or \
+                name in csrf or known_consent_record(name) and (
+                not field or _RECEIPT.fullmatch(field.rsplit(".", 1)[-1])):
+            continue
+        out.append(found)
+    return out
 
 
 def _named_identifier(name: str, builds: frozenset[str] = frozenset()) -> bool:
@@ -626,6 +661,16 @@ def decide(site, state: dict, evidence: dict) -> dict:
                      + _posing(_entry_name(item), csrf), found,
                      f"written before the opt-out on {item['origin']}")
     known = _known_ids(site, evidence, cookies, builds)
+    for found in _per_visitor(site, evidence, csrf, violations):
+        what = f"{found['channel']} {found['name']!r}" + (
+            f", field {found['field']!r}," if found["field"] else "")
+        flag("per-visitor", found["channel"], "differential (two fresh visitors)",
+             f"{what} holds {found['mine'][:80]!r} for this visitor and "
+             f"{found['other'][:80]!r} for a second fresh visitor: it {found['why']}: "
+             "per-visitor state kept or sent after the opt-out, an identifier whatever its "
+             "shape", {**found, "at": None, "phase": "stock"})
+        if found["channel"] != "request":  # what a request carries of it is sent
+            known.setdefault(found["mine"], identifiers.forms(found["mine"]))
     # A token against request forgery goes back to the site itself: no identifier there.
     forged = set().union(*csrf.values()) if csrf else set()
     # Given to this visitor alone in an answer's body, which the browser keeps (served.py).

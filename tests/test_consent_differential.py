@@ -1,0 +1,306 @@
+"""Identifiers no shape gives away, caught by telling two fresh visitors apart; values the
+same for every visitor, or only the clock's moments apart, let through (differential.py).
+
+The sites below are written as the breach estate's (``test_consent_breaches``), but each
+visitor's identifier is drawn at random in the page, as a real site's is: words from a
+list, a timestamp-shaped number, five digits, CJK characters, a field added to a consent
+platform's cookie, an IndexedDB database's version, an HMAC signed with a key the page
+cannot read, a CSRF-named cookie sent to a host under the site's. Each case names a marker
+(a cookie name, a storage key, a request path) and its channel.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+from conftest import once_across_workers
+from test_consent_breaches import BANNER, BODY, GIF, OPTED_OUT, ready
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from harness import consent_audit
+from harness.consent_audit import differential, runner
+from harness.server import Server
+
+RANDOM = (
+    'function pick(a) { return a[Math.floor(Math.random() * a.length)]; }'
+    'var WORDS = ["amber", "falcon", "river", "cobalt", "otter", "lake", "maple", "quartz",'
+    ' "ember", "willow", "harbor", "tundra", "cedar", "pixel", "meadow", "raven"];'
+    'function keep(k, make) { if (!localStorage.getItem(k)) localStorage.setItem(k, make());'
+    ' return localStorage.getItem(k); }'
+    'function jar(n) { return (document.cookie.match("(?:^|; )" + n + "=([^;]*)") || [])[1]; }'
+    'function hexid(n) { return Array.from(crypto.getRandomValues(new Uint8Array(n)),'
+    ' function (b) { return b.toString(16).padStart(2, "0"); }).join(""); }'
+    'var YEAR = "; path=/; max-age=31536000; samesite=lax";')
+
+# name: {head, pages (extra head per page), states (default: rejected only)}
+SITES: dict[str, dict] = {
+    # Kept from the first page on, each drawn once per visitor: no shape an id has.
+    "dfshapes": {"head": ready(RANDOM + (
+        'keep("df_words", function () { return [pick(WORDS), pick(WORDS), pick(WORDS)]'
+        '.join("-"); });'
+        'keep("df_moment", function () { return String(1764489600000'
+        ' + Math.floor(Math.random() * 1e9)); });'
+        'keep("df_small", function () { return String(10000'
+        ' + Math.floor(Math.random() * 90000)); });'
+        'if (!jar("df_cjk")) document.cookie = "df_cjk=" + encodeURIComponent('
+        'Array.from({length: 4}, function () { return String.fromCharCode(0x4e00'
+        ' + Math.floor(Math.random() * 0x5000)); }).join("")) + YEAR;'))},
+    # A field added to a consent platform's own cookie (whatever those hold is allowed).
+    "dfcmp": {"head": ready(RANDOM + (
+        'if (!jar("OptanonConsent")) document.cookie = "OptanonConsent=" + encodeURIComponent('
+        '"isGpcEnabled=0&datestamp=" + new Date().toString() + "&version=202409.1.0'
+        '&consentId=" + crypto.randomUUID() + "&groups=C0001:1,C0002:0&ref="'
+        ' + [pick(WORDS), pick(WORDS), pick(WORDS)].join(".")) + YEAR;'
+        'if (!jar("CookieConsent")) document.cookie = "CookieConsent=" + encodeURIComponent('
+        '"{stamp:\'" + crypto.randomUUID() + "\',necessary:true,preferences:false,'
+        'statistics:false,marketing:false,method:\'explicit\',ver:1,utc:" + Date.now()'
+        ' + ",region:\'" + String(10000 + Math.floor(Math.random() * 90000)) + "\'}") + YEAR;'))},
+    # An IndexedDB database's version as the id; an HMAC signed with a key no script can
+    # read (kept in IndexedDB), sent from every page.
+    "dfhidden": {"head": ready(RANDOM + (
+        'indexedDB.databases().then(function (dbs) {'
+        ' if (dbs.some(function (d) { return d.name === "df_prefs"; })) return;'
+        ' var r = indexedDB.open("df_prefs", 1 + Math.floor(Math.random() * 1e9));'
+        ' r.onupgradeneeded = function () { r.result.createObjectStore("kv"); };'
+        ' r.onsuccess = function () { r.result.close(); }; });'
+        'new Promise(function (ok) { var o = indexedDB.open("df_keys", 1);'
+        ' o.onupgradeneeded = function () { o.result.createObjectStore("k"); };'
+        ' o.onsuccess = function () { var db = o.result,'
+        ' g = db.transaction("k").objectStore("k").get("sig");'
+        ' g.onsuccess = function () { if (g.result) return ok(g.result);'
+        ' crypto.subtle.generateKey({name: "HMAC", hash: "SHA-256"}, false, ["sign"])'
+        '.then(function (key) { db.transaction("k", "readwrite").objectStore("k")'
+        '.put(key, "sig").onsuccess = function () { ok(key); }; }); }; }; })'
+        '.then(function (key) { return crypto.subtle.sign("HMAC", key,'
+        ' new TextEncoder().encode("webtrack")); }).then(function (sig) {'
+        ' var hex = Array.from(new Uint8Array(sig), function (b) {'
+        ' return b.toString(16).padStart(2, "0"); }).join("");'
+        ' new Image().src = OWN + "/df_hmac.gif?sig=" + hex; });'))},
+    # A CSRF-named cookie, sent as a form field would be, to a host under the site's that
+    # served none of its pages (a tracker's, by the site's DNS).
+    "dfcname": {"head": ready(RANDOM + (
+        'var tok = jar("csrftoken"); if (!tok) { tok = hexid(16);'
+        ' document.cookie = "csrftoken=" + tok + "; path=/; samesite=lax"; }'
+        'fetch("http://metrics." + location.hostname + ":SIDEPORT/df_cname", {method: "POST",'
+        ' mode: "no-cors", headers: {"Content-Type": "application/x-www-form-urlencoded"},'
+        ' body: "event=view&csrfmiddlewaretoken=" + tok});'))},
+    # Clean: a product's code in its own page's inline script, kept in the visitor's recent
+    # list and asked about: the same for everyone.
+    "dfcleansku": {"pages": {"index.html": '<script>var PRODUCT = {sku: "LMP-2291-BR",'
+                                           ' id: 84721993, name: "Lamp"};</script>'},
+                   "head": ready(
+        'if (window.PRODUCT) localStorage.setItem("recently_viewed",'
+        ' JSON.stringify([PRODUCT.sku, PRODUCT.id]));'
+        'var seen = JSON.parse(localStorage.getItem("recently_viewed") || "[]");'
+        'if (seen.length) fetch("/api/recent?skus=" + encodeURIComponent(seen.join(",")));'),
+        "states": OPTED_OUT},
+    # Clean: the server's time and the page's in cookies and storage, seconds apart.
+    "dfcleantime": {"head": ready(
+        'new Image().src = OWN + "/df_srvtime.gif";'
+        'localStorage.setItem("visit_started", String(Date.now()));'
+        'localStorage.setItem("seen_at", new Date().toISOString());'
+        'document.cookie = "last_render=" + Math.floor(Date.now() / 1000) + "; path=/";'),
+        "states": OPTED_OUT},
+    # Clean: consent platforms' cookies holding the choice and their own receipt only.
+    "dfcleancmp": {"head": ready(
+        'document.getElementById("reject-cookies").addEventListener("click", function () {'
+        ' var y = "; path=/; max-age=31536000; samesite=lax";'
+        ' document.cookie = "OptanonConsent=" + encodeURIComponent("isGpcEnabled=0&datestamp="'
+        ' + new Date().toString() + "&version=202409.1.0&consentId=" + crypto.randomUUID()'
+        ' + "&interactionCount=1&groups=C0001:1,C0002:0,C0003:0,C0004:0") + y;'
+        ' document.cookie = "OptanonAlertBoxClosed=" + new Date().toISOString() + y;'
+        ' document.cookie = "CookieConsent=" + encodeURIComponent("{stamp:\'"'
+        ' + crypto.randomUUID() + "\',necessary:true,preferences:false,statistics:false,'
+        'marketing:false,method:\'explicit\',ver:1,utc:" + Date.now() + "}") + y; }, true);'),
+        "states": OPTED_OUT},
+    # Clean: a token against forgery per visitor, sent back to the site's own host only.
+    "dfcleancsrf": {"head": ready(
+        'var tok = (document.cookie.match(/csrftoken=([0-9a-f]+)/) || [])[1]; if (!tok) {'
+        ' tok = Array.from(crypto.getRandomValues(new Uint8Array(16)), function (b) {'
+        ' return b.toString(16).padStart(2, "0"); }).join("");'
+        ' document.cookie = "csrftoken=" + tok + "; path=/; samesite=lax"; }'
+        'fetch("/api/cart", {method: "POST", headers: {"X-CSRFToken": tok,'
+        ' "Content-Type": "application/x-www-form-urlencoded"},'
+        ' body: "item=lamp&csrfmiddlewaretoken=" + tok});'),
+        "states": OPTED_OUT},
+}
+
+CASES = [
+    ("dfshapes", "df_words", "storage"),
+    ("dfshapes", "df_moment", "storage"),
+    ("dfshapes", "df_small", "storage"),
+    ("dfshapes", "df_cjk", "cookie"),
+    ("dfcmp", "OptanonConsent", "cookie"),
+    ("dfcmp", "CookieConsent", "cookie"),
+    ("dfhidden", "df_prefs/(version)", "storage"),
+    ("dfhidden", "df_hmac", "request"),
+    ("dfcname", "csrftoken", "cookie"),
+]
+CLEAN = [name for name in SITES if name.startswith("dfclean")]
+
+
+def side_app(environ, start_response):
+    """A pixel anywhere, an answer to any POST, and the server's time in two cookies."""
+    request = Request(environ)
+    response = Response(status=204) if request.method == "POST" else Response(
+        GIF, content_type="image/gif")
+    if request.path == "/df_srvtime.gif":
+        response.headers.add("Set-Cookie", f"last_seen={int(time.time())}; Path=/")
+        response.headers.add("Set-Cookie", f"srv_date={formatdate(usegmt=True)}; Path=/")
+    return response(environ, start_response)
+
+
+PREFIX = ('var OWN = "http://" + location.hostname + ":SIDEPORT";')
+
+
+def _audit(tmp_path_factory, browser_name):
+    root = tmp_path_factory.mktemp(f"differential-{browser_name}")
+    side = make_server("127.0.0.1", 0, side_app, threaded=True)
+    threading.Thread(target=side.serve_forever, daemon=True).start()
+    sites = root / "sites"
+    shutil.copytree(Path("sites/_shared"), sites / "_shared")
+    for name, spec in SITES.items():
+        (sites / name).mkdir()
+        (sites / name / "site.toml").write_text(f'title = "{name}"\ndemonstrates = "test"\n')
+        for page in ("index.html", "two.html"):
+            head = (spec.get("pages", {}).get(page, "") + f"<script>{PREFIX}</script>"
+                    + spec["head"]).replace("SIDEPORT", str(side.server_port))
+            (sites / name / page).write_text(
+                f"<!doctype html><html><head><title>{name}</title>{head}"
+                f"{BANNER.format(id=name)}</head><body>{BODY}</body></html>")
+    chosen = {name: spec.get("states", [{"choice": "rejected", "gpc": False}])
+              for name, spec in SITES.items()}
+    try:
+        with pytest.MonkeyPatch.context() as patch, \
+                Server(sites_dir=sites, fixtures_dir=None) as server:
+            patch.setattr(runner, "states", lambda site: chosen[site.name])
+            settings = consent_audit.parse({
+                "collector": server.origin(), "browsers": [browser_name], "concurrency": 3,
+                "site": [{"name": name, "start": server.url_for(name, "/"), "tracked": True,
+                          "opt_out": [{"click": "#reject-cookies"}],
+                          "then": [{"click": "#next"}]} for name in SITES]})
+            results = consent_audit.audit(settings, root / "out")
+    finally:
+        side.shutdown()
+    by_site: dict[str, list] = {}
+    for record in results["results"]:
+        by_site.setdefault(record["site"], []).append(record)
+    return by_site
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory, browser_name):
+    return once_across_workers(tmp_path_factory, f"differential-{browser_name}",
+                               lambda: _audit(tmp_path_factory, browser_name))
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skip_browser("webkit")  # the audit drives Chromium and Firefox
+@pytest.mark.parametrize("site,marker,channel", CASES, ids=[f"{s}-{m}" for s, m, _ in CASES])
+def test_an_identifier_of_no_known_shape_is_caught(audited, site, marker, channel):
+    (record,) = audited[site]
+    assert not record["error"], record["error"]
+    found = [v for v in record["violations"] if marker in json.dumps(v)]
+    assert any(v["channel"] == channel for v in found), [
+        (v["channel"], v["what"]) for v in record["violations"]]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skip_browser("webkit")
+def test_a_differential_finding_says_the_slot_both_values_and_why(audited):
+    (record,) = audited["dfshapes"]
+    found = next(v for v in record["violations"] if v["kind"] == "per-visitor"
+                 and v["evidence"]["name"] == "df_words")
+    mine, other = found["evidence"]["mine"], found["evidence"]["other"]
+    assert mine != other and mine in found["what"] and other in found["what"], found
+    assert "two fresh visitors" in found["what"] and found["t"] is not None, found
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skip_browser("webkit")
+@pytest.mark.parametrize("site", CLEAN)
+def test_a_value_the_same_for_everyone_or_a_moment_passes(audited, site):
+    records = audited[site]
+    assert len(records) == 2 and {r["verdict"] for r in records} == {"pass"}, [
+        (r["id"], r["error"], [v["what"] for v in r["violations"]]) for r in records]
+
+
+# The reading itself, by a table: (one visitor's value, the twin's, told apart?).
+@pytest.mark.parametrize("a,b,apart", [
+    ("amber-falcon-river", "cobalt-otter-lake", True),  # words drawn at random
+    ("48213", "90311", True),  # a small number
+    ("一二三四", "五六七八", True),  # CJK characters
+    ("1764489600000", "1764490600000", True),  # timestamp-shaped, 1000 s apart
+    ("1764489600000", "1764489612000", False),  # the same clock, 12 s apart
+    ("1764489600", "1764489655", False),  # a server's seconds
+    ("Mon, 30 Nov 2026 07:00:01 GMT", "Mon, 30 Nov 2026 07:00:31 GMT", False),
+    ("2026-11-30T07:00:01.120Z", "2026-11-30T07:00:02.950Z", False),
+    ("Mon Nov 30 2026 07:00:01 GMT+0000 (Coordinated Universal Time)",
+     "Mon Nov 30 2026 07:00:09 GMT+0000 (Coordinated Universal Time)", False),
+    ("LMP-2291-BR", "LMP-2291-BR", False),  # the site's, the same for everyone
+    ("control", "treatment", False),  # an A/B group: one word tells no one apart
+    ("variant_a", "variant_b", False),
+    ("1", "0", False),
+])
+def test_two_fresh_visitors_values_tell_them_apart(a, b, apart):
+    assert (differential.differs(a, b) is not None) is apart
+
+
+@pytest.mark.parametrize("value,fields", [
+    ("isGpcEnabled=0&consentId=x&groups=C0001:1,C0002:0",
+     {"isGpcEnabled": "0", "consentId": "x", "groups": "C0001:1,C0002:0"}),
+    ("%7Bstamp%3A'abc'%2Cnecessary%3Atrue%2Cutc%3A1764489600000%7D",
+     {"stamp": "abc", "necessary": "true", "utc": "1764489600000"}),
+    ('{"user_id": "u1", "purposes": {"enabled": ["a"]}}',
+     {"user_id": "u1", "purposes.enabled[0]": "a"}),
+    ("eyJ1c2VyX2lkIjogInUxIn0=", {"user_id": "u1"}),  # base64 of JSON
+    ("consentid:abc,consent:no,action:yes",
+     {"consentid": "abc", "consent": "no", "action": "yes"}),
+    ("amber-falcon-river", {}),
+    ("dGhpcyBpcyBub3QgSlNPTg==", {}),
+])
+def test_a_structured_value_is_read_field_by_field(value, fields):
+    assert differential.fields(value) == fields
+
+
+def _reading(cookies=(), stored=(), requests=(), since=100.0):
+    return differential.reading({"cookies": list(cookies), "stored": {"end": list(stored)}},
+                                list(requests), since)
+
+
+def test_a_request_field_counts_only_when_steady_within_each_visitor():
+    def sent(value, at):
+        return {"method": "GET", "url": f"http://s.localhost/px.gif?v={value}&rnd={at}{value}",
+                "at": at}
+
+    mine = _reading(requests=[sent("aaaa1111", 99.0), sent("aaaa1111", 101.0)])
+    other = _reading(requests=[sent("bbbb2222", 99.0), sent("bbbb2222", 101.0)])
+    found = differential.compare(mine, other)
+    assert [f["field"] for f in found] == ["query v"], found  # rnd differs per request
+
+
+def test_a_key_named_by_an_id_is_paired_with_the_twins():
+    mine = _reading(stored=[{"storage": "localStorage", "origin": "o", "key": "seen_amber-otter",
+                             "value": "1"}])
+    other = _reading(stored=[{"storage": "localStorage", "origin": "o",
+                              "key": "seen_cedar-raven", "value": "1"}])
+    (found,) = differential.compare(mine, other)
+    assert found["mine"] == "seen_amber-otter = 1" and found["channel"] == "storage"
+
+
+def test_values_the_audit_made_for_each_visitor_are_not_compared():
+    mine = _reading(cookies=[{"name": "ref", "value": "ctxAAAA1111", "domain": "s", "path": "/"}])
+    other = _reading(cookies=[{"name": "ref", "value": "ctxBBBB2222", "domain": "s",
+                               "path": "/"}])
+    assert differential.compare(mine, other, {"AAAA1111", "BBBB2222"}) == []
+    assert differential.compare(mine, other)
