@@ -444,8 +444,11 @@ async def _audit(settings: AuditSettings, out: Path, progress=None) -> list[dict
             return result
 
         matrix = {site.name: states(site) for site in settings.sites}
-        twinned = {site.name: next((s for s in matrix[site.name] if expects_nothing(
-            s["choice"], s["gpc"], site.honours_gpc)), None) for site in settings.sites}
+        # The twinned state: the opt-out itself where the site has one (what most sites
+        # do after it is what a visitor who refuses meets), else the first opted-out one.
+        twinned = {site.name: min((s for s in matrix[site.name] if expects_nothing(
+            s["choice"], s["gpc"], site.honours_gpc)), default=None, key=lambda s: (
+            s["choice"] != "rejected", s["gpc"])) for site in settings.sites}
 
         def _twinned(site):
             return twinned[site.name]
