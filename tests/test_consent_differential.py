@@ -304,3 +304,18 @@ def test_values_the_audit_made_for_each_visitor_are_not_compared():
                                "path": "/"}])
     assert differential.compare(mine, other, {"AAAA1111", "BBBB2222"}) == []
     assert differential.compare(mine, other)
+
+
+@pytest.mark.parametrize("config,twinned", [
+    # The opt-out itself, where the site has one.
+    ({"opt_out": [{"click": "#r"}], "accept": [{"click": "#a"}]},
+     {"choice": "rejected", "gpc": False}),
+    # Without one, the first state in which the visitor is opted out (by GPC).
+    ({}, {"choice": "no-choice", "gpc": True}),
+    # A site that ignores GPC and offers no opt-out: nothing is judged, nothing twinned.
+    ({"honours_gpc": False}, None),
+])
+def test_the_twinned_state_is_the_opt_out_where_there_is_one(config, twinned):
+    site = consent_audit.parse({"site": [{"name": "s", "start": "http://s.localhost/",
+                                          **config}]}).sites[0]
+    assert runner.twinned_state(site, runner.states(site)) == twinned

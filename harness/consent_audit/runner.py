@@ -64,6 +64,14 @@ def states(site: SiteConfig) -> list[dict]:
     return [{"choice": c, "gpc": gpc} for c in choices for gpc in (False, True)]
 
 
+def twinned_state(site: SiteConfig, matrix: list[dict]) -> dict | None:
+    """The state of *matrix* a second fresh visitor goes through too (differential.py):
+    the opt-out itself where the site has one (what a visitor who refuses meets), else the
+    first in which the visitor is opted out; None when there is none."""
+    return min((s for s in matrix if expects_nothing(s["choice"], s["gpc"], site.honours_gpc)),
+               default=None, key=lambda s: (s["choice"] != "rejected", s["gpc"]))
+
+
 def _slug(site: SiteConfig, state: dict, browser: str) -> str:
     return f"{site.name}-{state['choice']}-gpc-{'on' if state['gpc'] else 'off'}-{browser}"
 
@@ -444,11 +452,7 @@ async def _audit(settings: AuditSettings, out: Path, progress=None) -> list[dict
             return result
 
         matrix = {site.name: states(site) for site in settings.sites}
-        # The twinned state: the opt-out itself where the site has one (what most sites
-        # do after it is what a visitor who refuses meets), else the first opted-out one.
-        twinned = {site.name: min((s for s in matrix[site.name] if expects_nothing(
-            s["choice"], s["gpc"], site.honours_gpc)), default=None, key=lambda s: (
-            s["choice"] != "rejected", s["gpc"])) for site in settings.sites}
+        twinned = {site.name: twinned_state(site, matrix[site.name]) for site in settings.sites}
 
         def _twinned(site):
             return twinned[site.name]
