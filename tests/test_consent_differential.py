@@ -245,6 +245,7 @@ def test_a_value_the_same_for_everyone_or_a_moment_passes(audited, site):
     ("1764489600", "1764489655", False),  # a server's seconds
     ("Mon, 30 Nov 2026 07:00:01 GMT", "Mon, 30 Nov 2026 07:00:31 GMT", False),
     ("2026-11-30T07:00:01.120Z", "2026-11-30T07:00:02.950Z", False),
+    ("2026-11-30T08:08:32.892Z", "2026-11-30T08:08:32.798Z", False),  # within one second
     ("Mon Nov 30 2026 07:00:01 GMT+0000 (Coordinated Universal Time)",
      "Mon Nov 30 2026 07:00:09 GMT+0000 (Coordinated Universal Time)", False),
     ("LMP-2291-BR", "LMP-2291-BR", False),  # the site's, the same for everyone

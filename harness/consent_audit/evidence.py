@@ -12,7 +12,8 @@ reach the harness in the next), ``clock`` the page's virtual time (ms):
                     set off tracking)
     phases          [{name, at}]: load, opt-out, then, settle, hidden, away, back, close,
                     stock (see PHASES)
-    requests        [{at, phase, method, url, resource_type, frame}]: seen by the browser
+    requests        [{at, phase, method, url, resource_type, frame, top}]: seen by the
+                    browser (``top``: made in the tab's own frame, not a frame in it)
     wire            [{at, phase, method, url, headers, body}]: seen by the proxy; everything
                     that went out, also after a page closed (``tunnel://host:port`` for CONNECT)
     calls           [{at, phase, clock, api, url, script, page}]: request APIs scripts called
@@ -85,13 +86,14 @@ class Evidence:
 
     def request(self, request) -> None:
         try:
-            frame = request.frame.url
+            frame, top = request.frame.url, request.frame.parent_frame is None
         except Exception:  # a worker's request has no frame
-            frame = None
+            frame, top = None, False
         if urlsplit(request.url).hostname != HARNESS_HOST and \
                 not request.url.endswith(INVENTORY_PATH):
             self.add("requests", {"method": request.method, "url": request.url,
-                                  "resource_type": request.resource_type, "frame": frame})
+                                  "resource_type": request.resource_type, "frame": frame,
+                                  "top": top})
 
     def answered(self, answer: dict) -> None:
         """An answer's head as the proxy passed it back: its cookies go on record."""

@@ -299,9 +299,11 @@ class _Visit:
 
     def pages(self) -> list[list[dict]]:
         """Fresh visitors' answers (two or more) for each of the site's pages the visitor
-        opened, as asked when judging (validators.builds)."""
+        opened in the tab itself (a frame's document is no page of the site's: a frame
+        without the values its pages all hold would make them look page-specific), as
+        asked when judging (validators.builds)."""
         documents = {r["url"].split("#")[0] for r in self.evidence.data["requests"]
-                     if r.get("resource_type") == "document"}
+                     if r.get("resource_type") == "document" and r.get("top")}
         return [ok for url, answers in self.asked.items() if url in documents and len(
             ok := [a for a in answers if a is not None and a.get("status") == 200]) >= 2]
 
