@@ -4,11 +4,9 @@ certainly call back as the page loads, a site named only after the tracker ran, 
 by eval of a fetched copy, script loaders (RequireJS, SystemJS) and javascript: frames. Each
 page is audited statically and rendered in Chromium and Firefox: all must agree."""
 
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from served import Pages
-from test_audit_shapes import CONFIG, FILES, TAG, URL, _html, _rules_by_url, insert, js, page
+from test_audit_shapes import CONFIG, FILES, TAG, URL, _html, audited_both_ways, insert, js, page
 
 from harness.audit.page import parse
 from harness.audit.rules import check
@@ -187,18 +185,7 @@ def test_static_audit_runs_the_page(row):
 def test_static_and_rendered_agree_at_run_time(browser_name):
     """Each row, served: the rendered audit (the browser's own run) and the static audit
     report the same rules, and those are the table's."""
-    served = _served(RUNTIME)
-    server = Pages(served, headers={"/tracker.js": [("Access-Control-Allow-Origin", "*")]})
-    for path, text in served.items():
-        served[path] = text.replace(".localhost:8800", f".localhost:{server.port}")
-    try:
-        urls = [server.url(f"/{i}.html") for i in range(len(RUNTIME))]
-        with ThreadPoolExecutor(1) as pool:
-            statically = pool.submit(_rules_by_url, urls)
-            rendered = _rules_by_url(urls, browser_name)
-            static = statically.result()
-    finally:
-        server.stop()
+    _, urls, static, rendered = audited_both_ways(_served(RUNTIME), len(RUNTIME), browser_name)
     got = {r[0]: (static[u], rendered[u]) for r, u in zip(RUNTIME, urls, strict=True)}
     wrong = {what: pair for what, pair in got.items() if pair != (row_rules(what),) * 2}
     assert not wrong, "row: (static, rendered) where both should be the table's:\n" + \

@@ -980,6 +980,28 @@ SAME_ENGINES = {"a <base href> in a template is no base",
                 "an async function awaiting import()"}
 
 
+def audited_both_ways(served, count, browser_name, headers=None, rendered_only=()):
+    """Serve *served* and audit its pages ``/0.html`` … ``/{count - 1}.html`` statically and
+    rendered in *browser_name* at once (the static audit waits on the CPU, the browser on
+    itself); the paths *rendered_only* are rendered only. Return the stopped server, the
+    pages' URLs and each audit's rules by URL."""
+    server = Pages(served, headers={**(headers or {}), "/tracker.js": [
+        ("Access-Control-Allow-Origin", "*")]})  # as the collector answers
+    # The collector's origin is this server's too, so the tracker loads as on a live site.
+    for path, text in served.items():
+        served[path] = text.replace(".localhost:8800", f".localhost:{server.port}")
+    try:
+        urls = [server.url(f"/{i}.html") for i in range(count)]
+        with ThreadPoolExecutor(1) as pool:
+            statically = pool.submit(_rules_by_url, urls)
+            rendered = _rules_by_url(urls + [server.url(p) for p in rendered_only],
+                                     browser_name)
+            static = statically.result()
+    finally:
+        server.stop()
+    return server, urls, static, rendered
+
+
 def _rules_by_url(pages, browser_name=None):
     from harness.audit.rules import apply_policy
     from harness.audit.targets import load_rendered, load_static
@@ -1033,21 +1055,8 @@ def test_static_and_rendered_agree_on_every_shape(browser_name):
         s for s in SHAPES if FIREFOX.search(s[0] + s[1] + s[2]) and s[0] not in SAME_ENGINES]
     served = {**FILES, "/headers.html": HEADERS_PAGE,
               **{f"/{i}.html": _html(s) for i, s in enumerate(shapes)}}
-    server = Pages(served, headers={"/headers.html": COOKIES, "/tracker.js": [
-        ("Access-Control-Allow-Origin", "*")]})  # as the collector answers
-    # The collector's origin is this server's too, so the tracker loads as on a live site.
-    for path, text in served.items():
-        served[path] = text.replace(".localhost:8800", f".localhost:{server.port}")
-    try:
-        urls = [server.url(f"/{i}.html") for i in range(len(shapes))]
-        # The static audit runs while the browser starts and renders (it waits on the
-        # browser, the static audit on the CPU).
-        with ThreadPoolExecutor(1) as pool:
-            statically = pool.submit(_rules_by_url, urls)
-            rendered = _rules_by_url(urls + [server.url("/headers.html")], browser_name)
-            static = statically.result()
-    finally:
-        server.stop()
+    server, urls, static, rendered = audited_both_ways(
+        served, len(shapes), browser_name, {"/headers.html": COOKIES}, ["/headers.html"])
     assert rendered.pop(server.url("/headers.html")) == [], "its cookies were lost"
     asked = Counter(path for path in server.requests if path.endswith(".html"))
     assert asked == {"/headers.html": 1, **{f"/{i}.html": 2 for i in range(len(shapes))}}
