@@ -51,13 +51,23 @@
 
   // -- cookies -------------------------------------------------------------------------
   const cookie = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
+  // The page's clock runs ahead of the browser's (virtual time, a day ahead once the tab was
+  // left open): an expiry date computed from it would be read by the cookie jar on real
+  // time, so a cookie deleted with "expires=<a second ago>" would live on. Given as a
+  // lifetime too (max-age, which wins over expires), it lives, or goes, as the page meant.
+  const onPageClock = (t) => {
+    const expires = /;\s*expires\s*=\s*([^;]*)/i.exec(t);
+    if (!expires || /;\s*max-age\s*=/i.test(t)) return t;
+    const at = Date.parse(expires[1]);
+    return isFinite(at) ? `${t}; max-age=${Math.floor((at - Date.now()) / 1000)}` : t;
+  };
   Object.defineProperty(Document.prototype, "cookie", {
     configurable: true,
     get() { return cookie.get.call(this); },
     set(value) {
       const t = String(value);
       report("cookie", { name: t.split("=")[0].trim(), value: t.slice(0, KEEP), script: caller(), api: "document.cookie" });
-      return cookie.set.call(this, value);
+      return cookie.set.call(this, onPageClock(t));
     },
   });
   if (window.CookieStore) {

@@ -56,6 +56,13 @@ RUNTIME = [
         "wtHelper();" + insert()), "", []),
     ("a global the site's own file defines: it is called",
      '<script src="/helpers.js"></script>' + js("wtHelper();" + insert()), "", []),
+    ("optional chaining on a global no script sets: undefined, it loads", js(
+        "var site = window.siteCfg?.id || 'x'; window.wtBoot?.();" + insert()), "", []),
+    ("an element a script wrote is a global: it loads", js(
+        "document.write('<div id=\"wtBox\"></div>');") + js("wtBox.title = 'a';" + insert()),
+     "", []),
+    ("SharedArrayBuffer (on every cross-origin isolated page) is not judged to throw", js(
+        "if (self.crossOriginIsolated) new SharedArrayBuffer(8);" + insert()), "", []),
     ("a global set by assignment in an earlier script", js("window.wtCfg = {site: 'shop'};")
      + js("var site = window.wtCfg.site;" + insert()), "", []),
     ("typeof of an undeclared name never throws", js(

@@ -191,6 +191,8 @@ class Browser:
         self.ids = ids or {}  # the page's elements by id: (in <head>, attributes)
         self.made_ids: dict[str, Element] = {}  # elements scripts inserted, by id
         self.evaluator: Evaluator | None = None
+        # Members of undefined read as undefined while a script with optional chaining runs.
+        self.lenient_members = False
         self.found: list[Inserted] = []
         # markup, whether written from <head>, the line of the write
         self.written: list[tuple[str, bool, int | None]] = []

@@ -44,6 +44,8 @@ _INSERT_BESIDE = ("before", "after", "replaceWith")
 
 def get(host: Browser, subject, key):
     if subject is None or subject is UNDEF:
+        if host.lenient_members:  # perhaps a?.b (loaders._run)
+            return UNDEF
         raise Throw(UNKNOWN)  # TypeError: reading a property of null
     if isinstance(subject, str):
         return _string_member(subject, key)

@@ -328,6 +328,8 @@ class Expressions:
         else:
             this, fn = UNDEF, self.expr(callee, scope)
             if fn is UNDEF or fn is None:
+                if self.host.lenient_members:  # perhaps f?.() (loaders._run)
+                    return UNDEF
                 raise _throw()  # TypeError: not a function
         self.host.at(node)
         return self.call(fn, this, args)

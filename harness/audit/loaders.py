@@ -51,7 +51,11 @@ def parse(code: str, module: bool):
         if older == code:
             raise Unparsed(str(exc)) from None
         try:
-            return reader(older, options)
+            tree = reader(older, options)
+            # ``a?.b`` was read as ``a.b``: where a is undefined, the browser gives
+            # undefined, not an error (see _run).
+            tree.optional_chains = "?." in code
+            return tree
         except esprima.Error:
             raise Unparsed(str(exc)) from None
         except RecursionError:
@@ -280,7 +284,14 @@ def import_map(page: Page) -> dict[str, str]:
 
 
 def _run(evaluator: Evaluator, program, module: str | None = None) -> None:
-    """Run a script, or a module at address *module*, to its end or its first error."""
+    """Run a script, or a module at address *module*, to its end or its first error.
+
+    In a script with optional chaining (rewritten as plain member reads, :func:`parse`), a
+    member of undefined or a call of it is undefined, never an error: which reads were
+    optional is not kept, and a loader after one must not be judged unreached."""
+    host = evaluator.host
+    lenient, host.lenient_members = host.lenient_members, getattr(program, "optional_chains",
+                                                                  False)
     try:
         if module is not None:
             exports = evaluator.host.modules.exports.setdefault(module, JSObject())
@@ -294,6 +305,8 @@ def _run(evaluator: Evaluator, program, module: str | None = None) -> None:
     except Exception as stop:  # a stray break/return at top level ends the script too
         if type(stop).__name__ not in ("_Return", "_Break", "_Continue"):
             raise
+    finally:
+        host.lenient_members = lenient
 
 
 def _clashes(host, program) -> str:

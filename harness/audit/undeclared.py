@@ -14,6 +14,7 @@ parse or follow to its end): from then on any name may exist.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,8 +25,12 @@ _PREFIXES = ("webkit", "moz", "ms", "on")
 @lru_cache(maxsize=1)
 def browser_globals() -> frozenset[str]:
     data = json.loads((Path(__file__).parent / "browser_globals.json").read_text())
-    # (import_meta: downlevel.py's spelling of import.meta)
-    return frozenset(data["names"]) | {"chrome", "arguments", "import_meta"}
+    # (import_meta: downlevel.py's spelling of import.meta; the rest exist on some pages
+    # only, so the pages the list was read from lacked them: SharedArrayBuffer on a
+    # cross-origin isolated page, Shared Storage where the browser enables it)
+    return frozenset(data["names"]) | {"chrome", "arguments", "import_meta",
+                                       "SharedArrayBuffer", "sharedStorage", "SharedStorage",
+                                       "SharedStorageWorklet"}
 
 
 _DEFINES = "_wt_defines"  # a parsed program's names, kept on it (parses are cached)
@@ -51,6 +56,7 @@ def defined_by(program) -> frozenset[str]:
             continue  # a reference; bindings are taken where they are made, below
         if kind == "Literal" and isinstance(node.value, str):
             names.add(node.value)
+            names.update(_markup_names(node.value))
         elif kind in ("VariableDeclarator", "FunctionDeclaration", "FunctionExpression",
                       "ClassDeclaration", "ClassExpression", "ArrowFunctionExpression",
                       "CatchClause", "ImportSpecifier", "ImportDefaultSpecifier",
@@ -67,6 +73,7 @@ def defined_by(program) -> frozenset[str]:
             names.add(getattr(node.key, "name", None) or str(getattr(node.key, "value", "")))
         elif kind == "TemplateElement":
             names.add(str(node.value.cooked or ""))
+            names.update(_markup_names(str(node.value.cooked or "")))
         stack.extend(v for k, v in vars(node).items() if k not in ("type", "loc"))
     frozen = frozenset(names)
     try:
@@ -74,6 +81,15 @@ def defined_by(program) -> frozenset[str]:
     except AttributeError:
         pass
     return frozen
+
+
+# An element's id or name in markup a script writes (document.write, innerHTML,
+# insertAdjacentHTML): the browser makes a global of it.
+_MARKUP_NAME = re.compile(r"""(?i)<[a-z][^>]*?\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""")
+
+
+def _markup_names(text: str) -> list[str]:
+    return _MARKUP_NAME.findall(text) if "<" in text else []
 
 
 def _bound(pattern, names: set[str]) -> None:
