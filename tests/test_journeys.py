@@ -424,3 +424,18 @@ def test_journey_work_lost_to_a_killed_process_is_done_at_the_next_start(tmp_pat
         state.store_of(third).close()
     finally:
         state.store_of(again).close()
+
+
+def test_journey_work_that_failed_is_done_with_the_next_delivery(api, client, journey,
+                                                                 monkeypatch):
+    # The journey work of a delivery commits on its own, after the answer: if it fails
+    # (its transaction rolled back), the next delivery's work does it first.
+    real = engine.Journeys.on_interactions
+    with monkeypatch.context() as patch:
+        patch.setattr(engine.Journeys, "on_interactions",
+                      lambda self, db, interactions: (_ for _ in ()).throw(OSError("disk")))
+        first, _ = enter(api)
+    assert engine.Journeys.on_interactions is real
+    second, _ = enter(api)
+    runs = client.get(f"/api/journeys/{journey}/runs").json
+    assert sorted(r["profile_id"] for r in runs) == sorted([first, second]), runs

@@ -151,7 +151,7 @@ def record(db: sqlite3.Connection, deliveries: list[Delivery], *, store: Store,
             through = max(row[2] for row in rows)
             for listener in wanted:
                 store.after_commit(partial(listener, interactions=interactions,
-                                           through=through))
+                                           through=through, after=last))
     return outcomes
 
 

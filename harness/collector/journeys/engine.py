@@ -211,35 +211,46 @@ class Journeys:
         """Whether recorded interactions matter: only once a journey is defined."""
         return bool(self.definitions())
 
-    def __call__(self, db: sqlite3.Connection, interactions, through: int | None = None) -> None:
+    def __call__(self, db: sqlite3.Connection, interactions, through: int | None = None,
+                 after: int | None = None) -> None:
         """Listener for a committed delivery: advance the journeys on its *interactions*
-        and, in the same transaction, note that every one up to *through* (their highest
-        ``seq``) has been: a process killed between the two commits leaves them to
-        :meth:`_catch_up` at the next start, never lost."""
+        (those recorded after ``seq`` *after*) and, in the same transaction, note that
+        every one up to *through* (their highest ``seq``) has been. A process killed between
+        the two commits leaves them to :meth:`_catch_up` at the next start; an earlier
+        delivery's journey work that failed (its transaction rolled back) is done here
+        first, before these: never lost."""
+        if after is not None:
+            self._catch_up(db, until=after)
         self.on_interactions(db, interactions)
         if through is not None:
             _note_through(db, through)
 
-    def _catch_up(self, db: sqlite3.Connection) -> None:
+    def _catch_up(self, db: sqlite3.Connection, until: int | None = None) -> None:
         """Advance the journeys on the interactions recorded after the last one they were
-        advanced on (their delivery was answered, then the process ended before its journey
-        work committed), each at its own journey time and only by journeys defined by then."""
+        advanced on (up to ``seq`` *until*, or all: their delivery was answered, then the
+        process ended, or its journey work failed, before that work committed), each at its
+        own journey time and only by journeys defined by then."""
         row = db.execute("SELECT value FROM meta WHERE key = ?", (THROUGH,)).fetchone()
-        latest = db.execute("SELECT coalesce(max(seq), 0) FROM interactions").fetchone()[0]
+        latest = until if until is not None else db.execute(
+            "SELECT coalesce(max(seq), 0) FROM interactions").fetchone()[0]
         journeys = self.definitions()
         if row is None or not journeys:  # nothing noted yet: from here on
             if journeys:
                 _note_through(db, latest)
             return
+        if json.loads(row["value"]) >= latest:
+            return
         offset = float(self.store.meta("clock_offset") or 0)
         created = {r["id"]: r["created_at"]
                    for r in db.execute("SELECT id, created_at FROM journeys")}
-        for pending in db.execute("SELECT * FROM interactions WHERE seq > ? ORDER BY seq",
-                                  (json.loads(row["value"]),)).fetchall():
+        for pending in db.execute("SELECT * FROM interactions WHERE seq > ? AND seq <= ? "
+                                  "ORDER BY seq", (json.loads(row["value"]), latest)).fetchall():
             interaction = interaction_from_row(pending)
+            at = _epoch(interaction["received_at"]) + offset
+            self._expire(db, at)  # as the delivery did: windows that ended before it first
             by_then = {k: v for k, v in journeys.items()
                        if created[k] <= interaction["received_at"]}
-            self._advance(db, by_then, interaction, _epoch(interaction["received_at"]) + offset)
+            self._advance(db, by_then, interaction, at)
         _note_through(db, latest)
 
     def on_interactions(self, db: sqlite3.Connection, interactions) -> None:
