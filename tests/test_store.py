@@ -286,3 +286,16 @@ def test_a_database_held_busy_fails_a_queued_group_at_once_not_item_by_item(stor
         locker.close()
     assert store.write_in_batch("k", "after", _insert_all) == "stored after"
     assert _keys(store) == {"after"}
+
+
+def test_a_relative_database_path_is_checked_where_it_was_opened(tmp_path, monkeypatch):
+    # Each write checks the file is still the one opened: by its absolute path, so a later
+    # change of the working directory is no "removed" database.
+    (tmp_path / "a").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    store = Store("rel.sqlite3")
+    try:
+        monkeypatch.chdir(tmp_path)
+        assert store.write_in_batch("k", "moved", _insert_all) == "stored moved"
+    finally:
+        store.close()

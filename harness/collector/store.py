@@ -56,13 +56,15 @@ def private_file(path: str) -> None:
 
 def _identity(path: str) -> tuple[int, int] | None:
     """The file at *path* as the system knows it (device, inode); None for an in-memory
-    database; ``(-1, -1)`` when nothing is there."""
+    database or when it cannot be read now; ``(-1, -1)`` when nothing is there."""
     if path == ":memory:" or path.startswith("file:"):
         return None
     try:
         info = os.stat(path)
     except FileNotFoundError:
         return (-1, -1)
+    except OSError:  # unreadable for now (a permission, a stale mount): not known to differ
+        return None
     return (info.st_dev, info.st_ino)
 
 
@@ -83,7 +85,9 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             private_file(self.path)
         writer_db = self._open()
-        self._file = _identity(self.path)
+        # Checked by its absolute path: a later chdir must not look like a removed file.
+        self._file_path = self.path if self.path == ":memory:" else os.path.abspath(self.path)
+        self._file = _identity(self._file_path)
         self._writer = Writer(writer_db, undone=self._undone, ended=self._ended,
                               check=self.check_file)
         self.script(SCHEMA)
@@ -92,7 +96,8 @@ class Store:
         """Raise :class:`DatabaseGone` when the database file is no longer the one opened
         (removed, or replaced): a write would go to a file no one will read again, and a
         new connection would open an empty one."""
-        if self._file is not None and _identity(self.path) != self._file:
+        now = _identity(self._file_path) if self._file is not None else None
+        if now is not None and now != self._file:
             raise DatabaseGone(f"the database file {self.path} was removed or replaced "
                                "while the collector ran")
 
