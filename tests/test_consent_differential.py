@@ -131,6 +131,12 @@ SITES: dict[str, dict] = {
         ' "Content-Type": "application/x-www-form-urlencoded"},'
         ' body: "item=lamp&csrfmiddlewaretoken=" + tok});'),
         "states": OPTED_OUT},
+    # Clean: a consent script that deletes the tracking cookie on every page, with an expiry
+    # a second ago on the page's clock (which virtual time runs ahead of the browser's).
+    "dfcleandelete": {"head": ready(
+        'document.cookie = "msdynci_trackingContext=; path=/; expires="'
+        ' + new Date(Date.now() - 1000).toUTCString();'),
+        "states": OPTED_OUT},
     # Clean: what the site's server and page kept per visitor before the choice, unchanged
     # after it (a session cookie set on the first page, an A/B bucket drawn at random).
     "dfcleanbefore": {"head": ready(
