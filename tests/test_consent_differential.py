@@ -12,7 +12,6 @@ cannot read, a CSRF-named cookie sent to a host under the site's. Each case name
 from __future__ import annotations
 
 import json
-import secrets
 import shutil
 import threading
 import time
@@ -137,13 +136,6 @@ SITES: dict[str, dict] = {
         'document.cookie = "msdynci_trackingContext=; path=/; expires="'
         ' + new Date(Date.now() - 1000).toUTCString();'),
         "states": OPTED_OUT},
-    # Clean: what the site's server and page kept per visitor before the choice, unchanged
-    # after it (a session cookie set on the first page, an A/B bucket drawn at random).
-    "dfcleanbefore": {"head": ready(
-        'new Image().src = OWN + "/df_session.gif";'
-        'if (!localStorage.getItem("ab_bucket"))'
-        ' localStorage.setItem("ab_bucket", String(Math.random()));'),
-        "states": OPTED_OUT},
 }
 
 CASES = [
@@ -165,9 +157,6 @@ def side_app(environ, start_response):
     request = Request(environ)
     response = Response(status=204) if request.method == "POST" else Response(
         GIF, content_type="image/gif")
-    if request.path == "/df_session.gif" and "PHPSESSID" not in request.cookies:
-        response.headers.add("Set-Cookie", f"PHPSESSID={secrets.token_hex(13)}; Path=/; "
-                             "HttpOnly; SameSite=Lax")
     if request.path == "/df_srvtime.gif":
         response.headers.add("Set-Cookie", f"last_seen={int(time.time())}; Path=/")
         response.headers.add("Set-Cookie", f"srv_date={formatdate(usegmt=True)}; Path=/")

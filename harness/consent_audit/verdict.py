@@ -52,7 +52,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from ..pagehooks import MARKER_HOST, is_removal, parse_cookie
-from . import cspreports, differential, forgery, identifiers, validators
+from . import cspreports, forgery, identifiers, validators
 
 __all__ = ["decide", "expects_nothing", "is_consent_record", "is_consent_record_entry",
            "is_removal", "known_consent_record", "opt_out_moment", "seen_requests",
@@ -425,19 +425,13 @@ def _per_visitor(site, evidence: dict, csrf: dict[str, set[str]], violations: li
     reported = {(v.get("evidence") or {}).get(k) for v in violations for k in ("name", "key")}
     tokens = set().union(*csrf.values()) if csrf else set()
     beacon_hosts = {h.lower().rstrip(".") for h in site.beacon_hosts}
-    # What this visitor kept at the opt-out: a value kept since then unchanged was written
-    # before it (a session or load-balancer cookie the server set on the first page), which
-    # the contract does not judge; the answer headers of a cached entry (a CDN's request id)
-    # differ per answer, not per person.
-    stock = evidence.get("stored") or {}
-    before = differential.slots({"cookies": evidence.get("cookies_at_opt_out", []),
-                                 "stored": {"end": stock.get("at_opt_out", [])}})
+    # The answer headers of a cached entry (a CDN's request id) differ per answer, not per
+    # person. (A value kept unchanged since before the opt-out is judged as the other checks
+    # judge one: an identifier kept is one the site still holds; see "kept" above.)
     out = []
     for found in evidence.get("differential") or []:
         name, field = found["name"], found.get("field") or ""
-        if found["channel"] != "request" and (
-                field.startswith("header ") or "other_slot" not in found and
-                before.get(tuple(found["slot"])) == found["mine"]):
+        if found["channel"] != "request" and field.startswith("header "):
             continue
         if found["channel"] == "request":
             if _under(found["slot"][2], beacon_hosts) or (
