@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
+
+from ..resources import shipped
 
 # Vendor-prefixed names a browser build may add (webkitURL, mozInnerScreenX…).
 _PREFIXES = ("webkit", "moz", "ms", "on")
@@ -24,7 +25,7 @@ _PREFIXES = ("webkit", "moz", "ms", "on")
 
 @lru_cache(maxsize=1)
 def browser_globals() -> frozenset[str]:
-    data = json.loads((Path(__file__).parent / "browser_globals.json").read_text())
+    data = json.loads(shipped("audit", "browser_globals.json").read_text())
     # (import_meta: downlevel.py's spelling of import.meta; the rest exist on some pages
     # only, so the pages the list was read from lacked them: SharedArrayBuffer on a
     # cross-origin isolated page, Shared Storage where the browser enables it)
