@@ -86,13 +86,28 @@ SCRIPTS = """async () => {
 }"""
 
 
+LOADING = "() => window.__webtrackMarks ? window.__webtrackMarks.loading() : 0"
+
+
+async def scripts_landed(page) -> bool:
+    """Wait until no script the page put in is still being fetched (the browser tells of
+    a request a little after the page asks for it); False if some still are after the
+    limit."""
+    ends = time.monotonic() + BUSY_LIMIT_S
+    while await page.evaluate(LOADING):
+        if time.monotonic() > ends:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
 async def settle(page, traffic: Traffic) -> None:
     """Run the page's timers ahead until a round changes nothing: no request, no new script.
     A page that keeps the network busy (a long poll, a stream) has its timers run once and
     is read as it then stands."""
     for _ in range(ROUNDS):
         events = traffic.events
-        busy = not await traffic.drained()
+        busy = not await traffic.drained() or not await scripts_landed(page)
         if traffic.events != events and not busy:
             await asyncio.sleep(LANDING_S)
         before = await page.evaluate(SCRIPTS)

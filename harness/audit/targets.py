@@ -392,6 +392,12 @@ MARK_INSERTED = """(() => {
   const settled = new WeakSet();
   for (const type of ['load', 'error'])
     addEventListener.call(document, type, (event) => settled.add(event.target), true);
+  // A script the browser is fetching to run holds the page's clock: a loader that times
+  // its loads (RequireJS gives up after 7 s) must not see ten minutes pass meanwhile.
+  const runnable = (s) => !s.hasAttribute('nomodule') && (!s.hasAttribute('type') ||
+    /^(|module|(text|application)[/](x-)?(java|ecma)script)$/i.test(s.type.trim()));
+  marks.loading = () => [...document.scripts].filter((s) => s.hasAttribute('src') &&
+    !settled.has(s) && !marks.inert.has(s) && runnable(s)).length;
   // A script that failed though its file was served (200) was refused by the browser: its
   // integrity hash, its CORS mode, its MIME type; it never ran (see WHERE_SCRIPTS_ARE).
   marks.failed = new Set();
