@@ -4,8 +4,9 @@ Whether a value can single a visitor out is not a question of its shape (words c
 random, a number of five digits, a run of CJK characters, a field added to a consent
 platform's cookie, an IndexedDB database's version all pass for data). The audit answers
 it by a differential reading: a second fresh visitor (the *twin*) goes through the same
-state on the same page clock, started at the same instant (the runner), and each place a
-page can keep or send a value, a *slot*, is read in both:
+state on the same page clock, started at the same instant (the runner: once all the site's
+opted-out states were visited, and only if one of them is not failed already), and each
+place a page can keep or send a value, a *slot*, is read in both:
 
 - a cookie (its domain, path and name), and each field of a structured value in it (a query
   string ``a=1&b=2``, JSON, a script's object literal ``{stamp:'…',ver:1}``, base64 of
@@ -240,11 +241,12 @@ def bits(value: str) -> float:
     return total
 
 
-def differs(a: str, b: str) -> str | None:
+def differs(a: str, b: str, slack: float = MOMENT_SLACK_S) -> str | None:
     """Why *a* and *b*, one slot's values for two fresh visitors, make it per-visitor
     state, or None when they do not: the same, only the clock's moments apart
-    (:func:`timed`), or too little to tell people apart (:func:`bits`)."""
-    if a == b or timed(a, b):
+    (:func:`timed`, *slack* seconds at most), or too little to tell people apart
+    (:func:`bits`)."""
+    if a == b or timed(a, b, slack):
         return None
     least = min(bits(a), bits(b))
     # What differs once the common start and end are set aside: one letter of a group's
@@ -306,19 +308,19 @@ def _channel(slot: tuple) -> str:
         "storage"
 
 
-def compare(mine: dict, other: dict, excluded: set[str] | frozenset[str] = frozenset()
-            ) -> list[dict]:
+def compare(mine: dict, other: dict, excluded: set[str] | frozenset[str] = frozenset(),
+            slack: float = MOMENT_SLACK_S) -> list[dict]:
     """The per-visitor slots of one visitor's :func:`reading` (*mine*) against its twin's
     (*other*): ``[{channel, slot, name, mine, other, why}]``. Values holding one of
     *excluded* (the collector's own link parameters, different for each visitor the audit
-    makes) are not compared."""
+    makes) are not compared; moments up to *slack* seconds apart are the clock's."""
     found: list[dict] = []
 
     def judge(slot: tuple, a: str, b: str, name: str, other_slot: tuple | None = None
               ) -> None:
         if any(x and (x in a or x in b) for x in excluded):
             return
-        why = differs(a, b)
+        why = differs(a, b, slack)
         if why:
             found.append({"channel": _channel(slot), "slot": list(slot), "name": name,
                           "field": slot[-1], "mine": a, "other": b, "why": why,

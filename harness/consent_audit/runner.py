@@ -41,6 +41,7 @@ from . import (
     leave,
     served,
     validators,
+    verdict,
     workerclock,
 )
 from .config import AuditSettings, SiteConfig
@@ -104,8 +105,11 @@ class _Visit:
         self.browser, self.name, self.settings, self.site, self.state, self.out = (
             browser, name, settings, site, state, out)
         # The page clock's start (s since 1970), the same for a state and its twin; the
-        # twin (differential.py) takes no screenshots and is not judged itself.
-        self.clock_at, self.twin = clock_at, twin
+        # twin (differential.py) takes no screenshots and is not judged itself. When the
+        # visit began, in real time: a server's moments differ by as much more for a twin
+        # that comes after it.
+        self.clock_at = time.time() if clock_at is None else clock_at
+        self.twin, self.began = twin, time.time()
         self.slug = _slug(site, state, name) + ("-twin" if twin else "")
         self.evidence = Evidence(name)
         self.proxy = RecordingProxy(lambda item: self.evidence.add("wire", item),
@@ -154,8 +158,7 @@ class _Visit:
         await context.add_init_script(f"window.__webtrackGone = {json.dumps(GONE)};\n"
                                       + (GPC_ON + "\n" if state["gpc"] else "")
                                       + workerclock.DOCUMENT + "\n" + SCRIPT)
-        await context.clock.install(**({} if self.clock_at is None else
-                                        {"time": self.clock_at}))
+        await context.clock.install(time=self.clock_at)
         context.on("request", evidence.request)
         context.on("response", evidence.response)
         self.driver = await choice.prepare(context, self.site, state)
@@ -346,32 +349,32 @@ async def _stock_page(page, origins: list[str]):
     return stock_page
 
 
-async def _pair(browser, name: str, settings: AuditSettings, site: SiteConfig, state: dict,
-                out: Path, told: asyncio.Future) -> _Visit:
-    """*state* visited by two fresh visitors at once, on page clocks started at the same
-    instant; *told* gets what differs between them (differential.compare). Returns the
-    first visitor's visit, probed; the twin is not judged. What both kept alike that fresh
-    visitors are served in some of the site's pages but not all (a product's code on its
-    page) is the site's, the same for everyone (identifiers.page_specific)."""
-    clock_at = time.time()
-    visit = _Visit(browser, name, settings, site, state, out, clock_at)
-    twin = _Visit(browser, name, settings, site, state, out, clock_at, twin=True)
-    found: dict = NOTHING_TOLD
-    try:
-        await asyncio.gather(visit.visit(), twin.visit())
-        await visit.probe()
-        if not visit.record["error"] and not twin.record["error"]:
-            mine, other = visit.reading(), twin.reading()
-            found = {"found": differential.compare(mine, other, _made_by_audit(visit)
-                                                   | _made_by_audit(twin)),
-                     "site": sorted(identifiers.page_specific(identifiers.candidates(
-                         differential.same(mine, other)), visit.pages()))}
-        else:
-            visit.record["twin_error"] = twin.record["error"]
-    finally:  # every other state of the site waits for it, whatever happened
-        if not told.done():
-            told.set_result(found)
-    return visit
+async def _twins_told(pool: BrowserPool, name: str, settings: AuditSettings, site: SiteConfig,
+                      visit: _Visit, visits: list[_Visit]) -> dict:
+    """What a second fresh visitor (the twin) tells of *visit*, the site's twinned state, once
+    every opted-out state of the site was visited (*visits*): the slots that differ between
+    the two (differential.compare), and the values both keep alike that fresh visitors are
+    served in some of the site's pages but not all (a product's code on its page), the
+    site's (identifiers.page_specific). No twin is sent when every one of those states is
+    decided whatever it would tell (verdict.decided_without_twins). The twin goes through
+    the state on the visit's page clock, started at the same instant; a server's moments
+    are as much further apart as the twin came later."""
+    if visit.record["error"] or all(verdict.decided_without_twins(
+            site, v.state, v.evidence.data, v.record["error"]) for v in visits):
+        return NOTHING_TOLD
+    async with pool.slot() as browser:
+        twin = _Visit(browser, name, settings, site, visit.state, visit.out, visit.clock_at,
+                      twin=True)
+        await twin.visit()
+    if twin.record["error"]:
+        visit.record["twin_error"] = twin.record["error"]
+        return NOTHING_TOLD
+    mine, other = visit.reading(), twin.reading()
+    slack = differential.MOMENT_SLACK_S + max(0.0, twin.began - visit.began)
+    return {"found": differential.compare(mine, other, _made_by_audit(visit)
+                                          | _made_by_audit(twin), slack),
+            "site": sorted(identifiers.page_specific(identifiers.candidates(
+                differential.same(mine, other)), visit.pages()))}
 
 
 def _made_by_audit(visit: _Visit) -> set[str]:
@@ -424,49 +427,57 @@ async def _audit(settings: AuditSettings, out: Path, progress=None) -> list[dict
 
         # One state of each site a second fresh visitor goes through too (its twin), on the
         # same page clock; what differs between them is per-visitor state, read in every
-        # state of the site in which the visitor is opted out (differential.py).
-        pairs: dict[tuple[str, str], asyncio.Future] = {
-            (name, site.name): asyncio.get_running_loop().create_future()
-            for name in settings.browsers for site in settings.sites}
+        # state of the site in which the visitor is opted out (differential.py). The twin
+        # goes once all those states were visited, and only if one of them needs it.
+        matrix = {site.name: states(site) for site in settings.sites}
+        twinned = {site.name: twinned_state(site, matrix[site.name]) for site in settings.sites}
+        loop = asyncio.get_running_loop()
+        told: dict[tuple[str, str], asyncio.Future] = {}
+        visited: dict[tuple[str, str], dict[int, asyncio.Future]] = {}
+        for name in settings.browsers:
+            for site in settings.sites:
+                told[(name, site.name)] = loop.create_future()
+                visited[(name, site.name)] = {
+                    id(state): loop.create_future() for state in matrix[site.name]
+                    if expects_nothing(state["choice"], state["gpc"], site.honours_gpc)}
+                if twinned[site.name] is None:  # no state of it is judged: nothing to tell
+                    told[(name, site.name)].set_result(NOTHING_TOLD)
 
         async def one(name, site, state):
-            pair = pairs[(name, site.name)]
-            async with pools[name].slot() as browser:
-                if state is _twinned(site):
-                    try:
-                        visit = await _pair(browser, name, settings, site, state, out, pair)
-                    finally:
-                        if not pair.done():
-                            pair.set_result(NOTHING_TOLD)
-                else:
+            key = (name, site.name)
+            judged = expects_nothing(state["choice"], state["gpc"], site.honours_gpc)
+            mine = visited[key].get(id(state))
+            visit = None
+            try:
+                async with pools[name].slot() as browser:
                     visit = _Visit(browser, name, settings, site, state, out)
                     await visit.visit()
                     await visit.probe()
-            told = None
-            if expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
-                told = await pair
-                if state is not _twinned(site):
-                    told = {**told, "found": differential.rebase(told["found"],
+            finally:  # every other state of the site waits for it, whatever happened
+                if mine is not None:
+                    mine.set_result(visit)
+            said = None
+            if judged:
+                if state is twinned[site.name]:
+                    try:
+                        visits = [v for v in await asyncio.gather(*visited[key].values())
+                                  if v]
+                        told[key].set_result(await _twins_told(
+                            pools[name], name, settings, site, visit, visits))
+                    finally:
+                        if not told[key].done():
+                            told[key].set_result(NOTHING_TOLD)
+                said = await told[key]
+                if state is not twinned[site.name]:
+                    said = {**said, "found": differential.rebase(said["found"],
                                                                  visit.evidence.data)}
-            result = visit.decide(told)
+            result = visit.decide(said)
             if progress:
                 progress(result)
             return result
 
-        matrix = {site.name: states(site) for site in settings.sites}
-        twinned = {site.name: twinned_state(site, matrix[site.name]) for site in settings.sites}
-
-        def _twinned(site):
-            return twinned[site.name]
-
-        for name in settings.browsers:  # a site no state of which is judged: nothing to tell
-            for site in settings.sites:
-                if twinned[site.name] is None:
-                    pairs[(name, site.name)].set_result(NOTHING_TOLD)
-        # The twinned states first: every other state of their site waits for them.
-        order = sorted(((name, site, state) for name in settings.browsers
-                        for site in settings.sites for state in matrix[site.name]),
-                       key=lambda t: t[2] is not twinned[t[1].name])
+        order = [(name, site, state) for name in settings.browsers
+                 for site in settings.sites for state in matrix[site.name]]
         results = list(await asyncio.gather(*(one(*t) for t in order)))
         await asyncio.gather(*leave.asking(), return_exceptions=True)
         return results

@@ -54,9 +54,9 @@ from urllib.parse import unquote, urlsplit
 from ..pagehooks import MARKER_HOST, is_removal, parse_cookie
 from . import cspreports, forgery, identifiers, validators
 
-__all__ = ["decide", "expects_nothing", "is_consent_record", "is_consent_record_entry",
-           "is_removal", "known_consent_record", "opt_out_moment", "seen_requests",
-           "sent_after", "stored_identifier", "violation"]
+__all__ = ["decide", "decided_without_twins", "expects_nothing", "is_consent_record",
+           "is_consent_record_entry", "is_removal", "known_consent_record", "opt_out_moment",
+           "seen_requests", "sent_after", "stored_identifier", "violation"]
 
 CONSENT_WORDS = re.compile(
     r"(true|false|yes|no|on|off|0|1|-1|null|none|all|accept(ed)?|reject(ed)?|den(y|ied)|"
@@ -545,6 +545,24 @@ def violation(evidence: dict, kind: str, channel: str, via: str, what: str, item
     return {"kind": kind, "channel": channel, "via": via, "initiator": who, "t": t,
             "time_basis": basis, "phase": item.get("phase"),
             "what": f"{what} [{channel} via {via}, {who}, {when}{phase}]", "evidence": item}
+
+
+# What fails a state whatever a second fresh visitor would tell (differential.py): a
+# request to a beacon host or a known tracker, a tracking cookie by its name. Every other
+# kind rests on whether a value is an identifier, which the values two fresh visitors share
+# can answer otherwise (the site's, the same for everyone).
+_STANDING = frozenset({"cookie", "request", "websocket", "preconnect"})
+
+
+def decided_without_twins(site, state: dict, evidence: dict, error: str | None) -> bool:
+    """Whether one state's verdict stands whatever its site's twins tell: it is no opted-out
+    state, it failed to run (*error*), or it fails on a violation no shared value lifts.
+    More per-visitor slots would only add to a failure already certain."""
+    if error or not expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
+        return True
+    return any(v["kind"] in _STANDING or (
+        v["kind"] == "cookie-write" and v["evidence"].get("name") in site.tracking_cookies)
+        for v in decide(site, state, evidence)["violations"])
 
 
 def decide(site, state: dict, evidence: dict) -> dict:
