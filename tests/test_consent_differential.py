@@ -25,7 +25,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from harness import consent_audit
-from harness.consent_audit import differential, runner
+from harness.consent_audit import differential, runner, verdict
+from harness.consent_audit.evidence import Evidence
 from harness.server import Server
 
 RANDOM = (
@@ -91,6 +92,13 @@ SITES: dict[str, dict] = {
         'fetch("http://metrics." + location.hostname + ":SIDEPORT/df_cname", {method: "POST",'
         ' mode: "no-cors", headers: {"Content-Type": "application/x-www-form-urlencoded"},'
         ' body: "event=view&csrfmiddlewaretoken=" + tok});'))},
+    # Fails on a beacon to the collector after the opt-out whatever a twin would tell: none
+    # is sent (its id of no known shape is not then reported).
+    "dfbeacon": {"head": ready(RANDOM + (
+        'if (!jar("df_plain")) document.cookie = "df_plain=" + [pick(WORDS), pick(WORDS),'
+        ' pick(WORDS)].join("-") + YEAR;'
+        'new Image().src = "http://collector." + location.host.split(".").slice(1).join(".")'
+        ' + "/px.gif?page=" + encodeURIComponent(location.pathname);'))},
     # Clean: a product's code in its own page's inline script, kept in the visitor's recent
     # list and asked about: the same for everyone.
     "dfcleansku": {"pages": {"index.html": '<script>var PRODUCT = {sku: "LMP-2291-BR",'
@@ -234,6 +242,20 @@ def test_a_differential_finding_says_the_slot_both_values_and_why(audited):
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.skip_browser("webkit")
+def test_a_twin_goes_only_where_it_can_change_the_verdict(audited):
+    (beacon,) = audited["dfbeacon"]
+    assert beacon["twin"] == "not needed" and beacon["verdict"] == "fail", beacon["id"]
+    assert "request" in {v["kind"] for v in beacon["violations"]}
+    assert "per-visitor" not in {v["kind"] for v in beacon["violations"]}
+    (shapes,) = audited["dfshapes"]
+    assert shapes["twin"] == "visited"
+    assert all(r["twin"] == "visited" for r in audited["dfcleansku"] if "twin" in r)
+    assert sum("twin" in r for r in audited["dfcleansku"]) == 1
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skip_browser("webkit")
 @pytest.mark.parametrize("site", CLEAN)
 def test_a_value_the_same_for_everyone_or_a_moment_passes(audited, site):
     records = audited[site]
@@ -261,6 +283,26 @@ def test_a_value_the_same_for_everyone_or_a_moment_passes(audited, site):
 ])
 def test_two_fresh_visitors_values_tell_them_apart(a, b, apart):
     assert (differential.differs(a, b) is not None) is apart
+
+
+def test_a_twin_that_came_later_has_its_servers_moments_as_much_further_apart():
+    # A server's seconds 150 s apart: a twin that began 100 s after the visit.
+    assert differential.differs("1764489600", "1764489750") is not None
+    assert differential.differs("1764489600", "1764489750", slack=60 + 100) is None
+    assert differential.differs("amber-falcon-river", "cobalt-otter-lake", slack=1e6)
+
+
+def test_a_state_failed_on_what_no_shared_value_lifts_needs_no_twin():
+    site = consent_audit.parse({"collector": "http://collector.localhost:1", "site": [
+        {"name": "s", "start": "http://s.localhost:1/", "opt_out": [{"click": "#r"}]}]}).sites[0]
+    rejected, accepted = {"choice": "rejected", "gpc": False}, {"choice": "accepted", "gpc": False}
+    evidence = {**Evidence("chromium").data, "opted_out_at": 10.0}
+    assert not verdict.decided_without_twins(site, rejected, evidence, None)
+    assert verdict.decided_without_twins(site, rejected, evidence, "start: did not load")
+    assert verdict.decided_without_twins(site, accepted, evidence, None)
+    kept = {**evidence, "cookies": [{"name": site.tracking_cookies[0], "value": "x",
+                                     "domain": "s.localhost", "path": "/"}]}
+    assert verdict.decided_without_twins(site, rejected, kept, None)
 
 
 @pytest.mark.parametrize("value,fields", [

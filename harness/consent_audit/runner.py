@@ -361,7 +361,9 @@ async def _twins_told(pool: BrowserPool, name: str, settings: AuditSettings, sit
     are as much further apart as the twin came later."""
     if visit.record["error"] or all(verdict.decided_without_twins(
             site, v.state, v.evidence.data, v.record["error"]) for v in visits):
+        visit.record["twin"] = "not needed"
         return NOTHING_TOLD
+    visit.record["twin"] = "visited"
     async with pool.slot() as browser:
         twin = _Visit(browser, name, settings, site, visit.state, visit.out, visit.clock_at,
                       twin=True)
