@@ -84,6 +84,10 @@ AFTER_STAY_MS = 60 * 1000
 RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
 
 
+# Each page's window as it was opened, before the reader resized it (:func:`read`).
+_FULL_SIZE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def away_url(here: str) -> str:
     """Where the visitor goes on leaving *here*: a blank page the proxy answers on the page's
     own origin (same site, so no new renderer process), or on the harness's own host where
@@ -167,10 +171,11 @@ async def read(page) -> None:
         # The rest of a reader's moves in one go: Chromium takes ~30 ms a real step.
         await page.evaluate(MOVES, READING_MOVES)
         size = page.viewport_size
-        if size:  # the window made smaller and back, as a visitor or a rotated phone does
-            await page.set_viewport_size({"width": max(size["width"] - 120, 320),
-                                          "height": max(size["height"] - 90, 240)})
-            await page.set_viewport_size(size)
+        if size:  # the window made smaller, or as it was, as a visitor or a rotated phone
+            # does: one resize a read (each costs Firefox a tenth of a second)
+            full = _FULL_SIZE.setdefault(page, size)
+            await page.set_viewport_size(full if size != full else {
+                "width": max(size["width"] - 120, 320), "height": max(size["height"] - 90, 240)})
         await page.mouse.wheel(0, 100000)
         await page.keyboard.press("ArrowDown")  # reading by keyboard (keydown, keyup)
         await page.evaluate(SCROLL_TO_END)
