@@ -18,6 +18,9 @@ from . import dom
 SETTLE_MS = dom.SETTLE_MS
 # A page whose requests never all end (a long poll, a stream) is read as it stands after this.
 BUSY_LIMIT_S = 3.0
+# A script the page put in may take this long to arrive on a loaded machine before the page
+# is read without it (a stream or a long poll is a request, not a script).
+SCRIPT_LIMIT_S = 10.0
 # Rounds at most: each lets one more generation of scripts load and insert the next.
 ROUNDS = 6
 # A response that just arrived is evaluated by the page a few tasks later.
@@ -93,7 +96,7 @@ async def scripts_landed(page) -> bool:
     """Wait until no script the page put in is still being fetched (the browser tells of
     a request a little after the page asks for it); False if some still are after the
     limit."""
-    ends = time.monotonic() + BUSY_LIMIT_S
+    ends = time.monotonic() + SCRIPT_LIMIT_S
     while await page.evaluate(LOADING):
         if time.monotonic() > ends:
             return False
