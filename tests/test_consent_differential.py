@@ -303,6 +303,20 @@ def test_a_state_failed_on_what_no_shared_value_lifts_needs_no_twin():
     kept = {**evidence, "cookies": [{"name": site.tracking_cookies[0], "value": "x",
                                      "domain": "s.localhost", "path": "/"}]}
     assert verdict.decided_without_twins(site, rejected, kept, None)
+    # An identifier by its looks alone: the values both visitors share may say it is the
+    # site's, so the twin still goes.
+    uid = {"name": "visitor_uid", "value": "8f3a9c2e71b04d5a9e6f", "domain": "s.localhost",
+           "path": "/"}
+    looks = {**evidence, "cookies": [uid], "cookies_at_opt_out": [uid]}
+    assert [v["kind"] for v in verdict.decide(site, rejected, looks)["violations"]] == ["kept"]
+    assert not verdict.decided_without_twins(site, rejected, looks, None)
+
+
+def test_the_same_site_twice_is_refused():
+    with pytest.raises(ValueError, match="'s' is there already"):
+        consent_audit.parse({"collector": "http://collector.localhost:1", "site": [
+            {"name": "s", "start": "http://s.localhost:1/"},
+            {"name": "s", "start": "http://s.localhost:1/two.html"}]})
 
 
 @pytest.mark.parametrize("value,fields", [

@@ -8,6 +8,7 @@ must fail at once with their own errors; two shards merged must be the unsharded
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -69,6 +70,33 @@ CHOOSE = [  # endpoints, browser, slot → url
 @pytest.mark.parametrize(("urls", "browser", "slot", "expected"), CHOOSE)
 def test_each_slot_is_bound_to_an_endpoint_of_its_browser(urls, browser, slot, expected):
     assert choose(parse(urls), browser, slot).url == expected
+
+
+def test_work_others_wait_for_takes_the_next_free_slot_first():
+    async def scenario():
+        pool = remote.BrowserPool(None, "chromium", 1)
+        pool.browsers, pool._spare = ["browser"], [0]
+        order: list[str] = []
+
+        async def work(label, first=False):
+            async with pool.slot(first=first) as browser:
+                order.append(label)
+                assert browser == "browser"
+                await asyncio.sleep(0.01)
+
+        holder = asyncio.ensure_future(work("holder"))
+        await asyncio.sleep(0)
+        waiting = [asyncio.ensure_future(work(f"visit{i}")) for i in range(3)]
+        await asyncio.sleep(0)
+        cancelled = asyncio.ensure_future(work("gone", first=True))
+        await asyncio.sleep(0)
+        cancelled.cancel()
+        twin = asyncio.ensure_future(work("twin", first=True))
+        await asyncio.gather(holder, *waiting, twin, cancelled, return_exceptions=True)
+        assert order == ["holder", "twin", "visit0", "visit1", "visit2"]
+        assert pool._spare == [0]  # given back, the cancelled waiter's turn too
+
+    asyncio.run(scenario())
 
 
 def test_no_endpoint_for_a_browser_is_an_error():

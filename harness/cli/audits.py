@@ -118,7 +118,7 @@ def consent_audit(config_file, serve, pages, out, browsers, only) -> None:
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if browsers:
-        settings.browsers = list(browsers)
+        settings.browsers = list(dict.fromkeys(browsers))
     if pages is not None:
         settings.pages = pages
     if only:

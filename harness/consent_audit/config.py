@@ -76,7 +76,7 @@ def parse(data: dict, source: str = "configuration") -> AuditSettings:
                            "pages"}
     if unknown:
         raise ValueError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
-    sites = []
+    sites: list[SiteConfig] = []
     known = set(SiteConfig.__dataclass_fields__)
     for i, raw in enumerate(data.get("site", [])):
         where = f"{source}: site[{i}]"
@@ -85,6 +85,8 @@ def parse(data: dict, source: str = "configuration") -> AuditSettings:
             raise ValueError(f"{where} has unknown key(s) {', '.join(sorted(extra))}")
         if not isinstance(raw.get("name"), str) or not isinstance(raw.get("start"), str):
             raise ValueError(f"{where} needs a name and a start URL")
+        if any(s.name == raw["name"] for s in sites):  # results and reports go by name
+            raise ValueError(f"{where}: a site named {raw['name']!r} is there already")
         for key in ("opt_out", "accept", "then"):
             if key != "then" and raw.get(key) == "auto":
                 continue  # the page's consent platform, operated by autoconsent's rules
@@ -96,6 +98,7 @@ def parse(data: dict, source: str = "configuration") -> AuditSettings:
     if not isinstance(browsers, list) or not browsers or any(
             b not in BROWSERS for b in browsers):
         raise ValueError(f"{source}: browsers must be a list of {', '.join(BROWSERS)}")
+    browsers = list(dict.fromkeys(browsers))  # each once
     settle = data.get("settle_seconds", AuditSettings.settle_seconds)
     if not isinstance(settle, (int, float)) or settle < 0:
         raise ValueError(f"{source}: settle_seconds must be a number of seconds, not {settle!r}")

@@ -359,12 +359,17 @@ async def _twins_told(pool: BrowserPool, name: str, settings: AuditSettings, sit
     decided whatever it would tell (verdict.decided_without_twins). The twin goes through
     the state on the visit's page clock, started at the same instant; a server's moments
     are as much further apart as the twin came later."""
-    if visit.record["error"] or all(verdict.decided_without_twins(
-            site, v.state, v.evidence.data, v.record["error"]) for v in visits):
+    if visit.record["error"]:
+        visit.record["twin"] = "not sent: the twinned state failed to run"
+        return NOTHING_TOLD
+    if all(verdict.decided_without_twins(site, v.state, v.evidence.data, v.record["error"])
+           for v in visits):
         visit.record["twin"] = "not needed"
         return NOTHING_TOLD
     visit.record["twin"] = "visited"
-    async with pool.slot() as browser:
+    # Ahead of the visits still waiting: the site's verdicts wait for it, and the later it
+    # goes the further its page clock is behind the servers'.
+    async with pool.slot(first=True) as browser:
         twin = _Visit(browser, name, settings, site, visit.state, visit.out, visit.clock_at,
                       twin=True)
         await twin.visit()

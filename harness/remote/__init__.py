@@ -9,6 +9,7 @@ instead of launching, each xdist worker or audit slot bound to one endpoint
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from importlib.metadata import version
 
@@ -84,7 +85,9 @@ class BrowserPool:
         self.launch_options = launch_options
         self.browsers: list = []
         self.remote = False
-        self._free: asyncio.Queue | None = None
+        self._spare: list[int] = []  # slots no one holds
+        self._first: collections.deque = collections.deque()  # waiters served first
+        self._rest: collections.deque = collections.deque()
 
     async def __aenter__(self) -> BrowserPool:
         kind = getattr(self.playwright, self.name)
@@ -107,9 +110,7 @@ class BrowserPool:
             options = self.launch_options
             self.browsers = [await kind.launch(**(options if options is not None
                                                   else launch_spec(self.name).options))]
-        self._free = asyncio.Queue()
-        for slot in range(self.slots):
-            self._free.put_nowait(slot)
+        self._spare = list(range(self.slots))
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -118,13 +119,33 @@ class BrowserPool:
                 await browser.close()
 
     @contextlib.asynccontextmanager
-    async def slot(self):
-        """Wait for a free slot; yield the browser bound to it."""
-        slot = await self._free.get()
+    async def slot(self, first: bool = False):
+        """Wait for a free slot, in turn (ahead of every other waiter when *first*: work
+        that others wait for); yield the browser bound to it."""
+        if self._spare and not (self._first or self._rest):
+            slot = self._spare.pop()
+        else:
+            turn = asyncio.get_running_loop().create_future()
+            (self._first if first else self._rest).append(turn)
+            try:
+                slot = await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():  # handed over as it was cancelled
+                    self._release(turn.result())
+                raise
         try:
             yield self.browsers[slot % len(self.browsers)]
         finally:
-            self._free.put_nowait(slot)
+            self._release(slot)
+
+    def _release(self, slot: int) -> None:
+        for waiting in (self._first, self._rest):
+            while waiting:
+                turn = waiting.popleft()
+                if not turn.done():
+                    turn.set_result(slot)
+                    return
+        self._spare.append(slot)
 
 
 async def _check(endpoints: list[Endpoint]) -> list[str]:
