@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from harness import consent_audit, remote, run, shards
 from harness.cli import main
+from harness.concurrency import run_async
 from harness.gate import golden
 from harness.remote.endpoints import Endpoint, choose, explain, parse, slot_of_worker
 from harness.remote.server import BrowserServer
@@ -96,7 +97,7 @@ def test_work_others_wait_for_takes_the_next_free_slot_first():
         assert order == ["holder", "twin", "visit0", "visit1", "visit2"]
         assert pool._spare == [0]  # given back, the cancelled waiter's turn too
 
-    asyncio.run(scenario())
+    run_async(scenario())  # (a worker may have an event loop running: Playwright's)
 
 
 def test_no_endpoint_for_a_browser_is_an_error():
