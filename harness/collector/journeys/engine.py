@@ -238,13 +238,14 @@ class Journeys:
             if journeys:
                 _note_through(db, latest)
             return
-        if json.loads(row["value"]) >= latest:
+        done = json.loads(row["value"])
+        if done >= latest:
             return
         offset = float(self.store.meta("clock_offset") or 0)
         created = {r["id"]: r["created_at"]
                    for r in db.execute("SELECT id, created_at FROM journeys")}
         for pending in db.execute("SELECT * FROM interactions WHERE seq > ? AND seq <= ? "
-                                  "ORDER BY seq", (json.loads(row["value"]), latest)).fetchall():
+                                  "ORDER BY seq", (done, latest)).fetchall():
             interaction = interaction_from_row(pending)
             at = _epoch(interaction["received_at"]) + offset
             self._expire(db, at)  # as the delivery did: windows that ended before it first
