@@ -424,6 +424,17 @@ MARK_INSERTED = """(() => {
     if (s && s.localName === 'script' && s.hasAttribute('async') && unsettled(s))
       marks.inert.add(s);
   };
+  // A src the browser could not resolve loads nothing: Chromium takes a <base href> it
+  // cannot parse for no base at all, so every relative src then fails (its error event
+  // may come after the page is parsed, or after it is read). The getter is the page's
+  // own as it began (a page may redefine it).
+  const srcOf = Object.getOwnPropertyDescriptor(HTMLScriptElement.prototype, 'src').get;
+  const canParse = URL.canParse;
+  marks.unresolved = () => {
+    for (const s of document.querySelectorAll('script[src]'))
+      if (s.namespaceURI === 'http://www.w3.org/1999/xhtml' && !marks.loaded.has(s) &&
+          !canParse.call(URL, srcOf.call(s))) marks.inert.add(s);
+  };
   const appendChild = Node.prototype.appendChild;
   const insertBefore = Node.prototype.insertBefore;
   // A script put in a <template> element itself (not its content) or a <noscript> is
@@ -590,6 +601,7 @@ WHERE_SCRIPTS_ARE = f"""(served) => {{
     marks.restore();
     marks.unhide();
     marks.neverRan();
+    marks.unresolved();
     marks.ranSite.forEach((site, s) => site === null ? s.removeAttribute('data-site') :
       s.setAttribute('data-site', site));
     marks.inserted.forEach((s) => s.setAttribute('{INSERTED_MARK}', ''));
