@@ -19,6 +19,7 @@ from .page import (
     IN_HEAD_MARK,
     INERT_MARK,
     INSERTED_MARK,
+    JS_TYPES,
     PREPARED_MARK,
     Page,
     Script,
@@ -394,10 +395,28 @@ MARK_INSERTED = """(() => {
     addEventListener.call(document, type, (event) => settled.add(event.target), true);
   // A script the browser is fetching to run holds the page's clock: a loader that times
   // its loads (RequireJS gives up after 7 s) must not see ten minutes pass meanwhile.
-  const runnable = (s) => !s.hasAttribute('nomodule') && (!s.hasAttribute('type') ||
-    /^(|module|(text|application)[/](x-)?(java|ecma)script)$/i.test(s.type.trim()));
+  // Whether one is fetched at all was decided as it went in (see marks.prepared): a type
+  // set to JavaScript later fetches nothing (the rules of page.runs_as_script).
+  const kindOf = (a) => {
+    const kind = (Object.hasOwn(a, 'type') ? a.type :
+      a.language ? 'text/' + a.language : '').trim().toLowerCase();
+    return kind === 'module' ? kind : kind === '' || JS_TYPES.includes(kind) ? 'classic' : null;
+  };
+  const runsWith = (a) => {
+    const kind = kindOf(a);
+    if (kind !== 'classic') return kind === 'module';
+    if (Object.hasOwn(a, 'nomodule')) return false;
+    return !(Object.hasOwn(a, 'for') && Object.hasOwn(a, 'event')) ||
+      (a.for.trim().toLowerCase() === 'window' &&
+       ['onload', 'onload()'].includes(a.event.trim().toLowerCase()));
+  };
+  const fetched = (s) => {
+    const times = marks.prepared.get(s);
+    const then = times ? times.find((t) => kindOf(t) !== null) : deciding(s);
+    return !!then && runsWith(then);
+  };
   marks.loading = () => [...document.scripts].filter((s) => s.hasAttribute('src') &&
-    !settled.has(s) && !marks.inert.has(s) && runnable(s)).length;
+    !settled.has(s) && !marks.inert.has(s) && fetched(s)).length;
   // A script that failed though its file was served (200) was refused by the browser: its
   // integrity hash, its CORS mode, its MIME type; it never ran (see WHERE_SCRIPTS_ARE).
   marks.failed = new Set();
@@ -553,7 +572,8 @@ MARK_INSERTED = """(() => {
     return copies(node, imported.call(this, node, ...rest));
   };
 })();""".replace("INERT", INERT_MARK).replace("MARK", INSERTED_MARK).replace(
-    "PREPARED", PREPARED_MARK).replace("DECIDING", json.dumps(DECIDING))
+    "PREPARED", PREPARED_MARK).replace("DECIDING", json.dumps(DECIDING)).replace(
+    "JS_TYPES", json.dumps(sorted(JS_TYPES)))
 
 async def _serialise(page) -> str:
     """The live DOM as markup, shadow roots included (their scripts ran): in Chromium
