@@ -70,12 +70,23 @@
       return cookie.set.call(this, onPageClock(t));
     },
   });
+  // The Cookie Store API takes an expiry as a moment: one on the page's clock is moved to
+  // the browser's by what the page's clock runs ahead of it (the hooks go in before the
+  // clock, so Date.now is still the browser's here).
+  const browserNow = Date.now;
   if (window.CookieStore) {
     wrap(CookieStore.prototype, "set", (set) => function (name, value) {
-      const n = name && typeof name === "object" ? name.name : name;
-      const v = name && typeof name === "object" ? name.value : value;
-      report("cookie", { name: String(n), value: `${n}=${v}`.slice(0, KEEP), script: caller(), api: "cookieStore" });
-      return set.apply(this, arguments);
+      const init = name && typeof name === "object";
+      const n = init ? name.name : name;
+      const v = init ? name.value : value;
+      const expires = init && name.expires != null && isFinite(Number(name.expires)) ? Number(name.expires) : null;
+      const until = expires === null ? "" : `; expires=${new Date(expires).toUTCString()}`;
+      report("cookie", { name: String(n), value: `${n}=${v}${until}`.slice(0, KEEP), script: caller(), api: "cookieStore" });
+      if (expires === null) return set.apply(this, arguments);
+      const moved = {};
+      for (const key in name) moved[key] = name[key];
+      moved.expires = expires - Date.now() + browserNow();
+      return set.call(this, moved);
     });
   }
 

@@ -144,6 +144,11 @@ SITES: dict[str, dict] = {
         'document.cookie = "msdynci_trackingContext=; path=/; expires="'
         ' + new Date(Date.now() - 1000).toUTCString();'),
         "states": OPTED_OUT},
+    # The same through the Cookie Store API, whose expiry is a moment on the page's clock.
+    "dfcleanstoredelete": {"head": ready(
+        'cookieStore.set({name: "msdynci_trackingContext", value: "", path: "/",'
+        ' expires: Date.now() - 1000});'),
+        "states": OPTED_OUT},
 }
 
 CASES = [
