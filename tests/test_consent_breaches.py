@@ -283,6 +283,10 @@ SITES: dict[str, dict] = {
         'setTimeout(function () { navigator.sendBeacon(C + "/lt_3h", "{}"); }, 10800000);'
         'setTimeout(function () { setTimeout(function () {'
         ' navigator.sendBeacon(C + "/lt_5h_then", "{}"); }, 20000); }, 18000000);'
+        # A chain of long timers, only its third link sending.
+        'setTimeout(function () { setTimeout(function () { setTimeout(function () {'
+        ' navigator.sendBeacon(C + "/lt_chain3", "{}"); }, 7200000); }, 7200000); },'
+        ' 7200000);'
         # A worker that waits out any settling; and one beating every second all along,
         # which a day's jump must not run 86,400 times (on its 10,001st beat it says so).
         'new Worker(blob("mw_4h", 14400000));'
@@ -799,6 +803,7 @@ CASES = [
     case("memworkers", "mw_4h", "request"),
     case("memworkers", "lt_3h", "request"),
     case("memworkers", "lt_5h_then", "request"),
+    case("memworkers", "lt_chain3", "request"),
     case("memworkers", "mw_beat", "request"),
     case("memworkers", "mw_module", "request"),
     case("memworkers", "mw_data", "request"),
