@@ -50,6 +50,9 @@ SITES: dict[str, dict] = {
         ' + Math.floor(Math.random() * 1e9)); });'
         'keep("df_small", function () { return String(10000'
         ' + Math.floor(Math.random() * 90000)); });'
+        # The page's milliseconds with three random digits: sixteen, as microseconds are.
+        'keep("df_micro", function () { return String(Date.now())'
+        ' + String(100 + Math.floor(Math.random() * 900)); });'
         'if (!jar("df_cjk")) document.cookie = "df_cjk=" + encodeURIComponent('
         'Array.from({length: 4}, function () { return String.fromCharCode(0x4e00'
         ' + Math.floor(Math.random() * 0x5000)); }).join("")) + YEAR;'))},
@@ -155,6 +158,7 @@ CASES = [
     ("dfshapes", "df_words", "storage"),
     ("dfshapes", "df_moment", "storage"),
     ("dfshapes", "df_small", "storage"),
+    ("dfshapes", "df_micro", "storage"),
     ("dfshapes", "df_cjk", "cookie"),
     ("dfcmp", "OptanonConsent", "cookie"),
     ("dfcmp", "CookieConsent", "cookie"),
@@ -276,6 +280,8 @@ def test_a_value_the_same_for_everyone_or_a_moment_passes(audited, site):
     ("1764489600000", "1764490600000", True),  # timestamp-shaped, 1000 s apart
     ("1764489600000", "1764489612000", False),  # the same clock, 12 s apart
     ("1764489600", "1764489655", False),  # a server's seconds
+    ("1764489600123000", "1764489612456000", False),  # a page clock's microseconds
+    ("1764489600123482", "1764489600456117", True),  # its milliseconds, three digits more
     ("Mon, 30 Nov 2026 07:00:01 GMT", "Mon, 30 Nov 2026 07:00:31 GMT", False),
     ("2026-11-30T07:00:01.120Z", "2026-11-30T07:00:02.950Z", False),
     ("2026-11-30T08:08:32.892Z", "2026-11-30T08:08:32.798Z", False),  # within one second

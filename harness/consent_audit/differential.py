@@ -205,11 +205,16 @@ def _seconds(text: str) -> str:
 _RUNS = re.compile(r"\d+|\D+")
 # A moment's digits: seconds, milliseconds, microseconds since 1970 (2001 to 2039).
 _UNIT = {10: 1.0, 13: 1e-3, 16: 1e-6}
+# The audit's page clocks (Playwright's, and the workers' kept with them) run in whole
+# milliseconds: their microseconds end so. Sixteen digits that do not are a millisecond
+# moment with three more digits, a per-visitor id's shape.
+_WHOLE_MS = "000"
 
 
 def timed(a: str, b: str, slack: float = MOMENT_SLACK_S) -> bool:
     """Whether *a* and *b* differ only in moments at most *slack* seconds apart (a date, a
-    timestamp in s, ms or µs): what two visits on one clock write at about one time."""
+    timestamp in s, ms or µs of a page's clock): what two visits on one clock write at
+    about one time."""
     ra, rb = _RUNS.findall(_seconds(a)), _RUNS.findall(_seconds(b))
     if len(ra) != len(rb):
         return False
@@ -218,6 +223,8 @@ def timed(a: str, b: str, slack: float = MOMENT_SLACK_S) -> bool:
             continue
         if not (x.isdigit() and y.isdigit() and len(x) == len(y) in _UNIT
                 and x[0] in "12" and y[0] in "12"):
+            return False
+        if len(x) == 16 and not (x.endswith(_WHOLE_MS) and y.endswith(_WHOLE_MS)):
             return False
         if abs(int(x) - int(y)) * _UNIT[len(x)] > slack:
             return False
