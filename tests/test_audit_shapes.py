@@ -351,6 +351,14 @@ SHAPES = [
      'localhost:8800/"></template>' + TAG.replace(URL, "tracker.js"), "", ["WT004"]),
     ("a <base href> the browser cannot parse is no base", '<base href="http://[::1">' +
      TAG.replace(URL, "/tracker.js"), "", ["WT004"]),
+    ("a <base href> the browser cannot parse, a relative tag in a shadow root",
+     '<base href="http://[::1">', '<div><template shadowrootmode="open">' +
+     TAG.replace(URL, "/tracker.js") + "</template></div>", ["WT002", "WT004"]),
+    ("a <base href> the browser cannot parse, a relative tag put in a closed shadow root",
+     '<base href="http://[::1">', js(
+         "var h = document.createElement('div'); document.body.appendChild(h);" +
+         insert("'/tracker.js'", into="h.attachShadow({mode: 'closed'}).appendChild(s);")),
+     ["WT002", "WT004"]),
     ("a percent-encoded host is decoded", TAG.replace("collector.", "collector%2E"), "", []),
     ("a tag address the browser cannot parse loads nothing", TAG.replace(
         URL, "http://[collector]/tracker.js"), "", ["WT001"]),
@@ -969,7 +977,11 @@ FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.wri
 # What Chromium does where it departs from the standard (which the static audit, and
 # Firefox, follow): a <base href> it cannot parse leaves the page no base URL at all
 # (document.baseURI is about:blank), so a relative src resolves to nothing and never runs.
-CHROMIUM = {"a <base href> the browser cannot parse is no base": ["WT001"]}
+CHROMIUM = {"a <base href> the browser cannot parse is no base": ["WT001"],
+            "a <base href> the browser cannot parse, a relative tag in a shadow root":
+            ["WT001"],
+            "a <base href> the browser cannot parse, a relative tag put in a closed shadow "
+            "root": ["WT001"]}
 
 
 # Shapes the pattern picks whose engine differences another row already covers.

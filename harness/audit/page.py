@@ -28,6 +28,9 @@ PREPARED_MARK = "data-webtrack-prepared"
 # In each of those, under this key, its src as the browser resolved it then (on the base in
 # effect: a loader run before <base href> resolves on the page's own address).
 RESOLVED = "@src"
+# ... and, on <html>, that the browser took the page's <base href> for no base at all (it
+# could not parse it; Chromium then resolves no relative address, in any shadow root too).
+NO_BASE_MARK = "data-webtrack-no-base"
 SVG = "http://www.w3.org/2000/svg"
 XHTML = "http://www.w3.org/1999/xhtml"
 MATHML = "http://www.w3.org/1998/Math/MathML"
@@ -531,6 +534,9 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
     order: dict[int, int] = {}
     if element is not None:
         base = page.base = resolve(base, str(_text_attr(element, "href"))) or base
+        html = next(iter(tags.of("html")), None)
+        if rendered and html is not None and html.get(NO_BASE_MARK) is not None:
+            base = page.base = "about:blank"  # what relative addresses resolve on: none
         order = {id(tag): at for at, tag in enumerate(tags.of("base", "script"))}
     seen: dict[str, int] = {}
     for index, tag in enumerate(tags.of("script")):
@@ -554,7 +560,9 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
         in_head = attrs.pop(IN_HEAD_MARK, None)
         parsed_before_base = not inserted and order.get(id(tag), 0) < order.get(id(element), 0)
         page.scripts.append(Script(
-            src=(resolved if raw and resolved is not None else
+            # (one the browser could not resolve then, it kept as written: it loads nothing)
+            src=((resolved if ada_url.check_url(resolved) else "")
+                 if raw and resolved is not None else
                  resolve(page.url if parsed_before_base else base, raw) if raw else None),
             raw_src=raw,
             attrs=attrs, inline=tag.string or "",

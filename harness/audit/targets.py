@@ -20,6 +20,7 @@ from .page import (
     INERT_MARK,
     INSERTED_MARK,
     JS_TYPES,
+    NO_BASE_MARK,
     PREPARED_MARK,
     Page,
     Script,
@@ -443,16 +444,15 @@ MARK_INSERTED = """(() => {
     if (s && s.localName === 'script' && s.hasAttribute('async') && unsettled(s))
       marks.inert.add(s);
   };
-  // A src the browser could not resolve loads nothing: Chromium takes a <base href> it
-  // cannot parse for no base at all, so every relative src then fails (its error event
-  // may come after the page is parsed, or after it is read). The getter is the page's
-  // own as it began (a page may redefine it).
-  const srcOf = Object.getOwnPropertyDescriptor(HTMLScriptElement.prototype, 'src').get;
+  // Chromium takes a <base href> it cannot parse for no base at all (baseURI about:blank),
+  // so every relative src after it fails, in shadow roots too (its error event may come
+  // after the page is read): told on <html>, for the page's scripts to be read so. The
+  // getters are the page's own as it began (a page may redefine them).
+  const baseOf = Object.getOwnPropertyDescriptor(Node.prototype, 'baseURI').get;
   const canParse = URL.canParse;
-  marks.unresolved = () => {
-    for (const s of document.querySelectorAll('script[src]'))
-      if (s.namespaceURI === 'http://www.w3.org/1999/xhtml' && !marks.loaded.has(s) &&
-          !canParse.call(URL, srcOf.call(s))) marks.inert.add(s);
+  marks.baseless = () => {
+    if (!canParse.call(URL, 'x', baseOf.call(document)))
+      setAttribute.call(document.documentElement, 'NO_BASE', '');
   };
   const appendChild = Node.prototype.appendChild;
   const insertBefore = Node.prototype.insertBefore;
@@ -572,6 +572,7 @@ MARK_INSERTED = """(() => {
     return copies(node, imported.call(this, node, ...rest));
   };
 })();""".replace("INERT", INERT_MARK).replace("MARK", INSERTED_MARK).replace(
+    "NO_BASE", NO_BASE_MARK).replace(
     "PREPARED", PREPARED_MARK).replace("DECIDING", json.dumps(DECIDING)).replace(
     "JS_TYPES", json.dumps(sorted(JS_TYPES)))
 
@@ -621,7 +622,7 @@ WHERE_SCRIPTS_ARE = f"""(served) => {{
     marks.restore();
     marks.unhide();
     marks.neverRan();
-    marks.unresolved();
+    marks.baseless();
     marks.ranSite.forEach((site, s) => site === null ? s.removeAttribute('data-site') :
       s.setAttribute('data-site', site));
     marks.inserted.forEach((s) => s.setAttribute('{INSERTED_MARK}', ''));
