@@ -71,9 +71,12 @@
     },
   });
   // The Cookie Store API takes an expiry as a moment: one on the page's clock is moved to
-  // the browser's by what the page's clock runs ahead of it (the hooks go in before the
-  // clock, so Date.now is still the browser's here).
-  const browserNow = Date.now;
+  // the browser's by what the page's clock runs ahead of it. Where the hooks go in before
+  // Playwright's clock (the consent audit), Date.now is still the browser's here; after it,
+  // the browser's time is not to be had, and the moment is left as the page gave it.
+  const browserNow = globalThis.__pwClock ? null : Date.now;
+  // (the members of a CookieInit, read as the browser reads them: getters too)
+  const COOKIE_INIT = ["name", "value", "domain", "path", "sameSite", "partitioned"];
   if (window.CookieStore) {
     wrap(CookieStore.prototype, "set", (set) => function (name, value) {
       const init = name && typeof name === "object";
@@ -82,9 +85,9 @@
       const expires = init && name.expires != null && isFinite(Number(name.expires)) ? Number(name.expires) : null;
       const until = expires === null ? "" : `; expires=${new Date(expires).toUTCString()}`;
       report("cookie", { name: String(n), value: `${n}=${v}${until}`.slice(0, KEEP), script: caller(), api: "cookieStore" });
-      if (expires === null) return set.apply(this, arguments);
+      if (expires === null || browserNow === null) return set.apply(this, arguments);
       const moved = {};
-      for (const key in name) moved[key] = name[key];
+      for (const key of COOKIE_INIT) if (name[key] !== undefined) moved[key] = name[key];
       moved.expires = expires - Date.now() + browserNow();
       return set.call(this, moved);
     });

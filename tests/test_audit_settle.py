@@ -64,3 +64,31 @@ def test_rendered_audit_waits_for_late_loads_and_runs_timers_beside_a_long_poll(
         kept, _ = apply_policy(check(parsed, CONFIG), CONFIG)
         rules.append(sorted({f.rule for f in kept if f.severity != "note"}))
     assert rules == [[], [], [], []], "a late install was read as no install (WT001)"
+
+
+ATTRIBUTES = [{}, {"type": ""}, {"type": " Text/JavaScript "}, {"type": "module"},
+              {"type": "MODULE", "nomodule": ""}, {"type": "text/plain"},
+              {"type": "application/x-ecmascript"}, {"type": "text/javascript1.5"},
+              {"language": "JavaScript"}, {"language": "vbscript"},
+              {"type": "", "language": "vbscript"}, {"nomodule": ""},
+              {"for": "window", "event": "onload()"}, {"for": "document", "event": "onload"},
+              {"for": "window"}, {"type": "text/jscript", "for": " WINDOW ", "event": "OnLoad"}]
+
+
+@pytest.mark.only_browser("chromium")
+def test_the_rendered_pages_reading_of_script_types_is_the_static_audits(browser):
+    """The init script's own reading of whether a script runs (whether one still coming
+    holds the page) is page.py's, attribute by attribute."""
+    from harness.audit.page import runs_as_script, script_kind
+    from harness.audit.targets import MARK_INSERTED
+
+    context = browser.new_context()
+    try:
+        context.add_init_script(MARK_INSERTED)
+        page = context.new_page()
+        page.goto("about:blank")
+        got = page.evaluate("(all) => all.map((a) => [window.__webtrackMarks.kindOf(a),"
+                            " window.__webtrackMarks.runsWith(a)])", ATTRIBUTES)
+    finally:
+        context.close()
+    assert got == [[script_kind(a), runs_as_script(a)] for a in ATTRIBUTES]

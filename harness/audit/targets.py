@@ -411,6 +411,8 @@ MARK_INSERTED = """(() => {
       (a.for.trim().toLowerCase() === 'window' &&
        ['onload', 'onload()'].includes(a.event.trim().toLowerCase()));
   };
+  marks.kindOf = kindOf;
+  marks.runsWith = runsWith;  // (tests/test_audit_settle.py holds them to page.py's)
   const fetched = (s) => {
     const times = marks.prepared.get(s);
     const then = times ? times.find((t) => kindOf(t) !== null) : deciding(s);
