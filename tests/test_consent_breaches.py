@@ -509,6 +509,8 @@ SITES: dict[str, dict] = {
         # Answered with a validator of its own per visitor (an ETag, a Last-Modified date),
         # which the browser sends back as it revalidates on the next page.
         'new Image().src = SIDE + "/enc_etag.gif";'
+        # ... one given only to what a browser asks for (its Fetch Metadata).
+        'new Image().src = SIDE + "/enc_etagsf.gif";'
         'fetch(SIDE + "/enc_lastmod.gif", {mode: "no-cors", credentials: "omit"});'
         # A frame of a third party, to be handed the identifier by message.
         'var pm = document.createElement("iframe"); pm.src = SIDE + "/enc_message.html";'
@@ -865,6 +867,7 @@ CASES = [
     case("encoded", "enc_fragment", "request"),
     case("encoded", "enc_name", "request"),
     case("encoded", "enc_etag", "request"),
+    case("encoded", "enc_etagsf", "request"),
     case("encoded", "enc_lastmod", "request"),
     case("encoded", "enc_message", "request"),
     case("encoded", "enc_referer", "request", "chromium", NO_RELAXED_REFERER),
@@ -885,14 +888,17 @@ def side_app(environ, start_response):
         response = Response(
             "<!doctype html><title>3p</title><script>"
             f'localStorage.setItem("st_3p", "{ID}d9");</script>', content_type="text/html")
-    elif request.path in ("/enc_etag.gif", "/enc_lastmod.gif"):
+    elif request.path in ("/enc_etag.gif", "/enc_lastmod.gif", "/enc_etagsf.gif"):
         # A tracker's validator: a new one for each visitor it does not know yet, the
-        # visitor's own sent back (304) to one it knows.
-        etag = request.path == "/enc_etag.gif"
+        # visitor's own sent back (304) to one it knows; one for every visitor to what no
+        # browser asked for (no Fetch Metadata: a probe, a crawler).
+        etag = request.path != "/enc_lastmod.gif"
         sent = request.headers.get("If-None-Match" if etag else "If-Modified-Since")
         response = Response(status=304) if sent else Response(GIF, content_type="image/gif")
         response.headers["Cache-Control"] = "no-cache"
-        if etag:
+        if request.path == "/enc_etagsf.gif" and "Sec-Fetch-Dest" not in request.headers:
+            response.headers["ETag"] = '"same-for-all"'
+        elif etag:
             response.headers["ETag"] = sent or f'"{secrets.token_hex(8)}"'
         else:
             response.headers["Last-Modified"] = sent or formatdate(

@@ -582,6 +582,19 @@ def test_validators_probed_are_the_ones_sent_back_after_the_opt_out():
         "http://t.localhost/b.gif", "http://t.localhost/e.gif"]
 
 
+def test_a_probe_repeats_what_the_browser_asked_with_never_what_carries_the_visitor():
+    from harness.consent_audit import validators
+    wire = [{"url": "http://t.localhost/a.gif", "headers": {
+        "Sec-Fetch-Dest": "image", "sec-fetch-site": "cross-site", "Accept": "image/*",
+        "User-Agent": "Mozilla/5.0", "Sec-CH-UA": '"Chromium"', "Cookie": "uid=1",
+        "Referer": "http://s.localhost/?uid=1", "If-None-Match": '"v1"',
+        "Authorization": "Bearer 1"}},
+            {"url": "http://t.localhost/a.gif", "headers": {"Accept": "*/*"}}]
+    assert validators.as_sent(wire) == {"http://t.localhost/a.gif": {
+        "sec-fetch-dest": "image", "sec-fetch-site": "cross-site", "accept": "image/*",
+        "user-agent": "Mozilla/5.0", "sec-ch-ua": '"Chromium"'}}
+
+
 def test_a_probe_gives_up_on_a_server_that_drips(monkeypatch):
     import socket
     import threading

@@ -283,7 +283,7 @@ class _Visit:
         if expects_nothing(state["choice"], state["gpc"], site.honours_gpc):
             evidence.data["validators"] = await validators.probe(validators.to_probe(
                 evidence.data["wire"], opt_out_moment(evidence.data),
-                urlsplit(site.start).hostname))
+                urlsplit(site.start).hostname), sent=validators.as_sent(evidence.data["wire"]))
             evidence.data["served"] = await served.served(
                 kept_bodies(evidence), [identifiers.request_text(
                     r["url"], r.get("headers"), r.get("body"))

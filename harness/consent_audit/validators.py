@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 from . import identifiers
 from .proxy import dial_host
 
-__all__ = ["HEADERS", "build_sources", "builds", "echoed", "issued", "probe",
-           "static_links", "to_probe"]
+__all__ = ["HEADERS", "REPLAYED", "as_sent", "build_sources", "builds", "echoed", "issued",
+           "probe", "static_links", "to_probe"]
 
 # The request header that sends each validator back, and the answer header that gave it.
 HEADERS = {"if-none-match": "etag", "if-modified-since": "last-modified"}
@@ -37,6 +37,10 @@ PROBE_LIMIT = 8  # addresses probed per state: a tracker needs one
 BODY_LIMIT = 1 << 20
 BODY_KEEP = 64 * 1024  # of a fresh answer's text, what the visitor's is compared with
 NEAR_S = 60  # a Last-Modified this close to its answer's Date is that moment
+# What a fresh visitor's request repeats of the browser's own (a server may answer only a
+# browser's Fetch Metadata, its Accept, its client hints): never what carries the visitor
+# (cookies, credentials, validators, the address of the page it came from).
+REPLAYED = ("accept", "accept-language", "origin", "upgrade-insecure-requests", "user-agent")
 # Runs of digest characters (hex, base64, base64url) in a validator: a hash of the content,
 # or its first 16 characters and more, makes the validator the content's.
 _RUN = re.compile(r"[0-9A-Za-z+/_-]{16,}")
@@ -47,6 +51,17 @@ def echoed(request: dict) -> list[tuple[str, str]]:
     ``[(request header, value)]``."""
     headers = {k.lower(): v for k, v in (request.get("headers") or {}).items()}
     return [(name, headers[name]) for name in HEADERS if headers.get(name)]
+
+
+def as_sent(requests: list[dict]) -> dict[str, dict[str, str]]:
+    """For each address of *requests*, what a fresh visitor's request repeats
+    (:data:`REPLAYED`, ``Sec-Fetch-*``, ``Sec-CH-UA*``) of the browser's first for it."""
+    sent: dict[str, dict[str, str]] = {}
+    for request in requests:
+        headers = {k.lower(): v for k, v in (request.get("headers") or {}).items()}
+        sent.setdefault(request["url"], {k: v for k, v in headers.items() if k in REPLAYED or
+                                         k.startswith(("sec-fetch-", "sec-ch-ua"))})
+    return sent
 
 
 def to_probe(requests: list[dict], boundary: float | None,
@@ -66,10 +81,10 @@ def to_probe(requests: list[dict], boundary: float | None,
     return urls[:PROBE_LIMIT]
 
 
-def _fetch(url: str, visitor: int = 0) -> dict | None:
+def _fetch(url: str, visitor: int = 0, sent: dict[str, str] | None = None) -> dict | None:
     """One fresh visitor's answer: its status, validators, the digests of its body and the
     start of its text (dialled on loopback as the proxy dials, the host named in the
-    request)."""
+    request; with the headers the browser *sent* that :func:`as_sent` keeps)."""
     parts = urlsplit(url)
     address = dial_host(parts.hostname or "")
     if address is None:
@@ -78,8 +93,11 @@ def _fetch(url: str, visitor: int = 0) -> dict | None:
     connection = http.client.HTTPConnection(address, parts.port or 80, timeout=PROBE_TIMEOUT)
     deadline = time.monotonic() + PROBE_DEADLINE
     try:
-        connection.request("GET", path, headers={"Host": parts.netloc,
-                                                 "User-Agent": f"webtrack-consent-audit/{visitor}"})
+        headers = dict(sent or {})
+        agent = " ".join(filter(None, [headers.pop("user-agent", ""),
+                                       f"webtrack-consent-audit/{visitor}"]))
+        connection.request("GET", path, headers={**headers, "Host": parts.netloc,
+                                                 "User-Agent": agent})
         answer = connection.getresponse()
         headers = {k.lower(): v for k, v in answer.getheaders()}
         body = b""
@@ -106,15 +124,17 @@ def _fetch(url: str, visitor: int = 0) -> dict | None:
 
 
 async def probe(urls: list[str], any_status: bool = False,
-                known: dict[str, list] | None = None) -> dict[str, list[dict]]:
+                known: dict[str, list] | None = None,
+                sent: dict[str, dict[str, str]] | None = None) -> dict[str, list[dict]]:
     """Two fresh visitors' answers (200 OK) for each of *urls* (loopback only), all at once;
     with *any_status*, answers of every status (an address the server does not have at all
     answers 404: what the visitor was given there the page made). *known* keeps the answers
-    between calls of one state's judgement: an address is asked once."""
+    between calls of one state's judgement: an address is asked once. *sent*: the headers
+    the browser sent for each address (:func:`as_sent`), repeated."""
     known = {} if known is None else known
     missing = [url for url in dict.fromkeys(urls) if url not in known]
     # Two visitors with different User-Agents: what the server derives from it differs.
-    answers = await asyncio.gather(*(asyncio.to_thread(_fetch, url, i)
+    answers = await asyncio.gather(*(asyncio.to_thread(_fetch, url, i, (sent or {}).get(url))
                                      for url in missing for i in range(2)))
     for i, url in enumerate(missing):
         known[url] = answers[2 * i:2 * i + 2]
