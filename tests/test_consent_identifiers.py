@@ -783,7 +783,7 @@ def test_bytes_kept_as_hex_are_found_sent_in_base64():
 def test_a_page_asked_for_one_judgement_is_fetched_once(monkeypatch):
     # builds() and static_links() both ask fresh visitors for the site's pages.
     asked = []
-    monkeypatch.setattr(validators, "_fetch", lambda url, visitor=0: asked.append(
+    monkeypatch.setattr(validators, "_fetch", lambda url, visitor=0, sent=None: asked.append(
         (url, visitor)) or {"status": 200, "body": "page"})
     known: dict = {}
 
