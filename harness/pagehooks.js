@@ -633,11 +633,18 @@
 
   // -- lifecycle -----------------------------------------------------------------------
   if (window.top !== window) return;
+  // When the page was last shown (its clock), null once it is hidden again: the harness
+  // settles a page it came back to only after its pageshow, and every listener the page
+  // gave that event, have run (a page loaded anew reads its new address long before).
+  let shown = null;
+  Object.defineProperty(window, "__webtrackShown", { get: () => shown });
   addEventListener("pageshow", (e) => {
+    shown = Date.now();
     restored = restored || e.persisted;
     report("lifecycle", { event: "pageshow", persisted: e.persisted });
   });
   addEventListener("pagehide", (e) => {
+    shown = null;
     report("lifecycle", { event: "pagehide", persisted: e.persisted });
     if (!MARKER) return;
     const gone = () => { try { navigator.sendBeacon(MARKER, location.href); } catch (err) { /* best effort */ } };

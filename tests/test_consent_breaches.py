@@ -20,6 +20,7 @@ import secrets
 import shutil
 import socket
 import threading
+import time
 import wave
 from email.utils import formatdate
 from pathlib import Path
@@ -33,6 +34,7 @@ from harness import consent_audit
 from harness.consent_audit import runner
 from harness.server import Server
 
+SLOW_SECONDS = 2.0  # how long a page slow to load waits for its last script
 ID = "8f3a9c2e77"  # every identifier below starts so: easy to grep in a report
 BANNER = ('<script src="/_shared/consent-banner.js"></script>'
           '<script src="http://collector.localhost:8800/tracker.js" data-site="{id}" defer>'
@@ -262,8 +264,11 @@ SITES: dict[str, dict] = {
     # Workers made from scripts in memory (blob: and data: URLs), which no proxy sees; a
     # worker that starts after the page's time was last told (made by a timer at the end
     # of the page's last settling, once the visitor came back: after a restore from the
-    # back-forward cache, the page's clock is its own).
-    "memworkers": {"head": ready(
+    # back-forward cache, the page's clock is its own). The page is slow to finish loading
+    # (a script it waits for takes seconds), so a browser that loads it anew on coming back
+    # has its address long before its pageshow: what that sets off is settled all the same.
+    "memworkers": {"head": '<script async src="http://side.localhost:SIDEPORT/slow.js">'
+                           '</script>' + ready(
         'function src(tag, ms) { return "var C = " + JSON.stringify(C) + ";" + '
         + json.dumps(SEND) + ' + "setTimeout(function () { send(\\"" + tag + "\\"); }, "'
         ' + ms + ");"; }'
@@ -884,6 +889,11 @@ def side_app(environ, start_response):
     request = Request(environ)
     if request.method == "POST":
         response = Response(status=204)
+    elif request.path == "/slow.js":
+        # A script the page waits for before its load event: it comes after seconds.
+        time.sleep(SLOW_SECONDS)
+        response = Response("", content_type="text/javascript")
+        response.headers["Cache-Control"] = "no-store"
     elif request.path == "/frame.html":
         response = Response(
             "<!doctype html><title>3p</title><script>"

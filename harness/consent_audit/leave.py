@@ -81,6 +81,9 @@ MOVES = """(count) => {
 STAY_MS = 24 * 3600 * 1000
 STAY_JUMPS = 4
 AFTER_STAY_MS = 60 * 1000
+# Where the page is, its time, and when it was last shown (pagehooks.js; null while it
+# loads, or from a page the hooks never reached).
+SHOWN = "[location.href, Date.now(), window.__webtrackShown ?? null]"
 # Playwright's clock in the page, as context.clock.run_for drives it in each frame.
 RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
 
@@ -378,14 +381,18 @@ async def settle(page, settle_ms: int) -> float | None:
 
 
 async def returned(page, evidence, limit: float = 10.0) -> float | None:
-    """Wait until the page is back from the neutral page; return its time (``Date.now()``,
-    the page's clock) as it was shown again, or None if it never comes back.
+    """Wait until the page is back from the neutral page and shown; return its time
+    (``Date.now()``, the page's clock) as it was shown again, or None if it never comes back.
 
     The page's own ``pageshow`` says so at once, with its time. Firefox restores a page
     from its back-forward cache without telling Playwright (whose ``page.url`` stays on the
     neutral page) or the binding, so between waits for that event the page itself is asked.
+    A page loaded anew has its address long before it has loaded: it is back once it says it
+    was shown (``pageshow`` and the page's own listeners ran), so what it sets off then is
+    settled too; one that never finishes loading is taken as it is at *limit*.
     """
     deadline = time.monotonic() + limit
+    back = None
     while time.monotonic() < deadline:
         try:
             await asyncio.wait_for(evidence.shown.wait(), 0.1)
@@ -393,12 +400,14 @@ async def returned(page, evidence, limit: float = 10.0) -> float | None:
         except asyncio.TimeoutError:
             pass
         try:
-            here, now = await page.evaluate("[location.href, Date.now()]")
-            if not is_neutral(here):
-                return now
+            here, now, shown = await page.evaluate(SHOWN)
         except Exception:  # between documents
-            pass
-    return None
+            continue
+        if not is_neutral(here):
+            if shown is not None:
+                return shown
+            back = now
+    return back
 
 
 def _shown_at(lifecycle: list[dict]) -> float:
