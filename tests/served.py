@@ -27,7 +27,10 @@ class Pages:
                 for name, value in (headers or {}).get(self.path.split("?")[0], ()):
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write((body or "").encode())
+                try:
+                    self.wfile.write((body or "").encode())
+                except (BrokenPipeError, ConnectionResetError):  # the page went on meanwhile
+                    pass
 
             def log_message(self, *args):
                 pass

@@ -302,8 +302,12 @@ SITES: dict[str, dict] = {
         'addEventListener("pageshow", function (e) { if (location.pathname !== "/two.html")'
         ' return; var n = Number(sessionStorage.getItem("mw_shown") || 0) + 1;'
         ' sessionStorage.setItem("mw_shown", n); if (n > 1) setTimeout(function () {'
-        ' navigator.sendBeacon(C + "/mw_backlater", "{}"); new Worker("/late.js"); },'
-        ' 599000); });'),
+        ' navigator.sendBeacon(C + "/mw_backlater", "{}"); new Worker("/late.js");'
+        # ... and one whose script waits seconds for what it imports: the page is left (and
+        # closed) only once the worker has started.
+        ' new Worker(URL.createObjectURL(new Blob(["var C = " + JSON.stringify(C) + ";" + '
+        + json.dumps(SEND) + ' + "importScripts(" + JSON.stringify(SIDE + "/mw_slowstart.js")'
+        ' + ");"]))); }, 599000); });'),
         "manifest": WS_CSP,
         "files": {"nest.js": 'var b = URL.createObjectURL(new Blob([' + json.dumps(
                       WORKER_SEND + 'setTimeout(function () { send("mw_nested"); }, 150000);')
@@ -819,6 +823,7 @@ CASES = [
     case("memworkers", "mw_nested", "request"),
     case("memworkers", "mw_backlater", "request"),
     case("memworkers", "mw_late", "request"),
+    case("memworkers", "mw_slowstart", "request"),
     case("memworkers", "mw_uptime", "request"),
     case("memworkers", "mw_datashared", "request"),
     case("memworkers", "mw_posttask", "request"),
@@ -893,6 +898,11 @@ def side_app(environ, start_response):
         # A script the page waits for before its load event: it comes after seconds.
         time.sleep(SLOW_SECONDS)
         response = Response("", content_type="text/javascript")
+        response.headers["Cache-Control"] = "no-store"
+    elif request.path == "/mw_slowstart.js":
+        # What a worker imports as it starts, slow to come; it sends at once.
+        time.sleep(SLOW_SECONDS)
+        response = Response('send("mw_slowstart");', content_type="text/javascript")
         response.headers["Cache-Control"] = "no-store"
     elif request.path == "/frame.html":
         response = Response(

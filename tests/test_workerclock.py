@@ -65,3 +65,58 @@ def test_a_compressed_answer_is_inflated_and_gets_the_prelude(coding, packed):
                                       body=packed)).partition(b"\r\n\r\n")
     assert body == PRELUDE + b"\ntick()"
     assert b"content-encoding" not in head.lower()
+
+
+# -- which workers a page waits for before it is left (workerclock.js, in a real browser) --
+
+# Each kind of worker made in a page of its own: one made in memory that talks to the page
+# itself, one terminated at once, one whose script is missing (fetched: it fails to load),
+# and one that makes a worker of its own that has not started (its script takes seconds to
+# come, and no proxy gives it the clock here: it never says it has). The page counts how
+# many are starting as it makes it, and again a second later; the page's own listeners
+# keep what they heard.
+WORKERS = """(kind) => new Promise((resolve) => {
+  const made = (text) => URL.createObjectURL(new Blob([text]));
+  const heard = [];
+  if (kind === "answers") {
+    const w = new Worker(made('postMessage("hello");'));
+    w.onmessage = (e) => heard.push(e.data);
+    w.addEventListener("message", (e) => heard.push(e.data));
+  } else if (kind === "terminated") {
+    new Worker(made("")).terminate();
+  } else if (kind === "missing") {
+    new Worker("/missing.js");
+  } else if (kind === "nested") {
+    const w = new Worker(made('new Worker(self.origin + "/slow.js"); postMessage("made");'));
+    w.onmessage = (e) => heard.push(e.data);
+  }
+  const first = window.__webtrackWorkersStarting();
+  setTimeout(() => resolve([first, window.__webtrackWorkersStarting(), heard]), 1000);
+})"""
+
+
+@pytest.mark.browser
+def test_a_worker_counts_as_starting_until_it_has_run_or_cannot(browser):
+    from served import Pages
+
+    from harness.consent_audit.workerclock import DOCUMENT
+
+    server = Pages({"/": "<!doctype html><title>w</title>", "/slow.js": ""},
+                   slow={"/slow.js": 3})
+    context = browser.new_context()
+    try:
+        context.add_init_script(DOCUMENT)
+        page = context.new_page()
+        seen = {}
+        for kind in ("answers", "terminated", "missing", "nested"):
+            page.goto(server.url(f"/?{kind}"))
+            seen[kind] = page.evaluate(WORKERS, kind)
+    finally:
+        context.close()
+        server.stop()
+    # Started: its word on it is the audit's, the page hears only its own message.
+    assert seen["answers"] == [1, 0, ["hello", "hello"]]
+    assert seen["terminated"] == [0, 0, []]
+    assert seen["missing"] == [1, 0, []]
+    # The worker started, but one it made has not: the page still waits.
+    assert seen["nested"] == [1, 1, ["made"]]

@@ -24,7 +24,7 @@ from .workerclock import JUMP, TICK
 __all__ = ["ANIMATIONS", "CATCH_UP", "VISIBILITY", "asking", "away_url", "caches_pages",
            "come_back", "dispatch", "is_neutral", "launched_with", "leave", "leave_again",
            "linger", "location", "navigate_away", "probe", "read", "restored", "returned",
-           "settle", "stay"]
+           "settle", "stay", "workers_started"]
 
 # Headless browsers keep every tab visible (another tab opened over it leaves it
 # 'visible'; Chromium's Page.setWebLifecycleState freezes the page without hiding it), so
@@ -84,6 +84,11 @@ AFTER_STAY_MS = 60 * 1000
 # Where the page is, its time, and when it was last shown (pagehooks.js; null while it
 # loads, or from a page the hooks never reached).
 SHOWN = "[location.href, Date.now(), window.__webtrackShown ?? null]"
+# How many dedicated workers a frame made are still starting (workerclock.js), and how long
+# a page about to be left waits for them.
+WORKERS_STARTING = ("() => typeof window.__webtrackWorkersStarting === 'function' ?"
+                    " window.__webtrackWorkersStarting() : 0")
+WORKERS_START_LIMIT = 3.0
 # Playwright's clock in the page, as context.clock.run_for drives it in each frame.
 RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
 
@@ -188,11 +193,37 @@ async def read(page) -> None:
         pass
 
 
+async def workers_started(page, proxy: RecordingProxy,
+                          limit: float = WORKERS_START_LIMIT) -> None:
+    """Before the page is left or closed: wait (at most *limit* s) until every dedicated
+    worker its frames made has started and run what was due on the page's clock
+    (workerclock.js), then let what those sent arrive. A worker a timer made at the end of
+    the last settling, whose script takes a while to come, would otherwise die with the page
+    before it ran."""
+    deadline = time.monotonic() + limit
+    waited = False
+    while True:
+        count = 0
+        for frame in page.frames:
+            try:
+                value = await frame.evaluate(WORKERS_STARTING)
+            except Exception:  # a frame that went away, or navigated meanwhile
+                continue
+            count += value if isinstance(value, int) else 0
+        if not count or time.monotonic() >= deadline:
+            break
+        waited = True
+        await asyncio.sleep(0.05)
+    if waited:
+        await proxy.quiet(idle=0.05, limit=0.5)
+
+
 async def navigate_away(page, proxy: RecordingProxy, evidence,
                          url: str | None) -> str:
     """Leave the page for *url* (None: the neutral page, :func:`away_url`); return the
     address left, once its unload handlers have run (its parting beacon arrived), so what
     it sent as it went is on record as ``away``."""
+    await workers_started(page, proxy)
     evidence.enter("away")
     here = await location(page)
     gone = proxy.gone.count(here)

@@ -236,6 +236,7 @@ class _Visit:
     async def close(self) -> None:
         """The tab closed, and what every origin visited keeps taken in stock after."""
         page, evidence = self.page, self.evidence
+        await leave.workers_started(page, self.proxy)
         shot = self.out / "screenshots" / f"{self.slug}.jpg"
         origins: list[str] = []
         _, live = await asyncio.gather(  # sessionStorage ends with its tab: taken now

@@ -42,8 +42,58 @@
     if (!isFinite(time)) return;
     if (runUntil) runUntil(time, once);
     ports.forEach(function (port) { port.postMessage(message); });
+    caught = true;  // a worker has now run what was due: it has started
+    report();
   }
   function answer() { return { time: pageNow(), once: true }; }
+
+  // -- workers still starting ----------------------------------------------------------
+  // A dedicated worker made here counts as starting until it has been told the page's time
+  // and has run what was due by then; it then says how many of its own are still starting
+  // (and again whenever that changes). A document answers the sum
+  // (__webtrackWorkersStarting), so the audit neither leaves nor closes a page whose last
+  // timer has just made a worker, whose script may take a while to come. Only a worker
+  // that will be told counts: one made in memory here, or fetched over plain HTTP (the
+  // proxy's); one that fails to load, or is terminated, counts no more.
+  var STARTING = "__webtrackStarting";
+  var starting = new Map(), caught = false, reported = -1;
+  var post = inWorker && typeof scope.postMessage === "function" ? scope.postMessage : null;
+  function startingHere() {
+    var count = 0;
+    starting.forEach(function (n) { count += n; });
+    return count;
+  }
+  function report() {  // to the worker's creator (a dedicated worker's only)
+    var count = startingHere();
+    if (!post || !caught || count === reported) return;
+    reported = count;
+    var message = {};
+    message[STARTING] = count;
+    try { post.call(scope, message); } catch (e) { /* the creator is gone */ }
+  }
+  function countable(url, made) {
+    if (made !== null) return true;
+    try { return new URL(String(url), scope.location.href).protocol === "http:"; }
+    catch (e) { return false; }
+  }
+  function watch(worker) {
+    starting.set(worker, 1);
+    report();
+    // Ahead of the page's own listeners (capturing, added first): what the worker says of
+    // its start is the audit's, never the page's.
+    worker.addEventListener("message", function (event) {
+      var said = event.data && typeof event.data === "object" ? event.data[STARTING] : null;
+      if (typeof said !== "number") return;
+      event.stopImmediatePropagation();
+      starting.set(worker, said);
+      report();
+    }, true);
+    worker.addEventListener("error", function (event) {
+      if (typeof ErrorEvent === "function" && event instanceof ErrorEvent) return;  // it runs
+      starting.delete(worker);  // its script never came
+      report();
+    }, true);
+  }
   function listen(port) {
     port.onmessage = function (event) {
       if (event.data === ASK) event.target.postMessage(answer());
@@ -95,9 +145,14 @@
     if (typeof Original !== "function") return;
     var Hooked = function (url) {
       var args = Array.prototype.slice.call(arguments), made = clocked(url);
-      if (made === null) return Reflect.construct(Original, args, new.target || Hooked);
+      if (made === null) {
+        var fetched = Reflect.construct(Original, args, new.target || Hooked);
+        if (data && countable(url, made)) watch(fetched);
+        return fetched;
+      }
       args[0] = made;
       var worker = Reflect.construct(Original, args, new.target || Hooked);
+      if (data) watch(worker);
       if (/^data:/i.test(String(url)) && typeof MessageChannel === "function") {
         var pair = new MessageChannel();
         listen(pair.port1);
@@ -111,11 +166,19 @@
     Hooked.prototype = Original.prototype;
     Object.setPrototypeOf(Hooked, Original);
     scope[name] = Hooked;
+    var terminate = Original.prototype.terminate;
+    if (data && typeof terminate === "function") {
+      Original.prototype.terminate = function () {
+        if (starting.delete(this)) report();
+        return terminate.apply(this, arguments);
+      };
+    }
   }
   hook("Worker", true);
   hook("SharedWorker", false);  // its port is handed over on the worker's own port
 
   if (!inWorker) {  // a document: tells its workers its time when asked, and relays
+    Object.defineProperty(scope, "__webtrackWorkersStarting", { value: startingHere });
     if (channel) {
       channel.onmessage = function (event) {
         if (event.data === ASK) channel.postMessage(answer());
