@@ -1,10 +1,15 @@
 """Journeys: conditions and branch decisions as tables, validation errors, the API and clock."""
 
-import pytest
-from conftest import SHOP
+import threading
+import time
 
+import pytest
+from conftest import SHOP, Api
+
+from harness.collector import create_app, state
 from harness.collector.journeys import definition, engine
 from harness.collector.journeys.conditions import holds, matches
+from harness.collector.store import Store
 
 VISIT = {"type": "website_visited", "msdynci_viewuri": SHOP + "/cart.html",
          "msdynci_viewtitle": "Your cart", "msdynci_actionisoutbound": False, "n": 3,
@@ -439,3 +444,55 @@ def test_journey_work_that_failed_is_done_with_the_next_delivery(api, client, jo
     second, _ = enter(api)
     runs = client.get(f"/api/journeys/{journey}/runs").json
     assert sorted(r["profile_id"] for r in runs) == sorted([first, second]), runs
+
+
+WELCOME = {"name": "welcome", "trigger": GOOD["trigger"], "start": "hello",
+           "steps": {"hello": {"send": "Hello about {{ trigger.msdynci_viewtitle }}"}}}
+SLOW = 0.5  # seconds: far above a commit's time, far below a read's bound
+
+
+def _slowly(real, slowing: threading.Event):
+    """Return *real* made to sleep first once *slowing* is set: a loaded machine, where
+    the writer thread loses the CPU at its worst moment."""
+    def slow(*args, **kwargs):
+        if slowing.is_set():
+            time.sleep(SLOW)
+        return real(*args, **kwargs)
+    return slow
+
+
+@pytest.mark.parametrize("owner,name", [
+    # Once the delivery is readable, the writer is slow to hand its journey work on:
+    (Store, "_ended"),        # between the commit and queueing the work,
+    (Store, "after_commit"),  # between a lone delivery's insert (its commit) and asking,
+    (engine.Journeys, "__call__"),  # or in the journey work itself.
+], ids=["after the commit", "asking for the work", "the work"])
+def test_a_visit_seen_through_the_api_shows_its_journey_work(tmp_path, monkeypatch, owner,
+                                                             name):
+    # What a test outside the project does (the contract's test API): wait until the visit
+    # is readable, then read the runs and the outbox once. The journey work of a delivery
+    # commits after it, on its own; a read of what journeys made must wait for it.
+    slowing = threading.Event()
+    monkeypatch.setattr(owner, name, _slowly(getattr(owner, name), slowing))
+    app = create_app({"DATABASE": str(tmp_path / "slow.sqlite3"), "SITES": {"shop": SHOP}})
+    try:
+        client = app.test_client()
+        journey_id = client.post("/api/journeys", json=WELCOME).json["id"]
+        profile = Api(client).profile(consent="opted_in")
+        context = Api(client).context_for(profile)
+        sender = Api(app.test_client())  # a client of its own: the browser
+        delivery = threading.Thread(target=sender.collect, args=([sender.visit("v")],),
+                                    kwargs={"context": context})
+        slowing.set()
+        delivery.start()
+        give_up = time.monotonic() + 5
+        while not client.get(f"/api/interactions?profile={profile}&type=website_visited").json:
+            assert time.monotonic() < give_up, "the visit was never recorded"
+            time.sleep(0.005)
+        runs = client.get(f"/api/journeys/{journey_id}/runs").json
+        outbox = client.get(f"/api/outbox?profile={profile}").json
+        delivery.join(10)
+        assert [(r["profile_id"], r["status"]) for r in runs] == [(profile, "done")]
+        assert [m["text"] for m in outbox] == ["Hello about Cart"]
+    finally:
+        state.store_of(app).close()

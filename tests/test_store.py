@@ -299,3 +299,43 @@ def test_a_relative_database_path_is_checked_where_it_was_opened(tmp_path, monke
         assert store.write_in_batch("k", "moved", _insert_all) == "stored moved"
     finally:
         store.close()
+
+
+@pytest.fixture
+def slow_handoff(tmp_path, monkeypatch):
+    """A store whose writer, once a commit is readable, is slow to go on (a loaded
+    machine): it loses the CPU before it has even queued the commit's follow-ups."""
+    real = Store._ended
+
+    def slow(self, committed):
+        real(self, committed)
+        time.sleep(0.3)
+
+    monkeypatch.setattr(Store, "_ended", slow)
+    store = Store(tmp_path / "slow.sqlite3")
+    yield store
+    store.close()
+
+
+def _commit_with_follow_up(store, order):
+    """Commit 'first' from another thread, with a follow-up; return once it is readable."""
+    def work(db):
+        db.execute("INSERT INTO meta (key, value) VALUES ('first', 'v')")
+        store.after_commit(lambda db: order.append("follow-up"))
+
+    threading.Thread(target=store.transact, args=(work,)).start()
+    assert store.wait_until(lambda: "first" in _keys(store), 5)
+
+
+def test_a_reader_that_saw_a_commit_waits_for_its_follow_ups(slow_handoff):
+    order = []
+    _commit_with_follow_up(slow_handoff, order)
+    assert slow_handoff.caught_up(5) and order == ["follow-up"]
+
+
+def test_work_asked_for_after_a_commit_was_seen_runs_after_its_follow_ups(slow_handoff):
+    # The clock API after a visit was seen: the visit's journey work goes first.
+    order = []
+    _commit_with_follow_up(slow_handoff, order)
+    slow_handoff.transact(lambda db: order.append("next"))
+    assert order == ["follow-up", "next"]

@@ -153,17 +153,18 @@ class Store:
 
     def after_commit(self, work: Callable[[sqlite3.Connection], object]) -> None:
         """From inside a write: run ``work(db)`` in a transaction of its own after this
-        one commits (dropped if it does not). Its failure is logged, never the caller's.
+        one commits (dropped if it does not), before any work queued meanwhile. Its failure
+        is logged, never the caller's.
 
-        Queued before the committed callers are answered, so a caller that then waits
-        with :meth:`caught_up` sees its effects.
+        Whoever saw the write commit (its caller, or a reader of what it stored) and then
+        waits with :meth:`caught_up` sees its effects.
         """
         self._writer.after_commit(work)
 
     def caught_up(self, timeout: float = 10.0) -> bool:
-        """Wait until the follow-ups of every write answered so far have committed (or
+        """Wait until the follow-ups of every write committed so far have committed (or
         failed); False if *timeout* seconds passed first. Writes nothing: a reader calls
-        it to see what journeys made of the deliveries it was told are stored."""
+        it to see what journeys made of the deliveries it saw stored or was told are."""
         return self._writer.caught_up(timeout)
 
     def script(self, sql: str) -> None:

@@ -7,6 +7,12 @@ fails is rolled back to its savepoint (a group of items is then retried item by 
 only its caller sees the error; a database held busy by another connection fails the whole
 group at once. The store hears of every undone unit and every ended
 transaction (its memos and its waiters depend on them).
+
+Work may leave follow-ups (journeys' work on a delivery), committed after it in a
+transaction of their own, once its callers are answered. A batch and its follow-ups make one
+*round*, and nothing queued is taken before the round ends: a reader that saw a commit waits
+for its round (:meth:`Writer.caught_up`) to see what its follow-ups made of it, and a write
+made after that commit was seen comes after them.
 """
 
 from __future__ import annotations
@@ -58,10 +64,12 @@ class Writer:
         self.db = db
         self._undone, self._ended, self._check = undone, ended, check
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        # Follow-ups asked for by the transaction under way, then those of committed ones.
         self._after_commit: list[Callable[[sqlite3.Connection], object]] = []
-        # Follow-ups queued and finished so far: a reader waits for those queued before it.
-        self._follow_ups = threading.Condition()
-        self._follow_ups_queued = self._follow_ups_finished = 0
+        self._follow_ups: list[Callable[[sqlite3.Connection], object]] = []
+        # Rounds begun and ended so far: a reader waits for the one under way when it asks.
+        self._rounds = threading.Condition()
+        self._rounds_begun = self._rounds_ended = 0
         self.thread = threading.Thread(target=self._run, name="webtrack-writer", daemon=True)
         self.thread.start()
 
@@ -70,8 +78,8 @@ class Writer:
         if self.thread.is_alive():
             self._queue.put(None)
             self.thread.join(10)
-        with self._follow_ups:
-            self._follow_ups.notify_all()  # nobody waits for follow-ups that will not run
+        with self._rounds:
+            self._rounds.notify_all()  # nobody waits for a round that will not end
 
     def submit(self, key: Hashable | None, item: object,
                apply: Callable[[sqlite3.Connection, list], list], atomic: bool = False) -> Future:
@@ -88,31 +96,31 @@ class Writer:
 
     def after_commit(self, work: Callable[[sqlite3.Connection], object]) -> None:
         """From inside a write: run ``work(db)`` in a transaction of its own after this
-        one commits (dropped if it does not). Its failure is logged, never the caller's.
+        one commits (dropped if it does not), before any work queued meanwhile. Its failure
+        is logged, never the caller's.
 
-        Queued before the committed callers are answered, so a caller that then waits
-        with :meth:`caught_up` sees its effects.
+        It belongs to the round of the write, so whoever saw the write commit (its caller,
+        or a reader of what it stored) and then waits with :meth:`caught_up` sees its effects.
         """
         if threading.current_thread() is not self.thread:
             raise RuntimeError("after_commit() is for work running in the writer")
         self._after_commit.append(work)
 
     def caught_up(self, timeout: float) -> bool:
-        """Wait until every follow-up queued so far (:meth:`after_commit`) has ended;
-        return False if *timeout* seconds passed first. Writes nothing."""
+        """Wait until the round under way, if any, has ended: every commit made so far and
+        the follow-ups it asked for (:meth:`after_commit`) are in. Return False if *timeout*
+        seconds passed first. Writes nothing.
+
+        A commit is readable before its follow-ups are even asked for (a lone delivery's
+        one statement commits as it runs), so counting follow-ups asked for so far would
+        miss those of a commit already seen: the round is what contains both.
+        """
         if threading.current_thread() is self.thread:
             raise RuntimeError("the writer cannot wait for its own follow-ups")
-        with self._follow_ups:
-            target = self._follow_ups_queued
-            return self._follow_ups.wait_for(
-                lambda: self._follow_ups_finished >= target or not self.thread.is_alive(),
-                timeout)
-
-    def _follow_up_ended(self, future: Future) -> None:
-        _log_failure(future)
-        with self._follow_ups:
-            self._follow_ups_finished += 1
-            self._follow_ups.notify_all()
+        with self._rounds:
+            target = self._rounds_begun
+            return self._rounds.wait_for(
+                lambda: self._rounds_ended >= target or not self.thread.is_alive(), timeout)
 
     def script(self, sql: str) -> None:
         """Run a schema script (which commits by itself) in the writer."""
@@ -137,11 +145,30 @@ class Writer:
                     self._queue.put(nxt)  # after this batch; order among those is kept
                     break
                 batch.append(nxt)
-            if work.raw:
-                self._raw(work)
-            else:
-                self._commit(batch)
+            with self._rounds:
+                self._rounds_begun += 1
+            try:
+                if work.raw:
+                    self._raw(work)
+                else:
+                    self._commit(batch)
+                    self._follow_up()
+            finally:
+                with self._rounds:
+                    self._rounds_ended += 1
+                    self._rounds.notify_all()
         self.db.close()
+
+    def _follow_up(self) -> None:
+        """Commit the follow-ups of what was just committed (and theirs), each in its own
+        savepoint, before the writer takes anything queued since."""
+        while self._follow_ups:
+            works = [_Work(None, follow_up, call_one)
+                     for follow_up in self._follow_ups[:MAX_BATCH]]
+            del self._follow_ups[:MAX_BATCH]
+            for work in works:
+                work.future.add_done_callback(_log_failure)
+            self._commit(works)
 
     def _raw(self, work: _Work) -> None:
         try:
@@ -192,12 +219,7 @@ class Writer:
                 work.future.set_exception(exc)
             return
         self._ended(True)
-        for follow_up in self._after_commit:
-            work = _Work(None, follow_up, call_one)
-            work.future.add_done_callback(self._follow_up_ended)
-            with self._follow_ups:
-                self._follow_ups_queued += 1
-            self._queue.put(work)
+        self._follow_ups.extend(self._after_commit)
         self._after_commit.clear()
         for work, answer, error in answers:
             if error is None:

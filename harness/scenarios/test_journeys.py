@@ -25,14 +25,24 @@ def journey(webtrack):
 
 
 def runs(webtrack, journey):
+    """Return the journey's runs. The collector answers once the journey work of every
+    interaction already readable is committed: read right after ``expect``, none is missing."""
     return webtrack.call("GET", f"/api/journeys/{journey}/runs")
+
+
+def only_run(webtrack, journey):
+    """Return the journey's one run, or fail showing the runs there are."""
+    __tracebackhide__ = True
+    found = runs(webtrack, journey)
+    assert len(found) == 1, f"expected one run of {journey}, got {len(found)}: {found}"
+    return found[0]
 
 
 def test_visiting_the_cart_starts_the_journey(visitor, webtrack, journey):
     profile = webtrack.profile()["id"]
     visitor.arrive(profile, "shop", "/cart.html")
     webtrack.expect(profile, "website_visited")
-    (run,) = runs(webtrack, journey)
+    run = only_run(webtrack, journey)
     assert run["profile_id"] == profile and run["current_step"] == "asked-pricing"
 
 
@@ -44,7 +54,7 @@ def test_clicking_pricing_in_time_takes_yes(visitor, webtrack, journey):
     # The click leaves for the pricing page, whose visit is the visit's last word: waited
     # for, so what the gate compares with the reference never depends on when the test ends.
     webtrack.expect(profile, "website_visited", msdynci_viewname="pricing.html")
-    (run,) = runs(webtrack, journey)
+    run = only_run(webtrack, journey)
     assert [p["outcome"] for p in run["path"]] == ["yes", "sent"]
     assert run["path"][0]["decided_by"]["msdynci_linkuri"].endswith("/pricing.html")
     outbox = webtrack.call("GET", f"/api/outbox?profile={profile}")
@@ -56,8 +66,9 @@ def test_doing_nothing_takes_no_when_the_clock_moves(visitor, webtrack, journey)
     profile = webtrack.profile()["id"]
     visitor.arrive(profile, "shop", "/cart.html")
     webtrack.expect(profile, "website_visited")
+    # A write asked for once the visit is readable comes after the visit's journey work.
     webtrack.call("POST", "/api/clock/advance", {"seconds": 86401})
-    (run,) = runs(webtrack, journey)
+    run = only_run(webtrack, journey)
     assert [p["outcome"] for p in run["path"]] == ["no", "sent"]
     outbox = webtrack.call("GET", f"/api/outbox?profile={profile}")
     assert [m["text"] for m in outbox] == ["Your cart is waiting."]

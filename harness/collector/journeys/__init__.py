@@ -73,7 +73,6 @@ def show(journey_id: str):
 def runs(journey_id: str):
     if get_journeys().definition(journey_id) is None:
         raise ApiError(404, f"no journey {journey_id!r}")
-    get_journeys().current()
     return jsonify(get_journeys().runs(journey_id))
 
 
@@ -87,7 +86,6 @@ def advance():
 
 @bp.get("/api/outbox")
 def outbox():
-    get_journeys().current()
     return jsonify(get_journeys().outbox(request.args.get("profile")))
 
 
@@ -107,7 +105,6 @@ def page(journey_id: str):
     definition = get_journeys().definition(journey_id)
     if definition is None:
         abort(404, f"no journey {journey_id!r}")
-    get_journeys().current()
     found = get_journeys().runs(journey_id)
     return render_template("journey.html", id=journey_id, journey=definition, runs=found,
                            counts=path_counts(definition, found))

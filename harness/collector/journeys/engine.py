@@ -138,7 +138,8 @@ class Journeys:
 
     Windows are closed where time moves: by the delivery that comes after them, by the
     clock API, and by a timer when they end in real time (:class:`.WindowCloser`). Reads
-    write nothing: :meth:`current` waits until what they show is up to date.
+    write nothing: each waits (:meth:`current`) until what it shows is up to date, so
+    whoever saw an interaction stored reads what journeys made of it.
     """
 
     def __init__(self, store: Store) -> None:
@@ -202,10 +203,12 @@ class Journeys:
 
     def current(self, timeout: float = 5.0) -> None:
         """Return once a read shows runs and outbox as of now, writing nothing: the
-        journey work of every delivery answered so far is committed, and no window that
-        ended before now is open (at most *timeout* seconds each)."""
+        journey work of every interaction stored so far (readable, or answered to its
+        sender) is committed, and no window that ended before now is open. Bounded: after
+        *timeout* seconds in all, the read shows what there is."""
+        give_up = time.monotonic() + timeout
         self.store.caught_up(timeout)
-        self.windows.wait_closed(self.now(), timeout)
+        self.windows.wait_closed(self.now(), max(0.0, give_up - time.monotonic()))
 
     def wanted(self) -> bool:
         """Whether recorded interactions matter: only once a journey is defined."""
@@ -345,6 +348,8 @@ class Journeys:
                         message["step"], message["text"], message["html"], now))
 
     def runs(self, journey_id: str) -> list[dict]:
+        """Return each run of the journey, as of now (:meth:`current`)."""
+        self.current()
         rows = self.store.query("SELECT * FROM journey_runs WHERE journey_id = ? ORDER BY id",
                                 (journey_id,))
         return [{"run": row["id"], "profile_id": row["profile_id"], "status": row["status"],
@@ -355,6 +360,9 @@ class Journeys:
                  "path": json.loads(row["path"])} for row in rows]
 
     def outbox(self, profile_id: str | None) -> list[dict]:
+        """Return the messages sent (to *profile_id*, or to anyone), as of now
+        (:meth:`current`)."""
+        self.current()
         params: tuple[str, ...]
         sql, params = "SELECT * FROM outbox", ()
         if profile_id:

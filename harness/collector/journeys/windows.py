@@ -26,7 +26,7 @@ class WindowCloser:
 
     *now* gives journey time; *next_deadline* the earliest end of an open window (journey
     time) or None, read without writing; *close(now)* closes, in one committed write, every
-    window ended by *now*; *caught_up* waits for pending journey work of answered writes.
+    window ended by *now*; *caught_up* waits for pending journey work of committed writes.
     """
 
     def __init__(self, now: Callable[[], float], next_deadline: Callable[[], float | None],
