@@ -43,7 +43,7 @@ def test_consent_cell(visitor, webtrack, cell):
     assert CONTEXT_COOKIE in visitor.cookies()
     recorded = (model, consent) in RECORDED and (who != "contact-refusing" or not check)
     # The link click is decided at the collector; wait for the page's visit to be received.
-    webtrack.stats(min=2, wait=10)
+    assert webtrack.stats(min=2, wait=10)["received"] >= 2, webtrack.stats()
     types = sorted(i["type"] for i in webtrack.interactions(profile))
     assert types == (["email_link_clicked", "website_visited"] if recorded else []), (
         f"{_id(cell)}: expected {'recorded' if recorded else 'not recorded'}, "
@@ -57,5 +57,6 @@ def test_consent_change_applies_without_restart(visitor, webtrack):
     webtrack.update_profile(profile, consent="opted_out")
     visitor.goto("shop", "/pricing.html")
     stats = webtrack.stats(min=3, wait=10)
+    assert stats["received"] >= 3, stats
     assert stats["not_recorded"] == {"consent_opted_out": 1}
     assert len(webtrack.interactions(profile, "website_visited")) == 1
