@@ -951,6 +951,22 @@ SHAPES = [
         " defer", " async") + js("document.querySelectorAll('script[data-category=\"analytics"
         "\"]').forEach(function (el) { el.type = 'text/javascript'; "
         "document.head.appendChild(el); });"), "", []),
+    # Strict mode code (a "use strict" prologue, a class, a module) makes no implicit global:
+    # assigning a name nothing declared is a ReferenceError that stops the script.
+    ("a 'use strict' IIFE assigning an undeclared name: a ReferenceError", js(
+        "(function () { 'use strict'; " + insert().replace("var s", "s") + "})();"), "",
+     ["WT001"]),
+    ("a strict script assigning an undeclared name", js(
+        "'use strict'; " + insert().replace("var s", "s")), "", ["WT001"]),
+    ("a class method assigning an undeclared name: class code is strict", js(
+        "class L { static run() {" + insert().replace("var s", "s") + "} } L.run();"), "",
+     ["WT001"]),
+    ("a module assigning an undeclared name: module code is strict", MODULE.format(
+        insert().replace("var s", "s")), "", ["WT001"]),
+    ("a strict loader assigning a global an earlier script declared", js("var s;") + js(
+        "(function () { 'use strict'; " + insert().replace("var s", "s") + "})();"), "", []),
+    ("a sloppy script after a strict one still makes implicit globals", js(
+        "'use strict'; var wtOn = true;") + js(insert().replace("var s", "s")), "", []),
 ]
 
 
