@@ -58,7 +58,7 @@ class Scope:
     def __init__(self, parent: Scope | None, this=UNDEF, names: dict | None = None,
                  strict: bool | None = None) -> None:
         self.parent, self.this, self.vars = parent, this, dict(names or {})
-        self.strict = strict if strict is not None else bool(parent and parent.strict)
+        self.strict: bool = strict if strict is not None else bool(parent and parent.strict)
 
     def find(self, name: str) -> Scope | None:
         scope: Scope | None = self
