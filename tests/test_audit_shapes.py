@@ -967,6 +967,13 @@ SHAPES = [
         "(function () { 'use strict'; " + insert().replace("var s", "s") + "})();"), "", []),
     ("a sloppy script after a strict one still makes implicit globals", js(
         "'use strict'; var wtOn = true;") + js(insert().replace("var s", "s")), "", []),
+    # The standard ignores document.write while a module runs, as it does for an external
+    # async or deferred script: a module is never parser-blocking, inline or not.
+    ("an inline module's document.write is ignored", MODULE.format(WRITER), "", ["WT001"]),
+    ("a module tag's document.write is ignored", '<script type="module" src="/writer.js">'
+     "</script>", "", ["WT001"]),
+    ("a module importing a file that writes: ignored", MODULE.format("import '/writer.js';"),
+     "", ["WT001"]),
 ]
 
 

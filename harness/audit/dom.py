@@ -204,7 +204,8 @@ class Browser:
         self.index = 0  # the running script's position among the page's scripts
         self.in_head = True
         self.deferred = False
-        self.external_async = False  # the running script is external and async or deferred
+        # the running script is external and async or deferred, or a module: it cannot write
+        self.external_async = False
         self.blocking = False  # the running script is one document.write put in, blocking
         # document.open() replaced the document once parsed: what is found is in the new one
         self.replaced = False
