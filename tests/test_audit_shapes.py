@@ -974,6 +974,15 @@ SHAPES = [
      "</script>", "", ["WT001"]),
     ("a module importing a file that writes: ignored", MODULE.format("import '/writer.js';"),
      "", ["WT001"]),
+    # A visitor's page is visible as it loads (and no longer prerendered).
+    ("a loader waiting for the page to be visible", js(
+        "function l() {" + insert() + "} if (document.visibilityState === 'visible') l(); "
+        "else document.addEventListener('visibilitychange', l, {once: true});"), "", []),
+    ("a loader run when document.hidden is false", js(
+        "if (document.hidden === false) {" + insert() + "}"), "", []),
+    ("a loader held while prerendering", js(
+        "function l() {" + insert() + "} if (document.prerendering) document.addEventListener("
+        "'prerenderingchange', l, {once: true}); else l();"), "", []),
 ]
 
 

@@ -339,6 +339,10 @@ class Browser:
             "referrer": "", "URL": self.base, "documentURI": self.base,
             "baseURI": self.base_uri,
             "domain": parts.hostname or "",
+            # A visitor's page is shown as it loads, in a tab in front: loaders that wait
+            # for the page to be visible (or prerendered no longer) run at once.
+            "visibilityState": "visible", "hidden": False, "prerendering": False,
+            "wasDiscarded": False,
         })
 
     def _document_now(self) -> None:
