@@ -983,6 +983,13 @@ SHAPES = [
     ("a loader held while prerendering", js(
         "function l() {" + insert() + "} if (document.prerendering) document.addEventListener("
         "'prerenderingchange', l, {once: true}); else l();"), "", []),
+    # Loaders that keep bots out: a visitor's browser is neither automated nor headless, and
+    # the rendered audit must judge the page a visitor gets.
+    ("a loader skipping automated browsers (navigator.webdriver)", js(
+        "if (!navigator.webdriver) {" + insert() + "}"), "", []),
+    ("a loader skipping headless browsers and crawlers by user agent", js(
+        "if (!/bot|crawler|spider|headless/i.test(navigator.userAgent)) {" + insert() + "}"),
+     "", []),
 ]
 
 
@@ -1002,7 +1009,8 @@ def test_static_audit_reads_the_shape(shape):
 FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.write|writeln|"
                      r"readyState|readystatechange|data:|createContextualFragment|currentScript"
                      r"|cookie|localStorage|async|noscript|<svg|DOMParser|cloneNode|shadowroot|outerHTML"
-                     r"|HTMLUnsafe|attribute by attribute|attachShadow|integrity|crossorigin",
+                     r"|HTMLUnsafe|attribute by attribute|attachShadow|integrity|crossorigin"
+                     r"|webdriver",
                      re.I)
 
 
@@ -1339,6 +1347,17 @@ def test_a_container_configured_with_its_query(src, kind):
 
     config = audit_config.load({"tag_containers": ["googletagmanager.com/gtm.js?id=GTM-A"]})
     assert classify(src, config) == kind
+
+
+@pytest.mark.parametrize("engine,version,agent", [
+    ("chromium", "156.0.8078.108", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, "
+     "like Gecko) Chrome/156.0.0.0 Safari/537.36"),
+    ("firefox", "153.8.0", None),  # Firefox's headless user agent is a visitor's already
+])
+def test_the_rendered_audit_browses_as_a_visitor(engine, version, agent):
+    from harness.audit.targets import visitor_user_agent
+
+    assert visitor_user_agent(engine, version) == agent
 
 
 @pytest.mark.parametrize("attrs,runs", [
