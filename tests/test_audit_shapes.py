@@ -990,6 +990,14 @@ SHAPES = [
     ("a loader skipping headless browsers and crawlers by user agent", js(
         "if (!/bot|crawler|spider|headless/i.test(navigator.userAgent)) {" + insert() + "}"),
      "", []),
+    # Legacy sloppy code looks names up on an object with `with`.
+    ("a legacy loader in a with (document) block", js(
+        f"with (document) {{ var s = createElement('script'); s.src = '{URL}'; "
+        "s.setAttribute('data-site', 'shop'); getElementsByTagName('head')[0].appendChild(s); "
+        "}"), "", []),
+    ("a with block over a settings object, a closure inside", js(
+        f"with ({{u: '{URL}', site: 'shop'}}) {{ (function () {{" + insert("u").replace(
+            "'data-site', 'shop'", "'data-site', site") + "})(); }"), "", []),
 ]
 
 

@@ -67,6 +67,25 @@ class Scope:
         return scope
 
 
+class _Members(dict):
+    """A ``with`` statement's object as a scope's names: a name it has a property of is
+    that property, read and written through the host (``with (document) head``)."""
+
+    def __init__(self, host, subject) -> None:
+        super().__init__()
+        self.host, self.subject = host, subject
+
+    def __contains__(self, name) -> bool:
+        value = self.host.get_member(self.subject, name)
+        return value is not UNDEF and value is not UNKNOWN
+
+    def __getitem__(self, name):
+        return self.host.get_member(self.subject, name)
+
+    def __setitem__(self, name, value) -> None:
+        self.host.set_member(self.subject, name, value)
+
+
 def is_strict(body: list) -> bool:
     """Whether a script's or function's *body* is strict mode code: a "use strict" among the
     string statements its directive prologue opens with. In strict code an assignment to a
@@ -207,6 +226,13 @@ class Evaluator(Expressions):
             self.switch(node, scope)
         elif kind == "ClassDeclaration":
             self.assign_name(node.id.name, self._ClassExpression(node, scope), scope)
+        elif kind == "WithStatement":  # (sloppy code only: strict code cannot parse it)
+            subject = self.expr(node.object, scope)
+            if subject is None or subject is UNDEF:
+                raise Throw(UNKNOWN)  # TypeError: no object to look names up on
+            inner = Scope(scope, scope.this)
+            inner.vars = _Members(self.host, subject)
+            self.statement(node.body, inner)
         elif kind == "LabeledStatement":
             try:
                 self.statement(node.body, scope)
