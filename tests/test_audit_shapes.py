@@ -998,6 +998,8 @@ SHAPES = [
     ("a with block over a settings object, a closure inside", js(
         f"with ({{u: '{URL}', site: 'shop'}}) {{ (function () {{" + insert("u").replace(
             "'data-site', 'shop'", "'data-site', site") + "})(); }"), "", []),
+    ("a module tag whose type has spaces around it", TAG.replace(" defer", ' type=" module "'),
+     "", []),
 ]
 
 
@@ -1029,7 +1031,10 @@ CHROMIUM = {"a <base href> the browser cannot parse is no base": ["WT001"],
             "a <base href> the browser cannot parse, a relative tag in a shadow root":
             ["WT001"],
             "a <base href> the browser cannot parse, a relative tag put in a closed shadow "
-            "root": ["WT001"]}
+            "root": ["WT001"],
+            # Chromium trims a type's spaces for JavaScript types but not for "module" (the
+            # standard trims before both): such a module never runs there.
+            "a module tag whose type has spaces around it": ["WT001"]}
 
 
 # Shapes the pattern picks whose engine differences another row already covers.
