@@ -951,6 +951,55 @@ SHAPES = [
         " defer", " async") + js("document.querySelectorAll('script[data-category=\"analytics"
         "\"]').forEach(function (el) { el.type = 'text/javascript'; "
         "document.head.appendChild(el); });"), "", []),
+    # Strict mode code (a "use strict" prologue, a class, a module) makes no implicit global:
+    # assigning a name nothing declared is a ReferenceError that stops the script.
+    ("a 'use strict' IIFE assigning an undeclared name: a ReferenceError", js(
+        "(function () { 'use strict'; " + insert().replace("var s", "s") + "})();"), "",
+     ["WT001"]),
+    ("a strict script assigning an undeclared name", js(
+        "'use strict'; " + insert().replace("var s", "s")), "", ["WT001"]),
+    ("a class method assigning an undeclared name: class code is strict", js(
+        "class L { static run() {" + insert().replace("var s", "s") + "} } L.run();"), "",
+     ["WT001"]),
+    ("a module assigning an undeclared name: module code is strict", MODULE.format(
+        insert().replace("var s", "s")), "", ["WT001"]),
+    ("a strict loader assigning a global an earlier script declared", js("var s;") + js(
+        "(function () { 'use strict'; " + insert().replace("var s", "s") + "})();"), "", []),
+    ("a sloppy script after a strict one still makes implicit globals", js(
+        "'use strict'; var wtOn = true;") + js(insert().replace("var s", "s")), "", []),
+    # The standard ignores document.write while a module runs, as it does for an external
+    # async or deferred script: a module is never parser-blocking, inline or not.
+    ("an inline module's document.write is ignored", MODULE.format(WRITER), "", ["WT001"]),
+    ("a module tag's document.write is ignored", '<script type="module" src="/writer.js">'
+     "</script>", "", ["WT001"]),
+    ("a module importing a file that writes: ignored", MODULE.format("import '/writer.js';"),
+     "", ["WT001"]),
+    # A visitor's page is visible as it loads (and no longer prerendered).
+    ("a loader waiting for the page to be visible", js(
+        "function l() {" + insert() + "} if (document.visibilityState === 'visible') l(); "
+        "else document.addEventListener('visibilitychange', l, {once: true});"), "", []),
+    ("a loader run when document.hidden is false", js(
+        "if (document.hidden === false) {" + insert() + "}"), "", []),
+    ("a loader held while prerendering", js(
+        "function l() {" + insert() + "} if (document.prerendering) document.addEventListener("
+        "'prerenderingchange', l, {once: true}); else l();"), "", []),
+    # Loaders that keep bots out: a visitor's browser is neither automated nor headless, and
+    # the rendered audit must judge the page a visitor gets.
+    ("a loader skipping automated browsers (navigator.webdriver)", js(
+        "if (!navigator.webdriver) {" + insert() + "}"), "", []),
+    ("a loader skipping headless browsers and crawlers by user agent", js(
+        "if (!/bot|crawler|spider|headless/i.test(navigator.userAgent)) {" + insert() + "}"),
+     "", []),
+    # Legacy sloppy code looks names up on an object with `with`.
+    ("a legacy loader in a with (document) block", js(
+        f"with (document) {{ var s = createElement('script'); s.src = '{URL}'; "
+        "s.setAttribute('data-site', 'shop'); getElementsByTagName('head')[0].appendChild(s); "
+        "}"), "", []),
+    ("a with block over a settings object, a closure inside", js(
+        f"with ({{u: '{URL}', site: 'shop'}}) {{ (function () {{" + insert("u").replace(
+            "'data-site', 'shop'", "'data-site', site") + "})(); }"), "", []),
+    ("a module tag whose type has spaces around it", TAG.replace(" defer", ' type=" module "'),
+     "", []),
 ]
 
 
@@ -970,7 +1019,8 @@ def test_static_audit_reads_the_shape(shape):
 FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.write|writeln|"
                      r"readyState|readystatechange|data:|createContextualFragment|currentScript"
                      r"|cookie|localStorage|async|noscript|<svg|DOMParser|cloneNode|shadowroot|outerHTML"
-                     r"|HTMLUnsafe|attribute by attribute|attachShadow|integrity|crossorigin",
+                     r"|HTMLUnsafe|attribute by attribute|attachShadow|integrity|crossorigin"
+                     r"|webdriver",
                      re.I)
 
 
@@ -981,7 +1031,10 @@ CHROMIUM = {"a <base href> the browser cannot parse is no base": ["WT001"],
             "a <base href> the browser cannot parse, a relative tag in a shadow root":
             ["WT001"],
             "a <base href> the browser cannot parse, a relative tag put in a closed shadow "
-            "root": ["WT001"]}
+            "root": ["WT001"],
+            # Chromium trims a type's spaces for JavaScript types but not for "module" (the
+            # standard trims before both): such a module never runs there.
+            "a module tag whose type has spaces around it": ["WT001"]}
 
 
 # Shapes the pattern picks whose engine differences another row already covers.
@@ -1307,6 +1360,17 @@ def test_a_container_configured_with_its_query(src, kind):
 
     config = audit_config.load({"tag_containers": ["googletagmanager.com/gtm.js?id=GTM-A"]})
     assert classify(src, config) == kind
+
+
+@pytest.mark.parametrize("engine,version,agent", [
+    ("chromium", "156.0.8078.108", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, "
+     "like Gecko) Chrome/156.0.0.0 Safari/537.36"),
+    ("firefox", "153.8.0", None),  # Firefox's headless user agent is a visitor's already
+])
+def test_the_rendered_audit_browses_as_a_visitor(engine, version, agent):
+    from harness.audit.targets import visitor_user_agent
+
+    assert visitor_user_agent(engine, version) == agent
 
 
 @pytest.mark.parametrize("attrs,runs", [

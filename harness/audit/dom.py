@@ -204,7 +204,8 @@ class Browser:
         self.index = 0  # the running script's position among the page's scripts
         self.in_head = True
         self.deferred = False
-        self.external_async = False  # the running script is external and async or deferred
+        # the running script is external and async or deferred, or a module: it cannot write
+        self.external_async = False
         self.blocking = False  # the running script is one document.write put in, blocking
         # document.open() replaced the document once parsed: what is found is in the new one
         self.replaced = False
@@ -338,6 +339,10 @@ class Browser:
             "referrer": "", "URL": self.base, "documentURI": self.base,
             "baseURI": self.base_uri,
             "domain": parts.hostname or "",
+            # A visitor's page is shown as it loads, in a tab in front: loaders that wait
+            # for the page to be visible (or prerendered no longer) run at once.
+            "visibilityState": "visible", "hidden": False, "prerendering": False,
+            "wasDiscarded": False,
         })
 
     def _document_now(self) -> None:

@@ -21,6 +21,7 @@ from .jsvalues import (
     strict_equal,
     truthy,
 )
+from .undeclared import browser_globals
 
 MAX_STEPS = 50_000
 MAX_DEPTH = 40
@@ -51,14 +52,51 @@ class _Continue(_Break):
 
 
 class Scope:
-    def __init__(self, parent: Scope | None, this=UNDEF, names: dict | None = None) -> None:
+    """Names bound in one function, block or script; *strict* when its code is strict mode
+    code (inherited from the enclosing scope unless given)."""
+
+    def __init__(self, parent: Scope | None, this=UNDEF, names: dict | None = None,
+                 strict: bool | None = None) -> None:
         self.parent, self.this, self.vars = parent, this, dict(names or {})
+        self.strict: bool = strict if strict is not None else bool(parent and parent.strict)
 
     def find(self, name: str) -> Scope | None:
         scope: Scope | None = self
         while scope is not None and name not in scope.vars:
             scope = scope.parent
         return scope
+
+
+class _Members(dict):
+    """A ``with`` statement's object as a scope's names: a name it has a property of is
+    that property, read and written through the host (``with (document) head``)."""
+
+    def __init__(self, host, subject) -> None:
+        super().__init__()
+        self.host, self.subject = host, subject
+
+    def __contains__(self, name) -> bool:
+        value = self.host.get_member(self.subject, name)
+        return value is not UNDEF and value is not UNKNOWN
+
+    def __getitem__(self, name):
+        return self.host.get_member(self.subject, name)
+
+    def __setitem__(self, name, value) -> None:
+        self.host.set_member(self.subject, name, value)
+
+
+def is_strict(body: list) -> bool:
+    """Whether a script's or function's *body* is strict mode code: a "use strict" among the
+    string statements its directive prologue opens with. In strict code an assignment to a
+    name nothing declared throws (a ReferenceError) where sloppy code makes a global."""
+    for node in body:
+        directive = getattr(node, "directive", None)
+        if not isinstance(directive, str):
+            return False
+        if directive == "use strict":
+            return True
+    return False
 
 
 _EXITS = ("ReturnStatement", "ThrowStatement", "BreakStatement", "ContinueStatement")
@@ -94,9 +132,19 @@ class Evaluator(Expressions):
     def assign_name(self, name: str, value, scope: Scope) -> None:
         found = scope.find(name)
         if found is None:
+            if scope.strict and self._no_global(name):
+                raise Throw(UNKNOWN)  # ReferenceError: strict code makes no implicit global
             self.host.window.set(name, value)
         else:
             found.vars[name] = value
+
+    def _no_global(self, name: str) -> bool:
+        """Whether the global object certainly has no property *name* yet: nothing the
+        audit ran set or declared it (declarations are hoisted onto ``window``), it is no
+        browser global nor an element's id, and no code the audit cannot see has run."""
+        undeclared = self.host.undeclared
+        return name not in self.host.window.props and not undeclared.unseen and \
+            name not in browser_globals() and name not in undeclared.named()
 
     def hoist(self, body: list, scope: Scope) -> None:
         """Declare the ``var`` names and functions of *body*, as JavaScript does on entry."""
@@ -134,7 +182,10 @@ class Evaluator(Expressions):
             if isinstance(value, Function) or self.host.window.get(name) is UNKNOWN:
                 self.host.window.set(name, value)
         self.globals.vars.clear()
-        self.block(program.body, self.globals)
+        # A strict script's code runs in a scope of its own that holds nothing (its globals
+        # are on window, as above), so that the next sloppy script is not strict too.
+        self.block(program.body, Scope(self.globals, strict=True) if is_strict(program.body)
+                   else self.globals)
 
     def block(self, body: list, scope: Scope) -> None:
         for node in body:
@@ -175,6 +226,13 @@ class Evaluator(Expressions):
             self.switch(node, scope)
         elif kind == "ClassDeclaration":
             self.assign_name(node.id.name, self._ClassExpression(node, scope), scope)
+        elif kind == "WithStatement":  # (sloppy code only: strict code cannot parse it)
+            subject = self.expr(node.object, scope)
+            if subject is None or subject is UNDEF:
+                raise Throw(UNKNOWN)  # TypeError: no object to look names up on
+            inner = Scope(scope, scope.this)
+            inner.vars = _Members(self.host, subject)
+            self.statement(node.body, inner)
         elif kind == "LabeledStatement":
             try:
                 self.statement(node.body, scope)
@@ -321,8 +379,9 @@ class Evaluator(Expressions):
         node = fn.node
         if node is None:  # a class without a constructor, called without new
             raise Throw(UNKNOWN)
+        body = node.body.body if node.body.type == "BlockStatement" else []
         scope = Scope(fn.scope, fn.scope.this if node.type == "ArrowFunctionExpression"
-                      else this)
+                      else this, strict=fn.scope.strict or is_strict(body))
         if node.type != "ArrowFunctionExpression":
             scope.vars["arguments"] = JSArray(args)
         if node.type == "FunctionExpression" and node.id is not None:

@@ -343,10 +343,12 @@ class Expressions:
                      m.kind == "constructor"), None)
         parent = self.expr(node.superClass, scope) if node.superClass is not None else None
         made = None
-        if isinstance(parent, Function):
-            from .jseval import Scope
+        from .jseval import Scope
 
-            scope = Scope(scope, scope.this, {SUPER: parent})
+        # A class's code is strict mode code, whatever the code around it is.
+        scope = Scope(scope, scope.this, strict=True)
+        if isinstance(parent, Function):
+            scope.vars[SUPER] = parent
             if ctor is None:  # the implicit constructor: the superclass's, in its own scope
                 made = Function(parent.node, parent.scope)
         made = made or Function(ctor, scope)

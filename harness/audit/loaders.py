@@ -198,7 +198,9 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         module = str(script.attrs.get("type", "")).strip().lower() == "module"
         host.enter(index, script.in_head, _phase(script) > 0, _line_of(script), not module,
                    "interactive" if _phase(script) > 0 else "loading", script.before_base)
-        host.external_async = script.src is not None and _phase(script) > 0
+        # The standard raises the ignore-destructive-writes counter while an external or a
+        # module script runs: a module's document.write, inline too, is ignored.
+        host.external_async = (script.src is not None or module) and _phase(script) > 0
         host.blocking = False
         evaluator.steps = 0  # each script has its own budget
         try:
