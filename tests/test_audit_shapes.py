@@ -1368,7 +1368,7 @@ def test_a_container_configured_with_its_query(src, kind):
     ("firefox", "153.8.0", None),  # Firefox's headless user agent is a visitor's already
 ])
 def test_the_rendered_audit_browses_as_a_visitor(engine, version, agent):
-    from harness.audit.targets import visitor_user_agent
+    from harness.looks import visitor_user_agent
 
     assert visitor_user_agent(engine, version) == agent
 

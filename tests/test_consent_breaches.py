@@ -324,6 +324,21 @@ SITES: dict[str, dict] = {
                   "uptime.js": WORKER_SEND + 'var sent = false; setInterval(function () {'
                                ' if (!sent && performance.now() > 240000) { sent = true;'
                                ' send("mw_uptime"); } }, 1000);'}},
+    # Tracking people only: nothing goes out to an automated browser or a headless build, as
+    # a script keeping bots out of its numbers (or hiding from audits) does.
+    "cloaked": {"head": ready(
+        'var B = function (p) { navigator.sendBeacon(C + p, "{}"); };'
+        'if (!navigator.webdriver) B("/cl_webdriver");'
+        'if (!/headless/i.test(navigator.userAgent)) B("/cl_agent");'
+        'var ua = navigator.userAgentData;'
+        'if (!ua || !ua.brands.some(function (b) { return /headless/i.test(b.brand); }))'
+        ' B("/cl_brands");'
+        'if (ua) ua.getHighEntropyValues(["fullVersionList"]).then(function (v) {'
+        ' if (!v.fullVersionList.some(function (b) { return /headless/i.test(b.brand); }))'
+        ' B("/cl_versions"); }); else B("/cl_versions");')
+        # ... and a server that sends its tracker only to browsers whose client hints name
+        # no headless build.
+        + '<script src="http://side.localhost:SIDEPORT/cl_hint.js"></script>'},
     # As the visitor reads: scroll depth, an element coming into view, the wheel, the mouse,
     # an image and a frame loaded lazily at the end of the page.
     "reading": {"head": ready(
@@ -743,6 +758,11 @@ CASES = [
     case("storage", "stidbnm_", "storage"),
     case("storage", "stnav", "storage", "chromium", "Firefox ESR has no Navigation API"),
     case("storage", "stbhc-", "storage"),
+    case("cloaked", "cl_webdriver", "request"),
+    case("cloaked", "cl_agent", "request"),
+    case("cloaked", "cl_brands", "request"),
+    case("cloaked", "cl_versions", "request"),
+    case("cloaked", "cl_hint", "request"),
     case("reading", "rd_scroll", "request"),
     case("reading", "rd_linkdecor", "request"),
     case("reading", "rd_inview", "request"),
@@ -904,6 +924,10 @@ def side_app(environ, start_response):
         time.sleep(SLOW_SECONDS)
         response = Response('send("mw_slowstart");', content_type="text/javascript")
         response.headers["Cache-Control"] = "no-store"
+    elif request.path == "/cl_hint.js":
+        people = "headless" not in request.headers.get("Sec-CH-UA", "").lower()
+        response = Response('navigator.sendBeacon(C + "/cl_hint", "{}");' if people else "",
+                            content_type="text/javascript")
     elif request.path == "/frame.html":
         response = Response(
             "<!doctype html><title>3p</title><script>"

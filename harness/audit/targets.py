@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ..looks import AS_A_VISITOR, visitor_user_agent
 from . import shadowroots
 from .page import (
     DECIDING,
@@ -313,24 +314,6 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
 # Scripts that page code puts in the document never block parsing: mark them, so the
 # rendered DOM tells them from the tags the page was written with; and scripts that arrive
 # as markup never run: mark those as inert.
-def visitor_user_agent(browser_name: str, version: str) -> str | None:
-    """The user agent a visitor's desktop browser of *version* sends, where the headless
-    build names itself (Chromium's ``HeadlessChrome``), or None where the browser's own is
-    a visitor's already (Firefox). Loaders that skip headless browsers as bots must run as
-    they do for visitors: the audit judges the page a visitor gets."""
-    if browser_name != "chromium" or not version:
-        return None
-    major = version.split(".")[0]  # browsers send a reduced version: 156.0.0.0
-    return ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-            f"Chrome/{major}.0.0.0 Safari/537.36")
-
-
-# An automated browser says so (navigator.webdriver is true) and a visitor's does not; a
-# loader that keeps bots out by it must run as it does for visitors.
-AS_A_VISITOR = """Object.defineProperty(Navigator.prototype, 'webdriver', {
-  get: () => false, configurable: true, enumerable: true});"""
-
-
 MARK_INSERTED = """(() => {
   // Kept in sets, the truth, and as attributes at once (a script inserted while the page is
   // read is marked already); a loader that re-creates scripts attribute by attribute copies

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from ..looks import visitor_header
 from . import workerclock
 from .inflate import inflate
 
@@ -298,7 +299,7 @@ class RecordingProxy:
         clock = workerclock.wants_clock({k.lower(): v for k, v in headers})
         drop = ("connection", "proxy-connection", "keep-alive") + (
             ("accept-encoding",) if clock else ())
-        kept = [(k, v) for k, v in headers if k.lower() not in drop]
+        kept = [(k, visitor_header(k, v)) for k, v in headers if k.lower() not in drop]
         upstream_head = f"{method} {path} HTTP/1.{0 if clock else 1}\r\n" + "".join(
             f"{k}: {v}\r\n" for k, v in kept) + "Connection: close\r\n\r\n"
         up_reader, up_writer = await asyncio.open_connection(address, url.port or 80)

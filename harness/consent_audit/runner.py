@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from ..browsers import launch_spec
 from ..client import CollectorClient
 from ..concurrency import run_async
+from ..looks import AS_A_VISITOR, visitor_user_agent
 from ..pagehooks import BINDING, SCRIPT
 from ..remote import BrowserPool
 from . import (
@@ -132,7 +133,8 @@ class _Visit:
         """Opened, chosen, lived on and left, closed: the evidence gathered."""
         leave.launched_with(self.browser, _launch_options(self.name))
         self.context = await self.browser.new_context(
-            proxy={"server": await self.proxy.start()})
+            proxy={"server": await self.proxy.start()},
+            user_agent=visitor_user_agent(self.name, self.browser.version))
         entry: Any = self.site.start
         if self.site.tracked:  # made by the collector while the browser sets the context up
             entry = asyncio.ensure_future(asyncio.to_thread(
@@ -153,9 +155,10 @@ class _Visit:
         """Hooks, clock and choice tool in place, then the first page loaded."""
         context, evidence, state = self.context, self.evidence, self.state
         await context.expose_binding(BINDING, evidence.page_event)
-        # One script, one round trip: the parting beacon's address, GPC, the workers'
-        # clock, the hooks.
+        # One script, one round trip: the parting beacon's address, a visitor's look, GPC,
+        # the workers' clock, the hooks.
         await context.add_init_script(f"window.__webtrackGone = {json.dumps(GONE)};\n"
+                                      + AS_A_VISITOR + "\n"
                                       + (GPC_ON + "\n" if state["gpc"] else "")
                                       + workerclock.DOCUMENT + "\n" + SCRIPT)
         await context.clock.install(time=self.clock_at)

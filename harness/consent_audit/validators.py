@@ -23,6 +23,7 @@ import time
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from ..looks import visitor_header
 from . import identifiers
 from .proxy import dial_host
 
@@ -59,7 +60,8 @@ def as_sent(requests: list[dict]) -> dict[str, dict[str, str]]:
     sent: dict[str, dict[str, str]] = {}
     for request in requests:
         headers = {k.lower(): v for k, v in (request.get("headers") or {}).items()}
-        sent.setdefault(request["url"], {k: v for k, v in headers.items() if k in REPLAYED or
+        sent.setdefault(request["url"], {k: visitor_header(k, v) for k, v in headers.items()
+                                         if k in REPLAYED or
                                          k.startswith(("sec-fetch-", "sec-ch-ua"))})
     return sent
 
