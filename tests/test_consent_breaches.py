@@ -78,6 +78,20 @@ def ready(body: str) -> str:
     return script(f'document.addEventListener("DOMContentLoaded", function () {{{body}}});')
 
 
+def held(body: str, keys: tuple[str, ...] = ("hd_vid",)) -> str:
+    """A tracker that keeps an id per key from the first page, which the Reject button
+    removes from storage (nothing kept is left to find), and sends them (``U[0]``…) a
+    minute after the opt-out from the page's memory, by *body*."""
+    return ready(
+        f'var U = {json.dumps(list(keys))}.map(function (k) {{'
+        ' var u = localStorage.getItem(k); if (!u && location.pathname === "/") {'
+        f' u = "{ID}" + Math.random().toString(16).slice(2, 8).padEnd(6, "0");'
+        ' localStorage.setItem(k, u); } return u; });'
+        'document.getElementById("reject-cookies").addEventListener("click", function () {'
+        f' {json.dumps(list(keys))}.forEach(function (k) {{ localStorage.removeItem(k); }});'
+        f' setTimeout(function () {{ {body} }}, 60000); }});')
+
+
 # A worker's sender: the identifier to the beacon host, under the worker's own tag.
 SEND = 'function send(tag) { fetch(C + "/" + tag + "?u=' + ID + '" + tag, {mode: "no-cors"}); }'
 WORKER_SEND = C + SEND
@@ -600,6 +614,18 @@ SITES: dict[str, dict] = {
         ' var f = document.createElement("iframe"); f.referrerPolicy = "unsafe-url";'
         ' f.src = SIDE + "/enc_refframe.html"; document.body.appendChild(f); });'),
         "manifest": WS_CSP},
+    # Sent scrambled so that no encoding undoes it (red team v43): XOR'd with a key of one
+    # byte and of two, each character moved by one, read as one number in other bases.
+    "scrambled": {"head": held(
+        'var u = U[0], x = function (key) { return u.split("").map(function (c, i) {'
+        ' return String.fromCharCode(c.charCodeAt(0) ^ key.charCodeAt(i % key.length)); })'
+        '.join(""); };'
+        'new Image().src = "/xr_hex.gif?d=" + Array.from(x("Z"), function (c) {'
+        ' return c.charCodeAt(0).toString(16).padStart(2, "0"); }).join("");'
+        'new Image().src = "/xr_b64.gif?d=" + encodeURIComponent(btoa(x("wt")));'
+        'new Image().src = "/xr_shift.gif?d=" + encodeURIComponent(u.replace(/./g,'
+        ' function (c) { return String.fromCharCode(c.charCodeAt(0) + 1); }));'
+        'new Image().src = "/xr_b36.gif?d=" + BigInt("0x" + u).toString(36);')},
     # Tracking from the first load while Global Privacy Control is on (honoured by default).
     "beforechoice": {"head": script(
         f'document.cookie = "bc_uid={ID}g1; path=/";'
@@ -882,6 +908,10 @@ CASES = [
     case("encoded", "enc_message", "request"),
     case("encoded", "enc_referer", "request", "chromium", NO_RELAXED_REFERER),
     case("encoded", "enc_refframe", "request", "chromium", NO_RELAXED_REFERER),
+    case("scrambled", "xr_hex", "request"),
+    case("scrambled", "xr_b64", "request"),
+    case("scrambled", "xr_shift", "request"),
+    case("scrambled", "xr_b36", "request"),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]

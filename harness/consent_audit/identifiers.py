@@ -13,8 +13,8 @@ import re
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 __all__ = ["build_hash", "build_shaped", "carried", "fields", "forms", "given_to_all",
-           "identifying", "joined", "name_tokens", "page_specific", "request_text", "tokens",
-           "unwrap"]
+           "identifying", "joined", "name_tokens", "page_specific", "request_text", "scrambled",
+           "tokens", "unwrap"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{8,}")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?")
@@ -228,12 +228,91 @@ def forms(token: str) -> dict[str, str]:
         data = bytes.fromhex(token)
         dressed["base64 of its bytes"] = base64.b64encode(data).decode().rstrip("=")
         dressed["base64url of its bytes"] = base64.urlsafe_b64encode(data).decode().rstrip("=")
+    if 8 <= len(token) <= 40 and (_HEXED.fullmatch(token) or token.isdigit()):
+        # A number in another base: hex read as one integer and sent in decimal or base
+        # 36 (BigInt("0x" + id).toString(36)), digits sent in hex or base 36.
+        number = int(token, 16) if not token.isdigit() else int(token)
+        dressed["in decimal"] = str(number)
+        dressed["in hex"] = f"{number:x}"
+        dressed["in base 36"] = _base36(number)
     for name in ("md5", "sha1", "sha256"):
         digest = hashlib.new(name, raw).digest()
         dressed[f"{name} hex"] = digest.hex()
         dressed[f"{name} base64"] = base64.b64encode(digest).decode().rstrip("=")
     # A base64 run shorter than this could turn up by chance.
     return {k: v for k, v in dressed.items() if len(v) >= 8}
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while number:
+        number, digit = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+    return digits or "0"
+
+
+# XOR with a key of one to four bytes, or every character moved by one amount: what a
+# tracker does to an identifier so that no encoding undoes it. Each leaves a trace that
+# does not depend on the key: the XOR of characters PERIOD apart (for a key of that
+# length), the difference of neighbours (for a shift). A token's trace found in the trace
+# of what a request carries (its text, and the bytes its hex and base64 runs decode to,
+# readable or not) is the token, scrambled.
+XOR_PERIODS = (1, 2, 3, 4)
+SHIFT_LONGEST = 65536  # bytes of a request read for a shift (a trace costs a pass each)
+
+
+def _xor_trace(data: bytes, period: int) -> bytes:
+    if len(data) <= period:
+        return b""
+    left = int.from_bytes(data[:-period], "big")
+    right = int.from_bytes(data[period:], "big")
+    return (left ^ right).to_bytes(len(data) - period, "big")
+
+
+def _shift_trace(data: bytes) -> bytes:
+    return bytes((b - a) & 0xFF for a, b in zip(data, data[1:], strict=False))
+
+
+def _decoded_runs(text: str) -> list[bytes]:
+    """The bytes each hex and base64 run of *text* decodes to, readable or not."""
+    out = []
+    for run in _HEX.findall(text):
+        out.append(bytes.fromhex(run[:len(run) - len(run) % 2]))
+    for run in _B64.findall(text):
+        table = run.replace("-", "+").replace("_", "/")
+        for start in range(4):  # unpadded: the last bytes too
+            part = table[start:]
+            part = part[:-1] if len(part) % 4 == 1 else part + "=" * (-len(part) % 4)
+            try:
+                out.append(base64.b64decode(part, validate=True))
+            except ValueError:
+                continue
+    return out
+
+
+def scrambled(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
+    """Which *known* identifiers *text* carries XOR'd with a short key or shifted, and how:
+    ``[(token, how)]``. A token whose trace is too plain to tell (``12345678``: each
+    neighbour one apart) is not looked for so."""
+    if not known:
+        return []
+    streams = [text.encode("utf-8", "surrogatepass")] + _decoded_runs(text)
+    xor = {p: b"\n".join(_xor_trace(s, p) for s in streams) for p in XOR_PERIODS}
+    shift = b"\n".join(_shift_trace(s[:SHIFT_LONGEST]) for s in streams)
+    found = []
+    for token in known:
+        raw = token.encode("utf-8")
+        for period in XOR_PERIODS:
+            trace = _xor_trace(raw, period)
+            if len(set(trace)) >= 4 and trace in xor[period]:
+                found.append((token, f"XOR'd with a key of {period} "
+                                     f"byte{'s' if period > 1 else ''}"))
+                break
+        else:
+            trace = _shift_trace(raw)
+            if len(set(trace)) >= 4 and trace in shift:
+                found.append((token, "each character shifted"))
+    return found
 
 
 def _origin(url: str) -> tuple:
@@ -422,4 +501,5 @@ def carried(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, str]
         else:  # the same identifier in other case (upper-cased, lower-cased)
             if token.lower() in lower:
                 found.append((token, "case changed"))
-    return found
+    told = {token for token, _ in found}
+    return found + scrambled(text, {t: f for t, f in known.items() if t not in told})
