@@ -258,6 +258,11 @@
     if (typeof Original !== "function") continue;
     const Hooked = function (url, ...rest) {
       call(name, url);
+      // The subprotocols a socket asks for go in its handshake's Sec-WebSocket-Protocol
+      // header, which the proxy sees tunnelled only: a token can ride there.
+      if (name === "WebSocket" && rest[0] !== undefined && rest[0] !== null) {
+        try { report("call", { api: "WebSocket (subprotocols)", url: new URL(String(url), location.href).href.slice(0, KEEP), body: text([].concat(rest[0]).join(", ")), script: caller() }); } catch (e) { /* refused by the browser too */ }
+      }
       const made = new Original(url, ...rest);
       if (name === "EventSource") reconnects(made);
       return made;

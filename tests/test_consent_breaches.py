@@ -626,6 +626,20 @@ SITES: dict[str, dict] = {
         'new Image().src = "/xr_shift.gif?d=" + encodeURIComponent(u.replace(/./g,'
         ' function (c) { return String.fromCharCode(c.charCodeAt(0) + 1); }));'
         'new Image().src = "/xr_b36.gif?d=" + BigInt("0x" + u).toString(36);')},
+    # In what the browser writes but a page may write instead (a Content-Type, a Blob's type
+    # as a beacon's, Accept, Accept-Language), a method of the page's own, a referrer the
+    # page names for a request to the site itself, a socket's subprotocols (red team v43).
+    "headers": {"head": held(
+        'var u = U[0];'
+        'fetch("/hd_ctype", {method: "POST", body: "{}", headers: {"Content-Type":'
+        ' "text/plain;vid=" + u}});'
+        'navigator.sendBeacon("/hd_beaconblob", new Blob(["{}"], {type: "text/plain;v=" + u}));'
+        'fetch("/hd_lang", {headers: {"Accept-Language": "en-GB-x-" + u}});'
+        'fetch("/hd_accept", {headers: {"Accept": "application/vnd.t+json;v=" + u}});'
+        'fetch("/hd_method", {method: "V" + u}).catch(function () {});'
+        'fetch("/hd_referrer", {referrer: "/?v=" + u});'
+        'new WebSocket("ws://" + location.hostname + ":WSPORT/hd_wsproto", ["v" + u]);'),
+        "manifest": WS_CSP},
     # Tracking from the first load while Global Privacy Control is on (honoured by default).
     "beforechoice": {"head": script(
         f'document.cookie = "bc_uid={ID}g1; path=/";'
@@ -912,6 +926,13 @@ CASES = [
     case("scrambled", "xr_b64", "request"),
     case("scrambled", "xr_shift", "request"),
     case("scrambled", "xr_b36", "request"),
+    case("headers", "hd_ctype", "request"),
+    case("headers", "hd_beaconblob", "request"),
+    case("headers", "hd_lang", "request"),
+    case("headers", "hd_accept", "request"),
+    case("headers", "hd_method", "request"),
+    case("headers", "hd_referrer", "request"),
+    case("headers", "hd_wsproto", "request"),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]
@@ -1007,8 +1028,10 @@ def socket_server() -> socket.socket:
                 if not chunk:
                     return
                 head += chunk
-            key = next(line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"sec-websocket-key:"))
+            key = next((line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"sec-websocket-key:")), None)
+            if key is None:  # no handshake (the audit asking for the address as a page)
+                return
             accept = base64.b64encode(hashlib.sha1(key + WS_GUID).digest())
             conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                          b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")

@@ -324,22 +324,41 @@ def _origin(url: str) -> tuple:
     return parts.scheme, (parts.hostname or "").rstrip(".").lower(), port
 
 
-def request_text(url: str, headers: dict | None = None, body: str | None = None) -> str:
+# Headers the browser writes but a page may write instead (fetch's headers, a Blob's type
+# as a beacon's Content-Type, a socket's subprotocols): the browser's own values hold no
+# identifier, so whatever one of them holds the page put there.
+PAGE_WRITABLE = frozenset({
+    "accept", "accept-language", "content-type", "cache-control", "pragma", "range",
+    "if-modified-since", "dnt", "sec-websocket-protocol"})
+# Request methods of the standard: any other is the page's own word (``fetch`` takes any
+# token as a method).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                     "PATCH"})
+
+
+def request_text(url: str, headers: dict | None = None, body: str | None = None,
+                 method: str | None = None, shown: set[str] | None = None) -> str:
     """Everything a request carries that a page chose, as one text to search: the URL
     (also decoded), its parameters' values joined (an identifier split over two of them
-    reads whole again), the page's own headers, a Referer sent to another origin (the
-    page's address, as the page made it) and the body."""
+    reads whole again), a method of its own, the page's own headers and what it wrote in
+    the browser's (:data:`PAGE_WRITABLE`), a Referer sent to another origin (the page's
+    address, as the page made it) or, where *shown* lists the addresses of the documents
+    the visitor was shown, one naming none of them (``fetch``'s ``referrer``) and the body."""
     parts = urlsplit(url)
     values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
     texts = [url, unquote_plus(url), "".join(values), unquote(parts.path).replace("/", "")]
+    if method and method.upper() not in METHODS and method.isalnum():
+        texts.append(method)
     for name, value in (headers or {}).items():
         lower = name.lower()
-        if lower == "referer" and _origin(str(value)) != _origin(url):
+        if lower == "referer" and (_origin(str(value)) != _origin(url) or (
+                shown is not None and str(value).split("#")[0] not in shown)):
             # The page's address told to another origin (a referrer policy that sends it
             # whole): what the page put in its address (history API, fragment-free query)
-            # goes with it.
+            # goes with it; so does an address the page wrote as a request's referrer.
             texts += [f"{name}: {value}", unquote_plus(str(value))]
-        elif lower not in BROWSER_HEADERS and not lower.startswith("sec-"):
+        elif lower in PAGE_WRITABLE or (
+                lower not in BROWSER_HEADERS and not lower.startswith("sec-")):
             texts.append(f"{name}: {value}")
     if body:
         texts += [body, unquote_plus(body),
