@@ -640,6 +640,16 @@ SITES: dict[str, dict] = {
         'fetch("/hd_referrer", {referrer: "/?v=" + u});'
         'new WebSocket("ws://" + location.hostname + ":WSPORT/hd_wsproto", ["v" + u]);'),
         "manifest": WS_CSP},
+    # Cut in pieces each too short to unwrap alone, encoded one by one, or each under a
+    # label of its own (red team v43): three identifiers, one way each.
+    "pieces": {"head": held(
+        'var hx = function (s) { return Array.from(s, function (c) {'
+        ' return c.charCodeAt(0).toString(16).padStart(2, "0"); }).join(""); };'
+        'for (var i = 0; i < 4; i++) { new Image().src = "/pc_b64.gif?n=" + i + "&p=" +'
+        ' btoa(U[0].slice(4 * i, 4 * i + 4)); new Image().src = "/pc_hex.gif?n=" + i +'
+        ' "&p=" + hx(U[1].slice(4 * i, 4 * i + 4)); }'
+        'for (var k = 0; k < 2; k++) new Image().src = "/pc_label.gif?c=p" + k + "_" +'
+        ' U[2].slice(8 * k, 8 * k + 8);', ("pc_a", "pc_b", "pc_c"))},
     # Tracking from the first load while Global Privacy Control is on (honoured by default).
     "beforechoice": {"head": script(
         f'document.cookie = "bc_uid={ID}g1; path=/";'
@@ -933,6 +943,9 @@ CASES = [
     case("headers", "hd_method", "request"),
     case("headers", "hd_referrer", "request"),
     case("headers", "hd_wsproto", "request"),
+    case("pieces", "pc_b64", "request"),
+    case("pieces", "pc_hex", "request"),
+    case("pieces", "pc_label", "request"),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]

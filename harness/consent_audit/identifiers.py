@@ -454,10 +454,31 @@ def unwrap(text: str) -> str:
 _FIELD = re.compile(r"[A-Za-z0-9_\-]{4,}")
 
 
+_SHORT_B64 = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{6,16}(?![A-Za-z0-9+/_\-])")
+
+
 def fields(text: str) -> set[str]:
     """The runs of identifier characters in *text* (a request's, unwrapped): the fields an
-    identifier split between requests could be sent in."""
-    return set(_FIELD.findall(text))
+    identifier split between requests could be sent in; each run's parts between ``_``
+    and ``-`` (a piece under a label, ``p1_8f3a9c2e``), and what a short run decodes to as
+    hex or base64 (a piece encoded alone is too short to unwrap)."""
+    found = set(_FIELD.findall(text))
+    for run in list(found):
+        found.update(p for p in re.split(r"[_\-]+", run) if len(p) >= PIECE_SHORTEST)
+    for run in _SHORT_B64.findall(text):
+        decoded = []
+        if len(run) % 2 == 0 and _HEXED.fullmatch(run):
+            decoded.append(bytes.fromhex(run).decode("latin-1"))
+        table = run.replace("-", "+").replace("_", "/")
+        try:
+            decoded.append(base64.b64decode(table + "=" * (-len(table) % 4),
+                                            validate=True).decode("latin-1"))
+        except ValueError:
+            pass
+        for piece in decoded:
+            if len(piece) >= PIECE_SHORTEST and _FIELD.fullmatch(piece):
+                found.add(piece)
+    return found
 
 
 SPLIT_LONGEST = 128  # identifiers longer than this are not looked for cut into pieces
