@@ -650,6 +650,14 @@ SITES: dict[str, dict] = {
         ' "&p=" + hx(U[1].slice(4 * i, 4 * i + 4)); }'
         'for (var k = 0; k < 2; k++) new Image().src = "/pc_label.gif?c=p" + k + "_" +'
         ' U[2].slice(8 * k, 8 * k + 8);', ("pc_a", "pc_b", "pc_c"))},
+    # Handed to another party's window, not a frame (red team v43): a message to a pop-up
+    # (answering its "ready", as a widget's handshake goes), a pop-up's name, its address's
+    # fragment.
+    "popups": {"head": held(
+        'var u = U[0]; addEventListener("message", function (e) { if (e.data === "ready")'
+        ' e.source.postMessage({uid: u}, "*"); }); window.open(SIDE + "/pp_msg.html");'
+        'window.open(SIDE + "/pp_name.html", "n" + u);'
+        'window.open(SIDE + "/pp_frag.html#" + u);')},
     # Tracking from the first load while Global Privacy Control is on (honoured by default).
     "beforechoice": {"head": script(
         f'document.cookie = "bc_uid={ID}g1; path=/";'
@@ -946,6 +954,9 @@ CASES = [
     case("pieces", "pc_b64", "request"),
     case("pieces", "pc_hex", "request"),
     case("pieces", "pc_label", "request"),
+    case("popups", "pp_msg", "request"),
+    case("popups", "pp_name", "request"),
+    case("popups", "pp_frag", "request"),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]
@@ -1010,7 +1021,11 @@ def side_app(environ, start_response):
             'var v = location.hash.slice(1); setInterval(function () { if (v)'
             ' parent.postMessage({ready: 1, visitor: v}, "*"); }, 30000);</script>',
             content_type="text/html")
-    elif request.path in ("/enc_message.html", "/enc_fragment.html", "/enc_name.html"):
+    elif request.path == "/pp_msg.html":
+        response = Response('<!doctype html><title>3p</title><script>'
+                            'opener.postMessage("ready", "*");</script>', content_type="text/html")
+    elif request.path in ("/enc_message.html", "/enc_fragment.html", "/enc_name.html",
+                          "/pp_name.html", "/pp_frag.html"):
         response = Response("<!doctype html><title>3p</title>", content_type="text/html")
     elif request.path == "/rq_esretry":
         response = Response(f"retry: 300000\nid: {ID}e4\ndata: hi\n\n",

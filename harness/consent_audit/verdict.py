@@ -235,7 +235,7 @@ def _is_code(site, request: dict) -> bool:
 
 
 # Calls that report what the page saw, not a request it made (their address is the page's).
-_NOT_A_MAKER = frozenset({"CSP report", "WebSocket (subprotocols)"})
+_NOT_A_MAKER = frozenset({"CSP report", "frame", "postMessage", "WebSocket (subprotocols)"})
 
 
 def _call_for(request: dict, calls: list[dict]) -> dict | None:
@@ -707,7 +707,10 @@ def decide(site, state: dict, evidence: dict) -> dict:
               for t in s["tokens"]}
     known.update({t: identifiers.forms(t) for t in whence if t not in known})
     flagged = {id(r) for r in beacons}
-    sent = sent_after(evidence, seen)
+    # A window (not a frame) is handed a fragment, a name or a message wherever it is; only
+    # another party's is a sending (the site's own pages keep theirs: judged as storage).
+    sent = [r for r in sent_after(evidence, seen)
+            if not (r.get("window") and _own_site(site, r["url"]))]
     shown = {r["url"].split("#")[0] for r in evidence["requests"]
              if r.get("resource_type") == "document"}
     pieces = []  # (request, its fields): one that carries none whole may carry a piece
