@@ -669,6 +669,19 @@ SITES: dict[str, dict] = {
         ' "reject-cookies") localStorage.setItem("cookie_prefs", JSON.stringify({necessary:'
         ' true, analytics: false, ads: false, updated: new Date().toISOString(),'
         ' version: 3})); }, true);'), "states": OPTED_OUT},
+    # Clean: what the red team's v43 sites do, with nothing that tells visitors apart: the
+    # headers a page may write, with the browser's kind of values; a third party's help
+    # page opened at a section; short labelled and encoded fields.
+    "cleanwritten": {"head": ready(
+        'fetch("/api/items", {method: "POST", body: JSON.stringify({page: location.pathname}),'
+        ' headers: {"Accept": "application/json", "Accept-Language": navigator.language,'
+        ' "Content-Type": "application/json"}});'
+        'navigator.sendBeacon("/log", new Blob(["{}"], {type: "application/json"}));'
+        'document.getElementById("reject-cookies").addEventListener("click", function () {'
+        ' setTimeout(function () { window.open(SIDE + "/help.html#section-2", "help"); },'
+        ' 20000); });'
+        'new Image().src = "/px.gif?c=p1_intro&d=p2_footer&e=" + btoa("pg1x") + "&f=" +'
+        ' "70677831";'), "states": OPTED_OUT},
     # Clean: a strictly necessary session cookie (declared), set on every response.
     "cleansession": {
         "manifest": '[[header]]\npath = "*"\nname = "Set-Cookie"\n'
