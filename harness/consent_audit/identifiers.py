@@ -342,8 +342,9 @@ def request_text(url: str, headers: dict | None = None, body: str | None = None,
     (also decoded), its parameters' values joined (an identifier split over two of them
     reads whole again), a method of its own, the page's own headers and what it wrote in
     the browser's (:data:`PAGE_WRITABLE`), a Referer sent to another origin (the page's
-    address, as the page made it) or, where *shown* lists the addresses of the documents
-    the visitor was shown, one naming none of them (``fetch``'s ``referrer``) and the body."""
+    address, as the page made it) or, where *shown* lists the queries of the addresses the
+    visitor was shown, one whose query is none of them (``fetch``'s ``referrer``) and the
+    body."""
     parts = urlsplit(url)
     values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
     texts = [url, unquote_plus(url), "".join(values), unquote(parts.path).replace("/", "")]
@@ -352,7 +353,7 @@ def request_text(url: str, headers: dict | None = None, body: str | None = None,
     for name, value in (headers or {}).items():
         lower = name.lower()
         if lower == "referer" and (_origin(str(value)) != _origin(url) or (
-                shown is not None and str(value).split("#")[0] not in shown)):
+                shown is not None and urlsplit(str(value)).query not in shown)):
             # The page's address told to another origin (a referrer policy that sends it
             # whole): what the page put in its address (history API, fragment-free query)
             # goes with it; so does an address the page wrote as a request's referrer.

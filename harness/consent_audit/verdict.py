@@ -711,8 +711,13 @@ def decide(site, state: dict, evidence: dict) -> dict:
     # another party's is a sending (the site's own pages keep theirs: judged as storage).
     sent = [r for r in sent_after(evidence, seen)
             if not (r.get("window") and _own_site(site, r["url"]))]
-    shown = {r["url"].split("#")[0] for r in evidence["requests"]
-             if r.get("resource_type") == "document"}
+    # The queries of the addresses the visitor was shown (a document's, one the history API
+    # gave it): a Referer to the site itself holding another is one the page named.
+    documents = [r["url"] for r in evidence["requests"] if r.get("resource_type") == "document"]
+    shown = {urlsplit(u).query for u in documents} | {"", *(
+        urlsplit((w.get("value") or "").split("#")[0]).query
+        for w in evidence["storage_writes"] if w.get("storage") == "history.url")} \
+        if documents else None
     pieces = []  # (request, its fields): one that carries none whole may carry a piece
     for request in sent:
         text = identifiers.request_text(request["url"], request.get("headers"),
