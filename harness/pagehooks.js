@@ -258,6 +258,11 @@
     if (typeof Original !== "function") continue;
     const Hooked = function (url, ...rest) {
       call(name, url);
+      // The subprotocols a socket asks for go in its handshake's Sec-WebSocket-Protocol
+      // header, which the proxy sees tunnelled only: a token can ride there.
+      if (name === "WebSocket" && rest[0] !== undefined && rest[0] !== null) {
+        try { report("call", { api: "WebSocket (subprotocols)", url: new URL(String(url), location.href).href.slice(0, KEEP), body: text([].concat(rest[0]).join(", ")), script: caller() }); } catch (e) { /* refused by the browser too */ }
+      }
       const made = new Original(url, ...rest);
       if (name === "EventSource") reconnects(made);
       return made;
@@ -604,20 +609,26 @@
   const heard = new Set();
   let foreignFrame = false;
   try { foreignFrame = window.top !== window && window.top.location.origin !== location.origin; } catch (e) { foreignFrame = true; }
+  // A window of its own (a pop-up) is handed what a frame is: messages, once another
+  // document holds it (its opener), and a fragment and a name. Whether it is another
+  // party's is the verdict's to tell (``window``): only the audited site's own are not.
+  const top = window.top === window;
+  let opened = false;
+  try { opened = top && !!window.opener; } catch (e) { opened = true; }
   addEventListener("message", (e) => {
-    if (!foreignFrame || !e.origin || e.origin === location.origin) return;
+    if (!(foreignFrame || opened) || !e.origin || e.origin === location.origin) return;
     const body = text(e.data), seen = e.origin + " " + body;
     if (heard.has(seen) || heard.size >= 1000) return;
     heard.add(seen);
-    report("call", { api: "postMessage", url: location.href.slice(0, KEEP), from: e.origin, body, script: null });
+    report("call", { api: "postMessage", url: location.href.slice(0, KEEP), from: e.origin, body, script: null, window: top });
   }, true);
 
-  // What a frame of another origin is handed in its address's fragment (which never goes on
-  // the wire) or in its name, as the frame reads them.
-  if (window.top !== window) {
+  // What a frame of another origin, or a window, is handed in its address's fragment (which
+  // never goes on the wire) or in its name, as the document reads them.
+  if (foreignFrame || top) {
     let name = "";
     try { name = windowName ? windowName.get.call(window) : ""; } catch (e) { /* none */ }
-    if (foreignFrame && (location.hash.length > 1 || name)) report("call", { api: "frame", url: location.href.slice(0, KEEP), body: text(name), script: null });
+    if (location.hash.length > 1 || name) report("call", { api: "frame", url: location.href.slice(0, KEEP), body: text(name), script: null, window: top });
   }
 
   // A violation of the page's content security policy is reported to the endpoints the

@@ -207,6 +207,19 @@ ID_ITEM = {"origin": "http://s.localhost", "storage": "indexedDB", "key": "db/vi
     (REJECTED, {"wire": [{**WIRE, "url": "http://s.localhost/px.gif", "method": "GET",
                           "headers": {"referer": "http://s.localhost/two?u=8f3a9c2e77"}}],
                 "cookies_at_opt_out": [{"name": "uid", "value": "8f3a9c2e77"}]}, "pass"),
+    # A referrer the page names for a request to the site itself (red team v43) is the
+    # page's word; the address of a page the visitor was shown is not.
+    (REJECTED, {"requests": [{"at": 99.0, "method": "GET", "url": "http://s.localhost/two",
+                              "resource_type": "document"}],
+                "wire": [{**WIRE, "url": "http://s.localhost/px.gif", "method": "GET",
+                          "headers": {"referer": "http://s.localhost/?v=8f3a9c2e77"}}],
+                "cookies_at_opt_out": [{"name": "uid", "value": "8f3a9c2e77"}]}, "fail"),
+    (REJECTED, {"requests": [{"at": 99.0, "method": "GET",
+                              "url": "http://s.localhost/two?u=8f3a9c2e77",
+                              "resource_type": "document"}],
+                "wire": [{**WIRE, "url": "http://s.localhost/px.gif", "method": "GET",
+                          "headers": {"referer": "http://s.localhost/two?u=8f3a9c2e77"}}],
+                "cookies_at_opt_out": [{"name": "uid", "value": "8f3a9c2e77"}]}, "pass"),
     # First-party requests that carry no identifier are the site working.
     (REJECTED, {"wire": [{**WIRE, "url": "http://s.localhost/log?page=two&v=3"}]}, "pass"),
     ({"choice": "no-choice", "gpc": False}, {"requests": [BEACON]}, "observed"),

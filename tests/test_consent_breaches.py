@@ -78,6 +78,20 @@ def ready(body: str) -> str:
     return script(f'document.addEventListener("DOMContentLoaded", function () {{{body}}});')
 
 
+def held(body: str, keys: tuple[str, ...] = ("hd_vid",)) -> str:
+    """A tracker that keeps an id per key from the first page, which the Reject button
+    removes from storage (nothing kept is left to find), and sends them (``U[0]``…) a
+    minute after the opt-out from the page's memory, by *body*."""
+    return ready(
+        f'var U = {json.dumps(list(keys))}.map(function (k) {{'
+        ' var u = localStorage.getItem(k); if (!u && location.pathname === "/") {'
+        f' u = "{ID}" + Math.random().toString(16).slice(2, 8).padEnd(6, "0");'
+        ' localStorage.setItem(k, u); } return u; });'
+        'document.getElementById("reject-cookies").addEventListener("click", function () {'
+        f' {json.dumps(list(keys))}.forEach(function (k) {{ localStorage.removeItem(k); }});'
+        f' setTimeout(function () {{ {body} }}, 60000); }});')
+
+
 # A worker's sender: the identifier to the beacon host, under the worker's own tag.
 SEND = 'function send(tag) { fetch(C + "/" + tag + "?u=' + ID + '" + tag, {mode: "no-cors"}); }'
 WORKER_SEND = C + SEND
@@ -615,6 +629,50 @@ SITES: dict[str, dict] = {
         ' var f = document.createElement("iframe"); f.referrerPolicy = "unsafe-url";'
         ' f.src = SIDE + "/enc_refframe.html"; document.body.appendChild(f); });'),
         "manifest": WS_CSP},
+    # Sent scrambled so that no encoding undoes it (red team v43): XOR'd with a key of one
+    # byte and of two, each character moved by one, read as one number in other bases.
+    "scrambled": {"head": held(
+        'var u = U[0], x = function (key) { return u.split("").map(function (c, i) {'
+        ' return String.fromCharCode(c.charCodeAt(0) ^ key.charCodeAt(i % key.length)); })'
+        '.join(""); };'
+        'new Image().src = "/xr_hex.gif?d=" + Array.from(x("Z"), function (c) {'
+        ' return c.charCodeAt(0).toString(16).padStart(2, "0"); }).join("");'
+        'new Image().src = "/xr_b64.gif?d=" + encodeURIComponent(btoa(x("wt")));'
+        'new Image().src = "/xr_shift.gif?d=" + encodeURIComponent(u.replace(/./g,'
+        ' function (c) { return String.fromCharCode(c.charCodeAt(0) + 1); }));'
+        'new Image().src = "/xr_b36.gif?d=" + BigInt("0x" + u).toString(36);')},
+    # In what the browser writes but a page may write instead (a Content-Type, a Blob's type
+    # as a beacon's, Accept, Accept-Language), a method of the page's own, a referrer the
+    # page names for a request to the site itself, a socket's subprotocols (red team v43).
+    "headers": {"head": held(
+        'var u = U[0];'
+        'fetch("/hd_ctype", {method: "POST", body: "{}", headers: {"Content-Type":'
+        ' "text/plain;vid=" + u}});'
+        'navigator.sendBeacon("/hd_beaconblob", new Blob(["{}"], {type: "text/plain;v=" + u}));'
+        'fetch("/hd_lang", {headers: {"Accept-Language": "en-GB-x-" + u}});'
+        'fetch("/hd_accept", {headers: {"Accept": "application/vnd.t+json;v=" + u}});'
+        'fetch("/hd_method", {method: "V" + u}).catch(function () {});'
+        'fetch("/hd_referrer", {referrer: "/?v=" + u});'
+        'new WebSocket("ws://" + location.hostname + ":WSPORT/hd_wsproto", ["v" + u]);'),
+        "manifest": WS_CSP},
+    # Cut in pieces each too short to unwrap alone, encoded one by one, or each under a
+    # label of its own (red team v43): three identifiers, one way each.
+    "pieces": {"head": held(
+        'var hx = function (s) { return Array.from(s, function (c) {'
+        ' return c.charCodeAt(0).toString(16).padStart(2, "0"); }).join(""); };'
+        'for (var i = 0; i < 4; i++) { new Image().src = "/pc_b64.gif?n=" + i + "&p=" +'
+        ' btoa(U[0].slice(4 * i, 4 * i + 4)); new Image().src = "/pc_hex.gif?n=" + i +'
+        ' "&p=" + hx(U[1].slice(4 * i, 4 * i + 4)); }'
+        'for (var k = 0; k < 2; k++) new Image().src = "/pc_label.gif?c=p" + k + "_" +'
+        ' U[2].slice(8 * k, 8 * k + 8);', ("pc_a", "pc_b", "pc_c"))},
+    # Handed to another party's window, not a frame (red team v43): a message to a pop-up
+    # (answering its "ready", as a widget's handshake goes), a pop-up's name, its address's
+    # fragment.
+    "popups": {"head": held(
+        'var u = U[0]; addEventListener("message", function (e) { if (e.data === "ready")'
+        ' e.source.postMessage({uid: u}, "*"); }); window.open(SIDE + "/pp_msg.html");'
+        'window.open(SIDE + "/pp_name.html", "n" + u);'
+        'window.open(SIDE + "/pp_frag.html#" + u);')},
     # Tracking from the first load while Global Privacy Control is on (honoured by default).
     "beforechoice": {"head": script(
         f'document.cookie = "bc_uid={ID}g1; path=/";'
@@ -626,6 +684,19 @@ SITES: dict[str, dict] = {
         ' "reject-cookies") localStorage.setItem("cookie_prefs", JSON.stringify({necessary:'
         ' true, analytics: false, ads: false, updated: new Date().toISOString(),'
         ' version: 3})); }, true);'), "states": OPTED_OUT},
+    # Clean: what the red team's v43 sites do, with nothing that tells visitors apart: the
+    # headers a page may write, with the browser's kind of values; a third party's help
+    # page opened at a section; short labelled and encoded fields.
+    "cleanwritten": {"head": ready(
+        'fetch("/api/items", {method: "POST", body: JSON.stringify({page: location.pathname}),'
+        ' headers: {"Accept": "application/json", "Accept-Language": navigator.language,'
+        ' "Content-Type": "application/json"}});'
+        'navigator.sendBeacon("/log", new Blob(["{}"], {type: "application/json"}));'
+        'document.getElementById("reject-cookies").addEventListener("click", function () {'
+        ' setTimeout(function () { window.open(SIDE + "/help.html#section-2", "help"); },'
+        ' 20000); });'
+        'new Image().src = "/px.gif?c=p1_intro&d=p2_footer&e=" + btoa("pg1x") + "&f=" +'
+        ' "70677831";'), "states": OPTED_OUT},
     # Clean: a strictly necessary session cookie (declared), set on every response.
     "cleansession": {
         "manifest": '[[header]]\npath = "*"\nname = "Set-Cookie"\n'
@@ -902,6 +973,23 @@ CASES = [
     case("encoded", "enc_message", "request"),
     case("encoded", "enc_referer", "request", "chromium", NO_RELAXED_REFERER),
     case("encoded", "enc_refframe", "request", "chromium", NO_RELAXED_REFERER),
+    case("scrambled", "xr_hex", "request"),
+    case("scrambled", "xr_b64", "request"),
+    case("scrambled", "xr_shift", "request"),
+    case("scrambled", "xr_b36", "request"),
+    case("headers", "hd_ctype", "request"),
+    case("headers", "hd_beaconblob", "request"),
+    case("headers", "hd_lang", "request"),
+    case("headers", "hd_accept", "request"),
+    case("headers", "hd_method", "request"),
+    case("headers", "hd_referrer", "request"),
+    case("headers", "hd_wsproto", "request"),
+    case("pieces", "pc_b64", "request"),
+    case("pieces", "pc_hex", "request"),
+    case("pieces", "pc_label", "request"),
+    case("popups", "pp_msg", "request"),
+    case("popups", "pp_name", "request"),
+    case("popups", "pp_frag", "request"),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]
@@ -970,7 +1058,11 @@ def side_app(environ, start_response):
             'var v = location.hash.slice(1); setInterval(function () { if (v)'
             ' parent.postMessage({ready: 1, visitor: v}, "*"); }, 30000);</script>',
             content_type="text/html")
-    elif request.path in ("/enc_message.html", "/enc_fragment.html", "/enc_name.html"):
+    elif request.path == "/pp_msg.html":
+        response = Response('<!doctype html><title>3p</title><script>'
+                            'opener.postMessage("ready", "*");</script>', content_type="text/html")
+    elif request.path in ("/enc_message.html", "/enc_fragment.html", "/enc_name.html",
+                          "/pp_name.html", "/pp_frag.html"):
         response = Response("<!doctype html><title>3p</title>", content_type="text/html")
     elif request.path == "/rq_esretry":
         response = Response(f"retry: 300000\nid: {ID}e4\ndata: hi\n\n",
@@ -1001,8 +1093,10 @@ def socket_server() -> socket.socket:
                 if not chunk:
                     return
                 head += chunk
-            key = next(line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"sec-websocket-key:"))
+            key = next((line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"sec-websocket-key:")), None)
+            if key is None:  # no handshake (the audit asking for the address as a page)
+                return
             accept = base64.b64encode(hashlib.sha1(key + WS_GUID).digest())
             conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                          b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")

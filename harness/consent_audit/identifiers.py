@@ -13,8 +13,8 @@ import re
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 __all__ = ["build_hash", "build_shaped", "carried", "fields", "forms", "given_to_all",
-           "identifying", "joined", "name_tokens", "page_specific", "request_text", "tokens",
-           "unwrap"]
+           "identifying", "joined", "name_tokens", "page_specific", "request_text", "scrambled",
+           "tokens", "unwrap"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{8,}")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?")
@@ -228,12 +228,91 @@ def forms(token: str) -> dict[str, str]:
         data = bytes.fromhex(token)
         dressed["base64 of its bytes"] = base64.b64encode(data).decode().rstrip("=")
         dressed["base64url of its bytes"] = base64.urlsafe_b64encode(data).decode().rstrip("=")
+    if 8 <= len(token) <= 40 and (_HEXED.fullmatch(token) or token.isdigit()):
+        # A number in another base: hex read as one integer and sent in decimal or base
+        # 36 (BigInt("0x" + id).toString(36)), digits sent in hex or base 36.
+        number = int(token, 16) if not token.isdigit() else int(token)
+        dressed["in decimal"] = str(number)
+        dressed["in hex"] = f"{number:x}"
+        dressed["in base 36"] = _base36(number)
     for name in ("md5", "sha1", "sha256"):
         digest = hashlib.new(name, raw).digest()
         dressed[f"{name} hex"] = digest.hex()
         dressed[f"{name} base64"] = base64.b64encode(digest).decode().rstrip("=")
     # A base64 run shorter than this could turn up by chance.
     return {k: v for k, v in dressed.items() if len(v) >= 8}
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while number:
+        number, digit = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+    return digits or "0"
+
+
+# XOR with a key of one to four bytes, or every character moved by one amount: what a
+# tracker does to an identifier so that no encoding undoes it. Each leaves a trace that
+# does not depend on the key: the XOR of characters PERIOD apart (for a key of that
+# length), the difference of neighbours (for a shift). A token's trace found in the trace
+# of what a request carries (its text, and the bytes its hex and base64 runs decode to,
+# readable or not) is the token, scrambled.
+XOR_PERIODS = (1, 2, 3, 4)
+SHIFT_LONGEST = 65536  # bytes of a request read for a shift (a trace costs a pass each)
+
+
+def _xor_trace(data: bytes, period: int) -> bytes:
+    if len(data) <= period:
+        return b""
+    left = int.from_bytes(data[:-period], "big")
+    right = int.from_bytes(data[period:], "big")
+    return (left ^ right).to_bytes(len(data) - period, "big")
+
+
+def _shift_trace(data: bytes) -> bytes:
+    return bytes((b - a) & 0xFF for a, b in zip(data, data[1:], strict=False))
+
+
+def _decoded_runs(text: str) -> list[bytes]:
+    """The bytes each hex and base64 run of *text* decodes to, readable or not."""
+    out = []
+    for run in _HEX.findall(text):
+        out.append(bytes.fromhex(run[:len(run) - len(run) % 2]))
+    for run in _B64.findall(text):
+        table = run.replace("-", "+").replace("_", "/")
+        for start in range(4):  # unpadded: the last bytes too
+            part = table[start:]
+            part = part[:-1] if len(part) % 4 == 1 else part + "=" * (-len(part) % 4)
+            try:
+                out.append(base64.b64decode(part, validate=True))
+            except ValueError:
+                continue
+    return out
+
+
+def scrambled(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
+    """Which *known* identifiers *text* carries XOR'd with a short key or shifted, and how:
+    ``[(token, how)]``. A token whose trace is too plain to tell (``12345678``: each
+    neighbour one apart) is not looked for so."""
+    if not known:
+        return []
+    streams = [text.encode("utf-8", "surrogatepass")] + _decoded_runs(text)
+    xor = {p: b"\n".join(_xor_trace(s, p) for s in streams) for p in XOR_PERIODS}
+    shift = b"\n".join(_shift_trace(s[:SHIFT_LONGEST]) for s in streams)
+    found = []
+    for token in known:
+        raw = token.encode("utf-8")
+        for period in XOR_PERIODS:
+            trace = _xor_trace(raw, period)
+            if len(set(trace)) >= 4 and trace in xor[period]:
+                found.append((token, f"XOR'd with a key of {period} "
+                                     f"byte{'s' if period > 1 else ''}"))
+                break
+        else:
+            trace = _shift_trace(raw)
+            if len(set(trace)) >= 4 and trace in shift:
+                found.append((token, "each character shifted"))
+    return found
 
 
 def _origin(url: str) -> tuple:
@@ -245,22 +324,42 @@ def _origin(url: str) -> tuple:
     return parts.scheme, (parts.hostname or "").rstrip(".").lower(), port
 
 
-def request_text(url: str, headers: dict | None = None, body: str | None = None) -> str:
+# Headers the browser writes but a page may write instead (fetch's headers, a Blob's type
+# as a beacon's Content-Type, a socket's subprotocols): the browser's own values hold no
+# identifier, so whatever one of them holds the page put there.
+PAGE_WRITABLE = frozenset({
+    "accept", "accept-language", "content-type", "cache-control", "pragma", "range",
+    "if-modified-since", "dnt", "sec-websocket-protocol"})
+# Request methods of the standard: any other is the page's own word (``fetch`` takes any
+# token as a method).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                     "PATCH"})
+
+
+def request_text(url: str, headers: dict | None = None, body: str | None = None,
+                 method: str | None = None, shown: set[str] | None = None) -> str:
     """Everything a request carries that a page chose, as one text to search: the URL
     (also decoded), its parameters' values joined (an identifier split over two of them
-    reads whole again), the page's own headers, a Referer sent to another origin (the
-    page's address, as the page made it) and the body."""
+    reads whole again), a method of its own, the page's own headers and what it wrote in
+    the browser's (:data:`PAGE_WRITABLE`), a Referer sent to another origin (the page's
+    address, as the page made it) or, where *shown* lists the queries of the addresses the
+    visitor was shown, one whose query is none of them (``fetch``'s ``referrer``) and the
+    body."""
     parts = urlsplit(url)
     values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
     texts = [url, unquote_plus(url), "".join(values), unquote(parts.path).replace("/", "")]
+    if method and method.upper() not in METHODS and method.isalnum():
+        texts.append(method)
     for name, value in (headers or {}).items():
         lower = name.lower()
-        if lower == "referer" and _origin(str(value)) != _origin(url):
+        if lower == "referer" and (_origin(str(value)) != _origin(url) or (
+                shown is not None and urlsplit(str(value)).query not in shown)):
             # The page's address told to another origin (a referrer policy that sends it
             # whole): what the page put in its address (history API, fragment-free query)
-            # goes with it.
+            # goes with it; so does an address the page wrote as a request's referrer.
             texts += [f"{name}: {value}", unquote_plus(str(value))]
-        elif lower not in BROWSER_HEADERS and not lower.startswith("sec-"):
+        elif lower in PAGE_WRITABLE or (
+                lower not in BROWSER_HEADERS and not lower.startswith("sec-")):
             texts.append(f"{name}: {value}")
     if body:
         texts += [body, unquote_plus(body),
@@ -356,10 +455,31 @@ def unwrap(text: str) -> str:
 _FIELD = re.compile(r"[A-Za-z0-9_\-]{4,}")
 
 
+_SHORT_B64 = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{6,16}(?![A-Za-z0-9+/_\-])")
+
+
 def fields(text: str) -> set[str]:
     """The runs of identifier characters in *text* (a request's, unwrapped): the fields an
-    identifier split between requests could be sent in."""
-    return set(_FIELD.findall(text))
+    identifier split between requests could be sent in; each run's parts between ``_``
+    and ``-`` (a piece under a label, ``p1_8f3a9c2e``), and what a short run decodes to as
+    hex or base64 (a piece encoded alone is too short to unwrap)."""
+    found = set(_FIELD.findall(text))
+    for run in list(found):
+        found.update(p for p in re.split(r"[_\-]+", run) if len(p) >= PIECE_SHORTEST)
+    for run in _SHORT_B64.findall(text):
+        decoded = []
+        if len(run) % 2 == 0 and _HEXED.fullmatch(run):
+            decoded.append(bytes.fromhex(run).decode("latin-1"))
+        table = run.replace("-", "+").replace("_", "/")
+        try:
+            decoded.append(base64.b64decode(table + "=" * (-len(table) % 4),
+                                            validate=True).decode("latin-1"))
+        except ValueError:
+            pass
+        for piece in decoded:
+            if len(piece) >= PIECE_SHORTEST and _FIELD.fullmatch(piece):
+                found.add(piece)
+    return found
 
 
 SPLIT_LONGEST = 128  # identifiers longer than this are not looked for cut into pieces
@@ -422,4 +542,5 @@ def carried(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, str]
         else:  # the same identifier in other case (upper-cased, lower-cased)
             if token.lower() in lower:
                 found.append((token, "case changed"))
-    return found
+    told = {token for token, _ in found}
+    return found + scrambled(text, {t: f for t, f in known.items() if t not in told})

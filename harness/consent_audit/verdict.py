@@ -235,7 +235,7 @@ def _is_code(site, request: dict) -> bool:
 
 
 # Calls that report what the page saw, not a request it made (their address is the page's).
-_NOT_A_MAKER = frozenset({"CSP report"})
+_NOT_A_MAKER = frozenset({"CSP report", "frame", "postMessage", "WebSocket (subprotocols)"})
 
 
 def _call_for(request: dict, calls: list[dict]) -> dict | None:
@@ -303,6 +303,11 @@ def seen_requests(evidence: dict) -> list[dict]:
         elif call["api"] == "frame":  # another origin's frame, handed a fragment or a name
             out.append({**call, "method": "FRAME", "resource_type": "iframe",
                         "seen_by": "the frame (its address's fragment and its name)"})
+        elif call["api"] == "WebSocket (subprotocols)":  # in a handshake the proxy tunnels
+            out.append({**call, "method": "GET", "resource_type": "websocket",
+                        "headers": {"Sec-WebSocket-Protocol": call.get("body") or ""},
+                        "body": None, "seen_by": "page (the subprotocols a WebSocket asks "
+                                                 "for, sent in its handshake)"})
     # A violation of the page's security policy is reported where the policy says, whether
     # or not the audit is still there when the browser sends it.
     named: dict[str, str] = {}
@@ -702,11 +707,21 @@ def decide(site, state: dict, evidence: dict) -> dict:
               for t in s["tokens"]}
     known.update({t: identifiers.forms(t) for t in whence if t not in known})
     flagged = {id(r) for r in beacons}
-    sent = sent_after(evidence, seen)
+    # A window (not a frame) is handed a fragment, a name or a message wherever it is; only
+    # another party's is a sending (the site's own pages keep theirs: judged as storage).
+    sent = [r for r in sent_after(evidence, seen)
+            if not (r.get("window") and _own_site(site, r["url"]))]
+    # The queries of the addresses the visitor was shown (a document's, one the history API
+    # gave it): a Referer to the site itself holding another is one the page named.
+    documents = [r["url"] for r in evidence["requests"] if r.get("resource_type") == "document"]
+    shown = {urlsplit(u).query for u in documents} | {"", *(
+        urlsplit((w.get("value") or "").split("#")[0]).query
+        for w in evidence["storage_writes"] if w.get("storage") == "history.url")} \
+        if documents else None
     pieces = []  # (request, its fields): one that carries none whole may carry a piece
     for request in sent:
         text = identifiers.request_text(request["url"], request.get("headers"),
-                                        request.get("body"))
+                                        request.get("body"), request.get("method"), shown)
         found_ids = identifiers.carried(text, known)
         if forged and _own_site(site, request["url"]):
             found_ids = [f for f in found_ids if f[0] not in forged]
