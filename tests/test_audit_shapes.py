@@ -265,6 +265,10 @@ SHAPES = [
      f'<script type="text/javascript" id="wt-loader" async defer src="{URL}" '
      'data-site="shop"></script>', "", []),
     ("HubSpot-style cache-busted path", js(HUBSPOT_STYLE), "", []),
+    # A bug of the page's own beside the install: a browser logs it and goes on.
+    ("a tag beside an interval that throws",
+     TAG + "<script>setInterval(function () { throw new Error('a bug'); }, 100);</script>",
+     "", []),
     ("Tealium-style container", js(TEALIUM), "", []),
     ("Tealium-style container and a tag", js(TEALIUM) + TAG, "", ["WT003"]),
     ("Adobe-Launch-style container tag", '<script src="/launch-EN12.min.js" async></script>',

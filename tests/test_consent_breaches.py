@@ -302,6 +302,8 @@ SITES: dict[str, dict] = {
         'setTimeout(function () { navigator.sendBeacon(C + "/lt_3h", "{}"); }, 10800000);'
         'setTimeout(function () { setTimeout(function () {'
         ' navigator.sendBeacon(C + "/lt_5h_then", "{}"); }, 20000); }, 18000000);'
+        # A bug beside them all, every second: no timer here is spared by it.
+        'setInterval(function () { throw new Error("memworkers: a bug"); }, 1000);'
         # A chain of long timers, only its third link sending.
         'setTimeout(function () { setTimeout(function () { setTimeout(function () {'
         ' navigator.sendBeacon(C + "/lt_chain3", "{}"); }, 7200000); }, 7200000); },'
@@ -683,7 +685,11 @@ SITES: dict[str, dict] = {
         'document.addEventListener("click", function (e) { if (e.target.id ==='
         ' "reject-cookies") localStorage.setItem("cookie_prefs", JSON.stringify({necessary:'
         ' true, analytics: false, ads: false, updated: new Date().toISOString(),'
-        ' version: 3})); }, true);'), "states": OPTED_OUT},
+        ' version: 3})); }, true);'
+        # A bug of the site's own: an interval that throws each second (a browser logs it
+        # and goes on; so does the audit, to its verdict).
+        'setInterval(function () { throw new Error("cleanrecord: a bug of its own"); },'
+        ' 1000);'), "states": OPTED_OUT},
     # Clean: what the red team's v43 sites do, with nothing that tells visitors apart: the
     # headers a page may write, with the browser's kind of values; a third party's help
     # page opened at a section; short labelled and encoded fields.

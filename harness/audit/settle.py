@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from .. import pageclock
 from . import dom
 
 # Timers and idle callbacks up to this far ahead are brought forward, as the static audit
@@ -114,7 +115,7 @@ async def settle(page, traffic: Traffic) -> None:
         if traffic.events != events and not busy:
             await asyncio.sleep(LANDING_S)
         before = await page.evaluate(SCRIPTS)
-        await page.clock.fast_forward(SETTLE_MS)
+        await pageclock.run(page, SETTLE_MS, jump=True)
         if busy or not await traffic.drained():
             return
         if await page.evaluate(SCRIPTS) == before and traffic.events == events:

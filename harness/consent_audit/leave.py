@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Error
 
+from .. import pageclock
 from .proxy import CACHEABLE_PATH, HARNESS_HOST, INVENTORY_PATH, RecordingProxy
 from .workerclock import JUMP, TICK
 
@@ -163,7 +164,7 @@ async def stay(page, evidence) -> None:
     evidence.enter("settle")
     for _ in range(STAY_JUMPS):
         try:
-            await page.clock.fast_forward(STAY_MS // STAY_JUMPS)
+            await pageclock.run(page, STAY_MS // STAY_JUMPS, jump=True)
         except Error:  # the page navigated meanwhile: its new document is settled as it is
             break
         await dispatch(page, CATCH_UP_JUMP, STAY_MS // STAY_JUMPS)
@@ -404,10 +405,10 @@ async def settle(page, settle_ms: int) -> float | None:
     gets its own settling (once: a page that keeps navigating is not followed further).
     Return the page's time after (None when its main frame could not say)."""
     try:
-        await page.clock.run_for(settle_ms)
+        await pageclock.run(page, settle_ms)
     except Error:
         await page.wait_for_load_state()
-        await page.clock.run_for(settle_ms)
+        await pageclock.run(page, settle_ms)
     return await dispatch(page, CATCH_UP, settle_ms)
 
 
