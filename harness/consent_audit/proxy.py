@@ -178,6 +178,9 @@ class RecordingProxy:
         self.server: asyncio.base_events.Server | None = None
         self.last_activity = time.monotonic()
         self.open = 0
+        # Of the connections open, those that are tunnels (CONNECT): what passes through one
+        # is never recorded (only the CONNECT itself, as it arrives), so none is waited for.
+        self.tunnels = 0
         self.gone: list[str] = []  # each parting beacon's page URL: its unload handlers ran
         self._gone = asyncio.Condition()
         self.tasks: set[asyncio.Task] = set()
@@ -193,10 +196,12 @@ class RecordingProxy:
 
         Used only after a page has closed: whatever it handed to the network stack is on
         its way; this lets it arrive, it is not a wait for the page to do anything more.
+        A tunnel still open (a WebSocket the page kept) is no request open: it would only
+        hold this to its *limit*, each time a page with one is left.
         """
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
-            if not self.open and time.monotonic() - self.last_activity >= idle:
+            if self.open == self.tunnels and time.monotonic() - self.last_activity >= idle:
                 return
             await asyncio.sleep(idle / 3)
 
@@ -356,6 +361,7 @@ class RecordingProxy:
         up_reader, up_writer = await asyncio.open_connection(address, port)
         writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
         await writer.drain()
+        self.tunnels += 1
 
         async def pipe(source, sink) -> None:
             try:
@@ -367,5 +373,8 @@ class RecordingProxy:
             finally:
                 sink.close()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        try:
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:
+            self.tunnels -= 1
         return False
