@@ -181,19 +181,28 @@ INVENTORY = """async () => {
 }""".replace("@KEEP@", str(KEEP))
 
 
+# Evaluated in a frame with the origins already taken: the frame's origin, and its stock
+# when the origin is new ([origin, null] when not). One round trip a frame, not two (one
+# to ask the origin, one to take it).
+NEW_ORIGIN = f"""async (seen) => {{
+  const origin = location.origin;
+  if (origin === "null" || seen.includes(origin)) return [origin, null];
+  return [origin, await ({INVENTORY})()];
+}}"""
+
+
 async def take(page, seen: list[str] | None = None) -> list[dict]:
     """Every stored entry of every frame's origin in *page* (each origin once); the origins
     are added to *seen*."""
     items, seen = [], seen if seen is not None else []
     for frame in page.frames:
         try:
-            origin = await frame.evaluate("location.origin")
-            if origin in seen or origin == "null":
-                continue
-            seen.append(origin)
-            items.extend(await frame.evaluate(INVENTORY))
+            origin, stock = await frame.evaluate(NEW_ORIGIN, seen)
         except Exception:  # a frame that went away meanwhile
             continue
+        if stock is not None:
+            seen.append(origin)
+            items.extend(stock)
     return items
 
 
