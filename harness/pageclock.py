@@ -16,14 +16,19 @@ __all__ = ["run"]
 NOW = "Date.now()"
 
 
-async def run(page, ms: int, jump: bool = False) -> None:
+async def run(page, ms: int, jump: bool = False, since: float | None = None) -> None:
     """Run *ms* of *page*'s time (``fast_forward`` when *jump*, each timer due firing once;
     else ``run_for``, every timer in order). Raise Playwright's error only where the run
-    did not take the page's time as far: the page navigated or went away meanwhile."""
-    try:
-        before = await page.evaluate(NOW)
-    except Error:
-        before = None
+    did not take the page's time as far: the page navigated or went away meanwhile.
+
+    *since* is the page's time as the caller last read it (its clock has not been run
+    since); without it the page is asked first, a round trip."""
+    before = since
+    if before is None:
+        try:
+            before = await page.evaluate(NOW)
+        except Error:
+            before = None
     try:
         await (page.clock.fast_forward(ms) if jump else page.clock.run_for(ms))
     except Error:

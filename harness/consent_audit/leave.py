@@ -144,15 +144,15 @@ async def linger(page, evidence, settle_ms: int) -> None:
     meanwhile goes on record under each moment."""
     evidence.enter("settle")
     await read(page)
-    await settle(page, settle_ms)
+    now = await settle(page, settle_ms)
     evidence.enter("hidden")
     await dispatch(page, VISIBILITY, True)
-    await settle(page, settle_ms)
+    now = await settle(page, settle_ms, now)
     await dispatch(page, VISIBILITY, False)
     # Back on the tab, the visitor stays a while: what the page set off as it was shown
     # again (a timer, say) concerns them too.
     evidence.enter("settle")
-    await settle(page, settle_ms)
+    await settle(page, settle_ms, now)
 
 
 async def stay(page, evidence) -> None:
@@ -162,13 +162,14 @@ async def stay(page, evidence) -> None:
     those set off in the next minute runs too. A tracker that waits out any settling is
     seen; intervals are not run through a day's worth of times."""
     evidence.enter("settle")
+    now = None
     for _ in range(STAY_JUMPS):
         try:
-            await pageclock.run(page, STAY_MS // STAY_JUMPS, jump=True)
+            await pageclock.run(page, STAY_MS // STAY_JUMPS, jump=True, since=now)
         except Error:  # the page navigated meanwhile: its new document is settled as it is
             break
-        await dispatch(page, CATCH_UP_JUMP, STAY_MS // STAY_JUMPS)
-    await settle(page, AFTER_STAY_MS)
+        now = await dispatch(page, CATCH_UP_JUMP, STAY_MS // STAY_JUMPS)
+    await settle(page, AFTER_STAY_MS, now)
 
 
 async def read(page) -> None:
@@ -273,7 +274,7 @@ async def come_back(page, evidence, here: str, settle_ms: int) -> None:
     shown = await returned(page, evidence)
     if shown is None:
         await page.goto(here)  # a page loaded anew runs on the context's clock
-    after = await settle(page, settle_ms)
+    after = await settle(page, settle_ms, shown if math.isfinite(shown or math.nan) else None)
     if shown is not None and after is not None and after - shown < settle_ms:
         # Firefox's page restored from its back-forward cache is out of the context clock's
         # reach (run_for moves other documents only): its own clock is run for it.
@@ -400,12 +401,13 @@ def restored(lifecycle: list[dict]) -> bool:
                for e in lifecycle)
 
 
-async def settle(page, settle_ms: int) -> float | None:
-    """Run *settle_ms* of page time; when a timer navigates the page meanwhile, the new page
-    gets its own settling (once: a page that keeps navigating is not followed further).
-    Return the page's time after (None when its main frame could not say)."""
+async def settle(page, settle_ms: int, since: float | None = None) -> float | None:
+    """Run *settle_ms* of page time (*since*: the page's time as last read, if known); when
+    a timer navigates the page meanwhile, the new page gets its own settling (once: a page
+    that keeps navigating is not followed further). Return the page's time after (None
+    when its main frame could not say)."""
     try:
-        await pageclock.run(page, settle_ms)
+        await pageclock.run(page, settle_ms, since=since)
     except Error:
         await page.wait_for_load_state()
         await pageclock.run(page, settle_ms)
