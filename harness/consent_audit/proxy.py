@@ -234,9 +234,16 @@ class RecordingProxy:
         """Stop listening and end every connection still open (tunnels, idle keep-alives)."""
         if self.server:
             self.server.close()
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        # A connection accepted just now has its task made but not yet started (it is in
+        # self.tasks once it runs): let it start, so it is ended too and its socket closed,
+        # not left to the garbage collector (an "unclosed transport" warning).
+        await asyncio.sleep(0)
+        while self.tasks:
+            tasks = list(self.tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.tasks.difference_update(tasks)
         if self.server:
             await self.server.wait_closed()
 
