@@ -71,8 +71,7 @@
     message[STARTING] = count;
     try { post.call(scope, message); } catch (e) { /* the creator is gone */ }
   }
-  function countable(url, made) {
-    if (made !== null) return true;
+  function overHttp(url) {  // fetched through the proxy, which gives it the clock
     try { return new URL(String(url), scope.location.href).protocol === "http:"; }
     catch (e) { return false; }
   }
@@ -147,7 +146,7 @@
       var args = Array.prototype.slice.call(arguments), made = clocked(url);
       if (made === null) {
         var fetched = Reflect.construct(Original, args, new.target || Hooked);
-        if (data && countable(url, made)) watch(fetched);
+        if (data && overHttp(url)) watch(fetched);
         return fetched;
       }
       args[0] = made;
