@@ -14,6 +14,7 @@ import math
 import time
 import weakref
 from collections.abc import MutableMapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error
@@ -124,18 +125,22 @@ async def location(page) -> str:
         return await page.evaluate("location.href")
 
 
+async def in_every_frame(page, script: str, arg=None) -> list[tuple[Any, Any]]:
+    """Evaluate *script* in every frame of *page* that is still there, all at once; return
+    ``(frame, value)`` for each frame that ran it (one that went away, or navigated
+    meanwhile, is left out)."""
+    frames = list(page.frames)
+    values = await asyncio.gather(*(frame.evaluate(script, arg) for frame in frames),
+                                  return_exceptions=True)
+    return [(frame, value) for frame, value in zip(frames, values, strict=True)
+            if not isinstance(value, BaseException)]
+
+
 async def dispatch(page, script: str, arg):
     """Evaluate *script* in every frame that is still there; return what it gave in the
     main frame (None when that frame could not run it)."""
-    main = None
-    for frame in page.frames:
-        try:
-            value = await frame.evaluate(script, arg)
-        except Exception:  # a frame that went away, or navigated meanwhile
-            continue
-        if frame is page.main_frame:
-            main = value
-    return main
+    return next((value for frame, value in await in_every_frame(page, script, arg)
+                 if frame is page.main_frame), None)
 
 
 async def linger(page, evidence, settle_ms: int) -> None:
@@ -205,13 +210,8 @@ async def workers_started(page, proxy: RecordingProxy,
     deadline = time.monotonic() + limit
     waited = False
     while True:
-        count = 0
-        for frame in page.frames:
-            try:
-                value = await frame.evaluate(WORKERS_STARTING)
-            except Exception:  # a frame that went away, or navigated meanwhile
-                continue
-            count += value if isinstance(value, int) else 0
+        count = sum(value for _, value in await in_every_frame(page, WORKERS_STARTING)
+                    if isinstance(value, int))
         if not count or time.monotonic() >= deadline:
             break
         waited = True
