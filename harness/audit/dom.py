@@ -189,6 +189,8 @@ class Browser:
         self.scripts = [(head, dict(attrs)) for head, attrs in scripts]
         self.parsed_attrs = [attrs for _, attrs in scripts]
         self.ids = ids or {}  # the page's elements by id: (in <head>, attributes)
+        # The page's security policy <meta>s: (the first script each governs, its text).
+        self.csp: list[tuple[int, str]] = []
         self.made_ids: dict[str, Element] = {}  # elements scripts inserted, by id
         self.evaluator: Evaluator | None = None
         # Members of undefined read as undefined while a script with optional chaining runs.
@@ -368,6 +370,35 @@ class Browser:
         self.current = current
         self.state = state or ("complete" if deferred else "loading")
         self._document_now()
+
+    def refusal(self, text: str | None, attrs: dict, src: str | None = None,
+                parser_inserted: bool = False, attribute: bool = False) -> str:
+        """Why the page's security policy metas parsed by now block a script: its *text*
+        inline (or an event handler attribute's), or the file at *src* it loads. A script
+        of the page's markup is judged as it is parsed, one put in from a callback once the
+        whole of ``<head>`` is."""
+        from .csp import inline_refusal, refusal
+
+        policies = self._policies(self.deferred and not parser_inserted)
+        if not policies:
+            return ""
+        nonce = attrs.get("nonce")
+        nonce = str(nonce) if nonce is not None else None
+        if src is not None:
+            return refusal(policies, src, self.base, nonce, parser_inserted)
+        return inline_refusal(policies, text or "", nonce, attribute)
+
+    def _policies(self, late: bool) -> list[str]:
+        return [text for before, text in self.csp if late or before <= self.index]
+
+    def refuses_eval(self) -> None:
+        """Throw the EvalError of code run from a string where the page's policy has no
+        'unsafe-eval'."""
+        from .csp import eval_refusal
+        from .jseval import Throw
+
+        if self.csp and eval_refusal(self._policies(self.deferred)):
+            raise Throw(UNKNOWN)
 
     def activity(self) -> int:
         return len(self.found) + len(self.written) + len(self.queue)
@@ -577,6 +608,8 @@ class Browser:
         return url
 
     def _eval(self, this, args):
+        if args and isinstance(args[0], str):  # (a fetched file's text too)
+            self.refuses_eval()
         if args and isinstance(args[0], asyncapis.FetchedText):  # a fetched file run again
             self.found.append(Inserted("evaluated", {"src": args[0].url}, self.in_head,
                                        self.line()))
@@ -874,7 +907,8 @@ class Browser:
                 src=node.attrs.get("src")))
             into._into_soup(node, target.holds_head)
             if "src" not in node.attrs and node.text and self.evaluator is not None:
-                self.run_nested(node.text)
+                if not self.refusal(node.text, node.attrs):
+                    self.run_nested(node.text)
             elif "src" in node.attrs:
                 # It loads: its load handlers run then, whenever they were set.
                 self.queue.append((Native("onload", lambda t, a: self._loaded(node)), [],

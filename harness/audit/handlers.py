@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from .csp import inline_refusal
 from .dom import Browser
 from .jsvalues import Native
 from .page import Page, Tags, line_of, resolve
@@ -67,6 +68,8 @@ def queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
         if not _fires_load(tag) or fetches and _loads(page, tag) != (event == "onload"):
             continue
         code = str(tag[event])
+        if inline_refusal([text for _, text in host.csp], code, None, attribute=True):
+            continue  # the page's security policy forbids inline handlers
         line = line_of(page.source, code[:60])
         in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
         host.queue.append((Native(event, lambda t, a, code=code: _run_code(host, code)), [],
