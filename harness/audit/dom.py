@@ -47,6 +47,14 @@ _HANDLERS = {("window", "onload"), ("window", "onpageshow"),
              ("document", "onreadystatechange")}
 
 
+def _event(this, args) -> JSObject:
+    """``new Event(type, {bubbles})`` or ``new CustomEvent(type, {detail})``."""
+    options = args[1] if len(args) > 1 and isinstance(args[1], JSObject) else JSObject()
+    return JSObject({"type": to_string(args[0]) if args else "undefined",
+                     "bubbles": options.props.get("bubbles") is True,
+                     "detail": options.props.get("detail", None)})
+
+
 def heard(target: str, event: str, capture: bool = False) -> bool:
     """Whether a listener for the page-load *event* on *target* (``window``, ``document``,
     or ``other`` when the audit cannot tell) is called as the page loads."""
@@ -203,6 +211,8 @@ class Browser:
         self.speculative = False  # running a callback an unseen API may (or not) call
         self.queue: _Queue = _Queue(self)
         self.handlers: dict[tuple, tuple] = {}  # (target, onevent) -> its queued call
+        # Listeners of events the page may dispatch itself: (target, type) -> listeners.
+        self.listeners: dict[tuple[str, str], list] = {}
         self.index = 0  # the running script's position among the page's scripts
         self.in_head = True
         self.deferred = False
@@ -264,6 +274,8 @@ class Browser:
             "requestAnimationFrame": native("requestAnimationFrame", self._later),
             "queueMicrotask": native("queueMicrotask", self._later),
             "addEventListener": native("addEventListener", self._listen),
+            "dispatchEvent": native("dispatchEvent", self._dispatch),
+            "Event": native("Event", _event), "CustomEvent": native("CustomEvent", _event),
             "customElements": JSObject({"define": native("define", self._define_element)}),
             "eval": native("eval", self._eval),
             "MutationObserver": native("MutationObserver", self._observer),
@@ -337,6 +349,7 @@ class Browser:
                                                                       a[1] is True)),
             "adoptNode": native("adoptNode", lambda t, a: _arg0(a)),
             "addEventListener": native("addEventListener", self._listen),
+            "dispatchEvent": native("dispatchEvent", self._dispatch),
             "location": self.location, "defaultView": w, "cookie": "",
             "referrer": "", "URL": self.base, "documentURI": self.base,
             "baseURI": self.base_uri,
@@ -642,7 +655,36 @@ class Browser:
                 heard(target, args[0], capture) and not self._past(args[0].lower()):
             self.queue.append((self._staged(args[1], args[0].lower()), [UNKNOWN], self.index,
                                self.in_head, self.line_of))
+        elif len(args) >= 2 and isinstance(args[1], CALLABLE) and isinstance(args[0], str) and \
+                known(args[0]) and target != "other":
+            listeners = self.listeners.setdefault((target, args[0]), [])
+            if args[1] not in listeners and len(listeners) < 16:
+                listeners.append(args[1])
         return UNDEF
+
+    def _dispatch(self, this, args):
+        """``dispatchEvent(new Event(type))`` on the window or the document: its listeners
+        run at once, in the order added, as the browser calls them."""
+        from .jseval import Throw
+
+        event = _arg0(args)
+        kind = event.props.get("type") if isinstance(event, JSObject) else None
+        target = "window" if this is self.window else "document" if this is self.document \
+            else None
+        if not isinstance(kind, str) or target is None:
+            return UNKNOWN
+        for fn in list(self.listeners.get((target, kind), ())):
+            try:
+                self.running().call(fn, this, [event])
+            except Throw:
+                pass  # a listener's error is reported, and the next one runs
+        if target == "document" and event.props.get("bubbles") is True:
+            for fn in list(self.listeners.get(("window", kind), ())):
+                try:
+                    self.running().call(fn, self.window, [event])
+                except Throw:
+                    pass
+        return True
 
     def _staged(self, fn, event: str) -> Native:
         """*fn* as the browser calls it for *event*: on DOMContentLoaded the document is

@@ -92,6 +92,10 @@ def set_(host: Browser, subject, key, value) -> None:
             host.prepare(subject)
     elif isinstance(subject, Place) and subject.name == PARKED and key == "type":
         subject.attrs["type"] = to_string(value)  # (a parked tag's type: see dom.unpark)
+    elif isinstance(subject, Place) and subject.owner is not None and \
+            subject is subject.owner.body:
+        # <body>'s window event handlers are the window's (body.onload is window.onload).
+        subject.owner._on_handler(key, value, "window")
     elif subject is host.document and key == "cookie":
         host.set_cookie(value)
     elif isinstance(subject, (JSObject, Function, Dataset)):
