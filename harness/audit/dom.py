@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
@@ -199,6 +200,8 @@ class Browser:
         self.ids = ids or {}  # the page's elements by id: (in <head>, attributes)
         # The page's security policy <meta>s: (the first script each governs, its text).
         self.csp: list[tuple[int, str]] = []
+        # The site's own files, by address, where the audit can read them.
+        self.reader: Callable[[str], str | None] | None = None
         self.made_ids: dict[str, Element] = {}  # elements scripts inserted, by id
         self.evaluator: Evaluator | None = None
         # Members of undefined read as undefined while a script with optional chaining runs.

@@ -171,6 +171,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
                 loaded.append(Loaded(found, index))
                 chain(found, index)
 
+    host.reader = page.reader
     host.csp = [(next((i for i, s in enumerate(scripts) if s.index >= before), len(scripts)),
                  text) for before, text in csp.meta_policies(page)]
     if any(s.runs and jquery.is_jquery(s.src) for s in scripts):
