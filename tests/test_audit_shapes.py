@@ -1354,6 +1354,30 @@ SHAPES += [
 ]
 
 
+# An image in markup a script adds loads at once (its scripts never run): its handlers do.
+MARKUP_IMG = '<img src=\\"{}\\" {}=\\"' + insert().replace("'", "&#39;") + '\\">'
+FILES["/dot.svg"] = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+SHAPES += [
+    ("an image's onerror in insertAdjacentHTML runs the loader", js(
+        "document.head.insertAdjacentHTML('beforeend', '" + MARKUP_IMG.format(
+            "/missing.png", "onerror") + "');"), "", []),
+    ("an image's onerror in a detached element's innerHTML runs", js(
+        "var d = document.createElement('div'); d.innerHTML = '" + MARKUP_IMG.format(
+            "/missing.png", "onerror") + "';"), "", []),
+    ("an image's onerror in markup whose file loads never runs", js(
+        "document.head.insertAdjacentHTML('beforeend', '" + MARKUP_IMG.format(
+            "/dot.svg", "onerror") + "');"), "", ["WT001"]),
+    ("an image's onload in a page element's innerHTML runs once it loads", "",
+     '<div id="box"></div>' + js("document.getElementById('box').innerHTML = '" +
+                                 MARKUP_IMG.format("/dot.svg", "onload") + "';"), []),
+    ("a policy's script-src-attr 'none' stops an image's onerror in markup",
+     '<meta http-equiv="Content-Security-Policy" content="script-src \'self\' '
+     '\'unsafe-inline\' http://collector.localhost:8800; script-src-attr \'none\'">' + js(
+         "document.head.insertAdjacentHTML('beforeend', '" + MARKUP_IMG.format(
+             "/missing.png", "onerror") + "');"), "", ["WT001"]),
+]
+
+
 def _html(shape):
     """The page of a shape: (what, head, body, rules[, <html> attributes[, <body>
     attributes[, what comes before the doctype]]])."""
