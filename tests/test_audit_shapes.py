@@ -3,6 +3,8 @@ tools, module loaders), each audited statically and rendered in a browser: both 
 with what the browser does."""
 
 
+import base64
+import hashlib
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -1007,6 +1009,375 @@ SHAPES = [
 ]
 
 
+
+# Red team (installs3): shapes real snippets take, each checked both ways.
+def strict(code):
+    """*code* in a strict mode IIFE, as bundlers and careful vendors wrap snippets."""
+    return "(function () { 'use strict'; " + code + " })();"
+
+WRITE_TAG = f"document.write('<script src=\"{URL}\" data-site=\"shop\" async><\\/script>');"
+B64 = base64.b64encode(URL.encode()).decode()
+CODES = ",".join(str(ord(c)) for c in "/tracker.js")
+SHAPES += [
+    # strict this
+    ("a strict IIFE writing to this: a TypeError", js(strict("this.wtq = [];" + insert())),
+     "", ["WT001"]),
+    ("a strict IIFE reading this.document: a TypeError", js(strict(
+        "var d = this.document;" + insert().replace("document.", "d."))), "", ["WT001"]),
+    ("a strict IIFE falling back from this to window", js(strict(
+        "var w = this || window;" + insert().replace("document.", "w.document."))), "", []),
+    ("a strict function called with call(null): this is null", js(
+        "(function () { 'use strict'; this.wtq = [];" + insert() + " }).call(null);"),
+     "", ["WT001"]),
+    ("a sloppy function called with call(null): this is window", js(
+        "(function () { this.wtq = [];" + insert() + " }).call(null);"), "", []),
+    ("a strict arrow's this is its strict function's", js(strict(
+        "var f = () => this.document;" + insert().replace("document.createElement", "f().createElem"
+            "ent"))),
+     "", ["WT001"]),
+    ("a module's this is undefined", MODULE.format("this.wtq = [];" + insert()), "", ["WT001"]),
+    ("UMD wrapper given this in a classic script", js(
+        "(function (root, factory) { root.wtLoad = factory(); root.wtLoad(); })(this, function () {"
+        " return function () {" + insert() + "}; });"), "", []),
+    ("UMD wrapper given this in a module: undefined", MODULE.format(
+        "(function (root, factory) { root.wtLoad = factory(); root.wtLoad(); })(this, function () {"
+        " return function () {" + insert() + "}; });"), "", ["WT001"]),
+    ("a plain call inside a method: this is window, not the object", js(
+        "var wt = {site: 'blog', run: function () { (function () {" + insert().replace(
+            "'data-site', 'shop'", "'data-site', this.site || 'shop'") + "})(); }}; wt.run();"),
+     "", []),
+    ("a class method taken off its object: this is undefined", js(
+        "class L { constructor() { this.u = '" + URL + "'; } load() {" + insert("this.u") +
+        "} } var load = new L().load; load();"), "", ["WT001"]),
+    ("a strict constructor called without new", js(
+        "function Loader(u) { 'use strict'; this.u = u; } Loader('" + URL + "');" + insert()), "",
+     ["WT001"]),
+    ("a sloppy constructor called without new sets window's", js(
+        "function Loader(u) { this.wtU = u; } Loader('" + URL + "');" + insert("window.wtU")),
+     "", []),
+    ("new Function('return this')() is window even in strict code", js(strict(
+        "var g = new Function('return this')();" + insert().replace("document.", "g.document."))),
+     "", []),
+    # globals and events
+    ("bare addEventListener is the window's", js(
+        "addEventListener('load', function () {" + insert() + "});"), "", []),
+    ("a bare onload assignment is the window's", js(
+        "onload = function () {" + insert() + "};"), "", []),
+    ("document.body.onload from the body is the window's", "", js(
+        "document.body.onload = function () {" + insert() + "};"), []),
+    ("a load listener with {once: true}", js(
+        "window.addEventListener('load', function () {" + insert() + "}, {once: true});"), "", []),
+    ("DOMContentLoaded added from a load handler never fires", js(
+        "window.addEventListener('load', function () { document.addEventListener("
+        "'DOMContentLoaded', function () {" + insert() + "}); });"), "", ["WT001"]),
+    ("requestIdleCallback with a timeout", js(
+        "requestIdleCallback(function () {" + insert() + "}, {timeout: 2000});"), "", []),
+    ("setTimeout passing the address as an argument", js(
+        "setTimeout(function (u) {" + insert("u") + f"}}, 0, '{URL}');"), "", []),
+    ("requestAnimationFrame then a timer", js(
+        "requestAnimationFrame(function () { setTimeout(function () {" + insert() + "}, 0); });"),
+     "", []),
+    ("a consent event no one dispatches", js(
+        "window.addEventListener('CookiebotOnAccept', function () {" + insert() + "});"), "",
+     ["WT001"]),
+    ("a consent event the page dispatches itself", js(
+        "window.addEventListener('wt-consent', function () {" + insert() + "});"
+        "window.dispatchEvent(new Event('wt-consent'));"), "", []),
+    ("a message listener no one posts to", js(
+        "window.addEventListener('message', function (e) { if (e.data === 'consent') {" + insert()
+        + "} });"), "", ["WT001"]),
+    ("globalThis.document and self.document", js(insert().replace(
+        "document.createElement", "globalThis.document.createElement").replace(
+        "document.head", "self.document.head")), "", []),
+    ("window.top.document from the page itself", js(insert(
+        into="top.document.head.appendChild(s);")), "", []),
+    # addresses
+    ("atob of the address", js(insert(f"atob('{B64}')")), "", []),
+    ("String.fromCharCode of the path", js(insert(f"'{ORIGIN}' + String.fromCharCode({CODES})")),
+     "", []),
+    ("a reversed string", js(insert("'" + URL[::-1] + "'.split('').reverse().join('')")), "", []),
+    ("encodeURIComponent of the page address in the query", js(insert(
+        f"'{URL}?u=' + encodeURIComponent(location.href) + '&v=1'")), "", []),
+    ("decodeURIComponent of an encoded address", js(insert(
+        "decodeURIComponent('" + URL.replace(":", "%3A").replace("/", "%2F") + "')")), "", []),
+    ("the collector from location.origin", js(insert(
+        "location.origin.replace('//shop.', '//collector.') + '/tracker.js'")), "", []),
+    ("the collector from location.port", js(insert(
+        "'http://collector.localhost:' + location.port + '/tracker.js'")), "", []),
+    ("a protocol ternary to https on an http page", js(insert(
+        "(location.protocol === 'https:' ? 'https://nowhere.example' : 'http://collector.localhost:"
+        "8800') + '/tracker.js'")), "", []),
+    ("JSON.parse of an inline string", js(insert(
+        "JSON.parse('{\"u\": \"" + URL + "\"}').u")), "", []),
+    ("noModule in a script picks the build", js(insert(
+        f"'noModule' in HTMLScriptElement.prototype ? '{URL}' : '/legacy/tracker.js'")), "", []),
+    ("a switch on location.hostname picks the site", js(
+        "var site; switch (location.hostname) { case 'shop.localhost': site = 'shop'; break; "
+        "default: site = 'blog'; }" + insert().replace("'data-site', 'shop'", "'data-site', site")),
+     "", []),
+    # places
+    ("after document.currentScript", js(insert(into="document.currentScript.after(s);")), "", []),
+    ("insertAdjacentElement afterend of currentScript", js(insert(
+        into="document.currentScript.insertAdjacentElement('afterend', s);")), "", []),
+    ("replaceWith a placeholder in the head", '<meta id="ph">' + js(insert(
+        into="document.getElementById('ph').replaceWith(s);")), "", []),
+    ("getElementsByTagName('head').item(0)", js(insert(
+        into="document.getElementsByTagName('head').item(0).appendChild(s);")), "", []),
+    ("createElement('SCRIPT') in capitals", js(insert().replace("'script'", "'SCRIPT'")), "", []),
+    ("an about:blank iframe's head is the frame's", "", js(
+        "var f = document.createElement('iframe'); document.body.appendChild(f);" + insert(
+            into="f.contentDocument.head.appendChild(s);")), ["WT001"]),
+    # types and attributes
+    ("a tag of type text/jscript", TAG.replace("<script ", '<script type="text/jscript" '), "", []),
+    ("a tag of type application/ecmascript", TAG.replace("<script ", '<script type="application/ecm'
+        'ascript" '), "", []),
+    ("a loader of type text/x-javascript", js(insert(), ' type="text/x-javascript"'), "", []),
+    ("a tag of type text/javascript;charset=utf-8", TAG.replace(
+        "<script ", '<script type="text/javascript;charset=utf-8" '), "", ["WT001"]),
+    ("a Rocket-Loader-rewritten type", TAG.replace(
+        "<script ", '<script type="4a1b2c3d-text/javascript" '), "", ["WT001"]),
+    ("an inline nomodule loader never runs", js(insert(), " nomodule"), "", ["WT001"]),
+    ("an inline defer script's write is not deferred", js(WRITE_TAG, " defer"),
+     "", []),
+    ("an inline async script's write still writes", js(WRITE_TAG, " async"), "", []),
+    ("an inline async module loader", js(insert(), ' type="module" async'), "", []),
+    ("a tag both defer and async", TAG.replace(" defer", " defer async"), "", []),
+    ("a Klaro-parked tag", TAG.replace("<script ", '<script type="text/plain" '
+        'data-type="text/javascript" data-name="wt" '), "", ["WT001"]),
+    ("downlevel-revealed comment trick", "<!--[if !IE]><!-->" + TAG + "<!--<![endif]-->", "", []),
+    ("a protocol-relative base href", '<base href="//collector.localhost:8800/">' +
+     TAG.replace(URL, "tracker.js"), "", []),
+    # security policy
+    ("a policy without unsafe-inline blocks an inline loader",
+     '<meta http-equiv="Content-Security-Policy" content="script-src \'self\' '
+     'http://collector.localhost:8800">'
+     + js(insert()), "", ["WT001"]),
+    ("a policy <meta> in the body is ignored", "", '<meta http-equiv="Content-Security-Policy" '
+     'content="script-src \'none\'">', ["WT001"]),
+    ("a policy's strict-dynamic trusts a nonced loader",
+     '<meta http-equiv="Content-Security-Policy" content="script-src \'nonce-abc\' '
+     '\'strict-dynamic\'">'
+     + js(insert(), ' nonce="abc"'), "", []),
+    # eval family
+    ("indirect eval (0, eval)", js("(0, eval)(" + repr(insert()) + ");"), "", []),
+    ("window['ev' + 'al']", js("window['ev' + 'al'](" + repr(insert()) + ");"), "", []),
+    ("importScripts in a page is a ReferenceError", js(f"importScripts('{URL}');" + insert()),
+     "", ["WT001"]),
+    ("setInterval with a string, cleared by itself", js(
+        "var wtI = setInterval(\"clearInterval(wtI);" + insert().replace('"', '\\"') + "\", 10);"),
+     "", []),
+    ("document.write.apply with two pieces", js(
+        f"document.write.apply(document, ['<script src=\"{URL}\" data-site=\"shop\" async>', "
+        "'<\\/script>']);"),
+     "", []),
+    ("a write bound to a variable", js(
+        f"var w = document.write.bind(document); w('<script src=\"{URL}\" data-site=\"shop\" "
+        "async><\\/script>');"),
+     "", []),
+    # vendors
+    ("Pinterest-style", js(
+        "!function(e){if(!window.wtk){window.wtk=function(){window.wtk.queue.push(Array.prototype.s"
+        "lice.call(arguments))};"
+        "var n=window.wtk;n.queue=[],n.version='3.0';var t=document.createElement('script');"
+        "t.async=!0,t.src=e;"
+        "t.setAttribute('data-site','shop');var r=document.getElementsByTagName('script')[0];"
+        "r.parentNode.insertBefore(t,r)}}"
+        f"('{URL}');wtk('load','shop');"), "", []),
+    ("Snap-style implicit global r", js(
+        "(function(e,t,n){if(e.wtr)return;var "
+        "a=e.wtr=function(){a.handleRequest?a.handleRequest.apply(a,arguments):"
+        "a.queue.push(arguments)};a.queue=[];var s='script';r=t.createElement(s);r.async=!0;"
+        "r.src=n;r.dataset.site='shop';"
+        "var u=t.getElementsByTagName(s)[0];u.parentNode.insertBefore(r,u);"
+        f"}})(window,document,'{URL}');"), "", []),
+    ("Heap-style load with a method factory loop", js(
+        "window.wh=window.wh||[],wh.load=function(e,t){window.wh.appid=e,window.wh.config=t=t||{};"
+        "var r=document.createElement('script');"
+        f"r.type='text/javascript',r.async=!0,r.src='{ORIGIN}/'+'tracker.js',r.dataset.site=e;var "
+        "a=document.getElementsByTagName('script')[0];"
+        "a.parentNode.insertBefore(r,a);for(var n=function(e){return "
+        "function(){wh.push([e].concat(Array.prototype.slice.call(arguments,0)))}},"
+        "p=['track','identify'],o=0;o<p.length;o++)wh[p[o]]=n(p[o])};wh.load('shop');"), "", []),
+    ("PostHog-style init with a nested function and api_host", js(
+        "!function(t,e){var o,n,p,r;e.__SV||(window.wph=e,e._i=[],e.init=function(i,s,a){function "
+        "g(t,e){var o=e.split('.');"
+        "2==o.length&&(t=t[o[0]],e=o[1]),"
+        "t[e]=function(){t.push([e].concat(Array.prototype.slice.call(arguments,0)))}}"
+        "(p=t.createElement('script')).type='text/javascript',p.async=!0,"
+        "p.src=s.api_host+'/tracker.js',p.dataset.site=i,"
+        "(r=t.getElementsByTagName('script')[0]).parentNode.insertBefore(p,r);var u=e;for(void "
+        "0!==a?u=e[a]=[]:a='wph',"
+        "u.people=u.people||[],n='capture identify'.split(' '),o=0;o<n.length;o++)g(u,n[o]);"
+        "e._i.push([i,s,a])},e.__SV=1)}"
+        f"(document,window.wph||[]);wph.init('shop',{{api_host:'{ORIGIN}'}});"), "", []),
+    ("FullStory-style namespace from a window property", js(
+        f"window['_wt_script']='{URL[7:]}';window['_wt_namespace']='WT';"
+        "(function(m,n,e,t,l,o,g,y){if(e in m){return;}g=m[e]=function(a,b,s){g.q?g.q.push([a,b,"
+        "s]):g._api(a,b,s);};g.q=[];"
+        "o=n.createElement(t);o.async=1;o.crossOrigin='anonymous';o.src='http://'+_wt_script;"
+        "o.dataset.site='shop';"
+        "y=n.getElementsByTagName(t)[0];y.parentNode.insertBefore(o,y);})(window,document,"
+        "window['_wt_namespace'],'script','user');"),
+     "", []),
+    ("VWO-style object with this.load", js(
+        "window._wt_code = (function () { var settings = {site: 'shop'}; return { init: function "
+        "() { "
+        f"this.load('{URL}'); }}, load: function (u) {{ var b = document.createElement('script'); "
+        "b.src = u; "
+        "b.dataset.site = settings.site; b.type = 'text/javascript'; "
+        "document.getElementsByTagName('head')[0].appendChild(b); } }; }()); _wt_code.init();"),
+     "", []),
+    ("Tawk-style crossorigin *", js(
+        "var Wt_API=Wt_API||{}, Wt_LoadStart=new Date();(function(){var "
+        "s1=document.createElement('script'),"
+        f"s0=document.getElementsByTagName('script')[0];s1.async=true;s1.src='{URL}';"
+        "s1.charset='UTF-8';"
+        "s1.setAttribute('crossorigin','*');s1.dataset.site='shop';s0.parentNode.insertBefore(s1,"
+        "s0);})();"), "", []),
+    ("Drift-style load with a time bucket", js(
+        "!function(){var t=window.wdrift=window.wdrift||[];if(!t.init){if(t.invoked)return;"
+        "t.invoked=!0,"
+        "t.methods=['identify','track'],t.factory=function(e){return function(){var "
+        "n=Array.prototype.slice.call(arguments);"
+        "return n.unshift(e),t.push(n),t}},t.methods.forEach(function(e){t[e]=t.factory(e)}),"
+        "t.load=function(t){"
+        "var e=3e5,n=Math.ceil(new Date()/e)*e,o=document.createElement('script');"
+        "o.type='text/javascript',o.async=!0,"
+        f"o.crossorigin='anonymous',o.src='{ORIGIN}/v/'+n+'/tracker.js',o.dataset.site=t;var "
+        "i=document.getElementsByTagName('script')[0];"
+        "i.parentNode.insertBefore(o,i)}}}();wdrift.SNIPPET_VERSION='0.3.1';wdrift.load('shop');"),
+     "", []),
+    ("LinkedIn-style undefined argument", js(
+        "(function(l){if(!l){window.wlt=function(a,b){window.wlt.q.push([a,b])};window.wlt.q=[]}"
+        "var s=document.getElementsByTagName('script')[0];var b=document.createElement('script');"
+        "b.type='text/javascript';"
+        f"b.async=true;b.src='{URL}';b.dataset.site='shop';s.parentNode.insertBefore(b,s);"
+        "})(window.wlt);"), "", []),
+    ("Optimizely-style blocking tag", TAG.replace(" defer", ""), "", ["WT007"]),
+    ("an anti-flicker snippet before the tag", js(
+        "(function(a,s,y,n,c,h,i,d,e){s.className+=' '+y;h.start=1*new Date;"
+        "h.end=i=function(){s.className="
+        "s.className.replace(RegExp(' ?'+y),'')};(a[n]=a[n]||[]).hide=h;setTimeout(function(){i();"
+        "h.end=null},c);"
+        "h.timeout=c;})(window,document.documentElement,'async-hide','dataLayer',4000,"
+        "{'GTM-A1':true});") + TAG, "", []),
+    # containers
+    ("a container with an id in the query", '<script src="/container.js?id=C-1" async></script>',
+     "", []),
+    ("a container written by document.write", js(
+        "document.write('<script src=\"/container.js\"><\\/script>');"), "", []),
+    ("a container as a module tag", '<script type="module" src="/container.js"></script>', "", []),
+    ("a container parked as text/plain", '<script type="text/plain" src="/container.js"></script>',
+     "", ["WT001"]),
+    ("a container twice", '<script src="/container.js" async></script>' * 2, "", ["WT003"]),
+    ("a container by import()", js("import('/container.js');"), "", []),
+]
+CSP = '<meta http-equiv="Content-Security-Policy" content="{}">'
+_L = insert("'http://collector.localhost:' + location.port + '/tracker.js'")
+_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_L.encode()).digest()).decode()
+SHAPES += [
+    ("a policy without unsafe-inline blocks <body onload>", CSP.format(
+        "script-src 'self' http://collector.localhost:8800"), "", ["WT001"], "",
+     ' onload="' + insert().replace('"', "&quot;") + '"'),
+    ("a policy's hash lets exactly that inline loader run", CSP.format(
+        f"script-src '{_HASH}' http://collector.localhost:8800") + js(_L), "", []),
+    ("a policy's hash of other text blocks the loader", CSP.format(
+        f"script-src '{_HASH}' http://collector.localhost:8800") + js(_L + " "), "", ["WT001"]),
+    ("a nonce voids unsafe-inline for a script without it", CSP.format(
+        "script-src 'nonce-abc' 'unsafe-inline' http://collector.localhost:8800") + js(_L), "",
+     ["WT001"]),
+    ("a policy blocks the site's own loader file", CSP.format(
+        "script-src 'unsafe-inline' http://collector.localhost:8800") +
+     '<script src="/own-loader.js" data-wt-site="shop" async></script>', "", ["WT001"]),
+    ("a policy blocks a loader's inline text put in", CSP.format(
+        "script-src 'nonce-abc' http://collector.localhost:8800") + js(
+        "var l = document.createElement('script'); l.text = " + repr(_L) +
+        "; document.head.appendChild(l);", ' nonce="abc"'), "", ["WT001"]),
+    ("a loader's inline text put in with the nonce runs", CSP.format(
+        "script-src 'nonce-abc' http://collector.localhost:8800") + js(
+        "var l = document.createElement('script'); l.nonce = 'abc'; l.text = " + repr(_L) +
+        "; document.head.appendChild(l);", ' nonce="abc"'), "", []),
+    ("a policy without unsafe-eval blocks eval", CSP.format(
+        "script-src 'self' 'unsafe-inline' http://collector.localhost:8800") + js(
+        "try { eval(" + repr(_L) + "); } catch (e) {}"), "", ["WT001"]),
+    ("a policy without unsafe-eval blocks new Function", CSP.format(
+        "script-src 'self' 'unsafe-inline' http://collector.localhost:8800") + js(
+        "try { new Function(" + repr(_L) + ")(); } catch (e) {}"), "", ["WT001"]),
+    ("a policy without unsafe-eval blocks a string timer", CSP.format(
+        "script-src 'self' 'unsafe-inline' http://collector.localhost:8800") + js(
+        "setTimeout(" + repr(_L) + ", 10);"), "", ["WT001"]),
+    ("unsafe-eval lets eval run", CSP.format(
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval' http://collector.localhost:8800") + js(
+        "eval(" + repr(_L) + ");"), "", []),
+    ("a written inline loader under a nonce policy is blocked", CSP.format(
+        "script-src 'nonce-abc' http://collector.localhost:8800") + js(
+        "document.write('<script>" + _L.replace("'", "\\'") + "<\\/script>');", ' nonce="abc"'),
+     "", ["WT001"]),
+]
+SHAPES += [
+    ("a CustomEvent on the document with its detail", js(
+        "document.addEventListener('wt:consent', function (e) { if (e.detail.analytics) {" +
+        insert()
+        + "} }); document.dispatchEvent(new CustomEvent('wt:consent', {detail: {analytics: "
+            "true}}));"),
+     "", []),
+    ("an event dispatched before its listener is added", js(
+        "window.dispatchEvent(new Event('wt-ready')); window.addEventListener('wt-ready', function "
+        "() {"
+        + insert() + "});"), "", ["WT001"]),
+    ("a bubbling event from the document reaches the window", js(
+        "window.addEventListener('wt-go', function () {" + insert() + "});"
+        "document.dispatchEvent(new Event('wt-go', {bubbles: true}));"), "", []),
+    ("an event that does not bubble stays on the document", js(
+        "window.addEventListener('wt-go', function () {" + insert() + "});"
+        "document.dispatchEvent(new Event('wt-go'));"), "", ["WT001"]),
+    ("a CMP's consent callback dispatched once its banner is answered", js(
+        "window.addEventListener('CookiebotOnAccept', function () { if "
+        "(Cookiebot.consent.statistics) {"
+        + insert() + "} });"), "", ["WT001"]),
+    ("a Usercentrics-parked tag", TAG.replace(
+        "<script ", '<script type="text/plain" data-usercentrics="webtrack" '), "", ["WT001"]),
+    ("document.body.onpageshow is the window's", "", js(
+        "document.body.onpageshow = function () {" + insert() + "};"), []),
+    ("document.body.onload from the head: no body yet, a TypeError", js(
+        "document.body.onload = function () {" + insert() + "};"), "", ["WT001"]),
+    ("analytics.js-style GoogleAnalyticsObject", js(
+        "(function(i,s,o,g,r,a,m){i['WtAnalyticsObject']=r;"
+        "i[r]=i[r]||function(){(i[r].q=i[r].q||[])"
+        ".push(arguments)},i[r].l=1*new Date();a=s.createElement(o),m=s.getElementsByTagName(o)[0];"
+        "a.async=1;a.src=g;a.setAttribute('data-site','shop');m.parentNode.insertBefore(a,m)})"
+        f"(window,document,'script','{URL}','wa');wa('create','shop','auto');"), "", []),
+    ("a container loaded when the consent tool says so, on a first visit never", js(
+        "window.addEventListener('OneTrustGroupsUpdated', function () { var g = "
+        "document.createElement('script');"
+        " g.src = '/container.js'; document.head.appendChild(g); });"), "", ["WT001"]),
+]
+
+
+# An image in markup a script adds loads at once (its scripts never run): its handlers do.
+MARKUP_IMG = '<img src=\\"{}\\" {}=\\"' + insert().replace("'", "&#39;") + '\\">'
+FILES["/dot.svg"] = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+SHAPES += [
+    ("an image's onerror in insertAdjacentHTML runs the loader", js(
+        "document.head.insertAdjacentHTML('beforeend', '" + MARKUP_IMG.format(
+            "/missing.png", "onerror") + "');"), "", []),
+    ("an image's onerror in a detached element's innerHTML runs", js(
+        "var d = document.createElement('div'); d.innerHTML = '" + MARKUP_IMG.format(
+            "/missing.png", "onerror") + "';"), "", []),
+    ("an image's onerror in markup whose file loads never runs", js(
+        "document.head.insertAdjacentHTML('beforeend', '" + MARKUP_IMG.format(
+            "/dot.svg", "onerror") + "');"), "", ["WT001"]),
+    ("an image's onload in a page element's innerHTML runs once it loads", "",
+     '<div id="box"></div>' + js("document.getElementById('box').innerHTML = '" +
+                                 MARKUP_IMG.format("/dot.svg", "onload") + "';"), []),
+    ("a policy's script-src-attr 'none' stops an image's onerror in markup",
+     '<meta http-equiv="Content-Security-Policy" content="script-src \'self\' '
+     '\'unsafe-inline\' http://collector.localhost:8800; script-src-attr \'none\'">' + js(
+         "document.head.insertAdjacentHTML('beforeend', '" + MARKUP_IMG.format(
+             "/missing.png", "onerror") + "');"), "", ["WT001"]),
+]
+
+
 def _html(shape):
     """The page of a shape: (what, head, body, rules[, <html> attributes[, <body>
     attributes[, what comes before the doctype]]])."""
@@ -1210,6 +1581,45 @@ def test_what_a_security_policy_meta_blocks(policies, url, nonce, parser_inserte
 
     got = refusal(policies, url, "http://shop.localhost:8800/p.html", nonce, parser_inserted)
     assert bool(got) is blocked, got
+
+
+_TEXT = "load();"
+_TEXT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_TEXT.encode()).digest()).decode()
+
+
+@pytest.mark.parametrize("policies,nonce,attribute,blocked", [
+    (["script-src 'self'"], None, False, True),
+    (["script-src 'self' 'unsafe-inline'"], None, False, False),
+    (["default-src 'unsafe-inline'"], None, True, False),
+    (["script-src-elem 'none'; script-src 'unsafe-inline'"], None, False, True),
+    (["script-src-attr 'unsafe-inline'; script-src 'none'"], None, True, False),
+    (["script-src 'unsafe-inline' 'nonce-abc'"], None, False, True),  # a nonce voids it
+    (["script-src 'unsafe-inline' 'nonce-abc'"], "abc", False, False),
+    (["script-src 'nonce-abc'"], "abc", True, True),  # no nonce for an attribute
+    (["script-src 'unsafe-inline' 'strict-dynamic'"], None, False, True),
+    ([f"script-src '{_TEXT_HASH}'"], None, False, False),
+    ([f"script-src '{_TEXT_HASH}'"], None, True, True),  # an attribute: 'unsafe-hashes'
+    ([f"script-src '{_TEXT_HASH}' 'unsafe-hashes'"], None, True, False),
+    ([f"script-src '{_TEXT_HASH[:-4]}AAA='"], None, False, True),
+    (["img-src 'none'"], None, False, False),
+    (["script-src *", "script-src 'unsafe-inline'"], None, False, True),  # every one holds
+])
+def test_what_a_security_policy_meta_lets_run_inline(policies, nonce, attribute, blocked):
+    from harness.audit.csp import inline_refusal
+
+    assert bool(inline_refusal(policies, _TEXT, nonce, attribute)) is blocked
+
+
+@pytest.mark.parametrize("policies,blocked", [
+    (["script-src 'self' 'unsafe-inline'"], True), (["default-src *"], True),
+    (["script-src 'unsafe-eval'"], False),
+    (["default-src 'none'; script-src 'UNSAFE-EVAL'"], False),
+    (["img-src 'none'"], False), (["script-src-elem 'self'"], False),  # not eval's
+])
+def test_what_a_security_policy_meta_forbids_eval(policies, blocked):
+    from harness.audit.csp import eval_refusal
+
+    assert bool(eval_refusal(policies)) is blocked
 
 
 @pytest.mark.parametrize("scripts,clash", [

@@ -1,9 +1,12 @@
 """Whether a page's Content-Security-Policy ``<meta>`` lets the browser load a script (CSP
-Level 3, the parts that decide an external script element): a pure function over the
-policy text, the script's address, its nonce and how it went in."""
+Level 3, the parts that decide an external script element) or run inline code (a script's
+text, an event handler attribute): pure functions over the policy text, the script's
+address or text, its nonce and how it went in."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from urllib.parse import urlsplit
 
 from .page import Page, origin_of
@@ -118,6 +121,58 @@ def refusal(policies: list[str], url: str, page_url: str, nonce: str | None,
             return (f"the page's Content-Security-Policy <meta> ({directive} "
                     f"{' '.join(policy[directive]) or chr(39) + 'none' + chr(39)}) blocks "
                     "it")
+    return ""
+
+
+def _allows_inline(sources: list[str], text: str, nonce: str | None,
+                   attribute: bool) -> bool:
+    """Whether an inline script (*attribute*: an event handler attribute) may run under this
+    source list: its nonce (not an attribute's), a hash of its text (an attribute's only
+    with 'unsafe-hashes'), or 'unsafe-inline' where no nonce, hash or 'strict-dynamic'
+    voids it."""
+    lowered = [s.lower() for s in sources]
+    if not attribute and nonce and any(s.startswith("'nonce-") and s[7:-1] == nonce
+                                       for s in sources):
+        return True
+    hashes = [s[1:-1] for s, low in zip(sources, lowered, strict=True)
+              if low.startswith(("'sha256-", "'sha384-", "'sha512-")) and low.endswith("'")]
+    if hashes and (not attribute or "'unsafe-hashes'" in lowered):
+        for source in hashes:
+            algorithm, _, digest = source.partition("-")
+            made = base64.b64encode(hashlib.new(algorithm.lower(), text.encode()).digest())
+            if made.decode() == digest.replace("-", "+").replace("_", "/"):
+                return True
+    voided = hashes or "'strict-dynamic'" in lowered or any(
+        low.startswith("'nonce-") for low in lowered)
+    return "'unsafe-inline'" in lowered and not voided
+
+
+def inline_refusal(policies: list[str], text: str, nonce: str | None,
+                   attribute: bool = False) -> str:
+    """Why the policies block inline code: a script element's *text* (with its *nonce*) or,
+    *attribute*, an event handler attribute's; ``""`` when it may run."""
+    names = ("script-src-attr" if attribute else "script-src-elem", "script-src",
+             "default-src")
+    for policy_text in policies:
+        policy = parse_policy(policy_text)
+        directive = next((d for d in names if d in policy), None)
+        if directive and not _allows_inline(policy[directive], text, nonce, attribute):
+            return (f"the page's Content-Security-Policy <meta> ({directive} "
+                    f"{' '.join(policy[directive]) or chr(39) + 'none' + chr(39)}) blocks "
+                    "its inline code")
+    return ""
+
+
+def eval_refusal(policies: list[str]) -> str:
+    """Why the policies keep strings from running as code (``eval``, ``Function()``, a
+    string timer: each needs 'unsafe-eval'), or ``""``."""
+    for policy_text in policies:
+        policy = parse_policy(policy_text)
+        directive = next((d for d in ("script-src", "default-src") if d in policy), None)
+        if directive and "'unsafe-eval'" not in [s.lower() for s in policy[directive]]:
+            return (f"the page's Content-Security-Policy <meta> ({directive} "
+                    f"{' '.join(policy[directive]) or chr(39) + 'none' + chr(39)}) forbids "
+                    "eval")
     return ""
 
 

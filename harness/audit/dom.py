@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
@@ -45,6 +46,14 @@ _HEARD = {("window", "load"), ("window", "pageshow"), ("window", "domcontentload
 # expandos or never called.
 _HANDLERS = {("window", "onload"), ("window", "onpageshow"),
              ("document", "onreadystatechange")}
+
+
+def _event(this, args) -> JSObject:
+    """``new Event(type, {bubbles})`` or ``new CustomEvent(type, {detail})``."""
+    options = args[1] if len(args) > 1 and isinstance(args[1], JSObject) else JSObject()
+    return JSObject({"type": to_string(args[0]) if args else "undefined",
+                     "bubbles": options.props.get("bubbles") is True,
+                     "detail": options.props.get("detail", None)})
 
 
 def heard(target: str, event: str, capture: bool = False) -> bool:
@@ -189,6 +198,10 @@ class Browser:
         self.scripts = [(head, dict(attrs)) for head, attrs in scripts]
         self.parsed_attrs = [attrs for _, attrs in scripts]
         self.ids = ids or {}  # the page's elements by id: (in <head>, attributes)
+        # The page's security policy <meta>s: (the first script each governs, its text).
+        self.csp: list[tuple[int, str]] = []
+        # The site's own files, by address, where the audit can read them.
+        self.reader: Callable[[str], str | None] | None = None
         self.made_ids: dict[str, Element] = {}  # elements scripts inserted, by id
         self.evaluator: Evaluator | None = None
         # Members of undefined read as undefined while a script with optional chaining runs.
@@ -201,6 +214,8 @@ class Browser:
         self.speculative = False  # running a callback an unseen API may (or not) call
         self.queue: _Queue = _Queue(self)
         self.handlers: dict[tuple, tuple] = {}  # (target, onevent) -> its queued call
+        # Listeners of events the page may dispatch itself: (target, type) -> listeners.
+        self.listeners: dict[tuple[str, str], list] = {}
         self.index = 0  # the running script's position among the page's scripts
         self.in_head = True
         self.deferred = False
@@ -262,6 +277,8 @@ class Browser:
             "requestAnimationFrame": native("requestAnimationFrame", self._later),
             "queueMicrotask": native("queueMicrotask", self._later),
             "addEventListener": native("addEventListener", self._listen),
+            "dispatchEvent": native("dispatchEvent", self._dispatch),
+            "Event": native("Event", _event), "CustomEvent": native("CustomEvent", _event),
             "customElements": JSObject({"define": native("define", self._define_element)}),
             "eval": native("eval", self._eval),
             "MutationObserver": native("MutationObserver", self._observer),
@@ -335,6 +352,7 @@ class Browser:
                                                                       a[1] is True)),
             "adoptNode": native("adoptNode", lambda t, a: _arg0(a)),
             "addEventListener": native("addEventListener", self._listen),
+            "dispatchEvent": native("dispatchEvent", self._dispatch),
             "location": self.location, "defaultView": w, "cookie": "",
             "referrer": "", "URL": self.base, "documentURI": self.base,
             "baseURI": self.base_uri,
@@ -368,6 +386,35 @@ class Browser:
         self.current = current
         self.state = state or ("complete" if deferred else "loading")
         self._document_now()
+
+    def refusal(self, text: str | None, attrs: dict, src: str | None = None,
+                parser_inserted: bool = False, attribute: bool = False) -> str:
+        """Why the page's security policy metas parsed by now block a script: its *text*
+        inline (or an event handler attribute's), or the file at *src* it loads. A script
+        of the page's markup is judged as it is parsed, one put in from a callback once the
+        whole of ``<head>`` is."""
+        from .csp import inline_refusal, refusal
+
+        policies = self._policies(self.deferred and not parser_inserted)
+        if not policies:
+            return ""
+        nonce = attrs.get("nonce")
+        nonce = str(nonce) if nonce is not None else None
+        if src is not None:
+            return refusal(policies, src, self.base, nonce, parser_inserted)
+        return inline_refusal(policies, text or "", nonce, attribute)
+
+    def _policies(self, late: bool) -> list[str]:
+        return [text for before, text in self.csp if late or before <= self.index]
+
+    def refuses_eval(self) -> None:
+        """Throw the EvalError of code run from a string where the page's policy has no
+        'unsafe-eval'."""
+        from .csp import eval_refusal
+        from .jseval import Throw
+
+        if self.csp and eval_refusal(self._policies(self.deferred)):
+            raise Throw(UNKNOWN)
 
     def activity(self) -> int:
         return len(self.found) + len(self.written) + len(self.queue)
@@ -577,6 +624,8 @@ class Browser:
         return url
 
     def _eval(self, this, args):
+        if args and isinstance(args[0], str):  # (a fetched file's text too)
+            self.refuses_eval()
         if args and isinstance(args[0], asyncapis.FetchedText):  # a fetched file run again
             self.found.append(Inserted("evaluated", {"src": args[0].url}, self.in_head,
                                        self.line()))
@@ -609,7 +658,36 @@ class Browser:
                 heard(target, args[0], capture) and not self._past(args[0].lower()):
             self.queue.append((self._staged(args[1], args[0].lower()), [UNKNOWN], self.index,
                                self.in_head, self.line_of))
+        elif len(args) >= 2 and isinstance(args[1], CALLABLE) and isinstance(args[0], str) and \
+                known(args[0]) and target != "other":
+            listeners = self.listeners.setdefault((target, args[0]), [])
+            if args[1] not in listeners and len(listeners) < 16:
+                listeners.append(args[1])
         return UNDEF
+
+    def _dispatch(self, this, args):
+        """``dispatchEvent(new Event(type))`` on the window or the document: its listeners
+        run at once, in the order added, as the browser calls them."""
+        from .jseval import Throw
+
+        event = _arg0(args)
+        kind = event.props.get("type") if isinstance(event, JSObject) else None
+        target = "window" if this is self.window else "document" if this is self.document \
+            else None
+        if not isinstance(kind, str) or target is None:
+            return UNKNOWN
+        for fn in list(self.listeners.get((target, kind), ())):
+            try:
+                self.running().call(fn, this, [event])
+            except Throw:
+                pass  # a listener's error is reported, and the next one runs
+        if target == "document" and event.props.get("bubbles") is True:
+            for fn in list(self.listeners.get(("window", kind), ())):
+                try:
+                    self.running().call(fn, self.window, [event])
+                except Throw:
+                    pass
+        return True
 
     def _staged(self, fn, event: str) -> Native:
         """*fn* as the browser calls it for *event*: on DOMContentLoaded the document is
@@ -874,7 +952,8 @@ class Browser:
                 src=node.attrs.get("src")))
             into._into_soup(node, target.holds_head)
             if "src" not in node.attrs and node.text and self.evaluator is not None:
-                self.run_nested(node.text)
+                if not self.refusal(node.text, node.attrs):
+                    self.run_nested(node.text)
             elif "src" in node.attrs:
                 # It loads: its load handlers run then, whenever they were set.
                 self.queue.append((Native("onload", lambda t, a: self._loaded(node)), [],

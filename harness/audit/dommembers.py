@@ -18,6 +18,7 @@ from .dom import (
     detach,
     from_markup,
 )
+from .handlers import queue_markup_handlers
 from .jseval import Throw
 from .jsvalues import (
     HOLE,
@@ -88,10 +89,19 @@ def set_(host: Browser, subject, key, value) -> None:
     key = to_string(key)
     if isinstance(subject, Element):
         _set_element(subject, key, value)
+        if key.lower() == "innerhtml" and subject.tag not in ("script", "style"):
+            queue_markup_handlers(host, subject)
         if key.lower() in ("text", "textcontent", "innertext", "innerhtml", "src"):
             host.prepare(subject)
     elif isinstance(subject, Place) and subject.name == PARKED and key == "type":
         subject.attrs["type"] = to_string(value)  # (a parked tag's type: see dom.unpark)
+    elif isinstance(subject, Place) and key.lower() == "innerhtml" and \
+            subject.name not in ("script", "style"):
+        queue_markup_handlers(host, from_markup(Element("#fragment"), to_string(value)))
+    elif isinstance(subject, Place) and subject.owner is not None and \
+            subject is subject.owner.body:
+        # <body>'s window event handlers are the window's (body.onload is window.onload).
+        subject.owner._on_handler(key, value, "window")
     elif subject is host.document and key == "cookie":
         host.set_cookie(value)
     elif isinstance(subject, (JSObject, Function, Dataset)):
@@ -290,7 +300,18 @@ def _search(host, array, args, how: str):
 
 
 # -- the document ----------------------------------------------------------------------
+def _adjacent_html(host: Browser):
+    """``insertAdjacentHTML(where, markup)``: its scripts never run, its images load."""
+    def put(this, args):
+        queue_markup_handlers(host, from_markup(Element("#fragment"), to_string(_arg(
+            args, 1, ""))))
+        return UNDEF
+    return Native("insertAdjacentHTML", put)
+
+
 def _place_member(host: Browser, place: Place, key):
+    if key == "insertAdjacentHTML":
+        return _adjacent_html(host)
     if key in ("parentNode", "parentElement"):
         return place.parent if place.parent is not None else UNKNOWN
     if key in _INSERT_INTO or key == "replaceChild":
@@ -352,6 +373,8 @@ def _place_member(host: Browser, place: Place, key):
 
 
 def _element_member(host: Browser, element: Element, key):
+    if key == "insertAdjacentHTML":
+        return _adjacent_html(host)
     if key == "setAttribute":
         def set_attribute(this, args):
             _set_attribute(element, args)

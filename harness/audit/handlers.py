@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from .csp import inline_refusal
 from .dom import Browser
 from .jsvalues import Native
 from .page import Page, Tags, line_of, resolve
@@ -67,9 +68,35 @@ def queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
         if not _fires_load(tag) or fetches and _loads(page, tag) != (event == "onload"):
             continue
         code = str(tag[event])
+        if inline_refusal([text for _, text in host.csp], code, None, attribute=True):
+            continue  # the page's security policy forbids inline handlers
         line = line_of(page.source, code[:60])
         in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
         host.queue.append((Native(event, lambda t, a, code=code: _run_code(host, code)), [],
                            max(index, 0), in_head, lambda node, line=line: line))
 
 
+
+
+def queue_markup_handlers(host: Browser, fragment) -> None:
+    """An image in markup a script adds (``innerHTML``, ``insertAdjacentHTML``; its scripts
+    never run) loads at once, in the document or not: its ``onerror`` runs when its file is
+    the site's own and missing, its ``onload`` otherwise, as the page's own images do."""
+    from .dom import Element
+
+    stack, seen = [fragment], 0
+    while stack and seen < 256:
+        node = stack.pop()
+        seen += 1
+        stack += [c for c in node.children if isinstance(c, Element)]
+        raw = str(node.attrs.get("src") or "").strip()
+        if node.tag != "img" or not raw:
+            continue
+        own = urlsplit(resolve(host.base_uri, raw)).netloc == urlsplit(host.base).netloc
+        event = "onerror" if own and host.reader is not None and host.reader(raw) is None \
+            else "onload"
+        code = node.attrs.get(event)
+        if code is None or inline_refusal(host._policies(True), str(code), None, True):
+            continue
+        host.queue.append((Native(event, lambda t, a, code=str(code): _run_code(host, code)),
+                           [], host.index, host.in_head, host.line_of))

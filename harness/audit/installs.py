@@ -154,6 +154,8 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         # A handler attribute runs after every script (a page may have none).
         index = live[item.index].index if item.index < len(live) else len(page.scripts)
         how = item.inserted.how
+        if kind == "container" and page.rendered:
+            continue  # what it injected is in the DOM, counted in its place (as its tags)
         if kind:
             timing = "async" if how in ("inserted", "imported", "evaluated") else \
                 _timing(attrs)

@@ -111,6 +111,8 @@ def make_function(host):
     def construct(this, args):
         from .asyncapis import FetchedText
 
+        host.refuses_eval()
+
         if args and isinstance(args[-1], FetchedText):  # a fetched file, run when called
             return Native("anonymous", lambda t, a: host._eval(t, args[-1:]))
         if not all(isinstance(a, str) and known(a) for a in args):

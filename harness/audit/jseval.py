@@ -53,12 +53,15 @@ class _Continue(_Break):
 
 class Scope:
     """Names bound in one function, block or script; *strict* when its code is strict mode
-    code (inherited from the enclosing scope unless given)."""
+    code (inherited from the enclosing scope unless given). A scope that *binds this* (a
+    function's other than an arrow's, a module's, the global one) has the ``this`` its code
+    sees; a block's or an arrow's is the enclosing one's."""
 
     def __init__(self, parent: Scope | None, this=UNDEF, names: dict | None = None,
-                 strict: bool | None = None) -> None:
+                 strict: bool | None = None, binds_this: bool = False) -> None:
         self.parent, self.this, self.vars = parent, this, dict(names or {})
         self.strict: bool = strict if strict is not None else bool(parent and parent.strict)
+        self.binds_this = binds_this or parent is None
 
     def find(self, name: str) -> Scope | None:
         scope: Scope | None = self
@@ -380,8 +383,9 @@ class Evaluator(Expressions):
         if node is None:  # a class without a constructor, called without new
             raise Throw(UNKNOWN)
         body = node.body.body if node.body.type == "BlockStatement" else []
-        scope = Scope(fn.scope, fn.scope.this if node.type == "ArrowFunctionExpression"
-                      else this, strict=fn.scope.strict or is_strict(body))
+        arrow = node.type == "ArrowFunctionExpression"
+        scope = Scope(fn.scope, UNDEF if arrow else this, binds_this=not arrow,
+                      strict=fn.scope.strict or is_strict(body))
         if node.type != "ArrowFunctionExpression":
             scope.vars["arguments"] = JSArray(args)
         if node.type == "FunctionExpression" and node.id is not None:

@@ -75,9 +75,13 @@ class Expressions:
         return self.lookup(node.name, scope)
 
     def _ThisExpression(self, node, scope):
-        while scope.this is UNDEF and scope.parent is not None:
+        # The nearest scope that binds this: a plain call gives a function undefined, which
+        # sloppy code sees as the window and strict code as it is (this.x then throws).
+        while not scope.binds_this:
             scope = scope.parent
-        return scope.this if scope.this is not UNDEF else self.host.window
+        if scope.this is UNDEF or scope.this is None:
+            return scope.this if scope.strict else self.host.window
+        return scope.this
 
     def _TemplateLiteral(self, node, scope):
         parts = []

@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 import esprima
 
-from . import jquery, scriptloaders
+from . import csp, jquery, scriptloaders
 from .dom import Browser, Inserted
 from .downlevel import downlevel
 from .frames import run_frames
@@ -19,7 +19,7 @@ from .handlers import queue_handler_attributes
 from .jseval import Budget, Evaluator, Throw
 from .jsvalues import JSObject, Native
 from .modules import Modules, run_module
-from .page import Page, Script
+from .page import Page, Script, resolve
 
 MAX_CALLBACKS = 200
 MAX_CODE = 256 * 1024  # a script larger than this is not followed (it is listed as unread)
@@ -138,6 +138,9 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
                 follow(src) else None
         if not code and src and src not in followed:
             host.undeclared.unseen = True  # it runs code the audit does not read
+        if code and host.refusal(None, found.attrs, resolve(found.base or page.base, src),
+                                 found.how == "written"):
+            code = None  # the page's security policy keeps it from loading
         if code:
             followed.add(src)
             line = found.line
@@ -168,6 +171,9 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
                 loaded.append(Loaded(found, index))
                 chain(found, index)
 
+    host.reader = page.reader
+    host.csp = [(next((i for i, s in enumerate(scripts) if s.index >= before), len(scripts)),
+                 text) for before, text in csp.meta_policies(page)]
     if any(s.runs and jquery.is_jquery(s.src) for s in scripts):
         jquery.undefined(host)  # until its tag runs: $(…) before it throws
     for library in {scriptloaders.kind(s.src) for s in scripts if s.runs} - {None}:
@@ -202,6 +208,9 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         # module script runs: a module's document.write, inline too, is ignored.
         host.external_async = (script.src is not None or module) and _phase(script) > 0
         host.blocking = False
+        if host.refusal(script.code if script.src is None else None, script.attrs,
+                        script.src, parser_inserted=True):
+            continue  # the page's security policy keeps it from running
         evaluator.steps = 0  # each script has its own budget
         try:
             program = parse(script.code, module)
@@ -346,7 +355,7 @@ def _from_markup(host: Browser, markup: str, in_head: bool, line) -> list[Insert
         if "src" in attrs:
             found.append(Inserted("written", attrs, in_head and script.in_head, line,
                                   base=host.base_uri))
-        else:
+        elif not host.refusal(script.inline, attrs, parser_inserted=True):
             run_code(host, script.inline)
             found += host.found
             host.found.clear()

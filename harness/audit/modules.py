@@ -86,7 +86,8 @@ def run_module(evaluator: Evaluator, program, url: str | None,
 
     modules: Modules = evaluator.host.modules
     evaluator.host.undeclared.ran(program)
-    scope = Scope(evaluator.globals, strict=True)  # module code is strict mode code
+    # Module code is strict mode code, and its this is undefined.
+    scope = Scope(evaluator.globals, strict=True, binds_this=True)
     body = program.body
     evaluator.hoist([n.declaration if n.type.startswith("Export") and getattr(
         n, "declaration", None) is not None and n.declaration.type.endswith("Declaration")
