@@ -11,7 +11,8 @@
  * (viewport, screen, device pixel ratio, language, time zone) is left as it is.
  *
  * Run in documents (an init script, before any page script) and in workers (before their
- * own script); the replaced functions say they are native, as the browser's own do.
+ * own script, by the proxy, or made from a blob: or data: address, by the workers' clock);
+ * the replaced functions say they are native, as the browser's own do.
  */
 ;(function webtrackDeviceNoise(NOISE) {
   "use strict";
@@ -19,6 +20,13 @@
   if (scope.__webtrackNoise) return;
   try { Object.defineProperty(scope, "__webtrackNoise", { value: true }); } catch (e) { return; }
   var SEED = NOISE.seed >>> 0;
+  // For the workers' clock (consent_audit/workerclock.js), which puts itself before a worker
+  // made from a blob: or data: address: this first. Read once, by it, then gone.
+  var SOURCE = "(" + webtrackDeviceNoise + ")(" + JSON.stringify(NOISE) + ");\n";
+  try {
+    Object.defineProperty(scope, "__webtrackWorkerPrelude", { configurable: true,
+      get: function () { delete scope.__webtrackWorkerPrelude; return SOURCE; } });
+  } catch (e) { /* left as it is */ }
 
   // -- replaced functions look native ----------------------------------------------------
   var natives = new WeakMap();  // replacement -> the browser's own function
