@@ -136,7 +136,8 @@ var fingerprint = function () { return audioHash().then(function (audio) {
 """
 # After the opt-out (the Reject click, then each page load), the fingerprint goes to the
 # site itself and to a third party, one hash a request each, and once more five minutes
-# later; a worker of the site's computes one of its own (OffscreenCanvas, its cores).
+# later; a worker of the site's computes one of its own (OffscreenCanvas, its cores), fetched
+# and made from a blob: address.
 FINGERPRINT_SEND = """
 var send = function () { fingerprint().then(function (f) {
   ["canvas", "webgl", "audio", "device", "combined"].forEach(function (k) {
@@ -149,7 +150,8 @@ var send = function () { fingerprint().then(function (f) {
     body: JSON.stringify({canvas: letters(f.canvas), device: letters(f.device)})});
   setTimeout(function () { fingerprint().then(function (g) {
     navigator.sendBeacon("/fp_late", JSON.stringify({fp: g.combined})); }); }, 300000); });
-  new Worker("/fpworker.js"); };
+  new Worker("/fpworker.js");
+  new Worker(URL.createObjectURL(new Blob([BLOB_WORKER], {type: "text/javascript"}))); };
 if (window.disableCookiesUsage && disableCookiesUsage()) send();
 document.getElementById("reject-cookies").addEventListener("click", send);
 """
@@ -164,7 +166,7 @@ x.fillText("worker glyphs", 4, 20);
 c.convertToBlob().then(function (b) { return b.arrayBuffer(); }).then(function (buf) {
   var h = hash(new Uint8Array(buf)) + "-" + hash(new TextEncoder().encode(
     String(navigator.hardwareConcurrency)));
-  fetch("/fp_worker.gif?h=" + h); });
+  fetch(location.origin + "/TAG.gif?h=" + h); });
 """
 # Analytics a site may send itself after the opt-out: what lays the page out and localises
 # it, how long it took, the cores it may use; and a chart drawn on a canvas and read back
@@ -771,8 +773,10 @@ SITES: dict[str, dict] = {
         "states": [{"choice": "no-choice", "gpc": True}]},
     # A device fingerprint after the opt-out (FINGERPRINT): nothing kept, and the same for
     # two fresh visitors of one browser on one machine but for the audit's device noise.
-    "fingerprint": {"head": ready(FINGERPRINT + FINGERPRINT_SEND),
-                    "files": {"fpworker.js": FINGERPRINT_WORKER}},
+    "fingerprint": {"head": ready(FINGERPRINT + FINGERPRINT_SEND.replace("BLOB_WORKER", json.dumps(
+        FINGERPRINT_WORKER.replace("TAG", "fp_blobworker")))),
+                    "files": {"fpworker.js": FINGERPRINT_WORKER.replace("TAG", "fp_worker")},
+                    "manifest": WS_CSP},  # lets a blob: worker run
     # Clean: only the consent record (with its date and version), no identifier.
     "cleanrecord": {"head": script(
         'document.addEventListener("click", function (e) { if (e.target.id ==='
@@ -1103,6 +1107,7 @@ CASES = [
     case("fingerprint", "fp_3pcanvas", "request"),
     case("fingerprint", "fp_late", "request"),
     case("fingerprint", "fp_worker", "request"),
+    case("fingerprint", "fp_blobworker", "request"),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]
