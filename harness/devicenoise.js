@@ -75,21 +75,32 @@
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
     return (h ^ (h >>> 16)) >>> 0;
   }
-  // RGBA pixels (a Uint8ClampedArray or Uint8Array): the lowest bit of one colour of about
-  // one opaque pixel in sixteen is turned over, the same ones for the same picture. Only
-  // opaque pixels: the blank stays blank, and the bit survives an image's encoding.
-  function noisePixels(data) {
-    for (var p = 0; p + 3 < data.length; p += 4) {
-      if (data[p + 3] !== 255) continue;
-      var h = mix(p >> 2);
-      if ((h & 15) === 0) data[p + ((h >>> 4) % 3)] ^= 1;
+  // RGBA pixels of a w x h region at (sx, sy) of a picture *width* wide: the lowest bit of
+  // one colour of about one opaque pixel in sixteen is turned over, the same ones for the
+  // same picture, whichever part of it is read. Only opaque pixels: the blank stays blank,
+  // and the bit survives an image's encoding. Only the chosen pixels are visited, each row's
+  // from the one before (a gap of 1 to 32): Firefox runs an init script's code without its
+  // JIT, so a loop over every pixel of a large canvas would cost a second.
+  function noisePixels(data, w, h, sx, sy, width) {
+    for (var y = 0; y < h; y++) {
+      var row = sy + y, x = mix(-1 - row) & 15;
+      while (x < sx + w) {
+        var k = mix(row * width + x);
+        if (x >= sx) {
+          var p = (y * w + x - sx) * 4;
+          if (data[p + 3] === 255) data[p + ((k >>> 5) % 3)] ^= 1;
+        }
+        x += 1 + (k & 31);
+      }
     }
     return data;
   }
-  // Audio samples: each moved by about a millionth of itself (silence stays silence).
+  // Audio samples: about one in eight moved by a millionth of itself or two, up or down (a
+  // float's precision keeps it; silence stays silence).
   function noiseSamples(data) {
-    for (var i = 0; i < data.length; i++) {
-      data[i] *= 1 + ((mix(i) & 0xffff) / 0xffff - 0.5) * 4e-6;
+    for (var i = mix(-1) & 7, k; i < data.length; i += 1 + ((k >>> 1) & 15)) {
+      k = mix(i);
+      data[i] *= 1 + (k & 1 ? 1 : -1) * (1 + (k >>> 16) / 0xffff) * 1e-6;
     }
     return data;
   }
@@ -118,7 +129,7 @@
       }
       ctx.drawImage(canvas, 0, 0);
       var image = read.call(ctx, 0, 0, w, h);
-      noisePixels(image.data);
+      noisePixels(image.data, w, h, 0, 0, w);
       ctx.putImageData(image, 0, 0);
       return copy;
     } catch (e) {
@@ -153,23 +164,12 @@
       return { getImageData(sx, sy, sw, sh) {
         var image = own.apply(this, arguments);
         // Positions count from the canvas's corner, so a part reads as the whole does.
-        if (sx === 0 && sy === 0 && sw === this.canvas.width) noisePixels(image.data);
-        else noiseRegion(image, sx | 0, sy | 0, this.canvas.width);
+        noisePixels(image.data, image.width, image.height, sw < 0 ? sx + sw : sx,
+                    sh < 0 ? sy + sh : sy, this.canvas.width);
         return image;
       } }.getImageData;
     });
   });
-  function noiseRegion(image, sx, sy, width) {
-    var data = image.data, w = image.width;
-    for (var y = 0; y < image.height; y++) {
-      for (var x = 0; x < w; x++) {
-        var p = (y * w + x) * 4;
-        if (data[p + 3] !== 255) continue;
-        var h = mix((sy + y) * width + sx + x);
-        if ((h & 15) === 0) data[p + ((h >>> 4) % 3)] ^= 1;
-      }
-    }
-  }
 
   // -- WebGL readback ------------------------------------------------------------------
   [scope.WebGLRenderingContext, scope.WebGL2RenderingContext].forEach(function (GL) {
@@ -177,8 +177,11 @@
     method(GL.prototype, "readPixels", function (own) {
       return { readPixels(x, y, width, height, format, type, pixels) {
         var out = own.apply(this, arguments);
-        if (format === 0x1908 && type === 0x1401 && pixels && ArrayBuffer.isView(pixels)) {
-          noisePixels(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+        if (format === 0x1908 && type === 0x1401 && width > 0 && height > 0 && pixels &&
+            ArrayBuffer.isView(pixels)) {
+          var rows = Math.min(height, Math.floor(pixels.byteLength / 4 / width));
+          noisePixels(new Uint8Array(pixels.buffer, pixels.byteOffset, rows * width * 4),
+                      width, rows, 0, 0, width);
         }
         return out;
       } }.readPixels;

@@ -20,7 +20,8 @@ FINGERPRINT = """async () => {
   const gl = document.createElement("canvas").getContext("webgl");
   let webgl = null;
   if (gl) { gl.clearColor(0.2, 0.4, 0.6, 1); gl.clear(gl.COLOR_BUFFER_BIT);
-    const px = new Uint8Array(8 * 8 * 4); gl.readPixels(0, 0, 8, 8, gl.RGBA, gl.UNSIGNED_BYTE, px);
+    const px = new Uint8Array(16 * 16 * 4);
+    gl.readPixels(0, 0, 16, 16, gl.RGBA, gl.UNSIGNED_BYTE, px);
     webgl = px.join(); }
   const a = new OfflineAudioContext(1, 5000, 44100), o = a.createOscillator();
   const k = a.createDynamicsCompressor(); o.type = "triangle"; o.frequency.value = 10000;
@@ -133,6 +134,19 @@ def test_the_noise_leaves_layout_locale_and_the_blank_alone(browser):
     noise = DeviceNoise.fresh()
     assert _read(browser, noise, LAYOUT) == _read(browser, None, LAYOUT)
     assert set(_read(browser, noise, BLANK).split(",")) == {"0"}
+
+
+@pytest.mark.browser
+def test_a_part_of_a_canvas_reads_as_the_whole_does(browser):
+    # The noise goes by a pixel's place on the canvas, so no two reads disagree about it.
+    both = """() => { const c = document.createElement("canvas"); c.width = 160; c.height = 40;
+      const x = c.getContext("2d"); x.fillStyle = "#f60"; x.fillRect(0, 0, 160, 40);
+      const whole = x.getImageData(0, 0, 160, 40).data, part = x.getImageData(10, 5, 60, 20).data;
+      const cut = [];
+      for (let y = 5; y < 25; y++) cut.push(...whole.slice((y * 160 + 10) * 4, (y * 160 + 70) * 4));
+      return [cut.join(), Array.from(part).join(), Array.from(whole).join()]; }"""
+    cut, part, whole = _read(browser, DeviceNoise.fresh(), both)
+    assert cut == part and whole != _read(browser, None, both)[2]
 
 
 @pytest.mark.browser
