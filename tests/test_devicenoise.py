@@ -56,6 +56,9 @@ LOOKS = """() => [HTMLCanvasElement.prototype.toDataURL, HTMLCanvasElement.proto
   Object.getOwnPropertyDescriptor(Navigator.prototype, "hardwareConcurrency").get,
   Function.prototype.toString].map((f) => [String(f), f.name, f.length, "prototype" in f,
   Function.prototype.toString.call(f)])"""
+# What Firefox's baseline fingerprinting protection varies per context by itself (its
+# EfficientCanvasRandomization): a canvas encoded as an image.
+EXTRACTED = {"dataURL", "blob", "offscreen"}
 BLANK = """() => { const c = document.createElement("canvas"); c.width = 30; c.height = 30;
   return c.getContext("2d").getImageData(0, 0, 30, 30).data.join(); }"""
 
@@ -108,8 +111,12 @@ def test_a_visitor_reads_one_fingerprint_however_often_it_asks(browser):
     assert first == again == later
     assert first["cores"] == noise.cores
     assert first["memory"] in (noise.memory, None)  # Firefox has no deviceMemory
-    # The same seed in another context reads the same too: the noise is the seed's alone.
-    assert _read(browser, noise) == first
+    # The same seed in another context reads the same too: the noise is the seed's alone
+    # (but where Firefox adds noise of its own per context to an image it encodes).
+    elsewhere = _read(browser, noise)
+    own = EXTRACTED if browser.browser_type.name == "firefox" else set()
+    assert {k: v for k, v in elsewhere.items() if k not in own} == {
+        k: v for k, v in first.items() if k not in own}
 
 
 @pytest.mark.browser
@@ -125,7 +132,7 @@ def test_two_visitors_read_different_fingerprints_on_one_machine(browser):
             assert value == twins[surface] == bare[surface]
             continue
         assert value != twins[surface], f"{surface}: both visitors read the same"
-        if surface not in ("dataURL", "blob"):  # Firefox varies those itself (see README)
+        if surface not in EXTRACTED:  # Firefox varies those itself (see README)
             assert value != bare[surface], f"{surface}: the noise changed nothing"
 
 
