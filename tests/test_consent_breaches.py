@@ -98,6 +98,97 @@ WORKER_SEND = C + SEND
 WS_CSP = ('[[header]]\npath = "*"\nname = "Content-Security-Policy"\n'
           'value = "default-src * ws: data: blob: \'unsafe-inline\'"\n')
 
+# A device fingerprint, as fingerprinting scripts compute it: hashes of what a canvas, WebGL
+# and audio render and of the device's properties; nothing kept, the same on every load.
+FINGERPRINT = """
+var hash = function (text) { var a = 0xdeadbeef, b = 0x41c6ce57;
+  for (var i = 0; i < text.length; i++) { var c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 2654435761); b = Math.imul(b ^ c, 1597334677); }
+  a = Math.imul(a ^ (a >>> 16), 2246822507) ^ Math.imul(b ^ (b >>> 13), 3266489909);
+  b = Math.imul(b ^ (b >>> 16), 2246822507) ^ Math.imul(a ^ (a >>> 13), 3266489909);
+  return (b >>> 0).toString(16).padStart(8, "0") + (a >>> 0).toString(16).padStart(8, "0"); };
+var canvasHash = function () { var c = document.createElement("canvas"); c.width = 240;
+  c.height = 60; var x = c.getContext("2d"); x.fillStyle = "#f60"; x.fillRect(0, 0, 240, 60);
+  x.fillStyle = "#069"; x.font = "16px Arial"; x.fillText("Cwm fjordbank glyphs vext quiz", 4, 24);
+  x.strokeStyle = "#0a3"; x.arc(200, 30, 20, 0, 6); x.stroke();
+  return hash(c.toDataURL() + Array.from(x.getImageData(0, 0, 240, 60).data).join()); };
+var webglHash = function () { var c = document.createElement("canvas"); c.width = 32; c.height = 32;
+  var g = c.getContext("webgl", {preserveDrawingBuffer: true}); if (!g) return hash("no webgl");
+  g.clearColor(0.2, 0.4, 0.6, 1); g.clear(g.COLOR_BUFFER_BIT);
+  var px = new Uint8Array(32 * 32 * 4); g.readPixels(0, 0, 32, 32, g.RGBA, g.UNSIGNED_BYTE, px);
+  return hash(Array.from(px).join() + g.getParameter(g.RENDERER) + g.getParameter(g.VENDOR)
+    + g.getParameter(g.MAX_TEXTURE_SIZE) + c.toDataURL()); };
+var audioHash = function () {
+  var A = window.OfflineAudioContext || window.webkitOfflineAudioContext;
+  var a = new A(1, 5000, 44100), o = a.createOscillator(), k = a.createDynamicsCompressor();
+  o.type = "triangle"; o.frequency.value = 10000; o.connect(k); k.connect(a.destination);
+  o.start(0); return a.startRendering().then(function (b) { var d = b.getChannelData(0), s = 0;
+    for (var i = 4500; i < 5000; i++) s += Math.abs(d[i]); return hash(String(s)); }); };
+// Not the screen's size: the audit resizes the window as a reader does, and Playwright's
+// screen follows it.
+var deviceHash = function () { return hash([navigator.hardwareConcurrency, navigator.deviceMemory,
+  navigator.userAgent, navigator.language, navigator.platform, navigator.maxTouchPoints,
+  screen.colorDepth, screen.pixelDepth, devicePixelRatio, new Date().getTimezoneOffset()
+  ].join("|")); };
+var fingerprint = function () { return audioHash().then(function (audio) {
+  var f = {canvas: canvasHash(), webgl: webglHash(), audio: audio, device: deviceHash()};
+  f.combined = hash([f.canvas, f.webgl, f.audio, f.device].join()); return f; }); };
+"""
+# After the opt-out (the Reject click, then each page load), the fingerprint goes to the
+# site itself and to a third party, one hash a request each, and once more five minutes
+# later; a worker of the site's computes one of its own (OffscreenCanvas, its cores), fetched
+# and made from a blob: address.
+FINGERPRINT_SEND = """
+var send = function () { fingerprint().then(function (f) {
+  ["canvas", "webgl", "audio", "device", "combined"].forEach(function (k) {
+    new Image().src = "/fp_" + k + ".gif?h=" + f[k]; });
+  // To the third party in shapes no identifier has: eight digits, and words of letters.
+  new Image().src = SIDE + "/fp_3pcombined.gif?fp=" + parseInt(f.combined.slice(0, 7), 16) % 1e8;
+  var letters = function (h) { return h.replace(/./g, function (d) {
+    return String.fromCharCode(97 + parseInt(d, 16)); }).match(/.{4}/g).join("-"); };
+  fetch(SIDE + "/fp_3pcanvas", {method: "POST", mode: "no-cors",
+    body: JSON.stringify({canvas: letters(f.canvas), device: letters(f.device)})});
+  setTimeout(function () { fingerprint().then(function (g) {
+    navigator.sendBeacon("/fp_late", JSON.stringify({fp: g.combined})); }); }, 300000); });
+  new Worker("/fpworker.js");
+  new Worker(URL.createObjectURL(new Blob([BLOB_WORKER], {type: "text/javascript"}))); };
+if (window.disableCookiesUsage && disableCookiesUsage()) send();
+document.getElementById("reject-cookies").addEventListener("click", send);
+"""
+FINGERPRINT_WORKER = """
+var hash = function (bytes) { var a = 0x811c9dc5, b = 0x9e3779b9;
+  for (var i = 0; i < bytes.length; i++) { a = Math.imul(a ^ bytes[i], 16777619);
+    b = Math.imul(b ^ bytes[i], 2246822507); }
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0"); };
+var c = new OffscreenCanvas(120, 30), x = c.getContext("2d");
+x.fillStyle = "#36c"; x.fillRect(0, 0, 120, 30); x.fillStyle = "#fc0"; x.font = "14px serif";
+x.fillText("worker glyphs", 4, 20);
+c.convertToBlob().then(function (b) { return b.arrayBuffer(); }).then(function (buf) {
+  var h = hash(new Uint8Array(buf)) + "-" + hash(new TextEncoder().encode(
+    String(navigator.hardwareConcurrency)));
+  fetch(location.origin + "/TAG.gif?h=" + h); });
+"""
+# Analytics a site may send itself after the opt-out: what lays the page out and localises
+# it, how long it took, the cores it may use; and a chart drawn on a canvas and read back
+# to be shown as an image. Nothing in it tells two visitors apart.
+CLEAN_ANALYTICS = """
+var t = performance.timing || {};
+new Image().src = "/an.gif?" + new URLSearchParams({vw: innerWidth, vh: innerHeight,
+  sw: screen.width, sh: screen.height, cd: screen.colorDepth, dpr: devicePixelRatio,
+  lang: navigator.language, langs: navigator.languages.join(),
+  tz: Intl.DateTimeFormat().resolvedOptions().timeZone, off: new Date().getTimezoneOffset(),
+  cores: navigator.hardwareConcurrency, page: location.pathname,
+  dcl: Math.max(0, (t.domContentLoadedEventStart || 0) - (t.navigationStart || 0)) % 100});
+var c = document.createElement("canvas"); c.width = 120; c.height = 40;
+var x = c.getContext("2d"); x.fillStyle = "#fff"; x.fillRect(0, 0, 120, 40);
+x.fillStyle = "#369";
+[12, 30, 22, 36].forEach(function (v, i) { x.fillRect(8 + 28 * i, 40 - v, 20, v); });
+var img = new Image(); img.alt = "visits"; img.src = c.toDataURL(); document.body.appendChild(img);
+var dark = x.getImageData(0, 0, 120, 40).data.filter(function (v, i) {
+  return i % 4 === 0 && v < 128; });
+document.title = "chart: " + dark.length + " dark pixels";
+"""
+
 # Clean sites are visited in both states where the visitor is opted out: by the banner, and
 # by Global Privacy Control from the first load (what tracking allowed looks like is not
 # theirs to prove).
@@ -680,6 +771,12 @@ SITES: dict[str, dict] = {
         f'document.cookie = "bc_uid={ID}g1; path=/";'
         'navigator.sendBeacon(C + "/bc_beacon", "{}");'),
         "states": [{"choice": "no-choice", "gpc": True}]},
+    # A device fingerprint after the opt-out (FINGERPRINT): nothing kept, and the same for
+    # two fresh visitors of one browser on one machine but for the audit's device noise.
+    "fingerprint": {"head": ready(FINGERPRINT + FINGERPRINT_SEND.replace("BLOB_WORKER", json.dumps(
+        FINGERPRINT_WORKER.replace("TAG", "fp_blobworker")))),
+                    "files": {"fpworker.js": FINGERPRINT_WORKER.replace("TAG", "fp_worker")},
+                    "manifest": WS_CSP},  # lets a blob: worker run
     # Clean: only the consent record (with its date and version), no identifier.
     "cleanrecord": {"head": script(
         'document.addEventListener("click", function (e) { if (e.target.id ==='
@@ -703,6 +800,9 @@ SITES: dict[str, dict] = {
         ' 20000); });'
         'new Image().src = "/px.gif?c=p1_intro&d=p2_footer&e=" + btoa("pg1x") + "&f=" +'
         ' "70677831";'), "states": OPTED_OUT},
+    # Clean: analytics of no one's (CLEAN_ANALYTICS) sent to the site itself after the
+    # opt-out, and a canvas read back to be shown: the device noise makes no identifier.
+    "cleananalytics": {"head": ready(CLEAN_ANALYTICS), "states": OPTED_OUT},
     # Clean: a strictly necessary session cookie (declared), set on every response.
     "cleansession": {
         "manifest": '[[header]]\npath = "*"\nname = "Set-Cookie"\n'
@@ -996,6 +1096,18 @@ CASES = [
     case("popups", "pp_msg", "request"),
     case("popups", "pp_name", "request"),
     case("popups", "pp_frag", "request"),
+    case("fingerprint", "fp_canvas", "request"),
+    case("fingerprint", "fp_webgl", "request", "chromium",
+         "headless Firefox ESR gives pages no WebGL context: what they hash of it is the "
+         "same nothing for everyone"),
+    case("fingerprint", "fp_audio", "request"),
+    case("fingerprint", "fp_device", "request"),
+    case("fingerprint", "fp_combined", "request"),
+    case("fingerprint", "fp_3pcombined", "request"),
+    case("fingerprint", "fp_3pcanvas", "request"),
+    case("fingerprint", "fp_late", "request"),
+    case("fingerprint", "fp_worker", "request"),
+    case("fingerprint", "fp_blobworker", "request"),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]

@@ -120,3 +120,12 @@ def test_a_worker_counts_as_starting_until_it_has_run_or_cannot(browser):
     assert seen["missing"] == [1, 0, []]
     # The worker started, but one it made has not: the page still waits.
     assert seen["nested"] == [1, 1, ["made"]]
+
+
+def test_the_visitors_device_noise_goes_before_the_clock():
+    # devicenoise.py: a worker's fingerprint carries its visitor's noise, as its pages' do.
+    noise = b'(function (n) {})({"seed": 1});'
+    before = answer(b"200 OK", b"Content-Length: 6")
+    head, _, body = with_clock(before, noise).partition(b"\r\n\r\n")
+    assert body == noise + b"\n" + PRELUDE + b"\ntick()"
+    assert head.endswith(b"Content-Length: %d" % len(body))

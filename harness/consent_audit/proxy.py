@@ -171,8 +171,10 @@ class RecordingProxy:
 
     def __init__(self, record: Callable[[dict], None],
                  answered: Callable[[dict], None] | None = None,
-                 bodies: Callable[[dict, bytes], None] | None = None) -> None:
+                 bodies: Callable[[dict, bytes], None] | None = None,
+                 prelude: bytes = b"") -> None:
         self.record = record
+        self.prelude = prelude  # put before each worker's script, with the clock's
         self.answered = answered
         self.bodies = bodies
         self.server: asyncio.base_events.Server | None = None
@@ -326,7 +328,7 @@ class RecordingProxy:
                     self._answer(item, bytearray(whole))
                 if self.bodies is not None:
                     self.bodies(item, whole[:ANSWER_KEEP])
-                writer.write(workerclock.with_clock(whole))
+                writer.write(workerclock.with_clock(whole, self.prelude))
                 await writer.drain()
                 return False
             answer: bytearray | None = bytearray() if self.answered else None

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from ..browsers import launch_spec
 from ..client import CollectorClient
 from ..concurrency import run_async
+from ..devicenoise import DeviceNoise
 from ..looks import AS_A_VISITOR, visitor_user_agent
 from ..pagehooks import BINDING, SCRIPT
 from ..remote import BrowserPool
@@ -101,8 +102,8 @@ class _Visit:
     Each step is a method; what they share (the page, the evidence, the record) is here."""
 
     def __init__(self, browser, name: str, settings: AuditSettings, site: SiteConfig,
-                 state: dict, out: Path, clock_at: float | None = None, twin: bool = False
-                 ) -> None:
+                 state: dict, out: Path, clock_at: float | None = None, twin: bool = False,
+                 noise: DeviceNoise | None = None) -> None:
         self.browser, self.name, self.settings, self.site, self.state, self.out = (
             browser, name, settings, site, state, out)
         # The page clock's start (s since 1970), the same for a state and its twin; the
@@ -113,8 +114,12 @@ class _Visit:
         self.twin, self.began = twin, time.time()
         self.slug = _slug(site, state, name) + ("-twin" if twin else "")
         self.evidence = Evidence(name)
+        # Device noise of this visitor's own (devicenoise.py): a fingerprint of its device
+        # differs from its twin's as a stored identifier would.
+        self.noise = noise or DeviceNoise.fresh()
         self.proxy = RecordingProxy(lambda item: self.evidence.add("wire", item),
-                                    self.evidence.answered, self.evidence.body)
+                                    self.evidence.answered, self.evidence.body,
+                                    self.noise.prelude)
         self.record: dict[str, Any] = {"site": site.name, "state": {**state, "browser": name},
                                        "browser": name, "id": self.slug, "error": None}
         self.settle_ms = int(settings.settle_seconds * 1000)
@@ -155,10 +160,10 @@ class _Visit:
         """Hooks, clock and choice tool in place, then the first page loaded."""
         context, evidence, state = self.context, self.evidence, self.state
         await context.expose_binding(BINDING, evidence.page_event)
-        # One script, one round trip: the parting beacon's address, a visitor's look, GPC,
-        # the workers' clock, the hooks.
+        # One script, one round trip: the parting beacon's address, a visitor's look and
+        # device noise, GPC, the workers' clock, the hooks.
         await context.add_init_script(f"window.__webtrackGone = {json.dumps(GONE)};\n"
-                                      + AS_A_VISITOR + "\n"
+                                      + AS_A_VISITOR + "\n" + self.noise.script + "\n"
                                       + (GPC_ON + "\n" if state["gpc"] else "")
                                       + workerclock.DOCUMENT + "\n" + SCRIPT)
         await context.clock.install(time=self.clock_at)
@@ -375,7 +380,7 @@ async def _twins_told(pool: BrowserPool, name: str, settings: AuditSettings, sit
     # goes the further its page clock is behind the servers'.
     async with pool.slot(first=True) as browser:
         twin = _Visit(browser, name, settings, site, visit.state, visit.out, visit.clock_at,
-                      twin=True)
+                      twin=True, noise=DeviceNoise.fresh(unlike=visit.noise))
         await twin.visit()
     if twin.record["error"]:
         visit.record["twin_error"] = twin.record["error"]

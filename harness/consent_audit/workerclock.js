@@ -23,7 +23,8 @@
   var scope = self;
   if (scope.__webtrackClock) return;
   Object.defineProperty(scope, "__webtrackClock", { value: true });
-  var SOURCE = "(" + webtrackWorkerClock + ")();\n";
+  // The visitor's device noise (devicenoise.js, run just before) goes first, where it is.
+  var SOURCE = (scope.__webtrackWorkerPrelude || "") + "(" + webtrackWorkerClock + ")();\n";
   var CHANNEL = "__webtrack_clock", ASK = "__webtrack_ask", PORT = "__webtrackClockPort";
   var inWorker = typeof WorkerGlobalScope === "function" && scope instanceof WorkerGlobalScope;
   var channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL) : null;

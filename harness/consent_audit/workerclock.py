@@ -58,8 +58,9 @@ def _inflated(body: bytes, coding: bytes) -> bytes | None:
     return inflate(body, INFLATE_LIMIT, whole=True)
 
 
-def with_clock(answer: bytes) -> bytes:
-    """*answer* (a whole HTTP/1.x response) with :data:`PRELUDE` before its body.
+def with_clock(answer: bytes, before: bytes = b"") -> bytes:
+    """*answer* (a whole HTTP/1.x response) with :data:`PRELUDE` before its body, and
+    *before* (the visitor's device noise, devicenoise.py) before that.
 
     Only a ``200`` whose body is there as sent is changed (``Content-Length`` set anew); a
     body compressed with gzip or deflate though the proxy asked for it plain is inflated
@@ -87,5 +88,5 @@ def with_clock(answer: bytes) -> bytes:
         return answer
     kept = [line for line, name in zip(lines[1:], names, strict=True)
             if name not in (b"content-length", b"content-encoding")]
-    body = PRELUDE + b"\n" + body
+    body = (before + b"\n" if before else b"") + PRELUDE + b"\n" + body
     return b"\r\n".join([lines[0], *kept, b"Content-Length: %d" % len(body)]) + sep + body

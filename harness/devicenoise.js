@@ -1,0 +1,232 @@
+/* Each visitor's own device noise (devicenoise.py), as privacy browsers "farble" it.
+ *
+ * Two fresh visitors of the audit run one browser on one machine: a hash of what their
+ * canvases, WebGL and audio render, or of their device's properties, is the same for both,
+ * so the differential reading would take a fingerprint for a constant. Here each visitor
+ * gets a seed of its own (and device values drawn for it), and what a page reads back from
+ * those surfaces carries a little noise drawn from it: the same for every read of one
+ * visitor (a fingerprint stays stable, two reads agree), different for another visitor,
+ * too small to change what a page shows (the lowest bit of some opaque pixels, an audio
+ * sample moved by a millionth of itself). What a page lays out or localises with
+ * (viewport, screen, device pixel ratio, language, time zone) is left as it is.
+ *
+ * Run in documents (an init script, before any page script) and in workers (before their
+ * own script, by the proxy, or made from a blob: or data: address, by the workers' clock);
+ * the replaced functions say they are native, as the browser's own do.
+ */
+;(function webtrackDeviceNoise(NOISE) {
+  "use strict";
+  var scope = self;
+  if (scope.__webtrackNoise) return;
+  try { Object.defineProperty(scope, "__webtrackNoise", { value: true }); } catch (e) { return; }
+  var SEED = NOISE.seed >>> 0;
+  // For the workers' clock (consent_audit/workerclock.js), which puts itself before a worker
+  // made from a blob: or data: address: this first. Read once, by it, then gone.
+  var SOURCE = "(" + webtrackDeviceNoise + ")(" + JSON.stringify(NOISE) + ");\n";
+  try {
+    Object.defineProperty(scope, "__webtrackWorkerPrelude", { configurable: true,
+      get: function () { delete scope.__webtrackWorkerPrelude; return SOURCE; } });
+  } catch (e) { /* left as it is */ }
+
+  // -- replaced functions look native ----------------------------------------------------
+  var natives = new WeakMap();  // replacement -> the browser's own function
+  var nativeToString = Function.prototype.toString;
+  var toStringFake = {
+    toString() {
+      var own = natives.get(this);
+      return nativeToString.call(own || this);
+    },
+  }.toString;
+  natives.set(toStringFake, nativeToString);
+  try {
+    Object.defineProperty(Function.prototype, "toString", {
+      value: toStringFake, writable: true, configurable: true, enumerable: false });
+  } catch (e) { /* left as it is */ }
+
+  function like(fake, own) {
+    natives.set(fake, own);
+    try { Object.defineProperty(fake, "length", { value: own.length }); } catch (e) { /* */ }
+    try { Object.defineProperty(fake, "name", { value: own.name }); } catch (e) { /* */ }
+    return fake;
+  }
+  // Replace the method *name* of *proto* by make(own), where the browser has it.
+  function method(proto, name, make) {
+    if (!proto) return;
+    var d = Object.getOwnPropertyDescriptor(proto, name);
+    if (!d || typeof d.value !== "function") return;
+    var own = d.value;
+    d.value = like(make(own), own);
+    try { Object.defineProperty(proto, name, d); } catch (e) { /* left as it is */ }
+  }
+  // Replace the getter of *name* of *proto* by one answering *value*.
+  function getter(proto, name, value) {
+    if (!proto) return;
+    var d = Object.getOwnPropertyDescriptor(proto, name);
+    if (!d || typeof d.get !== "function") return;
+    var own = d.get;
+    d.get = like({ get [name]() { own.call(this); return value; } }.__lookupGetter__(name), own);
+    try { Object.defineProperty(proto, name, d); } catch (e) { /* left as it is */ }
+  }
+
+  // -- the visitor's noise: a hash of the seed and a position --------------------------
+  function mix(i) {
+    var h = (SEED ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+  // RGBA pixels of a w x h region at (sx, sy) of a picture *width* wide: the lowest bit of
+  // one colour of about one opaque pixel in sixteen is turned over, the same ones for the
+  // same picture, whichever part of it is read. Only opaque pixels: the blank stays blank,
+  // and the bit survives an image's encoding. Only the chosen pixels are visited, each row's
+  // from the one before (a gap of 1 to 32): Firefox runs an init script's code without its
+  // JIT, so a loop over every pixel of a large canvas would cost a second.
+  function noisePixels(data, w, h, sx, sy, width) {
+    for (var y = 0; y < h; y++) {
+      var row = sy + y, x = mix(-1 - row) & 15;
+      while (x < sx + w) {
+        var k = mix(row * width + x);
+        if (x >= sx) {
+          var p = (y * w + x - sx) * 4;
+          if (data[p + 3] === 255) data[p + ((k >>> 5) % 3)] ^= 1;
+        }
+        x += 1 + (k & 31);
+      }
+    }
+    return data;
+  }
+  // Audio samples: about one in eight moved by a millionth of itself or two, up or down (a
+  // float's precision keeps it; silence stays silence).
+  function noiseSamples(data) {
+    for (var i = mix(-1) & 7, k; i < data.length; i += 1 + ((k >>> 1) & 15)) {
+      k = mix(i);
+      data[i] *= 1 + (k & 1 ? 1 : -1) * (1 + (k >>> 16) / 0xffff) * 1e-6;
+    }
+    return data;
+  }
+
+  // -- canvas readback -----------------------------------------------------------------
+  var C2D = scope.CanvasRenderingContext2D, O2D = scope.OffscreenCanvasRenderingContext2D;
+  var ownGetImageData = C2D && C2D.prototype.getImageData;
+  var ownOffscreenGetImageData = O2D && O2D.prototype.getImageData;
+  var Canvas = scope.HTMLCanvasElement, Offscreen = scope.OffscreenCanvas;
+  // A copy of *canvas* (2D or WebGL, element or offscreen) with the visitor's noise in its
+  // pixels, or null where none can be made (empty, tainted): the browser's own answer then.
+  function noised(canvas) {
+    var w = canvas.width, h = canvas.height;
+    if (!w || !h) return null;
+    try {
+      var copy, ctx, read;
+      if (Canvas && canvas instanceof Canvas) {
+        copy = canvas.ownerDocument.createElement("canvas");
+        copy.width = w; copy.height = h;
+        ctx = copy.getContext("2d");
+        read = ownGetImageData;
+      } else {
+        copy = new Offscreen(w, h);
+        ctx = copy.getContext("2d");
+        read = ownOffscreenGetImageData;
+      }
+      ctx.drawImage(canvas, 0, 0);
+      var image = read.call(ctx, 0, 0, w, h);
+      noisePixels(image.data, w, h, 0, 0, w);
+      ctx.putImageData(image, 0, 0);
+      return copy;
+    } catch (e) {
+      return null;
+    }
+  }
+  if (Canvas) {
+    method(Canvas.prototype, "toDataURL", function (own) {
+      return { toDataURL() {
+        var copy = noised(this);
+        return own.apply(copy || this, arguments);
+      } }.toDataURL;
+    });
+    method(Canvas.prototype, "toBlob", function (own) {
+      return { toBlob(callback) {
+        var copy = noised(this);
+        return own.apply(copy || this, arguments);
+      } }.toBlob;
+    });
+  }
+  if (Offscreen) {
+    method(Offscreen.prototype, "convertToBlob", function (own) {
+      return { convertToBlob() {
+        var copy = noised(this);
+        return own.apply(copy || this, arguments);
+      } }.convertToBlob;
+    });
+  }
+  [C2D, O2D].forEach(function (Ctx) {
+    if (!Ctx) return;
+    method(Ctx.prototype, "getImageData", function (own) {
+      return { getImageData(sx, sy, sw, sh) {
+        var image = own.apply(this, arguments);
+        // Positions count from the canvas's corner, so a part reads as the whole does.
+        noisePixels(image.data, image.width, image.height, sw < 0 ? sx + sw : sx,
+                    sh < 0 ? sy + sh : sy, this.canvas.width);
+        return image;
+      } }.getImageData;
+    });
+  });
+
+  // -- WebGL readback ------------------------------------------------------------------
+  [scope.WebGLRenderingContext, scope.WebGL2RenderingContext].forEach(function (GL) {
+    if (!GL) return;
+    method(GL.prototype, "readPixels", function (own) {
+      return { readPixels(x, y, width, height, format, type, pixels) {
+        var out = own.apply(this, arguments);
+        if (format === 0x1908 && type === 0x1401 && width > 0 && height > 0 && pixels &&
+            ArrayBuffer.isView(pixels)) {
+          var rows = Math.min(height, Math.floor(pixels.byteLength / 4 / width));
+          noisePixels(new Uint8Array(pixels.buffer, pixels.byteOffset, rows * width * 4),
+                      width, rows, 0, 0, width);
+        }
+        return out;
+      } }.readPixels;
+    });
+  });
+
+  // -- audio ---------------------------------------------------------------------------
+  var Buffer = scope.AudioBuffer;
+  if (Buffer) {
+    var heard = new WeakMap();  // buffer -> the channels already given their noise
+    var ownChannel = Buffer.prototype.getChannelData;
+    var channelData = function (buffer, channel) {
+      var data = ownChannel.call(buffer, channel);
+      var done = heard.get(buffer);
+      if (!done) heard.set(buffer, done = {});
+      if (!done[channel]) { done[channel] = true; noiseSamples(data); }
+      return data;
+    };
+    method(Buffer.prototype, "getChannelData", function () {
+      return { getChannelData(channel) { return channelData(this, channel); } }.getChannelData;
+    });
+    method(Buffer.prototype, "copyFromChannel", function (own) {
+      return { copyFromChannel(destination, channelNumber) {
+        channelData(this, channelNumber >>> 0);
+        return own.apply(this, arguments);
+      } }.copyFromChannel;
+    });
+  }
+  var Analyser = scope.AnalyserNode;
+  if (Analyser) {
+    ["getFloatFrequencyData", "getFloatTimeDomainData"].forEach(function (name) {
+      method(Analyser.prototype, name, function (own) {
+        return { [name](array) {
+          var out = own.apply(this, arguments);
+          if (array && ArrayBuffer.isView(array)) noiseSamples(array);
+          return out;
+        } }[name];
+      });
+    });
+  }
+
+  // -- device properties (none that lays out or localises) -----------------------------
+  var Nav = scope.Navigator || scope.WorkerNavigator;
+  if (Nav) {
+    getter(Nav.prototype, "hardwareConcurrency", NOISE.cores);
+    getter(Nav.prototype, "deviceMemory", NOISE.memory);  // where the browser has it
+  }
+})
