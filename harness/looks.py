@@ -10,6 +10,7 @@ it from the consent audit.
 
 from __future__ import annotations
 
+import json
 import re
 
 __all__ = ["AS_A_VISITOR", "visitor_header", "visitor_user_agent"]
@@ -38,14 +39,29 @@ def visitor_header(name: str, value: str) -> str:
     return re.sub(r'"HeadlessChrome"', '"Google Chrome"', value, flags=re.IGNORECASE)
 
 
-# An init script: navigator.webdriver reads false, as in a visitor's browser, and a brand
-# that names a headless build (User-Agent Client Hints, as scripts read them) reads as the
-# browser a visitor has. (The Sec-CH-UA request header keeps the build's own brands.)
+# The visitor's display: a common desktop screen, larger than any window the audits open.
+# It stays as it is when the window is resized, as a visitor's does (Playwright's viewport
+# changes make the screen follow the window in both browsers, screen option or not), so a
+# fingerprint that includes the screen's size stays one value for one visitor.
+VISITOR_SCREEN = {"width": 1920, "height": 1080, "availWidth": 1920, "availHeight": 1040}
+
+# An init script: navigator.webdriver reads false, as in a visitor's browser; the screen is
+# the visitor's display (VISITOR_SCREEN); and a brand that names a headless build
+# (User-Agent Client Hints, as scripts read them) reads as the browser a visitor has. (The
+# Sec-CH-UA request header keeps the build's own brands.)
 AS_A_VISITOR = """(() => {
   try {
     Object.defineProperty(Navigator.prototype, "webdriver", {
       get: () => false, configurable: true, enumerable: true });
   } catch (e) { /* left as it is */ }
+  const screenSize = SCREEN;
+  for (const name of Object.keys(screenSize)) {
+    const own = self.Screen && Object.getOwnPropertyDescriptor(Screen.prototype, name);
+    if (own && own.get) {
+      Object.defineProperty(Screen.prototype, name, Object.assign({}, own, {
+        get: { [name]() { return screenSize[name]; } }[name] }));
+    }
+  }
   const Data = self.NavigatorUAData;
   if (!Data) return;
   const named = (list) => Array.isArray(list) ? list.map((b) => b && /headless/i.test(b.brand) ?
@@ -70,4 +86,4 @@ AS_A_VISITOR = """(() => {
       return Object.assign({}, values, { brands: named(values.brands) });
     };
   }
-})();"""
+})();""".replace("SCREEN", json.dumps(VISITOR_SCREEN))

@@ -124,10 +124,11 @@ var audioHash = function () {
   o.type = "triangle"; o.frequency.value = 10000; o.connect(k); k.connect(a.destination);
   o.start(0); return a.startRendering().then(function (b) { var d = b.getChannelData(0), s = 0;
     for (var i = 4500; i < 5000; i++) s += Math.abs(d[i]); return hash(String(s)); }); };
-// Not the screen's size: the audit resizes the window as a reader does, and Playwright's
-// screen follows it.
+// The screen's size too: the audit resizes the window as a reader does, and the screen must
+// stay the visitor's display meanwhile, or the hash is no one value for one visitor.
 var deviceHash = function () { return hash([navigator.hardwareConcurrency, navigator.deviceMemory,
   navigator.userAgent, navigator.language, navigator.platform, navigator.maxTouchPoints,
+  screen.width, screen.height, screen.availWidth, screen.availHeight,
   screen.colorDepth, screen.pixelDepth, devicePixelRatio, new Date().getTimezoneOffset()
   ].join("|")); };
 var fingerprint = function () { return audioHash().then(function (audio) {
