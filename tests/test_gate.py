@@ -18,6 +18,7 @@ from harness.gate import (
 )
 from harness.gate.mutants import MUTANTS
 from harness.gate.mutation import load_equivalent
+from harness.gate.probes.human import PROBES
 from harness.gate.report import write
 from harness.tracker import SCRIPT
 
@@ -61,6 +62,14 @@ def test_every_mutant_applies_to_the_current_tracker():
     source = SCRIPT.read_text()
     for mutant in MUTANTS:
         assert mutant.apply(source) != source, mutant.name
+
+
+def test_every_probe_applies_to_the_current_tracker_and_has_a_name_of_its_own():
+    source = SCRIPT.read_text()
+    names = [probe.name for probe in PROBES]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    programs = {probe.apply(source) for probe in PROBES}
+    assert source not in programs and len(programs) == len(PROBES)
 
 
 def test_golden_covers_the_scenarios():

@@ -182,4 +182,41 @@ MUTANTS = (
     Mutant("short-event-id", "event_id from one random byte: ids collide within a visit, "
            "and a colliding interaction is lost",
            (("new Uint8Array(16)", "new Uint8Array(1)"),)),
+    # The red team's probes (gatered) that passed every scenario, killed since by
+    # test_regressions_signals.py and the scenarios named in probes/README.md.
+    Mutant("dnt-counted", "navigator.doNotTrack = \"1\" is taken as an opt-out too",
+           (("return honourGpc && nav.globalPrivacyControl === true;",
+             "return honourGpc && (nav.globalPrivacyControl === true || "
+             "nav.doNotTrack === \"1\");"),)),
+    Mutant("gpc-attribute-any-value", "any data-gpc attribute (also data-gpc=\"honour\") "
+           "turns GPC off",
+           (('var honourGpc = script.getAttribute("data-gpc") !== "ignore";',
+             'var honourGpc = !script.hasAttribute("data-gpc");'),)),
+    Mutant("index-is-root", "the view name of /index.html is '/', as for the root",
+           (('msdynci_viewname: location.pathname.split("/").filter(Boolean).pop() || "/",',
+             'msdynci_viewname: location.pathname.replace(/\\/index\\.html$/, "/").split("/")'
+             '.filter(Boolean).pop() || "/",'),)),
+    Mutant("restore-visit-delayed", "a page shown again from the back-forward cache sends "
+           "its visit a second later",
+           (('    if (e.persisted) { lastView = ""; view(); }',
+             '    if (e.persisted) { lastView = ""; setTimeout(safe(view), 1000); }'),)),
+    Mutant("secure-context-only", "on https only the tracking context cookie is Secure, the "
+           "form submission cookie not",
+           (('(location.protocol === "https:" ? "; secure" : "")',
+             '(location.protocol === "https:" && name === CONTEXT ? "; secure" : "")'),)),
+    Mutant("click-viewuri-from-last-visit", "a click names the page of the last visit sent, "
+           "not the page it happened on",
+           (("      msdynci_viewuri: location.href,\n      msdynci_viewtitle: d.title\n",
+             "      msdynci_viewuri: lastView || location.href,\n"
+             "      msdynci_viewtitle: d.title\n"),)),
+    Mutant("coordinates-device-pixels", "coordinates are multiplied by devicePixelRatio "
+           "(device pixels, not CSS pixels)",
+           (('msdynci_clickcoordinates: Math.round(x) + "," + Math.round(y),',
+             'msdynci_clickcoordinates: Math.round(x * w.devicePixelRatio) + "," + '
+             'Math.round(y * w.devicePixelRatio),'),)),
+    Mutant("role-button-anchor-no-target", "an a[href role=button] is taken for a button: "
+           "no target",
+           (('if (!href || el.tagName === "BUTTON") return "";',
+             'if (!href || el.tagName === "BUTTON" || el.getAttribute("role") === "button") '
+             'return "";'),)),
 )

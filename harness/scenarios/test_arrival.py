@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.visitor import CONTEXT_COOKIE
+from harness.visitor import CONTEXT_COOKIE, FORM_COOKIE
 
 pytestmark = pytest.mark.browser
 
@@ -87,10 +87,13 @@ def test_cookie_is_secure_on_https(visitor, webtrack):
         body=script, content_type="application/javascript"))
     page.route("https://collector.localhost/collect", lambda route: route.fulfill(
         status=202, body='{"accepted": 1, "rejected": []}', content_type="application/json"))
-    page.goto("https://shop.localhost/?wt_ctx=signed-context")
+    # Both cookies the arrival sets, the form submission's too: Secure on every write path.
+    page.goto("https://shop.localhost/?wt_ctx=signed-context&wt_fsid=signed-submission")
     page.wait_for_url("https://shop.localhost/")
-    cookie = visitor.cookies()[CONTEXT_COOKIE]
-    assert cookie["secure"] is True and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+    for name in (CONTEXT_COOKIE, FORM_COOKIE):
+        cookie = visitor.cookies()[name]
+        assert cookie["secure"] is True and cookie["sameSite"] == "Lax" and \
+            cookie["path"] == "/", cookie
     page.goto("http://blog.localhost/?wt_ctx=plain-context")
     page.wait_for_url("http://blog.localhost/")
     (cookie,) = [c for c in page.context.cookies("http://blog.localhost/")

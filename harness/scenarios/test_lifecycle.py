@@ -1,6 +1,7 @@
 """Contract §5 as the page goes away and comes back: a click still waiting to be sent when
 the tab is hidden, the page left or closed is delivered then; a page shown again from the
-back-forward cache is a visit again.
+back-forward cache is a visit again, also when it is left again at once (back and
+forward again with a quick hand): its visit is sent as it is shown, not later.
 
 The script decides a click after the page's own handlers ran, so the page can opt out in
 them: when the click bubbles up to the window, or, on a page that stops it on the way, at
@@ -135,6 +136,17 @@ def test_a_page_shown_again_from_the_back_forward_cache_is_a_visit(visitor, webt
     assert visits(webtrack, tracked, 3)[2] == first
     visitor.settle()
     assert len(webtrack.interactions(tracked, "website_visited")) == 3
+
+
+def test_a_page_shown_again_and_left_at_once_was_visited(visitor, webtrack, tracked):
+    home, pricing = visitor.url("shop", "/"), visitor.url("shop", "/pricing.html")
+    try:  # shown again, and away in the same task: no timer of the page runs between
+        visitor.page.evaluate(f"url => {{ ({RESTORED})(); location.assign(url); }}", pricing)
+    except PlaywrightError:
+        pass  # the page went before it could answer: that is the navigation
+    visitor.page.wait_for_url(pricing)
+    views = visits(webtrack, tracked, 3)
+    assert sorted(v["msdynci_viewuri"] for v in views) == [home, home, pricing], views
 
 
 def test_a_page_shown_without_the_cache_is_no_second_visit(visitor, webtrack, tracked):

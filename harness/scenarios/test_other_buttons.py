@@ -1,6 +1,11 @@
 """Contract §5: only the left, right and middle buttons activate a link. A mouse's back and
 forward buttons (3 and 4), and any further button a pointer reports, make an ``auxclick``
 on the link under the pointer that is no interaction.
+
+Coordinates are CSS pixels whatever the screen: on a high-density screen (two device
+pixels to the CSS pixel, as on most phones and many laptops) a pointer's and a key's
+coordinates are the same numbers as on any other. The other scenarios' screens have one
+device pixel to the CSS pixel, where device and CSS pixels are the same numbers.
 """
 
 import pytest
@@ -92,3 +97,23 @@ def test_a_click_with_no_press_after_a_key_activation_is_one_more_activation(
     clicks = webtrack.expect(tracked, "website_link_clicked", count=2)
     assert [(c["msdynci_actiontype"], c["msdynci_linkuri"]) for c in clicks] == [
         ("KEnter", visitor.url("shop", "/#far")), ("LClick", visitor.url("shop", "/#far"))]
+
+
+@pytest.mark.browser_context_args(device_scale_factor=2)
+def test_coordinates_are_css_pixels_on_a_high_density_screen(visitor, webtrack, tracked):
+    page = visitor.page
+    assert page.evaluate("devicePixelRatio") == 2
+    link = page.locator("#add-lamp")
+    link.scroll_into_view_if_needed()
+    box = link.bounding_box()
+    at = (round(box["x"] + 3), round(box["y"] + 3))
+    page.mouse.click(*at, button="right")
+    centre = page.evaluate("""() => { const r = document.querySelector("#add-lamp")
+      .getBoundingClientRect(); return [scrollX, scrollY,
+      Math.round(r.left + r.width / 2 + scrollX), Math.round(r.top + r.height / 2 + scrollY)]; }""")
+    link.focus()
+    page.keyboard.press(" ")
+    clicks = webtrack.expect(tracked, "website_link_clicked", count=2)
+    assert sorted((c["msdynci_actiontype"], c["msdynci_clickcoordinates"]) for c in clicks) == [
+        ("KSpace", f"{centre[2]},{centre[3]}"),
+        ("RClick", f"{at[0] + centre[0]},{at[1] + centre[1]}")], (clicks, at, centre)

@@ -8,7 +8,10 @@
   area without href. A script that widens its list (to catch "all clickable things") adds
   interactions the contract does not have; the other scenarios only try a clickable div
   and an input button.
-- A button is a button even when a page gives it an ``href`` attribute: no target.
+- A button is a button even when a page gives it an ``href`` attribute: no target. And
+  a link is a link whatever role the page gives it: ``<a href role=button>`` (a link
+  styled as a button, the commonest "button" on the web) is followed by the browser, so
+  its target is sent, as for a ``role=menuitem`` or ``role=tab`` anchor.
 - ``href=""`` is a link to this very page: its target is the page's address.
 - A target or page address with characters outside ASCII is sent as the browser writes it
   (percent-encoded), not decoded for reading: the decoded form is another address. The
@@ -140,3 +143,19 @@ def test_only_the_listed_kinds_are_links_and_targets_are_the_browsers(visitor, w
     assert [c["msdynci_viewtitle"] for c in clicks[-2:]] == [LONG_TITLE] * 2
     coordinates = {c["msdynci_clickcoordinates"] for c in clicks}
     assert set(rounded) <= coordinates, f"expected {rounded} among {coordinates}"
+
+
+def test_an_anchor_in_any_role_keeps_its_target(visitor, webtrack, tracked):
+    links = [(f"anchor-as-{role}", f"/cart.html?as={role}")
+             for role in ("button", "menuitem", "tab")]
+    visitor.page.evaluate("""(roles) => roles.forEach(([id, href]) => {
+      const a = Object.assign(document.createElement("a"), {id, href, textContent: id});
+      a.setAttribute("role", id.slice(10));
+      a.addEventListener("click", (e) => e.preventDefault());  // stay on the page
+      document.querySelector("#plain-text").after(a);
+    })""", [list(link) for link in links])
+    for id, _ in links:
+        visitor.page.locator(f"#{id}").click()
+    clicks = webtrack.expect(tracked, "website_link_clicked", count=len(links))
+    assert sorted(c["msdynci_linkuri"] for c in clicks) == sorted(
+        visitor.url("shop", href) for _, href in links), clicks

@@ -6,6 +6,10 @@ the visitor is anonymous: a script that asked the opt-out for some inputs only (
 left clicks) and not for others (keys, other buttons, in-page navigations) is only seen
 while a tracking cookie it cannot remove is still there. Here one is (set for the whole
 domain, as a server may), and every input of §5 is made on every kind of link.
+
+An in-page navigation made while opted out is no visit, but it is where the visitor is:
+a click once they opt in again names that page, not the last one a visit was sent for
+(a script that reuses its last visit's address for clicks names a page the visitor left).
 """
 
 import pytest
@@ -83,3 +87,19 @@ def test_nothing_done_while_opted_out_is_sent_after_opting_in(visitor, webtrack)
     visitor.settle()
     assert sorted(i["type"] for i in webtrack.interactions(profile)) == [
         "email_link_clicked", "website_link_clicked", "website_visited"]
+
+
+def test_a_click_after_opting_in_again_names_the_page_it_is_on(visitor, webtrack):
+    profile = domain_cookie(visitor, webtrack)
+    visitor.page.add_init_script("window.disableCookiesUsage = () => !!window.rejected;")
+    page = visitor.goto("shop", PAGE)
+    webtrack.expect(profile, "website_visited")
+    page.evaluate("window.rejected = true")  # the banner's "reject"
+    page.evaluate("history.pushState({}, '', '?while-out')")
+    page.evaluate("window.rejected = false")  # and "accept", later
+    page.locator("#button").click()
+    (click,) = webtrack.expect(profile, "website_link_clicked")
+    assert click["msdynci_viewuri"] == visitor.url("shop", PAGE + "?while-out"), click
+    visitor.settle()
+    assert [v["msdynci_viewuri"] for v in webtrack.interactions(profile, "website_visited")] \
+        == [visitor.url("shop", PAGE)]

@@ -14,6 +14,9 @@
   that never arrives keeps the window's ``load`` from firing; the page was shown and read
   all the same, and a visitor who leaves it made a visit. A script that sends the visit on
   ``load`` loses every such page; the sample pages all load at once.
+- **The page names its index file.** ``/index.html`` is the same page as ``/``, but its
+  address names it: its view name is the last segment, ``index.html``, not ``/``. A script
+  that tidies index files into the root names a page that the address does not.
 """
 
 import pytest
@@ -99,3 +102,12 @@ def test_a_page_left_before_it_finished_loading_was_visited(visitor, webtrack):
     (visit,) = webtrack.expect(profile, "website_visited", msdynci_viewname="pricing.html")
     assert (visit["msdynci_viewuri"], visit["msdynci_viewpreviousviews"]) == (
         pricing, visitor.url("shop", "/")), visit
+
+
+def test_an_index_file_is_named_by_its_address(visitor, webtrack, tracked):
+    for path in ("/index.html", "/products/index.html"):
+        visitor.goto("shop", path)
+    visits = webtrack.expect(tracked, "website_visited", count=3)[1:]
+    assert [(v["msdynci_viewuri"], v["msdynci_viewname"]) for v in visits] == [
+        (visitor.url("shop", "/index.html"), "index.html"),
+        (visitor.url("shop", "/products/index.html"), "index.html")], visits

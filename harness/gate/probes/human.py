@@ -368,4 +368,214 @@ PROBES = (
     Mutant("frame-reports-top-page", "inside a frame the visit names the top page",
            (("    var href = location.href, who",
              "    var href = (w.top === w ? location : w.parent.location).href, who"),)),
+    # -- fifth round (gatered): cookies --------------------------------------------------
+    Mutant("removal-with-domain", "the opt-out's removal is written for the whole domain "
+           "(domain=host): the host-only cookie the arrival set stays",
+           (('if (found[p] !== null) writeCookie(PARAMS[p], "", 0);',
+             'if (found[p] !== null) d.cookie = PARAMS[p] + "=; path=/; max-age=0; domain=" + '
+             'location.hostname;'),)),
+    Mutant("form-cookie-thirty-days", "the form submission cookie is written for 30 days, "
+           "the tracking context for a year",
+           (("if (allowed && value) writeCookie(PARAMS[p], value, YEAR);",
+             "if (allowed && value) writeCookie(PARAMS[p], value, p === \"wt_fsid\" ? "
+             "2592000 : YEAR);"),)),
+    Mutant("secure-context-only", "on https only the tracking context cookie is Secure, the "
+           "form submission cookie not",
+           (('(location.protocol === "https:" ? "; secure" : "")',
+             '(location.protocol === "https:" && name === CONTEXT ? "; secure" : "")'),)),
+    Mutant("cookie-escape", "cookie values written with escape() instead of "
+           "encodeURIComponent(): %uXXXX for characters outside Latin-1",
+           (('d.cookie = name + "=" + encodeURIComponent(value)',
+             'd.cookie = name + "=" + escape(value)'),)),
+    Mutant("cookie-read-unescape", "cookie values read with unescape(): UTF-8 escapes come "
+           "back as Latin-1 characters",
+           (("return decodeURIComponent(end < 0 ? value : value.slice(0, end));",
+             "return unescape(end < 0 ? value : value.slice(0, end));"),)),
+    Mutant("cookie-jar-lowercased", "cookie names looked up case-insensitively by "
+           "lower-casing the whole jar (values lower-cased too)",
+           (("var jar = d.cookie, found = {}, any = false;",
+             "var jar = d.cookie.toLowerCase(), found = {}, any = false;"),
+            ("found[p] = readCookie(jar, PARAMS[p]);",
+             "found[p] = readCookie(jar, PARAMS[p].toLowerCase());"))),
+    Mutant("removal-only-on-view", "an opt-out removes the cookies only when a page view "
+           "asks, not at a click's decision",
+           (("    if (optedOut()) {\n      for (p in PARAMS)",
+             "    if (optedOut()) {\n      if (api.viewing) for (p in PARAMS)"),
+            ("    var href = location.href, who = href !== lastView && identity();",
+             "    api.viewing = true;\n    var href = location.href, who = href !== lastView "
+             "&& identity();\n    api.viewing = false;"))),
+    Mutant("form-cookie-as-context", "with only the form submission cookie its value is sent "
+           "as the tracking context too",
+           (("return any ? { context: found.wt_ctx, form_submission",
+             "return any ? { context: found.wt_ctx || found.wt_fsid, form_submission"),)),
+    Mutant("context-omitted-when-null", "a visitor known by a form submission alone is sent "
+           "without the context key (undefined is dropped by JSON)",
+           (("site: site, context: who.context,",
+             "site: site, context: who.context || undefined,"),)),
+    # -- arrival --------------------------------------------------------------------------
+    Mutant("parameter-read-raw", "the tracking parameter is read by a regular expression "
+           "from the raw query: its value is not percent-decoded",
+           (("      var value = url.searchParams.get(p);",
+             "      var raw = new RegExp(\"[?&]\" + p + \"=([^&#]*)\").exec(search), "
+             "value = raw ? raw[1] : url.searchParams.get(p);"),)),
+    Mutant("parameter-removed-by-regex", "the parameter is cut from the address with a "
+           "regular expression: a first parameter leaves a '&' behind",
+           (('if (found) replaceState.call(history, history.state, "", url.href);',
+             'if (found) replaceState.call(history, history.state, "", location.href.replace('
+             '/[?&]wt_(ctx|fsid)=[^&#]*/g, ""));'),)),
+    Mutant("ready-state-complete-only", "the visit waits for DOMContentLoaded unless the "
+           "document is complete: a script added while it is interactive sends no visit",
+           (('if (d.readyState === "loading") d.addEventListener',
+             'if (d.readyState !== "complete") d.addEventListener'),)),
+    Mutant("script-as-last-script", "the script finds its tag as the last script of the "
+           "document (the old trick), not currentScript",
+           (("var script = d.currentScript || d.querySelector",
+             "var script = d.scripts[d.scripts.length - 1] || d.querySelector"),)),
+    # -- consent --------------------------------------------------------------------------
+    Mutant("dnt-counted", "navigator.doNotTrack = \"1\" is taken as an opt-out too",
+           (("return honourGpc && nav.globalPrivacyControl === true;",
+             "return honourGpc && (nav.globalPrivacyControl === true || "
+             "nav.doNotTrack === \"1\");"),)),
+    Mutant("gpc-feature-detected", "GPC is taken as set wherever the browser knows the "
+           "property (Firefox: always)",
+           (("return honourGpc && nav.globalPrivacyControl === true;",
+             "return honourGpc && \"globalPrivacyControl\" in nav;"),)),
+    Mutant("optout-cached-a-second", "the opt-out answer is kept for a second (to spare the "
+           "page's function): a banner's reject is ignored for that second",
+           (("  function optedOut() {\n    try {",
+             "  var asked = 0, answer = false;\n  function optedOut() {\n"
+             "    if (Date.now() - asked < 1000) return answer;\n    asked = Date.now();\n"
+             "    return (answer = ask());\n  }\n  function ask() {\n    try {"),)),
+    Mutant("gpc-attribute-any-value", "any data-gpc attribute (also data-gpc=\"honour\") "
+           "turns GPC off",
+           (('var honourGpc = script.getAttribute("data-gpc") !== "ignore";',
+             'var honourGpc = !script.hasAttribute("data-gpc");'),)),
+    # -- visits ---------------------------------------------------------------------------
+    Mutant("index-is-root", "the view name of /index.html is '/', as for the root",
+           (('msdynci_viewname: location.pathname.split("/").filter(Boolean).pop() || "/",',
+             'msdynci_viewname: location.pathname.replace(/\\/index\\.html$/, "/").split("/")'
+             '.filter(Boolean).pop() || "/",'),)),
+    Mutant("viewuri-decoded", "the view URL is sent percent-decoded (decodeURI)",
+           (("      msdynci_viewuri: href,", "      msdynci_viewuri: decodeURI(href),"),)),
+    Mutant("viewuri-no-trailing-slash", "the view URL loses a trailing slash (the root is "
+           "sent as the bare origin)",
+           (("      msdynci_viewuri: href,",
+             "      msdynci_viewuri: href.replace(/\\/$/, \"\"),"),)),
+    Mutant("title-from-element", "the title is read from the <title> element's text, not "
+           "document.title (raw whitespace; a page without one throws)",
+           (("      msdynci_viewtitle: d.title,\n      msdynci_viewtype",
+             "      msdynci_viewtitle: d.querySelector(\"title\").textContent,\n"
+             "      msdynci_viewtype"),)),
+    Mutant("previous-as-path", "the previous view is remembered as a path, not a URL",
+           (("    lastView = href;\n", "    lastView = location.pathname;\n"),
+            ("    var href = location.href, who = href !== lastView && identity();",
+             "    var href = location.href, who = location.pathname !== lastView && "
+             "identity();"))),
+    Mutant("history-debounced", "in-page navigations are debounced by 50 ms: a redirect "
+           "(push then replace) is one visit",
+           (("      setTimeout(safe(view), 0);\n      return result;",
+             "      clearTimeout(api.viewTimer);\n      api.viewTimer = setTimeout(safe(view), "
+             "50);\n      return result;"),)),
+    Mutant("restore-visit-delayed", "a page shown again from the back-forward cache sends "
+           "its visit a second later",
+           (('    if (e.persisted) { lastView = ""; view(); }',
+             '    if (e.persisted) { lastView = ""; setTimeout(safe(view), 1000); }'),)),
+    Mutant("previous-by-hostname", "the referrer counts as this site's page when its host "
+           "name matches, whatever the port or scheme",
+           (('return d.referrer.indexOf(location.origin + "/") === 0 ? d.referrer : "";',
+             'return d.referrer && new URL(d.referrer).hostname === location.hostname ? '
+             'd.referrer : "";'),)),
+    # -- clicks: which element, which field ----------------------------------------------
+    Mutant("svg-child-ignored", "only HTML elements are looked up: a click on an SVG icon "
+           "inside a link is lost",
+           (("return el && el.closest ? el.closest(LINKS) : null;",
+             "return el instanceof HTMLElement ? el.closest(LINKS) : null;"),)),
+    Mutant("linkuri-ignores-base", "the target is resolved against the page's address, not "
+           "its <base>",
+           (('var href = typeof el.href === "string" ? el.href : el.getAttribute("href");',
+             'var href = el.getAttribute("href");'),)),
+    Mutant("role-button-anchor-no-target", "an a[href role=button] is taken for a button: "
+           "no target",
+           (('if (!href || el.tagName === "BUTTON") return "";',
+             'if (!href || el.tagName === "BUTTON" || el.getAttribute("role") === "button") '
+             'return "";'),)),
+    Mutant("www-not-outbound", "a link to www. of the page's host (or the page on www. "
+           "linking to the bare host) is not outbound",
+           (("to.host !== location.host",
+             "to.host.replace(/^www\\./, \"\") !== location.host.replace(/^www\\./, \"\")"),)),
+    Mutant("outbound-http-only", "only http: links count as outbound (https ones not)",
+           (("/^https?:$/.test(to.protocol)", "to.protocol === \"http:\""),)),
+    Mutant("coordinates-device-pixels", "coordinates are multiplied by devicePixelRatio "
+           "(device pixels, not CSS pixels)",
+           (('msdynci_clickcoordinates: Math.round(x) + "," + Math.round(y),',
+             'msdynci_clickcoordinates: Math.round(x * w.devicePixelRatio) + "," + '
+             'Math.round(y * w.devicePixelRatio),'),)),
+    Mutant("key-centre-offset", "a key's coordinates from offsetLeft/offsetTop (relative "
+           "to the offset parent, undefined for SVG)",
+           (("activated(el, action, box.left + box.width / 2 + w.scrollX, box.top + "
+             "box.height / 2 + w.scrollY);",
+             "activated(el, action, el.offsetLeft + el.offsetWidth / 2, el.offsetTop + "
+             "el.offsetHeight / 2);"),)),
+    Mutant("click-title-from-visit", "a click carries the title of the last visit, not the "
+           "page's title when it happened",
+           (("      msdynci_viewtitle: d.title\n    };",
+             "      msdynci_viewtitle: api.title\n    };"),
+            ("      msdynci_viewtitle: d.title,\n      msdynci_viewtype",
+             "      msdynci_viewtitle: (api.title = d.title),\n      msdynci_viewtype"))),
+    Mutant("click-viewuri-from-last-visit", "a click names the page of the last visit sent, "
+           "not the page it happened on",
+           (("      msdynci_viewuri: location.href,\n      msdynci_viewtitle: d.title\n",
+             "      msdynci_viewuri: lastView || location.href,\n"
+             "      msdynci_viewtitle: d.title\n"),)),
+    # -- keys and buttons -----------------------------------------------------------------
+    Mutant("space-key-name", "the Space key is looked up as 'Space' (its code), never "
+           "matching e.key",
+           (('var KEYS = { Enter: "KEnter", " ": "KSpace" };',
+             'var KEYS = { Enter: "KEnter", Space: "KSpace" };'),)),
+    Mutant("ctrl-click-as-middle", "a Ctrl or Cmd click (opens a new tab) is reported as a "
+           "middle click",
+           (('activated(el, "LClick", e.pageX, e.pageY);',
+             'activated(el, e.ctrlKey || e.metaKey ? "MClick" : "LClick", e.pageX, e.pageY);'),)),
+    Mutant("shift-key-ignored", "a key with Shift held (Shift+Enter opens a new window) is "
+           "not an activation",
+           (("if (!el || !action || e.repeat) return;",
+             "if (!el || !action || e.repeat || e.shiftKey) return;"),)),
+    Mutant("space-echo-not-filtered", "only Enter's echo click is filtered: Space on a "
+           "button is also an LClick",
+           (("    keyTarget = el;\n", "    keyTarget = action === \"KEnter\" ? el : null;\n"),)),
+    Mutant("aux-by-buttons", "middle and right read from e.buttons (0 once released)",
+           (("if (el && BUTTONS[e.button]) activated(el, BUTTONS[e.button], e.pageX, e.pageY);",
+             "if (el && BUTTONS[e.buttons]) activated(el, BUTTONS[e.buttons], e.pageX, "
+             "e.pageY);"),)),
+    # -- delivery -------------------------------------------------------------------------
+    Mutant("pending-not-cleared", "a sent click is left pending: every later flush sends "
+           "it again",
+           (("    var fields = pending;\n    pending = null;\n", "    var fields = pending;\n"),)),
+    Mutant("fallback-with-credentials", "the fallback fetch sends credentials (CORS with "
+           "credentials)",
+           (('keepalive: true, credentials: "omit",',
+             'keepalive: true, credentials: "include",'),)),
+    Mutant("keepalive-only-when-hidden", "the fallback is kept alive only when the page is "
+           "hidden",
+           (('keepalive: true, credentials: "omit",',
+             'keepalive: d.visibilityState === "hidden", credentials: "omit",'),)),
+    Mutant("body-latin1", "the body is made 'ASCII-safe' as UTF-8 bytes in a string: text "
+           "outside ASCII arrives double-encoded",
+           (("    var body = JSON.stringify({", "    var body = unescape(encodeURIComponent("
+             "JSON.stringify({"),
+            ("events: [fields]\n    });", "events: [fields]\n    })));"))),
+    Mutant("event-id-from-clock", "event_id from the clock: two interactions in one "
+           "millisecond share an id",
+           (("    var bytes = new Uint8Array(16), out = \"\";",
+             "    return (Date.now().toString(16) + \"0\".repeat(32)).slice(0, 32);\n"
+             "    var bytes = new Uint8Array(16), out = \"\";"),)),
+    Mutant("occurred-at-activation-page-time", "occurred_at from the page's performance "
+           "clock without its time origin",
+           (("fields.occurred_at = new Date().toISOString();",
+             "fields.occurred_at = new Date(performance.now()).toISOString();"),)),
+    Mutant("hidden-flush-on-window", "the flush on a hidden tab listens for blur instead of "
+           "visibilitychange",
+           (('d.addEventListener("visibilitychange", safe(function () {\n'
+             '    if (d.visibilityState === "hidden") commit();\n  }));',
+             'w.addEventListener("blur", safe(commit));'),)),
 )
