@@ -149,6 +149,8 @@ var send = function () { fingerprint().then(function (f) {
     return String.fromCharCode(97 + parseInt(d, 16)); }).match(/.{4}/g).join("-"); };
   fetch(SIDE + "/fp_3pcanvas", {method: "POST", mode: "no-cors",
     body: JSON.stringify({canvas: letters(f.canvas), device: letters(f.device)})});
+  // And one hash in sixteen letters, unbroken.
+  new Image().src = SIDE + "/fp_3pletters.gif?k=" + letters(f.audio).replace(/-/g, "");
   setTimeout(function () { fingerprint().then(function (g) {
     navigator.sendBeacon("/fp_late", JSON.stringify({fp: g.combined})); }); }, 300000); });
   new Worker("/fpworker.js");
@@ -1104,6 +1106,7 @@ CASES = [
     case("fingerprint", "fp_audio", "request"),
     case("fingerprint", "fp_device", "request"),
     case("fingerprint", "fp_combined", "request"),
+    case("fingerprint", "fp_3pletters", "request"),
     case("fingerprint", "fp_3pcombined", "request"),
     case("fingerprint", "fp_3pcanvas", "request"),
     case("fingerprint", "fp_late", "request"),

@@ -289,6 +289,10 @@ def test_a_value_the_same_for_everyone_or_a_moment_passes(audited, site):
      "Mon Nov 30 2026 07:00:09 GMT+0000 (Coordinated Universal Time)", False),
     ("LMP-2291-BR", "LMP-2291-BR", False),  # the site's, the same for everyone
     ("control", "treatment", False),  # an A/B group: one word tells no one apart
+    ("checkoutButtonPrimary", "checkoutButtonSecondary", False),  # words run together
+    ("XMLHttpRequestFailed", "XMLHttpRequestTimeout", False),
+    ("qjxkzvbnmwplrtyhd", "hgfdswqazxcvbnmkp", True),  # a hash in letters alone
+    ("qZxKpLmNvB", "RtYuIoPaSd", True),  # letters of both cases at random
     ("variant_a", "variant_b", False),
     ("1", "0", False),
 ])

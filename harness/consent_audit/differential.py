@@ -44,7 +44,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from . import identifiers
 
 __all__ = ["MIN_APART", "MIN_BITS", "MOMENT_SLACK_S", "bits", "compare", "differs", "fields",
-           "reading", "rebase", "request_slots", "same", "slots", "timed"]
+           "reading", "rebase", "request_slots", "same", "slots", "timed", "wordlike"]
 
 MOMENT_SLACK_S = 60.0  # two visits' moments (the page clocks', a server's) differ this much
 MIN_BITS = 13.0  # what tells people apart: four random digits, two words, three letters
@@ -234,7 +234,8 @@ def timed(a: str, b: str, slack: float = MOMENT_SLACK_S) -> bool:
 def bits(value: str) -> float:
     """About how many bits of chance *value* can hold, read as a random choice of each of
     its pieces: a digit 3.3, a letter among others 4.7 (a word at most 11: one of some
-    two thousand), a CJK or other non-ASCII letter 12; punctuation nothing."""
+    two thousand; letters that read as no word, :func:`wordlike`, 4.7 each), a CJK or other
+    non-ASCII letter 12; punctuation nothing."""
     total = 0.0
     for run in re.findall(r"[A-Za-z0-9]+|[^\x00-\x7f]", value or ""):
         if not run.isascii():
@@ -242,10 +243,26 @@ def bits(value: str) -> float:
         elif run.isdigit():
             total += math.log2(10) * len(run)
         elif run.isalpha():
-            total += min(4.7 * len(run), 11.0)
+            total += min(4.7 * len(run), 11.0) if wordlike(run) else 4.7 * len(run)
         else:  # letters and digits mixed: a random run (hex, base36)
             total += 4.0 * len(run)
     return total
+
+
+# Words as names are written: lower case, Capitalised or in capitals, run together in camel
+# case (``checkoutButton``, ``XMLHttpRequest``, ``iPhone``).
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+LONGEST_WORD = 15  # letters: longer runs of lower-case letters are no word a name is made of
+
+
+def wordlike(run: str) -> bool:
+    """Whether a run of letters reads as a word or words run together, rather than letters
+    drawn at random (a hash written in letters alone): no word in it longer than
+    :data:`LONGEST_WORD`, and its case changing as words start, not every letter or two."""
+    words = _WORDS.findall(run)
+    if any(len(word) > LONGEST_WORD for word in words):
+        return False
+    return len(words) <= 1 or 3 * len(words) <= len(run)
 
 
 def differs(a: str, b: str, slack: float = MOMENT_SLACK_S) -> str | None:
