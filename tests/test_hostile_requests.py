@@ -71,3 +71,46 @@ def test_an_object_naming_a_member_twice_is_refused_and_changes_nothing(
     assert response.status_code == 400, response.text
     assert "more than once" in response.json()["error"] and name in response.json()["error"]
     assert _state(webtrack) == before
+
+
+QUERIES = [
+    # A parameter the call does not read: ignored, it answered as if unfiltered.
+    ("GET", "/api/interactions?profile[]={profile}", "profile[]"),
+    ("GET", "/api/interactions?profil={profile}", "profil"),
+    ("GET", "/api/outbox?profiles={profile}", "profiles"),
+    ("GET", "/api/sites?id=shop", "id"),
+    ("GET", "/api/profiles/{profile}?fields=email", "fields"),
+    ("POST", "/api/reset?dry_run=1", "dry_run"),
+    # One parameter twice: the first won, where another reader takes the last.
+    ("GET", "/api/interactions?profile={profile}&profile=p_someone_else", "profile"),
+    ("GET", "/api/interactions?min=1&min=500&wait=0.1", "min"),
+    ("GET", "/api/stats?of=recorded&of=everything", "of"),
+    ("GET", "/api/rejected?limit=1&limit=1000", "limit"),
+]
+
+
+@pytest.mark.parametrize("method, query, name", QUERIES, ids=[q for _, q, _ in QUERIES])
+def test_a_query_parameter_unknown_or_given_twice_is_refused(webtrack, webtrack_server, http,
+                                                             method, query, name):
+    profile = webtrack.profile(consent="opted_in")["id"]
+    webtrack.context_for(profile, webtrack_server.url_for("shop", "/"))  # a link opened
+    before = _state(webtrack)
+    response = http.request(method, query.format(profile=profile),
+                            headers={"Content-Type": "application/json"},
+                            content=b"{}" if method == "POST" else None)
+    assert response.status_code == 400, response.text
+    assert repr(name) in response.json()["error"], response.json()
+    assert _state(webtrack) == before
+
+
+def test_the_parameters_a_call_reads_are_still_read(webtrack, webtrack_server, http):
+    profile = webtrack.profile(consent="opted_in")["id"]
+    webtrack.context_for(profile, webtrack_server.url_for("shop", "/"))
+    other = webtrack.profile(consent="opted_in")["id"]
+    webtrack.context_for(other, webtrack_server.url_for("shop", "/"))
+    found = http.get(f"/api/interactions?profile={profile}&type=email_link_clicked"
+                     "&site=shop&min=1&wait=5")
+    assert [i["profile_id"] for i in found.json()] == [profile], found.text
+    assert http.get("/api/stats?of=recorded&min=2&wait=5").json()["recorded"] == 2
+    assert http.get("/api/rejected?limit=5&before=9&min=0&wait=0").json() == []
+    assert http.get(f"/api/outbox?profile={profile}").json() == []
