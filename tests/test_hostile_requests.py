@@ -114,3 +114,47 @@ def test_the_parameters_a_call_reads_are_still_read(webtrack, webtrack_server, h
     assert http.get("/api/stats?of=recorded&min=2&wait=5").json()["recorded"] == 2
     assert http.get("/api/rejected?limit=5&before=9&min=0&wait=0").json() == []
     assert http.get(f"/api/outbox?profile={profile}").json() == []
+
+
+JOURNEY = {"name": "j", "trigger": {"type": "website_visited", "conditions": [
+    {"field": "msdynci_viewuri", "op": "contains", "value": "/cart"}]},
+    "start": "asked", "steps": {
+        "asked": {"if": {"type": "website_link_clicked", "conditions": [
+            {"field": "msdynci_linkuri", "op": "contains", "value": "/pricing"}]},
+            "within_seconds": 60, "yes": "offer", "no": None},
+        "offer": {"send": "hi"}}}
+NEVER = [
+    (("trigger", "type"), "website_visted", "trigger.type"),
+    (("steps", "asked", "if", "type"), "link_clicked", "steps.asked.if.type"),
+    (("trigger", "conditions", 0, "field"), "msdynci_viewuir", "trigger.conditions[0].field"),
+    (("steps", "asked", "if", "conditions", 0, "field"), "msdynci_viewname",
+     "steps.asked.if.conditions[0].field"),  # a visit's field, not a click's
+    (("trigger", "conditions", 0, "field"), "form_message", "trigger.conditions[0].field"),
+]
+
+
+@pytest.mark.parametrize("where, value, named", NEVER, ids=[n[1] for n in NEVER])
+def test_a_journey_rule_no_interaction_can_meet_is_refused(webtrack, http, where, value,
+                                                           named):
+    # A typo in a type or a field was a journey that never starts (or always takes "no"),
+    # accepted with a 201.
+    raw = json.loads(json.dumps(JOURNEY))
+    inner = raw
+    for step in where[:-1]:
+        inner = inner[step]
+    inner[where[-1]] = value
+    before = _state(webtrack)
+    response = http.post("/api/journeys", json=raw)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"].startswith(f"{named} {value!r} is not"), response.json()
+    assert _state(webtrack) == before
+
+
+@pytest.mark.parametrize("kind, field", [
+    ("email_link_clicked", "link_id"), ("email_link_clicked", "site"),
+    ("form_submitted", "form_message"), ("form_submitted", "form_name"),
+    ("website_link_clicked", "msdynci_actiontype"), ("website_visited", "received_at")])
+def test_a_journey_rule_on_any_recorded_type_and_field_is_taken(http, kind, field):
+    raw = {**JOURNEY, "trigger": {"type": kind, "conditions": [
+        {"field": field, "op": "starts_with", "value": "x"}]}}
+    assert http.post("/api/journeys", json=raw).status_code == 201
