@@ -2,6 +2,7 @@
 with a clear 4xx ``{error}`` and changes nothing."""
 
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -158,3 +159,20 @@ def test_a_journey_rule_on_any_recorded_type_and_field_is_taken(http, kind, fiel
     raw = {**JOURNEY, "trigger": {"type": kind, "conditions": [
         {"field": field, "op": "starts_with", "value": "x"}]}}
     assert http.post("/api/journeys", json=raw).status_code == 201
+
+
+@pytest.mark.parametrize("twice", ["email", "return"])
+def test_a_form_naming_whose_or_where_to_twice_is_refused(webtrack, webtrack_server, http,
+                                                          twice):
+    # Of two addresses (or two places to go back to) the first was taken without a word.
+    shop = webtrack_server.url_for("shop", "/")
+    fields = [("email", "first@example.com"), ("return", shop)]
+    fields.append((twice, {"email": "second@example.com", "return": shop + "?b"}[twice]))
+    before = _state(webtrack)
+    response = http.post("/f/newsletter", content="&".join(
+        f"{name}={quote(value, safe='')}" for name, value in fields),
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400, response.text
+    assert f"'{twice}' is given more than once" in response.json()["error"]
+    assert _state(webtrack) == before
+    assert webtrack.profile(email="first@example.com")  # (a 409 had the form made it)
