@@ -6,7 +6,9 @@ binding), for the pytest plugin and the CLI alike; waitress is the production WS
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import tempfile
 import threading
 from pathlib import Path
@@ -24,6 +26,11 @@ BODY_LIMIT = 1024 * 1024
 DEFAULT_FIXTURES = config.FIXTURES
 
 
+# One host (a name, or an IP literal in brackets) and an optional port: what a Host header
+# holds (RFC 9110 §7.2). Two Host headers reach the app joined by ", ".
+HOST = re.compile(r"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
 class HostDispatcher:
     """Route each request to the collector or a site by its Host header."""
 
@@ -31,7 +38,15 @@ class HostDispatcher:
         self.collector, self.sites = collector, sites
 
     def __call__(self, environ, start_response):
-        host = environ.get("HTTP_HOST", "").rsplit(":", 1)[0].lower()
+        given = environ.get("HTTP_HOST")
+        if given is None or not HOST.fullmatch(given):
+            # RFC 9112 §3.2: none, two, or one that names no host is a 400. Read any way,
+            # the request went to whichever host a split happened to find first.
+            why = "no Host header" if given is None else f"Host {given[:100]!r} names no one host"
+            return Response(json.dumps({"error": f"{why}: send one Host header, "
+                                        "host[:port]"}) + "\n", 400,
+                            content_type="application/json")(environ, start_response)
+        host = given.rsplit(":", 1)[0].lower()
         name = host[: -len(".localhost")] if host.endswith(".localhost") else None
         if name == COLLECTOR or host in ("localhost", "127.0.0.1"):
             return self.collector(environ, start_response)

@@ -2,6 +2,7 @@
 with a clear 4xx ``{error}`` and changes nothing."""
 
 import json
+import socket
 from urllib.parse import quote
 
 import pytest
@@ -176,3 +177,40 @@ def test_a_form_naming_whose_or_where_to_twice_is_refused(webtrack, webtrack_ser
     assert f"'{twice}' is given more than once" in response.json()["error"]
     assert _state(webtrack) == before
     assert webtrack.profile(email="first@example.com")  # (a 409 had the form made it)
+
+
+def _raw(port: int, head: str) -> tuple[int, bytes]:
+    """Send *head* (a request with no body) as it is; return the status and the body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(head.replace("\n", "\r\n").encode("latin-1"))
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    status, _, body = answer.partition(b"\r\n\r\n")
+    return int(status.split()[1]), body
+
+
+@pytest.mark.parametrize("hosts", [
+    ["collector.localhost:{port}", "shop.localhost:{port}"],
+    ["shop.localhost:{port}", "collector.localhost:{port}"],
+    ["collector.localhost:{port}, shop.localhost:{port}"],
+    ["collector.localhost:{port}@evil.localhost"],
+    ["collector.localhost:{port}/api"],
+    [""],
+    [],
+], ids=["two-collector-first", "two-site-first", "comma", "userinfo", "path", "empty", "none"])
+def test_a_request_naming_no_one_host_is_refused_and_changes_nothing(webtrack,
+                                                                     webtrack_server, hosts):
+    # Two Host headers reached the app as "a, b", and the first host a split found got the
+    # request: a reset through the collector, with a site's name beside it.
+    profile = webtrack.profile()["id"]
+    port = webtrack_server.port
+    token = f"Authorization: Bearer {webtrack.token}\n" if webtrack.token else ""
+    head = "".join(f"Host: {host.format(port=port)}\n" for host in hosts)
+    before = _state(webtrack)
+    status, body = _raw(port, f"POST /api/reset HTTP/1.1\n{head}{token}"
+                              "Content-Length: 0\nConnection: close\n\n")
+    assert status == 400, body
+    assert "Host" in json.loads(body)["error"]
+    assert _state(webtrack) == before
+    assert webtrack.call("GET", f"/api/profiles/{profile}")["id"] == profile
