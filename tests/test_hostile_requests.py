@@ -3,6 +3,7 @@ with a clear 4xx ``{error}`` and changes nothing."""
 
 import json
 import socket
+import time
 from urllib.parse import quote
 
 import pytest
@@ -214,3 +215,72 @@ def test_a_request_naming_no_one_host_is_refused_and_changes_nothing(webtrack,
     assert "Host" in json.loads(body)["error"]
     assert _state(webtrack) == before
     assert webtrack.call("GET", f"/api/profiles/{profile}")["id"] == profile
+
+
+
+SEND_TWICE = """async ([api, site, context, page]) => {
+  const event = JSON.stringify({event_id: "first", type: "website_visited",
+    occurred_at: "2026-01-01T00:00:00Z", msdynci_viewuri: page, msdynci_viewname: "/",
+    msdynci_viewtitle: "t", msdynci_viewtype: "page", msdynci_viewpreviousviews: ""});
+  const twice = '{"event_id": "second", ' + event.slice(1);  // event_id named twice
+  const body = `{"site": "${site}", "context": "${context}", "events": [${twice}]}`;
+  navigator.sendBeacon(api + "/collect", body);
+  await fetch(api + "/collect", {method: "POST", body, mode: "no-cors", keepalive: true});
+}"""
+
+
+@pytest.mark.browser
+def test_a_beacon_naming_a_member_twice_is_refused_and_records_nothing(page, webtrack,
+                                                                       webtrack_server):
+    # From a registered site's page, as a script on it would send them: a beacon and a
+    # fetch whose one event names its id twice.
+    profile = webtrack.profile(consent="opted_in")["id"]
+    home = webtrack_server.url_for("shop", "/")
+    context = webtrack.context_for(profile, home)
+    statuses = []
+    page.on("response", lambda r: statuses.append(r.status)
+            if r.url.endswith("/collect") and r.request.method == "POST" else None)
+    page.goto(home)
+    page.evaluate(SEND_TWICE, [webtrack_server.origin(), "shop", context, home])
+    page.goto(webtrack_server.url_for("shop", "/cart.html"))  # lets the beacon land
+    deadline = time.monotonic() + 5
+    while len(statuses) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert statuses == [400, 400], statuses
+    assert webtrack.interactions(profile, type="website_visited") == []
+
+
+READ_REFUSALS = """async ([api, page]) => {
+  const visit = {event_id: "e", type: "website_visited", occurred_at: "2026-01-01T00:00:00Z",
+    msdynci_viewuri: page, msdynci_viewname: "/", msdynci_viewtitle: "t",
+    msdynci_viewtype: "page", msdynci_viewpreviousviews: ""};
+  const bodies = ["not json", JSON.stringify({site: "shop", events: {}}),
+                  JSON.stringify({site: "shop", events: [visit], pad: "x".repeat(70000)}),
+                  JSON.stringify({site: "blog", events: [visit]})];
+  const out = [];
+  for (const body of bodies) {
+    try {
+      const answer = await fetch(api + "/collect", {method: "POST", body,
+                                                    headers: {"Content-Type": "text/plain"}});
+      out.push([answer.status, (await answer.json()).error]);
+    } catch (e) { out.push(["unreadable", String(e)]); }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("host, readable", [("shop", True), ("partner", False)])
+def test_a_registered_sites_page_reads_why_its_delivery_was_refused(page, webtrack,
+                                                                    webtrack_server, host,
+                                                                    readable):
+    # The answers carried CORS headers only when accepted: a script on the site saw a 400
+    # (or 413) as a bare network error. Another origin still reads nothing.
+    page.goto(webtrack_server.url_for(host, "/"))
+    found = page.evaluate(READ_REFUSALS, [webtrack_server.origin(),
+                                          webtrack_server.url_for("shop", "/")])
+    if readable:
+        assert [status for status, _ in found] == [400, 400, 413, 403], found
+        assert all(error for _, error in found), found
+    else:
+        assert {status for status, _ in found} == {"unreadable"}, found
