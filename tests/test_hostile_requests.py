@@ -284,3 +284,18 @@ def test_a_registered_sites_page_reads_why_its_delivery_was_refused(page, webtra
         assert all(error for _, error in found), found
     else:
         assert {status for status, _ in found} == {"unreadable"}, found
+
+
+@pytest.mark.parametrize("method, path", [
+    ("POST", "/api//reset"), ("GET", "/api//stats"), ("POST", "/api/profiles//"),
+    ("GET", "/api/interactions//"), ("POST", "/collect//"), ("GET", "/l//{token}")])
+def test_a_path_with_an_empty_segment_is_a_json_404(webtrack, webtrack_server, http,
+                                                    method, path):
+    profile = webtrack.profile()["id"]
+    link = webtrack.link(profile, webtrack_server.url_for("shop", "/"))
+    before = _state(webtrack)
+    response = http.request(method, path.format(token=link.rsplit("/", 1)[1]), content=b"{}",
+                            headers={"Content-Type": "application/json"})
+    assert response.status_code == 404, (response.status_code, response.headers)
+    assert response.json()["error"]
+    assert _state(webtrack) == before
