@@ -13,6 +13,7 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Response
 
@@ -46,6 +47,16 @@ class HostDispatcher:
             return Response(json.dumps({"error": f"{why}: send one Host header, "
                                         "host[:port]"}) + "\n", 400,
                             content_type="application/json")(environ, start_response)
+        target = environ.get("REQUEST_URI", "")
+        if target[:8].lower().startswith(("http://", "https://")):
+            # RFC 9112 §3.2.2: a request naming its host in its target (absolute-form) goes
+            # there, whatever Host says; it went by Host, so each part read another host.
+            given = urlsplit(target).netloc
+            if not HOST.fullmatch(given):
+                return Response(json.dumps({"error": f"the request target {target[:100]!r} "
+                                            "names no one host"}) + "\n", 400,
+                                content_type="application/json")(environ, start_response)
+            environ["HTTP_HOST"] = given
         host = given.rsplit(":", 1)[0].lower()
         name = host[: -len(".localhost")] if host.endswith(".localhost") else None
         if name == COLLECTOR or host in ("localhost", "127.0.0.1"):

@@ -299,3 +299,25 @@ def test_a_path_with_an_empty_segment_is_a_json_404(webtrack, webtrack_server, h
     assert response.status_code == 404, (response.status_code, response.headers)
     assert response.json()["error"]
     assert _state(webtrack) == before
+
+
+@pytest.mark.parametrize("target, status", [
+    ("http://evil.localhost:{port}/api/reset", 404),  # no such host here
+    ("http://shop.localhost:{port}/api/reset", 405),  # a site: it takes no POST
+    ("http://collector.localhost:{port}@evil.localhost/api/reset", 400),
+    ("HTTP://EVIL.LOCALHOST/api/reset", 404),
+])
+def test_a_request_naming_its_host_in_its_target_goes_there(webtrack, webtrack_server,
+                                                            target, status):
+    # Absolute-form ("POST http://host/path"): the target's host is the one (RFC 9112
+    # §3.2.2). It went by the Host header: a reset named another host, and emptied the
+    # collector.
+    port = webtrack_server.port
+    token = f"Authorization: Bearer {webtrack.token}\n" if webtrack.token else ""
+    webtrack.profile()
+    before = _state(webtrack)
+    answer, _ = _raw(port, f"POST {target.format(port=port)} HTTP/1.1\n"
+                           f"Host: collector.localhost:{port}\n{token}"
+                           "Content-Length: 0\nConnection: close\n\n")
+    assert answer == status
+    assert _state(webtrack) == before
