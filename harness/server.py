@@ -6,11 +6,14 @@ binding), for the pytest plugin and the CLI alike; waitress is the production WS
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Response
 
@@ -24,6 +27,11 @@ BODY_LIMIT = 1024 * 1024
 DEFAULT_FIXTURES = config.FIXTURES
 
 
+# One host (a name, or an IP literal in brackets) and an optional port: what a Host header
+# holds (RFC 9110 §7.2). Two Host headers reach the app joined by ", ".
+HOST = re.compile(r"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
 class HostDispatcher:
     """Route each request to the collector or a site by its Host header."""
 
@@ -31,7 +39,25 @@ class HostDispatcher:
         self.collector, self.sites = collector, sites
 
     def __call__(self, environ, start_response):
-        host = environ.get("HTTP_HOST", "").rsplit(":", 1)[0].lower()
+        given = environ.get("HTTP_HOST")
+        if given is None or not HOST.fullmatch(given):
+            # RFC 9112 §3.2: none, two, or one that names no host is a 400. Read any way,
+            # the request went to whichever host a split happened to find first.
+            why = "no Host header" if given is None else f"Host {given[:100]!r} names no one host"
+            return Response(json.dumps({"error": f"{why}: send one Host header, "
+                                        "host[:port]"}) + "\n", 400,
+                            content_type="application/json")(environ, start_response)
+        target = environ.get("REQUEST_URI", "")
+        if target[:8].lower().startswith(("http://", "https://")):
+            # RFC 9112 §3.2.2: a request naming its host in its target (absolute-form) goes
+            # there, whatever Host says; it went by Host, so each part read another host.
+            given = urlsplit(target).netloc
+            if not HOST.fullmatch(given):
+                return Response(json.dumps({"error": f"the request target {target[:100]!r} "
+                                            "names no one host"}) + "\n", 400,
+                                content_type="application/json")(environ, start_response)
+            environ["HTTP_HOST"] = given
+        host = given.rsplit(":", 1)[0].lower()
         name = host[: -len(".localhost")] if host.endswith(".localhost") else None
         if name == COLLECTOR or host in ("localhost", "127.0.0.1"):
             return self.collector(environ, start_response)

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 
 from . import ingest
 from .errors import ApiError
+from .guard import reads_query
 from .state import get_on_reset, get_store
 
 bp = Blueprint("api", __name__)
@@ -89,6 +90,7 @@ def _waited(fetch, size, count=None) -> object:
 
 
 @bp.get("/api/interactions")
+@reads_query("profile", "type", "site", "min", "wait")
 def list_interactions():
     store = get_store()
     profile, kind, site = (request.args.get(k) for k in ("profile", "type", "site"))
@@ -116,6 +118,7 @@ def rejected_count(store) -> int:
 
 
 @bp.get("/api/rejected")
+@reads_query("limit", "before", "min", "wait")
 def list_rejected():
     """Rejected deliveries kept (the most recent ``REJECTED_KEPT`` of each reason and site),
     oldest first: the last ``limit`` (default and at most 1,000), or those before the
@@ -151,6 +154,7 @@ def stats(store) -> dict:
 
 
 @bp.get("/api/stats")
+@reads_query("of", "min", "wait")
 def show_stats():
     """Counts; with ``min``/``wait``, answered once ``received`` (or the count named by
     ``of``: ``deliveries``, ``recorded``) reaches ``min``."""

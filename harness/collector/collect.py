@@ -43,10 +43,19 @@ def attribute(signer, context: str | None, submission: str | None):
     return profile_id, None
 
 
+@bp.after_request
+def _readable_by_registered_sites(response: Response) -> Response:
+    """Let a registered site's page read every answer of ``/collect``, a refusal too: a
+    400 saying what is wrong with its delivery was a bare network error to its script."""
+    origin = request.headers.get("Origin")
+    registered = origin is not None and registry.is_registered(get_store(), origin)
+    return _cors(response, origin if registered else None)
+
+
 @bp.route("/collect", methods=["OPTIONS"])
 def preflight():
-    store = get_store()
-    return _cors(Response(status=204), registry.sender_origin(store))
+    registry.sender_origin(get_store())  # a 403 for another origin
+    return Response(status=204)
 
 
 @bp.post("/collect")
@@ -66,5 +75,4 @@ def collect():
                              rejection=rejection,
                              listeners=get_listeners(),
                              from_site=True)
-    answer = jsonify(accepted=outcome.accepted, rejected=outcome.rejected)
-    return _cors(answer, origin), 202
+    return jsonify(accepted=outcome.accepted, rejected=outcome.rejected), 202

@@ -40,6 +40,20 @@ def _finite(text: str) -> float:
     return value
 
 
+def _unique_names(pairs: list[tuple[str, object]]) -> dict:
+    """Build a JSON object, refusing one that names a member twice (RFC 8259 §4: parsers
+    then differ on which value counts, so what one reader checked, ``{"site": "shop",
+    "site": "blog"}``, need not be what another acts on; Python's would take the last)."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise ValueError(f"an object names {name[:60]!r} more than once")
+            seen.add(name)
+    return value
+
+
 def depth(value: object) -> int:
     """Return how deeply arrays and objects nest in the parsed JSON *value* (0 for a
     scalar). Counted after parsing, not over the text: a regex skipping the strings of a
@@ -58,15 +72,16 @@ def depth(value: object) -> int:
 
 
 def strict_loads(raw: bytes | str) -> object:
-    """Parse JSON strictly: UTF-8 only (RFC 8259 §8.1), NaN and Infinity refused, nesting
-    at most MAX_DEPTH deep. Bytes are decoded first, so no other encoding (which
-    ``json.loads`` would guess at) gets in."""
+    """Parse JSON strictly: UTF-8 only (RFC 8259 §8.1), NaN and Infinity refused, no
+    object naming a member twice, nesting at most MAX_DEPTH deep. Bytes are decoded
+    first, so no other encoding (which ``json.loads`` would guess at) gets in."""
     try:
         text = raw if isinstance(raw, str) else raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:  # the C parser refuses deep nesting itself, at the interpreter's recursion limit
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite,
+                           object_pairs_hook=_unique_names)
     except RecursionError:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
     if depth(value) > MAX_DEPTH:

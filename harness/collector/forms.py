@@ -104,6 +104,9 @@ def submit(form_id: str):
     values = request.form
     if len(values) > MAX_FIELDS:
         raise ApiError(400, f"at most {MAX_FIELDS} form fields")
+    for name in NOT_FIELDS:  # whose address, and where to: one answer each, or none
+        if len(values.getlist(name)) > 1:
+            raise ApiError(400, f"form field {name!r} is given more than once")
     email = people.checked_email(values.get("email", ""))
     back = values.get("return") or request.referrer or ""
     if values.get("return") and registry.origin_of(back) is None:

@@ -58,6 +58,33 @@ def refusal(method: str, path: str, headers, own_origin: str, token: str | None,
     return None
 
 
+def reads_query(*names: str):
+    """Declare the query parameters a view under ``/api/`` reads; any other is refused
+    (:func:`query_refusal`). A view without this reads none."""
+    def declare(view):
+        view.query_names = frozenset(names)
+        return view
+    return declare
+
+
+def query_refusal(path: str, args, allowed: frozenset[str]) -> tuple[int, str] | None:
+    """Return (400, why) for a query to the API naming a parameter its view does not read,
+    or one parameter twice, else None. Pure. Ignored, either changed the answer unseen: a
+    misspelt ``?profil=`` (or ``?profile[]=``) read every profile's interactions, and of
+    ``?min=1&min=500`` the first won where another reader takes the last."""
+    if not path.startswith("/api/"):
+        return None
+    unknown = sorted(set(args) - allowed)
+    if unknown:
+        named = ", ".join(repr(name[:40]) for name in unknown[:5])
+        reads = ", ".join(sorted(allowed)) or "none"
+        return 400, f"unknown query parameter(s) {named}; this call reads: {reads}"
+    twice = sorted(name for name in args if len(args.getlist(name)) > 1)
+    if twice:
+        return 400, f"query parameter {twice[0]!r} is given more than once"
+    return None
+
+
 def encoding_refusal(headers) -> tuple[int, str] | None:
     """Return (415, why) for a body sent with a ``Content-Encoding`` other than identity,
     else None. Pure. Nothing here inflates bodies: read as they are, a gzipped one was a
@@ -95,6 +122,10 @@ def init_app(app: Flask) -> None:
             current_app.config["ORIGIN"], current_app.config["API_TOKEN"],
             bool(request.content_length) or "chunked" in
             request.headers.get("Transfer-Encoding", "").lower())
+        view = current_app.view_functions.get(request.endpoint or "")
+        if not found and view is not None:  # (no view: the 404 or 405 says more)
+            found = query_refusal(request.path, request.args,
+                                  getattr(view, "query_names", frozenset()))
         if found:
             raise ApiError(*found)
 

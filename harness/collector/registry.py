@@ -127,10 +127,15 @@ def sender_origin(store: Store) -> str | None:
     origin = request.headers.get("Origin")
     if origin is None or origin.strip() == "null":
         return None
-    normal = origin_of(origin)
-    if normal is None or normal not in origins(store).values():
+    if not is_registered(store, origin):
         raise ApiError(403, f"origin {origin!r} is not a registered site")
     return origin
+
+
+def is_registered(store: Store, origin: str) -> bool:
+    """Whether *origin* (as a browser sends it in ``Origin``) is a registered site's."""
+    normal = origin_of(origin)
+    return normal is not None and normal in origins(store).values()
 
 
 def collectors_own(origin: str, collector: str) -> bool:

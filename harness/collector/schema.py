@@ -38,6 +38,32 @@ PAGES = ("msdynci_viewuri", "msdynci_viewpreviousviews")
 LINK = "msdynci_linkuri"
 ON_SITE = "msdynci_viewuri"  # must be on the delivering site's origin
 ALLOWED = {kind: frozenset((*BASE, *fields)) for kind, fields in REQUIRED.items()}
+# Every interaction type the collector records, with the fields each carries beside those
+# of every interaction (RECORDED_BASE): what a journey's rule may name. A form's own
+# fields are ``form_<name>``, whatever the form asks (:func:`forms.submitted_fields`).
+RECORDED_BASE = ("event_id", "type", "profile_id", "site", "occurred_at", "received_at")
+RECORDED: dict[str, frozenset[str]] = {
+    **{kind: frozenset(fields) for kind, fields in REQUIRED.items()},
+    "email_link_clicked": frozenset({"msdynci_linkuri", "link_id"}),
+    "form_submitted": frozenset({"form_id", "form_name", "msdynci_viewuri"}),
+}
+_OPEN_FIELDS = {"form_submitted": re.compile(r"form_[a-z][a-z0-9_]{0,50}")}
+
+
+def recorded_field_problem(kind: str, name: str) -> str | None:
+    """Why no interaction of type *kind* can carry field *name* (a rule naming it would
+    never hold), or None when one can. Pure."""
+    if kind not in RECORDED:
+        return f"is not an interaction type (one of {', '.join(RECORDED)})"
+    own = RECORDED[kind]
+    if name in RECORDED_BASE or name in own or (
+            kind in _OPEN_FIELDS and _OPEN_FIELDS[kind].fullmatch(name)):
+        return None
+    extra = " or form_<name>" if kind in _OPEN_FIELDS else ""
+    return (f"is not a field of {kind} (one of {', '.join((*RECORDED_BASE, *sorted(own)))}"
+            f"{extra})")
+
+
 # RFC 3986 scheme, a colon, then no white space or control characters.
 _ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}:[^\x00-\x20\x7f]*\Z")
 _WEB_SCHEME = re.compile(r"https?:", re.IGNORECASE)

@@ -7,6 +7,7 @@ from collections import Counter
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 
 from ..errors import ApiError, field, json_object
+from ..guard import reads_query
 from ..state import LISTENERS, get_store, store_of
 from . import definition as definitions
 from .engine import Journeys, iso
@@ -85,6 +86,7 @@ def advance():
 
 
 @bp.get("/api/outbox")
+@reads_query("profile")
 def outbox():
     return jsonify(get_journeys().outbox(request.args.get("profile")))
 

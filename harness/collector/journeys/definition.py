@@ -7,6 +7,7 @@ import re
 
 from jinja2 import TemplateSyntaxError
 
+from .. import schema
 from . import conditions, render
 
 MAX_STEPS = 50
@@ -34,9 +35,17 @@ def _rule(raw: object, where: str) -> dict:
     found = raw.get("conditions", [])
     if not isinstance(found, list):
         raise ValueError(f"{where}.conditions must be a list")
-    return {"type": raw["type"],
-            "conditions": [conditions.check(c, f"{where}.conditions[{i}]")
-                           for i, c in enumerate(found)]}
+    checked = [conditions.check(c, f"{where}.conditions[{i}]") for i, c in enumerate(found)]
+    # A type or field no interaction has (a typo: "website_visted") is a rule that never
+    # holds: the journey would wait for ever, unseen.
+    if raw["type"] not in schema.RECORDED:
+        raise ValueError(f"{where}.type {raw['type'][:60]!r} is not an interaction type "
+                         f"(one of {', '.join(schema.RECORDED)})")
+    for i, condition in enumerate(checked):
+        if problem := schema.recorded_field_problem(raw["type"], condition["field"]):
+            raise ValueError(f"{where}.conditions[{i}].field {condition['field'][:60]!r} "
+                             f"{problem}")
+    return {"type": raw["type"], "conditions": checked}
 
 
 def _step(name: str, raw: object) -> dict:
