@@ -15,7 +15,6 @@ rendering read back, each timed with and without. Linux only.
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import sys
 import tempfile
@@ -56,27 +55,14 @@ READBACK = """async (noisy) => {
 }"""
 
 
-def _tree_ticks() -> int:
-    """CPU ticks of this process's tree, ended descendants included (as visit_steps.py)."""
-    found = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat", encoding="utf-8") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            found[int(name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
-    return sum(found[p][1] for p in proc.tree(os.getpid(), found) if p in found)
-
 
 async def _visit(browser, name, settings, site, out, noise) -> tuple[float, float]:
     state = {"choice": "rejected", "gpc": False}
     visit = runner._Visit(browser, name, settings, site, state, out, noise=noise)
-    ticks, started = _tree_ticks(), time.perf_counter()
+    ticks, started = proc.tree_ticks(), time.perf_counter()
     await visit.visit()
     seconds = time.perf_counter() - started
-    cpu = (_tree_ticks() - ticks) / proc.TICKS * 1000
+    cpu = (proc.tree_ticks() - ticks) / proc.TICKS * 1000
     if visit.record["error"]:
         raise RuntimeError(visit.record["error"])
     return seconds, cpu

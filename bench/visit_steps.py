@@ -35,26 +35,12 @@ from harness.witness import Witness
 FETCH = "url => fetch(url, {mode: 'no-cors'}).then(() => true)"
 
 
-def _tree_ticks() -> int:
-    """CPU ticks of this process's tree, ended descendants included (a parent's count of
-    its waited-for children: Chromium's renderers end with their contexts)."""
-    found = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat", encoding="utf-8") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            found[int(name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
-    return sum(found[p][1] for p in proc.tree(os.getpid(), found) if p in found)
-
 
 def _cpu_ms(step, times: int = 4) -> float:
-    before = _tree_ticks()
+    before = proc.tree_ticks()
     for _ in range(times):
         step()
-    return (_tree_ticks() - before) * 1000 / proc.TICKS / times
+    return (proc.tree_ticks() - before) * 1000 / proc.TICKS / times
 
 
 def variants(browser, server, scratch: Path) -> dict:
