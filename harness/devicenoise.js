@@ -20,6 +20,12 @@
   if (scope.__webtrackNoise) return;
   try { Object.defineProperty(scope, "__webtrackNoise", { value: true }); } catch (e) { return; }
   var SEED = NOISE.seed >>> 0;
+  // What the noise calls as a page reads back, taken now: a page that replaces one later
+  // (Math.imul, Function.prototype.apply, a WeakMap's get, drawImage...) cannot undo it.
+  var apply = Reflect.apply, imul = Math.imul, isView = ArrayBuffer.isView;
+  var min = Math.min, floor = Math.floor;
+  var mapGet = WeakMap.prototype.get, mapSet = WeakMap.prototype.set;
+  var own2D = function (Ctx, name) { return Ctx && Ctx.prototype[name]; };
   // For the workers' clock (consent_audit/workerclock.js), which puts itself before a worker
   // made from a blob: or data: address: this first. Read once, by it, then gone.
   var SOURCE = "(" + webtrackDeviceNoise + ")(" + JSON.stringify(NOISE) + ");\n";
@@ -33,8 +39,8 @@
   var nativeToString = Function.prototype.toString;
   var toStringFake = {
     toString() {
-      var own = natives.get(this);
-      return nativeToString.call(own || this);
+      var own = apply(mapGet, natives, [this]);
+      return apply(nativeToString, own || this, []);
     },
   }.toString;
   natives.set(toStringFake, nativeToString);
@@ -44,7 +50,7 @@
   } catch (e) { /* left as it is */ }
 
   function like(fake, own) {
-    natives.set(fake, own);
+    apply(mapSet, natives, [fake, own]);
     try { Object.defineProperty(fake, "length", { value: own.length }); } catch (e) { /* */ }
     try { Object.defineProperty(fake, "name", { value: own.name }); } catch (e) { /* */ }
     return fake;
@@ -64,15 +70,16 @@
     var d = Object.getOwnPropertyDescriptor(proto, name);
     if (!d || typeof d.get !== "function") return;
     var own = d.get;
-    d.get = like({ get [name]() { own.call(this); return value; } }.__lookupGetter__(name), own);
+    d.get = like({ get [name]() { apply(own, this, []); return value; } }.__lookupGetter__(name),
+                 own);
     try { Object.defineProperty(proto, name, d); } catch (e) { /* left as it is */ }
   }
 
   // -- the visitor's noise: a hash of the seed and a position --------------------------
   function mix(i) {
-    var h = (SEED ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    var h = (SEED ^ imul(i + 1, 0x9e3779b1)) >>> 0;
+    h = imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = imul(h ^ (h >>> 13), 0xc2b2ae35);
     return (h ^ (h >>> 16)) >>> 0;
   }
   // RGBA pixels of a w x h region at (sx, sy) of a picture *width* wide: the lowest bit of
@@ -107,30 +114,34 @@
 
   // -- canvas readback -----------------------------------------------------------------
   var C2D = scope.CanvasRenderingContext2D, O2D = scope.OffscreenCanvasRenderingContext2D;
-  var ownGetImageData = C2D && C2D.prototype.getImageData;
-  var ownOffscreenGetImageData = O2D && O2D.prototype.getImageData;
   var Canvas = scope.HTMLCanvasElement, Offscreen = scope.OffscreenCanvas;
+  var copyOf = {  // the browser's own, for the element's copy and the offscreen one's
+    element: [own2D(C2D, "getImageData"), own2D(C2D, "drawImage"), own2D(C2D, "putImageData"),
+              Canvas && Canvas.prototype.getContext],
+    offscreen: [own2D(O2D, "getImageData"), own2D(O2D, "drawImage"), own2D(O2D, "putImageData"),
+                Offscreen && Offscreen.prototype.getContext],
+  };
+  var createElement = scope.Document && Document.prototype.createElement;
   // A copy of *canvas* (2D or WebGL, element or offscreen) with the visitor's noise in its
   // pixels, or null where none can be made (empty, tainted): the browser's own answer then.
   function noised(canvas) {
     var w = canvas.width, h = canvas.height;
     if (!w || !h) return null;
     try {
-      var copy, ctx, read;
+      var copy, own;
       if (Canvas && canvas instanceof Canvas) {
-        copy = canvas.ownerDocument.createElement("canvas");
+        copy = apply(createElement, canvas.ownerDocument, ["canvas"]);
         copy.width = w; copy.height = h;
-        ctx = copy.getContext("2d");
-        read = ownGetImageData;
+        own = copyOf.element;
       } else {
         copy = new Offscreen(w, h);
-        ctx = copy.getContext("2d");
-        read = ownOffscreenGetImageData;
+        own = copyOf.offscreen;
       }
-      ctx.drawImage(canvas, 0, 0);
-      var image = read.call(ctx, 0, 0, w, h);
+      var ctx = apply(own[3], copy, ["2d"]);
+      apply(own[1], ctx, [canvas, 0, 0]);
+      var image = apply(own[0], ctx, [0, 0, w, h]);
       noisePixels(image.data, w, h, 0, 0, w);
-      ctx.putImageData(image, 0, 0);
+      apply(own[2], ctx, [image, 0, 0]);
       return copy;
     } catch (e) {
       return null;
@@ -140,13 +151,13 @@
     method(Canvas.prototype, "toDataURL", function (own) {
       return { toDataURL() {
         var copy = noised(this);
-        return own.apply(copy || this, arguments);
+        return apply(own, copy || this, arguments);
       } }.toDataURL;
     });
     method(Canvas.prototype, "toBlob", function (own) {
       return { toBlob(callback) {
         var copy = noised(this);
-        return own.apply(copy || this, arguments);
+        return apply(own, copy || this, arguments);
       } }.toBlob;
     });
   }
@@ -154,7 +165,7 @@
     method(Offscreen.prototype, "convertToBlob", function (own) {
       return { convertToBlob() {
         var copy = noised(this);
-        return own.apply(copy || this, arguments);
+        return apply(own, copy || this, arguments);
       } }.convertToBlob;
     });
   }
@@ -162,7 +173,7 @@
     if (!Ctx) return;
     method(Ctx.prototype, "getImageData", function (own) {
       return { getImageData(sx, sy, sw, sh) {
-        var image = own.apply(this, arguments);
+        var image = apply(own, this, arguments);
         // Positions count from the canvas's corner, so a part reads as the whole does.
         noisePixels(image.data, image.width, image.height, sw < 0 ? sx + sw : sx,
                     sh < 0 ? sy + sh : sy, this.canvas.width);
@@ -176,10 +187,10 @@
     if (!GL) return;
     method(GL.prototype, "readPixels", function (own) {
       return { readPixels(x, y, width, height, format, type, pixels) {
-        var out = own.apply(this, arguments);
+        var out = apply(own, this, arguments);
         if (format === 0x1908 && type === 0x1401 && width > 0 && height > 0 && pixels &&
-            ArrayBuffer.isView(pixels)) {
-          var rows = Math.min(height, Math.floor(pixels.byteLength / 4 / width));
+            isView(pixels)) {
+          var rows = min(height, floor(pixels.byteLength / 4 / width));
           noisePixels(new Uint8Array(pixels.buffer, pixels.byteOffset, rows * width * 4),
                       width, rows, 0, 0, width);
         }
@@ -194,9 +205,10 @@
     var heard = new WeakMap();  // buffer -> the channels already given their noise
     var ownChannel = Buffer.prototype.getChannelData;
     var channelData = function (buffer, channel) {
-      var data = ownChannel.call(buffer, channel);
-      var done = heard.get(buffer);
-      if (!done) heard.set(buffer, done = {});
+      channel >>>= 0;  // as the browser reads it: 0.5 is channel 0, noised once
+      var data = apply(ownChannel, buffer, [channel]);
+      var done = apply(mapGet, heard, [buffer]);
+      if (!done) apply(mapSet, heard, [buffer, done = {}]);
       if (!done[channel]) { done[channel] = true; noiseSamples(data); }
       return data;
     };
@@ -205,8 +217,8 @@
     });
     method(Buffer.prototype, "copyFromChannel", function (own) {
       return { copyFromChannel(destination, channelNumber) {
-        channelData(this, channelNumber >>> 0);
-        return own.apply(this, arguments);
+        channelData(this, channelNumber);
+        return apply(own, this, arguments);
       } }.copyFromChannel;
     });
   }
@@ -215,8 +227,8 @@
     ["getFloatFrequencyData", "getFloatTimeDomainData"].forEach(function (name) {
       method(Analyser.prototype, name, function (own) {
         return { [name](array) {
-          var out = own.apply(this, arguments);
-          if (array && ArrayBuffer.isView(array)) noiseSamples(array);
+          var out = apply(own, this, arguments);
+          if (array && isView(array)) noiseSamples(array);
           return out;
         } }[name];
       });

@@ -172,3 +172,25 @@ def test_the_noise_is_too_small_to_see(browser):
 @pytest.mark.browser
 def test_what_the_noise_replaces_looks_native(browser):
     assert _read(browser, DeviceNoise.fresh(), LOOKS) == _read(browser, None, LOOKS)
+
+
+# A page that replaces, before it reads back, what the noise would call then.
+SABOTAGE = """() => { Math.imul = () => 0; Math.min = () => 0;
+  WeakMap.prototype.get = function () {}; WeakMap.prototype.set = function () { return this; };
+  CanvasRenderingContext2D.prototype.drawImage = function () {};
+  CanvasRenderingContext2D.prototype.putImageData = function () {}; }"""
+
+
+@pytest.mark.browser
+def test_a_page_that_replaces_what_the_noise_calls_cannot_undo_it(browser):
+    def read(noise: DeviceNoise):
+        context, page = _open(browser, noise)
+        try:
+            page.evaluate(SABOTAGE)
+            return page.evaluate(FINGERPRINT)
+        finally:
+            context.close()
+
+    visitor = DeviceNoise.fresh()
+    one, two = read(visitor), read(DeviceNoise.fresh(unlike=visitor))
+    assert [s for s in ("dataURL", "image", "audio", "copied") if one[s] == two[s]] == []
