@@ -50,17 +50,22 @@ VISITOR_SCREEN = {"width": 1920, "height": 1080, "availWidth": 1920, "availHeigh
 # (User-Agent Client Hints, as scripts read them) reads as the browser a visitor has. (The
 # Sec-CH-UA request header keeps the build's own brands.)
 AS_A_VISITOR = """(() => {
-  try {
-    Object.defineProperty(Navigator.prototype, "webdriver", {
-      get: () => false, configurable: true, enumerable: true });
-  } catch (e) { /* left as it is */ }
+  // A getter of *proto*'s *name* answering *value*, as the browser's own is: named
+  // "get <name>", and throwing as it does when read on anything but an instance.
+  const answer = (proto, name, value) => {
+    const own = proto && Object.getOwnPropertyDescriptor(proto, name);
+    if (!own || typeof own.get !== "function") return;
+    const get = own.get;
+    const fake = Object.getOwnPropertyDescriptor(
+      { get [name]() { Reflect.apply(get, this, []); return value; } }, name).get;
+    try {
+      Object.defineProperty(proto, name, Object.assign({}, own, { get: fake }));
+    } catch (e) { /* left as it is */ }
+  };
+  answer(self.Navigator && Navigator.prototype, "webdriver", false);
   const screenSize = SCREEN;
   for (const name of Object.keys(screenSize)) {
-    const own = self.Screen && Object.getOwnPropertyDescriptor(Screen.prototype, name);
-    if (own && own.get) {
-      Object.defineProperty(Screen.prototype, name, Object.assign({}, own, {
-        get: { [name]() { return screenSize[name]; } }[name] }));
-    }
+    answer(self.Screen && Screen.prototype, name, screenSize[name]);
   }
   const Data = self.NavigatorUAData;
   if (!Data) return;
