@@ -32,6 +32,11 @@ DEFAULT_FIXTURES = config.FIXTURES
 HOST = re.compile(r"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
+def _bad_request(why: str) -> Response:
+    """A JSON 400 saying *why*, for a request the dispatcher cannot give any one host."""
+    return Response(json.dumps({"error": why}) + "\n", 400, content_type="application/json")
+
+
 class HostDispatcher:
     """Route each request to the collector or a site by its Host header."""
 
@@ -44,18 +49,16 @@ class HostDispatcher:
             # RFC 9112 §3.2: none, two, or one that names no host is a 400. Read any way,
             # the request went to whichever host a split happened to find first.
             why = "no Host header" if given is None else f"Host {given[:100]!r} names no one host"
-            return Response(json.dumps({"error": f"{why}: send one Host header, "
-                                        "host[:port]"}) + "\n", 400,
-                            content_type="application/json")(environ, start_response)
+            return _bad_request(f"{why}: send one Host header, host[:port]")(
+                environ, start_response)
         target = environ.get("REQUEST_URI", "")
         if target[:8].lower().startswith(("http://", "https://")):
             # RFC 9112 §3.2.2: a request naming its host in its target (absolute-form) goes
             # there, whatever Host says; it went by Host, so each part read another host.
             given = urlsplit(target).netloc
             if not HOST.fullmatch(given):
-                return Response(json.dumps({"error": f"the request target {target[:100]!r} "
-                                            "names no one host"}) + "\n", 400,
-                                content_type="application/json")(environ, start_response)
+                return _bad_request(f"the request target {target[:100]!r} names no one host")(
+                    environ, start_response)
             environ["HTTP_HOST"] = given
         host = given.rsplit(":", 1)[0].lower()
         name = host[: -len(".localhost")] if host.endswith(".localhost") else None

@@ -306,6 +306,7 @@ def test_a_path_with_an_empty_segment_is_a_json_404(webtrack, webtrack_server, h
     ("http://shop.localhost:{port}/api/reset", 405),  # a site: it takes no POST
     ("http://collector.localhost:{port}@evil.localhost/api/reset", 400),
     ("HTTP://EVIL.LOCALHOST/api/reset", 404),
+    ("http://collector.localhost:{port}/api/stats", 405),  # the collector's: it routes there
 ])
 def test_a_request_naming_its_host_in_its_target_goes_there(webtrack, webtrack_server,
                                                             target, status):

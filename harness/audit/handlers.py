@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from .csp import inline_refusal
-from .dom import Browser
+from .dom import Browser, Element
 from .jsvalues import Native
 from .page import Page, Tags, line_of, resolve
 
@@ -76,14 +76,10 @@ def queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
                            max(index, 0), in_head, lambda node, line=line: line))
 
 
-
-
 def queue_markup_handlers(host: Browser, fragment) -> None:
     """An image in markup a script adds (``innerHTML``, ``insertAdjacentHTML``; its scripts
     never run) loads at once, in the document or not: its ``onerror`` runs when its file is
     the site's own and missing, its ``onload`` otherwise, as the page's own images do."""
-    from .dom import Element
-
     stack, seen = [fragment], 0
     while stack and seen < 256:
         node = stack.pop()
@@ -96,7 +92,7 @@ def queue_markup_handlers(host: Browser, fragment) -> None:
         event = "onerror" if own and host.reader is not None and host.reader(raw) is None \
             else "onload"
         code = node.attrs.get(event)
-        if code is None or inline_refusal(host._policies(True), str(code), None, True):
+        if code is None or inline_refusal([text for _, text in host.csp], str(code), None, True):
             continue
         host.queue.append((Native(event, lambda t, a, code=str(code): _run_code(host, code)),
                            [], host.index, host.in_head, host.line_of))

@@ -50,11 +50,18 @@ RECORDED: dict[str, frozenset[str]] = {
 _OPEN_FIELDS = {"form_submitted": re.compile(r"form_[a-z][a-z0-9_]{0,50}")}
 
 
+def recorded_type_problem(kind: str) -> str | None:
+    """Why no interaction has type *kind*, or None when some do. Pure."""
+    if kind not in RECORDED:
+        return f"is not an interaction type (one of {', '.join(RECORDED)})"
+    return None
+
+
 def recorded_field_problem(kind: str, name: str) -> str | None:
     """Why no interaction of type *kind* can carry field *name* (a rule naming it would
     never hold), or None when one can. Pure."""
-    if kind not in RECORDED:
-        return f"is not an interaction type (one of {', '.join(RECORDED)})"
+    if problem := recorded_type_problem(kind):
+        return problem
     own = RECORDED[kind]
     if name in RECORDED_BASE or name in own or (
             kind in _OPEN_FIELDS and _OPEN_FIELDS[kind].fullmatch(name)):

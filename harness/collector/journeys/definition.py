@@ -38,9 +38,8 @@ def _rule(raw: object, where: str) -> dict:
     checked = [conditions.check(c, f"{where}.conditions[{i}]") for i, c in enumerate(found)]
     # A type or field no interaction has (a typo: "website_visted") is a rule that never
     # holds: the journey would wait for ever, unseen.
-    if raw["type"] not in schema.RECORDED:
-        raise ValueError(f"{where}.type {raw['type'][:60]!r} is not an interaction type "
-                         f"(one of {', '.join(schema.RECORDED)})")
+    if problem := schema.recorded_type_problem(raw["type"]):
+        raise ValueError(f"{where}.type {raw['type'][:60]!r} {problem}")
     for i, condition in enumerate(checked):
         if problem := schema.recorded_field_problem(raw["type"], condition["field"]):
             raise ValueError(f"{where}.conditions[{i}].field {condition['field'][:60]!r} "
