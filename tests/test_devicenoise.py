@@ -78,6 +78,16 @@ def test_the_script_carries_the_visitors_values():
     assert noise.prelude == noise.script.encode()
 
 
+@pytest.fixture(scope="module")
+def browser(browser_type, browser_type_launch_args):
+    """A browser of this module's own, closed after it: what these pages leave in Firefox
+    (its live AudioContexts, its own canvas noise) outlived their contexts, and the next
+    scenario in the session's browser, a middle click's new tab, never sent its visit."""
+    own = browser_type.launch(**browser_type_launch_args)
+    yield own
+    own.close()
+
+
 def _open(browser, noise: DeviceNoise | None):
     context = browser.new_context()
     if noise is not None:
@@ -133,7 +143,8 @@ def test_two_visitors_read_different_fingerprints_on_one_machine(browser):
             assert value == twins[surface] == bare[surface]
             continue
         assert value != twins[surface], f"{surface}: both visitors read the same"
-        if surface not in own:  # Firefox varies those itself (see README)
+        # (A drawn device value may be the machine's own: one in six draws of cores here.)
+        if surface not in own | {"cores", "memory"}:  # Firefox varies those itself
             assert value != bare[surface], f"{surface}: the noise changed nothing"
 
 
