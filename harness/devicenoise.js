@@ -147,28 +147,17 @@
       return null;
     }
   }
-  if (Canvas) {
-    method(Canvas.prototype, "toDataURL", function (own) {
-      return { toDataURL() {
+  // An encoding of the canvas (toDataURL, toBlob, convertToBlob) is its noised copy's.
+  function encodes(proto, name) {
+    method(proto, name, function (own) {
+      return { [name]() {
         var copy = noised(this);
         return apply(own, copy || this, arguments);
-      } }.toDataURL;
-    });
-    method(Canvas.prototype, "toBlob", function (own) {
-      return { toBlob(callback) {
-        var copy = noised(this);
-        return apply(own, copy || this, arguments);
-      } }.toBlob;
+      } }[name];
     });
   }
-  if (Offscreen) {
-    method(Offscreen.prototype, "convertToBlob", function (own) {
-      return { convertToBlob() {
-        var copy = noised(this);
-        return apply(own, copy || this, arguments);
-      } }.convertToBlob;
-    });
-  }
+  if (Canvas) { encodes(Canvas.prototype, "toDataURL"); encodes(Canvas.prototype, "toBlob"); }
+  if (Offscreen) encodes(Offscreen.prototype, "convertToBlob");
   [C2D, O2D].forEach(function (Ctx) {
     if (!Ctx) return;
     method(Ctx.prototype, "getImageData", function (own) {
