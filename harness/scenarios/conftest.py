@@ -24,8 +24,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--webtrack-golden", metavar="FILE|off", default=str(golden.GOLDEN),
         help="Compare each passing browser scenario's payloads with its golden entry in "
              "FILE, as the gate does, and fail it when they differ or it has none "
-             "(default: the shipped golden.json). `off` in scenarios.ini: webtrack run "
-             "and gate judge payloads themselves.")
+             "(default: the shipped golden.json). `off`: not compared, as webtrack run "
+             "and gate ask through scenarios.ini.")
 
 
 @pytest.hookimpl(trylast=True)  # after -k: what it kept
