@@ -157,12 +157,18 @@ def _webtrack_evidence(request, pytestconfig):
     if visitor is not None:
         visitor.settle()  # every delivery the browser made is in the evidence
     # A screenshot costs a frame capture per scenario (~0.1 s in Firefox): failures only.
-    failed = any(r.failed for r in request.node.stash.get(_REPORTS, {}).values())
+    failed = any(r.failed for r in phase_reports(request.node).values())
     evidence.capture(Path(folder), request.node, page, client, screenshot=failed)
 
 
 _REPORTS = pytest.StashKey[dict]()
 _TRACE = pytest.StashKey[Trace]()
+
+
+def phase_reports(item: pytest.Item) -> dict[str, pytest.TestReport]:
+    """The reports of the phases *item* has been through so far (``setup``, ``call``...),
+    for a fixture whose teardown depends on how the test went."""
+    return item.stash.get(_REPORTS, {})
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -70,6 +70,21 @@ def compare(expected: list[dict], actual: list[dict]) -> list[str]:
     return differences
 
 
+def differences(reference: dict, scenario: str, browser: str,
+                interactions: list[dict]) -> list[str] | None:
+    """Compare one scenario run's recorded *interactions* with its golden entry in
+    *reference* (``{scenario: {browser: masked}}``, as :func:`load` reads it): the
+    differences (empty: the same), or None when there is no entry for that browser.
+
+    The one comparison: the gate, the mutation run and the suite's own scenario runs
+    (``harness/scenarios/conftest.py``) all judge payloads here.
+    """
+    expected = reference.get(scenario, {}).get(browser)
+    if expected is None:
+        return None
+    return compare(expected, mask(interactions))
+
+
 def _overlap(a: dict, b: dict) -> int:
     if a.get("type") != b.get("type"):
         return 0

@@ -218,10 +218,9 @@ def _verdict(session, nodeid: str, reports: list[TestReport]) -> tuple[str, str]
             return "failed", f"{failed[0].when}: {failed[0].longreprtext[-1500:]}"
         return "failed", f"{failed[0].when}: {crash.message[:1500]} ({crash.path}:{crash.lineno})"
     key = STATE.golden_key(nodeid)
-    expected = STATE.golden.get(key, {}).get("chromium")
-    if expected is None or key not in STATE.stable or STATE.interactions is None:
+    if key not in STATE.stable or STATE.interactions is None:
         return None
-    differences = golden.compare(expected, golden.mask(STATE.interactions))
+    differences = golden.differences(STATE.golden, key, "chromium", STATE.interactions)
     return ("payload", "; ".join(differences[:5])) if differences else None
 
 
