@@ -30,9 +30,21 @@ def json_parse(this, args):
     if not isinstance(text, str) or not known(text) or len(text) > MAX_JSON:
         return UNKNOWN
     try:
-        return from_json(json.loads(text))
+        parsed = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        return UNKNOWN
+    except ValueError:
+        from .jseval import Throw
+
+        raise Throw(UNKNOWN) from None  # SyntaxError: the rest of the script never runs
+    try:
+        return from_json(parsed)
     except (ValueError, RecursionError):
-        return UNKNOWN  # the browser would throw; the snippet stops either way
+        return UNKNOWN  # deeper than the audit follows: not the page's error
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is no JSON")  # Python reads NaN and Infinity; JSON.parse not
 
 
 def url_object(href: str) -> JSObject:
