@@ -341,9 +341,7 @@ class Browser:
             "open": native("open", self._open),
             "close": native("close", lambda t, a: UNDEF),
             "writeln": native("writeln", lambda t, a: self._write(t, [*a, "\n"])),
-            "createRange": native("createRange", lambda t, a: JSObject({
-                "createContextualFragment": native("createContextualFragment",
-                                                   self._fragment)})),
+            "createRange": native("createRange", lambda t, a: self._range()),
             "createDocumentFragment": native("createDocumentFragment",
                                              lambda t, a: Element("#fragment")),
             "createTextNode": native("createTextNode", lambda t, a: Element(
@@ -898,6 +896,43 @@ class Browser:
         return self.document
 
     # -- insertion -------------------------------------------------------------------
+    def _range(self) -> JSObject:
+        """``document.createRange()``: its contextual fragments, and ``insertNode`` into the
+        node its start is in (``selectNodeContents(n)``, ``setStart(n, …)``: *n*;
+        ``selectNode(n)``, ``setStartBefore``/``After(n)``: *n*'s parent), at the start as far
+        as the audit places nodes; a start it cannot locate puts the node near the script."""
+        native = lambda name, fn: Native(name, fn)  # noqa: E731
+        start: list = [UNKNOWN]
+
+        def parent_of(node):
+            if isinstance(node, Place):
+                return node.parent if node.parent is not None else UNKNOWN
+            if isinstance(node, Element):
+                return node.place if node.place is not None else node.parent or UNKNOWN
+            return UNKNOWN
+
+        def inside(this, args):
+            start[0] = _arg0(args) if isinstance(_arg0(args), (Place, Element)) else UNKNOWN
+            return UNDEF
+
+        def beside(this, args):
+            start[0] = parent_of(_arg0(args))
+            return UNDEF
+
+        def insert_node(this, args):
+            node = _arg0(args)
+            self.insert(start[0] if start[0] is not UNKNOWN else None, node)
+            return UNDEF
+        return JSObject({
+            "createContextualFragment": native("createContextualFragment", self._fragment),
+            "selectNodeContents": native("selectNodeContents", inside),
+            "setStart": native("setStart", inside),
+            "selectNode": native("selectNode", beside),
+            "setStartBefore": native("setStartBefore", beside),
+            "setStartAfter": native("setStartAfter", beside),
+            "collapse": native("collapse", lambda t, a: UNDEF),
+            "insertNode": native("insertNode", insert_node)})
+
     def insert(self, target, node) -> None:
         """*node* goes into *target*; scripts that reach the document are found."""
         if isinstance(node, str) or isinstance(node, Element) and node.tag == "#text":
