@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from . import asyncapis
-from .jsbuiltins import CookieJar, json_parse, make_function, make_url, storage, url_object
+from .jsbuiltins import (
+    CookieJar,
+    json_parse,
+    json_stringify,
+    make_function,
+    make_url,
+    storage,
+    url_object,
+)
 from .jsregex import make_regexp
 from .jsvalues import (
     HOLE,
@@ -216,6 +224,7 @@ class Browser:
         self.handlers: dict[tuple, tuple] = {}  # (target, onevent) -> its queued call
         # Listeners of events the page may dispatch itself: (target, type) -> listeners.
         self.listeners: dict[tuple[str, str], list] = {}
+        self.reporting = False  # running the window's error handlers
         self.index = 0  # the running script's position among the page's scripts
         self.in_head = True
         self.deferred = False
@@ -265,7 +274,8 @@ class Browser:
         w.props.update({
             "document": self.document, "location": self.location,
             "navigator": Global(), "undefined": UNDEF, "NaN": float("nan"),
-            "JSON": JSObject({"parse": native("parse", json_parse)}),
+            "JSON": JSObject({"parse": native("parse", json_parse),
+                              "stringify": native("stringify", json_stringify)}),
             "URL": make_url(self.base_uri, {"createObjectURL": native(
                 "createObjectURL", self._object_url)}), "Function": make_function(self),
             "localStorage": storage(), "sessionStorage": storage(),
@@ -639,6 +649,8 @@ class Browser:
             return self.made_ids[name]
         if name in self.ids:
             in_head, attrs = self.ids[name]
+            if not in_head and self.in_head and not self.deferred:
+                return None  # the parser is still in <head>: the body's elements are to come
             found = self._from_soup(lambda soup: soup.find_all(id=name, limit=1))
             if isinstance(found, JSArray) and found.items:
                 return found.items[0]
@@ -686,6 +698,27 @@ class Browser:
                 except Throw:
                     pass
         return True
+
+    def uncaught(self, event: str = "error") -> None:
+        """An error no code caught (a script's, a callback's): the window's *event*,
+        ``onerror`` then the ``error`` listeners, at once (what lazy loaders such as
+        Sentry's wait for; a rejection nothing took is ``unhandledrejection``); an error
+        of theirs is not reported again."""
+        from .jseval import Throw
+
+        if self.reporting:
+            return
+        handler = self.window.props.get("on" + event)
+        self.reporting = True
+        try:
+            for fn in ([handler] if isinstance(handler, CALLABLE) else []) + list(
+                    self.listeners.get(("window", event), ())):
+                try:
+                    self.running().call(fn, self.window, [UNKNOWN])
+                except Throw:
+                    pass
+        finally:
+            self.reporting = False
 
     def _staged(self, fn, event: str) -> Native:
         """*fn* as the browser calls it for *event*: on DOMContentLoaded the document is
