@@ -56,6 +56,29 @@ _HANDLERS = {("window", "onload"), ("window", "onpageshow"),
              ("document", "onreadystatechange")}
 
 
+class _Proxy(JSObject):
+    """``new Proxy(target, handler)``: reads and writes go through the handler's ``get``
+    and ``set`` traps, or to the target where it has none (a settings object some
+    snippets wrap)."""
+
+    def __init__(self, host: Browser, target, handler: JSObject) -> None:
+        super().__init__()
+        self.host, self.target, self.handler = host, target, handler
+
+    def get(self, key):
+        trap = self.handler.get("get")
+        if isinstance(trap, CALLABLE):
+            return self.host.running().call(trap, self.handler, [self.target, key, self])
+        return self.target.get(key) if isinstance(self.target, JSObject) else UNKNOWN
+
+    def set(self, key, value) -> None:
+        trap = self.handler.get("set")
+        if isinstance(trap, CALLABLE):
+            self.host.running().call(trap, self.handler, [self.target, key, value, self])
+        elif isinstance(self.target, JSObject):
+            self.target.set(key, value)
+
+
 def _event(this, args) -> JSObject:
     """``new Event(type, {bubbles})`` or ``new CustomEvent(type, {detail})``."""
     options = args[1] if len(args) > 1 and isinstance(args[1], JSObject) else JSObject()
@@ -225,6 +248,7 @@ class Browser:
         # Listeners of events the page may dispatch itself: (target, type) -> listeners.
         self.listeners: dict[tuple[str, str], list] = {}
         self.reporting = False  # running the window's error handlers
+        self.defined: dict[str, Callable] = {}  # custom elements: how each is made
         self.index = 0  # the running script's position among the page's scripts
         self.in_head = True
         self.deferred = False
@@ -290,6 +314,8 @@ class Browser:
             "dispatchEvent": native("dispatchEvent", self._dispatch),
             "Event": native("Event", _event), "CustomEvent": native("CustomEvent", _event),
             "customElements": JSObject({"define": native("define", self._define_element)}),
+            "Proxy": native("Proxy", lambda t, a: _Proxy(self, a[0], a[1]) if len(a) > 1 and
+                            isinstance(a[1], JSObject) else UNKNOWN),
             "eval": native("eval", self._eval),
             "MutationObserver": native("MutationObserver", self._observer),
             "XMLHttpRequest": native("XMLHttpRequest", self._request),
@@ -497,6 +523,7 @@ class Browser:
                 self.running().call(connected, made, [])
             return UNDEF
 
+        self.defined[args[0].lower()] = upgrade  # (one a script puts in is made there)
         for tag in self.soup.find_all(args[0], limit=16):
             if not in_inert_content(tag):
                 self.queue.append((Native("upgrade", upgrade), [], self.index,
@@ -998,6 +1025,8 @@ class Browser:
             detach(node)  # moved out of a detached element into the document
         node.place = target
         self.mutations += 1
+        if not moved and node.tag in self.defined:
+            self.defined[node.tag](UNDEF, [])  # a custom element connected: it is made
         if node.attrs.get("id"):
             self.made_ids.setdefault(node.attrs["id"], node)
         if node.tag == "script" and "src" in node.attrs and not node.started and \
@@ -1045,10 +1074,12 @@ class Browser:
 
     def _document_of(self, target) -> Browser:
         """The document a script put in *target* is in: the holding page's when *target* is
-        one of its elements (a frame's ``parent.document.querySelector('#x')``), else this
-        one."""
+        one of its elements (a frame's ``parent.document.querySelector('#x')``, a nested
+        frame's ``top.document.head``), else this one."""
         up = self.holder
-        return up if up is not None and target.owner is up else self
+        while up is not None and target.owner is not up:
+            up = up.holder
+        return up if up is not None else self
 
     def _into_soup(self, node: Element, in_head: bool) -> None:
         """Let selectors and ``document.scripts`` find a script once it is in (a second

@@ -34,7 +34,8 @@ def _fires_load(tag) -> bool:
 
 
 # The elements whose file fires load or error on them, by the attribute naming it.
-_FETCHED_BY = {"script": "src", "img": "src", "link": "href"}
+_FETCHED_BY = {"script": "src", "img": "src", "link": "href", "audio": "src", "video": "src"}
+_MEDIA = ("audio", "video")
 
 
 # How image files begin (as read: a byte the text could not decode is U+FFFD), for the
@@ -93,10 +94,16 @@ def queue_handler_attributes(page: Page, host: Browser, index: int) -> None:
         (tag, "onerror") for tag in tags if tag.name in _FETCHED_BY and
         tag.get("onerror") is not None] + [  # the window's pageshow follows its load
         (tag, "onpageshow") for tag in tags if tag.name in ("body", "frameset") and
-        tag.get("onpageshow") is not None]
+        tag.get("onpageshow") is not None] + [  # an open <details> toggles as it is parsed
+        (tag, "ontoggle") for tag in tags if tag.name == "details" and
+        tag.get("open") is not None and tag.get("ontoggle") is not None]
     for tag, event in handlers:
         fetches = tag.name in _FETCHED_BY and tag.get(_FETCHED_BY[tag.name]) is not None
-        if not _fires_load(tag) or fetches and _loads(page, tag) != (event == "onload"):
+        if event == "onerror" and tag.name in _MEDIA:
+            if not fetches or _loads(page, tag):
+                continue  # (a media element fires no load: its onload never runs)
+        elif event != "ontoggle" and (not _fires_load(tag) or fetches and _loads(
+                page, tag) != (event == "onload")):
             continue
         code = str(tag[event])
         if inline_refusal([text for _, text in host.csp], code, None, attribute=True):
