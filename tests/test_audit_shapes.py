@@ -1638,7 +1638,12 @@ SAME_ENGINES = {"a <base href> in a template is no base",
                 "an interval cleared once it installed", "GTM-style container snippet pasted "
                 "twice", "an SVG script tag by xlink:href", "<svg onload> runs",
                 "import() of a loader module, then its export",
-                "an async function awaiting import()"}
+                "an async function awaiting import()",
+                # (picked for their async tags only: Chromium renders them)
+                "a container tag in the body that injects into <head>",
+                "a GTM-style container snippet in the body",
+                "a container tag in the body that injects into the body",
+                "a container snippet in the body and the tag in the head"}
 
 
 def audited_both_ways(served, count, browser_name, headers=None, rendered_only=()):
