@@ -50,7 +50,9 @@ def rules_of(html, base="http://shop.localhost:8800/page.html"):
     from harness.audit.targets import _read_script
 
     parsed = parse(html, "page.html", base)
-    parsed.reader = lambda src: FILES.get(src) or data_url_text(src)
+    # (as the site answers: its own address absolute or not, the query ignored)
+    parsed.reader = lambda src: FILES.get(src.removeprefix("http://shop.localhost:8800").split(
+        "?")[0]) or data_url_text(src)
     for script in parsed.scripts:
         if script.raw_src and parsed.reader(script.raw_src) is not None:
             _read_script(script, parsed.reader(script.raw_src))
@@ -1378,6 +1380,219 @@ SHAPES += [
 ]
 
 
+# Red team (installs4): handler attributes, call forms, strictness, guards, errors, places.
+L = insert()  # the plain loader: into <head>
+FILES["/not-an-image.txt"] = "this is text, not an image"
+SHAPES += [
+    # A file of the site's own that is not an image fails to decode: error, not load.
+    ("an image's onerror for a site file that is not an image runs", "",
+     f'<img src="/dep.js" alt="" onerror="{L}">', []),
+    ("an image's onload for a site file that is not an image never fires", "",
+     f'<img src="/not-an-image.txt" alt="" onload="{L}">', ["WT001"]),
+    ("an image's onerror in markup for a site file that is not an image runs", "",
+     '<div id="box"></div>' + js("document.getElementById('box').innerHTML = '" +
+                                 MARKUP_IMG.format("/dep.js", "onerror") + "';"), []),
+    ("an image's onload in markup for an SVG of the site's runs", js(
+        "document.head.insertAdjacentHTML('beforeend', '" + MARKUP_IMG.format(
+            "/dot.svg", "onload") + "');"), "", []),
+    # Handler attributes other than onload
+    ("<body onpageshow> runs on the window's pageshow", "", "", [], "",
+     f' onpageshow="{L}"'),
+    ("a button's onclick no one clicks never runs", "",
+     f'<button onclick="{L}">go</button>', ["WT001"]),
+    ("<body onbeforeunload> never runs while the page is audited", "", "", ["WT001"], "",
+     f' onbeforeunload="{L}"'),
+    ("<body onDOMContentLoaded> is no handler attribute", "", "", ["WT001"], "",
+     f' ondomcontentloaded="{L}"'),
+    ("a stylesheet link's onerror for the site's missing file", "",
+     f'<link rel="stylesheet" href="/missing.css" onerror="{L}">', []),
+    # <svg> and <math>
+    ("an inline loader in an <svg> script runs", "", "<svg>" + js(L) + "</svg>", []),
+    ("an inline loader in a <math> script never runs", "", "<math>" + js(L) + "</math>",
+     ["WT001"]),
+    # Call forms of a loader
+    ("a loader IIFE called with call(window, document)", js(
+        "(function (d) {" + L.replace("document.", "d.") + "}).call(window, document);"),
+     "", []),
+    ("a loader IIFE called with apply(null, [document])", js(
+        "(function (d) {" + L.replace("document.", "d.") + "}).apply(null, [document]);"),
+     "", []),
+    ("a loader bound to its document, then called", js(
+        "var go = function (d) {" + L.replace("document.", "d.") + "}.bind(null, document);"
+        " go();"), "", []),
+    ("a function's constructor builds the loader", js(
+        "(function () {}).constructor(" + repr(L) + ")();"), "", []),
+    ("createElement bound to the document", js(
+        "var make = document.createElement.bind(document);" +
+        L.replace("document.createElement", "make")), "", []),
+    ("createElement called through call(document)", js(
+        L.replace("document.createElement('script')",
+                  "document.createElement.call(document, 'script')")), "", []),
+    ("Reflect.apply of appendChild on the head", js(L.replace(
+        "document.head.appendChild(s);", "Reflect.apply(Node.prototype.appendChild, "
+        "document.head, [s]);")), "", []),
+    # Aliases of the document and the window
+    ("window['doc' + 'ument'] as the document", js(
+        "var d = window['doc' + 'ument'];" + L.replace("document.", "d.")), "", []),
+    ("frames.document and self.window.document", js(L.replace(
+        "document.createElement", "frames.document.createElement").replace(
+        "document.head", "self.window.document.head")), "", []),
+    ("optional chaining on document and its head", js(L.replace(
+        "document.head.appendChild(s)", "document?.head?.appendChild?.(s)")), "", []),
+    ("a labelled block left with break before the loader", js(
+        "wt: { if (window) break wt;" + L + "}"), "", ["WT001"]),
+    ("a labelled loop's continue skips nothing after it", js(
+        "outer: for (var i = 0; i < 1; i++) { if (i > 0) continue outer;" + L + "}"), "", []),
+    # Strictness and this
+    ("a function in a strict script writing to this: a TypeError", js(
+        "'use strict'; function go() { this.wtq = [];" + L + "} go();"), "", ["WT001"]),
+    ("a 'use strict' after a statement is no directive: this is window", js(
+        "(function () { var a = 1; 'use strict'; this.wtq = [];" + L + "})();"), "", []),
+    ("a strict IIFE called with call(this) at the top: this is window", js(
+        "(function () { 'use strict'; this.wtq = [];" + L + "}).call(this);"), "", []),
+    ("a strict function returned by a sloppy one, called plainly: a TypeError", js(
+        "(function () { return function () { 'use strict'; this.wtq = [];" + L +
+        "}; })()();"), "", ["WT001"]),
+    ("a sloppy function returned by a strict one, called plainly: this is window", js(
+        "'use strict'; var make = function () { return Function('this.wtq = [];" +
+        L.replace("'", "\\'") + "'); }; make()();"), "", []),
+    # Errors before the loader, return, dead code, catch and finally
+    ("JSON.parse of bad text throws before the loader", js(
+        "var cfg = JSON.parse('{bad');" + L), "", ["WT001"]),
+    ("a member of null throws before the loader", js(
+        "var x = null; x.y = 1;" + L), "", ["WT001"]),
+    ("a loader after return never runs", js(
+        "(function () { return;" + L + "})();"), "", ["WT001"]),
+    ("a loader in if (false) never runs", js("if (false) {" + L + "}"), "", ["WT001"]),
+    ("a loader in finally after a caught throw runs", js(
+        "try { throw new Error('x'); } catch (e) {} finally {" + L + "}"), "", []),
+    ("a loader in a catch after a rethrow never runs", js(
+        "try { try { throw 1; } catch (e) { throw e; }" + L + "} catch (e2) {}"), "",
+     ["WT001"]),
+    ("a loader after a throw in a finally never runs", js(
+        "try {} finally { throw new Error('x'); }" + L), "", ["WT001"]),
+    # Error-time loaders (Sentry's lazy loader takes this shape)
+    ("a loader in window.onerror, fired by a later script's error", js(
+        "window.onerror = function () { window.onerror = null;" + L + "};") +
+     js("notDefinedAnywhere();"), "", []),
+    ("a loader in an error listener no error fires", js(
+        "window.addEventListener('error', function () {" + L + "});"), "", ["WT001"]),
+    ("a loader on an unhandled rejection the page causes", js(
+        "window.addEventListener('unhandledrejection', function () {" + L + "});"
+        " Promise.reject(new Error('x'));"), "", []),
+    # Guards against elements the parser has not reached yet
+    ("a guard on an id the body has, run from the head: not there yet", js(
+        "if (!document.getElementById('wt-done')) {" + L + "}"), '<div id="wt-done"></div>',
+     []),
+    ("a guard on window's named element, run from the head: not there yet", js(
+        "if (!window['wt-done']) {" + L + "}"), '<div id="wt-done"></div>', []),
+    # Places
+    ("insertAdjacentElement afterbegin of the head", js(L.replace(
+        "document.head.appendChild(s)", "document.head.insertAdjacentElement('afterbegin', s)")),
+     "", []),
+    ("prepended to <html>, before <head>: not in <head>", js(L.replace(
+        "document.head.appendChild(s)", "document.documentElement.prepend(s)")), "",
+     ["WT002"]),
+    ("a Range's insertNode into the head", js(L.replace(
+        "document.head.appendChild(s)",
+        "var r = document.createRange(); r.selectNodeContents(document.head); "
+        "r.insertNode(s)")), "", []),
+    ("before the first script, itself in the body: in <body>", "", js(insert(
+        into="var f = document.getElementsByTagName('script')[0]; "
+             "f.parentNode.insertBefore(s, f);")), ["WT002"]),
+    ("after currentScript via parentNode.insertBefore(nextSibling)", js(L.replace(
+        "document.head.appendChild(s)", "var c = document.currentScript; "
+        "c.parentNode.insertBefore(s, c.nextSibling)")), "", []),
+    ("into the head found by querySelector", js(L.replace(
+        "document.head", "document.querySelector('head')")), "", []),
+    # Inline text put in other ways
+    ("a loader's text by textContent", js(
+        "var t = document.createElement('script'); t.textContent = " + repr(L) +
+        "; document.head.appendChild(t);"), "", []),
+    ("a loader's text by innerText", js(
+        "var t = document.createElement('script'); t.innerText = " + repr(L) +
+        "; document.head.appendChild(t);"), "", []),
+    # Attributes
+    ("setAttribute('SRC') in capitals", js(L.replace("s.src = ", "s.setAttribute('SRC', ")
+                                           .replace("tracker.js';", "tracker.js');")),
+     "", []),
+    ("attributes from Object.entries", js(
+        "var s = document.createElement('script'); Object.entries({src: '" + URL +
+        "', 'data-site': 'shop', async: ''}).forEach(function (kv) { s.setAttribute(kv[0], "
+        "kv[1]); }); document.head.appendChild(s);"), "", []),
+    ("a tag with a nonce and no policy", TAG.replace(" defer", ' nonce="abc" defer'), "", []),
+    ("a tag with referrerpolicy, fetchpriority and blocking", TAG.replace(
+        " defer", ' referrerpolicy="no-referrer" fetchpriority="high" blocking="render" '
+        'defer'), "", []),
+    ("a tag of type TEXT/JAVASCRIPT in capitals", TAG.replace(
+        " defer", ' type="TEXT/JAVASCRIPT" defer'), "", []),
+    ("a tag of type text/babel never runs", TAG.replace(" defer", ' type="text/babel"'), "",
+     ["WT001"]),
+    ("a modulepreload link alone installs nothing",
+     f'<link rel="modulepreload" href="{URL}">', "", ["WT001"]),
+    ("a downlevel-hidden conditional comment's tag", f"<!--[if IE]>{TAG}<![endif]-->", "",
+     ["WT001", "WT008"]),
+    # Addresses and settings
+    ("the address by concat()", js(insert(f"'{ORIGIN}'.concat('/', 'tracker.js')")), "", []),
+    ("the address through a JSON round trip", js(insert(
+        f"JSON.parse(JSON.stringify({{src: '{URL}'}})).src")), "", []),
+    ("the site from a <meta> the head has",
+     '<meta name="wt-site" content="shop">' + js(L.replace(
+         "'data-site', 'shop'", "'data-site', document.querySelector("
+         "'meta[name=wt-site]').content")), "", []),
+    ("a loader skipped by a query a first visit has not", js(
+        "if (!new URLSearchParams(location.search).has('nowt')) {" + L + "}"), "", []),
+    ("a setter on a settings object sets the site", js(
+        "var s = document.createElement('script'); var o = {set site(v) { "
+        "s.setAttribute('data-site', v); }}; o.site = 'shop'; s.src = '" + URL +
+        "'; document.head.appendChild(s);"), "", []),
+    ("an async loader after awaiting a timer", js(
+        "(async function () { await new Promise(function (r) { setTimeout(r, 50); });" + L +
+        "})();"), "", []),
+    ("import() of a data: module holding the loader", MODULE.format(
+        "import('data:text/javascript,' + encodeURIComponent(" + repr(L) + "));"), "", []),
+    # Containers the site serves itself, read and run: what they install is counted where
+    # they put it (round three's known gap: one in <body> was WT002 statically only).
+    ("a container tag in the body that injects into <head>", "",
+     '<script src="/container.js" async></script>', []),
+    ("a GTM-style container snippet in the body", "", js(GTM_STYLE), []),
+    ("a container tag in the body that injects into the body", "",
+     '<script src="/body/container.js" async></script>', ["WT002"]),
+    ("a container snippet in the body and the tag in the head", TAG, js(GTM_STYLE),
+     ["WT003"]),
+    # More places a loader hides in
+    ("a custom element's connectedCallback, made by the body's script", "", js(
+        "customElements.define('wt-loader', class extends HTMLElement { "
+        "connectedCallback() {" + L + "} }); "
+        "document.body.appendChild(document.createElement('wt-loader'));"), []),
+    ("a getter on window run by reading it", js(
+        "Object.defineProperty(window, 'wtBoot', {get: function () {" + L +
+        " return 1; }}); window.wtBoot;"), "", []),
+    ("a class constructed at once runs its constructor", js(
+        "new (class { constructor() {" + L + "} })();"), "", []),
+    ("createElement spelt document['create' + 'Element']", js(L.replace(
+        "document.createElement('script')", "document['create' + 'Element']('script')")),
+     "", []),
+    ("Function.prototype.call.call of the loader", js(
+        "Function.prototype.call.call(function () {" + L + "}, window);"), "", []),
+    ("a loader mapped over a list of addresses", js(
+        f"['{URL}'].map(function (u) {{" + insert("u") + "});"), "", []),
+    ("<body onload> inserting into the body", "", "", ["WT002"], "",
+     ' onload="' + L.replace("document.head", "document.body") + '"'),
+    ("a <details open> element's ontoggle runs", "",
+     f'<details open ontoggle="{L}"><summary>x</summary></details>', []),
+    ("an audio element's onerror for the site's missing file", "",
+     f'<audio src="/missing.mp3" onerror="{L}"></audio>', []),
+    ("an <iframe srcdoc> in an <iframe srcdoc> inserting into top.document", "",
+     '<iframe srcdoc="<iframe srcdoc=\'<script>' + L.replace("document.", "top.document.")
+     .replace("'", "&amp;#39;") + '</script>\'></iframe>"></iframe>', []),
+    ("a Proxy's get trap gives the address", js(
+        "var cfg = new Proxy({}, {get: function (t, k) { return k === 'src' ? '" + URL +
+        "' : 'shop'; }});" + insert("cfg.src")), "", []),
+]
+FILES["/body/container.js"] = CONTAINER.replace("d.head", "d.body")
+
+
 def _html(shape):
     """The page of a shape: (what, head, body, rules[, <html> attributes[, <body>
     attributes[, what comes before the doctype]]])."""
@@ -1423,7 +1638,12 @@ SAME_ENGINES = {"a <base href> in a template is no base",
                 "an interval cleared once it installed", "GTM-style container snippet pasted "
                 "twice", "an SVG script tag by xlink:href", "<svg onload> runs",
                 "import() of a loader module, then its export",
-                "an async function awaiting import()"}
+                "an async function awaiting import()",
+                # (picked for their async tags only: Chromium renders them)
+                "a container tag in the body that injects into <head>",
+                "a GTM-style container snippet in the body",
+                "a container tag in the body that injects into the body",
+                "a container snippet in the body and the tag in the head"}
 
 
 def audited_both_ways(served, count, browser_name, headers=None, rendered_only=()):

@@ -26,12 +26,14 @@ class JSPromise(JSObject):
         super().__init__()
         self.host, self.state, self.value = host, state, value
         self.reactions: list = []  # (on_fulfilled, on_rejected, the promise then() made)
+        self.handled = False  # whether anything took its rejection (then(), await)
         self.props.update({"then": Native("then", self._then),
                            "catch": Native("catch", lambda t, a: self._then(t, [UNDEF, *a])),
                            "finally": Native("finally", self._finally)})
 
     def settle(self):
         """What ``await`` gives: the value; a rejection throws; pending is unknown."""
+        self.handled = True
         if self.state == REJECTED:
             from .jseval import Throw
 
@@ -40,6 +42,7 @@ class JSPromise(JSObject):
 
     def _then(self, this, args):
         made = JSPromise(self.host)
+        self.handled = True
         reaction = (args[0] if args else UNDEF, args[1] if len(args) > 1 else UNDEF, made)
         if self.state == PENDING:
             self.reactions.append(reaction)
@@ -91,6 +94,13 @@ class JSPromise(JSObject):
         reactions, self.reactions = self.reactions, []
         for reaction in reactions:
             self._react(reaction)
+        if state == REJECTED and not self.handled:
+            # Once the microtasks ran, a rejection nothing took is the window's
+            # unhandledrejection (Sentry's lazy loader waits for it, as for errors).
+            host = self.host
+            host.queue.append((Native("unhandled", lambda t, a: host.uncaught(
+                "unhandledrejection") if not self.handled else UNDEF), [], host.index,
+                host.in_head, host.line_of))
 
 
 def _run_reaction(host: Browser, handler, state: str, value, made: JSPromise):

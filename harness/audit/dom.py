@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from . import asyncapis
-from .jsbuiltins import CookieJar, json_parse, make_function, make_url, storage, url_object
+from .jsbuiltins import (
+    CookieJar,
+    json_parse,
+    json_stringify,
+    make_function,
+    make_url,
+    storage,
+    url_object,
+)
 from .jsregex import make_regexp
 from .jsvalues import (
     HOLE,
@@ -46,6 +54,29 @@ _HEARD = {("window", "load"), ("window", "pageshow"), ("window", "domcontentload
 # expandos or never called.
 _HANDLERS = {("window", "onload"), ("window", "onpageshow"),
              ("document", "onreadystatechange")}
+
+
+class _Proxy(JSObject):
+    """``new Proxy(target, handler)``: reads and writes go through the handler's ``get``
+    and ``set`` traps, or to the target where it has none (a settings object some
+    snippets wrap)."""
+
+    def __init__(self, host: Browser, target, handler: JSObject) -> None:
+        super().__init__()
+        self.host, self.target, self.handler = host, target, handler
+
+    def get(self, key):
+        trap = self.handler.get("get")
+        if isinstance(trap, CALLABLE):
+            return self.host.running().call(trap, self.handler, [self.target, key, self])
+        return self.target.get(key) if isinstance(self.target, JSObject) else UNKNOWN
+
+    def set(self, key, value) -> None:
+        trap = self.handler.get("set")
+        if isinstance(trap, CALLABLE):
+            self.host.running().call(trap, self.handler, [self.target, key, value, self])
+        elif isinstance(self.target, JSObject):
+            self.target.set(key, value)
 
 
 def _event(this, args) -> JSObject:
@@ -216,6 +247,8 @@ class Browser:
         self.handlers: dict[tuple, tuple] = {}  # (target, onevent) -> its queued call
         # Listeners of events the page may dispatch itself: (target, type) -> listeners.
         self.listeners: dict[tuple[str, str], list] = {}
+        self.reporting = False  # running the window's error handlers
+        self.defined: dict[str, Callable] = {}  # custom elements: how each is made
         self.index = 0  # the running script's position among the page's scripts
         self.in_head = True
         self.deferred = False
@@ -265,7 +298,8 @@ class Browser:
         w.props.update({
             "document": self.document, "location": self.location,
             "navigator": Global(), "undefined": UNDEF, "NaN": float("nan"),
-            "JSON": JSObject({"parse": native("parse", json_parse)}),
+            "JSON": JSObject({"parse": native("parse", json_parse),
+                              "stringify": native("stringify", json_stringify)}),
             "URL": make_url(self.base_uri, {"createObjectURL": native(
                 "createObjectURL", self._object_url)}), "Function": make_function(self),
             "localStorage": storage(), "sessionStorage": storage(),
@@ -280,6 +314,8 @@ class Browser:
             "dispatchEvent": native("dispatchEvent", self._dispatch),
             "Event": native("Event", _event), "CustomEvent": native("CustomEvent", _event),
             "customElements": JSObject({"define": native("define", self._define_element)}),
+            "Proxy": native("Proxy", lambda t, a: _Proxy(self, a[0], a[1]) if len(a) > 1 and
+                            isinstance(a[1], JSObject) else UNKNOWN),
             "eval": native("eval", self._eval),
             "MutationObserver": native("MutationObserver", self._observer),
             "XMLHttpRequest": native("XMLHttpRequest", self._request),
@@ -341,9 +377,7 @@ class Browser:
             "open": native("open", self._open),
             "close": native("close", lambda t, a: UNDEF),
             "writeln": native("writeln", lambda t, a: self._write(t, [*a, "\n"])),
-            "createRange": native("createRange", lambda t, a: JSObject({
-                "createContextualFragment": native("createContextualFragment",
-                                                   self._fragment)})),
+            "createRange": native("createRange", lambda t, a: self._range()),
             "createDocumentFragment": native("createDocumentFragment",
                                              lambda t, a: Element("#fragment")),
             "createTextNode": native("createTextNode", lambda t, a: Element(
@@ -489,6 +523,7 @@ class Browser:
                 self.running().call(connected, made, [])
             return UNDEF
 
+        self.defined[args[0].lower()] = upgrade  # (one a script puts in is made there)
         for tag in self.soup.find_all(args[0], limit=16):
             if not in_inert_content(tag):
                 self.queue.append((Native("upgrade", upgrade), [], self.index,
@@ -641,6 +676,8 @@ class Browser:
             return self.made_ids[name]
         if name in self.ids:
             in_head, attrs = self.ids[name]
+            if not in_head and self.in_head and not self.deferred:
+                return None  # the parser is still in <head>: the body's elements are to come
             found = self._from_soup(lambda soup: soup.find_all(id=name, limit=1))
             if isinstance(found, JSArray) and found.items:
                 return found.items[0]
@@ -688,6 +725,27 @@ class Browser:
                 except Throw:
                     pass
         return True
+
+    def uncaught(self, event: str = "error") -> None:
+        """An error no code caught (a script's, a callback's): the window's *event*,
+        ``onerror`` then the ``error`` listeners, at once (what lazy loaders such as
+        Sentry's wait for; a rejection nothing took is ``unhandledrejection``); an error
+        of theirs is not reported again."""
+        from .jseval import Throw
+
+        if self.reporting:
+            return
+        handler = self.window.props.get("on" + event)
+        self.reporting = True
+        try:
+            for fn in ([handler] if isinstance(handler, CALLABLE) else []) + list(
+                    self.listeners.get(("window", event), ())):
+                try:
+                    self.running().call(fn, self.window, [UNKNOWN])
+                except Throw:
+                    pass
+        finally:
+            self.reporting = False
 
     def _staged(self, fn, event: str) -> Native:
         """*fn* as the browser calls it for *event*: on DOMContentLoaded the document is
@@ -898,6 +956,43 @@ class Browser:
         return self.document
 
     # -- insertion -------------------------------------------------------------------
+    def _range(self) -> JSObject:
+        """``document.createRange()``: its contextual fragments, and ``insertNode`` into the
+        node its start is in (``selectNodeContents(n)``, ``setStart(n, …)``: *n*;
+        ``selectNode(n)``, ``setStartBefore``/``After(n)``: *n*'s parent), at the start as far
+        as the audit places nodes; a start it cannot locate puts the node near the script."""
+        native = lambda name, fn: Native(name, fn)  # noqa: E731
+        start: list = [UNKNOWN]
+
+        def parent_of(node):
+            if isinstance(node, Place):
+                return node.parent if node.parent is not None else UNKNOWN
+            if isinstance(node, Element):
+                return node.place if node.place is not None else node.parent or UNKNOWN
+            return UNKNOWN
+
+        def inside(this, args):
+            start[0] = _arg0(args) if isinstance(_arg0(args), (Place, Element)) else UNKNOWN
+            return UNDEF
+
+        def beside(this, args):
+            start[0] = parent_of(_arg0(args))
+            return UNDEF
+
+        def insert_node(this, args):
+            node = _arg0(args)
+            self.insert(start[0] if start[0] is not UNKNOWN else None, node)
+            return UNDEF
+        return JSObject({
+            "createContextualFragment": native("createContextualFragment", self._fragment),
+            "selectNodeContents": native("selectNodeContents", inside),
+            "setStart": native("setStart", inside),
+            "selectNode": native("selectNode", beside),
+            "setStartBefore": native("setStartBefore", beside),
+            "setStartAfter": native("setStartAfter", beside),
+            "collapse": native("collapse", lambda t, a: UNDEF),
+            "insertNode": native("insertNode", insert_node)})
+
     def insert(self, target, node) -> None:
         """*node* goes into *target*; scripts that reach the document are found."""
         if isinstance(node, str) or isinstance(node, Element) and node.tag == "#text":
@@ -930,6 +1025,8 @@ class Browser:
             detach(node)  # moved out of a detached element into the document
         node.place = target
         self.mutations += 1
+        if not moved and node.tag in self.defined:
+            self.defined[node.tag](UNDEF, [])  # a custom element connected: it is made
         if node.attrs.get("id"):
             self.made_ids.setdefault(node.attrs["id"], node)
         if node.tag == "script" and "src" in node.attrs and not node.started and \
@@ -977,10 +1074,12 @@ class Browser:
 
     def _document_of(self, target) -> Browser:
         """The document a script put in *target* is in: the holding page's when *target* is
-        one of its elements (a frame's ``parent.document.querySelector('#x')``), else this
-        one."""
+        one of its elements (a frame's ``parent.document.querySelector('#x')``, a nested
+        frame's ``top.document.head``), else this one."""
         up = self.holder
-        return up if up is not None and target.owner is up else self
+        while up is not None and target.owner is not up:
+            up = up.holder
+        return up if up is not None else self
 
     def _into_soup(self, node: Element, in_head: bool) -> None:
         """Let selectors and ``document.scripts`` find a script once it is in (a second

@@ -58,6 +58,9 @@ def get(host: Browser, subject, key):
             subject.name, subject.fn), key, args))
     if isinstance(subject, (Function, Native)) and key in ("call", "apply", "bind"):
         return Native(key, lambda this, args: _call_as(host, subject, key, args))
+    if isinstance(subject, (Function, Native)) and key == "constructor" and not (
+            isinstance(subject, Function) and "constructor" in subject.props.props):
+        return host.window.get("Function")  # (function () {}).constructor('code')()
     if isinstance(subject, Place):
         return _place_member(host, subject, key)
     if isinstance(subject, Element):
@@ -68,7 +71,8 @@ def get(host: Browser, subject, key):
                 host.undeclared.missing(key):
             return UNDEF  # no code made it: window.cfg.site throws
         if isinstance(value, Getter):
-            return host.running().call(value.fn, subject, [])
+            return host.running().call(value.fn, subject, []) if value.fn is not None \
+                else UNDEF
         return value
     if subject is UNKNOWN and key in (*_INSERT_INTO, *_INSERT_BESIDE, "replaceChild",
                                       "insertAdjacentElement"):
@@ -104,6 +108,10 @@ def set_(host: Browser, subject, key, value) -> None:
         subject.owner._on_handler(key, value, "window")
     elif subject is host.document and key == "cookie":
         host.set_cookie(value)
+    elif isinstance(subject, JSObject) and isinstance(subject.props.get(key), Getter):
+        setter = subject.props[key].setter
+        if setter is not None:
+            host.running().call(setter, subject, [value])
     elif isinstance(subject, (JSObject, Function, Dataset)):
         subject.set(key, value)
         if subject is host.document:

@@ -11,13 +11,16 @@ from .jseval import Budget, Evaluator, Throw
 from .page import Page, Script, line_of
 
 MAX_FRAMES = 8
+MAX_DEPTH = 3  # frames in frames in frames
 
 
-def run_frames(page: Page, host: Browser, index: int) -> None:
+def run_frames(page: Page, host: Browser, index: int, top: Browser | None = None,
+               depth: int = 0) -> None:
     """Run each ``<iframe srcdoc>``'s scripts (or ``javascript:`` code) in a document of
     its own, the page's window its parent and top, once the page is parsed: what they put
     in the page's ``<head>`` or ``<body>`` is the page's (``host.found``); what they put in
-    their own document is not."""
+    their own document is not. A frame's own frames run so in turn, the frame their parent
+    and the page (*top*) their top, up to ``MAX_DEPTH`` deep."""
     from .loaders import MAX_CALLBACKS, Unparsed, _run, parse, runs
     from .page import in_inert_content
     from .page import parse as parse_page
@@ -39,7 +42,8 @@ def run_frames(page: Page, host: Browser, index: int) -> None:
         frame_host = Browser(page.url or page.base, [(s.in_head, s.attrs) for s in scripts],
                              inner.ids, inner.soup, base_uri=page.base)
         frame_host.holder = host
-        frame_host.window.props["parent"] = frame_host.window.props["top"] = host.window
+        frame_host.window.props["parent"] = host.window
+        frame_host.window.props["top"] = (top or host).window
         evaluator = Evaluator(frame_host)
         frame_host.evaluator = evaluator
         # (its own script files are not read: from the first on, any name may exist)
@@ -65,6 +69,8 @@ def run_frames(page: Page, host: Browser, index: int) -> None:
                     evaluator.call(fn, frame_host.window, args)
                 except (Throw, Budget, RecursionError):
                     pass
+            if depth + 1 < MAX_DEPTH:
+                run_frames(inner, frame_host, max(len(scripts) - 1, 0), top or host, depth + 1)
         finally:
             frame_host.forget()
 

@@ -30,9 +30,62 @@ def json_parse(this, args):
     if not isinstance(text, str) or not known(text) or len(text) > MAX_JSON:
         return UNKNOWN
     try:
-        return from_json(json.loads(text))
+        parsed = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        return UNKNOWN
+    except ValueError:
+        from .jseval import Throw
+
+        raise Throw(UNKNOWN) from None  # SyntaxError: the rest of the script never runs
+    try:
+        return from_json(parsed)
     except (ValueError, RecursionError):
-        return UNKNOWN  # the browser would throw; the snippet stops either way
+        return UNKNOWN  # deeper than the audit follows: not the page's error
+
+
+class _Unknowable(Exception):
+    pass
+
+
+def _to_json(value, depth: int = 0):
+    """*value* as Python's json writes it the way ``JSON.stringify`` does: functions and
+    undefined left out of objects (null in arrays), NaN and Infinity as null, an integral
+    number without a fraction; what only the browser knows (or a DOM node) stops it."""
+    if depth > 32 or value is UNKNOWN or isinstance(value, str) and not known(value):
+        raise _Unknowable
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, float):
+        return None if value != value or value in (float("inf"), float("-inf")) else (
+            int(value) if value.is_integer() and abs(value) < 1e21 else value)
+    if isinstance(value, JSArray):
+        return [None if _left_out(v) else _to_json(v, depth + 1) for v in value.items]
+    if type(value) is JSObject:
+        if value.as_string is not None:
+            return value.as_string  # (a URL's toJSON)
+        return {k: _to_json(v, depth + 1) for k, v in value.props.items() if not _left_out(v)}
+    raise _Unknowable
+
+
+def _left_out(value) -> bool:
+    return value is UNDEF or isinstance(value, Native) or type(value).__name__ == "Function"
+
+
+def json_stringify(this, args):
+    """``JSON.stringify(value)`` of what the code built (no replacer or indent: else
+    unknown)."""
+    if len(args) > 1 and args[1] not in (None, UNDEF) or len(args) > 2 or not args:
+        return UNKNOWN if args else UNDEF
+    if _left_out(args[0]):
+        return UNDEF
+    try:
+        return json.dumps(_to_json(args[0]), ensure_ascii=False, separators=(",", ":"))
+    except (_Unknowable, RecursionError, ValueError):
+        return UNKNOWN
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is no JSON")  # Python reads NaN and Infinity; JSON.parse not
 
 
 def url_object(href: str) -> JSObject:

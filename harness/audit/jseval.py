@@ -180,15 +180,17 @@ class Evaluator(Expressions):
     def run_program(self, program) -> None:
         """Run one script: its globals live on ``window``, shared with the page's others."""
         self.host.undeclared.ran(program)
+        # A strict script's code runs in a scope of its own that holds nothing (its globals
+        # are on window, as below), so that the next sloppy script is not strict too.
+        scope = Scope(self.globals, strict=True) if is_strict(program.body) else self.globals
         self.hoist(program.body, self.globals)
         for name, value in self.globals.vars.items():
+            if isinstance(value, Function) and value.scope is self.globals:
+                value.scope = scope  # a strict script's functions are strict code too
             if isinstance(value, Function) or self.host.window.get(name) is UNKNOWN:
                 self.host.window.set(name, value)
         self.globals.vars.clear()
-        # A strict script's code runs in a scope of its own that holds nothing (its globals
-        # are on window, as above), so that the next sloppy script is not strict too.
-        self.block(program.body, Scope(self.globals, strict=True) if is_strict(program.body)
-                   else self.globals)
+        self.block(program.body, scope)
 
     def block(self, body: list, scope: Scope) -> None:
         for node in body:

@@ -118,9 +118,15 @@ class Expressions:
             else:
                 name = prop.key.name if prop.key.type == "Identifier" else to_string(
                     self._Literal(prop.key, scope))
+            accessor = result.props.get(name)
+            accessor = accessor if isinstance(accessor, Getter) else Getter(None)
             if prop.kind == "get":  # read through: { get src() { return base + '…' } }
-                result.set(name, Getter(self.expr(prop.value, scope)))
-            elif prop.kind != "set":
+                accessor.fn = self.expr(prop.value, scope)
+                result.set(name, accessor)
+            elif prop.kind == "set":  # { set site(v) { s.dataset.site = v; } }
+                accessor.setter = self.expr(prop.value, scope)
+                result.set(name, accessor)
+            else:
                 result.set(name, self.expr(prop.value, scope))
         return result
 

@@ -95,10 +95,11 @@ class Function:
 
 
 class Getter:
-    """An accessor property's getter: reading the property calls it."""
+    """An accessor property: reading it calls its getter (*fn*; none: undefined), writing
+    it its *setter* (none: the write is lost)."""
 
-    def __init__(self, fn) -> None:
-        self.fn = fn
+    def __init__(self, fn, setter=None) -> None:
+        self.fn, self.setter = fn, setter
 
 
 class Native:

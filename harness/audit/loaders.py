@@ -245,7 +245,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         try:
             evaluator.call(fn, evaluator.host.window, args)
         except Throw:
-            pass
+            host.uncaught()
         except (Budget, RecursionError):
             host.undeclared.unseen = True  # the rest of it ran unseen
         collect(index)
@@ -310,7 +310,7 @@ def _run(evaluator: Evaluator, program, module: str | None = None) -> None:
         elif not _clashes(evaluator.host, program):
             evaluator.run_program(program)
     except Throw:
-        pass  # the script stops there, as it would in the browser
+        host.uncaught()  # the script stops there, as it would in the browser
     except (Budget, RecursionError):
         evaluator.host.undeclared.unseen = True  # the rest of it ran unseen
     except Exception as stop:  # a stray break/return at top level ends the script too

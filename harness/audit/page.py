@@ -472,7 +472,7 @@ class Tags:
     with_id: list[Tag] = field(default_factory=list)
     with_class: list[Tag] = field(default_factory=list)
     labelled: list[Tag] = field(default_factory=list)  # with an aria-label
-    handlers: list[Tag] = field(default_factory=list)  # with an onload or onerror
+    handlers: list[Tag] = field(default_factory=list)  # onload, onerror, onpageshow, ontoggle
     comments: list[Comment] = field(default_factory=list)
     every: list[Tag] = field(default_factory=list)
 
@@ -497,7 +497,8 @@ class Tags:
                         tags.with_class.append(node)
                     if attrs.get("aria-label") is not None:
                         tags.labelled.append(node)
-                    if "onload" in attrs or "onerror" in attrs:
+                    if "onload" in attrs or "onerror" in attrs or "onpageshow" in attrs \
+                            or "ontoggle" in attrs:
                         tags.handlers.append(node)
             elif isinstance(node, Comment):
                 tags.comments.append(node)

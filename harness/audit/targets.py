@@ -522,6 +522,7 @@ MARK_INSERTED = """(() => {
   for (const name of ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren'])
     wrap(Element.prototype, name, (args) => args);
   wrap(Element.prototype, 'insertAdjacentElement', (args) => args.slice(1, 2));
+  wrap(Range.prototype, 'insertNode', (args) => args.slice(0, 1));
   // Markup is parsed where the element is: in the document, or in a detached tree that
   // is put in the document later.
   const scripts = (root) => root.querySelectorAll ? [...root.querySelectorAll('script')] : [];
