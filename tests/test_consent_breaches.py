@@ -769,6 +769,114 @@ SITES: dict[str, dict] = {
         ' e.source.postMessage({uid: u}, "*"); }); window.open(SIDE + "/pp_msg.html");'
         'window.open(SIDE + "/pp_name.html", "n" + u);'
         'window.open(SIDE + "/pp_frag.html#" + u);')},
+    # Red team v7. The identifier kept from before the choice goes to the site itself a
+    # minute after it, in wrappings no earlier site used: base32, a number in bases 32, 8
+    # and 2, deflated or gzipped then base64 in a parameter, XOR'd with a key of six bytes,
+    # a SHA-256 cut to 16 hex digits, SHA-512, base64 of UTF-16, a JWT, a multipart form,
+    # dashed in fours, JSON in a form field; and to the beacon host by what else a page
+    # loads: CSS (image-set, list-style, content, cursor), object, embed, an image button,
+    # a picture's source, SVG's feImage, a form sent by requestSubmit, a module preload, a
+    # srcdoc frame, a same-origin frame told by BroadcastChannel, a service worker's fetch
+    # handler; a third party's frame keeping its own id; a beacon on the second hide; and
+    # timers that outlast the audit's jumps or pass through idle, message and frame callbacks.
+    "sly": {"head": held(
+        'var u = U[0], enc = new TextEncoder(), n = BigInt("0x" + u);'
+        'var own = function (p, q) { new Image().src = "/" + p + ".gif?d=" + q; };'
+        'var hx = function (a) { return Array.from(a, function (b) {'
+        ' return b.toString(16).padStart(2, "0"); }).join(""); };'
+        'var b64 = function (a) { return btoa(String.fromCharCode.apply(null, a)); };'
+        'var b64u = function (o) { return btoa(JSON.stringify(o)).replace(/\\+/g, "-")'
+        '.replace(/\\//g, "_").replace(/=+$/, ""); };'
+        'var b32 = function (s) { var a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", bits = 0,'
+        ' v = 0, o = ""; enc.encode(s).forEach(function (b) { v = ((v << 8) | b) & 0xffff;'
+        ' bits += 8; while (bits >= 5) { o += a[(v >>> (bits - 5)) & 31]; bits -= 5; } });'
+        ' return bits ? o + a[(v << (5 - bits)) & 31] : o; };'
+        'var squeeze = function (fmt, text) { return new Response(new Blob([text]).stream()'
+        '.pipeThrough(new CompressionStream(fmt))).arrayBuffer().then(function (b) {'
+        ' return new Uint8Array(b); }); };'
+        'own("sl_b32", b32(u));'
+        'own("sl_num32", n.toString(32)); own("sl_num8", n.toString(8));'
+        ' own("sl_numtwo", n.toString(2));'
+        'squeeze("deflate-raw", JSON.stringify({vid: u})).then(function (b) {'
+        ' own("sl_deflateq", b64(b).replace(/\\+/g, "-").replace(/\\//g, "_")'
+        '.replace(/=+$/, "")); });'
+        'squeeze("gzip", JSON.stringify({vid: u, page: location.pathname})).then('
+        'function (b) { own("sl_gzipq", encodeURIComponent(b64(b))); });'
+        'own("sl_xor6", Array.from(u, function (c, i) { return (c.charCodeAt(0) ^'
+        ' "k3y!Zq".charCodeAt(i % 6)).toString(16).padStart(2, "0"); }).join(""));'
+        'crypto.subtle.digest("SHA-256", enc.encode(u)).then(function (h) {'
+        ' own("sl_sha16", hx(new Uint8Array(h)).slice(0, 16)); });'
+        'crypto.subtle.digest("SHA-512", enc.encode(u)).then(function (h) {'
+        ' own("sl_sha512", hx(new Uint8Array(h))); });'
+        'own("sl_b64utf16", encodeURIComponent(btoa(Array.from(u, function (c) {'
+        ' return c + "\\0"; }).join(""))));'
+        'own("sl_jwt", b64u({alg: "HS256", typ: "JWT"}) + "." + b64u({sub: u,'
+        ' iat: 1764547200}) + ".c2lnbmF0dXJl");'
+        'var fd = new FormData(); fd.append("visitor", u);'
+        ' fetch("/sl_multipart", {method: "POST", body: fd});'
+        'own("sl_dashed", u.match(/.{4}/g).join("-"));'
+        'fetch("/sl_jsonfield", {method: "POST", headers: {"Content-Type":'
+        ' "application/x-www-form-urlencoded"}, body: "event=view&data=" +'
+        ' encodeURIComponent(JSON.stringify({user: {id: u}}))});'
+        # To the beacon host by what else a page loads.
+        'var st = document.createElement("style"); st.textContent = "#sl1 {'
+        ' background-image: image-set(url(" + C + "/sl_imageset.gif) 1x); width: 9px;'
+        ' height: 9px } #sl2 { list-style-image: url(" + C + "/sl_liststyle.gif) }'
+        ' #sl3::before { content: url(" + C + "/sl_content.gif) } body { cursor: url(" + C +'
+        ' "/sl_cursor.png), auto }"; document.head.appendChild(st);'
+        'document.body.insertAdjacentHTML("beforeend", \'<div id="sl1"></div><ul>'
+        '<li id="sl2">x</li></ul><span id="sl3"></span><iframe name="slsink" hidden>'
+        '</iframe><object data="\' + C + \'/sl_object.gif" width="1" height="1"></object>'
+        '<embed src="\' + C + \'/sl_embed.gif" width="1" height="1"><form><input'
+        ' type="image" src="\' + C + \'/sl_inputimg.gif" alt="go"></form><picture><source'
+        ' srcset="\' + C + \'/sl_srcset.gif 1x"><img width="1" height="1" alt=""></picture>'
+        '<svg width="1" height="1"><filter id="slfe"><feImage href="\' + C +'
+        ' \'/sl_feimage.gif"/></filter><rect width="1" height="1" filter="url(#slfe)"/>'
+        '</svg>\');'
+        'var rf = document.createElement("form"); rf.action = C + "/sl_requestsubmit";'
+        ' rf.target = "slsink"; rf.innerHTML = \'<input name="p" value="1">\';'
+        ' document.body.appendChild(rf); rf.requestSubmit();'
+        'var mp = document.createElement("link"); mp.rel = "modulepreload";'
+        ' mp.href = C + "/sl_modulepreload.js"; document.head.appendChild(mp);'
+        'var sd = document.createElement("iframe"); sd.srcdoc = "<script>navigator.sendBeacon("'
+        ' + JSON.stringify(C + "/sl_srcdoc") + ", \\"{}\\")<\\/script>";'
+        ' document.body.appendChild(sd);'
+        'new BroadcastChannel("sl").postMessage({go: 1});'
+        'fetch("/sl_hook").catch(function () {});'
+        'var tp = document.createElement("iframe"); tp.src = SIDE + "/sl_3p.html";'
+        ' document.body.appendChild(tp);', ("sl_vid",))
+        + ready(
+        'var bc = document.createElement("iframe"); bc.src = "/sl_bc.html";'
+        ' document.body.appendChild(bc);'
+        'navigator.serviceWorker.register("/sl_sw.js");'
+        'var B = function (p) { navigator.sendBeacon(C + p, "{}"); };'
+        'document.addEventListener("visibilitychange", function () {'
+        ' if (document.visibilityState !== "hidden") return;'
+        ' var h = Number(sessionStorage.getItem("sl_hides") || 0) + 1;'
+        ' sessionStorage.setItem("sl_hides", h); if (h === 2) B("/sl_hide2"); });'
+        # Six links of 45 minutes: a visitor who leaves the tab open an afternoon.
+        'var k6 = 0; (function c6() { if (++k6 === 7) B("/sl_chain6");'
+        ' else setTimeout(c6, 2700000); })();'
+        # Twelve minutes, through idle, message and frame callbacks between the timers.
+        'setTimeout(function () { requestIdleCallback(function () { setTimeout(function () {'
+        ' var ch = new MessageChannel(); ch.port1.onmessage = function () {'
+        ' setTimeout(function () { requestAnimationFrame(function () {'
+        ' B("/sl_idlechain"); }); }, 240000); }; ch.port2.postMessage(0); }, 240000); });'
+        ' }, 240000);'),
+        "files": {
+            "sl_bc.html": "<!doctype html><title>f</title>" + script(
+                'new BroadcastChannel("sl").onmessage = function () {'
+                ' navigator.sendBeacon(C + "/sl_bcast", "{}"); };'),
+            "sl_sw.js": WORKER_C + 'self.addEventListener("install", function () {'
+                        ' self.skipWaiting(); });'
+                        'self.addEventListener("activate", function (e) {'
+                        ' e.waitUntil(self.clients.claim()); });'
+                        'self.addEventListener("fetch", function (e) {'
+                        ' if (new URL(e.request.url).pathname !== "/sl_hook") return;'
+                        ' e.respondWith(fetch(C + "/sl_swfetch", {method: "POST", body: "{}",'
+                        ' mode: "no-cors"}).then(function () { return new Response("ok"); },'
+                        ' function () { return new Response("ok"); })); });'},
+        "manifest": WS_CSP},  # lets the srcdoc frame's script, the object and embed run
     # Tracking from the first load while Global Privacy Control is on (honoured by default).
     "beforechoice": {"head": script(
         f'document.cookie = "bc_uid={ID}g1; path=/";'
@@ -1112,6 +1220,39 @@ CASES = [
     case("fingerprint", "fp_late", "request"),
     case("fingerprint", "fp_worker", "request"),
     case("fingerprint", "fp_blobworker", "request"),
+    case("sly", "sl_b32", "request"),
+    case("sly", "sl_num32", "request"),
+    case("sly", "sl_num8", "request"),
+    case("sly", "sl_numtwo", "request"),
+    case("sly", "sl_deflateq", "request"),
+    case("sly", "sl_gzipq", "request"),
+    case("sly", "sl_xor6", "request"),
+    case("sly", "sl_sha16", "request"),
+    case("sly", "sl_sha512", "request"),
+    case("sly", "sl_b64utf16", "request"),
+    case("sly", "sl_jwt", "request"),
+    case("sly", "sl_multipart", "request"),
+    case("sly", "sl_dashed", "request"),
+    case("sly", "sl_jsonfield", "request"),
+    case("sly", "sl_imageset", "request"),
+    case("sly", "sl_liststyle", "request"),
+    case("sly", "sl_content", "request"),
+    case("sly", "sl_cursor", "request"),
+    case("sly", "sl_object", "request"),
+    case("sly", "sl_embed", "request"),
+    case("sly", "sl_inputimg", "request"),
+    case("sly", "sl_srcset", "request"),
+    case("sly", "sl_feimage", "request"),
+    case("sly", "sl_requestsubmit", "request"),
+    case("sly", "sl_modulepreload", "request"),
+    case("sly", "sl_srcdoc", "request"),
+    case("sly", "sl_bcast", "request"),
+    case("sly", "sl_swfetch", "request"),
+    case("sly", "sl_3pstore", "storage"),
+    case("sly", "sl_3pidb", "storage"),
+    case("sly", "sl_hide2", "request"),
+    case("sly", "sl_chain6", "request"),
+    case("sly", "sl_idlechain", "request"),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]
@@ -1180,6 +1321,16 @@ def side_app(environ, start_response):
             'var v = location.hash.slice(1); setInterval(function () { if (v)'
             ' parent.postMessage({ready: 1, visitor: v}, "*"); }, 30000);</script>',
             content_type="text/html")
+    elif request.path == "/sl_3p.html":
+        # A third party's frame keeping an id of its own, in its own (partitioned) storage.
+        response = Response(
+            "<!doctype html><title>3p</title><script>"
+            'var v = "t" + Math.random().toString(16).slice(2) + "9d";'
+            'localStorage.setItem("sl_3pstore", v);'
+            'var o = indexedDB.open("sl_3pidb", 1); o.onupgradeneeded = function () {'
+            ' o.result.createObjectStore("ids"); }; o.onsuccess = function () {'
+            ' o.result.transaction("ids", "readwrite").objectStore("ids").put(v, "me"); };'
+            "</script>", content_type="text/html")
     elif request.path == "/pp_msg.html":
         response = Response('<!doctype html><title>3p</title><script>'
                             'opener.postMessage("ready", "*");</script>', content_type="text/html")

@@ -6,6 +6,7 @@ import base64
 import gzip
 import hashlib
 import json
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
@@ -125,6 +126,70 @@ def test_verdict_flags_a_kept_identifier_sent_anywhere(how):
     found = consent_audit.decide(site, {"choice": "rejected", "gpc": False}, evidence)
     sent = [v for v in found["violations"] if v["kind"] == "identifier-sent"]
     assert sent and sent[0]["channel"] == "request" and sent[0]["t"] == 1.0, found
+
+
+KEPT = "8f3a9c2e77680b25"  # a tracker's 64-bit id in hex, as the breach sites keep it
+
+
+def _squeezed(text: str, raw: bool) -> bytes:
+    if not raw:
+        return gzip.compress(text.encode())
+    packer = zlib.compressobj(wbits=-15)  # CompressionStream("deflate-raw")
+    return packer.compress(text.encode()) + packer.flush()
+
+
+def _radix(number: int, radix: int) -> str:
+    digits = ""
+    while number:
+        number, digit = divmod(number, radix)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+    return digits
+
+
+# Wrappings red team v7 found the audit blind to, each with a look-alike that carries
+# nothing (another id, or data of no one's), which must stay unflagged.
+SENT = {
+    "base32": base64.b32encode(KEPT.encode()).decode().rstrip("="),
+    "base32 of another": base64.b32encode(b"0c1d2e3f4a5b6c7d").decode().rstrip("="),
+    "base32 lower case": base64.b32encode(KEPT.encode()).decode().rstrip("=").lower(),
+    "base 32 number": _radix(int(KEPT, 16), 32),
+    "base 8 number": _radix(int(KEPT, 16), 8),
+    "base 2 number": _radix(int(KEPT, 16), 2),
+    "a bit mask": "10" * 32,
+    "raw deflate, base64url": base64.urlsafe_b64encode(_squeezed(json.dumps(
+        {"vid": KEPT}), raw=True)).decode().rstrip("="),
+    "gzip, base64": quote(base64.b64encode(_squeezed(json.dumps(
+        {"vid": KEPT, "page": "/"}), raw=False)).decode()),
+    "gzip of no one's": quote(base64.b64encode(_squeezed(json.dumps(
+        {"page": "/two.html", "v": 3}), raw=False)).decode()),
+    "xor with 6 bytes": "".join(f"{ord(c) ^ ord('k3y!Zq'[i % 6]):02x}"
+                                for i, c in enumerate(KEPT)),
+    "xor with 8 bytes": base64.b64encode(bytes(ord(c) ^ b"0x5eed!?"[i % 8]
+                                               for i, c in enumerate(KEPT))).decode(),
+    "sha256 cut to 16": hashlib.sha256(KEPT.encode()).hexdigest()[:16],
+    "sha1 cut, base64": base64.b64encode(hashlib.sha1(KEPT.encode()).digest()).decode()[:12],
+    "sha256 of another, cut": hashlib.sha256(b"0c1d2e3f4a5b6c7d").hexdigest()[:16],
+    "sha512": hashlib.sha512(KEPT.encode()).hexdigest(),
+    "sha384 base64": base64.b64encode(hashlib.sha384(KEPT.encode()).digest()).decode(),
+    "base64 of utf-16": quote(base64.b64encode(KEPT.encode("utf-16-le")).decode()),
+    "base64 of utf-16, unpadded": base64.b64encode(
+        json.dumps({"v": KEPT}).encode("utf-16-be")).decode().rstrip("="),
+}
+
+
+@pytest.mark.parametrize("how,carried", [
+    ("base32", True), ("base32 of another", False), ("base32 lower case", True),
+    ("base 32 number", True), ("base 8 number", True), ("base 2 number", True),
+    ("a bit mask", False), ("raw deflate, base64url", True), ("gzip, base64", True),
+    ("gzip of no one's", False), ("xor with 6 bytes", True), ("xor with 8 bytes", True),
+    ("sha256 cut to 16", True), ("sha1 cut, base64", True),
+    ("sha256 of another, cut", False), ("sha512", True), ("sha384 base64", True),
+    ("base64 of utf-16", True), ("base64 of utf-16, unpadded", True),
+])
+def test_identifier_found_in_wrappings_red_team_v7(how, carried):
+    text = identifiers.request_text(f"http://s.localhost/px.gif?d={SENT[how]}")
+    assert bool(identifiers.carried(text, {KEPT: identifiers.forms(KEPT)})) is carried, (
+        SENT[how], identifiers.carried(text, {KEPT: identifiers.forms(KEPT)}))
 
 
 def test_unwrapping_is_bounded():

@@ -12,6 +12,8 @@ import json
 import re
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
+from .inflate import inflate
+
 __all__ = ["build_hash", "build_shaped", "carried", "fields", "forms", "given_to_all",
            "identifying", "joined", "name_tokens", "page_specific", "request_text", "scrambled",
            "tokens", "unwrap"]
@@ -234,19 +236,37 @@ def forms(token: str) -> dict[str, str]:
         number = int(token, 16) if not token.isdigit() else int(token)
         dressed["in decimal"] = str(number)
         dressed["in hex"] = f"{number:x}"
-        dressed["in base 36"] = _base36(number)
-    for name in ("md5", "sha1", "sha256"):
+        dressed["in base 36"] = _digits(number, 36)
+        if number.bit_length() >= NUMBER_BITS:
+            # ... or in any other base a script's toString(2..36) writes (32, 8, 2): a
+            # number this long cannot turn up by chance in any of them.
+            for radix in range(2, 36):
+                if radix not in (10, 16):
+                    dressed[f"in base {radix}"] = _digits(number, radix)
+    for name in HASHES:
         digest = hashlib.new(name, raw).digest()
         dressed[f"{name} hex"] = digest.hex()
         dressed[f"{name} base64"] = base64.b64encode(digest).decode().rstrip("=")
+    for name in HASHES:
+        # A hash cut short, as a tracker sends it (its first 64 bits): still the visitor.
+        digest = hashlib.new(name, raw).digest()
+        dressed[f"{name} hex, cut short"] = digest.hex()[:CUT_HASH_HEX]
+        dressed[f"{name} base64, cut short"] = base64.b64encode(digest).decode()[
+            :CUT_HASH_HEX * 3 // 4]
     # A base64 run shorter than this could turn up by chance.
     return {k: v for k, v in dressed.items() if len(v) >= 8}
 
 
-def _base36(number: int) -> str:
+HASHES = ("md5", "sha1", "sha256", "sha384", "sha512")  # what crypto.subtle and SDKs make
+CUT_HASH_HEX = 16  # a hash's hex cut to this many digits (64 bits) is still the visitor's
+NUMBER_BITS = 40  # a number this long is looked for in every base, not only 10, 16 and 36
+
+
+def _digits(number: int, radix: int) -> str:
+    """*number* in base *radix*, as JavaScript's ``toString(radix)`` writes it."""
     digits = ""
     while number:
-        number, digit = divmod(number, 36)
+        number, digit = divmod(number, radix)
         digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
     return digits or "0"
 
@@ -257,7 +277,8 @@ def _base36(number: int) -> str:
 # length), the difference of neighbours (for a shift). A token's trace found in the trace
 # of what a request carries (its text, and the bytes its hex and base64 runs decode to,
 # readable or not) is the token, scrambled.
-XOR_PERIODS = (1, 2, 3, 4)
+XOR_PERIODS = (1, 2, 3, 4, 5, 6, 7, 8)
+LONG_KEY_TRACE = 6  # a key over four bytes leaves a trace this long at least to look for
 SHIFT_LONGEST = 65536  # bytes of a request read for a shift (a trace costs a pass each)
 
 
@@ -304,6 +325,8 @@ def scrambled(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, st
         raw = token.encode("utf-8")
         for period in XOR_PERIODS:
             trace = _xor_trace(raw, period)
+            if period > 4 and len(trace) < LONG_KEY_TRACE:
+                continue
             if len(set(trace)) >= 4 and trace in xor[period]:
                 found.append((token, f"XOR'd with a key of {period} "
                                      f"byte{'s' if period > 1 else ''}"))
@@ -375,6 +398,8 @@ def request_text(url: str, headers: dict | None = None, body: str | None = None,
 _PERCENT = re.compile(r"(?:%(?:25)*[0-9A-Fa-f]{2}){4,}")
 _B64 = re.compile(r"[A-Za-z0-9+/]{12,}|[A-Za-z0-9_\-]{12,}")
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2}){6,}")
+_B32 = re.compile(r"[A-Z2-7]{16,}|[a-z2-7]{16,}")
+INFLATED_LONGEST = 16384  # bytes a compressed run is inflated to at most
 _UESC = re.compile(r"(?:\\u[0-9A-Fa-f]{4}){4,}")
 _CODES = re.compile(r"(?:\d{1,3}\s*,\s*){5,}\d{1,3}")
 _READABLE = re.compile(r"[\x20-\x7e\t\r\n]*")
@@ -383,7 +408,13 @@ UNWRAPPED = "\n\x00"  # between the text and each piece decoding it revealed
 
 
 def _readable(data: bytes) -> str | None:
-    """*data* as text when it is all printable ASCII (an identifier's wrapping), else None."""
+    """*data* as text when it is all printable ASCII (an identifier's wrapping), or is so as
+    UTF-16 (a NUL beside each character), else None."""
+    if len(data) >= 12 and len(data) % 2 == 0:
+        if not any(data[1::2]):
+            data = data[0::2]
+        elif not any(data[0::2]):
+            data = data[1::2]
     text = data.decode("latin-1")
     return text if len(text) >= 6 and _READABLE.fullmatch(text) else None
 
@@ -395,13 +426,44 @@ def _b64(run: str) -> list[str]:
     table = run.replace("-", "+").replace("_", "/")
     for start in range(4):
         part = table[start:]
-        part = part[:len(part) - len(part) % 4]
-        try:
-            text = _readable(base64.b64decode(part, validate=True))
-        except ValueError:
-            continue
-        if text:
-            found.append(text)
+        # Unpadded, as URLs carry it: its last bytes too where its length allows (the end of
+        # an identifier); else, or if they read as nothing, its whole blocks only.
+        cut = part[:len(part) - len(part) % 4]
+        for whole in (part + "=" * (-len(part) % 4), cut) if len(part) % 4 > 1 else (cut,):
+            try:
+                data = base64.b64decode(whole, validate=True)
+            except ValueError:
+                continue
+            text = _readable(data) or _inflated(data)
+            if text:
+                found.append(text)
+                break
+    return found
+
+
+def _inflated(data: bytes) -> str | None:
+    """*data* inflated (gzip, zlib or raw deflate, as ``CompressionStream`` makes them and
+    SDKs send in a parameter), when that is readable text."""
+    out = inflate(data, INFLATED_LONGEST) if len(data) >= 8 else None
+    return _readable(out) if out else None
+
+
+def _b32(run: str) -> list[str]:
+    """*run* read as base32 (RFC 4648, either case) from each of its first eight
+    characters, as :func:`_b64` reads base64."""
+    found = []
+    for start in range(8):
+        part = run[start:].upper()
+        # Unpadded, as URLs carry it: padded back where its length allows, else its whole
+        # blocks only.
+        for whole in (part + "=" * (-len(part) % 8), part[:len(part) - len(part) % 8]):
+            try:
+                text = _readable(base64.b32decode(whole)) if whole else None
+            except ValueError:
+                continue
+            if text:
+                found.append(text)
+                break
     return found
 
 
@@ -416,6 +478,8 @@ def _layer(text: str) -> list[str]:
         found.append(run)
     for run in _B64.findall(text):
         found += _b64(run)
+    for run in _B32.findall(text):
+        found += _b32(run)
     for run in _HEX.findall(text):
         decoded = _readable(bytes.fromhex(run[:len(run) - len(run) % 2]))
         if decoded:

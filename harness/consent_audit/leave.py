@@ -82,6 +82,27 @@ MOVES = """(count) => {
 # what that sets off is then run through.
 STAY_MS = 24 * 3600 * 1000
 STAY_JUMPS = 4
+# Within each jump, a chain of timeouts whose links are shorter than it is followed link by
+# link: the page's clock jumps on to its next timeout due (a minute at least), up to this
+# many times a jump, so a chain of six 45-minute links is seen, not one link a jump.
+# Intervals, frames and idle callbacks do not set the pace (one a second would use it up).
+FOLLOW_LINKS = 32
+FOLLOW_STEP_MS = 60 * 1000
+FOLLOW_CHAIN = """async ([within, links, step]) => {
+  const clock = globalThis.__pwClock && globalThis.__pwClock.controller;
+  if (!clock || !clock._timers || !clock._now) return 0;  // another Playwright: jumps only
+  const end = clock._now.ticks + within;
+  let followed = 0;
+  for (; followed < links; followed++) {
+    let next = Infinity;
+    for (const timer of clock._timers.values())
+      if (timer.type === "Timeout" && timer.callAt < next) next = timer.callAt;
+    if (next > end) break;
+    await clock.fastForward(Math.min(Math.max(next - clock._now.ticks, step),
+                                     end - clock._now.ticks));
+  }
+  return followed;
+}"""
 AFTER_STAY_MS = 60 * 1000
 # Where the page is, its time, and when it was last shown (pagehooks.js; null while it
 # loads, or from a page the hooks never reached).
@@ -163,17 +184,20 @@ async def linger(page, evidence, settle_ms: int) -> None:
 async def stay(page, evidence) -> None:
     """The visitor leaves the tab open for a day before closing it, in a few jumps
     (Playwright's ``fast_forward``: a laptop lid closed and opened again): each fires once
-    every timer due within it, so a chain of long timers gets a link a jump; then what
-    those set off in the next minute runs too. A tracker that waits out any settling is
-    seen; intervals are not run through a day's worth of times."""
+    every timer due within it, and a chain of timeouts shorter than a jump is followed link
+    by link within the next (:data:`FOLLOW_CHAIN`); then what those set off in the next
+    minute runs too. A tracker that waits out any settling is seen; intervals are not run
+    through a day's worth of times."""
     evidence.enter("settle")
     now = None
+    window = STAY_MS // STAY_JUMPS
     for _ in range(STAY_JUMPS):
         try:
-            await pageclock.run(page, STAY_MS // STAY_JUMPS, jump=True, since=now)
+            await pageclock.run(page, window, jump=True, since=now)
         except Error:  # the page navigated meanwhile: its new document is settled as it is
             break
-        now = await dispatch(page, CATCH_UP_JUMP, STAY_MS // STAY_JUMPS)
+        await in_every_frame(page, FOLLOW_CHAIN, [window, FOLLOW_LINKS, FOLLOW_STEP_MS])
+        now = await dispatch(page, CATCH_UP_JUMP, window)
     await settle(page, AFTER_STAY_MS, now)
 
 
