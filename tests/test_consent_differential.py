@@ -40,6 +40,86 @@ RANDOM = (
     ' function (b) { return b.toString(16).padStart(2, "0"); }).join(""); }'
     'var YEAR = "; path=/; max-age=31536000; samesite=lax";')
 
+# A TCF v2 consent string as a CMP writes it: version, created and updated (deciseconds),
+# CMP, screen, language, vendor list, purposes (none), publisher's country, no vendors.
+TCF = ('function tcf() { var bits = "", ds = Math.round(Date.now() / 100);'
+       ' function put(v, n) { bits += v.toString(2).padStart(n, "0"); }'
+       ' put(2, 6); put(ds, 36); put(ds, 36); put(7, 12); put(1, 12); put(1, 6); put(4, 6);'
+       ' put(13, 6); put(160, 12); put(4, 6); put(1, 1); put(0, 1); put(0, 12); put(0, 24);'
+       ' put(0, 24); put(0, 1); put(3, 6); put(4, 6); put(0, 16); put(0, 1); put(0, 16);'
+       ' put(0, 1); put(0, 12); while (bits.length % 6) bits += "0";'
+       ' var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";'
+       ' return bits.match(/.{6}/g).map(function (b) { return A[parseInt(b, 2)]; }).join("");'
+       ' }')
+# The consent records of OneTrust, IAB TCF, Cookiebot, Didomi, Usercentrics and Klaro, written
+# as the choice is made (the Reject click, or GPC honoured on arrival).
+CHOICE = (TCF + 'function choose() { var now = new Date(), uuid = crypto.randomUUID();'
+          ' document.cookie = "OptanonConsent=" + encodeURIComponent("isGpcEnabled=0&datestamp="'
+          ' + now.toString() + "&version=202409.1.0&browserGpcFlag=0&isIABGlobal=false&hosts='
+          '&consentId=" + uuid + "&interactionCount=1&isAnonUser=1&landingPath=NotLandingPage'
+          '&groups=C0001:1,C0002:0,C0003:0,C0004:0&geolocation=DE;BE&AwaitingReconsent=false")'
+          ' + YEAR;'
+          ' document.cookie = "OptanonAlertBoxClosed=" + now.toISOString() + YEAR;'
+          ' document.cookie = "euconsent-v2=" + tcf() + YEAR;'
+          ' document.cookie = "CookieConsent=" + encodeURIComponent("{stamp:\'" + uuid'
+          ' + "\',necessary:true,preferences:false,statistics:false,marketing:false,'
+          'method:\'explicit\',ver:1,utc:" + now.getTime() + ",region:\'de\'}") + YEAR;'
+          ' document.cookie = "didomi_token=" + btoa(JSON.stringify({user_id: uuid,'
+          ' created: now.toISOString(), updated: now.toISOString(), vendors: {disabled:'
+          ' ["google", "c:hotjar"]}, purposes: {disabled: ["analytics", "marketing"]},'
+          ' version: 2})) + YEAR;'
+          ' localStorage.setItem("uc_settings", JSON.stringify({controllerId: hexid(16),'
+          ' id: "rT3kY9bLq", language: "en", version: "12", services: [{id: "HkocEodjb7",'
+          ' status: false, history: [{action: "onDenyAllServices", language: "en",'
+          ' status: false, timestamp: now.getTime(), type: "explicit",'
+          ' versions: {application: "2.14.0", service: "1.0.4", settings: "12"}}]}]}));'
+          ' localStorage.setItem("uc_user_interaction", "true");'
+          ' document.cookie = "klaro=" + encodeURIComponent(JSON.stringify({analytics: false,'
+          ' ads: false, necessary: true})) + YEAR; }'
+          'if (navigator.globalPrivacyControl && !jar("klaro")) choose();'
+          'document.getElementById("reject-cookies").addEventListener("click", choose, true);')
+REAL_PAGE = ('<script>var RELEASE = "web-2026.11.3-7f3c2a1e9b";'
+             ' var REQUEST_ID = "7f3c2a1e-0001";</script>')
+REAL_JS = CHOICE + (
+    # A token against forgery for the session, sent back to the site's own host as one.
+    'var xsrf = jar("XSRF-TOKEN"); if (!xsrf) { xsrf = hexid(16);'
+    ' document.cookie = "XSRF-TOKEN=" + xsrf + "; path=/; samesite=lax"; }'
+    'fetch(OWN + "/api/cart", {method: "POST", headers: {"X-XSRF-TOKEN": xsrf}});'
+    # A load balancer's cookie naming the backend (served), a few bits of A/B bucket, a cart
+    # count, a page-view count for the tab, the day last seen, a layout variant's name run
+    # together in lower case, the release, a language, a theme.
+    'new Image().src = OWN + "/df_lb.gif";'
+    'keep("ab_bucket", function () { return String(Math.floor(Math.random() * 8)); });'
+    'keep("exp_home", function () { return pick(["control", "treatment"]); });'
+    'if (!jar("cart_count")) document.cookie = "cart_count=0; path=/";'
+    'sessionStorage.setItem("pv_count", String(1 + Number(sessionStorage.getItem("pv_count"))));'
+    'localStorage.setItem("last_seen_day", String(Math.floor(Date.now() / 864e5)));'
+    'keep("reco_layout", function () {'
+    ' return pick(["recommendationsleft", "recommendationsright"]); });'
+    'localStorage.setItem("app_release", RELEASE || localStorage.getItem("app_release"));'
+    'document.cookie = "lang=de-DE; path=/" ;'
+    'localStorage.setItem("theme", matchMedia("(prefers-color-scheme: dark)").matches'
+    ' ? "dark" : "light");'
+    # A nonce used once and kept nowhere; a request id the same for everyone; analytics of
+    # the page alone to the site's own host, a cache-buster, the page's clock and
+    # performance.now() in a request, an error report without ids.
+    'fetch(OWN + "/api/ping?nonce=" + crypto.randomUUID());'
+    'fetch(OWN + "/api/content/blocks?req=" + (window.REQUEST_ID || "7f3c2a1e-0001"));'
+    'fetch(OWN + "/api/metrics", {method: "POST", headers: {"Content-Type":'
+    ' "application/json"}, body: JSON.stringify({vw: innerWidth, vh: innerHeight,'
+    ' release: localStorage.getItem("app_release"), ref: document.referrer.indexOf('
+    'location.origin) === 0 ? new URL(document.referrer).pathname : ""})});'
+    'new Image().src = OWN + "/logo.gif?v=" + Date.now();'
+    'fetch(OWN + "/api/log?t=" + Date.now() + "&pt=" + Math.round(performance.now()));'
+    'fetch(OWN + "/api/errors", {method: "POST", body: JSON.stringify({message:'
+    ' "TypeError: carousel is undefined", page: location.pathname, line: 42})});')
+# Each clean behaviour's marker, as a finding about it would name it.
+REAL = ["OptanonConsent", "OptanonAlertBoxClosed", "euconsent-v2", "CookieConsent",
+        "didomi_token", "uc_settings", "uc_user_interaction", "klaro", "XSRF-TOKEN",
+        "SERVERID", "BIGipServer", "ab_bucket", "exp_home", "cart_count", "pv_count",
+        "last_seen_day", "reco_layout", "app_release", "lang", "theme", "/api/ping",
+        "/api/content", "/api/metrics", "/logo.gif", "/api/log", "/api/errors"]
+
 # name: {head, pages (extra head per page), states (default: rejected only)}
 SITES: dict[str, dict] = {
     # Kept from the first page on, each drawn once per visitor: no shape an id has.
@@ -51,6 +131,12 @@ SITES: dict[str, dict] = {
         'keep("df_small", function () { return String(10000'
         ' + Math.floor(Math.random() * 90000)); });'
         # The page's milliseconds with three random digits: sixteen, as microseconds are.
+        # The page's moment with up to a week drawn at random added (a "first seen" moment
+        # made up per visitor), as milliseconds and as an ISO date in a cookie.
+        'keep("df_jitter", function () { return String(Date.now()'
+        ' + Math.floor(Math.random() * 6048e5)); });'
+        'if (!jar("df_since")) document.cookie = "df_since=" + new Date(Date.now()'
+        ' - Math.floor(Math.random() * 6048e5)).toISOString() + YEAR;'
         'keep("df_micro", function () { return String(Date.now())'
         ' + String(100 + Math.floor(Math.random() * 900)); });'
         'if (!jar("df_cjk")) document.cookie = "df_cjk=" + encodeURIComponent('
@@ -152,6 +238,11 @@ SITES: dict[str, dict] = {
         'cookieStore.set({name: "msdynci_trackingContext", value: "", path: "/",'
         ' expires: Date.now() - 1000});'),
         "states": OPTED_OUT},
+    # Clean: what consent-respecting sites keep and send after an opt-out (REAL: one marker
+    # each), none of it telling one visitor from another, or only as a consent record's own
+    # receipt, or as a token against forgery used as one.
+    "dfcleanreal": {"pages": {"index.html": REAL_PAGE}, "head": ready(RANDOM + REAL_JS),
+                    "states": OPTED_OUT},
 }
 
 CASES = [
@@ -159,6 +250,8 @@ CASES = [
     ("dfshapes", "df_moment", "storage"),
     ("dfshapes", "df_small", "storage"),
     ("dfshapes", "df_micro", "storage"),
+    ("dfshapes", "df_jitter", "storage"),
+    ("dfshapes", "df_since", "cookie"),
     ("dfshapes", "df_cjk", "cookie"),
     ("dfcmp", "OptanonConsent", "cookie"),
     ("dfcmp", "CookieConsent", "cookie"),
@@ -174,6 +267,9 @@ def side_app(environ, start_response):
     request = Request(environ)
     response = Response(status=204) if request.method == "POST" else Response(
         GIF, content_type="image/gif")
+    if request.path == "/df_lb.gif":  # a load balancer's, naming the backend it chose
+        response.headers.add("Set-Cookie", "SERVERID=web2; Path=/")
+        response.headers.add("Set-Cookie", "BIGipServerpool_web=1677787402.20480.0000; Path=/")
     if request.path == "/df_srvtime.gif":
         response.headers.add("Set-Cookie", f"last_seen={int(time.time())}; Path=/")
         response.headers.add("Set-Cookie", f"srv_date={formatdate(usegmt=True)}; Path=/")
@@ -181,6 +277,12 @@ def side_app(environ, start_response):
 
 
 PREFIX = ('var OWN = "http://" + location.hostname + ":SIDEPORT";')
+
+
+# Each twin's page clock starts this much ahead of its visit's, as that of a twin that took
+# this much longer to get to each step would be (a loaded machine): a moment the page wrote is
+# the clock's still, and a drawn one still tells visitors apart.
+TWIN_LAG_S = 150.0
 
 
 def _audit(tmp_path_factory, browser_name):
@@ -204,6 +306,7 @@ def _audit(tmp_path_factory, browser_name):
         with pytest.MonkeyPatch.context() as patch, \
                 Server(sites_dir=sites, fixtures_dir=None) as server:
             patch.setattr(runner, "states", lambda site: chosen[site.name])
+            patch.setattr(runner, "_Visit", _LaggingTwin)
             settings = consent_audit.parse({
                 "collector": server.origin(), "browsers": [browser_name], "concurrency": 3,
                 "site": [{"name": name, "start": server.url_for(name, "/"), "tracked": True,
@@ -216,6 +319,13 @@ def _audit(tmp_path_factory, browser_name):
     for record in results["results"]:
         by_site.setdefault(record["site"], []).append(record)
     return by_site
+
+
+class _LaggingTwin(runner._Visit):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.twin:
+            self.clock_at += TWIN_LAG_S
 
 
 @pytest.fixture(scope="module")
@@ -272,6 +382,16 @@ def test_a_value_the_same_for_everyone_or_a_moment_passes(audited, site):
         (r["id"], r["error"], [v["what"] for v in r["violations"]]) for r in records]
 
 
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skip_browser("webkit")
+@pytest.mark.parametrize("marker", REAL)
+def test_what_a_consent_respecting_site_keeps_and_sends_passes(audited, marker):
+    found = [(r["id"], v["what"]) for r in audited["dfcleanreal"] for v in r["violations"]
+             if marker in json.dumps(v)]
+    assert not found, found
+
+
 # The reading itself, by a table: (one visitor's value, the twin's, told apart?).
 @pytest.mark.parametrize("a,b,apart", [
     ("amber-falcon-river", "cobalt-otter-lake", True),  # words drawn at random
@@ -294,6 +414,10 @@ def test_a_value_the_same_for_everyone_or_a_moment_passes(audited, site):
     ("qjxkzvbnmwplrtyhd", "hgfdswqazxcvbnmkp", True),  # a hash in letters alone
     ("qZxKpLmNvB", "RtYuIoPaSd", True),  # letters of both cases at random
     ("variant_a", "variant_b", False),
+    # Words run together in lower case, longer than any one word, against letters at random.
+    ("recommendationsleft", "recommendationsright", False),
+    ("newslettersignupbottom", "newslettersignuptopbar", False),
+    ("qjxkzvbnmwplrtyhdsg", "hgfdswqazxcvbnmkpjl", True),
     ("1", "0", False),
 ])
 def test_two_fresh_visitors_values_tell_them_apart(a, b, apart):
@@ -397,3 +521,45 @@ def test_the_twinned_state_is_the_opt_out_where_there_is_one(config, twinned):
     site = consent_audit.parse({"site": [{"name": "s", "start": "http://s.localhost/",
                                           **config}]}).sites[0]
     assert runner.twinned_state(site, runner.states(site)) == twinned
+
+
+def _kept(value, clock_s, at):
+    """A visitor that wrote the cookie ``seen`` with *value* on its page clock *clock_s*, at
+    *at* on the harness's."""
+    return differential.reading({
+        "cookies": [{"name": "seen", "value": value, "domain": "s", "path": "/"}],
+        "cookie_writes": [{"name": "seen", "value": f"seen={value}; path=/",
+                           "clock": clock_s * 1000, "at": at}],
+        "phases": [{"name": "load", "at": at - 5}], "stored": {"end": []}}, [], None)
+
+
+@pytest.mark.parametrize("mine,other,apart", [
+    # The twin wrote 150 s further on its page clock (it ran slower): so did its moment.
+    ((1764489600, 1764489600, 1000.0), (1764489750, 1764489750, 1090.0), False),
+    # A server's moment, as much later as the twin came.
+    ((1764489600, 1764489500, 1000.0), (1764489790, 1764489500, 1190.0), False),
+    # The moment 150 s further the other way than the clocks went: not the clock's.
+    ((1764489750, 1764489600, 1000.0), (1764489600, 1764489750, 1090.0), True),
+    # Written at the same moment, a quarter of an hour apart: drawn.
+    ((1764489600, 1764489600, 1000.0), (1764490500, 1764489600, 1000.0), True),
+])
+def test_a_moment_is_read_against_the_clocks_of_the_visit_that_wrote_it(mine, other, apart):
+    (va, ca, aa), (vb, cb, ab) = mine, other
+    found = differential.compare(_kept(str(va), ca, aa), _kept(str(vb), cb, ab))
+    assert bool(found) is apart, found
+
+
+def test_a_moment_written_out_of_sight_is_read_against_the_visits_steps():
+    def visit(value, at, clock_s):
+        return differential.reading({
+            "cookies": [{"name": "seen", "value": value, "domain": "s", "path": "/"}],
+            "phases": [{"name": "load", "at": at}, {"name": "stock", "at": at + 100}],
+            "lifecycle": [{"at": at + 1, "clock": clock_s * 1000}],
+            "stored": {"end": []}}, [], None)
+
+    # The twin's page clock 215 s ahead at its load (from a page-stamped event there).
+    mine, other = visit("1764489600", 1000.0, 1764489600), visit("1764489815", 1010.0,
+                                                                 1764489815)
+    assert differential.compare(mine, other) == []
+    assert differential.compare(visit("1764489600", 1000.0, 1764489600),
+                                visit("1764492137", 1010.0, 1764489600))

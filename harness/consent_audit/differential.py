@@ -41,7 +41,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import identifiers
+from . import clocks, identifiers
 
 __all__ = ["MIN_APART", "MIN_BITS", "MOMENT_SLACK_S", "bits", "compare", "differs", "fields",
            "reading", "rebase", "request_slots", "same", "slots", "timed", "wordlike"]
@@ -211,10 +211,13 @@ _UNIT = {10: 1.0, 13: 1e-3, 16: 1e-6}
 _WHOLE_MS = "000"
 
 
-def timed(a: str, b: str, slack: float = MOMENT_SLACK_S) -> bool:
+def timed(a: str, b: str, slack: float = MOMENT_SLACK_S,
+          windows: list[tuple[float, float]] | None = None) -> bool:
     """Whether *a* and *b* differ only in moments at most *slack* seconds apart (a date, a
     timestamp in s, ms or µs of a page's clock): what two visits on one clock write at
-    about one time."""
+    about one time. With *windows*, how far *a*'s moments may be from *b*'s instead
+    (``[(low, high)]`` in s: as far as the two visits' clocks were apart, clocks.py)."""
+    allowed = windows if windows is not None else [(-slack, slack)]
     ra, rb = _RUNS.findall(_seconds(a)), _RUNS.findall(_seconds(b))
     if len(ra) != len(rb):
         return False
@@ -226,7 +229,8 @@ def timed(a: str, b: str, slack: float = MOMENT_SLACK_S) -> bool:
             return False
         if len(x) == 16 and not (x.endswith(_WHOLE_MS) and y.endswith(_WHOLE_MS)):
             return False
-        if abs(int(x) - int(y)) * _UNIT[len(x)] > slack:
+        apart = (int(x) - int(y)) * _UNIT[len(x)]
+        if not any(low <= apart <= high for low, high in allowed):
             return False
     return True  # the same once read to the second (dates a fraction of one apart)
 
@@ -255,22 +259,47 @@ _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 LONGEST_WORD = 15  # letters: longer runs of lower-case letters are no word a name is made of
 
 
+# The commonest letter pairs of English words: words run together in lower case
+# (``recommendationsleft``) are made of them, bar one pair or so where two words meet;
+# letters drawn at random mostly are not (one in 4.5 pairs is here).
+_PAIRS_EN = frozenset("""
+ab ac ad af ag ai ak al am an ap ar as at au av ay ba be bi bl bo br bu by ca cc ce ch ci
+ck cl co cr ct cu da de di do dr ds du ea ec ed ee ef eg ei el em en eo ep eq er es et eu
+ev ew ex ey fa fe ff fi fl fo fr ft fu ga ge gh gi gn go gr gu ha he hi ho hr ht hu ia ib
+ic id ie if ig il im in io ip ir is it iv iz ke ki ld le li ll lo ls lt lu ly ma mb me mi
+mm mo mp ms mu na nc nd ne nf ng ni nn no ns nt nu ny ob oc od oe of og oi ok ol om on oo
+op or os ot ou ov ow pa pe ph pi pl po pp pr ps pt pu qu ra rc rd re rg ri rk rl rm rn ro
+rr rs rt ru rv ry sa sc se sh si sl sm so sp ss st su ta te th ti tl to tr ts tt tu tw ty
+ua ub uc ud ue ug ui ul um un up ur us ut va ve vi vo wa we wh wi wn wo xp ye ys""".split())
+
+
+def _reads_as_words(word: str) -> bool:
+    """Whether lower-case *word*, too long to be one word, is English words run together:
+    at most one pair of its letters in ten outside :data:`_PAIRS_EN`."""
+    low = word.lower()
+    rare = sum(low[i:i + 2] not in _PAIRS_EN for i in range(len(low) - 1))
+    return 10 * rare <= len(low)
+
+
 def wordlike(run: str) -> bool:
     """Whether a run of letters reads as a word or words run together, rather than letters
     drawn at random (a hash written in letters alone): no word in it longer than
-    :data:`LONGEST_WORD`, and its case changing as words start, not every letter or two."""
+    :data:`LONGEST_WORD` unless it reads as words run together in lower case
+    (:func:`_reads_as_words`), and its case changing as words start, not every letter or
+    two."""
     words = _WORDS.findall(run)
-    if any(len(word) > LONGEST_WORD for word in words):
+    if any(len(word) > LONGEST_WORD and not _reads_as_words(word) for word in words):
         return False
     return len(words) <= 1 or 3 * len(words) <= len(run)
 
 
-def differs(a: str, b: str, slack: float = MOMENT_SLACK_S) -> str | None:
+def differs(a: str, b: str, slack: float = MOMENT_SLACK_S,
+            windows: list[tuple[float, float]] | None = None) -> str | None:
     """Why *a* and *b*, one slot's values for two fresh visitors, make it per-visitor
     state, or None when they do not: the same, only the clock's moments apart
-    (:func:`timed`, *slack* seconds at most), or too little to tell people apart
-    (:func:`bits`)."""
-    if a == b or timed(a, b, slack):
+    (:func:`timed`, *slack* seconds at most, or within *windows*), or too little to tell
+    people apart (:func:`bits`)."""
+    if a == b or timed(a, b, slack, windows):
         return None
     least = min(bits(a), bits(b))
     # What differs once the common start and end are set aside: one letter of a group's
@@ -323,8 +352,13 @@ def _pair(only_a: list[tuple], only_b: list[tuple]) -> list[tuple[tuple, tuple]]
 
 def reading(evidence: dict, requests: list[dict], since: float | None) -> dict:
     """What :func:`compare` reads of one visitor: the slots its browser keeps at the end
-    (:func:`slots`) and the fields of its *requests* (:func:`request_slots`)."""
-    return {"slots": slots(evidence), "requests": request_slots(requests, since)}
+    (:func:`slots`), the fields of its *requests* (:func:`request_slots`) and its clocks as
+    it wrote them (clocks.py)."""
+    return {"slots": slots(evidence), "requests": request_slots(requests, since),
+            "clocks": clocks.reading(evidence)}
+
+
+_NO_CLOCKS: dict = {"written": {}, "steps": []}
 
 
 def _channel(slot: tuple) -> str:
@@ -337,14 +371,17 @@ def compare(mine: dict, other: dict, excluded: set[str] | frozenset[str] = froze
     """The per-visitor slots of one visitor's :func:`reading` (*mine*) against its twin's
     (*other*): ``[{channel, slot, name, mine, other, why}]``. Values holding one of
     *excluded* (the collector's own link parameters, different for each visitor the audit
-    makes) are not compared; moments up to *slack* seconds apart are the clock's."""
+    makes) are not compared; moments as far apart as the two visits' clocks were when each
+    wrote its value, give or take *slack* seconds, are the clock's (clocks.py)."""
     found: list[dict] = []
 
     def judge(slot: tuple, a: str, b: str, name: str, other_slot: tuple | None = None
               ) -> None:
         if any(x and (x in a or x in b) for x in excluded):
             return
-        why = differs(a, b, slack)
+        why = differs(a, b, slack, clocks.windows(mine.get("clocks") or _NO_CLOCKS,
+                                                  other.get("clocks") or _NO_CLOCKS,
+                                                  slot, slack))
         if why:
             found.append({"channel": _channel(slot), "slot": list(slot), "name": name,
                           "field": slot[-1], "mine": a, "other": b, "why": why,

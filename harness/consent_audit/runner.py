@@ -107,11 +107,9 @@ class _Visit:
         self.browser, self.name, self.settings, self.site, self.state, self.out = (
             browser, name, settings, site, state, out)
         # The page clock's start (s since 1970), the same for a state and its twin; the
-        # twin (differential.py) takes no screenshots and is not judged itself. When the
-        # visit began, in real time: a server's moments differ by as much more for a twin
-        # that comes after it.
+        # twin (differential.py) takes no screenshots and is not judged itself.
         self.clock_at = time.time() if clock_at is None else clock_at
-        self.twin, self.began = twin, time.time()
+        self.twin = twin
         self.slug = _slug(site, state, name) + ("-twin" if twin else "")
         self.evidence = Evidence(name)
         # Device noise of this visitor's own (devicenoise.py): a fingerprint of its device
@@ -366,8 +364,9 @@ async def _twins_told(pool: BrowserPool, name: str, settings: AuditSettings, sit
     served in some of the site's pages but not all (a product's code on its page), the
     site's (identifiers.page_specific). No twin is sent when every one of those states is
     decided whatever it would tell (verdict.decided_without_twins). The twin goes through
-    the state on the visit's page clock, started at the same instant; a server's moments
-    are as much further apart as the twin came later."""
+    the state on the visit's page clock, started at the same instant; each value's moments
+    are read against the clocks of the visit that wrote it (clocks.py): the twin's page
+    clock runs as much further as it took longer, a server's as much as it came later."""
     if visit.record["error"]:
         visit.record["twin"] = "not sent: the twinned state failed to run"
         return NOTHING_TOLD
@@ -386,9 +385,8 @@ async def _twins_told(pool: BrowserPool, name: str, settings: AuditSettings, sit
         visit.record["twin_error"] = twin.record["error"]
         return NOTHING_TOLD
     mine, other = visit.reading(), twin.reading()
-    slack = differential.MOMENT_SLACK_S + max(0.0, twin.began - visit.began)
     return {"found": differential.compare(mine, other, _made_by_audit(visit)
-                                          | _made_by_audit(twin), slack),
+                                          | _made_by_audit(twin)),
             "site": sorted(identifiers.page_specific(identifiers.candidates(
                 differential.same(mine, other)), visit.pages()))}
 
