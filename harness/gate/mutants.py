@@ -219,4 +219,15 @@ MUTANTS = (
            (('if (!href || el.tagName === "BUTTON") return "";',
              'if (!href || el.tagName === "BUTTON" || el.getAttribute("role") === "button") '
              'return "";'),)),
+    # Sixth round (gatered2), passed every scenario before test_regressions_unseen.py.
+    Mutant("viewuri-from-base", "the page URL is read from document.baseURI: a page with "
+           "<base href> is named by its base",
+           (("var href = location.href, who = href !== lastView && identity();",
+             "var href = d.baseURI, who = href !== lastView && identity();"),)),
+    Mutant("cleanup-removes-foreign-wt-params", "the cleanup also removes every other wt_ "
+           "parameter (the page's own wt_ref, wt_campaign)",
+           (('if (found) replaceState.call(history, history.state, "", url.href);',
+             'if (found) Array.from(url.searchParams.keys()).forEach(function (k) {\n'
+             '      if (k.indexOf("wt_") === 0) url.searchParams.delete(k);\n    });\n'
+             '    if (found) replaceState.call(history, history.state, "", url.href);'),)),
 )
