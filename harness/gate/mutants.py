@@ -230,4 +230,12 @@ MUTANTS = (
              'if (found) Array.from(url.searchParams.keys()).forEach(function (k) {\n'
              '      if (k.indexOf("wt_") === 0) url.searchParams.delete(k);\n    });\n'
              '    if (found) replaceState.call(history, history.state, "", url.href);'),)),
+    Mutant("form-cookie-ignores-opt-out", "the form submission cookie is set on arrival even "
+           "when opted out (one write path skips the consent answer)",
+           (("if (allowed && value) writeCookie",
+             "if ((allowed || p === \"wt_fsid\") && value) writeCookie"),)),
+    Mutant("echo-any-element", "after a key, the next click is skipped whatever element it "
+           "is on",
+           (("if (el === keyTarget) { keyTarget = null; return; }",
+             "if (keyTarget) { keyTarget = null; return; }"),)),
 )

@@ -14,6 +14,8 @@ to the page of every kind of link, then on to the cart.
   navigation to a folder has moved below the root.
 - **A key's coordinates are the centre of the element's whole box**, also for a link
   wrapped over two lines (not its first line's).
+- **A click after a key that made none is its own activation** (a key on a
+  ``[role=button]``, then a script's click on another link).
 - **Only the left, middle and right buttons are activations**: back and forward buttons
   (3 and 4; Playwright's mouse has no such buttons, so the page dispatches them) are not.
 - **``occurred_at`` is when the interaction happened**, not when the page loaded.
@@ -93,6 +95,11 @@ def test_pages_and_links_unlike_the_samples(visitor, webtrack):
     wrapped_centre = page.eval_on_selector("#wrapped", CENTRE)
     page.keyboard.press("Enter")
     page.evaluate(BACK_AND_FORWARD)
+    # A key on a [role=button] makes no click of its own: the next click, on another
+    # element and without a press (a script's), is an activation of its own.
+    page.locator("#role-button").focus()
+    page.keyboard.press("Enter")
+    page.evaluate("document.querySelector('#anchor').click()")
 
     # Two seconds into the visit at least: a click's time is not the page's load.
     time.sleep(max(0.0, 2.0 - (time.time() - occurred(first))))
@@ -112,6 +119,8 @@ def test_pages_and_links_unlike_the_samples(visitor, webtrack):
     cart_url = visitor.url("shop", CART)
     wanted = [("LClick", here + "#titled-target", based, False, None),
               ("KEnter", here + "#wrapped-target", based, False, wrapped_centre),
+              ("KEnter", "", based, False, None),
+              ("LClick", here + "#anchor-target", based, False, None),
               ("LClick", visitor.url("shop", "/app/step/two"), folder, False, None),
               ("LClick", cart_url, folder, False, None),
               ("LClick", cart_url + "#stopped", cart_url, False, None)]
@@ -123,5 +132,5 @@ def test_pages_and_links_unlike_the_samples(visitor, webtrack):
            for c, w in zip(clicks, wanted, strict=False)]  # the count is asserted below
     assert (got, len(clicks)) == (wanted, len(wanted)), clicks
     titles = [c["msdynci_viewtitle"] for c in clicks]
-    assert titles == [first["msdynci_viewtitle"]] * 4 + [cart["msdynci_viewtitle"]], titles
-    assert occurred(clicks[2]) >= before - 1.0, (clicks[2], before)
+    assert titles == [first["msdynci_viewtitle"]] * 6 + [cart["msdynci_viewtitle"]], titles
+    assert occurred(clicks[4]) >= before - 1.0, (clicks[4], before)
