@@ -238,13 +238,16 @@ MUTANTS = (
            "is on",
            (("if (el === keyTarget) { keyTarget = null; return; }",
              "if (keyTarget) { keyTarget = null; return; }"),)),
-    Mutant('click-title-from-link-title', "a click's page title is the link's title attribute when it has one",
+    Mutant('click-title-from-link-title', "a click's page title is the link's title "
+           "attribute when it has one",
            (('      msdynci_viewtitle: d.title\n    };',
              '      msdynci_viewtitle: el.title || d.title\n    };'),)),
-    Mutant('commit-timer-second', 'an activation whose event never reaches the window waits a second instead of a task',
+    Mutant('commit-timer-second', 'an activation whose event never reaches the window waits '
+           'a second instead of a task',
            (('setTimeout(safe(commit), 0);',
              'setTimeout(safe(commit), 1000);'),)),
-    Mutant('key-centre-first-line', "a key's centre is that of the element's first line box (a link wrapped over two lines)",
+    Mutant('key-centre-first-line', "a key's centre is that of the element's first line box "
+           "(a link wrapped over two lines)",
            (('var box = el.getBoundingClientRect();',
              'var box = el.getClientRects()[0] || el.getBoundingClientRect();'),)),
 )
