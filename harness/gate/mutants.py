@@ -219,4 +219,35 @@ MUTANTS = (
            (('if (!href || el.tagName === "BUTTON") return "";',
              'if (!href || el.tagName === "BUTTON" || el.getAttribute("role") === "button") '
              'return "";'),)),
+    # Sixth round (gatered2), passed every scenario before test_regressions_unseen.py.
+    Mutant("viewuri-from-base", "the page URL is read from document.baseURI: a page with "
+           "<base href> is named by its base",
+           (("var href = location.href, who = href !== lastView && identity();",
+             "var href = d.baseURI, who = href !== lastView && identity();"),)),
+    Mutant("cleanup-removes-foreign-wt-params", "the cleanup also removes every other wt_ "
+           "parameter (the page's own wt_ref, wt_campaign)",
+           (('if (found) replaceState.call(history, history.state, "", url.href);',
+             'if (found) Array.from(url.searchParams.keys()).forEach(function (k) {\n'
+             '      if (k.indexOf("wt_") === 0) url.searchParams.delete(k);\n    });\n'
+             '    if (found) replaceState.call(history, history.state, "", url.href);'),)),
+    Mutant("form-cookie-ignores-opt-out", "the form submission cookie is set on arrival even "
+           "when opted out (one write path skips the consent answer)",
+           (("if (allowed && value) writeCookie",
+             "if ((allowed || p === \"wt_fsid\") && value) writeCookie"),)),
+    Mutant("echo-any-element", "after a key, the next click is skipped whatever element it "
+           "is on",
+           (("if (el === keyTarget) { keyTarget = null; return; }",
+             "if (keyTarget) { keyTarget = null; return; }"),)),
+    Mutant('click-title-from-link-title', "a click's page title is the link's title "
+           "attribute when it has one",
+           (('      msdynci_viewtitle: d.title\n    };',
+             '      msdynci_viewtitle: el.title || d.title\n    };'),)),
+    Mutant('commit-timer-second', 'an activation whose event never reaches the window waits '
+           'a second instead of a task',
+           (('setTimeout(safe(commit), 0);',
+             'setTimeout(safe(commit), 1000);'),)),
+    Mutant('key-centre-first-line', "a key's centre is that of the element's first line box "
+           "(a link wrapped over two lines)",
+           (('var box = el.getBoundingClientRect();',
+             'var box = el.getClientRects()[0] || el.getBoundingClientRect();'),)),
 )

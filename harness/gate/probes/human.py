@@ -578,4 +578,188 @@ PROBES = (
            (('d.addEventListener("visibilitychange", safe(function () {\n'
              '    if (d.visibilityState === "hidden") commit();\n  }));',
              'w.addEventListener("blur", safe(commit));'),)),
+    # -- sixth round (gatered2): cookies and arrival ----------------------------------------
+    Mutant("arrival-first-parameter-only", "the arrival stops at the first tracking parameter: "
+           "with both in the query the second is neither stored nor removed",
+           (("      if (allowed && value) writeCookie(PARAMS[p], value, YEAR);\n",
+             "      if (allowed && value) writeCookie(PARAMS[p], value, YEAR);\n      break;\n"),)),
+    Mutant("any-last-cookie-only", "whether the visitor is known is decided by the last "
+           "cookie looked at: a visitor with the tracking context alone is anonymous",
+           (("any = any || found[p] !== null;", "any = found[p] !== null;"),)),
+    Mutant("year-in-milliseconds", "the year is written in milliseconds: browsers cap the "
+           "cookie at 400 days",
+           (("var YEAR = 31536000;", "var YEAR = 365 * 24 * 3600 * 1000;"),)),
+    Mutant("samesite-none", "SameSite=None (so it follows cross-site requests): refused "
+           "without Secure, kept as None with it",
+           (('"; samesite=lax"', '"; samesite=none"'),)),
+    Mutant("secure-by-secure-context", "Secure decided by window.isSecureContext: *.localhost "
+           "pages over http are secure contexts",
+           (('(location.protocol === "https:" ? "; secure" : "")',
+             '(w.isSecureContext ? "; secure" : "")'),)),
+    Mutant("cookie-name-case-insensitive", "cookie names matched case-insensitively: "
+           "another cookie spelt MSDYNCI_TRACKINGCONTEXT is read as the tracking context",
+           (('var at = ("; " + jar).indexOf("; " + name + "=");',
+             'var at = ("; " + jar).toLowerCase().indexOf(("; " + name + "=").toLowerCase());'),)),
+    Mutant("cookie-encodeuri", "cookie values written with encodeURI: ';', ',', '=', '+', "
+           "'/' and '&' go into the jar unescaped",
+           (('d.cookie = name + "=" + encodeURIComponent(value)',
+             'd.cookie = name + "=" + encodeURI(value)'),)),
+    Mutant("cookie-decodeuri", "cookie values read with decodeURI: escapes of reserved "
+           "characters (%2B, %2F, %3D, %26) stay escaped",
+           (("return decodeURIComponent(end < 0 ? value : value.slice(0, end));",
+             "return decodeURI(end < 0 ? value : value.slice(0, end));"),)),
+    Mutant("form-cookie-ignores-opt-out", "the form submission cookie is set on arrival even "
+           "when opted out (one write path skips the consent answer)",
+           (("if (allowed && value) writeCookie",
+             "if ((allowed || p === \"wt_fsid\") && value) writeCookie"),)),
+    Mutant("empty-parameter-kept", "an empty tracking parameter is skipped: it stays in the "
+           "address bar",
+           (("if (value === null) continue;", "if (!value) continue;"),)),
+    Mutant("percent-encoded-name-missed", "the quick check drops '%': a parameter whose name "
+           "is percent-encoded (%77t_ctx) is not read",
+           (('if (search.indexOf("wt_") < 0 && search.indexOf("%") < 0) return;',
+             'if (search.indexOf("wt_") < 0) return;'),)),
+    Mutant("cleanup-through-page-history", "the address bar is cleaned with the page's "
+           "history.replaceState (as the page or its router may have wrapped it)",
+           (('if (found) replaceState.call(history, history.state, "", url.href);',
+             'if (found) history.replaceState(history.state, "", url.href);'),)),
+    Mutant("cleanup-removes-foreign-wt-params", "the cleanup also removes every other wt_ "
+           "parameter (the page's own wt_ref, wt_campaign)",
+           (('if (found) replaceState.call(history, history.state, "", url.href);',
+             'if (found) Array.from(url.searchParams.keys()).forEach(function (k) {\n'
+             '      if (k.indexOf("wt_") === 0) url.searchParams.delete(k);\n    });\n'
+             '    if (found) replaceState.call(history, history.state, "", url.href);'),)),
+    # -- consent ----------------------------------------------------------------------------
+    Mutant("optout-hook-captured-at-start", "disableCookiesUsage is looked up once, when the "
+           "script starts: a banner that defines it later is never asked",
+           (('var honourGpc = script.getAttribute("data-gpc") !== "ignore";',
+             'var honourGpc = script.getAttribute("data-gpc") !== "ignore", '
+             "hook = w.disableCookiesUsage;"),
+            ('if (typeof w.disableCookiesUsage === "function" && w.disableCookiesUsage()) '
+             "return true;",
+             'if (typeof hook === "function" && hook()) return true;'))),
+    Mutant("hidden-page-sends-nothing", "nothing is sent from a hidden page (meant for "
+           "background tabs): clicks flushed as the page is left are lost",
+           (("  function track(who, type, fields) {\n",
+             "  function track(who, type, fields) {\n"
+             "    if (d.visibilityState === \"hidden\") return;\n"),)),
+    # -- visits -----------------------------------------------------------------------------
+    Mutant("viewname-lowercased", "the view name is lower-cased",
+           (('msdynci_viewname: location.pathname.split("/").filter(Boolean).pop() || "/",',
+             'msdynci_viewname: (location.pathname.split("/").filter(Boolean).pop() || "/")'
+             '.toLowerCase(),'),)),
+    Mutant("root-viewname-empty", "the root page's view name is empty, not '/'",
+           (('msdynci_viewname: location.pathname.split("/").filter(Boolean).pop() || "/",',
+             'msdynci_viewname: location.pathname.split("/").filter(Boolean).pop() || "",'),)),
+    Mutant("viewuri-lowercased", "the view URL is lower-cased (to match journeys "
+           "case-insensitively)",
+           (("      msdynci_viewuri: href,", "      msdynci_viewuri: href.toLowerCase(),"),)),
+    Mutant("viewuri-encoded-again", "the view URL is passed through encodeURI: escapes "
+           "already in it are escaped twice (%20 becomes %2520)",
+           (("      msdynci_viewuri: href,", "      msdynci_viewuri: encodeURI(href),"),)),
+    Mutant("viewuri-from-base", "the page URL is read from document.baseURI: a page with "
+           "<base href> is named by its base",
+           (("var href = location.href, who = href !== lastView && identity();",
+             "var href = d.baseURI, who = href !== lastView && identity();"),)),
+    Mutant("previous-referrer-without-query", "the previous view taken from the referrer "
+           "loses its query",
+           (('return d.referrer.indexOf(location.origin + "/") === 0 ? d.referrer : "";',
+             'return d.referrer.indexOf(location.origin + "/") === 0 ? '
+             'd.referrer.split("?")[0] : "";'),)),
+    Mutant("previous-null-on-first", "the first page's previous view is null, not empty",
+           (('return d.referrer.indexOf(location.origin + "/") === 0 ? d.referrer : "";',
+             'return d.referrer.indexOf(location.origin + "/") === 0 ? d.referrer : null;'),)),
+    Mutant("popstate-resets-history", "back and forward always count as a new visit with no "
+           "previous view (lastView reset on popstate)",
+           (('on("popstate", false, view);',
+             'on("popstate", false, function () { lastView = ""; view(); });'),)),
+    Mutant("history-errors-swallowed", "the history wrapper swallows the page's own "
+           "pushState errors (a SecurityError for another origin no longer reaches the app)",
+           (("var result = original.apply(this, arguments);",
+             "var result;\n      try { result = original.apply(this, arguments); } "
+             "catch (err) { api.errors++; }"),)),
+    # -- clicks -----------------------------------------------------------------------------
+    Mutant("input-buttons-counted", "input type=submit and type=button are taken for "
+           "buttons too",
+           (('"a[href],area[href],button,[role=link],[role=button]"',
+             '"a[href],area[href],button,input[type=submit],input[type=button],[role=link],'
+             '[role=button]"'),)),
+    Mutant("outbound-from-element-host", "outbound compares the element's own host "
+           "property: an SVG link or a [role=link] has none and is always outbound",
+           (("to.host !== location.host", "el.host !== location.host"),)),
+    Mutant("new-tab-as-outbound", "a link opening in a new tab (target=_blank) is outbound "
+           "even to the same host",
+           (("to.host !== location.host,",
+             "(to.host !== location.host || el.target === \"_blank\"),"),)),
+    Mutant("linkuri-against-origin", "the raw href is resolved against the origin, not the "
+           "page: a relative SVG link below the root names the wrong target",
+           (("return new URL(href, location.href).href;",
+             "return new URL(href, location.origin).href;"),)),
+    Mutant("linkuri-null-for-buttons", "a button's target is sent as null, not empty",
+           (("msdynci_linkuri: href,", "msdynci_linkuri: href || null,"),)),
+    Mutant("click-title-from-link-title", "a click's page title is the link's title "
+           "attribute when it has one",
+           (("      msdynci_viewtitle: d.title\n    };",
+             "      msdynci_viewtitle: el.title || d.title\n    };"),)),
+    Mutant("click-viewuri-without-hash", "a click's page URL loses its fragment (visits "
+           "keep it)",
+           (("      msdynci_viewuri: location.href,\n",
+             "      msdynci_viewuri: location.href.split(\"#\")[0],\n"),)),
+    Mutant("lclick-screen-coordinates", "left clicks use screen coordinates (screenX/Y)",
+           (('activated(el, "LClick", e.pageX, e.pageY);',
+             'activated(el, "LClick", e.screenX, e.screenY);'),)),
+    Mutant("key-scroll-from-document-element", "a key's scroll offset is read from "
+           "documentElement (0 in quirks mode, where the body scrolls)",
+           (("box.left + box.width / 2 + w.scrollX, box.top + box.height / 2 + w.scrollY",
+             "box.left + box.width / 2 + d.documentElement.scrollLeft, "
+             "box.top + box.height / 2 + d.documentElement.scrollTop"),)),
+    Mutant("key-centre-first-line", "a key's centre is that of the element's first line box "
+           "(a link wrapped over two lines)",
+           (("var box = el.getBoundingClientRect();",
+             "var box = el.getClientRects()[0] || el.getBoundingClientRect();"),)),
+    Mutant("echo-any-element", "after a key, the next click is skipped whatever element it "
+           "is on",
+           (("if (el === keyTarget) { keyTarget = null; return; }",
+             "if (keyTarget) { keyTarget = null; return; }"),)),
+    Mutant("other-buttons-as-middle", "back and forward mouse buttons (3, 4) are reported "
+           "as middle clicks",
+           (("if (el && BUTTONS[e.button]) activated(el, BUTTONS[e.button], e.pageX, e.pageY);",
+             "if (el && e.button) activated(el, BUTTONS[e.button] || \"MClick\", e.pageX, "
+             "e.pageY);"),)),
+    Mutant("dblclick-counted", "a double click is also reported as one more left click",
+           (('  on("click", false, commit);\n',
+             '  on("dblclick", true, function (e) {\n    var el = linkOf(e);\n'
+             '    if (el) activated(el, "LClick", e.pageX, e.pageY);\n  });\n'
+             '  on("click", false, commit);\n'),)),
+    Mutant("prevented-click-dropped", "a click the page cancelled (preventDefault, as routers "
+           "do) is dropped as no navigation",
+           (('  on("click", false, commit);\n',
+             '  on("click", false, function (e) {\n'
+             '    if (e.defaultPrevented) pending = null;\n    else commit();\n  });\n'),)),
+    Mutant("commit-timer-second", "an activation whose event never reaches the window waits "
+           "a second instead of a task",
+           (("setTimeout(safe(commit), 0);", "setTimeout(safe(commit), 1000);"),)),
+    # -- delivery -----------------------------------------------------------------------------
+    Mutant("form-submission-only-on-visits", "the form submission id is sent with visits "
+           "only: a form-only visitor's clicks are anonymous",
+           (("form_submission: who.form_submission, events",
+             "form_submission: type === \"website_visited\" ? who.form_submission : null, "
+             "events"),)),
+    Mutant("occurred-at-page-load", "occurred_at is the page's load time "
+           "(performance.timeOrigin) for every event of the page",
+           (("fields.occurred_at = new Date().toISOString();",
+             "fields.occurred_at = new Date(performance.timeOrigin).toISOString();"),)),
+    Mutant("event-id-math-random", "event_id from Math.random and the clock: not 32 hex "
+           "digits",
+           (('    var bytes = new Uint8Array(16), out = "";',
+             "    return Math.random().toString(16).slice(2) + Date.now().toString(16);\n"
+             '    var bytes = new Uint8Array(16), out = "";'),)),
+    Mutant("beacon-unbound", "sendBeacon called unbound (kept in a variable): it throws, and "
+           "the fallback is never tried",
+           (("if (!(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {",
+             "var beacon = nav.sendBeacon;\n    if (!(beacon && beacon(endpoint, body))) {"),)),
+    Mutant("fallback-default-content-type", "the fallback fetch sets no Content-Type (a "
+           "string body is sent as text/plain;charset=UTF-8)",
+           (('credentials: "omit",\n        headers: { "Content-Type": "text/plain" }',
+             'credentials: "omit"'),)),
 )
