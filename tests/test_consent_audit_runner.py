@@ -463,3 +463,47 @@ def test_whether_a_browser_restores_pages_is_asked_of_it(browser_name):
         return first, second
 
     assert run_async(ask()) == (False, True)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.only_browser("chromium")  # the runner's bookkeeping: the same in every browser
+@pytest.mark.parametrize("twin_fails,verdict", [(0, "pass"), (1, "pass"), (2, "error")])
+def test_a_twin_that_cannot_finish_is_sent_again_and_never_makes_a_pass(
+        tmp_path, browser_name, monkeypatch, twin_fails, verdict):
+    # What only a second fresh visitor tells apart is unknown while it cannot finish (a page
+    # timing out on a loaded machine): the state is an error, not a pass by default.
+    sites = tmp_path / "sites"
+    shutil.copytree(Path("sites/_shared"), sites / "_shared")
+    (sites / "quiet").mkdir()
+    (sites / "quiet" / "site.toml").write_text('title = "quiet"\ndemonstrates = "test"\n')
+    (sites / "quiet" / "extra.js").write_text("")
+    (sites / "quiet" / "index.html").write_text(PAGE.format(name="quiet", site="quiet",
+                                                            next="/"))
+    monkeypatch.setattr(consent_audit.runner, "states",
+                        lambda site: [{"choice": "rejected", "gpc": False}])
+    twins = []
+    visit = consent_audit.runner._Visit.visit
+
+    async def failing_twins(self):
+        if self.twin:
+            twins.append(self.noise.seed)
+            if len(twins) <= twin_fails:
+                self.record["error"] = "Timeout 30000ms exceeded (made to fail here)"
+                return
+        await visit(self)
+
+    monkeypatch.setattr(consent_audit.runner._Visit, "visit", failing_twins)
+    with Server(sites_dir=sites, fixtures_dir=None) as server:
+        settings = consent_audit.parse({
+            "collector": server.origin(), "browsers": [browser_name], "settle_seconds": 1,
+            "site": [{"name": "quiet", "start": server.url_for("quiet", "/"), "tracked": True,
+                      "opt_out": [{"click": "#reject-cookies"}]}]})
+        [result] = consent_audit.audit(settings, tmp_path / "out")["results"]
+    assert len(twins) == min(twin_fails + 1, consent_audit.runner.TWIN_TRIES)
+    assert len(set(twins)) == len(twins)  # each try a visitor of its own
+    assert result["verdict"] == verdict, (result["verdict"], result["error"])
+    if verdict == "error":
+        assert "twin" in result["error"] and "made to fail here" in result["error"]
+    else:
+        assert result["error"] is None, result["error"]

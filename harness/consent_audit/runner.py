@@ -55,7 +55,10 @@ from .verdict import decide, expects_nothing, opt_out_moment, seen_requests, sen
 GPC_ON = ("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
           "{get: () => true, configurable: true});")
 GONE = f"http://{HARNESS_HOST}/gone"
-NOTHING_TOLD: dict = {"found": [], "site": []}  # no twin, or one that could not finish
+NOTHING_TOLD: dict = {"found": [], "site": []}  # no twin, or none needed
+# A twin that fails (a page that timed out on a loaded machine) is sent again once; one that
+# never finishes leaves the states it was needed for unproven: an error, never a pass.
+TWIN_TRIES = 2
 FIREFOX_PAGES = 3
 STEP_TIMEOUT = 30000  # ms: a step that cannot be done in this long is reported as an error
 
@@ -327,6 +330,8 @@ class _Visit:
                                              | set(told["site"]))
         record.update(decide(site, state, evidence.data))
         findings.enrich(record, site)
+        if told is not None and told.get("error") and record["verdict"] == "pass":
+            record["error"] = told["error"]
         if record["error"]:
             record["verdict"] = "error"
         return record
@@ -375,15 +380,20 @@ async def _twins_told(pool: BrowserPool, name: str, settings: AuditSettings, sit
         visit.record["twin"] = "not needed"
         return NOTHING_TOLD
     visit.record["twin"] = "visited"
-    # Ahead of the visits still waiting: the site's verdicts wait for it, and the later it
-    # goes the further its page clock is behind the servers'.
-    async with pool.slot(first=True) as browser:
-        twin = _Visit(browser, name, settings, site, visit.state, visit.out, visit.clock_at,
-                      twin=True, noise=DeviceNoise.fresh(unlike=visit.noise))
-        await twin.visit()
-    if twin.record["error"]:
+    for _ in range(TWIN_TRIES):
+        # Ahead of the visits still waiting: the site's verdicts wait for it, and the later
+        # it goes the further its page clock is behind the servers'.
+        async with pool.slot(first=True) as browser:
+            twin = _Visit(browser, name, settings, site, visit.state, visit.out,
+                          visit.clock_at, twin=True, noise=DeviceNoise.fresh(unlike=visit.noise))
+            await twin.visit()
+        if not twin.record["error"]:
+            break
+    else:
         visit.record["twin_error"] = twin.record["error"]
-        return NOTHING_TOLD
+        return {**NOTHING_TOLD, "error": (
+            f"its second fresh visitor (the twin) could not finish in {TWIN_TRIES} tries "
+            f"({twin.record['error']}), so identifiers only it tells apart are unknown")}
     mine, other = visit.reading(), twin.reading()
     return {"found": differential.compare(mine, other, _made_by_audit(visit)
                                           | _made_by_audit(twin)),
