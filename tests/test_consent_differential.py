@@ -418,6 +418,9 @@ def test_what_a_consent_respecting_site_keeps_and_sends_passes(audited, marker):
     ("recommendationsleft", "recommendationsright", False),
     ("newslettersignupbottom", "newslettersignuptopbar", False),
     ("qjxkzvbnmwplrtyhdsg", "hgfdswqazxcvbnmkpjl", True),
+    # An id made to be spoken, consonant and vowel by turns: common pairs, yet no words.
+    ("decibivurorutepacevelomo", "gamosacuconulukamadacesi", True),
+    ("subscriptionpreferencesupdated", "subscriptionpreferencessaved", False),
     ("1", "0", False),
 ])
 def test_two_fresh_visitors_values_tell_them_apart(a, b, apart):

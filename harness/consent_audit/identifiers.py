@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from .inflate import inflate
@@ -217,8 +219,18 @@ _ROT13 = str.maketrans(
 _HEXED = re.compile(r"[0-9a-fA-F]+")
 
 
+@lru_cache(maxsize=4096)
+def _forms(token: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_dressed(token).items())
+
+
 def forms(token: str) -> dict[str, str]:
-    """The ways a page may dress *token* in a request: encoding name → text to look for."""
+    """The ways a page may dress *token* in a request: encoding name → text to look for
+    (worked out once per token: each request of a visit asks again)."""
+    return dict(_forms(token))
+
+
+def _dressed(token: str) -> dict[str, str]:
     raw = token.encode("utf-8")
     b64 = base64.b64encode(raw).decode().rstrip("=")
     dressed = {"as is": token, "base64": b64,
@@ -247,28 +259,30 @@ def forms(token: str) -> dict[str, str]:
         digest = hashlib.new(name, raw).digest()
         dressed[f"{name} hex"] = digest.hex()
         dressed[f"{name} base64"] = base64.b64encode(digest).decode().rstrip("=")
-    for name in HASHES:
         # A hash cut short, as a tracker sends it (its first 64 bits): still the visitor.
-        digest = hashlib.new(name, raw).digest()
+        # Its base64 is looked for by the first 60 bits, which the base64 of the whole
+        # digest and of its first eight bytes share (they part at the eleventh character).
         dressed[f"{name} hex, cut short"] = digest.hex()[:CUT_HASH_HEX]
-        dressed[f"{name} base64, cut short"] = base64.b64encode(digest).decode()[
-            :CUT_HASH_HEX * 3 // 4]
+        cut = base64.b64encode(digest).decode()[:CUT_HASH_B64]
+        dressed[f"{name} base64, cut short"] = cut
+        dressed[f"{name} base64url, cut short"] = cut.replace("+", "-").replace("/", "_")
     # A base64 run shorter than this could turn up by chance.
     return {k: v for k, v in dressed.items() if len(v) >= 8}
 
 
 HASHES = ("md5", "sha1", "sha256", "sha384", "sha512")  # what crypto.subtle and SDKs make
 CUT_HASH_HEX = 16  # a hash's hex cut to this many digits (64 bits) is still the visitor's
+CUT_HASH_B64 = 10  # base64 characters of a cut hash looked for: 60 bits
 NUMBER_BITS = 40  # a number this long is looked for in every base, not only 10, 16 and 36
 
 
 def _digits(number: int, radix: int) -> str:
     """*number* in base *radix*, as JavaScript's ``toString(radix)`` writes it."""
-    digits = ""
+    digits = []
     while number:
         number, digit = divmod(number, radix)
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
-    return digits or "0"
+        digits.append("0123456789abcdefghijklmnopqrstuvwxyz"[digit])
+    return "".join(reversed(digits)) or "0"
 
 
 # XOR with a key of one to four bytes, or every character moved by one amount: what a
@@ -278,7 +292,10 @@ def _digits(number: int, radix: int) -> str:
 # of what a request carries (its text, and the bytes its hex and base64 runs decode to,
 # readable or not) is the token, scrambled.
 XOR_PERIODS = (1, 2, 3, 4, 5, 6, 7, 8)
-LONG_KEY_TRACE = 6  # a key over four bytes leaves a trace this long at least to look for
+# A key over four bytes leaves a trace of this many bits at least to look for (a trace
+# byte carries as many bits as a character of the token's alphabet): with less, a kept
+# number's trace (six digits' bytes: some 20 bits) turns up among a page's numbers.
+LONG_KEY_BITS = 32
 SHIFT_LONGEST = 65536  # bytes of a request read for a shift (a trace costs a pass each)
 
 
@@ -288,6 +305,11 @@ def _xor_trace(data: bytes, period: int) -> bytes:
     left = int.from_bytes(data[:-period], "big")
     right = int.from_bytes(data[period:], "big")
     return (left ^ right).to_bytes(len(data) - period, "big")
+
+
+def _char_bits(token: str) -> float:
+    """Bits a character of *token* carries, by its alphabet (digits, hex, the rest)."""
+    return math.log2(10 if token.isdigit() else 16 if _HEXED.fullmatch(token) else 36)
 
 
 def _shift_trace(data: bytes) -> bytes:
@@ -325,7 +347,7 @@ def scrambled(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, st
         raw = token.encode("utf-8")
         for period in XOR_PERIODS:
             trace = _xor_trace(raw, period)
-            if period > 4 and len(trace) < LONG_KEY_TRACE:
+            if period > 4 and len(trace) * _char_bits(token) < LONG_KEY_BITS:
                 continue
             if len(set(trace)) >= 4 and trace in xor[period]:
                 found.append((token, f"XOR'd with a key of {period} "
