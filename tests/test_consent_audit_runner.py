@@ -468,7 +468,8 @@ def test_whether_a_browser_restores_pages_is_asked_of_it(browser_name):
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.only_browser("chromium")  # the runner's bookkeeping: the same in every browser
-@pytest.mark.parametrize("twin_fails,verdict", [(0, "pass"), (1, "pass"), (2, "error")])
+@pytest.mark.parametrize("twin_fails,verdict", [(0, "pass"), (1, "pass"), (2, "error"),
+                                               ("the state", "error")])
 def test_a_twin_that_cannot_finish_is_sent_again_and_never_makes_a_pass(
         tmp_path, browser_name, monkeypatch, twin_fails, verdict):
     # What only a second fresh visitor tells apart is unknown while it cannot finish (a page
@@ -480,17 +481,23 @@ def test_a_twin_that_cannot_finish_is_sent_again_and_never_makes_a_pass(
     (sites / "quiet" / "extra.js").write_text("")
     (sites / "quiet" / "index.html").write_text(PAGE.format(name="quiet", site="quiet",
                                                             next="/"))
-    monkeypatch.setattr(consent_audit.runner, "states",
-                        lambda site: [{"choice": "rejected", "gpc": False}])
+    # Two opted-out states: the twin goes through the first; with "the state", that one
+    # fails to run, and the second still needs what a twin would tell.
+    monkeypatch.setattr(consent_audit.runner, "states", lambda site: [
+        {"choice": "rejected", "gpc": False}, {"choice": "rejected", "gpc": True}])
     twins = []
     visit = consent_audit.runner._Visit.visit
 
     async def failing_twins(self):
+        failing = "Timeout 30000ms exceeded (made to fail here)"
         if self.twin:
             twins.append(self.noise.seed)
-            if len(twins) <= twin_fails:
-                self.record["error"] = "Timeout 30000ms exceeded (made to fail here)"
+            if isinstance(twin_fails, int) and len(twins) <= twin_fails:
+                self.record["error"] = failing
                 return
+        elif twin_fails == "the state" and not self.state["gpc"]:
+            self.record["error"] = failing
+            return
         await visit(self)
 
     monkeypatch.setattr(consent_audit.runner._Visit, "visit", failing_twins)
@@ -499,11 +506,18 @@ def test_a_twin_that_cannot_finish_is_sent_again_and_never_makes_a_pass(
             "collector": server.origin(), "browsers": [browser_name], "settle_seconds": 1,
             "site": [{"name": "quiet", "start": server.url_for("quiet", "/"), "tracked": True,
                       "opt_out": [{"click": "#reject-cookies"}]}]})
-        [result] = consent_audit.audit(settings, tmp_path / "out")["results"]
+        results = consent_audit.audit(settings, tmp_path / "out")["results"]
+    if twin_fails == "the state":
+        assert twins == []
+        failed, other = sorted(results, key=lambda r: r["state"]["gpc"])
+        assert "made to fail here" in failed["error"]
+        assert other["verdict"] == "error" and "twin" in other["error"], other["error"]
+        return
     assert len(twins) == min(twin_fails + 1, consent_audit.runner.TWIN_TRIES)
     assert len(set(twins)) == len(twins)  # each try a visitor of its own
-    assert result["verdict"] == verdict, (result["verdict"], result["error"])
-    if verdict == "error":
-        assert "twin" in result["error"] and "made to fail here" in result["error"]
-    else:
-        assert result["error"] is None, result["error"]
+    for result in results:
+        assert result["verdict"] == verdict, (result["verdict"], result["error"])
+        if verdict == "error":
+            assert "twin" in result["error"] and "made to fail here" in result["error"]
+        else:
+            assert result["error"] is None, result["error"]

@@ -330,7 +330,8 @@ class _Visit:
                                              | set(told["site"]))
         record.update(decide(site, state, evidence.data))
         findings.enrich(record, site)
-        if told is not None and told.get("error") and record["verdict"] == "pass":
+        if told is not None and told.get("error") and record["verdict"] == "pass" \
+                and not record["error"]:
             record["error"] = told["error"]
         if record["error"]:
             record["verdict"] = "error"
@@ -372,13 +373,15 @@ async def _twins_told(pool: BrowserPool, name: str, settings: AuditSettings, sit
     the state on the visit's page clock, started at the same instant; each value's moments
     are read against the clocks of the visit that wrote it (clocks.py): the twin's page
     clock runs as much further as it took longer, a server's as much as it came later."""
-    if visit.record["error"]:
-        visit.record["twin"] = "not sent: the twinned state failed to run"
-        return NOTHING_TOLD
     if all(verdict.decided_without_twins(site, v.state, v.evidence.data, v.record["error"])
            for v in visits):
         visit.record["twin"] = "not needed"
         return NOTHING_TOLD
+    if visit.record["error"]:  # another state needs what a twin of this one would tell
+        visit.record["twin"] = "not sent: the twinned state failed to run"
+        return {**NOTHING_TOLD, "error": (
+            "no second fresh visitor (twin) was sent, as the state it goes through failed "
+            "to run, so identifiers only it tells apart are unknown")}
     visit.record["twin"] = "visited"
     for _ in range(TWIN_TRIES):
         # Ahead of the visits still waiting: the site's verdicts wait for it, and the later
