@@ -566,3 +566,20 @@ def test_a_moment_written_out_of_sight_is_read_against_the_visits_steps():
     assert differential.compare(mine, other) == []
     assert differential.compare(visit("1764489600", 1000.0, 1764489600),
                                 visit("1764492137", 1010.0, 1764489600))
+
+
+
+def test_a_moment_is_read_from_the_first_write_of_its_value():
+    # The site writes its "first seen" moment, then the same cookie again on the next page
+    # (its expiry renewed). The twin was 150 s slower to the first write, 10 s to the
+    # renewal: the moment in the value is the first write's, so it is the clock's.
+    def visit(value, writes):
+        return differential.reading({
+            "cookies": [{"name": "seen", "value": value, "domain": "s", "path": "/"}],
+            "cookie_writes": [{"name": "seen", "value": f"seen={value}; path=/",
+                               "clock": clock_s * 1000, "at": at} for clock_s, at in writes],
+            "phases": [{"name": "load", "at": 990.0}], "stored": {"end": []}}, [], None)
+
+    mine = visit("1764489600", [(1764489600, 1000.0), (1764493200, 1200.0)])
+    other = visit("1764489750", [(1764489750, 1150.0), (1764493210, 1210.0)])
+    assert differential.compare(mine, other) == []

@@ -33,16 +33,18 @@ def reading(evidence: dict) -> dict:
     """What :func:`windows` reads of one visit: when each cookie and stored entry it keeps
     at the end got its value (by the slot's first three parts, as ``differential.slots``
     names them), and each step's clocks."""
-    writes: dict[tuple, Moment] = {}  # in order: the last write of a value wins
+    # A value's moments date from its first write: a site that sets the same cookie again
+    # on each page (its expiry renewed) keeps the moment it first wrote.
+    writes: dict[tuple, Moment] = {}
     for w in evidence.get("cookie_writes") or []:
         name, value, _ = parse_cookie(w.get("value") or "")
-        writes[("cookie", name, value)] = (_s(w.get("clock")), w.get("at") or 0.0)
+        _first(writes, ("cookie", name, value), (_s(w.get("clock")), w.get("at") or 0.0))
     for c in evidence.get("set_cookies") or []:
         name, value, _ = parse_cookie(c.get("value") or "")
-        writes[("cookie", name, value)] = (None, c.get("at") or 0.0)
+        _first(writes, ("cookie", name, value), (None, c.get("at") or 0.0))
     for w in evidence.get("storage_writes") or []:
-        writes[(w.get("storage") or "", w.get("key") or "", w.get("value") or "")] = (
-            _s(w.get("clock")), w.get("at") or 0.0)
+        _first(writes, (w.get("storage") or "", w.get("key") or "", w.get("value") or ""),
+               (_s(w.get("clock")), w.get("at") or 0.0))
     written: Moments = {}
     for c in evidence.get("cookies") or []:
         moment = writes.get(("cookie", c.get("name") or "", c.get("value") or ""))
@@ -54,6 +56,12 @@ def reading(evidence: dict) -> dict:
         if moment:
             written[(i.get("storage") or "", i.get("origin") or "", i.get("key") or "")] = moment
     return {"written": written, "steps": _steps(evidence)}
+
+
+def _first(writes: dict[tuple, Moment], key: tuple, moment: Moment) -> None:
+    """Keep *moment* for *key* unless an earlier write (by the wall clock) is on record."""
+    if key not in writes or moment[1] < writes[key][1]:
+        writes[key] = moment
 
 
 def _s(clock) -> float | None:
@@ -76,12 +84,14 @@ def _steps(evidence: dict) -> list[tuple[str, float, float | None]]:
             for i, p in enumerate(phases)]
 
 
-def windows(mine: dict, other: dict, slot: tuple, slack: float) -> list[Window]:
+def windows(mine: dict, other: dict, slot: tuple, slack: float,
+            other_slot: tuple | None = None) -> list[Window]:
     """How far (s) a moment in *mine*'s value of *slot* may be from the same moment in
     *other*'s and still be the clock's: within *slack* of how far apart the two visits'
     page clocks, or wall clocks, were as each wrote its value; without both writes on
-    record, within *slack* of the spread between the visits' clocks at their steps."""
-    a, b = mine["written"].get(slot[:3]), other["written"].get(slot[:3])
+    record, within *slack* of the spread between the visits' clocks at their steps. The
+    twin's value is read from *other_slot* where the two keep it under different keys."""
+    a, b = mine["written"].get(slot[:3]), other["written"].get((other_slot or slot)[:3])
     if a is not None and b is not None:
         apart = [a[1] - b[1]] + ([a[0] - b[0]] if a[0] is not None and b[0] is not None else [])
         return [(d - slack, d + slack) for d in apart]

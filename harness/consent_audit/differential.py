@@ -389,7 +389,7 @@ def compare(mine: dict, other: dict, excluded: set[str] | frozenset[str] = froze
             return
         why = differs(a, b, slack, clocks.windows(mine.get("clocks") or _NO_CLOCKS,
                                                   other.get("clocks") or _NO_CLOCKS,
-                                                  slot, slack))
+                                                  slot, slack, other_slot))
         if why:
             found.append({"channel": _channel(slot), "slot": list(slot), "name": name,
                           "field": slot[-1], "mine": a, "other": b, "why": why,

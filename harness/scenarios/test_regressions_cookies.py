@@ -39,7 +39,7 @@ def both_cookies(visitor, webtrack, path: str) -> None:
         visitor.expect_tracking_cookie(name, "shop")
     # That page's visit is refused, but it must have landed before anything is marked: a
     # beacon Firefox reports late would otherwise be counted as sent after the opt-out.
-    visitor.wait_delivered(2)
+    assert visitor.wait_delivered(2), "the visit of the page handed a form id never landed"
 
 
 @pytest.mark.parametrize("arrived,opted_out", [
