@@ -82,18 +82,18 @@ MOVES = """(count) => {
 # what that sets off is then run through.
 STAY_MS = 24 * 3600 * 1000
 STAY_JUMPS = 4
-# Within each jump, a chain of timeouts whose links are shorter than it is followed link by
-# link: the page's clock jumps on to its next timeout due (a minute at least), up to this
-# many times a jump, so a chain of six 45-minute links is seen, not one link a jump.
+# Within each jump's window, a chain of timeouts whose links are shorter than it is followed
+# link by link first: the page's clock moves on to its next timeout due (a minute at least),
+# up to this many times a window, so a chain of six 45-minute links is seen, not one link a
+# jump; the jump then covers what is left of the window.
 # Intervals, frames and idle callbacks do not set the pace (one a second would use it up).
 FOLLOW_LINKS = 32
 FOLLOW_STEP_MS = 60 * 1000
 FOLLOW_CHAIN = """async ([within, links, step]) => {
   const clock = globalThis.__pwClock && globalThis.__pwClock.controller;
   if (!clock || !clock._timers || !clock._now) return 0;  // another Playwright: jumps only
-  const end = clock._now.ticks + within;
-  let followed = 0;
-  for (; followed < links; followed++) {
+  const start = clock._now.ticks, end = start + within;
+  for (let followed = 0; followed < links; followed++) {
     let next = Infinity;
     for (const timer of clock._timers.values())
       if (timer.type === "Timeout" && timer.callAt < next) next = timer.callAt;
@@ -101,7 +101,7 @@ FOLLOW_CHAIN = """async ([within, links, step]) => {
     await clock.fastForward(Math.min(Math.max(next - clock._now.ticks, step),
                                      end - clock._now.ticks));
   }
-  return followed;
+  return clock._now.ticks - start;  // ms followed: the jump goes on from there
 }"""
 AFTER_STAY_MS = 60 * 1000
 # Where the page is, its time, and when it was last shown (pagehooks.js; null while it
@@ -192,11 +192,16 @@ async def stay(page, evidence) -> None:
     now = None
     window = STAY_MS // STAY_JUMPS
     for _ in range(STAY_JUMPS):
+        # The chains first, then a jump over what is left of the window: a day in all.
+        followed = {frame: ms for frame, ms in await in_every_frame(
+            page, FOLLOW_CHAIN, [window, FOLLOW_LINKS, FOLLOW_STEP_MS])
+            if isinstance(ms, (int, float))}
+        here = followed.get(page.main_frame, 0)
         try:
-            await pageclock.run(page, window, jump=True, since=now)
+            await pageclock.run(page, max(int(window - max(followed.values(), default=0)), 0),
+                                jump=True, since=None if now is None else now + here)
         except Error:  # the page navigated meanwhile: its new document is settled as it is
             break
-        await in_every_frame(page, FOLLOW_CHAIN, [window, FOLLOW_LINKS, FOLLOW_STEP_MS])
         now = await dispatch(page, CATCH_UP_JUMP, window)
     await settle(page, AFTER_STAY_MS, now)
 
