@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from ..pagehooks import parse_cookie
 
-__all__ = ["reading", "windows"]
+__all__ = ["cookie_slot", "reading", "stored_slot", "windows"]
 
 # (page clock in s or None, wall clock in s) when a kept value was last written.
 Moment = tuple[float | None, float]
@@ -49,13 +49,23 @@ def reading(evidence: dict) -> dict:
     for c in evidence.get("cookies") or []:
         moment = writes.get(("cookie", c.get("name") or "", c.get("value") or ""))
         if moment:
-            where = (c.get("domain") or "").lstrip(".") + (c.get("path") or "/")
-            written[("cookie", where, c.get("name") or "")] = moment
+            written[cookie_slot(c)] = moment
     for i in (evidence.get("stored") or {}).get("end", []):
         moment = writes.get((i.get("storage") or "", i.get("key") or "", i.get("value") or ""))
         if moment:
-            written[(i.get("storage") or "", i.get("origin") or "", i.get("key") or "")] = moment
+            written[stored_slot(i)] = moment
     return {"written": written, "steps": _steps(evidence)}
+
+
+def cookie_slot(cookie: dict) -> tuple[str, str, str]:
+    """The slot a kept cookie is read under (``differential.slots`` names it so too)."""
+    where = (cookie.get("domain") or "").lstrip(".") + (cookie.get("path") or "/")
+    return ("cookie", where, cookie.get("name") or "")
+
+
+def stored_slot(item: dict) -> tuple[str, str, str]:
+    """The slot a stored entry is read under: its storage, origin and key."""
+    return (item.get("storage") or "", item.get("origin") or "", item.get("key") or "")
 
 
 def _first(writes: dict[tuple, Moment], key: tuple, moment: Moment) -> None:

@@ -122,10 +122,9 @@ def slots(evidence: dict) -> dict[tuple, str]:
     stock of every origin (``stored.end``), fields split out (:func:`fields`)."""
     out: dict[tuple, str] = {}
     for c in evidence.get("cookies", []):
-        where = (c.get("domain") or "").lstrip(".") + (c.get("path") or "/")
-        _put(out, ("cookie", where, c.get("name") or ""), c.get("value"))
+        _put(out, clocks.cookie_slot(c), c.get("value"))
     for i in (evidence.get("stored") or {}).get("end", []):
-        slot = (i.get("storage") or "", i.get("origin") or "", i.get("key") or "")
+        slot = clocks.stored_slot(i)
         _put(out, slot, i.get("value"))
         for line in (i.get("headers") or "").splitlines():
             name, _, value = line.partition(":")
