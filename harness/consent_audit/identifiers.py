@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
@@ -322,14 +323,10 @@ def _decoded_runs(text: str) -> list[bytes]:
     for run in _HEX.findall(text):
         out.append(bytes.fromhex(run[:len(run) - len(run) % 2]))
     for run in _B64.findall(text):
-        table = run.replace("-", "+").replace("_", "/")
-        for start in range(4):  # unpadded: the last bytes too
-            part = table[start:]
-            part = part[:-1] if len(part) % 4 == 1 else part + "=" * (-len(part) % 4)
-            try:
-                out.append(base64.b64decode(part, validate=True))
-            except ValueError:
-                continue
+        for decodings in _unpadded(run, 4, _b64decode):
+            data = next(decodings, None)
+            if data is not None:
+                out.append(data)
     return out
 
 
@@ -441,26 +438,52 @@ def _readable(data: bytes) -> str | None:
     return text if len(text) >= 6 and _READABLE.fullmatch(text) else None
 
 
-def _b64(run: str) -> list[str]:
-    """*run* read as base64 from each of its first four characters (one of them is where the
-    encoded value starts, when a prefix was run into it), standard or URL-safe alphabet."""
+def _b64decode(text: str) -> bytes:
+    """*text* decoded as base64 of either alphabet (standard or URL-safe)."""
+    return base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
+
+
+def _b32decode(text: str) -> bytes:
+    """*text* decoded as base32 (RFC 4648) of either case."""
+    return base64.b32decode(text.upper())
+
+
+def _unpadded(run: str, block: int, decode: Callable[[str], bytes]
+              ) -> Iterator[Iterator[bytes]]:
+    """*run* read as unpadded base64 or base32 (*block* characters to a block: 4 or 8), as
+    URLs carry it, from each of its first *block* characters (one of them is where the
+    encoded value starts, when a prefix was run into it): for each start, lazily, what
+    *decode* makes of it padded back (its last bytes too: the end of an identifier) and
+    then of its whole blocks only, leaving out what does not decode."""
+    for start in range(block):
+        part = run[start:]
+        wholes = dict.fromkeys((part + "=" * (-len(part) % block),
+                                part[:len(part) - len(part) % block]))
+        yield _decodings([w for w in wholes if w], decode)
+
+
+def _decodings(wholes: list[str], decode: Callable[[str], bytes]) -> Iterator[bytes]:
+    for whole in wholes:
+        try:
+            yield decode(whole)
+        except ValueError:
+            continue
+
+
+def _first_text(run: str, block: int, decode: Callable[[str], bytes],
+                read: Callable[[bytes], str | None]) -> list[str]:
+    """For each start of *run* (:func:`_unpadded`), the first decoding *read* makes text of."""
     found = []
-    table = run.replace("-", "+").replace("_", "/")
-    for start in range(4):
-        part = table[start:]
-        # Unpadded, as URLs carry it: its last bytes too where its length allows (the end of
-        # an identifier); else, or if they read as nothing, its whole blocks only.
-        cut = part[:len(part) - len(part) % 4]
-        for whole in (part + "=" * (-len(part) % 4), cut) if len(part) % 4 > 1 else (cut,):
-            try:
-                data = base64.b64decode(whole, validate=True)
-            except ValueError:
-                continue
-            text = _readable(data) or _inflated(data)
-            if text:
-                found.append(text)
-                break
+    for decodings in _unpadded(run, block, decode):
+        text = next(filter(None, map(read, decodings)), None)
+        if text:
+            found.append(text)
     return found
+
+
+def _b64(run: str) -> list[str]:
+    """*run* read as base64 (:func:`_unpadded`): readable, or readable once inflated."""
+    return _first_text(run, 4, _b64decode, lambda data: _readable(data) or _inflated(data))
 
 
 def _inflated(data: bytes) -> str | None:
@@ -471,22 +494,8 @@ def _inflated(data: bytes) -> str | None:
 
 
 def _b32(run: str) -> list[str]:
-    """*run* read as base32 (RFC 4648, either case) from each of its first eight
-    characters, as :func:`_b64` reads base64."""
-    found = []
-    for start in range(8):
-        part = run[start:].upper()
-        # Unpadded, as URLs carry it: padded back where its length allows, else its whole
-        # blocks only.
-        for whole in (part + "=" * (-len(part) % 8), part[:len(part) - len(part) % 8]):
-            try:
-                text = _readable(base64.b32decode(whole)) if whole else None
-            except ValueError:
-                continue
-            if text:
-                found.append(text)
-                break
-    return found
+    """*run* read as base32 (:func:`_unpadded`), where it is readable."""
+    return _first_text(run, 8, _b32decode, _readable)
 
 
 def _layer(text: str) -> list[str]:
