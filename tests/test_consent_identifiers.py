@@ -194,6 +194,29 @@ def test_identifier_found_in_wrappings_red_team_v7(how, carried):
         SENT[how], identifiers.carried(text, {KEPT: identifiers.forms(KEPT)}))
 
 
+# Wrappings red team v8 found the audit blind to, each beside a look-alike of no one's.
+SENT_V8 = {
+    "bytes as a JSON array": quote(json.dumps(list(bytes.fromhex(KEPT)))),
+    "bytes of another as a JSON array": json.dumps(list(bytes.fromhex("0c1d2e3f4a5b6c7d"))),
+    "hex pairs with colons": ":".join(KEPT[i:i + 2].upper() for i in range(0, len(KEPT), 2)),
+    "groups with spaces": quote(" ".join(KEPT[i:i + 4] for i in range(0, len(KEPT), 4))),
+    "another's pairs with colons": ":".join("0c1d2e3f4a5b6c7d"[i:i + 2]
+                                            for i in range(0, 16, 2)),
+    "a version with dots": "4.2.1.7.3.9.12",
+}
+
+
+@pytest.mark.parametrize("how,carried", [
+    ("bytes as a JSON array", True), ("bytes of another as a JSON array", False),
+    ("hex pairs with colons", True), ("groups with spaces", True),
+    ("another's pairs with colons", False), ("a version with dots", False),
+])
+def test_identifier_found_in_wrappings_red_team_v8(how, carried):
+    text = identifiers.request_text(f"http://s.localhost/px.gif?d={SENT_V8[how]}")
+    assert bool(identifiers.carried(text, {KEPT: identifiers.forms(KEPT)})) is carried, (
+        SENT_V8[how], identifiers.carried(text, {KEPT: identifiers.forms(KEPT)}))
+
+
 def test_a_kept_number_is_not_found_scrambled_among_a_pages_numbers():
     # Numbers a page sends (prices, ids of its products) and a twelve-digit id the visitor
     # keeps (a _ga client id) share a six-byte XOR trace by chance (one pair found among

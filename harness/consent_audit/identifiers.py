@@ -411,9 +411,10 @@ def request_text(url: str, headers: dict | None = None, body: str | None = None,
 
 # What a tracker wraps an identifier in, each undone in one linear pass over the text:
 # percent-encoding (again and again), base64 of either alphabet at any alignment, hex of
-# bytes, JSON's \\u escapes and arrays of character codes. What a pass decodes to readable
-# text is searched too, and unwrapped again (base64 of JSON in a query parameter in a JSON
-# body), to a bounded depth and size.
+# bytes, JSON's \\u escapes, arrays of character codes or of bytes, groups of characters
+# with separators between them. What a pass decodes to readable text is searched too, and
+# unwrapped again (base64 of JSON in a query parameter in a JSON body), to a bounded depth
+# and size.
 _PERCENT = re.compile(r"(?:%(?:25)*[0-9A-Fa-f]{2}){4,}")
 _B64 = re.compile(r"[A-Za-z0-9+/]{12,}|[A-Za-z0-9_\-]{12,}")
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2}){6,}")
@@ -421,6 +422,8 @@ _B32 = re.compile(r"[A-Z2-7]{16,}|[a-z2-7]{16,}")
 INFLATED_LONGEST = 16384  # bytes a compressed run is inflated to at most
 _UESC = re.compile(r"(?:\\u[0-9A-Fa-f]{4}){4,}")
 _CODES = re.compile(r"(?:\d{1,3}\s*,\s*){5,}\d{1,3}")
+# An identifier written in groups of up to four characters with a separator between them.
+_SEPARATED = re.compile(r"(?:[0-9A-Za-z]{1,4}[:. |;~]){3,}[0-9A-Za-z]{1,4}")
 _READABLE = re.compile(r"[\x20-\x7e\t\r\n]*")
 DEPTH, GROWTH = 3, 4
 UNWRAPPED = "\n\x00"  # between the text and each piece decoding it revealed
@@ -523,6 +526,10 @@ def _layer(text: str) -> list[str]:
         codes = [int(c) for c in re.findall(r"\d+", run)]
         if all(32 <= c < 127 for c in codes):
             found.append("".join(map(chr, codes)))
+        elif all(c < 256 for c in codes):  # an array of bytes (a Uint8Array) as their hex
+            found.append(bytes(codes).hex())
+    for run in _SEPARATED.findall(text):  # 8F:3A:9C:2E, 8f3a 9c2e, 8f.3a.9c
+        found.append(re.sub(r"[^0-9A-Za-z]", "", run))
     return found
 
 
