@@ -194,6 +194,21 @@ def test_identifier_found_in_wrappings_red_team_v7(how, carried):
         SENT[how], identifiers.carried(text, {KEPT: identifiers.forms(KEPT)}))
 
 
+def _moved(text: str, letters: int, digits: int) -> str:
+    """*text* with each letter moved *letters* on in the alphabet, each digit *digits*."""
+    return "".join(chr((ord(c) - 97 + letters) % 26 + 97) if c.islower() else
+                   chr((ord(c) - 48 + digits) % 10 + 48) if c.isdigit() else c for c in text)
+
+
+def _radix58(number: int) -> str:
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    digits = ""
+    while number:
+        number, digit = divmod(number, 58)
+        digits = alphabet[digit] + digits
+    return digits
+
+
 # Wrappings red team v8 found the audit blind to, each beside a look-alike of no one's.
 SENT_V8 = {
     "bytes as a JSON array": quote(json.dumps(list(bytes.fromhex(KEPT)))),
@@ -203,6 +218,15 @@ SENT_V8 = {
     "another's pairs with colons": ":".join("0c1d2e3f4a5b6c7d"[i:i + 2]
                                             for i in range(0, 16, 2)),
     "a version with dots": "4.2.1.7.3.9.12",
+    "a Caesar shift of letters": _moved(KEPT, 3, 0),
+    "ROT13 of letters, ROT5 of digits": _moved(KEPT, 13, 5),
+    "another's Caesar shift": _moved("0c1d2e3f4a5b6c7d", 3, 0),
+    "a shift of words": _moved("pageview-button-checkout", 7, 0),
+    "base 58 number": _radix58(int(KEPT, 16)),
+    "ASCII85 of its bytes": quote(base64.a85encode(bytes.fromhex(KEPT)).decode()),
+    "base85 of its bytes": quote(base64.b85encode(bytes.fromhex(KEPT)).decode()),
+    "ASCII85 of another's bytes": quote(base64.a85encode(bytes.fromhex("0c1d2e3f4a5b6c7d"))
+                                        .decode()),
 }
 
 
@@ -210,6 +234,10 @@ SENT_V8 = {
     ("bytes as a JSON array", True), ("bytes of another as a JSON array", False),
     ("hex pairs with colons", True), ("groups with spaces", True),
     ("another's pairs with colons", False), ("a version with dots", False),
+    ("a Caesar shift of letters", True), ("ROT13 of letters, ROT5 of digits", True),
+    ("another's Caesar shift", False), ("a shift of words", False), ("base 58 number", True),
+    ("ASCII85 of its bytes", True), ("base85 of its bytes", True),
+    ("ASCII85 of another's bytes", False),
 ])
 def test_identifier_found_in_wrappings_red_team_v8(how, carried):
     text = identifiers.request_text(f"http://s.localhost/px.gif?d={SENT_V8[how]}")

@@ -237,12 +237,15 @@ def _dressed(token: str) -> dict[str, str]:
     dressed = {"as is": token, "base64": b64,
                "base64url": base64.urlsafe_b64encode(raw).decode().rstrip("="),
                "hex": raw.hex(), "reversed": token[::-1],
-               "rot13": token.translate(_ROT13)}
+               "rot13": token.translate(_ROT13), "ASCII85": base64.a85encode(raw).decode(),
+               "base85": base64.b85encode(raw).decode()}
     if len(token) >= 16 and len(token) % 2 == 0 and _HEXED.fullmatch(token):
         # Bytes kept as hex (the stock reads raw bytes so) are sent as base64 of the bytes.
         data = bytes.fromhex(token)
         dressed["base64 of its bytes"] = base64.b64encode(data).decode().rstrip("=")
         dressed["base64url of its bytes"] = base64.urlsafe_b64encode(data).decode().rstrip("=")
+        dressed["ASCII85 of its bytes"] = base64.a85encode(data).decode()
+        dressed["base85 of its bytes"] = base64.b85encode(data).decode()
     if 8 <= len(token) <= 40 and (_HEXED.fullmatch(token) or token.isdigit()):
         # A number in another base: hex read as one integer and sent in decimal or base
         # 36 (BigInt("0x" + id).toString(36)), digits sent in hex or base 36.
@@ -256,6 +259,9 @@ def _dressed(token: str) -> dict[str, str]:
             for radix in range(2, 36):
                 if radix not in (10, 16):
                     dressed[f"in base {radix}"] = _digits(number, radix)
+            # ... or in an alphabet of its own: base58 (Bitcoin's: no 0, O, I, l) and base62.
+            for radix, alphabet in RADIX_ALPHABETS.items():
+                dressed[f"in base {radix}"] = _digits(number, radix, alphabet)
     for name in HASHES:
         digest = hashlib.new(name, raw).digest()
         dressed[f"{name} hex"] = digest.hex()
@@ -277,13 +283,20 @@ CUT_HASH_B64 = 10  # base64 characters of a cut hash looked for: 60 bits
 NUMBER_BITS = 40  # a number this long is looked for in every base, not only 10, 16 and 36
 
 
-def _digits(number: int, radix: int) -> str:
-    """*number* in base *radix*, as JavaScript's ``toString(radix)`` writes it."""
+RADIX_ALPHABETS = {
+    58: "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz",
+    62: "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+
+
+def _digits(number: int, radix: int,
+            alphabet: str = "0123456789abcdefghijklmnopqrstuvwxyz") -> str:
+    """*number* in base *radix*, as JavaScript's ``toString(radix)`` writes it, or in the
+    digits of *alphabet*."""
     digits = []
     while number:
         number, digit = divmod(number, radix)
-        digits.append("0123456789abcdefghijklmnopqrstuvwxyz"[digit])
-    return "".join(reversed(digits)) or "0"
+        digits.append(alphabet[digit])
+    return "".join(reversed(digits)) or alphabet[0]
 
 
 # XOR with a key of one to four bytes, or every character moved by one amount: what a
@@ -331,7 +344,8 @@ def _decoded_runs(text: str) -> list[bytes]:
 
 
 def scrambled(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
-    """Which *known* identifiers *text* carries XOR'd with a short key or shifted, and how:
+    """Which *known* identifiers *text* carries XOR'd with a short key or shifted (bytes, or
+    letters and digits within their alphabets), and how:
     ``[(token, how)]``. A token whose trace is too plain to tell (``12345678``: each
     neighbour one apart) is not looked for so."""
     if not known:
@@ -339,6 +353,7 @@ def scrambled(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, st
     streams = [text.encode("utf-8", "surrogatepass")] + _decoded_runs(text)
     xor = {p: b"\n".join(_xor_trace(s, p) for s in streams) for p in XOR_PERIODS}
     shift = b"\n".join(_shift_trace(s[:SHIFT_LONGEST]) for s in streams)
+    classes = text.translate(_CLASS_OF)
     found = []
     for token in known:
         raw = token.encode("utf-8")
@@ -354,7 +369,47 @@ def scrambled(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, st
             trace = _shift_trace(raw)
             if len(set(trace)) >= 4 and trace in shift:
                 found.append((token, "each character shifted"))
+            elif _class_shifted(text, classes, token):
+                found.append((token, "each letter and digit shifted in its alphabet"))
     return found
+
+
+# A Caesar shift, ROT13 with ROT5 of digits, ROT-n: each character moved within its own
+# alphabet (digits, lower case, upper case), by an amount of that alphabet's, wrapping
+# round. What is found so keeps the token's pattern of classes and, within each class, its
+# characters' distances; those fix this many bits at least, or the token is not looked for
+# so (a short token of one class would turn up by chance).
+_CLASSES = {"d": (ord("0"), 10), "l": (ord("a"), 26), "u": (ord("A"), 26)}
+_CLASS_OF = str.maketrans({c: k for k, (start, size) in _CLASSES.items()
+                           for c in map(chr, range(start, start + size))})
+CLASS_SHIFT_BITS = 40
+
+
+def _class_shifted(text: str, classes: str, token: str) -> bool:
+    """Whether *text* (of *classes*: each letter and digit by its class) carries *token* with
+    each letter and digit moved within its class."""
+    pattern = token.translate(_CLASS_OF)
+    counts = {k: pattern.count(k) for k in _CLASSES}
+    bits = sum((n - 1) * math.log2(_CLASSES[k][1]) for k, n in counts.items() if n) + (
+        len(token) - 1 if sum(1 for n in counts.values() if n) > 1 else 0)
+    if bits < CLASS_SHIFT_BITS:
+        return False
+    at = classes.find(pattern)
+    while at >= 0:
+        shifts: dict[str, int] = {}
+        for kind, mine, theirs in zip(pattern, token, text[at:at + len(token)], strict=True):
+            if kind not in _CLASSES:
+                if mine != theirs:
+                    break
+                continue
+            moved = (ord(theirs) - ord(mine)) % _CLASSES[kind][1]
+            if shifts.setdefault(kind, moved) != moved:
+                break
+        else:
+            if any(shifts.values()):
+                return True
+        at = classes.find(pattern, at + 1)
+    return False
 
 
 def _origin(url: str) -> tuple:
