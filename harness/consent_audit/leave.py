@@ -84,11 +84,12 @@ STAY_MS = 24 * 3600 * 1000
 STAY_JUMPS = 4
 # Within each jump's window, a chain of timeouts whose links are shorter than it is followed
 # link by link first: the page's clock moves on to its next timeout due (a minute at least),
-# up to this many times a window, so a chain of six 45-minute links is seen, not one link a
-# jump; the jump then covers what is left of the window.
+# as often as a window has minutes, so a chain of six 45-minute links is seen, not one link
+# a jump, and so is the 40th link of a five-minute loop (a fixed 32 links a window stopped
+# such a loop at 160 minutes); the jump then covers what is left of the window.
 # Intervals, frames and idle callbacks do not set the pace (one a second would use it up).
-FOLLOW_LINKS = 32
 FOLLOW_STEP_MS = 60 * 1000
+FOLLOW_LINKS = STAY_MS // STAY_JUMPS // FOLLOW_STEP_MS
 FOLLOW_CHAIN = """async ([within, links, step]) => {
   const clock = globalThis.__pwClock && globalThis.__pwClock.controller;
   if (!clock || !clock._timers || !clock._now) return 0;  // another Playwright: jumps only
