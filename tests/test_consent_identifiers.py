@@ -225,6 +225,8 @@ SENT_V8 = {
     "base 58 number": _radix58(int(KEPT, 16)),
     "ASCII85 of its bytes": quote(base64.a85encode(bytes.fromhex(KEPT)).decode()),
     "base85 of its bytes": quote(base64.b85encode(bytes.fromhex(KEPT)).decode()),
+    "each byte's digits swapped": "".join(KEPT[i + 1] + KEPT[i] for i in range(0, 16, 2)),
+    "its bytes reversed": bytes.fromhex(KEPT)[::-1].hex().upper(),
     "ASCII85 of another's bytes": quote(base64.a85encode(bytes.fromhex("0c1d2e3f4a5b6c7d"))
                                         .decode()),
 }
@@ -237,7 +239,8 @@ SENT_V8 = {
     ("a Caesar shift of letters", True), ("ROT13 of letters, ROT5 of digits", True),
     ("another's Caesar shift", False), ("a shift of words", False), ("base 58 number", True),
     ("ASCII85 of its bytes", True), ("base85 of its bytes", True),
-    ("ASCII85 of another's bytes", False),
+    ("ASCII85 of another's bytes", False), ("each byte's digits swapped", True),
+    ("its bytes reversed", True),
 ])
 def test_identifier_found_in_wrappings_red_team_v8(how, carried):
     text = identifiers.request_text(f"http://s.localhost/px.gif?d={SENT_V8[how]}")

@@ -244,6 +244,10 @@ def _dressed(token: str) -> dict[str, str]:
         data = bytes.fromhex(token)
         dressed["base64 of its bytes"] = base64.b64encode(data).decode().rstrip("=")
         dressed["base64url of its bytes"] = base64.urlsafe_b64encode(data).decode().rstrip("=")
+        # Its bytes in the other order (little-endian), or each byte's two digits swapped.
+        dressed["hex of its bytes reversed"] = data[::-1].hex()
+        dressed["hex, each byte's digits swapped"] = "".join(
+            token[i + 1] + token[i] for i in range(0, len(token), 2))
         dressed["ASCII85 of its bytes"] = base64.a85encode(data).decode()
         dressed["base85 of its bytes"] = base64.b85encode(data).decode()
     if 8 <= len(token) <= 40 and (_HEXED.fullmatch(token) or token.isdigit()):
