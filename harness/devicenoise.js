@@ -83,9 +83,10 @@
     return (h ^ (h >>> 16)) >>> 0;
   }
   // RGBA pixels of a w x h region at (sx, sy) of a picture *width* wide: the lowest bit of
-  // one colour of about one opaque pixel in sixteen is turned over, the same ones for the
-  // same picture, whichever part of it is read. Only opaque pixels: the blank stays blank,
-  // and the bit survives an image's encoding. Only the chosen pixels are visited, each row's
+  // one colour of about one pixel in sixteen is turned over, the same ones for the same
+  // picture, whichever part of it is read; of a translucent pixel, its alpha's (its colour's
+  // would not survive the premultiplied copy an encoding is made from), so a picture of no
+  // opaque pixel is the visitor's too. The blank stays blank (alpha 0 and 1 are left). Only the chosen pixels are visited, each row's
   // from the one before (a gap of 1 to 32): Firefox runs an init script's code without its
   // JIT, so a loop over every pixel of a large canvas would cost a second.
   function noisePixels(data, w, h, sx, sy, width) {
@@ -95,7 +96,9 @@
         var k = mix(row * width + x);
         if (x >= sx) {
           var p = (y * w + x - sx) * 4;
-          if (data[p + 3] === 255) data[p + ((k >>> 5) % 3)] ^= 1;
+          var alpha = data[p + 3];
+          if (alpha === 255) data[p + ((k >>> 5) % 3)] ^= 1;
+          else if (alpha > 1) data[p + 3] = alpha ^ 1;
         }
         x += 1 + (k & 31);
       }

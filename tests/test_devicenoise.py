@@ -15,6 +15,11 @@ FINGERPRINT = """async () => {
   const x = c.getContext("2d"); x.fillStyle = "#f60"; x.fillRect(0, 0, 160, 40);
   x.fillStyle = "#069"; x.font = "16px sans-serif"; x.fillText("Cwm fjordbank glyphs", 4, 24);
   const blob = await new Promise((done) => c.toBlob(done));
+  // A picture of no opaque pixel: translucent paint, translucent text.
+  const t = document.createElement("canvas"); t.width = 120; t.height = 30;
+  const tx = t.getContext("2d"); tx.globalAlpha = 0.5; tx.fillStyle = "#f60";
+  tx.fillRect(0, 0, 120, 30); tx.fillStyle = "rgba(0, 102, 153, 0.6)";
+  tx.fillText("Cwm fjordbank", 4, 20);
   const oc = new OffscreenCanvas(40, 20), ox = oc.getContext("2d");
   ox.fillStyle = "#36c"; ox.fillRect(0, 0, 40, 20); ox.fillStyle = "#fc0"; ox.fillText("w", 4, 14);
   const gl = document.createElement("canvas").getContext("webgl");
@@ -34,6 +39,7 @@ FINGERPRINT = """async () => {
     dataURL: c.toDataURL(), blob: [...new Uint8Array(await blob.arrayBuffer())].join(),
     image: x.getImageData(0, 0, 160, 40).data.join(),
     part: x.getImageData(10, 5, 60, 20).data.join(),
+    translucent: tx.getImageData(0, 0, 120, 30).data.join(), translucentURL: t.toDataURL(),
     offscreen: [...new Uint8Array(await (await oc.convertToBlob()).arrayBuffer())].join(),
     webgl, audio: rendered.getChannelData(0).slice(4500).join(), copied: copied.join(),
     analyser: fq.join(), cores: navigator.hardwareConcurrency,
@@ -58,7 +64,7 @@ LOOKS = """() => [HTMLCanvasElement.prototype.toDataURL, HTMLCanvasElement.proto
   Function.prototype.toString.call(f)])"""
 # What Firefox's baseline fingerprinting protection varies per context by itself (its
 # EfficientCanvasRandomization): a canvas encoded as an image.
-EXTRACTED = {"dataURL", "blob", "offscreen"}
+EXTRACTED = {"dataURL", "blob", "offscreen", "translucentURL"}
 BLANK = """() => { const c = document.createElement("canvas"); c.width = 30; c.height = 30;
   return c.getContext("2d").getImageData(0, 0, 30, 30).data.join(); }"""
 
