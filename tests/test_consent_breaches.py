@@ -131,8 +131,18 @@ var deviceHash = function () { return hash([navigator.hardwareConcurrency, navig
   screen.width, screen.height, screen.availWidth, screen.availHeight,
   screen.colorDepth, screen.pixelDepth, devicePixelRatio, new Date().getTimezoneOffset()
   ].join("|")); };
+// A canvas of no opaque pixel, read back; the window's and the screen's geometry, hashed.
+var translucentHash = function () { var c = document.createElement("canvas"); c.width = 200;
+  c.height = 50; var x = c.getContext("2d"); x.globalAlpha = 0.5; x.fillStyle = "#f60";
+  x.fillRect(0, 0, 200, 50); x.fillStyle = "rgba(0, 102, 153, 0.6)"; x.font = "15px Arial";
+  x.fillText("Cwm fjordbank glyphs vext quiz", 3, 30);
+  return hash(c.toDataURL() + Array.from(x.getImageData(0, 0, 200, 50).data).join()); };
+var geomHash = function () { return hash([innerWidth, innerHeight, outerWidth, outerHeight,
+  screenX, screenY, screen.width, screen.height, screen.availLeft, screen.availTop,
+  screen.availWidth, screen.availHeight, devicePixelRatio].join()); };
 var fingerprint = function () { return audioHash().then(function (audio) {
-  var f = {canvas: canvasHash(), webgl: webglHash(), audio: audio, device: deviceHash()};
+  var f = {canvas: canvasHash(), webgl: webglHash(), audio: audio, device: deviceHash(),
+           translucent: translucentHash(), geom: geomHash()};
   f.combined = hash([f.canvas, f.webgl, f.audio, f.device].join()); return f; }); };
 """
 # After the opt-out (the Reject click, then each page load), the fingerprint goes to the
@@ -141,7 +151,8 @@ var fingerprint = function () { return audioHash().then(function (audio) {
 # and made from a blob: address.
 FINGERPRINT_SEND = """
 var send = function () { fingerprint().then(function (f) {
-  ["canvas", "webgl", "audio", "device", "combined"].forEach(function (k) {
+  ["canvas", "webgl", "audio", "device", "combined", "translucent", "geom"].forEach(
+    function (k) {
     new Image().src = "/fp_" + k + ".gif?h=" + f[k]; });
   // To the third party in shapes no identifier has: eight digits, and words of letters.
   new Image().src = SIDE + "/fp_3pcombined.gif?fp=" + parseInt(f.combined.slice(0, 7), 16) % 1e8;
@@ -877,6 +888,57 @@ SITES: dict[str, dict] = {
                         ' mode: "no-cors"}).then(function () { return new Response("ok"); },'
                         ' function () { return new Response("ok"); })); });'},
         "manifest": WS_CSP},  # lets the srcdoc frame's script, the object and embed run
+    # Round 8: what a kept id goes out as that no earlier round sent (ciphers over its
+    # alphabet, other bases, pieces over requests, channels and cookies, only a header or
+    # a file part), a session's five-minute heartbeat over a day.
+    "ruse": {"head": held(
+        'var u = U[0], n = BigInt("0x" + u), enc = new TextEncoder();'
+        'var own = function (p, q) { new Image().src = "/" + p + ".gif?d=" + q; };'
+        'var sub = function (s, from, to) { return Array.from(s, function (c) {'
+        ' var i = from.indexOf(c); return i < 0 ? c : to[i]; }).join(""); };'
+        'var az = "abcdefghijklmnopqrstuvwxyz";'
+        'own("ru_hexperm", sub(u, "0123456789abcdef", "5a0f3c9e1b7d2846"));'
+        'own("ru_caesar", sub(u, az, az.slice(3) + az.slice(0, 3)));'
+        'own("ru_rot13", sub(u, az + "0123456789", az.slice(13) + az.slice(0, 13)'
+        ' + "5678901234"));'
+        'var rev = Array.from(u).reverse().join("");'
+        'own("ru_reversed", "r" + rev); own("ru_revb64", btoa(rev));'
+        'own("ru_split2req", "a" + u.slice(0, 8)); new Image().src = "/ru_split2req_b.gif?e="'
+        ' + u.slice(8);'
+        'own("ru_split2chan", u.slice(0, 8)); fetch("/ru_split2chan_h", {headers:'
+        ' {"X-Part": u.slice(8)}});'
+        'fetch(C + "/ru_xheader", {method: "POST", body: "{}", headers: {"X-Session-Ref": u},'
+        ' mode: "cors"}).catch(function () {});'
+        'var fd = new FormData(); fd.append("upload", new Blob([u],'
+        ' {type: "application/octet-stream"}), "state.bin");'
+        ' fetch("/ru_multifile", {method: "POST", body: fd});'
+        'navigator.sendBeacon(C + "/ru_blobodd", new Blob(["v=" + u + ";"],'
+        ' {type: "application/x-wt-odd; charset=x-user-defined"}));'
+        'var raw = u.match(/../g).map(function (h) { return parseInt(h, 16); });'
+        'own("ru_uint8", encodeURIComponent(JSON.stringify(raw)));'
+        'var B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz", b58 = "",'
+        ' m = n; while (m > 0n) { b58 = B58[Number(m % 58n)] + b58; m = m / 58n; }'
+        ' own("ru_base58", b58);'
+        'own("ru_base36", n.toString(36));'
+        'own("ru_interleave", Array.from(u, function (c, i) { return c + "xq"[i % 2]; })'
+        '.join(""));'
+        'own("ru_nibswap", u.match(/../g).map(function (p) { return p[1] + p[0]; }).join(""));'
+        'own("ru_hexsep", u.toUpperCase().match(/../g).join(":"));'
+        'var a85 = "", bytes = raw.slice(); while (bytes.length % 4) bytes.push(0);'
+        ' for (var i = 0; i < bytes.length; i += 4) { var v = ((bytes[i] << 24) >>> 0) +'
+        ' (bytes[i + 1] << 16) + (bytes[i + 2] << 8) + bytes[i + 3], d = "";'
+        ' for (var j = 0; j < 5; j++) { d = String.fromCharCode(33 + v % 85) + d;'
+        ' v = Math.floor(v / 85); } a85 += d; } own("ru_ascii85", encodeURIComponent(a85));'
+        # The id kept again after the opt-out, four characters a cookie.
+        'u.match(/.{4}/g).forEach(function (p, i) { document.cookie = "ru_c" + i + "=" + p'
+        ' + "; path=/; max-age=31536000"; });',
+        ("ru_vid",))
+        + ready(
+        # A session's heartbeat of five minutes, over when a beat comes more than half an
+        # hour late (the lid was closed): its 40th beat, 200 minutes on, sends.
+        'var k5 = 0, last = Date.now(); (function c5() { if (Date.now() - last > 1800000)'
+        ' return; last = Date.now(); if (++k5 === 40) navigator.sendBeacon(C +'
+        ' "/ru_chain5m", "{}"); else setTimeout(c5, 300000); })();')},
     # Tracking from the first load while Global Privacy Control is on (honoured by default).
     "beforechoice": {"head": script(
         f'document.cookie = "bc_uid={ID}g1; path=/";'
@@ -983,16 +1045,23 @@ SITES: dict[str, dict] = {
         "states": OPTED_OUT},
 }
 
-def case(site: str, marker: str, channel: str, only: str | None = None, why: str = ""):
+def case(site: str, marker: str, channel: str, only: str | None = None, why: str = "",
+         missed: str = ""):
     """One breach: *marker* must be reported under *channel*; *only* names the one browser
-    that has the behaviour, and *why* says why the other has not."""
+    that has the behaviour, and *why* says why the other has not. *missed* says why the
+    audit does not catch it yet (a known limit, strictly expected to fail: catching it
+    makes the row fail until the mark goes)."""
     assert bool(only) == bool(why), "a breach seen in one browser only says why"
     marks = [pytest.mark.only_browser(only)] if only else []
+    if missed:
+        marks.append(pytest.mark.xfail(strict=True, reason=missed))
     return pytest.param(site, marker, channel, id=f"{site}-{marker}", marks=marks)
 
 
 NO_RELAXED_REFERER = ("Firefox ignores a referrer policy that relaxes its default across sites "
                       "(network.http.referer.disallowRelaxingDefault): it sends the origin only")
+SUBSTITUTED = ("a substitution over the id's alphabet keeps only its pattern of repeats:"
+               " too few bits to tell from chance")
 CASES = [
     case("cookies", "ck_plain", "cookie"),
     case("cookies", "ck0nameless", "cookie"),
@@ -1214,6 +1283,10 @@ CASES = [
     case("fingerprint", "fp_audio", "request"),
     case("fingerprint", "fp_device", "request"),
     case("fingerprint", "fp_combined", "request"),
+    case("fingerprint", "fp_translucent", "request"),
+    case("fingerprint", "fp_geom", "request",
+         missed="the window's size is left alone (clean sites send it) and changes as it is"
+                " resized: no steady value of the visitor's"),
     case("fingerprint", "fp_3pletters", "request"),
     case("fingerprint", "fp_3pcombined", "request"),
     case("fingerprint", "fp_3pcanvas", "request"),
@@ -1253,6 +1326,27 @@ CASES = [
     case("sly", "sl_hide2", "request"),
     case("sly", "sl_chain6", "request"),
     case("sly", "sl_idlechain", "request"),
+    case("ruse", "ru_hexperm", "request",
+         missed=SUBSTITUTED),
+    case("ruse", "ru_caesar", "request"),
+    case("ruse", "ru_rot13", "request"),
+    case("ruse", "ru_reversed", "request"),
+    case("ruse", "ru_revb64", "request"),
+    case("ruse", "ru_split2req", "request"),
+    case("ruse", "ru_split2chan", "request"),
+    case("ruse", "ru_xheader", "request"),
+    case("ruse", "ru_multifile", "request"),
+    case("ruse", "ru_blobodd", "request"),
+    case("ruse", "ru_uint8", "request"),
+    case("ruse", "ru_base58", "request"),
+    case("ruse", "ru_base36", "request"),
+    case("ruse", "ru_interleave", "request",
+         missed="an id interleaved with filler characters is not read"),
+    case("ruse", "ru_nibswap", "request"),
+    case("ruse", "ru_hexsep", "request"),
+    case("ruse", "ru_ascii85", "request"),
+    case("ruse", "ru_chain5m", "request"),
+    case("ruse", "ru_c0", "cookie"),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]
