@@ -83,24 +83,33 @@ MOVES = """(count) => {
 STAY_MS = 24 * 3600 * 1000
 STAY_JUMPS = 4
 # Within each jump's window, a chain of timeouts whose links are shorter than it is followed
-# link by link first: the page's clock moves on to its next timeout due (a minute at least),
-# as often as a window has minutes, so a chain of six 45-minute links is seen, not one link
-# a jump, and so is the 40th link of a five-minute loop (a fixed 32 links a window stopped
-# such a loop at 160 minutes); the jump then covers what is left of the window.
+# link by link first: the page's clock moves on to its next timeout due, as often as a
+# window has minutes, so a chain of six 45-minute links is seen, not one link a jump, and
+# so is the 40th beat of a five-minute heartbeat (a fixed 32 links a window stopped it at
+# 160 minutes). A timeout due within the minute moves the clock a minute on, 32 times a
+# window at most: a one-second poll beside such a chain would otherwise spend every step
+# (each costs the page some milliseconds); past those the clock goes to the next timeout
+# due a minute or more away, and what is due sooner fires on the way. The jump then covers
+# what is left of the window.
 # Intervals, frames and idle callbacks do not set the pace (one a second would use it up).
 FOLLOW_STEP_MS = 60 * 1000
 FOLLOW_LINKS = STAY_MS // STAY_JUMPS // FOLLOW_STEP_MS
-FOLLOW_CHAIN = """async ([within, links, step]) => {
+FOLLOW_SHORT = 32
+FOLLOW_CHAIN = """async ([within, links, step, short]) => {
   const clock = globalThis.__pwClock && globalThis.__pwClock.controller;
   if (!clock || !clock._timers || !clock._now) return 0;  // another Playwright: jumps only
   const start = clock._now.ticks, end = start + within;
-  for (let followed = 0; followed < links; followed++) {
-    let next = Infinity;
-    for (const timer of clock._timers.values())
-      if (timer.type === "Timeout" && timer.callAt < next) next = timer.callAt;
+  for (let followed = 0, soon = 0; followed < links; followed++) {
+    const now = clock._now.ticks;
+    let next = Infinity, far = Infinity;
+    for (const timer of clock._timers.values()) {
+      if (timer.type !== "Timeout") continue;
+      if (timer.callAt < next) next = timer.callAt;
+      if (timer.callAt >= now + step && timer.callAt < far) far = timer.callAt;
+    }
+    if (next - now < step) next = soon++ < short ? now + step : far;
     if (next > end) break;
-    await clock.fastForward(Math.min(Math.max(next - clock._now.ticks, step),
-                                     end - clock._now.ticks));
+    await clock.fastForward(Math.min(next - now, end - now));
   }
   return clock._now.ticks - start;  // ms followed: the jump goes on from there
 }"""
@@ -195,7 +204,7 @@ async def stay(page, evidence) -> None:
     for _ in range(STAY_JUMPS):
         # The chains first, then a jump over what is left of the window: a day in all.
         followed = {frame: ms for frame, ms in await in_every_frame(
-            page, FOLLOW_CHAIN, [window, FOLLOW_LINKS, FOLLOW_STEP_MS])
+            page, FOLLOW_CHAIN, [window, FOLLOW_LINKS, FOLLOW_STEP_MS, FOLLOW_SHORT])
             if isinstance(ms, (int, float))}
         here = followed.get(page.main_frame, 0)
         try:
