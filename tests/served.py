@@ -21,7 +21,8 @@ class Pages:
                 body = pages.get(self.path.split("?")[0])
                 time.sleep((slow or {}).get(self.path.split("?")[0], 0))
                 self.send_response(200 if body is not None else 404)
-                kind = {"js": "text/javascript", "svg": "image/svg+xml"}.get(
+                kind = {"js": "text/javascript", "svg": "image/svg+xml",
+                        "xhtml": "application/xhtml+xml"}.get(
                     self.path.split("?")[0].rpartition(".")[2], "text/html")
                 self.send_header("Content-Type", f"{kind}; charset=utf-8")
                 for name, value in (headers or {}).get(self.path.split("?")[0], ()):

@@ -44,12 +44,13 @@ def js(code, attrs=""):
     return f"<script{attrs}>{code}</script>"
 
 
-def rules_of(html, base="http://shop.localhost:8800/page.html"):
-    """The rules a page gets, its own script files read from FILES as load_static does."""
+def rules_of(html, base="http://shop.localhost:8800/page.html", xml=False):
+    """The rules a page gets, its own script files read from FILES as load_static does
+    (*xml*: served as XHTML)."""
     from harness.audit.page import data_url_text
     from harness.audit.targets import _read_script
 
-    parsed = parse(html, "page.html", base)
+    parsed = parse(html, "page.html", base, xml=xml)
     # (as the site answers: its own address absolute or not, the query ignored)
     parsed.reader = lambda src: FILES.get(src.removeprefix("http://shop.localhost:8800").split(
         "?")[0]) or data_url_text(src)
@@ -1592,6 +1593,637 @@ SHAPES += [
 ]
 FILES["/body/container.js"] = CONTAINER.replace("d.head", "d.body")
 
+# Round 5 (installs5): a container is replaced by what it installs, nothing included; an
+# element the parser has not reached is not found; vendor loaders and the markup, module,
+# consent and duplicate shapes around them.
+FILES["/empty/container.js"] = (
+    "window.dataLayer = window.dataLayer || []; window.dataLayer.push({event: 'gtm.js'});"
+)
+FILES["/js/by-id.js"] = "var c = document.getElementById('wt'); " + insert("c.dataset.src")
+FILES["/bad/container.js"] = "var x = ;"
+FILES["/hs/loader.js"] = (
+    "(function(d, id){ if (d.getElementById(id)) return; var n = "
+    "d.createElement('script'); n.id = id; "
+    f"n.src = '{URL}'; n.setAttribute('data-site', 'shop'); d.head.appendChild(n); "
+    f"}})(document, 'wt-hs');"
+)
+FILES["/pp/shop-1/container.js"] = CONTAINER
+FILES["/js/insert-me.js"] = (
+    "const s = document.createElement('script'); s.src = '"
+    + URL
+    + ("'; s.dataset.site = 'shop'; document.head.append(s); export const done = true;")
+)
+SHAPES += [
+    # containers the site serves: what they install counts, nothing when they install nothing
+    (
+        "a container of the site's that installs nothing",
+        '<script src="/empty/container.js" async></script>',
+        "",
+        ["WT001"],
+    ),
+    (
+        "a container that installs nothing beside the tag",
+        TAG + '<script src="/empty/container.js" async></script>',
+        "",
+        [],
+    ),
+    (
+        "a container that installs nothing, inserted by a snippet",
+        js(insert("'/empty/container.js'")),
+        "",
+        ["WT001"],
+    ),
+    (
+        "a snippet inserting a container and the tracker: both",
+        js(insert("'/container.js'") + insert(var="t")),
+        "",
+        ["WT003"],
+    ),
+    (
+        "a snippet inserting an empty container and the tracker",
+        js(insert("'/empty/container.js'") + insert(var="t")),
+        "",
+        [],
+    ),
+    (
+        "a snippet inserting the tracker, then a container: both",
+        js(insert(var="t") + insert("'/container.js'")),
+        "",
+        ["WT003"],
+    ),
+    (
+        "getElementById from <head> of a body element with the address",
+        js("var c = document.getElementById('wt'); " + insert("c.dataset.src")),
+        '<div id="wt" data-src="' + URL + '"></div>',
+        ["WT001"],
+    ),
+    (
+        "querySelector from <head> of a body element: null",
+        js("var c = document.querySelector('#wt'); " + insert("c.dataset.src")),
+        '<div id="wt" data-src="' + URL + '"></div>',
+        ["WT001"],
+    ),
+    (
+        "querySelector from the body before the element: null",
+        "",
+        js("var c = document.querySelector('#wt'); " + insert("c.dataset.src"))
+        + '<div id="wt" data-src="'
+        + URL
+        + '"></div>',
+        ["WT001"],
+    ),
+    (
+        "getElementById from the body before the element: null",
+        "",
+        js("var c = document.getElementById('wt'); " + insert("c.dataset.src"))
+        + '<div id="wt" data-src="'
+        + URL
+        + '"></div>',
+        ["WT001"],
+    ),
+    (
+        "getElementById from the body after the element",
+        "",
+        '<div id="wt" data-src="'
+        + URL
+        + '"></div>'
+        + js(
+            "var c = document.getElementById('wt'); "
+            + insert("c.dataset.src", "document.head.appendChild(s);")
+        ),
+        [],
+    ),
+    (
+        "querySelector of a body element in a DOMContentLoaded listener",
+        js(
+            (
+                "document.addEventListener('DOMContentLoaded', function () { "
+                "var c = document.querySelector('#wt'); "
+            )
+            + insert("c.dataset.src")
+            + "});"
+        ),
+        '<div id="wt" data-src="' + URL + '"></div>',
+        [],
+    ),
+    (
+        "getElementById from <head>, guarded: nothing",
+        js("var c = document.getElementById('wt'); if (c) {" + insert("c.dataset.src") + "}"),
+        '<div id="wt" data-src="' + URL + '"></div>',
+        ["WT001"],
+    ),
+    (
+        "querySelector from <head> misses the body's, the else branch installs",
+        js(
+            "var c = document.querySelector('div[data-src]'); if (c) {"
+            + insert("c.dataset.src")
+            + "} else {"
+            + insert()
+            + "}"
+        ),
+        '<div id="wt" data-src="/nothing.js"></div>',
+        [],
+    ),
+    (
+        "getElementsByClassName from <head> is empty then",
+        js(
+            "var c = document.getElementsByClassName('wt'); if (c.length) {"
+            + insert("c[0].dataset.src")
+            + "}"
+        ),
+        '<div class="wt" data-src="' + URL + '"></div>',
+        ["WT001"],
+    ),
+    (
+        "a deferred file reads a body element by id",
+        '<script src="/js/by-id.js" defer></script>',
+        '<div id="wt" data-src="' + URL + '"></div>',
+        [],
+    ),
+    (
+        "a blocking file in <head> reads a body element by id: null",
+        '<script src="/js/by-id.js"></script>',
+        '<div id="wt" data-src="' + URL + '"></div>',
+        ["WT001"],
+    ),
+    (
+        "a snippet inserting the container twice: it runs twice",
+        js(insert("'/container.js'") + insert("'/container.js'", var="t")),
+        "",
+        ["WT003"],
+    ),
+    (
+        "a container tag and the same container inserted: twice",
+        '<script src="/container.js" async></script>' + js(insert("'/container.js'")),
+        "",
+        ["WT003"],
+    ),
+    (
+        "a container of the site's that is no JavaScript",
+        '<script src="/bad/container.js" async></script>',
+        "",
+        ["WT001"],
+    ),
+    # vendors
+    (
+        "GTM-style snippet with its noscript iframe in the body",
+        js(GTM_STYLE),
+        (
+            '<noscript><iframe src="/ns.html?id=GTM-A1" height="0" width="0" '
+            'style="display:none;visibility:hidden"></iframe></noscript>'
+        ),
+        [],
+    ),
+    (
+        "Segment-style stub, load() called by a later script",
+        js(SEGMENT.replace("analytics.load('shop');", "")),
+        js("analytics.load('shop');"),
+        [],
+    ),
+    (
+        "HubSpot-style own loader file with an id guard, twice",
+        '<script src="/hs/loader.js" async defer></script>' * 2,
+        "",
+        [],
+    ),
+    (
+        "HubSpot-style own loader file and the tag",
+        TAG + '<script src="/hs/loader.js" async defer></script>',
+        "",
+        ["WT003"],
+    ),
+    ("Matomo-style snippet alone in the body: beside itself", "", js(MATOMO), ["WT002"]),
+    ("Matomo-style snippet in the body after a head script", js("var x = 1;"), js(MATOMO), []),
+    (
+        "Adobe-Launch-style sync tag and pageBottom() of what it never defines",
+        '<script src="/launch-EN12.min.js"></script>',
+        js("_satellite.pageBottom();"),
+        [],
+    ),
+    (
+        "Tealium-style utag_data then the loader",
+        js("var utag_data = {page: 'home'};" + TEALIUM),
+        "",
+        [],
+    ),
+    (
+        "Piwik-PRO-style container snippet",
+        js(
+            "(function(window, document, dataLayerName, id) {window[dataLayerNa"
+            "me]=window[dataLayerName]||[],window[dataLayerName].push({start:(n"
+            "ew "
+            "Date).getTime(),event:'stg.start'});var scripts=document.getElemen"
+            "tsByTagName('script')[0],tags=document.createElement('script');fun"
+            "ction "
+            "stgCreateCookie(a,b,c){var d='';if(c){var e=new Date;e.setTime(e.g"
+            "etTime()+24*c*60*60*1e3),d='; "
+            "expires='+e.toUTCString()}document.cookie=a+'='+b+d+'; path=/'}var "
+            "isStgDebug=(window.location.href.match('stg_debug')||document.cook"
+            "ie.match('stg_debug'))&&!window.location.href.match('stg_disable_d"
+            "ebug');stgCreateCookie('stg_debug',isStgDebug?1:'',isStgDebug?14:-"
+            "1);var "
+            "qP=[];dataLayerName!=='dataLayer'&&qP.push('data_layer_name='+data"
+            "LayerName),isStgDebug&&qP.push('stg_debug');var "
+            "qPString=qP.length>0?('?'+qP.join('&')):'';tags.async=!0,tags.src="
+            "'/pp/'+id+'/container.js'+qPString,scripts.parentNode.insertBefore"
+            "(tags,scripts);!function(a,n,i){a[n]=a[n]||{};for(var "
+            "c=0;c<i.length;c++)!function(i){a[n][i]=a[n][i]||{},a[n][i].api=a["
+            "n][i].api||function(){var "
+            "a=[].slice.call(arguments,0);'string'==typeof a[0]&&window[dataLay"
+            "erName].push({event:n+'.'+i+':'+a[0],parameters:[].slice.call(argu"
+            "ments,1)})}}(i[c])}(window,'ppms',['tm','cm']);})(window, "
+            "document, 'dataLayer', 'shop-1');"
+        ),
+        "",
+        [],
+    ),
+    (
+        "Rocket-Loader-style text/rocketscript tag, no Rocket Loader",
+        TAG.replace("<script ", '<script type="text/rocketscript" '),
+        "",
+        ["WT001"],
+    ),
+    (
+        "Rocket-Loader-rewritten type with no Rocket Loader",
+        TAG.replace("<script ", '<script type="4f1a2b3c-text/javascript" '),
+        "",
+        ["WT001"],
+    ),
+    (
+        "data-cfasync=false on the tag changes nothing",
+        TAG.replace("<script ", '<script data-cfasync="false" '),
+        "",
+        [],
+    ),
+    (
+        "a Zaraz-style own file that is missing",
+        '<script src="/cdn-cgi/zaraz/i.js" referrerpolicy="origin"></script>' + TAG,
+        "",
+        [],
+    ),
+    (
+        "an inline loader for Partytown's worker",
+        js(insert(), ' type="text/partytown"'),
+        "",
+        ["WT001"],
+    ),
+    (
+        "Partytown-forwarded loader beside the tag",
+        TAG + js(insert(), ' type="text/partytown"'),
+        "",
+        [],
+    ),
+    # minified
+    (
+        "minified: comma sequence and void 0",
+        js(
+            f"!function(e,t){{var n=t.createElement('script'),a=void 0;n.async=!"
+            f"0,n.src='{URL}',n.setAttribute('data-site','shop'),(a=t.head)&&a.a"
+            f"ppendChild(n)}}(window,document);"
+        ),
+        "",
+        [],
+    ),
+    (
+        "minified: arrow IIFE with default parameters",
+        js(
+            f"((d=document,u='{URL}')=>{{const s=d.createElement('script');Objec"
+            f"t.assign(s,{{src:u,async:!0}});s.dataset.site='shop';d.head.append"
+            f"(s)}})();"
+        ),
+        "",
+        [],
+    ),
+    (
+        "minified: short-circuit guard on a global flag",
+        js(
+            f"window.__wt||(window.__wt=1,function(d){{var s=d.createElement('sc"
+            f"ript');s.src='{URL}';s.dataset.site='shop';d.head.appendChild(s)}}("
+            "document));"
+        )
+        * 2,
+        "",
+        [],
+    ),
+    (
+        "minified: ternary picks the head or the body",
+        js(
+            f"(function(d){{var s=d.createElement('script');s.src='{URL}';s.data"
+            f"set.site='shop';(d.head?d.head:d.body).appendChild(s)}})(document)"
+            ";"
+        ),
+        "",
+        [],
+    ),
+    # currentScript
+    (
+        "currentScript is null in a timer: the loader throws",
+        js(
+            "setTimeout(function () { var c = document.currentScript; "
+            + insert(into="c.parentNode.insertBefore(s, c);")
+            + "}, 0);"
+        ),
+        "",
+        ["WT001"],
+    ),
+    (
+        "currentScript's parent in the body",
+        "",
+        js(
+            insert(
+                into="document.currentScript.parentNode.insertBefore(s, document.currentScript);"
+            )
+        ),
+        ["WT002"],
+    ),
+    (
+        "currentScript read before a timer keeps its element",
+        js(
+            "var c = document.currentScript; setTimeout(function () {"
+            + insert(into="c.parentNode.insertBefore(s, c);")
+            + "}, 0);"
+        ),
+        "",
+        [],
+    ),
+    (
+        "currentScript in a module is null",
+        js(
+            insert(
+                into=(
+                    "var c = document.currentScript; (c ? c.parentNode : document.head)"
+                    ".appendChild(s);"
+                )
+            ),
+            ' type="module"',
+        ),
+        "",
+        [],
+    ),
+    # markup
+    (
+        "insertAdjacentHTML into the head's end never runs",
+        js(
+            f"document.head.insertAdjacentHTML('beforeend', '<script src=\"{URL}\" "
+            f'data-site="shop"><\\/script>\');'
+        ),
+        "",
+        ["WT001"],
+    ),
+    (
+        "a contextual fragment appended twice: the second time it is empty",
+        js(
+            ("var f = document.createRange().createContextualFragment('<script src=\"")
+            + URL
+            + (
+                '" data-site="shop"><\\/script>\'); document.head.appendChild(f); '
+                "document.head.appendChild(f);"
+            )
+        ),
+        "",
+        [],
+    ),
+    (
+        "a DOMParser's script imported with importNode never runs",
+        js(
+            "var doc = new DOMParser().parseFromString('<script src=\""
+            + URL
+            + (
+                "\" data-site=\"shop\"><\\/script>', 'text/html'); document.head.ap"
+                "pendChild(document.importNode(doc.querySelector('script'), "
+                "true));"
+            )
+        ),
+        "",
+        ["WT001"],
+    ),
+    (
+        "a DOMParser's script adopted never runs",
+        js(
+            "var doc = new DOMParser().parseFromString('<script src=\""
+            + URL
+            + "\" data-site=\"shop\"><\\/script>', 'text/html'); document.head.ap"
+            "pendChild(document.adoptNode(doc.querySelector('script')));"
+        ),
+        "",
+        ["WT001"],
+    ),
+    (
+        "querySelector from <head> of a body <template>: null, the script stops",
+        js("document.head.appendChild(document.querySelector('#t').content);"),
+        f'<template id="t"><script src="{URL}" data-site="shop"></script></template>',
+        ["WT001"],
+    ),
+    (
+        "a template's content appended itself (not a copy) from the body runs",
+        "",
+        f'<template id="t"><script src="{URL}" data-site="shop"></script></template>'
+        + js("document.head.appendChild(document.querySelector('#t').content);"),
+        [],
+    ),
+    (
+        "a template's content cloned twice runs twice",
+        "",
+        f'<template id="t"><script src="{URL}" data-site="shop" async></script></template>'
+        + js(
+            "var t = document.getElementById('t'); document.head.appendChild(t."
+            "content.cloneNode(true)); "
+            "document.head.appendChild(t.content.cloneNode(true));"
+        ),
+        ["WT003"],
+    ),
+    # import(), Function, string timers
+    (
+        "import() of a module at two addresses (one with an empty query) runs twice",
+        js("import('/js/insert-me.js'); import('/js/insert-me.js?');"),
+        "",
+        ["WT003"],
+    ),
+    (
+        "a module tag and import() of the same module: once",
+        '<script type="module" src="/js/insert-me.js"></script>'
+        + js("import('/js/insert-me.js');"),
+        "",
+        [],
+    ),
+    (
+        "new Function with parameters given the address",
+        js(
+            (
+                "new Function('u', 'k', \"var s = document.createElement('script'); "
+                "s.src = u; s.dataset.site = k; document.head.appendChild(s);\")('"
+            )
+            + URL
+            + "', 'shop');"
+        ),
+        "",
+        [],
+    ),
+    (
+        "setTimeout with a string, twice",
+        js("setTimeout(" + repr(insert()) + ", 0); setTimeout(" + repr(insert()) + ", 5);"),
+        "",
+        ["WT003"],
+    ),
+    (
+        "setInterval with a string that clears itself",
+        js("var h = setInterval(" + repr("clearInterval(h);" + insert()) + ", 10);"),
+        "",
+        [],
+    ),
+    # noscript, comments
+    (
+        "a pixel in noscript beside the tag",
+        TAG,
+        f'<noscript><img src="{ORIGIN}/collect?site=shop" alt=""></noscript>',
+        [],
+    ),
+    (
+        "a conditional comment's tag beside the tag",
+        TAG + f'<!--[if lt IE 9]><script src="{URL}" data-site="shop"></script><![endif]-->',
+        "",
+        ["WT008"],
+    ),
+    (
+        "a tag after a comment that mentions </script>",
+        '<!-- old: <script src="/x.js"></script> -->' + TAG,
+        "",
+        [],
+    ),
+    (
+        "a commented-out loader inside the script text",
+        js("/* " + insert() + " */ var x = 1;"),
+        "",
+        ["WT001"],
+    ),
+    (
+        "an HTML comment opener inside a script is a line comment",
+        js("<!-- " + insert() + "\nvar x = 1;"),
+        "",
+        ["WT001"],
+    ),
+    # module / nomodule
+    (
+        "an inline module loader and a nomodule loader: one",
+        js(insert(), ' type="module"') + js(insert(), " nomodule"),
+        "",
+        [],
+    ),
+    (
+        "a module tag and a classic tag of one address: twice",
+        f'<script type="module" src="{URL}" data-site="shop"></script>' + TAG,
+        "",
+        ["WT003"],
+    ),
+    # consent-gated
+    (
+        "a Cookiebot-style parked tag with no Cookiebot",
+        TAG.replace("<script ", '<script type="text/plain" data-cookieconsent="statistics" '),
+        "",
+        ["WT001"],
+    ),
+    (
+        "a parked tag beside the live tag",
+        TAG + TAG.replace("<script ", '<script type="text/plain" data-cookieconsent="statistics" '),
+        "",
+        [],
+    ),
+    (
+        "a parked inline loader beside the live tag",
+        TAG + js(insert(), ' type="text/plain" data-category="analytics"'),
+        "",
+        [],
+    ),
+    # duplicates
+    (
+        "the tag twice with different queries",
+        TAG.replace("tracker.js", "tracker.js?v=1") + TAG.replace("tracker.js", "tracker.js?v=2"),
+        "",
+        ["WT003"],
+    ),
+    ("the tag and the same address inserted", TAG + js(insert()), "", ["WT003"]),
+    (
+        "the tag with a fragment twice: fetched once, run twice",
+        TAG.replace("tracker.js", "tracker.js#a") + TAG.replace("tracker.js", "tracker.js#b"),
+        "",
+        ["WT003"],
+    ),
+    (
+        "a loader that removes the tag before it runs",
+        TAG.replace(" defer", ' defer id="wt"'),
+        js("var t = document.getElementById('wt'); t.parentNode.removeChild(t);"),
+        [],
+    ),
+]
+
+# XHTML served as application/xhtml+xml: an XML parser builds it (a script closes itself,
+# CDATA sections and character references are text), and document.write throws there.
+XTAG = f'<script src="{URL}" data-site="shop" defer="defer"/>'
+
+
+def xpage(head="", body=""):
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+        f"<head><title>t</title>{head}</head><body><p>x</p>{body}</body></html>"
+    )
+
+
+XHTML_SHAPES = [
+    ("xhtml: a self-closed tag", XTAG, "", []),
+    ("xhtml: a self-closed tag twice", XTAG * 2, "", ["WT003"]),
+    ("xhtml: a self-closed tag in the body", "", XTAG, ["WT002"]),
+    ("xhtml: document.write throws", js("//<![CDATA[\n" + WRITER + "\n//]]>"), "", ["WT001"]),
+    (
+        "xhtml: document.write in try, insert in catch",
+        js("<![CDATA[try {" + WRITER + "} catch (e) {" + insert() + "}]]>"),
+        "",
+        [],
+    ),
+    (
+        "xhtml: document.write then insert: the script stops",
+        js("<![CDATA[" + WRITER + insert() + "]]>"),
+        "",
+        ["WT001"],
+    ),
+    (
+        "xhtml: document.open throws before the insert",
+        js("document.open(); " + insert()),
+        "",
+        ["WT001"],
+    ),
+    ("xhtml: a CDATA loader behind comments", js("//<![CDATA[\n" + insert() + "\n//]]>"), "", []),
+    ("xhtml: a bare CDATA loader", js("<![CDATA[" + insert() + "]]>"), "", []),
+    (
+        "xhtml: escaped && in the loader",
+        js("if (document &amp;&amp; window) {" + insert() + "}"),
+        "",
+        [],
+    ),
+    ("xhtml: a tag and a writer file", XTAG + '<script src="/writer.js"/>', "", []),
+    (
+        "xhtml: a writer file async: it throws too",
+        XTAG + '<script src="/writer.js" async="async"/>',
+        "",
+        [],
+    ),
+    (
+        "xhtml: a loader split in two CDATA sections",
+        js(
+            ("<![CDATA[var s = document.createElement('script');]]> <![CDATA[s.src = '")
+            + URL
+            + "'; s.dataset.site = 'shop'; document.head.appendChild(s);]]>"
+        ),
+        "",
+        [],
+    ),
+    (
+        "xhtml: a char reference in the address",
+        js(insert("'http://collector.localhost:8800/tracker&#46;js'")),
+        "",
+        [],
+    ),
+]
+
 
 def _html(shape):
     """The page of a shape: (what, head, body, rules[, <html> attributes[, <body>
@@ -1604,6 +2236,11 @@ def _html(shape):
 @pytest.mark.parametrize("shape", SHAPES, ids=[s[0] for s in SHAPES])
 def test_static_audit_reads_the_shape(shape):
     assert rules_of(_html(shape)) == shape[3]
+
+
+@pytest.mark.parametrize("shape", XHTML_SHAPES, ids=[s[0] for s in XHTML_SHAPES])
+def test_static_audit_reads_the_xhtml_shape(shape):
+    assert rules_of(xpage(shape[1], shape[2]), xml=True) == shape[3]
 
 
 FIREFOX = re.compile(r"module|import|text/plain|template|base href|document\.write|writeln|"
@@ -1646,18 +2283,20 @@ SAME_ENGINES = {"a <base href> in a template is no base",
                 "a container snippet in the body and the tag in the head"}
 
 
-def audited_both_ways(served, count, browser_name, headers=None, rendered_only=()):
-    """Serve *served* and audit its pages ``/0.html`` … ``/{count - 1}.html`` statically and
-    rendered in *browser_name* at once (the static audit waits on the CPU, the browser on
-    itself); the paths *rendered_only* are rendered only. Return the stopped server, the
-    pages' URLs and each audit's rules by URL."""
+def audited_both_ways(served, count, browser_name, headers=None, rendered_only=(),
+                      also=()):
+    """Serve *served* and audit its pages ``/0.html`` … ``/{count - 1}.html`` and the paths
+    *also* statically and rendered in *browser_name* at once (the static audit waits on the
+    CPU, the browser on itself); the paths *rendered_only* are rendered only. Return the
+    stopped server, the pages' URLs and each audit's rules by URL."""
     server = Pages(served, headers={**(headers or {}), "/tracker.js": [
         ("Access-Control-Allow-Origin", "*")]})  # as the collector answers
     # The collector's origin is this server's too, so the tracker loads as on a live site.
     for path, text in served.items():
         served[path] = text.replace(".localhost:8800", f".localhost:{server.port}")
     try:
-        urls = [server.url(f"/{i}.html") for i in range(count)]
+        urls = [server.url(f"/{i}.html") for i in range(count)] + [
+            server.url(p) for p in also]
         with ThreadPoolExecutor(1) as pool:
             statically = pool.submit(_rules_by_url, urls)
             rendered = _rules_by_url(urls + [server.url(p) for p in rendered_only],
@@ -1719,13 +2358,17 @@ def test_static_and_rendered_agree_on_every_shape(browser_name):
     once, and a rendered page keeps its headers."""
     shapes = SHAPES if browser_name != "firefox" else [
         s for s in SHAPES if FIREFOX.search(s[0] + s[1] + s[2]) and s[0] not in SAME_ENGINES]
-    served = {**FILES, "/headers.html": HEADERS_PAGE,
+    # (XHTML pages in both browsers: an XML parser is each engine's own)
+    xhtml = {f"/x{i}.xhtml": xpage(s[1], s[2]) for i, s in enumerate(XHTML_SHAPES)}
+    served = {**FILES, "/headers.html": HEADERS_PAGE, **xhtml,
               **{f"/{i}.html": _html(s) for i, s in enumerate(shapes)}}
     server, urls, static, rendered = audited_both_ways(
-        served, len(shapes), browser_name, {"/headers.html": COOKIES}, ["/headers.html"])
+        served, len(shapes), browser_name, {"/headers.html": COOKIES}, ["/headers.html"],
+        also=list(xhtml))
     assert rendered.pop(server.url("/headers.html")) == [], "its cookies were lost"
     asked = Counter(path for path in server.requests if path.endswith(".html"))
     assert asked == {"/headers.html": 1, **{f"/{i}.html": 2 for i in range(len(shapes))}}
+    shapes = shapes + XHTML_SHAPES
     table = {s[0]: s[3] for s in shapes}
     engine = CHROMIUM if browser_name == "chromium" else {}
     got = {s[0]: (static[u], rendered[u]) for s, u in zip(shapes, urls, strict=True)}

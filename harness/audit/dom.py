@@ -164,6 +164,9 @@ class Inserted:
     src: object = None
     # Its attributes when it ran, if a script changed them afterwards (None: as they are).
     ran_with: dict | None = None
+    # The site's own file it loads was read and run (a tag container so run is no install
+    # of its own: what it put in counts, or nothing when it put in nothing).
+    ran: bool = False
 
 
 class Promise(JSObject):
@@ -250,6 +253,10 @@ class Browser:
         self.reporting = False  # running the window's error handlers
         self.defined: dict[str, Callable] = {}  # custom elements: how each is made
         self.index = 0  # the running script's position among the page's scripts
+        self.script_tags: list = []  # each script's element in soup, where it has one
+        self.xml = False  # an XHTML document: no document.write or open()
+        self.imports: dict[str, list[Inserted]] = {}  # module loads by address
+        self._order: dict[int, int] | None = None  # soup's elements in document order
         self.in_head = True
         self.deferred = False
         # the running script is external and async or deferred, or a module: it cannot write
@@ -670,6 +677,19 @@ class Browser:
             self.undeclared.unseen = True  # code the audit cannot read ran
         return UNKNOWN
 
+    def parsed_yet(self, tag) -> bool:
+        """Whether the parser has put *tag* (an element of soup) in the document by now:
+        while a script of the page's markup runs, the elements after it are still to come
+        (its ancestors are open, so in); in a callback, the whole page is."""
+        here = self.script_tags[self.index] if not self.deferred and \
+            self.index < len(self.script_tags) else None
+        if here is None or self.soup is None:
+            return True
+        if self._order is None:
+            self._order = {id(t): at for at, t in enumerate(self.soup.descendants)}
+        mine, its = self._order.get(id(here)), self._order.get(id(tag))
+        return mine is None or its is None or its < mine
+
     def _by_id(self, this, args):
         name = to_string(args[0]) if args else ""
         if name in self.made_ids:
@@ -678,6 +698,10 @@ class Browser:
             in_head, attrs = self.ids[name]
             if not in_head and self.in_head and not self.deferred:
                 return None  # the parser is still in <head>: the body's elements are to come
+            first = self.soup.find(id=name) if self.soup is not None else None
+            if first is not None and id(first) not in self.in_soup and \
+                    not self.parsed_yet(first):
+                return None  # nor, from the body, those after the running script
             found = self._from_soup(lambda soup: soup.find_all(id=name, limit=1))
             if isinstance(found, JSArray) and found.items:
                 return found.items[0]
@@ -848,6 +872,8 @@ class Browser:
             if id(tag) in self.parked:
                 places.append(self.parked[id(tag)])
                 continue
+            if not self.parsed_yet(tag):
+                continue  # the parser has not reached it yet
             in_head = tag.name == "head" or any(p.name == "head" for p in tag.parents)
             attrs = {k.lower(): " ".join(v) if isinstance(v, list) else v
                      for k, v in tag.attrs.items()}
@@ -891,6 +917,7 @@ class Browser:
         """A module load: no element, nowhere in the document, never blocking parsing."""
         self.found.append(Inserted("imported", {"src": src, "type": "module"}, True,
                                    self.line()))
+        self.imports.setdefault(src, []).append(self.found[-1])
 
     @property
     def dynamic_import(self) -> Native:
@@ -933,12 +960,21 @@ class Browser:
                        settle or value)
 
     def _write(self, this, args):
+        self._not_xml()
         if self.external_async:
             return UNDEF  # browsers ignore writes from async and deferred external scripts
         if self._parsed():  # no insertion point: it opens a new document first
             self._open(this, [])
         self.written.append(("".join(to_string(a) for a in args), self.in_head, self.line()))
         return UNDEF
+
+    def _not_xml(self) -> None:
+        """Throw the InvalidStateError ``document.write`` and ``open()`` throw in an XML
+        document (XHTML served as such), first of all."""
+        from .jseval import Throw
+
+        if self.xml:
+            raise Throw(UNKNOWN)
 
     def _parsed(self) -> bool:
         """Whether the page's parser is done as the running script runs (a callback, a
@@ -949,6 +985,7 @@ class Browser:
         """``document.open()`` once the page is parsed replaces it (while parsing it does
         nothing): its scripts, the tracker's among them, are gone, and what is written next
         is a new document, parsed from its start."""
+        self._not_xml()
         if self._parsed():
             self.replaced, self.in_head = True, True
             self.found.clear()

@@ -127,8 +127,9 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
             modules.add(script.src)
     # The tracker is what is being installed, not a loader to follow; so are containers,
     # but one whose file the audit reads (the site's own, a tag or put in by a snippet) is
-    # run, and the tracker it installs stands in its place, where it puts it (a container
-    # in <body> injecting into <head>), as the rendered audit counts it.
+    # run, and what it installs stands in its place, where it puts it (a container in
+    # <body> injecting into <head>), or nothing when it installs nothing, as the rendered
+    # audit counts it.
     read = {i for i, s in enumerate(live) if not page.rendered and s.code and s.runs and
             classify(s.src, config) == "container"}
     loaded, unread = loaders.run_page(page, skip={
@@ -144,8 +145,7 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         # nothing in the DOM to see.
         loaded, unread = [i for i in loaded if i.inserted.how in ("imported", "evaluated")], []
     unresolved: list[Install] = []
-    installed_by: set[int] = set()  # the scripts whose run put the tracker in
-    inserted: dict[int, list[Install]] = {}  # read containers scripts put in, by script
+    ran: list[Install] = []  # containers put in whose file was read and run
     for item in loaded:
         attrs = item.inserted.attrs
         if "src" not in attrs or not runs_as_script(attrs):
@@ -164,22 +164,21 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         how = item.inserted.how
         if kind == "container" and page.rendered:
             continue  # what it injected is in the DOM, counted in its place (as its tags)
-        if kind == "tracker":
-            installed_by.add(item.index)
         if kind:
             timing = "async" if how in ("inserted", "imported", "evaluated") else \
                 _timing(attrs)
             found.append(Install(how, src, attrs, item.inserted.in_head, item.inserted.line,
                                  timing, index, kind == "container",
                                  item.inserted.speculative))
-            if kind == "container" and not page.rendered and page.reader is not None and \
-                    page.reader(raw) is not None:
-                inserted.setdefault(item.index, []).append(found[-1])
+            if kind == "container" and item.inserted.ran:
+                ran.append(found[-1])
         elif could_be_tracker(src, config) and not page.rendered:
             unresolved.append(Install("unresolved", src, attrs, item.inserted.in_head,
                                       item.inserted.line, "async", index))
-    replaced = [t for t, p in tags if p in read and p in installed_by] + [
-        c for p in installed_by for c in inserted.get(p, ())]
+    # (one it cannot parse counts, unless it is no JavaScript at all: then it never ran)
+    unparsed = {id(script) for script, _ in unread if syntax.compiles(
+        script.code or "", _is_module(script.attrs)) is not False}
+    replaced = [t for t, p in tags if p in read and id(live[p]) not in unparsed] + ran
     found = [i for i in found if not any(i is c for c in replaced)]
     for script, _error in unread:
         text = script.code or ""

@@ -3,6 +3,7 @@ element they put in the document (inserted or written), with where it landed."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +23,7 @@ from .modules import Modules, run_module
 from .page import Page, Script, resolve
 
 MAX_CALLBACKS = 200
+MAX_RUNS = 4  # times one of the site's files is run (see chain)
 MAX_CODE = 256 * 1024  # a script larger than this is not followed (it is listed as unread)
 MAX_DOWNLEVEL = 64 * 1024  # snippets, not bundles: rewriting costs two more passes
 
@@ -100,6 +102,8 @@ def run_page(page: Page, skip: Set[int] = frozenset(), follow=lambda src: False)
     scripts = [s for s in page.scripts if not s.in_noscript]
     host = Browser(page.url or page.base, [(s.in_head, s.attrs) for s in scripts], page.ids,
                    page.soup, base_uri=page.base)
+    host.script_tags = [s.tag for s in scripts]
+    host.xml = page.xml
     try:
         done = _run_all(page, host, scripts, skip, follow)
         # What document.write put in comments is in the page as its own comments are.
@@ -120,7 +124,9 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
     unparsed: list[tuple[Script, str]] = []
     loaded: list[Loaded] = []
 
-    followed: set[str] = set()
+    # Each of the site's files is run as often as it is put in (a container inserted twice
+    # runs twice in the browser), up to a few times: a file that inserts itself would never end.
+    followed: Counter[str] = Counter()
 
     def chain(found: Inserted, index: int) -> None:
         """Queue the site's own script that *found* loads, as the browser would run it."""
@@ -132,24 +138,25 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
             host.queue.append((Native("module", lambda t, a: host.modules.load(
                 src, None, record=False)), [], index, found.in_head, lambda node: found.line))
             return
-        code = host.blobs.get(src) if src not in followed else None
+        again = followed[src] >= MAX_RUNS
+        code = host.blobs.get(src) if not again else None
         if code is None:
-            code = page.reader(src) if page.reader and src and src not in followed and \
+            code = page.reader(src) if page.reader and src and not again and \
                 follow(src) else None
-        if not code and src and src not in followed:
+        if not code and src and not again:
             host.undeclared.unseen = True  # it runs code the audit does not read
         if code and host.refusal(None, found.attrs, resolve(found.base or page.base, src),
                                  found.how == "written"):
             code = None  # the page's security policy keeps it from loading
         if code:
-            followed.add(src)
+            followed[src] += 1
             line = found.line
             # An inserted script is async: the browser ignores what it writes.
             quiet = found.how != "written" or "async" in found.attrs or "defer" in found.attrs
 
             def load(this, args):
                 host.external_async, host.blocking = quiet, not quiet
-                run_code(host, code)
+                found.ran = run_code(host, code)
             host.queue.append((Native("loaded", load), [], index, found.in_head,
                                lambda node: line))
 
@@ -329,12 +336,14 @@ def _clashes(host, program) -> str:
     return names.declare(program)
 
 
-def run_code(host: Browser, code: str) -> None:
-    """Run code a script inserted or wrote (an inline ``<script>``), where it is."""
+def run_code(host: Browser, code: str) -> bool:
+    """Run code a script inserted or wrote (an inline ``<script>``), where it is; return
+    whether it could be read."""
     try:
         _run(host.running(), parse(code, False))
     except Unparsed:
-        pass
+        return False
+    return True
 
 
 def _from_markup(host: Browser, markup: str, in_head: bool, line) -> list[Inserted]:

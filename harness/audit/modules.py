@@ -21,6 +21,14 @@ def _unseen() -> JSObject:
     return Global()
 
 
+def _join(base: str, specifier: str) -> str:
+    """A URL-like specifier's address as the URL standard resolves it: the module map's key
+    (an empty query, ``x.js?``, is another module than ``x.js``, as urljoin would not tell)."""
+    from .page import resolve
+
+    return resolve(base, specifier) or urljoin(base, specifier)
+
+
 class Modules:
     """The page's module map: address -> exports, and how to read a module's code."""
 
@@ -36,14 +44,14 @@ class Modules:
     def normalise(specifier: str, base: str) -> str:
         """A URL-like specifier as the address it names; a bare one as it is."""
         if specifier.startswith(("/", "./", "../")) or ":" in specifier:
-            return urljoin(base, specifier)
+            return _join(base, specifier)
         return specifier
 
     def resolve(self, specifier: str, importer: str | None) -> str | None:
         """A specifier's address, through the page's import map; None for a bare one the
         map does not name (``'lodash'``), which the browser cannot load."""
         url_like = specifier.startswith(("/", "./", "../", HOLE)) or ":" in specifier
-        normal = urljoin(importer or self.base, specifier) if url_like else specifier
+        normal = _join(importer or self.base, specifier) if url_like else specifier
         for key, address in self.imports.items():
             if normal == key:
                 return address
@@ -76,6 +84,8 @@ class Modules:
         except Unparsed:
             return exports
         self.exports[url] = run_module(self.host.running(), program, url, exports)
+        for load in self.host.imports.get(url, ()):
+            load.ran = True  # (see Inserted.ran)
         return self.exports[url]
 
 

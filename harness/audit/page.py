@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable
@@ -113,6 +114,9 @@ class Script(Addressed):
     # Parsed before the page's <base href>: what it inserts while the parser waits on it
     # resolves on the page's own address, as the base is not in effect yet.
     before_base: bool = False
+    # Its element in the parsed page (None for one the page does not hold as markup): what
+    # the parser has reached while it runs (see Browser.parsed_yet).
+    tag: object = field(default=None, repr=False, compare=False)
 
     @property
     def runs(self) -> bool:
@@ -156,6 +160,7 @@ class Page:
     # and what was inserted before are gone with it.
     replaced: bool = False
     rendered: bool = False
+    xml: bool = False  # served as XHTML: parsed as XML, document.write throws
     template: bool = False
     url: str = ""  # the document's own address (location), when <base href> moves base
     # A tag's attributes as it ran, by its position among the live scripts (statically:
@@ -513,6 +518,23 @@ def _matches(pattern: re.Pattern, value) -> bool:
     return value is not None and bool(pattern.search(str(value)))
 
 
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.S)
+
+
+def _script_text(tag, xml: bool) -> str:
+    """What a script element's text is to the browser. The XHTML parser here keeps a
+    script's content raw, as HTML's does; XML reads a ``<![CDATA[`` section's text as it
+    is and decodes character references (``&amp;&amp;``) outside one."""
+    text = tag.string or ""
+    if not xml:
+        return text
+    out, at = [], 0
+    for section in _CDATA.finditer(text):
+        out += [html.unescape(text[at:section.start()]), section.group(1)]
+        at = section.end()
+    return "".join(out) + html.unescape(text[at:])
+
+
 def parse(source: str, where: str, base: str, rendered: bool = False,
           xml: bool = False) -> Page:
     """Parse *source* as a browser would and collect scripts, forms, comments, banner.
@@ -521,7 +543,7 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
     ``<script/>`` closes itself.
     """
     source = source.removeprefix("\ufeff")  # a byte order mark is no text to a browser
-    page = Page(where=where, base=base, source=source, rendered=rendered, url=base)
+    page = Page(where=where, base=base, source=source, rendered=rendered, url=base, xml=xml)
     page.template = bool(re.search(r"{%\s*(extends|include|block)\b", source))
     soup = BeautifulSoup(source, "html.parser") if xml else BeautifulSoup(
         source, builder=_ScriptingOn())
@@ -566,13 +588,13 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
                  if raw and resolved is not None else
                  resolve(page.url if parsed_before_base else base, raw) if raw else None),
             raw_src=raw,
-            attrs=attrs, inline=tag.string or "",
+            attrs=attrs, inline=_script_text(tag, xml),
             in_head=_inside(tag, "head") if in_head is None else in_head == "1",
             in_noscript=_inside(tag, "noscript"),
             line=line_of(source, needle, occurrence), index=index,
             # With a src attribute, even an empty one, the text is never run.
-            code=data_url_text(raw) if raw is not None else tag.string or "",
-            inserted=inserted, before_base=parsed_before_base))
+            code=data_url_text(raw) if raw is not None else _script_text(tag, xml),
+            inserted=inserted, before_base=parsed_before_base, tag=tag))
     for noscript in tags.of("noscript"):
         # Its content is text (scripting is on): the tags in it are what it hides.
         for tag in BeautifulSoup(noscript.get_text(), "html5lib").find_all("script", src=True):
