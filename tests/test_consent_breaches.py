@@ -1346,7 +1346,10 @@ CASES = [
     case("ruse", "ru_hexsep", "request"),
     case("ruse", "ru_ascii85", "request"),
     case("ruse", "ru_chain5m", "request"),
-    case("ruse", "ru_c0", "cookie"),
+    case("ruse", "ru_c0", "cookie",
+         missed="an id kept in pieces of four characters over several cookies is read "
+         "cookie by cookie, and no piece holds enough of it (the requests that carry "
+         "them are caught, not the cookies)"),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]
