@@ -65,8 +65,9 @@ CATCH_UP = (f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); "
             "if (window.__webtrackCatchUp) window.__webtrackCatchUp(ms); return Date.now(); }")
 # ... and after the clock jumped, each worker timer due fires once (workerclock.JUMP).
 CATCH_UP_JUMP = CATCH_UP.replace(TICK, JUMP)
-# The end of the page, however a wheel left it (smooth scrolling, a page still growing).
-SCROLL_TO_END = "window.scrollTo(0, document.documentElement.scrollHeight)"
+# The end of the page, however a wheel left it (smooth scrolling, a page still growing);
+# answers the page's time, so the settling after a read needs no round trip to ask it.
+SCROLL_TO_END = "(window.scrollTo(0, document.documentElement.scrollHeight), Date.now())"
 # The mouse moves a reader makes over a page, one event each (a site may wait for dozens
 # before it counts the visitor as engaged), dispatched where the pointer is.
 READING_MOVES = 40
@@ -114,6 +115,11 @@ WORKERS_STARTING = ("() => typeof window.__webtrackWorkersStarting === 'function
 WORKERS_START_LIMIT = 3.0
 # Playwright's clock in the page, as context.clock.run_for drives it in each frame.
 RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
+# ... then caught up, in the same round trip (each costs Firefox's BiDi several); a timer
+# of the page's that throws is the page's business (pageclock.py): it is caught up all the
+# same.
+RUN_OWN_CLOCK_CATCH_UP = (f"async (ms) => {{ try {{ await ({RUN_OWN_CLOCK})(ms); }} "
+                          f"catch (e) {{ }} return ({CATCH_UP})(ms); }}")
 
 
 # Each page's window as it was opened, before the reader resized it (:func:`read`).
@@ -164,13 +170,13 @@ async def dispatch(page, script: str, arg):
                  if frame is page.main_frame), None)
 
 
-async def linger(page, evidence, settle_ms: int) -> None:
+async def linger(page, evidence, settle_ms: int) -> float | None:
     """The visitor reads the page, stays on it, then switches tabs and back: read and settle,
     hide the tab and settle again, show it and settle once more; what the page sends
-    meanwhile goes on record under each moment."""
+    meanwhile goes on record under each moment. Return the page's time after (None when
+    its main frame could not say)."""
     evidence.enter("settle")
-    await read(page)
-    now = await settle(page, settle_ms)
+    now = await settle(page, settle_ms, await read(page))
     evidence.enter("hidden")
     await dispatch(page, VISIBILITY, True)
     now = await settle(page, settle_ms, now)
@@ -178,18 +184,18 @@ async def linger(page, evidence, settle_ms: int) -> None:
     # Back on the tab, the visitor stays a while: what the page set off as it was shown
     # again (a timer, say) concerns them too.
     evidence.enter("settle")
-    await settle(page, settle_ms, now)
+    return await settle(page, settle_ms, now)
 
 
-async def stay(page, evidence) -> None:
+async def stay(page, evidence, now: float | None = None) -> None:
     """The visitor leaves the tab open for a day before closing it, in a few jumps
     (Playwright's ``fast_forward``: a laptop lid closed and opened again): each fires once
     every timer due within it, and a chain of timeouts shorter than a jump is followed link
     by link within the next (:data:`FOLLOW_CHAIN`); then what those set off in the next
     minute runs too. A tracker that waits out any settling is seen; intervals are not run
-    through a day's worth of times."""
+    through a day's worth of times. *now*: the page's time as last read (:func:`linger`'s),
+    if known."""
     evidence.enter("settle")
-    now = None
     window = STAY_MS // STAY_JUMPS
     for _ in range(STAY_JUMPS):
         # The chains first, then a jump over what is left of the window: a day in all.
@@ -206,11 +212,12 @@ async def stay(page, evidence) -> None:
     await settle(page, AFTER_STAY_MS, now)
 
 
-async def read(page) -> None:
+async def read(page) -> float | None:
     """The visitor reads the page: moves the mouse about it (as long as an engaged reader
     does: a site may wait for dozens of moves), resizes the window, scrolls (wheel) to its
     end and presses a key, so what a site sends on engagement, a resize, scroll depth, an
-    element coming into view or a key is set off as it would be."""
+    element coming into view or a key is set off as it would be. Return the page's time
+    after (None when it could not be read)."""
     try:
         await page.mouse.move(40, 40)
         await page.mouse.move(200, 160, steps=4)
@@ -224,9 +231,10 @@ async def read(page) -> None:
                 "width": max(size["width"] - 120, 320), "height": max(size["height"] - 90, 240)})
         await page.mouse.wheel(0, 100000)
         await page.keyboard.press("ArrowDown")  # reading by keyboard (keydown, keyup)
-        await page.evaluate(SCROLL_TO_END)
+        now = await page.evaluate(SCROLL_TO_END)
     except Error:  # the page navigated meanwhile: it is settled as it is
-        pass
+        return None
+    return now if isinstance(now, (int, float)) else None
 
 
 async def workers_started(page, proxy: RecordingProxy,
@@ -307,8 +315,7 @@ async def come_back(page, evidence, here: str, settle_ms: int) -> None:
     if shown is not None and after is not None and after - shown < settle_ms:
         # Firefox's page restored from its back-forward cache is out of the context clock's
         # reach (run_for moves other documents only): its own clock is run for it.
-        await dispatch(page, RUN_OWN_CLOCK, settle_ms)
-        await dispatch(page, CATCH_UP, settle_ms)
+        await dispatch(page, RUN_OWN_CLOCK_CATCH_UP, settle_ms)
     if not evidence.shown.is_set():  # restored where the binding no longer delivers
         try:
             for event in await page.evaluate("window.__webtrackBacklog.splice(0)"):
