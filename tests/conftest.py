@@ -6,7 +6,7 @@ import fcntl
 import json
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -34,6 +34,30 @@ def once_across_workers(tmp_path_factory, key: str, make: Callable[[], object]) 
             path.write_text(json.dumps(answer), encoding="utf-8")
             return answer
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def estate_audit(tmp_path_factory, browser_name: str, only: Sequence[str] = ()) -> dict:
+    """``webtrack consent-audit`` of the sample estate (built in) in one browser (*only*:
+    those of its sites), run once for the whole test run: the tests that read one audit of
+    the same states share it rather than each auditing them again (the estate takes a
+    minute or more). Returns the command's ``exit_code``, ``output`` and report folder
+    ``out``."""
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    def make() -> dict:
+        out = tmp_path_factory.mktemp(f"estate-{browser_name}")
+        result = CliRunner().invoke(main, ["consent-audit", "--out", str(out), "--browser",
+                                           browser_name, *(a for name in only
+                                                           for a in ("--site", name))])
+        output = result.output
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            output += f"\n{type(result.exception).__name__}: {result.exception}"
+        return {"exit_code": result.exit_code, "output": output, "out": str(out)}
+
+    return once_across_workers(tmp_path_factory, "-".join(["estate", browser_name, *only]),
+                               make)  # type: ignore[return-value]
 
 SHOP = "http://shop.localhost:8800"
 BLOG = "http://blog.localhost:8800"
