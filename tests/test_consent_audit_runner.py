@@ -477,6 +477,42 @@ def test_lingering_and_staying_never_ask_the_page_its_time_on_its_own():
     assert page.now == 1000 + 3 * 600000 + leave.STAY_MS + leave.AFTER_STAY_MS
 
 
+class _LeftPage(_Page):
+    """A page left for the neutral page: each round trip on record."""
+
+    def __init__(self, evidence) -> None:
+        super().__init__(evidence, True)
+
+    async def evaluate(self, script, arg=None):
+        self.trips.append({leave.WORKERS_STARTING: "workers?",
+                           "location.href": "where?"}.get(script, script))
+        here = "http://blog.localhost/posts/"
+        return [0, here] if script == leave.WORKERS_STARTING else here
+
+    async def goto(self, url):
+        self.trips.append(f"goto {url}")
+
+
+class _Gone:
+    gone: list[str] = []
+
+    async def wait_gone(self, page, count):
+        return True
+
+
+def test_leaving_asks_where_the_page_is_with_its_workers():
+    # The workers' count and the page's address in one round trip (one per page and state).
+    evidence = consent_audit.evidence.Evidence("firefox")
+
+    async def run():
+        page = _LeftPage(evidence)
+        return page, await leave.navigate_away(page, _Gone(), evidence, None)
+
+    page, here = run_async(run())
+    assert here == "http://blog.localhost/posts/"
+    assert page.trips == ["workers?", f"goto {leave.away_url(here)}"]
+
+
 @pytest.mark.parametrize("restored_now,browser_restores,again", [
     (False, True, True),  # held out of a cache the browser has: left once more
     (True, True, False),

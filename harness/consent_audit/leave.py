@@ -108,10 +108,11 @@ AFTER_STAY_MS = 60 * 1000
 # Where the page is, its time, and when it was last shown (pagehooks.js; null while it
 # loads, or from a page the hooks never reached).
 SHOWN = "[location.href, Date.now(), window.__webtrackShown ?? null]"
-# How many dedicated workers a frame made are still starting (workerclock.js), and how long
-# a page about to be left waits for them.
-WORKERS_STARTING = ("() => typeof window.__webtrackWorkersStarting === 'function' ?"
-                    " window.__webtrackWorkersStarting() : 0")
+# How many dedicated workers a frame made are still starting (workerclock.js), with the
+# frame's address (the main frame's is where the page is left from: no round trip of its own
+# to ask), and how long a page about to be left waits for them.
+WORKERS_STARTING = ("() => [typeof window.__webtrackWorkersStarting === 'function' ?"
+                    " window.__webtrackWorkersStarting() : 0, location.href]")
 WORKERS_START_LIMIT = 3.0
 # Playwright's clock in the page, as context.clock.run_for drives it in each frame.
 RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
@@ -238,23 +239,28 @@ async def read(page) -> float | None:
 
 
 async def workers_started(page, proxy: RecordingProxy,
-                          limit: float = WORKERS_START_LIMIT) -> None:
+                          limit: float = WORKERS_START_LIMIT) -> str | None:
     """Before the page is left or closed: wait (at most *limit* s) until every dedicated
     worker its frames made has started and run what was due on the page's clock
     (workerclock.js), then let what those sent arrive. A worker a timer made at the end of
     the last settling, whose script takes a while to come, would otherwise die with the page
-    before it ran."""
+    before it ran. Return the page's address as its main frame said it, when nothing was
+    waited for since (None: ask it, :func:`location`)."""
     deadline = time.monotonic() + limit
     waited = False
     while True:
-        count = sum(value for _, value in await in_every_frame(page, WORKERS_STARTING)
-                    if isinstance(value, int))
+        answers = [(frame, value) for frame, value in await in_every_frame(
+            page, WORKERS_STARTING) if isinstance(value, list) and len(value) == 2]
+        count = sum(value[0] for _, value in answers if isinstance(value[0], int))
         if not count or time.monotonic() >= deadline:
             break
         waited = True
         await asyncio.sleep(0.05)
     if waited:
         await proxy.quiet(idle=0.05, limit=0.5)
+        return None
+    return next((value[1] for frame, value in answers if frame is page.main_frame
+                 and isinstance(value[1], str)), None)
 
 
 async def navigate_away(page, proxy: RecordingProxy, evidence,
@@ -262,9 +268,9 @@ async def navigate_away(page, proxy: RecordingProxy, evidence,
     """Leave the page for *url* (None: the neutral page, :func:`away_url`); return the
     address left, once its unload handlers have run (its parting beacon arrived), so what
     it sent as it went is on record as ``away``."""
-    await workers_started(page, proxy)
+    said = await workers_started(page, proxy)
     evidence.enter("away")
-    here = await location(page)
+    here = said or await location(page)
     gone = proxy.gone.count(here)
     try:
         await page.goto(url or away_url(here))
