@@ -16,15 +16,20 @@ from harness.testing import visit_event
 pytest_plugins = ["pytester"]
 
 
+_MADE: dict[str, str] = {}  # once_across_workers' answers, where there are no workers
+
+
 def once_across_workers(tmp_path_factory, key: str, make: Callable[[], object]) -> object:
     """``make()`` run once for the whole test run, its (JSON) answer shared by every xdist
     worker through a file: a fixture that audits a whole estate in a browser takes a
     minute, and each worker whose tests use it set it up for itself. (xdist's own
     ``--dist loadgroup`` would keep those tests in one worker, but pytest 9.2 no longer
     lets it: pytest-xdist issue #1386.) The first worker to ask makes it; the others wait
-    for it under a lock, then read it."""
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        return make()
+    for it under a lock, then read it. Without workers it is made once in the process."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: kept in it
+        if key not in _MADE:
+            _MADE[key] = json.dumps(make())
+        return json.loads(_MADE[key])
     shared = tmp_path_factory.getbasetemp().parent  # this run's, above every worker's own
     path = shared / f"{key}.json"
     with open(shared / f"{key}.lock", "w") as lock:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import estate_audit
+from conftest import estate_audit, once_across_workers
 
 from harness import consent_audit
 from harness.cli import main
@@ -551,6 +551,22 @@ def test_cli_default_audit_fails_on_legacy_only(tmp_path_factory, browser_name):
     for name in ("report.html", "report.json", "junit.xml"):
         assert (out / name).is_file()
     assert list((out / "har").glob("*.har"))
+
+
+def test_an_audit_shared_across_workers_is_made_once_without_workers_too(tmp_path_factory,
+                                                                        monkeypatch):
+    # Without xdist (one process, as a single file is run), the estate the CLI test audits
+    # is read by the CMP test too rather than audited a second time.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    made: list[int] = []
+
+    def make():
+        made.append(1)
+        return {"audits": len(made)}
+
+    key = f"once-{id(made)}"
+    answers = [once_across_workers(tmp_path_factory, key, make) for _ in range(2)]
+    assert answers == [{"audits": 1}] * 2 and made == [1]
 
 
 def test_site_picks_sites_of_the_configuration_and_names_the_ones_it_has(tmp_path):
