@@ -102,7 +102,9 @@ class Sampler:
                         self._add(key, ticks, step)
                     continue
                 key = (pid, 0)
-                if key not in self.kinds:
+                # A browser the driver starts is first seen as the driver's fork, before it
+                # runs its own program: a driver is asked again until it says otherwise.
+                if self.kinds.get(key, "driver (node)") == "driver (node)":
                     with open(f"/proc/{pid}/cmdline", "rb") as f:
                         cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
                     self.kinds[key] = _kind(pid, cmdline, self.main)
@@ -162,12 +164,12 @@ def _instrument(sampler: Sampler) -> None:
                 sampler.step = before
         setattr(owner, name, wrapper)
 
-    enter = runner._Evidence.enter
+    enter = runner.Evidence.enter
 
     def entered(self, phase):
         sampler.step = phase
         enter(self, phase)
-    runner._Evidence.enter = entered
+    runner.Evidence.enter = entered
     marked(Browser, "new_context", "setup", sticky=True)
     marked(BrowserContext, "new_page", "new page")
     marked(Page, "screenshot", "screenshot")
@@ -179,6 +181,8 @@ def _instrument(sampler: Sampler) -> None:
         marked(runner, "_stock_page", "stock page (popup)")
     plain(runner.har, "write", "har, verdict")
     plain(runner, "decide", "har, verdict")
+    marked(runner._Visit, "probe", "validators, served probes")
+    marked(runner, "_twins_told", "twin")
     plain(runner.findings, "enrich", "har, verdict")
 
 

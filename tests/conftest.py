@@ -6,7 +6,7 @@ import fcntl
 import json
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -16,15 +16,20 @@ from harness.testing import visit_event
 pytest_plugins = ["pytester"]
 
 
+_MADE: dict[str, str] = {}  # once_across_workers' answers, where there are no workers
+
+
 def once_across_workers(tmp_path_factory, key: str, make: Callable[[], object]) -> object:
     """``make()`` run once for the whole test run, its (JSON) answer shared by every xdist
     worker through a file: a fixture that audits a whole estate in a browser takes a
     minute, and each worker whose tests use it set it up for itself. (xdist's own
     ``--dist loadgroup`` would keep those tests in one worker, but pytest 9.2 no longer
     lets it: pytest-xdist issue #1386.) The first worker to ask makes it; the others wait
-    for it under a lock, then read it."""
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        return make()
+    for it under a lock, then read it. Without workers it is made once in the process."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: kept in it
+        if key not in _MADE:
+            _MADE[key] = json.dumps(make())
+        return json.loads(_MADE[key])
     shared = tmp_path_factory.getbasetemp().parent  # this run's, above every worker's own
     path = shared / f"{key}.json"
     with open(shared / f"{key}.lock", "w") as lock:
@@ -34,6 +39,30 @@ def once_across_workers(tmp_path_factory, key: str, make: Callable[[], object]) 
             path.write_text(json.dumps(answer), encoding="utf-8")
             return answer
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def estate_audit(tmp_path_factory, browser_name: str, only: Sequence[str] = ()) -> dict:
+    """``webtrack consent-audit`` of the sample estate (built in) in one browser (*only*:
+    those of its sites), run once for the whole test run: the tests that read one audit of
+    the same states share it rather than each auditing them again (the estate takes a
+    minute or more). Returns the command's ``exit_code``, ``output`` and report folder
+    ``out``."""
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    def make() -> dict:
+        out = tmp_path_factory.mktemp(f"estate-{browser_name}")
+        result = CliRunner().invoke(main, ["consent-audit", "--out", str(out), "--browser",
+                                           browser_name, *(a for name in only
+                                                           for a in ("--site", name))])
+        output = result.output
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            output += f"\n{type(result.exception).__name__}: {result.exception}"
+        return {"exit_code": result.exit_code, "output": output, "out": str(out)}
+
+    return once_across_workers(tmp_path_factory, "-".join(["estate", browser_name, *only]),
+                               make)  # type: ignore[return-value]
 
 SHOP = "http://shop.localhost:8800"
 BLOG = "http://blog.localhost:8800"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import estate_audit, once_across_workers
 
 from harness import consent_audit
 from harness.cli import main
@@ -534,22 +535,38 @@ OWN_BANNERS = ["blog", "legacy", "shop", "app", "tagged", "portal"]
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_cli_default_audit_fails_on_legacy_only(tmp_path, browser_name):
+def test_cli_default_audit_fails_on_legacy_only(tmp_path_factory, browser_name):
     # One browser per run of the test, so the two halves go to two workers rather than one.
     # Firefox audits the estate's own sites: its consent-platform sites, chosen by
     # autoconsent, are audited in Firefox by test_audit_with_auto_passes_every_cmp_site.
-    only = [] if browser_name == "chromium" else [
-        arg for name in OWN_BANNERS for arg in ("--site", name)]
-    result = CliRunner().invoke(main, ["consent-audit", "--out", str(tmp_path),
-                                       "--browser", browser_name, *only])
-    assert result.exit_code == 1, result.output
-    failing = [line for line in result.output.splitlines() if ": FAIL" in line]
-    assert failing and all(line.startswith("legacy-") for line in failing), result.output
+    # Chromium's audit of the whole estate is the one that test reads its states from.
+    result = estate_audit(tmp_path_factory, browser_name,
+                          () if browser_name == "chromium" else OWN_BANNERS)
+    output, out = result["output"], Path(result["out"])
+    assert result["exit_code"] == 1, output
+    failing = [line for line in output.splitlines() if ": FAIL" in line]
+    assert failing and all(line.startswith("legacy-") for line in failing), output
     assert {line.split(":")[0].rsplit("-", 1)[1] for line in failing} == {browser_name}
-    assert "config: the sample estate (built in)" in result.output
+    assert "config: the sample estate (built in)" in output
     for name in ("report.html", "report.json", "junit.xml"):
-        assert (tmp_path / name).is_file()
-    assert list((tmp_path / "har").glob("*.har"))
+        assert (out / name).is_file()
+    assert list((out / "har").glob("*.har"))
+
+
+def test_an_audit_shared_across_workers_is_made_once_without_workers_too(tmp_path_factory,
+                                                                        monkeypatch):
+    # Without xdist (one process, as a single file is run), the estate the CLI test audits
+    # is read by the CMP test too rather than audited a second time.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    made: list[int] = []
+
+    def make():
+        made.append(1)
+        return {"audits": len(made)}
+
+    key = f"once-{id(made)}"
+    answers = [once_across_workers(tmp_path_factory, key, make) for _ in range(2)]
+    assert answers == [{"audits": 1}] * 2 and made == [1]
 
 
 def test_site_picks_sites_of_the_configuration_and_names_the_ones_it_has(tmp_path):

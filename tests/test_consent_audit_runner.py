@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-from harness import consent_audit
+from harness import consent_audit, pageclock
 from harness.concurrency import run_async
 from harness.consent_audit import har, leave, proxy
 from harness.consent_audit.inflate import inflate
@@ -396,21 +396,23 @@ class _Page:
 
     async def evaluate(self, script, arg=None):
         self.trips.append({"history.back()": "back", leave.CATCH_UP: "catch up",
-                           leave.RUN_OWN_CLOCK: "own clock"}.get(script, script))
+                           leave.RUN_OWN_CLOCK_CATCH_UP: "own clock, catch up"}.get(
+                               script, script))
         if script == "history.back()":
             self.evidence.page_event(None, {"kind": "lifecycle", "event": "pageshow",
                                             "persisted": True, "clock": self.now,
                                             "page": "http://blog.localhost/"})
-        if script == leave.RUN_OWN_CLOCK:
+        if script == leave.RUN_OWN_CLOCK_CATCH_UP:
             self.now += arg
-        return self.now if script == leave.CATCH_UP else None
+        return self.now if script in (leave.CATCH_UP, leave.RUN_OWN_CLOCK_CATCH_UP) else None
 
 
 @pytest.mark.parametrize("clock_reaches,trips", [
     # The page's time is read from its pageshow and from the catching up: no round trip
-    # of its own (come_back is run for every state).
+    # of its own (come_back is run for every state); a page out of the context clock's
+    # reach has its own clock run and is caught up in one.
     (True, ["back", "run_for", "catch up"]),
-    (False, ["back", "run_for", "catch up", "own clock", "catch up"]),
+    (False, ["back", "run_for", "catch up", "own clock, catch up"]),
 ], ids=["clock-reaches", "restored-out-of-reach"])
 def test_coming_back_reads_the_page_clock_without_round_trips_of_its_own(
         clock_reaches, trips):
@@ -424,6 +426,91 @@ def test_coming_back_reads_the_page_clock_without_round_trips_of_its_own(
     page = run_async(run())
     assert page.trips == trips
     assert page.now >= 1000 + 600000
+
+
+class _Input:
+    def __init__(self, page) -> None:
+        self.page = page
+
+    async def move(self, x, y, steps=1):
+        self.page.trips.append("input")
+
+    async def wheel(self, dx, dy):
+        self.page.trips.append("input")
+
+    async def press(self, key):
+        self.page.trips.append("input")
+
+
+class _ReadPage(_Page):
+    """A page read, lingered on and left open a day: each round trip on record, the page's
+    time asked of it on its own (pageclock.NOW) named so."""
+
+    viewport_size = None
+
+    def __init__(self, evidence) -> None:
+        super().__init__(evidence, True)
+        self.mouse = self.keyboard = _Input(self)
+        self.clock.fast_forward = self.clock.run_for
+
+    async def evaluate(self, script, arg=None):
+        self.trips.append("ask the time" if script == pageclock.NOW else "evaluate")
+        if script == leave.FOLLOW_CHAIN:
+            return 0
+        return self.now if script in (pageclock.NOW, leave.SCROLL_TO_END, leave.CATCH_UP,
+                                      leave.CATCH_UP_JUMP) else None
+
+
+def test_lingering_and_staying_never_ask_the_page_its_time_on_its_own():
+    # The read answers it, and each settling after: every round trip saved is one per
+    # page and state (Firefox's BiDi spends several on each).
+    evidence = consent_audit.evidence.Evidence("firefox")
+
+    async def run():
+        page = _ReadPage(evidence)
+        await leave.stay(page, evidence, await leave.linger(page, evidence, 600000))
+        return page
+
+    page = run_async(run())
+    assert "ask the time" not in page.trips, page.trips
+    # three settlings and a day in four jumps, with the minute after
+    assert page.now == 1000 + 3 * 600000 + leave.STAY_MS + leave.AFTER_STAY_MS
+
+
+class _LeftPage(_Page):
+    """A page left for the neutral page: each round trip on record."""
+
+    def __init__(self, evidence) -> None:
+        super().__init__(evidence, True)
+
+    async def evaluate(self, script, arg=None):
+        self.trips.append({leave.WORKERS_STARTING: "workers?",
+                           "location.href": "where?"}.get(script, script))
+        here = "http://blog.localhost/posts/"
+        return [0, here] if script == leave.WORKERS_STARTING else here
+
+    async def goto(self, url):
+        self.trips.append(f"goto {url}")
+
+
+class _Gone:
+    gone: list[str] = []
+
+    async def wait_gone(self, page, count):
+        return True
+
+
+def test_leaving_asks_where_the_page_is_with_its_workers():
+    # The workers' count and the page's address in one round trip (one per page and state).
+    evidence = consent_audit.evidence.Evidence("firefox")
+
+    async def run():
+        page = _LeftPage(evidence)
+        return page, await leave.navigate_away(page, _Gone(), evidence, None)
+
+    page, here = run_async(run())
+    assert here == "http://blog.localhost/posts/"
+    assert page.trips == ["workers?", f"goto {leave.away_url(here)}"]
 
 
 @pytest.mark.parametrize("restored_now,browser_restores,again", [

@@ -65,8 +65,9 @@ CATCH_UP = (f"(ms) => {{ ({TICK})(); ({ANIMATIONS})(ms); "
             "if (window.__webtrackCatchUp) window.__webtrackCatchUp(ms); return Date.now(); }")
 # ... and after the clock jumped, each worker timer due fires once (workerclock.JUMP).
 CATCH_UP_JUMP = CATCH_UP.replace(TICK, JUMP)
-# The end of the page, however a wheel left it (smooth scrolling, a page still growing).
-SCROLL_TO_END = "window.scrollTo(0, document.documentElement.scrollHeight)"
+# The end of the page, however a wheel left it (smooth scrolling, a page still growing);
+# answers the page's time, so the settling after a read needs no round trip to ask it.
+SCROLL_TO_END = "(window.scrollTo(0, document.documentElement.scrollHeight), Date.now())"
 # The mouse moves a reader makes over a page, one event each (a site may wait for dozens
 # before it counts the visitor as engaged), dispatched where the pointer is.
 READING_MOVES = 40
@@ -117,13 +118,19 @@ AFTER_STAY_MS = 60 * 1000
 # Where the page is, its time, and when it was last shown (pagehooks.js; null while it
 # loads, or from a page the hooks never reached).
 SHOWN = "[location.href, Date.now(), window.__webtrackShown ?? null]"
-# How many dedicated workers a frame made are still starting (workerclock.js), and how long
-# a page about to be left waits for them.
-WORKERS_STARTING = ("() => typeof window.__webtrackWorkersStarting === 'function' ?"
-                    " window.__webtrackWorkersStarting() : 0")
+# How many dedicated workers a frame made are still starting (workerclock.js), with the
+# frame's address (the main frame's is where the page is left from: no round trip of its own
+# to ask), and how long a page about to be left waits for them.
+WORKERS_STARTING = ("() => [typeof window.__webtrackWorkersStarting === 'function' ?"
+                    " window.__webtrackWorkersStarting() : 0, location.href]")
 WORKERS_START_LIMIT = 3.0
 # Playwright's clock in the page, as context.clock.run_for drives it in each frame.
 RUN_OWN_CLOCK = "(ms) => globalThis.__pwClock && globalThis.__pwClock.controller.runFor(ms)"
+# ... then caught up, in the same round trip (each costs Firefox's BiDi several); a timer
+# of the page's that throws is the page's business (pageclock.py): it is caught up all the
+# same.
+RUN_OWN_CLOCK_CATCH_UP = (f"async (ms) => {{ try {{ await ({RUN_OWN_CLOCK})(ms); }} "
+                          f"catch (e) {{ }} return ({CATCH_UP})(ms); }}")
 
 
 # Each page's window as it was opened, before the reader resized it (:func:`read`).
@@ -174,13 +181,13 @@ async def dispatch(page, script: str, arg):
                  if frame is page.main_frame), None)
 
 
-async def linger(page, evidence, settle_ms: int) -> None:
+async def linger(page, evidence, settle_ms: int) -> float | None:
     """The visitor reads the page, stays on it, then switches tabs and back: read and settle,
     hide the tab and settle again, show it and settle once more; what the page sends
-    meanwhile goes on record under each moment."""
+    meanwhile goes on record under each moment. Return the page's time after (None when
+    its main frame could not say)."""
     evidence.enter("settle")
-    await read(page)
-    now = await settle(page, settle_ms)
+    now = await settle(page, settle_ms, await read(page))
     evidence.enter("hidden")
     await dispatch(page, VISIBILITY, True)
     now = await settle(page, settle_ms, now)
@@ -188,18 +195,18 @@ async def linger(page, evidence, settle_ms: int) -> None:
     # Back on the tab, the visitor stays a while: what the page set off as it was shown
     # again (a timer, say) concerns them too.
     evidence.enter("settle")
-    await settle(page, settle_ms, now)
+    return await settle(page, settle_ms, now)
 
 
-async def stay(page, evidence) -> None:
+async def stay(page, evidence, now: float | None = None) -> None:
     """The visitor leaves the tab open for a day before closing it, in a few jumps
     (Playwright's ``fast_forward``: a laptop lid closed and opened again): each fires once
     every timer due within it, and a chain of timeouts shorter than a jump is followed link
     by link within the next (:data:`FOLLOW_CHAIN`); then what those set off in the next
     minute runs too. A tracker that waits out any settling is seen; intervals are not run
-    through a day's worth of times."""
+    through a day's worth of times. *now*: the page's time as last read (:func:`linger`'s),
+    if known."""
     evidence.enter("settle")
-    now = None
     window = STAY_MS // STAY_JUMPS
     for _ in range(STAY_JUMPS):
         # The chains first, then a jump over what is left of the window: a day in all.
@@ -216,11 +223,12 @@ async def stay(page, evidence) -> None:
     await settle(page, AFTER_STAY_MS, now)
 
 
-async def read(page) -> None:
+async def read(page) -> float | None:
     """The visitor reads the page: moves the mouse about it (as long as an engaged reader
     does: a site may wait for dozens of moves), resizes the window, scrolls (wheel) to its
     end and presses a key, so what a site sends on engagement, a resize, scroll depth, an
-    element coming into view or a key is set off as it would be."""
+    element coming into view or a key is set off as it would be. Return the page's time
+    after (None when it could not be read)."""
     try:
         await page.mouse.move(40, 40)
         await page.mouse.move(200, 160, steps=4)
@@ -234,29 +242,35 @@ async def read(page) -> None:
                 "width": max(size["width"] - 120, 320), "height": max(size["height"] - 90, 240)})
         await page.mouse.wheel(0, 100000)
         await page.keyboard.press("ArrowDown")  # reading by keyboard (keydown, keyup)
-        await page.evaluate(SCROLL_TO_END)
+        now = await page.evaluate(SCROLL_TO_END)
     except Error:  # the page navigated meanwhile: it is settled as it is
-        pass
+        return None
+    return now if isinstance(now, (int, float)) else None
 
 
 async def workers_started(page, proxy: RecordingProxy,
-                          limit: float = WORKERS_START_LIMIT) -> None:
+                          limit: float = WORKERS_START_LIMIT) -> str | None:
     """Before the page is left or closed: wait (at most *limit* s) until every dedicated
     worker its frames made has started and run what was due on the page's clock
     (workerclock.js), then let what those sent arrive. A worker a timer made at the end of
     the last settling, whose script takes a while to come, would otherwise die with the page
-    before it ran."""
+    before it ran. Return the page's address as its main frame said it, when nothing was
+    waited for since (None: ask it, :func:`location`)."""
     deadline = time.monotonic() + limit
     waited = False
     while True:
-        count = sum(value for _, value in await in_every_frame(page, WORKERS_STARTING)
-                    if isinstance(value, int))
+        answers = [(frame, value) for frame, value in await in_every_frame(
+            page, WORKERS_STARTING) if isinstance(value, list) and len(value) == 2]
+        count = sum(value[0] for _, value in answers if isinstance(value[0], int))
         if not count or time.monotonic() >= deadline:
             break
         waited = True
         await asyncio.sleep(0.05)
     if waited:
         await proxy.quiet(idle=0.05, limit=0.5)
+        return None
+    return next((value[1] for frame, value in answers if frame is page.main_frame
+                 and isinstance(value[1], str)), None)
 
 
 async def navigate_away(page, proxy: RecordingProxy, evidence,
@@ -264,9 +278,9 @@ async def navigate_away(page, proxy: RecordingProxy, evidence,
     """Leave the page for *url* (None: the neutral page, :func:`away_url`); return the
     address left, once its unload handlers have run (its parting beacon arrived), so what
     it sent as it went is on record as ``away``."""
-    await workers_started(page, proxy)
+    said = await workers_started(page, proxy)
     evidence.enter("away")
-    here = await location(page)
+    here = said or await location(page)
     gone = proxy.gone.count(here)
     try:
         await page.goto(url or away_url(here))
@@ -317,8 +331,7 @@ async def come_back(page, evidence, here: str, settle_ms: int) -> None:
     if shown is not None and after is not None and after - shown < settle_ms:
         # Firefox's page restored from its back-forward cache is out of the context clock's
         # reach (run_for moves other documents only): its own clock is run for it.
-        await dispatch(page, RUN_OWN_CLOCK, settle_ms)
-        await dispatch(page, CATCH_UP, settle_ms)
+        await dispatch(page, RUN_OWN_CLOCK_CATCH_UP, settle_ms)
     if not evidence.shown.is_set():  # restored where the binding no longer delivers
         try:
             for event in await page.evaluate("window.__webtrackBacklog.splice(0)"):

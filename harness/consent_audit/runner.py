@@ -238,8 +238,7 @@ class _Visit:
 
         self.record["pages"] = await crawl.visit(page, self.context, page.url,
                                                  self.settings.pages, go)
-        await leave.linger(page, evidence, settle_ms)
-        await leave.stay(page, evidence)
+        await leave.stay(page, evidence, await leave.linger(page, evidence, settle_ms))
         await leave.leave(page, self.proxy, evidence, settle_ms)
 
     async def close(self) -> None:
