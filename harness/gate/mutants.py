@@ -250,4 +250,19 @@ MUTANTS = (
            "(a link wrapped over two lines)",
            (('var box = el.getBoundingClientRect();',
              'var box = el.getClientRects()[0] || el.getBoundingClientRect();'),)),
+    Mutant("key-scroll-from-document-element", "a key's scroll offset is read from "
+           "documentElement (0 in quirks mode, where the body scrolls)",
+           (("box.left + box.width / 2 + w.scrollX, box.top + box.height / 2 + w.scrollY",
+             "box.left + box.width / 2 + d.documentElement.scrollLeft, "
+             "box.top + box.height / 2 + d.documentElement.scrollTop"),)),
+    Mutant("year-as-52-weeks", "the cookie lasts 52 weeks (31449600 s), a day short of a "
+           "year",
+           (("var YEAR = 31536000;", "var YEAR = 31449600;"),)),
+    Mutant("alt-click-ignored", "an Alt click (a download) is no activation",
+           (("    if (!el) return;\n    if (el === keyTarget)",
+             "    if (!el || e.altKey) return;\n    if (el === keyTarget)"),)),
+    Mutant("cleanup-pushes-entry", "the address bar is cleaned by pushState: the tracked "
+           "address stays one entry back",
+           (('if (found) replaceState.call(history, history.state, "", url.href);',
+             'if (found) history.pushState(history.state, "", url.href);'),)),
 )

@@ -774,10 +774,6 @@ PROBES = (
     Mutant("partitioned-cookie", "the cookie is written Partitioned (CHIPS): refused "
            "without Secure on http",
            (('"; samesite=lax"', '"; samesite=lax; partitioned"'),)),
-    Mutant("removal-at-page-path", "the opt-out's removal is written without a path: it "
-           "misses the root cookie below the root",
-           (('if (found[p] !== null) writeCookie(PARAMS[p], "", 0);',
-             'if (found[p] !== null) d.cookie = PARAMS[p] + "=; max-age=0";'),)),
     Mutant("arrival-writes-before-consent", "the arrival writes the cookie whatever the "
            "consent; the visit's identity() removes it a moment later",
            (("if (allowed && value) writeCookie", "if (value) writeCookie"),)),
@@ -795,11 +791,6 @@ PROBES = (
              '"DOMContentLoaded", safe(view));\n  else safe(view)();',
              '  if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", '
              'safe(view));\n  else safe(view)();\n  safe(arrive)();'),)),
-    Mutant("visit-on-load-event", "the first visit waits for the window's load (images "
-           "and all)",
-           (('if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", '
-             'safe(view));',
-             'if (d.readyState !== "complete") w.addEventListener("load", safe(view));'),)),
     Mutant("click-identity-from-last-visit", "a click reuses the identity the last visit "
            "was sent with (an opt-out since is not asked)",
            (("var lastView = null, keyTarget = null, pending = null;",
@@ -807,26 +798,17 @@ PROBES = (
             ("who = href !== lastView && identity();",
              "who = href !== lastView && (lastWho = identity());"),
             ("var who = fields && identity();", "var who = fields && lastWho;"))),
-    Mutant("history-visit-synchronous", "an in-page navigation's visit is read at once, "
-           "before the router sets its title",
-           (("setTimeout(safe(view), 0);", "safe(view)();"),)),
     Mutant("history-visit-before-navigation", "the history wrapper reads the visit before "
            "calling the original",
            (("var result = original.apply(this, arguments);\n      setTimeout(safe(view), 0);",
              "setTimeout(safe(view), 0);\n      safe(view)();\n"
              "      var result = original.apply(this, arguments);"),)),
-    Mutant("viewtitle-truncated", "the visit's title is cut to 100 characters",
-           (("msdynci_viewtitle: d.title,\n      msdynci_viewtype",
-             "msdynci_viewtitle: d.title.slice(0, 100),\n      msdynci_viewtype"),)),
     Mutant("viewuri-truncated", "the visit's URL is cut to 1024 characters",
            (("msdynci_viewuri: href,", "msdynci_viewuri: href.slice(0, 1024),"),)),
     Mutant("keycode-table-off-by-one", "keys looked up by keyCode, Space written as 31",
            (('var KEYS = { Enter: "KEnter", " ": "KSpace" };',
              'var KEYS = { 13: "KEnter", 31: "KSpace" };'),
             ("action = KEYS[e.key];", "action = KEYS[e.keyCode];"))),
-    Mutant("middle-right-swapped", "the button table has middle and right the wrong way",
-           (('var BUTTONS = { 1: "MClick", 2: "RClick" };',
-             'var BUTTONS = { 1: "RClick", 2: "MClick" };'),)),
     Mutant("click-listener-bubbling", "the left-click listener is registered in the "
            "bubbling phase",
            (('on("click", true, function (e) {', 'on("click", false, function (e) {'),)),
@@ -840,17 +822,12 @@ PROBES = (
     Mutant("once-listeners", "every listener is registered with once: true",
            (("w.addEventListener(type, safe(fn), capture);",
              "w.addEventListener(type, safe(fn), { capture: capture, once: true });"),)),
-    Mutant("echo-never-reset-by-mouse", "the key's echo filter is not reset by a mouse "
-           "press: Space on a link, then a click on it, is lost",
-           (('  on("mousedown", true, function () { keyTarget = null; });\n', ""),)),
     Mutant("mousedown-bubbling", "the press that resets the echo filter is heard in the "
            "bubbling phase (a page stopping it leaves the filter set)",
            (('on("mousedown", true,', 'on("mousedown", false,'),)),
     Mutant("lclick-client-coordinates", "left clicks use viewport coordinates (clientX/Y)",
            (('activated(el, "LClick", e.pageX, e.pageY);',
              'activated(el, "LClick", e.clientX, e.clientY);'),)),
-    Mutant("coordinates-floored", "coordinates are floored, not rounded",
-           (('Math.round(x) + "," + Math.round(y)', 'Math.floor(x) + "," + Math.floor(y)'),)),
     Mutant("coordinates-not-rounded", "coordinates are sent unrounded",
            (('Math.round(x) + "," + Math.round(y)', 'x + "," + y'),)),
     Mutant("linkuri-only-http", "only http(s) targets are reported: a mailto: or "
@@ -871,10 +848,6 @@ PROBES = (
            "never came",
            (("    if (!el) return;\n    if (el === keyTarget)",
              "    if (!el || e.pointerType === \"touch\") return;\n    if (el === keyTarget)"),)),
-    Mutant("echo-by-detail", "the key's echo click is recognised by detail 0 (so every "
-           "click without a pointer is dropped)",
-           (("if (el === keyTarget) { keyTarget = null; return; }",
-             "if (e.detail === 0) { keyTarget = null; return; }"),)),
     Mutant("multi-click-merged", "the second click of a double click is dropped",
            (("    if (!el) return;\n    if (el === keyTarget)",
              "    if (!el || e.detail > 1) return;\n    if (el === keyTarget)"),)),
@@ -889,9 +862,6 @@ PROBES = (
            "there is no fetch",
            (("if (!(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {",
              "if (w.fetch || !(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {"),)),
-    Mutant("site-from-host", "the site id is the first label of the page's host",
-           (('var site = script.getAttribute("data-site");',
-             'var site = location.hostname.split(".")[0];'),)),
     Mutant("occurred-at-without-zone", "occurred_at sent without its 'Z'",
            (("new Date().toISOString();", "new Date().toISOString().slice(0, -1);"),)),
     Mutant("null-context-as-empty", "a visitor known by the form submission alone is sent "
@@ -921,4 +891,22 @@ PROBES = (
     Mutant("keys-on-keypress", "keys are handled on keypress (a page cancelling keydown "
            "hides them)",
            (('on("keydown", true, function (e) {', 'on("keypress", true, function (e) {'),)),
+    Mutant("ctrl-enter-ignored", "a key with Ctrl or Cmd held (Ctrl+Enter opens a new tab) "
+           "is no activation",
+           (("if (!el || !action || e.repeat) return;",
+             "if (!el || !action || e.repeat || e.ctrlKey || e.metaKey) return;"),)),
+    Mutant("auxclick-listener-bubbling", "the middle and right click listener is registered "
+           "in the bubbling phase",
+           (('on("auxclick", true, function (e) {', 'on("auxclick", false, function (e) {'),)),
+    Mutant("visit-on-idle", "the first visit waits for an idle moment "
+           "(requestIdleCallback)",
+           (("  else safe(view)();",
+             "  else (w.requestIdleCallback || setTimeout)(safe(view));"),)),
+    Mutant("jar-read-once", "the cookie jar is read once and kept: a cookie deleted while the "
+           "page is open still identifies",
+           (("var jar = d.cookie, found = {}, any = false;",
+             "var jar = api.jar = api.jar || d.cookie, found = {}, any = false;"),)),
+    Mutant("aux-button-from-which", "the button is read from the legacy which (1-based)",
+           (("BUTTONS[e.button]) activated(el, BUTTONS[e.button],",
+             "BUTTONS[e.which - 1]) activated(el, BUTTONS[e.which - 1],"),)),
 )
