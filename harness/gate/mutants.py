@@ -265,4 +265,8 @@ MUTANTS = (
            "address stays one entry back",
            (('if (found) replaceState.call(history, history.state, "", url.href);',
              'if (found) history.pushState(history.state, "", url.href);'),)),
+    Mutant("ctrl-enter-ignored", "a key with Ctrl or Cmd held (Ctrl+Enter opens a new tab) "
+           "is no activation",
+           (("if (!el || !action || e.repeat) return;",
+             "if (!el || !action || e.repeat || e.ctrlKey || e.metaKey) return;"),)),
 )
