@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from playwright.sync_api import Cookie, Page
@@ -56,7 +56,7 @@ _RESTORED = """() => {
 def years_ahead(now: float | None = None) -> tuple[float, float]:
     """Return the seconds in a year from *now*: 365 days, or up to the same date next year
     (366 days when a 29 February lies between)."""
-    start = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+    start = datetime.fromtimestamp(time.time() if now is None else now, timezone.utc)
     try:
         end = start.replace(year=start.year + 1)
     except ValueError:  # 29 February: a year on is 1 March
