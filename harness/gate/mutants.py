@@ -269,4 +269,8 @@ MUTANTS = (
            "is no activation",
            (("if (!el || !action || e.repeat) return;",
              "if (!el || !action || e.repeat || e.ctrlKey || e.metaKey) return;"),)),
+    Mutant("jar-read-once", "the cookie jar is read once and kept: a cookie deleted while the "
+           "page is open still identifies",
+           (("var jar = d.cookie, found = {}, any = false;",
+             "var jar = api.jar = api.jar || d.cookie, found = {}, any = false;"),)),
 )
