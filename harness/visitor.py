@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timezone
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from playwright.sync_api import Cookie, Page
@@ -25,6 +26,9 @@ TRACKING_COOKIES = (CONTEXT_COOKIE, FORM_COOKIE)
 # The address-bar parameter that carries each cookie's value to the site.
 PARAMETERS = {"wt_ctx": CONTEXT_COOKIE, "wt_fsid": FORM_COOKIE}
 YEAR = 365 * 24 * 3600
+# How long before a cookie's check it may have been set: a day short of a year (52 weeks,
+# 31449600 s) or a day more (366 days) is no year.
+EXPIRY_SLACK = 3600.0
 # How far ahead a negative scenario looks: timers, intervals and idle callbacks up to this.
 HORIZON = 601.0
 
@@ -47,6 +51,17 @@ _RESTORED = """() => {
   window.dispatchEvent(new PageTransitionEvent("pagehide", {persisted: true}));
   window.dispatchEvent(new PageTransitionEvent("pageshow", {persisted: true}));
 }"""
+
+
+def years_ahead(now: float | None = None) -> tuple[float, float]:
+    """Return the seconds in a year from *now*: 365 days, or up to the same date next year
+    (366 days when a 29 February lies between)."""
+    start = datetime.fromtimestamp(time.time() if now is None else now, timezone.utc)
+    try:
+        end = start.replace(year=start.year + 1)
+    except ValueError:  # 29 February: a year on is 1 March
+        end = start.replace(year=start.year + 1, month=3, day=1)
+    return float(YEAR), (end - start).total_seconds()
 
 
 class Visitor:
@@ -163,8 +178,8 @@ class Visitor:
             (f"SameSite {cookie['sameSite']!r} is not Lax", cookie["sameSite"] != "Lax"),
             ("Secure on http", cookie["secure"] is not False),
             ("HttpOnly: the script could not have set it", cookie["httpOnly"] is not False),
-            (f"expires in {expires / 86400:.1f} days, not a year",
-             abs(expires - YEAR) > 2 * 86400),
+            (f"expires in {expires / 86400:.3f} days, not a year",
+             min(abs(expires - year) for year in years_ahead()) > EXPIRY_SLACK),
         ) if bad]
         assert not problems, f"{name}: " + "; ".join(problems) + f"\n  {cookie}"
         return cookie

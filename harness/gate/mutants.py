@@ -250,4 +250,27 @@ MUTANTS = (
            "(a link wrapped over two lines)",
            (('var box = el.getBoundingClientRect();',
              'var box = el.getClientRects()[0] || el.getBoundingClientRect();'),)),
+    Mutant("key-scroll-from-document-element", "a key's scroll offset is read from "
+           "documentElement (0 in quirks mode, where the body scrolls)",
+           (("box.left + box.width / 2 + w.scrollX, box.top + box.height / 2 + w.scrollY",
+             "box.left + box.width / 2 + d.documentElement.scrollLeft, "
+             "box.top + box.height / 2 + d.documentElement.scrollTop"),)),
+    Mutant("year-as-52-weeks", "the cookie lasts 52 weeks (31449600 s), a day short of a "
+           "year",
+           (("var YEAR = 31536000;", "var YEAR = 31449600;"),)),
+    Mutant("alt-click-ignored", "an Alt click (a download) is no activation",
+           (("    if (!el) return;\n    if (el === keyTarget)",
+             "    if (!el || e.altKey) return;\n    if (el === keyTarget)"),)),
+    Mutant("cleanup-pushes-entry", "the address bar is cleaned by pushState: the tracked "
+           "address stays one entry back",
+           (('if (found) replaceState.call(history, history.state, "", url.href);',
+             'if (found) history.pushState(history.state, "", url.href);'),)),
+    Mutant("ctrl-enter-ignored", "a key with Ctrl or Cmd held (Ctrl+Enter opens a new tab) "
+           "is no activation",
+           (("if (!el || !action || e.repeat) return;",
+             "if (!el || !action || e.repeat || e.ctrlKey || e.metaKey) return;"),)),
+    Mutant("jar-read-once", "the cookie jar is read once and kept: a cookie deleted while the "
+           "page is open still identifies",
+           (("var jar = d.cookie, found = {}, any = false;",
+             "var jar = api.jar = api.jar || d.cookie, found = {}, any = false;"),)),
 )

@@ -4,6 +4,10 @@ links put on it, reading the clicks off the wire as the script sent them."""
 from __future__ import annotations
 
 import json
+import re
+from urllib.parse import urlsplit
+
+from ..client import http_client
 
 ADD_LINKS = """(links) => {
   const holder = document.createElement("p");
@@ -40,3 +44,38 @@ def click_probes(visitor, links: list[tuple[str, str]]) -> list[dict]:
     visitor.wiretap.wait_for(start + len(links), timeout=10)
     return [e for r in visitor.wiretap.since(start) if r["path"] == "/collect"
             for e in json.loads(r["body"])["events"] if e["type"] == "website_link_clicked"]
+
+
+def goto_in_quirks_mode(visitor, site: str, path: str) -> None:
+    """Open a copy of *path* on *site* served without its doctype, so the browser renders it
+    in quirks mode (where the body, not the root element, scrolls), at ``/quirks<path>``.
+
+    The copy is served by a route. Chromium counts a routed page as a public address and
+    blocks its requests to the loopback collector (private network access: the script's
+    own ``/tracker.js`` failed with ``net::ERR_FAILED``), so there the script and its
+    deliveries are relayed to the collector by the route too; Firefox needs no relay, and
+    its beacons cannot be fulfilled by a route (``NS_BINDING_ABORTED``).
+    """
+    page = visitor.page
+    quirks = "/quirks" + path
+    relayed = {quirks}
+    if page.context.browser.browser_type.name == "chromium":
+        relayed |= {"/tracker.js", "/collect"}
+
+    def relay(route):
+        request, url = route.request, urlsplit(route.request.url)
+        asked = (path if url.path == quirks else url.path) + ("?" + url.query if url.query else "")
+        with http_client(visitor.server.port, url.hostname) as client:
+            response = client.request(request.method, asked, content=request.post_data_buffer,
+                                      headers={k: v for k, v in request.headers.items()
+                                               if k.lower() in ("content-type", "origin")})
+        body = response.content
+        if url.path == quirks:
+            body = re.sub(rb"^\s*<!doctype[^>]*>", b"", body, count=1, flags=re.I)
+        route.fulfill(status=response.status_code, body=body, headers={
+            k: v for k, v in response.headers.items()
+            if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")})
+
+    page.route(lambda url: urlsplit(url).path in relayed, relay)
+    visitor.goto(site, quirks)
+    assert page.evaluate("document.compatMode") == "BackCompat"

@@ -13,11 +13,11 @@ import pytest
 pytestmark = pytest.mark.browser
 HIDE = """() => {
   Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
-  document.dispatchEvent(new Event("visibilitychange"));
+  document.dispatchEvent(new Event("visibilitychange", {bubbles: true}));
 }"""
 SHOW = """() => {
   delete document.visibilityState;
-  document.dispatchEvent(new Event("visibilitychange"));
+  document.dispatchEvent(new Event("visibilitychange", {bubbles: true}));
 }"""
 STAY = """(selector) => {
   const link = document.querySelector(selector);

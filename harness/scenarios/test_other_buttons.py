@@ -10,6 +10,8 @@ device pixel to the CSS pixel, where device and CSS pixels are the same numbers.
 
 import pytest
 
+from .probes import goto_in_quirks_mode
+
 pytestmark = pytest.mark.browser
 
 # What the browser dispatches for a press of button N on an element that is not the
@@ -52,6 +54,9 @@ FAR_LINK = """() => {
   a.addEventListener("click", (e) => e.preventDefault());
   document.body.append(a);
 }"""
+SCROLLED_CENTRE = """() => { const r = document.querySelector("#far-link")
+  .getBoundingClientRect(); return [scrollX, scrollY,
+  r.left + r.width / 2 + scrollX, r.top + r.height / 2 + scrollY]; }"""
 
 
 def test_a_key_on_a_page_scrolled_sideways_gives_the_element_centre_in_page_coordinates(
@@ -61,9 +66,7 @@ def test_a_key_on_a_page_scrolled_sideways_gives_the_element_centre_in_page_coor
     page.evaluate(FAR_LINK)
     link = page.locator("#far-link")
     link.scroll_into_view_if_needed()
-    centre = page.evaluate("""() => { const r = document.querySelector("#far-link")
-      .getBoundingClientRect(); return [scrollX, scrollY,
-      r.left + r.width / 2 + scrollX, r.top + r.height / 2 + scrollY]; }""")
+    centre = page.evaluate(SCROLLED_CENTRE)
     link.focus()
     page.keyboard.press("Enter")
     event = webtrack.expect(tracked, "website_link_clicked", msdynci_actiontype="KEnter")[0]
@@ -80,6 +83,19 @@ def test_a_key_on_a_page_scrolled_sideways_gives_the_element_centre_in_page_coor
     assert sorted((c["msdynci_actiontype"], c["msdynci_clickcoordinates"]) for c in clicks[1:]) \
         == [(action, f"{at[0] + centre[0]},{at[1] + centre[1]}")
             for action in ("LClick", "RClick")], (clicks, at, centre)
+    # The same page in quirks mode (no doctype, as old pages are): the body scrolls there
+    # and the root element reports no scroll, yet the window's scroll is the same.
+    goto_in_quirks_mode(visitor, "shop", "/")
+    quirks = webtrack.expect(tracked, "website_visited", count=2)[1]["msdynci_viewuri"]
+    page.evaluate(FAR_LINK)
+    link.scroll_into_view_if_needed()
+    centre = page.evaluate(SCROLLED_CENTRE)
+    assert centre[1] > 0 and page.evaluate("document.documentElement.scrollTop") == 0, centre
+    link.focus()
+    page.keyboard.press("Enter")
+    (event,) = webtrack.expect(tracked, "website_link_clicked", msdynci_viewuri=quirks)
+    x, y = map(int, event["msdynci_clickcoordinates"].split(","))
+    assert abs(x - centre[2]) <= 1 and abs(y - centre[3]) <= 1, (event, centre)
 
 
 def test_a_click_with_no_press_after_a_key_activation_is_one_more_activation(

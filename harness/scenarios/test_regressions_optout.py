@@ -22,7 +22,7 @@ KINDS = ("anchor", "button", "role-link", "role-button")
 HIDE_AND_SHOW = """() => {
   const set = (state) => {
     Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
-    document.dispatchEvent(new Event("visibilitychange"));
+    document.dispatchEvent(new Event("visibilitychange", {bubbles: true}));
   };
   set("hidden");
   set("visible");

@@ -762,4 +762,151 @@ PROBES = (
            "string body is sent as text/plain;charset=UTF-8)",
            (('credentials: "omit",\n        headers: { "Content-Type": "text/plain" }',
              'credentials: "omit"'),)),
+    # -- round 7: tables, listener phases and targets, field types, orders ---------------
+    Mutant("year-as-52-weeks", "the cookie lasts 52 weeks (31449600 s), a day short of a "
+           "year",
+           (("var YEAR = 31536000;", "var YEAR = 31449600;"),)),
+    Mutant("year-as-leap-year", "the cookie lasts 366 days",
+           (("var YEAR = 31536000;", "var YEAR = 31622400;"),)),
+    Mutant("samesite-only-on-https", "SameSite=Lax is written beside Secure, on https only",
+           (('"; samesite=lax" + (location.protocol === "https:" ? "; secure" : "");',
+             '(location.protocol === "https:" ? "; samesite=lax; secure" : "");'),)),
+    Mutant("partitioned-cookie", "the cookie is written Partitioned (CHIPS): refused "
+           "without Secure on http",
+           (('"; samesite=lax"', '"; samesite=lax; partitioned"'),)),
+    Mutant("arrival-writes-before-consent", "the arrival writes the cookie whatever the "
+           "consent; the visit's identity() removes it a moment later",
+           (("if (allowed && value) writeCookie", "if (value) writeCookie"),)),
+    Mutant("cleanup-pushes-entry", "the address bar is cleaned by pushState: the tracked "
+           "address stays one entry back",
+           (('if (found) replaceState.call(history, history.state, "", url.href);',
+             'if (found) history.pushState(history.state, "", url.href);'),)),
+    Mutant("cleanup-leaves-question-mark", "the cleaned address is put together by hand: a "
+           "lone '?' is left when no other parameter remains",
+           (('replaceState.call(history, history.state, "", url.href);',
+             'replaceState.call(history, history.state, "", url.origin + url.pathname + "?" + '
+             'url.searchParams + url.hash);'),)),
+    Mutant("view-before-arrival", "the first visit is sent before the arrival is read",
+           (('  safe(arrive)();\n  if (d.readyState === "loading") d.addEventListener('
+             '"DOMContentLoaded", safe(view));\n  else safe(view)();',
+             '  if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", '
+             'safe(view));\n  else safe(view)();\n  safe(arrive)();'),)),
+    Mutant("click-identity-from-last-visit", "a click reuses the identity the last visit "
+           "was sent with (an opt-out since is not asked)",
+           (("var lastView = null, keyTarget = null, pending = null;",
+             "var lastView = null, keyTarget = null, pending = null, lastWho = null;"),
+            ("who = href !== lastView && identity();",
+             "who = href !== lastView && (lastWho = identity());"),
+            ("var who = fields && identity();", "var who = fields && lastWho;"))),
+    Mutant("history-visit-before-navigation", "the history wrapper reads the visit before "
+           "calling the original",
+           (("var result = original.apply(this, arguments);\n      setTimeout(safe(view), 0);",
+             "setTimeout(safe(view), 0);\n      safe(view)();\n"
+             "      var result = original.apply(this, arguments);"),)),
+    Mutant("viewuri-truncated", "the visit's URL is cut to 1024 characters",
+           (("msdynci_viewuri: href,", "msdynci_viewuri: href.slice(0, 1024),"),)),
+    Mutant("keycode-table-off-by-one", "keys looked up by keyCode, Space written as 31",
+           (('var KEYS = { Enter: "KEnter", " ": "KSpace" };',
+             'var KEYS = { 13: "KEnter", 31: "KSpace" };'),
+            ("action = KEYS[e.key];", "action = KEYS[e.keyCode];"))),
+    Mutant("click-listener-bubbling", "the left-click listener is registered in the "
+           "bubbling phase",
+           (('on("click", true, function (e) {', 'on("click", false, function (e) {'),)),
+    Mutant("capture-listeners-on-document", "the capturing listeners are put on the "
+           "document, not the window",
+           (("w.addEventListener(type, safe(fn), capture);",
+             "(capture ? d : w).addEventListener(type, safe(fn), capture);"),)),
+    Mutant("passive-listeners", "every listener is registered passive",
+           (("w.addEventListener(type, safe(fn), capture);",
+             "w.addEventListener(type, safe(fn), { capture: capture, passive: true });"),)),
+    Mutant("once-listeners", "every listener is registered with once: true",
+           (("w.addEventListener(type, safe(fn), capture);",
+             "w.addEventListener(type, safe(fn), { capture: capture, once: true });"),)),
+    Mutant("mousedown-bubbling", "the press that resets the echo filter is heard in the "
+           "bubbling phase (a page stopping it leaves the filter set)",
+           (('on("mousedown", true,', 'on("mousedown", false,'),)),
+    Mutant("lclick-client-coordinates", "left clicks use viewport coordinates (clientX/Y)",
+           (('activated(el, "LClick", e.pageX, e.pageY);',
+             'activated(el, "LClick", e.clientX, e.clientY);'),)),
+    Mutant("coordinates-not-rounded", "coordinates are sent unrounded",
+           (('Math.round(x) + "," + Math.round(y)', 'x + "," + y'),)),
+    Mutant("linkuri-only-http", "only http(s) targets are reported: a mailto: or "
+           "javascript: link's target is empty",
+           (("    return new URL(href, location.href).href;",
+             "    var url = new URL(href, location.href);\n"
+             "    return /^https?:$/.test(url.protocol) ? url.href : \"\";"),)),
+    Mutant("non-http-links-ignored", "a mailto:, tel: or javascript: link is no activation",
+           (("var href = target(el), to = href && new URL(href);",
+             "var href = target(el), to = href && new URL(href);\n"
+             "    if (to && !/^https?:$/.test(to.protocol)) return;"),)),
+    Mutant("button-selector-submit-only", "only button[type=submit] is a button",
+           (('button,[role=link]', 'button[type=submit],[role=link]'),)),
+    Mutant("alt-click-ignored", "an Alt click (a download) is no activation",
+           (("    if (!el) return;\n    if (el === keyTarget)",
+             "    if (!el || e.altKey) return;\n    if (el === keyTarget)"),)),
+    Mutant("touch-taps-ignored", "a tap (pointerType touch) is left to a touch handler that "
+           "never came",
+           (("    if (!el) return;\n    if (el === keyTarget)",
+             "    if (!el || e.pointerType === \"touch\") return;\n    if (el === keyTarget)"),)),
+    Mutant("multi-click-merged", "the second click of a double click is dropped",
+           (("    if (!el) return;\n    if (el === keyTarget)",
+             "    if (!el || e.detail > 1) return;\n    if (el === keyTarget)"),)),
+    Mutant("repeat-activation-throttled", "activations of one element within 300 ms are "
+           "merged",
+           (("  function activated(el, action, x, y) {\n    commit();",
+             "  var lastEl = null, lastAt = 0;\n"
+             "  function activated(el, action, x, y) {\n"
+             "    if (el === lastEl && Date.now() - lastAt < 300) return;\n"
+             "    lastEl = el; lastAt = Date.now();\n    commit();"),)),
+    Mutant("fetch-before-beacon", "a keepalive fetch is preferred; the beacon only where "
+           "there is no fetch",
+           (("if (!(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {",
+             "if (w.fetch || !(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {"),)),
+    Mutant("occurred-at-without-zone", "occurred_at sent without its 'Z'",
+           (("new Date().toISOString();", "new Date().toISOString().slice(0, -1);"),)),
+    Mutant("null-context-as-empty", "a visitor known by the form submission alone is sent "
+           "with an empty context",
+           (("context: who.context,", 'context: who.context || "",'),)),
+    Mutant("form-submission-omitted-when-null", "a null form submission is left out of the "
+           "body",
+           (("form_submission: who.form_submission, events",
+             "form_submission: who.form_submission || undefined, events"),)),
+    Mutant("outbound-as-number", "the outbound flag is sent as 1 or 0",
+           (("!!to && /^https?:$/.test(to.protocol) && to.host !== location.host,",
+             "+(!!to && /^https?:$/.test(to.protocol) && to.host !== location.host),"),)),
+    Mutant("coordinates-as-array", "coordinates are sent as an array [X, Y]",
+           (('Math.round(x) + "," + Math.round(y)', "[Math.round(x), Math.round(y)]"),)),
+    Mutant("visibility-on-window", "the hidden-tab flush listens on the window",
+           (('d.addEventListener("visibilitychange"', 'w.addEventListener("visibilitychange"'),)),
+    Mutant("key-scroll-from-body", "a key's scroll offset is read from the body (0 in "
+           "standards mode)",
+           (("box.left + box.width / 2 + w.scrollX, box.top + box.height / 2 + w.scrollY",
+             "box.left + box.width / 2 + d.body.scrollLeft, "
+             "box.top + box.height / 2 + d.body.scrollTop"),)),
+    Mutant("cookie-not-encoded", "the cookie value is written as it came",
+           (("encodeURIComponent(value)", "value"),)),
+    Mutant("popstate-on-document", "back and forward are listened for on the document",
+           (('on("popstate", false, view);',
+             'd.addEventListener("popstate", safe(view));'),)),
+    Mutant("keys-on-keypress", "keys are handled on keypress (a page cancelling keydown "
+           "hides them)",
+           (('on("keydown", true, function (e) {', 'on("keypress", true, function (e) {'),)),
+    Mutant("ctrl-enter-ignored", "a key with Ctrl or Cmd held (Ctrl+Enter opens a new tab) "
+           "is no activation",
+           (("if (!el || !action || e.repeat) return;",
+             "if (!el || !action || e.repeat || e.ctrlKey || e.metaKey) return;"),)),
+    Mutant("auxclick-listener-bubbling", "the middle and right click listener is registered "
+           "in the bubbling phase",
+           (('on("auxclick", true, function (e) {', 'on("auxclick", false, function (e) {'),)),
+    Mutant("visit-on-idle", "the first visit waits for an idle moment "
+           "(requestIdleCallback)",
+           (("  else safe(view)();",
+             "  else (w.requestIdleCallback || setTimeout)(safe(view));"),)),
+    Mutant("jar-read-once", "the cookie jar is read once and kept: a cookie deleted while the "
+           "page is open still identifies",
+           (("var jar = d.cookie, found = {}, any = false;",
+             "var jar = api.jar = api.jar || d.cookie, found = {}, any = false;"),)),
+    Mutant("aux-button-from-which", "the button is read from the legacy which (1-based)",
+           (("BUTTONS[e.button]) activated(el, BUTTONS[e.button],",
+             "BUTTONS[e.which - 1]) activated(el, BUTTONS[e.which - 1],"),)),
 )
