@@ -634,6 +634,11 @@ SITES: dict[str, dict] = {
         'addEventListener("beforeunload", function () { B("/lv_beforeunload"); });'
         'addEventListener("unload", function () { fetch(C + "/lv_unload", {method: "POST",'
         ' body: "{}", keepalive: true, mode: "no-cors"}); });'
+        # Heard on the window, as a browser's bubbling visibilitychange is: hidden, the page
+        # waits a minute and a half, which only a tab switched away from lives to see.
+        'addEventListener("visibilitychange", function () {'
+        ' if (document.visibilityState === "hidden")'
+        ' setTimeout(function () { B("/lv_winhidden"); }, 90000); });'
         'document.addEventListener("freeze", function () { B("/lv_freeze"); });'
         'document.addEventListener("resume", function () { B("/lv_resume"); });'
         # A known tracker (third-party-web), reached as the page goes: seen on the wire only.
@@ -1212,6 +1217,7 @@ CASES = [
     case("leaving", "lv_hidden", "request"),
     case("leaving", "lv_hiddenlater", "request"),
     case("leaving", "lv_visiblelater", "request"),
+    case("leaving", "lv_winhidden", "request"),
     case("leaving", "lv_pagehide", "request"),
     case("leaving", "lv_blur", "request"),
     case("leaving", "lv_keydown", "request"),

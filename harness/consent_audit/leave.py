@@ -37,7 +37,8 @@ VISIBILITY = """(hidden) => {
   const state = hidden ? "hidden" : "visible";
   Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
   Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
-  document.dispatchEvent(new Event("visibilitychange"));
+  // It bubbles, as the browser's does: a listener on the window hears it too.
+  document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
   // Switching tabs takes the window's focus away too (and gives it back).
   Object.defineProperty(document, "hasFocus", { configurable: true, value: () => !hidden });
   window.dispatchEvent(new FocusEvent(hidden ? "blur" : "focus"));
