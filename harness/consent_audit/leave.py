@@ -91,8 +91,10 @@ STAY_JUMPS = 4
 # 160 minutes). A timeout due within the minute moves the clock a minute on, 32 times a
 # window at most: a one-second poll beside such a chain would otherwise spend every step
 # (each costs the page some milliseconds); past those the clock goes to the next timeout
-# due a minute or more away, and what is due sooner fires on the way. The jump then covers
-# what is left of the window.
+# due a minute or more away, and what is due sooner fires on the way; where none is due, to
+# the short one itself, once: a hop of a second before each beat (a debounce, a retry) sets
+# the next beat there, where a poll sets only itself again. The jump then covers what is
+# left of the window.
 # Intervals, frames and idle callbacks do not set the pace (one a second would use it up).
 FOLLOW_STEP_MS = 60 * 1000
 FOLLOW_LINKS = STAY_MS // STAY_JUMPS // FOLLOW_STEP_MS
@@ -101,7 +103,7 @@ FOLLOW_CHAIN = """async ([within, links, step, short]) => {
   const clock = globalThis.__pwClock && globalThis.__pwClock.controller;
   if (!clock || !clock._timers || !clock._now) return 0;  // another Playwright: jumps only
   const start = clock._now.ticks, end = start + within;
-  for (let followed = 0, soon = 0; followed < links; followed++) {
+  for (let followed = 0, soon = 0, bare = false; followed < links; followed++) {
     const now = clock._now.ticks;
     let next = Infinity, far = Infinity;
     for (const timer of clock._timers.values()) {
@@ -109,7 +111,13 @@ FOLLOW_CHAIN = """async ([within, links, step, short]) => {
       if (timer.callAt < next) next = timer.callAt;
       if (timer.callAt >= now + step && timer.callAt < far) far = timer.callAt;
     }
-    if (next - now < step) next = soon++ < short ? now + step : far;
+    if (next - now < step) {
+      if (soon < short) { soon++; next = now + step; }
+      else if (far !== Infinity) next = far;
+      else if (!bare) bare = true;  // to the short timeout itself: it may set a longer one
+      else break;  // it set only another short one, a poll: the jump takes it from here
+    }
+    if (next - now >= step) bare = false;
     if (next > end) break;
     await clock.fastForward(Math.min(next - now, end - now));
   }
