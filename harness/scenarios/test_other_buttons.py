@@ -10,7 +10,7 @@ device pixel to the CSS pixel, where device and CSS pixels are the same numbers.
 
 import pytest
 
-from .probes import goto_in_quirks_mode
+from .probes import goto_in_quirks_mode, relayed_delivery
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +92,8 @@ def test_a_key_on_a_page_scrolled_sideways_gives_the_element_centre_in_page_coor
     centre = page.evaluate(SCROLLED_CENTRE)
     assert centre[1] > 0 and page.evaluate("document.documentElement.scrollTop") == 0, centre
     link.focus()
-    page.keyboard.press("Enter")
+    with relayed_delivery(page):
+        page.keyboard.press("Enter")
     (event,) = webtrack.expect(tracked, "website_link_clicked", msdynci_viewuri=quirks)
     x, y = map(int, event["msdynci_clickcoordinates"].split(","))
     assert abs(x - centre[2]) <= 1 and abs(y - centre[3]) <= 1, (event, centre)
