@@ -1613,6 +1613,30 @@ FILES["/js/insert-me.js"] = (
     + URL
     + ("'; s.dataset.site = 'shop'; document.head.append(s); export const done = true;")
 )
+# Tag containers that run what the site tells them at run time, as tag managers do.
+FETCHED_TAG = ("var s = document.createElement('script'); s.src = t.src; "
+               "s.setAttribute('data-site', t.site); document.head.appendChild(s);")
+FETCHING = {
+    "fetches its tag list and inserts each src": "fetch('/tags.json').then(function (r) { "
+    "return r.json(); }).then(function (tags) { tags.forEach(function (t) {" + FETCHED_TAG +
+    "}); });",
+    "evals what a worker posts it": "var w = new Worker('/w.js'); w.onmessage = function (e) "
+    "{ eval(e.data); };",
+    "evals a fetched, cache-busted tag": "fetch('/tag.js?v=' + Date.now()).then(function (r) "
+    "{ return r.text(); }).then(eval);",
+    "inserts the src an XHR onload reads": "var x = new XMLHttpRequest(); "
+    "x.open('GET', '/tags.json'); x.onload = function () { var t = JSON.parse("
+    "x.responseText)[0];" + FETCHED_TAG + "}; x.send();",
+    "imports a module named by fetched JSON": "fetch('/mod.json').then(function (r) { "
+    "return r.json(); }).then(function (c) { return import(c.url); });",
+    "adds a listener for a worker's message": "new Worker('/w.js').addEventListener("
+    "'message', function (e) { new Function(e.data)(); });",
+}
+FILES.update({f"/e{n}/container.js": code for n, code in enumerate(FETCHING.values())})
+FILES["/tags.json"] = '[{"src": "' + URL + '", "site": "shop"}]'
+FILES["/tag.js"] = insert()
+FILES["/w.js"] = 'postMessage("' + insert() + '");'  # (a worker posts its tag's code)
+FILES["/mod.json"] = '{"url": "/js/insert-me.js"}'
 SHAPES += [
     # containers the site serves: what they install counts, nothing when they install nothing
     (
@@ -1764,6 +1788,10 @@ SHAPES += [
         "",
         ["WT001"],
     ),
+    # containers whose run reaches what only the browser knows (their tags fetched, code
+    # run from a worker's message): they count as an install (and a note), not as nothing
+    *[(f"a container that {what}", f'<script src="/e{n}/container.js" async></script>',
+       "", []) for n, what in enumerate(FETCHING)],
     # vendors
     (
         "GTM-style snippet with its noscript iframe in the body",

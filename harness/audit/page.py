@@ -166,6 +166,8 @@ class Page:
     # A tag's attributes as it ran, by its position among the live scripts (statically:
     # a site a script set on it before it ran, none set after).
     ran_with: dict[int, dict] = field(default_factory=dict, repr=False)
+    # The live scripts whose run (statically) reached what only the browser knows.
+    doubted: set[int] = field(default_factory=set, repr=False)
 
 
 def resolve(base: str, ref: str) -> str:
