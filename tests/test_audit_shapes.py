@@ -2221,6 +2221,12 @@ XHTML_SHAPES = [
     ),
     ("xhtml: a CDATA loader behind comments", js("//<![CDATA[\n" + insert() + "\n//]]>"), "", []),
     ("xhtml: a bare CDATA loader", js("<![CDATA[" + insert() + "]]>"), "", []),
+    # (XML makes a comment node of it: the script is empty; in HTML it runs)
+    ("xhtml: a loader in the old <!-- //--> idiom runs nothing", js("<!--\n" + insert() +
+                                                                   "\n//-->"), "",
+     ["WT001", "WT008"]),
+    ("xhtml: a comment in a CDATA section is script text", js(
+        "<![CDATA[<!--\n" + insert() + "\n//-->]]>"), "", []),
     (
         "xhtml: escaped && in the loader",
         js("if (document &amp;&amp; window) {" + insert() + "}"),
