@@ -44,8 +44,8 @@ def js(code, attrs=""):
     return f"<script{attrs}>{code}</script>"
 
 
-def rules_of(html, base="http://shop.localhost:8800/page.html", xml=False):
-    """The rules a page gets, its own script files read from FILES as load_static does
+def findings_of(html, base="http://shop.localhost:8800/page.html", xml=False):
+    """The findings a page gets, its own script files read from FILES as load_static does
     (*xml*: served as XHTML)."""
     from harness.audit.page import data_url_text
     from harness.audit.targets import _read_script
@@ -57,7 +57,12 @@ def rules_of(html, base="http://shop.localhost:8800/page.html", xml=False):
     for script in parsed.scripts:
         if script.raw_src and parsed.reader(script.raw_src) is not None:
             _read_script(script, parsed.reader(script.raw_src))
-    return sorted({f.rule for f in check(parsed, CONFIG) if f.severity != "note"})
+    return check(parsed, CONFIG)
+
+
+def rules_of(html, base="http://shop.localhost:8800/page.html", xml=False):
+    """The rules (no notes) a page gets (see findings_of)."""
+    return sorted({f.rule for f in findings_of(html, base, xml) if f.severity != "note"})
 
 
 def insert(src=f"'{URL}'", into="document.head.appendChild(s);", var="s"):
@@ -2411,6 +2416,17 @@ def test_static_and_rendered_agree_on_every_shape(browser_name):
     assert not wrong, "shape: (static, rendered) where both should be the table's " \
         "(rendered in Chromium, CHROMIUM's where it has one):\n" + \
         "\n".join(f"{what}: {pair}" for what, pair in wrong.items())
+
+
+@pytest.mark.parametrize("what", list(FETCHING))
+def test_a_container_running_what_only_the_browser_knows_is_said(what):
+    """A container whose run reaches what only the browser knows counts as an install, and
+    a note (WT010) says why, pointing at --render; one that installs nothing has none."""
+    container = f'<script src="/e{list(FETCHING).index(what)}/container.js" async></script>'
+    notes = [f.message for f in findings_of(page(container)) if f.rule == "WT010"]
+    assert any("the tag container runs what only the browser knows" in n for n in notes), notes
+    empty = findings_of(page('<script src="/empty/container.js" async></script>'))
+    assert [f.rule for f in empty] == ["WT001"]
 
 
 @pytest.mark.parametrize("code,note", [
