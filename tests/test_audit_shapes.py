@@ -44,8 +44,8 @@ def js(code, attrs=""):
     return f"<script{attrs}>{code}</script>"
 
 
-def rules_of(html, base="http://shop.localhost:8800/page.html", xml=False):
-    """The rules a page gets, its own script files read from FILES as load_static does
+def findings_of(html, base="http://shop.localhost:8800/page.html", xml=False):
+    """The findings a page gets, its own script files read from FILES as load_static does
     (*xml*: served as XHTML)."""
     from harness.audit.page import data_url_text
     from harness.audit.targets import _read_script
@@ -57,7 +57,12 @@ def rules_of(html, base="http://shop.localhost:8800/page.html", xml=False):
     for script in parsed.scripts:
         if script.raw_src and parsed.reader(script.raw_src) is not None:
             _read_script(script, parsed.reader(script.raw_src))
-    return sorted({f.rule for f in check(parsed, CONFIG) if f.severity != "note"})
+    return check(parsed, CONFIG)
+
+
+def rules_of(html, base="http://shop.localhost:8800/page.html", xml=False):
+    """The rules (no notes) a page gets (see findings_of)."""
+    return sorted({f.rule for f in findings_of(html, base, xml) if f.severity != "note"})
 
 
 def insert(src=f"'{URL}'", into="document.head.appendChild(s);", var="s"):
@@ -1613,6 +1618,30 @@ FILES["/js/insert-me.js"] = (
     + URL
     + ("'; s.dataset.site = 'shop'; document.head.append(s); export const done = true;")
 )
+# Tag containers that run what the site tells them at run time, as tag managers do.
+FETCHED_TAG = ("var s = document.createElement('script'); s.src = t.src; "
+               "s.setAttribute('data-site', t.site); document.head.appendChild(s);")
+FETCHING = {
+    "fetches its tag list and inserts each src": "fetch('/tags.json').then(function (r) { "
+    "return r.json(); }).then(function (tags) { tags.forEach(function (t) {" + FETCHED_TAG +
+    "}); });",
+    "evals what a worker posts it": "var w = new Worker('/w.js'); w.onmessage = function (e) "
+    "{ eval(e.data); };",
+    "evals a fetched, cache-busted tag": "fetch('/tag.js?v=' + Date.now()).then(function (r) "
+    "{ return r.text(); }).then(eval);",
+    "inserts the src an XHR onload reads": "var x = new XMLHttpRequest(); "
+    "x.open('GET', '/tags.json'); x.onload = function () { var t = JSON.parse("
+    "x.responseText)[0];" + FETCHED_TAG + "}; x.send();",
+    "imports a module named by fetched JSON": "fetch('/mod.json').then(function (r) { "
+    "return r.json(); }).then(function (c) { return import(c.url); });",
+    "adds a listener for a worker's message": "new Worker('/w.js').addEventListener("
+    "'message', function (e) { new Function(e.data)(); });",
+}
+FILES.update({f"/e{n}/container.js": code for n, code in enumerate(FETCHING.values())})
+FILES["/tags.json"] = '[{"src": "' + URL + '", "site": "shop"}]'
+FILES["/tag.js"] = insert()
+FILES["/w.js"] = 'postMessage("' + insert() + '");'  # (a worker posts its tag's code)
+FILES["/mod.json"] = '{"url": "/js/insert-me.js"}'
 SHAPES += [
     # containers the site serves: what they install counts, nothing when they install nothing
     (
@@ -1764,6 +1793,10 @@ SHAPES += [
         "",
         ["WT001"],
     ),
+    # containers whose run reaches what only the browser knows (their tags fetched, code
+    # run from a worker's message): they count as an install (and a note), not as nothing
+    *[(f"a container that {what}", f'<script src="/e{n}/container.js" async></script>',
+       "", []) for n, what in enumerate(FETCHING)],
     # vendors
     (
         "GTM-style snippet with its noscript iframe in the body",
@@ -2193,6 +2226,12 @@ XHTML_SHAPES = [
     ),
     ("xhtml: a CDATA loader behind comments", js("//<![CDATA[\n" + insert() + "\n//]]>"), "", []),
     ("xhtml: a bare CDATA loader", js("<![CDATA[" + insert() + "]]>"), "", []),
+    # (XML makes a comment node of it: the script is empty; in HTML it runs)
+    ("xhtml: a loader in the old <!-- //--> idiom runs nothing", js("<!--\n" + insert() +
+                                                                   "\n//-->"), "",
+     ["WT001", "WT008"]),
+    ("xhtml: a comment in a CDATA section is script text", js(
+        "<![CDATA[<!--\n" + insert() + "\n//-->]]>"), "", []),
     (
         "xhtml: escaped && in the loader",
         js("if (document &amp;&amp; window) {" + insert() + "}"),
@@ -2377,6 +2416,17 @@ def test_static_and_rendered_agree_on_every_shape(browser_name):
     assert not wrong, "shape: (static, rendered) where both should be the table's " \
         "(rendered in Chromium, CHROMIUM's where it has one):\n" + \
         "\n".join(f"{what}: {pair}" for what, pair in wrong.items())
+
+
+@pytest.mark.parametrize("what", list(FETCHING))
+def test_a_container_running_what_only_the_browser_knows_is_said(what):
+    """A container whose run reaches what only the browser knows counts as an install, and
+    a note (WT010) says why, pointing at --render; one that installs nothing has none."""
+    container = f'<script src="/e{list(FETCHING).index(what)}/container.js" async></script>'
+    notes = [f.message for f in findings_of(page(container)) if f.rule == "WT010"]
+    assert any("the tag container runs what only the browser knows" in n for n in notes), notes
+    empty = findings_of(page('<script src="/empty/container.js" async></script>'))
+    assert [f.rule for f in empty] == ["WT001"]
 
 
 @pytest.mark.parametrize("code,note", [

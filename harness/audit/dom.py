@@ -167,6 +167,10 @@ class Inserted:
     # The site's own file it loads was read and run (a tag container so run is no install
     # of its own: what it put in counts, or nothing when it put in nothing).
     ran: bool = False
+    # Its run (or a callback it left) reached what only the browser knows: it may install
+    # what the audit cannot count (see ``Browser.doubt``).
+    doubt: bool = False
+    by: object = None  # the run that put it in (``Browser.owner`` then)
 
 
 class Promise(JSObject):
@@ -246,6 +250,10 @@ class Browser:
         self.written_comments: list[tuple[str, int | None]] = []  # comments it wrote
         self.written_noscript: list[tuple[str, int | None]] = []  # src in <noscript> it wrote
         self.speculative = False  # running a callback an unseen API may (or not) call
+        # The run the running code belongs to: a page script's position, or the Inserted
+        # whose file it is; callbacks belong to the run that left them.
+        self.owner: object = None
+        self.doubted: set[int] = set()  # the page scripts whose run is in doubt
         self.queue: _Queue = _Queue(self)
         self.handlers: dict[tuple, tuple] = {}  # (target, onevent) -> its queued call
         # Listeners of events the page may dispatch itself: (target, type) -> listeners.
@@ -291,6 +299,7 @@ class Browser:
         self.holder: Browser | None = None
         self.window = Global(on_set=self._on_handler)
         self.undeclared = Undeclared(soup)  # which globals certainly do not exist
+        self.undeclared.on_unseen = self.doubt
         self.document = JSObject()
         self._build_globals()
 
@@ -428,6 +437,18 @@ class Browser:
         self.state = state or ("complete" if deferred else "loading")
         self._document_now()
 
+    def doubt(self) -> None:
+        """The running code reached what only the browser knows (code the audit cannot
+        read, an API that calls back unseen, an address it cannot compute): mark its run,
+        and the runs that put it in, as able to install what the audit does not see."""
+        owner = self.owner
+        for _ in range(64):  # (a chain of files each putting in the next)
+            if not isinstance(owner, Inserted):
+                break
+            owner.doubt, owner = True, owner.by
+        if isinstance(owner, int):
+            self.doubted.add(owner)
+
     def refusal(self, text: str | None, attrs: dict, src: str | None = None,
                 parser_inserted: bool = False, attribute: bool = False) -> str:
         """Why the page's security policy metas parsed by now block a script: its *text*
@@ -495,6 +516,14 @@ class Browser:
                 # (an observer's callback gets the entries and the observer)
                 self.queue.append((arg, [UNKNOWN, UNKNOWN], self.index, self.in_head,
                                    self.line_of), speculative=True)
+
+    def unknown_handler(self, key: str, value) -> None:
+        """``x.onmessage = fn`` on an object only the browser knows (a ``new Worker()``'s):
+        it may call the handler, as an unseen API may call what it is given."""
+        if key[:2].lower() == "on" and isinstance(value, CALLABLE) and \
+                not _USER_EVENTS.match(key[2:]):
+            self.queue.append((value, [UNKNOWN], self.index, self.in_head, self.line_of),
+                              speculative=True)
 
     def set_cookie(self, value) -> None:
         self.cookies.set(value)
@@ -1158,14 +1187,17 @@ def array_prototype(host: Browser) -> JSObject:
 
 class _Queue(list):
     """Callbacks to run, each remembering whether it is speculative (see ``Inserted``):
-    one queued while a speculative callback runs is too."""
+    one queued while a speculative callback runs is too; and the run that left it
+    (``Browser.owner``)."""
 
     def __init__(self, host: Browser) -> None:
         super().__init__()
         self.host = host
 
     def append(self, entry, speculative: bool = False) -> None:
-        super().append((*entry[:5], speculative or self.host.speculative))
+        if speculative:
+            self.host.doubt()
+        super().append((*entry[:5], speculative or self.host.speculative, self.host.owner))
 
 
 def _callee_names(node) -> list[str]:

@@ -116,6 +116,8 @@ def set_(host: Browser, subject, key, value) -> None:
         subject.set(key, value)
         if subject is host.document:
             host._on_handler(key, value, "document")
+    elif subject is UNKNOWN:
+        host.unknown_handler(key, value)
 
 
 def _insert(host: Browser, target, nodes: list):

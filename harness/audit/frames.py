@@ -62,7 +62,7 @@ def run_frames(page: Page, host: Browser, index: int, top: Browser | None = None
             for _ in range(MAX_CALLBACKS):
                 if not frame_host.queue:
                     break
-                fn, args, at, in_head, _line, _ = frame_host.queue.pop(0)
+                fn, args, at, in_head, _line, *_ = frame_host.queue.pop(0)
                 frame_host.enter(at, in_head, True, lambda node, line=line: line)
                 evaluator.steps = 0
                 try:

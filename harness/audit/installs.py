@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import csp, integrity, loaders, syntax
 from .config import AuditConfig
+from .dom import Inserted
 from .jsvalues import HOLE
 from .page import Addressed, Page, origin_of, resolve, runs_as_script
 
@@ -31,6 +32,9 @@ class Install(Addressed):
     index: int = 0  # the script it comes from, in document order
     container: bool = False
     speculative: bool = False  # only if an API the audit cannot see calls back
+    # A container whose run reached what only the browser knows (its rules fetched, code
+    # it cannot read): it counts as an install, not as the nothing the audit saw it install.
+    doubt: bool = False
     # Why the browser refuses to run what webtrack's collector serves for it, if it does.
     refused: str = ""
 
@@ -96,6 +100,21 @@ def _is_module(attrs: dict) -> bool:
     return str(attrs.get("type", "")).strip().lower() == "module"
 
 
+def _runs_of(inserted: Inserted) -> set:
+    """The runs that put *inserted* in: the files (by ``id``) and the page script (by its
+    position) along the way."""
+    runs: set = set()
+    by = inserted.by
+    for _ in range(64):
+        if not isinstance(by, Inserted):
+            break
+        runs.add(id(by))
+        by = by.by
+    if isinstance(by, int):
+        runs.add(by)
+    return runs
+
+
 def find(page: Page, config: AuditConfig) -> list[Install]:
     """Return the page's installs in document order (see ``find_all``)."""
     return find_all(page, config)[0]
@@ -129,7 +148,9 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
     # but one whose file the audit reads (the site's own, a tag or put in by a snippet) is
     # run, and what it installs stands in its place, where it puts it (a container in
     # <body> injecting into <head>), or nothing when it installs nothing, as the rendered
-    # audit counts it.
+    # audit counts it; unless its run reached what only the browser knows (tags it
+    # fetches, code it cannot read): then it counts as an install, as a container the
+    # audit cannot read does.
     read = {i for i, s in enumerate(live) if not page.rendered and s.code and s.runs and
             classify(s.src, config) == "container"}
     loaded, unread = loaders.run_page(page, skip={
@@ -146,6 +167,8 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         loaded, unread = [i for i in loaded if i.inserted.how in ("imported", "evaluated")], []
     unresolved: list[Install] = []
     ran: list[Install] = []  # containers put in whose file was read and run
+    ran_as: dict[int, Inserted] = {}  # ... what each of them went in as
+    seen_from: set = set()  # the runs (see Browser.owner) that put in what the audit saw
     for item in loaded:
         attrs = item.inserted.attrs
         if "src" not in attrs or not runs_as_script(attrs):
@@ -172,13 +195,24 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
                                  item.inserted.speculative))
             if kind == "container" and item.inserted.ran:
                 ran.append(found[-1])
+                found[-1].doubt = item.inserted.doubt
+                ran_as[id(found[-1])] = item.inserted
+            seen_from.update(_runs_of(item.inserted))
         elif could_be_tracker(src, config) and not page.rendered:
             unresolved.append(Install("unresolved", src, attrs, item.inserted.in_head,
                                       item.inserted.line, "async", index))
     # (one it cannot parse counts, unless it is no JavaScript at all: then it never ran)
     unparsed = {id(script) for script, _ in unread if syntax.compiles(
         script.code or "", _is_module(script.attrs)) is not False}
-    replaced = [t for t, p in tags if p in read and id(live[p]) not in unparsed] + ran
+    # A container whose run reached what only the browser knows and put in nothing the
+    # audit saw stays: what it installs, only the browser knows.
+    for install, position in tags:
+        install.doubt = position in read and position in page.doubted and \
+            position not in seen_from
+    for install in ran:
+        install.doubt = install.doubt and id(ran_as[id(install)]) not in seen_from
+    replaced = [t for t, p in tags if p in read and id(live[p]) not in unparsed and
+                not t.doubt] + [c for c in ran if not c.doubt]
     found = [i for i in found if not any(i is c for c in replaced)]
     for script, _error in unread:
         text = script.code or ""

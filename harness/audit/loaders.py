@@ -18,7 +18,7 @@ from .frames import run_frames
 from .globalscope import GlobalNames
 from .handlers import queue_handler_attributes
 from .jseval import Budget, Evaluator, Throw
-from .jsvalues import JSObject, Native
+from .jsvalues import HOLE, JSObject, Native
 from .modules import Modules, run_module
 from .page import Page, Script, resolve
 
@@ -110,6 +110,7 @@ def run_page(page: Page, skip: Set[int] = frozenset(), follow=lambda src: False)
         page.comments += [c for c in host.written_comments if c not in page.comments]
         page.noscript_written += [s for s in host.written_noscript
                                   if s not in page.noscript_written]
+        page.doubted = set(host.doubted)
         return done
     finally:
         host.forget()
@@ -144,7 +145,10 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
             code = page.reader(src) if page.reader and src and not again and \
                 follow(src) else None
         if not code and src and not again:
-            host.undeclared.unseen = True  # it runs code the audit does not read
+            if follow(src):
+                host.undeclared.unseen = True  # it runs code the audit does not read
+            else:
+                host.undeclared.assume_unseen()  # (the tracker: what it does is known)
         if code and host.refusal(None, found.attrs, resolve(found.base or page.base, src),
                                  found.how == "written"):
             code = None  # the page's security policy keeps it from loading
@@ -156,6 +160,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
 
             def load(this, args):
                 host.external_async, host.blocking = quiet, not quiet
+                host.owner = found  # (what it leaves to run later is its run's too)
                 found.ran = run_code(host, code)
             host.queue.append((Native("loaded", load), [], index, found.in_head,
                                lambda node: line))
@@ -166,6 +171,9 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
             loaded.clear()
         for found in host.found:
             found.speculative = found.speculative or host.speculative
+            found.by = host.owner
+            if str(found.attrs.get("src", "")).startswith(HOLE):
+                host.doubt()  # it loads what only the browser knows
             loaded.append(Loaded(found, index))
             chain(found, index)
         host.found.clear()
@@ -198,8 +206,10 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
                        (_phase(scripts[i]), i) < (_phase(scripts[index]), index)]:
             page.ran_with[before] = dict(host.scripts[before][1])
         script = scripts[index]
+        host.owner = None
         if (_phase(script), index) >= unseen:
             host.undeclared.unseen = True
+        host.owner = index
         if jquery.is_jquery(script.src):  # modelled, not run (see jquery.py)
             jquery.install(host, str(script.src))
             continue
@@ -227,8 +237,10 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
                 _run(evaluator, program)
         except Unparsed as exc:
             unparsed.append((script, str(exc)))
+            host.owner = None  # (what it is, unread, counts as: see installs.find_all)
             host.undeclared.unseen = True  # the browser may run it
         collect(index)
+    host.owner = None
     for index in skip:
         page.ran_with.setdefault(index, dict(host.scripts[index][1]))
     if unseen < (3, 0):
@@ -239,7 +251,7 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
     for _ in range(MAX_CALLBACKS):
         if not host.queue:
             break
-        fn, args, index, in_head, line_of, host.speculative = host.queue.pop(0)
+        fn, args, index, in_head, line_of, host.speculative, host.owner = host.queue.pop(0)
         if getattr(fn, "name", "") in ("load", "pageshow"):
             # The window's load waits for the scripts put in before it: they ran with the
             # attributes they had then, not what a load listener gives them.

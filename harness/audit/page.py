@@ -166,6 +166,8 @@ class Page:
     # A tag's attributes as it ran, by its position among the live scripts (statically:
     # a site a script set on it before it ran, none set after).
     ran_with: dict[int, dict] = field(default_factory=dict, repr=False)
+    # The live scripts whose run (statically) reached what only the browser knows.
+    doubted: set[int] = field(default_factory=set, repr=False)
 
 
 def resolve(base: str, ref: str) -> str:
@@ -519,20 +521,33 @@ def _matches(pattern: re.Pattern, value) -> bool:
 
 
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.S)
+_XML_COMMENT = re.compile(r"<!--(.*?)(?:-->|$)", re.S)
 
 
 def _script_text(tag, xml: bool) -> str:
     """What a script element's text is to the browser. The XHTML parser here keeps a
     script's content raw, as HTML's does; XML reads a ``<![CDATA[`` section's text as it
-    is and decodes character references (``&amp;&amp;``) outside one."""
+    is, and outside one a ``<!-- -->`` is a comment node, no text (the old
+    ``<script><!-- ... //--></script>`` idiom runs nothing), and character references
+    (``&amp;&amp;``) are decoded."""
     text = tag.string or ""
     if not xml:
         return text
     out, at = [], 0
     for section in _CDATA.finditer(text):
-        out += [html.unescape(text[at:section.start()]), section.group(1)]
+        out += [_xml_text(text[at:section.start()]), section.group(1)]
         at = section.end()
-    return "".join(out) + html.unescape(text[at:])
+    return "".join(out) + _xml_text(text[at:])
+
+
+def _xml_text(markup: str) -> str:
+    return html.unescape(_XML_COMMENT.sub("", markup))
+
+
+def _xml_comments(tag) -> list[str]:
+    """The comment nodes XML makes in a script element's content (outside CDATA)."""
+    text = _CDATA.sub("", tag.string or "")
+    return _XML_COMMENT.findall(text)
 
 
 def parse(source: str, where: str, base: str, rendered: bool = False,
@@ -610,6 +625,8 @@ def parse(source: str, where: str, base: str, rendered: bool = False,
         page.forms.append({"action": resolve(base, action), "line": line_of(source, action)})
     for comment in tags.comments:
         page.comments.append((str(comment), line_of(source, str(comment)[:60])))
+    for tag in tags.of("script") if xml else ():
+        page.comments += [(c, line_of(source, c[:60])) for c in _xml_comments(tag)]
     for element in [t for t in tags.with_id if _matches(_BANNER, t.get("id"))] + [
             t for t in tags.with_class if _matches(_BANNER, t.get("class"))] + [
             t for t in tags.labelled if _matches(_BANNER, t.get("aria-label"))]:

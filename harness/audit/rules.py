@@ -114,6 +114,11 @@ def check(page: Page, config: AuditConfig) -> list[Finding]:
                 "runs, and how often, only the browser knows; check it with --render" + (
                     " (a copy run by eval leaves no element: --render counts it as this "
                     "audit does)" if install.how == "evaluated" else ""))
+    for install in installed:
+        if install.container and install.doubt:
+            add("WT010", install.line, "the tag container runs what only the browser knows "
+                "(tags it fetches, code the audit cannot read): counted as an install of "
+                "the tracker; check it with --render")
     for install in unresolved:
         add("WT010", install.line, "a script loads a script from an address the audit cannot "
             f"compute ({_shown(install.src)}): if it is the tracker, only --render can count "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from ..resources import shipped
@@ -120,8 +121,25 @@ class Undeclared:
     def __init__(self, soup=None) -> None:
         self.soup = soup
         self.defined: set[str] = set()
-        self.unseen = False  # code the audit cannot see may have run
+        self._unseen = False
+        self.on_unseen: Callable[[], None] | None = None  # told each time unseen code runs
         self._named: set[str] | None = None
+
+    @property
+    def unseen(self) -> bool:
+        """Whether code the audit cannot see may have run."""
+        return self._unseen
+
+    @unseen.setter
+    def unseen(self, value: bool) -> None:
+        self._unseen = value
+        if value and self.on_unseen is not None:
+            self.on_unseen()
+
+    def assume_unseen(self) -> None:
+        """Code the audit does not read but knows ran (the tracker's own): globals may
+        exist, and no run is in doubt for it."""
+        self._unseen = True
 
     def ran(self, program) -> None:
         """*program* runs (a script, a module, eval'd or Function code)."""
