@@ -410,10 +410,28 @@ def _class_shifted(text: str, classes: str, token: str) -> bool:
             if shifts.setdefault(kind, moved) != moved:
                 break
         else:
-            if any(shifts.values()):
+            if _moved_bits(token, pattern, {k for k, n in shifts.items() if n}) >= \
+                    CLASS_SHIFT_BITS:
                 return True
         at = classes.find(pattern, at + 1)
     return False
+
+
+def _moved_bits(token: str, pattern: str, moved: set[str]) -> float:
+    """Bits a match of *token* fixes where the classes *moved* moved and the rest did not:
+    the distances within each moved class, the pattern of classes where two moved, and each
+    unmoved character between the first and last moved one (``8f3a9c2e`` with its letters
+    moved: its digits among them). An unmoved word before or after a moved number
+    (``checkout-step-05`` → ``-16``) fixes nothing, nor does a moved class of one character
+    repeated (``0000`` → ``1111``)."""
+    at = [i for i, kind in enumerate(pattern) if kind in moved]
+    if len({token[i] for i in at}) < 3:
+        return 0.0
+    bits = sum((pattern.count(k) - 1) * math.log2(_CLASSES[k][1]) for k in moved)
+    if len(moved) > 1:
+        bits += len(at) - 1
+    return bits + sum(math.log2(_CLASSES[kind][1]) for kind in pattern[at[0]:at[-1] + 1]
+                      if kind in _CLASSES and kind not in moved)
 
 
 def _origin(url: str) -> tuple:
