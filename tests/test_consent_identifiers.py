@@ -285,6 +285,9 @@ TRACEPARENT = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000
     (json.dumps(list(bytes.fromhex(KEPT))), f"/px.gif?d={KEPT}", None, True),
     ("8F:3A:9C:2E:77:68:0B:25", f"/px.gif?d={KEPT}", None, True),
     ("id 8f3a 9c2e 7768 0b25", f"/px.gif?d={KEPT}", None, True),
+    # Shifted ids whose unmoved class is random (not words): its characters count.
+    ("8f3a9c2e77680125", f"/px.gif?d={_moved('8f3a9c2e77680125', 3, 0)}", None, True),
+    ("779c4c68b6729faa", f"/px.gif?d={_moved('779c4c68b6729faa', 0, 4)}", None, True),
 ])
 def test_a_harmless_value_kept_makes_no_identifier_of_a_request(kept, url, headers,
                                                                 carried):

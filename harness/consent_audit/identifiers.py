@@ -417,21 +417,29 @@ def _class_shifted(text: str, classes: str, token: str) -> bool:
     return False
 
 
+# A word: three letters or more, one of them no hex digit (``checkout``; ``faa`` in
+# ``779c4c68b6729faa`` is hex).
+_WORD = re.compile(r"(?=[A-Za-z]*[G-Zg-z])[A-Za-z]{3,}")
+
+
 def _moved_bits(token: str, pattern: str, moved: set[str]) -> float:
     """Bits a match of *token* fixes where the classes *moved* moved and the rest did not:
-    the distances within each moved class, the pattern of classes where two moved, and each
-    unmoved character between the first and last moved one (``8f3a9c2e`` with its letters
-    moved: its digits among them). An unmoved word before or after a moved number
-    (``checkout-step-05`` → ``-16``) fixes nothing, nor does a moved class of one character
-    repeated (``0000`` → ``1111``)."""
+    the distances within each moved class, the pattern of classes where two moved, and the
+    unmoved characters but for words (:data:`_WORD`: the site's text), where those are
+    not one repeated (``8f3a9c2e`` with its letters moved: its digits). An unmoved word
+    beside a moved number (``checkout-step-05`` → ``-16``) fixes nothing, nor does a trace
+    too plain: under three different characters in all that counts (``0000`` → ``1111``)."""
     at = [i for i, kind in enumerate(pattern) if kind in moved]
-    if len({token[i] for i in at}) < 3:
-        return 0.0
     bits = sum((pattern.count(k) - 1) * math.log2(_CLASSES[k][1]) for k in moved)
     if len(moved) > 1:
         bits += len(at) - 1
-    return bits + sum(math.log2(_CLASSES[kind][1]) for kind in pattern[at[0]:at[-1] + 1]
-                      if kind in _CLASSES and kind not in moved)
+    words = {i for m in _WORD.finditer(token) for i in range(*m.span())}
+    still = [i for i, kind in enumerate(pattern)
+             if kind in _CLASSES and kind not in moved and i not in words]
+    if len({token[i] for i in still}) < 2:
+        still = []
+    bits += sum(math.log2(_CLASSES[pattern[i]][1]) for i in still)
+    return bits if len({token[i] for i in at + still}) >= 3 else 0.0
 
 
 def _origin(url: str) -> tuple:
