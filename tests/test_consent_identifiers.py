@@ -6,6 +6,7 @@ import base64
 import gzip
 import hashlib
 import json
+import re
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
@@ -246,6 +247,54 @@ def test_identifier_found_in_wrappings_red_team_v8(how, carried):
     text = identifiers.request_text(f"http://s.localhost/px.gif?d={SENT_V8[how]}")
     assert bool(identifiers.carried(text, {KEPT: identifiers.forms(KEPT)})) is carried, (
         SENT_V8[how], identifiers.carried(text, {KEPT: identifiers.forms(KEPT)}))
+
+
+def _kept(value: str) -> set[str]:
+    """The identifiers a page keeping *value* is known to keep, as verdict._known_ids
+    derives them: the tokens of what it wraps, and a prefixed one's bare parts."""
+    found = identifiers.tokens(identifiers.unwrap(value))
+    return found | {p for t in found for p in identifiers.tokens(re.sub(r"[_-]", " ", t))}
+
+
+TRACEPARENT = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"}
+
+
+# Harmless values a page keeps (a search, ids of products viewed, a date, times, an
+# address, a step of a flow), each beside a request a later page sends: decoding the value
+# (groups joined, numbers read as bytes) or a shift within an alphabet must find no
+# identifier of the visitor's in it. Kept values that are ids, last, are still found.
+@pytest.mark.parametrize("kept,url,headers,carried", [
+    ('["red shoe size 42 eu"]', "/search?q=red+shoe+size+42+eu", None, False),
+    ("[12,34,56,78,90,11]", "/api/products?ids=12,34,56,78,90,11", None, False),
+    ("[3,5,8,13,21,34,55,89,144,233]", "/api/fib?n=3,5,8,13,21,34,55,89,144,233", None,
+     False),
+    ("[0,0,0,0,0,0]", "/api/cart", TRACEPARENT, False),
+    ("[0,0,0,0,0,0]", "/pay?amount=1000000000000", None, False),
+    ("[255,0,0,255,255,255,0,0,0,255]", "/theme?c=255,0,0,255,255,255,0,0,0,255", None,
+     False),
+    ("Tue Dec 01 2026 03:47:02 GMT+0000 (Coordinated Universal Time)",
+     "/log?at=Tue Dec 01 2026 03:47:02 GMT+0000 (Coordinated Universal Time)", None, False),
+    ("10:30 11:45 12:00 13:15", "/slots?t=10:30 11:45 12:00 13:15", None, False),
+    ("10:30:11:45:12:00:13:15", "/slots?t=10:30:11:45:12:00:13:15", None, False),
+    ("192.168.100.200", "/net?ip=192.168.100.200", None, False),
+    ("4111 1111 1111 1111", "/pay?card=4111 1111 1111 1111", None, False),
+    ("checkout-step-05", "/img/checkout-step-16.png", None, False),
+    ("theme-dark-v12", "/css/theme-dark-v23.css", None, False),
+    ("onboarding-tour-00", "/img/onboarding-tour-11.png", None, False),
+    ("00000000000000", "/p?n=11111111111111", None, False),
+    (json.dumps(list(bytes.fromhex(KEPT))), f"/px.gif?d={KEPT}", None, True),
+    ("8F:3A:9C:2E:77:68:0B:25", f"/px.gif?d={KEPT}", None, True),
+    ("id 8f3a 9c2e 7768 0b25", f"/px.gif?d={KEPT}", None, True),
+    # Shifted ids whose unmoved class is random (not words): its characters count.
+    ("8f3a9c2e77680125", f"/px.gif?d={_moved('8f3a9c2e77680125', 3, 0)}", None, True),
+    ("779c4c68b6729faa", f"/px.gif?d={_moved('779c4c68b6729faa', 0, 4)}", None, True),
+])
+def test_a_harmless_value_kept_makes_no_identifier_of_a_request(kept, url, headers,
+                                                                carried):
+    known = {t: identifiers.forms(t) for t in _kept(kept)}
+    text = identifiers.request_text(f"http://s.localhost{url}", headers)
+    assert bool(identifiers.carried(text, known)) is carried, (
+        sorted(known), identifiers.carried(text, known))
 
 
 def test_a_kept_number_is_not_found_scrambled_among_a_pages_numbers():

@@ -410,10 +410,36 @@ def _class_shifted(text: str, classes: str, token: str) -> bool:
             if shifts.setdefault(kind, moved) != moved:
                 break
         else:
-            if any(shifts.values()):
+            if _moved_bits(token, pattern, {k for k, n in shifts.items() if n}) >= \
+                    CLASS_SHIFT_BITS:
                 return True
         at = classes.find(pattern, at + 1)
     return False
+
+
+# A word: three letters or more, one of them no hex digit (``checkout``; ``faa`` in
+# ``779c4c68b6729faa`` is hex).
+_WORD = re.compile(r"(?=[A-Za-z]*[G-Zg-z])[A-Za-z]{3,}")
+
+
+def _moved_bits(token: str, pattern: str, moved: set[str]) -> float:
+    """Bits a match of *token* fixes where the classes *moved* moved and the rest did not:
+    the distances within each moved class, the pattern of classes where two moved, and the
+    unmoved characters but for words (:data:`_WORD`: the site's text), where those are
+    not one repeated (``8f3a9c2e`` with its letters moved: its digits). An unmoved word
+    beside a moved number (``checkout-step-05`` → ``-16``) fixes nothing, nor does a trace
+    too plain: under three different characters in all that counts (``0000`` → ``1111``)."""
+    at = [i for i, kind in enumerate(pattern) if kind in moved]
+    bits = sum((pattern.count(k) - 1) * math.log2(_CLASSES[k][1]) for k in moved)
+    if len(moved) > 1:
+        bits += len(at) - 1
+    words = {i for m in _WORD.finditer(token) for i in range(*m.span())}
+    still = [i for i, kind in enumerate(pattern)
+             if kind in _CLASSES and kind not in moved and i not in words]
+    if len({token[i] for i in still}) < 2:
+        still = []
+    bits += sum(math.log2(_CLASSES[pattern[i]][1]) for i in still)
+    return bits if len({token[i] for i in at + still}) >= 3 else 0.0
 
 
 def _origin(url: str) -> tuple:
@@ -480,9 +506,12 @@ _HEX = re.compile(r"(?:[0-9A-Fa-f]{2}){6,}")
 _B32 = re.compile(r"[A-Z2-7]{16,}|[a-z2-7]{16,}")
 INFLATED_LONGEST = 16384  # bytes a compressed run is inflated to at most
 _UESC = re.compile(r"(?:\\u[0-9A-Fa-f]{4}){4,}")
-_CODES = re.compile(r"(?:\d{1,3}\s*,\s*){5,}\d{1,3}")
-# An identifier written in groups of up to four characters with a separator between them.
-_SEPARATED = re.compile(r"(?:[0-9A-Za-z]{1,4}[:. |;~]){3,}[0-9A-Za-z]{1,4}")
+_CODES = re.compile(r"(?<!\d)(?:\d{1,3}\s*,\s*){5,}\d{1,3}(?!\d)")
+# An identifier written in groups of up to four characters with one separator between them.
+_SEPARATED = re.compile(r"[0-9A-Za-z]{1,4}([:. |;~])(?:[0-9A-Za-z]{1,4}\1){2,}[0-9A-Za-z]{1,4}")
+# What an array of bytes or a grouped run must hold to be read as an identifier: a list of
+# small numbers, a date, a time, an IP address or words between spaces holds fewer bits.
+GROUPED_BITS = 64
 _READABLE = re.compile(r"[\x20-\x7e\t\r\n]*")
 DEPTH, GROWTH = 3, 4
 UNWRAPPED = "\n\x00"  # between the text and each piece decoding it revealed
@@ -585,11 +614,55 @@ def _layer(text: str) -> list[str]:
         codes = [int(c) for c in re.findall(r"\d+", run)]
         if all(32 <= c < 127 for c in codes):
             found.append("".join(map(chr, codes)))
-        elif all(c < 256 for c in codes):  # an array of bytes (a Uint8Array) as their hex
+        elif _random_bytes(codes):  # an array of bytes (a Uint8Array) as their hex
             found.append(bytes(codes).hex())
-    for run in _SEPARATED.findall(text):  # 8F:3A:9C:2E, 8f3a 9c2e, 8f.3a.9c
-        found.append(re.sub(r"[^0-9A-Za-z]", "", run))
+    for match in _SEPARATED.finditer(text):  # 8F:3A:9C:2E, 8f3a 9c2e, 8f.3a.9c
+        found += _grouped(match.group().split(match.group(1)))
     return found
+
+
+def _random_bytes(codes: list[int]) -> bool:
+    """Whether *codes* (numbers under 256, not all character codes) read as random bytes, an
+    identifier's: :data:`GROUPED_BITS` of them at least, a byte of 128 or more among them
+    (not a list of small numbers: ids of products, counts), half of them different (not one
+    byte repeated, ``[0,0,0,0,0,0,0,0]``) and not in order."""
+    return len(codes) * 8 >= GROUPED_BITS and max(codes) < 256 and max(codes) >= 128 and \
+        len(set(codes)) >= max(4, len(codes) // 2) and codes != sorted(codes)
+
+
+def _grouped(groups: list[str]) -> list[str]:
+    """The identifiers in *groups* (a run cut at one separator): each stretch of three
+    groups or more of one length (the last of the run may be shorter) joined, where that is
+    random enough to be one (:func:`_random_join`): ``8F:3A:9C:2E:77:68:0B:25`` is,
+    ``red shoe size 42 eu``, ``192.168.100.200`` and ``10:30:11:45`` are not."""
+    found, start = [], 0
+    while start < len(groups):
+        end = start + 1
+        while end < len(groups) and len(groups[end]) == len(groups[start]):
+            end += 1
+        if end == len(groups) - 1 and len(groups[end]) < len(groups[start]):
+            end += 1  # the last group, shorter: what is left of the id
+        if end - start >= 3 and _random_join("".join(groups[start:end])):
+            found.append("".join(groups[start:end]))
+        start = end
+    return found
+
+
+def _random_join(run: str) -> bool:
+    """Whether *run* (groups joined) holds :data:`GROUPED_BITS` by its alphabet (digits,
+    hex, letters and digits: a run of letters alone is words), with four characters
+    different at least (not one repeated)."""
+    if len(set(run.lower())) < 4:
+        return False
+    if run.isdigit():
+        bits = math.log2(10)
+    elif _HEXED.fullmatch(run):
+        bits = 4.0
+    elif sum(c.isdigit() for c in run) >= 2:
+        bits = math.log2(62 if run.lower() != run and run.upper() != run else 36)
+    else:
+        return False
+    return len(run) * bits >= GROUPED_BITS
 
 
 def unwrap(text: str) -> str:
