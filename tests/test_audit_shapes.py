@@ -2301,6 +2301,10 @@ CHROMIUM = {"a <base href> the browser cannot parse is no base": ["WT001"],
             # Chromium trims a type's spaces for JavaScript types but not for "module" (the
             # standard trims before both): such a module never runs there.
             "a module tag whose type has spaces around it": ["WT001"]}
+# What --render reports in Firefox where it is wrong, a known limit of the rendered audit,
+# not what Firefox runs: Firefox serializes an XHTML script's CDATA section as bare text, so
+# a comment inside it reads as a comment once the serialization is parsed as XML again.
+FIREFOX_RENDERED = {"xhtml: a comment in a CDATA section is script text": ["WT008"]}
 
 
 # Shapes the pattern picks whose engine differences another row already covers.
@@ -2409,7 +2413,7 @@ def test_static_and_rendered_agree_on_every_shape(browser_name):
     assert asked == {"/headers.html": 1, **{f"/{i}.html": 2 for i in range(len(shapes))}}
     shapes = shapes + XHTML_SHAPES
     table = {s[0]: s[3] for s in shapes}
-    engine = CHROMIUM if browser_name == "chromium" else {}
+    engine = CHROMIUM if browser_name == "chromium" else FIREFOX_RENDERED
     got = {s[0]: (static[u], rendered[u]) for s, u in zip(shapes, urls, strict=True)}
     wrong = {what: pair for what, pair in got.items()
              if pair != (table[what], engine.get(what, table[what]))}
