@@ -9,8 +9,10 @@ import threading
 import time
 import zlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from conftest import once_across_workers
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
@@ -222,27 +224,9 @@ OPENS = {"opens": "",
 @pytest.mark.skip_browser("webkit")  # the audit drives Chromium and Firefox
 @pytest.mark.parametrize("opens", OPENS)
 def test_the_stock_after_closing_sees_what_the_page_kept_as_it_closed(
-        tmp_path, browser_name, monkeypatch, opens):
-    sites = tmp_path / "sites"
-    (sites / "closing").mkdir(parents=True)
-    (sites / "closing" / "site.toml").write_text('title = "closing"\ndemonstrates = "test"\n')
-    (sites / "closing" / "index.html").write_text(CLOSING.replace("OPEN", OPENS[opens]))
-    monkeypatch.setattr(consent_audit.runner, "states",
-                        lambda site: [{"choice": "no-choice", "gpc": False}])
-    opened = []
-    stock_page = consent_audit.runner._stock_page
-
-    async def watched(page, origins):
-        found = await stock_page(page, origins)
-        opened.append(found is not None)
-        return found
-
-    monkeypatch.setattr(consent_audit.runner, "_stock_page", watched)
-    with Server(sites_dir=sites, fixtures_dir=None) as server:
-        settings = consent_audit.parse({
-            "collector": server.origin(), "browsers": [browser_name], "settle_seconds": 1,
-            "site": [{"name": "closing", "start": server.url_for("closing", "/")}]})
-        [result] = consent_audit.audit(settings, tmp_path / "out")["results"]
+        one_state_sites, opens):
+    result, opened = one_state_sites["results"][f"closing{opens}"], \
+        one_state_sites["opened"][f"closing{opens}"]
     assert result["error"] is None, result["error"]
     assert opened == [True]  # the hooks' own window.open, whatever the page made of it
     end = {(i["storage"], i["key"]): i["value"] for i in result["evidence"]["stored"]["end"]}
@@ -280,28 +264,64 @@ def _slow_app(environ, start_response):
                     headers={"Access-Control-Allow-Origin": "*"})(environ, start_response)
 
 
+def _one_state_sites(tmp_path_factory, browser_name: str) -> dict:
+    """One audit, in *browser_name*, of the small sites each runner test below reads one
+    property of (one state each, no choice made, a second of settling): a page that keeps
+    something as it closes, opening a window, refusing to or pretending to
+    (``closing{opens}``); in Firefox, a page held out of its back-forward cache (``held``).
+    A browser and an audit for all of them rather than one per test. Returns each site's
+    record and whether the stock after closing found a window on its origin."""
+    root = tmp_path_factory.mktemp(f"one-state-{browser_name}")
+    sites = root / "sites"
+    for opens, script in OPENS.items():
+        (sites / f"closing{opens}").mkdir(parents=True)
+        (sites / f"closing{opens}" / "site.toml").write_text(
+            f'title = "closing{opens}"\ndemonstrates = "test"\n')
+        (sites / f"closing{opens}" / "index.html").write_text(CLOSING.replace("OPEN", script))
+    slow = make_server("127.0.0.1", 0, _slow_app, threaded=True)
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    if browser_name == "firefox":  # Chromium's headless shell keeps no back-forward cache
+        (sites / "held").mkdir(parents=True)
+        (sites / "held" / "site.toml").write_text('title = "held"\ndemonstrates = "test"\n')
+        (sites / "held" / "index.html").write_text(
+            RESTORED.replace("SLOW", f"http://127.0.0.1:{slow.server_port}/slow"))
+    names = sorted(p.name for p in sites.iterdir())
+    opened: dict[str, list[bool]] = {name: [] for name in names}
+    stock_page = consent_audit.runner._stock_page
+
+    async def watched(page, origins):
+        found = await stock_page(page, origins)
+        opened[urlsplit(origins[0]).hostname.split(".")[0]].append(found is not None)
+        return found
+
+    try:
+        with pytest.MonkeyPatch.context() as patch, \
+                Server(sites_dir=sites, fixtures_dir=None) as server:
+            patch.setattr(consent_audit.runner, "states",
+                          lambda site: [{"choice": "no-choice", "gpc": False}])
+            patch.setattr(consent_audit.runner, "_stock_page", watched)
+            settings = consent_audit.parse({
+                "collector": server.origin(), "browsers": [browser_name],
+                "settle_seconds": 1,
+                "site": [{"name": name, "start": server.url_for(name, "/")}
+                         for name in names]})
+            results = consent_audit.audit(settings, root / "out")["results"]
+    finally:
+        slow.shutdown()
+    return {"results": {r["site"]: r for r in results}, "opened": opened}
+
+
+@pytest.fixture(scope="module")
+def one_state_sites(tmp_path_factory, browser_name):
+    return once_across_workers(tmp_path_factory, f"one-state-{browser_name}",
+                               lambda: _one_state_sites(tmp_path_factory, browser_name))
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.only_browser("firefox")  # Chromium's headless shell keeps no back-forward cache
-def test_a_page_held_out_of_the_back_forward_cache_is_left_again(
-        tmp_path, browser_name, monkeypatch):
-    slow = make_server("127.0.0.1", 0, _slow_app, threaded=True)
-    threading.Thread(target=slow.serve_forever, daemon=True).start()
-    sites = tmp_path / "sites"
-    (sites / "held").mkdir(parents=True)
-    (sites / "held" / "site.toml").write_text('title = "held"\ndemonstrates = "test"\n')
-    (sites / "held" / "index.html").write_text(
-        RESTORED.replace("SLOW", f"http://127.0.0.1:{slow.server_port}/slow"))
-    monkeypatch.setattr(consent_audit.runner, "states",
-                        lambda site: [{"choice": "no-choice", "gpc": False}])
-    try:
-        with Server(sites_dir=sites, fixtures_dir=None) as server:
-            settings = consent_audit.parse({
-                "collector": server.origin(), "browsers": [browser_name], "settle_seconds": 1,
-                "site": [{"name": "held", "start": server.url_for("held", "/")}]})
-            [result] = consent_audit.audit(settings, tmp_path / "out")["results"]
-    finally:
-        slow.shutdown()
+def test_a_page_held_out_of_the_back_forward_cache_is_left_again(one_state_sites):
+    result = one_state_sites["results"]["held"]
     assert result["error"] is None, result["error"]
     assert leave.restored(result["evidence"]["lifecycle"]), result["evidence"]["lifecycle"]
     sent = [w["url"].rsplit("/", 1)[1] for w in result["evidence"]["wire"]]
