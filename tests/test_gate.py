@@ -111,6 +111,7 @@ def test_the_suites_scenario_runs_fail_on_stale_or_missing_golden_payloads(pytes
     result = pytester.runpytest_subprocess(
         str(SCENARIOS / "test_visits.py"), "-k", "other_installs or query_is_kept",
         *(f"--browser={browser}" for browser in browsers), "-p", "no:cacheprovider",
+        "-p", "no:hypothesispytest", "-p", "no:anyio",
         f"--webtrack-golden={path}")
     out = result.stdout.str()
     # Each scenario itself passed; the check fails the two whose golden entry is wrong.

@@ -239,8 +239,11 @@ def test_consent_audit_of_a_served_site_from_another_folder(installed, elsewhere
     (elsewhere / "consent.toml").write_text(
         'settle_seconds = 0.5\n[[site]]\nname = "blog"\nstart = "http://blog.localhost:8800/"\n'
         'tracked = true\nopt_out = [{ click = "#reject-cookies" }]\n')
-    run([installed.bin("webtrack"), "consent-audit", "--config", "consent.toml", "--serve"],
-        elsewhere)
+    # One browser: what is proven is that the installed package audits from a user's folder
+    # (its config read there, the estate served from the install); every browser's verdicts
+    # are the consent audit tests' own.
+    run([installed.bin("webtrack"), "consent-audit", "--config", "consent.toml", "--serve",
+         "--browser", "chromium"], elsewhere)
     report = json.loads((elsewhere / "reports/consent/report.json").read_text())
     assert report["summary"]["passed"] >= 2 and report["summary"]["failed"] == 0, report
 

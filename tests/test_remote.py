@@ -13,12 +13,11 @@ import json
 import os
 import re
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import once_across_workers
 
 from harness import consent_audit, remote, run, shards
 from harness.cli import main
@@ -174,8 +173,13 @@ def servers():
 
 @pytest.fixture(scope="module")
 def local_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("local")
-    return run.execute(run.RunOptions(workers=1, out=out, select=SUBSET))
+    """The subset run with local launches, once for the whole test run: the remote run and
+    the sharded runs are both compared with it, and xdist may hand them to two workers."""
+    def make() -> dict:
+        out = tmp_path_factory.mktemp("local")
+        return run.execute(run.RunOptions(workers=1, out=out, select=SUBSET))
+
+    return once_across_workers(tmp_path_factory, "remote-local-run", make)
 
 
 def _verdicts(results: dict) -> dict:
@@ -325,7 +329,8 @@ def test_a_dead_endpoint_fails_the_run_before_it_starts(tmp_path):
 def test_a_dead_endpoint_stops_the_plugin_before_any_test(pytester):
     pytester.makepyfile("def test_page(page):\n    page.goto('about:blank')\n")
     dead = _dead_endpoint()
-    result = pytester.runpytest_subprocess("-p", "no:xdist", "--browser", "chromium",
+    result = pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:hypothesispytest",
+                                           "-p", "no:anyio", "--browser", "chromium",
                                            "--webtrack-connect", dead)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*browser server {dead} is not usable*"])
@@ -338,11 +343,10 @@ def test_two_shards_merged_are_the_unsharded_run(local_run, tmp_path):
         part = run.execute(run.RunOptions(workers=1, out=tmp_path / f"shard{k}",
                                           select=SUBSET, shard=(k, 2)))
         assert 0 < part["summary"]["total"] < local_run["summary"]["total"]
-    result = subprocess.run([sys.executable, "-m", "harness", "report", "merge",
-                             str(tmp_path / "shard1"), str(tmp_path / "shard2"),
-                             "--out", str(tmp_path / "merged")],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = CliRunner().invoke(main, ["report", "merge", str(tmp_path / "shard1"),
+                                       str(tmp_path / "shard2"), "--out",
+                                       str(tmp_path / "merged")])
+    assert result.exit_code == 0, result.output
     merged = json.loads((tmp_path / "merged" / "results.json").read_text())
     assert _verdicts(merged) == _verdicts(local_run)
     assert merged["summary"]["total"] == local_run["summary"]["total"]

@@ -52,8 +52,12 @@ def test_the_browser_leaves_the_scenario_id(ids, browser, without):
 def test_each_test_is_one_line_wherever_it_ran(pytester, tmp_path, workers):
     pytester.makepyfile(test_suite=SUITE)
     lines_file = tmp_path / "outcomes.jsonl"
-    result = pytester.runpytest_subprocess(
+    # Without workers, in this process: the hook is the same and a child's start proves
+    # nothing here; with them, a child of its own, as xdist's workers must report up.
+    runpytest = pytester.runpytest_subprocess if workers else pytester.runpytest_inprocess
+    result = runpytest(
         "-p", "no:playwright", "-p", "no:webtrack", "-p", "no:cacheprovider",
+        "-p", "no:hypothesispytest", "-p", "no:anyio",
         "-p", "harness.outcomes", "--webtrack-outcomes", str(lines_file), *workers)
     assert result.ret == 1, result.stdout.str()
     rows = outcomes.read(lines_file)
