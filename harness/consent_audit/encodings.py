@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from urllib.parse import unquote
 
+from . import lzstring
 from .inflate import inflate
 
 __all__ = ["GROWTH", "HEXED", "UNWRAPPED", "b64decode", "decoded_runs", "unwrap"]
@@ -30,6 +31,11 @@ _HEX = re.compile(r"(?:[0-9A-Fa-f]{2}){6,}")
 _B32 = re.compile(r"[A-Z2-7]{16,}|[a-z2-7]{16,}")
 INFLATED_LONGEST = 16384  # bytes a compressed run is inflated to at most
 _UESC = re.compile(r"(?:\\u[0-9A-Fa-f]{4}){4,}")
+# LZ-string's output (lzstring.py): its base64, its URI-safe alphabet, and its UTF-16 (15
+# bits a character from U+0020: a run of characters past Latin-1, ending in a space).
+_LZ_BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
+_LZ_URI = re.compile(r"[A-Za-z0-9+\-$]{8,}")
+_LZ_UTF16 = re.compile(r"[\u0100-\u801f](?:[\u0020-\u801f]*[\u0100-\u801f])? ?")
 _CODES = re.compile(r"(?<!\d)(?:\d{1,3}\s*,\s*){5,}\d{1,3}(?!\d)")
 # An identifier written in groups of up to four characters with one separator between them.
 _SEPARATED = re.compile(r"[0-9A-Za-z]{1,4}([:. |;~])(?:[0-9A-Za-z]{1,4}\1){2,}[0-9A-Za-z]{1,4}")
@@ -147,6 +153,7 @@ def _layer(text: str) -> list[str]:
             found.append(decoded)
     for run in _UESC.findall(text):
         found.append("".join(chr(int(run[i + 2:i + 6], 16)) for i in range(0, len(run), 6)))
+    found += _lz(text)
     if "\x00" in text:  # UTF-16 read as bytes: a NUL after each ASCII character
         found.append(text.replace("\x00", ""))
     for run in _CODES.findall(text):
@@ -157,6 +164,19 @@ def _layer(text: str) -> list[str]:
             found.append(bytes(codes).hex())
     for match in _SEPARATED.finditer(text):  # 8F:3A:9C:2E, 8f3a 9c2e, 8f.3a.9c
         found += _grouped(match.group().split(match.group(1)))
+    return found
+
+
+def _lz(text: str) -> list[str]:
+    """What the LZ-string runs of *text* decompress to (a run is read only where it ends
+    where its stream's end mark says: random text almost never does), where readable."""
+    found = []
+    for pattern, read in ((_LZ_BASE64, lzstring.from_base64), (_LZ_URI, lzstring.from_uri),
+                          (_LZ_UTF16, lzstring.from_utf16)):
+        for run in pattern.findall(text):
+            decoded = read(run)
+            if decoded and len(decoded) >= 6 and _READABLE.fullmatch(decoded):
+                found.append(decoded)
     return found
 
 

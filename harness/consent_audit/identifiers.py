@@ -14,6 +14,7 @@ from .ciphers import scrambled
 from .encodings import GROWTH, UNWRAPPED, unwrap
 from .forms import forms
 from .pieces import fields, joined
+from .rearranged import rearranged
 from .sent import BROWSER_HEADERS, request_text
 
 __all__ = ["BROWSER_HEADERS", "GROWTH", "build_hash", "build_shaped", "carried", "fields",
@@ -221,4 +222,6 @@ def carried(text: str, known: dict[str, dict[str, str]]) -> list[tuple[str, str]
             if token.lower() in lower:
                 found.append((token, "case changed"))
     told = {token for token, _ in found}
-    return found + scrambled(text, {t: f for t, f in known.items() if t not in told})
+    found += scrambled(text, {t: f for t, f in known.items() if t not in told})
+    told |= {token for token, _ in found}
+    return found + rearranged(text, {t: f for t, f in known.items() if t not in told})

@@ -9,19 +9,21 @@ import re
 
 from .encodings import HEXED
 
-__all__ = ["PIECE_SHORTEST", "SPLIT_LONGEST", "SPLIT_PIECES", "fields", "joined"]
+__all__ = ["PIECE_SHORTEST", "SPLIT_LONGEST", "SPLIT_PIECES", "fields", "joined", "numbered"]
 
 _FIELD = re.compile(r"[A-Za-z0-9_\-]{4,}")
 
 
+_UINT32 = re.compile(r"(?<![0-9])[0-9]{5,10}(?![0-9])")
 _SHORT_B64 = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{6,16}(?![A-Za-z0-9+/_\-])")
 
 
 def fields(text: str) -> set[str]:
     """The runs of identifier characters in *text* (a request's, unwrapped): the fields an
     identifier split between requests could be sent in; each run's parts between ``_``
-    and ``-`` (a piece under a label, ``p1_8f3a9c2e``), and what a short run decodes to as
-    hex or base64 (a piece encoded alone is too short to unwrap)."""
+    and ``-`` (a piece under a label, ``p1_8f3a9c2e``), what a short run decodes to as
+    hex or base64 (a piece encoded alone is too short to unwrap), and a 32-bit number's
+    eight hex digits."""
     found = set(_FIELD.findall(text))
     for run in list(found):
         found.update(p for p in re.split(r"[_\-]+", run) if len(p) >= PIECE_SHORTEST)
@@ -38,6 +40,9 @@ def fields(text: str) -> set[str]:
         for piece in decoded:
             if len(piece) >= PIECE_SHORTEST and _FIELD.fullmatch(piece):
                 found.add(piece)
+    # A 32-bit number in decimal: a piece of a hex id sent as numbers (a 64-bit hash as two
+    # unsigned ints), read back as its eight hex digits.
+    found.update(f"{int(run):08x}" for run in _UINT32.findall(text) if int(run) < 1 << 32)
     return found
 
 
@@ -83,3 +88,24 @@ def joined(found: set[str], known: dict[str, dict[str, str]]
             out.append((token, f"split over {len(pieces)} fields", pieces))
     return out
 
+
+
+# An entry's name that numbers it among others of one stem (``ru_c0``, ``vid.1``, ``id-2``).
+_NUMBERED = re.compile(r"(.*?)(\d{1,2})")
+
+
+def numbered(entries: dict[str, str]) -> list[tuple[str, list[str], str]]:
+    """The values *entries* (name → value) keep in pieces under numbered names of one stem
+    (``ru_c0=8f3a``, ``ru_c1=9c2e``…), each piece too short to hold an identifier: for
+    each stem with two pieces or more, ``(stem, names in order, the values joined)``."""
+    stems: dict[str, list[tuple[int, str]]] = {}
+    for name in entries:
+        match = _NUMBERED.fullmatch(name)
+        if match and match.group(1):
+            stems.setdefault(match.group(1), []).append((int(match.group(2)), name))
+    out = []
+    for stem, names in stems.items():
+        if len(names) >= 2:
+            ordered = [name for _, name in sorted(names)]
+            out.append((stem, ordered, "".join(entries[n] for n in ordered)))
+    return out
