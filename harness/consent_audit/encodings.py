@@ -170,10 +170,13 @@ def _layer(text: str) -> list[str]:
 def _lz(text: str) -> list[str]:
     """What the LZ-string runs of *text* decompress to (a run is read only where it ends
     where its stream's end mark says: random text almost never does), where readable."""
-    found = []
+    found, read_so = [], set()
     for pattern, read in ((_LZ_BASE64, lzstring.from_base64), (_LZ_URI, lzstring.from_uri),
                           (_LZ_UTF16, lzstring.from_utf16)):
         for run in pattern.findall(text):
+            if run in read_so:
+                continue  # the same values in base64's alphabet as in the URI-safe one
+            read_so.add(run)
             decoded = read(run)
             if decoded and len(decoded) >= 6 and _READABLE.fullmatch(decoded):
                 found.append(decoded)

@@ -17,48 +17,74 @@ _URI = {c: i for i, c in enumerate(_ALPHABET + "+-$")}
 
 def from_base64(run: str) -> str | None:
     """*run* as ``compressToBase64`` wrote it (padding optional), or None."""
-    run = run.rstrip("=")
-    if not run or any(c not in _BASE64 for c in run):
-        return None
-    return _decompress([_BASE64[c] for c in run], 32)
+    return _read(run.rstrip("="), _BASE64, 32)
 
 
 def from_uri(run: str) -> str | None:
     """*run* as ``compressToEncodedURIComponent`` wrote it (``+``, ``-``, ``$``), or None."""
-    if not run or any(c not in _URI for c in run):
-        return None
-    return _decompress([_URI[c] for c in run], 32)
+    return _read(run, _URI, 32)
 
 
 def from_utf16(run: str) -> str | None:
     """*run* as ``compressToUTF16`` wrote it (15 bits a character, from U+0020), or None."""
-    values = [ord(c) - 32 for c in run.rstrip(" ")]
-    if not values or any(not 0 <= v < 32768 for v in values):
+    return _read(run.rstrip(" "), None, 16384)
+
+
+def _read(run: str, table: dict[str, int] | None, top: int) -> str | None:
+    """*run* read as LZ-string's stream, each character a value by *table* (else its code
+    point less 32), *top* its highest bit; None where it is none. Its first two bits say
+    the first character's width (0 or 1): a run whose second bit is set is none, at once."""
+    if not run:
         return None
-    return _decompress(values, 16384)
+    values = _Values(run, table)
+    first = values[0]
+    if first is None or first & (top >> 1):
+        return None
+    return _decompress(values, top)
+
+
+class _Values:
+    """The values of *run*'s characters, read as asked (most runs are given up early)."""
+
+    def __init__(self, run: str, table: dict[str, int] | None) -> None:
+        self.run, self.table = run, table
+
+    def __len__(self) -> int:
+        return len(self.run)
+
+    def __getitem__(self, index: int) -> int | None:
+        char = self.run[index]
+        if self.table is not None:
+            return self.table.get(char)
+        value = ord(char) - 32
+        return value if 0 <= value < 32768 else None
 
 
 class _Bits:
     """The bits of *values* (each *top* and below), most significant first."""
 
-    def __init__(self, values: list[int], top: int) -> None:
+    def __init__(self, values: _Values, top: int) -> None:
         self.values, self.top, self.index, self.position = values, top, 0, top
+        self.value = values[0]
 
     def read(self, count: int) -> int | None:
-        """The next *count* bits, least significant first, or None past the end."""
+        """The next *count* bits, least significant first, or None past the end (or at a
+        character that is no value)."""
         out = 0
         for shift in range(count):
-            if self.index >= len(self.values):
+            if self.value is None:
                 return None
-            if self.values[self.index] & self.position:
+            if self.value & self.position:
                 out |= 1 << shift
             self.position >>= 1
             if not self.position:
                 self.position, self.index = self.top, self.index + 1
+                self.value = self.values[self.index] if self.index < len(self.values) \
+                    else None
         return out
 
 
-def _decompress(values: list[int], top: int) -> str | None:
+def _decompress(values: _Values, top: int) -> str | None:
     """LZ-string's stream of *values* read back to its text, or None where it is no such
     stream (a code it never defined, no end mark where the values end, longer than
     :data:`LONGEST`)."""
