@@ -5,7 +5,6 @@ written across midnight. Look-alikes that carry no one's id stay unflagged."""
 
 import json
 import re
-import subprocess
 import uuid
 from urllib.parse import quote
 
@@ -21,21 +20,47 @@ HEX_TABLE = str.maketrans("0123456789abcdef", "5a0f3c9e1b7d2846")
 CONFIG = '{"release":"2026.11.30","flags":[1,2,3,5,8],"api":"/v2/"}'
 
 
-def _lz(texts: list[str]) -> list[dict[str, str]]:
-    """LZ-string's three outputs for each of *texts*, by the breach sites' compressor."""
-    from test_consent_breaches import LZ_STRING
-    out = subprocess.run(["node", "-e", LZ_STRING + "console.log(JSON.stringify("
-                          + json.dumps(texts) + ".map(function (t) { return {b64: "
-                          "LZ.compressToBase64(t), uri: LZ.compressToEncodedURIComponent(t),"
-                          " utf16: LZ.compressToUTF16(t)}; })));"],
-                         capture_output=True, text=True, check=True, timeout=30)
-    return json.loads(out.stdout)
+# What the breach sites' LZ-string compressor (test_consent_breaches.LZ_STRING, run in
+# node 20) makes of each text: base64, URI-safe, UTF-16.
+LZ = {
+    "8f3a9c2e77680b25": {
+        "b64": "BwMwzAhgnAxgTAUwOxIGzAAwCM4FYg==",
+        "uri": "BwMwzAhgnAxgTAUwOxIGzAAwCM4FYg",
+        "utf16": ("\u03a1\u4c53\u012c\u09e0\u6322\u3034\u6096\u1226\u6620\u0c22"
+                  "\u19e0\u5640 "),
+    },
+    "{\"vid\": \"8f3a9c2e77680b25\", \"p\": \"/\"}": {
+        "b64": ("N4IgbglgJiBcAEIAcAzAzAQwJwGMBMApgOxEBsSADAEZ4CsIANIgA5yID0IA"
+                "vkA="),
+        "uri": ("N4IgbglgJiBcAEIAcAzAzAQwJwGMBMApgOxEBsSADAEZ4CsIANIgA5yID0IA"
+                "vkA"),
+        "utf16": ("\u1be1\u083b\u414c\u0282\u0300\u0128\u0100\u0ce0\u6622\u0c29"
+                  "\u6051\u406c\u016c\u03d1\u082d\u44a0\u0620\u4698\u0581-"
+                  "\u1120\u0e92\u103e\u4220\u5f40 "),
+    },
+    "0c1d2e3f4a5b6c7d": {
+        "b64": "AwYwjAJgTApgzAMwCwEMCsAjAbCA7BIA",
+        "uri": "AwYwjAJgTApgzAMwCwEMCsAjAbCA7BIA",
+        "utf16": ("\u01a3\u0c43l\u04e0\u5326\u302c\u6036\u012c\u0580\u08e0"
+                  "\u3630\u0ee1\u1020 "),
+    },
+    ("{\"release\":\"2026.11.30\",\"flags\":[1,2,3,5,8],\"api\":\""
+     "/v2/\"}"): {
+        "b64": ("N4IgTgpgNhCGDOEQC4QCYAMaBsA6AjPrgMwYgA0IAZlLAObwoDa+5a5x5ArO"
+                "QBwC6lWAAcAlihAB6AG5pJIAL5A="),
+        "uri": ("N4IgTgpgNhCGDOEQC4QCYAMaBsA6AjPrgMwYgA0IAZlLAObwoDa+5a5x5ArO"
+                "QBwC6lWAAcAlihAB6AG5pJIAL5A"),
+        "utf16": ("\u1be1\u0833\u416c\u0381\u0450\u33a4\u2037\u0422\u3021\u46a1"
+                  "\u5827\u2043\u1f7c\u0350\u3120\u0d28\u00ec\u52e0\u1cfe\u0a23"
+                  "\u3617\u16d9\u63e8\u0aee\u202e\u00da\u4ad0<\u014c\u2860"
+                  "\u03f0\u01d9\u5269+\u7220 "),
+    },
+}
 
 
 @pytest.fixture(scope="module")
 def lz() -> dict[str, dict[str, str]]:
-    texts = [KEPT, json.dumps({"vid": KEPT, "p": "/"}), "0c1d2e3f4a5b6c7d", CONFIG]
-    return dict(zip(texts, _lz(texts), strict=True))
+    return LZ
 
 
 def _emoji(token: str) -> str:
