@@ -71,6 +71,45 @@ WAV = silence(240)
 WORKER_C = 'var C = self.location.origin.replace(/\\/\\/[^.]+\\./, "//collector.");'
 
 
+# A site's config, LZ-string compressed (compressToBase64), as the clean sites ship it.
+CLEAN_LZ_CONFIG = ("N4IgTgpgNhCGDOEQC4QCYAMaBsA6AjPrgMwYgA0IAZlLAObwoDa+5a5x5ArOQBwC6lWAAcAlihAB6"
+                   "AG5pJIAL5A=")
+# LZ-string's compressor (``compressToBase64``, ``compressToEncodedURIComponent``,
+# ``compressToUTF16``), as trackers' SDKs ship it, shortened.
+LZ_STRING = """var LZ = (function () {
+  function bitsOut(s, n, v) { for (var i = 0; i < n; i++) {
+    s.val = (s.val << 1) | (v & 1); v >>= 1;
+    if (s.pos === s.bpc - 1) { s.pos = 0; s.out.push(s.f(s.val)); s.val = 0; } else s.pos++; } }
+  function grow(s) { if (--s.en === 0) { s.en = Math.pow(2, s.nb); s.nb++; } }
+  function code(s, d, make, w) {
+    if (make[w]) { var c = w.charCodeAt(0);
+      if (c < 256) { bitsOut(s, s.nb, 0); bitsOut(s, 8, c); }
+      else { bitsOut(s, s.nb, 1); bitsOut(s, 16, c); }
+      grow(s); delete make[w];
+    } else bitsOut(s, s.nb, d[w]);
+    grow(s); }
+  function compress(text, bpc, f) {
+    var d = {}, make = {}, w = "", size = 3,
+      s = {val: 0, pos: 0, out: [], bpc: bpc, f: f, nb: 2, en: 2};
+    for (var i = 0; i < text.length; i++) { var c = text.charAt(i);
+      if (!Object.prototype.hasOwnProperty.call(d, c)) { d[c] = size++; make[c] = true; }
+      var wc = w + c; if (Object.prototype.hasOwnProperty.call(d, wc)) { w = wc; continue; }
+      code(s, d, make, w); d[wc] = size++; w = c; }
+    if (w !== "") code(s, d, make, w);
+    bitsOut(s, s.nb, 2);
+    for (;;) { s.val <<= 1; if (s.pos === bpc - 1) { s.out.push(f(s.val)); break; } s.pos++; }
+    return s.out.join(""); }
+  var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  var at = function (table) { return function (a) { return table.charAt(a); }; };
+  return {
+    compressToBase64: function (t) { var r = compress(t, 6, at(A + "+/="));
+      while (r.length % 4) r += "="; return r; },
+    compressToEncodedURIComponent: function (t) { return compress(t, 6, at(A + "+-$")); },
+    compressToUTF16: function (t) {
+      return compress(t, 15, function (a) { return String.fromCharCode(a + 32); }) + " "; }};
+})();"""
+
+
 def script(body: str) -> str:
     return f"<script>{PREFIX}{body}</script>"
 
@@ -951,6 +990,74 @@ SITES: dict[str, dict] = {
         'var k5 = 0, last = Date.now(); (function c5() { if (Date.now() - last > 1800000)'
         ' return; last = Date.now(); if (++k5 === 40) navigator.sendBeacon(C +'
         ' "/ru_chain5m", "{}"); else setTimeout(c5, 300000); })();')},
+    # Round 9: what a kept id goes out as, or goes out by, that no earlier round sent:
+    # LZ-string (three alphabets), a 32-digit id through a permutation of hex digits, an
+    # id as emoji, with two fillers a character, pieces in four beacons; an answer's Link
+    # and reporting endpoints naming a tracker's address with the id a cookie holds; an
+    # ArrayBuffer or URLSearchParams beacon, an XHR with an ArrayBuffer or Basic auth, a
+    # text track, an audio worklet's module, a FontFace, a host name, a data: frame, a
+    # blob worker's importScripts, a CSS variable's image, a mask image, a number in JSON,
+    # two 32-bit numbers, rotated by five.
+    "wily": {"head": script(LZ_STRING) + ready(
+        'var U = ["wy_vid", "wy_uuid"].map(function (k, i) {'
+        ' var u = localStorage.getItem(k); if (!u && location.pathname === "/") {'
+        f' u = "{ID}" + Array.from(crypto.getRandomValues(new Uint8Array(i ? 11 : 3)),'
+        ' function (b) { return b.toString(16).padStart(2, "0"); }).join("");'
+        ' localStorage.setItem(k, u); } return u; });'
+        'if (location.pathname === "/") new Image().src = OWN + "/wy_set.gif";'
+        'document.getElementById("reject-cookies").addEventListener("click", function () {'
+        ' ["wy_vid", "wy_uuid"].forEach(function (k) { localStorage.removeItem(k); });'
+        ' setTimeout(function () { var u = U[0], w = U[1], enc = new TextEncoder();'
+        'var own = function (p, q) { new Image().src = "/" + p + ".gif?d=" + q; };'
+        'var sub = function (s, from, to) { return Array.from(s, function (c) {'
+        ' var i = from.indexOf(c); return i < 0 ? c : to[i]; }).join(""); };'
+        'own("wy_lzb64", encodeURIComponent(LZ.compressToBase64(u)));'
+        'own("wy_lzuri", LZ.compressToEncodedURIComponent(u));'
+        'fetch("/wy_lz16", {method: "POST", body: JSON.stringify({s: LZ.compressToUTF16(u)})});'
+        'own("wy_hexperm32", sub(w, "0123456789abcdef", "5a0f3c9e1b7d2846"));'
+        'own("wy_emoji", encodeURIComponent(Array.from(u, function (c) {'
+        ' return String.fromCodePoint(0x1F600 + parseInt(c, 16)); }).join("")));'
+        'own("wy_fill2", Array.from(u, function (c, i) { return c + "zq"[i % 2] + "k"; })'
+        '.join(""));'
+        'u.match(/.{4}/g).forEach(function (p, i) { setTimeout(function () {'
+        ' navigator.sendBeacon(C + "/wy_chunks4_" + i, "c=" + p); }, 5000 * i); });'
+        'var hf = document.createElement("iframe"); hf.src = OWN + "/wy_hdr.html";'
+        ' document.body.appendChild(hf);'
+        'navigator.sendBeacon(C + "/wy_beaconab", enc.encode(JSON.stringify({v: u})).buffer);'
+        'navigator.sendBeacon(C + "/wy_beaconusp", new URLSearchParams({v: u}));'
+        'var x1 = new XMLHttpRequest(); x1.open("POST", "/wy_xhrab"); x1.send(enc.encode("v="'
+        ' + u).buffer);'
+        'var x2 = new XMLHttpRequest(); x2.open("GET", C + "/wy_basicauth");'
+        ' x2.setRequestHeader("Authorization", "Basic " + btoa("wy:" + u)); x2.send();'
+        'var v = document.createElement("video"); var tr = document.createElement("track");'
+        ' tr.kind = "subtitles"; tr.default = true; tr.src = "/wy_track.vtt?u=" + u;'
+        ' v.appendChild(tr); document.body.appendChild(v);'
+        'try { new AudioContext().audioWorklet.addModule("/wy_worklet.js?u=" + u)'
+        '.catch(function () {}); } catch (e) {}'
+        'new FontFace("wy", "url(/wy_fontface.woff2?u=" + u + ")").load().catch(function () {});'
+        'new Image().src = "http://" + u + ".side.localhost:SIDEPORT/wy_hostname.gif";'
+        'var df = document.createElement("iframe"); df.src = "data:text/html," +'
+        ' encodeURIComponent("<script>new Image().src = " + JSON.stringify(location.origin'
+        ' + "/wy_dataframe.gif?u=" + u) + "<\\/script>"); document.body.appendChild(df);'
+        'new Worker(URL.createObjectURL(new Blob(["importScripts(" + JSON.stringify('
+        'location.origin + "/wy_importscripts.js?u=" + u) + ")"],'
+        ' {type: "text/javascript"})));'
+        'var cv = document.createElement("div"); cv.style.cssText = "width:9px;height:9px;'
+        'background-image:var(--wy)"; document.body.style.setProperty("--wy", "url(/wy_cssvar'
+        '.gif?u=" + u + ")"); document.body.appendChild(cv);'
+        'var mk = document.createElement("div"); mk.style.cssText = "width:9px;height:9px;'
+        'background:red"; mk.style.setProperty("mask-image", "url(/wy_mask.svg?u=" + u + ")");'
+        ' document.body.appendChild(mk);'
+        'navigator.sendBeacon(C + "/wy_jsonnumber", \'{"v":\' + BigInt("0x" + u).toString()'
+        ' + "}");'
+        # As two 32-bit numbers in decimal (a 64-bit hash as two uints), and rotated by
+        # five characters.
+        'own("wy_2ints", parseInt(u.slice(0, 8), 16) + "&e=" + parseInt(u.slice(8), 16));'
+        'own("wy_rotated", u.slice(5) + u.slice(0, 5)); }, 60000); });'),
+        "files": {"wy_worklet.js": "", "wy_importscripts.js": "",
+                  "wy_track.vtt": "WEBVTT\n", "wy_mask.svg": '<svg xmlns="http://www.w3.org'
+                  '/2000/svg"/>'},
+        "manifest": WS_CSP},
     # Tracking from the first load while Global Privacy Control is on (honoured by default).
     "beforechoice": {"head": script(
         f'document.cookie = "bc_uid={ID}g1; path=/";'
@@ -1043,6 +1150,13 @@ SITES: dict[str, dict] = {
         # The site's key, the same in its script for every visitor (cached by the page
         # too), sent to the site itself: no one's identifier.
         'navigator.sendBeacon("/log", JSON.stringify({event: "key", key: window.SITE_KEY}));'
+        # What the site keeps and sends that is no one's: its config compressed, its
+        # release, today's date, a list of small numbers, a rating in emoji.
+        'localStorage.setItem("cfg", window.CFG);'
+        ' localStorage.setItem("day", new Date().toISOString().slice(0, 10));'
+        'navigator.sendBeacon("/log", JSON.stringify({cfg: window.CFG, release: window.RELEASE,'
+        ' day: localStorage.getItem("day"), seen: [3, 5, 8, 13, 21, 34], rating:'
+        ' "\u2b50\u2b50\u2b50\u2b50"}));'
         'if (window.caches) caches.open("app-v2").then(function (c) { return c.add("/cfg.js");'
         ' });'
         # A third party's widget, handed the visitor's id before the choice (the id is
@@ -1055,7 +1169,11 @@ SITES: dict[str, dict] = {
         'addEventListener("message", function (e) { document.title = "got " + e.data.ready; });'
         'var w = document.createElement("iframe"); w.src = SIDE + "/widget.html"'
         ' + (vid ? "#" + vid : ""); document.body.appendChild(w);'),
-        "files": {"stock.json": '{"lamp": 3}', "cfg.js": 'var SITE_KEY = "sk9f8e7d6c5b";'},
+        "files": {"stock.json": '{"lamp": 3}', "cfg.js": 'var SITE_KEY = "sk9f8e7d6c5b";'
+                  # A config blob LZ-string compressed, and a release's hash, the same for
+                  # every visitor.
+                  f' var CFG = "{CLEAN_LZ_CONFIG}",'
+                  ' RELEASE = "a3f91c0be4d2875e6b1f0c9d2a7e4b83";'},
         "states": OPTED_OUT},
 }
 
@@ -1108,8 +1226,9 @@ def case(site: str, marker: str, channel: str, only: str | None = None, why: str
 
 NO_RELAXED_REFERER = ("Firefox ignores a referrer policy that relaxes its default across sites "
                       "(network.http.referer.disallowRelaxingDefault): it sends the origin only")
-SUBSTITUTED = ("a substitution over the id's alphabet keeps only its pattern of repeats:"
-               " too few bits to tell from chance")
+SUBSTITUTED = ("a fixed table over a 16-digit hex id's digits keeps only its pattern of"
+               " repeats, 22 to 32 bits: a trace's span ids have it by chance (wy_hexperm32,"
+               " a 32-digit one's, is caught)")
 CASES = [
     case("cookies", "ck_plain", "cookie"),
     case("cookies", "ck0nameless", "cookie"),
@@ -1390,16 +1509,39 @@ CASES = [
     case("ruse", "ru_uint8", "request"),
     case("ruse", "ru_base58", "request"),
     case("ruse", "ru_base36", "request"),
-    case("ruse", "ru_interleave", "request",
-         missed="an id interleaved with filler characters is not read"),
+    case("ruse", "ru_interleave", "request"),
     case("ruse", "ru_nibswap", "request"),
     case("ruse", "ru_hexsep", "request"),
     case("ruse", "ru_ascii85", "request"),
     case("ruse", "ru_chain5m", "request"),
-    case("ruse", "ru_c0", "cookie",
-         missed="an id kept in pieces of four characters over several cookies is read "
-         "cookie by cookie, and no piece holds enough of it (the requests that carry "
-         "them are caught, not the cookies)"),
+    case("ruse", "ru_c0", "cookie"),
+    case("wily", "wy_lzb64", "request"),
+    case("wily", "wy_lzuri", "request"),
+    case("wily", "wy_lz16", "request"),
+    case("wily", "wy_hexperm32", "request"),
+    case("wily", "wy_emoji", "request"),
+    case("wily", "wy_fill2", "request"),
+    case("wily", "wy_chunks4_0", "request"),
+    case("wily", "wy_link", "request"),
+    case("wily", "wy_repend", "request"),
+    case("wily", "wy_nel", "request"),
+    case("wily", "wy_reportto", "request"),
+    case("wily", "wy_cspuri", "request"),
+    case("wily", "wy_beaconab", "request"),
+    case("wily", "wy_beaconusp", "request"),
+    case("wily", "wy_xhrab", "request"),
+    case("wily", "wy_basicauth", "request"),
+    case("wily", "wy_track", "request"),
+    case("wily", "wy_worklet", "request"),
+    case("wily", "wy_fontface", "request"),
+    case("wily", "wy_hostname", "request"),
+    case("wily", "wy_dataframe", "request"),
+    case("wily", "wy_importscripts", "request"),
+    case("wily", "wy_cssvar", "request"),
+    case("wily", "wy_mask", "request"),
+    case("wily", "wy_jsonnumber", "request"),
+    case("wily", "wy_2ints", "request"),
+    case("wily", "wy_rotated", "request"),
     case("beforechoice", "bc_uid", "cookie"),
     case("beforechoice", "bc_beacon", "request"),
 ]
@@ -1491,6 +1633,26 @@ def side_app(environ, start_response):
     elif request.path == "/tm.wav":  # four minutes of silence, seekable as media is
         response = Response(WAV, content_type="audio/wav").make_conditional(
             request, accept_ranges=True)
+    elif request.path == "/wy_set.gif":
+        # A server's own id for the visitor, kept where no script can remove it.
+        response = Response(GIF, content_type="image/gif")
+        if "wy_sid" not in request.cookies:
+            response.headers.add("Set-Cookie", f"wy_sid={ID}{secrets.token_hex(3)}; Path=/;"
+                                               " Max-Age=31536000; HttpOnly")
+    elif request.path == "/wy_hdr.html":
+        # Its answers name a tracker's addresses with that id for the browser to request:
+        # a preload, the Reporting API's endpoints (NEL's too), a policy's report-uri.
+        side = f"http://side.localhost:{request.host.rsplit(':', 1)[1]}"
+        sid = request.cookies.get("wy_sid", "")
+        response = Response("<!doctype html><title>h</title>", content_type="text/html")
+        response.headers["Link"] = f"<{side}/wy_link.js?u={sid}>; rel=preload; as=script"
+        response.headers["Reporting-Endpoints"] = f'wyre="{side}/wy_repend?u={sid}"'
+        response.headers["Report-To"] = (
+            f'{{"group":"wynel","max_age":86400,"endpoints":[{{"url":"{side}/wy_nel?u={sid}"}}]}},'
+            f' {{"max_age":86400,"endpoints":[{{"url":"{side}/wy_reportto?u={sid}"}}]}}')
+        response.headers["NEL"] = '{"report_to":"wynel","max_age":86400}'
+        response.headers["Content-Security-Policy"] = (
+            f"default-src *; report-uri {side}/wy_cspuri?u={sid}")
     elif request.path == "/r":
         response = Response(status=302, headers={"Location": request.args.get("to", "/")})
     else:

@@ -37,7 +37,7 @@ import binascii
 import json
 import math
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -172,10 +172,19 @@ _ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?
 _TOSTRING = re.compile(r"[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d{4} \d\d:\d\d:\d\d GMT[+ -]\d{4}"
                        r"( \([^)]*\))?")
 _UTC = re.compile(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT")
+# A day alone, as a page writes today's: ISO (``2026-11-30``), compact (``20261130``, years
+# 2000 to 2039), day or month first with slashes or dots (``30/11/2026``, ``11/30/2026``).
+# Two visits at one time write days one apart when midnight falls between their clocks.
+_DAY = re.compile(r"(?<!\d)(\d{4})-(\d\d)-(\d\d)(?![\dT:])|(?<!\d)(20[0-3]\d)(\d\d)(\d\d)(?!\d)"
+                  r"|(?<![\d/.])(\d{1,2})([/.])(\d{1,2})\8(\d{4})(?![\d/.])")
+DAY_MARK = "\x01day"  # after a day's moment: it stands for the whole day
+DAY_S = 86400
 
 
-def _seconds(text: str) -> str:
-    """*text* with each date in it replaced by its moment in seconds (a 10-digit number)."""
+def _seconds(text: str, month_first: bool = False) -> str:
+    """*text* with each date in it replaced by its moment in seconds (a 10-digit number); a
+    day alone (:data:`_DAY`) by its midnight's, marked :data:`DAY_MARK` (with
+    *month_first*, ``11/30/2026`` is read so, else day first)."""
     def iso(m: re.Match) -> str:
         try:
             moment = datetime.fromisoformat(m.group().replace("Z", "+00:00"))
@@ -198,7 +207,25 @@ def _seconds(text: str) -> str:
         except (TypeError, ValueError):
             return m.group()
 
-    return _UTC.sub(utc, _TOSTRING.sub(tostring, _ISO.sub(iso, text)))
+    def day(m: re.Match) -> str:
+        iso_day, compact, numeric = m.group(1, 2, 3), m.group(4, 5, 6), m.group(7, 9, 10)
+        if iso_day[0]:
+            year, month, date = iso_day
+        elif compact[0]:
+            year, month, date = compact
+        else:
+            first, second, year = numeric
+            month, date = (first, second) if month_first else (second, first)
+        try:
+            moment = datetime(int(year), int(month), int(date), tzinfo=timezone.utc)
+        except ValueError:
+            return m.group()
+        return f"{int(moment.timestamp())}{DAY_MARK}"
+
+    return _DAY.sub(day, _UTC.sub(utc, _TOSTRING.sub(tostring, _ISO.sub(iso, text))))
+
+
+
 
 
 _RUNS = re.compile(r"\d+|\D+")
@@ -217,10 +244,16 @@ def timed(a: str, b: str, slack: float = MOMENT_SLACK_S,
     about one time. With *windows*, how far *a*'s moments may be from *b*'s instead
     (``[(low, high)]`` in s: as far as the two visits' clocks were apart, clocks.py)."""
     allowed = windows if windows is not None else [(-slack, slack)]
-    ra, rb = _RUNS.findall(_seconds(a)), _RUNS.findall(_seconds(b))
+    return any(_timed(_RUNS.findall(_seconds(a, order)), _RUNS.findall(_seconds(b, order)),
+                      allowed) for order in (False, True))
+
+
+def _timed(ra: list[str], rb: list[str], allowed: list[tuple[float, float]]) -> bool:
+    """Whether the runs *ra* and *rb* (digits and the rest, dates read as moments) differ
+    only in moments within *allowed*; a day alone by one day at most past them."""
     if len(ra) != len(rb):
         return False
-    for x, y in zip(ra, rb, strict=True):
+    for i, (x, y) in enumerate(zip(ra, rb, strict=True)):
         if x == y:
             continue
         if not (x.isdigit() and y.isdigit() and len(x) == len(y) in _UNIT
@@ -229,6 +262,13 @@ def timed(a: str, b: str, slack: float = MOMENT_SLACK_S,
         if len(x) == 16 and not (x.endswith(_WHOLE_MS) and y.endswith(_WHOLE_MS)):
             return False
         apart = (int(x) - int(y)) * _UNIT[len(x)]
+        if i + 1 < len(ra) and ra[i + 1].startswith(DAY_MARK) and \
+                rb[i + 1].startswith(DAY_MARK):
+            # Days: the same moment's, unless midnight fell between the two clocks.
+            if abs(apart) == DAY_S and any(low - DAY_S <= apart <= high + DAY_S
+                                           for low, high in allowed):
+                continue
+            return False
         if not any(low <= apart <= high for low, high in allowed):
             return False
     return True  # the same once read to the second (dates a fraction of one apart)

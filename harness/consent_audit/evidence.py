@@ -30,6 +30,8 @@ reach the harness in the next), ``clock`` the page's virtual time (ms):
     served          [{url, tokens}]: identifiers given to this visitor alone in an answer's
                     body before the opt-out and sent after it (``served.py``)
     reporting       [{url, headers}]: answers naming reporting endpoints (``cspreports.py``)
+    announcing      [{at, url, headers}]: answers naming addresses for the browser to
+                    request (a Link, a reporting endpoint: ``announced.py``)
     builds          build hashes in names that fresh visitors are served too (validators.py)
 """
 
@@ -40,7 +42,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import inventory, leave, served
+from . import announced, inventory, leave, served
 from .proxy import HARNESS_HOST, INVENTORY_PATH
 from .verdict import opt_out_moment
 
@@ -104,6 +106,11 @@ class Evidence:
         if reporting:
             self.data.setdefault("reporting", []).append({"url": answer["url"],
                                                           "headers": reporting})
+        # Addresses it has the browser request on its own (announced.py).
+        announcing = [(k, v) for k, v in answer["headers"] if k.lower() in announced.HEADERS]
+        if announcing:
+            self.data.setdefault("announcing", []).append(
+                {"at": answer["at"], "url": answer["url"], "headers": announcing})
         self._set_cookies(answer["url"], answer["at"],
                           [v for k, v in answer["headers"] if k.lower() == "set-cookie"])
 

@@ -53,6 +53,8 @@ from urllib.parse import unquote, urlsplit
 
 from ..pagehooks import MARKER_HOST, is_removal, parse_cookie
 from . import cspreports, forgery, identifiers, validators
+from .announced import announced
+from .pieces import numbered
 
 __all__ = ["decide", "decided_without_twins", "expects_nothing", "is_consent_record",
            "is_consent_record_entry", "is_removal", "known_consent_record", "opt_out_moment",
@@ -314,7 +316,7 @@ def seen_requests(evidence: dict) -> list[dict]:
     for answer in evidence.get("reporting", []):
         named.update(cspreports.groups(answer["headers"], answer["url"]))
     out += cspreports.reports(calls, named, evidence.get("wire", []))
-    return out
+    return out + announced(evidence.get("announcing", []), out)
 
 
 def _requests(site, evidence: dict, seen: list[dict]) -> list[dict]:
@@ -620,6 +622,16 @@ def decide(site, state: dict, evidence: dict) -> dict:
                      "" if name in site.tracking_cookies else
                      " (a strictly necessary one, such as a session or CSRF token, is "
                      "declared in storage_allow)"), write)
+    # An identifier kept in pieces, a few characters a cookie, each too short to tell.
+    in_pieces = {w["name"]: w["cookie_value"] or "" for w in cookies
+              if after(w) and not is_removal(w) and w["name"] not in written}
+    for stem, names, whole in numbered(in_pieces):
+        if stored_identifier(stem, whole, builds):
+            written.update(names)
+            setter = next(w for w in cookies if w["name"] == names[0] and after(w))
+            flag("cookie-write", "cookie", setter.get("api") or setter.get("by") or "unknown",
+                 f"cookies {', '.join(names)} written after the opt-out hold an identifier "
+                 f"in pieces ({whole!r})", setter)
     at_opt_out = {(c["name"], c.get("domain"), c.get("path")): c.get("value")
                   for c in evidence.get("cookies_at_opt_out", [])}
     if boundary is not None:
