@@ -1030,7 +1030,8 @@ PROBES = (
              "{ return; }\n"),)),
     Mutant("event-id-loop-boundary", "the id loop runs one byte too far (< written <=)",
            (("i < bytes.length; i++", "i <= bytes.length; i++"),)),
-    Mutant("outbound-port-number", "the outbound check compares ports as numbers "
-           "(a link to another port of the same host name is not outbound when both default)",
-           (("to.host !== location.host", "to.hostname + to.port !== location.hostname + location.port"),)),
+    Mutant("outbound-port-number", "the outbound check compares host name and port "
+           "run together instead of the host",
+           (("to.host !== location.host",
+             "to.hostname + to.port !== location.hostname + location.port"),)),
 )
