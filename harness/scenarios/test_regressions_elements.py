@@ -34,7 +34,8 @@ from harness.scenarios.probes import known_visitor
 pytestmark = pytest.mark.browser
 PAGE = "/elements.html"
 NOT_LINKS = ("x-submit", "x-image", "x-reset", "x-summary", "x-label", "x-menuitem", "x-tab",
-             "x-checkbox", "x-option", "x-onclick", "x-data-href", "x-named", "x-area-image", "x-role-list")
+             "x-checkbox", "x-option", "x-onclick", "x-data-href", "x-named", "x-area-image",
+             "x-role-list")
 ADD = """() => {
   const holder = document.createElement("div");
   holder.id = "extra";

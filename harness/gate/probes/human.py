@@ -1023,8 +1023,8 @@ PROBES = (
     Mutant("errors-rethrown", "the guard counts an error and throws it on (to the page)",
            (("try { return fn(e); } catch (err) { api.errors++; }",
              "try { return fn(e); } catch (err) { api.errors++; throw err; }"),)),
-    Mutant("view-error-swallowed", "the visit is built inside a try whose catch drops it "
-           "(a title getter that throws leaves no visit and no count)",
+    Mutant("view-error-swallowed", "the previous view is read inside a try whose catch "
+           "drops the visit silently",
            (("    var previous = previousView();\n",
              "    var previous;\n    try { previous = previousView(); } catch (err) "
              "{ return; }\n"),)),
