@@ -44,6 +44,7 @@ def mutants() -> list[operators.Mutant]:
     ("inline-constant", "2", "1"),
     ("inline-constant", "2", "-1"),
     ("inline-constant", "0", "-1"),
+    ("constant-decrement", "3", "2"),  # off by one downwards
 ])
 def test_each_kind_mutates_what_it_should(operator, original, replacement):
     found = [(m.original, m.replacement) for m in mutants() if m.operator == operator]
@@ -57,6 +58,7 @@ def test_each_kind_mutates_what_it_should(operator, original, replacement):
     ("boolean-expression", "names[i] === null", "true"),  # an if's test: operators.py's
     ("inline-constant", "1", "1"),
     ("inline-constant", "0", "1"),  # operators.py's n + 1
+    ("constant-decrement", "2", "1"),  # inline-constant's 1: the earlier id stays
     # A one-statement block emptied is that statement deleted: the earlier id stays.
     ("block-removal", "{ return 1; }", "{}"),
     ("block-removal", "{ seen++; }", "{}"),
@@ -73,14 +75,15 @@ def test_the_earlier_operators_keep_their_ids(monkeypatch):
     assert earlier < every
     assert {i.split("@")[0] for i in every - earlier} == {
         "block-removal", "constructor-call", "boolean-expression", "return-constant",
-        "break-continue", "try-unwrap", "inline-constant"}
+        "break-continue", "try-unwrap", "inline-constant", "constant-decrement",
+        "early-return"}
 
 
 def test_they_parse():
     for mutant in mutants():
         if mutant.operator in {"block-removal", "constructor-call", "boolean-expression",
                                "return-constant", "break-continue", "try-unwrap",
-                               "inline-constant"}:
+                               "inline-constant", "constant-decrement", "early-return"}:
             esprima.parseScript(mutant.apply(SNIPPET))
     assert further.COMPARISONS >= {"===", "<"}
 
@@ -100,3 +103,15 @@ def test_a_platform_call_that_fills_what_it_is_handed_is_a_dependency():
     swaps = [m.original for m in operators.generate(source, check=False)
              if m.operator == "statement-swap"]
     assert any(o.startswith("w.crypto.getRandomValues(bytes);") for o in swaps), swaps
+
+
+def test_an_early_return_cuts_a_function_short_but_not_the_wrapper():
+    """``return;`` before each statement of a function's body after its first (the first
+    would be the body removed); never in the outermost function, whose cut is an install
+    stopped, as deleting the statement already makes."""
+    cut = [m for m in mutants() if m.operator == "early-return"]
+    assert all(m.replacement == "return; " and m.start == m.end for m in cut), cut
+    assert {SNIPPET[m.start:].split("\n", 1)[0] for m in cut} == {
+        "try { return new URL(names[at], w.origin).href; } catch (err) { seen++; }",
+        "var fresh = at !== seen && d.hidden;",
+        "return fresh || at > 3;"}, cut

@@ -2,7 +2,12 @@
 edits.py makes: Stryker's BlockStatement (any block emptied) and ConditionalExpression on a
 boolean expression anywhere (not only a test), PIT's constructor call, return value and
 inline constant kinds, and universalmutator's and PIT's ``break``/``continue`` swap, with a
-``try`` statement unwrapped (its protection gone, its body run bare).
+``try`` statement unwrapped (its protection gone, its body run bare); and two kinds a
+checker writing mutants by hand-made rules uses that none of those tools makes: a number
+one lower (a bound or constant off by one downwards: PIT and the others only raise it or
+set it to 0, 1 or -1) and an early return (``return;`` put before any statement of a
+function body after its first, cutting the rest off: statement deletion removes one, body
+removal all).
 
 They run last in :func:`operators.generate`, so a program an earlier operator makes keeps
 that operator's id, and the ids of the earlier ones never change because of these.
@@ -26,9 +31,9 @@ def _text(source: str, node: Node) -> str:
     return source[node.range[0]:node.range[1]]
 
 
-def proposals(source: str, node: Node, parent: Node | None,
-              key: str) -> Iterator[tuple[str, int, int, str]]:
-    """Yield (operator, start, end, replacement) for one node."""
+def proposals(source: str, node: Node, parent: Node | None, key: str,
+              ancestors: tuple = ()) -> Iterator[tuple[str, int, int, str]]:
+    """Yield (operator, start, end, replacement) for one node below *ancestors*."""
     kind = node.type
     start, end = node.range
     if kind == "BlockStatement" and node.body and not (
@@ -53,6 +58,17 @@ def proposals(source: str, node: Node, parent: Node | None,
         for constant in ("1", "-1"):
             if float(node.value) != float(constant):
                 yield "inline-constant", start, end, constant
+        lower = node.value - 1
+        yield "constant-decrement", start, end, str(int(lower) if float(lower).is_integer()
+                                                      else lower)
+    # Not in the outermost function's body (a script's wrapper): a cut there stops the
+    # install, which deleting the statement already does.
+    if kind == "BlockStatement" and parent is not None and parent.type in FUNCTIONS and \
+            any(a.type in FUNCTIONS for a in ancestors[:-1]):
+        for statement in node.body[1:]:
+            if statement.type != "FunctionDeclaration":  # hoisted: cutting before it is
+                at = statement.range[0]                  # cutting before the next
+                yield "early-return", at, at, "return; "
 
 
 def _boolean(node: Node) -> bool:

@@ -14,7 +14,9 @@ from .. import resources
 
 GOLDEN = resources.GOLDEN
 VOLATILE = ("event_id", "occurred_at", "received_at", "link_id")
-_PORT = re.compile(r"\blocalhost:\d+")  # any *.localhost host, and localhost itself
+# Any *.localhost host, and localhost itself; also a host name that ends in the port's
+# digits (a link to shop.localhost8800/ beside shop.localhost:8800), kept apart by its colon.
+_PORT = re.compile(r"\blocalhost(:?)\d+")
 _COORDS = re.compile(r"^\d+,\d+$")
 
 
@@ -33,7 +35,7 @@ def mask(interactions: list[dict]) -> list[dict]:
                     _COORDS.match(value):
                 value = "X,Y"
             elif isinstance(value, str):
-                value = _PORT.sub("localhost:PORT", value)
+                value = _PORT.sub(r"localhost\1PORT", value)
             out[key] = value
         masked.append(out)
     return sorted(masked, key=lambda i: json.dumps(i, sort_keys=True))

@@ -273,4 +273,20 @@ MUTANTS = (
            "page is open still identifies",
            (("var jar = d.cookie, found = {}, any = false;",
              "var jar = api.jar = api.jar || d.cookie, found = {}, any = false;"),)),
+    Mutant("visit-on-idle", "the first visit waits for an idle moment "
+           "(requestIdleCallback): a page busy until it is left loses it",
+           (("  else safe(view)();",
+             "  else (w.requestIdleCallback || setTimeout)(safe(view));"),)),
+    Mutant("shadow-links-unseen", "a link inside an open shadow root is looked up from the "
+           "event's target, the component, and is missed",
+           (("    if (inner && inner.getRootNode() !== d) return inner;\n", ""),)),
+    Mutant("title-trimmed", "the visit's title trimmed (a no-break space at its end lost)",
+           (("      msdynci_viewtitle: d.title,\n      msdynci_viewtype",
+             "      msdynci_viewtitle: d.title.trim(),\n      msdynci_viewtype"),)),
+    Mutant("role-token-match", "a role is matched as one of several tokens ([role~=button])",
+           (("[role=link],[role=button]", "[role~=link],[role~=button]"),)),
+    Mutant("outbound-port-number", "the outbound check compares host name and port run "
+           "together instead of the host",
+           (("to.host !== location.host",
+             "to.hostname + to.port !== location.hostname + location.port"),)),
 )

@@ -239,8 +239,8 @@ def generate(source: str, check: bool = True) -> list[Mutant]:
                for op, text in proposals(source, node, parent, key))
     wider = ((node, proposal) for node, parent, key, _ in nodes
              for proposal in edits.proposals(source, node, parent, key, facts))
-    last = ((node, proposal) for node, parent, key, _ in nodes
-            for proposal in further.proposals(source, node, parent, key))
+    last = ((node, proposal) for node, parent, key, ancestors in nodes
+            for proposal in further.proposals(source, node, parent, key, ancestors))
     scopes = {id(node): _scope_of(source, (*ancestors, node))
               for node, _, _, ancestors in nodes}
     spaced: set[str] = set()

@@ -1,8 +1,9 @@
 """Contract §5, ``msdynci_linkuri`` and ``msdynci_actionisoutbound`` for every shape of
 ``href``: the absolute target the browser would follow, and outbound exactly when that is
-a web address on another host (the port counts; mail, phone, script and data links lead to
-no host). Checked on the wire, as the script sends each click, and as recorded: a click on a
-mail, phone, script or data link is a click too, and none is lost.
+a web address on another host (the port counts, and is not run together with the name;
+mail, phone, script and data links lead to no host). Checked on the wire, as the script
+sends each click, and as recorded: a click on a mail, phone, script or data link is a click
+too, and none is lost.
 """
 
 import pytest
@@ -18,6 +19,9 @@ def probes(visitor) -> list[tuple[str, str, str, bool]]:
     shop = visitor.url("shop", "/")
     port = shop.rsplit(":", 1)[1].strip("/")
     partner = visitor.url("partner", "/")
+    # Another host whose name ends in the port's digits, on the default port
+    # (shop.localhost8800 beside shop.localhost:8800): name and port run together alike.
+    shifted = f"http://shop.localhost{port}/"
     return [
         ("mail", "mailto:someone@example.com", "mailto:someone@example.com", False),
         ("phone", "tel:+44-20-7946-0000", "tel:+44-20-7946-0000", False),
@@ -27,6 +31,7 @@ def probes(visitor) -> list[tuple[str, str, str, bool]]:
         ("upper-case", f"HTTP://PARTNER.LOCALHOST:{port}/", partner, True),
         ("other-port", f"http://shop.localhost:{int(port) + 1}/",
          f"http://shop.localhost:{int(port) + 1}/", True),
+        ("digit-shifted", shifted, shifted, True),
         ("https-same-host", f"https://shop.localhost:{port}/cart.html",
          f"https://shop.localhost:{port}/cart.html", False),
         ("https-other-host", f"https://partner.localhost:{port}/freight",

@@ -30,7 +30,10 @@ def test_a_second_tracked_link_makes_the_visitor_its_profile(visitor, webtrack):
     visitor.expect_tracking_cookie(CONTEXT_COOKIE, "shop")  # the second link's context
     visitor.goto("shop", "/cart.html")
     visits = webtrack.expect(second, "website_visited", count=2)
-    assert [v["msdynci_viewname"] for v in visits] == ["pricing.html", "cart.html"], visits
+    # Two pages' visits, the first not awaited before the second page: either may land
+    # first (the contract orders a tab's views by their previous view, not by delivery).
+    assert sorted(v["msdynci_viewname"] for v in visits) == ["cart.html", "pricing.html"], \
+        visits
     visitor.settle()
     assert [v["msdynci_viewname"] for v in webtrack.interactions(first, "website_visited")] \
         == ["/"]

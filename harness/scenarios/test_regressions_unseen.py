@@ -23,6 +23,9 @@ to the page of every kind of link, then on to the cart.
 - **An activation is decided at once after the page's handlers**, so a refusal the page
   stores later (a banner saving it 300 ms on) is for the next interaction, not this one.
 - **The tracked address leaves no history entry behind** (cleaned in place, not pushed).
+- **A link of a web component is a link**: inside an open shadow root (a press, a key),
+  around a component, slotted into a component's link; a link slotted into a shadow
+  button is the link (the innermost of the composed tree).
 - **The script leaves the page's own errors alone**: a ``pushState`` to another origin
   still throws the page's ``SecurityError``.
 """
@@ -49,6 +52,27 @@ ADD = """() => {
     if (e.target.closest("svg")) e.preventDefault();  // stay on the page
   });
   document.querySelector("#plain-text").after(holder);
+  // Links of web components: inside open shadow roots, around one, slotted into one.
+  const host = (id, inner, light) => {
+    const element = Object.assign(document.createElement("span"), {id});
+    element.innerHTML = light || "";
+    element.attachShadow({mode: "open"}).innerHTML = inner;
+    element.shadowRoot.addEventListener("click", (e) => e.preventDefault());  // stay here
+    return element;
+  };
+  const wrapping = Object.assign(document.createElement("a"),
+                                 {id: "wrapping", href: "#wrapping-target"});
+  wrapping.append(host("component", "<b>a component inside a link</b>"));
+  const components = Object.assign(document.createElement("p"), {id: "components"});
+  components.append(
+    host("shadowed", `<a id="shadow-link" href="#shadow-target">a link in a shadow root</a>
+                      <button id="shadow-button">a shadow button</button>`),
+    " ", wrapping, " ",
+    host("slotting", `<a href="#slot-target"><slot></slot></a>`,
+         `<i id="slotted">a label slotted into a link</i>`), " ",
+    host("slotting-button", `<button><slot></slot></button>`,
+         `<a id="slotted-link" href="#light-target">a link slotted into a button</a>`));
+  holder.after(components);
 }"""
 BACK_AND_FORWARD = """() => [3, 4].forEach((button) => document.querySelector("#anchor")
   .dispatchEvent(new MouseEvent("auxclick", {button, bubbles: true, cancelable: true})))"""
@@ -105,6 +129,16 @@ def test_pages_and_links_unlike_the_samples(visitor, webtrack):
     page.locator("#role-button").focus()
     page.keyboard.press("Enter")
     page.evaluate("document.querySelector('#anchor').click()")
+    # Contract §5 names the kinds of link, wherever they are: one inside an open shadow
+    # root is activated as any other (its events reach the window retargeted to the
+    # component, not the link), by a press or a key; the innermost link or button of the
+    # composed tree is the one activated, a light link slotted into a shadow button too.
+    for selector in ("#shadow-link", "#shadow-button", "#component", "#slotted",
+                     "#slotted-link"):
+        page.click(selector)
+    page.focus("#shadow-link")
+    shadow_centre = page.eval_on_selector("#shadow-link", CENTRE)
+    page.keyboard.press("Enter")
 
     # Two seconds into the visit at least: a click's time is not the page's load.
     time.sleep(max(0.0, 2.0 - (time.time() - occurred(first))))
@@ -128,7 +162,13 @@ def test_pages_and_links_unlike_the_samples(visitor, webtrack):
               ("LClick", here + "#anchor-target", based, False, None),
               ("LClick", visitor.url("shop", "/app/step/two"), folder, False, None),
               ("LClick", cart_url, folder, False, None),
-              ("LClick", cart_url + "#stopped", cart_url, False, None)]
+              ("LClick", cart_url + "#stopped", cart_url, False, None),
+              ("LClick", here + "#shadow-target", based, False, None),
+              ("LClick", "", based, False, None),
+              ("LClick", here + "#wrapping-target", based, False, None),
+              ("LClick", here + "#slot-target", based, False, None),
+              ("LClick", here + "#light-target", based, False, None),
+              ("KEnter", here + "#shadow-target", based, False, shadow_centre)]
     webtrack.expect(profile, "website_link_clicked", count=len(wanted))
     visitor.settle()
     clicks = webtrack.interactions(profile, "website_link_clicked")

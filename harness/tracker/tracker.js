@@ -134,7 +134,10 @@
   }
 
   function linkOf(e) {
-    var el = e.target;
+    var el = e.target, inner = e.composedPath().filter(function (node) {
+      return node.matches && node.matches(LINKS);
+    })[0];
+    if (inner && inner.getRootNode() !== d) return inner;
     return el && el.closest ? el.closest(LINKS) : null;
   }
 
