@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 import esprima
 
 from . import csp, jquery, scriptloaders
-from .dom import Browser, Inserted
+from .dom import Browser
 from .downlevel import downlevel
 from .frames import run_frames
 from .globalscope import GlobalNames
@@ -20,6 +20,7 @@ from .handlers import queue_handler_attributes
 from .jseval import Budget, Evaluator, Throw
 from .jsvalues import HOLE, JSObject, Native
 from .modules import Modules, run_module
+from .nodes import Inserted
 from .page import Page, Script, resolve
 
 MAX_CALLBACKS = 200

@@ -12,11 +12,11 @@ import asyncio
 import time
 
 from .. import pageclock
-from . import dom
+from . import pagestate
 
 # Timers and idle callbacks up to this far ahead are brought forward, as the static audit
 # follows every callback a loader schedules within it.
-SETTLE_MS = dom.SETTLE_MS
+SETTLE_MS = pagestate.SETTLE_MS
 # A page whose requests never all end (a long poll, a stream) is read as it stands after this.
 BUSY_LIMIT_S = 3.0
 # A script the page put in may take this long to arrive on a loaded machine before the page
