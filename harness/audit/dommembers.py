@@ -32,6 +32,7 @@ from .nodes import (
     REFLECTED,
     Dataset,
     Element,
+    LiveCollection,
     Place,
     copy_node,
     detach,
@@ -493,8 +494,8 @@ def _elements(element: Element) -> list[Element]:
 
 
 _TREE = {
-    "children": lambda h, e: JSArray(_elements(e)),
-    "childNodes": lambda h, e: JSArray(_elements(e)),
+    "children": lambda h, e: LiveCollection(lambda: _elements(e)),
+    "childNodes": lambda h, e: LiveCollection(lambda: _elements(e)),
     "firstChild": lambda h, e: _edge(e, 0),
     "firstElementChild": lambda h, e: _edge(e, 0),
     "lastChild": lambda h, e: _edge(e, -1),

@@ -3,13 +3,15 @@ as the parser has reached when the running script runs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .jsvalues import (
     UNKNOWN,
     JSArray,
     known,
     to_string,
 )
-from .nodes import PARKED, Element, Place, attrs_of_tag, place_of_script, text_of
+from .nodes import PARKED, Element, LiveCollection, Place, attrs_of_tag, place_of_script, text_of
 from .page import runs_as_script
 from .pagestate import PageState
 
@@ -50,16 +52,45 @@ class Queries(PageState):
         return None if known(name) else UNKNOWN
 
     def _scripts(self) -> JSArray:
-        count = len(self.scripts) if self.deferred else self.index + 1
-        return JSArray([place_of_script(*s, self) for s in self.scripts[:count]] + self.inserted)
+        """``document.scripts``: live, the scripts the parser has reached and those put in
+        (whenever it is read)."""
+        def read() -> list:
+            count = len(self.scripts) if self.deferred else self.index + 1
+            return [place_of_script(*s, self) for s in self.scripts[:count]] + self.inserted
+        return self.live(read)
+
+    def live(self, read: Callable[[], list]) -> LiveCollection:
+        """A live collection of what *read* finds, read again once the document changed
+        or the parser moved on (so its elements keep their identity in between)."""
+        cache: dict = {}
+
+        def now() -> list:
+            key = (self.mutations, len(self.inserted), self.index, self.deferred,
+                   len(self.made_ids))
+            if cache.get("key") != key:
+                cache["key"], cache["items"] = key, read()
+            return cache["items"]
+        return LiveCollection(now)
 
     def _by_tag(self, this, args):
         name = to_string(args[0]).lower() if args else ""
         found = {"head": [self.head], "html": [self.html], "script": None,
                  "body": [self.document.props["body"]] if self.document.props["body"] else []}
         if name not in found:
-            return self._from_soup(lambda soup: soup.find_all(name))
+            return self._live_soup(lambda soup: soup.find_all(name))
         return self._scripts() if name == "script" else JSArray(found[name])
+
+    def _live_soup(self, find):
+        """The page's elements *find* finds, as a live collection (UNKNOWN where the audit
+        cannot tell)."""
+        first = self._from_soup(find)
+        if not isinstance(first, JSArray):
+            return first
+
+        def read() -> list:
+            found = self._from_soup(find)
+            return found.items if isinstance(found, JSArray) else []
+        return self.live(read)
 
     def _select(self, args, first: bool):
         selector = to_string(args[0]).strip() if args else ""
@@ -69,7 +100,8 @@ class Queries(PageState):
             collection = self._from_soup(lambda soup: soup.select(selector))
         if not isinstance(collection, JSArray):
             return UNKNOWN
-        return (collection.items[0] if collection.items else None) if first else collection
+        items = list(collection.items)  # (a static NodeList, unlike getElementsBy…)
+        return (items[0] if items else None) if first else JSArray(items)
 
     def _from_soup(self, find):
         """The page's elements a selector or tag name finds, as places."""

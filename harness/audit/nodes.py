@@ -4,12 +4,14 @@ the code creates, the scripts that reach the document, and copies and markup of 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .jsvalues import (
     UNDEF,
     UNKNOWN,
+    JSArray,
     known,
     to_string,
 )
@@ -99,6 +101,24 @@ def place_of_script(in_head: bool, attrs: dict | None = None, owner=None) -> Pla
     parent = Place("parent", in_head, in_head, owner=owner)
     return Place("script", in_head, in_head, parent, attrs if attrs is not None else {},
                  owner=owner)
+
+
+class LiveCollection(JSArray):
+    """An ``HTMLCollection`` (``getElementsByTagName``, ``document.scripts``,
+    ``children``): live, read anew whenever used, so a loop over it sees what the page
+    itself puts in meanwhile (a guard run twice sees the first run's script)."""
+
+    def __init__(self, read: Callable[[], list]) -> None:
+        self.read = read
+        super().__init__()
+
+    @property
+    def items(self) -> list:
+        return self.read()
+
+    @items.setter
+    def items(self, value: list) -> None:
+        pass  # (read-only: writing an index of a collection does nothing)
 
 
 PARKED = "parked script"

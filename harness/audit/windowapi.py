@@ -157,7 +157,7 @@ def build_globals(self: Browser) -> None:
         "querySelectorAll": native("querySelectorAll", lambda t, a: self._select(a, False)),
         "getElementById": native("getElementById", self._by_id),
         "getElementsByClassName": native("getElementsByClassName", lambda t, a: (
-            self._from_soup(lambda soup: soup.find_all(class_=to_string(a[0])))
+            self._live_soup(lambda soup: soup.find_all(class_=to_string(a[0])))
             if a and known(a[0]) else UNKNOWN)),
         "write": native("write", self._write),
         "open": native("open", self._open),
