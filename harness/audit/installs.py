@@ -137,6 +137,8 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         # A module tag of an address a module tag before it has is the same module: it
         # runs once (the module map is keyed by the parsed address).
         again = script.src in modules and _is_module(script.attrs)
+        if kind == "container" and _missing(page, script.raw_src, script.src):
+            kind = None  # the site's own file is missing: the browser runs nothing
         if (kind == "tracker" or (kind == "container" and not page.rendered)) and not again:
             how = "inserted" if script.inserted else "tag"
             found.append(Install(how, script.src, script.attrs, script.in_head, script.line,
@@ -188,8 +190,9 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         # A handler attribute runs after every script (a page may have none).
         index = live[item.index].index if item.index < len(live) else len(page.scripts)
         how = item.inserted.how
-        if kind == "container" and page.rendered:
-            continue  # what it injected is in the DOM, counted in its place (as its tags)
+        if kind == "container" and (page.rendered or _missing(page, raw, src)):
+            continue  # what it injected is in the DOM, counted in its place (as its tags);
+            # (nothing, when the site's own file is missing)
         if kind:
             timing = "async" if how in ("inserted", "imported", "evaluated") else \
                 _timing(attrs)
@@ -227,6 +230,17 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
                     install.src) != origin_of(page.url or page.base)) or _blocked(
                     install, policies, page)
     return sorted(found, key=lambda i: (i.index, i.line or 0)), unresolved
+
+
+def _missing(page: Page, raw: str | None, src: str | None) -> bool:
+    """Whether the script *raw* (resolved: *src*) loads is the site's own file and that is
+    missing (the site answers 404, or it is not on disk): the browser runs nothing. Not
+    rendered: there the browser said what ran."""
+    if page.rendered or not page.reads_site or page.reader is None or not raw or not src:
+        return False
+    own = urlsplit(src).netloc == urlsplit(page.url or page.base).netloc
+    return own and not raw.strip().lower().startswith(("data:", "blob:")) and \
+        page.reader(raw) is None
 
 
 def _blocked(install: Install, policies: list[tuple[int, str]], page: Page) -> str:

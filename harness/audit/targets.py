@@ -28,6 +28,7 @@ from .page import (
     data_url_text,
     parse,
     resolve,
+    served_as_xml,
 )
 from .rules import defines_optout_in
 from .settle import Traffic, settle
@@ -190,7 +191,8 @@ def load_static(where: str, root: Path | None) -> Page:
         source, kind = fetch(where)
         if kind and not any(t in kind for t in ("html", "xml")):
             raise NotAPage(where, f"served as {kind.split(';')[0]}, not an HTML page")
-        page = parse(source, where, base=where, xml="xhtml+xml" in kind)
+        # (the served type decides, as in the browser: XHTML at a .html address too)
+        page = parse(source, where, base=where, xml=served_as_xml(kind))
     else:
         path = Path(where)
         try:
@@ -199,7 +201,9 @@ def load_static(where: str, root: Path | None) -> Page:
             raise TargetError(where, f"cannot read: {exc.strerror}") from None
         page = parse(source, where, base="http://page.invalid/" + path.name,
                      xml=path.suffix.lower() == ".xhtml")
-    page.reader = _reader(where, root)
+    # (fetched from the site, a file of its origin it does not answer with is missing; on
+    # disk, one not found may be the folder above the one audited: not known missing)
+    page.reader, page.reads_site = _reader(where, root), root is None
     for script in page.scripts:
         text = page.reader(script.raw_src) if script.raw_src else None
         if text is not None:
@@ -284,8 +288,10 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
                     await settle(page, traffic)
                     await page.evaluate(WHERE_SCRIPTS_ARE, traffic.served)
                     dom = await _serialise(page)
-                    optout = await page.evaluate(
-                        "typeof window.disableCookiesUsage === 'function'")
+                    # (the type the document was served as: parsed as XML or HTML by it)
+                    optout, kind = await page.evaluate(
+                        "[typeof window.disableCookiesUsage === 'function', "
+                        "document.contentType]")
                     if not fresh:
                         await page.unroute_all()
                         await context.clear_cookies()
@@ -299,8 +305,7 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
                         tabs.append((context, page))
                     elif context is not None:
                         await context.close()
-            parsed = parse(dom, where, base=url, rendered=True,
-                           xml=urlsplit(url).path.lower().endswith(".xhtml"))
+            parsed = parse(dom, where, base=url, rendered=True, xml=served_as_xml(kind))
             parsed.defines_optout = optout
             return parsed
 
