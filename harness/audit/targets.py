@@ -6,6 +6,7 @@ import codecs
 import functools
 import json
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -286,12 +287,8 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
                     if response is not None and response.status >= 400:
                         return TargetError(where, f"answered {response.status}")
                     await settle(page, traffic)
-                    await page.evaluate(WHERE_SCRIPTS_ARE, traffic.served)
+                    optout, kind = await page.evaluate(WHERE_SCRIPTS_ARE, traffic.served)
                     dom = await _serialise(page)
-                    # (the type the document was served as: parsed as XML or HTML by it)
-                    optout, kind = await page.evaluate(
-                        "[typeof window.disableCookiesUsage === 'function', "
-                        "document.contentType]")
                     if not fresh:
                         await page.unroute_all()
                         await context.clear_cookies()
@@ -587,19 +584,32 @@ MARK_INSERTED = """(() => {
     "PREPARED", PREPARED_MARK).replace("DECIDING", json.dumps(DECIDING)).replace(
     "JS_TYPES", json.dumps(sorted(JS_TYPES)))
 
+# Each tab's DevTools session, kept while the tab goes from page to page (two round trips
+# fewer a page); None: the browser has none (not Chromium).
+_SESSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 async def _serialise(page) -> str:
     """The live DOM as markup, shadow roots included (their scripts ran): in Chromium
     every one, closed ones too (DevTools protocol), elsewhere the open ones."""
-    try:
-        session = await page.context.new_cdp_session(page)
-    except Exception:  # not Chromium
-        return await page.evaluate(WITH_OPEN_SHADOW_ROOTS)
-    try:
-        root = (await session.send("DOM.getDocument", {"depth": 0}))["root"]["nodeId"]
-        return (await session.send("DOM.getOuterHTML", {
-            "nodeId": root, "includeShadowDOM": True}))["outerHTML"]
-    finally:
-        await session.detach()
+    from playwright.async_api import Error
+
+    for _attempt in range(2):
+        if page not in _SESSIONS:
+            try:
+                _SESSIONS[page] = await page.context.new_cdp_session(page)
+            except Exception:  # not Chromium
+                _SESSIONS[page] = None
+        session = _SESSIONS[page]
+        if session is None:
+            return await page.evaluate(WITH_OPEN_SHADOW_ROOTS)
+        try:
+            root = (await session.send("DOM.getDocument", {"depth": 0}))["root"]["nodeId"]
+            return (await session.send("DOM.getOuterHTML", {
+                "nodeId": root, "includeShadowDOM": True}))["outerHTML"]
+        except Error:
+            del _SESSIONS[page]  # (a session the tab's navigation ended: a new one)
+    raise Error("the tab's DevTools session ended twice")
 
 
 WITH_OPEN_SHADOW_ROOTS = """() => {
@@ -643,5 +653,8 @@ WHERE_SCRIPTS_ARE = f"""(served) => {{
   const ranInHead = marks ? marks.ranInHead : new WeakMap();
   document.querySelectorAll('script').forEach((s) => s.setAttribute('{IN_HEAD_MARK}',
     (ranInHead.has(s) ? ranInHead.get(s) : s.closest('head')) ? '1' : '0'));
+  // (and, in the same round trip, whether it defines the opt-out and the type it was
+  // served as, which decides whether it was parsed as XML)
+  return [typeof window.disableCookiesUsage === 'function', document.contentType];
 }}"""
 
