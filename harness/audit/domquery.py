@@ -69,7 +69,7 @@ class Queries(PageState):
                    len(self.made_ids))
             if cache.get("key") != key:
                 cache["key"], cache["items"] = key, read()
-            return cache["items"]
+            return list(cache["items"])  # (the same elements, in a list of its own)
         return LiveCollection(now)
 
     def _by_tag(self, this, args):

@@ -12,6 +12,7 @@ from .jsvalues import (
     UNDEF,
     UNKNOWN,
     JSArray,
+    as_index,
     known,
     to_string,
 )
@@ -119,6 +120,10 @@ class LiveCollection(JSArray):
     @items.setter
     def items(self, value: list) -> None:
         pass  # (read-only: writing an index of a collection does nothing)
+
+    def set(self, key, value) -> None:
+        if as_index(key) is None:  # an expando; an index of a collection is not written
+            super().set(key, value)
 
 
 PARKED = "parked script"
