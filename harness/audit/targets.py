@@ -267,6 +267,7 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
             async with pool.slot() as browser:
                 context = page = traffic = None
                 kept = False
+                routed: list = []  # the tab's own route, until it has served
                 try:
                     context, page = await tab(browser)
                     if browser_name == "firefox" and root is None:
@@ -276,9 +277,11 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
 
                         async def serve(route, document=document, page=page):
                             await page.unroute(document)
+                            routed.clear()
                             await shadowroots.serve_serialisable(route, page.context)
 
                         await page.route(document, serve)
+                        routed.append(document)
                     traffic = Traffic(page)
                     goto = url
                     if root is not None and pool.remote:  # it cannot open our file:// URLs
@@ -290,7 +293,8 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
                     optout, kind = await page.evaluate(WHERE_SCRIPTS_ARE, traffic.served)
                     dom = await _serialise(page)
                     if not fresh:
-                        await page.unroute_all()
+                        if routed:  # (a round trip only where a route is left)
+                            await page.unroute_all()
                         await context.clear_cookies()
                         kept = True
                 except Error as exc:
