@@ -5,7 +5,8 @@
 class Pages:
     """Serve a dict of path -> text on a free port of shop.localhost, for the browser;
     the paths in `slow` are answered that many seconds late, those in `headers` with these
-    (name, value) pairs too; `requests` lists the paths asked for, in order."""
+    (name, value) pairs too (a Content-Type among them instead of the extension's);
+    `requests` lists the paths asked for, in order."""
 
     def __init__(self, pages: dict, slow: dict | None = None,
                  headers: dict | None = None) -> None:
@@ -24,8 +25,10 @@ class Pages:
                 kind = {"js": "text/javascript", "svg": "image/svg+xml",
                         "xhtml": "application/xhtml+xml"}.get(
                     self.path.split("?")[0].rpartition(".")[2], "text/html")
-                self.send_header("Content-Type", f"{kind}; charset=utf-8")
-                for name, value in (headers or {}).get(self.path.split("?")[0], ()):
+                given = (headers or {}).get(self.path.split("?")[0], ())
+                if not any(name.lower() == "content-type" for name, _ in given):
+                    self.send_header("Content-Type", f"{kind}; charset=utf-8")
+                for name, value in given:
                     self.send_header(name, value)
                 self.end_headers()
                 try:

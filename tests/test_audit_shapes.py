@@ -54,6 +54,7 @@ def findings_of(html, base="http://shop.localhost:8800/page.html", xml=False):
     # (as the site answers: its own address absolute or not, the query ignored)
     parsed.reader = lambda src: FILES.get(src.removeprefix("http://shop.localhost:8800").split(
         "?")[0]) or data_url_text(src)
+    parsed.reads_site = True
     for script in parsed.scripts:
         if script.raw_src and parsed.reader(script.raw_src) is not None:
             _read_script(script, parsed.reader(script.raw_src))
@@ -2189,6 +2190,201 @@ SHAPES += [
     ),
 ]
 
+# Red team (installs6): shapes held out so far, each checked both ways.
+_OBF = ["createElement", "script", "src", URL, "setAttribute", "data-site", "shop", "head",
+        "appendChild"]
+_ROT = _OBF[2:] + _OBF[:2]  # as obfuscator.io ships it: rotated, put right at run time
+_ARR = "[" + ",".join(f"'{w}'" for w in _OBF) + "]"
+_LOOKUP = "var d = document, s = d[_0x(0)](_0x(1)); s[_0x(2)] = _0x(3); s[_0x(4)](_0x(5), " \
+    "_0x(6)); d[_0x(7)][_0x(8)](s);"
+_SHIFTED = ",".join(str(ord(c) + 1) for c in URL)  # each code one more, undone at run time
+_LIVE_GUARD = ("function load() { for (var i = 0; i < ss.length; i++) if ((ss[i].src || '')"
+               ".indexOf('tracker.js') > -1) return; " + insert() + "} load(); load();")
+_LATER = "if (!document.getElementById('later')) {" + insert() + "}"
+FILES["/js/later.js"] = _LATER
+FILES["/js/later-write.js"] = "if (!document.querySelector('#later')) {" + WRITE_TAG + "}"
+_WRITE_SRC = "document.write('<script src=\"{}\"><\\/script>');"
+HEAP = (
+    "window.heap=window.heap||[],heap.load=function(e,t){window.heap.appid=e,window.heap.config"
+    "=t=t||{};var r=document.createElement('script');r.type='text/javascript',r.async=!0,"
+    f"r.src='{ORIGIN}/'+'tracker.js',r.setAttribute('data-site',e);var a=document."
+    "getElementsByTagName('script')[0];a.parentNode.insertBefore(r,a);for(var n=function(e)"
+    "{return function(){heap.push([e].concat(Array.prototype.slice.call(arguments,0)))}},p=["
+    "'addEventProperties','identify','track'],o=0;o<p.length;o++)heap[p[o]]=n(p[o])};"
+    "heap.load('shop');")
+TIKTOK = (
+    "!function (w, d, t) {w.WtAnalyticsObject=t;var ttq=w[t]=w[t]||[];ttq.methods=['page',"
+    "'track','identify'],ttq.setAndDefer=function(t,e){t[e]=function(){t.push([e].concat("
+    "Array.prototype.slice.call(arguments,0)))}};for(var i=0;i<ttq.methods.length;i++)"
+    "ttq.setAndDefer(ttq,ttq.methods[i]);ttq.load=function(e,n){var i="
+    f"'{URL}';ttq._i=ttq._i||{{}},ttq._i[e]=[],ttq._t=ttq._t||{{}},ttq._t[e]=+new Date;"
+    "var o=document.createElement('script');o.type='text/javascript',o.async=!0,o.src=i+"
+    "'?sdkid='+e+'&lib='+t,o.dataset.site=e;var a=document.getElementsByTagName('script')[0];"
+    "a.parentNode.insertBefore(o,a)};ttq.load('shop');ttq.page();}(window, document, 'ttq');")
+SNAP = (
+    "(function(e,t,n){if(e.snaptr)return;var a=e.snaptr=function(){a.handleRequest?"
+    "a.handleRequest.apply(a,arguments):a.queue.push(arguments)};a.queue=[];var s='script';"
+    "var r=t.createElement(s);r.async=!0;r.src=n;r.setAttribute('data-site','shop');"
+    "var u=t.getElementsByTagName(s)[0];u.parentNode.insertBefore(r,u);})"
+    f"(window,document,'{URL}');")
+LINKEDIN = (
+    "_wt_partner_id = 'shop'; window._wt_data_partner_ids = window._wt_data_partner_ids || [];"
+    "window._wt_data_partner_ids.push(_wt_partner_id);(function(l) {if (!l){window.lintrk = "
+    "function(a,b){window.lintrk.q.push([a,b])};window.lintrk.q=[]}var s = document."
+    "getElementsByTagName('script')[0];var b = document.createElement('script');b.type = "
+    f"'text/javascript';b.async = true;b.src = '{URL}';b.dataset.site = _wt_partner_id;"
+    "s.parentNode.insertBefore(b, s);})(window.lintrk);")
+SHAPES += [
+    # minified and obfuscated
+    ("a string array read by index", js(f"var _0x = {_ARR};" + re.sub(
+        r"_0x\((\d)\)", r"_0x[\1]", _LOOKUP)), "", []),
+    ("an obfuscator's rotated string array and lookup function", js(
+        "var _0xa = [" + ",".join(f"'{w}'" for w in _ROT) + "];"
+        "(function (a, n) { var f = function (k) { while (--k) { a.push(a.shift()); } }; "
+        "f(++n); })(_0xa, " + str(len(_OBF) - 2) + ");"
+        "var _0x = function (i) { i = i - 0; return _0xa[i]; };" + _LOOKUP), "", []),
+    ("a lookup with a hex index", js(f"var _0x = {_ARR};" + re.sub(
+        r"_0x\((\d)\)", r"_0x[0x\1]", _LOOKUP)), "", []),
+    ("each char code shifted back at run time", js(insert(
+        f"[{_SHIFTED}].map(function (c) {{ return String.fromCharCode(c - 1); }}).join('')")),
+     "", []),
+    ("String.fromCharCode.apply of the codes", js(insert(
+        "String.fromCharCode.apply(null, [" + ",".join(str(ord(c)) for c in URL) + "])")),
+     "", []),
+    ("a reversed string", js(insert("'" + URL[::-1] + "'.split('').reverse().join('')")), "",
+     []),
+    ("atob inside a template literal", js(insert(
+        "`${atob('" + base64.b64encode(ORIGIN.encode()).decode() + "')}/tracker.js`")), "",
+     []),
+    ("createElement found by atob", js(
+        "var d = document, s = d[atob('" + base64.b64encode(b"createElement").decode() +
+        "')]('script'); s.src = '" + URL + "'; s.dataset.site = 'shop'; d.head.append(s);"),
+     "", []),
+    ("join with a separator", js(insert(
+        "['http:', '', 'collector.localhost:8800', 'tracker.js'].join('/')")), "", []),
+    ("escaped characters in the address", js(insert(
+        "'http:\\x2f\\x2fcollector.localhost:8800\\u002ftrac\\u{6b}er.js'")), "", []),
+    ("decodeURIComponent of the address", js(insert(
+        "decodeURIComponent('http%3A%2F%2Fcollector.localhost%3A8800%2Ftracker.js')")), "", []),
+    ("window['doc' + 'ument'] and computed members throughout", js(
+        "var w = window, d = w['doc' + 'ument'], s = d['create' + 'Element']('scr' + 'ipt');"
+        f"s['s' + 'rc'] = '{URL}'; s['set' + 'Attribute']('data-site', 'shop');"
+        "d['he' + 'ad']['append' + 'Child'](s);"), "", []),
+    ("appendChild.call", js(insert(into="document.head.appendChild.call(document.head, s);")),
+     "", []),
+    ("appendChild.apply", js(insert(
+        into="document.head.appendChild.apply(document.head, [s]);")), "", []),
+    ("insertBefore bound to the head", js(insert(
+        into="var put = document.head.insertBefore.bind(document.head); put(s, null);")),
+     "", []),
+    ("Element.prototype.prepend.call", js(insert(
+        into="Element.prototype.prepend.call(document.head, s);")), "", []),
+    ("Reflect.apply of insertAdjacentElement", js(insert(
+        into="Reflect.apply(Element.prototype.insertAdjacentElement, document.head, "
+             "['beforeend', s]);")), "", []),
+    ("a script put after the running script", js(insert(
+        into="document.currentScript.after(s);")), "", []),
+    ("a placeholder replaced by the script", js(insert(
+        into="var p = document.createElement('meta'); document.head.appendChild(p); "
+             "p.replaceWith(s);")), "", []),
+    ("a placeholder's outerHTML set to a tag: markup never runs", js(
+        "var p = document.createElement('meta'); document.head.appendChild(p); "
+        f"p.outerHTML = '<script src=\"{URL}\" data-site=\"shop\"><\\/script>';"), "",
+     ["WT001"]),
+    # loaders that wait
+    ("queueMicrotask", js(f"queueMicrotask(function () {{ {insert()} }});"), "", []),
+    ("a promise chain", js(
+        "Promise.resolve('shop').then(function (site) { return site; }).then(function () {"
+        + insert() + "});"), "", []),
+    ("a promise resolved by a timer", js(
+        "new Promise(function (r) { setTimeout(r, 20); }).then(function () {" + insert() +
+        "});"), "", []),
+    ("await of a timer in an async function", js(
+        "(async function () { await new Promise(function (r) { setTimeout(r, 20); }); " +
+        insert() + "})();"), "", []),
+    ("requestIdleCallback with a timeout", js(
+        "requestIdleCallback(function () {" + insert() + "}, {timeout: 2000});"), "", []),
+    ("two animation frames", js(
+        "requestAnimationFrame(function () { requestAnimationFrame(function () {" + insert() +
+        "}); });"), "", []),
+    ("load now if complete, else on load", js(
+        "function go() {" + insert() + "} if (document.readyState === 'complete') go(); "
+        "else window.addEventListener('load', go);"), "", []),
+    ("readystatechange not loading: twice", js(
+        "document.addEventListener('readystatechange', function () { if (document.readyState "
+        "!== 'loading') {" + insert() + "} });"), "", ["WT003"]),
+    ("a MutationObserver waiting for the body", js(
+        "new MutationObserver(function (m, o) { if (document.body) { o.disconnect(); " +
+        insert() + "} }).observe(document.documentElement, {childList: true});"), "", []),
+    ("a visibilitychange listener: no change on load", js(
+        "document.addEventListener('visibilitychange', function () {" + insert() + "});"), "",
+     ["WT001"]),
+    # loaders behind conditions the browser decides
+    ("a doNotTrack check that lets a visitor through", js(
+        "if (navigator.doNotTrack !== '1' && window.doNotTrack !== '1') {" + insert() + "}"),
+     "", []),
+    ("a bot check on the user agent", js(
+        "if (!/bot|crawl|spider|headless/i.test(navigator.userAgent)) {" + insert() + "}"), "",
+     []),
+    ("a staging host check", js(
+        "if (location.hostname.indexOf('staging.') === 0) { /* no tracking */ } else {" +
+        insert() + "}"), "", []),
+    ("a consent cookie the page sets first", js(
+        "document.cookie = 'wt_consent=yes; path=/'; if (document.cookie.indexOf("
+        "'wt_consent=yes') > -1) {" + insert() + "}"), "", []),
+    ("a consent cookie no one set", js(
+        "if (document.cookie.split('; ').indexOf('wt_consent=yes') > -1) {" + insert() + "}"),
+     "", ["WT001"]),
+    ("a wide media query", js(
+        "if (window.matchMedia('(min-width: 1px)').matches) {" + insert() + "}"), "", []),
+    ("only in a top window", js("if (window.top === window.self) {" + insert() + "}"), "", []),
+    # wrong types
+    ("a tag typed javascript, no MIME type: never runs",
+     TAG.replace("<script ", '<script type="javascript" '), "", ["WT001"]),
+    ("a tag typed text/js: never runs", TAG.replace("<script ", '<script type="text/js" '),
+     "", ["WT001"]),
+    ("a tag typed application/x-javascript runs",
+     TAG.replace("<script ", '<script type="application/x-javascript" '), "", []),
+    ("a tag typed text/jscript runs", TAG.replace("<script ", '<script type="text/jscript" '),
+     "", []),
+    # vendor loaders
+    ("Heap-style load()", js(HEAP), "", []),
+    ("TikTok-pixel-style queue and load()", js(TIKTOK), "", []),
+    ("Snap-pixel-style guard", js(SNAP) * 2, "", []),
+    ("LinkedIn-Insight-style partner id", js(LINKEDIN), "", []),
+    # live collections: a guard reads what the page's own first run put in
+    ("a guard over getElementsByTagName taken before the first run", js(
+        "var ss = document.getElementsByTagName('script');" + _LIVE_GUARD), "", []),
+    ("a guard over document.scripts taken before the first run", js(
+        "var ss = document.scripts;" + _LIVE_GUARD), "", []),
+    ("a guard over querySelectorAll taken before: a snapshot", js(
+        "var ss = document.querySelectorAll('script');" + _LIVE_GUARD), "", ["WT003"]),
+    ("children of a holder read before the script went in", js(
+        "var box = document.createElement('div'), kids = box.children; " + insert(
+            into="box.appendChild(s);") + " if (kids.length) document.head.appendChild(kids[0]);"),
+     "", []),
+    # document.write: a written script sees only what was parsed before it
+    ("a written file looks for an element after its writer", js(_WRITE_SRC.format(
+        "/js/later.js")), '<div id="later"></div>', []),
+    ("a written file in the body looks for an element after its writer", "", js(
+        _WRITE_SRC.format("/js/later.js")) + '<div id="later"></div>', []),
+    ("a written file writes the tag when an element is not there yet", js(_WRITE_SRC.format(
+        "/js/later-write.js")), '<div id="later"></div>', []),
+    ("an inline written script looks for an element after its writer", js(
+        "document.write('<script>" + _LATER.replace("'", "\\'") + "<\\/script>');"),
+     '<div id="later"></div>', []),
+    # the site's own container missing (404): the browser runs nothing
+    ("a container of the site's that is missing", '<script src="/gone/container.js" async>'
+     "</script>", "", ["WT001"]),
+    ("a missing container beside the tag", TAG + '<script src="/gone/container.js" async>'
+     "</script>", "", []),
+    ("a missing container put in by a snippet beside the tag", TAG + js(insert(
+        "'/gone/container.js'")), "", []),
+    ("a missing container's onerror loads the tracker", '<script src="/gone/container.js" '
+     'onerror="' + insert().replace("'", "&#39;") + '"></script>', "", []),
+]
+
+
 # XHTML served as application/xhtml+xml: an XML parser builds it (a script closes itself,
 # CDATA sections and character references are text), and document.write throws there.
 XTAG = f'<script src="{URL}" data-site="shop" defer="defer"/>'
@@ -2262,6 +2458,15 @@ XHTML_SHAPES = [
         [],
     ),
 ]
+
+
+def _xhtml_path(i):
+    """Where the XHTML shape *i* is served: every other one at a .html address."""
+    return f"/x{i}.html" if i % 2 else f"/x{i}.xhtml"
+
+
+XHTML_HEADERS = {_xhtml_path(i): [("Content-Type", "application/xhtml+xml; charset=utf-8")]
+                 for i in range(1, len(XHTML_SHAPES), 2)}
 
 
 def _html(shape):
@@ -2401,15 +2606,17 @@ def test_static_and_rendered_agree_on_every_shape(browser_name):
     once, and a rendered page keeps its headers."""
     shapes = SHAPES if browser_name != "firefox" else [
         s for s in SHAPES if FIREFOX.search(s[0] + s[1] + s[2]) and s[0] not in SAME_ENGINES]
-    # (XHTML pages in both browsers: an XML parser is each engine's own)
-    xhtml = {f"/x{i}.xhtml": xpage(s[1], s[2]) for i, s in enumerate(XHTML_SHAPES)}
+    # (XHTML pages in both browsers: an XML parser is each engine's own; every other one
+    # at a .html address, served as application/xhtml+xml: the served type decides)
+    xhtml = {_xhtml_path(i): xpage(s[1], s[2]) for i, s in enumerate(XHTML_SHAPES)}
     served = {**FILES, "/headers.html": HEADERS_PAGE, **xhtml,
               **{f"/{i}.html": _html(s) for i, s in enumerate(shapes)}}
     server, urls, static, rendered = audited_both_ways(
-        served, len(shapes), browser_name, {"/headers.html": COOKIES}, ["/headers.html"],
-        also=list(xhtml))
+        served, len(shapes), browser_name, {"/headers.html": COOKIES, **XHTML_HEADERS},
+        ["/headers.html"], also=list(xhtml))
     assert rendered.pop(server.url("/headers.html")) == [], "its cookies were lost"
-    asked = Counter(path for path in server.requests if path.endswith(".html"))
+    asked = Counter(path for path in server.requests if re.fullmatch(r"/(\d+|headers)\.html",
+                                                                     path))
     assert asked == {"/headers.html": 1, **{f"/{i}.html": 2 for i in range(len(shapes))}}
     shapes = shapes + XHTML_SHAPES
     table = {s[0]: s[3] for s in shapes}

@@ -6,18 +6,7 @@ from __future__ import annotations
 import re
 
 from . import jsregex
-from .dom import (
-    BOOLEAN_ATTRS,
-    PARKED,
-    REFLECTED,
-    Browser,
-    Dataset,
-    Element,
-    Place,
-    copy_node,
-    detach,
-    from_markup,
-)
+from .dom import Browser
 from .handlers import queue_markup_handlers
 from .jseval import Throw
 from .jsvalues import (
@@ -36,6 +25,18 @@ from .jsvalues import (
     to_number,
     to_string,
     truthy,
+)
+from .nodes import (
+    BOOLEAN_ATTRS,
+    PARKED,
+    REFLECTED,
+    Dataset,
+    Element,
+    LiveCollection,
+    Place,
+    copy_node,
+    detach,
+    from_markup,
 )
 from .page import resolve
 
@@ -98,7 +99,7 @@ def set_(host: Browser, subject, key, value) -> None:
         if key.lower() in ("text", "textcontent", "innertext", "innerhtml", "src"):
             host.prepare(subject)
     elif isinstance(subject, Place) and subject.name == PARKED and key == "type":
-        subject.attrs["type"] = to_string(value)  # (a parked tag's type: see dom.unpark)
+        subject.attrs["type"] = to_string(value)  # (a parked tag's type: see nodes.unpark)
     elif isinstance(subject, Place) and key.lower() == "innerhtml" and \
             subject.name not in ("script", "style"):
         queue_markup_handlers(host, from_markup(Element("#fragment"), to_string(value)))
@@ -493,8 +494,8 @@ def _elements(element: Element) -> list[Element]:
 
 
 _TREE = {
-    "children": lambda h, e: JSArray(_elements(e)),
-    "childNodes": lambda h, e: JSArray(_elements(e)),
+    "children": lambda h, e: LiveCollection(lambda: _elements(e)),
+    "childNodes": lambda h, e: LiveCollection(lambda: _elements(e)),
     "firstChild": lambda h, e: _edge(e, 0),
     "firstElementChild": lambda h, e: _edge(e, 0),
     "lastChild": lambda h, e: _edge(e, -1),

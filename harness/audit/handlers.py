@@ -6,8 +6,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from .csp import inline_refusal
-from .dom import Browser, Element
+from .dom import Browser
 from .jsvalues import Native
+from .nodes import Element
 from .page import Page, Tags, line_of, resolve
 
 

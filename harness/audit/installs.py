@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import csp, integrity, loaders, syntax
 from .config import AuditConfig
-from .dom import Inserted
 from .jsvalues import HOLE
+from .nodes import Inserted
 from .page import Addressed, Page, origin_of, resolve, runs_as_script
 
 HOW = {"tag": "directly", "inserted": "by a loader snippet", "written": "by document.write",
@@ -137,6 +137,8 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         # A module tag of an address a module tag before it has is the same module: it
         # runs once (the module map is keyed by the parsed address).
         again = script.src in modules and _is_module(script.attrs)
+        if kind == "container" and _missing(page, script.raw_src, script.src):
+            kind = None  # the site's own file is missing: the browser runs nothing
         if (kind == "tracker" or (kind == "container" and not page.rendered)) and not again:
             how = "inserted" if script.inserted else "tag"
             found.append(Install(how, script.src, script.attrs, script.in_head, script.line,
@@ -166,9 +168,12 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         # nothing in the DOM to see.
         loaded, unread = [i for i in loaded if i.inserted.how in ("imported", "evaluated")], []
     unresolved: list[Install] = []
-    ran: list[Install] = []  # containers put in whose file was read and run
-    ran_as: dict[int, Inserted] = {}  # ... what each of them went in as
-    seen_from: set = set()  # the runs (see Browser.owner) that put in what the audit saw
+    # Containers whose file was read and run, each with its run (see Browser.owner),
+    # whether that run reached what only the browser knows, and the page's tag it is (the
+    # page's tags first, then those put in: None).
+    runs: list[tuple[Install, object, bool, object]] = [
+        (t, p, p in page.doubted, live[p]) for t, p in tags if p in read]
+    seen_from: set = set()  # the runs that put in what the audit saw
     for item in loaded:
         attrs = item.inserted.attrs
         if "src" not in attrs or not runs_as_script(attrs):
@@ -185,8 +190,9 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
         # A handler attribute runs after every script (a page may have none).
         index = live[item.index].index if item.index < len(live) else len(page.scripts)
         how = item.inserted.how
-        if kind == "container" and page.rendered:
-            continue  # what it injected is in the DOM, counted in its place (as its tags)
+        if kind == "container" and (page.rendered or _missing(page, raw, src)):
+            continue  # what it injected is in the DOM, counted in its place (as its tags);
+            # (nothing, when the site's own file is missing)
         if kind:
             timing = "async" if how in ("inserted", "imported", "evaluated") else \
                 _timing(attrs)
@@ -194,9 +200,7 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
                                  timing, index, kind == "container",
                                  item.inserted.speculative))
             if kind == "container" and item.inserted.ran:
-                ran.append(found[-1])
-                found[-1].doubt = item.inserted.doubt
-                ran_as[id(found[-1])] = item.inserted
+                runs.append((found[-1], id(item.inserted), item.inserted.doubt, None))
             seen_from.update(_runs_of(item.inserted))
         elif could_be_tracker(src, config) and not page.rendered:
             unresolved.append(Install("unresolved", src, attrs, item.inserted.in_head,
@@ -205,14 +209,11 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
     unparsed = {id(script) for script, _ in unread if syntax.compiles(
         script.code or "", _is_module(script.attrs)) is not False}
     # A container whose run reached what only the browser knows and put in nothing the
-    # audit saw stays: what it installs, only the browser knows.
-    for install, position in tags:
-        install.doubt = position in read and position in page.doubted and \
-            position not in seen_from
-    for install in ran:
-        install.doubt = install.doubt and id(ran_as[id(install)]) not in seen_from
-    replaced = [t for t, p in tags if p in read and id(live[p]) not in unparsed and
-                not t.doubt] + [c for c in ran if not c.doubt]
+    # audit saw stays: what it installs, only the browser knows. One it read otherwise
+    # (and could parse) is replaced by what it installs.
+    for install, run, doubted, _tag in runs:
+        install.doubt = doubted and run not in seen_from
+    replaced = [i for i, _run, _doubted, tag in runs if not i.doubt and id(tag) not in unparsed]
     found = [i for i in found if not any(i is c for c in replaced)]
     for script, _error in unread:
         text = script.code or ""
@@ -229,6 +230,17 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
                     install.src) != origin_of(page.url or page.base)) or _blocked(
                     install, policies, page)
     return sorted(found, key=lambda i: (i.index, i.line or 0)), unresolved
+
+
+def _missing(page: Page, raw: str | None, src: str | None) -> bool:
+    """Whether the script *raw* (resolved: *src*) loads is the site's own file and that is
+    missing (the site answers 404, or it is not on disk): the browser runs nothing. Not
+    rendered: there the browser said what ran."""
+    if page.rendered or not page.reads_site or page.reader is None or not raw or not src:
+        return False
+    own = urlsplit(src).netloc == urlsplit(page.url or page.base).netloc
+    return own and not raw.strip().lower().startswith(("data:", "blob:")) and \
+        page.reader(raw) is None
 
 
 def _blocked(install: Install, policies: list[tuple[int, str]], page: Page) -> str:

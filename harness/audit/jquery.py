@@ -16,9 +16,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .dom import CALLABLE, Browser, Element, from_markup
+from .dom import Browser
 from .jsvalues import UNDEF, UNKNOWN, JSArray, JSObject, Native, known, to_string
+from .nodes import Element, from_markup
 from .page import runs_as_script
+from .pagestate import CALLABLE
 
 _FILE = re.compile(r"^jquery(?:[-.]v?\d[\w.-]*?)?(?:\.slim)?(?:\.min)?\.js$", re.I)
 _VERSION = re.compile(r"jquery[-/@.]v?(\d+)\.(\d+)", re.I)

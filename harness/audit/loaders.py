@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 import esprima
 
 from . import csp, jquery, scriptloaders
-from .dom import Browser, Inserted
+from .dom import Browser
 from .downlevel import downlevel
 from .frames import run_frames
 from .globalscope import GlobalNames
@@ -20,6 +20,7 @@ from .handlers import queue_handler_attributes
 from .jseval import Budget, Evaluator, Throw
 from .jsvalues import HOLE, JSObject, Native
 from .modules import Modules, run_module
+from .nodes import Inserted
 from .page import Page, Script, resolve
 
 MAX_CALLBACKS = 200
@@ -162,6 +163,20 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
                 host.external_async, host.blocking = quiet, not quiet
                 host.owner = found  # (what it leaves to run later is its run's too)
                 found.ran = run_code(host, code)
+            if not quiet and not host.deferred:
+                # Written while the page is parsed, it blocks the parser: it runs before
+                # the parser goes on, seeing only what was parsed before it.
+                owner, current = host.owner, host.current
+                host.current = False  # (currentScript: the written tag, not the writer)
+                host.document.props["currentScript"] = None
+                evaluator.steps = 0
+                try:
+                    load(None, [])
+                    collect(index)  # what it put in or wrote is its run's
+                finally:
+                    host.owner, host.current = owner, current
+                    host.external_async = host.blocking = False
+                return
             host.queue.append((Native("loaded", load), [], index, found.in_head,
                                lambda node: line))
 
@@ -169,14 +184,15 @@ def _run_all(page: Page, host: Browser, scripts: list[Script], skip: Set[int],
         if host.replaced:  # document.open(): what was found is in the document it replaced
             host.replaced, page.replaced = False, True
             loaded.clear()
-        for found in host.found:
+        # (taken first: a written script run from chain() collects what it put in itself)
+        batch, host.found = host.found, []
+        for found in batch:
             found.speculative = found.speculative or host.speculative
             found.by = host.owner
             if str(found.attrs.get("src", "")).startswith(HOLE):
                 host.doubt()  # it loads what only the browser knows
             loaded.append(Loaded(found, index))
             chain(found, index)
-        host.found.clear()
         # What one script writes is parsed as one stream, however many calls it took.
         while host.written:
             written, host.written = host.written, []

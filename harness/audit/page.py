@@ -155,6 +155,9 @@ class Page:
     # src -> the site's own script text (None: not the site's own, or unreadable)
     reader: Callable[[str], str | None] | None = field(
         default=lambda src: data_url_text(src.strip()), repr=False)
+    # The reader asks the site for its own files (load_static's of a URL): one of its
+    # origin it is not answered with is missing (a 404), and the browser runs nothing there.
+    reads_site: bool = False
     defines_optout: bool | None = None  # known to define disableCookiesUsage (None: unknown)
     # Its scripts replaced it by document.open() once parsed (statically): its own tags
     # and what was inserted before are gone with it.
@@ -218,6 +221,14 @@ def credentials_of(url: str | None) -> str:
         return parsed.username + (":" + parsed.password if parsed.password else "")
     parts = urlsplit(url or "")
     return parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
+
+
+def served_as_xml(content_type: str) -> bool:
+    """Whether a document served as *content_type* is parsed as XML by the browser (an XML
+    MIME type: ``application/xhtml+xml``, any ``+xml``, ``text/xml``, ``application/xml``),
+    whatever its address's extension."""
+    essence = content_type.split(";")[0].strip().lower()
+    return essence in ("text/xml", "application/xml") or essence.endswith("+xml")
 
 
 def data_url_text(src: str, limit: int = 256 * 1024) -> str | None:

@@ -19,8 +19,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from .dom import CALLABLE, Browser, Element
+from .dom import Browser
 from .jsvalues import UNDEF, UNKNOWN, JSArray, JSObject, Native, known
+from .nodes import Element
+from .pagestate import CALLABLE
 
 _REQUIRE = re.compile(r"^require(?:js)?(?:[-.]\d[\w.-]*?)?(?:\.min)?\.js$", re.I)
 _SYSTEM = re.compile(r"^(?:s|system)(?:\.min)?\.js$", re.I)

@@ -12,11 +12,11 @@ import asyncio
 import time
 
 from .. import pageclock
-from . import dom
+from . import pagestate
 
 # Timers and idle callbacks up to this far ahead are brought forward, as the static audit
 # follows every callback a loader schedules within it.
-SETTLE_MS = dom.SETTLE_MS
+SETTLE_MS = pagestate.SETTLE_MS
 # A page whose requests never all end (a long poll, a stream) is read as it stands after this.
 BUSY_LIMIT_S = 3.0
 # A script the page put in may take this long to arrive on a loaded machine before the page
@@ -78,7 +78,8 @@ class Traffic:
         return True
 
 
-SCRIPTS = """async () => {
+# The page's state in one round trip: [scripts still being fetched, scripts, its time].
+STATE = """async () => {
   // A few turns of the page's own task queue (not its clock, which stands still), so a
   // module whose fetch just ended has run before its scripts are counted.
   for (let i = 0; i < 3; i++) await new Promise((done) => {
@@ -86,37 +87,43 @@ SCRIPTS = """async () => {
     channel.port1.onmessage = done;
     channel.port2.postMessage(0);
   });
-  return document.scripts.length;
+  return [window.__webtrackMarks ? window.__webtrackMarks.loading() : 0,
+          document.scripts.length, Date.now()];
 }"""
 
 
-LOADING = "() => window.__webtrackMarks ? window.__webtrackMarks.loading() : 0"
-
-
-async def scripts_landed(page) -> bool:
+async def scripts_landed(page) -> tuple[bool, list]:
     """Wait until no script the page put in is still being fetched (the browser tells of
-    a request a little after the page asks for it); False if some still are after the
-    limit."""
+    a request a little after the page asks for it); return whether none is (False: some
+    still are after the limit) and the page's state (see STATE) as last read."""
     ends = time.monotonic() + SCRIPT_LIMIT_S
-    while await page.evaluate(LOADING):
+    state = await page.evaluate(STATE)
+    while state[0]:
         if time.monotonic() > ends:
-            return False
+            return False, state
         await asyncio.sleep(0.02)
-    return True
+        state = await page.evaluate(STATE)
+    return True, state
 
 
 async def settle(page, traffic: Traffic) -> None:
     """Run the page's timers ahead until a round changes nothing: no request, no new script.
     A page that keeps the network busy (a long poll, a stream) has its timers run once and
-    is read as it then stands."""
+    is read as it then stands. Each round reads the page's state in one round trip before
+    its clock is run, and once after."""
     for _ in range(ROUNDS):
         events = traffic.events
-        busy = not await traffic.drained() or not await scripts_landed(page)
+        if await traffic.drained():
+            landed, state = await scripts_landed(page)
+            busy = not landed
+        else:
+            busy, state = True, await page.evaluate(STATE)
         if traffic.events != events and not busy:
             await asyncio.sleep(LANDING_S)
-        before = await page.evaluate(SCRIPTS)
-        await pageclock.run(page, SETTLE_MS, jump=True)
+            state = await page.evaluate(STATE)
+        before = state[1]
+        await pageclock.run(page, SETTLE_MS, jump=True, since=state[2])
         if busy or not await traffic.drained():
             return
-        if await page.evaluate(SCRIPTS) == before and traffic.events == events:
+        if (await page.evaluate(STATE))[1] == before and traffic.events == events:
             return

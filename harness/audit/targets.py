@@ -6,6 +6,7 @@ import codecs
 import functools
 import json
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from .page import (
     data_url_text,
     parse,
     resolve,
+    served_as_xml,
 )
 from .rules import defines_optout_in
 from .settle import Traffic, settle
@@ -190,7 +192,8 @@ def load_static(where: str, root: Path | None) -> Page:
         source, kind = fetch(where)
         if kind and not any(t in kind for t in ("html", "xml")):
             raise NotAPage(where, f"served as {kind.split(';')[0]}, not an HTML page")
-        page = parse(source, where, base=where, xml="xhtml+xml" in kind)
+        # (the served type decides, as in the browser: XHTML at a .html address too)
+        page = parse(source, where, base=where, xml=served_as_xml(kind))
     else:
         path = Path(where)
         try:
@@ -199,7 +202,9 @@ def load_static(where: str, root: Path | None) -> Page:
             raise TargetError(where, f"cannot read: {exc.strerror}") from None
         page = parse(source, where, base="http://page.invalid/" + path.name,
                      xml=path.suffix.lower() == ".xhtml")
-    page.reader = _reader(where, root)
+    # (fetched from the site, a file of its origin it does not answer with is missing; on
+    # disk, one not found may be the folder above the one audited: not known missing)
+    page.reader, page.reads_site = _reader(where, root), root is None
     for script in page.scripts:
         text = page.reader(script.raw_src) if script.raw_src else None
         if text is not None:
@@ -262,6 +267,7 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
             async with pool.slot() as browser:
                 context = page = traffic = None
                 kept = False
+                routed: list = []  # the tab's own route, until it has served
                 try:
                     context, page = await tab(browser)
                     if browser_name == "firefox" and root is None:
@@ -271,9 +277,11 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
 
                         async def serve(route, document=document, page=page):
                             await page.unroute(document)
+                            routed.clear()
                             await shadowroots.serve_serialisable(route, page.context)
 
                         await page.route(document, serve)
+                        routed.append(document)
                     traffic = Traffic(page)
                     goto = url
                     if root is not None and pool.remote:  # it cannot open our file:// URLs
@@ -282,12 +290,11 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
                     if response is not None and response.status >= 400:
                         return TargetError(where, f"answered {response.status}")
                     await settle(page, traffic)
-                    await page.evaluate(WHERE_SCRIPTS_ARE, traffic.served)
+                    optout, kind = await page.evaluate(WHERE_SCRIPTS_ARE, traffic.served)
                     dom = await _serialise(page)
-                    optout = await page.evaluate(
-                        "typeof window.disableCookiesUsage === 'function'")
                     if not fresh:
-                        await page.unroute_all()
+                        if routed:  # (a round trip only where a route is left)
+                            await page.unroute_all()
                         await context.clear_cookies()
                         kept = True
                 except Error as exc:
@@ -299,8 +306,7 @@ async def _render_all(targets, browser_name: str, concurrency: int, fresh: bool)
                         tabs.append((context, page))
                     elif context is not None:
                         await context.close()
-            parsed = parse(dom, where, base=url, rendered=True,
-                           xml=urlsplit(url).path.lower().endswith(".xhtml"))
+            parsed = parse(dom, where, base=url, rendered=True, xml=served_as_xml(kind))
             parsed.defines_optout = optout
             return parsed
 
@@ -582,19 +588,32 @@ MARK_INSERTED = """(() => {
     "PREPARED", PREPARED_MARK).replace("DECIDING", json.dumps(DECIDING)).replace(
     "JS_TYPES", json.dumps(sorted(JS_TYPES)))
 
+# Each tab's DevTools session, kept while the tab goes from page to page (two round trips
+# fewer a page); None: the browser has none (not Chromium).
+_SESSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 async def _serialise(page) -> str:
     """The live DOM as markup, shadow roots included (their scripts ran): in Chromium
     every one, closed ones too (DevTools protocol), elsewhere the open ones."""
-    try:
-        session = await page.context.new_cdp_session(page)
-    except Exception:  # not Chromium
-        return await page.evaluate(WITH_OPEN_SHADOW_ROOTS)
-    try:
-        root = (await session.send("DOM.getDocument", {"depth": 0}))["root"]["nodeId"]
-        return (await session.send("DOM.getOuterHTML", {
-            "nodeId": root, "includeShadowDOM": True}))["outerHTML"]
-    finally:
-        await session.detach()
+    from playwright.async_api import Error
+
+    for _attempt in range(2):
+        if page not in _SESSIONS:
+            try:
+                _SESSIONS[page] = await page.context.new_cdp_session(page)
+            except Exception:  # not Chromium
+                _SESSIONS[page] = None
+        session = _SESSIONS[page]
+        if session is None:
+            return await page.evaluate(WITH_OPEN_SHADOW_ROOTS)
+        try:
+            root = (await session.send("DOM.getDocument", {"depth": 0}))["root"]["nodeId"]
+            return (await session.send("DOM.getOuterHTML", {
+                "nodeId": root, "includeShadowDOM": True}))["outerHTML"]
+        except Error:
+            del _SESSIONS[page]  # (a session the tab's navigation ended: a new one)
+    raise Error("the tab's DevTools session ended twice")
 
 
 WITH_OPEN_SHADOW_ROOTS = """() => {
@@ -638,5 +657,8 @@ WHERE_SCRIPTS_ARE = f"""(served) => {{
   const ranInHead = marks ? marks.ranInHead : new WeakMap();
   document.querySelectorAll('script').forEach((s) => s.setAttribute('{IN_HEAD_MARK}',
     (ranInHead.has(s) ? ranInHead.get(s) : s.closest('head')) ? '1' : '0'));
+  // (and, in the same round trip, whether it defines the opt-out and the type it was
+  // served as, which decides whether it was parsed as XML)
+  return [typeof window.disableCookiesUsage === 'function', document.contentType];
 }}"""
 
