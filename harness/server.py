@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import tempfile
 import threading
 from pathlib import Path
@@ -71,6 +72,26 @@ class HostDispatcher:
                         content_type="text/plain")(environ, start_response)
 
 
+def _bound(host: str, port: int) -> socket.socket:
+    """Return a TCP socket bound to *host* and *port*, or raise with nothing left open.
+
+    Waitress binds its own only after it has started its threads and its wake-up pipe, and
+    leaves them all behind when the port is taken: a collector refused a port in a process
+    that goes on (a pytest run in process, a caller that retries) leaked a socket, a pipe
+    and a thread pool each time.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+        sock.bind(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class Server:
     """The whole estate on one port: ``start()``, ``url_for(host, path)``, ``stop()``."""
 
@@ -100,11 +121,21 @@ class Server:
     def start(self) -> Server:
         """Bind, build the apps for the bound port, and serve in a daemon thread."""
         dispatcher = HostDispatcher(None, {})
+        try:
+            sock = _bound(self.host, self.requested_port)
+        except BaseException:
+            if self._tmp is not None:  # nothing started; the temporary database goes too
+                self._tmp.cleanup()
+            raise
         if self.dev:
             from werkzeug.serving import make_server
 
-            self._server = make_server(self.host, self.requested_port, dispatcher, threaded=True)
-            self.port = self._server.server_port
+            # Werkzeug, binding for itself, answers a taken port with sys.exit(1).
+            sock.listen()
+            with sock:  # werkzeug serves a duplicate of it
+                self._server = make_server(self.host, self.requested_port, dispatcher,
+                                           threaded=True, fd=sock.fileno())
+            self.port = self._server.port
             run = self._server.serve_forever
         else:
             import waitress
@@ -120,7 +151,8 @@ class Server:
             # they arrive: waitress would otherwise spool up to 1 GiB before the app's
             # 64 KiB limit is ever asked.
             self._server = waitress.create_server(
-                dispatcher, host=self.host, port=self.requested_port, threads=self.threads,
+                dispatcher, sockets=[sock],
+                threads=self.threads,
                 asyncore_loop_timeout=1, asyncore_use_poll=True, connection_limit=1000,
                 channel_timeout=60, max_request_body_size=BODY_LIMIT, ident="webtrack")
             # A deadline for each request, so that slow senders cannot hold every slot.

@@ -1,5 +1,6 @@
 """The server itself: it rests when nobody asks anything, and stops at once."""
 
+import gc
 import json
 import os
 import re
@@ -7,10 +8,12 @@ import socket
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pytest
 
+from harness.client import http_client
 from harness.server import Server
 from harness.testing import ServerProcess
 
@@ -48,6 +51,32 @@ def test_a_failed_start_frees_the_port_and_threads(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", server.port))  # free again
     assert threading.active_count() == before
+
+
+@pytest.mark.parametrize("dev", [False, True], ids=["waitress", "werkzeug"])
+def test_a_taken_port_is_refused_with_nothing_left_open(dev):
+    # A collector refused its port, in a process that goes on (pytest in process, a caller
+    # that retries), must leave no socket, pipe or thread behind.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        before = threading.active_count()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(OSError):
+                Server(port=taken.getsockname()[1], fixtures_dir=None, dev=dev).start()
+            gc.collect()
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
+    assert threading.active_count() == before
+
+
+def test_the_development_server_serves_on_the_port_it_bound():
+    server = Server(fixtures_dir=None, dev=True).start()
+    try:
+        with http_client(server.port, "shop.localhost") as client:
+            assert client.get("/").status_code == 200
+    finally:
+        server.stop()
 
 
 def test_server_process_says_why_it_did_not_start(tmp_path):
