@@ -7,8 +7,10 @@ from served import Pages
 
 from harness import audit, estate
 from harness.audit import config as audit_config
+from harness.audit import targets
 from harness.audit.page import parse
 from harness.audit.rules import check
+from harness.audit.targets import TargetError
 
 CONFIG = audit_config.load({"sites": ["shop"], "tag_containers": [
     "/container.js", "www.googletagmanager.com/gtm.js"]})
@@ -336,3 +338,17 @@ def test_install_shapes_agree_with_the_browser():
     differ = {shapes[urls.index(url)][0]: (rules, static[url])
               for url, rules in rendered.items() if rules != static[url]}
     assert differ == {}, "rendered vs static: " + repr(differ)
+
+
+@pytest.mark.parametrize(("answer", "absent"), [
+    (TargetError("http://shop.localhost/c.js", "answered 404", 404), True),
+    (TargetError("http://shop.localhost/c.js", "answered 503", 503), True),
+    (TargetError("http://shop.localhost/c.js", "cannot fetch: timed out"), False),
+])
+def test_only_a_file_the_site_refuses_is_missing(monkeypatch, answer, absent):
+    # A 404 or 503 runs nothing in the browser; a timeout or a reset says nothing of the file.
+    def fetch(url):
+        raise answer
+    monkeypatch.setattr(targets, "fetch", fetch)
+    read, missing = targets._reader("http://shop.localhost/page.html", None)
+    assert read("/c.js") is None and missing("/c.js") is absent

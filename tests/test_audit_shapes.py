@@ -54,7 +54,7 @@ def findings_of(html, base="http://shop.localhost:8800/page.html", xml=False):
     # (as the site answers: its own address absolute or not, the query ignored)
     parsed.reader = lambda src: FILES.get(src.removeprefix("http://shop.localhost:8800").split(
         "?")[0]) or data_url_text(src)
-    parsed.reads_site = True
+    parsed.absent = lambda src: parsed.reader(src) is None  # the site answers 404
     for script in parsed.scripts:
         if script.raw_src and parsed.reader(script.raw_src) is not None:
             _read_script(script, parsed.reader(script.raw_src))
@@ -2382,6 +2382,9 @@ SHAPES += [
         "'/gone/container.js'")), "", []),
     ("a missing container's onerror loads the tracker", '<script src="/gone/container.js" '
      'onerror="' + insert().replace("'", "&#39;") + '"></script>', "", []),
+    # (the container's address is the one the base in effect gives: there it is no 404)
+    ("a container found only on the page's <base href>", '<base href="/pp/"><script '
+     'src="shop-1/container.js" async></script>', "", []),
 ]
 
 

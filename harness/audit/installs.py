@@ -233,14 +233,14 @@ def find_all(page: Page, config: AuditConfig) -> tuple[list[Install], list[Insta
 
 
 def _missing(page: Page, raw: str | None, src: str | None) -> bool:
-    """Whether the script *raw* (resolved: *src*) loads is the site's own file and that is
-    missing (the site answers 404, or it is not on disk): the browser runs nothing. Not
-    rendered: there the browser said what ran."""
-    if page.rendered or not page.reads_site or page.reader is None or not raw or not src:
+    """Whether the script *raw* loads (*src*: resolved as the browser did, on the base in
+    effect) is the site's own file and the site refuses it (a 404): the browser runs
+    nothing. Not rendered: there the browser said what ran."""
+    if page.rendered or page.absent is None or not raw or not src:
         return False
     own = urlsplit(src).netloc == urlsplit(page.url or page.base).netloc
     return own and not raw.strip().lower().startswith(("data:", "blob:")) and \
-        page.reader(raw) is None
+        page.absent(src)
 
 
 def _blocked(install: Install, policies: list[tuple[int, str]], page: Page) -> str:

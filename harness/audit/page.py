@@ -155,9 +155,10 @@ class Page:
     # src -> the site's own script text (None: not the site's own, or unreadable)
     reader: Callable[[str], str | None] | None = field(
         default=lambda src: data_url_text(src.strip()), repr=False)
-    # The reader asks the site for its own files (load_static's of a URL): one of its
-    # origin it is not answered with is missing (a 404), and the browser runs nothing there.
-    reads_site: bool = False
+    # Where the reader asks the site for its own files (load_static's of a URL): whether
+    # one of them (its resolved address) was refused (a 404): the browser runs nothing
+    # there. None on disk, where a file not found may be above the folder audited.
+    absent: Callable[[str], bool] | None = field(default=None, repr=False)
     defines_optout: bool | None = None  # known to define disableCookiesUsage (None: unknown)
     # Its scripts replaced it by document.open() once parsed (statically): its own tags
     # and what was inserted before are gone with it.

@@ -43,9 +43,10 @@ NOT_PAGES = (".txt", ".md", ".json", ".js", ".mjs", ".css", ".csv", ".xml", ".sv
 class TargetError(ValueError):
     """A target that cannot be checked: missing, unreachable, or holding no page."""
 
-    def __init__(self, where: str, why: str = "") -> None:
+    def __init__(self, where: str, why: str = "", status: int | None = None) -> None:
         super().__init__(f"{where}: {why}" if why else where)
         self.where, self.why = where, why or where
+        self.status = status  # the HTTP status it answered with, where it answered
 
 
 class NotAPage(TargetError):
@@ -114,7 +115,7 @@ def fetch(url: str, timeout: float = 10.0) -> tuple[str, str]:
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         raise TargetError(url, f"cannot fetch: {exc}") from None
     if response.status_code >= 400:
-        raise TargetError(url, f"answered {response.status_code}")
+        raise TargetError(url, f"answered {response.status_code}", response.status_code)
     return decode(response.content), response.headers.get("Content-Type", "")
 
 
@@ -163,10 +164,14 @@ def _local_script(raw_src: str | None, page_file: Path, root: Path) -> str | Non
     return None
 
 
-def _reader(where: str, root: Path | None) -> Callable[[str], str | None]:
+def _reader(where: str, root: Path | None) -> tuple[Callable[[str], str | None],
+                                                     Callable[[str], bool]]:
     """Return ``read(src)``: the text of a script the page loads, when it is the site's own
-    (beside the page on disk, or on the page's origin), else None; each read once."""
+    (beside the page on disk, or on the page's origin), else None; each read once. And
+    ``absent(src)``: whether the site answered asking for it with an error status (not a
+    timeout or a reset, which say nothing of the file)."""
     cache: dict[str, str | None] = {}
+    refused: set[str] = set()
 
     def read(src: str) -> str | None:
         if src not in cache:
@@ -180,10 +185,15 @@ def _reader(where: str, root: Path | None) -> Callable[[str], str | None]:
                     is_url(url)
                 try:
                     cache[src] = fetch(url)[0] if same else None
-                except TargetError:
+                except TargetError as exc:
                     cache[src] = None
+                    if exc.status is not None:
+                        refused.add(src)
         return cache[src]
-    return read
+
+    def absent(src: str) -> bool:
+        return read(src) is None and src in refused
+    return read, absent
 
 
 def load_static(where: str, root: Path | None) -> Page:
@@ -204,7 +214,8 @@ def load_static(where: str, root: Path | None) -> Page:
                      xml=path.suffix.lower() == ".xhtml")
     # (fetched from the site, a file of its origin it does not answer with is missing; on
     # disk, one not found may be the folder above the one audited: not known missing)
-    page.reader, page.reads_site = _reader(where, root), root is None
+    page.reader, absent = _reader(where, root)
+    page.absent = absent if root is None else None
     for script in page.scripts:
         text = page.reader(script.raw_src) if script.raw_src else None
         if text is not None:
