@@ -169,6 +169,12 @@ def _decide(evidence: dict) -> list[dict]:
     (["ru_c3", "ru_c1", "ru_c0", "ru_c2"], KEPT, True),  # written in any order
     (["lang0", "lang1"], "en-GB-x1", False),  # pieces of no id
     (["ru_c0"], KEPT[:4], False),  # one piece alone
+    # the site's own short values, numbered: cart lines, colours, flags, recent items
+    (["cart_item_1", "cart_item_2", "cart_item_3"], "104220173099", False),
+    (["col1", "col2", "col3"], "ff000000ff000000ff", False),
+    (["user_pref1", "user_pref2"], "onof", False),
+    (["recent1", "recent2"], "p1042p2017", False),
+    (["sku_1", "sku_2", "sku_3", "sku_4"], "AB12CD34EF56GH78", True),  # still an id's run
 ])
 def test_an_identifier_kept_in_numbered_cookies_a_few_characters_each(names, value, caught):
     size = len(value) // len(names)
@@ -181,6 +187,22 @@ def test_an_identifier_kept_in_numbered_cookies_a_few_characters_each(names, val
     assert bool(found) is caught, [v["what"] for v in _decide(_evidence(cookie_writes=writes))]
     if caught:
         assert all(name in found[0]["what"] for name in names) and found[0]["t"] >= 60.0
+
+
+def test_pieces_declared_necessary_are_no_identifier_in_pieces():
+    # A framework's session chunked over numbered cookies, declared in storage_allow as
+    # the same session unchunked would be.
+    site = SiteConfig(name="s", start="http://s.localhost/",
+                      storage_allow=[f"sess.{i}" for i in range(4)])
+    writes = [{"at": 160.0 + i, "phase": "then", "api": "document.cookie", "script": "s.js",
+               "value": f"sess.{i}={KEPT[i * 4:(i + 1) * 4]}; path=/"} for i in range(4)]
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False},
+                                 _evidence(cookie_writes=writes))["violations"]
+    assert [v["what"] for v in found if v["channel"] == "cookie"] == []
+    site.storage_allow.clear()
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False},
+                                 _evidence(cookie_writes=writes))["violations"]
+    assert [v["what"] for v in found if "in pieces" in v["what"]]
 
 
 HEADERS = [

@@ -9,7 +9,8 @@ import re
 
 from .encodings import HEXED
 
-__all__ = ["PIECE_SHORTEST", "SPLIT_LONGEST", "SPLIT_PIECES", "fields", "joined", "numbered"]
+__all__ = ["PIECES_LONGEST", "PIECE_SHORTEST", "SPLIT_LONGEST", "SPLIT_PIECES", "fields",
+           "joined", "numbered"]
 
 _FIELD = re.compile(r"[A-Za-z0-9_\-]{4,}")
 
@@ -94,10 +95,20 @@ def joined(found: set[str], known: dict[str, dict[str, str]]
 _NUMBERED = re.compile(r"(.*?)(\d{1,2})")
 
 
+# An identifier in pieces, joined: a run this long of identifier characters, with this
+# many different ones in it (a 64-bit id in hex has 16 characters, about 10 different).
+# Short values numbered by the site (cart lines ``item_1=1042``, colours ``col1=ff0000``,
+# flags ``pref1=on``) join to no such run.
+PIECES_LONGEST = 7
+_WHOLE = re.compile(r"[A-Za-z0-9_\-]{16,}")
+_WHOLE_DISTINCT = 8
+
+
 def numbered(entries: dict[str, str]) -> list[tuple[str, list[str], str]]:
     """The values *entries* (name → value) keep in pieces under numbered names of one stem
-    (``ru_c0=8f3a``, ``ru_c1=9c2e``…), each piece too short to hold an identifier: for
-    each stem with two pieces or more, ``(stem, names in order, the values joined)``."""
+    (``ru_c0=8f3a``, ``ru_c1=9c2e``…): for each stem with two pieces or more, each too
+    short to hold an identifier (:data:`PIECES_LONGEST` characters at most) and together a
+    long run of many different characters, ``(stem, names in order, the values joined)``."""
     stems: dict[str, list[tuple[int, str]]] = {}
     for name in entries:
         match = _NUMBERED.fullmatch(name)
@@ -105,7 +116,9 @@ def numbered(entries: dict[str, str]) -> list[tuple[str, list[str], str]]:
             stems.setdefault(match.group(1), []).append((int(match.group(2)), name))
     out = []
     for stem, names in stems.items():
-        if len(names) >= 2:
-            ordered = [name for _, name in sorted(names)]
-            out.append((stem, ordered, "".join(entries[n] for n in ordered)))
+        ordered = [name for _, name in sorted(names)]
+        whole = "".join(entries[n] for n in ordered)
+        if len(names) >= 2 and all(len(entries[n]) <= PIECES_LONGEST for n in ordered) and \
+                _WHOLE.fullmatch(whole) and len(set(whole)) >= _WHOLE_DISTINCT:
+            out.append((stem, ordered, whole))
     return out

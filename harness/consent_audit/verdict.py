@@ -623,8 +623,10 @@ def decide(site, state: dict, evidence: dict) -> dict:
                      " (a strictly necessary one, such as a session or CSRF token, is "
                      "declared in storage_allow)"), write)
     # An identifier kept in pieces, a few characters a cookie, each too short to tell.
+    # (what is declared necessary, or a token against forgery, is no more one in pieces)
     in_pieces = {w["name"]: w["cookie_value"] or "" for w in cookies
-              if after(w) and not is_removal(w) and w["name"] not in written}
+                 if after(w) and not is_removal(w) and w["name"] not in written and
+                 not _allowed(site, w["name"]) and w["name"] not in csrf}
     for stem, names, whole in numbered(in_pieces):
         if stored_identifier(stem, whole, builds):
             written.update(names)
