@@ -244,6 +244,31 @@ def test_an_answer_naming_a_trackers_address_with_the_id_is_a_request(at, kept, 
         v["what"] for v in sent]
 
 
+def test_what_an_answer_may_have_the_browser_send_is_no_request_made():
+    # A tracker's own answer naming where reports would go (none is sent unless something
+    # fails), a page's preload the cache may answer, a paging link (rel=next, which no
+    # browser fetches), a connection hint (the host's name alone): no identifier in them,
+    # so nothing to report, whether a document's answer or a script's.
+    site = SiteConfig(name="s", start="http://s.localhost/", beacon_hosts=["t.localhost"])
+    headers = [("Report-To", '{"group":"coop_report","max_age":9,"endpoints":[{"url":'
+                             '"http://t.localhost/browser_reporting/coop/?minimize=0"}]}'),
+               ("Link", "<http://t.localhost/tracker.js>; rel=preload; as=script, "
+                        "<http://t.localhost/api/items?page=2>; rel=next, "
+                        "<http://t.localhost/x>; rel=preconnect")]
+    answers = [{"at": 130.0, "url": "http://t.localhost/tracker.js", "headers": headers,
+                "document": False},
+               {"at": 131.0, "url": "http://s.localhost/p.html", "headers": headers,
+                "document": True}]
+    found = consent_audit.decide(site, {"choice": "rejected", "gpc": False},
+                                 _evidence(announcing=answers))["violations"]
+    assert [v["what"] for v in found] == []
+    assert sorted((r["method"], r["url"]) for r in announced.announced(answers, [])) == [
+        ("GET", "http://t.localhost/tracker.js"), ("HINT", "http://t.localhost/"),
+        ("REPORT", "http://t.localhost/browser_reporting/coop/?minimize=0")]
+    # A script's answer has no Link acted on: only its reporting endpoints (NEL's policy).
+    assert [r["method"] for r in announced.announced(answers[:1], [])] == ["REPORT"]
+
+
 # Days alone, as two fresh visitors on clocks a little apart write today's: one day apart
 # when midnight falls between them (a date, not the visitor), more is no clock's.
 @pytest.mark.parametrize("a,b,apart", [

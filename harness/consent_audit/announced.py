@@ -12,7 +12,7 @@ request it may become (:func:`announced`), when the answer came. Pure.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from ..audit.csp import parse_policy
 from .cspreports import groups
@@ -21,9 +21,14 @@ __all__ = ["HEADERS", "LINK_RELS", "announced"]
 
 HEADERS = frozenset({"link", "reporting-endpoints", "report-to", "nel",
                      "content-security-policy", "content-security-policy-report-only"})
-# The relations of a Link the browser acts on by itself.
+# The relations of a Link the browser acts on by itself (``next`` it does not fetch; a
+# connection hint sends only the host's name).
 LINK_RELS = frozenset({"preload", "prefetch", "modulepreload", "prerender", "preconnect",
-                       "dns-prefetch", "next"})
+                       "dns-prefetch"})
+_HINTS = frozenset({"preconnect", "dns-prefetch"})
+# Headers the browser reads only on a document's answer (any answer sets NEL's policy).
+_DOCUMENTS_ONLY = frozenset({"link", "reporting-endpoints", "content-security-policy",
+                             "content-security-policy-report-only"})
 _LINK = re.compile(r"<([^>]*)>([^,<]*)")
 _REL = re.compile(r"""\brel\s*=\s*["']?([^"';]+)""", re.IGNORECASE)
 
@@ -39,9 +44,12 @@ def _linked(value: str, base: str) -> list[tuple[str, str]]:
     return out
 
 
-def _named(headers: list[tuple[str, str]], base: str) -> list[tuple[str, str]]:
-    """Every address *headers* name for the browser to request: ``[(url, how)]``."""
+def _named(headers: list[tuple[str, str]], base: str, document: bool
+           ) -> list[tuple[str, str]]:
+    """Every address *headers* name for the browser to request: ``[(url, how)]``; those
+    only a document's answer has acted on, where it is one (*document*)."""
     out = []
+    headers = [(k, v) for k, v in headers if document or k.lower() not in _DOCUMENTS_ONLY]
     for name, value in headers:
         lower = name.lower()
         if lower == "link":
@@ -56,18 +64,26 @@ def _named(headers: list[tuple[str, str]], base: str) -> list[tuple[str, str]]:
 
 
 def announced(answers: list[dict], seen: list[dict]) -> list[dict]:
-    """The requests *answers* (``{at, url, headers}``) have the browser make, as requests
-    (method ``GET`` for a link, ``REPORT`` for a report), each address once; one the wire
-    or the browser shows (*seen*) is that request already."""
+    """What *answers* (``{at, url, headers, document}``) may have the browser send, as
+    requests (method ``GET`` for a link, ``HINT`` for a connection hint, ``REPORT`` for a
+    report), each address once; one the wire or the browser shows (*seen*) is that request
+    already. Whether it is ever sent is the browser's (a report only when something goes
+    wrong; a preload maybe from its cache): these are searched for an identifier, not
+    counted as requests made."""
     sent = {r["url"] for r in seen}
     out, told = [], set()
     for answer in answers:
-        for url, how in _named(answer["headers"], answer["url"]):
+        for url, how in _named(answer["headers"], answer["url"],
+                               answer.get("document", True)):
+            hint = how.removeprefix("Link rel=") in _HINTS
+            if hint:  # the host's name alone goes out
+                url = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}/"
             if url in sent or url in told or not url.startswith(("http:", "https:")):
                 continue
             told.add(url)
             out.append({"at": answer["at"], "url": url, "page": f"the answer to {answer['url']}",
-                        "method": "GET" if how.startswith("Link") else "REPORT",
+                        "method": "HINT" if hint else "GET" if how.startswith("Link")
+                        else "REPORT",
                         "resource_type": "announced", "api": how, "headers": {}, "body": None,
                         "seen_by": f"the server (its answer's {how}: the browser requests it "
                                    "on its own)"})

@@ -109,8 +109,10 @@ class Evidence:
         # Addresses it has the browser request on its own (announced.py).
         announcing = [(k, v) for k, v in answer["headers"] if k.lower() in announced.HEADERS]
         if announcing:
+            kind = next((v for k, v in answer["headers"] if k.lower() == "content-type"), "")
             self.data.setdefault("announcing", []).append(
-                {"at": answer["at"], "url": answer["url"], "headers": announcing})
+                {"at": answer["at"], "url": answer["url"], "headers": announcing,
+                 "document": "html" in kind.lower() or "xml" in kind.lower()})
         self._set_cookies(answer["url"], answer["at"],
                           [v for k, v in answer["headers"] if k.lower() == "set-cookie"])
 

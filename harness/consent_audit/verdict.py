@@ -316,7 +316,7 @@ def seen_requests(evidence: dict) -> list[dict]:
     for answer in evidence.get("reporting", []):
         named.update(cspreports.groups(answer["headers"], answer["url"]))
     out += cspreports.reports(calls, named, evidence.get("wire", []))
-    return out + announced(evidence.get("announcing", []), out)
+    return out
 
 
 def _requests(site, evidence: dict, seen: list[dict]) -> list[dict]:
@@ -496,7 +496,8 @@ def _known_ids(site, evidence: dict, cookies: list[dict], builds: frozenset[str]
 def sent_after(evidence: dict, seen: list[dict] | None = None) -> list[dict]:
     """Everything that went out after the opt-out, to anyone, as requests to search for an
     identifier: the requests (*seen*, :func:`seen_requests`), a WebSocket's address, a
-    connection hint's, a WebRTC server's; the entry link excepted."""
+    connection hint's, a WebRTC server's, what answers' headers have the browser request
+    (:func:`announced.announced`); the entry link excepted."""
     seen = seen_requests(evidence) if seen is None else seen
     boundary = opt_out_moment(evidence)
     # A WebSocket's address goes out in its handshake, which the proxy sees tunnelled only:
@@ -511,9 +512,11 @@ def sent_after(evidence: dict, seen: list[dict] | None = None) -> list[dict]:
               for h in evidence["hints"]] + [
         {**c, "method": "ICE", "resource_type": "webrtc"} for c in evidence.get("calls", [])
         if c["api"] == "RTCPeerConnection"]
+    # What an answer's headers have the browser request on its own, whenever it does.
+    told = announced(evidence.get("announcing", []), seen)
     if boundary is None:
         return []
-    return [r for r in seen + sockets + hinted if r["at"] >= boundary
+    return [r for r in seen + sockets + hinted + told if r["at"] >= boundary
             and r["url"] != evidence.get("entry") and not r["url"].startswith("tunnel://")]
 
 
