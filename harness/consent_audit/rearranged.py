@@ -43,10 +43,21 @@ def _alphabet(run: str) -> int:
     return next((size for chars, size in _ALPHABETS if set(run) <= set(chars)), 62)
 
 
+_RUN_OF_ONE = re.compile(r"(.)\1{2,}", re.DOTALL)
+
+
+def _informative(token: str) -> str:
+    """*token* with each run of one character (three or more) kept as one: a padded code
+    (``000000000000123457``) holds the bits of its digits, not of its length."""
+    return _RUN_OF_ONE.sub(r"\1", token)
+
+
 @lru_cache(maxsize=4096)
 def _pattern_bits(token: str) -> float:
     """Bits *token*'s pattern of repeats fixes in a run of its length over its alphabet:
-    all its arrangements against those with its pattern."""
+    all its arrangements against those with its pattern (runs of one character counted
+    once: :func:`_informative`)."""
+    token = _informative(token)
     size, kinds = _alphabet(token), len(set(token))
     if kinds > size:
         return 0.0
@@ -87,7 +98,8 @@ def _substituted(runs: dict[int, set[str]], token: str) -> bool:
 def _rotated(runs: dict[int, set[str]], token: str) -> bool:
     """Whether one of *runs* is *token* rotated (``u.slice(8) + u.slice(0, 8)``): its
     length's runs holding :data:`SUBSTITUTION_BITS` but for where it starts."""
-    if len(token) * math.log2(_alphabet(token)) - math.log2(len(token)) < SUBSTITUTION_BITS:
+    useful = _informative(token)
+    if len(useful) * math.log2(_alphabet(token)) - math.log2(len(token)) < SUBSTITUTION_BITS:
         return False
     return any(run != token and token in run + run for run in runs.get(len(token), ()))
 
