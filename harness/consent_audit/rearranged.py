@@ -43,11 +43,13 @@ def _alphabet(run: str) -> int:
     return next((size for chars, size in _ALPHABETS if set(run) <= set(chars)), 62)
 
 
-_RUN_OF_ONE = re.compile(r"(.)\1{2,}", re.DOTALL)
+# A run this long of one character is padding, not chance: five of one hex digit in a
+# random 16-digit id come about twice in ten thousand (three of one, one id in fifteen).
+_RUN_OF_ONE = re.compile(r"(.)\1{4,}", re.DOTALL)
 
 
 def _informative(token: str) -> str:
-    """*token* with each run of one character (three or more) kept as one: a padded code
+    """*token* with each run of one character (five or more) kept as one: a padded code
     (``000000000000123457``) holds the bits of its digits, not of its length."""
     return _RUN_OF_ONE.sub(r"\1", token)
 
